@@ -1,0 +1,85 @@
+//! The command line, as typed: raw arguments only. Turning them into a
+//! [`crate::pipeline::Request`] (reading stdin, resolving the release name)
+//! happens in `main.rs`, so these structs stay a plain description of the
+//! interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Validate Frappe/ERPNext Helm values against a typed schema and render them
+/// into Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "frappe-manifests", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a values file into a manifest bundle on stdout, for `kubectl apply -f -`.
+    Render(RenderArgs),
+    /// Check values files and report every problem, for CI.
+    Lint(LintArgs),
+    /// Print the JSON Schema of the values file.
+    Schema,
+    /// Describe a key of the values file: its type, default and meaning.
+    Explain(ExplainArgs),
+}
+
+/// What both render and lint take besides the files.
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    /// Set a value, as `key.path=value` (`a.b[0].c=x`; commas separate several).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// The release name; object names start with `<release>-erpnext`.
+    #[arg(long, default_value = "erpnext")]
+    pub release: String,
+    /// The namespace of every object (wins over `namespace:` in the values).
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A values file, `-` for stdin. Several are merged left to right.
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Values files to check, each on its own.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print the problems.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Compiler-style messages with the source line underlined.
+    Human,
+    /// One JSON array of problems.
+    Json,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A dotted key, e.g. `worker.gunicorn.autoscaling`.
+    pub key: String,
+}

@@ -1,0 +1,771 @@
+//! Typing the merged tree: a serde [`Deserializer`] over [`Node`].
+//!
+//! Going through our own deserializer rather than straight from YAML text is
+//! what lets every problem carry a location and lets one run report them all:
+//!
+//! * `deserialize_struct` receives the field list of the target type, for our
+//!   own structs and for k8s-openapi's alike. Keys outside it are collected as
+//!   `unknown-key` diagnostics with the closest valid key, then skipped, so a
+//!   typo inside `resources` is caught even though k8s-openapi itself ignores
+//!   unknown fields.
+//! * Scalars are typed on demand, by the YAML 1.2 core schema: a plain `8080`
+//!   is a number where a port is wanted and the string `"8080"` where an env
+//!   value is, and `yes` is never a boolean. A plain scalar that YAML 1.1 tools
+//!   would read differently gets a `yaml11-scalar` warning.
+//! * Every error records the node it happened at. [`deserialize_all`] then
+//!   removes that node and types the tree again, so each wrong value in a file
+//!   is reported, not only the first.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess,
+    SeqAccess, VariantAccess, Visitor,
+};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::node::{Entry, Node, Path, Scalar, Value};
+use crate::source::Span;
+use crate::suggest::closest;
+
+/// Types `root`, reporting every unknown key and every wrong value.
+///
+/// Returns the typed value when it could be built (possibly with warnings and
+/// with the wrong parts left at their defaults), and all diagnostics.
+pub fn deserialize_all<T: DeserializeOwned>(mut root: Node) -> (Option<T>, Vec<Diagnostic>) {
+    // Every wrong value removes one node, so this ends; the bound only guards
+    // against a pathological file producing thousands of separate errors.
+    const MAX_ATTEMPTS: usize = 200;
+    let mut fatal = Vec::new();
+    for _ in 0..MAX_ATTEMPTS {
+        let collected = Collected::default();
+        let result = T::deserialize(NodeDeserializer {
+            node: &root,
+            crumb: &Crumb::Root,
+            collected: &collected,
+        });
+        let mut diagnostics = collected.into_inner();
+        match result {
+            Ok(value) => {
+                diagnostics.extend(fatal);
+                return (Some(value), diagnostics);
+            }
+            Err(error) => {
+                let removable = error.path.as_ref().is_some_and(|p| !p.is_root());
+                let path = error.path.clone();
+                fatal.push(error.into_diagnostic(&root));
+                if !removable || !root.remove(path.as_ref().expect("checked above")) {
+                    diagnostics.extend(fatal);
+                    return (None, diagnostics);
+                }
+            }
+        }
+    }
+    (None, fatal)
+}
+
+type Collected = RefCell<Vec<Diagnostic>>;
+
+/// The way from the root to the node being typed, kept as a chain of borrowed
+/// steps so that a path is only built when an error needs one.
+enum Crumb<'a> {
+    Root,
+    Key(&'a Crumb<'a>, &'a str),
+    Index(&'a Crumb<'a>, usize),
+}
+
+impl Crumb<'_> {
+    fn path(&self) -> Path {
+        match self {
+            Crumb::Root => Path::root(),
+            Crumb::Key(parent, key) => parent.path().key(key),
+            Crumb::Index(parent, index) => parent.path().index(*index),
+        }
+    }
+}
+
+/// A typing error, located at the node where it happened.
+#[derive(Debug)]
+pub struct Error {
+    code: Code,
+    message: String,
+    help: Option<String>,
+    span: Option<Span>,
+    path: Option<Path>,
+}
+
+impl Error {
+    fn new(code: Code, message: impl Into<String>) -> Error {
+        Error {
+            code,
+            message: message.into(),
+            help: None,
+            span: None,
+            path: None,
+        }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Error {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Records where the error happened, unless a deeper node already did.
+    fn located(mut self, node: &Node, crumb: &Crumb<'_>) -> Error {
+        if self.span.is_none() {
+            self.span = Some(node.span);
+            self.path = Some(crumb.path());
+        }
+        self
+    }
+
+    fn into_diagnostic(self, root: &Node) -> Diagnostic {
+        let key = self.path.as_ref().filter(|p| !p.is_root());
+        let message = match key {
+            Some(path) => format!("`{path}`: {}", self.message),
+            None => self.message,
+        };
+        // Point at the value, or at the key when the value is absent (null).
+        let span =
+            self.path
+                .as_ref()
+                .and_then(|p| root.find(p))
+                .map(|found| match found.node.value {
+                    Value::Null => found.key_or_value_span(),
+                    _ => found.node.span,
+                });
+        let diagnostic = Diagnostic::new(self.code, message).at_opt(span.or(self.span));
+        match self.help {
+            Some(help) => diagnostic.help(help),
+            None => diagnostic,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl de::Error for Error {
+    fn custom<T: fmt::Display>(message: T) -> Error {
+        Error::new(Code::InvalidValue, message.to_string())
+    }
+
+    fn invalid_type(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Error {
+        Error::new(
+            Code::InvalidType,
+            format!("expected {expected}, found {unexpected}"),
+        )
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Error {
+        let error = Error::new(
+            Code::InvalidValue,
+            format!("`{variant}` is not one of {}", one_of(expected)),
+        );
+        match closest(variant, expected.iter().copied()) {
+            Some(best) => error.help(format!("did you mean `{best}`?")),
+            None => error,
+        }
+    }
+
+    fn missing_field(field: &'static str) -> Error {
+        Error::new(
+            Code::InvalidValue,
+            format!("the required key `{field}` is missing"),
+        )
+    }
+
+    fn duplicate_field(field: &'static str) -> Error {
+        Error::new(Code::DuplicateKey, format!("`{field}` is given twice"))
+    }
+}
+
+fn one_of(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.len() {
+        0 => "nothing".to_owned(),
+        1 => quoted[0].clone(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+/// The YAML 1.2 core-schema reading of a plain scalar.
+enum Resolved {
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str,
+}
+
+fn resolve_plain(text: &str) -> Resolved {
+    match text {
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(int) = parse_int(text) {
+        return Resolved::Int(int);
+    }
+    let bytes = text.as_bytes();
+    let numeric = !text.is_empty()
+        && bytes.iter().any(u8::is_ascii_digit)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && !text.contains("..");
+    match text.parse::<f64>() {
+        Ok(float) if numeric => Resolved::Float(float),
+        _ => Resolved::Str,
+    }
+}
+
+/// Core-schema integers: decimal, `0o` octal and `0x` hex. Out-of-range
+/// decimals still count as integers so that the error can say so.
+fn parse_int(text: &str) -> Option<i128> {
+    if let Some(octal) = text.strip_prefix("0o") {
+        return i128::from_str_radix(octal, 8).ok();
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i128::from_str_radix(hex, 16).ok();
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse::<i128>().unwrap_or(if text.starts_with('-') {
+        i128::MIN
+    } else {
+        i128::MAX
+    }))
+}
+
+/// Plain scalars that YAML 1.1 (helm, kubectl, most Go tools) reads as a
+/// boolean although YAML 1.2 reads them as strings.
+fn is_yaml11_bool(text: &str) -> bool {
+    matches!(
+        text,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+    )
+}
+
+fn describe(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "null".to_owned(),
+        Value::Scalar(Scalar { text, plain: true }) => format!("`{text}`"),
+        Value::Scalar(Scalar { text, plain: false }) => format!("the string {text:?}"),
+        Value::Seq(_) => "a list".to_owned(),
+        Value::Map(_) => "a map".to_owned(),
+    }
+}
+
+struct NodeDeserializer<'a> {
+    node: &'a Node,
+    crumb: &'a Crumb<'a>,
+    collected: &'a Collected,
+}
+
+impl<'a> NodeDeserializer<'a> {
+    fn fail(&self, error: Error) -> Error {
+        error.located(self.node, self.crumb)
+    }
+
+    fn wrong_type(&self, expected: &str) -> Error {
+        self.fail(Error::new(
+            Code::InvalidType,
+            format!("expected {expected}, found {}", describe(self.node)),
+        ))
+    }
+
+    fn plain_text(&self) -> Option<&'a str> {
+        match &self.node.value {
+            Value::Scalar(Scalar { text, plain: true }) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn integer<T: TryFrom<i128>>(&self, min: i128, max: i128) -> Result<T, Error> {
+        let Some(text) = self.plain_text() else {
+            let error = self.wrong_type("an integer");
+            return Err(match &self.node.value {
+                Value::Scalar(_) => error.help("remove the quotes: a quoted number is a string"),
+                _ => error,
+            });
+        };
+        match resolve_plain(text) {
+            Resolved::Int(n) if (min..=max).contains(&n) => {
+                T::try_from(n).map_err(|_| self.wrong_type("an integer"))
+            }
+            Resolved::Int(_) => Err(self.fail(Error::new(
+                Code::InvalidValue,
+                format!("`{text}` is out of range ({min} to {max})"),
+            ))),
+            Resolved::Float(_) => Err(self
+                .wrong_type("an integer")
+                .help("write a whole number such as `3`")),
+            _ => Err(self.wrong_type("an integer")),
+        }
+    }
+
+    fn float(&self) -> Result<f64, Error> {
+        match self.plain_text().map(resolve_plain) {
+            Some(Resolved::Int(n)) => Ok(n as f64),
+            Some(Resolved::Float(f)) => Ok(f),
+            _ => Err(self.wrong_type("a number")),
+        }
+    }
+
+    /// A scalar's text wherever a string is wanted; any plain scalar is fine
+    /// (an env value `100` is the string "100"), but the ones YAML 1.1 would
+    /// turn into booleans earn a warning, since other tools disagree on them.
+    fn string(&self) -> Result<&'a str, Error> {
+        match &self.node.value {
+            Value::Scalar(Scalar { text, plain }) => {
+                if *plain && is_yaml11_bool(text) {
+                    self.collected.borrow_mut().push(
+                        Diagnostic::new(
+                            Code::Yaml11Scalar,
+                            format!("`{}` is the string \"{text}\" here, but YAML 1.1 tools such as helm read it as a boolean", self.crumb.path()),
+                        )
+                        .at(self.node.span)
+                        .help(format!("quote it: \"{text}\"")),
+                    );
+                }
+                Ok(text)
+            }
+            _ => Err(self.wrong_type("a string")),
+        }
+    }
+}
+
+macro_rules! integer_methods {
+    ($($method:ident => $visit:ident, $ty:ty;)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let value: $ty = self.integer(<$ty>::MIN as i128, <$ty>::MAX as i128)?;
+            visitor.$visit(value).map_err(|e| self.fail(e))
+        }
+    )*};
+}
+
+impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let result = match &self.node.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Scalar(Scalar { text, plain: false }) => visitor.visit_str(text),
+            Value::Scalar(Scalar { text, plain: true }) => match resolve_plain(text) {
+                Resolved::Bool(b) => visitor.visit_bool(b),
+                Resolved::Int(n) => match i64::try_from(n) {
+                    Ok(n) => visitor.visit_i64(n),
+                    Err(_) => visitor.visit_str(text),
+                },
+                Resolved::Float(f) => visitor.visit_f64(f),
+                Resolved::Str => visitor.visit_str(text),
+            },
+            Value::Seq(items) => visitor.visit_seq(Items {
+                items,
+                index: 0,
+                crumb: self.crumb,
+                collected: self.collected,
+            }),
+            Value::Map(entries) => {
+                visitor.visit_map(Entries::all(entries, self.crumb, self.collected))
+            }
+        };
+        result.map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.plain_text() {
+            Some(text) => match resolve_plain(text) {
+                Resolved::Bool(b) => visitor.visit_bool(b).map_err(|e| self.fail(e)),
+                _ if is_yaml11_bool(text) => {
+                    Err(self.wrong_type("`true` or `false`").help(format!(
+                        "`{text}` is a boolean only in YAML 1.1; write `{}`",
+                        matches!(text.to_ascii_lowercase().as_str(), "y" | "yes" | "on")
+                    )))
+                }
+                _ => Err(self.wrong_type("`true` or `false`")),
+            },
+            None => Err(self.wrong_type("`true` or `false`")),
+        }
+    }
+
+    integer_methods! {
+        deserialize_i8 => visit_i8, i8;
+        deserialize_i16 => visit_i16, i16;
+        deserialize_i32 => visit_i32, i32;
+        deserialize_i64 => visit_i64, i64;
+        deserialize_u8 => visit_u8, u8;
+        deserialize_u16 => visit_u16, u16;
+        deserialize_u32 => visit_u32, u32;
+        deserialize_u64 => visit_u64, u64;
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let value = self.float()?;
+        visitor.visit_f64(value).map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let text = self.string()?;
+        visitor.visit_str(text).map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let text = self.string()?;
+        visitor
+            .visit_bytes(text.as_bytes())
+            .map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.node.value {
+            Value::Null => visitor.visit_none().map_err(|e| self.fail(e)),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.node.value {
+            Value::Null => visitor.visit_unit().map_err(|e| self.fail(e)),
+            _ => Err(self.wrong_type("null")),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        // A quantity keeps its spelling: `cpu: 0.50` stays "0.50", not 0.5.
+        if name == "Quantity" {
+            return match &self.node.value {
+                Value::Scalar(Scalar { text, .. }) => {
+                    visitor.visit_string(text.clone()).map_err(|e| self.fail(e))
+                }
+                _ => Err(self.wrong_type("a quantity such as `500m` or `1Gi`")),
+            };
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        const NO_ITEMS: &[Node] = &[];
+        let items = match &self.node.value {
+            Value::Seq(items) => items.as_slice(),
+            // An empty `tolerations:` is null in YAML; helm treats it as empty.
+            Value::Null => NO_ITEMS,
+            _ => return Err(self.wrong_type("a list")),
+        };
+        visitor
+            .visit_seq(Items {
+                items,
+                index: 0,
+                crumb: self.crumb,
+                collected: self.collected,
+            })
+            .map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let entries: &[Entry] = match &self.node.value {
+            Value::Map(entries) => entries,
+            Value::Null => &[],
+            _ => return Err(self.wrong_type("a map")),
+        };
+        visitor
+            .visit_map(Entries::all(entries, self.crumb, self.collected))
+            .map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let entries: &[Entry] = match &self.node.value {
+            Value::Map(entries) => entries,
+            Value::Null => &[],
+            _ => return Err(self.wrong_type(&format!("a map ({})", struct_name(name)))),
+        };
+        let path = || self.crumb.path();
+        for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
+            let mut diagnostic = Diagnostic::new(
+                Code::UnknownKey,
+                format!("unknown key `{}` in `{}`", entry.key, path()),
+            )
+            .at(entry.key_span);
+            diagnostic = match closest(&entry.key, fields.iter().copied()) {
+                Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
+                None if fields.is_empty() => diagnostic.help("this map takes no keys"),
+                None => diagnostic.help(format!("valid keys here: {}", one_of(fields))),
+            };
+            self.collected.borrow_mut().push(diagnostic);
+        }
+        let known = Entries {
+            entries,
+            index: 0,
+            fields: Some(fields),
+            crumb: self.crumb,
+            collected: self.collected,
+        };
+        visitor.visit_map(known).map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match &self.node.value {
+            Value::Scalar(Scalar { text, .. }) => visitor
+                .visit_enum(text.as_str().into_deserializer())
+                .map_err(|e: Error| self.fail(e)),
+            Value::Map(entries) if entries.len() == 1 => {
+                let entry = &entries[0];
+                visitor
+                    .visit_enum(Variant {
+                        entry,
+                        crumb: self.crumb,
+                        collected: self.collected,
+                    })
+                    .map_err(|e| self.fail(e))
+            }
+            _ => Err(self.wrong_type(&format!("one of {}", one_of(variants)))),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+}
+
+/// `io.k8s.api.core.v1.Probe` reads better as `Probe`.
+fn struct_name(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+struct Items<'a> {
+    items: &'a [Node],
+    index: usize,
+    crumb: &'a Crumb<'a>,
+    collected: &'a Collected,
+}
+
+impl<'de> SeqAccess<'de> for Items<'_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        let Some(node) = self.items.get(self.index) else {
+            return Ok(None);
+        };
+        let crumb = Crumb::Index(self.crumb, self.index);
+        self.index += 1;
+        seed.deserialize(NodeDeserializer {
+            node,
+            crumb: &crumb,
+            collected: self.collected,
+        })
+        .map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len() - self.index)
+    }
+}
+
+struct Entries<'a> {
+    entries: &'a [Entry],
+    index: usize,
+    /// For structs: only these keys reach the visitor (the others were reported).
+    fields: Option<&'static [&'static str]>,
+    crumb: &'a Crumb<'a>,
+    collected: &'a Collected,
+}
+
+impl<'a> Entries<'a> {
+    fn all(entries: &'a [Entry], crumb: &'a Crumb<'a>, collected: &'a Collected) -> Self {
+        Entries {
+            entries,
+            index: 0,
+            fields: None,
+            crumb,
+            collected,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for Entries<'_> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        while let Some(entry) = self.entries.get(self.index) {
+            if self
+                .fields
+                .is_none_or(|fields| fields.contains(&entry.key.as_str()))
+            {
+                let key = Node::new(
+                    Value::Scalar(Scalar {
+                        text: entry.key.clone(),
+                        plain: false,
+                    }),
+                    entry.key_span,
+                );
+                let crumb = Crumb::Key(self.crumb, &entry.key);
+                return seed
+                    .deserialize(NodeDeserializer {
+                        node: &key,
+                        crumb: &crumb,
+                        collected: self.collected,
+                    })
+                    .map(Some);
+            }
+            self.index += 1;
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let entry = &self.entries[self.index];
+        self.index += 1;
+        let crumb = Crumb::Key(self.crumb, &entry.key);
+        seed.deserialize(NodeDeserializer {
+            node: &entry.value,
+            crumb: &crumb,
+            collected: self.collected,
+        })
+    }
+}
+
+struct Variant<'a> {
+    entry: &'a Entry,
+    crumb: &'a Crumb<'a>,
+    collected: &'a Collected,
+}
+
+impl<'de, 'a> EnumAccess<'de> for Variant<'a> {
+    type Error = Error;
+    type Variant = NodeDeserializer<'a>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), Error> {
+        let key: de::value::StrDeserializer<'_, Error> =
+            self.entry.key.as_str().into_deserializer();
+        let value = seed.deserialize(key)?;
+        // The variant's content is typed under the variant's own crumb; a
+        // short-lived crumb cannot outlive this call, so the parent's is used.
+        Ok((
+            value,
+            NodeDeserializer {
+                node: &self.entry.value,
+                crumb: self.crumb,
+                collected: self.collected,
+            },
+        ))
+    }
+}
+
+impl<'de> VariantAccess<'de> for NodeDeserializer<'_> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_struct("", fields, visitor)
+    }
+}

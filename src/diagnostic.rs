@@ -1,0 +1,287 @@
+//! Problems found in a values file, and how they are shown.
+//!
+//! Every stage reports through [`Diagnostic`]: the loader (syntax, duplicate
+//! keys), the typed deserializer (unknown keys, wrong types) and the model's
+//! rules. A diagnostic carries a stable [`Code`] so CI annotations, SARIF rules
+//! and the README's rules table all speak of the same thing, and a [`Span`] so
+//! it can say exactly where. Stages collect diagnostics instead of stopping at
+//! the first, so one run shows everything that is wrong with a file.
+
+use std::fmt::Write as _;
+
+use crate::source::{DisplayLocation, Sources, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal, $severity:ident, $summary:literal;)*) => {
+        /// The stable identifier of a rule. The string form never changes once
+        /// released: users filter on it and SARIF uploads key on it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The severity this rule reports with.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One line saying what the rule checks (README table, SARIF rule text).
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    // Structure of the file.
+    Io = "io", Error, "The file cannot be read.";
+    YamlSyntax = "yaml-syntax", Error, "The file is not valid YAML, or is not a single mapping document.";
+    InputLimit = "input-limit", Error, "The input is larger, deeper or more alias-expanded than any values file needs.";
+    DuplicateKey = "duplicate-key", Error, "A key appears twice in the same mapping.";
+    UnknownKey = "unknown-key", Error, "A key that the schema does not define, including inside embedded Kubernetes types.";
+    InvalidType = "invalid-type", Error, "A value of the wrong type (a list where a map is expected, a string where a number is).";
+    InvalidValue = "invalid-value", Error, "A value outside what the key accepts (out of range, not one of the allowed words).";
+    Yaml11Scalar = "yaml11-scalar", Warning, "An unquoted scalar that YAML 1.1 tools (helm, kubectl) read as another type, such as `on` or `no`.";
+    MergeConflict = "merge-conflict", Error, "A later values file turns a map into a list or a scalar, or the reverse.";
+    InvalidSet = "invalid-set", Error, "A `--set` argument that is not `path=value` with a valid path.";
+    // Frappe.
+    SchedulerReplicas = "scheduler-replicas", Error, "The scheduler must run exactly one replica: every periodic job would run once per replica.";
+    MissingDatabase = "missing-database", Error, "No database host: the database is an external service and `dbHost` must name it.";
+    MissingRedis = "missing-redis", Error, "No Redis URL for the cache or the queue: Redis is an external service here.";
+    InvalidRedisUrl = "invalid-redis-url", Error, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
+    InClusterService = "in-cluster-service", Error, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
+    LegacyKey = "legacy-key", Warning, "A key of an older chart version, still accepted under its new name.";
+    ConflictingKeys = "conflicting-keys", Error, "A legacy key and its replacement are both set, to different values.";
+    GunicornArgs = "gunicorn-args", Error, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
+    MissingNamespace = "missing-namespace", Error, "A feature needs the namespace, and neither `--namespace` nor `namespace:` gives one.";
+    // Kubernetes API rules.
+    ProbeHandlers = "probe-handlers", Error, "A probe must have exactly one handler (exec, httpGet, tcpSocket or grpc).";
+    HpaReplicas = "hpa-replicas", Error, "Autoscaling needs `1 <= minReplicas <= maxReplicas`.";
+    HpaNeedsRequest = "hpa-needs-request", Error, "A utilization target needs a resource request for that resource.";
+    InvalidQuantity = "invalid-quantity", Error, "A resource quantity that Kubernetes cannot parse (`1.5.3Gi`).";
+    InvalidName = "invalid-name", Error, "An object name that is not a valid DNS label or subdomain, or longer than 63 characters.";
+    InvalidHost = "invalid-host", Error, "An ingress host that is not a DNS-1123 subdomain or a `*.` wildcard.";
+    InvalidPath = "invalid-path", Error, "An ingress path that is not absolute, or an unknown pathType.";
+    InvalidPort = "invalid-port", Error, "A port outside 1-65535.";
+    InvalidEnvName = "invalid-env-name", Error, "An environment variable name Kubernetes rejects.";
+    InvalidAccessMode = "invalid-access-mode", Error, "A PersistentVolumeClaim access mode Kubernetes does not know.";
+    InvalidLabel = "invalid-label", Error, "A label or annotation key or value Kubernetes rejects.";
+    // Advice.
+    RwxBlockStorage = "rwx-block-storage", Warning, "ReadWriteMany asked of a storage class that only offers ReadWriteOnce block volumes.";
+    PlaintextPassword = "plaintext-password", Warning, "A password written in the values file; prefer a reference to an existing Secret.";
+    ImageTag = "image-tag", Warning, "An image tag that is `latest`, missing or otherwise moves under you.";
+    SnippetAnnotation = "snippet-annotation", Warning, "A configuration-snippet annotation, which ingress-nginx rejects unless `allow-snippet-annotations` is on.";
+    MissingRequests = "missing-requests", Warning, "A component without CPU and memory requests: the scheduler cannot place it sensibly.";
+}
+
+/// One problem, located.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+    /// Where the problem is; `None` for problems of the whole run (a missing file).
+    pub span: Option<Span>,
+    /// How to fix it, when there is something specific to say.
+    pub help: Option<String>,
+    /// A second place that explains the first ("first defined here").
+    pub related: Option<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: code.severity(),
+            code,
+            message: message.into(),
+            span: None,
+            help: None,
+            related: None,
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn at_opt(mut self, span: Option<Span>) -> Self {
+        self.span = span;
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn related(mut self, span: Span, note: impl Into<String>) -> Self {
+        self.related = Some((span, note.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Puts diagnostics in reading order: by file, then position; problems of
+/// the whole run first. Sorting makes the output independent of the order in
+/// which rules happened to run.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.span.map(|s| (s.file, s.start));
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// Terminal colours for [`render_human`]; `Plain` for pipes, files and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Colour {
+    Plain,
+    Ansi,
+}
+
+impl Colour {
+    fn paint(self, code: &str, text: &str) -> String {
+        match self {
+            Colour::Plain => text.to_owned(),
+            Colour::Ansi => format!("\x1b[{code}m{text}\x1b[0m"),
+        }
+    }
+}
+
+/// Renders diagnostics as rustc and cargo do: a headline with severity and
+/// code, the location, the source line with the span underlined, then help.
+pub fn render_human(sources: &Sources, diagnostics: &[Diagnostic], colour: Colour) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        render_one(&mut out, sources, diagnostic, colour);
+    }
+    out
+}
+
+fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colour) {
+    let (severity_colour, marker) = match d.severity {
+        Severity::Error => ("1;31", '^'),
+        Severity::Warning => ("1;33", '^'),
+    };
+    let headline = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
+    let _ = writeln!(
+        out,
+        "{}{}",
+        colour.paint(severity_colour, &headline),
+        colour.paint("1", &format!(": {}", d.message))
+    );
+    let gutter_width = [d.span, d.related.as_ref().map(|r| r.0)]
+        .iter()
+        .flatten()
+        .map(|s| s.line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let pad = " ".repeat(gutter_width);
+    let bar = colour.paint("1;34", "|");
+    if let Some(span) = d.span {
+        let _ = writeln!(
+            out,
+            "{pad}{} {}",
+            colour.paint("1;34", "-->"),
+            DisplayLocation(sources, span)
+        );
+        write_snippet(
+            out,
+            sources,
+            span,
+            marker,
+            severity_colour,
+            "",
+            &pad,
+            colour,
+        );
+        if let Some((related, note)) = &d.related {
+            if related.file != span.file {
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {}",
+                    colour.paint("1;34", ":::"),
+                    DisplayLocation(sources, *related)
+                );
+            }
+            write_snippet(out, sources, *related, '-', "1;34", note, &pad, colour);
+        }
+        let _ = writeln!(out, "{pad} {bar}");
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(
+            out,
+            "{pad} {} {}: {help}",
+            colour.paint("1;34", "="),
+            colour.paint("1", "help")
+        );
+    }
+    out.push('\n');
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_snippet(
+    out: &mut String,
+    sources: &Sources,
+    span: Span,
+    marker: char,
+    marker_colour: &str,
+    label: &str,
+    pad: &str,
+    colour: Colour,
+) {
+    let bar = colour.paint("1;34", "|");
+    let line = sources.line_text(span);
+    let _ = writeln!(out, "{pad} {bar}");
+    let number = format!("{:>width$}", span.line, width = pad.len());
+    // Tabs would misalign the underline; show them as one space, as rustc does.
+    let shown: String = line
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let _ = writeln!(out, "{} {bar} {shown}", colour.paint("1;34", &number));
+    let before = (span.column as usize)
+        .saturating_sub(1)
+        .min(shown.chars().count());
+    let width = span.end_column(sources).saturating_sub(span.column).max(1) as usize;
+    let width = width.min(shown.chars().count().saturating_sub(before).max(1));
+    let underline = marker.to_string().repeat(width);
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" {label}")
+    };
+    let _ = writeln!(
+        out,
+        "{pad} {bar} {}{}",
+        " ".repeat(before),
+        colour.paint(marker_colour, &format!("{underline}{label}"))
+    );
+}

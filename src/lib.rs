@@ -1,0 +1,26 @@
+//! frappe-manifests: a Frappe/ERPNext values file in, a validated Kubernetes
+//! manifest bundle out.
+//!
+//! Data flows one way, one module per stage:
+//! text → [`load`] (a [`node::Node`] tree with spans) → merged with other
+//! files and [`set`] overrides → [`de`] (typed [`values::Values`]) →
+//! [`model`] (defaults resolved, every rule checked) → [`objects`]
+//! (k8s-openapi objects) → [`emit`] (the YAML stream). [`pipeline`] runs the
+//! stages in order; [`diagnostic`] and [`formats`] show what they found.
+
+pub mod cli;
+pub mod de;
+pub mod diagnostic;
+pub mod emit;
+pub mod formats;
+pub mod load;
+pub mod model;
+pub mod node;
+pub mod objects;
+pub mod pipeline;
+pub mod schema;
+pub mod set;
+pub mod source;
+pub mod suggest;
+pub mod templates;
+pub mod values;

@@ -1,0 +1,317 @@
+//! The long-running components, resolved: commands, env, probes, replicas.
+
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
+use k8s_openapi::api::core::v1::{
+    Affinity, Container, EnvVar, ExecAction, Probe, ResourceRequirements, TCPSocketAction,
+    Toleration, TopologySpreadConstraint,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::values::{PodValues, ServiceType, StringMap};
+
+/// Where bench processes find their sites and logs.
+pub const BENCH_DIR: &str = "/home/frappe/frappe-bench";
+pub const SITES_DIR: &str = "/home/frappe/frappe-bench/sites";
+pub const LOGS_DIR: &str = "/home/frappe/frappe-bench/logs";
+
+/// The gunicorn command line of the frappe/erpnext image (its `CMD`), which
+/// flag-style `worker.gunicorn.args` are applied to.
+pub const GUNICORN_COMMAND: &[&str] = &[
+    "/home/frappe/frappe-bench/env/bin/gunicorn",
+    "--chdir=/home/frappe/frappe-bench/sites",
+    "--bind=0.0.0.0:8000",
+    "--threads=4",
+    "--workers=2",
+    "--worker-class=gthread",
+    "--worker-tmp-dir=/dev/shm",
+    "--timeout=120",
+    "--preload",
+    "frappe.app:application",
+];
+
+/// The seven Deployments of a bench, in the order they are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ComponentKind {
+    Nginx,
+    Gunicorn,
+    Socketio,
+    WorkerDefault,
+    WorkerShort,
+    WorkerLong,
+    Scheduler,
+}
+
+impl ComponentKind {
+    pub const ALL: [ComponentKind; 7] = [
+        ComponentKind::Nginx,
+        ComponentKind::Gunicorn,
+        ComponentKind::Socketio,
+        ComponentKind::WorkerDefault,
+        ComponentKind::WorkerShort,
+        ComponentKind::WorkerLong,
+        ComponentKind::Scheduler,
+    ];
+
+    /// The chart's suffix of object names and selector labels.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            ComponentKind::Nginx => "nginx",
+            ComponentKind::Gunicorn => "gunicorn",
+            ComponentKind::Socketio => "socketio",
+            ComponentKind::WorkerDefault => "worker-d",
+            ComponentKind::WorkerShort => "worker-s",
+            ComponentKind::WorkerLong => "worker-l",
+            ComponentKind::Scheduler => "scheduler",
+        }
+    }
+
+    /// The chart's container name.
+    pub fn container_name(self) -> &'static str {
+        match self {
+            ComponentKind::Nginx => "nginx",
+            ComponentKind::Gunicorn => "gunicorn",
+            ComponentKind::Socketio => "socketio",
+            ComponentKind::WorkerDefault => "default",
+            ComponentKind::WorkerShort => "short",
+            ComponentKind::WorkerLong => "long",
+            ComponentKind::Scheduler => "scheduler",
+        }
+    }
+
+    /// Where the component is configured in the values.
+    pub fn values_path(self) -> &'static str {
+        match self {
+            ComponentKind::Nginx => "nginx",
+            ComponentKind::Gunicorn => "worker.gunicorn",
+            ComponentKind::Socketio => "socketio",
+            ComponentKind::WorkerDefault => "worker.default",
+            ComponentKind::WorkerShort => "worker.short",
+            ComponentKind::WorkerLong => "worker.long",
+            ComponentKind::Scheduler => "worker.scheduler",
+        }
+    }
+
+    /// The RQ queues a worker consumes, in priority order.
+    pub fn queues(self) -> Option<&'static str> {
+        match self {
+            ComponentKind::WorkerDefault => Some("default"),
+            ComponentKind::WorkerShort => Some("short,default"),
+            ComponentKind::WorkerLong => Some("long,default,short"),
+            _ => None,
+        }
+    }
+
+    /// The port the main container listens on, for those that serve.
+    pub fn container_port(self) -> Option<i32> {
+        match self {
+            ComponentKind::Nginx => Some(8080),
+            ComponentKind::Gunicorn => Some(8000),
+            ComponentKind::Socketio => Some(9000),
+            _ => None,
+        }
+    }
+
+    /// The chart's arguments of the main container (gunicorn's come from
+    /// [`gunicorn_args`]).
+    pub fn default_args(self, custom_nginx_config: bool) -> Vec<String> {
+        let words: &[&str] = match self {
+            ComponentKind::Nginx if custom_nginx_config => &["nginx", "-g", "daemon off;"],
+            ComponentKind::Nginx => &["nginx-entrypoint.sh"],
+            ComponentKind::Gunicorn => GUNICORN_COMMAND,
+            ComponentKind::Socketio => {
+                &["node", "/home/frappe/frappe-bench/apps/frappe/socketio.js"]
+            }
+            ComponentKind::WorkerDefault
+            | ComponentKind::WorkerShort
+            | ComponentKind::WorkerLong => {
+                let queues = self.queues().expect("workers have queues");
+                return ["bench", "worker", "--queue", queues]
+                    .map(str::to_owned)
+                    .to_vec();
+            }
+            ComponentKind::Scheduler => &["bench", "schedule"],
+        };
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    /// Whether the pod mounts the logs volume (nginx writes no bench logs).
+    pub fn mounts_logs(self) -> bool {
+        self != ComponentKind::Nginx
+    }
+}
+
+/// A component ready to become a Deployment (and a Service and an HPA).
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub kind: ComponentKind,
+    /// `None` while an HPA owns the replica count.
+    pub replicas: Option<i32>,
+    pub autoscaling: Option<Hpa>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
+    pub liveness_probe: Option<Probe>,
+    pub readiness_probe: Option<Probe>,
+    pub resources: ResourceRequirements,
+    pub node_selector: StringMap,
+    pub tolerations: Vec<Toleration>,
+    pub affinity: Option<Affinity>,
+    pub init_containers: Vec<Container>,
+    pub sidecars: Vec<Container>,
+    pub pod_annotations: StringMap,
+    pub topology_spread: Vec<TopologySpreadConstraint>,
+    pub service: Option<ServiceSpec>,
+    /// Runs alone: one replica, replaced with `Recreate` (the scheduler).
+    pub singleton: bool,
+}
+
+impl Component {
+    /// Starts a component from the keys all components share.
+    pub fn from_pod(kind: ComponentKind, pod: &PodValues<'_>) -> Component {
+        Component {
+            kind,
+            replicas: Some(pod.replica_count),
+            autoscaling: None,
+            args: kind.default_args(false),
+            env: pod.env_vars.to_vec(),
+            liveness_probe: None,
+            readiness_probe: None,
+            resources: pod.resources.clone(),
+            node_selector: pod.node_selector.clone(),
+            tolerations: pod.tolerations.to_vec(),
+            affinity: pod.affinity.cloned(),
+            init_containers: pod.init_containers.to_vec(),
+            sidecars: pod.sidecars.to_vec(),
+            pod_annotations: pod.pod_annotations.clone(),
+            topology_spread: Vec::new(),
+            service: None,
+            singleton: false,
+        }
+    }
+}
+
+/// A HorizontalPodAutoscaler for a component.
+#[derive(Debug, Clone)]
+pub struct Hpa {
+    pub min_replicas: i32,
+    pub max_replicas: i32,
+    pub target_cpu: Option<i32>,
+    pub target_memory: Option<i32>,
+    pub behavior: Option<HorizontalPodAutoscalerBehavior>,
+}
+
+/// The Service in front of a component.
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub service_type: ServiceType,
+    pub port: i32,
+}
+
+/// Applies flag-style gunicorn arguments to the image's command line: a flag
+/// already there (`--workers=2`) is replaced in place, a new one is added
+/// before the application. Returns `Err` with the first word that is not a
+/// flag when the list mixes flags and other words.
+pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, String> {
+    if user.is_empty() {
+        return Ok(GUNICORN_COMMAND.iter().map(|w| (*w).to_owned()).collect());
+    }
+    if !user[0].starts_with('-') {
+        // A whole command line, as the chart takes it.
+        return Ok(user.to_vec());
+    }
+    if let Some(word) = user.iter().find(|w| !w.starts_with('-')) {
+        return Err(word.clone());
+    }
+    let flag_name = |w: &str| w.split('=').next().unwrap_or(w).to_owned();
+    let (application, flags) = GUNICORN_COMMAND[1..]
+        .split_last()
+        .expect("gunicorn command has an application");
+    let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
+    for flag in user {
+        match args
+            .iter_mut()
+            .find(|existing| flag_name(existing) == flag_name(flag))
+        {
+            Some(existing) => existing.clone_from(flag),
+            None => args.push(flag.clone()),
+        }
+    }
+    let mut command = vec![GUNICORN_COMMAND[0].to_owned()];
+    command.extend(args);
+    command.push((*application).to_owned());
+    Ok(command)
+}
+
+/// A TCP probe on a port, the chart's default for serving components.
+pub fn tcp_probe(port: i32) -> Probe {
+    Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::Int(port),
+            host: None,
+        }),
+        initial_delay_seconds: Some(5),
+        period_seconds: Some(10),
+        ..Default::default()
+    }
+}
+
+/// The readiness probe of workers and the scheduler: the database and every
+/// Redis accept connections, all of them (`&&`, not `;`). Only host:port
+/// pairs appear in the command, never a password.
+pub fn backing_services_probe(endpoints: &[String]) -> Probe {
+    let checks: Vec<String> = endpoints
+        .iter()
+        .map(|e| format!("wait-for-it {e} -t 1"))
+        .collect();
+    Probe {
+        exec: Some(ExecAction {
+            command: Some(vec![
+                "bash".to_owned(),
+                "-c".to_owned(),
+                checks.join(" && "),
+            ]),
+        }),
+        initial_delay_seconds: Some(15),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    #[test]
+    fn gunicorn_flags_are_applied_to_the_command_line() {
+        let args = gunicorn_args(&words(&[
+            "--workers=4",
+            "--timeout=120",
+            "--preload",
+            "--max-requests=1000",
+        ]))
+        .unwrap();
+        assert_eq!(args.first().map(String::as_str), Some(GUNICORN_COMMAND[0]));
+        assert_eq!(
+            args.last().map(String::as_str),
+            Some("frappe.app:application")
+        );
+        assert!(args.contains(&"--workers=4".to_owned()));
+        assert!(!args.contains(&"--workers=2".to_owned()));
+        assert_eq!(args.iter().filter(|a| *a == "--preload").count(), 1);
+        assert!(args.contains(&"--max-requests=1000".to_owned()));
+    }
+
+    #[test]
+    fn a_full_command_is_kept_and_mixed_args_are_refused() {
+        let full = words(&["gunicorn", "app:x"]);
+        assert_eq!(gunicorn_args(&full).unwrap(), full);
+        assert_eq!(
+            gunicorn_args(&words(&["--workers", "4"])),
+            Err("4".to_owned())
+        );
+    }
+}

@@ -1,0 +1,976 @@
+//! The validated model: values with every default resolved and every rule
+//! checked.
+//!
+//! [`build`] is the only way to get a [`Bench`], and it returns one only when
+//! no rule reported an error, so the object builders downstream never have to
+//! wonder whether a port is valid or a probe has one handler. Rules collect
+//! all their findings (through [`report::Reporter`]) rather than stopping at
+//! the first.
+
+mod checks;
+pub mod component;
+pub mod k8s;
+pub mod redis;
+pub mod report;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Affinity, Capabilities, EnvVar, LocalObjectReference, PodSecurityContext, ResourceRequirements,
+    SeccompProfile, SecurityContext, Toleration,
+};
+use k8s_openapi::api::networking::v1::IngressTLS;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::node::{Node, Path};
+use crate::values::{self, HttpRoute, StringMap, Values, WebsocketMode};
+use component::{Component, ComponentKind, Hpa, ServiceSpec};
+use redis::RedisUrl;
+use report::Reporter;
+
+/// What the command line adds to the values.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The release name (`--release`, default `erpnext`).
+    pub release: String,
+    /// `--namespace`, which wins over `namespace:` in the values.
+    pub namespace: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            release: "erpnext".to_owned(),
+            namespace: None,
+        }
+    }
+}
+
+/// A bench, ready to be turned into Kubernetes objects.
+#[derive(Debug, Clone)]
+pub struct Bench {
+    pub names: Names,
+    pub image: String,
+    pub pull_policy: &'static str,
+    pub pull_secrets: Vec<LocalObjectReference>,
+    /// The ServiceAccount the pods use, and whether we render it.
+    pub service_account: String,
+    pub create_service_account: bool,
+    pub pod_security_context: PodSecurityContext,
+    pub container_security_context: SecurityContext,
+    pub components: Vec<Component>,
+    pub sites: Volume,
+    pub logs: Volume,
+    /// Data of the ConfigMap `<fullname>-config`.
+    pub config: BTreeMap<String, String>,
+    /// Data of the Secret `<fullname>`, when the values hold a password.
+    pub secret: Option<BTreeMap<String, String>>,
+    /// A custom nginx configuration (ConfigMap `<fullname>-nginx-config`).
+    pub nginx_config: Option<String>,
+    pub ingress: Option<Ingress>,
+    pub http_route: Option<HttpRoute>,
+    pub configure: Option<ConfigureJob>,
+}
+
+/// Names of the release and everything derived from it.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub release: String,
+    /// The chart name, `erpnext` unless `nameOverride`.
+    pub chart: String,
+    /// The prefix of every object name.
+    pub fullname: String,
+    pub namespace: Option<String>,
+    /// The image tag, carried as `app.kubernetes.io/version`.
+    pub version: String,
+}
+
+impl Names {
+    /// `<fullname>-<suffix>`.
+    pub fn object(&self, suffix: &str) -> String {
+        format!("{}-{suffix}", self.fullname)
+    }
+
+    /// A component's Deployment name.
+    pub fn deployment(&self, kind: ComponentKind) -> String {
+        self.object(kind.suffix())
+    }
+
+    /// A component's Service name; nginx's Service carries the bare full name,
+    /// as the chart's does, so that existing Ingresses keep pointing at it.
+    pub fn service(&self, kind: ComponentKind) -> String {
+        match kind {
+            ComponentKind::Nginx => self.fullname.clone(),
+            other => self.object(other.suffix()),
+        }
+    }
+}
+
+/// A volume of the bench: a claim (rendered or existing) or an emptyDir.
+#[derive(Debug, Clone)]
+pub enum Volume {
+    Claim {
+        claim_name: String,
+        create: Option<ClaimSpec>,
+    },
+    EmptyDir,
+}
+
+/// A PersistentVolumeClaim to render.
+#[derive(Debug, Clone)]
+pub struct ClaimSpec {
+    pub size: String,
+    pub storage_class: Option<String>,
+    pub access_modes: Vec<String>,
+}
+
+/// The Ingress to render.
+#[derive(Debug, Clone)]
+pub struct Ingress {
+    pub name: String,
+    pub class_name: Option<String>,
+    pub annotations: StringMap,
+    pub rules: Vec<IngressRule>,
+    pub tls: Vec<IngressTLS>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngressRule {
+    pub host: String,
+    pub paths: Vec<IngressPath>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngressPath {
+    pub path: String,
+    pub path_type: String,
+    pub service: String,
+    pub port: i32,
+}
+
+/// The configure Job.
+#[derive(Debug, Clone)]
+pub struct ConfigureJob {
+    pub job_name: Option<String>,
+    pub fix_volume: bool,
+    pub backoff_limit: i32,
+    pub resources: ResourceRequirements,
+    pub node_selector: StringMap,
+    pub tolerations: Vec<Toleration>,
+    pub affinity: Option<Affinity>,
+    pub env: Vec<EnvVar>,
+    pub command: Vec<String>,
+    /// `None`: the configure script from `templates/`.
+    pub args: Option<Vec<String>>,
+    pub rds: bool,
+}
+
+/// Resolves and checks `values`. Returns the bench when no rule found an
+/// error, and every diagnostic (warnings too) either way.
+pub fn build(
+    values: &Values,
+    settings: &Settings,
+    root: &Node,
+) -> (Option<Bench>, Vec<Diagnostic>) {
+    let mut report = Reporter::new(root);
+    let bench = resolve(values, settings, &mut report);
+    checks::check_values(values, &mut report);
+    let bench = if report.has_errors() { None } else { bench };
+    (bench, report.into_diagnostics())
+}
+
+fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> Option<Bench> {
+    for (key, service) in values.data_services() {
+        if service.is_some_and(|s| s.enabled) {
+            let redis =
+                key.contains("redis") || key.contains("valkey") || key.contains("dragonfly");
+            let (what, keys) = if redis {
+                ("Redis", "`externalRedis.cache` and `externalRedis.queue`")
+            } else {
+                ("the database", "`dbHost` and `dbPort`")
+            };
+            report
+                .at(Code::InClusterService, &Path::parse(key).key("enabled"), format!("`{key}` would run {what} inside the cluster, which this tool does not render"))
+                .with_help(format!("{what} is an external managed service here: set `{key}.enabled: false` and point {keys} at it"));
+        }
+    }
+
+    let names = resolve_names(values, settings, report);
+    let db = resolve_database(values, report);
+    let redis = resolve_redis(values, report);
+
+    let pull_secrets = values.image_pull_secrets.clone();
+    let service_account = values
+        .service_account
+        .name
+        .clone()
+        .unwrap_or_else(|| names.fullname.clone());
+
+    let mut components = Vec::new();
+    let nginx_values = &values.nginx;
+    if nginx_values.enabled {
+        let mut nginx = Component::from_pod(ComponentKind::Nginx, &nginx_values.pod());
+        nginx.args = ComponentKind::Nginx.default_args(nginx_values.config.is_some());
+        let environment = &nginx_values.environment;
+        let mut env = vec![
+            env_var(
+                "BACKEND",
+                format!(
+                    "{}:{}",
+                    names.service(ComponentKind::Gunicorn),
+                    values.worker.gunicorn.service.port
+                ),
+            ),
+            env_var(
+                "SOCKETIO",
+                format!(
+                    "{}:{}",
+                    names.service(ComponentKind::Socketio),
+                    values.socketio.service.port
+                ),
+            ),
+            env_var(
+                "UPSTREAM_REAL_IP_ADDRESS",
+                environment.upstream_real_ip_address.clone(),
+            ),
+            env_var(
+                "UPSTREAM_REAL_IP_RECURSIVE",
+                environment.upstream_real_ip_recursive.clone(),
+            ),
+            env_var(
+                "UPSTREAM_REAL_IP_HEADER",
+                environment.upstream_real_ip_header.clone(),
+            ),
+            env_var(
+                "FRAPPE_SITE_NAME_HEADER",
+                environment.frappe_site_name_header.clone(),
+            ),
+            env_var("PROXY_READ_TIMEOUT", environment.proxy_read_timeout.clone()),
+            env_var(
+                "CLIENT_MAX_BODY_SIZE",
+                environment.client_max_body_size.clone(),
+            ),
+        ];
+        env.append(&mut nginx.env);
+        nginx.env = env;
+        nginx.liveness_probe = Some(
+            nginx_values
+                .liveness_probe
+                .clone()
+                .unwrap_or_else(|| component::tcp_probe(8080)),
+        );
+        nginx.readiness_probe = Some(
+            nginx_values
+                .readiness_probe
+                .clone()
+                .unwrap_or_else(|| component::tcp_probe(8080)),
+        );
+        nginx.service = Some(ServiceSpec {
+            service_type: nginx_values.service.service_type,
+            port: nginx_values.service.port,
+        });
+        nginx.autoscaling = autoscaling(ComponentKind::Nginx, &nginx_values.autoscaling, report);
+        nginx.topology_spread = topology_spread(
+            &nginx_values.topology_spread_constraints,
+            &nginx_values.default_topology_spread,
+            &names,
+            ComponentKind::Nginx,
+        );
+        components.push(nginx);
+    }
+
+    let gunicorn_values = &values.worker.gunicorn;
+    let mut gunicorn = Component::from_pod(ComponentKind::Gunicorn, &gunicorn_values.pod());
+    match component::gunicorn_args(&gunicorn_values.args) {
+        Ok(args) => gunicorn.args = args,
+        Err(word) => {
+            let index = gunicorn_values
+                .args
+                .iter()
+                .position(|a| *a == word)
+                .unwrap_or(0);
+            report
+                .at(Code::GunicornArgs, &Path::parse("worker.gunicorn.args").index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
+                .with_help("write each flag with its value as one item, e.g. `--workers=4`; or give the whole command line, starting with the gunicorn executable");
+        }
+    }
+    gunicorn.liveness_probe = Some(
+        gunicorn_values
+            .liveness_probe
+            .clone()
+            .unwrap_or_else(|| component::tcp_probe(8000)),
+    );
+    gunicorn.readiness_probe = Some(
+        gunicorn_values
+            .readiness_probe
+            .clone()
+            .unwrap_or_else(|| component::tcp_probe(8000)),
+    );
+    gunicorn.service = Some(ServiceSpec {
+        service_type: gunicorn_values.service.service_type,
+        port: gunicorn_values.service.port,
+    });
+    gunicorn.autoscaling = autoscaling(
+        ComponentKind::Gunicorn,
+        &gunicorn_values.autoscaling,
+        report,
+    );
+    gunicorn.topology_spread = topology_spread(
+        &values.worker.topology_spread_constraints,
+        &values.worker.default_topology_spread,
+        &names,
+        ComponentKind::Gunicorn,
+    );
+    components.push(gunicorn);
+
+    let socketio_values = &values.socketio;
+    let mut socketio = Component::from_pod(ComponentKind::Socketio, &socketio_values.pod());
+    socketio.liveness_probe = Some(
+        socketio_values
+            .liveness_probe
+            .clone()
+            .unwrap_or_else(|| component::tcp_probe(9000)),
+    );
+    socketio.readiness_probe = Some(
+        socketio_values
+            .readiness_probe
+            .clone()
+            .unwrap_or_else(|| component::tcp_probe(9000)),
+    );
+    socketio.service = Some(ServiceSpec {
+        service_type: socketio_values.service.service_type,
+        port: socketio_values.service.port,
+    });
+    socketio.autoscaling = autoscaling(
+        ComponentKind::Socketio,
+        &socketio_values.autoscaling,
+        report,
+    );
+    components.push(socketio);
+
+    let endpoints = backing_endpoints(db.as_ref(), redis.as_ref());
+    let default_readiness = component::backing_services_probe(&endpoints);
+    for (kind, worker) in [
+        (ComponentKind::WorkerDefault, &values.worker.default),
+        (ComponentKind::WorkerShort, &values.worker.short),
+        (ComponentKind::WorkerLong, &values.worker.long),
+    ] {
+        let mut component = Component::from_pod(kind, &worker.pod());
+        component.autoscaling = autoscaling(kind, &worker.autoscaling, report);
+        component.liveness_probe =
+            worker_probe(kind, "livenessProbe", &worker.liveness_probe, None, report);
+        component.readiness_probe = worker_probe(
+            kind,
+            "readinessProbe",
+            &worker.readiness_probe,
+            Some(&default_readiness),
+            report,
+        );
+        components.push(component);
+    }
+
+    let scheduler_values = &values.worker.scheduler;
+    let mut scheduler = Component::from_pod(ComponentKind::Scheduler, &scheduler_values.pod());
+    scheduler.singleton = true;
+    if scheduler_values.replica_count != 1 {
+        report
+            .at(Code::SchedulerReplicas, &Path::parse("worker.scheduler.replicaCount"), format!("the scheduler must run exactly 1 replica, not {}", scheduler_values.replica_count))
+            .with_help("every scheduler replica enqueues every periodic job; set `worker.scheduler.replicaCount: 1` and scale the workers instead");
+    }
+    scheduler.replicas = Some(1);
+    scheduler.liveness_probe = worker_probe(
+        ComponentKind::Scheduler,
+        "livenessProbe",
+        &scheduler_values.liveness_probe,
+        None,
+        report,
+    );
+    scheduler.readiness_probe = worker_probe(
+        ComponentKind::Scheduler,
+        "readinessProbe",
+        &scheduler_values.readiness_probe,
+        Some(&default_readiness),
+        report,
+    );
+    components.push(scheduler);
+
+    for component in &mut components {
+        if component.autoscaling.is_some() {
+            component.replicas = None;
+        }
+    }
+
+    let sites = volume(&values.persistence.worker, names.fullname.clone());
+    let logs = volume(&values.persistence.logs, names.object("logs"));
+    let ingress = resolve_ingress(values, &names, report);
+    let http_route = values.httproute.enabled.then(|| values.httproute.clone());
+
+    let (db, redis) = (db?, redis?);
+    let mut config = BTreeMap::new();
+    config.insert("DB_HOST".to_owned(), db.host.clone());
+    config.insert("DB_PORT".to_owned(), db.port.to_string());
+    config.insert("REDIS_CACHE".to_owned(), redis.cache.url.clone());
+    config.insert("REDIS_QUEUE".to_owned(), redis.queue.url.clone());
+    config.insert("REDIS_SOCKETIO".to_owned(), redis.socketio.url.clone());
+    config.insert("SOCKETIO_PORT".to_owned(), "9000".to_owned());
+
+    let secret = values
+        .db_root_password
+        .as_ref()
+        .filter(|p| !p.is_empty() && values.db_existing_secret.is_none())
+        .map(|password| BTreeMap::from([("db-root-password".to_owned(), password.clone())]));
+
+    let job = &values.jobs.configure;
+    let configure = job.enabled.then(|| ConfigureJob {
+        job_name: job.job_name.clone(),
+        fix_volume: job.fix_volume,
+        backoff_limit: job.backoff_limit,
+        resources: job.resources.clone(),
+        node_selector: job.node_selector.clone(),
+        tolerations: job.tolerations.clone(),
+        affinity: job.affinity.clone(),
+        env: job.env_vars.clone(),
+        command: if job.command.is_empty() {
+            vec!["bash".to_owned(), "-c".to_owned()]
+        } else {
+            job.command.clone()
+        },
+        args: (!job.args.is_empty()).then(|| job.args.clone()),
+        rds: values.db_rds,
+    });
+
+    Some(Bench {
+        image: format!("{}:{}", values.image.repository, values.image.tag),
+        pull_policy: values.image.pull_policy.as_str(),
+        pull_secrets,
+        create_service_account: values.service_account.create,
+        service_account,
+        pod_security_context: values
+            .pod_security_context
+            .clone()
+            .unwrap_or_else(restricted_pod_security_context),
+        container_security_context: values
+            .security_context
+            .clone()
+            .unwrap_or_else(restricted_container_security_context),
+        components,
+        sites,
+        logs,
+        config,
+        secret,
+        nginx_config: values.nginx.config.clone().filter(|_| values.nginx.enabled),
+        ingress,
+        http_route,
+        configure,
+        names,
+    })
+}
+
+fn env_var(name: &str, value: String) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: Some(value),
+        value_from: None,
+    }
+}
+
+/// The `restricted` Pod Security Standard at pod level, as the frappe user.
+fn restricted_pod_security_context() -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(1000),
+        run_as_group: Some(1000),
+        fs_group: Some(1000),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".to_owned(),
+            localhost_profile: None,
+        }),
+        ..Default::default()
+    }
+}
+
+/// The `restricted` Pod Security Standard at container level.
+fn restricted_container_security_context() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".to_owned()]),
+            add: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> Names {
+    let chart = values
+        .name_override
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "erpnext".to_owned());
+    let fullname = match values
+        .fullname_override
+        .as_deref()
+        .filter(|n| !n.is_empty())
+    {
+        Some(fullname) => fullname.to_owned(),
+        None if settings.release.contains(&chart) => settings.release.clone(),
+        None => format!("{}-{chart}", settings.release),
+    };
+    let namespace = settings
+        .namespace
+        .clone()
+        .or_else(|| values.namespace.clone())
+        .filter(|n| !n.is_empty());
+    // The longest names derived from the full name must still be valid.
+    let origin = if values
+        .fullname_override
+        .as_deref()
+        .is_some_and(|n| !n.is_empty())
+    {
+        Some("fullnameOverride")
+    } else if values
+        .name_override
+        .as_deref()
+        .is_some_and(|n| !n.is_empty())
+    {
+        Some("nameOverride")
+    } else {
+        None
+    };
+    // The configure Job's name (`<fullname>-configure-<hash>`) is the longest.
+    let longest = fullname.len() + crate::objects::job::NAME_SUFFIX_LEN;
+    let instance_label = format!("{}-scheduler", settings.release);
+    let problem = if !k8s::is_dns1123_label(&fullname) {
+        Some(format!(
+            "`{fullname}` is not a valid object name: lower-case letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"
+        ))
+    } else if longest > 63 {
+        Some(format!(
+            "object names derived from `{fullname}` are too long: the configure Job's name would have {longest} characters, Kubernetes allows 63"
+        ))
+    } else if !k8s::is_label_value(&instance_label) {
+        Some(format!(
+            "the selector label `{instance_label}` derived from the release name is not a valid label value (at most 63 characters)"
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let help = "choose a shorter lower-case release name, or set `fullnameOverride`";
+        match origin {
+            Some(key) => {
+                report
+                    .at(Code::InvalidName, &Path::parse(key), problem)
+                    .with_help(help);
+            }
+            None => {
+                report
+                    .at_key(
+                        Code::InvalidName,
+                        &Path::root(),
+                        format!("{problem} (from the release name `{}`)", settings.release),
+                    )
+                    .with_help(help);
+            }
+        }
+    }
+    if let Some(namespace) = &namespace
+        && !k8s::is_dns1123_label(namespace)
+    {
+        let message = format!("`{namespace}` is not a valid namespace name");
+        if settings.namespace.is_some() {
+            report.push(Diagnostic::new(
+                Code::InvalidName,
+                format!("{message} (from `--namespace`)"),
+            ));
+        } else {
+            report.at(Code::InvalidName, &Path::parse("namespace"), message);
+        }
+    }
+    Names {
+        release: settings.release.clone(),
+        chart,
+        fullname,
+        namespace,
+        version: values.image.tag.clone(),
+    }
+}
+
+struct Database {
+    host: String,
+    port: i32,
+}
+
+fn resolve_database(values: &Values, report: &mut Reporter<'_>) -> Option<Database> {
+    let Some(host) = values.db_host.as_deref().filter(|h| !h.trim().is_empty()) else {
+        report
+            .at_key(Code::MissingDatabase, &Path::parse("dbHost"), "no database host: `dbHost` is required")
+            .with_help("the database is an external service; set `dbHost` (and `dbPort` if it is not the engine's default port)");
+        return None;
+    };
+    let port = values
+        .db_port
+        .unwrap_or_else(|| values.db_type.default_port());
+    Some(Database {
+        host: host.to_owned(),
+        port,
+    })
+}
+
+struct Redis {
+    cache: RedisUrl,
+    queue: RedisUrl,
+    socketio: RedisUrl,
+}
+
+fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
+    let external = &values.external_redis;
+    let pick = |report: &mut Reporter<'_>,
+                current: &Option<String>,
+                current_key: &str,
+                legacy: &Option<String>,
+                legacy_key: &str|
+     -> Option<(String, Path)> {
+        let current = current.as_ref().filter(|s| !s.is_empty());
+        let legacy = legacy.as_ref().filter(|s| !s.is_empty());
+        if let Some(old) = legacy {
+            report
+                .at_key(Code::LegacyKey, &Path::parse(legacy_key), format!("`{legacy_key}` is the name older charts gave `{current_key}`"))
+                .with_help(format!("rename it to `{current_key}`; newer charts ignore `{legacy_key}` and deploy an in-cluster Redis instead"));
+            if let Some(new) = current
+                && new != old
+            {
+                report
+                    .at(
+                        Code::ConflictingKeys,
+                        &Path::parse(legacy_key),
+                        format!(
+                            "`{legacy_key}` and `{current_key}` are both set, to different URLs"
+                        ),
+                    )
+                    .with_help(format!("keep only `{current_key}`"));
+            }
+        }
+        match (current, legacy) {
+            (Some(url), _) => Some((url.clone(), Path::parse(current_key))),
+            (None, Some(url)) => Some((url.clone(), Path::parse(legacy_key))),
+            (None, None) => None,
+        }
+    };
+    let cache = pick(
+        report,
+        &external.cache,
+        "externalRedis.cache",
+        &values.redis_cache_host,
+        "redisCacheHost",
+    );
+    let queue = pick(
+        report,
+        &external.queue,
+        "externalRedis.queue",
+        &values.redis_queue_host,
+        "redisQueueHost",
+    );
+    let socketio = pick(
+        report,
+        &external.socketio,
+        "externalRedis.socketio",
+        &values.redis_socketio_host,
+        "redisSocketIOHost",
+    );
+    let parse = |report: &mut Reporter<'_>,
+                 found: Option<(String, Path)>,
+                 role: &str,
+                 key: &str|
+     -> Option<RedisUrl> {
+        let Some((url, path)) = found else {
+            report
+                .at_key(
+                    Code::MissingRedis,
+                    &Path::parse(key),
+                    format!("no Redis URL for the {role}: `{key}` is required"),
+                )
+                .with_help(format!(
+                    "Redis is an external service here; set `{key}: redis://<host>:6379`"
+                ));
+            return None;
+        };
+        match RedisUrl::parse(&url) {
+            Ok(parsed) => Some(parsed),
+            Err(problem) => {
+                report
+                    .at(
+                        Code::InvalidRedisUrl,
+                        &path,
+                        format!("`{url}` is not a Redis URL: {problem}"),
+                    )
+                    .with_help("write `redis://host:6379` or `rediss://user:password@host:6380/0`");
+                None
+            }
+        }
+    };
+    let cache = parse(report, cache, "cache", "externalRedis.cache");
+    let queue = parse(report, queue, "queue", "externalRedis.queue");
+    let socketio = match socketio {
+        Some(found) => parse(report, Some(found), "socket.io", "externalRedis.socketio"),
+        None => queue.clone(),
+    };
+    Some(Redis {
+        cache: cache?,
+        queue: queue?,
+        socketio: socketio?,
+    })
+}
+
+/// host:port of every backing service, each once, for readiness checks.
+fn backing_endpoints(db: Option<&Database>, redis: Option<&Redis>) -> Vec<String> {
+    let mut endpoints = Vec::new();
+    if let Some(db) = db {
+        endpoints.push(format!("{}:{}", db.host, db.port));
+    }
+    if let Some(redis) = redis {
+        for url in [&redis.cache, &redis.queue, &redis.socketio] {
+            endpoints.push(url.endpoint());
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    endpoints.retain(|e| seen.insert(e.clone()));
+    endpoints
+}
+
+fn autoscaling(
+    kind: ComponentKind,
+    values: &values::Autoscaling,
+    report: &mut Reporter<'_>,
+) -> Option<Hpa> {
+    if !values.enabled {
+        return None;
+    }
+    let path = Path::parse(kind.values_path()).key("autoscaling");
+    if values.min_replicas < 1 || values.min_replicas > values.max_replicas {
+        report
+            .at(Code::HpaReplicas, &path.key("minReplicas"), format!("autoscaling needs 1 <= minReplicas <= maxReplicas, but minReplicas is {} and maxReplicas {}", values.min_replicas, values.max_replicas))
+            .with_help("raise `maxReplicas` or lower `minReplicas`");
+    }
+    for (target, key) in [
+        (values.target_cpu, "targetCPU"),
+        (values.target_memory, "targetMemory"),
+    ] {
+        if target.is_some_and(|t| t < 1) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    &path.key(key),
+                    "a utilization target must be a positive percentage",
+                )
+                .with_help("use e.g. `75`, or `null` to turn this metric off");
+        }
+    }
+    if values.target_cpu.is_none() && values.target_memory.is_none() && values.behavior.is_none() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                &path,
+                "autoscaling is enabled without any target",
+            )
+            .with_help("set `targetCPU` or `targetMemory`");
+    }
+    Some(Hpa {
+        min_replicas: values.min_replicas,
+        max_replicas: values.max_replicas,
+        target_cpu: values.target_cpu,
+        target_memory: values.target_memory,
+        behavior: values.behavior.clone(),
+    })
+}
+
+fn worker_probe(
+    kind: ComponentKind,
+    key: &str,
+    values: &values::WorkerProbe,
+    default: Option<&k8s_openapi::api::core::v1::Probe>,
+    report: &mut Reporter<'_>,
+) -> Option<k8s_openapi::api::core::v1::Probe> {
+    if !values.override_default {
+        return default.cloned();
+    }
+    match &values.probe {
+        Some(probe) => Some(probe.clone()),
+        None => {
+            report
+                .at(
+                    Code::ProbeHandlers,
+                    &Path::parse(kind.values_path()).key(key).key("override"),
+                    "`override: true` without a `probe`",
+                )
+                .with_help(
+                    "add the probe under `probe:`, or set `override: false` for the default",
+                );
+            None
+        }
+    }
+}
+
+fn topology_spread(
+    custom: &Option<Vec<k8s_openapi::api::core::v1::TopologySpreadConstraint>>,
+    default: &values::DefaultTopologySpread,
+    names: &Names,
+    kind: ComponentKind,
+) -> Vec<k8s_openapi::api::core::v1::TopologySpreadConstraint> {
+    use k8s_openapi::api::core::v1::TopologySpreadConstraint;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    let selector = LabelSelector {
+        match_labels: Some(selector_labels(names, kind)),
+        match_expressions: None,
+    };
+    match custom {
+        Some(constraints) => constraints
+            .iter()
+            .map(|c| TopologySpreadConstraint {
+                label_selector: c.label_selector.clone().or_else(|| Some(selector.clone())),
+                ..c.clone()
+            })
+            .collect(),
+        None => vec![TopologySpreadConstraint {
+            max_skew: default.max_skew,
+            topology_key: default.topology_key.clone(),
+            when_unsatisfiable: default.when_unsatisfiable.clone(),
+            label_selector: Some(selector),
+            ..Default::default()
+        }],
+    }
+}
+
+/// The chart's selector labels of a component. They are immutable on a live
+/// Deployment, so they must match the chart's exactly for an existing helm
+/// release to be updated in place.
+pub fn selector_labels(names: &Names, kind: ComponentKind) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "app.kubernetes.io/name".to_owned(),
+            format!("{}-{}", names.chart, kind.suffix()),
+        ),
+        (
+            "app.kubernetes.io/instance".to_owned(),
+            format!("{}-{}", names.release, kind.suffix()),
+        ),
+    ])
+}
+
+fn volume(values: &values::Volume, default_claim: String) -> Volume {
+    if !values.enabled {
+        return Volume::EmptyDir;
+    }
+    match values.existing_claim.as_ref().filter(|c| !c.is_empty()) {
+        Some(existing) => Volume::Claim {
+            claim_name: existing.clone(),
+            create: None,
+        },
+        None => Volume::Claim {
+            claim_name: default_claim,
+            create: Some(ClaimSpec {
+                size: values.size.0.clone(),
+                storage_class: values.storage_class.clone().filter(|c| !c.is_empty()),
+                access_modes: values.access_modes.clone(),
+            }),
+        },
+    }
+}
+
+fn resolve_ingress(values: &Values, names: &Names, report: &mut Reporter<'_>) -> Option<Ingress> {
+    let ingress = &values.ingress;
+    if !ingress.enabled {
+        return None;
+    }
+    let nginx = values.nginx.enabled;
+    let (service, port) = if nginx {
+        (
+            names.service(ComponentKind::Nginx),
+            values.nginx.service.port,
+        )
+    } else {
+        (
+            names.service(ComponentKind::Gunicorn),
+            values.worker.gunicorn.service.port,
+        )
+    };
+    let socketio = (
+        names.service(ComponentKind::Socketio),
+        values.socketio.service.port,
+    );
+    let mut annotations = ingress.annotations.clone();
+    if ingress.websocket == WebsocketMode::Snippet {
+        match &names.namespace {
+            Some(namespace) => {
+                let snippet =
+                    crate::templates::websocket_snippet(&socketio.0, namespace, socketio.1);
+                annotations.insert(
+                    "nginx.ingress.kubernetes.io/configuration-snippet".to_owned(),
+                    snippet,
+                );
+            }
+            None => {
+                report
+                    .at(Code::MissingNamespace, &Path::parse("ingress.websocket"), "the websocket snippet proxies to `<service>.<namespace>.svc.cluster.local`, but no namespace is set")
+                    .with_help("pass `--namespace`, or set `namespace:` in the values");
+            }
+        }
+    }
+    let rules = ingress
+        .hosts
+        .iter()
+        .map(|host| {
+            let mut paths: Vec<IngressPath> = host
+                .paths
+                .iter()
+                .map(|p| IngressPath {
+                    path: p.path.clone(),
+                    path_type: p.path_type.clone(),
+                    service: service.clone(),
+                    port,
+                })
+                .collect();
+            if !nginx && ingress.websocket == WebsocketMode::Auto {
+                paths.push(IngressPath {
+                    path: "/socket.io".to_owned(),
+                    path_type: "Prefix".to_owned(),
+                    service: socketio.0.clone(),
+                    port: socketio.1,
+                });
+            }
+            IngressRule {
+                host: host.host.clone(),
+                paths,
+            }
+        })
+        .collect();
+    Some(Ingress {
+        name: ingress
+            .ingress_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| names.fullname.clone()),
+        class_name: ingress.class_name.clone().filter(|c| !c.is_empty()),
+        annotations,
+        rules,
+        tls: ingress.tls.clone(),
+    })
+}
+
+/// The shared pod keys of every rendered component, for rules that apply
+/// to all of them alike.
+pub(crate) fn component_values(
+    values: &Values,
+) -> Vec<(ComponentKind, crate::values::PodValues<'_>)> {
+    let mut all = Vec::new();
+    if values.nginx.enabled {
+        all.push((ComponentKind::Nginx, values.nginx.pod()));
+    }
+    all.push((ComponentKind::Gunicorn, values.worker.gunicorn.pod()));
+    all.push((ComponentKind::Socketio, values.socketio.pod()));
+    all.push((ComponentKind::WorkerDefault, values.worker.default.pod()));
+    all.push((ComponentKind::WorkerShort, values.worker.short.pod()));
+    all.push((ComponentKind::WorkerLong, values.worker.long.pod()));
+    all.push((ComponentKind::Scheduler, values.worker.scheduler.pod()));
+    all
+}

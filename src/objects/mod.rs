@@ -1,0 +1,202 @@
+//! Kubernetes objects, built from the validated [`Bench`].
+//!
+//! Each object is a k8s-openapi struct literal in one obvious place:
+//! [`workload`] (Deployments, Services, HPAs), [`storage`] (ServiceAccount,
+//! Secret, ConfigMaps, PVCs), [`job`] (the configure Job) and [`routing`]
+//! (Ingress, HTTPRoute). Small helpers ([`meta`], [`common_labels`]) keep the
+//! literals short. Objects come out in helm's install order, so `kubectl
+//! apply` creates what pods need before the pods.
+
+pub mod job;
+pub mod routing;
+pub mod storage;
+pub mod workload;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{Bench, Names, k8s};
+
+/// One object of the bundle.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Manifest {
+    ServiceAccount(ServiceAccount),
+    Secret(Secret),
+    ConfigMap(ConfigMap),
+    PersistentVolumeClaim(PersistentVolumeClaim),
+    Service(Service),
+    Deployment(Deployment),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    Job(Job),
+    Ingress(Ingress),
+    HttpRoute(routing::HttpRoute),
+}
+
+impl Manifest {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Manifest::ServiceAccount(_) => "ServiceAccount",
+            Manifest::Secret(_) => "Secret",
+            Manifest::ConfigMap(_) => "ConfigMap",
+            Manifest::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
+            Manifest::Service(_) => "Service",
+            Manifest::Deployment(_) => "Deployment",
+            Manifest::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
+            Manifest::Job(_) => "Job",
+            Manifest::Ingress(_) => "Ingress",
+            Manifest::HttpRoute(_) => "HTTPRoute",
+        }
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Manifest::ServiceAccount(o) => &o.metadata,
+            Manifest::Secret(o) => &o.metadata,
+            Manifest::ConfigMap(o) => &o.metadata,
+            Manifest::PersistentVolumeClaim(o) => &o.metadata,
+            Manifest::Service(o) => &o.metadata,
+            Manifest::Deployment(o) => &o.metadata,
+            Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
+            Manifest::Job(o) => &o.metadata,
+            Manifest::Ingress(o) => &o.metadata,
+            Manifest::HttpRoute(o) => &o.metadata,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or_default()
+    }
+
+    /// Helm's install order: what others depend on first.
+    fn install_rank(&self) -> u8 {
+        match self {
+            Manifest::ServiceAccount(_) => 0,
+            Manifest::Secret(_) => 1,
+            Manifest::ConfigMap(_) => 2,
+            Manifest::PersistentVolumeClaim(_) => 3,
+            Manifest::Service(_) => 4,
+            Manifest::Deployment(_) => 5,
+            Manifest::HorizontalPodAutoscaler(_) => 6,
+            Manifest::Job(_) => 7,
+            Manifest::Ingress(_) => 8,
+            Manifest::HttpRoute(_) => 9,
+        }
+    }
+}
+
+/// Every object of the bench, in install order (then by name, as helm sorts).
+pub fn build(bench: &Bench) -> Vec<Manifest> {
+    let mut manifests = storage::build(bench);
+    for component in &bench.components {
+        manifests.extend(workload::build(bench, component));
+    }
+    if let Some(configure) = &bench.configure {
+        manifests.push(Manifest::Job(job::configure(bench, configure)));
+    }
+    manifests.extend(routing::build(bench));
+    manifests.sort_by(|a, b| {
+        a.install_rank()
+            .cmp(&b.install_rank())
+            .then_with(|| a.name().cmp(b.name()))
+    });
+    manifests
+}
+
+/// Labels every object carries.
+pub fn common_labels(names: &Names) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([
+        ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
+        (
+            "app.kubernetes.io/instance".to_owned(),
+            names.release.clone(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_owned(),
+            "frappe-manifests".to_owned(),
+        ),
+    ]);
+    // An image tag may be longer than a label value allows; then it is left out.
+    if k8s::is_label_value(&names.version) && !names.version.is_empty() {
+        labels.insert(
+            "app.kubernetes.io/version".to_owned(),
+            names.version.clone(),
+        );
+    }
+    labels
+}
+
+/// Object metadata: name, namespace when one is set, and labels.
+pub fn meta(
+    names: &Names,
+    name: impl Into<String>,
+    labels: BTreeMap<String, String>,
+) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.into()),
+        namespace: names.namespace.clone(),
+        labels: Some(labels),
+        ..Default::default()
+    }
+}
+
+/// Checks the generated objects for what the API server would reject and the
+/// values-level rules cannot see: names, and Deployments whose selector does
+/// not select their own pods.
+pub fn verify(manifests: &[Manifest]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for manifest in manifests {
+        let name = manifest.name();
+        let valid = match manifest {
+            Manifest::Service(_) => k8s::is_dns1035_label(name),
+            Manifest::Deployment(_) | Manifest::Job(_) => k8s::is_dns1123_label(name),
+            _ => k8s::is_dns1123_subdomain(name),
+        };
+        if !valid {
+            problems.push(Diagnostic::new(
+                Code::InvalidName,
+                format!(
+                    "the generated {} name `{name}` is not valid in Kubernetes",
+                    manifest.kind()
+                ),
+            ));
+        }
+        for (key, value) in manifest.metadata().labels.iter().flatten() {
+            if !k8s::is_qualified_name(key) || !k8s::is_label_value(value) {
+                problems.push(Diagnostic::new(
+                    Code::InvalidLabel,
+                    format!(
+                        "the label `{key}: {value}` of {} `{name}` is not valid",
+                        manifest.kind()
+                    ),
+                ));
+            }
+        }
+        if let Manifest::Deployment(deployment) = manifest {
+            let spec = deployment.spec.as_ref();
+            let selector = spec.and_then(|s| s.selector.match_labels.as_ref());
+            let pod_labels = spec
+                .and_then(|s| s.template.metadata.as_ref())
+                .and_then(|m| m.labels.as_ref());
+            let selects_own_pods = selector.is_some_and(|selector| {
+                selector
+                    .iter()
+                    .all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v))
+            });
+            if !selects_own_pods {
+                problems.push(Diagnostic::new(Code::InvalidLabel, format!("the selector of Deployment `{name}` does not match its pod template's labels")));
+            }
+        }
+    }
+    problems
+}

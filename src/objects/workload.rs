@@ -1,0 +1,264 @@
+//! A component's Deployment, its Service and its HorizontalPodAutoscaler,
+//! and the volumes every bench pod shares.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
+use k8s_openapi::api::core::v1::{
+    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec,
+    Volume as PodVolume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{Manifest, common_labels, meta, storage};
+use crate::model::component::{Component, ComponentKind, Hpa, LOGS_DIR, SITES_DIR};
+use crate::model::{Bench, Volume, selector_labels};
+
+/// The Deployment of a component, and its Service and HPA when it has them.
+pub fn build(bench: &Bench, component: &Component) -> Vec<Manifest> {
+    let mut manifests = vec![Manifest::Deployment(deployment(bench, component))];
+    if let Some(service) = service(bench, component) {
+        manifests.push(Manifest::Service(service));
+    }
+    if let Some(hpa) = &component.autoscaling {
+        manifests.push(Manifest::HorizontalPodAutoscaler(autoscaler(
+            bench,
+            component.kind,
+            hpa,
+        )));
+    }
+    manifests
+}
+
+fn component_labels(bench: &Bench, kind: ComponentKind) -> BTreeMap<String, String> {
+    let mut labels = common_labels(&bench.names);
+    labels.insert(
+        "app.kubernetes.io/component".to_owned(),
+        kind.suffix().to_owned(),
+    );
+    labels
+}
+
+fn deployment(bench: &Bench, component: &Component) -> Deployment {
+    let kind = component.kind;
+    let names = &bench.names;
+    let selector = selector_labels(names, kind);
+    let mut pod_labels = selector.clone();
+    // The chart's extra pod label, kept so existing selectors in NetworkPolicies still match.
+    pod_labels.insert("app.kubernetes.io/app".to_owned(), "frappe".to_owned());
+    pod_labels.insert(
+        "app.kubernetes.io/component".to_owned(),
+        kind.suffix().to_owned(),
+    );
+
+    let mut containers = vec![main_container(bench, component)];
+    containers.extend(component.sidecars.iter().cloned());
+    Deployment {
+        metadata: meta(names, names.deployment(kind), component_labels(bench, kind)),
+        spec: Some(DeploymentSpec {
+            replicas: component.replicas,
+            selector: LabelSelector {
+                match_labels: Some(selector),
+                match_expressions: None,
+            },
+            // The scheduler must never run twice, not even during a rollout.
+            strategy: component.singleton.then(|| DeploymentStrategy {
+                type_: Some("Recreate".to_owned()),
+                rolling_update: None,
+            }),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(pod_labels),
+                    annotations: (!component.pod_annotations.is_empty())
+                        .then(|| component.pod_annotations.clone()),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    containers,
+                    init_containers: (!component.init_containers.is_empty())
+                        .then(|| component.init_containers.clone()),
+                    volumes: Some(bench_volumes(
+                        bench,
+                        kind.mounts_logs(),
+                        kind == ComponentKind::Nginx,
+                    )),
+                    topology_spread_constraints: (!component.topology_spread.is_empty())
+                        .then(|| component.topology_spread.clone()),
+                    node_selector: (!component.node_selector.is_empty())
+                        .then(|| component.node_selector.clone()),
+                    tolerations: (!component.tolerations.is_empty())
+                        .then(|| component.tolerations.clone()),
+                    affinity: component.affinity.clone(),
+                    ..pod_defaults(bench)
+                }),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// What every bench pod has: the ServiceAccount (without a token), pull
+/// secrets and the pod security context.
+pub fn pod_defaults(bench: &Bench) -> PodSpec {
+    PodSpec {
+        service_account_name: Some(bench.service_account.clone()),
+        automount_service_account_token: Some(false),
+        image_pull_secrets: (!bench.pull_secrets.is_empty()).then(|| bench.pull_secrets.clone()),
+        security_context: Some(bench.pod_security_context.clone()),
+        ..Default::default()
+    }
+}
+
+fn main_container(bench: &Bench, component: &Component) -> Container {
+    let kind = component.kind;
+    let mut mounts = bench_mounts(kind.mounts_logs());
+    if kind == ComponentKind::Nginx && bench.nginx_config.is_some() {
+        mounts.push(VolumeMount {
+            name: "nginx-config".to_owned(),
+            mount_path: "/etc/nginx/conf.d".to_owned(),
+            ..Default::default()
+        });
+    }
+    Container {
+        name: kind.container_name().to_owned(),
+        image: Some(bench.image.clone()),
+        image_pull_policy: Some(bench.pull_policy.to_owned()),
+        args: Some(component.args.clone()),
+        env: (!component.env.is_empty()).then(|| component.env.clone()),
+        ports: kind.container_port().map(|port| {
+            vec![ContainerPort {
+                name: Some("http".to_owned()),
+                container_port: port,
+                protocol: Some("TCP".to_owned()),
+                ..Default::default()
+            }]
+        }),
+        liveness_probe: component.liveness_probe.clone(),
+        readiness_probe: component.readiness_probe.clone(),
+        resources: Some(component.resources.clone()),
+        security_context: Some(bench.container_security_context.clone()),
+        volume_mounts: Some(mounts),
+        ..Default::default()
+    }
+}
+
+/// The sites volume, the logs volume when wanted, and nginx's configuration.
+pub fn bench_volumes(bench: &Bench, with_logs: bool, with_nginx_config: bool) -> Vec<PodVolume> {
+    let volume = |name: &str, source: &Volume| match source {
+        Volume::Claim { claim_name, .. } => PodVolume {
+            name: name.to_owned(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: claim_name.clone(),
+                read_only: None,
+            }),
+            ..Default::default()
+        },
+        Volume::EmptyDir => PodVolume {
+            name: name.to_owned(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Default::default()
+        },
+    };
+    let mut volumes = vec![volume("sites-dir", &bench.sites)];
+    if with_logs {
+        volumes.push(volume("logs", &bench.logs));
+    }
+    if with_nginx_config && bench.nginx_config.is_some() {
+        volumes.push(PodVolume {
+            name: "nginx-config".to_owned(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: storage::nginx_config_name(bench),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    }
+    volumes
+}
+
+/// Where bench containers mount the shared volumes.
+pub fn bench_mounts(with_logs: bool) -> Vec<VolumeMount> {
+    let mut mounts = vec![VolumeMount {
+        name: "sites-dir".to_owned(),
+        mount_path: SITES_DIR.to_owned(),
+        ..Default::default()
+    }];
+    if with_logs {
+        mounts.push(VolumeMount {
+            name: "logs".to_owned(),
+            mount_path: LOGS_DIR.to_owned(),
+            ..Default::default()
+        });
+    }
+    mounts
+}
+
+fn service(bench: &Bench, component: &Component) -> Option<Service> {
+    let spec = component.service.as_ref()?;
+    let kind = component.kind;
+    Some(Service {
+        metadata: meta(
+            &bench.names,
+            bench.names.service(kind),
+            component_labels(bench, kind),
+        ),
+        spec: Some(ServiceSpec {
+            type_: Some(spec.service_type.as_str().to_owned()),
+            ports: Some(vec![ServicePort {
+                name: Some("http".to_owned()),
+                port: spec.port,
+                target_port: Some(IntOrString::String("http".to_owned())),
+                protocol: Some("TCP".to_owned()),
+                ..Default::default()
+            }]),
+            selector: Some(selector_labels(&bench.names, kind)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+fn autoscaler(bench: &Bench, kind: ComponentKind, hpa: &Hpa) -> HorizontalPodAutoscaler {
+    let utilization = |resource: &str, target: i32| MetricSpec {
+        type_: "Resource".to_owned(),
+        resource: Some(ResourceMetricSource {
+            name: resource.to_owned(),
+            target: MetricTarget {
+                type_: "Utilization".to_owned(),
+                average_utilization: Some(target),
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    };
+    let metrics: Vec<MetricSpec> = [("cpu", hpa.target_cpu), ("memory", hpa.target_memory)]
+        .into_iter()
+        .filter_map(|(resource, target)| target.map(|t| utilization(resource, t)))
+        .collect();
+    HorizontalPodAutoscaler {
+        metadata: meta(
+            &bench.names,
+            bench.names.deployment(kind),
+            component_labels(bench, kind),
+        ),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".to_owned()),
+                kind: "Deployment".to_owned(),
+                name: bench.names.deployment(kind),
+            },
+            min_replicas: Some(hpa.min_replicas),
+            max_replicas: hpa.max_replicas,
+            metrics: (!metrics.is_empty()).then_some(metrics),
+            behavior: hpa.behavior.clone(),
+        }),
+        ..Default::default()
+    }
+}

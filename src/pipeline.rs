@@ -1,0 +1,193 @@
+//! The stages in order, for one bench: read and parse every input, merge,
+//! apply `--set`, type, build the model, build and verify the objects.
+//!
+//! Every stage adds to one list of diagnostics. The run goes as far as it
+//! can, so a file with a typo and a bad replica count reports both; it
+//! returns objects only when nothing anywhere was an error.
+
+use std::path::PathBuf;
+
+use crate::de::deserialize_all;
+use crate::diagnostic::{self, Code, Diagnostic};
+use crate::model::{self, Settings};
+use crate::node::{self, Node, Path};
+use crate::objects::{self, Manifest};
+use crate::source::{Sources, Span};
+use crate::values::Values;
+use crate::{load, set};
+
+/// A values file: a path, or text already read from standard input.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin(Vec<u8>),
+}
+
+/// What to check or render.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub files: Vec<Input>,
+    pub sets: Vec<String>,
+    pub settings: Settings,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub sources: Sources,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The objects, when no diagnostic is an error.
+    pub manifests: Option<Vec<Manifest>>,
+}
+
+impl Outcome {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Whether the failure is about reading input rather than its content.
+    pub fn has_io_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.code == Code::Io)
+    }
+}
+
+pub fn run(request: &Request) -> Outcome {
+    let mut sources = Sources::default();
+    let mut diagnostics = Vec::new();
+    let manifests = stages(request, &mut sources, &mut diagnostics);
+    diagnostic::sort(&mut diagnostics);
+    let manifests = manifests.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
+    Outcome {
+        sources,
+        diagnostics,
+        manifests,
+    }
+}
+
+fn stages(
+    request: &Request,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Vec<Manifest>> {
+    // Problems that leave a usable tree (duplicate keys, merge and `--set`
+    // conflicts) do not stop the run: typing and the rules still report the
+    // rest. An input that could not be read or parsed does.
+    let mut merged: Option<Node> = None;
+    let mut unusable = false;
+    for input in &request.files {
+        let Some(file) = read(input, sources, diagnostics) else {
+            unusable = true;
+            continue;
+        };
+        match load::load(sources, file) {
+            Ok((tree, problems)) => {
+                diagnostics.extend(problems);
+                match merged.as_mut() {
+                    None => merged = Some(tree),
+                    Some(base) => node::merge(base, tree, &Path::root(), diagnostics),
+                }
+            }
+            Err(problems) => {
+                diagnostics.extend(problems);
+                unusable = true;
+            }
+        }
+    }
+    if unusable {
+        return None;
+    }
+    let mut root = merged?;
+    for text in &request.sets {
+        let file = sources.add("--set", text.clone());
+        match set::parse(sources, file) {
+            Ok(assignments) => {
+                for assignment in assignments {
+                    set::apply(&mut root, assignment, diagnostics);
+                }
+            }
+            Err(problem) => diagnostics.push(problem),
+        }
+    }
+
+    let (values, typing) = deserialize_all::<Values>(root.clone());
+    diagnostics.extend(typing);
+    let (bench, rules) = model::build(&values?, &request.settings, &root);
+    diagnostics.extend(rules);
+    let manifests = objects::build(&bench?);
+    let problems = objects::verify(&manifests);
+    let clean = problems.is_empty();
+    diagnostics.extend(problems.into_iter().map(|d| d.at(root.span)));
+    clean.then_some(manifests)
+}
+
+/// Reads one input into the sources; reports why it cannot.
+fn read(
+    input: &Input,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<crate::source::FileId> {
+    let (name, bytes) = match input {
+        Input::Stdin(bytes) => ("<stdin>".to_owned(), bytes.clone()),
+        Input::Path(path) => {
+            let name = path.display().to_string();
+            let bytes = if path.is_dir() {
+                Err(format!("`{name}` is a directory, not a values file"))
+            } else {
+                read_limited(path)
+                    .map_err(|error| format!("cannot read `{name}`: {}", describe_io(&error)))
+            };
+            match bytes {
+                Ok(bytes) => (name, bytes),
+                Err(message) => {
+                    let file = sources.add(name, String::new());
+                    diagnostics.push(Diagnostic::new(Code::Io, message).at(Span::file_start(file)));
+                    return None;
+                }
+            }
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(sources.add(name, text)),
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&error.as_bytes()[..offset]).into_owned();
+            let line = valid.matches('\n').count() as u32 + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            let file = sources.add(name.clone(), valid);
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::YamlSyntax,
+                    format!("`{name}` is not UTF-8 text (invalid byte at offset {offset})"),
+                )
+                .at(Span {
+                    file,
+                    start: offset as u32,
+                    end: offset as u32,
+                    line,
+                    column,
+                })
+                .help("values files are UTF-8 YAML; is this the right file?"),
+            );
+            None
+        }
+    }
+}
+
+/// Reads a file, refusing one larger than any values file could be without
+/// reading it whole.
+fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(load::MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn describe_io(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => error.to_string(),
+    }
+}

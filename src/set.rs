@@ -1,0 +1,286 @@
+//! `--set key.path=value` overrides, as helm users type them.
+//!
+//! Each argument is registered as a source of its own, so a bad value given
+//! with `--set` is reported as `--set:1:27` with the argument underlined, just
+//! like a bad value in a file. Paths are dotted (`worker.gunicorn.replicaCount`),
+//! list items are indexed (`ingress.hosts[0].host`), `\.` and `\,` escape a
+//! literal dot or comma, and several assignments may be joined with commas.
+//! Values are YAML scalars: `3` is a number, `"3"` a string, `null` removes.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::node::{Entry, Node, Path, Scalar, Segment, Value};
+use crate::source::{FileId, Sources, Span};
+
+/// One parsed assignment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub path: Vec<(Segment, Span)>,
+    pub value: Node,
+}
+
+/// Parses one `--set` argument (which may hold several comma-separated
+/// assignments) from a registered source.
+pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnostic> {
+    let text = &sources.get(file).text;
+    let span = |start: usize, end: usize| Span {
+        file,
+        start: start as u32,
+        end: end as u32,
+        line: 1,
+        column: text[..start].chars().count() as u32 + 1,
+    };
+    let invalid = |start: usize, end: usize, message: String| {
+        Diagnostic::new(Code::InvalidSet, message)
+            .at(span(start, end))
+            .help("write `--set key.path=value`, with `[N]` for list items, e.g. `--set ingress.hosts[0].host=erp.example.com`")
+    };
+
+    let mut assignments = Vec::new();
+    for (start, end) in split_unescaped(text, ',') {
+        let part = &text[start..end];
+        let Some(eq) = find_unescaped(part, '=') else {
+            return Err(invalid(start, end, format!("`{part}` has no `=`")));
+        };
+        let path =
+            parse_path(text, file, start, start + eq).map_err(|(s, e, m)| invalid(s, e, m))?;
+        let raw_value = unescape(&part[eq + 1..]);
+        let value_span = span(start + eq + 1, end);
+        let value = match raw_value.as_str() {
+            "null" | "~" => Value::Null,
+            // helm sets an empty string for `key=`; an empty plain scalar would be null.
+            "" => Value::Scalar(Scalar {
+                text: String::new(),
+                plain: false,
+            }),
+            quoted
+                if quoted.len() >= 2
+                    && (quoted.starts_with('"') && quoted.ends_with('"')
+                        || quoted.starts_with('\'') && quoted.ends_with('\'')) =>
+            {
+                Value::Scalar(Scalar {
+                    text: quoted[1..quoted.len() - 1].to_owned(),
+                    plain: false,
+                })
+            }
+            plain => Value::Scalar(Scalar {
+                text: plain.to_owned(),
+                plain: true,
+            }),
+        };
+        assignments.push(Assignment {
+            path,
+            value: Node::new(value, value_span),
+        });
+    }
+    Ok(assignments)
+}
+
+type PathError = (usize, usize, String);
+
+fn parse_path(
+    text: &str,
+    file: FileId,
+    start: usize,
+    end: usize,
+) -> Result<Vec<(Segment, Span)>, PathError> {
+    let mut segments = Vec::new();
+    let key_span = |s: usize, e: usize| Span {
+        file,
+        start: s as u32,
+        end: e as u32,
+        line: 1,
+        column: text[..s].chars().count() as u32 + 1,
+    };
+    if start == end {
+        return Err((start, end, "the path before `=` is empty".to_owned()));
+    }
+    for (seg_start, seg_end) in split_unescaped(&text[..end], '.')
+        .into_iter()
+        .filter(|(s, _)| *s >= start)
+    {
+        let seg_start = seg_start.max(start);
+        let segment = &text[seg_start..seg_end];
+        let (name, mut rest, mut offset) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..], seg_start + i),
+            None => (segment, "", seg_end),
+        };
+        if name.is_empty() && segments.is_empty() || segment.is_empty() {
+            return Err((
+                seg_start,
+                seg_end.max(seg_start + 1).min(text.len()),
+                format!("empty key in path `{}`", &text[start..end]),
+            ));
+        }
+        if !name.is_empty() {
+            segments.push((
+                Segment::Key(unescape(name)),
+                key_span(seg_start, seg_start + name.len()),
+            ));
+        }
+        while !rest.is_empty() {
+            let close = rest
+                .find(']')
+                .ok_or_else(|| (offset, seg_end, format!("`{rest}` has no closing `]`")))?;
+            let index = rest[1..close].parse::<usize>().map_err(|_| {
+                (
+                    offset,
+                    offset + close + 1,
+                    format!(
+                        "`{}` is not a list index; use a number such as `[0]`",
+                        &rest[..=close]
+                    ),
+                )
+            })?;
+            segments.push((Segment::Index(index), key_span(offset, offset + close + 1)));
+            rest = &rest[close + 1..];
+            offset += close + 1;
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return Err((
+                    offset,
+                    seg_end,
+                    format!("unexpected `{rest}` after a list index"),
+                ));
+            }
+        }
+    }
+    Ok(segments)
+}
+
+/// Applies assignments to the merged tree, creating maps on the way as helm does.
+pub fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diagnostic>) {
+    let mut node = root;
+    let mut path = Path::root();
+    let steps = assignment.path.len();
+    for (i, (segment, segment_span)) in assignment.path.into_iter().enumerate() {
+        let last = i + 1 == steps;
+        let placeholder = |span| {
+            if last {
+                Node::new(Value::Null, span)
+            } else {
+                Node::empty_map(span)
+            }
+        };
+        match segment {
+            Segment::Key(key) => {
+                path = path.key(&key);
+                if let Value::Null = node.value {
+                    node.value = Value::Map(Vec::new());
+                }
+                if !matches!(node.value, Value::Map(_)) {
+                    diagnostics.push(conflict(&path, node, segment_span, "a map"));
+                    return;
+                }
+                let Value::Map(entries) = &mut node.value else {
+                    return;
+                };
+                let position = match entries.iter().position(|e| e.key == key) {
+                    Some(p) => p,
+                    None => {
+                        entries.push(Entry {
+                            key,
+                            key_span: segment_span,
+                            value: placeholder(segment_span),
+                        });
+                        entries.len() - 1
+                    }
+                };
+                entries[position].key_span = segment_span;
+                node = &mut entries[position].value;
+            }
+            Segment::Index(index) => {
+                path = path.index(index);
+                if let Value::Null = node.value {
+                    node.value = Value::Seq(Vec::new());
+                }
+                if !matches!(node.value, Value::Seq(_)) {
+                    diagnostics.push(conflict(&path, node, segment_span, "a list"));
+                    return;
+                }
+                let Value::Seq(items) = &mut node.value else {
+                    return;
+                };
+                if index > items.len() {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::InvalidSet,
+                            format!(
+                                "`{path}` is past the end of a list of {} items",
+                                items.len()
+                            ),
+                        )
+                        .at(segment_span)
+                        .help(format!("use an index from 0 to {}", items.len())),
+                    );
+                    return;
+                }
+                if index == items.len() {
+                    items.push(placeholder(segment_span));
+                }
+                node = &mut items[index];
+            }
+        }
+    }
+    let is_map = |n: &Node| matches!(n.value, Value::Map(_));
+    if is_map(node) && !matches!(assignment.value.value, Value::Null) {
+        diagnostics.push(conflict(&path, node, assignment.value.span, "a scalar"));
+        return;
+    }
+    *node = assignment.value;
+}
+
+fn conflict(path: &Path, existing: &Node, span: Span, wanted: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::MergeConflict,
+        format!(
+            "`--set` treats `{path}` as {wanted}, but the values make it {}",
+            existing.kind()
+        ),
+    )
+    .at(span)
+    .related(existing.span, "set here")
+}
+
+/// Byte ranges of the parts of `text` between unescaped `separator`s.
+fn split_unescaped(text: &str, separator: char) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            c if c == separator => {
+                parts.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push((start, text.len()));
+    parts
+}
+
+fn find_unescaped(text: &str, wanted: char) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            c if c == wanted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,375 @@
+//! The long-running components: nginx, gunicorn, socketio, the three
+//! worker queues and the scheduler.
+//!
+//! They share most of their keys (replicas, resources, placement, extra env
+//! and containers). The [`component!`] macro writes those shared fields once,
+//! with their documentation, into each component's struct, because serde's
+//! `flatten` would hide the field list that unknown-key detection relies on.
+
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
+use k8s_openapi::api::core::v1::{
+    Affinity, Container, EnvVar, Probe, ResourceRequirements, Toleration, TopologySpreadConstraint,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::StringMap;
+
+/// The keys every component's pods share, borrowed from any component.
+pub struct PodValues<'a> {
+    pub replica_count: i32,
+    pub resources: &'a ResourceRequirements,
+    pub node_selector: &'a StringMap,
+    pub tolerations: &'a [Toleration],
+    pub affinity: Option<&'a Affinity>,
+    pub env_vars: &'a [EnvVar],
+    pub init_containers: &'a [Container],
+    pub sidecars: &'a [Container],
+    pub pod_annotations: &'a StringMap,
+}
+
+macro_rules! component {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$field_meta:meta])* $field:ident : $ty:ty = $default:expr, )* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+        pub struct $name {
+            /// Number of pods (ignored while `autoscaling.enabled`).
+            pub replica_count: i32,
+            /// CPU and memory requests and limits of the main container.
+            pub resources: ResourceRequirements,
+            /// Node labels the pods must run on.
+            pub node_selector: StringMap,
+            /// Taints the pods tolerate.
+            pub tolerations: Vec<Toleration>,
+            /// Node and pod affinity of the pods.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub affinity: Option<Affinity>,
+            /// Extra environment variables of the main container.
+            pub env_vars: Vec<EnvVar>,
+            /// Extra init containers of the pods.
+            pub init_containers: Vec<Container>,
+            /// Extra containers running beside the main one.
+            pub sidecars: Vec<Container>,
+            /// Annotations of the pods.
+            pub pod_annotations: StringMap,
+            $( $(#[$field_meta])* pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    replica_count: 1,
+                    resources: ResourceRequirements::default(),
+                    node_selector: StringMap::new(),
+                    tolerations: Vec::new(),
+                    affinity: None,
+                    env_vars: Vec::new(),
+                    init_containers: Vec::new(),
+                    sidecars: Vec::new(),
+                    pod_annotations: StringMap::new(),
+                    $( $field: $default, )*
+                }
+            }
+        }
+
+        impl $name {
+            pub fn pod(&self) -> PodValues<'_> {
+                PodValues {
+                    replica_count: self.replica_count,
+                    resources: &self.resources,
+                    node_selector: &self.node_selector,
+                    tolerations: &self.tolerations,
+                    affinity: self.affinity.as_ref(),
+                    env_vars: &self.env_vars,
+                    init_containers: &self.init_containers,
+                    sidecars: &self.sidecars,
+                    pod_annotations: &self.pod_annotations,
+                }
+            }
+        }
+    };
+}
+
+component! {
+    /// The nginx front: serves `/assets`, proxies `/socket.io` to socketio and
+    /// everything else to gunicorn.
+    Nginx {
+        /// Render nginx (extension). When false, there is no nginx Deployment
+        /// or Service and the ingress sends `/` straight to gunicorn.
+        enabled: bool = true,
+        /// Autoscaling of nginx.
+        autoscaling: Autoscaling = Autoscaling::default(),
+        /// Settings passed to the image's nginx entrypoint.
+        environment: NginxEnvironment = NginxEnvironment::default(),
+        /// A complete nginx server configuration replacing the image's
+        /// (mounted at `/etc/nginx/conf.d/default.conf`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        config: Option<String> = None,
+        /// Liveness probe. Replaces the default (TCP on 8080) whole.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        liveness_probe: Option<Probe> = None,
+        /// Readiness probe. Replaces the default (TCP on 8080) whole.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        readiness_probe: Option<Probe> = None,
+        /// The Service in front of nginx.
+        service: ServiceValues = ServiceValues::port(8080),
+        /// Topology spread constraints of the nginx pods. Default: `defaultTopologySpread`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        topology_spread_constraints: Option<Vec<TopologySpreadConstraint>> = None,
+        /// The spread used when `topologySpreadConstraints` is not set.
+        default_topology_spread: DefaultTopologySpread = DefaultTopologySpread::default(),
+    }
+}
+
+component! {
+    /// Gunicorn, the Python web server.
+    Gunicorn {
+        /// Autoscaling of gunicorn.
+        autoscaling: Autoscaling = Autoscaling::default(),
+        /// Gunicorn flags such as `--workers=4`, applied to the image's gunicorn
+        /// command line (same flag replaced, others added). A list that does not
+        /// start with a flag replaces the whole command instead.
+        args: Vec<String> = Vec::new(),
+        /// Liveness probe. Replaces the default (TCP on 8000) whole.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        liveness_probe: Option<Probe> = None,
+        /// Readiness probe. Replaces the default (TCP on 8000) whole.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        readiness_probe: Option<Probe> = None,
+        /// The Service in front of gunicorn.
+        service: ServiceValues = ServiceValues::port(8000),
+    }
+}
+
+component! {
+    /// The socket.io server for realtime updates.
+    Socketio {
+        /// Autoscaling of socketio.
+        autoscaling: Autoscaling = Autoscaling::default(),
+        /// Liveness probe. Replaces the default (TCP on 9000) whole.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        liveness_probe: Option<Probe> = None,
+        /// Readiness probe. Replaces the default (TCP on 9000) whole.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        readiness_probe: Option<Probe> = None,
+        /// The Service in front of socketio.
+        service: ServiceValues = ServiceValues::port(9000),
+    }
+}
+
+component! {
+    /// A background worker consuming RQ queues.
+    Worker {
+        /// Autoscaling of this worker.
+        autoscaling: Autoscaling = Autoscaling::default(),
+        /// Liveness probe. Default: none, so that a Redis blip does not restart
+        /// every worker; a worker that dies exits and is restarted anyway.
+        liveness_probe: WorkerProbe = WorkerProbe::default(),
+        /// Readiness probe. Default: the database and every Redis accept connections.
+        readiness_probe: WorkerProbe = WorkerProbe::default(),
+    }
+}
+
+component! {
+    /// The scheduler, which enqueues periodic jobs. It always runs exactly one
+    /// replica with the Recreate strategy, so no job is ever enqueued twice.
+    Scheduler {
+        /// Liveness probe. Default: none.
+        liveness_probe: WorkerProbe = WorkerProbe::default(),
+        /// Readiness probe. Default: the database and every Redis accept connections.
+        readiness_probe: WorkerProbe = WorkerProbe::default(),
+    }
+}
+
+/// Gunicorn, the workers and the scheduler.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Workers {
+    /// Gunicorn, the web server.
+    pub gunicorn: Gunicorn,
+    /// The worker for the `default` queue (Deployment `worker-d`).
+    pub default: Worker,
+    /// The worker for the `short` and `default` queues (Deployment `worker-s`).
+    pub short: Worker,
+    /// The worker for the `long`, `default` and `short` queues (Deployment `worker-l`).
+    pub long: Worker,
+    /// The scheduler.
+    pub scheduler: Scheduler,
+    /// Topology spread constraints of the gunicorn pods. Default: `defaultTopologySpread`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
+    /// The spread used when `topologySpreadConstraints` is not set.
+    pub default_topology_spread: DefaultTopologySpread,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Workers {
+            gunicorn: Gunicorn::default(),
+            default: Worker::default(),
+            short: Worker::default(),
+            long: Worker::default(),
+            scheduler: Scheduler::default(),
+            topology_spread_constraints: None,
+            default_topology_spread: DefaultTopologySpread::default(),
+        }
+    }
+}
+
+/// A HorizontalPodAutoscaler (autoscaling/v2) for the component.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Autoscaling {
+    /// Render an HPA; the Deployment then leaves `replicas` to it.
+    pub enabled: bool,
+    /// Fewest pods.
+    pub min_replicas: i32,
+    /// Most pods.
+    pub max_replicas: i32,
+    /// Target average CPU utilization, in percent of the CPU request. `null` turns it off.
+    #[serde(rename = "targetCPU", default = "seventy_five")]
+    pub target_cpu: Option<i32>,
+    /// Target average memory utilization, in percent of the memory request. `null` turns it off.
+    #[serde(rename = "targetMemory", default = "seventy_five")]
+    pub target_memory: Option<i32>,
+    /// How fast to scale up and down (extension), passed to the HPA as is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behavior: Option<HorizontalPodAutoscalerBehavior>,
+}
+
+fn seventy_five() -> Option<i32> {
+    Some(75)
+}
+
+impl Default for Autoscaling {
+    fn default() -> Self {
+        Autoscaling {
+            enabled: false,
+            min_replicas: 1,
+            max_replicas: 3,
+            target_cpu: Some(75),
+            target_memory: Some(75),
+            behavior: None,
+        }
+    }
+}
+
+/// The chart's probe override for workers and the scheduler.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct WorkerProbe {
+    /// Use `probe` instead of the default.
+    #[serde(rename = "override")]
+    pub override_default: bool,
+    /// The probe used when `override` is true; it replaces the default whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Probe>,
+}
+
+/// The Service of a component.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServiceValues {
+    /// The Service type.
+    #[serde(rename = "type")]
+    pub service_type: ServiceType,
+    /// The Service port.
+    pub port: i32,
+}
+
+impl ServiceValues {
+    fn port(port: i32) -> ServiceValues {
+        ServiceValues {
+            service_type: ServiceType::ClusterIP,
+            port,
+        }
+    }
+}
+
+impl Default for ServiceValues {
+    fn default() -> Self {
+        ServiceValues::port(80)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ServiceType {
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+}
+
+impl ServiceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+        }
+    }
+}
+
+/// A topology spread constraint without its label selector, which is the
+/// component's own.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct DefaultTopologySpread {
+    /// How uneven the spread may be.
+    pub max_skew: i32,
+    /// The node label that defines a domain (a node, a zone).
+    pub topology_key: String,
+    /// `DoNotSchedule` or `ScheduleAnyway`.
+    pub when_unsatisfiable: String,
+}
+
+impl Default for DefaultTopologySpread {
+    fn default() -> Self {
+        DefaultTopologySpread {
+            max_skew: 1,
+            topology_key: "kubernetes.io/hostname".to_owned(),
+            when_unsatisfiable: "DoNotSchedule".to_owned(),
+        }
+    }
+}
+
+/// Settings of the image's nginx entrypoint (each becomes an env variable).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct NginxEnvironment {
+    /// Trusted proxy addresses for the real client IP (`UPSTREAM_REAL_IP_ADDRESS`).
+    #[serde(rename = "upstreamRealIPAddress")]
+    pub upstream_real_ip_address: String,
+    /// `on` to search the header recursively (`UPSTREAM_REAL_IP_RECURSIVE`).
+    #[serde(rename = "upstreamRealIPRecursive")]
+    pub upstream_real_ip_recursive: String,
+    /// Header carrying the client IP (`UPSTREAM_REAL_IP_HEADER`).
+    #[serde(rename = "upstreamRealIPHeader")]
+    pub upstream_real_ip_header: String,
+    /// How nginx picks the site (`FRAPPE_SITE_NAME_HEADER`); `$host` serves the
+    /// site named like the requested host.
+    #[serde(rename = "frappeSiteNameHeader")]
+    pub frappe_site_name_header: String,
+    /// Seconds nginx waits for gunicorn (`PROXY_READ_TIMEOUT`).
+    #[serde(rename = "proxyReadTimeout")]
+    pub proxy_read_timeout: String,
+    /// Largest request body, e.g. `50m` (`CLIENT_MAX_BODY_SIZE`).
+    #[serde(rename = "clientMaxBodySize")]
+    pub client_max_body_size: String,
+}
+
+impl Default for NginxEnvironment {
+    fn default() -> Self {
+        NginxEnvironment {
+            upstream_real_ip_address: "127.0.0.1".to_owned(),
+            upstream_real_ip_recursive: "off".to_owned(),
+            upstream_real_ip_header: "X-Forwarded-For".to_owned(),
+            frappe_site_name_header: "$host".to_owned(),
+            proxy_read_timeout: "120".to_owned(),
+            client_max_body_size: "50m".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! How traffic reaches the bench: an Ingress, or a Gateway API HTTPRoute.
+
+use k8s_openapi::api::networking::v1::IngressTLS;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::StringMap;
+
+/// An Ingress (networking.k8s.io/v1).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Ingress {
+    /// Render the Ingress.
+    pub enabled: bool,
+    /// Name of the Ingress. Default: the full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress_name: Option<String>,
+    /// The IngressClass, e.g. `nginx`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_name: Option<String>,
+    /// Annotations of the Ingress (cert-manager, ingress-nginx settings…).
+    pub annotations: StringMap,
+    /// Host names and their paths. Each Frappe site is served on its own host.
+    pub hosts: Vec<IngressHost>,
+    /// TLS certificates by host.
+    pub tls: Vec<IngressTLS>,
+    /// How websockets reach socketio (extension). `auto`: through nginx, or
+    /// with a `/socket.io` path per host when nginx is disabled; `snippet`: an
+    /// ingress-nginx configuration-snippet annotation; `none`: nothing.
+    pub websocket: WebsocketMode,
+}
+
+impl Default for Ingress {
+    fn default() -> Self {
+        Ingress {
+            enabled: false,
+            ingress_name: None,
+            class_name: None,
+            annotations: StringMap::new(),
+            hosts: vec![IngressHost {
+                host: "erp.cluster.local".to_owned(),
+                paths: vec![IngressPath {
+                    path: "/".to_owned(),
+                    path_type: "ImplementationSpecific".to_owned(),
+                }],
+            }],
+            tls: Vec::new(),
+            websocket: WebsocketMode::Auto,
+        }
+    }
+}
+
+/// One host of the Ingress.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct IngressHost {
+    /// The host name, e.g. `erp.example.com` or `*.example.com`.
+    pub host: String,
+    /// The paths served on this host.
+    pub paths: Vec<IngressPath>,
+}
+
+/// One path of an Ingress host.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct IngressPath {
+    /// An absolute path, e.g. `/`.
+    pub path: String,
+    /// `Prefix`, `Exact` or `ImplementationSpecific`.
+    pub path_type: String,
+}
+
+impl Default for IngressPath {
+    fn default() -> Self {
+        IngressPath {
+            path: "/".to_owned(),
+            path_type: "ImplementationSpecific".to_owned(),
+        }
+    }
+}
+
+/// How websocket traffic for `/socket.io` reaches socketio.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WebsocketMode {
+    #[default]
+    Auto,
+    Snippet,
+    None,
+}
+
+/// A Gateway API HTTPRoute (gateway.networking.k8s.io/v1).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct HttpRoute {
+    /// Render the HTTPRoute.
+    pub enabled: bool,
+    /// Name of the route. Default: the full name.
+    pub name: String,
+    /// Annotations of the route.
+    pub annotations: StringMap,
+    /// The Gateways the route attaches to.
+    pub parent_refs: Vec<HttpRouteParentRef>,
+    /// Host names the route serves.
+    pub hostnames: Vec<String>,
+    /// Path matches sent to the bench.
+    pub rules: Vec<HttpRouteRule>,
+}
+
+impl Default for HttpRoute {
+    fn default() -> Self {
+        HttpRoute {
+            enabled: false,
+            name: String::new(),
+            annotations: StringMap::new(),
+            parent_refs: vec![HttpRouteParentRef {
+                gateway_name: "public-gateway".to_owned(),
+                gateway_namespace: Some("networking".to_owned()),
+                gateway_kind: None,
+                gateway_section_name: Some("http".to_owned()),
+            }],
+            hostnames: vec!["erp.example.com".to_owned()],
+            rules: vec![HttpRouteRule {
+                matches: vec![HttpRouteMatch::default()],
+            }],
+        }
+    }
+}
+
+/// A Gateway the route attaches to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct HttpRouteParentRef {
+    /// Name of the Gateway.
+    pub gateway_name: String,
+    /// Namespace of the Gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_namespace: Option<String>,
+    /// Kind of the parent. Default: `Gateway`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_kind: Option<String>,
+    /// The listener of the Gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_section_name: Option<String>,
+}
+
+/// One rule of the route.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct HttpRouteRule {
+    /// Path matches of the rule.
+    pub matches: Vec<HttpRouteMatch>,
+}
+
+/// A path match.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct HttpRouteMatch {
+    /// `PathPrefix`, `Exact` or `RegularExpression`.
+    pub path_type: String,
+    /// The path.
+    pub path: String,
+}
+
+impl Default for HttpRouteMatch {
+    fn default() -> Self {
+        HttpRouteMatch {
+            path_type: "PathPrefix".to_owned(),
+            path: "/".to_owned(),
+        }
+    }
+}

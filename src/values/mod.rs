@@ -1,0 +1,270 @@
+//! The values file, typed: the keys of the official erpnext chart that we
+//! render, with the chart's defaults, plus a few documented extensions.
+//!
+//! These types are the schema. Their doc comments become the descriptions of
+//! `frappe-manifests schema` and `explain`; `deny_unknown_fields` becomes
+//! `additionalProperties: false`. Nothing here decides anything: defaults that
+//! depend on other keys, and every rule, live in [`crate::model`].
+
+mod component;
+mod data_service;
+mod ingress;
+mod jobs;
+mod persistence;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{LocalObjectReference, PodSecurityContext, SecurityContext};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use component::{
+    Autoscaling, DefaultTopologySpread, Gunicorn, Nginx, NginxEnvironment, PodValues, Scheduler,
+    ServiceType, ServiceValues, Socketio, Worker, WorkerProbe, Workers,
+};
+pub use data_service::DataService;
+pub use ingress::{
+    HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost,
+    IngressPath, WebsocketMode,
+};
+pub use jobs::{ConfigureJob, Jobs};
+pub use persistence::{Persistence, Volume};
+
+/// A Frappe/ERPNext bench: the official chart's `custom-values.yaml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Values {
+    /// Namespace of every namespaced object (extension). `--namespace` wins
+    /// over it; without either, objects carry no namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Replaces the chart name `erpnext` in object names and selector labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_override: Option<String>,
+    /// Replaces the full name `<release>-erpnext` that prefixes every object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fullname_override: Option<String>,
+    /// The Frappe image every component runs: nginx, gunicorn, socketio,
+    /// workers, scheduler and the jobs.
+    pub image: Image,
+    /// Secrets for pulling the image from a private registry.
+    pub image_pull_secrets: Vec<LocalObjectReference>,
+    /// The ServiceAccount the pods run as.
+    pub service_account: ServiceAccount,
+    /// Pod-level security context of every pod. Replaces the default whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_security_context: Option<PodSecurityContext>,
+    /// Container-level security context of every container. Replaces the
+    /// default whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<SecurityContext>,
+    /// The nginx front: serves assets and proxies to gunicorn and socketio.
+    pub nginx: Nginx,
+    /// Gunicorn, the background workers and the scheduler.
+    pub worker: Workers,
+    /// The Node.js socket.io server for realtime updates.
+    pub socketio: Socketio,
+    /// Volumes for the sites directory and the logs.
+    pub persistence: Persistence,
+    /// An Ingress (networking.k8s.io/v1) in front of the bench.
+    pub ingress: Ingress,
+    /// A Gateway API HTTPRoute in front of the bench.
+    pub httproute: HttpRoute,
+    /// One-off Jobs of the bench.
+    pub jobs: Jobs,
+
+    /// Host name of the external database (MariaDB or PostgreSQL). Required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_host: Option<String>,
+    /// Port of the external database. Default: 3306 for MariaDB, 5432 for
+    /// PostgreSQL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_port: Option<i32>,
+    /// The database engine (extension): `mariadb` (default) or `postgres`.
+    pub db_type: DbType,
+    /// Database user with the right to create site databases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_root_user: Option<String>,
+    /// Password of `dbRootUser`. Prefer `dbExistingSecret`: a password here
+    /// ends up in a Secret rendered from this file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_root_password: Option<String>,
+    /// The database is Amazon RDS (sets `rds_db` in the bench configuration).
+    pub db_rds: bool,
+    /// Name of an existing Secret holding the database root password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_existing_secret: Option<String>,
+    /// Key of the password in `dbExistingSecret`. Default: `password`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_existing_secret_password_key: Option<String>,
+    /// The external Redis (or Valkey) services.
+    pub external_redis: ExternalRedis,
+
+    /// Deprecated: older charts' name for `externalRedis.cache`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_cache_host: Option<String>,
+    /// Deprecated: older charts' name for `externalRedis.queue`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_queue_host: Option<String>,
+    /// Deprecated: older charts' name for `externalRedis.socketio`.
+    #[serde(rename = "redisSocketIOHost", skip_serializing_if = "Option::is_none")]
+    pub redis_socketio_host: Option<String>,
+
+    /// The chart's in-cluster MariaDB StatefulSet. Only `enabled: false` is
+    /// accepted: the database is an external service here.
+    #[serde(rename = "mariadb-sts", skip_serializing_if = "Option::is_none")]
+    pub mariadb_sts: Option<DataService>,
+    /// The chart's Bitnami MariaDB subchart. Only `enabled: false` is accepted.
+    #[serde(rename = "mariadb-subchart", skip_serializing_if = "Option::is_none")]
+    pub mariadb_subchart: Option<DataService>,
+    /// Alias of `mariadb-subchart`. Only `enabled: false` is accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mariadb: Option<DataService>,
+    /// Alias of `postgresql-subchart`. Only `enabled: false` is accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgresql: Option<DataService>,
+    /// The chart's Bitnami PostgreSQL subchart. Only `enabled: false` is accepted.
+    #[serde(
+        rename = "postgresql-subchart",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub postgresql_subchart: Option<DataService>,
+    /// The chart's in-cluster PostgreSQL StatefulSet. Only `enabled: false` is accepted.
+    #[serde(rename = "postgresql-sts", skip_serializing_if = "Option::is_none")]
+    pub postgresql_sts: Option<DataService>,
+    /// The chart's Bitnami Redis for the cache. Only `enabled: false` is accepted.
+    #[serde(rename = "redis-cache", skip_serializing_if = "Option::is_none")]
+    pub redis_cache: Option<DataService>,
+    /// The chart's Bitnami Redis for the queue. Only `enabled: false` is accepted.
+    #[serde(rename = "redis-queue", skip_serializing_if = "Option::is_none")]
+    pub redis_queue: Option<DataService>,
+    /// The chart's Valkey for the cache. Only `enabled: false` is accepted.
+    #[serde(rename = "valkey-cache", skip_serializing_if = "Option::is_none")]
+    pub valkey_cache: Option<DataService>,
+    /// The chart's Valkey for the queue. Only `enabled: false` is accepted.
+    #[serde(rename = "valkey-queue", skip_serializing_if = "Option::is_none")]
+    pub valkey_queue: Option<DataService>,
+    /// The chart's DragonflyDB for the cache. Only `enabled: false` is accepted.
+    #[serde(rename = "dragonfly-cache", skip_serializing_if = "Option::is_none")]
+    pub dragonfly_cache: Option<DataService>,
+    /// The chart's DragonflyDB for the queue. Only `enabled: false` is accepted.
+    #[serde(rename = "dragonfly-queue", skip_serializing_if = "Option::is_none")]
+    pub dragonfly_queue: Option<DataService>,
+}
+
+impl Values {
+    /// The chart's in-cluster data services, by their values key.
+    pub fn data_services(&self) -> [(&'static str, Option<&DataService>); 12] {
+        [
+            ("mariadb-sts", self.mariadb_sts.as_ref()),
+            ("mariadb-subchart", self.mariadb_subchart.as_ref()),
+            ("mariadb", self.mariadb.as_ref()),
+            ("postgresql", self.postgresql.as_ref()),
+            ("postgresql-subchart", self.postgresql_subchart.as_ref()),
+            ("postgresql-sts", self.postgresql_sts.as_ref()),
+            ("redis-cache", self.redis_cache.as_ref()),
+            ("redis-queue", self.redis_queue.as_ref()),
+            ("valkey-cache", self.valkey_cache.as_ref()),
+            ("valkey-queue", self.valkey_queue.as_ref()),
+            ("dragonfly-cache", self.dragonfly_cache.as_ref()),
+            ("dragonfly-queue", self.dragonfly_queue.as_ref()),
+        ]
+    }
+}
+
+/// The container image of the bench.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Image {
+    /// Image repository, e.g. `frappe/erpnext` or `registry.example.com/my-erp`.
+    pub repository: String,
+    /// Image tag. Pin a version: a moving tag such as `latest` deploys
+    /// whatever was pushed last, on every pod restart.
+    pub tag: String,
+    /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never`.
+    pub pull_policy: PullPolicy,
+}
+
+impl Default for Image {
+    fn default() -> Self {
+        Image {
+            repository: "frappe/erpnext".to_owned(),
+            tag: "v16.32.3".to_owned(),
+            pull_policy: PullPolicy::IfNotPresent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+impl PullPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "Always",
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Never => "Never",
+        }
+    }
+}
+
+/// The ServiceAccount of the bench's pods.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServiceAccount {
+    /// Render a ServiceAccount named after the release.
+    pub create: bool,
+    /// Use this ServiceAccount name instead (it must exist when `create` is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Default for ServiceAccount {
+    fn default() -> Self {
+        ServiceAccount {
+            create: true,
+            name: None,
+        }
+    }
+}
+
+/// The database engine of the bench.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DbType {
+    #[default]
+    Mariadb,
+    Postgres,
+}
+
+impl DbType {
+    pub fn default_port(self) -> i32 {
+        match self {
+            DbType::Mariadb => 3306,
+            DbType::Postgres => 5432,
+        }
+    }
+}
+
+/// URLs of the external Redis (or Valkey) services, e.g.
+/// `redis://cache.example.internal:6379` or `rediss://user:pass@host:6380/0`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ExternalRedis {
+    /// The cache Redis. Required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<String>,
+    /// The queue Redis (RQ jobs). Required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// The Redis socket.io publishes through (extension). Default: the queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socketio: Option<String>,
+}
+
+/// String-keyed string map: labels, annotations, node selectors.
+pub type StringMap = BTreeMap<String, String>;

@@ -1,0 +1,59 @@
+//! Volumes for the sites directory and the logs.
+
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Volumes shared by the bench's pods.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Persistence {
+    /// The sites directory, mounted by every pod. Must be ReadWriteMany:
+    /// every component mounts it at once, on different nodes.
+    pub worker: Volume,
+    /// The logs directory. Off by default (logs then go to an emptyDir).
+    pub logs: Volume,
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Persistence {
+            worker: Volume::default(),
+            logs: Volume {
+                enabled: false,
+                ..Volume::default()
+            },
+        }
+    }
+}
+
+/// A PersistentVolumeClaim, or an existing one.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Volume {
+    /// Keep the data on a PersistentVolumeClaim (an emptyDir otherwise).
+    pub enabled: bool,
+    /// Use this existing claim instead of rendering one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_claim: Option<String>,
+    /// Requested size, e.g. `8Gi`.
+    pub size: Quantity,
+    /// Storage class. Default: the cluster's default class. It must offer
+    /// ReadWriteMany (EFS, Filestore, Azure Files, NFS, CephFS…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// Access modes of the claim.
+    pub access_modes: Vec<String>,
+}
+
+impl Default for Volume {
+    fn default() -> Self {
+        Volume {
+            enabled: true,
+            existing_claim: None,
+            size: Quantity("8Gi".to_owned()),
+            storage_class: None,
+            access_modes: vec!["ReadWriteMany".to_owned()],
+        }
+    }
+}
