@@ -20,8 +20,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess,
-    SeqAccess, VariantAccess, Visitor,
+    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -127,14 +126,10 @@ impl Error {
             None => self.message,
         };
         // Point at the value, or at the key when the value is absent (null).
-        let span =
-            self.path
-                .as_ref()
-                .and_then(|p| root.find(p))
-                .map(|found| match found.node.value {
-                    Value::Null => found.key_or_value_span(),
-                    _ => found.node.span,
-                });
+        let span = self.path.as_ref().and_then(|p| root.find(p)).map(|found| match found.node.value {
+            Value::Null => found.key_or_value_span(),
+            _ => found.node.span,
+        });
         let diagnostic = Diagnostic::new(self.code, message).at_opt(span.or(self.span));
         match self.help {
             Some(help) => diagnostic.help(help),
@@ -157,17 +152,11 @@ impl de::Error for Error {
     }
 
     fn invalid_type(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Error {
-        Error::new(
-            Code::InvalidType,
-            format!("expected {expected}, found {unexpected}"),
-        )
+        Error::new(Code::InvalidType, format!("expected {expected}, found {unexpected}"))
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Error {
-        let error = Error::new(
-            Code::InvalidValue,
-            format!("`{variant}` is not one of {}", one_of(expected)),
-        );
+        let error = Error::new(Code::InvalidValue, format!("`{variant}` is not one of {}", one_of(expected)));
         match closest(variant, expected.iter().copied()) {
             Some(best) => error.help(format!("did you mean `{best}`?")),
             None => error,
@@ -175,10 +164,7 @@ impl de::Error for Error {
     }
 
     fn missing_field(field: &'static str) -> Error {
-        Error::new(
-            Code::InvalidValue,
-            format!("the required key `{field}` is missing"),
-        )
+        Error::new(Code::InvalidValue, format!("the required key `{field}` is missing"))
     }
 
     fn duplicate_field(field: &'static str) -> Error {
@@ -243,11 +229,10 @@ fn parse_int(text: &str) -> Option<i128> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(text.parse::<i128>().unwrap_or(if text.starts_with('-') {
-        i128::MIN
-    } else {
-        i128::MAX
-    }))
+    Some(
+        text.parse::<i128>()
+            .unwrap_or(if text.starts_with('-') { i128::MIN } else { i128::MAX }),
+    )
 }
 
 /// Plain scalars that YAML 1.1 (helm, kubectl, most Go tools) reads as a
@@ -255,21 +240,7 @@ fn parse_int(text: &str) -> Option<i128> {
 fn is_yaml11_bool(text: &str) -> bool {
     matches!(
         text,
-        "y" | "Y"
-            | "yes"
-            | "Yes"
-            | "YES"
-            | "n"
-            | "N"
-            | "no"
-            | "No"
-            | "NO"
-            | "on"
-            | "On"
-            | "ON"
-            | "off"
-            | "Off"
-            | "OFF"
+        "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
     )
 }
 
@@ -317,16 +288,9 @@ impl<'a> NodeDeserializer<'a> {
             });
         };
         match resolve_plain(text) {
-            Resolved::Int(n) if (min..=max).contains(&n) => {
-                T::try_from(n).map_err(|_| self.wrong_type("an integer"))
-            }
-            Resolved::Int(_) => Err(self.fail(Error::new(
-                Code::InvalidValue,
-                format!("`{text}` is out of range ({min} to {max})"),
-            ))),
-            Resolved::Float(_) => Err(self
-                .wrong_type("an integer")
-                .help("write a whole number such as `3`")),
+            Resolved::Int(n) if (min..=max).contains(&n) => T::try_from(n).map_err(|_| self.wrong_type("an integer")),
+            Resolved::Int(_) => Err(self.fail(Error::new(Code::InvalidValue, format!("`{text}` is out of range ({min} to {max})")))),
+            Resolved::Float(_) => Err(self.wrong_type("an integer").help("write a whole number such as `3`")),
             _ => Err(self.wrong_type("an integer")),
         }
     }
@@ -349,7 +313,10 @@ impl<'a> NodeDeserializer<'a> {
                     self.collected.borrow_mut().push(
                         Diagnostic::new(
                             Code::Yaml11Scalar,
-                            format!("`{}` is the string \"{text}\" here, but YAML 1.1 tools such as helm read it as a boolean", self.crumb.path()),
+                            format!(
+                                "`{}` is the string \"{text}\" here, but YAML 1.1 tools such as helm read it as a boolean",
+                                self.crumb.path()
+                            ),
                         )
                         .at(self.node.span)
                         .help(format!("quote it: \"{text}\"")),
@@ -393,9 +360,7 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
                 crumb: self.crumb,
                 collected: self.collected,
             }),
-            Value::Map(entries) => {
-                visitor.visit_map(Entries::all(entries, self.crumb, self.collected))
-            }
+            Value::Map(entries) => visitor.visit_map(Entries::all(entries, self.crumb, self.collected)),
         };
         result.map_err(|e| self.fail(e))
     }
@@ -404,12 +369,10 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         match self.plain_text() {
             Some(text) => match resolve_plain(text) {
                 Resolved::Bool(b) => visitor.visit_bool(b).map_err(|e| self.fail(e)),
-                _ if is_yaml11_bool(text) => {
-                    Err(self.wrong_type("`true` or `false`").help(format!(
-                        "`{text}` is a boolean only in YAML 1.1; write `{}`",
-                        matches!(text.to_ascii_lowercase().as_str(), "y" | "yes" | "on")
-                    )))
-                }
+                _ if is_yaml11_bool(text) => Err(self.wrong_type("`true` or `false`").help(format!(
+                    "`{text}` is a boolean only in YAML 1.1; write `{}`",
+                    matches!(text.to_ascii_lowercase().as_str(), "y" | "yes" | "on")
+                ))),
                 _ => Err(self.wrong_type("`true` or `false`")),
             },
             None => Err(self.wrong_type("`true` or `false`")),
@@ -451,9 +414,7 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let text = self.string()?;
-        visitor
-            .visit_bytes(text.as_bytes())
-            .map_err(|e| self.fail(e))
+        visitor.visit_bytes(text.as_bytes()).map_err(|e| self.fail(e))
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -474,25 +435,15 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
         // A quantity keeps its spelling: `cpu: 0.50` stays "0.50", not 0.5.
         if name == "Quantity" {
             return match &self.node.value {
-                Value::Scalar(Scalar { text, .. }) => {
-                    visitor.visit_string(text.clone()).map_err(|e| self.fail(e))
-                }
+                Value::Scalar(Scalar { text, .. }) => visitor.visit_string(text.clone()).map_err(|e| self.fail(e)),
                 _ => Err(self.wrong_type("a quantity such as `500m` or `1Gi`")),
             };
         }
@@ -517,20 +468,11 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
             .map_err(|e| self.fail(e))
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
@@ -558,11 +500,8 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         };
         let path = || self.crumb.path();
         for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
-            let mut diagnostic = Diagnostic::new(
-                Code::UnknownKey,
-                format!("unknown key `{}` in `{}`", entry.key, path()),
-            )
-            .at(entry.key_span);
+            let mut diagnostic =
+                Diagnostic::new(Code::UnknownKey, format!("unknown key `{}` in `{}`", entry.key, path())).at(entry.key_span);
             diagnostic = match closest(&entry.key, fields.iter().copied()) {
                 Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
                 None if fields.is_empty() => diagnostic.help("this map takes no keys"),
@@ -628,10 +567,7 @@ struct Items<'a> {
 impl<'de> SeqAccess<'de> for Items<'_> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
         let Some(node) = self.items.get(self.index) else {
             return Ok(None);
         };
@@ -674,15 +610,9 @@ impl<'a> Entries<'a> {
 impl<'de> MapAccess<'de> for Entries<'_> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
         while let Some(entry) = self.entries.get(self.index) {
-            if self
-                .fields
-                .is_none_or(|fields| fields.contains(&entry.key.as_str()))
-            {
+            if self.fields.is_none_or(|fields| fields.contains(&entry.key.as_str())) {
                 let key = Node::new(
                     Value::Scalar(Scalar {
                         text: entry.key.clone(),
@@ -726,12 +656,8 @@ impl<'de, 'a> EnumAccess<'de> for Variant<'a> {
     type Error = Error;
     type Variant = NodeDeserializer<'a>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, Self::Variant), Error> {
-        let key: de::value::StrDeserializer<'_, Error> =
-            self.entry.key.as_str().into_deserializer();
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), Error> {
+        let key: de::value::StrDeserializer<'_, Error> = self.entry.key.as_str().into_deserializer();
         let value = seed.deserialize(key)?;
         // The variant's content is typed under the variant's own crumb; a
         // short-lived crumb cannot outlive this call, so the parent's is used.
@@ -761,11 +687,7 @@ impl<'de> VariantAccess<'de> for NodeDeserializer<'_> {
         self.deserialize_seq(visitor)
     }
 
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
+    fn struct_variant<V: Visitor<'de>>(self, fields: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
         self.deserialize_struct("", fields, visitor)
     }
 }

@@ -105,8 +105,9 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// How to fix it, when there is something specific to say.
     pub help: Option<String>,
-    /// A second place that explains the first ("first defined here").
-    pub related: Option<(Span, String)>,
+    /// A second place that explains the first ("first defined here"); boxed
+    /// because few diagnostics have one.
+    pub related: Option<Box<(Span, String)>>,
 }
 
 impl Diagnostic {
@@ -137,7 +138,7 @@ impl Diagnostic {
     }
 
     pub fn related(mut self, span: Span, note: impl Into<String>) -> Self {
-        self.related = Some((span, note.into()));
+        self.related = Some(Box::new((span, note.into())));
         self
     }
 
@@ -206,42 +207,18 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
     let pad = " ".repeat(gutter_width);
     let bar = colour.paint("1;34", "|");
     if let Some(span) = d.span {
-        let _ = writeln!(
-            out,
-            "{pad}{} {}",
-            colour.paint("1;34", "-->"),
-            DisplayLocation(sources, span)
-        );
-        write_snippet(
-            out,
-            sources,
-            span,
-            marker,
-            severity_colour,
-            "",
-            &pad,
-            colour,
-        );
-        if let Some((related, note)) = &d.related {
+        let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", "-->"), DisplayLocation(sources, span));
+        write_snippet(out, sources, span, marker, severity_colour, "", &pad, colour);
+        if let Some((related, note)) = d.related.as_deref() {
             if related.file != span.file {
-                let _ = writeln!(
-                    out,
-                    "{pad}{} {}",
-                    colour.paint("1;34", ":::"),
-                    DisplayLocation(sources, *related)
-                );
+                let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", ":::"), DisplayLocation(sources, *related));
             }
             write_snippet(out, sources, *related, '-', "1;34", note, &pad, colour);
         }
         let _ = writeln!(out, "{pad} {bar}");
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(
-            out,
-            "{pad} {} {}: {help}",
-            colour.paint("1;34", "="),
-            colour.paint("1", "help")
-        );
+        let _ = writeln!(out, "{pad} {} {}: {help}", colour.paint("1;34", "="), colour.paint("1", "help"));
     }
     out.push('\n');
 }
@@ -262,22 +239,13 @@ fn write_snippet(
     let _ = writeln!(out, "{pad} {bar}");
     let number = format!("{:>width$}", span.line, width = pad.len());
     // Tabs would misalign the underline; show them as one space, as rustc does.
-    let shown: String = line
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
+    let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
     let _ = writeln!(out, "{} {bar} {shown}", colour.paint("1;34", &number));
-    let before = (span.column as usize)
-        .saturating_sub(1)
-        .min(shown.chars().count());
+    let before = (span.column as usize).saturating_sub(1).min(shown.chars().count());
     let width = span.end_column(sources).saturating_sub(span.column).max(1) as usize;
     let width = width.min(shown.chars().count().saturating_sub(before).max(1));
     let underline = marker.to_string().repeat(width);
-    let label = if label.is_empty() {
-        String::new()
-    } else {
-        format!(" {label}")
-    };
+    let label = if label.is_empty() { String::new() } else { format!(" {label}") };
     let _ = writeln!(
         out,
         "{pad} {bar} {}{}",

@@ -93,9 +93,7 @@ pub fn github(reports: &[(&Sources, &[Diagnostic])]) -> String {
 
 /// Escaping of a workflow command's message, as the Actions toolkit does it.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escaping of a workflow command's property value: the message's, plus `:` and `,`.

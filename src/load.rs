@@ -66,10 +66,7 @@ pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), 
             diagnostics.push(
                 Diagnostic::new(
                     Code::YamlSyntax,
-                    format!(
-                        "a values file is a map of keys at the top level, but this one is {}",
-                        root.kind()
-                    ),
+                    format!("a values file is a map of keys at the top level, but this one is {}", root.kind()),
                 )
                 .at(root.span),
             );
@@ -80,19 +77,13 @@ pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), 
 
 fn syntax_error(error: &serde_saphyr::Error, file: FileId, text: &str) -> Diagnostic {
     let message = error.to_string();
-    let message = message
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_owned();
+    let message = message.lines().next().unwrap_or("invalid YAML").trim().to_owned();
     let lowered = message.to_ascii_lowercase();
-    let code =
-        if lowered.contains("budget") || lowered.contains("limit") || lowered.contains("depth") {
-            Code::InputLimit
-        } else {
-            Code::YamlSyntax
-        };
+    let code = if lowered.contains("budget") || lowered.contains("limit") || lowered.contains("depth") {
+        Code::InputLimit
+    } else {
+        Code::YamlSyntax
+    };
     let span = error
         .location()
         .map(|location| location_span(&location, file, text))
@@ -106,6 +97,21 @@ fn syntax_error(error: &serde_saphyr::Error, file: FileId, text: &str) -> Diagno
     } else {
         None
     };
+    let (message, help) = if code == Code::InputLimit {
+        let what = message
+            .trim_start_matches("budget breached:")
+            .split(" at line")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        (
+            format!("the document goes past the parser's limits ({what}); no values file is this large, deep or alias-expanded"),
+            Some("is this an alias bomb? Values files rarely need anchors; write the values out, or split the file"),
+        )
+    } else {
+        (message, help)
+    };
     let diagnostic = Diagnostic::new(code, message).at(span);
     match help {
         Some(help) => diagnostic.help(help),
@@ -117,11 +123,7 @@ fn location_span(location: &serde_saphyr::Location, file: FileId, text: &str) ->
     let span = location.span();
     let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX).min(text.len() as u32);
     let start = span.byte_offset().map(clamp).unwrap_or(0);
-    let end = span
-        .byte_offset()
-        .zip(span.byte_len())
-        .map(|(o, l)| clamp(o + l))
-        .unwrap_or(start);
+    let end = span.byte_offset().zip(span.byte_len()).map(|(o, l)| clamp(o + l)).unwrap_or(start);
     Span {
         file,
         start,
@@ -135,9 +137,7 @@ fn convert(raw: Spanned<Raw>, file: FileId, text: &str, diagnostics: &mut Vec<Di
     let span = location_span(&raw.referenced, file, text);
     // For an alias, the spelling is at the anchored definition, not at `*name`.
     let defined = location_span(&raw.defined, file, text);
-    let written = text
-        .get(defined.start as usize..defined.end as usize)
-        .unwrap_or("");
+    let written = text.get(defined.start as usize..defined.end as usize).unwrap_or("");
     let value = match raw.value {
         Raw::Null => Value::Null,
         Raw::Str(s) => {
@@ -156,12 +156,7 @@ fn convert(raw: Spanned<Raw>, file: FileId, text: &str, diagnostics: &mut Vec<Di
                 plain: true,
             })
         }
-        Raw::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .map(|item| convert(item, file, text, diagnostics))
-                .collect(),
-        ),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|item| convert(item, file, text, diagnostics)).collect()),
         Raw::Map(pairs) => {
             let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
             for (key, value) in pairs {
@@ -171,13 +166,7 @@ fn convert(raw: Spanned<Raw>, file: FileId, text: &str, diagnostics: &mut Vec<Di
                     Value::Scalar(s) => s.text,
                     Value::Null => String::new(),
                     _ => {
-                        diagnostics.push(
-                            Diagnostic::new(
-                                Code::YamlSyntax,
-                                "a key must be a plain word, not a list or map",
-                            )
-                            .at(key_span),
-                        );
+                        diagnostics.push(Diagnostic::new(Code::YamlSyntax, "a key must be a plain word, not a list or map").at(key_span));
                         continue;
                     }
                 };
@@ -191,11 +180,7 @@ fn convert(raw: Spanned<Raw>, file: FileId, text: &str, diagnostics: &mut Vec<Di
                     );
                     continue;
                 }
-                entries.push(Entry {
-                    key,
-                    key_span,
-                    value,
-                });
+                entries.push(Entry { key, key_span, value });
             }
             Value::Map(entries)
         }

@@ -61,10 +61,7 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
         settings: settings(&args.values),
     };
     let outcome = pipeline::run(&request);
-    eprint!(
-        "{}",
-        render_human(&outcome.sources, &outcome.diagnostics, stderr_colour())
-    );
+    eprint!("{}", render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
     match &outcome.manifests {
         Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
         None => Ok(failure_code(&outcome)),
@@ -81,10 +78,7 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
         });
     }
     let outcomes = check_in_parallel(&requests);
-    let reports: Vec<_> = outcomes
-        .iter()
-        .map(|o| (&o.sources, o.diagnostics.as_slice()))
-        .collect();
+    let reports: Vec<_> = outcomes.iter().map(|o| (&o.sources, o.diagnostics.as_slice())).collect();
     let text = match args.format {
         Format::Human => {
             let mut text: String = outcomes
@@ -114,9 +108,7 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     write_stdout(text.as_bytes())?;
     let code = if outcomes.iter().any(Outcome::has_io_errors) {
         2
-    } else if outcomes.iter().any(Outcome::has_errors)
-        || (args.strict && outcomes.iter().any(|o| !o.diagnostics.is_empty()))
-    {
+    } else if outcomes.iter().any(Outcome::has_errors) || (args.strict && outcomes.iter().any(|o| !o.diagnostics.is_empty())) {
         1
     } else {
         0
@@ -162,9 +154,7 @@ fn input(path: &Path) -> anyhow::Result<Input> {
         );
     }
     let mut bytes = Vec::new();
-    stdin
-        .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
+    stdin.read_to_end(&mut bytes).context("cannot read standard input")?;
     Ok(Input::Stdin(bytes))
 }
 

@@ -130,10 +130,7 @@ impl fmt::Display for Path {
 /// Keys that read unambiguously in dotted form; others (annotation keys such as
 /// `cert-manager.io/cluster-issuer`) are shown in brackets.
 fn is_plain_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl Node {
@@ -197,10 +194,7 @@ impl Node {
         let mut node = self;
         for segment in parents {
             let next = match (segment, &mut node.value) {
-                (Segment::Key(key), Value::Map(entries)) => entries
-                    .iter_mut()
-                    .find(|e| &e.key == key)
-                    .map(|e| &mut e.value),
+                (Segment::Key(key), Value::Map(entries)) => entries.iter_mut().find(|e| &e.key == key).map(|e| &mut e.value),
                 (Segment::Index(i), Value::Seq(items)) => items.get_mut(*i),
                 _ => None,
             };

@@ -64,11 +64,7 @@ pub fn run(request: &Request) -> Outcome {
     }
 }
 
-fn stages(
-    request: &Request,
-    sources: &mut Sources,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Vec<Manifest>> {
+fn stages(request: &Request, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<Manifest>> {
     // Problems that leave a usable tree (duplicate keys, merge and `--set`
     // conflicts) do not stop the run: typing and the rules still report the
     // rest. An input that could not be read or parsed does.
@@ -121,11 +117,7 @@ fn stages(
 }
 
 /// Reads one input into the sources; reports why it cannot.
-fn read(
-    input: &Input,
-    sources: &mut Sources,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<crate::source::FileId> {
+fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) -> Option<crate::source::FileId> {
     let (name, bytes) = match input {
         Input::Stdin(bytes) => ("<stdin>".to_owned(), bytes.clone()),
         Input::Path(path) => {
@@ -133,8 +125,7 @@ fn read(
             let bytes = if path.is_dir() {
                 Err(format!("`{name}` is a directory, not a values file"))
             } else {
-                read_limited(path)
-                    .map_err(|error| format!("cannot read `{name}`: {}", describe_io(&error)))
+                read_limited(path).map_err(|error| format!("cannot read `{name}`: {}", describe_io(&error)))
             };
             match bytes {
                 Ok(bytes) => (name, bytes),
@@ -179,8 +170,7 @@ fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    file.take(load::MAX_INPUT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)?;
+    file.take(load::MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 

@@ -46,9 +46,7 @@ pub fn explain(key: &str) -> Result<String, String> {
         let object = resolve(&root, node);
         let properties = object.get("properties").and_then(Json::as_object);
         let Some(child) = properties.and_then(|p| p.get(segment)) else {
-            let known: Vec<&str> = properties
-                .map(|p| p.keys().map(String::as_str).collect())
-                .unwrap_or_default();
+            let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
             let at = if walked.is_empty() {
                 "the top level".to_owned()
             } else {
@@ -114,9 +112,7 @@ fn resolve<'a>(root: &'a Json, node: &'a Json) -> &'a Json {
     }
     for combinator in ["allOf", "anyOf", "oneOf"] {
         if let Some(options) = node.get(combinator).and_then(Json::as_array)
-            && let Some(first) = options
-                .iter()
-                .find(|o| o.get("type") != Some(&Json::String("null".to_owned())))
+            && let Some(first) = options.iter().find(|o| o.get("type") != Some(&Json::String("null".to_owned())))
         {
             return resolve(root, first);
         }
@@ -128,18 +124,9 @@ fn type_name(root: &Json, node: &Json) -> String {
     let resolved = resolve(root, node);
     match resolved.get("type") {
         Some(Json::String(t)) => t.clone(),
-        Some(Json::Array(types)) => types
-            .iter()
-            .filter_map(Json::as_str)
-            .collect::<Vec<_>>()
-            .join(" | "),
+        Some(Json::Array(types)) => types.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(" | "),
         _ if resolved.get("enum").is_some() => {
-            let words: Vec<String> = resolved["enum"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| v.to_string())
-                .collect();
+            let words: Vec<String> = resolved["enum"].as_array().into_iter().flatten().map(|v| v.to_string()).collect();
             format!("one of {}", words.join(", "))
         }
         _ if resolved.get("oneOf").is_some() => "one of several forms".to_owned(),

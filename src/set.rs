@@ -41,8 +41,7 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
         let Some(eq) = find_unescaped(part, '=') else {
             return Err(invalid(start, end, format!("`{part}` has no `=`")));
         };
-        let path =
-            parse_path(text, file, start, start + eq).map_err(|(s, e, m)| invalid(s, e, m))?;
+        let path = parse_path(text, file, start, start + eq).map_err(|(s, e, m)| invalid(s, e, m))?;
         let raw_value = unescape(&part[eq + 1..]);
         let value_span = span(start + eq + 1, end);
         let value = match raw_value.as_str() {
@@ -54,8 +53,7 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
             }),
             quoted
                 if quoted.len() >= 2
-                    && (quoted.starts_with('"') && quoted.ends_with('"')
-                        || quoted.starts_with('\'') && quoted.ends_with('\'')) =>
+                    && (quoted.starts_with('"') && quoted.ends_with('"') || quoted.starts_with('\'') && quoted.ends_with('\'')) =>
             {
                 Value::Scalar(Scalar {
                     text: quoted[1..quoted.len() - 1].to_owned(),
@@ -77,12 +75,7 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
 
 type PathError = (usize, usize, String);
 
-fn parse_path(
-    text: &str,
-    file: FileId,
-    start: usize,
-    end: usize,
-) -> Result<Vec<(Segment, Span)>, PathError> {
+fn parse_path(text: &str, file: FileId, start: usize, end: usize) -> Result<Vec<(Segment, Span)>, PathError> {
     let mut segments = Vec::new();
     let key_span = |s: usize, e: usize| Span {
         file,
@@ -94,11 +87,8 @@ fn parse_path(
     if start == end {
         return Err((start, end, "the path before `=` is empty".to_owned()));
     }
-    for (seg_start, seg_end) in split_unescaped(&text[..end], '.')
-        .into_iter()
-        .filter(|(s, _)| *s >= start)
-    {
-        let seg_start = seg_start.max(start);
+    for (relative_start, relative_end) in split_unescaped(&text[start..end], '.') {
+        let (seg_start, seg_end) = (start + relative_start, start + relative_end);
         let segment = &text[seg_start..seg_end];
         let (name, mut rest, mut offset) = match segment.find('[') {
             Some(i) => (&segment[..i], &segment[i..], seg_start + i),
@@ -112,10 +102,7 @@ fn parse_path(
             ));
         }
         if !name.is_empty() {
-            segments.push((
-                Segment::Key(unescape(name)),
-                key_span(seg_start, seg_start + name.len()),
-            ));
+            segments.push((Segment::Key(unescape(name)), key_span(seg_start, seg_start + name.len())));
         }
         while !rest.is_empty() {
             let close = rest
@@ -125,21 +112,14 @@ fn parse_path(
                 (
                     offset,
                     offset + close + 1,
-                    format!(
-                        "`{}` is not a list index; use a number such as `[0]`",
-                        &rest[..=close]
-                    ),
+                    format!("`{}` is not a list index; use a number such as `[0]`", &rest[..=close]),
                 )
             })?;
             segments.push((Segment::Index(index), key_span(offset, offset + close + 1)));
             rest = &rest[close + 1..];
             offset += close + 1;
             if !rest.is_empty() && !rest.starts_with('[') {
-                return Err((
-                    offset,
-                    seg_end,
-                    format!("unexpected `{rest}` after a list index"),
-                ));
+                return Err((offset, seg_end, format!("unexpected `{rest}` after a list index")));
             }
         }
     }
@@ -150,16 +130,9 @@ fn parse_path(
 pub fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diagnostic>) {
     let mut node = root;
     let mut path = Path::root();
-    let steps = assignment.path.len();
-    for (i, (segment, segment_span)) in assignment.path.into_iter().enumerate() {
-        let last = i + 1 == steps;
-        let placeholder = |span| {
-            if last {
-                Node::new(Value::Null, span)
-            } else {
-                Node::empty_map(span)
-            }
-        };
+    for (segment, segment_span) in assignment.path {
+        // A new step starts as null and becomes a map or a list as the next step needs.
+        let placeholder = |span| Node::new(Value::Null, span);
         match segment {
             Segment::Key(key) => {
                 path = path.key(&key);
@@ -203,10 +176,7 @@ pub fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diag
                     diagnostics.push(
                         Diagnostic::new(
                             Code::InvalidSet,
-                            format!(
-                                "`{path}` is past the end of a list of {} items",
-                                items.len()
-                            ),
+                            format!("`{path}` is past the end of a list of {} items", items.len()),
                         )
                         .at(segment_span)
                         .help(format!("use an index from 0 to {}", items.len())),
@@ -231,10 +201,7 @@ pub fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diag
 fn conflict(path: &Path, existing: &Node, span: Span, wanted: &str) -> Diagnostic {
     Diagnostic::new(
         Code::MergeConflict,
-        format!(
-            "`--set` treats `{path}` as {wanted}, but the values make it {}",
-            existing.kind()
-        ),
+        format!("`--set` treats `{path}` as {wanted}, but the values make it {}", existing.kind()),
     )
     .at(span)
     .related(existing.span, "set here")
@@ -283,4 +250,41 @@ fn unescape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(argument: &str) -> Vec<Vec<Segment>> {
+        let mut sources = Sources::default();
+        let file = sources.add("--set", argument);
+        parse(&sources, file)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.path.into_iter().map(|(s, _)| s).collect())
+            .collect()
+    }
+
+    #[test]
+    fn parses_dotted_indexed_escaped_and_joined_assignments() {
+        let key = |k: &str| Segment::Key(k.to_owned());
+        assert_eq!(
+            paths("a.b[0].c=1,d.e=2"),
+            vec![vec![key("a"), key("b"), Segment::Index(0), key("c")], vec![key("d"), key("e")]]
+        );
+        assert_eq!(
+            paths(r"ingress.annotations.cert-manager\.io/cluster-issuer=x"),
+            vec![vec![key("ingress"), key("annotations"), key("cert-manager.io/cluster-issuer")]]
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_paths() {
+        for bad in ["novalue", "a..b=1", "a[x]=1", "a[0=1", "=1", "a[0]b=1"] {
+            let mut sources = Sources::default();
+            let file = sources.add("--set", bad);
+            assert!(parse(&sources, file).is_err(), "{bad}");
+        }
+    }
 }

@@ -102,12 +102,6 @@ pub struct DisplayLocation<'a>(pub &'a Sources, pub Span);
 
 impl fmt::Display for DisplayLocation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}",
-            self.0.name(self.1.file),
-            self.1.line,
-            self.1.column
-        )
+        write!(f, "{}:{}:{}", self.0.name(self.1.file), self.1.line, self.1.column)
     }
 }

@@ -38,10 +38,7 @@ pub fn configure_script(rds: bool) -> String {
 /// ingress-nginx `configuration-snippet` sending `/socket.io` to socketio
 /// with the websocket upgrade headers.
 pub fn websocket_snippet(service: &str, namespace: &str, port: i32) -> String {
-    render(
-        "websocket-snippet.conf",
-        context! { service, namespace, port },
-    )
+    render("websocket-snippet.conf", context! { service, namespace, port })
 }
 
 #[cfg(test)]
@@ -53,9 +50,7 @@ mod tests {
         assert!(script.contains("rds_db 1"));
         assert!(!super::configure_script(false).contains("rds_db"));
         let snippet = super::websocket_snippet("b-erpnext-socketio", "erp", 9000);
-        assert!(
-            snippet.contains("proxy_pass http://b-erpnext-socketio.erp.svc.cluster.local:9000;")
-        );
+        assert!(snippet.contains("proxy_pass http://b-erpnext-socketio.erp.svc.cluster.local:9000;"));
         assert!(snippet.contains("proxy_set_header Upgrade $http_upgrade;"));
     }
 }

@@ -31,12 +31,7 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
         check_containers(pod.sidecars, &base.key("sidecars"), report);
         check_annotations(pod.pod_annotations, &base.key("podAnnotations"), report);
         check_labels(pod.node_selector, &base.key("nodeSelector"), report);
-        if pod
-            .resources
-            .requests
-            .as_ref()
-            .is_none_or(BTreeMap::is_empty)
-        {
+        if pod.resources.requests.as_ref().is_none_or(BTreeMap::is_empty) {
             report
                 .at_key(Code::MissingRequests, &base.key("resources"), format!("`{base}` has no CPU or memory requests"))
                 .with_help(format!("set `{base}.resources.requests.cpu` and `.memory`: without requests Kubernetes places pods blindly and cannot autoscale them"));
@@ -46,10 +41,7 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
         (ComponentKind::Nginx, &values.nginx.autoscaling),
         (ComponentKind::Gunicorn, &values.worker.gunicorn.autoscaling),
         (ComponentKind::Socketio, &values.socketio.autoscaling),
-        (
-            ComponentKind::WorkerDefault,
-            &values.worker.default.autoscaling,
-        ),
+        (ComponentKind::WorkerDefault, &values.worker.default.autoscaling),
         (ComponentKind::WorkerShort, &values.worker.short.autoscaling),
         (ComponentKind::WorkerLong, &values.worker.long.autoscaling),
     ] {
@@ -64,34 +56,25 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
         ] {
             if target.is_some() && requests.is_none_or(|r| !r.contains_key(resource)) {
                 report
-                    .at(Code::HpaNeedsRequest, &base.key("autoscaling").key(key), format!("a {resource} utilization target needs a {resource} request, and `{base}` has none"))
-                    .with_help(format!("set `{base}.resources.requests.{resource}`, or `{key}: null` to scale on the other metric only"));
+                    .at(
+                        Code::HpaNeedsRequest,
+                        &base.key("autoscaling").key(key),
+                        format!("a {resource} utilization target needs a {resource} request, and `{base}` has none"),
+                    )
+                    .with_help(format!(
+                        "set `{base}.resources.requests.{resource}`, or `{key}: null` to scale on the other metric only"
+                    ));
             }
         }
     }
 
     for (path, probe) in [
         ("nginx.livenessProbe", values.nginx.liveness_probe.as_ref()),
-        (
-            "nginx.readinessProbe",
-            values.nginx.readiness_probe.as_ref(),
-        ),
-        (
-            "worker.gunicorn.livenessProbe",
-            values.worker.gunicorn.liveness_probe.as_ref(),
-        ),
-        (
-            "worker.gunicorn.readinessProbe",
-            values.worker.gunicorn.readiness_probe.as_ref(),
-        ),
-        (
-            "socketio.livenessProbe",
-            values.socketio.liveness_probe.as_ref(),
-        ),
-        (
-            "socketio.readinessProbe",
-            values.socketio.readiness_probe.as_ref(),
-        ),
+        ("nginx.readinessProbe", values.nginx.readiness_probe.as_ref()),
+        ("worker.gunicorn.livenessProbe", values.worker.gunicorn.liveness_probe.as_ref()),
+        ("worker.gunicorn.readinessProbe", values.worker.gunicorn.readiness_probe.as_ref()),
+        ("socketio.livenessProbe", values.socketio.liveness_probe.as_ref()),
+        ("socketio.readinessProbe", values.socketio.readiness_probe.as_ref()),
         (
             "worker.default.livenessProbe.probe",
             values.worker.default.liveness_probe.probe.as_ref(),
@@ -108,10 +91,7 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
             "worker.short.readinessProbe.probe",
             values.worker.short.readiness_probe.probe.as_ref(),
         ),
-        (
-            "worker.long.livenessProbe.probe",
-            values.worker.long.liveness_probe.probe.as_ref(),
-        ),
+        ("worker.long.livenessProbe.probe", values.worker.long.liveness_probe.probe.as_ref()),
         (
             "worker.long.readinessProbe.probe",
             values.worker.long.readiness_probe.probe.as_ref(),
@@ -132,10 +112,7 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
 
     for (path, port) in [
         ("nginx.service.port", values.nginx.service.port),
-        (
-            "worker.gunicorn.service.port",
-            values.worker.gunicorn.service.port,
-        ),
+        ("worker.gunicorn.service.port", values.worker.gunicorn.service.port),
         ("socketio.service.port", values.socketio.service.port),
     ] {
         check_port(port, &Path::parse(path), report);
@@ -145,21 +122,9 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
     }
 
     let job = &values.jobs.configure;
-    check_resources(
-        &job.resources,
-        &Path::parse("jobs.configure.resources"),
-        report,
-    );
-    check_env(
-        &job.env_vars,
-        &Path::parse("jobs.configure.envVars"),
-        report,
-    );
-    check_labels(
-        &job.node_selector,
-        &Path::parse("jobs.configure.nodeSelector"),
-        report,
-    );
+    check_resources(&job.resources, &Path::parse("jobs.configure.resources"), report);
+    check_env(&job.env_vars, &Path::parse("jobs.configure.envVars"), report);
+    check_labels(&job.node_selector, &Path::parse("jobs.configure.nodeSelector"), report);
     if job.backoff_limit < 0 {
         report.at(
             Code::InvalidValue,
@@ -177,27 +142,14 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
         );
     }
 
-    for (key, volume) in [
-        ("worker", &values.persistence.worker),
-        ("logs", &values.persistence.logs),
-    ] {
+    for (key, volume) in [("worker", &values.persistence.worker), ("logs", &values.persistence.logs)] {
         let base = Path::parse("persistence").key(key);
-        if !volume.enabled
-            || volume
-                .existing_claim
-                .as_deref()
-                .is_some_and(|c| !c.is_empty())
-        {
+        if !volume.enabled || volume.existing_claim.as_deref().is_some_and(|c| !c.is_empty()) {
             continue;
         }
         check_quantity(&volume.size, &base.key("size"), report);
         for (i, mode) in volume.access_modes.iter().enumerate() {
-            const MODES: &[&str] = &[
-                "ReadWriteOnce",
-                "ReadOnlyMany",
-                "ReadWriteMany",
-                "ReadWriteOncePod",
-            ];
+            const MODES: &[&str] = &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"];
             if !MODES.contains(&mode.as_str()) {
                 let diagnostic = report.at(
                     Code::InvalidAccessMode,
@@ -232,19 +184,15 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
     if values.ingress.enabled {
         check_ingress(values, report);
     }
-    check_annotations(
-        &values.httproute.annotations,
-        &Path::parse("httproute.annotations"),
-        report,
-    );
+    check_annotations(&values.httproute.annotations, &Path::parse("httproute.annotations"), report);
 
-    if values
-        .db_root_password
-        .as_deref()
-        .is_some_and(|p| !p.is_empty())
-    {
+    if values.db_root_password.as_deref().is_some_and(|p| !p.is_empty()) {
         report
-            .at(Code::PlaintextPassword, &Path::parse("dbRootPassword"), "the database root password is written in the values file")
+            .at(
+                Code::PlaintextPassword,
+                &Path::parse("dbRootPassword"),
+                "the database root password is written in the values file",
+            )
             .with_help("create a Secret with the password and set `dbExistingSecret` (and `dbExistingSecretPasswordKey`) instead");
     }
     let tag = values.image.tag.as_str();
@@ -293,7 +241,11 @@ fn check_ingress(values: &Values, report: &mut Reporter<'_>) {
         let host_path = base.key("hosts").index(i);
         if !k8s::is_ingress_host(&host.host) {
             report
-                .at(Code::InvalidHost, &host_path.key("host"), format!("`{}` is not a valid host name", host.host))
+                .at(
+                    Code::InvalidHost,
+                    &host_path.key("host"),
+                    format!("`{}` is not a valid host name", host.host),
+                )
                 .with_help("host names are lower-case DNS names (letters, digits, `-` and `.`), optionally starting with `*.`");
         }
         if host.paths.is_empty() {
@@ -325,9 +277,7 @@ fn check_ingress(values: &Values, report: &mut Reporter<'_>) {
                 );
                 match crate::suggest::closest(&path.path_type, TYPES.iter().copied()) {
                     Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                    None => {
-                        diagnostic.with_help("use `Prefix`, `Exact` or `ImplementationSpecific`")
-                    }
+                    None => diagnostic.with_help("use `Prefix`, `Exact` or `ImplementationSpecific`"),
                 };
             }
         }
@@ -369,7 +319,15 @@ fn check_probe(probe: &Probe, path: &Path, report: &mut Reporter<'_>) {
         }
         _ => {
             report
-                .at_key(Code::ProbeHandlers, path, format!("the probe has {} handlers ({}); Kubernetes allows exactly one", handlers.len(), handlers.join(", ")))
+                .at_key(
+                    Code::ProbeHandlers,
+                    path,
+                    format!(
+                        "the probe has {} handlers ({}); Kubernetes allows exactly one",
+                        handlers.len(),
+                        handlers.join(", ")
+                    ),
+                )
                 .with_help("keep one handler; a probe given here replaces the default whole, so there is no need to unset the default");
         }
     }
@@ -396,16 +354,17 @@ fn check_port(port: i32, path: &Path, report: &mut Reporter<'_>) {
 fn check_quantity(quantity: &Quantity, path: &Path, report: &mut Reporter<'_>) {
     if !k8s::is_quantity(&quantity.0) {
         report
-            .at(Code::InvalidQuantity, path, format!("`{}` is not a Kubernetes quantity", quantity.0))
+            .at(
+                Code::InvalidQuantity,
+                path,
+                format!("`{}` is not a Kubernetes quantity", quantity.0),
+            )
             .with_help("write a number with an optional suffix: `500m` or `2` CPUs, `512Mi` or `1.5Gi` of memory");
     }
 }
 
 fn check_resources(resources: &ResourceRequirements, path: &Path, report: &mut Reporter<'_>) {
-    for (key, map) in [
-        ("limits", &resources.limits),
-        ("requests", &resources.requests),
-    ] {
+    for (key, map) in [("limits", &resources.limits), ("requests", &resources.requests)] {
         for (resource, quantity) in map.iter().flatten() {
             check_quantity(quantity, &path.key(key).key(resource), report);
         }
@@ -439,11 +398,7 @@ fn check_containers(containers: &[Container], path: &Path, report: &mut Reporter
         if let Some(resources) = &container.resources {
             check_resources(resources, &base.key("resources"), report);
         }
-        check_env(
-            container.env.as_deref().unwrap_or_default(),
-            &base.key("env"),
-            report,
-        );
+        check_env(container.env.as_deref().unwrap_or_default(), &base.key("env"), report);
         for (key, probe) in [
             ("livenessProbe", &container.liveness_probe),
             ("readinessProbe", &container.readiness_probe),
@@ -459,7 +414,9 @@ fn check_containers(containers: &[Container], path: &Path, report: &mut Reporter
 fn check_annotations(annotations: &StringMap, path: &Path, report: &mut Reporter<'_>) {
     for key in annotations.keys() {
         if !k8s::is_qualified_name(key) {
-            report.at_key(Code::InvalidLabel, &path.key(key), format!("`{key}` is not a valid annotation key")).with_help("keys are `[prefix/]name`: a DNS prefix, and a name of letters, digits, `-`, `_` and `.`");
+            report
+                .at_key(Code::InvalidLabel, &path.key(key), format!("`{key}` is not a valid annotation key"))
+                .with_help("keys are `[prefix/]name`: a DNS prefix, and a name of letters, digits, `-`, `_` and `.`");
         }
     }
 }
@@ -467,18 +424,10 @@ fn check_annotations(annotations: &StringMap, path: &Path, report: &mut Reporter
 fn check_labels(labels: &StringMap, path: &Path, report: &mut Reporter<'_>) {
     for (key, value) in labels {
         if !k8s::is_qualified_name(key) {
-            report.at_key(
-                Code::InvalidLabel,
-                &path.key(key),
-                format!("`{key}` is not a valid label key"),
-            );
+            report.at_key(Code::InvalidLabel, &path.key(key), format!("`{key}` is not a valid label key"));
         } else if !k8s::is_label_value(value) {
             report
-                .at(
-                    Code::InvalidLabel,
-                    &path.key(key),
-                    format!("`{value}` is not a valid label value"),
-                )
+                .at(Code::InvalidLabel, &path.key(key), format!("`{value}` is not a valid label value"))
                 .with_help("label values are at most 63 letters, digits, `-`, `_` and `.`");
         }
     }

@@ -2,8 +2,7 @@
 
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
 use k8s_openapi::api::core::v1::{
-    Affinity, Container, EnvVar, ExecAction, Probe, ResourceRequirements, TCPSocketAction,
-    Toleration, TopologySpreadConstraint,
+    Affinity, Container, EnvVar, ExecAction, Probe, ResourceRequirements, TCPSocketAction, Toleration, TopologySpreadConstraint,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -118,16 +117,10 @@ impl ComponentKind {
             ComponentKind::Nginx if custom_nginx_config => &["nginx", "-g", "daemon off;"],
             ComponentKind::Nginx => &["nginx-entrypoint.sh"],
             ComponentKind::Gunicorn => GUNICORN_COMMAND,
-            ComponentKind::Socketio => {
-                &["node", "/home/frappe/frappe-bench/apps/frappe/socketio.js"]
-            }
-            ComponentKind::WorkerDefault
-            | ComponentKind::WorkerShort
-            | ComponentKind::WorkerLong => {
+            ComponentKind::Socketio => &["node", "/home/frappe/frappe-bench/apps/frappe/socketio.js"],
+            ComponentKind::WorkerDefault | ComponentKind::WorkerShort | ComponentKind::WorkerLong => {
                 let queues = self.queues().expect("workers have queues");
-                return ["bench", "worker", "--queue", queues]
-                    .map(str::to_owned)
-                    .to_vec();
+                return ["bench", "worker", "--queue", queues].map(str::to_owned).to_vec();
             }
             ComponentKind::Scheduler => &["bench", "schedule"],
         };
@@ -222,15 +215,10 @@ pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, String> {
         return Err(word.clone());
     }
     let flag_name = |w: &str| w.split('=').next().unwrap_or(w).to_owned();
-    let (application, flags) = GUNICORN_COMMAND[1..]
-        .split_last()
-        .expect("gunicorn command has an application");
+    let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
     let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
     for flag in user {
-        match args
-            .iter_mut()
-            .find(|existing| flag_name(existing) == flag_name(flag))
-        {
+        match args.iter_mut().find(|existing| flag_name(existing) == flag_name(flag)) {
             Some(existing) => existing.clone_from(flag),
             None => args.push(flag.clone()),
         }
@@ -258,17 +246,10 @@ pub fn tcp_probe(port: i32) -> Probe {
 /// Redis accept connections, all of them (`&&`, not `;`). Only host:port
 /// pairs appear in the command, never a password.
 pub fn backing_services_probe(endpoints: &[String]) -> Probe {
-    let checks: Vec<String> = endpoints
-        .iter()
-        .map(|e| format!("wait-for-it {e} -t 1"))
-        .collect();
+    let checks: Vec<String> = endpoints.iter().map(|e| format!("wait-for-it {e} -t 1")).collect();
     Probe {
         exec: Some(ExecAction {
-            command: Some(vec![
-                "bash".to_owned(),
-                "-c".to_owned(),
-                checks.join(" && "),
-            ]),
+            command: Some(vec!["bash".to_owned(), "-c".to_owned(), checks.join(" && ")]),
         }),
         initial_delay_seconds: Some(15),
         period_seconds: Some(10),
@@ -287,18 +268,9 @@ mod tests {
 
     #[test]
     fn gunicorn_flags_are_applied_to_the_command_line() {
-        let args = gunicorn_args(&words(&[
-            "--workers=4",
-            "--timeout=120",
-            "--preload",
-            "--max-requests=1000",
-        ]))
-        .unwrap();
+        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"])).unwrap();
         assert_eq!(args.first().map(String::as_str), Some(GUNICORN_COMMAND[0]));
-        assert_eq!(
-            args.last().map(String::as_str),
-            Some("frappe.app:application")
-        );
+        assert_eq!(args.last().map(String::as_str), Some("frappe.app:application"));
         assert!(args.contains(&"--workers=4".to_owned()));
         assert!(!args.contains(&"--workers=2".to_owned()));
         assert_eq!(args.iter().filter(|a| *a == "--preload").count(), 1);
@@ -309,9 +281,6 @@ mod tests {
     fn a_full_command_is_kept_and_mixed_args_are_refused() {
         let full = words(&["gunicorn", "app:x"]);
         assert_eq!(gunicorn_args(&full).unwrap(), full);
-        assert_eq!(
-            gunicorn_args(&words(&["--workers", "4"])),
-            Err("4".to_owned())
-        );
+        assert_eq!(gunicorn_args(&words(&["--workers", "4"])), Err("4".to_owned()));
     }
 }

@@ -29,10 +29,7 @@ pub fn is_ingress_host(s: &str) -> bool {
 }
 
 fn is_label_shaped(s: &str, alnum: impl Fn(char) -> bool) -> bool {
-    !s.is_empty()
-        && s.starts_with(&alnum)
-        && s.ends_with(&alnum)
-        && s.chars().all(|c| alnum(c) || c == '-')
+    !s.is_empty() && s.starts_with(&alnum) && s.ends_with(&alnum) && s.chars().all(|c| alnum(c) || c == '-')
 }
 
 /// A label value: empty, or at most 63 alphanumerics with `-`, `_`, `.` inside.
@@ -51,10 +48,7 @@ pub fn is_qualified_name(s: &str) -> bool {
 
 fn is_name_part(s: &str) -> bool {
     let alnum = |c: char| c.is_ascii_alphanumeric();
-    !s.is_empty()
-        && s.starts_with(alnum)
-        && s.ends_with(alnum)
-        && s.chars().all(|c| alnum(c) || matches!(c, '-' | '_' | '.'))
+    !s.is_empty() && s.starts_with(alnum) && s.ends_with(alnum) && s.chars().all(|c| alnum(c) || matches!(c, '-' | '_' | '.'))
 }
 
 /// An environment variable name as Kubernetes 1.33 validates it by default:
@@ -62,8 +56,7 @@ fn is_name_part(s: &str) -> bool {
 pub fn is_env_var_name(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// Whether `s` parses as a Kubernetes resource quantity: a decimal number
@@ -71,17 +64,14 @@ pub fn is_env_var_name(s: &str) -> bool {
 /// decimal-SI suffix (`n u m k M G T P E`) or a decimal exponent (`e3`).
 pub fn is_quantity(s: &str) -> bool {
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let number_end = unsigned
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(unsigned.len());
+    let number_end = unsigned.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(unsigned.len());
     let (number, suffix) = unsigned.split_at(number_end);
     let digits = number.chars().filter(char::is_ascii_digit).count();
     if digits == 0 || number.matches('.').count() > 1 {
         return false;
     }
     match suffix {
-        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T"
-        | "P" | "E" => true,
+        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" => true,
         exponent => {
             let Some(rest) = exponent.strip_prefix(['e', 'E']) else {
                 return false;
@@ -129,14 +119,10 @@ mod tests {
 
     #[test]
     fn quantities() {
-        for ok in [
-            "1", "0.5", "500m", "1Gi", "1.5Gi", "1e3", "1E-3", "+1", ".5", "2Ki", "100M",
-        ] {
+        for ok in ["1", "0.5", "500m", "1Gi", "1.5Gi", "1e3", "1E-3", "+1", ".5", "2Ki", "100M"] {
             assert!(is_quantity(ok), "{ok}");
         }
-        for bad in [
-            "", "1.5.3Gi", "Gi", "1GB", "1gi", "abc", "1e", "1 Gi", "--1",
-        ] {
+        for bad in ["", "1.5.3Gi", "Gi", "1GB", "1gi", "abc", "1e", "1 Gi", "--1"] {
             assert!(!is_quantity(bad), "{bad}");
         }
     }

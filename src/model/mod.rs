@@ -16,8 +16,8 @@ pub mod report;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, EnvVar, LocalObjectReference, PodSecurityContext, ResourceRequirements,
-    SeccompProfile, SecurityContext, Toleration,
+    Affinity, Capabilities, EnvVar, LocalObjectReference, PodSecurityContext, ResourceRequirements, SeccompProfile, SecurityContext,
+    Toleration,
 };
 use k8s_openapi::api::networking::v1::IngressTLS;
 
@@ -109,10 +109,7 @@ impl Names {
 /// A volume of the bench: a claim (rendered or existing) or an emptyDir.
 #[derive(Debug, Clone)]
 pub enum Volume {
-    Claim {
-        claim_name: String,
-        create: Option<ClaimSpec>,
-    },
+    Claim { claim_name: String, create: Option<ClaimSpec> },
     EmptyDir,
 }
 
@@ -167,11 +164,7 @@ pub struct ConfigureJob {
 
 /// Resolves and checks `values`. Returns the bench when no rule found an
 /// error, and every diagnostic (warnings too) either way.
-pub fn build(
-    values: &Values,
-    settings: &Settings,
-    root: &Node,
-) -> (Option<Bench>, Vec<Diagnostic>) {
+pub fn build(values: &Values, settings: &Settings, root: &Node) -> (Option<Bench>, Vec<Diagnostic>) {
     let mut report = Reporter::new(root);
     let bench = resolve(values, settings, &mut report);
     checks::check_values(values, &mut report);
@@ -182,16 +175,21 @@ pub fn build(
 fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> Option<Bench> {
     for (key, service) in values.data_services() {
         if service.is_some_and(|s| s.enabled) {
-            let redis =
-                key.contains("redis") || key.contains("valkey") || key.contains("dragonfly");
+            let redis = key.contains("redis") || key.contains("valkey") || key.contains("dragonfly");
             let (what, keys) = if redis {
                 ("Redis", "`externalRedis.cache` and `externalRedis.queue`")
             } else {
                 ("the database", "`dbHost` and `dbPort`")
             };
             report
-                .at(Code::InClusterService, &Path::parse(key).key("enabled"), format!("`{key}` would run {what} inside the cluster, which this tool does not render"))
-                .with_help(format!("{what} is an external managed service here: set `{key}.enabled: false` and point {keys} at it"));
+                .at(
+                    Code::InClusterService,
+                    &Path::parse(key).key("enabled"),
+                    format!("`{key}` would run {what} inside the cluster, which this tool does not render"),
+                )
+                .with_help(format!(
+                    "{what} is an external managed service here: set `{key}.enabled: false` and point {keys} at it"
+                ));
         }
     }
 
@@ -200,11 +198,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let redis = resolve_redis(values, report);
 
     let pull_secrets = values.image_pull_secrets.clone();
-    let service_account = values
-        .service_account
-        .name
-        .clone()
-        .unwrap_or_else(|| names.fullname.clone());
+    let service_account = values.service_account.name.clone().unwrap_or_else(|| names.fullname.clone());
 
     let mut components = Vec::new();
     let nginx_values = &values.nginx;
@@ -215,56 +209,23 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         let mut env = vec![
             env_var(
                 "BACKEND",
-                format!(
-                    "{}:{}",
-                    names.service(ComponentKind::Gunicorn),
-                    values.worker.gunicorn.service.port
-                ),
+                format!("{}:{}", names.service(ComponentKind::Gunicorn), values.worker.gunicorn.service.port),
             ),
             env_var(
                 "SOCKETIO",
-                format!(
-                    "{}:{}",
-                    names.service(ComponentKind::Socketio),
-                    values.socketio.service.port
-                ),
+                format!("{}:{}", names.service(ComponentKind::Socketio), values.socketio.service.port),
             ),
-            env_var(
-                "UPSTREAM_REAL_IP_ADDRESS",
-                environment.upstream_real_ip_address.clone(),
-            ),
-            env_var(
-                "UPSTREAM_REAL_IP_RECURSIVE",
-                environment.upstream_real_ip_recursive.clone(),
-            ),
-            env_var(
-                "UPSTREAM_REAL_IP_HEADER",
-                environment.upstream_real_ip_header.clone(),
-            ),
-            env_var(
-                "FRAPPE_SITE_NAME_HEADER",
-                environment.frappe_site_name_header.clone(),
-            ),
+            env_var("UPSTREAM_REAL_IP_ADDRESS", environment.upstream_real_ip_address.clone()),
+            env_var("UPSTREAM_REAL_IP_RECURSIVE", environment.upstream_real_ip_recursive.clone()),
+            env_var("UPSTREAM_REAL_IP_HEADER", environment.upstream_real_ip_header.clone()),
+            env_var("FRAPPE_SITE_NAME_HEADER", environment.frappe_site_name_header.clone()),
             env_var("PROXY_READ_TIMEOUT", environment.proxy_read_timeout.clone()),
-            env_var(
-                "CLIENT_MAX_BODY_SIZE",
-                environment.client_max_body_size.clone(),
-            ),
+            env_var("CLIENT_MAX_BODY_SIZE", environment.client_max_body_size.clone()),
         ];
         env.append(&mut nginx.env);
         nginx.env = env;
-        nginx.liveness_probe = Some(
-            nginx_values
-                .liveness_probe
-                .clone()
-                .unwrap_or_else(|| component::tcp_probe(8080)),
-        );
-        nginx.readiness_probe = Some(
-            nginx_values
-                .readiness_probe
-                .clone()
-                .unwrap_or_else(|| component::tcp_probe(8080)),
-        );
+        nginx.liveness_probe = Some(nginx_values.liveness_probe.clone().unwrap_or_else(|| component::tcp_probe(8080)));
+        nginx.readiness_probe = Some(nginx_values.readiness_probe.clone().unwrap_or_else(|| component::tcp_probe(8080)));
         nginx.service = Some(ServiceSpec {
             service_type: nginx_values.service.service_type,
             port: nginx_values.service.port,
@@ -284,22 +245,13 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     match component::gunicorn_args(&gunicorn_values.args) {
         Ok(args) => gunicorn.args = args,
         Err(word) => {
-            let index = gunicorn_values
-                .args
-                .iter()
-                .position(|a| *a == word)
-                .unwrap_or(0);
+            let index = gunicorn_values.args.iter().position(|a| *a == word).unwrap_or(0);
             report
                 .at(Code::GunicornArgs, &Path::parse("worker.gunicorn.args").index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
                 .with_help("write each flag with its value as one item, e.g. `--workers=4`; or give the whole command line, starting with the gunicorn executable");
         }
     }
-    gunicorn.liveness_probe = Some(
-        gunicorn_values
-            .liveness_probe
-            .clone()
-            .unwrap_or_else(|| component::tcp_probe(8000)),
-    );
+    gunicorn.liveness_probe = Some(gunicorn_values.liveness_probe.clone().unwrap_or_else(|| component::tcp_probe(8000)));
     gunicorn.readiness_probe = Some(
         gunicorn_values
             .readiness_probe
@@ -310,11 +262,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         service_type: gunicorn_values.service.service_type,
         port: gunicorn_values.service.port,
     });
-    gunicorn.autoscaling = autoscaling(
-        ComponentKind::Gunicorn,
-        &gunicorn_values.autoscaling,
-        report,
-    );
+    gunicorn.autoscaling = autoscaling(ComponentKind::Gunicorn, &gunicorn_values.autoscaling, report);
     gunicorn.topology_spread = topology_spread(
         &values.worker.topology_spread_constraints,
         &values.worker.default_topology_spread,
@@ -325,12 +273,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
 
     let socketio_values = &values.socketio;
     let mut socketio = Component::from_pod(ComponentKind::Socketio, &socketio_values.pod());
-    socketio.liveness_probe = Some(
-        socketio_values
-            .liveness_probe
-            .clone()
-            .unwrap_or_else(|| component::tcp_probe(9000)),
-    );
+    socketio.liveness_probe = Some(socketio_values.liveness_probe.clone().unwrap_or_else(|| component::tcp_probe(9000)));
     socketio.readiness_probe = Some(
         socketio_values
             .readiness_probe
@@ -341,11 +284,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         service_type: socketio_values.service.service_type,
         port: socketio_values.service.port,
     });
-    socketio.autoscaling = autoscaling(
-        ComponentKind::Socketio,
-        &socketio_values.autoscaling,
-        report,
-    );
+    socketio.autoscaling = autoscaling(ComponentKind::Socketio, &socketio_values.autoscaling, report);
     components.push(socketio);
 
     let endpoints = backing_endpoints(db.as_ref(), redis.as_ref());
@@ -357,15 +296,8 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     ] {
         let mut component = Component::from_pod(kind, &worker.pod());
         component.autoscaling = autoscaling(kind, &worker.autoscaling, report);
-        component.liveness_probe =
-            worker_probe(kind, "livenessProbe", &worker.liveness_probe, None, report);
-        component.readiness_probe = worker_probe(
-            kind,
-            "readinessProbe",
-            &worker.readiness_probe,
-            Some(&default_readiness),
-            report,
-        );
+        component.liveness_probe = worker_probe(kind, "livenessProbe", &worker.liveness_probe, None, report);
+        component.readiness_probe = worker_probe(kind, "readinessProbe", &worker.readiness_probe, Some(&default_readiness), report);
         components.push(component);
     }
 
@@ -374,8 +306,14 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     scheduler.singleton = true;
     if scheduler_values.replica_count != 1 {
         report
-            .at(Code::SchedulerReplicas, &Path::parse("worker.scheduler.replicaCount"), format!("the scheduler must run exactly 1 replica, not {}", scheduler_values.replica_count))
-            .with_help("every scheduler replica enqueues every periodic job; set `worker.scheduler.replicaCount: 1` and scale the workers instead");
+            .at(
+                Code::SchedulerReplicas,
+                &Path::parse("worker.scheduler.replicaCount"),
+                format!("the scheduler must run exactly 1 replica, not {}", scheduler_values.replica_count),
+            )
+            .with_help(
+                "every scheduler replica enqueues every periodic job; set `worker.scheduler.replicaCount: 1` and scale the workers instead",
+            );
     }
     scheduler.replicas = Some(1);
     scheduler.liveness_probe = worker_probe(
@@ -445,10 +383,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         pull_secrets,
         create_service_account: values.service_account.create,
         service_account,
-        pod_security_context: values
-            .pod_security_context
-            .clone()
-            .unwrap_or_else(restricted_pod_security_context),
+        pod_security_context: values.pod_security_context.clone().unwrap_or_else(restricted_pod_security_context),
         container_security_context: values
             .security_context
             .clone()
@@ -507,11 +442,7 @@ fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "erpnext".to_owned());
-    let fullname = match values
-        .fullname_override
-        .as_deref()
-        .filter(|n| !n.is_empty())
-    {
+    let fullname = match values.fullname_override.as_deref().filter(|n| !n.is_empty()) {
         Some(fullname) => fullname.to_owned(),
         None if settings.release.contains(&chart) => settings.release.clone(),
         None => format!("{}-{chart}", settings.release),
@@ -522,17 +453,9 @@ fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>
         .or_else(|| values.namespace.clone())
         .filter(|n| !n.is_empty());
     // The longest names derived from the full name must still be valid.
-    let origin = if values
-        .fullname_override
-        .as_deref()
-        .is_some_and(|n| !n.is_empty())
-    {
+    let origin = if values.fullname_override.as_deref().is_some_and(|n| !n.is_empty()) {
         Some("fullnameOverride")
-    } else if values
-        .name_override
-        .as_deref()
-        .is_some_and(|n| !n.is_empty())
-    {
+    } else if values.name_override.as_deref().is_some_and(|n| !n.is_empty()) {
         Some("nameOverride")
     } else {
         None
@@ -556,12 +479,13 @@ fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>
         None
     };
     if let Some(problem) = problem {
-        let help = "choose a shorter lower-case release name, or set `fullnameOverride`";
+        let help = match origin {
+            Some(key) => format!("make `{key}` shorter, with lower-case letters, digits and `-` only"),
+            None => "choose a shorter lower-case release name, or set `fullnameOverride`".to_owned(),
+        };
         match origin {
             Some(key) => {
-                report
-                    .at(Code::InvalidName, &Path::parse(key), problem)
-                    .with_help(help);
+                report.at(Code::InvalidName, &Path::parse(key), problem).with_help(help);
             }
             None => {
                 report
@@ -579,10 +503,7 @@ fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>
     {
         let message = format!("`{namespace}` is not a valid namespace name");
         if settings.namespace.is_some() {
-            report.push(Diagnostic::new(
-                Code::InvalidName,
-                format!("{message} (from `--namespace`)"),
-            ));
+            report.push(Diagnostic::new(Code::InvalidName, format!("{message} (from `--namespace`)")));
         } else {
             report.at(Code::InvalidName, &Path::parse("namespace"), message);
         }
@@ -604,13 +525,15 @@ struct Database {
 fn resolve_database(values: &Values, report: &mut Reporter<'_>) -> Option<Database> {
     let Some(host) = values.db_host.as_deref().filter(|h| !h.trim().is_empty()) else {
         report
-            .at_key(Code::MissingDatabase, &Path::parse("dbHost"), "no database host: `dbHost` is required")
+            .at_key(
+                Code::MissingDatabase,
+                &Path::parse("dbHost"),
+                "no database host: `dbHost` is required",
+            )
             .with_help("the database is an external service; set `dbHost` (and `dbPort` if it is not the engine's default port)");
         return None;
     };
-    let port = values
-        .db_port
-        .unwrap_or_else(|| values.db_type.default_port());
+    let port = values.db_port.unwrap_or_else(|| values.db_type.default_port());
     Some(Database {
         host: host.to_owned(),
         port,
@@ -635,8 +558,14 @@ fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
         let legacy = legacy.as_ref().filter(|s| !s.is_empty());
         if let Some(old) = legacy {
             report
-                .at_key(Code::LegacyKey, &Path::parse(legacy_key), format!("`{legacy_key}` is the name older charts gave `{current_key}`"))
-                .with_help(format!("rename it to `{current_key}`; newer charts ignore `{legacy_key}` and deploy an in-cluster Redis instead"));
+                .at_key(
+                    Code::LegacyKey,
+                    &Path::parse(legacy_key),
+                    format!("`{legacy_key}` is the name older charts gave `{current_key}`"),
+                )
+                .with_help(format!(
+                    "rename it to `{current_key}`; newer charts ignore `{legacy_key}` and deploy an in-cluster Redis instead"
+                ));
             if let Some(new) = current
                 && new != old
             {
@@ -644,9 +573,7 @@ fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
                     .at(
                         Code::ConflictingKeys,
                         &Path::parse(legacy_key),
-                        format!(
-                            "`{legacy_key}` and `{current_key}` are both set, to different URLs"
-                        ),
+                        format!("`{legacy_key}` and `{current_key}` are both set, to different URLs"),
                     )
                     .with_help(format!("keep only `{current_key}`"));
             }
@@ -678,11 +605,7 @@ fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
         &values.redis_socketio_host,
         "redisSocketIOHost",
     );
-    let parse = |report: &mut Reporter<'_>,
-                 found: Option<(String, Path)>,
-                 role: &str,
-                 key: &str|
-     -> Option<RedisUrl> {
+    let parse = |report: &mut Reporter<'_>, found: Option<(String, Path)>, role: &str, key: &str| -> Option<RedisUrl> {
         let Some((url, path)) = found else {
             report
                 .at_key(
@@ -690,20 +613,14 @@ fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
                     &Path::parse(key),
                     format!("no Redis URL for the {role}: `{key}` is required"),
                 )
-                .with_help(format!(
-                    "Redis is an external service here; set `{key}: redis://<host>:6379`"
-                ));
+                .with_help(format!("Redis is an external service here; set `{key}: redis://<host>:6379`"));
             return None;
         };
         match RedisUrl::parse(&url) {
             Ok(parsed) => Some(parsed),
             Err(problem) => {
                 report
-                    .at(
-                        Code::InvalidRedisUrl,
-                        &path,
-                        format!("`{url}` is not a Redis URL: {problem}"),
-                    )
+                    .at(Code::InvalidRedisUrl, &path, format!("`{url}` is not a Redis URL: {problem}"))
                     .with_help("write `redis://host:6379` or `rediss://user:password@host:6380/0`");
                 None
             }
@@ -738,24 +655,24 @@ fn backing_endpoints(db: Option<&Database>, redis: Option<&Redis>) -> Vec<String
     endpoints
 }
 
-fn autoscaling(
-    kind: ComponentKind,
-    values: &values::Autoscaling,
-    report: &mut Reporter<'_>,
-) -> Option<Hpa> {
+fn autoscaling(kind: ComponentKind, values: &values::Autoscaling, report: &mut Reporter<'_>) -> Option<Hpa> {
     if !values.enabled {
         return None;
     }
     let path = Path::parse(kind.values_path()).key("autoscaling");
     if values.min_replicas < 1 || values.min_replicas > values.max_replicas {
         report
-            .at(Code::HpaReplicas, &path.key("minReplicas"), format!("autoscaling needs 1 <= minReplicas <= maxReplicas, but minReplicas is {} and maxReplicas {}", values.min_replicas, values.max_replicas))
+            .at(
+                Code::HpaReplicas,
+                &path.key("minReplicas"),
+                format!(
+                    "autoscaling needs 1 <= minReplicas <= maxReplicas, but minReplicas is {} and maxReplicas {}",
+                    values.min_replicas, values.max_replicas
+                ),
+            )
             .with_help("raise `maxReplicas` or lower `minReplicas`");
     }
-    for (target, key) in [
-        (values.target_cpu, "targetCPU"),
-        (values.target_memory, "targetMemory"),
-    ] {
+    for (target, key) in [(values.target_cpu, "targetCPU"), (values.target_memory, "targetMemory")] {
         if target.is_some_and(|t| t < 1) {
             report
                 .at(
@@ -768,11 +685,7 @@ fn autoscaling(
     }
     if values.target_cpu.is_none() && values.target_memory.is_none() && values.behavior.is_none() {
         report
-            .at_key(
-                Code::InvalidValue,
-                &path,
-                "autoscaling is enabled without any target",
-            )
+            .at_key(Code::InvalidValue, &path, "autoscaling is enabled without any target")
             .with_help("set `targetCPU` or `targetMemory`");
     }
     Some(Hpa {
@@ -803,9 +716,7 @@ fn worker_probe(
                     &Path::parse(kind.values_path()).key(key).key("override"),
                     "`override: true` without a `probe`",
                 )
-                .with_help(
-                    "add the probe under `probe:`, or set `override: false` for the default",
-                );
+                .with_help("add the probe under `probe:`, or set `override: false` for the default");
             None
         }
     }
@@ -846,10 +757,7 @@ fn topology_spread(
 /// release to be updated in place.
 pub fn selector_labels(names: &Names, kind: ComponentKind) -> BTreeMap<String, String> {
     BTreeMap::from([
-        (
-            "app.kubernetes.io/name".to_owned(),
-            format!("{}-{}", names.chart, kind.suffix()),
-        ),
+        ("app.kubernetes.io/name".to_owned(), format!("{}-{}", names.chart, kind.suffix())),
         (
             "app.kubernetes.io/instance".to_owned(),
             format!("{}-{}", names.release, kind.suffix()),
@@ -884,34 +792,25 @@ fn resolve_ingress(values: &Values, names: &Names, report: &mut Reporter<'_>) ->
     }
     let nginx = values.nginx.enabled;
     let (service, port) = if nginx {
-        (
-            names.service(ComponentKind::Nginx),
-            values.nginx.service.port,
-        )
+        (names.service(ComponentKind::Nginx), values.nginx.service.port)
     } else {
-        (
-            names.service(ComponentKind::Gunicorn),
-            values.worker.gunicorn.service.port,
-        )
+        (names.service(ComponentKind::Gunicorn), values.worker.gunicorn.service.port)
     };
-    let socketio = (
-        names.service(ComponentKind::Socketio),
-        values.socketio.service.port,
-    );
+    let socketio = (names.service(ComponentKind::Socketio), values.socketio.service.port);
     let mut annotations = ingress.annotations.clone();
     if ingress.websocket == WebsocketMode::Snippet {
         match &names.namespace {
             Some(namespace) => {
-                let snippet =
-                    crate::templates::websocket_snippet(&socketio.0, namespace, socketio.1);
-                annotations.insert(
-                    "nginx.ingress.kubernetes.io/configuration-snippet".to_owned(),
-                    snippet,
-                );
+                let snippet = crate::templates::websocket_snippet(&socketio.0, namespace, socketio.1);
+                annotations.insert("nginx.ingress.kubernetes.io/configuration-snippet".to_owned(), snippet);
             }
             None => {
                 report
-                    .at(Code::MissingNamespace, &Path::parse("ingress.websocket"), "the websocket snippet proxies to `<service>.<namespace>.svc.cluster.local`, but no namespace is set")
+                    .at(
+                        Code::MissingNamespace,
+                        &Path::parse("ingress.websocket"),
+                        "the websocket snippet proxies to `<service>.<namespace>.svc.cluster.local`, but no namespace is set",
+                    )
                     .with_help("pass `--namespace`, or set `namespace:` in the values");
             }
         }
@@ -959,9 +858,7 @@ fn resolve_ingress(values: &Values, names: &Names, report: &mut Reporter<'_>) ->
 
 /// The shared pod keys of every rendered component, for rules that apply
 /// to all of them alike.
-pub(crate) fn component_values(
-    values: &Values,
-) -> Vec<(ComponentKind, crate::values::PodValues<'_>)> {
+pub(crate) fn component_values(values: &Values) -> Vec<(ComponentKind, crate::values::PodValues<'_>)> {
     let mut all = Vec::new();
     if values.nginx.enabled {
         all.push((ComponentKind::Nginx, values.nginx.pod()));

@@ -31,9 +31,7 @@ impl RedisUrl {
             None => (None, authority),
         };
         let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
-            let (host, after) = bracketed
-                .split_once(']')
-                .ok_or("an IPv6 host needs a closing `]`")?;
+            let (host, after) = bracketed.split_once(']').ok_or("an IPv6 host needs a closing `]`")?;
             (host, after.strip_prefix(':'))
         } else {
             match hostport.rsplit_once(':') {
@@ -60,9 +58,7 @@ impl RedisUrl {
         if !db.is_empty() && db.parse::<u32>().is_err() {
             return Err(format!("`/{db}` is not a database number"));
         }
-        let has_password = userinfo.is_some_and(|u| {
-            u.contains(':') && !u.ends_with(':') || !u.contains(':') && !u.is_empty()
-        });
+        let has_password = userinfo.is_some_and(|u| u.contains(':') && !u.ends_with(':') || !u.contains(':') && !u.is_empty());
         Ok(RedisUrl {
             url: url.to_owned(),
             tls,
@@ -90,12 +86,7 @@ mod tests {
     fn parses_the_forms_frappe_accepts() {
         let plain = RedisUrl::parse("redis://cache:6379").unwrap();
         assert_eq!(
-            (
-                plain.host.as_str(),
-                plain.port,
-                plain.tls,
-                plain.has_password
-            ),
+            (plain.host.as_str(), plain.port, plain.tls, plain.has_password),
             ("cache", 6379, false, false)
         );
         let full = RedisUrl::parse("rediss://default:s3cr:et@queue.example.com:6380/1").unwrap();
@@ -104,10 +95,7 @@ mod tests {
             ("queue.example.com", 6380, true, true)
         );
         assert_eq!(RedisUrl::parse("redis://h").unwrap().port, 6379);
-        assert_eq!(
-            RedisUrl::parse("redis://[::1]:7000").unwrap().endpoint(),
-            "[::1]:7000"
-        );
+        assert_eq!(RedisUrl::parse("redis://[::1]:7000").unwrap().endpoint(), "[::1]:7000");
         for bad in [
             "cache:6379",
             "http://x",

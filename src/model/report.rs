@@ -57,12 +57,7 @@ impl<'a> Reporter<'a> {
     }
 
     /// Reports `message` about the key at `path`.
-    pub fn at_key(
-        &mut self,
-        code: Code,
-        path: &Path,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
+    pub fn at_key(&mut self, code: Code, path: &Path, message: impl Into<String>) -> &mut Diagnostic {
         let span = self.key_span(path);
         self.push(Diagnostic::new(code, message).at(span))
     }

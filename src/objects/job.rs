@@ -7,9 +7,7 @@
 //! ConfigMap it reads. Same values, same Job; new settings, new Job.
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, Container, EnvFromSource, PodSpec, PodTemplateSpec, SecurityContext,
-};
+use k8s_openapi::api::core::v1::{ConfigMapEnvSource, Container, EnvFromSource, PodSpec, PodTemplateSpec, SecurityContext};
 use sha2::{Digest, Sha256};
 
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
@@ -46,10 +44,7 @@ pub fn configure(bench: &Bench, job: &ConfigureJob) -> Job {
             ..Default::default()
         });
     }
-    let args = job
-        .args
-        .clone()
-        .unwrap_or_else(|| vec![templates::configure_script(job.rds)]);
+    let args = job.args.clone().unwrap_or_else(|| vec![templates::configure_script(job.rds)]);
     let container = Container {
         name: "configure".to_owned(),
         image: Some(bench.image.clone()),
@@ -86,18 +81,12 @@ pub fn configure(bench: &Bench, job: &ConfigureJob) -> Job {
         },
         ..Default::default()
     };
-    let name = job.job_name.clone().unwrap_or_else(|| {
-        format!(
-            "{}-{}",
-            names.object("configure"),
-            content_hash(&spec, bench)
-        )
-    });
+    let name = job
+        .job_name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", names.object("configure"), content_hash(&spec, bench)));
     let mut labels = common_labels(names);
-    labels.insert(
-        "app.kubernetes.io/component".to_owned(),
-        "configure".to_owned(),
-    );
+    labels.insert("app.kubernetes.io/component".to_owned(), "configure".to_owned());
     Job {
         metadata: meta(names, name, labels),
         spec: Some(spec),
@@ -111,11 +100,7 @@ fn content_hash(spec: &JobSpec, bench: &Bench) -> String {
     hasher.update(serde_json::to_vec(spec).expect("a JobSpec serializes"));
     hasher.update(serde_json::to_vec(&bench.config).expect("a string map serializes"));
     let digest = hasher.finalize();
-    digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()[..HASH_DIGITS]
-        .to_owned()
+    digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..HASH_DIGITS].to_owned()
 }
 
 /// The longest suffix a Job name adds to the full name, for name-length checks.

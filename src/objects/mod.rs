@@ -17,9 +17,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{
-    ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
-};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -105,11 +103,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         manifests.push(Manifest::Job(job::configure(bench, configure)));
     }
     manifests.extend(routing::build(bench));
-    manifests.sort_by(|a, b| {
-        a.install_rank()
-            .cmp(&b.install_rank())
-            .then_with(|| a.name().cmp(b.name()))
-    });
+    manifests.sort_by(|a, b| a.install_rank().cmp(&b.install_rank()).then_with(|| a.name().cmp(b.name())));
     manifests
 }
 
@@ -117,31 +111,18 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
 pub fn common_labels(names: &Names) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([
         ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
-        (
-            "app.kubernetes.io/instance".to_owned(),
-            names.release.clone(),
-        ),
-        (
-            "app.kubernetes.io/managed-by".to_owned(),
-            "frappe-manifests".to_owned(),
-        ),
+        ("app.kubernetes.io/instance".to_owned(), names.release.clone()),
+        ("app.kubernetes.io/managed-by".to_owned(), "frappe-manifests".to_owned()),
     ]);
     // An image tag may be longer than a label value allows; then it is left out.
     if k8s::is_label_value(&names.version) && !names.version.is_empty() {
-        labels.insert(
-            "app.kubernetes.io/version".to_owned(),
-            names.version.clone(),
-        );
+        labels.insert("app.kubernetes.io/version".to_owned(), names.version.clone());
     }
     labels
 }
 
 /// Object metadata: name, namespace when one is set, and labels.
-pub fn meta(
-    names: &Names,
-    name: impl Into<String>,
-    labels: BTreeMap<String, String>,
-) -> ObjectMeta {
+pub fn meta(names: &Names, name: impl Into<String>, labels: BTreeMap<String, String>) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.into()),
         namespace: names.namespace.clone(),
@@ -165,36 +146,28 @@ pub fn verify(manifests: &[Manifest]) -> Vec<Diagnostic> {
         if !valid {
             problems.push(Diagnostic::new(
                 Code::InvalidName,
-                format!(
-                    "the generated {} name `{name}` is not valid in Kubernetes",
-                    manifest.kind()
-                ),
+                format!("the generated {} name `{name}` is not valid in Kubernetes", manifest.kind()),
             ));
         }
         for (key, value) in manifest.metadata().labels.iter().flatten() {
             if !k8s::is_qualified_name(key) || !k8s::is_label_value(value) {
                 problems.push(Diagnostic::new(
                     Code::InvalidLabel,
-                    format!(
-                        "the label `{key}: {value}` of {} `{name}` is not valid",
-                        manifest.kind()
-                    ),
+                    format!("the label `{key}: {value}` of {} `{name}` is not valid", manifest.kind()),
                 ));
             }
         }
         if let Manifest::Deployment(deployment) = manifest {
             let spec = deployment.spec.as_ref();
             let selector = spec.and_then(|s| s.selector.match_labels.as_ref());
-            let pod_labels = spec
-                .and_then(|s| s.template.metadata.as_ref())
-                .and_then(|m| m.labels.as_ref());
-            let selects_own_pods = selector.is_some_and(|selector| {
-                selector
-                    .iter()
-                    .all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v))
-            });
+            let pod_labels = spec.and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
+            let selects_own_pods =
+                selector.is_some_and(|selector| selector.iter().all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v)));
             if !selects_own_pods {
-                problems.push(Diagnostic::new(Code::InvalidLabel, format!("the selector of Deployment `{name}` does not match its pod template's labels")));
+                problems.push(Diagnostic::new(
+                    Code::InvalidLabel,
+                    format!("the selector of Deployment `{name}` does not match its pod template's labels"),
+                ));
             }
         }
     }

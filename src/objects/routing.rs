@@ -1,8 +1,7 @@
 //! How traffic reaches the bench: the Ingress and the Gateway API HTTPRoute.
 
 use k8s_openapi::api::networking::v1::{
-    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
-    IngressServiceBackend, IngressSpec, ServiceBackendPort,
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -14,13 +13,8 @@ use crate::model::component::ComponentKind;
 pub fn build(bench: &Bench) -> Vec<Manifest> {
     let mut manifests = Vec::new();
     if let Some(ingress) = &bench.ingress {
-        let mut metadata = meta(
-            &bench.names,
-            ingress.name.clone(),
-            common_labels(&bench.names),
-        );
-        metadata.annotations =
-            (!ingress.annotations.is_empty()).then(|| ingress.annotations.clone());
+        let mut metadata = meta(&bench.names, ingress.name.clone(), common_labels(&bench.names));
+        metadata.annotations = (!ingress.annotations.is_empty()).then(|| ingress.annotations.clone());
         let rules = ingress
             .rules
             .iter()
@@ -65,12 +59,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
             .components
             .iter()
             .find(|c| c.kind == ComponentKind::Nginx)
-            .or_else(|| {
-                bench
-                    .components
-                    .iter()
-                    .find(|c| c.kind == ComponentKind::Gunicorn)
-            })
+            .or_else(|| bench.components.iter().find(|c| c.kind == ComponentKind::Gunicorn))
             .and_then(|c| c.service.as_ref().map(|s| (names.service(c.kind), s.port)))
             .expect("gunicorn always has a Service");
         let name = if route.name.is_empty() {

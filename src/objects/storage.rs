@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, PersistentVolumeClaim, PersistentVolumeClaimSpec, Secret, ServiceAccount,
-    VolumeResourceRequirements,
+    ConfigMap, PersistentVolumeClaim, PersistentVolumeClaimSpec, Secret, ServiceAccount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -27,11 +26,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         manifests.push(Manifest::Secret(Secret {
             metadata: meta(names, names.fullname.clone(), common_labels(names)),
             type_: Some("Opaque".to_owned()),
-            data: Some(
-                data.iter()
-                    .map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes())))
-                    .collect(),
-            ),
+            data: Some(data.iter().map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes()))).collect()),
             ..Default::default()
         }));
     }
@@ -43,10 +38,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
     if let Some(config) = &bench.nginx_config {
         manifests.push(Manifest::ConfigMap(ConfigMap {
             metadata: meta(names, nginx_config_name(bench), common_labels(names)),
-            data: Some(BTreeMap::from([(
-                "default.conf".to_owned(),
-                config.clone(),
-            )])),
+            data: Some(BTreeMap::from([("default.conf".to_owned(), config.clone())])),
             ..Default::default()
         }));
     }
@@ -56,9 +48,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
             create: Some(spec),
         } = volume
         {
-            manifests.push(Manifest::PersistentVolumeClaim(claim(
-                bench, claim_name, spec,
-            )));
+            manifests.push(Manifest::PersistentVolumeClaim(claim(bench, claim_name, spec)));
         }
     }
     manifests
@@ -80,10 +70,7 @@ fn claim(bench: &Bench, name: &str, spec: &ClaimSpec) -> PersistentVolumeClaim {
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(spec.access_modes.clone()),
             resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([(
-                    "storage".to_owned(),
-                    Quantity(spec.size.clone()),
-                )])),
+                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(spec.size.clone()))])),
                 limits: None,
             }),
             // Left out when not given, so the cluster's default class is used.

@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::autoscaling::v2::{
-    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
-    MetricTarget, ResourceMetricSource,
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec,
-    Volume as PodVolume, VolumeMount,
+    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
+    Service, ServicePort, ServiceSpec, Volume as PodVolume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -27,21 +25,14 @@ pub fn build(bench: &Bench, component: &Component) -> Vec<Manifest> {
         manifests.push(Manifest::Service(service));
     }
     if let Some(hpa) = &component.autoscaling {
-        manifests.push(Manifest::HorizontalPodAutoscaler(autoscaler(
-            bench,
-            component.kind,
-            hpa,
-        )));
+        manifests.push(Manifest::HorizontalPodAutoscaler(autoscaler(bench, component.kind, hpa)));
     }
     manifests
 }
 
 fn component_labels(bench: &Bench, kind: ComponentKind) -> BTreeMap<String, String> {
     let mut labels = common_labels(&bench.names);
-    labels.insert(
-        "app.kubernetes.io/component".to_owned(),
-        kind.suffix().to_owned(),
-    );
+    labels.insert("app.kubernetes.io/component".to_owned(), kind.suffix().to_owned());
     labels
 }
 
@@ -52,10 +43,7 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
     let mut pod_labels = selector.clone();
     // The chart's extra pod label, kept so existing selectors in NetworkPolicies still match.
     pod_labels.insert("app.kubernetes.io/app".to_owned(), "frappe".to_owned());
-    pod_labels.insert(
-        "app.kubernetes.io/component".to_owned(),
-        kind.suffix().to_owned(),
-    );
+    pod_labels.insert("app.kubernetes.io/component".to_owned(), kind.suffix().to_owned());
 
     let mut containers = vec![main_container(bench, component)];
     containers.extend(component.sidecars.iter().cloned());
@@ -75,25 +63,16 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
-                    annotations: (!component.pod_annotations.is_empty())
-                        .then(|| component.pod_annotations.clone()),
+                    annotations: (!component.pod_annotations.is_empty()).then(|| component.pod_annotations.clone()),
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
                     containers,
-                    init_containers: (!component.init_containers.is_empty())
-                        .then(|| component.init_containers.clone()),
-                    volumes: Some(bench_volumes(
-                        bench,
-                        kind.mounts_logs(),
-                        kind == ComponentKind::Nginx,
-                    )),
-                    topology_spread_constraints: (!component.topology_spread.is_empty())
-                        .then(|| component.topology_spread.clone()),
-                    node_selector: (!component.node_selector.is_empty())
-                        .then(|| component.node_selector.clone()),
-                    tolerations: (!component.tolerations.is_empty())
-                        .then(|| component.tolerations.clone()),
+                    init_containers: (!component.init_containers.is_empty()).then(|| component.init_containers.clone()),
+                    volumes: Some(bench_volumes(bench, kind.mounts_logs(), kind == ComponentKind::Nginx)),
+                    topology_spread_constraints: (!component.topology_spread.is_empty()).then(|| component.topology_spread.clone()),
+                    node_selector: (!component.node_selector.is_empty()).then(|| component.node_selector.clone()),
+                    tolerations: (!component.tolerations.is_empty()).then(|| component.tolerations.clone()),
                     affinity: component.affinity.clone(),
                     ..pod_defaults(bench)
                 }),
@@ -204,11 +183,7 @@ fn service(bench: &Bench, component: &Component) -> Option<Service> {
     let spec = component.service.as_ref()?;
     let kind = component.kind;
     Some(Service {
-        metadata: meta(
-            &bench.names,
-            bench.names.service(kind),
-            component_labels(bench, kind),
-        ),
+        metadata: meta(&bench.names, bench.names.service(kind), component_labels(bench, kind)),
         spec: Some(ServiceSpec {
             type_: Some(spec.service_type.as_str().to_owned()),
             ports: Some(vec![ServicePort {
@@ -243,11 +218,7 @@ fn autoscaler(bench: &Bench, kind: ComponentKind, hpa: &Hpa) -> HorizontalPodAut
         .filter_map(|(resource, target)| target.map(|t| utilization(resource, t)))
         .collect();
     HorizontalPodAutoscaler {
-        metadata: meta(
-            &bench.names,
-            bench.names.deployment(kind),
-            component_labels(bench, kind),
-        ),
+        metadata: meta(&bench.names, bench.names.deployment(kind), component_labels(bench, kind)),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
                 api_version: Some("apps/v1".to_owned()),

@@ -7,9 +7,7 @@
 //! `flatten` would hide the field list that unknown-key detection relies on.
 
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
-use k8s_openapi::api::core::v1::{
-    Affinity, Container, EnvVar, Probe, ResourceRequirements, Toleration, TopologySpreadConstraint,
-};
+use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, Probe, ResourceRequirements, Toleration, TopologySpreadConstraint};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -186,7 +184,7 @@ component! {
 }
 
 /// Gunicorn, the workers and the scheduler.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Workers {
     /// Gunicorn, the web server.
@@ -204,20 +202,6 @@ pub struct Workers {
     pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
     /// The spread used when `topologySpreadConstraints` is not set.
     pub default_topology_spread: DefaultTopologySpread,
-}
-
-impl Default for Workers {
-    fn default() -> Self {
-        Workers {
-            gunicorn: Gunicorn::default(),
-            default: Worker::default(),
-            short: Worker::default(),
-            long: Worker::default(),
-            scheduler: Scheduler::default(),
-            topology_spread_constraints: None,
-            default_topology_spread: DefaultTopologySpread::default(),
-        }
-    }
 }
 
 /// A HorizontalPodAutoscaler (autoscaling/v2) for the component.

@@ -59,7 +59,7 @@ impl JsonSchema for DataService {
         json_schema!({
             "description": "An in-cluster data service of the official chart. Only `enabled: false` is accepted: the database and Redis are external services here; the other keys of the section are ignored.",
             "type": ["object", "null"],
-            "properties": { "enabled": { "const": false } },
+            "properties": { "enabled": { "const": false, "description": "Must be false: this tool renders no in-cluster data service." } },
         })
     }
 }

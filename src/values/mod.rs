@@ -19,14 +19,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use component::{
-    Autoscaling, DefaultTopologySpread, Gunicorn, Nginx, NginxEnvironment, PodValues, Scheduler,
-    ServiceType, ServiceValues, Socketio, Worker, WorkerProbe, Workers,
+    Autoscaling, DefaultTopologySpread, Gunicorn, Nginx, NginxEnvironment, PodValues, Scheduler, ServiceType, ServiceValues, Socketio,
+    Worker, WorkerProbe, Workers,
 };
 pub use data_service::DataService;
-pub use ingress::{
-    HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost,
-    IngressPath, WebsocketMode,
-};
+pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};
 pub use jobs::{ConfigureJob, Jobs};
 pub use persistence::{Persistence, Volume};
 
@@ -124,10 +121,7 @@ pub struct Values {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postgresql: Option<DataService>,
     /// The chart's Bitnami PostgreSQL subchart. Only `enabled: false` is accepted.
-    #[serde(
-        rename = "postgresql-subchart",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "postgresql-subchart", skip_serializing_if = "Option::is_none")]
     pub postgresql_subchart: Option<DataService>,
     /// The chart's in-cluster PostgreSQL StatefulSet. Only `enabled: false` is accepted.
     #[serde(rename = "postgresql-sts", skip_serializing_if = "Option::is_none")]
@@ -225,10 +219,7 @@ pub struct ServiceAccount {
 
 impl Default for ServiceAccount {
     fn default() -> Self {
-        ServiceAccount {
-            create: true,
-            name: None,
-        }
+        ServiceAccount { create: true, name: None }
     }
 }
 

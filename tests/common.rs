@@ -1,0 +1,99 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use frappe_manifests::diagnostic::{Colour, render_human};
+use frappe_manifests::emit;
+use frappe_manifests::model::Settings;
+use frappe_manifests::pipeline::{self, Input, Outcome, Request};
+use serde_json::Value;
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn example(name: &str) -> PathBuf {
+    project_root().join("examples").join(format!("{name}.yaml"))
+}
+
+/// Runs the built binary from the project root.
+pub fn run(args: &[&str]) -> Output {
+    run_with_stdin(args, None)
+}
+
+pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_frappe-manifests"))
+        .args(args)
+        .current_dir(project_root())
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(bytes) = stdin {
+        child.stdin.take().expect("piped").write_all(bytes).expect("stdin takes the input");
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
+
+/// Runs the pipeline in-process on values text.
+pub fn check_text(values: &str, sets: &[&str], release: &str, namespace: Option<&str>) -> Outcome {
+    pipeline::run(&Request {
+        files: vec![Input::Stdin(values.as_bytes().to_vec())],
+        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+        settings: Settings {
+            release: release.to_owned(),
+            namespace: namespace.map(str::to_owned),
+        },
+    })
+}
+
+/// Renders values text, panicking with the diagnostics when it fails.
+pub fn render_text(values: &str, sets: &[&str]) -> String {
+    let outcome = check_text(values, sets, "erpnext", Some("erp"));
+    let manifests = outcome
+        .manifests
+        .as_ref()
+        .unwrap_or_else(|| panic!("render failed:\n{}", human(&outcome)));
+    emit::to_yaml_stream(manifests)
+}
+
+pub fn human(outcome: &Outcome) -> String {
+    render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain)
+}
+
+/// Parses a YAML stream back into JSON values, one per document.
+pub fn documents(stream: &str) -> Vec<Value> {
+    serde_saphyr::from_str_multiple::<Value, Vec<Value>>(stream).expect("the stream parses back as YAML")
+}
+
+pub fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} named {name}"))
+}
+
+pub fn names_of(docs: &[Value], kind: &str) -> Vec<String> {
+    docs.iter()
+        .filter(|d| d["kind"] == kind)
+        .map(|d| d["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Minimal valid values, to which tests add what they exercise.
+pub const MINIMAL: &str = "dbHost: db.internal\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
+
+/// Snapshot settings: snapshots live in the project's `snapshots/` directory.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(project_root().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}

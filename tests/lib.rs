@@ -1,0 +1,7 @@
+//! The integration tests, as one test binary.
+
+mod cli;
+mod common;
+mod render;
+mod rules;
+mod schema;

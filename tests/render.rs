@@ -1,0 +1,416 @@
+//! What `render` produces: the examples' snapshots, and the facts an operator
+//! relies on, checked on the parsed output.
+
+use frappe_manifests::emit;
+use serde_json::{Value, json};
+
+use crate::common::{MINIMAL, check_text, documents, example, find, names_of, render_text, snapshot_settings};
+
+fn render_example(name: &str, release: &str, namespace: Option<&str>) -> String {
+    let values = std::fs::read_to_string(example(name)).expect("example exists");
+    let outcome = check_text(&values, &[], release, namespace);
+    emit::to_yaml_stream(
+        outcome
+            .manifests
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name} failed: {:?}", outcome.diagnostics)),
+    )
+}
+
+#[test]
+fn every_example_renders_to_its_committed_snapshot() {
+    for (name, release, namespace) in [
+        ("production", "frappe-bench", Some("erpnext")),
+        ("minimal", "erpnext", None),
+        ("direct-ingress", "erpnext", None),
+    ] {
+        let stream = render_example(name, release, namespace);
+        snapshot_settings().bind(|| insta::assert_snapshot!(format!("render-{name}"), stream));
+    }
+}
+
+#[test]
+fn production_renders_the_whole_bench_with_the_charts_names() {
+    let docs = documents(&render_example("production", "frappe-bench", Some("erpnext")));
+    let fnm = "frappe-bench-erpnext";
+    let mut deployments = names_of(&docs, "Deployment");
+    deployments.sort();
+    let expected: Vec<String> = ["gunicorn", "nginx", "scheduler", "socketio", "worker-d", "worker-l", "worker-s"]
+        .iter()
+        .map(|s| format!("{fnm}-{s}"))
+        .collect();
+    assert_eq!(deployments, expected);
+    assert_eq!(
+        names_of(&docs, "Service"),
+        [fnm.to_owned(), format!("{fnm}-gunicorn"), format!("{fnm}-socketio")]
+    );
+    assert_eq!(names_of(&docs, "PersistentVolumeClaim"), [fnm.to_owned(), format!("{fnm}-logs")]);
+    assert_eq!(names_of(&docs, "ServiceAccount"), [fnm]);
+    assert_eq!(names_of(&docs, "ConfigMap"), [format!("{fnm}-config")]);
+    assert!(names_of(&docs, "Secret").is_empty(), "no password in the values, so no Secret");
+    for doc in &docs {
+        assert_eq!(doc["metadata"]["namespace"], "erpnext", "{}", doc["metadata"]["name"]);
+    }
+
+    // Helm's install order.
+    let order = [
+        "ServiceAccount",
+        "Secret",
+        "ConfigMap",
+        "PersistentVolumeClaim",
+        "Service",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "Job",
+        "Ingress",
+    ];
+    let ranks: Vec<usize> = docs
+        .iter()
+        .map(|d| order.iter().position(|k| d["kind"] == *k).expect("known kind"))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+
+    for (name, replicas) in [
+        ("nginx", 2),
+        ("gunicorn", 3),
+        ("socketio", 2),
+        ("worker-d", 3),
+        ("worker-s", 2),
+        ("worker-l", 2),
+        ("scheduler", 1),
+    ] {
+        let deployment = find(&docs, "Deployment", &format!("{fnm}-{name}"));
+        assert_eq!(deployment["spec"]["replicas"], replicas, "{name}");
+        // Selectors are the chart's, and select the Deployment's own pods.
+        let selector = deployment["spec"]["selector"]["matchLabels"].as_object().unwrap();
+        assert_eq!(selector["app.kubernetes.io/name"], format!("erpnext-{name}"));
+        assert_eq!(selector["app.kubernetes.io/instance"], format!("frappe-bench-{name}"));
+        let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
+        for (key, value) in selector {
+            assert_eq!(&pod_labels[key], value);
+        }
+        let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(container["image"], "registry.example.com/scoopjoy-erp:v16-latest");
+        assert_eq!(
+            deployment["spec"]["template"]["spec"]["imagePullSecrets"],
+            json!([{"name": "registry-secret"}])
+        );
+        assert_eq!(container["volumeMounts"][0]["mountPath"], "/home/frappe/frappe-bench/sites");
+    }
+
+    let scheduler = find(&docs, "Deployment", &format!("{fnm}-scheduler"));
+    assert_eq!(scheduler["spec"]["strategy"]["type"], "Recreate");
+    assert_eq!(
+        scheduler["spec"]["template"]["spec"]["containers"][0]["args"],
+        json!(["bench", "schedule"])
+    );
+    let long = find(&docs, "Deployment", &format!("{fnm}-worker-l"));
+    assert_eq!(
+        long["spec"]["template"]["spec"]["containers"][0]["args"],
+        json!(["bench", "worker", "--queue", "long,default,short"])
+    );
+
+    // The user's probe replaced the default whole: one handler, not two.
+    let gunicorn = &find(&docs, "Deployment", &format!("{fnm}-gunicorn"))["spec"]["template"]["spec"]["containers"][0];
+    for probe in ["livenessProbe", "readinessProbe"] {
+        assert_eq!(gunicorn[probe]["httpGet"]["path"], "/api/method/ping");
+        assert!(gunicorn[probe].get("tcpSocket").is_none(), "{probe} kept the default handler");
+    }
+    // --workers=4 is a flag of the full gunicorn command, not the program.
+    let args: Vec<&str> = gunicorn["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(args[0], "/home/frappe/frappe-bench/env/bin/gunicorn");
+    assert!(args.contains(&"--workers=4") && !args.contains(&"--workers=2"));
+    assert_eq!(args.last(), Some(&"frappe.app:application"));
+
+    // Worker readiness checks every backing service, without a password.
+    let worker = &find(&docs, "Deployment", &format!("{fnm}-worker-d"))["spec"]["template"]["spec"]["containers"][0];
+    let check = worker["readinessProbe"]["exec"]["command"][2].as_str().unwrap();
+    assert_eq!(check.matches("wait-for-it").count(), 3, "{check}");
+    assert!(check.contains(" && "), "{check}");
+    assert!(worker.get("livenessProbe").is_none(), "a Redis blip must not restart workers");
+
+    let nginx = &find(&docs, "Deployment", &format!("{fnm}-nginx"))["spec"]["template"]["spec"]["containers"][0];
+    let env: Vec<(&str, &Value)> = nginx["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), &e["value"]))
+        .collect();
+    assert!(env.iter().all(|(_, v)| v.is_string()), "env values are strings: {env:?}");
+    assert!(env.contains(&("UPSTREAM_REAL_IP_ADDRESS", &json!("10.0.0.0/8"))));
+    assert!(env.contains(&("BACKEND", &json!(format!("{fnm}-gunicorn:8000")))));
+
+    let sites = find(&docs, "PersistentVolumeClaim", fnm);
+    assert_eq!(sites["spec"]["accessModes"], json!(["ReadWriteMany"]));
+    assert_eq!(sites["spec"]["resources"]["requests"]["storage"], "50Gi");
+
+    let config = &find(&docs, "ConfigMap", &format!("{fnm}-config"))["data"];
+    assert_eq!(config["DB_PORT"], "3306");
+    assert_eq!(
+        config["REDIS_CACHE"],
+        "redis://scoopjoy-redis-cache.abc123.ng.0001.use1.cache.amazonaws.com:6379"
+    );
+    assert_eq!(
+        config["REDIS_SOCKETIO"],
+        "redis://scoopjoy-redis-queue.abc123.ng.0001.use1.cache.amazonaws.com:6379"
+    );
+    assert_eq!(config["SOCKETIO_PORT"], "9000");
+
+    let ingress = find(&docs, "Ingress", fnm);
+    for rule in ingress["spec"]["rules"].as_array().unwrap() {
+        let backend = &rule["http"]["paths"][0]["backend"]["service"];
+        assert_eq!(
+            (backend["name"].as_str(), backend["port"]["number"].as_i64()),
+            (Some(fnm), Some(8080))
+        );
+    }
+    assert_eq!(ingress["spec"]["tls"][0]["secretName"], "scoopjoy-tls");
+
+    let jobs = names_of(&docs, "Job");
+    assert_eq!(jobs.len(), 1);
+    assert!(jobs[0].starts_with(&format!("{fnm}-configure-")), "{jobs:?}");
+}
+
+#[test]
+fn direct_ingress_sends_traffic_to_gunicorn_and_websockets_to_socketio() {
+    let docs = documents(&render_example("direct-ingress", "erpnext", None));
+    assert!(!names_of(&docs, "Deployment").contains(&"erpnext-nginx".to_owned()));
+    assert!(!names_of(&docs, "Service").contains(&"erpnext".to_owned()));
+    let ingress = find(&docs, "Ingress", "erpnext");
+    let snippet = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/configuration-snippet"]
+        .as_str()
+        .unwrap();
+    assert!(snippet.contains("proxy_set_header Upgrade $http_upgrade;"));
+    assert!(snippet.contains("proxy_set_header Connection \"upgrade\";"));
+    assert!(snippet.contains("proxy_pass http://erpnext-socketio.erpnext.svc.cluster.local:9000;"));
+    for rule in ingress["spec"]["rules"].as_array().unwrap() {
+        let paths = rule["http"]["paths"].as_array().unwrap();
+        assert_eq!(paths.len(), 1, "the snippet carries websockets, no extra path");
+        assert_eq!(paths[0]["backend"]["service"]["name"], "erpnext-gunicorn");
+        assert_eq!(paths[0]["backend"]["service"]["port"]["number"], 8000);
+    }
+
+    let web = find(&docs, "HorizontalPodAutoscaler", "erpnext-gunicorn");
+    assert_eq!(
+        web["spec"]["scaleTargetRef"],
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "erpnext-gunicorn"})
+    );
+    assert_eq!(
+        (web["spec"]["minReplicas"].as_i64(), web["spec"]["maxReplicas"].as_i64()),
+        (Some(2), Some(10))
+    );
+    let targets: Vec<(String, i64)> = web["spec"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["resource"]["name"].as_str().unwrap().to_owned(),
+                m["resource"]["target"]["averageUtilization"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(targets, [("cpu".to_owned(), 70), ("memory".to_owned(), 80)]);
+    assert_eq!(web["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 300);
+    assert_eq!(
+        web["spec"]["behavior"]["scaleUp"]["policies"][0],
+        json!({"type": "Pods", "value": 2, "periodSeconds": 60})
+    );
+    let worker = find(&docs, "HorizontalPodAutoscaler", "erpnext-worker-d");
+    assert_eq!(
+        worker["spec"]["metrics"].as_array().unwrap().len(),
+        1,
+        "targetMemory: null turns memory off"
+    );
+
+    // An autoscaled Deployment leaves replicas to its HPA.
+    assert!(find(&docs, "Deployment", "erpnext-gunicorn")["spec"].get("replicas").is_none());
+    assert!(find(&docs, "Deployment", "erpnext-worker-d")["spec"].get("replicas").is_none());
+    assert_eq!(find(&docs, "Deployment", "erpnext-worker-s")["spec"]["replicas"], 2);
+    for doc in &docs {
+        assert_eq!(doc["metadata"]["namespace"], "erpnext", "`namespace:` in the values applies");
+    }
+}
+
+#[test]
+fn without_nginx_auto_websocket_adds_a_socketio_path_per_host() {
+    let values = format!(
+        "{MINIMAL}nginx:\n  enabled: false\ningress:\n  enabled: true\n  hosts:\n    - host: a.example.com\n      paths: [{{path: /, pathType: Prefix}}]\n    - host: b.example.com\n      paths: [{{path: /, pathType: Prefix}}]\n"
+    );
+    let docs = documents(&render_text(&values, &[]));
+    for rule in find(&docs, "Ingress", "erpnext")["spec"]["rules"].as_array().unwrap() {
+        let paths = rule["http"]["paths"].as_array().unwrap();
+        assert_eq!(paths[1]["path"], "/socket.io");
+        assert_eq!(paths[1]["pathType"], "Prefix");
+        assert_eq!(
+            paths[1]["backend"]["service"],
+            json!({"name": "erpnext-socketio", "port": {"number": 9000}})
+        );
+    }
+}
+
+#[test]
+fn without_a_namespace_objects_carry_none_and_the_flag_wins_over_the_values() {
+    let docs = documents(&render_example("minimal", "erpnext", None));
+    assert!(docs.iter().all(|d| d["metadata"].get("namespace").is_none()));
+    let outcome = check_text(&format!("namespace: from-values\n{MINIMAL}"), &[], "erpnext", Some("from-flag"));
+    let docs = documents(&emit::to_yaml_stream(outcome.manifests.as_ref().unwrap()));
+    assert!(docs.iter().all(|d| d["metadata"]["namespace"] == "from-flag"));
+}
+
+#[test]
+fn rendering_twice_gives_the_same_bytes() {
+    let first = render_example("production", "frappe-bench", Some("erpnext"));
+    assert_eq!(first, render_example("production", "frappe-bench", Some("erpnext")));
+}
+
+#[test]
+fn the_configure_job_name_follows_what_it_runs_and_nothing_else() {
+    let job_name = |values: &str| names_of(&documents(&render_text(values, &[])), "Job").remove(0);
+    let base = job_name(MINIMAL);
+    assert_eq!(base, job_name(MINIMAL), "same values, same Job");
+    assert_ne!(
+        base,
+        job_name(&MINIMAL.replace("db.internal", "db2.internal")),
+        "a new database host reruns configure"
+    );
+    assert_ne!(
+        base,
+        job_name(&format!("{MINIMAL}image:\n  tag: v16.40.0\n")),
+        "a new image reruns configure"
+    );
+    assert_eq!(
+        base,
+        job_name(&format!("{MINIMAL}socketio:\n  replicaCount: 4\n")),
+        "unrelated changes keep the Job"
+    );
+    assert_eq!(job_name(&format!("{MINIMAL}jobs:\n  configure:\n    jobName: pinned\n")), "pinned");
+}
+
+#[test]
+fn names_follow_the_chart() {
+    let deployment_names = |values: &str, release: &str| {
+        let outcome = check_text(values, &[], release, None);
+        names_of(&documents(&emit::to_yaml_stream(outcome.manifests.as_ref().unwrap())), "Deployment")
+    };
+    assert!(deployment_names(MINIMAL, "prod").contains(&"prod-erpnext-gunicorn".to_owned()));
+    assert!(deployment_names(MINIMAL, "erpnext-prod").contains(&"erpnext-prod-gunicorn".to_owned()));
+    assert!(deployment_names(&format!("{MINIMAL}fullnameOverride: shop\n"), "prod").contains(&"shop-gunicorn".to_owned()));
+    assert!(deployment_names(&format!("{MINIMAL}nameOverride: frappe\n"), "prod").contains(&"prod-frappe-gunicorn".to_owned()));
+}
+
+#[test]
+fn env_values_and_yaml11_lookalikes_come_out_as_strings() {
+    let values = format!(
+        "{MINIMAL}nginx:\n  environment:\n    clientMaxBodySize: 100\n    upstreamRealIPRecursive: \"on\"\n  envVars:\n    - name: FLAG\n      value: \"no\"\n"
+    );
+    let stream = render_text(&values, &[]);
+    assert!(stream.contains("value: \"100\""), "an integer env value is written as a string");
+    assert!(stream.contains("value: \"on\""), "`on` is quoted so kubectl reads a string");
+    assert!(stream.contains("value: \"no\""));
+}
+
+#[test]
+fn db_port_defaults_to_the_engines_port() {
+    let port = |values: &str| {
+        documents(&render_text(values, &[]))
+            .iter()
+            .find(|d| d["kind"] == "ConfigMap")
+            .unwrap()["data"]["DB_PORT"]
+            .clone()
+    };
+    assert_eq!(port(MINIMAL), "3306");
+    assert_eq!(port(&format!("{MINIMAL}dbType: postgres\n")), "5432");
+    assert_eq!(port(&format!("{MINIMAL}dbPort: 6033\n")), "6033");
+}
+
+#[test]
+fn a_password_in_the_values_becomes_a_secret() {
+    let docs = documents(&render_text(&format!("{MINIMAL}dbRootPassword: hunter2\n"), &[]));
+    let secret = find(&docs, "Secret", "erpnext");
+    assert_eq!(secret["data"]["db-root-password"], "aHVudGVyMg==");
+    let docs = documents(&render_text(
+        &format!("{MINIMAL}dbRootPassword: hunter2\ndbExistingSecret: mine\n"),
+        &[],
+    ));
+    assert!(
+        names_of(&docs, "Secret").is_empty(),
+        "an existing Secret is referenced, not rendered"
+    );
+}
+
+#[test]
+fn legacy_redis_keys_are_aliases() {
+    let values = "dbHost: db\nredisCacheHost: redis://c:6379\nredisQueueHost: redis://q:6379\nredisSocketIOHost: redis://s:6379\n";
+    let outcome = check_text(values, &[], "erpnext", None);
+    let docs = documents(&emit::to_yaml_stream(outcome.manifests.as_ref().unwrap()));
+    let config = &docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"];
+    assert_eq!(
+        (
+            config["REDIS_CACHE"].as_str(),
+            config["REDIS_QUEUE"].as_str(),
+            config["REDIS_SOCKETIO"].as_str()
+        ),
+        (Some("redis://c:6379"), Some("redis://q:6379"), Some("redis://s:6379"))
+    );
+    let warnings: Vec<_> = outcome.diagnostics.iter().filter(|d| d.code.as_str() == "legacy-key").collect();
+    assert_eq!(warnings.len(), 3);
+}
+
+#[test]
+fn storage_class_is_left_to_the_cluster_unless_given_and_existing_claims_are_used() {
+    let docs = documents(&render_text(MINIMAL, &[]));
+    assert!(
+        find(&docs, "PersistentVolumeClaim", "erpnext")["spec"]
+            .get("storageClassName")
+            .is_none()
+    );
+    let docs = documents(&render_text(
+        &format!("{MINIMAL}persistence:\n  worker:\n    existingClaim: shared-sites\n"),
+        &[],
+    ));
+    assert!(names_of(&docs, "PersistentVolumeClaim").is_empty());
+    let gunicorn = find(&docs, "Deployment", "erpnext-gunicorn");
+    assert_eq!(
+        gunicorn["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "shared-sites"
+    );
+    assert_eq!(
+        gunicorn["spec"]["template"]["spec"]["volumes"][1]["emptyDir"],
+        json!({}),
+        "logs are off by default"
+    );
+}
+
+#[test]
+fn several_files_merge_and_set_applies_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.yaml");
+    let overlay = dir.path().join("prod.yaml");
+    std::fs::write(
+        &base,
+        format!("{MINIMAL}socketio:\n  replicaCount: 2\n  resources:\n    requests: {{cpu: 100m}}\n"),
+    )
+    .unwrap();
+    std::fs::write(&overlay, "socketio:\n  replicaCount: 3\n").unwrap();
+    let outcome = frappe_manifests::pipeline::run(&frappe_manifests::pipeline::Request {
+        files: vec![
+            frappe_manifests::pipeline::Input::Path(base),
+            frappe_manifests::pipeline::Input::Path(overlay),
+        ],
+        sets: vec![
+            "worker.long.replicaCount=4,ingress.enabled=true".to_owned(),
+            "ingress.hosts[0].host=erp.example.com,ingress.hosts[0].paths[0].path=/,ingress.hosts[0].paths[0].pathType=Prefix".to_owned(),
+        ],
+        settings: Default::default(),
+    });
+    let docs = documents(&emit::to_yaml_stream(outcome.manifests.as_ref().expect("renders")));
+    let socketio = find(&docs, "Deployment", "erpnext-socketio");
+    assert_eq!(socketio["spec"]["replicas"], 3, "the later file wins");
+    assert_eq!(
+        socketio["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"], "100m",
+        "maps merge"
+    );
+    assert_eq!(find(&docs, "Deployment", "erpnext-worker-l")["spec"]["replicas"], 4);
+    assert_eq!(find(&docs, "Ingress", "erpnext")["spec"]["rules"][0]["host"], "erp.example.com");
+}
