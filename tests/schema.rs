@@ -87,3 +87,24 @@ fn the_readme_lists_every_rule() {
         );
     }
 }
+
+/// The committed schema accepts every example (as editors will check them).
+#[test]
+fn the_committed_schema_validates_every_example() {
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(project_root().join("schema/values.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
+    for name in ["production", "minimal", "direct-ingress"] {
+        let text = std::fs::read_to_string(crate::common::example(name)).unwrap();
+        let values: Value = serde_saphyr::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&values)
+            .map(|e| format!("{}: {e}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    let typo: Value = serde_json::json!({"worker": {"gunicorn": {"resources": {"requets": {"cpu": "1"}}}}});
+    assert!(
+        !validator.is_valid(&typo),
+        "the schema rejects unknown keys inside Kubernetes types"
+    );
+}
