@@ -3,23 +3,36 @@
 //!
 //! The templates are compiled into the binary (no files to ship beside it)
 //! and rendered with strict undefined behaviour, so a misspelt variable is an
-//! error in the tests rather than an empty string in a cluster. The
-//! environment is built only when a template is needed: `lint` and most
-//! renders never pay for it.
+//! error in the tests rather than an empty string in a cluster. Every value
+//! that comes from the values file goes through the `shell` filter, which
+//! single-quotes it. The environment is built only when a template is
+//! needed.
 
 use minijinja::{Environment, UndefinedBehavior, context};
+use serde::Serialize;
 
-const CONFIGURE: &str = include_str!("../templates/configure.sh.j2");
-const WEBSOCKET_SNIPPET: &str = include_str!("../templates/websocket-snippet.conf.j2");
+use crate::model::jobs::Task;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("prelude.sh", include_str!("../templates/prelude.sh.j2")),
+    ("lib.sh", include_str!("../templates/lib.sh.j2")),
+    ("configure.sh", include_str!("../templates/configure.sh.j2")),
+    ("create-site.sh", include_str!("../templates/create-site.sh.j2")),
+    ("drop-site.sh", include_str!("../templates/drop-site.sh.j2")),
+    ("backup.sh", include_str!("../templates/backup.sh.j2")),
+    ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
+    ("websocket-snippet.conf", include_str!("../templates/websocket-snippet.conf.j2")),
+];
 
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
-    env.add_template("configure.sh", CONFIGURE)
-        .expect("configure.sh.j2 is a valid template");
-    env.add_template("websocket-snippet.conf", WEBSOCKET_SNIPPET)
-        .expect("websocket-snippet.conf.j2 is a valid template");
+    env.add_filter("shell", shell_quote);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .unwrap_or_else(|error| panic!("templates/{name}.j2 is invalid: {error:#}"));
+    }
     env
 }
 
@@ -30,9 +43,47 @@ fn render(name: &str, ctx: minijinja::Value) -> String {
         .unwrap_or_else(|error| panic!("template {name} failed to render: {error:#}"))
 }
 
-/// The configure Job's script.
-pub fn configure_script(rds: bool) -> String {
-    render("configure.sh", context! { rds })
+/// Quotes a word for bash: `it's` becomes `'it'\''s'`.
+pub fn shell_quote(word: String) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+#[derive(Serialize)]
+struct Service<'a> {
+    host: &'a str,
+    port: i32,
+}
+
+#[derive(Serialize)]
+struct SiteApps<'a> {
+    name: &'a str,
+    apps: &'a [String],
+}
+
+/// The script of a Job's task, waiting for `services` (host, port) first
+/// where the task needs the database. `None` for tasks without a script.
+pub fn job_script(task: &Task, services: &[(String, i32)]) -> Option<String> {
+    let services: Vec<Service<'_>> = services.iter().map(|(host, port)| Service { host, port: *port }).collect();
+    let script = match task {
+        Task::Configure { rds, .. } => render("configure.sh", context! { rds }),
+        Task::CreateSites { sites, force, db_type, .. } => {
+            let sites: Vec<SiteApps<'_>> = sites.iter().map(|(name, apps)| SiteApps { name, apps }).collect();
+            let db_type = match db_type {
+                crate::values::DbType::Mariadb => "mariadb",
+                crate::values::DbType::Postgres => "postgres",
+            };
+            render("create-site.sh", context! { sites, force, db_type, services })
+        }
+        Task::DropSites { sites, force, .. } => render("drop-site.sh", context! { sites, force, services }),
+        Task::Backup {
+            sites,
+            with_files,
+            retain_days,
+        } => render("backup.sh", context! { sites, with_files, retain_days, services }),
+        Task::Migrate { sites, skip_failing } => render("migrate.sh", context! { sites, skip_failing, services }),
+        Task::VolumePermissions | Task::Custom { .. } => return None,
+    };
+    Some(script)
 }
 
 /// ingress-nginx `configuration-snippet` sending `/socket.io` to socketio
@@ -43,14 +94,32 @@ pub fn websocket_snippet(service: &str, namespace: &str, port: i32) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn templates_render_with_every_variable_defined() {
-        let script = super::configure_script(true);
-        assert!(script.starts_with("set -euo pipefail\n"));
-        assert!(script.contains("rds_db 1"));
-        assert!(!super::configure_script(false).contains("rds_db"));
-        let snippet = super::websocket_snippet("b-erpnext-socketio", "erp", 9000);
+        let services = [("db".to_owned(), 3306)];
+        let configure = job_script(
+            &Task::Configure {
+                rds: true,
+                fix_volume: false,
+                env: vec![],
+                command: None,
+                args: None,
+            },
+            &services,
+        )
+        .unwrap();
+        assert!(configure.starts_with("set -euo pipefail\n"));
+        assert!(configure.contains("rds_db 1"));
+        let snippet = websocket_snippet("b-erpnext-socketio", "erp", 9000);
         assert!(snippet.contains("proxy_pass http://b-erpnext-socketio.erp.svc.cluster.local:9000;"));
         assert!(snippet.contains("proxy_set_header Upgrade $http_upgrade;"));
+    }
+
+    #[test]
+    fn shell_quoting_survives_quotes() {
+        assert_eq!(shell_quote("erp.example.com".to_owned()), "'erp.example.com'");
+        assert_eq!(shell_quote("it's".to_owned()), r"'it'\''s'");
     }
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod jobs;
 mod render;
 mod rules;
 mod schema;

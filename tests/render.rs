@@ -23,6 +23,7 @@ fn every_example_renders_to_its_committed_snapshot() {
         ("production", "frappe-bench", Some("erpnext")),
         ("minimal", "erpnext", None),
         ("direct-ingress", "erpnext", None),
+        ("multisite", "erpnext", None),
     ] {
         let stream = render_example(name, release, namespace);
         snapshot_settings().bind(|| insta::assert_snapshot!(format!("render-{name}"), stream));

@@ -93,7 +93,7 @@ fn the_readme_lists_every_rule() {
 fn the_committed_schema_validates_every_example() {
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(project_root().join("schema/values.schema.json")).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
-    for name in ["production", "minimal", "direct-ingress"] {
+    for name in ["production", "minimal", "direct-ingress", "multisite"] {
         let text = std::fs::read_to_string(crate::common::example(name)).unwrap();
         let values: Value = serde_saphyr::from_str(&text).unwrap();
         let errors: Vec<String> = validator

@@ -122,25 +122,46 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
     }
 
     let job = &values.jobs.configure;
-    check_resources(&job.resources, &Path::parse("jobs.configure.resources"), report);
     check_env(&job.env_vars, &Path::parse("jobs.configure.envVars"), report);
-    check_labels(&job.node_selector, &Path::parse("jobs.configure.nodeSelector"), report);
-    if job.backoff_limit < 0 {
-        report.at(
-            Code::InvalidValue,
-            &Path::parse("jobs.configure.backoffLimit"),
-            "`backoffLimit` cannot be negative",
-        );
+    let jobs = &values.jobs;
+    for (key, resources, node_selector) in [
+        ("jobs.configure", &job.resources, &job.node_selector),
+        (
+            "jobs.volumePermissions",
+            &jobs.volume_permissions.resources,
+            &jobs.volume_permissions.node_selector,
+        ),
+        ("jobs.createSite", &jobs.create_site.resources, &jobs.create_site.node_selector),
+        (
+            "jobs.createMultipleSites",
+            &jobs.create_multiple_sites.resources,
+            &jobs.create_multiple_sites.node_selector,
+        ),
+        ("jobs.dropSite", &jobs.drop_site.resources, &jobs.drop_site.node_selector),
+        (
+            "jobs.dropMultipleSites",
+            &jobs.drop_multiple_sites.resources,
+            &jobs.drop_multiple_sites.node_selector,
+        ),
+        ("jobs.backup", &jobs.backup.resources, &jobs.backup.node_selector),
+        (
+            "jobs.backupMultipleSites",
+            &jobs.backup_multiple_sites.resources,
+            &jobs.backup_multiple_sites.node_selector,
+        ),
+        ("jobs.migrate", &jobs.migrate.resources, &jobs.migrate.node_selector),
+        (
+            "jobs.migrateMultipleSites",
+            &jobs.migrate_multiple_sites.resources,
+            &jobs.migrate_multiple_sites.node_selector,
+        ),
+        ("jobs.custom", &jobs.custom.resources, &jobs.custom.node_selector),
+    ] {
+        check_resources(resources, &Path::parse(key).key("resources"), report);
+        check_labels(node_selector, &Path::parse(key).key("nodeSelector"), report);
     }
-    if let Some(name) = job.job_name.as_deref()
-        && !k8s::is_dns1123_label(name)
-    {
-        report.at(
-            Code::InvalidName,
-            &Path::parse("jobs.configure.jobName"),
-            format!("`{name}` is not a valid Job name (a DNS-1123 label of at most 63 characters)"),
-        );
-    }
+    check_containers(&jobs.custom.init_containers, &Path::parse("jobs.custom.initContainers"), report);
+    check_containers(&jobs.custom.containers, &Path::parse("jobs.custom.containers"), report);
 
     for (key, volume) in [("worker", &values.persistence.worker), ("logs", &values.persistence.logs)] {
         let base = Path::parse("persistence").key(key);

@@ -245,8 +245,18 @@ pub fn tcp_probe(port: i32) -> Probe {
 /// The readiness probe of workers and the scheduler: the database and every
 /// Redis accept connections, all of them (`&&`, not `;`). Only host:port
 /// pairs appear in the command, never a password.
-pub fn backing_services_probe(endpoints: &[String]) -> Probe {
-    let checks: Vec<String> = endpoints.iter().map(|e| format!("wait-for-it {e} -t 1")).collect();
+pub fn backing_services_probe(services: &[(String, i32)]) -> Probe {
+    let endpoint = |host: &str, port: i32| {
+        if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        }
+    };
+    let checks: Vec<String> = services
+        .iter()
+        .map(|(host, port)| format!("wait-for-it {} -t 1", endpoint(host, *port)))
+        .collect();
     Probe {
         exec: Some(ExecAction {
             command: Some(vec!["bash".to_owned(), "-c".to_owned(), checks.join(" && ")]),

@@ -9,21 +9,19 @@
 
 mod checks;
 pub mod component;
+pub mod jobs;
 pub mod k8s;
 pub mod redis;
 pub mod report;
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, EnvVar, LocalObjectReference, PodSecurityContext, ResourceRequirements, SeccompProfile, SecurityContext,
-    Toleration,
-};
+use k8s_openapi::api::core::v1::{Capabilities, EnvVar, LocalObjectReference, PodSecurityContext, SeccompProfile, SecurityContext};
 use k8s_openapi::api::networking::v1::IngressTLS;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Node, Path};
-use crate::values::{self, HttpRoute, StringMap, Values, WebsocketMode};
+use crate::values::{self, DbType, HttpRoute, StringMap, Values, WebsocketMode};
 use component::{Component, ComponentKind, Hpa, ServiceSpec};
 use redis::RedisUrl;
 use report::Reporter;
@@ -69,7 +67,10 @@ pub struct Bench {
     pub nginx_config: Option<String>,
     pub ingress: Option<Ingress>,
     pub http_route: Option<HttpRoute>,
-    pub configure: Option<ConfigureJob>,
+    pub jobs: Vec<jobs::BenchJob>,
+    /// host and port of the database and every Redis, each once: what
+    /// readiness probes and Jobs wait for.
+    pub backing_services: Vec<(String, i32)>,
 }
 
 /// Names of the release and everything derived from it.
@@ -145,23 +146,6 @@ pub struct IngressPath {
     pub port: i32,
 }
 
-/// The configure Job.
-#[derive(Debug, Clone)]
-pub struct ConfigureJob {
-    pub job_name: Option<String>,
-    pub fix_volume: bool,
-    pub backoff_limit: i32,
-    pub resources: ResourceRequirements,
-    pub node_selector: StringMap,
-    pub tolerations: Vec<Toleration>,
-    pub affinity: Option<Affinity>,
-    pub env: Vec<EnvVar>,
-    pub command: Vec<String>,
-    /// `None`: the configure script from `templates/`.
-    pub args: Option<Vec<String>>,
-    pub rds: bool,
-}
-
 /// Resolves and checks `values`. Returns the bench when no rule found an
 /// error, and every diagnostic (warnings too) either way.
 pub fn build(values: &Values, settings: &Settings, root: &Node) -> (Option<Bench>, Vec<Diagnostic>) {
@@ -194,7 +178,8 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     }
 
     let names = resolve_names(values, settings, report);
-    let db = resolve_database(values, report);
+    let db_type = resolve_db_type(values, report);
+    let db = resolve_database(values, db_type, report);
     let redis = resolve_redis(values, report);
 
     let pull_secrets = values.image_pull_secrets.clone();
@@ -287,8 +272,8 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     socketio.autoscaling = autoscaling(ComponentKind::Socketio, &socketio_values.autoscaling, report);
     components.push(socketio);
 
-    let endpoints = backing_endpoints(db.as_ref(), redis.as_ref());
-    let default_readiness = component::backing_services_probe(&endpoints);
+    let backing_services = backing_services(db.as_ref(), redis.as_ref());
+    let default_readiness = component::backing_services_probe(&backing_services);
     for (kind, worker) in [
         (ComponentKind::WorkerDefault, &values.worker.default),
         (ComponentKind::WorkerShort, &values.worker.short),
@@ -352,30 +337,17 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     config.insert("REDIS_SOCKETIO".to_owned(), redis.socketio.url.clone());
     config.insert("SOCKETIO_PORT".to_owned(), "9000".to_owned());
 
-    let secret = values
-        .db_root_password
-        .as_ref()
-        .filter(|p| !p.is_empty() && values.db_existing_secret.is_none())
-        .map(|password| BTreeMap::from([("db-root-password".to_owned(), password.clone())]));
-
-    let job = &values.jobs.configure;
-    let configure = job.enabled.then(|| ConfigureJob {
-        job_name: job.job_name.clone(),
-        fix_volume: job.fix_volume,
-        backoff_limit: job.backoff_limit,
-        resources: job.resources.clone(),
-        node_selector: job.node_selector.clone(),
-        tolerations: job.tolerations.clone(),
-        affinity: job.affinity.clone(),
-        env: job.env_vars.clone(),
-        command: if job.command.is_empty() {
-            vec!["bash".to_owned(), "-c".to_owned()]
-        } else {
-            job.command.clone()
-        },
-        args: (!job.args.is_empty()).then(|| job.args.clone()),
-        rds: values.db_rds,
-    });
+    let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, report);
+    let mut secret = BTreeMap::new();
+    // The chart renders the root password it is given even when no Job uses it.
+    if values.db_existing_secret.as_deref().is_none_or(str::is_empty)
+        && let Some(password) = values.db_root_password.as_ref().filter(|p| !p.is_empty())
+    {
+        secret.insert(jobs::DB_ROOT_PASSWORD_KEY.to_owned(), password.clone());
+    }
+    if let Some(password) = inline_secrets.admin_password {
+        secret.insert(jobs::ADMIN_PASSWORD_KEY.to_owned(), password);
+    }
 
     Some(Bench {
         image: format!("{}:{}", values.image.repository, values.image.tag),
@@ -392,11 +364,12 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         sites,
         logs,
         config,
-        secret,
+        secret: (!secret.is_empty()).then_some(secret),
         nginx_config: values.nginx.config.clone().filter(|_| values.nginx.enabled),
         ingress,
         http_route,
-        configure,
+        jobs,
+        backing_services,
         names,
     })
 }
@@ -460,7 +433,7 @@ fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>
     } else {
         None
     };
-    // The configure Job's name (`<fullname>-configure-<hash>`) is the longest.
+    // A Job's name (`<fullname>-<task>-<hash>`) is the longest derived name.
     let longest = fullname.len() + crate::objects::job::NAME_SUFFIX_LEN;
     let instance_label = format!("{}-scheduler", settings.release);
     let problem = if !k8s::is_dns1123_label(&fullname) {
@@ -469,7 +442,7 @@ fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>
         ))
     } else if longest > 63 {
         Some(format!(
-            "object names derived from `{fullname}` are too long: the configure Job's name would have {longest} characters, Kubernetes allows 63"
+            "object names derived from `{fullname}` are too long: the longest Job name would have {longest} characters, Kubernetes allows 63"
         ))
     } else if !k8s::is_label_value(&instance_label) {
         Some(format!(
@@ -522,7 +495,39 @@ struct Database {
     port: i32,
 }
 
-fn resolve_database(values: &Values, report: &mut Reporter<'_>) -> Option<Database> {
+/// The database engine: the top-level `dbType`, or the one the site-creation
+/// Job gives (where the chart keeps it), which must then agree.
+fn resolve_db_type(values: &Values, report: &mut Reporter<'_>) -> DbType {
+    let jobs = &values.jobs;
+    let from_jobs = [
+        ("jobs.createSite.dbType", jobs.create_site.enabled, jobs.create_site.db_type),
+        (
+            "jobs.createMultipleSites.dbType",
+            jobs.create_multiple_sites.enabled,
+            jobs.create_multiple_sites.db_type,
+        ),
+    ];
+    let mut chosen = values.db_type.map(|t| ("dbType", t));
+    for (key, enabled, db_type) in from_jobs {
+        let Some(db_type) = db_type.filter(|_| enabled) else { continue };
+        match chosen {
+            None => chosen = Some((key, db_type)),
+            Some((other, chosen_type)) if chosen_type != db_type => {
+                report
+                    .at(
+                        Code::ConflictingKeys,
+                        &Path::parse(key),
+                        format!("`{key}` and `{other}` name different database engines"),
+                    )
+                    .with_help("a bench has one database engine; set `dbType` once");
+            }
+            Some(_) => {}
+        }
+    }
+    chosen.map_or(DbType::Mariadb, |(_, t)| t)
+}
+
+fn resolve_database(values: &Values, db_type: DbType, report: &mut Reporter<'_>) -> Option<Database> {
     let Some(host) = values.db_host.as_deref().filter(|h| !h.trim().is_empty()) else {
         report
             .at_key(
@@ -533,7 +538,7 @@ fn resolve_database(values: &Values, report: &mut Reporter<'_>) -> Option<Databa
             .with_help("the database is an external service; set `dbHost` (and `dbPort` if it is not the engine's default port)");
         return None;
     };
-    let port = values.db_port.unwrap_or_else(|| values.db_type.default_port());
+    let port = values.db_port.unwrap_or_else(|| db_type.default_port());
     Some(Database {
         host: host.to_owned(),
         port,
@@ -639,20 +644,20 @@ fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
     })
 }
 
-/// host:port of every backing service, each once, for readiness checks.
-fn backing_endpoints(db: Option<&Database>, redis: Option<&Redis>) -> Vec<String> {
-    let mut endpoints = Vec::new();
+/// host and port of every backing service, each once.
+fn backing_services(db: Option<&Database>, redis: Option<&Redis>) -> Vec<(String, i32)> {
+    let mut services = Vec::new();
     if let Some(db) = db {
-        endpoints.push(format!("{}:{}", db.host, db.port));
+        services.push((db.host.clone(), db.port));
     }
     if let Some(redis) = redis {
         for url in [&redis.cache, &redis.queue, &redis.socketio] {
-            endpoints.push(url.endpoint());
+            services.push((url.host.clone(), i32::from(url.port)));
         }
     }
     let mut seen = std::collections::BTreeSet::new();
-    endpoints.retain(|e| seen.insert(e.clone()));
-    endpoints
+    services.retain(|s| seen.insert(s.clone()));
+    services
 }
 
 fn autoscaling(kind: ComponentKind, values: &values::Autoscaling, report: &mut Reporter<'_>) -> Option<Hpa> {

@@ -1,55 +1,179 @@
-//! The configure Job.
+//! The bench's Jobs, and the CronJob of scheduled backups.
 //!
 //! A Job's pod template is immutable, so a Job that must run again needs a
 //! new name; and a name that changes on every render (the chart stamps the
-//! render time into it) keeps GitOps tools from ever settling. The name here
-//! is the full name plus a hash of everything the Job runs: its spec and the
-//! ConfigMap it reads. Same values, same Job; new settings, new Job.
+//! render time into it) keeps GitOps tools from ever settling. A Job's name
+//! here is `<fullname>-<task>-<hash>`, the hash taken over everything the Job
+//! runs (its spec: image, command, sites) and the ConfigMap it reads. Same
+//! values, same Job; a new image tag, a new migrate Job. A CronJob is updated
+//! in place, so it keeps a plain `<fullname>-<task>` name.
 
-use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{ConfigMapEnvSource, Container, EnvFromSource, PodSpec, PodTemplateSpec, SecurityContext};
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, SecretKeySelector, SecurityContext,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use sha2::{Digest, Sha256};
 
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
-use super::{common_labels, meta, storage};
-use crate::model::component::{LOGS_DIR, SITES_DIR};
-use crate::model::{Bench, ConfigureJob};
+use super::{Manifest, common_labels, meta, storage};
+use crate::model::Bench;
+use crate::model::component::{BENCH_DIR, LOGS_DIR, SITES_DIR};
+use crate::model::jobs::{BenchJob, LONGEST_TASK_NAME, SecretRef, Task};
 use crate::templates;
 
 /// How many hex digits of the hash go into a Job's name.
 const HASH_DIGITS: usize = 8;
 
-pub fn configure(bench: &Bench, job: &ConfigureJob) -> Job {
+/// The longest suffix a Job name adds to the full name, for name-length checks.
+pub const NAME_SUFFIX_LEN: usize = 1 + LONGEST_TASK_NAME.len() + 1 + HASH_DIGITS;
+
+/// The Job, or the CronJob when the task runs on a schedule.
+pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
     let names = &bench.names;
-    let mut init_containers = Vec::new();
-    if job.fix_volume {
-        init_containers.push(Container {
-            name: "fix-volume-ownership".to_owned(),
-            image: Some(bench.image.clone()),
-            image_pull_policy: Some(bench.pull_policy.to_owned()),
-            command: Some(vec![
-                "chown".to_owned(),
-                "-R".to_owned(),
-                "1000:1000".to_owned(),
-                SITES_DIR.to_owned(),
-                LOGS_DIR.to_owned(),
-            ]),
-            // Changing ownership needs root and CAP_CHOWN; only when asked for.
-            security_context: Some(SecurityContext {
-                run_as_user: Some(0),
-                run_as_non_root: Some(false),
+    let task = job.task.name();
+    let spec = job_spec(bench, job);
+    let mut labels = common_labels(names);
+    labels.insert("app.kubernetes.io/component".to_owned(), task.to_owned());
+    if let Task::Custom { labels: extra, .. } = &job.task {
+        labels.extend(extra.clone());
+    }
+    if let Some(schedule) = &job.schedule {
+        let name = job.pinned_name.clone().unwrap_or_else(|| names.object(task));
+        return Manifest::CronJob(Box::new(CronJob {
+            metadata: meta(names, name, labels),
+            spec: Some(CronJobSpec {
+                schedule: schedule.clone(),
+                // A backup still running when the next is due is left to finish.
+                concurrency_policy: Some("Forbid".to_owned()),
+                successful_jobs_history_limit: Some(3),
+                failed_jobs_history_limit: Some(3),
+                job_template: JobTemplateSpec {
+                    metadata: None,
+                    spec: Some(spec),
+                },
                 ..Default::default()
             }),
-            volume_mounts: Some(bench_mounts(true)),
             ..Default::default()
-        });
+        }));
     }
-    let args = job.args.clone().unwrap_or_else(|| vec![templates::configure_script(job.rds)]);
-    let container = Container {
-        name: "configure".to_owned(),
+    let name = job
+        .pinned_name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", names.object(task), content_hash(&spec, bench)));
+    Manifest::Job(Job {
+        metadata: meta(names, name, labels),
+        spec: Some(spec),
+        ..Default::default()
+    })
+}
+
+fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
+    let names = &bench.names;
+    let task = job.task.name();
+    let (init_containers, containers, restart_policy, extra_volumes) = match &job.task {
+        Task::Custom {
+            init_containers,
+            containers,
+            restart_policy,
+            volumes,
+            ..
+        } => (init_containers.clone(), containers.clone(), restart_policy.clone(), volumes.clone()),
+        Task::VolumePermissions => {
+            let chown = root_container(
+                bench,
+                "volume-permissions",
+                vec!["chown".into(), "-R".into(), "1000:1000".into(), BENCH_DIR.into()],
+            );
+            (Vec::new(), vec![chown], "Never".to_owned(), Vec::new())
+        }
+        other => {
+            let mut init = Vec::new();
+            if let Task::Configure { fix_volume: true, .. } = other {
+                let command = vec!["chown".into(), "-R".into(), "1000:1000".into(), SITES_DIR.into(), LOGS_DIR.into()];
+                init.push(root_container(bench, "fix-volume-ownership", command));
+            }
+            (init, vec![script_container(bench, job)], "Never".to_owned(), Vec::new())
+        }
+    };
+    let mut volumes = bench_volumes(bench, true, false);
+    volumes.extend(extra_volumes);
+    let pod_labels = BTreeMap::from([
+        ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
+        ("app.kubernetes.io/instance".to_owned(), names.release.clone()),
+        ("app.kubernetes.io/component".to_owned(), task.to_owned()),
+    ]);
+    JobSpec {
+        backoff_limit: Some(job.backoff_limit),
+        template: PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(pod_labels),
+                ..Default::default()
+            }),
+            spec: Some(PodSpec {
+                restart_policy: Some(restart_policy),
+                containers,
+                init_containers: (!init_containers.is_empty()).then_some(init_containers),
+                volumes: Some(volumes),
+                node_selector: (!job.node_selector.is_empty()).then(|| job.node_selector.clone()),
+                tolerations: (!job.tolerations.is_empty()).then(|| job.tolerations.clone()),
+                affinity: job.affinity.clone(),
+                ..pod_defaults(bench)
+            }),
+        },
+        ..Default::default()
+    }
+}
+
+/// The bench container running a task's script with the settings of the
+/// ConfigMap, and its passwords as env from Secrets, never as literals.
+fn script_container(bench: &Bench, job: &BenchJob) -> Container {
+    let script = templates::job_script(&job.task, &bench.backing_services).expect("scripted tasks have a script");
+    let (command, args) = match &job.task {
+        Task::Configure { command, args, .. } => (
+            command.clone().unwrap_or_else(|| vec!["bash".to_owned(), "-c".to_owned()]),
+            args.clone().unwrap_or_else(|| vec![script]),
+        ),
+        _ => (vec!["bash".to_owned(), "-c".to_owned()], vec![script]),
+    };
+    let mut env = Vec::new();
+    match &job.task {
+        Task::Configure { env: extra, .. } => env.extend(extra.iter().cloned()),
+        Task::CreateSites {
+            db_root_user,
+            db_root_password,
+            admin_password,
+            ..
+        } => {
+            env.push(EnvVar {
+                name: "DB_ROOT_USER".to_owned(),
+                value: Some(db_root_user.clone()),
+                value_from: None,
+            });
+            env.push(secret_env("DB_ROOT_PASSWORD", db_root_password));
+            env.push(secret_env("ADMIN_PASSWORD", admin_password));
+        }
+        Task::DropSites {
+            db_root_user,
+            db_root_password,
+            ..
+        } => {
+            env.push(EnvVar {
+                name: "DB_ROOT_USER".to_owned(),
+                value: Some(db_root_user.clone()),
+                value_from: None,
+            });
+            env.push(secret_env("DB_ROOT_PASSWORD", db_root_password));
+        }
+        _ => {}
+    }
+    Container {
+        name: job.task.name().to_owned(),
         image: Some(bench.image.clone()),
         image_pull_policy: Some(bench.pull_policy.to_owned()),
-        command: Some(job.command.clone()),
+        command: Some(command),
         args: Some(args),
         env_from: Some(vec![EnvFromSource {
             config_map_ref: Some(ConfigMapEnvSource {
@@ -58,38 +182,43 @@ pub fn configure(bench: &Bench, job: &ConfigureJob) -> Job {
             }),
             ..Default::default()
         }]),
-        env: (!job.env.is_empty()).then(|| job.env.clone()),
+        env: (!env.is_empty()).then_some(env),
         resources: Some(job.resources.clone()),
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(bench_mounts(true)),
         ..Default::default()
-    };
-    let spec = JobSpec {
-        backoff_limit: Some(job.backoff_limit),
-        template: PodTemplateSpec {
-            metadata: None,
-            spec: Some(PodSpec {
-                restart_policy: Some("Never".to_owned()),
-                containers: vec![container],
-                init_containers: (!init_containers.is_empty()).then_some(init_containers),
-                volumes: Some(bench_volumes(bench, true, false)),
-                node_selector: (!job.node_selector.is_empty()).then(|| job.node_selector.clone()),
-                tolerations: (!job.tolerations.is_empty()).then(|| job.tolerations.clone()),
-                affinity: job.affinity.clone(),
-                ..pod_defaults(bench)
+    }
+}
+
+fn secret_env(name: &str, secret: &SecretRef) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.name.clone(),
+                key: secret.key.clone(),
+                optional: None,
             }),
-        },
-        ..Default::default()
-    };
-    let name = job
-        .job_name
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", names.object("configure"), content_hash(&spec, bench)));
-    let mut labels = common_labels(names);
-    labels.insert("app.kubernetes.io/component".to_owned(), "configure".to_owned());
-    Job {
-        metadata: meta(names, name, labels),
-        spec: Some(spec),
+            ..Default::default()
+        }),
+    }
+}
+
+/// A container that changes file ownership, which needs root; only rendered
+/// when the values ask for it (`fixVolume`, `volumePermissions`).
+fn root_container(bench: &Bench, name: &str, command: Vec<String>) -> Container {
+    Container {
+        name: name.to_owned(),
+        image: Some(bench.image.clone()),
+        image_pull_policy: Some(bench.pull_policy.to_owned()),
+        command: Some(command),
+        security_context: Some(SecurityContext {
+            run_as_user: Some(0),
+            run_as_non_root: Some(false),
+            ..Default::default()
+        }),
+        volume_mounts: Some(bench_mounts(true)),
         ..Default::default()
     }
 }
@@ -102,6 +231,3 @@ fn content_hash(spec: &JobSpec, bench: &Bench) -> String {
     let digest = hasher.finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..HASH_DIGITS].to_owned()
 }
-
-/// The longest suffix a Job name adds to the full name, for name-length checks.
-pub const NAME_SUFFIX_LEN: usize = "-configure-".len() + HASH_DIGITS;

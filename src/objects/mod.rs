@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -37,6 +37,8 @@ pub enum Manifest {
     Deployment(Deployment),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     Job(Job),
+    // Boxed: by far the largest variant, and rare.
+    CronJob(Box<CronJob>),
     Ingress(Ingress),
     HttpRoute(routing::HttpRoute),
 }
@@ -52,6 +54,7 @@ impl Manifest {
             Manifest::Deployment(_) => "Deployment",
             Manifest::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
             Manifest::Job(_) => "Job",
+            Manifest::CronJob(_) => "CronJob",
             Manifest::Ingress(_) => "Ingress",
             Manifest::HttpRoute(_) => "HTTPRoute",
         }
@@ -67,6 +70,7 @@ impl Manifest {
             Manifest::Deployment(o) => &o.metadata,
             Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
             Manifest::Job(o) => &o.metadata,
+            Manifest::CronJob(o) => &o.metadata,
             Manifest::Ingress(o) => &o.metadata,
             Manifest::HttpRoute(o) => &o.metadata,
         }
@@ -87,8 +91,9 @@ impl Manifest {
             Manifest::Deployment(_) => 5,
             Manifest::HorizontalPodAutoscaler(_) => 6,
             Manifest::Job(_) => 7,
-            Manifest::Ingress(_) => 8,
-            Manifest::HttpRoute(_) => 9,
+            Manifest::CronJob(_) => 8,
+            Manifest::Ingress(_) => 9,
+            Manifest::HttpRoute(_) => 10,
         }
     }
 }
@@ -99,9 +104,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
     for component in &bench.components {
         manifests.extend(workload::build(bench, component));
     }
-    if let Some(configure) = &bench.configure {
-        manifests.push(Manifest::Job(job::configure(bench, configure)));
-    }
+    manifests.extend(bench.jobs.iter().map(|j| job::build(bench, j)));
     manifests.extend(routing::build(bench));
     manifests.sort_by(|a, b| a.install_rank().cmp(&b.install_rank()).then_with(|| a.name().cmp(b.name())));
     manifests
@@ -140,7 +143,7 @@ pub fn verify(manifests: &[Manifest]) -> Vec<Diagnostic> {
         let name = manifest.name();
         let valid = match manifest {
             Manifest::Service(_) => k8s::is_dns1035_label(name),
-            Manifest::Deployment(_) | Manifest::Job(_) => k8s::is_dns1123_label(name),
+            Manifest::Deployment(_) | Manifest::Job(_) | Manifest::CronJob(_) => k8s::is_dns1123_label(name),
             _ => k8s::is_dns1123_subdomain(name),
         };
         if !valid {

@@ -1,68 +1,287 @@
-//! The bench's one-off Jobs.
+//! The bench's one-off Jobs: the chart's `jobs` keys, same meaning.
+//!
+//! Every Job shares its pod keys (name pin, retries, resources, placement);
+//! the [`job!`] macro writes them once, as `component!` does for Deployments.
 
-use k8s_openapi::api::core::v1::{Affinity, EnvVar, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, ResourceRequirements, Toleration, Volume};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::StringMap;
+use super::{DbType, StringMap};
+
+/// The keys every Job shares, borrowed from any Job.
+pub struct JobPod<'a> {
+    pub job_name: Option<&'a str>,
+    pub enabled: bool,
+    pub backoff_limit: i32,
+    pub resources: &'a ResourceRequirements,
+    pub node_selector: &'a StringMap,
+    pub tolerations: &'a [Toleration],
+    pub affinity: Option<&'a Affinity>,
+}
+
+macro_rules! job {
+    (
+        $(#[$meta:meta])*
+        $name:ident (enabled: $enabled:literal) { $( $(#[$field_meta:meta])* $field:ident : $ty:ty = $default:expr, )* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+        pub struct $name {
+            /// Pin the Job's name. Default: the full name, the Job's kind and a
+            /// hash of what it runs, so re-rendering the same values gives the
+            /// same Job and a change (a new image, a new site) a new one.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub job_name: Option<String>,
+            /// Render the Job.
+            pub enabled: bool,
+            /// Retries before the Job is marked failed.
+            pub backoff_limit: i32,
+            /// CPU and memory of the Job's container.
+            pub resources: ResourceRequirements,
+            /// Node labels the Job's pod must run on.
+            pub node_selector: StringMap,
+            /// Taints the Job's pod tolerates.
+            pub tolerations: Vec<Toleration>,
+            /// Affinity of the Job's pod.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub affinity: Option<Affinity>,
+            $( $(#[$field_meta])* pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    job_name: None,
+                    enabled: $enabled,
+                    backoff_limit: 0,
+                    resources: ResourceRequirements::default(),
+                    node_selector: StringMap::new(),
+                    tolerations: Vec::new(),
+                    affinity: None,
+                    $( $field: $default, )*
+                }
+            }
+        }
+
+        impl $name {
+            pub fn pod(&self) -> JobPod<'_> {
+                JobPod {
+                    job_name: self.job_name.as_deref(),
+                    enabled: self.enabled,
+                    backoff_limit: self.backoff_limit,
+                    resources: &self.resources,
+                    node_selector: &self.node_selector,
+                    tolerations: &self.tolerations,
+                    affinity: self.affinity.as_ref(),
+                }
+            }
+        }
+    };
+}
 
 /// One-off Jobs of the bench.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Jobs {
     /// Writes the database and Redis settings into the bench's
-    /// `common_site_config.json` on the sites volume.
+    /// `common_site_config.json` on the sites volume. On by default.
     pub configure: ConfigureJob,
+    /// Runs `chown -R 1000:1000` over the bench directory as root. Breaks the
+    /// restricted Pod Security Standard; only for volumes that ignore `fsGroup`.
+    pub volume_permissions: VolumePermissionsJob,
+    /// Creates one site (`bench new-site`). Takes precedence over `createMultipleSites`.
+    pub create_site: CreateSiteJob,
+    /// Creates several sites, each with its apps.
+    pub create_multiple_sites: CreateMultipleSitesJob,
+    /// Drops one site. Takes precedence over `dropMultipleSites`.
+    pub drop_site: DropSiteJob,
+    /// Drops several sites.
+    pub drop_multiple_sites: DropMultipleSitesJob,
+    /// Backs up one site (`bench backup`), once or on a schedule. Takes
+    /// precedence over `backupMultipleSites`.
+    pub backup: BackupJob,
+    /// Backs up several sites.
+    pub backup_multiple_sites: BackupMultipleSitesJob,
+    /// Migrates one site after an upgrade (`bench migrate`), in maintenance
+    /// mode. Takes precedence over `migrateMultipleSites`.
+    pub migrate: MigrateJob,
+    /// Migrates several sites, one after the other.
+    pub migrate_multiple_sites: MigrateMultipleSitesJob,
+    /// A Job of your own containers.
+    pub custom: CustomJob,
 }
 
-/// The configure Job.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ConfigureJob {
-    /// Pin the Job's name. Default: derived from a hash of what the Job runs,
-    /// so re-rendering the same values gives the same Job.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job_name: Option<String>,
-    /// Render the Job.
-    pub enabled: bool,
-    /// Run a root init container that chowns the volumes to the frappe user
-    /// (1000). Off by default here (the chart turns it on): the pod's `fsGroup`
-    /// already gives the frappe user the volumes on most storage, and a root
-    /// container breaks the restricted Pod Security Standard.
-    pub fix_volume: bool,
-    /// Retries before the Job is marked failed.
-    pub backoff_limit: i32,
-    /// CPU and memory of the Job's container.
-    pub resources: ResourceRequirements,
-    /// Node labels the Job's pod must run on.
-    pub node_selector: StringMap,
-    /// Taints the Job's pod tolerates.
-    pub tolerations: Vec<Toleration>,
-    /// Affinity of the Job's pod.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub affinity: Option<Affinity>,
-    /// Extra environment variables.
-    pub env_vars: Vec<EnvVar>,
-    /// Replaces the container's command (default: `bash -c`).
-    pub command: Vec<String>,
-    /// Replaces the container's arguments (default: the configure script).
-    pub args: Vec<String>,
-}
-
-impl Default for ConfigureJob {
-    fn default() -> Self {
-        ConfigureJob {
-            job_name: None,
-            enabled: true,
-            fix_volume: false,
-            backoff_limit: 0,
-            resources: ResourceRequirements::default(),
-            node_selector: StringMap::new(),
-            tolerations: Vec::new(),
-            affinity: None,
-            env_vars: Vec::new(),
-            command: Vec::new(),
-            args: Vec::new(),
-        }
+job! {
+    /// The configure Job.
+    ConfigureJob (enabled: true) {
+        /// Run a root init container that chowns the volumes to the frappe user
+        /// (1000). Off by default here (the chart turns it on): the pod's `fsGroup`
+        /// already gives the frappe user the volumes on most storage, and a root
+        /// container breaks the restricted Pod Security Standard.
+        fix_volume: bool = false,
+        /// Extra environment variables.
+        env_vars: Vec<EnvVar> = Vec::new(),
+        /// Replaces the container's command (default: `bash -c`).
+        command: Vec<String> = Vec::new(),
+        /// Replaces the container's arguments (default: the configure script).
+        args: Vec<String> = Vec::new(),
     }
+}
+
+job! {
+    /// The volume-permissions Job (root).
+    VolumePermissionsJob (enabled: false) {}
+}
+
+job! {
+    /// Creates one site.
+    CreateSiteJob (enabled: false) {
+        /// Pass `--force` to `bench new-site`: reinstall a site that exists.
+        force_create: bool = false,
+        /// The site's name, usually its host name.
+        site_name: String = "erp.cluster.local".to_owned(),
+        /// Administrator password in plain text. Prefer `adminExistingSecret`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        admin_password: Option<String> = None,
+        /// Name of an existing Secret holding the Administrator password.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        admin_existing_secret: Option<String> = None,
+        /// Key of the password in `adminExistingSecret`.
+        admin_existing_secret_key: String = "password".to_owned(),
+        /// Apps to install, in order.
+        install_apps: Vec<String> = vec!["erpnext".to_owned()],
+        /// The database engine; must agree with the top-level `dbType`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        db_type: Option<DbType> = None,
+    }
+}
+
+job! {
+    /// Creates several sites.
+    CreateMultipleSitesJob (enabled: false) {
+        /// Pass `--force` to `bench new-site`: reinstall sites that exist.
+        force_create: bool = false,
+        /// The sites and the apps each gets.
+        sites: Vec<SiteWithApps> = vec![SiteWithApps { name: "erp.cluster.local".to_owned(), install_apps: vec!["erpnext".to_owned()] }],
+        /// Administrator password in plain text. Prefer `adminExistingSecret`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        admin_password: Option<String> = None,
+        /// Name of an existing Secret holding the Administrator password.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        admin_existing_secret: Option<String> = None,
+        /// Key of the password in `adminExistingSecret`.
+        admin_existing_secret_key: String = "password".to_owned(),
+        /// The database engine; must agree with the top-level `dbType`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        db_type: Option<DbType> = None,
+    }
+}
+
+job! {
+    /// Drops one site.
+    DropSiteJob (enabled: false) {
+        /// Pass `--force` to `bench drop-site`.
+        forced: bool = false,
+        /// The site to drop.
+        site_name: String = "erp.cluster.local".to_owned(),
+    }
+}
+
+job! {
+    /// Drops several sites.
+    DropMultipleSitesJob (enabled: false) {
+        /// Pass `--force` to `bench drop-site`.
+        forced: bool = false,
+        /// The sites to drop.
+        sites: Vec<Site> = Vec::new(),
+    }
+}
+
+job! {
+    /// Backs up one site (`all`: every site of the bench).
+    BackupJob (enabled: false) {
+        /// The site to back up, or `all`.
+        site_name: String = "erp.cluster.local".to_owned(),
+        /// Include public and private files.
+        with_files: bool = true,
+        /// Run on this cron schedule as a CronJob instead of once (extension),
+        /// e.g. `0 3 * * *`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        schedule: Option<String> = None,
+        /// Delete backup files older than this many days after each backup (extension).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retain_days: Option<u32> = None,
+    }
+}
+
+job! {
+    /// Backs up several sites.
+    BackupMultipleSitesJob (enabled: false) {
+        /// Include public and private files.
+        with_files: bool = true,
+        /// The sites to back up.
+        sites: Vec<Site> = Vec::new(),
+        /// Run on this cron schedule as a CronJob instead of once (extension).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        schedule: Option<String> = None,
+        /// Delete backup files older than this many days after each backup (extension).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retain_days: Option<u32> = None,
+    }
+}
+
+job! {
+    /// Migrates one site.
+    MigrateJob (enabled: false) {
+        /// The site to migrate.
+        site_name: String = "erp.cluster.local".to_owned(),
+        /// Pass `--skip-failing` to `bench migrate`.
+        skip_failing: bool = false,
+    }
+}
+
+job! {
+    /// Migrates several sites, one after the other.
+    MigrateMultipleSitesJob (enabled: false) {
+        /// Pass `--skip-failing` to `bench migrate`.
+        skip_failing: bool = false,
+        /// The sites to migrate.
+        sites: Vec<Site> = Vec::new(),
+    }
+}
+
+job! {
+    /// A Job of your own containers, with the bench's volumes available.
+    CustomJob (enabled: false) {
+        /// Labels of the Job.
+        labels: StringMap = StringMap::new(),
+        /// Init containers of the Job's pod.
+        init_containers: Vec<Container> = Vec::new(),
+        /// Containers of the Job's pod.
+        containers: Vec<Container> = Vec::new(),
+        /// `Never` or `OnFailure`.
+        restart_policy: String = "Never".to_owned(),
+        /// Extra volumes of the Job's pod (the bench's `sites-dir` and `logs` are always there).
+        volumes: Vec<Volume> = Vec::new(),
+    }
+}
+
+/// A site, by name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Site {
+    /// The site's name, usually its host name.
+    pub name: String,
+}
+
+/// A site and the apps to install on it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct SiteWithApps {
+    /// The site's name, usually its host name.
+    pub name: String,
+    /// Apps to install, in order.
+    pub install_apps: Vec<String>,
 }

@@ -24,7 +24,10 @@ pub use component::{
 };
 pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};
-pub use jobs::{ConfigureJob, Jobs};
+pub use jobs::{
+    BackupJob, BackupMultipleSitesJob, ConfigureJob, CreateMultipleSitesJob, CreateSiteJob, CustomJob, DropMultipleSitesJob, DropSiteJob,
+    JobPod, Jobs, MigrateJob, MigrateMultipleSitesJob, Site, SiteWithApps, VolumePermissionsJob,
+};
 pub use persistence::{Persistence, Volume};
 
 /// A Frappe/ERPNext bench: the official chart's `custom-values.yaml`.
@@ -78,7 +81,9 @@ pub struct Values {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub db_port: Option<i32>,
     /// The database engine (extension): `mariadb` (default) or `postgres`.
-    pub db_type: DbType,
+    /// The chart sets it per site-creation Job; those must agree with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_type: Option<DbType>,
     /// Database user with the right to create site databases.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub db_root_user: Option<String>,
