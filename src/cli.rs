@@ -26,6 +26,18 @@ pub enum Command {
     Schema,
     /// Describe a key of the values file: its type, default and meaning.
     Explain(ExplainArgs),
+    /// Argo CD config-management plugin `generate` command (reads Argo CD's environment).
+    Argocd,
+    /// kustomize KRM function: a ResourceList on stdin, the generated one on stdout.
+    Krm,
+    /// kustomize legacy exec plugin: render the FrappeBench generator config at CONFIG.
+    KustomizePlugin(KustomizePluginArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KustomizePluginArgs {
+    /// The generator configuration kustomize passes.
+    pub config: PathBuf,
 }
 
 /// What both render and lint take besides the files.
@@ -47,6 +59,9 @@ pub struct RenderArgs {
     /// A values file, `-` for stdin. Several are merged left to right.
     #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
+    /// Write one file per object and a kustomization.yaml into DIR (replaced whole) instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
     #[command(flatten)]
     pub values: ValuesArgs,
 }

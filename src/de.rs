@@ -130,7 +130,10 @@ impl Error {
             Value::Null => found.key_or_value_span(),
             _ => found.node.span,
         });
-        let diagnostic = Diagnostic::new(self.code, message).at_opt(span.or(self.span));
+        let mut diagnostic = Diagnostic::new(self.code, message).at_opt(span.or(self.span));
+        if let Some(path) = &self.path {
+            diagnostic = diagnostic.field(path);
+        }
         match self.help {
             Some(help) => diagnostic.help(help),
             None => diagnostic,
@@ -500,8 +503,9 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         };
         let path = || self.crumb.path();
         for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
-            let mut diagnostic =
-                Diagnostic::new(Code::UnknownKey, format!("unknown key `{}` in `{}`", entry.key, path())).at(entry.key_span);
+            let mut diagnostic = Diagnostic::new(Code::UnknownKey, format!("unknown key `{}` in `{}`", entry.key, path()))
+                .at(entry.key_span)
+                .field(&path().key(&entry.key));
             diagnostic = match closest(&entry.key, fields.iter().copied()) {
                 Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
                 None if fields.is_empty() => diagnostic.help("this map takes no keys"),

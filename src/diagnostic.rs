@@ -107,6 +107,9 @@ pub struct Diagnostic {
     pub message: String,
     /// Where the problem is; `None` for problems of the whole run (a missing file).
     pub span: Option<Span>,
+    /// The key it is about, as a values path (`worker.gunicorn.replicaCount`),
+    /// for formats that point at fields rather than lines (KRM results).
+    pub field: Option<String>,
     /// How to fix it, when there is something specific to say.
     pub help: Option<String>,
     /// A second place that explains the first ("first defined here"); boxed
@@ -121,9 +124,17 @@ impl Diagnostic {
             code,
             message: message.into(),
             span: None,
+            field: None,
             help: None,
             related: None,
         }
+    }
+
+    pub fn field(mut self, path: &crate::node::Path) -> Self {
+        if !path.is_root() {
+            self.field = Some(path.to_string());
+        }
+        self
     }
 
     pub fn at(mut self, span: Span) -> Self {

@@ -7,16 +7,21 @@
 //! [`model`] (defaults resolved, every rule checked) → [`objects`]
 //! (k8s-openapi objects) → [`emit`] (the YAML stream). [`pipeline`] runs the
 //! stages in order; [`diagnostic`] and [`formats`] show what they found.
+//! [`argocd`], [`kustomize`] and [`output_dir`] adapt the result to the
+//! tools that consume it.
 
+pub mod argocd;
 pub mod cli;
 pub mod de;
 pub mod diagnostic;
 pub mod emit;
 pub mod formats;
+pub mod kustomize;
 pub mod load;
 pub mod model;
 pub mod node;
 pub mod objects;
+pub mod output_dir;
 pub mod pipeline;
 pub mod schema;
 pub mod set;

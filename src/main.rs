@@ -15,11 +15,29 @@ use frappe_manifests::cli::{Cli, Command, Format, LintArgs, RenderArgs, ValuesAr
 use frappe_manifests::diagnostic::{Colour, Severity, render_human};
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{emit, formats, schema};
+use frappe_manifests::{argocd, emit, formats, kustomize, output_dir, schema};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
+    // and KRM exec functions with no arguments and a ResourceList on stdin.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    let result = if invoked_as.as_deref() == Some(kustomize::KIND) {
+        match args.get(1) {
+            Some(config) => kustomize_plugin(Path::new(config)),
+            None => Err(anyhow::anyhow!(
+                "kustomize passes the generator configuration's path as the first argument"
+            )),
+        }
+    } else if args.len() == 1 && !io::stdin().is_terminal() {
+        krm()
+    } else {
+        run(Cli::parse())
+    };
+    match result {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -33,6 +51,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render(args),
         Command::Lint(args) => lint(args),
         Command::Schema => write_stdout(schema::generate_text().as_bytes()),
+        Command::Argocd => argocd(),
+        Command::Krm => krm(),
+        Command::KustomizePlugin(args) => kustomize_plugin(&args.config),
         Command::Explain(args) => match schema::explain(&args.key) {
             Ok(text) => write_stdout(text.as_bytes()),
             Err(message) => {
@@ -62,10 +83,55 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     };
     let outcome = pipeline::run(&request);
     eprint!("{}", render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
-    match &outcome.manifests {
-        Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
+    match (&outcome.manifests, &args.output_dir) {
+        (Some(manifests), Some(dir)) => {
+            output_dir::write(dir, manifests)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        (Some(manifests), None) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
+        (None, _) => Ok(failure_code(&outcome)),
+    }
+}
+
+/// Argo CD's `generate`: diagnostics on stderr (shown in Argo CD's UI), and
+/// never an exit code of 0 without objects.
+fn argocd() -> anyhow::Result<ExitCode> {
+    let request = argocd::request(|name| std::env::var(name).ok()).map_err(anyhow::Error::msg)?;
+    if let Some(warning) = argocd::kube_version_warning(std::env::var("KUBE_VERSION").ok()) {
+        eprintln!("{warning}");
+    }
+    let mut outcome = pipeline::run(&request);
+    eprint!("{}", render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain));
+    match outcome.manifests.as_mut().filter(|m| !m.is_empty()) {
+        Some(manifests) => {
+            argocd::annotate(manifests);
+            write_stdout(emit::to_yaml_stream(manifests).as_bytes())
+        }
         None => Ok(failure_code(&outcome)),
     }
+}
+
+/// kustomize's legacy exec plugin: the objects on stdout, problems on stderr.
+fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(config).with_context(|| format!("cannot read the generator configuration `{}`", config.display()))?;
+    let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text);
+    eprint!("{}", render_human(generated.sources(), generated.diagnostics(), Colour::Plain));
+    match generated.manifests() {
+        Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
+        None => Ok(ExitCode::from(1)),
+    }
+}
+
+/// A KRM function: a ResourceList in, a ResourceList (with results) out.
+fn krm() -> anyhow::Result<ExitCode> {
+    let mut input = String::new();
+    io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read the ResourceList from standard input")?;
+    let (output, failed) = kustomize::krm_function(&input);
+    write_stdout(output.as_bytes())?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {

@@ -21,6 +21,14 @@ use crate::{load, set};
 pub enum Input {
     Path(PathBuf),
     Stdin(Vec<u8>),
+    /// Values embedded in a larger YAML document, such as a kustomize
+    /// generator's `spec.values`. The whole document is registered, so that
+    /// locations point into it.
+    Embedded {
+        name: String,
+        text: String,
+        at: Path,
+    },
 }
 
 /// What to check or render.
@@ -75,7 +83,11 @@ fn stages(request: &Request, sources: &mut Sources, diagnostics: &mut Vec<Diagno
             unusable = true;
             continue;
         };
-        match load::load(sources, file) {
+        let loaded = match input {
+            Input::Embedded { at, .. } => load::load(sources, file).and_then(|(document, problems)| embedded(document, at, problems)),
+            _ => load::load(sources, file),
+        };
+        match loaded {
             Ok((tree, problems)) => {
                 diagnostics.extend(problems);
                 match merged.as_mut() {
@@ -120,6 +132,7 @@ fn stages(request: &Request, sources: &mut Sources, diagnostics: &mut Vec<Diagno
 fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) -> Option<crate::source::FileId> {
     let (name, bytes) = match input {
         Input::Stdin(bytes) => ("<stdin>".to_owned(), bytes.clone()),
+        Input::Embedded { name, text, .. } => (name.clone(), text.clone().into_bytes()),
         Input::Path(path) => {
             let name = path.display().to_string();
             let bytes = if path.is_dir() {
@@ -160,6 +173,34 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
                 .help("values files are UTF-8 YAML; is this the right file?"),
             );
             None
+        }
+    }
+}
+
+/// The values map at `at` inside a loaded document; an absent one is empty.
+fn embedded(document: Node, at: &Path, problems: Vec<Diagnostic>) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let span = document.span;
+    match document.find(at) {
+        None => Ok((Node::empty_map(span), problems)),
+        Some(found) if matches!(found.node.value, node::Value::Map(_) | node::Value::Null) => {
+            let values = if matches!(found.node.value, node::Value::Null) {
+                Node::empty_map(found.node.span)
+            } else {
+                found.node.clone()
+            };
+            Ok((values, problems))
+        }
+        Some(found) => {
+            let mut problems = problems;
+            problems.push(
+                Diagnostic::new(
+                    Code::InvalidType,
+                    format!("`{at}` must be a map of values, not {}", found.node.kind()),
+                )
+                .at(found.node.span)
+                .field(at),
+            );
+            Err(problems)
         }
     }
 }

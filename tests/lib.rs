@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod integrations;
 mod jobs;
 mod render;
 mod rules;

@@ -53,13 +53,13 @@ impl<'a> Reporter<'a> {
     /// Reports `message` about the value at `path` (a dotted path as in the file).
     pub fn at(&mut self, code: Code, path: &Path, message: impl Into<String>) -> &mut Diagnostic {
         let span = self.value_span(path);
-        self.push(Diagnostic::new(code, message).at(span))
+        self.push(Diagnostic::new(code, message).at(span).field(path))
     }
 
     /// Reports `message` about the key at `path`.
     pub fn at_key(&mut self, code: Code, path: &Path, message: impl Into<String>) -> &mut Diagnostic {
         let span = self.key_span(path);
-        self.push(Diagnostic::new(code, message).at(span))
+        self.push(Diagnostic::new(code, message).at(span).field(path))
     }
 
     pub fn push(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {

@@ -76,6 +76,31 @@ impl Manifest {
         }
     }
 
+    pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        match self {
+            Manifest::ServiceAccount(o) => &mut o.metadata,
+            Manifest::Secret(o) => &mut o.metadata,
+            Manifest::ConfigMap(o) => &mut o.metadata,
+            Manifest::PersistentVolumeClaim(o) => &mut o.metadata,
+            Manifest::Service(o) => &mut o.metadata,
+            Manifest::Deployment(o) => &mut o.metadata,
+            Manifest::HorizontalPodAutoscaler(o) => &mut o.metadata,
+            Manifest::Job(o) => &mut o.metadata,
+            Manifest::CronJob(o) => &mut o.metadata,
+            Manifest::Ingress(o) => &mut o.metadata,
+            Manifest::HttpRoute(o) => &mut o.metadata,
+        }
+    }
+
+    /// The `app.kubernetes.io/component` label: a Deployment's component or a Job's task.
+    pub fn component(&self) -> Option<&str> {
+        self.metadata()
+            .labels
+            .as_ref()?
+            .get("app.kubernetes.io/component")
+            .map(String::as_str)
+    }
+
     pub fn name(&self) -> &str {
         self.metadata().name.as_deref().unwrap_or_default()
     }

@@ -1,0 +1,180 @@
+//! `frappe-manifests argocd`: the `generate` command of an Argo CD
+//! config-management plugin (CMP v2, repo-server sidecar).
+//!
+//! Argo CD runs it with no shell, in the application's source directory, and
+//! describes the application in environment variables: `ARGOCD_APP_NAME`,
+//! `ARGOCD_APP_NAMESPACE`, `KUBE_VERSION`, `ARGOCD_ENV_*` for user variables,
+//! and the plugin's parameters as the JSON array `ARGOCD_APP_PARAMETERS`.
+//! Output that is empty, or an exit code of 0 after an error, would let
+//! auto-prune delete the application, so neither ever happens: every failure
+//! exits non-zero with diagnostics on stderr, which Argo CD shows in its UI.
+
+use std::collections::BTreeMap;
+use std::path::{Component, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::Settings;
+use crate::objects::Manifest;
+use crate::pipeline::{Input, Request};
+
+/// One entry of `ARGOCD_APP_PARAMETERS`.
+#[derive(Debug, Deserialize)]
+struct Parameter {
+    name: String,
+    #[serde(default)]
+    string: Option<String>,
+    #[serde(default)]
+    array: Option<Vec<String>>,
+    #[serde(default)]
+    map: Option<BTreeMap<String, String>>,
+}
+
+/// Builds the render request from Argo CD's environment (`env` looks a
+/// variable up). Errors are messages for stderr.
+pub fn request(env: impl Fn(&str) -> Option<String>) -> Result<Request, String> {
+    let parameters: Vec<Parameter> = match env("ARGOCD_APP_PARAMETERS").filter(|p| !p.trim().is_empty()) {
+        Some(json) => serde_json::from_str(&json).map_err(|e| format!("ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: {e}"))?,
+        None => Vec::new(),
+    };
+    let parameter = |name: &str| parameters.iter().find(|p| p.name == name);
+
+    let files: Vec<String> = match parameter("values-files").and_then(|p| p.array.clone().or_else(|| p.string.clone().map(|s| vec![s]))) {
+        Some(files) if !files.is_empty() => files,
+        _ => match env("ARGOCD_ENV_VALUES_FILES").filter(|f| !f.trim().is_empty()) {
+            Some(list) => list.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
+            None => vec!["values.yaml".to_owned()],
+        },
+    };
+    for file in &files {
+        let path = PathBuf::from(file);
+        if path.is_absolute() || path.components().any(|c| c == Component::ParentDir) {
+            return Err(format!(
+                "values file `{file}` must be a path inside the application's directory (no `/` prefix, no `..`)"
+            ));
+        }
+    }
+    let release = parameter("release")
+        .and_then(|p| p.string.clone())
+        .filter(|r| !r.is_empty())
+        .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()))
+        .ok_or("no release name: set the `release` parameter, or run under Argo CD (ARGOCD_APP_NAME)")?;
+    // Keys are `--set` paths; a comma in a value is escaped, not a separator.
+    let sets = parameter("set")
+        .and_then(|p| p.map.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, value)| format!("{key}={}", value.replace('\\', "\\\\").replace(',', "\\,")))
+        .collect();
+    Ok(Request {
+        files: files.into_iter().map(|f| Input::Path(PathBuf::from(f))).collect(),
+        sets,
+        settings: Settings {
+            release,
+            namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
+        },
+    })
+}
+
+/// A warning when the destination cluster is older than the objects need.
+pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
+    let version = kube_version?;
+    let mut parts = version.trim_start_matches('v').split(['.', '-', '+']);
+    let major: u32 = parts.next()?.parse().ok()?;
+    let minor: u32 = parts.next()?.trim_end_matches('+').parse().ok()?;
+    ((major, minor) < (1, 33))
+        .then(|| format!("warning: the objects target Kubernetes 1.33 or newer, and the destination cluster runs {version}"))
+}
+
+/// Argo CD ordering: hooks for the Jobs, sync waves for everything else.
+///
+/// Wave -2: ServiceAccount, Secret, ConfigMaps, PVCs, and the volume-permissions
+/// hook; wave -1: configure (a Sync hook, so it runs before the pods that read
+/// its settings); wave 0: site creation and drop, custom Job; wave 1: the
+/// workloads. A one-off backup is a PreSync hook (before anything changes),
+/// migrate a PostSync hook (after the new image is rolled out). Hooks are
+/// deleted before they are created again, so a re-sync reruns them.
+pub fn annotate(manifests: &mut [Manifest]) {
+    for manifest in manifests {
+        let (hook, wave) = match manifest {
+            Manifest::ServiceAccount(_) | Manifest::Secret(_) | Manifest::ConfigMap(_) | Manifest::PersistentVolumeClaim(_) => (None, "-2"),
+            Manifest::Job(_) => match manifest.component() {
+                Some("volume-permissions") => (Some("Sync"), "-2"),
+                Some("configure") => (Some("Sync"), "-1"),
+                Some("backup") => (Some("PreSync"), "0"),
+                Some("migrate") => (Some("PostSync"), "0"),
+                _ => (Some("Sync"), "0"),
+            },
+            _ => (None, "1"),
+        };
+        let annotations = manifest.metadata_mut().annotations.get_or_insert_with(BTreeMap::new);
+        annotations.insert("argocd.argoproj.io/sync-wave".to_owned(), wave.to_owned());
+        if let Some(hook) = hook {
+            annotations.insert("argocd.argoproj.io/hook".to_owned(), hook.to_owned());
+            annotations.insert("argocd.argoproj.io/hook-delete-policy".to_owned(), "BeforeHookCreation".to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |name| vars.get(name).cloned()
+    }
+
+    #[test]
+    fn parameters_and_environment_become_a_request() {
+        let request = request(env(&[
+            ("ARGOCD_APP_NAME", "shop"),
+            ("ARGOCD_APP_NAMESPACE", "erp"),
+            (
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"values-files","array":["base.yaml","prod.yaml"]},{"name":"set","map":{"image.tag":"v16.1","nginx.environment.upstreamRealIPAddress":"10.0.0.0/8,172.16.0.0/12"}}]"#,
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(request.settings.release, "shop");
+        assert_eq!(request.settings.namespace.as_deref(), Some("erp"));
+        assert_eq!(request.files.len(), 2);
+        assert_eq!(
+            request.sets,
+            [
+                "image.tag=v16.1",
+                r"nginx.environment.upstreamRealIPAddress=10.0.0.0/8\,172.16.0.0/12"
+            ]
+        );
+
+        let defaults = super::request(env(&[("ARGOCD_APP_NAME", "shop"), ("ARGOCD_ENV_VALUES_FILES", "a.yaml, b.yaml")])).unwrap();
+        assert_eq!(defaults.files.len(), 2);
+        let named = super::request(env(&[
+            ("ARGOCD_APP_NAME", "shop"),
+            ("ARGOCD_APP_PARAMETERS", r#"[{"name":"release","string":"erp"}]"#),
+        ]))
+        .unwrap();
+        assert_eq!(named.settings.release, "erp");
+    }
+
+    #[test]
+    fn escaping_the_application_directory_is_refused() {
+        for file in ["../secrets.yaml", "/etc/passwd"] {
+            let parameters = format!(r#"[{{"name":"values-files","array":["{file}"]}}]"#);
+            assert!(
+                request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", &parameters)])).is_err(),
+                "{file}"
+            );
+        }
+        assert!(request(env(&[])).is_err(), "no release name");
+        assert!(request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", "not json")])).is_err());
+    }
+
+    #[test]
+    fn old_clusters_are_warned_about() {
+        assert!(kube_version_warning(Some("v1.30.4".to_owned())).is_some());
+        assert!(kube_version_warning(Some("1.33".to_owned())).is_none());
+        assert!(kube_version_warning(Some("v1.34.1+k3s1".to_owned())).is_none());
+        assert!(kube_version_warning(None).is_none());
+    }
+}

@@ -1,0 +1,273 @@
+//! frappe-manifests as a kustomize generator.
+//!
+//! The generator's configuration is a small resource of our own:
+//!
+//! ```yaml
+//! apiVersion: frappe-manifests/v1alpha1
+//! kind: FrappeBench
+//! metadata:
+//!   name: erp            # the release name, unless spec.release
+//! spec:
+//!   valuesFiles: [values.yaml]   # relative to the kustomization
+//!   values: {...}                # inline values, applied after the files
+//!   set: {image.tag: v16.32.3}   # --set overrides, applied last
+//! ```
+//!
+//! Two ways to run it:
+//! * the legacy exec plugin, which `kubectl kustomize --enable-alpha-plugins`
+//!   runs offline: the binary installed as
+//!   `$KUSTOMIZE_PLUGIN_HOME/frappe-manifests/v1alpha1/frappebench/FrappeBench`
+//!   is called with the configuration's path and prints the objects;
+//! * a KRM function (standalone kustomize's `exec` functions): a
+//!   `config.kubernetes.io/v1` ResourceList on stdin, whose `functionConfig`
+//!   is the FrappeBench, comes back with the generated `items` and any
+//!   problems as `results`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::de::deserialize_all;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load;
+use crate::model::Settings;
+use crate::node::Path;
+use crate::objects::Manifest;
+use crate::pipeline::{self, Input, Outcome, Request};
+use crate::source::Sources;
+
+pub const API_VERSION: &str = "frappe-manifests/v1alpha1";
+pub const KIND: &str = "FrappeBench";
+
+/// The generator's configuration.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FrappeBench {
+    api_version: String,
+    kind: String,
+    metadata: Metadata,
+    #[serde(default)]
+    spec: Spec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Metadata {
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Spec {
+    #[serde(default)]
+    release: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    values_files: Vec<String>,
+    /// Typed later, by the pipeline, from the document itself (to keep spans).
+    #[serde(default)]
+    values: Option<IgnoredAny>,
+    #[serde(default)]
+    set: BTreeMap<String, String>,
+}
+
+/// What the generator produced: the pipeline's outcome, or the problems of
+/// the configuration itself.
+pub enum Generated {
+    Config { sources: Sources, diagnostics: Vec<Diagnostic> },
+    Bench(Outcome),
+}
+
+impl Generated {
+    pub fn sources(&self) -> &Sources {
+        match self {
+            Generated::Config { sources, .. } => sources,
+            Generated::Bench(outcome) => &outcome.sources,
+        }
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Generated::Config { diagnostics, .. } => diagnostics,
+            Generated::Bench(outcome) => &outcome.diagnostics,
+        }
+    }
+
+    pub fn manifests(&self) -> Option<&[Manifest]> {
+        match self {
+            Generated::Config { .. } => None,
+            Generated::Bench(outcome) => outcome.manifests.as_deref(),
+        }
+    }
+}
+
+/// Runs the generator on a configuration document (`name` is how messages
+/// call it). Values files are read relative to the working directory, which
+/// kustomize sets to the kustomization's.
+pub fn generate(name: &str, text: String) -> Generated {
+    let mut sources = Sources::default();
+    let file = sources.add(name, text.clone());
+    let (root, mut diagnostics) = match load::load(&sources, file) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => return Generated::Config { sources, diagnostics },
+    };
+    let (config, typing) = deserialize_all::<FrappeBench>(root.clone());
+    diagnostics.extend(typing);
+    let Some(config) = config.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) else {
+        return Generated::Config { sources, diagnostics };
+    };
+    if config.api_version != API_VERSION || config.kind != KIND {
+        let span = root.find(&Path::parse("kind")).map(|f| f.node.span);
+        diagnostics.push(
+            Diagnostic::new(
+                crate::diagnostic::Code::InvalidValue,
+                format!(
+                    "this generator reads `apiVersion: {API_VERSION}` and `kind: {KIND}`, not `{}` `{}`",
+                    config.api_version, config.kind
+                ),
+            )
+            .at_opt(span),
+        );
+        return Generated::Config { sources, diagnostics };
+    }
+    let mut files: Vec<Input> = config.spec.values_files.iter().map(|f| Input::Path(PathBuf::from(f))).collect();
+    if config.spec.values.is_some() {
+        files.push(Input::Embedded {
+            name: name.to_owned(),
+            text,
+            at: Path::parse("spec.values"),
+        });
+    }
+    let sets = config
+        .spec
+        .set
+        .iter()
+        .map(|(key, value)| format!("{key}={}", value.replace('\\', "\\\\").replace(',', "\\,")))
+        .collect();
+    let release = config.spec.release.clone().unwrap_or(config.metadata.name.clone());
+    let namespace = config.spec.namespace.clone().or(config.metadata.namespace.clone());
+    Generated::Bench(pipeline::run(&Request {
+        files,
+        sets,
+        settings: Settings { release, namespace },
+    }))
+}
+
+/// The KRM function: a ResourceList in, a ResourceList out, and whether the
+/// generator found errors.
+pub fn krm_function(input: &str) -> (String, bool) {
+    let list: Json = match serde_saphyr::from_str(input) {
+        Ok(list) => list,
+        Err(error) => {
+            return (
+                resource_list(
+                    &[],
+                    Vec::new(),
+                    vec![result(
+                        Severity::Error,
+                        &format!("the input is not a ResourceList: {error}"),
+                        None,
+                        None,
+                    )],
+                ),
+                true,
+            );
+        }
+    };
+    let items: Vec<Json> = list.get("items").and_then(Json::as_array).cloned().unwrap_or_default();
+    let Some(config) = list.get("functionConfig").filter(|c| !c.is_null()) else {
+        return (
+            resource_list(
+                &items,
+                Vec::new(),
+                vec![result(
+                    Severity::Error,
+                    "the ResourceList has no functionConfig (a FrappeBench)",
+                    None,
+                    None,
+                )],
+            ),
+            true,
+        );
+    };
+    let text = serde_saphyr::to_string(config).unwrap_or_default();
+    let generated = generate("functionConfig", text);
+    let results: Vec<Json> = generated
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            let file = d.span.map(|s| generated.sources().name(s.file).to_owned());
+            let located = match d.span {
+                Some(span) => format!(
+                    "[{}] {} ({}:{}:{})",
+                    d.code.as_str(),
+                    d.message,
+                    generated.sources().name(span.file),
+                    span.line,
+                    span.column
+                ),
+                None => format!("[{}] {}", d.code.as_str(), d.message),
+            };
+            let message = match &d.help {
+                Some(help) => format!("{located}; help: {help}"),
+                None => located,
+            };
+            result(d.severity, &message, file.as_deref(), d.field.as_deref())
+        })
+        .collect();
+    let failed = generated.diagnostics().iter().any(Diagnostic::is_error) || generated.manifests().is_none();
+    let manifests: Vec<&Manifest> = generated.manifests().map(|m| m.iter().collect()).unwrap_or_default();
+    (resource_list(&items, manifests, results), failed)
+}
+
+fn result(severity: Severity, message: &str, file: Option<&str>, field: Option<&str>) -> Json {
+    let mut result = serde_json::json!({ "message": message, "severity": severity.as_str() });
+    if let Some(file) = file {
+        result["file"] = serde_json::json!({ "path": file });
+    }
+    if let Some(field) = field {
+        result["field"] = serde_json::json!({ "path": field });
+    }
+    result
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    Input(&'a Json),
+    Generated(&'a Manifest),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceList<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    items: Vec<Item<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    results: Vec<Json>,
+}
+
+fn resource_list(input: &[Json], generated: Vec<&Manifest>, results: Vec<Json>) -> String {
+    let mut items: Vec<Item<'_>> = input.iter().map(Item::Input).collect();
+    items.extend(generated.into_iter().map(Item::Generated));
+    let list = ResourceList {
+        api_version: "config.kubernetes.io/v1",
+        kind: "ResourceList",
+        items,
+        results,
+    };
+    serde_saphyr::to_string(&list).expect("a ResourceList serializes")
+}

@@ -1,0 +1,345 @@
+//! The contracts of the tools that run frappe-manifests: Argo CD's CMP
+//! sidecar, kustomize (legacy exec plugin and KRM function), and teams that
+//! commit `--output-dir` bundles.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common::{MINIMAL, documents, example, project_root, text};
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests"))
+}
+
+/// A directory holding the binary under `name`, as installers lay it out.
+fn install_as(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(binary(), &path).unwrap();
+    path
+}
+
+fn kubectl() -> Option<PathBuf> {
+    let found = Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match found {
+        Ok(status) if status.success() => Some(PathBuf::from("kubectl")),
+        _ => {
+            println!("skipped: kubectl is not installed, so the real kustomize contract cannot be checked here");
+            None
+        }
+    }
+}
+
+/// Runs the shipped plugin's generate command as Argo CD's cmp-server does:
+/// no shell, in the application directory, with only Argo CD's variables.
+fn argocd_generate(app_dir: &Path, parameters: &str) -> std::process::Output {
+    let plugin: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(project_root().join("integrations/argocd/plugin.yaml")).unwrap()).unwrap();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    let command: Vec<String> = plugin["spec"]["generate"]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let args: Vec<String> = plugin["spec"]["generate"]["args"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    let bin = tempfile::tempdir().unwrap();
+    install_as(bin.path(), &command[0]);
+    let discover = plugin["spec"]["discover"]["fileName"].as_str().unwrap();
+    assert!(app_dir.join(discover).exists(), "the app directory is discovered by {discover}");
+    Command::new(bin.path().join(&command[0]))
+        .args(&command[1..])
+        .args(args)
+        .current_dir(app_dir)
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+        .env("ARGOCD_APP_NAME", "shop")
+        .env("ARGOCD_APP_NAMESPACE", "erp-shop")
+        .env("ARGOCD_APP_REVISION", "0123456789abcdef")
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/shop")
+        .env("KUBE_VERSION", "1.33.2")
+        .env("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1,autoscaling/v2,networking.k8s.io/v1")
+        .env("ARGOCD_ENV_TEAM", "erp")
+        .env("ARGOCD_APP_PARAMETERS", parameters)
+        .env("PARAM_RELEASE", "erp")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn argocd_generate_renders_with_hooks_and_waves() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(
+        app.path().join("values.yaml"),
+        format!("{MINIMAL}jobs:\n  migrate:\n    enabled: true\n    siteName: shop.example.com\n"),
+    )
+    .unwrap();
+    std::fs::write(app.path().join("prod.yaml"), "socketio:\n  replicaCount: 2\n").unwrap();
+    let parameters = r#"[{"name":"values-files","array":["values.yaml","prod.yaml"]},{"name":"release","string":"erp"},{"name":"set","map":{"worker.long.replicaCount":"3"}}]"#;
+    let output = argocd_generate(app.path(), parameters);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    assert!(
+        docs.iter().all(|d| d["metadata"]["namespace"] == "erp-shop"),
+        "the destination namespace applies"
+    );
+    let deployment = |name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert_eq!(
+        deployment("erp-erpnext-socketio")["spec"]["replicas"],
+        2,
+        "values files merge in order"
+    );
+    assert_eq!(deployment("erp-erpnext-worker-l")["spec"]["replicas"], 3, "the set map applies");
+    for doc in &docs {
+        let annotations = &doc["metadata"]["annotations"];
+        assert!(
+            annotations["argocd.argoproj.io/sync-wave"].is_string(),
+            "{} has no sync wave",
+            doc["metadata"]["name"]
+        );
+    }
+    let job = |task: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "Job" && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
+            .unwrap()
+    };
+    assert_eq!(job("configure")["metadata"]["annotations"]["argocd.argoproj.io/hook"], "Sync");
+    assert_eq!(job("configure")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-1");
+    assert_eq!(job("migrate")["metadata"]["annotations"]["argocd.argoproj.io/hook"], "PostSync");
+    assert_eq!(
+        job("migrate")["metadata"]["annotations"]["argocd.argoproj.io/hook-delete-policy"],
+        "BeforeHookCreation"
+    );
+    assert_eq!(
+        deployment("erp-erpnext-gunicorn")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"],
+        "1"
+    );
+    let config = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
+    assert_eq!(
+        config["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-2",
+        "the ConfigMap exists before configure runs"
+    );
+}
+
+#[test]
+fn argocd_generate_fails_loudly_on_broken_values() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(
+        app.path().join("values.yaml"),
+        format!("{MINIMAL}worker:\n  scheduler:\n    replicaCount: 2\n"),
+    )
+    .unwrap();
+    let output = argocd_generate(app.path(), "[]");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        output.stdout.is_empty(),
+        "empty output with exit 0 would let auto-prune delete the application"
+    );
+    assert!(
+        text(&output.stderr).contains("error[scheduler-replicas]"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(text(&output.stderr).contains("values.yaml:7:19"));
+}
+
+#[test]
+fn kubectl_kustomize_runs_the_generator_and_the_overlay() {
+    let Some(kubectl) = kubectl() else { return };
+    let plugins = tempfile::tempdir().unwrap();
+    install_as(plugins.path(), "frappe-manifests/v1alpha1/frappebench/FrappeBench");
+    let output = Command::new(kubectl)
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(project_root().join("examples/kustomize/overlays/production"))
+        .env("KUSTOMIZE_PLUGIN_HOME", plugins.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    let gunicorn = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erp-erpnext-gunicorn")
+        .unwrap();
+    assert_eq!(
+        gunicorn["spec"]["replicas"], 4,
+        "the overlay's patch applies to the generated Deployment"
+    );
+    assert_eq!(gunicorn["metadata"]["namespace"], "erp");
+    assert!(docs.iter().all(|d| d["metadata"]["labels"]["team"] == "erp-platform"));
+    let socketio = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erp-erpnext-socketio")
+        .unwrap();
+    assert_eq!(socketio["spec"]["replicas"], 2, "inline spec.values apply after the values files");
+}
+
+#[test]
+fn kubectl_kustomize_shows_generator_errors() {
+    let Some(kubectl) = kubectl() else { return };
+    let plugins = tempfile::tempdir().unwrap();
+    install_as(plugins.path(), "frappe-manifests/v1alpha1/frappebench/FrappeBench");
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("kustomization.yaml"), "generators: [bench.yaml]\n").unwrap();
+    std::fs::write(
+        app.path().join("bench.yaml"),
+        "apiVersion: frappe-manifests/v1alpha1\nkind: FrappeBench\nmetadata: {name: erp}\nspec:\n  values:\n    dbHost: db\n",
+    )
+    .unwrap();
+    let output = Command::new(kubectl)
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(app.path())
+        .env("KUSTOMIZE_PLUGIN_HOME", plugins.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(text(&output.stderr).contains("error[missing-redis]"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn the_krm_function_turns_a_resource_list_into_objects_and_results() {
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {{name: erp}}\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp, namespace: erp}}\n  spec:\n    values:\n{}",
+        MINIMAL.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let mut child = Command::new(binary())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let list: Value = serde_saphyr::from_str(&text(&output.stdout)).unwrap();
+    assert_eq!(list["kind"], "ResourceList");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items[0]["kind"], "Namespace", "input items pass through first");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["kind"] == "Deployment" && i["metadata"]["name"] == "erp-erpnext-gunicorn")
+    );
+
+    let broken = input.replace("dbHost: db.internal", "dbHost: db.internal\n      replicas: 3");
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&broken);
+    assert!(failed);
+    let list: Value = serde_saphyr::from_str(&output).unwrap();
+    let result = list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["severity"] == "error")
+        .expect("an error result");
+    assert_eq!(result["field"]["path"], "replicas");
+    assert!(
+        result["message"].as_str().unwrap().contains("[unknown-key] unknown key `replicas`"),
+        "{result}"
+    );
+}
+
+#[test]
+fn output_dir_writes_one_file_per_object_and_round_trips_through_kustomize() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rendered");
+    let render_to_dir = |values: &Path| {
+        Command::new(binary())
+            .args(["render", "-f"])
+            .arg(values)
+            .args(["--release", "frappe-bench", "-n", "erpnext", "--output-dir"])
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    let output = render_to_dir(&example("production"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty());
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files[0], "00-serviceaccount-frappe-bench-erpnext.yaml");
+    assert!(files.contains(&"kustomization.yaml".to_owned()));
+    assert!(files.iter().any(|f| f.ends_with("-deployment-frappe-bench-erpnext-scheduler.yaml")));
+
+    let stream = text(
+        &crate::common::run(&[
+            "render",
+            "-f",
+            "examples/production.yaml",
+            "--release",
+            "frappe-bench",
+            "-n",
+            "erpnext",
+        ])
+        .stdout,
+    );
+    if let Some(kubectl) = kubectl() {
+        let built = Command::new(kubectl).arg("kustomize").arg(&dir).output().unwrap();
+        assert!(built.status.success(), "{}", text(&built.stderr));
+        let key = |d: &Value| {
+            (
+                d["kind"].as_str().unwrap().to_owned(),
+                d["metadata"]["name"].as_str().unwrap().to_owned(),
+            )
+        };
+        let mut from_dir = documents(&text(&built.stdout));
+        let mut from_render = documents(&stream);
+        from_dir.sort_by_key(key);
+        from_render.sort_by_key(key);
+        assert_eq!(from_dir, from_render, "kubectl kustomize DIR gives the objects render prints");
+    }
+
+    // A failed render leaves the directory as it was.
+    let before = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
+    let broken = work.path().join("broken.yaml");
+    std::fs::write(&broken, "dbHost: [").unwrap();
+    assert_eq!(render_to_dir(&broken).status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap(), before);
+
+    // A second render replaces the bundle whole.
+    let minimal = work.path().join("minimal.yaml");
+    std::fs::write(&minimal, MINIMAL).unwrap();
+    assert!(render_to_dir(&minimal).status.success());
+    assert!(!dir.join(&files[1]).exists() || std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap() != before);
+    let leftovers: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging directories are left: {leftovers:?}");
+}
+
+#[test]
+fn output_dir_refuses_a_directory_it_did_not_write() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("precious.txt"), "keep me").unwrap();
+    let output = Command::new(binary())
+        .args(["render", "-f"])
+        .arg(example("minimal"))
+        .arg("--output-dir")
+        .arg(work.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("refusing to replace"), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read_to_string(work.path().join("precious.txt")).unwrap(), "keep me");
+}
