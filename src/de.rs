@@ -291,7 +291,19 @@ impl<'a> NodeDeserializer<'a> {
             });
         };
         match resolve_plain(text) {
-            Resolved::Int(n) if (min..=max).contains(&n) => T::try_from(n).map_err(|_| self.wrong_type("an integer")),
+            Resolved::Int(n) if (min..=max).contains(&n) => {
+                let digits = text.trim_start_matches(['-', '+']);
+                if digits.starts_with("0o") || (digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())) {
+                    self.warn(
+                        format!(
+                            "`{}` is {n} here, but YAML 1.1 tools (helm, kubectl) read `{text}` differently",
+                            self.crumb.path()
+                        ),
+                        format!("write `{n}`"),
+                    );
+                }
+                T::try_from(n).map_err(|_| self.wrong_type("an integer"))
+            }
             Resolved::Int(_) => Err(self.fail(Error::new(Code::InvalidValue, format!("`{text}` is out of range ({min} to {max})")))),
             Resolved::Float(_) => Err(self.wrong_type("an integer").help("write a whole number such as `3`")),
             _ => Err(self.wrong_type("an integer")),
@@ -307,28 +319,41 @@ impl<'a> NodeDeserializer<'a> {
     }
 
     /// A scalar's text wherever a string is wanted; any plain scalar is fine
-    /// (an env value `100` is the string "100"), but the ones YAML 1.1 would
-    /// turn into booleans earn a warning, since other tools disagree on them.
+    /// (an env value `100` is the string "100"), but one that YAML reads as a
+    /// number or a boolean earns a warning: helm would turn `16.10` into
+    /// `16.1` and `on` into `true`.
     fn string(&self) -> Result<&'a str, Error> {
         match &self.node.value {
             Value::Scalar(Scalar { text, plain }) => {
-                if *plain && is_yaml11_bool(text) {
-                    self.collected.borrow_mut().push(
-                        Diagnostic::new(
-                            Code::Yaml11Scalar,
-                            format!(
-                                "`{}` is the string \"{text}\" here, but YAML 1.1 tools such as helm read it as a boolean",
-                                self.crumb.path()
-                            ),
-                        )
-                        .at(self.node.span)
-                        .help(format!("quote it: \"{text}\"")),
+                let other_type = match resolve_plain(text) {
+                    _ if !plain => None,
+                    _ if is_yaml11_bool(text) => Some("a boolean in YAML 1.1 (helm, kubectl)"),
+                    Resolved::Bool(_) => Some("a boolean"),
+                    Resolved::Int(_) | Resolved::Float(_) => Some("a number"),
+                    Resolved::Str => None,
+                };
+                if let Some(other_type) = other_type {
+                    self.warn(
+                        format!(
+                            "`{}` is the string \"{text}\" here, but other YAML tools read `{text}` as {other_type}",
+                            self.crumb.path()
+                        ),
+                        format!("quote it: \"{text}\""),
                     );
                 }
                 Ok(text)
             }
             _ => Err(self.wrong_type("a string")),
         }
+    }
+
+    fn warn(&self, message: String, help: String) {
+        self.collected.borrow_mut().push(
+            Diagnostic::new(Code::Yaml11Scalar, message)
+                .at(self.node.span)
+                .field(&self.crumb.path())
+                .help(help),
+        );
     }
 }
 

@@ -62,7 +62,7 @@ codes! {
     UnknownKey = "unknown-key", Error, "A key that the schema does not define, including inside embedded Kubernetes types.";
     InvalidType = "invalid-type", Error, "A value of the wrong type (a list where a map is expected, a string where a number is).";
     InvalidValue = "invalid-value", Error, "A value outside what the key accepts (out of range, not one of the allowed words).";
-    Yaml11Scalar = "yaml11-scalar", Warning, "An unquoted scalar that YAML 1.1 tools (helm, kubectl) read as another type, such as `on` or `no`.";
+    Yaml11Scalar = "yaml11-scalar", Warning, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
     MergeConflict = "merge-conflict", Error, "A later values file turns a map into a list or a scalar, or the reverse.";
     InvalidSet = "invalid-set", Error, "A `--set` argument that is not `path=value` with a valid path.";
     // Frappe.

@@ -97,7 +97,13 @@ fn syntax_error(error: &serde_saphyr::Error, file: FileId, text: &str) -> Diagno
     } else {
         None
     };
-    let (message, help) = if code == Code::InputLimit {
+    let (code, message, help) = if message.contains("Documents {") {
+        (
+            Code::YamlSyntax,
+            "the file holds more than one YAML document; a values file is one".to_owned(),
+            Some("remove the `---` separator and merge the documents, or pass them as separate `-f` files"),
+        )
+    } else if code == Code::InputLimit {
         let what = message
             .trim_start_matches("budget breached:")
             .split(" at line")
@@ -106,11 +112,12 @@ fn syntax_error(error: &serde_saphyr::Error, file: FileId, text: &str) -> Diagno
             .trim()
             .to_owned();
         (
+            code,
             format!("the document goes past the parser's limits ({what}); no values file is this large, deep or alias-expanded"),
             Some("is this an alias bomb? Values files rarely need anchors; write the values out, or split the file"),
         )
     } else {
-        (message, help)
+        (code, message, help)
     };
     let diagnostic = Diagnostic::new(code, message).at(span);
     match help {

@@ -1,5 +1,6 @@
 //! The integration tests, as one test binary.
 
+mod bad_input;
 mod cli;
 mod common;
 mod integrations;
