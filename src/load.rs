@@ -24,6 +24,14 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 /// every later stage.
 pub const MAX_DEPTH: usize = 128;
 
+/// Nodes in one document: a bench with 1,000 sites has about 20,000.
+pub const MAX_NODES: usize = 200_000;
+
+/// Events replayed through aliases. Values files rarely use anchors at all;
+/// this bounds what an alias bomb can cost (found by fuzzing: at the parser's
+/// default of a million, one 400-byte file took 0.3 s to refuse).
+pub const MAX_ALIAS_REPLAY: usize = 50_000;
+
 /// Parses the source `file` into a tree. An empty document (an empty file, or
 /// only comments) is an empty map, as in helm.
 ///
@@ -47,7 +55,11 @@ pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), 
     let mut budget = Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.max_documents = 1;
+    budget.max_nodes = MAX_NODES;
+    let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+    alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAY;
     let options = serde_saphyr::options! {
+        alias_limits: alias_limits,
         strict_booleans: true,
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         budget: Some(budget),

@@ -5,8 +5,9 @@
 //! and rendered with strict undefined behaviour, so a misspelt variable is an
 //! error in the tests rather than an empty string in a cluster. Every value
 //! that comes from the values file goes through the `shell` filter, which
-//! single-quotes it. The environment is built only when a template is
-//! needed.
+//! single-quotes it.
+
+use std::sync::OnceLock;
 
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
@@ -24,7 +25,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("websocket-snippet.conf", include_str!("../templates/websocket-snippet.conf.j2")),
 ];
 
-fn environment() -> Environment<'static> {
+/// The template environment, built on first use: runs that render no
+/// script (lint, most renders of one Job) never parse a template, and runs
+/// that render many parse each once.
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(build_environment)
+}
+
+fn build_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);

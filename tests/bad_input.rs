@@ -258,3 +258,16 @@ fn a_terminal_on_stdin_gets_usage_instead_of_a_hang() {
         "{printed}"
     );
 }
+
+/// Inputs the fuzzers found, kept as regressions.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    // An alias bomb ending in an invalid alias (`*\x04g`): refused by the
+    // alias-replay budget before any expansion, where it once replayed
+    // 250,000 nodes (a libFuzzer timeout under ASan).
+    refused(
+        &run(&["render", "-f", "tests/fixtures/fuzz/alias-bomb-bad-alias.yaml"]),
+        1,
+        &["error[input-limit]", "alias replay limit exceeded", "alias-bomb-bad-alias.yaml:6:"],
+    );
+}

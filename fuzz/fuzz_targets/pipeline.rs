@@ -12,7 +12,10 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {
-    let request = Request { files: vec![Input::Stdin(data.to_vec())], ..Default::default() };
+    let request = Request {
+        files: vec![Input::Stdin(data.to_vec())],
+        ..Default::default()
+    };
     let outcome = pipeline::run(&request);
     // Rendering diagnostics must not panic either (spans into odd text).
     let _ = render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain);
@@ -24,8 +27,15 @@ fuzz_target!(|data: &[u8]| {
     let docs: Vec<Value> = serde_saphyr::from_str_multiple(&stream).expect("the emitted stream parses back");
     assert_eq!(docs.len(), manifests.len());
     for doc in &docs {
-        assert!(doc["apiVersion"].is_string() && doc["kind"].is_string() && doc["metadata"]["name"].is_string(), "{doc}");
+        assert!(
+            doc["apiVersion"].is_string() && doc["kind"].is_string() && doc["metadata"]["name"].is_string(),
+            "{doc}"
+        );
     }
     let again = pipeline::run(&request);
-    assert_eq!(emit::to_yaml_stream(again.manifests.as_ref().expect("renders twice")), stream, "rendering is deterministic");
+    assert_eq!(
+        emit::to_yaml_stream(again.manifests.as_ref().expect("renders twice")),
+        stream,
+        "rendering is deterministic"
+    );
 });

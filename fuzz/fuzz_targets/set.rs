@@ -9,7 +9,11 @@ const VALUES: &str = "dbHost: db\nexternalRedis:\n  cache: redis://c:6379\n  que
 
 fuzz_target!(|data: &[u8]| {
     let Ok(argument) = std::str::from_utf8(data) else { return };
-    let request = Request { files: vec![Input::Stdin(VALUES.as_bytes().to_vec())], sets: vec![argument.to_owned()], ..Default::default() };
+    let request = Request {
+        files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
+        sets: vec![argument.to_owned()],
+        ..Default::default()
+    };
     let outcome = pipeline::run(&request);
     assert!(outcome.manifests.is_some() || outcome.diagnostics.iter().any(|d| d.is_error()));
 });
