@@ -97,7 +97,11 @@ pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
 pub fn annotate(manifests: &mut [Manifest]) {
     for manifest in manifests {
         let (hook, wave) = match manifest {
-            Manifest::ServiceAccount(_) | Manifest::Secret(_) | Manifest::ConfigMap(_) | Manifest::PersistentVolumeClaim(_) => (None, "-2"),
+            Manifest::PodDisruptionBudget(_)
+            | Manifest::ServiceAccount(_)
+            | Manifest::Secret(_)
+            | Manifest::ConfigMap(_)
+            | Manifest::PersistentVolumeClaim(_) => (None, "-2"),
             Manifest::Job(_) => match manifest.component() {
                 Some("volume-permissions") => (Some("Sync"), "-2"),
                 Some("configure") => (Some("Sync"), "-1"),

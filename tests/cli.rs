@@ -17,7 +17,7 @@ fn render_prints_the_bundle_on_stdout_and_warnings_on_stderr() {
     ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.starts_with("---\napiVersion: v1\nkind: ServiceAccount\n"));
+    assert!(stdout.starts_with("---\napiVersion: policy/v1\nkind: PodDisruptionBudget\n"));
     assert!(text(&output.stderr).contains("warning[rwx-block-storage]"));
 }
 

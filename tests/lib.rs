@@ -8,3 +8,4 @@ mod jobs;
 mod render;
 mod rules;
 mod schema;
+mod security;

@@ -55,6 +55,7 @@ fn production_renders_the_whole_bench_with_the_charts_names() {
 
     // Helm's install order.
     let order = [
+        "PodDisruptionBudget",
         "ServiceAccount",
         "Secret",
         "ConfigMap",

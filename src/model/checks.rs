@@ -216,8 +216,20 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
             )
             .with_help("create a Secret with the password and set `dbExistingSecret` (and `dbExistingSecretPasswordKey`) instead");
     }
+    if let Some(digest) = values.image.digest.as_deref() {
+        let hex = digest.strip_prefix("sha256:").unwrap_or("");
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    &Path::parse("image.digest"),
+                    format!("`{digest}` is not an image digest"),
+                )
+                .with_help("a digest is `sha256:` followed by 64 lower-case hex digits, as `docker buildx imagetools inspect` prints it");
+        }
+    }
     let tag = values.image.tag.as_str();
-    if tag.is_empty() || tag == "latest" || tag.ends_with("-latest") || tag.starts_with("latest-") {
+    if values.image.digest.is_none() && (tag.is_empty() || tag == "latest" || tag.ends_with("-latest") || tag.starts_with("latest-")) {
         let moving = if tag.is_empty() {
             "no tag".to_owned()
         } else {

@@ -144,6 +144,7 @@ pub struct Component {
     pub env: Vec<EnvVar>,
     pub liveness_probe: Option<Probe>,
     pub readiness_probe: Option<Probe>,
+    pub startup_probe: Option<Probe>,
     pub resources: ResourceRequirements,
     pub node_selector: StringMap,
     pub tolerations: Vec<Toleration>,
@@ -153,12 +154,19 @@ pub struct Component {
     pub pod_annotations: StringMap,
     pub topology_spread: Vec<TopologySpreadConstraint>,
     pub service: Option<ServiceSpec>,
+    /// The PodDisruptionBudget's `(maxUnavailable, minAvailable)`, when one is rendered.
+    pub disruption_budget: Option<(Option<IntOrString>, Option<IntOrString>)>,
     /// Runs alone: one replica, replaced with `Recreate` (the scheduler).
     pub singleton: bool,
 }
 
 impl Component {
     /// Starts a component from the keys all components share.
+    /// Whether more than one pod may run: two or more replicas, or an HPA.
+    pub fn is_replicated(&self) -> bool {
+        self.autoscaling.is_some() || self.replicas.is_some_and(|r| r >= 2)
+    }
+
     pub fn from_pod(kind: ComponentKind, pod: &PodValues<'_>) -> Component {
         Component {
             kind,
@@ -168,6 +176,7 @@ impl Component {
             env: pod.env_vars.to_vec(),
             liveness_probe: None,
             readiness_probe: None,
+            startup_probe: None,
             resources: pod.resources.clone(),
             node_selector: pod.node_selector.clone(),
             tolerations: pod.tolerations.to_vec(),
@@ -177,6 +186,7 @@ impl Component {
             pod_annotations: pod.pod_annotations.clone(),
             topology_spread: Vec::new(),
             service: None,
+            disruption_budget: None,
             singleton: false,
         }
     }
@@ -238,6 +248,20 @@ pub fn tcp_probe(port: i32) -> Probe {
         }),
         initial_delay_seconds: Some(5),
         period_seconds: Some(10),
+        ..Default::default()
+    }
+}
+
+/// Gunicorn's startup probe: up to 5 minutes to boot (migrations of a large
+/// app's imports can take that) before liveness starts counting.
+pub fn gunicorn_startup_probe() -> Probe {
+    Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::Int(8000),
+            host: None,
+        }),
+        period_seconds: Some(10),
+        failure_threshold: Some(30),
         ..Default::default()
     }
 }

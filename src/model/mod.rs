@@ -243,6 +243,12 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
             .clone()
             .unwrap_or_else(|| component::tcp_probe(8000)),
     );
+    gunicorn.startup_probe = Some(
+        gunicorn_values
+            .startup_probe
+            .clone()
+            .unwrap_or_else(component::gunicorn_startup_probe),
+    );
     gunicorn.service = Some(ServiceSpec {
         service_type: gunicorn_values.service.service_type,
         port: gunicorn_values.service.port,
@@ -321,6 +327,39 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         if component.autoscaling.is_some() {
             component.replicas = None;
         }
+        let budget = match component.kind {
+            ComponentKind::Nginx => Some(&values.nginx.pod_disruption_budget),
+            ComponentKind::Gunicorn => Some(&values.worker.gunicorn.pod_disruption_budget),
+            ComponentKind::Socketio => Some(&values.socketio.pod_disruption_budget),
+            ComponentKind::WorkerDefault => Some(&values.worker.default.pod_disruption_budget),
+            ComponentKind::WorkerShort => Some(&values.worker.short.pod_disruption_budget),
+            ComponentKind::WorkerLong => Some(&values.worker.long.pod_disruption_budget),
+            // A budget on the singleton scheduler would block node drains.
+            ComponentKind::Scheduler => None,
+        };
+        if let Some(budget) = budget
+            && budget.enabled.unwrap_or_else(|| component.is_replicated())
+        {
+            let max_unavailable = match (&budget.max_unavailable, &budget.min_available) {
+                (None, None) => Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1)),
+                (max, _) => max.clone(),
+            };
+            component.disruption_budget = Some((max_unavailable, budget.min_available.clone()));
+        }
+        // The chart spreads nginx and gunicorn; every replicated component
+        // should survive losing a node.
+        if component.topology_spread.is_empty() && component.is_replicated() && !component.singleton {
+            component.topology_spread = topology_spread(&None, &values.worker.default_topology_spread, &names, component.kind);
+        }
+    }
+    let container_defaults = values
+        .security_context
+        .clone()
+        .unwrap_or_else(restricted_container_security_context);
+    for component in &mut components {
+        for container in component.init_containers.iter_mut().chain(component.sidecars.iter_mut()) {
+            container.security_context.get_or_insert_with(|| container_defaults.clone());
+        }
     }
 
     let sites = volume(&values.persistence.worker, names.fullname.clone());
@@ -350,7 +389,10 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     }
 
     Some(Bench {
-        image: format!("{}:{}", values.image.repository, values.image.tag),
+        image: match values.image.digest.as_deref().filter(|d| !d.is_empty()) {
+            Some(digest) => format!("{}@{digest}", values.image.repository),
+            None => format!("{}:{}", values.image.repository, values.image.tag),
+        },
         pull_policy: values.image.pull_policy.as_str(),
         pull_secrets,
         create_service_account: values.service_account.create,

@@ -80,7 +80,24 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
             restart_policy,
             volumes,
             ..
-        } => (init_containers.clone(), containers.clone(), restart_policy.clone(), volumes.clone()),
+        } => {
+            // The user's containers run under the restricted defaults unless they set their own.
+            let restricted = |containers: &[Container]| -> Vec<Container> {
+                let mut containers = containers.to_vec();
+                for container in &mut containers {
+                    container
+                        .security_context
+                        .get_or_insert_with(|| bench.container_security_context.clone());
+                }
+                containers
+            };
+            (
+                restricted(init_containers),
+                restricted(containers),
+                restart_policy.clone(),
+                volumes.clone(),
+            )
+        }
         Task::VolumePermissions => {
             let chown = root_container(
                 bench,

@@ -19,6 +19,7 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
@@ -29,6 +30,7 @@ use crate::model::{Bench, Names, k8s};
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Manifest {
+    PodDisruptionBudget(PodDisruptionBudget),
     ServiceAccount(ServiceAccount),
     Secret(Secret),
     ConfigMap(ConfigMap),
@@ -46,6 +48,7 @@ pub enum Manifest {
 impl Manifest {
     pub fn kind(&self) -> &'static str {
         match self {
+            Manifest::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Manifest::ServiceAccount(_) => "ServiceAccount",
             Manifest::Secret(_) => "Secret",
             Manifest::ConfigMap(_) => "ConfigMap",
@@ -62,6 +65,7 @@ impl Manifest {
 
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
+            Manifest::PodDisruptionBudget(o) => &o.metadata,
             Manifest::ServiceAccount(o) => &o.metadata,
             Manifest::Secret(o) => &o.metadata,
             Manifest::ConfigMap(o) => &o.metadata,
@@ -78,6 +82,7 @@ impl Manifest {
 
     pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
         match self {
+            Manifest::PodDisruptionBudget(o) => &mut o.metadata,
             Manifest::ServiceAccount(o) => &mut o.metadata,
             Manifest::Secret(o) => &mut o.metadata,
             Manifest::ConfigMap(o) => &mut o.metadata,
@@ -108,17 +113,18 @@ impl Manifest {
     /// Helm's install order: what others depend on first.
     fn install_rank(&self) -> u8 {
         match self {
-            Manifest::ServiceAccount(_) => 0,
-            Manifest::Secret(_) => 1,
-            Manifest::ConfigMap(_) => 2,
-            Manifest::PersistentVolumeClaim(_) => 3,
-            Manifest::Service(_) => 4,
-            Manifest::Deployment(_) => 5,
-            Manifest::HorizontalPodAutoscaler(_) => 6,
-            Manifest::Job(_) => 7,
-            Manifest::CronJob(_) => 8,
-            Manifest::Ingress(_) => 9,
-            Manifest::HttpRoute(_) => 10,
+            Manifest::PodDisruptionBudget(_) => 0,
+            Manifest::ServiceAccount(_) => 1,
+            Manifest::Secret(_) => 2,
+            Manifest::ConfigMap(_) => 3,
+            Manifest::PersistentVolumeClaim(_) => 4,
+            Manifest::Service(_) => 5,
+            Manifest::Deployment(_) => 6,
+            Manifest::HorizontalPodAutoscaler(_) => 7,
+            Manifest::Job(_) => 8,
+            Manifest::CronJob(_) => 9,
+            Manifest::Ingress(_) => 10,
+            Manifest::HttpRoute(_) => 11,
         }
     }
 }

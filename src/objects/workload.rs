@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{
     ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
     Service, ServicePort, ServiceSpec, Volume as PodVolume, VolumeMount,
 };
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -26,6 +27,25 @@ pub fn build(bench: &Bench, component: &Component) -> Vec<Manifest> {
     }
     if let Some(hpa) = &component.autoscaling {
         manifests.push(Manifest::HorizontalPodAutoscaler(autoscaler(bench, component.kind, hpa)));
+    }
+    if let Some((max_unavailable, min_available)) = &component.disruption_budget {
+        manifests.push(Manifest::PodDisruptionBudget(PodDisruptionBudget {
+            metadata: meta(
+                &bench.names,
+                bench.names.deployment(component.kind),
+                component_labels(bench, component.kind),
+            ),
+            spec: Some(PodDisruptionBudgetSpec {
+                max_unavailable: max_unavailable.clone(),
+                min_available: min_available.clone(),
+                selector: Some(LabelSelector {
+                    match_labels: Some(selector_labels(&bench.names, component.kind)),
+                    match_expressions: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }));
     }
     manifests
 }
@@ -121,6 +141,7 @@ fn main_container(bench: &Bench, component: &Component) -> Container {
         }),
         liveness_probe: component.liveness_probe.clone(),
         readiness_probe: component.readiness_probe.clone(),
+        startup_probe: component.startup_probe.clone(),
         resources: Some(component.resources.clone()),
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(mounts),

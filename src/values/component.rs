@@ -8,6 +8,7 @@
 
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
 use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, Probe, ResourceRequirements, Toleration, TopologySpreadConstraint};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,9 @@ component! {
         enabled: bool = true,
         /// Autoscaling of nginx.
         autoscaling: Autoscaling = Autoscaling::default(),
+        /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
+        /// when the component runs two or more replicas or autoscales.
+        pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Settings passed to the image's nginx entrypoint.
         environment: NginxEnvironment = NginxEnvironment::default(),
         /// A complete nginx server configuration replacing the image's
@@ -128,6 +132,9 @@ component! {
     Gunicorn {
         /// Autoscaling of gunicorn.
         autoscaling: Autoscaling = Autoscaling::default(),
+        /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
+        /// when the component runs two or more replicas or autoscales.
+        pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Gunicorn flags such as `--workers=4`, applied to the image's gunicorn
         /// command line (same flag replaced, others added). A list that does not
         /// start with a flag replaces the whole command instead.
@@ -138,6 +145,10 @@ component! {
         /// Readiness probe. Replaces the default (TCP on 8000) whole.
         #[serde(skip_serializing_if = "Option::is_none")]
         readiness_probe: Option<Probe> = None,
+        /// Startup probe, which holds liveness off while gunicorn boots. Replaces
+        /// the default (TCP on 8000 every 10 s, for up to 5 minutes) whole.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        startup_probe: Option<Probe> = None,
         /// The Service in front of gunicorn.
         service: ServiceValues = ServiceValues::port(8000),
     }
@@ -148,6 +159,9 @@ component! {
     Socketio {
         /// Autoscaling of socketio.
         autoscaling: Autoscaling = Autoscaling::default(),
+        /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
+        /// when the component runs two or more replicas or autoscales.
+        pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Liveness probe. Replaces the default (TCP on 9000) whole.
         #[serde(skip_serializing_if = "Option::is_none")]
         liveness_probe: Option<Probe> = None,
@@ -164,6 +178,9 @@ component! {
     Worker {
         /// Autoscaling of this worker.
         autoscaling: Autoscaling = Autoscaling::default(),
+        /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
+        /// when the component runs two or more replicas or autoscales.
+        pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Liveness probe. Default: none, so that a Redis blip does not restart
         /// every worker; a worker that dies exits and is restarted anyway.
         liveness_probe: WorkerProbe = WorkerProbe::default(),
@@ -356,4 +373,20 @@ impl Default for NginxEnvironment {
             client_max_body_size: "50m".to_owned(),
         }
     }
+}
+
+/// A PodDisruptionBudget for a component (extension).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct DisruptionBudget {
+    /// `true` always renders one, `false` never; unset renders one for two or
+    /// more replicas or an HPA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Pods that may be down at once during voluntary disruptions (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrString>,
+    /// Pods that must stay up; instead of `maxUnavailable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_available: Option<IntOrString>,
 }

@@ -19,8 +19,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use component::{
-    Autoscaling, DefaultTopologySpread, Gunicorn, Nginx, NginxEnvironment, PodValues, Scheduler, ServiceType, ServiceValues, Socketio,
-    Worker, WorkerProbe, Workers,
+    Autoscaling, DefaultTopologySpread, DisruptionBudget, Gunicorn, Nginx, NginxEnvironment, PodValues, Scheduler, ServiceType,
+    ServiceValues, Socketio, Worker, WorkerProbe, Workers,
 };
 pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};
@@ -182,6 +182,10 @@ pub struct Image {
     pub tag: String,
     /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never`.
     pub pull_policy: PullPolicy,
+    /// Pin the image by digest (extension), e.g. `sha256:4a1c…`: pods then
+    /// run `repository@digest`, whatever the tag now points at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 impl Default for Image {
@@ -190,6 +194,7 @@ impl Default for Image {
             repository: "frappe/erpnext".to_owned(),
             tag: "v16.32.3".to_owned(),
             pull_policy: PullPolicy::IfNotPresent,
+            digest: None,
         }
     }
 }

@@ -1,0 +1,212 @@
+//! Every pod of every example meets the `restricted` Pod Security Standard,
+//! and the availability defaults (PodDisruptionBudgets, spread, startup probe)
+//! are there.
+
+use serde_json::Value;
+
+use crate::common::{MINIMAL, check_text, documents, example, render_text};
+
+/// The pod specs of a stream, with where they come from.
+fn pods(docs: &[Value]) -> Vec<(String, &Value)> {
+    docs.iter()
+        .filter_map(|d| {
+            let spec = match d["kind"].as_str()? {
+                "Deployment" | "Job" => &d["spec"]["template"]["spec"],
+                "CronJob" => &d["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+                _ => return None,
+            };
+            Some((format!("{} {}", d["kind"].as_str()?, d["metadata"]["name"].as_str()?), spec))
+        })
+        .collect()
+}
+
+/// What the restricted profile of Kubernetes 1.33 requires of a pod, as
+/// violations (empty when it passes).
+fn restricted_violations(pod: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let pod_context = &pod["securityContext"];
+    for host in ["hostNetwork", "hostPID", "hostIPC"] {
+        if pod[host] == true {
+            problems.push(format!("{host} is set"));
+        }
+    }
+    const ALLOWED_VOLUMES: &[&str] = &[
+        "configMap",
+        "emptyDir",
+        "persistentVolumeClaim",
+        "secret",
+        "projected",
+        "downwardAPI",
+        "csi",
+        "ephemeral",
+    ];
+    for volume in pod["volumes"].as_array().into_iter().flatten() {
+        let kinds: Vec<&String> = volume.as_object().unwrap().keys().filter(|k| *k != "name").collect();
+        if !kinds.iter().all(|k| ALLOWED_VOLUMES.contains(&k.as_str())) {
+            problems.push(format!("volume {} has type {kinds:?}", volume["name"]));
+        }
+    }
+    let containers = pod["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(pod["initContainers"].as_array().into_iter().flatten());
+    for container in containers {
+        let name = container["name"].as_str().unwrap_or("?");
+        let context = &container["securityContext"];
+        let setting = |key: &str| if context[key].is_null() { &pod_context[key] } else { &context[key] };
+        if setting("runAsNonRoot") != &Value::Bool(true) {
+            problems.push(format!("{name}: runAsNonRoot is not true"));
+        }
+        if setting("runAsUser") == &Value::from(0) {
+            problems.push(format!("{name}: runs as UID 0"));
+        }
+        let seccomp = setting("seccompProfile")["type"].as_str().unwrap_or("");
+        if !matches!(seccomp, "RuntimeDefault" | "Localhost") {
+            problems.push(format!("{name}: seccompProfile is `{seccomp}`"));
+        }
+        if context["allowPrivilegeEscalation"] != false {
+            problems.push(format!("{name}: allowPrivilegeEscalation is not false"));
+        }
+        if context["privileged"] == true {
+            problems.push(format!("{name}: privileged"));
+        }
+        let drops: Vec<&str> = context["capabilities"]["drop"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if !drops.contains(&"ALL") {
+            problems.push(format!("{name}: capabilities are not all dropped"));
+        }
+        for added in context["capabilities"]["add"].as_array().into_iter().flatten() {
+            if added != "NET_BIND_SERVICE" {
+                problems.push(format!("{name}: adds capability {added}"));
+            }
+        }
+        for port in container["ports"].as_array().into_iter().flatten() {
+            if !port["hostPort"].is_null() {
+                problems.push(format!("{name}: uses a hostPort"));
+            }
+        }
+    }
+    if pod["automountServiceAccountToken"] != false {
+        problems.push("the service-account token is mounted".to_owned());
+    }
+    problems
+}
+
+#[test]
+fn every_pod_of_every_example_meets_the_restricted_standard() {
+    for name in ["production", "minimal", "direct-ingress", "multisite"] {
+        let values = std::fs::read_to_string(example(name)).unwrap();
+        let outcome = check_text(&values, &[], "erpnext", None);
+        let docs = documents(&frappe_manifests::emit::to_yaml_stream(outcome.manifests.as_ref().unwrap()));
+        for (pod_name, pod) in pods(&docs) {
+            let violations = restricted_violations(pod);
+            if pod_name.contains("volume-permissions") {
+                // A root helper the example asks for on purpose: it must break
+                // the standard, and lint must say so.
+                assert!(!violations.is_empty());
+                assert!(
+                    outcome.diagnostics.iter().any(|d| d.code.as_str() == "root-container"),
+                    "{name}: no root-container warning"
+                );
+                continue;
+            }
+            assert!(violations.is_empty(), "{name}: {pod_name}: {violations:#?}");
+        }
+    }
+}
+
+#[test]
+fn replicated_components_get_disruption_budgets_and_spread() {
+    let values = std::fs::read_to_string(example("production")).unwrap();
+    let docs = documents(&render_text(&values, &[]));
+    let budgets: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["kind"] == "PodDisruptionBudget")
+        .map(|d| d["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        budgets,
+        [
+            "erpnext-gunicorn",
+            "erpnext-nginx",
+            "erpnext-socketio",
+            "erpnext-worker-d",
+            "erpnext-worker-l",
+            "erpnext-worker-s"
+        ],
+        "every replicated component, never the scheduler"
+    );
+    let budget = docs
+        .iter()
+        .find(|d| d["kind"] == "PodDisruptionBudget" && d["metadata"]["name"] == "erpnext-worker-d")
+        .unwrap();
+    assert_eq!(budget["spec"]["maxUnavailable"], 1);
+    assert_eq!(
+        budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"],
+        "erpnext-worker-d"
+    );
+    for deployment in docs
+        .iter()
+        .filter(|d| d["kind"] == "Deployment" && d["spec"]["replicas"].as_i64().unwrap_or(2) >= 2)
+    {
+        let spread = &deployment["spec"]["template"]["spec"]["topologySpreadConstraints"][0];
+        assert_eq!(
+            spread["topologyKey"], "kubernetes.io/hostname",
+            "{}",
+            deployment["metadata"]["name"]
+        );
+    }
+    let gunicorn = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-gunicorn")
+        .unwrap();
+    let startup = &gunicorn["spec"]["template"]["spec"]["containers"][0]["startupProbe"];
+    assert_eq!(startup["tcpSocket"]["port"], 8000);
+    assert_eq!(startup["failureThreshold"], 30);
+
+    let single = documents(&render_text(MINIMAL, &[]));
+    assert!(
+        single.iter().all(|d| d["kind"] != "PodDisruptionBudget"),
+        "one replica needs no budget"
+    );
+    let forced = documents(&render_text(
+        &format!(
+            "{MINIMAL}worker:\n  scheduler:\n    replicaCount: 1\n  default:\n    podDisruptionBudget: {{enabled: true, minAvailable: 1}}\n"
+        ),
+        &[],
+    ));
+    let budget = forced.iter().find(|d| d["kind"] == "PodDisruptionBudget").unwrap();
+    assert_eq!(
+        (budget["spec"]["minAvailable"].as_i64(), budget["spec"].get("maxUnavailable")),
+        (Some(1), None)
+    );
+}
+
+#[test]
+fn an_image_digest_pins_the_image() {
+    let digest = "sha256:4a1c9d2f0b3e5a6c7d8e9f00112233445566778899aabbccddeeff0011223344";
+    let docs = documents(&render_text(
+        &format!("{MINIMAL}image:\n  repository: registry.example.com/erp\n  tag: latest\n  digest: {digest}\n"),
+        &[],
+    ));
+    let gunicorn = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-gunicorn")
+        .unwrap();
+    assert_eq!(
+        gunicorn["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("registry.example.com/erp@{digest}")
+    );
+    let outcome = check_text(&format!("{MINIMAL}image:\n  digest: sha256:abc\n"), &[], "erpnext", None);
+    let problem = outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "invalid-value")
+        .expect("a bad digest is refused");
+    assert!(problem.message.contains("is not an image digest"));
+}
