@@ -124,41 +124,9 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
     let job = &values.jobs.configure;
     check_env(&job.env_vars, &Path::parse("jobs.configure.envVars"), report);
     let jobs = &values.jobs;
-    for (key, resources, node_selector) in [
-        ("jobs.configure", &job.resources, &job.node_selector),
-        (
-            "jobs.volumePermissions",
-            &jobs.volume_permissions.resources,
-            &jobs.volume_permissions.node_selector,
-        ),
-        ("jobs.createSite", &jobs.create_site.resources, &jobs.create_site.node_selector),
-        (
-            "jobs.createMultipleSites",
-            &jobs.create_multiple_sites.resources,
-            &jobs.create_multiple_sites.node_selector,
-        ),
-        ("jobs.dropSite", &jobs.drop_site.resources, &jobs.drop_site.node_selector),
-        (
-            "jobs.dropMultipleSites",
-            &jobs.drop_multiple_sites.resources,
-            &jobs.drop_multiple_sites.node_selector,
-        ),
-        ("jobs.backup", &jobs.backup.resources, &jobs.backup.node_selector),
-        (
-            "jobs.backupMultipleSites",
-            &jobs.backup_multiple_sites.resources,
-            &jobs.backup_multiple_sites.node_selector,
-        ),
-        ("jobs.migrate", &jobs.migrate.resources, &jobs.migrate.node_selector),
-        (
-            "jobs.migrateMultipleSites",
-            &jobs.migrate_multiple_sites.resources,
-            &jobs.migrate_multiple_sites.node_selector,
-        ),
-        ("jobs.custom", &jobs.custom.resources, &jobs.custom.node_selector),
-    ] {
-        check_resources(resources, &Path::parse(key).key("resources"), report);
-        check_labels(node_selector, &Path::parse(key).key("nodeSelector"), report);
+    for (key, pod) in jobs.all() {
+        check_resources(pod.resources, &Path::parse(key).key("resources"), report);
+        check_labels(pod.node_selector, &Path::parse(key).key("nodeSelector"), report);
     }
     check_containers(&jobs.custom.init_containers, &Path::parse("jobs.custom.initContainers"), report);
     check_containers(&jobs.custom.containers, &Path::parse("jobs.custom.containers"), report);

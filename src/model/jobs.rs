@@ -463,19 +463,7 @@ pub fn resolve(values: &Values, fullname: &str, db_type: DbType, report: &mut Re
         );
     }
 
-    for (key, pod) in [
-        ("jobs.configure", configure.pod()),
-        ("jobs.volumePermissions", jobs.volume_permissions.pod()),
-        ("jobs.createSite", create_single.pod()),
-        ("jobs.createMultipleSites", create_multi.pod()),
-        ("jobs.dropSite", drop_single.pod()),
-        ("jobs.dropMultipleSites", drop_multi.pod()),
-        ("jobs.backup", backup_single.pod()),
-        ("jobs.backupMultipleSites", backup_multi.pod()),
-        ("jobs.migrate", migrate_single.pod()),
-        ("jobs.migrateMultipleSites", migrate_multi.pod()),
-        ("jobs.custom", custom.pod()),
-    ] {
+    for (key, pod) in jobs.all() {
         if !pod.enabled {
             continue;
         }

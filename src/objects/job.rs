@@ -164,26 +164,14 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
             admin_password,
             ..
         } => {
-            env.push(EnvVar {
-                name: "DB_ROOT_USER".to_owned(),
-                value: Some(db_root_user.clone()),
-                value_from: None,
-            });
-            env.push(secret_env("DB_ROOT_PASSWORD", db_root_password));
+            env.extend(root_login_env(db_root_user, db_root_password));
             env.push(secret_env("ADMIN_PASSWORD", admin_password));
         }
         Task::DropSites {
             db_root_user,
             db_root_password,
             ..
-        } => {
-            env.push(EnvVar {
-                name: "DB_ROOT_USER".to_owned(),
-                value: Some(db_root_user.clone()),
-                value_from: None,
-            });
-            env.push(secret_env("DB_ROOT_PASSWORD", db_root_password));
-        }
+        } => env.extend(root_login_env(db_root_user, db_root_password)),
         _ => {}
     }
     Container {
@@ -205,6 +193,18 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         volume_mounts: Some(bench_mounts(true)),
         ..Default::default()
     }
+}
+
+/// The database root user, and its password from a Secret.
+fn root_login_env(user: &str, password: &SecretRef) -> [EnvVar; 2] {
+    [
+        EnvVar {
+            name: "DB_ROOT_USER".to_owned(),
+            value: Some(user.to_owned()),
+            value_from: None,
+        },
+        secret_env("DB_ROOT_PASSWORD", password),
+    ]
 }
 
 fn secret_env(name: &str, secret: &SecretRef) -> EnvVar {

@@ -113,6 +113,25 @@ pub struct Jobs {
     pub custom: CustomJob,
 }
 
+impl Jobs {
+    /// Every Job with its key in the values, for rules that apply to all.
+    pub fn all(&self) -> [(&'static str, JobPod<'_>); 11] {
+        [
+            ("jobs.configure", self.configure.pod()),
+            ("jobs.volumePermissions", self.volume_permissions.pod()),
+            ("jobs.createSite", self.create_site.pod()),
+            ("jobs.createMultipleSites", self.create_multiple_sites.pod()),
+            ("jobs.dropSite", self.drop_site.pod()),
+            ("jobs.dropMultipleSites", self.drop_multiple_sites.pod()),
+            ("jobs.backup", self.backup.pod()),
+            ("jobs.backupMultipleSites", self.backup_multiple_sites.pod()),
+            ("jobs.migrate", self.migrate.pod()),
+            ("jobs.migrateMultipleSites", self.migrate_multiple_sites.pod()),
+            ("jobs.custom", self.custom.pod()),
+        ]
+    }
+}
+
 job! {
     /// The configure Job.
     ConfigureJob (enabled: true) {
