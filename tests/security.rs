@@ -210,3 +210,69 @@ fn an_image_digest_pins_the_image() {
         .expect("a bad digest is refused");
     assert!(problem.message.contains("is not an image digest"));
 }
+
+#[test]
+fn network_policies_fence_the_bench_when_enabled() {
+    assert!(
+        documents(&render_text(MINIMAL, &[])).iter().all(|d| d["kind"] != "NetworkPolicy"),
+        "off by default"
+    );
+    let values = "dbHost: db.internal\nexternalRedis: {cache: \"redis://cache:6379\", queue: \"rediss://queue:6380\"}\nnetworkPolicy:\n  enabled: true\n";
+    let docs = documents(&render_text(values, &[]));
+    let policy = |name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "NetworkPolicy" && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let default = &policy("erpnext-default")["spec"];
+    assert_eq!(default["podSelector"]["matchLabels"]["app.kubernetes.io/part-of"], "erpnext");
+    assert_eq!(default["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
+    assert!(
+        default.get("ingress").is_none(),
+        "nothing may reach a bench pod but what the other policies allow"
+    );
+    let egress_ports: Vec<i64> = default["egress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["ports"].as_array().into_iter().flatten())
+        .map(|p| p["port"].as_i64().unwrap())
+        .collect();
+    assert_eq!(egress_ports, [53, 53, 3306, 6379, 6380], "DNS, the database and both Redis ports");
+    let web = &policy("erpnext-web")["spec"];
+    assert_eq!(
+        web["podSelector"]["matchExpressions"][0]["values"],
+        serde_json::json!(["erpnext-nginx"])
+    );
+    assert_eq!(
+        web["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+        "ingress-nginx"
+    );
+    assert_eq!(web["ingress"][0]["ports"][0]["port"], 8080);
+    assert_eq!(
+        policy("erpnext-backends")["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
+        "erpnext-nginx"
+    );
+    // Every pod the policies fence carries the label they select on.
+    for doc in docs.iter().filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job") {
+        assert_eq!(
+            doc["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/part-of"], "erpnext",
+            "{}",
+            doc["metadata"]["name"]
+        );
+    }
+
+    let direct = documents(&render_text(&format!("{values}nginx:\n  enabled: false\n"), &[]));
+    let web = direct
+        .iter()
+        .find(|d| d["kind"] == "NetworkPolicy" && d["metadata"]["name"] == "erpnext-web")
+        .unwrap();
+    assert_eq!(
+        web["spec"]["podSelector"]["matchExpressions"][0]["values"],
+        serde_json::json!(["erpnext-gunicorn", "erpnext-socketio"])
+    );
+    assert!(
+        direct.iter().all(|d| d["metadata"]["name"] != "erpnext-backends"),
+        "without nginx, the controller talks to the backends itself"
+    );
+}

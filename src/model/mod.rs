@@ -68,6 +68,8 @@ pub struct Bench {
     pub ingress: Option<Ingress>,
     pub http_route: Option<HttpRoute>,
     pub jobs: Vec<jobs::BenchJob>,
+    /// NetworkPolicies, when enabled.
+    pub network_policy: Option<values::NetworkPolicy>,
     /// host and port of the database and every Redis, each once: what
     /// readiness probes and Jobs wait for.
     pub backing_services: Vec<(String, i32)>,
@@ -411,6 +413,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         ingress,
         http_route,
         jobs,
+        network_policy: values.network_policy.enabled.then(|| values.network_policy.clone()),
         backing_services,
         names,
     })
@@ -797,6 +800,12 @@ fn topology_spread(
             ..Default::default()
         }],
     }
+}
+
+/// The label every pod of the bench carries, Deployments' and Jobs' alike,
+/// so that NetworkPolicies can select the whole bench.
+pub fn part_of_label(names: &Names) -> (String, String) {
+    ("app.kubernetes.io/part-of".to_owned(), names.fullname.clone())
 }
 
 /// The chart's selector labels of a component. They are immutable on a live

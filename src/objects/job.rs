@@ -121,6 +121,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
         ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
         ("app.kubernetes.io/instance".to_owned(), names.release.clone()),
         ("app.kubernetes.io/component".to_owned(), task.to_owned()),
+        crate::model::part_of_label(names),
     ]);
     JobSpec {
         backoff_limit: Some(job.backoff_limit),

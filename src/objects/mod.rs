@@ -8,6 +8,7 @@
 //! apply` creates what pods need before the pods.
 
 pub mod job;
+pub mod network;
 pub mod routing;
 pub mod storage;
 pub mod workload;
@@ -18,7 +19,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount};
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -30,6 +31,7 @@ use crate::model::{Bench, Names, k8s};
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Manifest {
+    NetworkPolicy(NetworkPolicy),
     PodDisruptionBudget(PodDisruptionBudget),
     ServiceAccount(ServiceAccount),
     Secret(Secret),
@@ -48,6 +50,7 @@ pub enum Manifest {
 impl Manifest {
     pub fn kind(&self) -> &'static str {
         match self {
+            Manifest::NetworkPolicy(_) => "NetworkPolicy",
             Manifest::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Manifest::ServiceAccount(_) => "ServiceAccount",
             Manifest::Secret(_) => "Secret",
@@ -65,6 +68,7 @@ impl Manifest {
 
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
+            Manifest::NetworkPolicy(o) => &o.metadata,
             Manifest::PodDisruptionBudget(o) => &o.metadata,
             Manifest::ServiceAccount(o) => &o.metadata,
             Manifest::Secret(o) => &o.metadata,
@@ -82,6 +86,7 @@ impl Manifest {
 
     pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
         match self {
+            Manifest::NetworkPolicy(o) => &mut o.metadata,
             Manifest::PodDisruptionBudget(o) => &mut o.metadata,
             Manifest::ServiceAccount(o) => &mut o.metadata,
             Manifest::Secret(o) => &mut o.metadata,
@@ -112,19 +117,22 @@ impl Manifest {
 
     /// Helm's install order: what others depend on first.
     fn install_rank(&self) -> u8 {
+        // Helm's install order: policies first, so that no pod runs unfenced,
+        // then what pods need, then the pods, then what points at them.
         match self {
-            Manifest::PodDisruptionBudget(_) => 0,
-            Manifest::ServiceAccount(_) => 1,
-            Manifest::Secret(_) => 2,
-            Manifest::ConfigMap(_) => 3,
-            Manifest::PersistentVolumeClaim(_) => 4,
-            Manifest::Service(_) => 5,
-            Manifest::Deployment(_) => 6,
-            Manifest::HorizontalPodAutoscaler(_) => 7,
-            Manifest::Job(_) => 8,
-            Manifest::CronJob(_) => 9,
-            Manifest::Ingress(_) => 10,
-            Manifest::HttpRoute(_) => 11,
+            Manifest::NetworkPolicy(_) => 0,
+            Manifest::PodDisruptionBudget(_) => 1,
+            Manifest::ServiceAccount(_) => 2,
+            Manifest::Secret(_) => 3,
+            Manifest::ConfigMap(_) => 4,
+            Manifest::PersistentVolumeClaim(_) => 5,
+            Manifest::Service(_) => 6,
+            Manifest::Deployment(_) => 7,
+            Manifest::HorizontalPodAutoscaler(_) => 8,
+            Manifest::Job(_) => 9,
+            Manifest::CronJob(_) => 10,
+            Manifest::Ingress(_) => 11,
+            Manifest::HttpRoute(_) => 12,
         }
     }
 }
@@ -137,6 +145,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
     }
     manifests.extend(bench.jobs.iter().map(|j| job::build(bench, j)));
     manifests.extend(routing::build(bench));
+    manifests.extend(network::build(bench));
     manifests.sort_by(|a, b| a.install_rank().cmp(&b.install_rank()).then_with(|| a.name().cmp(b.name())));
     manifests
 }

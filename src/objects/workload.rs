@@ -64,6 +64,7 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
     // The chart's extra pod label, kept so existing selectors in NetworkPolicies still match.
     pod_labels.insert("app.kubernetes.io/app".to_owned(), "frappe".to_owned());
     pod_labels.insert("app.kubernetes.io/component".to_owned(), kind.suffix().to_owned());
+    pod_labels.extend([crate::model::part_of_label(names)]);
 
     let mut containers = vec![main_container(bench, component)];
     containers.extend(component.sidecars.iter().cloned());

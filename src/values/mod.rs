@@ -15,6 +15,7 @@ mod persistence;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{LocalObjectReference, PodSecurityContext, SecurityContext};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,8 @@ pub struct Values {
     pub httproute: HttpRoute,
     /// One-off Jobs of the bench.
     pub jobs: Jobs,
+    /// NetworkPolicies that fence the bench in (extension).
+    pub network_policy: NetworkPolicy,
 
     /// Host name of the external database (MariaDB or PostgreSQL). Required.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +171,38 @@ impl Values {
             ("dragonfly-cache", self.dragonfly_cache.as_ref()),
             ("dragonfly-queue", self.dragonfly_queue.as_ref()),
         ]
+    }
+}
+
+/// NetworkPolicies for the bench (extension): bench pods accept traffic
+/// only from the ingress controller (at the entry point) and from each other,
+/// and reach out only to DNS, the database and Redis.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct NetworkPolicy {
+    /// Render the NetworkPolicies. Off by default: they need a CNI that
+    /// enforces them, and the controller's namespace below must be right.
+    pub enabled: bool,
+    /// The namespaces the ingress controller runs in.
+    pub ingress_namespace_selector: LabelSelector,
+    /// The ingress controller's pods within those namespaces (all when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress_pod_selector: Option<LabelSelector>,
+}
+
+impl Default for NetworkPolicy {
+    fn default() -> Self {
+        NetworkPolicy {
+            enabled: false,
+            ingress_namespace_selector: LabelSelector {
+                match_labels: Some(StringMap::from([(
+                    "kubernetes.io/metadata.name".to_owned(),
+                    "ingress-nginx".to_owned(),
+                )])),
+                match_expressions: None,
+            },
+            ingress_pod_selector: None,
+        }
     }
 }
 

@@ -1,0 +1,138 @@
+//! NetworkPolicies (extension `networkPolicy.enabled`).
+//!
+//! Three policies fence the bench in:
+//! * `<fullname>-default`: every bench pod accepts nothing and sends only to
+//!   DNS, the database and Redis ports, and other bench pods;
+//! * `<fullname>-web`: the entry point (nginx, or gunicorn and socketio when
+//!   nginx is off) accepts the ingress controller;
+//! * `<fullname>-backends`: with nginx, gunicorn and socketio accept nginx.
+//!
+//! The database and Redis are external and named by host, so their egress
+//! rules allow the port to any address: a NetworkPolicy cannot name a host.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{Manifest, common_labels, meta};
+use crate::model::component::ComponentKind;
+use crate::model::{Bench, part_of_label, selector_labels};
+
+pub fn build(bench: &Bench) -> Vec<Manifest> {
+    let Some(settings) = &bench.network_policy else {
+        return Vec::new();
+    };
+    let names = &bench.names;
+    let bench_pods = LabelSelector {
+        match_labels: Some(BTreeMap::from([part_of_label(names)])),
+        match_expressions: None,
+    };
+    let port = |number: i32, protocol: &str| NetworkPolicyPort {
+        port: Some(IntOrString::Int(number)),
+        protocol: Some(protocol.to_owned()),
+        end_port: None,
+    };
+    let policy = |suffix: &str, spec: NetworkPolicySpec| {
+        Manifest::NetworkPolicy(NetworkPolicy {
+            metadata: meta(names, names.object(suffix), common_labels(names)),
+            spec: Some(spec),
+        })
+    };
+
+    let mut egress = vec![NetworkPolicyEgressRule {
+        ports: Some(vec![port(53, "UDP"), port(53, "TCP")]),
+        to: None,
+    }];
+    let mut backing_ports: Vec<i32> = bench.backing_services.iter().map(|(_, port)| *port).collect();
+    backing_ports.sort_unstable();
+    backing_ports.dedup();
+    egress.push(NetworkPolicyEgressRule {
+        ports: Some(backing_ports.into_iter().map(|p| port(p, "TCP")).collect()),
+        to: None,
+    });
+    egress.push(NetworkPolicyEgressRule {
+        ports: None,
+        to: Some(vec![NetworkPolicyPeer {
+            pod_selector: Some(bench_pods.clone()),
+            ..Default::default()
+        }]),
+    });
+    let mut policies = vec![policy(
+        "default",
+        NetworkPolicySpec {
+            pod_selector: Some(bench_pods),
+            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+            ingress: None,
+            egress: Some(egress),
+        },
+    )];
+
+    let served = |kinds: &[ComponentKind]| -> (LabelSelector, Vec<NetworkPolicyPort>) {
+        let selector = LabelSelector {
+            match_labels: None,
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "app.kubernetes.io/name".to_owned(),
+                operator: "In".to_owned(),
+                values: Some(
+                    kinds
+                        .iter()
+                        .map(|k| selector_labels(names, *k)["app.kubernetes.io/name"].clone())
+                        .collect(),
+                ),
+            }]),
+        };
+        let ports = kinds.iter().filter_map(|k| k.container_port()).map(|p| port(p, "TCP")).collect();
+        (selector, ports)
+    };
+    let has_nginx = bench.components.iter().any(|c| c.kind == ComponentKind::Nginx);
+    let entry: &[ComponentKind] = if has_nginx {
+        &[ComponentKind::Nginx]
+    } else {
+        &[ComponentKind::Gunicorn, ComponentKind::Socketio]
+    };
+    let (entry_pods, entry_ports) = served(entry);
+    let controller = NetworkPolicyPeer {
+        namespace_selector: Some(settings.ingress_namespace_selector.clone()),
+        pod_selector: settings.ingress_pod_selector.clone(),
+        ip_block: None,
+    };
+    policies.push(policy(
+        "web",
+        NetworkPolicySpec {
+            pod_selector: Some(entry_pods),
+            policy_types: Some(vec!["Ingress".to_owned()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(vec![controller]),
+                ports: Some(entry_ports),
+            }]),
+            egress: None,
+        },
+    ));
+    if has_nginx {
+        let (backends, ports) = served(&[ComponentKind::Gunicorn, ComponentKind::Socketio]);
+        let nginx = LabelSelector {
+            match_labels: Some(selector_labels(names, ComponentKind::Nginx)),
+            match_expressions: None,
+        };
+        policies.push(policy(
+            "backends",
+            NetworkPolicySpec {
+                pod_selector: Some(backends),
+                policy_types: Some(vec!["Ingress".to_owned()]),
+                ingress: Some(vec![NetworkPolicyIngressRule {
+                    from: Some(vec![NetworkPolicyPeer {
+                        pod_selector: Some(nginx),
+                        ..Default::default()
+                    }]),
+                    ports: Some(ports),
+                }]),
+                egress: None,
+            },
+        ));
+    }
+    policies
+}
