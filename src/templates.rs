@@ -74,7 +74,7 @@ struct SiteApps<'a> {
 pub fn job_script(task: &Task, services: &[(String, i32)]) -> Option<String> {
     let services: Vec<Service<'_>> = services.iter().map(|(host, port)| Service { host, port: *port }).collect();
     let script = match task {
-        Task::Configure { rds, .. } => render("configure.sh", context! { rds }),
+        Task::Configure { rds, bench_id, .. } => render("configure.sh", context! { rds, bench_id }),
         Task::CreateSites { sites, force, db_type, .. } => {
             let sites: Vec<SiteApps<'_>> = sites.iter().map(|(name, apps)| SiteApps { name, apps }).collect();
             let db_type = match db_type {
@@ -111,6 +111,7 @@ mod tests {
         let configure = job_script(
             &Task::Configure {
                 rds: true,
+                bench_id: Some("shop's bench".to_owned()),
                 fix_volume: false,
                 env: vec![],
                 command: None,
@@ -121,6 +122,7 @@ mod tests {
         .unwrap();
         assert!(configure.starts_with("set -euo pipefail\n"));
         assert!(configure.contains("rds_db 1"));
+        assert!(configure.contains(r"bench set-config -g bench_id 'shop'\''s bench'"), "values are shell-quoted");
         let snippet = websocket_snippet("b-erpnext-socketio", "erp", 9000);
         assert!(snippet.contains("proxy_pass http://b-erpnext-socketio.erp.svc.cluster.local:9000;"));
         assert!(snippet.contains("proxy_set_header Upgrade $http_upgrade;"));

@@ -276,3 +276,88 @@ fn network_policies_fence_the_bench_when_enabled() {
         "without nginx, the controller talks to the backends itself"
     );
 }
+
+#[test]
+fn keda_scales_a_worker_on_its_rq_queue() {
+    let values = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: rediss://default:pw@queue.internal:6380/1\nworker:\n  long:\n    autoscaling:\n      keda:\n        enabled: true\n        maxReplicas: 6\n        passwordSecret: {name: redis, key: password}\n";
+    let docs = documents(&render_text(values, &[]));
+    let scaled = docs.iter().find(|d| d["kind"] == "ScaledObject").expect("a ScaledObject");
+    assert_eq!(scaled["apiVersion"], "keda.sh/v1alpha1");
+    assert_eq!(scaled["spec"]["scaleTargetRef"]["name"], "erpnext-worker-l");
+    assert_eq!(
+        (
+            scaled["spec"]["minReplicaCount"].as_i64(),
+            scaled["spec"]["maxReplicaCount"].as_i64()
+        ),
+        (Some(0), Some(6))
+    );
+    let trigger = &scaled["spec"]["triggers"][0];
+    assert_eq!(trigger["type"], "redis");
+    assert_eq!(
+        trigger["metadata"]["listName"], "rq:queue:erpnext:long",
+        "the worker's own queue under the bench id the configure Job sets"
+    );
+    assert_eq!(trigger["metadata"]["address"], "queue.internal:6380");
+    assert_eq!(trigger["metadata"]["databaseIndex"], "1");
+    assert_eq!(trigger["metadata"]["enableTLS"], "true");
+    assert!(
+        !serde_json::to_string(scaled).unwrap().contains("pw@"),
+        "the password is not in the ScaledObject"
+    );
+    let auth = docs.iter().find(|d| d["kind"] == "TriggerAuthentication").unwrap();
+    assert_eq!(trigger["authenticationRef"]["name"], auth["metadata"]["name"]);
+    assert_eq!(
+        auth["spec"]["secretTargetRef"][0],
+        serde_json::json!({"parameter": "password", "name": "redis", "key": "password"})
+    );
+    let long = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-worker-l")
+        .unwrap();
+    assert!(long["spec"].get("replicas").is_none(), "KEDA owns the replica count");
+    assert!(docs.iter().all(|d| d["kind"] != "HorizontalPodAutoscaler"));
+    let configure = docs
+        .iter()
+        .find(|d| d["kind"] == "Job" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "configure")
+        .unwrap();
+    assert!(
+        configure["spec"]["template"]["spec"]["containers"][0]["args"][0]
+            .as_str()
+            .unwrap()
+            .contains("bench set-config -g bench_id 'erpnext'")
+    );
+    assert!(
+        documents(&render_text(MINIMAL, &[])).iter().all(|d| d["kind"] != "ScaledObject"),
+        "only when asked for"
+    );
+}
+
+#[test]
+fn keda_is_refused_where_it_cannot_work() {
+    let errors = |extra: &str| -> Vec<String> {
+        let outcome = check_text(&format!("{MINIMAL}{extra}"), &[], "erpnext", None);
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+            .collect()
+    };
+    let both = errors(
+        "worker:\n  default:\n    resources: {requests: {cpu: 1, memory: 1Gi}}\n    autoscaling:\n      enabled: true\n      keda: {enabled: true}\n",
+    );
+    assert!(both.iter().any(|e| e.contains("either with its HPA or with KEDA")), "{both:?}");
+    let web = errors("socketio:\n  autoscaling:\n    keda: {enabled: true}\n");
+    assert!(web.iter().any(|e| e.contains("this component has no queue")), "{web:?}");
+    let password = check_text(
+        "dbHost: db\nexternalRedis: {cache: \"redis://c:6379\", queue: \"redis://:pw@q:6379\"}\nworker:\n  short:\n    autoscaling:\n      keda: {enabled: true}\n",
+        &[],
+        "erpnext",
+        None,
+    );
+    assert!(
+        password.diagnostics.iter().any(|d| d.code.as_str() == "missing-secret"),
+        "{:?}",
+        password.diagnostics
+    );
+}

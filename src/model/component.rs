@@ -154,6 +154,8 @@ pub struct Component {
     pub pod_annotations: StringMap,
     pub topology_spread: Vec<TopologySpreadConstraint>,
     pub service: Option<ServiceSpec>,
+    /// KEDA scaling on the worker's queue, instead of an HPA.
+    pub keda: Option<KedaScaler>,
     /// The PodDisruptionBudget's `(maxUnavailable, minAvailable)`, when one is rendered.
     pub disruption_budget: Option<(Option<IntOrString>, Option<IntOrString>)>,
     /// Runs alone: one replica, replaced with `Recreate` (the scheduler).
@@ -164,7 +166,7 @@ impl Component {
     /// Starts a component from the keys all components share.
     /// Whether more than one pod may run: two or more replicas, or an HPA.
     pub fn is_replicated(&self) -> bool {
-        self.autoscaling.is_some() || self.replicas.is_some_and(|r| r >= 2)
+        self.autoscaling.is_some() || self.keda.as_ref().is_some_and(|k| k.max_replicas >= 2) || self.replicas.is_some_and(|r| r >= 2)
     }
 
     pub fn from_pod(kind: ComponentKind, pod: &PodValues<'_>) -> Component {
@@ -186,10 +188,29 @@ impl Component {
             pod_annotations: pod.pod_annotations.clone(),
             topology_spread: Vec::new(),
             service: None,
+            keda: None,
             disruption_budget: None,
             singleton: false,
         }
     }
+}
+
+/// A KEDA ScaledObject scaling a worker on the length of its RQ queue.
+#[derive(Debug, Clone)]
+pub struct KedaScaler {
+    pub min_replicas: i32,
+    pub max_replicas: i32,
+    pub list_length: i32,
+    pub polling_interval: i32,
+    pub cooldown_period: i32,
+    /// The Redis list RQ keeps the queue in: `rq:queue:<bench_id>:<queue>`.
+    pub list_name: String,
+    /// host:port of the queue Redis.
+    pub address: String,
+    pub database: u32,
+    pub tls: bool,
+    /// The queue Redis password, from a Secret.
+    pub password: Option<super::jobs::SecretRef>,
 }
 
 /// A HorizontalPodAutoscaler for a component.

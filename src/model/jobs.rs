@@ -35,6 +35,8 @@ pub enum Task {
     /// Write database and Redis settings into `common_site_config.json`.
     Configure {
         rds: bool,
+        /// Set `bench_id` in the bench's configuration (KEDA needs queue names it can know).
+        bench_id: Option<String>,
         fix_volume: bool,
         env: Vec<EnvVar>,
         command: Option<Vec<String>>,
@@ -111,7 +113,13 @@ pub struct InlineSecrets {
 pub const DB_ROOT_PASSWORD_KEY: &str = "db-root-password";
 pub const ADMIN_PASSWORD_KEY: &str = "admin-password";
 
-pub fn resolve(values: &Values, fullname: &str, db_type: DbType, report: &mut Reporter<'_>) -> (Vec<BenchJob>, InlineSecrets) {
+pub fn resolve(
+    values: &Values,
+    fullname: &str,
+    db_type: DbType,
+    bench_id: Option<&str>,
+    report: &mut Reporter<'_>,
+) -> (Vec<BenchJob>, InlineSecrets) {
     let jobs = &values.jobs;
     let mut inline = InlineSecrets::default();
     let mut resolved = Vec::new();
@@ -134,6 +142,7 @@ pub fn resolve(values: &Values, fullname: &str, db_type: DbType, report: &mut Re
             configure.pod(),
             Task::Configure {
                 rds: values.db_rds,
+                bench_id: bench_id.map(str::to_owned),
                 fix_volume: configure.fix_volume,
                 env: configure.env_vars.clone(),
                 command: (!configure.command.is_empty()).then(|| configure.command.clone()),

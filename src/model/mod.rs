@@ -68,6 +68,9 @@ pub struct Bench {
     pub ingress: Option<Ingress>,
     pub http_route: Option<HttpRoute>,
     pub jobs: Vec<jobs::BenchJob>,
+    /// The bench id the configure Job sets, so that RQ queue names are known
+    /// (`rq:queue:<bench_id>:<queue>`); only when a worker scales with KEDA.
+    pub bench_id: Option<String>,
     /// NetworkPolicies, when enabled.
     pub network_policy: Option<values::NetworkPolicy>,
     /// host and port of the database and every Redis, each once: what
@@ -289,6 +292,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     ] {
         let mut component = Component::from_pod(kind, &worker.pod());
         component.autoscaling = autoscaling(kind, &worker.autoscaling, report);
+        component.keda = keda(kind, &worker.autoscaling, &names.fullname, redis.as_ref(), report);
         component.liveness_probe = worker_probe(kind, "livenessProbe", &worker.liveness_probe, None, report);
         component.readiness_probe = worker_probe(kind, "readinessProbe", &worker.readiness_probe, Some(&default_readiness), report);
         components.push(component);
@@ -325,8 +329,24 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     );
     components.push(scheduler);
 
+    for (kind, autoscaling) in [
+        (ComponentKind::Nginx, &values.nginx.autoscaling),
+        (ComponentKind::Gunicorn, &values.worker.gunicorn.autoscaling),
+        (ComponentKind::Socketio, &values.socketio.autoscaling),
+    ] {
+        if autoscaling.keda.enabled {
+            report
+                .at(
+                    Code::InvalidValue,
+                    &Path::parse(kind.values_path()).key("autoscaling.keda.enabled"),
+                    "KEDA scales workers on their queue; this component has no queue",
+                )
+                .with_help("use the HPA (`autoscaling.enabled`) here");
+        }
+    }
+    let bench_id = components.iter().any(|c| c.keda.is_some()).then(|| names.fullname.clone());
     for component in &mut components {
-        if component.autoscaling.is_some() {
+        if component.autoscaling.is_some() || component.keda.is_some() {
             component.replicas = None;
         }
         let budget = match component.kind {
@@ -378,7 +398,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     config.insert("REDIS_SOCKETIO".to_owned(), redis.socketio.url.clone());
     config.insert("SOCKETIO_PORT".to_owned(), "9000".to_owned());
 
-    let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, report);
+    let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, bench_id.as_deref(), report);
     let mut secret = BTreeMap::new();
     // The chart renders the root password it is given even when no Job uses it.
     if values.db_existing_secret.as_deref().is_none_or(str::is_empty)
@@ -413,6 +433,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         ingress,
         http_route,
         jobs,
+        bench_id,
         network_policy: values.network_policy.enabled.then(|| values.network_policy.clone()),
         backing_services,
         names,
@@ -744,6 +765,77 @@ fn autoscaling(kind: ComponentKind, values: &values::Autoscaling, report: &mut R
         target_cpu: values.target_cpu,
         target_memory: values.target_memory,
         behavior: values.behavior.clone(),
+    })
+}
+
+fn keda(
+    kind: ComponentKind,
+    values: &values::Autoscaling,
+    bench_id: &str,
+    redis: Option<&Redis>,
+    report: &mut Reporter<'_>,
+) -> Option<component::KedaScaler> {
+    let keda = &values.keda;
+    if !keda.enabled {
+        return None;
+    }
+    let path = Path::parse(kind.values_path()).key("autoscaling").key("keda");
+    if values.enabled {
+        report
+            .at(
+                Code::InvalidValue,
+                &path.key("enabled"),
+                "a worker scales either with its HPA or with KEDA, not both",
+            )
+            .with_help("set `autoscaling.enabled: false` to let KEDA scale this worker");
+    }
+    if keda.min_replicas < 0 || keda.max_replicas < 1 || keda.min_replicas > keda.max_replicas {
+        report
+            .at(
+                Code::HpaReplicas,
+                &path.key("minReplicas"),
+                format!(
+                    "KEDA needs 0 <= minReplicas <= maxReplicas and maxReplicas >= 1, not {} and {}",
+                    keda.min_replicas, keda.max_replicas
+                ),
+            )
+            .with_help("raise `maxReplicas` or lower `minReplicas`");
+    }
+    for (value, key) in [
+        (keda.list_length, "listLength"),
+        (keda.polling_interval, "pollingInterval"),
+        (keda.cooldown_period, "cooldownPeriod"),
+    ] {
+        if value < 1 {
+            report.at(Code::InvalidValue, &path.key(key), format!("`{key}` must be at least 1"));
+        }
+    }
+    let queue = redis?.queue.clone();
+    let password = keda.password_secret.as_ref().map(|s| jobs::SecretRef {
+        name: s.name.clone(),
+        key: s.key.clone(),
+    });
+    if queue.has_password && password.is_none() {
+        report
+            .at_key(
+                Code::MissingSecret,
+                &path.key("enabled"),
+                "the queue Redis URL has a password, which KEDA needs from a Secret",
+            )
+            .with_help("set `passwordSecret: {name: ..., key: ...}` to a Secret holding the queue Redis password");
+    }
+    let worker_queue = kind.queues()?.split(',').next()?;
+    Some(component::KedaScaler {
+        min_replicas: keda.min_replicas,
+        max_replicas: keda.max_replicas,
+        list_length: keda.list_length,
+        polling_interval: keda.polling_interval,
+        cooldown_period: keda.cooldown_period,
+        list_name: format!("rq:queue:{bench_id}:{worker_queue}"),
+        address: queue.endpoint(),
+        database: queue.db,
+        tls: queue.tls,
+        password,
     })
 }
 

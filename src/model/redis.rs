@@ -11,6 +11,8 @@ pub struct RedisUrl {
     pub tls: bool,
     pub host: String,
     pub port: u16,
+    /// The database number (`/1`), 0 by default.
+    pub db: u32,
     pub has_password: bool,
 }
 
@@ -55,15 +57,18 @@ impl RedisUrl {
         };
         let path = rest[authority.len()..].split('?').next().unwrap_or("");
         let db = path.trim_start_matches('/');
-        if !db.is_empty() && db.parse::<u32>().is_err() {
-            return Err(format!("`/{db}` is not a database number"));
-        }
+        let db = if db.is_empty() {
+            0
+        } else {
+            db.parse::<u32>().map_err(|_| format!("`/{db}` is not a database number"))?
+        };
         let has_password = userinfo.is_some_and(|u| u.contains(':') && !u.ends_with(':') || !u.contains(':') && !u.is_empty());
         Ok(RedisUrl {
             url: url.to_owned(),
             tls,
             host: host.to_owned(),
             port,
+            db,
             has_password,
         })
     }

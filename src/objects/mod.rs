@@ -8,6 +8,7 @@
 //! apply` creates what pods need before the pods.
 
 pub mod job;
+pub mod keda;
 pub mod network;
 pub mod routing;
 pub mod storage;
@@ -40,6 +41,8 @@ pub enum Manifest {
     Service(Service),
     Deployment(Deployment),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    TriggerAuthentication(Box<keda::TriggerAuthentication>),
+    ScaledObject(Box<keda::ScaledObject>),
     Job(Job),
     // Boxed: by far the largest variant, and rare.
     CronJob(Box<CronJob>),
@@ -59,6 +62,8 @@ impl Manifest {
             Manifest::Service(_) => "Service",
             Manifest::Deployment(_) => "Deployment",
             Manifest::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
+            Manifest::TriggerAuthentication(_) => "TriggerAuthentication",
+            Manifest::ScaledObject(_) => "ScaledObject",
             Manifest::Job(_) => "Job",
             Manifest::CronJob(_) => "CronJob",
             Manifest::Ingress(_) => "Ingress",
@@ -77,6 +82,8 @@ impl Manifest {
             Manifest::Service(o) => &o.metadata,
             Manifest::Deployment(o) => &o.metadata,
             Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
+            Manifest::TriggerAuthentication(o) => &o.metadata,
+            Manifest::ScaledObject(o) => &o.metadata,
             Manifest::Job(o) => &o.metadata,
             Manifest::CronJob(o) => &o.metadata,
             Manifest::Ingress(o) => &o.metadata,
@@ -95,6 +102,8 @@ impl Manifest {
             Manifest::Service(o) => &mut o.metadata,
             Manifest::Deployment(o) => &mut o.metadata,
             Manifest::HorizontalPodAutoscaler(o) => &mut o.metadata,
+            Manifest::TriggerAuthentication(o) => &mut o.metadata,
+            Manifest::ScaledObject(o) => &mut o.metadata,
             Manifest::Job(o) => &mut o.metadata,
             Manifest::CronJob(o) => &mut o.metadata,
             Manifest::Ingress(o) => &mut o.metadata,
@@ -129,10 +138,12 @@ impl Manifest {
             Manifest::Service(_) => 6,
             Manifest::Deployment(_) => 7,
             Manifest::HorizontalPodAutoscaler(_) => 8,
-            Manifest::Job(_) => 9,
-            Manifest::CronJob(_) => 10,
-            Manifest::Ingress(_) => 11,
-            Manifest::HttpRoute(_) => 12,
+            Manifest::TriggerAuthentication(_) => 9,
+            Manifest::ScaledObject(_) => 10,
+            Manifest::Job(_) => 11,
+            Manifest::CronJob(_) => 12,
+            Manifest::Ingress(_) => 13,
+            Manifest::HttpRoute(_) => 14,
         }
     }
 }

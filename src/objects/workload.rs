@@ -28,6 +28,9 @@ pub fn build(bench: &Bench, component: &Component) -> Vec<Manifest> {
     if let Some(hpa) = &component.autoscaling {
         manifests.push(Manifest::HorizontalPodAutoscaler(autoscaler(bench, component.kind, hpa)));
     }
+    if let Some(scaler) = &component.keda {
+        manifests.extend(super::keda::build(bench, component, scaler));
+    }
     if let Some((max_unavailable, min_available)) = &component.disruption_budget {
         manifests.push(Manifest::PodDisruptionBudget(PodDisruptionBudget {
             metadata: meta(

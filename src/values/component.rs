@@ -240,6 +240,54 @@ pub struct Autoscaling {
     /// How fast to scale up and down (extension), passed to the HPA as is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HorizontalPodAutoscalerBehavior>,
+    /// Scale a worker on the length of its RQ queue with KEDA instead of an
+    /// HPA (extension; workers only). Renders a `keda.sh/v1alpha1` ScaledObject.
+    pub keda: Keda,
+}
+
+/// KEDA scaling of a worker on its queue's length.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Keda {
+    /// Render a ScaledObject (KEDA must be installed in the cluster).
+    pub enabled: bool,
+    /// Fewest pods; 0 lets an idle queue scale the worker away.
+    pub min_replicas: i32,
+    /// Most pods.
+    pub max_replicas: i32,
+    /// Target number of queued jobs per pod.
+    pub list_length: i32,
+    /// Seconds between queue checks.
+    pub polling_interval: i32,
+    /// Seconds to wait after the last busy check before scaling to `minReplicas`.
+    pub cooldown_period: i32,
+    /// A Secret key holding the queue Redis password, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_secret: Option<SecretKey>,
+}
+
+impl Default for Keda {
+    fn default() -> Self {
+        Keda {
+            enabled: false,
+            min_replicas: 0,
+            max_replicas: 3,
+            list_length: 10,
+            polling_interval: 30,
+            cooldown_period: 300,
+            password_secret: None,
+        }
+    }
+}
+
+/// A key of a Secret.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct SecretKey {
+    /// The Secret's name.
+    pub name: String,
+    /// The key within it.
+    pub key: String,
 }
 
 fn seventy_five() -> Option<i32> {
@@ -255,6 +303,7 @@ impl Default for Autoscaling {
             target_cpu: Some(75),
             target_memory: Some(75),
             behavior: None,
+            keda: Keda::default(),
         }
     }
 }

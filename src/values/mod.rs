@@ -20,8 +20,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use component::{
-    Autoscaling, DefaultTopologySpread, DisruptionBudget, Gunicorn, Nginx, NginxEnvironment, PodValues, Scheduler, ServiceType,
-    ServiceValues, Socketio, Worker, WorkerProbe, Workers,
+    Autoscaling, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, Scheduler, SecretKey,
+    ServiceType, ServiceValues, Socketio, Worker, WorkerProbe, Workers,
 };
 pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};
