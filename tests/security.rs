@@ -361,3 +361,22 @@ fn keda_is_refused_where_it_cannot_work() {
         password.diagnostics
     );
 }
+
+#[test]
+fn a_changed_nginx_configuration_rolls_the_nginx_pods() {
+    let checksum = |config: &str| {
+        let docs = documents(&render_text(&format!("{MINIMAL}nginx:\n  config: |\n    {config}\n"), &[]));
+        let nginx = docs
+            .iter()
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-nginx")
+            .unwrap()
+            .clone();
+        nginx["spec"]["template"]["metadata"]["annotations"]["checksum/nginx-config"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(checksum("server { listen 8080; }").len(), 64);
+    assert_ne!(checksum("server { listen 8080; }"), checksum("server { listen 8081; }"));
+    assert_eq!(checksum("server { listen 8080; }"), checksum("server { listen 8080; }"));
+}

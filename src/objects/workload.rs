@@ -87,7 +87,7 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
-                    annotations: (!component.pod_annotations.is_empty()).then(|| component.pod_annotations.clone()),
+                    annotations: pod_annotations(bench, component),
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
@@ -105,6 +105,22 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
         }),
         ..Default::default()
     }
+}
+
+/// The user's pod annotations, plus a checksum of the configuration the pod
+/// reads from a ConfigMap, so that changing it rolls the pods (a mounted
+/// nginx configuration is otherwise only noticed on the next restart).
+fn pod_annotations(bench: &Bench, component: &Component) -> Option<BTreeMap<String, String>> {
+    let mut annotations = component.pod_annotations.clone();
+    if component.kind == ComponentKind::Nginx
+        && let Some(config) = &bench.nginx_config
+    {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(config.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        annotations.insert("checksum/nginx-config".to_owned(), hex);
+    }
+    (!annotations.is_empty()).then_some(annotations)
 }
 
 /// What every bench pod has: the ServiceAccount (without a token), pull
