@@ -6,15 +6,7 @@ use crate::common::{MINIMAL, run, run_with_stdin, text};
 
 #[test]
 fn render_prints_the_bundle_on_stdout_and_warnings_on_stderr() {
-    let output = run(&[
-        "render",
-        "-f",
-        "examples/production.yaml",
-        "--release",
-        "frappe-bench",
-        "-n",
-        "erpnext",
-    ]);
+    let output = run(crate::common::RENDER_PRODUCTION);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(stdout.starts_with("---\napiVersion: policy/v1\nkind: PodDisruptionBudget\n"));

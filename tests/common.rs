@@ -17,6 +17,17 @@ pub fn example(name: &str) -> PathBuf {
     project_root().join("examples").join(format!("{name}.yaml"))
 }
 
+/// `render` of the production example as the README's figures use it.
+pub const RENDER_PRODUCTION: &[&str] = &[
+    "render",
+    "-f",
+    "examples/production.yaml",
+    "--release",
+    "frappe-bench",
+    "-n",
+    "erpnext",
+];
+
 /// Runs the built binary from the project root.
 pub fn run(args: &[&str]) -> Output {
     run_with_stdin(args, None)

@@ -280,18 +280,7 @@ fn output_dir_writes_one_file_per_object_and_round_trips_through_kustomize() {
     assert!(files.contains(&"kustomization.yaml".to_owned()));
     assert!(files.iter().any(|f| f.ends_with("-deployment-frappe-bench-erpnext-scheduler.yaml")));
 
-    let stream = text(
-        &crate::common::run(&[
-            "render",
-            "-f",
-            "examples/production.yaml",
-            "--release",
-            "frappe-bench",
-            "-n",
-            "erpnext",
-        ])
-        .stdout,
-    );
+    let stream = text(&crate::common::run(crate::common::RENDER_PRODUCTION).stdout);
     if let Some(kubectl) = kubectl() {
         let built = Command::new(kubectl).arg("kustomize").arg(&dir).output().unwrap();
         assert!(built.status.success(), "{}", text(&built.stderr));
