@@ -9,7 +9,7 @@ fn render_prints_the_bundle_on_stdout_and_warnings_on_stderr() {
     let output = run(crate::common::RENDER_PRODUCTION);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.starts_with("---\napiVersion: policy/v1\nkind: PodDisruptionBudget\n"));
+    assert!(stdout.starts_with("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"));
     assert!(text(&output.stderr).contains("warning[rwx-block-storage]"));
 }
 

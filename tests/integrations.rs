@@ -276,7 +276,7 @@ fn output_dir_writes_one_file_per_object_and_round_trips_through_kustomize() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files[0], "00-poddisruptionbudget-frappe-bench-erpnext-gunicorn.yaml");
+    assert_eq!(files[0], "00-networkpolicy-frappe-bench-erpnext-backends.yaml");
     assert!(files.contains(&"kustomization.yaml".to_owned()));
     assert!(files.iter().any(|f| f.ends_with("-deployment-frappe-bench-erpnext-scheduler.yaml")));
 

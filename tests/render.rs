@@ -4,7 +4,7 @@
 use frappe_manifests::emit;
 use serde_json::{Value, json};
 
-use crate::common::{MINIMAL, check_text, documents, example, find, names_of, render_text, snapshot_settings};
+use crate::common::{self, MINIMAL, check_text, documents, example, find, names_of, render_text, snapshot_settings};
 
 fn render_example(name: &str, release: &str, namespace: Option<&str>) -> String {
     let values = std::fs::read_to_string(example(name)).expect("example exists");
@@ -28,6 +28,30 @@ fn every_example_renders_to_its_committed_snapshot() {
         let stream = render_example(name, release, namespace);
         snapshot_settings().bind(|| insta::assert_snapshot!(format!("render-{name}"), stream));
     }
+}
+
+/// Whether every key of `part` is in `whole` with the same value (lists
+/// compared whole).
+fn contains(whole: &Value, part: &Value) -> bool {
+    match (whole, part) {
+        (Value::Object(whole), Value::Object(part)) => part.iter().all(|(key, value)| whole.get(key).is_some_and(|w| contains(w, value))),
+        _ => whole == part,
+    }
+}
+
+#[test]
+fn the_production_example_is_the_seeds_values_plus_hardening() {
+    // The seed's file, as the project received it (CI checks it out beside
+    // the repository), must render as is...
+    let reference = common::project_root().join("../shared/reference/scoopjoy-values.yaml");
+    let seed = std::fs::read_to_string(&reference).unwrap_or_else(|e| panic!("{}: {e}", reference.display()));
+    let outcome = check_text(&seed, &[], "frappe-bench", Some("erpnext"));
+    assert!(outcome.manifests.is_some(), "{}", common::human(&outcome));
+    // ...and examples/production.yaml keeps every key and value of it,
+    // adding only what the security scan asks of production.
+    let production = std::fs::read_to_string(example("production")).unwrap();
+    let parse = |text: &str| serde_saphyr::from_str::<Value>(text).unwrap();
+    assert!(contains(&parse(&production), &parse(&seed)));
 }
 
 #[test]
@@ -55,6 +79,7 @@ fn production_renders_the_whole_bench_with_the_charts_names() {
 
     // Helm's install order.
     let order = [
+        "NetworkPolicy",
         "PodDisruptionBudget",
         "ServiceAccount",
         "Secret",
@@ -92,7 +117,9 @@ fn production_renders_the_whole_bench_with_the_charts_names() {
             assert_eq!(&pod_labels[key], value);
         }
         let container = &deployment["spec"]["template"]["spec"]["containers"][0];
-        assert_eq!(container["image"], "registry.example.com/scoopjoy-erp:v16-latest");
+        // The example pins `v16-latest` by digest.
+        let image = container["image"].as_str().unwrap();
+        assert!(image.starts_with("registry.example.com/scoopjoy-erp@sha256:"), "{image}");
         assert_eq!(
             deployment["spec"]["template"]["spec"]["imagePullSecrets"],
             json!([{"name": "registry-secret"}])

@@ -120,6 +120,88 @@ fn every_pod_of_every_example_meets_the_restricted_standard() {
     }
 }
 
+/// The emptyDir-backed mount paths of a container outside the bench
+/// directory (where logs are an emptyDir when not persisted).
+fn scratch_mounts(pod: &Value, container: &Value) -> Vec<String> {
+    let empty_dirs: Vec<&Value> = pod["volumes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v.get("emptyDir").is_some())
+        .map(|v| &v["name"])
+        .collect();
+    container["volumeMounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| empty_dirs.contains(&&m["name"]))
+        .map(|m| m["mountPath"].as_str().unwrap().to_owned())
+        .filter(|path| !path.starts_with("/home/frappe/frappe-bench/"))
+        .collect()
+}
+
+#[test]
+fn bench_containers_have_a_read_only_root_and_emptydirs_where_they_write() {
+    for name in ["production", "minimal", "direct-ingress", "multisite"] {
+        let values = std::fs::read_to_string(example(name)).unwrap();
+        let docs = documents(&render_text(&values, &[]));
+        let mut seen = 0;
+        for (pod_name, pod) in pods(&docs) {
+            for container in pod["containers"].as_array().unwrap() {
+                let image = container["image"].as_str().unwrap();
+                // Root helpers and the custom Job (multisite's `erp-clear-cache`)
+                // run what the values say, with the values' own mounts.
+                if !image.contains("erp") || pod_name.contains("volume-permissions") || pod_name.contains("clear-cache") {
+                    continue;
+                }
+                seen += 1;
+                let context = &container["securityContext"];
+                assert_eq!(context["readOnlyRootFilesystem"], true, "{name}: {pod_name}");
+                let mut expected = vec!["/tmp"];
+                if container["name"] == "nginx" {
+                    expected.extend(["/etc/nginx/conf.d", "/var/lib/nginx", "/run"]);
+                }
+                assert_eq!(scratch_mounts(pod, container), expected, "{name}: {pod_name}");
+            }
+        }
+        assert!(seen >= 7, "{name}: only {seen} bench containers");
+    }
+
+    // Turning it off through the chart's key removes the emptyDirs too.
+    let writable = documents(&render_text(
+        &format!("{MINIMAL}securityContext:\n  runAsNonRoot: true\n  allowPrivilegeEscalation: false\n"),
+        &[],
+    ));
+    for (pod_name, pod) in pods(&writable) {
+        for container in pod["containers"].as_array().unwrap() {
+            assert_eq!(container["securityContext"].get("readOnlyRootFilesystem"), None, "{pod_name}");
+            assert!(scratch_mounts(pod, container).is_empty(), "{pod_name}");
+        }
+    }
+
+    // A custom nginx configuration is mounted read-only over conf.d instead
+    // of an emptyDir; sidecars the values bring keep a writable root.
+    let custom = documents(&render_text(
+        &format!(
+            "{MINIMAL}nginx:\n  config: |\n    server {{ listen 8080; }}\n  sidecars:\n    - name: exporter\n      image: nginx/nginx-prometheus-exporter:1.4\n"
+        ),
+        &[],
+    ));
+    let (_, pod) = pods(&custom).into_iter().find(|(n, _)| n.ends_with("-nginx")).unwrap();
+    let nginx = &pod["containers"][0];
+    assert_eq!(scratch_mounts(pod, nginx), ["/tmp", "/var/lib/nginx", "/run"]);
+    assert!(
+        nginx["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["mountPath"] == "/etc/nginx/conf.d" && m["name"] == "nginx-config")
+    );
+    let sidecar = &pod["containers"][1];
+    assert_eq!(sidecar["securityContext"]["allowPrivilegeEscalation"], false);
+    assert_eq!(sidecar["securityContext"].get("readOnlyRootFilesystem"), None);
+}
+
 #[test]
 fn replicated_components_get_disruption_budgets_and_spread() {
     let values = std::fs::read_to_string(example("production")).unwrap();

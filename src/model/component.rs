@@ -28,6 +28,43 @@ pub const GUNICORN_COMMAND: &[&str] = &[
     "frappe.app:application",
 ];
 
+/// A directory a bench process writes outside the shared volumes. Under a
+/// read-only root filesystem each one gets its own emptyDir.
+///
+/// The lists below come from reading how the frappe/erpnext image is built
+/// (frappe_docker's `images/production/Containerfile`, `nginx-entrypoint.sh`,
+/// `main-entrypoint.sh`, `start.sh`), not from running it: sites and logs are
+/// volumes already, gunicorn's heartbeat files go to `/dev/shm` (a tmpfs the
+/// runtime provides), nginx logs to symlinks to stdout/stderr, and Python
+/// skips bytecode caches it cannot write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScratchDir {
+    pub volume: &'static str,
+    pub path: &'static str,
+}
+
+/// Temporary files of every bench process: uploads, PDF and export rendering,
+/// gunicorn's worker files when `--worker-tmp-dir` is not given.
+pub const TMP_DIR: ScratchDir = ScratchDir {
+    volume: "tmp",
+    path: "/tmp",
+};
+/// `nginx-entrypoint.sh` writes `frappe.conf` here from its template.
+const NGINX_CONF_DIR: ScratchDir = ScratchDir {
+    volume: "nginx-conf",
+    path: "/etc/nginx/conf.d",
+};
+/// nginx's request-body and proxy buffers (Debian's compiled-in temp paths).
+const NGINX_TEMP_DIR: ScratchDir = ScratchDir {
+    volume: "nginx-temp",
+    path: "/var/lib/nginx",
+};
+/// nginx's pid file, `/run/nginx.pid` in Debian's `nginx.conf`.
+const NGINX_RUN_DIR: ScratchDir = ScratchDir {
+    volume: "nginx-run",
+    path: "/run",
+};
+
 /// The seven Deployments of a bench, in the order they are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ComponentKind {
@@ -125,6 +162,16 @@ impl ComponentKind {
             ComponentKind::Scheduler => &["bench", "schedule"],
         };
         words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    /// What the main container writes besides the shared volumes; with a
+    /// custom nginx configuration, `conf.d` is its read-only ConfigMap.
+    pub fn scratch_dirs(self, custom_nginx_config: bool) -> &'static [ScratchDir] {
+        match self {
+            ComponentKind::Nginx if custom_nginx_config => &[TMP_DIR, NGINX_TEMP_DIR, NGINX_RUN_DIR],
+            ComponentKind::Nginx => &[TMP_DIR, NGINX_CONF_DIR, NGINX_TEMP_DIR, NGINX_RUN_DIR],
+            _ => &[TMP_DIR],
+        }
     }
 
     /// Whether the pod mounts the logs volume (nginx writes no bench logs).

@@ -55,7 +55,14 @@ pub struct Bench {
     pub service_account: String,
     pub create_service_account: bool,
     pub pod_security_context: PodSecurityContext,
+    /// The security context of our own containers. By default their root
+    /// filesystem is read-only, because what they write is known
+    /// ([`component::ScratchDir`]).
     pub container_security_context: SecurityContext,
+    /// The default for containers the values bring (sidecars, init
+    /// containers, custom Job containers): restricted too, but with a
+    /// writable root filesystem, since what they write is not known.
+    pub user_container_security_context: SecurityContext,
     pub components: Vec<Component>,
     pub sites: Volume,
     pub logs: Volume,
@@ -76,6 +83,19 @@ pub struct Bench {
     /// host and port of the database and every Redis, each once: what
     /// readiness probes and Jobs wait for.
     pub backing_services: Vec<(String, i32)>,
+}
+
+impl Bench {
+    /// The directories a container needs as emptyDirs: its scratch
+    /// directories when our containers' root filesystem is read-only, none
+    /// otherwise.
+    pub fn scratch_dirs<'a>(&self, dirs: &'a [component::ScratchDir]) -> &'a [component::ScratchDir] {
+        if self.container_security_context.read_only_root_filesystem == Some(true) {
+            dirs
+        } else {
+            &[]
+        }
+    }
 }
 
 /// Names of the release and everything derived from it.
@@ -374,13 +394,15 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
             component.topology_spread = topology_spread(&None, &values.worker.default_topology_spread, &names, component.kind);
         }
     }
-    let container_defaults = values
+    let user_container_security_context = values
         .security_context
         .clone()
         .unwrap_or_else(restricted_container_security_context);
     for component in &mut components {
         for container in component.init_containers.iter_mut().chain(component.sidecars.iter_mut()) {
-            container.security_context.get_or_insert_with(|| container_defaults.clone());
+            container
+                .security_context
+                .get_or_insert_with(|| user_container_security_context.clone());
         }
     }
 
@@ -420,10 +442,11 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         create_service_account: values.service_account.create,
         service_account,
         pod_security_context: values.pod_security_context.clone().unwrap_or_else(restricted_pod_security_context),
-        container_security_context: values
-            .security_context
-            .clone()
-            .unwrap_or_else(restricted_container_security_context),
+        container_security_context: values.security_context.clone().unwrap_or_else(|| SecurityContext {
+            read_only_root_filesystem: Some(true),
+            ..restricted_container_security_context()
+        }),
+        user_container_security_context,
         components,
         sites,
         logs,

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::Bench;
-use crate::model::component::{BENCH_DIR, LOGS_DIR, SITES_DIR};
+use crate::model::component::{BENCH_DIR, LOGS_DIR, SITES_DIR, TMP_DIR};
 use crate::model::jobs::{BenchJob, LONGEST_TASK_NAME, SecretRef, Task};
 use crate::templates;
 
@@ -87,7 +87,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
                 for container in &mut containers {
                     container
                         .security_context
-                        .get_or_insert_with(|| bench.container_security_context.clone());
+                        .get_or_insert_with(|| bench.user_container_security_context.clone());
                 }
                 containers
             };
@@ -115,7 +115,10 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
             (init, vec![script_container(bench, job)], "Never".to_owned(), Vec::new())
         }
     };
-    let mut volumes = bench_volumes(bench, true, false);
+    // Only the bench's own script container mounts the scratch directory.
+    let scripted = !matches!(job.task, Task::Custom { .. } | Task::VolumePermissions);
+    let scratch = if scripted { bench.scratch_dirs(&[TMP_DIR]) } else { &[] };
+    let mut volumes = bench_volumes(bench, true, false, scratch);
     volumes.extend(extra_volumes);
     let pod_labels = BTreeMap::from([
         ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
@@ -191,7 +194,7 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         env: (!env.is_empty()).then_some(env),
         resources: Some(job.resources.clone()),
         security_context: Some(bench.container_security_context.clone()),
-        volume_mounts: Some(bench_mounts(true)),
+        volume_mounts: Some(bench_mounts(true, bench.scratch_dirs(&[TMP_DIR]))),
         ..Default::default()
     }
 }
@@ -236,7 +239,7 @@ fn root_container(bench: &Bench, name: &str, command: Vec<String>) -> Container 
             run_as_non_root: Some(false),
             ..Default::default()
         }),
-        volume_mounts: Some(bench_mounts(true)),
+        volume_mounts: Some(bench_mounts(true, &[])),
         ..Default::default()
     }
 }

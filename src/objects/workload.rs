@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Manifest, common_labels, meta, storage};
-use crate::model::component::{Component, ComponentKind, Hpa, LOGS_DIR, SITES_DIR};
+use crate::model::component::{Component, ComponentKind, Hpa, LOGS_DIR, SITES_DIR, ScratchDir};
 use crate::model::{Bench, Volume, selector_labels};
 
 /// The Deployment of a component, and its Service and HPA when it has them.
@@ -93,7 +93,12 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
                 spec: Some(PodSpec {
                     containers,
                     init_containers: (!component.init_containers.is_empty()).then(|| component.init_containers.clone()),
-                    volumes: Some(bench_volumes(bench, kind.mounts_logs(), kind == ComponentKind::Nginx)),
+                    volumes: Some(bench_volumes(
+                        bench,
+                        kind.mounts_logs(),
+                        kind == ComponentKind::Nginx,
+                        scratch_dirs(bench, kind),
+                    )),
                     topology_spread_constraints: (!component.topology_spread.is_empty()).then(|| component.topology_spread.clone()),
                     node_selector: (!component.node_selector.is_empty()).then(|| component.node_selector.clone()),
                     tolerations: (!component.tolerations.is_empty()).then(|| component.tolerations.clone()),
@@ -137,7 +142,7 @@ pub fn pod_defaults(bench: &Bench) -> PodSpec {
 
 fn main_container(bench: &Bench, component: &Component) -> Container {
     let kind = component.kind;
-    let mut mounts = bench_mounts(kind.mounts_logs());
+    let mut mounts = bench_mounts(kind.mounts_logs(), scratch_dirs(bench, kind));
     if kind == ComponentKind::Nginx && bench.nginx_config.is_some() {
         mounts.push(VolumeMount {
             name: "nginx-config".to_owned(),
@@ -169,8 +174,14 @@ fn main_container(bench: &Bench, component: &Component) -> Container {
     }
 }
 
-/// The sites volume, the logs volume when wanted, and nginx's configuration.
-pub fn bench_volumes(bench: &Bench, with_logs: bool, with_nginx_config: bool) -> Vec<PodVolume> {
+/// The emptyDirs a component's main container writes to.
+fn scratch_dirs(bench: &Bench, kind: ComponentKind) -> &'static [ScratchDir] {
+    bench.scratch_dirs(kind.scratch_dirs(bench.nginx_config.is_some()))
+}
+
+/// The sites volume, the logs volume when wanted, nginx's configuration, and
+/// an emptyDir for each scratch directory.
+pub fn bench_volumes(bench: &Bench, with_logs: bool, with_nginx_config: bool, scratch: &[ScratchDir]) -> Vec<PodVolume> {
     let volume = |name: &str, source: &Volume| match source {
         Volume::Claim { claim_name, .. } => PodVolume {
             name: name.to_owned(),
@@ -200,11 +211,17 @@ pub fn bench_volumes(bench: &Bench, with_logs: bool, with_nginx_config: bool) ->
             ..Default::default()
         });
     }
+    volumes.extend(scratch.iter().map(|dir| PodVolume {
+        name: dir.volume.to_owned(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Default::default()
+    }));
     volumes
 }
 
-/// Where bench containers mount the shared volumes.
-pub fn bench_mounts(with_logs: bool) -> Vec<VolumeMount> {
+/// Where bench containers mount the shared volumes and their scratch
+/// directories.
+pub fn bench_mounts(with_logs: bool, scratch: &[ScratchDir]) -> Vec<VolumeMount> {
     let mut mounts = vec![VolumeMount {
         name: "sites-dir".to_owned(),
         mount_path: SITES_DIR.to_owned(),
@@ -217,6 +234,11 @@ pub fn bench_mounts(with_logs: bool) -> Vec<VolumeMount> {
             ..Default::default()
         });
     }
+    mounts.extend(scratch.iter().map(|dir| VolumeMount {
+        name: dir.volume.to_owned(),
+        mount_path: dir.path.to_owned(),
+        ..Default::default()
+    }));
     mounts
 }
 

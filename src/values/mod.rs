@@ -56,7 +56,11 @@ pub struct Values {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_security_context: Option<PodSecurityContext>,
     /// Container-level security context of every container. Replaces the
-    /// default whole.
+    /// default whole. The default adds `readOnlyRootFilesystem: true` to
+    /// the bench's own containers, with emptyDirs where they write (`/tmp`;
+    /// for nginx also `/etc/nginx/conf.d`, `/var/lib/nginx` and `/run`); a
+    /// context given here without it leaves the root writable and mounts
+    /// none of them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_context: Option<SecurityContext>,
     /// The nginx front: serves assets and proxies to gunicorn and socketio.
