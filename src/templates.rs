@@ -25,9 +25,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("websocket-snippet.conf", include_str!("../templates/websocket-snippet.conf.j2")),
 ];
 
-/// The template environment, built on first use: runs that render no
-/// script (lint, most renders of one Job) never parse a template, and runs
-/// that render many parse each once.
+/// The template environment, built on first use. Each template is parsed
+/// the first time it is rendered or included: runs that render no script
+/// (lint) parse none, a render with only the configure Job parses three,
+/// and runs that render many parse each once.
 fn environment() -> &'static Environment<'static> {
     static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
     ENVIRONMENT.get_or_init(build_environment)
@@ -38,10 +39,12 @@ fn build_environment() -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
     env.add_filter("shell", shell_quote);
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .unwrap_or_else(|error| panic!("templates/{name}.j2 is invalid: {error:#}"));
-    }
+    env.set_loader(|name| {
+        Ok(TEMPLATES
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, source)| (*source).to_owned()))
+    });
     env
 }
 
@@ -135,5 +138,14 @@ mod tests {
     fn shell_quoting_survives_quotes() {
         assert_eq!(shell_quote("erp.example.com".to_owned()), "'erp.example.com'");
         assert_eq!(shell_quote("it's".to_owned()), r"'it'\''s'");
+    }
+
+    #[test]
+    fn every_template_parses() {
+        for (name, _) in TEMPLATES {
+            if let Err(error) = environment().get_template(name) {
+                panic!("templates/{name}.j2 is invalid: {error:#}");
+            }
+        }
     }
 }

@@ -55,6 +55,81 @@ fn the_production_example_is_the_seeds_values_plus_hardening() {
 }
 
 #[test]
+fn the_yaml_stream_reads_back_as_the_objects() {
+    let tricky = [
+        "",
+        "~",
+        "null",
+        "on",
+        "No",
+        "y",
+        "0755",
+        "1e3",
+        "12:30",
+        "2024-01-01",
+        ".5",
+        "-.inf",
+        "0x1F",
+        "1_000",
+        "3306",
+        "<<",
+        "=",
+        "-",
+        "- x",
+        "a: b",
+        "a #b",
+        "#x",
+        "&a",
+        "*a",
+        "!t",
+        "|x",
+        ">x",
+        "'x",
+        "\"x",
+        "%x",
+        "@x",
+        "`x",
+        "[x",
+        "{x",
+        ",x",
+        "---",
+        "...",
+        " x",
+        "x ",
+        "tab\tx",
+        "é ü",
+        "bell\u{7}",
+        "bom\u{feff}",
+        "nel\u{85}",
+        "a\nb",
+        "a\nb\n",
+        "a\n\n",
+        "\n  indented",
+        "x\r\ny",
+        "spaces\n  \nline",
+        "500m",
+        "--workers=4",
+        "redis://cache:6379",
+    ];
+    let data: std::collections::BTreeMap<String, String> = tricky.iter().map(|s| ((*s).to_owned(), (*s).to_owned())).collect();
+    let config_map = frappe_manifests::objects::Manifest::ConfigMap(k8s_openapi::api::core::v1::ConfigMap {
+        data: Some(data),
+        ..Default::default()
+    });
+    let mut manifests = vec![config_map];
+    for name in ["production", "minimal", "direct-ingress", "multisite"] {
+        let values = std::fs::read_to_string(example(name)).unwrap();
+        manifests.extend(check_text(&values, &[], "erpnext", None).manifests.unwrap());
+    }
+    let stream = emit::to_yaml_stream(&manifests);
+    let read_back = documents(&stream);
+    assert_eq!(read_back.len(), manifests.len());
+    for (manifest, document) in manifests.iter().zip(&read_back) {
+        assert_eq!(&serde_json::to_value(manifest).unwrap(), document, "{}", manifest.name());
+    }
+}
+
+#[test]
 fn production_renders_the_whole_bench_with_the_charts_names() {
     let docs = documents(&render_example("production", "frappe-bench", Some("erpnext")));
     let fnm = "frappe-bench-erpnext";

@@ -1,0 +1,282 @@
+//! How one string is written: plain, double-quoted, or as a literal block.
+//!
+//! The rule is conservative on purpose. A string is written plain only when
+//! every YAML reader (YAML 1.2 core, and YAML 1.1 as kubectl's and helm's
+//! go-yaml reads it) gets the same string back: never a number, boolean,
+//! null, timestamp, merge key or sexagesimal. Anything in doubt is
+//! double-quoted, which costs two characters and is never misread.
+
+use std::fmt::Write;
+
+/// How a string is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    DoubleQuoted,
+    /// `|`, `|-` or `|+` with the lines indented below.
+    Literal,
+}
+
+/// The style of a mapping key: like a value, but never a block, and never
+/// with a `:` (which would end the key).
+pub fn key_style(s: &str) -> Style {
+    if is_plain(s) && !s.contains(':') {
+        Style::Plain
+    } else {
+        Style::DoubleQuoted
+    }
+}
+
+/// The style of a string value.
+pub fn value_style(s: &str) -> Style {
+    if s.contains('\n') {
+        if is_literal_safe(s) { Style::Literal } else { Style::DoubleQuoted }
+    } else if is_plain(s) {
+        Style::Plain
+    } else {
+        Style::DoubleQuoted
+    }
+}
+
+/// Whether `s` reads back as the same string when written plain.
+fn is_plain(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false; // the empty string is null
+    };
+    // Printable ASCII only: other characters are left to double quotes,
+    // where every reader agrees on them.
+    if !bytes.iter().all(|b| (0x20..0x7f).contains(b)) || first == b' ' || last == b' ' {
+        return false;
+    }
+    let indicator_start = match first {
+        // `-x` is a common argument; `-` alone or `- x` is a sequence entry.
+        b'-' => bytes.get(1).is_none_or(|next| *next == b' '),
+        b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => {
+            true
+        }
+        _ => false,
+    };
+    if indicator_start || s.contains(": ") || s.contains(" #") || last == b':' || s.starts_with("---") || s.starts_with("...") {
+        return false;
+    }
+    !is_special_word(s) && !looks_numeric(s)
+}
+
+/// Words that some YAML reader takes for a boolean, null, infinity or NaN,
+/// or for a merge or value key.
+fn is_special_word(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~", "<<", "=",
+    ];
+    s.len() <= 5 && WORDS.iter().any(|word| s.eq_ignore_ascii_case(word))
+}
+
+/// Whether a reader might take `s` for a number or timestamp: it starts like
+/// one (a digit, or a sign or dot before a digit or `inf`/`nan`) and has
+/// only characters numbers, dates and times are made of. `500m` and `1Gi`
+/// stay strings; `0755`, `1e3`, `12:30`, `2024-01-01`, `.5` and `-.inf` are
+/// quoted.
+fn looks_numeric(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let body = unsigned.strip_prefix('.').unwrap_or(unsigned);
+    if body.eq_ignore_ascii_case("inf") || body.eq_ignore_ascii_case("nan") {
+        return true;
+    }
+    if !body.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    s.bytes().all(|b| {
+        b.is_ascii_hexdigit()
+            || matches!(
+                b,
+                b'x' | b'X' | b'o' | b'O' | b'_' | b'.' | b':' | b'+' | b'-' | b' ' | b't' | b'T' | b'z' | b'Z'
+            )
+    })
+}
+
+/// Whether a multi-line string can be a literal block: printable characters
+/// and tabs only (a `\r` would come back as `\n`), and a first line that
+/// does not start with a space (which would need an indentation indicator).
+fn is_literal_safe(s: &str) -> bool {
+    // The first non-empty line sets the indentation, so it may not start
+    // with a space; a line of spaces only could be taken for indentation.
+    !s.trim_start_matches('\n').starts_with(' ')
+        && !s.split('\n').any(|line| !line.is_empty() && line.bytes().all(|b| b == b' '))
+        && s.chars().all(|c| match c {
+            '\n' | '\t' => true,
+            c => {
+                (' '..='~').contains(&c)
+                    || ('\u{a0}'..='\u{d7ff}').contains(&c)
+                    || ('\u{e000}'..='\u{fffd}').contains(&c) && c != '\u{feff}'
+                    || c >= '\u{10000}'
+            }
+        })
+}
+
+/// Writes `s` in double quotes, escaping what YAML requires.
+pub fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}') => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes a literal block: the header (`|` keeps one final newline, `|-`
+/// none, `|+` all) and each line indented by `indent` spaces.
+pub fn write_literal(out: &mut String, s: &str, indent: usize) {
+    let body = s.trim_end_matches('\n');
+    let chomp = match s.len() - body.len() {
+        0 => "|-",
+        1 => "|",
+        _ => "|+",
+    };
+    out.push_str(chomp);
+    out.push('\n');
+    let trailing = s.len() - body.len();
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    // `|+` keeps the extra final line breaks as empty lines.
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_other_readers_would_retype_are_quoted() {
+        for s in [
+            "",
+            "~",
+            "null",
+            "Null",
+            "true",
+            "False",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "N",
+            "<<",
+            "=",
+            "0755",
+            "1e3",
+            "12:30",
+            "1:20:30",
+            "2024-01-01",
+            "2001-12-14 21:59:43.10 -5",
+            "2001-12-14t21:59:43.10-05:00",
+            ".5",
+            "-.inf",
+            ".NaN",
+            "nan",
+            "+1",
+            "-1",
+            "0x1F",
+            "0o17",
+            "0b101",
+            "1_000",
+            "3306",
+            "0.5",
+            "-",
+            "- x",
+            "? x",
+            ": x",
+            "a: b",
+            "a #b",
+            "key:",
+            "#x",
+            "&a",
+            "*a",
+            "!t",
+            "|x",
+            ">x",
+            "'x",
+            "\"x",
+            "%x",
+            "@x",
+            "`x",
+            "[x",
+            "{x",
+            ",x",
+            "---",
+            "--- x",
+            "...",
+            " x",
+            "x ",
+            "tab\tx",
+            "é",
+        ] {
+            assert_eq!(value_style(s), Style::DoubleQuoted, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ordinary_strings_stay_plain() {
+        for s in [
+            "500m",
+            "1Gi",
+            "v16-latest",
+            "--workers=4",
+            "-a",
+            "app.kubernetes.io/name",
+            "/home/frappe",
+            "nginx -g",
+            "daemon off;",
+            "10.0.0.0/8",
+            "$host",
+            "redis://cache:6379",
+            "a:b",
+            "x#y",
+            "registry.example.com/erp:v16.32.3",
+            "Prefix",
+            "v5.4.3-beta",
+        ] {
+            assert_eq!(value_style(s), Style::Plain, "{s:?}");
+        }
+        assert_eq!(key_style("a:b"), Style::DoubleQuoted);
+        assert_eq!(key_style("app.kubernetes.io/name"), Style::Plain);
+    }
+
+    #[test]
+    fn multi_line_strings_are_literal_blocks_unless_they_cannot_be() {
+        assert_eq!(value_style("a\nb\n"), Style::Literal);
+        assert_eq!(value_style(" a\nb"), Style::DoubleQuoted);
+        assert_eq!(value_style("\n  a\nb"), Style::DoubleQuoted);
+        assert_eq!(value_style("a\n  \nb"), Style::DoubleQuoted);
+        assert_eq!(value_style("a\r\nb"), Style::DoubleQuoted);
+        let mut out = String::new();
+        write_literal(&mut out, "a\n\n  b\n", 4);
+        assert_eq!(out, "|\n    a\n\n      b\n");
+        out.clear();
+        write_literal(&mut out, "a", 2);
+        assert_eq!(out, "|-\n  a\n");
+        out.clear();
+        write_literal(&mut out, "a\n\n", 2);
+        assert_eq!(out, "|+\n  a\n\n");
+    }
+}

@@ -1,0 +1,532 @@
+//! A serde `Serializer` that writes block-style YAML straight into a string.
+//!
+//! Kubernetes objects need only a small part of YAML: mappings, sequences,
+//! strings, integers and booleans. Writing exactly that, in kubectl's layout
+//! (a sequence's `- ` at its key's column, `{}` and `[]` for empty
+//! collections, literal blocks for scripts), is several times faster than a
+//! general YAML serializer, and the render is mostly output. Which strings
+//! need quotes is decided in [`super::scalar`].
+
+use std::fmt::{self, Display};
+
+use serde::ser::{self, Serialize};
+
+use super::scalar::{self, Style};
+
+/// Why an object could not be written: a type Kubernetes objects never hold.
+#[derive(Debug)]
+pub struct Unsupported(String);
+
+impl Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl ser::Error for Unsupported {
+    fn custom<T: Display>(message: T) -> Self {
+        Unsupported(message.to_string())
+    }
+}
+
+/// Where the next value goes, which decides what is written before it.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// A whole document, at column 0.
+    Document,
+    /// After `key:`, the key at column `indent`.
+    MapValue { indent: usize },
+    /// After `- `, the dash at column `indent`.
+    SeqItem { indent: usize },
+}
+
+impl Place {
+    /// The column of a nested mapping's keys.
+    fn key_column(self) -> usize {
+        match self {
+            Place::Document => 0,
+            Place::MapValue { indent } | Place::SeqItem { indent } => indent + 2,
+        }
+    }
+
+    /// The column of a nested sequence's dashes: kubectl writes a mapping's
+    /// sequence at the key's own column.
+    fn dash_column(self) -> usize {
+        match self {
+            Place::Document => 0,
+            Place::MapValue { indent } => indent,
+            Place::SeqItem { indent } => indent + 2,
+        }
+    }
+
+    /// What separates a scalar from what precedes it.
+    fn scalar_prefix(self) -> &'static str {
+        match self {
+            Place::MapValue { .. } => " ",
+            Place::Document | Place::SeqItem { .. } => "",
+        }
+    }
+}
+
+/// Writes one value at one place.
+pub struct Writer<'a> {
+    out: &'a mut String,
+    place: Place,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer for a whole document.
+    pub fn document(out: &'a mut String) -> Self {
+        Writer {
+            out,
+            place: Place::Document,
+        }
+    }
+
+    fn scalar(self, text: &str) {
+        self.out.push_str(self.place.scalar_prefix());
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn string(self, s: &str) {
+        match scalar::value_style(s) {
+            Style::Plain => self.scalar(s),
+            Style::DoubleQuoted => {
+                self.out.push_str(self.place.scalar_prefix());
+                scalar::write_double_quoted(self.out, s);
+                self.out.push('\n');
+            }
+            Style::Literal => {
+                self.out.push_str(self.place.scalar_prefix());
+                scalar::write_literal(self.out, s, self.place.key_column());
+            }
+        }
+    }
+
+    fn map(self) -> MapWriter<'a> {
+        MapWriter {
+            out: self.out,
+            place: self.place,
+            column: self.place.key_column(),
+            entries: 0,
+        }
+    }
+
+    fn seq(self) -> SeqWriter<'a> {
+        SeqWriter {
+            out: self.out,
+            place: self.place,
+            column: self.place.dash_column(),
+            items: 0,
+        }
+    }
+}
+
+fn pad(out: &mut String, column: usize) {
+    out.extend(std::iter::repeat_n(' ', column));
+}
+
+/// Writes the entries of a mapping, one `key: value` per line.
+pub struct MapWriter<'a> {
+    out: &'a mut String,
+    place: Place,
+    column: usize,
+    entries: usize,
+}
+
+impl MapWriter<'_> {
+    fn key(&mut self, key: &str) {
+        match (self.entries, self.place) {
+            // The first key of a sequence item shares the dash's line.
+            (0, Place::SeqItem { .. }) => {}
+            (0, Place::MapValue { .. }) => {
+                self.out.push('\n');
+                pad(self.out, self.column);
+            }
+            _ => pad(self.out, self.column),
+        }
+        self.entries += 1;
+        match scalar::key_style(key) {
+            Style::Plain => self.out.push_str(key),
+            _ => scalar::write_double_quoted(self.out, key),
+        }
+        self.out.push(':');
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        value.serialize(Writer {
+            out: self.out,
+            place: Place::MapValue { indent: self.column },
+        })
+    }
+
+    fn finish(self) {
+        if self.entries == 0 {
+            self.out.push_str(self.place.scalar_prefix());
+            self.out.push_str("{}\n");
+        }
+    }
+}
+
+/// Writes the items of a sequence, one `- item` each.
+pub struct SeqWriter<'a> {
+    out: &'a mut String,
+    place: Place,
+    column: usize,
+    items: usize,
+}
+
+impl SeqWriter<'_> {
+    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        match (self.items, self.place) {
+            (0, Place::SeqItem { .. }) => {}
+            (0, Place::MapValue { .. }) => {
+                self.out.push('\n');
+                pad(self.out, self.column);
+            }
+            _ => pad(self.out, self.column),
+        }
+        self.items += 1;
+        self.out.push_str("- ");
+        value.serialize(Writer {
+            out: self.out,
+            place: Place::SeqItem { indent: self.column },
+        })
+    }
+
+    fn finish(self) {
+        if self.items == 0 {
+            self.out.push_str(self.place.scalar_prefix());
+            self.out.push_str("[]\n");
+        }
+    }
+}
+
+/// A mapping key, as text.
+struct KeyText;
+
+impl ser::Serializer for KeyText {
+    type Ok = String;
+    type Error = Unsupported;
+    type SerializeSeq = ser::Impossible<String, Unsupported>;
+    type SerializeTuple = ser::Impossible<String, Unsupported>;
+    type SerializeTupleStruct = ser::Impossible<String, Unsupported>;
+    type SerializeTupleVariant = ser::Impossible<String, Unsupported>;
+    type SerializeMap = ser::Impossible<String, Unsupported>;
+    type SerializeStruct = ser::Impossible<String, Unsupported>;
+    type SerializeStructVariant = ser::Impossible<String, Unsupported>;
+
+    fn serialize_str(self, v: &str) -> Result<String, Unsupported> {
+        Ok(v.to_owned())
+    }
+    fn serialize_bool(self, v: bool) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_f32(self, _: f32) -> Result<String, Unsupported> {
+        Err(unsupported("a floating-point mapping key"))
+    }
+    fn serialize_i64(self, v: i64) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_char(self, v: char) -> Result<String, Unsupported> {
+        Ok(v.to_string())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, Unsupported> {
+        Ok(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<String, Unsupported> {
+        value.serialize(self)
+    }
+    fn serialize_f64(self, _: f64) -> Result<String, Unsupported> {
+        Err(unsupported("a floating-point mapping key"))
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<String, Unsupported> {
+        Err(unsupported("a bytes mapping key"))
+    }
+    fn serialize_none(self) -> Result<String, Unsupported> {
+        Err(unsupported("a null mapping key"))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String, Unsupported> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<String, Unsupported> {
+        Err(unsupported("a null mapping key"))
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Unsupported> {
+        Err(unsupported("a null mapping key"))
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Unsupported> {
+        Err(unsupported("a composite mapping key"))
+    }
+}
+
+fn unsupported(what: &str) -> Unsupported {
+    Unsupported(format!("{what} cannot be written as Kubernetes YAML"))
+}
+
+impl<'a> ser::Serializer for Writer<'a> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = SeqWriter<'a>;
+    type SerializeTuple = SeqWriter<'a>;
+    type SerializeTupleStruct = SeqWriter<'a>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = MapWriter<'a>;
+    type SerializeStruct = MapWriter<'a>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
+        self.scalar(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Unsupported> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
+        self.scalar(&v.to_string());
+        Ok(())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
+        self.scalar(&v.to_string());
+        Ok(())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Unsupported> {
+        let text = if v.is_nan() {
+            ".nan".to_owned()
+        } else if v.is_infinite() {
+            if v > 0.0 { ".inf" } else { "-.inf" }.to_owned()
+        } else if v.fract() == 0.0 && v.abs() < 1e15 {
+            format!("{v:.1}")
+        } else {
+            v.to_string()
+        };
+        self.scalar(&text);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
+        self.string(v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
+        self.string(v);
+        Ok(())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Unsupported> {
+        Err(unsupported("raw bytes"))
+    }
+    fn serialize_none(self) -> Result<(), Unsupported> {
+        self.scalar("null");
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Unsupported> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Unsupported> {
+        self.scalar("null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Unsupported> {
+        self.scalar("null");
+        Ok(())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Unsupported> {
+        self.string(variant);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Unsupported> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Unsupported> {
+        let mut map = self.map();
+        map.key(variant);
+        map.value(value)?;
+        map.finish();
+        Ok(())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<SeqWriter<'a>, Unsupported> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<SeqWriter<'a>, Unsupported> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<SeqWriter<'a>, Unsupported> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Unsupported> {
+        Err(unsupported("a tuple variant"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<MapWriter<'a>, Unsupported> {
+        Ok(self.map())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<MapWriter<'a>, Unsupported> {
+        Ok(self.map())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Unsupported> {
+        Err(unsupported("a struct variant"))
+    }
+}
+
+impl ser::SerializeSeq for SeqWriter<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        self.item(value)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.finish();
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for SeqWriter<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        self.item(value)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.finish();
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleStruct for SeqWriter<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        self.item(value)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.finish();
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for MapWriter<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unsupported> {
+        let key = key.serialize(KeyText)?;
+        self.key(&key);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.finish();
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for MapWriter<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unsupported> {
+        self.key(key);
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.finish();
+        Ok(())
+    }
+}
