@@ -1,16 +1,17 @@
 //! Reading one values text into a [`Node`] tree.
 //!
-//! serde-saphyr does the parsing, with its budgets against alias bombs and
-//! deep nesting. We deserialize into [`Spanned`] raw nodes so each node keeps
-//! its location, then recover from the source text what typing needs: whether
-//! a scalar was quoted, and its spelling (`0o17`, `15.10`) before YAML
-//! inferred a type for it. Duplicate keys are passed through to us so that all
-//! of them are reported, each with the place of the first occurrence.
+//! We walk granit-parser's events (the YAML parser serde-saphyr is built
+//! on) ourselves instead of deserializing through serde: each event carries
+//! its location and the scalar's style, which is all a [`Node`] needs, and
+//! skipping serde's data model made parsing twice as fast. What serde-saphyr
+//! did for us, we do here: budgets against alias bombs and deep nesting, one
+//! document only, `<<` merge keys, and duplicate keys, all of which are
+//! reported, each with the place of the first occurrence.
 
-use std::fmt;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Budget, DuplicateKeyPolicy, Spanned};
+use granit_parser::{Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Entry, Node, Scalar, Value};
@@ -27,9 +28,9 @@ pub const MAX_DEPTH: usize = 128;
 /// Nodes in one document: a bench with 1,000 sites has about 20,000.
 pub const MAX_NODES: usize = 200_000;
 
-/// Events replayed through aliases. Values files rarely use anchors at all;
-/// this bounds what an alias bomb can cost (found by fuzzing: at the parser's
-/// default of a million, one 400-byte file took 0.3 s to refuse).
+/// Nodes replayed through aliases. Values files rarely use anchors at all;
+/// this bounds what an alias bomb can cost (found by fuzzing: at a million,
+/// one 400-byte file took 0.3 s to refuse).
 pub const MAX_ALIAS_REPLAY: usize = 50_000;
 
 /// Parses the source `file` into a tree. An empty document (an empty file, or
@@ -52,25 +53,23 @@ pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), 
             .at(Span::file_start(file)),
         ]);
     }
-    let mut budget = Budget::default();
-    budget.max_depth = MAX_DEPTH;
-    budget.max_documents = 1;
-    budget.max_nodes = MAX_NODES;
-    let mut alias_limits = serde_saphyr::options::AliasLimits::default();
-    alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAY;
-    let options = serde_saphyr::options! {
-        alias_limits: alias_limits,
-        strict_booleans: true,
-        duplicate_keys: DuplicateKeyPolicy::PassThrough,
-        budget: Some(budget),
-        with_snippet: false,
+    let mut loader = Loader {
+        file,
+        text,
+        parser: Parser::new_from_str_with_options(text, parser_options()),
+        anchors: HashMap::new(),
+        nodes: 0,
+        replayed: 0,
+        diagnostics: Vec::new(),
     };
-    let raw: Spanned<Raw> = match serde_saphyr::from_str_with_options(text, options) {
-        Ok(raw) => raw,
-        Err(error) => return Err(vec![syntax_error(&error, file, text)]),
+    let root = match loader.document() {
+        Ok(root) => root,
+        Err(problem) => {
+            loader.diagnostics.push(*problem);
+            return Err(loader.diagnostics);
+        }
     };
-    let mut diagnostics = Vec::new();
-    let root = convert(raw, file, text, &mut diagnostics);
+    let mut diagnostics = loader.diagnostics;
     match root.value {
         Value::Null => Ok((Node::empty_map(Span::file_start(file)), diagnostics)),
         Value::Map(_) => Ok((root, diagnostics)),
@@ -87,203 +86,274 @@ pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), 
     }
 }
 
-fn syntax_error(error: &serde_saphyr::Error, file: FileId, text: &str) -> Diagnostic {
-    let message = error.to_string();
-    let message = message.lines().next().unwrap_or("invalid YAML").trim().to_owned();
-    let lowered = message.to_ascii_lowercase();
-    let code = if lowered.contains("budget") || lowered.contains("limit") || lowered.contains("depth") {
-        Code::InputLimit
-    } else {
-        Code::YamlSyntax
-    };
-    let span = error
-        .location()
-        .map(|location| location_span(&location, file, text))
-        .unwrap_or_else(|| Span::file_start(file));
-    let help = if lowered.contains("document") {
-        Some(
-            "a values file holds one YAML document; remove the `---` separators and merge the documents, or pass them as separate `-f` files",
-        )
-    } else if lowered.contains("tab") {
-        Some("YAML indentation must use spaces, not tabs")
-    } else {
-        None
-    };
-    let (code, message, help) = if message.contains("Documents {") {
-        (
-            Code::YamlSyntax,
-            "the file holds more than one YAML document; a values file is one".to_owned(),
-            Some("remove the `---` separator and merge the documents, or pass them as separate `-f` files"),
-        )
-    } else if code == Code::InputLimit {
-        let what = message
-            .trim_start_matches("budget breached:")
-            .split(" at line")
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_owned();
-        (
-            code,
-            format!("the document goes past the parser's limits ({what}); no values file is this large, deep or alias-expanded"),
-            Some("is this an alias bomb? Values files rarely need anchors; write the values out, or split the file"),
-        )
-    } else {
-        (code, message, help)
-    };
-    let diagnostic = Diagnostic::new(code, message).at(span);
-    match help {
-        Some(help) => diagnostic.help(help),
-        None => diagnostic,
-    }
+fn parser_options() -> Options {
+    let mut options = Options::default();
+    // The parser refuses deeper nesting itself, before we recurse into it.
+    options.block_nesting_limit = MAX_DEPTH;
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.emit_comments = false;
+    options
 }
 
-fn location_span(location: &serde_saphyr::Location, file: FileId, text: &str) -> Span {
-    let span = location.span();
-    let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX).min(text.len() as u32);
-    let start = span.byte_offset().map(clamp).unwrap_or(0);
-    let end = span.byte_offset().zip(span.byte_len()).map(|(o, l)| clamp(o + l)).unwrap_or(start);
-    Span {
-        file,
-        start,
-        end: end.max(start),
-        line: u32::try_from(location.line()).unwrap_or(u32::MAX).max(1),
-        column: u32::try_from(location.column()).unwrap_or(u32::MAX).max(1),
-    }
+/// A problem that leaves no tree.
+type Fatal = Box<Diagnostic>;
+
+struct Loader<'t> {
+    file: FileId,
+    text: &'t str,
+    parser: Parser<'t, granit_parser::StrInput<'t>>,
+    /// Anchored nodes by the parser's anchor id, for aliases to copy.
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    replayed: usize,
+    /// Problems that leave the tree usable.
+    diagnostics: Vec<Diagnostic>,
 }
 
-fn convert(raw: Spanned<Raw>, file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Node {
-    let span = location_span(&raw.referenced, file, text);
-    // For an alias, the spelling is at the anchored definition, not at `*name`.
-    let defined = location_span(&raw.defined, file, text);
-    let written = text.get(defined.start as usize..defined.end as usize).unwrap_or("");
-    let value = match raw.value {
-        Raw::Null => Value::Null,
-        Raw::Str(s) => {
-            let plain = written == s;
-            Value::Scalar(Scalar { text: s, plain })
+impl<'t> Loader<'t> {
+    fn next(&mut self) -> Result<(Event<'t>, Span), Fatal> {
+        match self.parser.next_event() {
+            Some(Ok((event, span))) => {
+                let span = self.span(&span.start, &span.end);
+                Ok((event, span))
+            }
+            Some(Err(error)) => Err(Box::new(syntax_error(&error, self.file, self.text))),
+            None => Err(Box::new(
+                Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span()),
+            )),
         }
-        Raw::Other(fallback) => {
-            // A bool or number YAML inferred: keep the spelling, the schema decides.
-            let spelled = if written.is_empty() || written.starts_with(['*', '&', '!']) {
-                fallback
+    }
+
+    /// The single document of the stream (`Null` when there is none).
+    fn document(&mut self) -> Result<Node, Fatal> {
+        let mut root = None;
+        loop {
+            let (event, span) = self.next()?;
+            match event {
+                Event::StreamStart | Event::DocumentEnd => {}
+                Event::StreamEnd => break,
+                Event::DocumentStart(..) if root.is_some() => {
+                    return Err(Box::new(
+                        Diagnostic::new(Code::YamlSyntax, "the file holds more than one YAML document; a values file is one")
+                            .at(span)
+                            .help("remove the `---` separator and merge the documents, or pass them as separate `-f` files"),
+                    ));
+                }
+                Event::DocumentStart(..) => {
+                    let (event, span) = self.next()?;
+                    root = Some(self.node(event, span, 0)?);
+                }
+                _ => {}
+            }
+        }
+        Ok(root.unwrap_or_else(|| Node::new(Value::Null, Span::file_start(self.file))))
+    }
+
+    /// The node that `event` starts, with everything inside it.
+    fn node(&mut self, event: Event<'t>, span: Span, depth: usize) -> Result<Node, Fatal> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES || depth > MAX_DEPTH {
+            let what = if depth > MAX_DEPTH {
+                format!("nesting deeper than {MAX_DEPTH}")
             } else {
-                written.to_owned()
+                format!("more than {MAX_NODES} nodes")
             };
-            Value::Scalar(Scalar {
-                text: spelled,
-                plain: true,
-            })
+            return Err(Box::new(limit_error(&what, span)));
         }
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|item| convert(item, file, text, diagnostics)).collect()),
-        Raw::Map(pairs) => {
-            let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
-            for (key, value) in pairs {
-                let key_node = convert(key, file, text, diagnostics);
-                let key_span = key_node.span;
-                let key = match key_node.value {
-                    Value::Scalar(s) => s.text,
-                    Value::Null => String::new(),
-                    _ => {
-                        diagnostics.push(Diagnostic::new(Code::YamlSyntax, "a key must be a plain word, not a list or map").at(key_span));
-                        continue;
+        let (node, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => (Node::new(scalar(text, style, tag.as_deref()), span), anchor),
+            Event::SequenceStart(_, anchor, _) => {
+                let mut items = Vec::new();
+                loop {
+                    let (event, item_span) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
                     }
-                };
-                let value = convert(value, file, text, diagnostics);
-                if let Some(first) = entries.iter().find(|e| e.key == key) {
-                    diagnostics.push(
-                        Diagnostic::new(Code::DuplicateKey, format!("duplicate key `{key}`"))
-                            .at(key_span)
-                            .related(first.key_span, "first defined here")
-                            .help("YAML keys must be unique within a map; helm keeps the last one silently, so delete the one you do not mean"),
-                    );
+                    items.push(self.node(event, item_span, depth + 1)?);
+                }
+                (Node::new(Value::Seq(items), span), anchor)
+            }
+            Event::MappingStart(_, anchor, _) => (self.mapping(span, depth)?, anchor),
+            Event::Alias(id) => return self.alias(id, span),
+            other => {
+                return Err(Box::new(
+                    Diagnostic::new(Code::YamlSyntax, format!("unexpected YAML event {other:?}")).at(span),
+                ));
+            }
+        };
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+
+    /// A mapping's entries, with `<<` merges applied: keys written in the
+    /// mapping win over merged ones, and earlier merged mappings over later.
+    fn mapping(&mut self, span: Span, depth: usize) -> Result<Node, Fatal> {
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut merged: Vec<Entry> = Vec::new();
+        loop {
+            let (event, key_span) = self.next()?;
+            if matches!(event, Event::MappingEnd) {
+                break;
+            }
+            let is_merge = matches!(&event, Event::Scalar(text, ScalarStyle::Plain, _, None) if text == "<<");
+            let key_node = self.node(event, key_span, depth + 1)?;
+            let (event, value_span) = self.next()?;
+            let value = self.node(event, value_span, depth + 1)?;
+            if is_merge {
+                self.merge(value, &mut merged);
+                continue;
+            }
+            let key = match key_node.value {
+                Value::Scalar(s) => s.text,
+                Value::Null => String::new(),
+                _ => {
+                    self.diagnostics
+                        .push(Diagnostic::new(Code::YamlSyntax, "a key must be a plain word, not a list or map").at(key_span));
                     continue;
                 }
-                entries.push(Entry { key, key_span, value });
+            };
+            if let Some(first) = entries.iter().find(|e| e.key == key) {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::DuplicateKey, format!("duplicate key `{key}`"))
+                        .at(key_span)
+                        .related(first.key_span, "first defined here")
+                        .help("YAML keys must be unique within a map; helm keeps the last one silently, so delete the one you do not mean"),
+                );
+                continue;
             }
-            Value::Map(entries)
+            entries.push(Entry { key, key_span, value });
         }
+        for entry in merged {
+            if !entries.iter().any(|e| e.key == entry.key) {
+                entries.push(entry);
+            }
+        }
+        Ok(Node::new(Value::Map(entries), span))
+    }
+
+    /// Adds the entries of a `<<` value (a mapping, or a list of them) that
+    /// are not merged already.
+    fn merge(&mut self, value: Node, merged: &mut Vec<Entry>) {
+        let maps = match value.value {
+            Value::Map(entries) => vec![entries],
+            Value::Seq(items) if items.iter().all(|item| matches!(item.value, Value::Map(_))) => items
+                .into_iter()
+                .map(|item| match item.value {
+                    Value::Map(entries) => entries,
+                    _ => unreachable!("checked above"),
+                })
+                .collect(),
+            _ => {
+                self.diagnostics
+                    .push(Diagnostic::new(Code::YamlSyntax, "a `<<` merge key takes a map or a list of maps").at(value.span));
+                return;
+            }
+        };
+        for entry in maps.into_iter().flatten() {
+            if !merged.iter().any(|e| e.key == entry.key) {
+                merged.push(entry);
+            }
+        }
+    }
+
+    /// A copy of the anchored node, located at the alias.
+    fn alias(&mut self, id: usize, span: Span) -> Result<Node, Fatal> {
+        let Some(anchored) = self.anchors.get(&id) else {
+            return Err(Box::new(Diagnostic::new(Code::YamlSyntax, "an alias refers to no anchor").at(span)));
+        };
+        self.replayed += anchored.count();
+        if self.replayed > MAX_ALIAS_REPLAY {
+            return Err(Box::new(limit_error(
+                &format!("more than {MAX_ALIAS_REPLAY} nodes replayed through aliases"),
+                span,
+            )));
+        }
+        let mut node = anchored.clone();
+        node.span = span;
+        Ok(node)
+    }
+
+    fn span(&self, start: &Marker, end: &Marker) -> Span {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).min(self.text.len() as u32);
+        let start_byte = clamp(start.byte_offset().unwrap_or(0));
+        let end_byte = clamp(end.byte_offset().unwrap_or(0)).max(start_byte);
+        Span {
+            file: self.file,
+            start: start_byte,
+            end: end_byte,
+            line: u32::try_from(start.line()).unwrap_or(u32::MAX).max(1),
+            column: u32::try_from(start.col() + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn end_span(&self) -> Span {
+        let mut span = Span::file_start(self.file);
+        span.start = self.text.len() as u32;
+        span.end = span.start;
+        span
+    }
+}
+
+/// A scalar's value: null when YAML says so, otherwise its text, marked
+/// plain when its type is left to the schema.
+fn scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    let plain = style == ScalarStyle::Plain;
+    if let Some(tag) = tag {
+        if tag.is_yaml_core_schema_tag("null") {
+            return Value::Null;
+        }
+        // `!!str` and the non-specific `!` make the scalar a string; `!!int 5`
+        // leaves the type to the schema. Other tags mean nothing to a values
+        // file and are ignored.
+        let string = tag.is_yaml_core_schema_tag("str") || (tag.handle().is_empty() && tag.suffix() == "!");
+        if string || tag.is_yaml_core_schema() {
+            return Value::Scalar(Scalar {
+                text: text.into_owned(),
+                plain: !string,
+            });
+        }
+    }
+    if plain && matches!(&*text, "" | "~" | "null" | "Null" | "NULL") {
+        return Value::Null;
+    }
+    Value::Scalar(Scalar {
+        text: text.into_owned(),
+        plain,
+    })
+}
+
+fn limit_error(what: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InputLimit,
+        format!("the document goes past the parser's limits ({what}); no values file is this large, deep or alias-expanded"),
+    )
+    .at(span)
+    .help("is this an alias bomb? Values files rarely need anchors; write the values out, or split the file")
+}
+
+fn syntax_error(error: &ScanError, file: FileId, text: &str) -> Diagnostic {
+    let message = error.info();
+    let lowered = message.to_ascii_lowercase();
+    let mark = error.marker();
+    let offset = u32::try_from(mark.byte_offset().unwrap_or(0))
+        .unwrap_or(u32::MAX)
+        .min(text.len() as u32);
+    let span = Span {
+        file,
+        start: offset,
+        end: offset,
+        line: u32::try_from(mark.line()).unwrap_or(u32::MAX).max(1),
+        column: u32::try_from(mark.col() + 1).unwrap_or(u32::MAX),
     };
-    Node::new(value, span)
-}
-
-/// A YAML node as serde-saphyr hands it to us, before we attach our spans.
-enum Raw {
-    Null,
-    Str(String),
-    /// A bool or number; the string is its value printed back, used only when
-    /// the source spelling cannot be recovered.
-    Other(String),
-    Seq(Vec<Spanned<Raw>>),
-    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
-}
-
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Raw, D::Error> {
-        deserializer.deserialize_any(RawVisitor)
+    if lowered.contains("nesting") || lowered.contains("limit") {
+        return limit_error(&format!("nesting deeper than {MAX_DEPTH}"), span);
     }
-}
-
-struct RawVisitor;
-
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML node")
-    }
-
-    fn visit_unit<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_none<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
-        Ok(Raw::Other(v.to_string()))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
-        Ok(Raw::Other(v.to_string()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
-        Ok(Raw::Other(v.to_string()))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
-        Ok(Raw::Other(v.to_string()))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
-        Ok(Raw::Other(v.to_string()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
-        Ok(Raw::Other(v.to_string()))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
-        Ok(Raw::Str(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
-        Ok(Raw::Str(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw, E> {
-        String::from_utf8(v.to_vec())
-            .map(Raw::Str)
-            .map_err(|_| E::custom("binary data is not valid here"))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Raw::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
-        while let Some(key) = map.next_key()? {
-            let value = map.next_value()?;
-            pairs.push((key, value));
-        }
-        Ok(Raw::Map(pairs))
+    let diagnostic = Diagnostic::new(Code::YamlSyntax, message).at(span);
+    if lowered.contains("tab") {
+        diagnostic.help("YAML indentation must use spaces, not tabs")
+    } else {
+        diagnostic
     }
 }

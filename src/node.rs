@@ -142,6 +142,15 @@ impl Node {
         Node::new(Value::Map(Vec::new()), span)
     }
 
+    /// The number of nodes in this tree, itself included.
+    pub fn count(&self) -> usize {
+        1 + match &self.value {
+            Value::Null | Value::Scalar(_) => 0,
+            Value::Seq(items) => items.iter().map(Node::count).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.value.count()).sum(),
+        }
+    }
+
     /// What kind of node this is, in the words of an error message.
     pub fn kind(&self) -> &'static str {
         match &self.value {

@@ -518,3 +518,48 @@ fn several_files_merge_and_set_applies_last() {
     assert_eq!(find(&docs, "Deployment", "erpnext-worker-l")["spec"]["replicas"], 4);
     assert_eq!(find(&docs, "Ingress", "erpnext")["spec"]["rules"][0]["host"], "erp.example.com");
 }
+
+#[test]
+fn anchors_aliases_and_merge_keys_work_as_in_helm() {
+    let values = format!(
+        "{MINIMAL}worker:
+  default:
+    resources: &small
+      requests: {{cpu: 100m, memory: 256Mi}}
+  short:
+    resources: *small
+  long:
+    resources:
+      <<: *small
+      limits: {{memory: 1Gi}}
+  scheduler:
+    resources:
+      requests: {{cpu: 50m}}
+      <<: [{{requests: {{cpu: 1}}, limits: {{cpu: 2}}}}, {{limits: {{cpu: 3, memory: 1Gi}}}}]
+"
+    );
+    let docs = documents(&render_text(&values, &[]));
+    let resources = |name: &str| find(&docs, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]["resources"].clone();
+    let small = json!({"requests": {"cpu": "100m", "memory": "256Mi"}});
+    assert_eq!(resources("erpnext-worker-d"), small);
+    assert_eq!(resources("erpnext-worker-s"), small);
+    assert_eq!(
+        resources("erpnext-worker-l"),
+        json!({"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}})
+    );
+    // Keys written in the map win over merged ones; earlier merges over later.
+    assert_eq!(
+        resources("erpnext-scheduler"),
+        json!({"requests": {"cpu": "50m"}, "limits": {"cpu": "2"}})
+    );
+}
+
+#[test]
+fn core_tags_type_scalars_and_other_tags_are_ignored() {
+    let docs = documents(&render_text(
+        &format!("{MINIMAL}nginx:\n  replicaCount: !!int \"3\"\nsocketio:\n  replicaCount: !custom 4\n"),
+        &[],
+    ));
+    assert_eq!(find(&docs, "Deployment", "erpnext-nginx")["spec"]["replicas"], 3);
+    assert_eq!(find(&docs, "Deployment", "erpnext-socketio")["spec"]["replicas"], 4);
+}

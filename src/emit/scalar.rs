@@ -20,34 +20,53 @@ pub enum Style {
 /// The style of a mapping key: like a value, but never a block, and never
 /// with a `:` (which would end the key).
 pub fn key_style(s: &str) -> Style {
-    if is_plain(s) && !s.contains(':') {
-        Style::Plain
-    } else {
-        Style::DoubleQuoted
+    match scan(s) {
+        Scan::Plain { has_colon: false } => Style::Plain,
+        _ => Style::DoubleQuoted,
     }
 }
 
 /// The style of a string value.
 pub fn value_style(s: &str) -> Style {
-    if s.contains('\n') {
-        if is_literal_safe(s) { Style::Literal } else { Style::DoubleQuoted }
-    } else if is_plain(s) {
-        Style::Plain
-    } else {
-        Style::DoubleQuoted
+    match scan(s) {
+        Scan::Plain { .. } => Style::Plain,
+        Scan::MultiLine if is_literal_safe(s) => Style::Literal,
+        _ => Style::DoubleQuoted,
     }
 }
 
-/// Whether `s` reads back as the same string when written plain.
-fn is_plain(s: &str) -> bool {
+/// What one pass over a string finds.
+enum Scan {
+    /// It reads back as the same string when written plain.
+    Plain {
+        has_colon: bool,
+    },
+    MultiLine,
+    Quoted,
+}
+
+/// Whether `s` reads back as the same string when written plain, in one
+/// pass over its bytes (the writer calls this for every key and value).
+fn scan(s: &str) -> Scan {
     let bytes = s.as_bytes();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
-        return false; // the empty string is null
+        return Scan::Quoted; // the empty string is null
     };
-    // Printable ASCII only: other characters are left to double quotes,
-    // where every reader agrees on them.
-    if !bytes.iter().all(|b| (0x20..0x7f).contains(b)) || first == b' ' || last == b' ' {
-        return false;
+    let mut has_colon = false;
+    let mut previous = 0u8;
+    for &byte in bytes {
+        match byte {
+            // `: ` ends a key, ` #` starts a comment.
+            b' ' if previous == b':' => return Scan::Quoted,
+            b'#' if previous == b' ' => return Scan::Quoted,
+            b':' => has_colon = true,
+            b'\n' => return Scan::MultiLine,
+            // Printable ASCII only: other characters are left to double
+            // quotes, where every reader agrees on them.
+            0x20..=0x7e => {}
+            _ => return Scan::Quoted,
+        }
+        previous = byte;
     }
     let indicator_start = match first {
         // `-x` is a common argument; `-` alone or `- x` is a sequence entry.
@@ -55,12 +74,20 @@ fn is_plain(s: &str) -> bool {
         b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => {
             true
         }
+        b' ' => true,
         _ => false,
     };
-    if indicator_start || s.contains(": ") || s.contains(" #") || last == b':' || s.starts_with("---") || s.starts_with("...") {
-        return false;
+    if indicator_start
+        || last == b' '
+        || last == b':'
+        || s.starts_with("---")
+        || s.starts_with("...")
+        || is_special_word(s)
+        || looks_numeric(s)
+    {
+        return Scan::Quoted;
     }
-    !is_special_word(s) && !looks_numeric(s)
+    Scan::Plain { has_colon }
 }
 
 /// Words that some YAML reader takes for a boolean, null, infinity or NaN,

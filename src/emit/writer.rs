@@ -205,87 +205,93 @@ impl SeqWriter<'_> {
     }
 }
 
-/// A mapping key, as text.
-struct KeyText;
+/// Writes a mapping key (a string, number or boolean) into its map.
+struct KeyWriter<'w, 'a>(&'w mut MapWriter<'a>);
 
-impl ser::Serializer for KeyText {
-    type Ok = String;
+impl ser::Serializer for KeyWriter<'_, '_> {
+    type Ok = ();
     type Error = Unsupported;
-    type SerializeSeq = ser::Impossible<String, Unsupported>;
-    type SerializeTuple = ser::Impossible<String, Unsupported>;
-    type SerializeTupleStruct = ser::Impossible<String, Unsupported>;
-    type SerializeTupleVariant = ser::Impossible<String, Unsupported>;
-    type SerializeMap = ser::Impossible<String, Unsupported>;
-    type SerializeStruct = ser::Impossible<String, Unsupported>;
-    type SerializeStructVariant = ser::Impossible<String, Unsupported>;
+    type SerializeSeq = ser::Impossible<(), Unsupported>;
+    type SerializeTuple = ser::Impossible<(), Unsupported>;
+    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = ser::Impossible<(), Unsupported>;
+    type SerializeStruct = ser::Impossible<(), Unsupported>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
-    fn serialize_str(self, v: &str) -> Result<String, Unsupported> {
-        Ok(v.to_owned())
+    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
+        self.0.key(v);
+        Ok(())
     }
-    fn serialize_bool(self, v: bool) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_i16(self, v: i16) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_i32(self, v: i32) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u8(self, v: u8) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u16(self, v: u16) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u32(self, v: u32) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_f32(self, _: f32) -> Result<String, Unsupported> {
+    fn serialize_f32(self, _: f32) -> Result<(), Unsupported> {
         Err(unsupported("a floating-point mapping key"))
     }
-    fn serialize_i64(self, v: i64) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u64(self, v: u64) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_char(self, v: char) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, Unsupported> {
-        Ok(variant.to_owned())
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Unsupported> {
+        self.0.key(variant);
+        Ok(())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<String, Unsupported> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Unsupported> {
         value.serialize(self)
     }
-    fn serialize_f64(self, _: f64) -> Result<String, Unsupported> {
+    fn serialize_f64(self, _: f64) -> Result<(), Unsupported> {
         Err(unsupported("a floating-point mapping key"))
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, Unsupported> {
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Unsupported> {
         Err(unsupported("a bytes mapping key"))
     }
-    fn serialize_none(self) -> Result<String, Unsupported> {
+    fn serialize_none(self) -> Result<(), Unsupported> {
         Err(unsupported("a null mapping key"))
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String, Unsupported> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Unsupported> {
         value.serialize(self)
     }
-    fn serialize_unit(self) -> Result<String, Unsupported> {
+    fn serialize_unit(self) -> Result<(), Unsupported> {
         Err(unsupported("a null mapping key"))
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Unsupported> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Unsupported> {
         Err(unsupported("a null mapping key"))
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<String, Unsupported> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<(), Unsupported> {
         Err(unsupported("a composite mapping key"))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
@@ -505,9 +511,7 @@ impl ser::SerializeMap for MapWriter<'_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unsupported> {
-        let key = key.serialize(KeyText)?;
-        self.key(&key);
-        Ok(())
+        key.serialize(KeyWriter(self))
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
         self.value(value)
