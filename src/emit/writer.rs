@@ -205,6 +205,16 @@ impl SeqWriter<'_> {
     }
 }
 
+/// Numbers, booleans and characters as keys are written as their text.
+macro_rules! key_as_text {
+    ($($method:ident: $type:ty),*) => {$(
+        fn $method(self, v: $type) -> Result<(), Unsupported> {
+            self.0.key(&v.to_string());
+            Ok(())
+        }
+    )*};
+}
+
 /// Writes a mapping key (a string, number or boolean) into its map.
 struct KeyWriter<'w, 'a>(&'w mut MapWriter<'a>);
 
@@ -223,48 +233,20 @@ impl ser::Serializer for KeyWriter<'_, '_> {
         self.0.key(v);
         Ok(())
     }
-    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
+    key_as_text!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_char: char
+    );
     fn serialize_f32(self, _: f32) -> Result<(), Unsupported> {
         Err(unsupported("a floating-point mapping key"))
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
-        self.0.key(&v.to_string());
-        Ok(())
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Unsupported> {
         self.0.key(variant);
@@ -471,41 +453,28 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
 }
 
-impl ser::SerializeSeq for SeqWriter<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.item(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.finish();
-        Ok(())
-    }
+/// Sequences, tuples and tuple structs are all written as YAML sequences.
+macro_rules! impl_sequence {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for SeqWriter<'_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+                self.item(value)
+            }
+            fn end(self) -> Result<(), Unsupported> {
+                self.finish();
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqWriter<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.item(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.finish();
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqWriter<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.item(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.finish();
-        Ok(())
-    }
-}
+impl_sequence!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl ser::SerializeMap for MapWriter<'_> {
     type Ok = ();
