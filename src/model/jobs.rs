@@ -198,45 +198,36 @@ pub fn resolve(
     };
 
     let (create_single, create_multi) = (&jobs.create_site, &jobs.create_multiple_sites);
-    precedence(
+    let create = choose(
         report,
         create_single.enabled,
         create_multi.enabled,
         "jobs.createSite",
         "jobs.createMultipleSites",
     );
-    let create = if create_single.enabled {
-        Some((
-            "jobs.createSite",
-            create_single.pod(),
-            vec![(create_single.site_name.clone(), create_single.install_apps.clone())],
-            create_single.force_create,
-            create_single.admin_password.clone(),
-            create_single.admin_existing_secret.clone(),
-            create_single.admin_existing_secret_key.clone(),
-        ))
-    } else if create_multi.enabled {
-        Some((
-            "jobs.createMultipleSites",
-            create_multi.pod(),
-            create_multi
-                .sites
-                .iter()
-                .map(|s| (s.name.clone(), s.install_apps.clone()))
-                .collect(),
-            create_multi.force_create,
-            create_multi.admin_password.clone(),
-            create_multi.admin_existing_secret.clone(),
-            create_multi.admin_existing_secret_key.clone(),
-        ))
-    } else {
-        None
-    };
-    if let Some((key, pod, sites, force, admin_password, admin_secret, admin_key)) = create {
-        let sites_path = if key == "jobs.createSite" {
-            None
+    if let Some(Choice { single, key, sites_path }) = create {
+        let (pod, sites, force, admin_password, admin_secret, admin_key) = if single {
+            (
+                create_single.pod(),
+                vec![(create_single.site_name.clone(), create_single.install_apps.clone())],
+                create_single.force_create,
+                create_single.admin_password.clone(),
+                create_single.admin_existing_secret.clone(),
+                create_single.admin_existing_secret_key.clone(),
+            )
         } else {
-            Some(Path::parse(key).key("sites"))
+            (
+                create_multi.pod(),
+                create_multi
+                    .sites
+                    .iter()
+                    .map(|s| (s.name.clone(), s.install_apps.clone()))
+                    .collect(),
+                create_multi.force_create,
+                create_multi.admin_password.clone(),
+                create_multi.admin_existing_secret.clone(),
+                create_multi.admin_existing_secret_key.clone(),
+            )
         };
         check_sites(report, key, sites_path.as_ref(), sites.iter().map(|(name, _)| name.as_str()), false);
         for (i, (_, apps)) in sites.iter().enumerate() {
@@ -304,32 +295,23 @@ pub fn resolve(
     }
 
     let (drop_single, drop_multi) = (&jobs.drop_site, &jobs.drop_multiple_sites);
-    precedence(
+    let drop = choose(
         report,
         drop_single.enabled,
         drop_multi.enabled,
         "jobs.dropSite",
         "jobs.dropMultipleSites",
     );
-    let drop = if drop_single.enabled {
-        Some((
-            "jobs.dropSite",
-            drop_single.pod(),
-            vec![drop_single.site_name.clone()],
-            drop_single.forced,
-        ))
-    } else if drop_multi.enabled {
-        Some((
-            "jobs.dropMultipleSites",
-            drop_multi.pod(),
-            drop_multi.sites.iter().map(|s| s.name.clone()).collect(),
-            drop_multi.forced,
-        ))
-    } else {
-        None
-    };
-    if let Some((key, pod, sites, force)) = drop {
-        let sites_path = (key != "jobs.dropSite").then(|| Path::parse(key).key("sites"));
+    if let Some(Choice { single, key, sites_path }) = drop {
+        let (pod, sites, force) = if single {
+            (drop_single.pod(), vec![drop_single.site_name.clone()], drop_single.forced)
+        } else {
+            (
+                drop_multi.pod(),
+                drop_multi.sites.iter().map(|s| s.name.clone()).collect(),
+                drop_multi.forced,
+            )
+        };
         check_sites(report, key, sites_path.as_ref(), sites.iter().map(String::as_str), false);
         if let Some(db_root_password) = db_root_password(report, key) {
             push(
@@ -346,36 +328,31 @@ pub fn resolve(
     }
 
     let (backup_single, backup_multi) = (&jobs.backup, &jobs.backup_multiple_sites);
-    precedence(
+    let backup = choose(
         report,
         backup_single.enabled,
         backup_multi.enabled,
         "jobs.backup",
         "jobs.backupMultipleSites",
     );
-    let backup = if backup_single.enabled {
-        Some((
-            "jobs.backup",
-            backup_single.pod(),
-            vec![backup_single.site_name.clone()],
-            backup_single.with_files,
-            backup_single.schedule.clone(),
-            backup_single.retain_days,
-        ))
-    } else if backup_multi.enabled {
-        Some((
-            "jobs.backupMultipleSites",
-            backup_multi.pod(),
-            backup_multi.sites.iter().map(|s| s.name.clone()).collect(),
-            backup_multi.with_files,
-            backup_multi.schedule.clone(),
-            backup_multi.retain_days,
-        ))
-    } else {
-        None
-    };
-    if let Some((key, pod, sites, with_files, schedule, retain_days)) = backup {
-        let sites_path = (key != "jobs.backup").then(|| Path::parse(key).key("sites"));
+    if let Some(Choice { single, key, sites_path }) = backup {
+        let (pod, sites, with_files, schedule, retain_days) = if single {
+            (
+                backup_single.pod(),
+                vec![backup_single.site_name.clone()],
+                backup_single.with_files,
+                backup_single.schedule.clone(),
+                backup_single.retain_days,
+            )
+        } else {
+            (
+                backup_multi.pod(),
+                backup_multi.sites.iter().map(|s| s.name.clone()).collect(),
+                backup_multi.with_files,
+                backup_multi.schedule.clone(),
+                backup_multi.retain_days,
+            )
+        };
         check_sites(report, key, sites_path.as_ref(), sites.iter().map(String::as_str), true);
         if let Some(schedule) = &schedule
             && let Err(problem) = check_cron(schedule)
@@ -409,32 +386,27 @@ pub fn resolve(
     }
 
     let (migrate_single, migrate_multi) = (&jobs.migrate, &jobs.migrate_multiple_sites);
-    precedence(
+    let migrate = choose(
         report,
         migrate_single.enabled,
         migrate_multi.enabled,
         "jobs.migrate",
         "jobs.migrateMultipleSites",
     );
-    let migrate = if migrate_single.enabled {
-        Some((
-            "jobs.migrate",
-            migrate_single.pod(),
-            vec![migrate_single.site_name.clone()],
-            migrate_single.skip_failing,
-        ))
-    } else if migrate_multi.enabled {
-        Some((
-            "jobs.migrateMultipleSites",
-            migrate_multi.pod(),
-            migrate_multi.sites.iter().map(|s| s.name.clone()).collect(),
-            migrate_multi.skip_failing,
-        ))
-    } else {
-        None
-    };
-    if let Some((key, pod, sites, skip_failing)) = migrate {
-        let sites_path = (key != "jobs.migrate").then(|| Path::parse(key).key("sites"));
+    if let Some(Choice { single, key, sites_path }) = migrate {
+        let (pod, sites, skip_failing) = if single {
+            (
+                migrate_single.pod(),
+                vec![migrate_single.site_name.clone()],
+                migrate_single.skip_failing,
+            )
+        } else {
+            (
+                migrate_multi.pod(),
+                migrate_multi.sites.iter().map(|s| s.name.clone()).collect(),
+                migrate_multi.skip_failing,
+            )
+        };
         check_sites(report, key, sites_path.as_ref(), sites.iter().map(String::as_str), false);
         push(pod, Task::Migrate { sites, skip_failing }, None);
     }
@@ -502,7 +474,19 @@ fn root_warning(report: &mut Reporter<'_>, key: &str) {
         .with_help("the pods' `fsGroup: 1000` gives the frappe user its volumes on most storage; enable this only for storage that ignores fsGroup, in a namespace that allows it");
 }
 
-fn precedence(report: &mut Reporter<'_>, single: bool, multiple: bool, single_key: &str, multiple_key: &str) {
+/// Which of a task's two Jobs runs.
+struct Choice {
+    /// The single-site Job (its one site is `siteName`).
+    single: bool,
+    /// Its values key, e.g. `jobs.migrateMultipleSites`.
+    key: &'static str,
+    /// Where its list of sites is; `None` for the single-site Job.
+    sites_path: Option<Path>,
+}
+
+/// The single-site Job wins over the multiple-sites one, as in the chart;
+/// enabling both earns a `job-conflict` warning.
+fn choose(report: &mut Reporter<'_>, single: bool, multiple: bool, single_key: &'static str, multiple_key: &'static str) -> Option<Choice> {
     if single && multiple {
         report
             .at(
@@ -511,6 +495,21 @@ fn precedence(report: &mut Reporter<'_>, single: bool, multiple: bool, single_ke
                 format!("`{single_key}` and `{multiple_key}` are both enabled; as in the chart, only `{single_key}` runs"),
             )
             .with_help(format!("enable one of them; list every site under `{multiple_key}.sites`"));
+    }
+    if single {
+        Some(Choice {
+            single: true,
+            key: single_key,
+            sites_path: None,
+        })
+    } else if multiple {
+        Some(Choice {
+            single: false,
+            key: multiple_key,
+            sites_path: Some(Path::parse(multiple_key).key("sites")),
+        })
+    } else {
+        None
     }
 }
 
