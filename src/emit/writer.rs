@@ -61,6 +61,27 @@ impl Place {
         }
     }
 
+    /// Starts the line of a collection's child number `index`, whose key or
+    /// dash is at `column`. The first child of a sequence item shares the
+    /// dash's line; the first child of a mapping value starts a new one.
+    fn start_child(self, out: &mut String, column: usize, index: usize) {
+        match (index, self) {
+            (0, Place::SeqItem { .. }) => {}
+            (0, Place::MapValue { .. }) => {
+                out.push('\n');
+                pad(out, column);
+            }
+            _ => pad(out, column),
+        }
+    }
+
+    /// Writes an empty collection, `{}` or `[]`, in place of its children.
+    fn write_empty(self, out: &mut String, empty: &str) {
+        out.push_str(self.scalar_prefix());
+        out.push_str(empty);
+        out.push('\n');
+    }
+
     /// What separates a scalar from what precedes it.
     fn scalar_prefix(self) -> &'static str {
         match self {
@@ -139,15 +160,7 @@ pub struct MapWriter<'a> {
 
 impl MapWriter<'_> {
     fn key(&mut self, key: &str) {
-        match (self.entries, self.place) {
-            // The first key of a sequence item shares the dash's line.
-            (0, Place::SeqItem { .. }) => {}
-            (0, Place::MapValue { .. }) => {
-                self.out.push('\n');
-                pad(self.out, self.column);
-            }
-            _ => pad(self.out, self.column),
-        }
+        self.place.start_child(self.out, self.column, self.entries);
         self.entries += 1;
         match scalar::key_style(key) {
             Style::Plain => self.out.push_str(key),
@@ -165,8 +178,7 @@ impl MapWriter<'_> {
 
     fn finish(self) {
         if self.entries == 0 {
-            self.out.push_str(self.place.scalar_prefix());
-            self.out.push_str("{}\n");
+            self.place.write_empty(self.out, "{}");
         }
     }
 }
@@ -181,14 +193,7 @@ pub struct SeqWriter<'a> {
 
 impl SeqWriter<'_> {
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        match (self.items, self.place) {
-            (0, Place::SeqItem { .. }) => {}
-            (0, Place::MapValue { .. }) => {
-                self.out.push('\n');
-                pad(self.out, self.column);
-            }
-            _ => pad(self.out, self.column),
-        }
+        self.place.start_child(self.out, self.column, self.items);
         self.items += 1;
         self.out.push_str("- ");
         value.serialize(Writer {
@@ -199,10 +204,18 @@ impl SeqWriter<'_> {
 
     fn finish(self) {
         if self.items == 0 {
-            self.out.push_str(self.place.scalar_prefix());
-            self.out.push_str("[]\n");
+            self.place.write_empty(self.out, "[]");
         }
     }
+}
+
+/// Narrow numbers are written as their wide kind.
+macro_rules! widened {
+    ($($method:ident: $type:ty => $wide:ident),*) => {$(
+        fn $method(self, v: $type) -> Result<(), Unsupported> {
+            self.$wide(v.into())
+        }
+    )*};
 }
 
 /// Numbers, booleans and characters as keys are written as their text.
@@ -330,27 +343,15 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.scalar(if v { "true" } else { "false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), Unsupported> {
-        self.serialize_f64(v.into())
-    }
+    widened!(
+        serialize_i8: i8 => serialize_i64,
+        serialize_i16: i16 => serialize_i64,
+        serialize_i32: i32 => serialize_i64,
+        serialize_u8: u8 => serialize_u64,
+        serialize_u16: u16 => serialize_u64,
+        serialize_u32: u32 => serialize_u64,
+        serialize_f32: f32 => serialize_f64
+    );
     fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
         self.scalar(&v.to_string());
         Ok(())
