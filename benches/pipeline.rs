@@ -55,7 +55,7 @@ fn parsed(input: &str) -> Node {
 
 fn typed(input: &str) -> (Values, Node) {
     let root = parsed(input);
-    (deserialize_all::<Values>(root.clone()).0.unwrap(), root)
+    (deserialize_all::<Values>(&root).0.unwrap(), root)
 }
 
 fn bench_model(input: &str) -> model::Bench {
@@ -73,7 +73,7 @@ fn parse(bencher: Bencher, input: &str) {
 #[divan::bench(args = INPUTS)]
 fn type_values(bencher: Bencher, input: &str) {
     let root = parsed(input);
-    bencher.bench(|| deserialize_all::<Values>(black_box(root.clone())));
+    bencher.bench(|| deserialize_all::<Values>(black_box(&root)));
 }
 
 #[divan::bench(args = INPUTS)]

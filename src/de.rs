@@ -31,16 +31,20 @@ use crate::suggest::closest;
 /// Types `root`, reporting every unknown key and every wrong value.
 ///
 /// Returns the typed value when it could be built (possibly with warnings and
-/// with the wrong parts left at their defaults), and all diagnostics.
-pub fn deserialize_all<T: DeserializeOwned>(mut root: Node) -> (Option<T>, Vec<Diagnostic>) {
+/// with the wrong parts left at their defaults), and all diagnostics. The tree
+/// is copied only when a wrong value has to be pruned from it; a clean file is
+/// typed straight from `root`.
+pub fn deserialize_all<T: DeserializeOwned>(root: &Node) -> (Option<T>, Vec<Diagnostic>) {
     // Every wrong value removes one node, so this ends; the bound only guards
     // against a pathological file producing thousands of separate errors.
     const MAX_ATTEMPTS: usize = 200;
     let mut fatal = Vec::new();
+    let mut pruned: Option<Node> = None;
     for _ in 0..MAX_ATTEMPTS {
+        let tree = pruned.as_ref().unwrap_or(root);
         let collected = Collected::default();
         let result = T::deserialize(NodeDeserializer {
-            node: &root,
+            node: tree,
             crumb: &Crumb::Root,
             collected: &collected,
         });
@@ -51,10 +55,10 @@ pub fn deserialize_all<T: DeserializeOwned>(mut root: Node) -> (Option<T>, Vec<D
                 return (Some(value), diagnostics);
             }
             Err(error) => {
-                let removable = error.path.as_ref().is_some_and(|p| !p.is_root());
-                let path = error.path.clone();
-                fatal.push(error.into_diagnostic(&root));
-                if !removable || !root.remove(path.as_ref().expect("checked above")) {
+                let path = error.path.clone().filter(|p| !p.is_root());
+                fatal.push(error.into_diagnostic(tree));
+                let tree = pruned.get_or_insert_with(|| root.clone());
+                if !path.is_some_and(|path| tree.remove(&path)) {
                     diagnostics.extend(fatal);
                     return (None, diagnostics);
                 }

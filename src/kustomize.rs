@@ -123,7 +123,7 @@ pub fn generate(name: &str, text: String) -> Generated {
         Ok(loaded) => loaded,
         Err(diagnostics) => return Generated::Config { sources, diagnostics },
     };
-    let (config, typing) = deserialize_all::<FrappeBench>(root.clone());
+    let (config, typing) = deserialize_all::<FrappeBench>(&root);
     diagnostics.extend(typing);
     let Some(config) = config.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) else {
         return Generated::Config { sources, diagnostics };

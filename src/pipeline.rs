@@ -117,11 +117,11 @@ fn stages(request: &Request, sources: &mut Sources, diagnostics: &mut Vec<Diagno
         }
     }
 
-    let (values, typing) = deserialize_all::<Values>(root.clone());
+    let (values, typing) = deserialize_all::<Values>(&root);
     diagnostics.extend(typing);
-    let (bench, rules) = model::build(&values?, &request.settings, &root);
+    let (bench, rules) = model::build(values.as_ref()?, &request.settings, &root);
     diagnostics.extend(rules);
-    let manifests = objects::build(&bench?);
+    let manifests = objects::build(bench.as_ref()?);
     let problems = objects::verify(&manifests);
     let clean = problems.is_empty();
     diagnostics.extend(problems.into_iter().map(|d| d.at(root.span)));

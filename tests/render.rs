@@ -112,10 +112,10 @@ fn the_yaml_stream_reads_back_as_the_objects() {
         "redis://cache:6379",
     ];
     let data: std::collections::BTreeMap<String, String> = tricky.iter().map(|s| ((*s).to_owned(), (*s).to_owned())).collect();
-    let config_map = frappe_manifests::objects::Manifest::ConfigMap(k8s_openapi::api::core::v1::ConfigMap {
+    let config_map = frappe_manifests::objects::Manifest::ConfigMap(Box::new(k8s_openapi::api::core::v1::ConfigMap {
         data: Some(data),
         ..Default::default()
-    });
+    }));
     let mut manifests = vec![config_map];
     for name in ["production", "minimal", "direct-ingress", "multisite"] {
         let values = std::fs::read_to_string(example(name)).unwrap();

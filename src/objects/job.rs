@@ -63,11 +63,11 @@ pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
         .pinned_name
         .clone()
         .unwrap_or_else(|| format!("{}-{}", names.object(task), content_hash(&spec, bench)));
-    Manifest::Job(Job {
+    Manifest::Job(Box::new(Job {
         metadata: meta(names, name, labels),
         spec: Some(spec),
         ..Default::default()
-    })
+    }))
 }
 
 fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {

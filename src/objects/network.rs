@@ -37,10 +37,10 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         end_port: None,
     };
     let policy = |suffix: &str, spec: NetworkPolicySpec| {
-        Manifest::NetworkPolicy(NetworkPolicy {
+        Manifest::NetworkPolicy(Box::new(NetworkPolicy {
             metadata: meta(names, names.object(suffix), common_labels(names)),
             spec: Some(spec),
-        })
+        }))
     };
 
     let mut egress = vec![NetworkPolicyEgressRule {

@@ -42,7 +42,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
                 }),
             })
             .collect();
-        manifests.push(Manifest::Ingress(Ingress {
+        manifests.push(Manifest::Ingress(Box::new(Ingress {
             metadata,
             spec: Some(IngressSpec {
                 ingress_class_name: ingress.class_name.clone(),
@@ -51,7 +51,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
                 default_backend: None,
             }),
             ..Default::default()
-        }));
+        })));
     }
     if let Some(route) = &bench.http_route {
         let names = &bench.names;
@@ -69,7 +69,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         };
         let mut metadata = meta(names, name, common_labels(names));
         metadata.annotations = (!route.annotations.is_empty()).then(|| route.annotations.clone());
-        manifests.push(Manifest::HttpRoute(HttpRoute {
+        manifests.push(Manifest::HttpRoute(Box::new(HttpRoute {
             api_version: "gateway.networking.k8s.io/v1",
             kind: "HTTPRoute",
             metadata,
@@ -106,7 +106,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
                     })
                     .collect(),
             },
-        }));
+        })));
     }
     manifests
 }

@@ -15,32 +15,32 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
     let names = &bench.names;
     let mut manifests = Vec::new();
     if bench.create_service_account {
-        manifests.push(Manifest::ServiceAccount(ServiceAccount {
+        manifests.push(Manifest::ServiceAccount(Box::new(ServiceAccount {
             metadata: meta(names, bench.service_account.clone(), common_labels(names)),
             // Pods do not talk to the API server; see the pods' own setting.
             automount_service_account_token: Some(false),
             ..Default::default()
-        }));
+        })));
     }
     if let Some(data) = &bench.secret {
-        manifests.push(Manifest::Secret(Secret {
+        manifests.push(Manifest::Secret(Box::new(Secret {
             metadata: meta(names, names.fullname.clone(), common_labels(names)),
             type_: Some("Opaque".to_owned()),
             data: Some(data.iter().map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes()))).collect()),
             ..Default::default()
-        }));
+        })));
     }
-    manifests.push(Manifest::ConfigMap(ConfigMap {
+    manifests.push(Manifest::ConfigMap(Box::new(ConfigMap {
         metadata: meta(names, config_map_name(bench), common_labels(names)),
         data: Some(bench.config.clone()),
         ..Default::default()
-    }));
+    })));
     if let Some(config) = &bench.nginx_config {
-        manifests.push(Manifest::ConfigMap(ConfigMap {
+        manifests.push(Manifest::ConfigMap(Box::new(ConfigMap {
             metadata: meta(names, nginx_config_name(bench), common_labels(names)),
             data: Some(BTreeMap::from([("default.conf".to_owned(), config.clone())])),
             ..Default::default()
-        }));
+        })));
     }
     for volume in [&bench.sites, &bench.logs] {
         if let Volume::Claim {
@@ -48,7 +48,7 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
             create: Some(spec),
         } = volume
         {
-            manifests.push(Manifest::PersistentVolumeClaim(claim(bench, claim_name, spec)));
+            manifests.push(Manifest::PersistentVolumeClaim(Box::new(claim(bench, claim_name, spec))));
         }
     }
     manifests
