@@ -15,10 +15,13 @@ use serde::Serialize;
 
 use crate::objects::Manifest;
 
+/// What starts each document of the stream.
+pub const DOCUMENT_START: &str = "---\n";
+
 pub fn to_yaml_stream(manifests: &[Manifest]) -> String {
     let mut out = String::with_capacity(manifests.len() * 2048);
     for manifest in manifests {
-        out.push_str("---\n");
+        out.push_str(DOCUMENT_START);
         write(&mut out, manifest);
     }
     out

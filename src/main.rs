@@ -81,18 +81,25 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
         sets: args.values.sets.clone(),
         settings: settings(&args.values),
     };
+    match &args.output_dir {
+        Some(dir) => report_then(pipeline::run(&request), |manifests| {
+            output_dir::write(dir, manifests)?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        None => report_then(pipeline::render(&request), |stream| write_stdout(stream.as_bytes())),
+    }
+}
+
+/// Prints a render's diagnostics, then hands what it built to `write`.
+fn report_then<T>(outcome: Outcome<T>, write: impl FnOnce(&T) -> anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
     // The process ends after this one render, so the thousands of small
     // allocations behind the outcome are left to the exit, not freed one
     // by one (that took 3% of a render).
-    let outcome = std::mem::ManuallyDrop::new(pipeline::run(&request));
+    let outcome = std::mem::ManuallyDrop::new(outcome);
     eprint!("{}", render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
-    match (&outcome.manifests, &args.output_dir) {
-        (Some(manifests), Some(dir)) => {
-            output_dir::write(dir, manifests)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        (Some(manifests), None) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
-        (None, _) => Ok(failure_code(&outcome)),
+    match &outcome.manifests {
+        Some(built) => write(built),
+        None => Ok(failure_code(&outcome)),
     }
 }
 
@@ -207,7 +214,7 @@ fn check_in_parallel(requests: &[Request]) -> Vec<Outcome> {
     })
 }
 
-fn failure_code(outcome: &Outcome) -> ExitCode {
+fn failure_code<T>(outcome: &Outcome<T>) -> ExitCode {
     ExitCode::from(if outcome.has_io_errors() { 2 } else { 1 })
 }
 

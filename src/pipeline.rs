@@ -9,12 +9,12 @@ use std::path::PathBuf;
 
 use crate::de::deserialize_all;
 use crate::diagnostic::{self, Code, Diagnostic};
-use crate::model::{self, Settings};
+use crate::model::{self, Bench, Settings};
 use crate::node::{self, Node, Path};
 use crate::objects::{self, Manifest};
 use crate::source::{Sources, Span};
 use crate::values::Values;
-use crate::{load, set};
+use crate::{emit, load, set};
 
 /// A values file: a path, or text already read from standard input.
 #[derive(Debug, Clone)]
@@ -39,16 +39,16 @@ pub struct Request {
     pub settings: Settings,
 }
 
-/// The result of a run.
+/// The result of a run: the objects, or for [`render`] their YAML stream.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Outcome<T = Vec<Manifest>> {
     pub sources: Sources,
     pub diagnostics: Vec<Diagnostic>,
-    /// The objects, when no diagnostic is an error.
-    pub manifests: Option<Vec<Manifest>>,
+    /// What was built, when no diagnostic is an error.
+    pub manifests: Option<T>,
 }
 
-impl Outcome {
+impl<T> Outcome<T> {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -59,10 +59,46 @@ impl Outcome {
     }
 }
 
+/// Checks the request and builds its objects, in install order.
 pub fn run(request: &Request) -> Outcome {
+    run_with(request, |bench, problems| {
+        let manifests = objects::build(bench);
+        manifests.iter().for_each(|manifest| objects::verify(manifest, problems));
+        manifests
+    })
+}
+
+/// Checks the request and writes its objects as one YAML stream.
+///
+/// Each object is written as soon as it is built and then dropped, so a
+/// render never holds the whole bundle as k8s-openapi structs (kilobytes
+/// each; they were two thirds of a render's heap). The documents are then
+/// put in the order [`objects::build`] gives, so the bytes are the same as
+/// `emit::to_yaml_stream(&objects::build(bench))`.
+pub fn render(request: &Request) -> Outcome<String> {
+    run_with(request, |bench, problems| {
+        let mut documents = Vec::new();
+        objects::build_each(bench, |manifest| {
+            objects::verify(&manifest, problems);
+            let (rank, name) = manifest.stream_order();
+            documents.push((rank, name.to_owned(), emit::to_yaml(&manifest)));
+        });
+        documents.sort_by(|(rank_a, name_a, _), (rank_b, name_b, _)| (rank_a, name_a).cmp(&(rank_b, name_b)));
+        let mut stream = String::with_capacity(documents.iter().map(|(_, _, text)| text.len() + 4).sum());
+        for (_, _, text) in &documents {
+            stream.push_str(emit::DOCUMENT_START);
+            stream.push_str(text);
+        }
+        stream
+    })
+}
+
+/// Runs every stage, then `finish` on the model when it could be built;
+/// `finish` reports what it finds wrong in the objects to its second argument.
+fn run_with<T>(request: &Request, finish: impl FnOnce(&Bench, &mut Vec<Diagnostic>) -> T) -> Outcome<T> {
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
-    let manifests = stages(request, &mut sources, &mut diagnostics);
+    let manifests = stages(request, &mut sources, &mut diagnostics, finish);
     diagnostic::sort(&mut diagnostics);
     let manifests = manifests.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
     Outcome {
@@ -72,7 +108,12 @@ pub fn run(request: &Request) -> Outcome {
     }
 }
 
-fn stages(request: &Request, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<Manifest>> {
+fn stages<T>(
+    request: &Request,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+    finish: impl FnOnce(&Bench, &mut Vec<Diagnostic>) -> T,
+) -> Option<T> {
     // Problems that leave a usable tree (duplicate keys, merge and `--set`
     // conflicts) do not stop the run: typing and the rules still report the
     // rest. An input that could not be read or parsed does.
@@ -121,8 +162,8 @@ fn stages(request: &Request, sources: &mut Sources, diagnostics: &mut Vec<Diagno
     diagnostics.extend(typing);
     let (bench, rules) = model::build(values.as_ref()?, &request.settings, &root);
     diagnostics.extend(rules);
-    let manifests = objects::build(bench.as_ref()?);
-    let problems = objects::verify(&manifests);
+    let mut problems = Vec::new();
+    let manifests = finish(bench.as_ref()?, &mut problems);
     let clean = problems.is_empty();
     diagnostics.extend(problems.into_iter().map(|d| d.at(root.span)));
     clean.then_some(manifests)

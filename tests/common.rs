@@ -76,7 +76,19 @@ pub fn render_text(values: &str, sets: &[&str]) -> String {
     emit::to_yaml_stream(manifests)
 }
 
-pub fn human(outcome: &Outcome) -> String {
+/// `pipeline::render`, which writes each object as it is built, reports what
+/// `pipeline::run` reports and writes the bytes `emit` writes for its objects.
+pub fn assert_streamed_render_matches(request: &Request, outcome: &Outcome) {
+    let streamed = pipeline::render(request);
+    assert_eq!(human(&streamed), human(outcome), "the streamed render reports differently");
+    assert_eq!(
+        streamed.manifests,
+        outcome.manifests.as_deref().map(emit::to_yaml_stream),
+        "the streamed render writes other bytes"
+    );
+}
+
+pub fn human<T>(outcome: &Outcome<T>) -> String {
     render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain)
 }
 

@@ -2,13 +2,23 @@
 //! relies on, checked on the parsed output.
 
 use frappe_manifests::emit;
+use frappe_manifests::model::Settings;
+use frappe_manifests::pipeline::{self, Input, Request};
 use serde_json::{Value, json};
 
 use crate::common::{self, MINIMAL, check_text, documents, example, find, names_of, render_text, snapshot_settings};
 
 fn render_example(name: &str, release: &str, namespace: Option<&str>) -> String {
-    let values = std::fs::read_to_string(example(name)).expect("example exists");
-    let outcome = check_text(&values, &[], release, namespace);
+    let request = Request {
+        files: vec![Input::Path(example(name))],
+        sets: Vec::new(),
+        settings: Settings {
+            release: release.to_owned(),
+            namespace: namespace.map(str::to_owned),
+        },
+    };
+    let outcome = pipeline::run(&request);
+    common::assert_streamed_render_matches(&request, &outcome);
     emit::to_yaml_stream(
         outcome
             .manifests

@@ -6,7 +6,7 @@
 use frappe_manifests::diagnostic::{Code, Colour, Diagnostic, Severity, render_human};
 use frappe_manifests::pipeline::{self, Input, Request};
 
-use crate::common::{project_root, snapshot_settings};
+use crate::common::{self, project_root, snapshot_settings};
 
 #[test]
 fn every_rule_fires_on_its_fixture() {
@@ -23,11 +23,13 @@ fn every_rule_fires_on_its_fixture() {
         let sets = std::fs::read_to_string(dir.join(format!("{name}.set")))
             .map(|s| s.lines().map(str::to_owned).collect())
             .unwrap_or_default();
-        let outcome = pipeline::run(&Request {
+        let request = Request {
             files,
             sets,
             settings: Default::default(),
-        });
+        };
+        let outcome = pipeline::run(&request);
+        common::assert_streamed_render_matches(&request, &outcome);
 
         let fired: Vec<Diagnostic> = outcome.diagnostics.iter().filter(|d| d.code == code).cloned().collect();
         assert!(!fired.is_empty(), "`{name}` did not fire; got {:#?}", outcome.diagnostics);

@@ -125,6 +125,11 @@ impl Manifest {
         self.metadata().name.as_deref().unwrap_or_default()
     }
 
+    /// Where the object goes in the stream: helm's install order, then by name.
+    pub fn stream_order(&self) -> (u8, &str) {
+        (self.install_rank(), self.name())
+    }
+
     /// Helm's install order: what others depend on first.
     fn install_rank(&self) -> u8 {
         // Helm's install order: policies first, so that no pod runs unfenced,
@@ -151,15 +156,23 @@ impl Manifest {
 
 /// Every object of the bench, in install order (then by name, as helm sorts).
 pub fn build(bench: &Bench) -> Vec<Manifest> {
-    let mut manifests = storage::build(bench);
-    for component in &bench.components {
-        manifests.extend(workload::build(bench, component));
-    }
-    manifests.extend(bench.jobs.iter().map(|j| job::build(bench, j)));
-    manifests.extend(routing::build(bench));
-    manifests.extend(network::build(bench));
-    manifests.sort_by(|a, b| a.install_rank().cmp(&b.install_rank()).then_with(|| a.name().cmp(b.name())));
+    let mut manifests = Vec::new();
+    build_each(bench, |manifest| manifests.push(manifest));
+    manifests.sort_by(|a, b| a.stream_order().cmp(&b.stream_order()));
     manifests
+}
+
+/// Builds every object and hands each to `each` as soon as it is built, in
+/// no particular order: a caller that writes each one out and drops it never
+/// holds more than a component's objects at once.
+pub fn build_each(bench: &Bench, mut each: impl FnMut(Manifest)) {
+    storage::build(bench).into_iter().for_each(&mut each);
+    for component in &bench.components {
+        workload::build(bench, component).into_iter().for_each(&mut each);
+    }
+    bench.jobs.iter().for_each(|j| each(job::build(bench, j)));
+    routing::build(bench).into_iter().for_each(&mut each);
+    network::build(bench).into_iter().for_each(&mut each);
 }
 
 /// Labels every object carries.
@@ -186,45 +199,40 @@ pub fn meta(names: &Names, name: impl Into<String>, labels: BTreeMap<String, Str
     }
 }
 
-/// Checks the generated objects for what the API server would reject and the
+/// Checks a generated object for what the API server would reject and the
 /// values-level rules cannot see: names, and Deployments whose selector does
 /// not select their own pods.
-pub fn verify(manifests: &[Manifest]) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
-    for manifest in manifests {
-        let name = manifest.name();
-        let valid = match manifest {
-            Manifest::Service(_) => k8s::is_dns1035_label(name),
-            Manifest::Deployment(_) | Manifest::Job(_) | Manifest::CronJob(_) => k8s::is_dns1123_label(name),
-            _ => k8s::is_dns1123_subdomain(name),
-        };
-        if !valid {
+pub fn verify(manifest: &Manifest, problems: &mut Vec<Diagnostic>) {
+    let name = manifest.name();
+    let valid = match manifest {
+        Manifest::Service(_) => k8s::is_dns1035_label(name),
+        Manifest::Deployment(_) | Manifest::Job(_) | Manifest::CronJob(_) => k8s::is_dns1123_label(name),
+        _ => k8s::is_dns1123_subdomain(name),
+    };
+    if !valid {
+        problems.push(Diagnostic::new(
+            Code::InvalidName,
+            format!("the generated {} name `{name}` is not valid in Kubernetes", manifest.kind()),
+        ));
+    }
+    for (key, value) in manifest.metadata().labels.iter().flatten() {
+        if !k8s::is_qualified_name(key) || !k8s::is_label_value(value) {
             problems.push(Diagnostic::new(
-                Code::InvalidName,
-                format!("the generated {} name `{name}` is not valid in Kubernetes", manifest.kind()),
+                Code::InvalidLabel,
+                format!("the label `{key}: {value}` of {} `{name}` is not valid", manifest.kind()),
             ));
         }
-        for (key, value) in manifest.metadata().labels.iter().flatten() {
-            if !k8s::is_qualified_name(key) || !k8s::is_label_value(value) {
-                problems.push(Diagnostic::new(
-                    Code::InvalidLabel,
-                    format!("the label `{key}: {value}` of {} `{name}` is not valid", manifest.kind()),
-                ));
-            }
-        }
-        if let Manifest::Deployment(deployment) = manifest {
-            let spec = deployment.spec.as_ref();
-            let selector = spec.and_then(|s| s.selector.match_labels.as_ref());
-            let pod_labels = spec.and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
-            let selects_own_pods =
-                selector.is_some_and(|selector| selector.iter().all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v)));
-            if !selects_own_pods {
-                problems.push(Diagnostic::new(
-                    Code::InvalidLabel,
-                    format!("the selector of Deployment `{name}` does not match its pod template's labels"),
-                ));
-            }
+    }
+    if let Manifest::Deployment(deployment) = manifest {
+        let spec = deployment.spec.as_ref();
+        let selector = spec.and_then(|s| s.selector.match_labels.as_ref());
+        let pod_labels = spec.and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
+        let selects_own_pods = selector.is_some_and(|selector| selector.iter().all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v)));
+        if !selects_own_pods {
+            problems.push(Diagnostic::new(
+                Code::InvalidLabel,
+                format!("the selector of Deployment `{name}` does not match its pod template's labels"),
+            ));
         }
     }
-    problems
 }

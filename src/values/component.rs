@@ -200,20 +200,23 @@ component! {
     }
 }
 
+// The components here and the large sections of `Values` are boxed: serde's
+// derived `visit_map` keeps every field on the stack, and with k8s-openapi
+// types inline these frames were 16 and 32 KiB, each page a fault in a render.
 /// Gunicorn, the workers and the scheduler.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Workers {
     /// Gunicorn, the web server.
-    pub gunicorn: Gunicorn,
+    pub gunicorn: Box<Gunicorn>,
     /// The worker for the `default` queue (Deployment `worker-d`).
-    pub default: Worker,
+    pub default: Box<Worker>,
     /// The worker for the `short` and `default` queues (Deployment `worker-s`).
-    pub short: Worker,
+    pub short: Box<Worker>,
     /// The worker for the `long`, `default` and `short` queues (Deployment `worker-l`).
-    pub long: Worker,
+    pub long: Box<Worker>,
     /// The scheduler.
-    pub scheduler: Scheduler,
+    pub scheduler: Box<Scheduler>,
     /// Topology spread constraints of the gunicorn pods. Default: `defaultTopologySpread`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,

@@ -64,11 +64,11 @@ pub struct Values {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_context: Option<SecurityContext>,
     /// The nginx front: serves assets and proxies to gunicorn and socketio.
-    pub nginx: Nginx,
+    pub nginx: Box<Nginx>,
     /// Gunicorn, the background workers and the scheduler.
-    pub worker: Workers,
+    pub worker: Box<Workers>,
     /// The Node.js socket.io server for realtime updates.
-    pub socketio: Socketio,
+    pub socketio: Box<Socketio>,
     /// Volumes for the sites directory and the logs.
     pub persistence: Persistence,
     /// An Ingress (networking.k8s.io/v1) in front of the bench.
@@ -76,7 +76,7 @@ pub struct Values {
     /// A Gateway API HTTPRoute in front of the bench.
     pub httproute: HttpRoute,
     /// One-off Jobs of the bench.
-    pub jobs: Jobs,
+    pub jobs: Box<Jobs>,
     /// NetworkPolicies that fence the bench in (extension).
     pub network_policy: NetworkPolicy,
 
