@@ -52,6 +52,21 @@ fn scan(s: &str) -> Scan {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return Scan::Quoted; // the empty string is null
     };
+    // Most keys and values are words (`apiVersion`, `erpnext-config`,
+    // `app.kubernetes.io/name`), checked here in a tight loop. Starting with
+    // a letter, a word is no number, date or indicator; without `:`, `#` or
+    // a space it ends no key and starts no comment.
+    if first.is_ascii_alphabetic()
+        && bytes
+            .iter()
+            .all(|&byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'/' | b'_'))
+    {
+        return if is_special_word(s) {
+            Scan::Quoted
+        } else {
+            Scan::Plain { has_colon: false }
+        };
+    }
     let mut has_colon = false;
     let mut previous = 0u8;
     for &byte in bytes {
