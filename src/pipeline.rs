@@ -81,11 +81,11 @@ pub fn render(request: &Request) -> Outcome<String> {
         objects::build_each(bench, |manifest| {
             objects::verify(&manifest, problems);
             let (rank, name) = manifest.stream_order();
-            documents.push((rank, name.to_owned(), emit::to_yaml(&manifest)));
+            documents.push(((rank, name.to_owned()), emit::to_yaml(&manifest)));
         });
-        documents.sort_by(|(rank_a, name_a, _), (rank_b, name_b, _)| (rank_a, name_a).cmp(&(rank_b, name_b)));
-        let mut stream = String::with_capacity(documents.iter().map(|(_, _, text)| text.len() + 4).sum());
-        for (_, _, text) in &documents {
+        documents.sort_by(|(order_a, _), (order_b, _)| order_a.cmp(order_b));
+        let mut stream = String::with_capacity(documents.iter().map(|(_, text)| emit::DOCUMENT_START.len() + text.len()).sum());
+        for (_, text) in &documents {
             stream.push_str(emit::DOCUMENT_START);
             stream.push_str(text);
         }
