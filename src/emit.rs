@@ -15,14 +15,18 @@ use serde::Serialize;
 
 use crate::objects::Manifest;
 
-/// What starts each document of the stream.
-pub const DOCUMENT_START: &str = "---\n";
-
 pub fn to_yaml_stream(manifests: &[Manifest]) -> String {
-    let mut out = String::with_capacity(manifests.len() * 2048);
-    for manifest in manifests {
-        out.push_str(DOCUMENT_START);
-        write(&mut out, manifest);
+    stream(&manifests.iter().map(to_yaml).collect::<Vec<_>>())
+}
+
+/// Joins documents, each written by [`to_yaml`], into one stream, `---`
+/// before each; sized up front, as the stream is most of a render's output.
+pub fn stream(documents: &[impl AsRef<str>]) -> String {
+    const START: &str = "---\n";
+    let mut out = String::with_capacity(documents.iter().map(|d| START.len() + d.as_ref().len()).sum());
+    for document in documents {
+        out.push_str(START);
+        out.push_str(document.as_ref());
     }
     out
 }

@@ -84,12 +84,8 @@ pub fn render(request: &Request) -> Outcome<String> {
             documents.push(((rank, name.to_owned()), emit::to_yaml(&manifest)));
         });
         documents.sort_by(|(order_a, _), (order_b, _)| order_a.cmp(order_b));
-        let mut stream = String::with_capacity(documents.iter().map(|(_, text)| emit::DOCUMENT_START.len() + text.len()).sum());
-        for (_, text) in &documents {
-            stream.push_str(emit::DOCUMENT_START);
-            stream.push_str(text);
-        }
-        stream
+        let texts: Vec<String> = documents.into_iter().map(|(_, text)| text).collect();
+        emit::stream(&texts)
     })
 }
 
