@@ -11,6 +11,10 @@ use frappe_manifests::source::Sources;
 use frappe_manifests::values::Values;
 use frappe_manifests::{emit, load, objects};
 
+// Timed on the binary's allocator, as the stages run in the binary.
+#[global_allocator]
+static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
+
 fn main() {
     divan::main();
 }

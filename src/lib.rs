@@ -8,8 +8,9 @@
 //! (k8s-openapi objects) → [`emit`] (the YAML stream). [`pipeline`] runs the
 //! stages in order; [`diagnostic`] and [`formats`] show what they found.
 //! [`argocd`], [`kustomize`] and [`output_dir`] adapt the result to the
-//! tools that consume it.
+//! tools that consume it. [`alloc`] is the binary's memory allocator.
 
+pub mod alloc;
 pub mod argocd;
 pub mod cli;
 pub mod de;

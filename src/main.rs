@@ -17,6 +17,9 @@ use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
 use frappe_manifests::{argocd, emit, formats, kustomize, output_dir, schema};
 
+#[global_allocator]
+static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
+
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
     // and KRM exec functions with no arguments and a ResourceList on stdin.

@@ -1,5 +1,9 @@
 //! The integration tests, as one test binary.
 
+// The tests run on the binary's allocator, so that every test exercises it.
+#[global_allocator]
+static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
+
 mod bad_input;
 mod cli;
 mod common;
