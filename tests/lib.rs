@@ -13,3 +13,4 @@ mod render;
 mod rules;
 mod schema;
 mod security;
+mod yaml_readers;
