@@ -56,11 +56,7 @@ fn scan(s: &str) -> Scan {
     // `app.kubernetes.io/name`), checked here in a tight loop. Starting with
     // a letter, a word is no number, date or indicator; without `:`, `#` or
     // a space it ends no key and starts no comment.
-    if first.is_ascii_alphabetic()
-        && bytes
-            .iter()
-            .all(|&byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'/' | b'_'))
-    {
+    if first.is_ascii_alphabetic() && bytes.iter().all(|&byte| WORD_BYTES[usize::from(byte)]) {
         return if is_special_word(s) {
             Scan::Quoted
         } else {
@@ -104,6 +100,18 @@ fn scan(s: &str) -> Scan {
     }
     Scan::Plain { has_colon }
 }
+
+/// The bytes of a word: ASCII letters and digits, `-`, `.`, `/` and `_`
+/// (a table, because every key and most values are checked against it).
+const WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric() || matches!(byte as u8, b'-' | b'.' | b'/' | b'_');
+        byte += 1;
+    }
+    table
+};
 
 /// Words that some YAML reader takes for a boolean, null, infinity or NaN,
 /// or for a merge or value key.
@@ -193,7 +201,7 @@ pub fn write_literal(out: &mut String, s: &str, indent: usize) {
     let trailing = s.len() - body.len();
     for line in body.split('\n') {
         if !line.is_empty() {
-            out.extend(std::iter::repeat_n(' ', indent));
+            super::writer::pad(out, indent);
             out.push_str(line);
         }
         out.push('\n');

@@ -146,8 +146,16 @@ impl<'a> Writer<'a> {
     }
 }
 
-fn pad(out: &mut String, column: usize) {
-    out.extend(std::iter::repeat_n(' ', column));
+pub(super) fn pad(out: &mut String, column: usize) {
+    // One copy per line instead of a push per space: every line of the
+    // stream starts with its indentation.
+    const SPACES: &str = "                                                                ";
+    let mut rest = column;
+    while rest > 0 {
+        let n = rest.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        rest -= n;
+    }
 }
 
 /// Writes the entries of a mapping, one `key: value` per line.

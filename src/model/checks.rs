@@ -136,7 +136,7 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
         if !volume.enabled || volume.existing_claim.as_deref().is_some_and(|c| !c.is_empty()) {
             continue;
         }
-        check_quantity(&volume.size, &base.key("size"), report);
+        check_quantity(&volume.size, || base.key("size"), report);
         for (i, mode) in volume.access_modes.iter().enumerate() {
             const MODES: &[&str] = &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"];
             if !MODES.contains(&mode.as_str()) {
@@ -352,12 +352,14 @@ fn check_port(port: i32, path: &Path, report: &mut Reporter<'_>) {
     }
 }
 
-fn check_quantity(quantity: &Quantity, path: &Path, report: &mut Reporter<'_>) {
+/// `path` is built only for a report: quantities are many, and almost all
+/// of them valid.
+fn check_quantity(quantity: &Quantity, path: impl FnOnce() -> Path, report: &mut Reporter<'_>) {
     if !k8s::is_quantity(&quantity.0) {
         report
             .at(
                 Code::InvalidQuantity,
-                path,
+                &path(),
                 format!("`{}` is not a Kubernetes quantity", quantity.0),
             )
             .with_help("write a number with an optional suffix: `500m` or `2` CPUs, `512Mi` or `1.5Gi` of memory");
@@ -367,7 +369,7 @@ fn check_quantity(quantity: &Quantity, path: &Path, report: &mut Reporter<'_>) {
 fn check_resources(resources: &ResourceRequirements, path: &Path, report: &mut Reporter<'_>) {
     for (key, map) in [("limits", &resources.limits), ("requests", &resources.requests)] {
         for (resource, quantity) in map.iter().flatten() {
-            check_quantity(quantity, &path.key(key).key(resource), report);
+            check_quantity(quantity, || path.key(key).key(resource), report);
         }
     }
 }
