@@ -168,13 +168,27 @@ pub struct MapWriter<'a> {
 
 impl MapWriter<'_> {
     fn key(&mut self, key: &str) {
-        self.place.start_child(self.out, self.column, self.entries);
-        self.entries += 1;
+        self.start_key();
         match scalar::key_style(key) {
             Style::Plain => self.out.push_str(key),
             _ => scalar::write_double_quoted(self.out, key),
         }
         self.out.push(':');
+    }
+
+    /// A struct field's name, which is written plain without the quoting
+    /// scan: k8s-openapi's and our field names are camelCase identifiers.
+    /// Debug builds, and so every test, check that they are.
+    fn field_name(&mut self, name: &'static str) {
+        debug_assert_eq!(scalar::key_style(name), Style::Plain, "field `{name}` needs quotes");
+        self.start_key();
+        self.out.push_str(name);
+        self.out.push(':');
+    }
+
+    fn start_key(&mut self) {
+        self.place.start_child(self.out, self.column, self.entries);
+        self.entries += 1;
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
@@ -504,7 +518,7 @@ impl ser::SerializeStruct for MapWriter<'_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unsupported> {
-        self.key(key);
+        self.field_name(key);
         self.value(value)
     }
     fn end(self) -> Result<(), Unsupported> {

@@ -18,6 +18,7 @@
 //! so on every input it generates.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use granit_parser::{Event, ScalarStyle, StructureStyle};
 
@@ -46,6 +47,7 @@ pub(super) fn events(text: &str, file: FileId) -> Option<Vec<(Event<'_>, Span)>>
         line: 1,
         line_start: 0,
         depth: 0,
+        known_key: Cell::new(None),
         // About one event per eight bytes of a values file.
         events: Vec::with_capacity(text.len() / 8 + 8),
     };
@@ -63,6 +65,8 @@ struct Reader<'t> {
     line: u32,
     line_start: usize,
     depth: usize,
+    /// The last key end looked for: where, and what was found.
+    known_key: Cell<Option<(usize, Option<usize>)>>,
     events: Vec<(Event<'t>, Span)>,
 }
 
@@ -345,18 +349,28 @@ impl<'t> Reader<'t> {
     /// Where a plain key that starts at `pos` ends (before its trailing
     /// spaces), if the line is `key: …`.
     fn plain_key_end(&self) -> Option<usize> {
+        // `at_key` looks before `key` reads: the second call is free.
+        if let Some((_, end)) = self.known_key.get().filter(|&(at, _)| at == self.pos) {
+            return end;
+        }
+        let end = self.find_plain_key_end();
+        self.known_key.set(Some((self.pos, end)));
+        end
+    }
+
+    fn find_plain_key_end(&self) -> Option<usize> {
         if !starts_plain(&self.bytes[self.pos..]) {
             return None;
         }
-        let line_end = self.line_end();
         let mut i = self.pos;
-        while i < line_end {
-            match self.bytes[i] {
+        while let Some(&byte) = self.bytes.get(i) {
+            match byte {
                 b':' if ends_token(self.bytes.get(i + 1)) => {
                     let key = self.text[self.pos..i].trim_end_matches(' ');
                     return (key.len() <= MAX_KEY).then_some(self.pos + key.len());
                 }
                 b'#' if self.bytes[i - 1] == b' ' => return None,
+                // The end of the line (`\n`), a tab or a control.
                 byte if !is_printable(byte) => return None,
                 _ => {}
             }

@@ -40,8 +40,8 @@ pub fn is_label_value(s: &str) -> bool {
 
 /// A label or annotation key: `[prefix/]name`, the prefix a DNS subdomain.
 pub fn is_qualified_name(s: &str) -> bool {
-    let (prefix, name) = match s.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
+    let (prefix, name) = match s.bytes().position(|b| b == b'/') {
+        Some(slash) => (Some(&s[..slash]), &s[slash + 1..]),
         None => (None, s),
     };
     prefix.is_none_or(is_dns1123_subdomain) && name.len() <= 63 && is_name_part(name)
