@@ -508,10 +508,22 @@ impl<'t> Reader<'t> {
     /// Past a comment to the end of its line. A comment's column does not
     /// matter, so it may hold any printable text, non-ASCII too.
     fn skip_comment(&mut self) -> Read {
-        let end = self.line_end_from(self.pos);
-        let comment = &self.text[self.pos..end];
-        if !comment.bytes().all(|b| is_printable(b) || b == b'\t') && !comment.chars().all(is_printable_in_comment) {
-            return Err(Unsupported);
+        // One pass for the usual ASCII comment; the first other byte sends
+        // the rest of the line through the character check.
+        let start = self.pos;
+        let mut end = start;
+        while let Some(&byte) = self.bytes.get(end) {
+            match byte {
+                b'\n' => break,
+                b'\t' | b' '..=b'~' => end += 1,
+                _ => {
+                    end = self.line_end_from(end);
+                    if !self.text[start..end].chars().all(is_printable_in_comment) {
+                        return Err(Unsupported);
+                    }
+                    break;
+                }
+            }
         }
         self.pos = end;
         if self.peek() == Some(b'\n') {
