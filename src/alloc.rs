@@ -29,7 +29,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
 
-/// The allocator; `main.rs` installs it with `#[global_allocator]`.
+/// The allocator. `main.rs` installs it with `#[global_allocator]`, and so do
+/// the integration tests and the benchmarks, to run on what the binary runs on.
 pub struct SizeClasses;
 
 /// Blocks up to this size are served from size classes.

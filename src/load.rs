@@ -152,24 +152,15 @@ struct Loader<'t> {
 
 impl<'t> Loader<'t> {
     fn next(&mut self) -> Result<(Event<'t>, Span), Fatal> {
-        let parser = match &mut self.events {
-            Events::Granit(parser) => parser,
-            Events::Block(events) => {
-                return events
-                    .next()
-                    .ok_or_else(|| Box::new(Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span())));
-            }
+        let next = match &mut self.events {
+            Events::Block(events) => events.next(),
+            Events::Granit(parser) => match parser.next_event() {
+                Some(Ok((event, span))) => Some((event, self.span(&span.start, &span.end))),
+                Some(Err(error)) => return Err(Box::new(syntax_error(&error, self.file, self.text))),
+                None => None,
+            },
         };
-        match parser.next_event() {
-            Some(Ok((event, span))) => {
-                let span = self.span(&span.start, &span.end);
-                Ok((event, span))
-            }
-            Some(Err(error)) => Err(Box::new(syntax_error(&error, self.file, self.text))),
-            None => Err(Box::new(
-                Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span()),
-            )),
-        }
+        next.ok_or_else(|| Box::new(Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span())))
     }
 
     /// The single document of the stream (`Null` when there is none).

@@ -120,19 +120,19 @@ impl<'t> Reader<'t> {
         self.skip_spaces();
         match self.peek() {
             None | Some(b'\n' | b'#') => self.block_value(indent, colon, true),
-            Some(b'"' | b'\'') => {
-                self.quoted()?;
-                self.end_of_line()
-            }
-            Some(b'[' | b'{') => {
-                self.flow()?;
-                self.end_of_line()
-            }
-            Some(_) => {
-                self.plain_value()?;
-                self.end_of_line()
-            }
+            Some(_) => self.scalar_or_flow(),
         }
+    }
+
+    /// A value that ends on its own line: a quoted or plain scalar, or a flow
+    /// collection.
+    fn scalar_or_flow(&mut self) -> Read {
+        match self.peek() {
+            Some(b'"' | b'\'') => self.quoted()?,
+            Some(b'[' | b'{') => self.flow()?,
+            _ => self.plain_value()?,
+        }
+        self.end_of_line()
     }
 
     /// What follows a `key:` or `-` with nothing after it on its line: a
@@ -200,18 +200,7 @@ impl<'t> Reader<'t> {
             None | Some(b'\n' | b'#') => self.block_value(indent, self.line_end(), false),
             Some(b'-') if self.at_dash() => self.sequence(column, false),
             _ if self.at_key()? => self.mapping(column),
-            Some(b'"' | b'\'') => {
-                self.quoted()?;
-                self.end_of_line()
-            }
-            Some(b'[' | b'{') => {
-                self.flow()?;
-                self.end_of_line()
-            }
-            Some(_) => {
-                self.plain_value()?;
-                self.end_of_line()
-            }
+            Some(_) => self.scalar_or_flow(),
         }
     }
 
