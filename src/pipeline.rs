@@ -72,20 +72,23 @@ pub fn run(request: &Request) -> Outcome {
 ///
 /// Each object is written as soon as it is built and then dropped, so a
 /// render never holds the whole bundle as k8s-openapi structs (kilobytes
-/// each; they were two thirds of a render's heap). The documents are then
-/// put in the order [`objects::build`] gives, so the bytes are the same as
+/// each; they were two thirds of a render's heap). All documents go into one
+/// buffer, sized once; the stream then puts them in the order
+/// [`objects::build`] gives, so the bytes are the same as
 /// `emit::to_yaml_stream(&objects::build(bench))`.
 pub fn render(request: &Request) -> Outcome<String> {
     run_with(request, |bench, problems| {
-        let mut documents = Vec::new();
+        let mut written = String::with_capacity(emit::STREAM_CAPACITY);
+        let mut documents = Vec::with_capacity(32);
         objects::build_each(bench, |manifest| {
             objects::verify(&manifest, problems);
             let (rank, name) = manifest.stream_order();
-            documents.push(((rank, name.to_owned()), emit::to_yaml(&manifest)));
+            let start = written.len();
+            emit::write(&mut written, &manifest);
+            documents.push(((rank, name.to_owned()), start..written.len()));
         });
         documents.sort_by(|(order_a, _), (order_b, _)| order_a.cmp(order_b));
-        let texts: Vec<String> = documents.into_iter().map(|(_, text)| text).collect();
-        emit::stream(&texts)
+        emit::stream(&documents.iter().map(|(_, range)| &written[range.clone()]).collect::<Vec<_>>())
     })
 }
 
@@ -172,11 +175,10 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
         Input::Embedded { name, text, .. } => (name.clone(), text.clone().into_bytes()),
         Input::Path(path) => {
             let name = path.display().to_string();
-            let bytes = if path.is_dir() {
-                Err(format!("`{name}` is a directory, not a values file"))
-            } else {
-                read_limited(path).map_err(|error| format!("cannot read `{name}`: {}", describe_io(&error)))
-            };
+            let bytes = read_limited(path).map_err(|error| match error {
+                _ if path.is_dir() => format!("`{name}` is a directory, not a values file"),
+                error => format!("cannot read `{name}`: {}", describe_io(&error)),
+            });
             match bytes {
                 Ok(bytes) => (name, bytes),
                 Err(message) => {
@@ -242,13 +244,21 @@ fn embedded(document: Node, at: &Path, problems: Vec<Diagnostic>) -> Result<(Nod
     }
 }
 
-/// Reads a file, refusing one larger than any values file could be without
-/// reading it whole.
+/// Reads a values file in one `read` when its size is known, and never more
+/// than one byte past the limit: enough for `load` to refuse a file larger
+/// than any values file could be, without reading it whole.
 fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.take(load::MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    let metadata = file.metadata()?;
+    if metadata.is_dir() {
+        return Err(std::io::ErrorKind::IsADirectory.into());
+    }
+    let limit = load::MAX_INPUT_BYTES as u64 + 1;
+    // `take` hides the size from `read_to_end`, which would then read in
+    // steps from 32 bytes up; the capacity gives it back.
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize + 1);
+    file.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 

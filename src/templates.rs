@@ -35,7 +35,9 @@ fn environment() -> &'static Environment<'static> {
 }
 
 fn build_environment() -> Environment<'static> {
-    let mut env = Environment::new();
+    // Only our own `shell` filter is used: the built-in filters, tests and
+    // globals of `Environment::new` would be registered on every render.
+    let mut env = Environment::empty();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
     env.add_filter("shell", shell_quote);

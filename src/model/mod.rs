@@ -210,7 +210,8 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let pull_secrets = values.image_pull_secrets.clone();
     let service_account = values.service_account.name.clone().unwrap_or_else(|| names.fullname.clone());
 
-    let mut components = Vec::new();
+    // nginx, gunicorn, socketio, the scheduler and three queues
+    let mut components = Vec::with_capacity(7);
     let nginx_values = &values.nginx;
     if nginx_values.enabled {
         let mut nginx = Component::from_pod(ComponentKind::Nginx, &nginx_values.pod());
