@@ -8,7 +8,8 @@
 //! (k8s-openapi objects) → [`emit`] (the YAML stream). [`pipeline`] runs the
 //! stages in order; [`diagnostic`] and [`formats`] show what they found.
 //! [`argocd`], [`kustomize`] and [`output_dir`] adapt the result to the
-//! tools that consume it. [`alloc`] is the binary's memory allocator.
+//! tools that consume it. [`alloc`] is the binary's memory allocator, and
+//! [`mem`] its `memcpy`, `memmove` and `memset` when it links musl.
 
 pub mod alloc;
 pub mod argocd;
@@ -19,6 +20,8 @@ pub mod emit;
 pub mod formats;
 pub mod kustomize;
 pub mod load;
+#[cfg(target_arch = "x86_64")]
+pub mod mem;
 pub mod model;
 pub mod node;
 pub mod objects;
