@@ -134,7 +134,7 @@ type Fatal = Box<Diagnostic>;
 
 /// Where the loader's events come from.
 enum Events<'t> {
-    Block(std::vec::IntoIter<(Event<'t>, Span)>),
+    Block(std::vec::IntoIter<(block::Recorded<'t>, Span)>),
     Granit(Box<Parser<'t, granit_parser::StrInput<'t>>>),
 }
 
@@ -153,7 +153,7 @@ struct Loader<'t> {
 impl<'t> Loader<'t> {
     fn next(&mut self) -> Result<(Event<'t>, Span), Fatal> {
         let next = match &mut self.events {
-            Events::Block(events) => events.next(),
+            Events::Block(events) => events.next().map(|(event, span)| (event.into_event(), span)),
             Events::Granit(parser) => match parser.next_event() {
                 Some(Ok((event, span))) => Some((event, self.span(&span.start, &span.end))),
                 Some(Err(error)) => return Err(Box::new(syntax_error(&error, self.file, self.text))),

@@ -13,7 +13,9 @@
 //!
 //! It produces granit-parser's own events with the spans granit-parser gives
 //! them, so [`super::Loader`] builds the tree, applies the limits and reports
-//! duplicate keys the same way whichever reader ran. A test compares the two
+//! duplicate keys the same way whichever reader ran. Until the whole text is
+//! read it keeps them as [`Recorded`] events, a third of the size: anchors
+//! and tags, which most of an `Event` holds room for, never occur here. A test compares the two
 //! readers on every example and fixture, and the fuzz target `pipeline` does
 //! so on every input it generates.
 
@@ -23,6 +25,37 @@ use std::cell::Cell;
 use granit_parser::{Event, ScalarStyle, StructureStyle};
 
 use crate::source::{FileId, Span};
+
+/// One of granit-parser's events, without anchor and tag: 32 bytes where an
+/// `Event` is 112 (a production values file has about 600 of them).
+pub(super) enum Recorded<'t> {
+    StreamStart,
+    StreamEnd,
+    DocumentStart,
+    DocumentEnd,
+    MappingStart(StructureStyle),
+    MappingEnd,
+    SequenceStart(StructureStyle),
+    SequenceEnd,
+    Scalar(Cow<'t, str>, ScalarStyle),
+}
+
+impl<'t> Recorded<'t> {
+    /// The event granit-parser gives for the same text.
+    pub(super) fn into_event(self) -> Event<'t> {
+        match self {
+            Recorded::StreamStart => Event::StreamStart,
+            Recorded::StreamEnd => Event::StreamEnd,
+            Recorded::DocumentStart => Event::DocumentStart(false, None),
+            Recorded::DocumentEnd => Event::DocumentEnd,
+            Recorded::MappingStart(style) => Event::MappingStart(style, 0, None),
+            Recorded::MappingEnd => Event::MappingEnd,
+            Recorded::SequenceStart(style) => Event::SequenceStart(style, 0, None),
+            Recorded::SequenceEnd => Event::SequenceEnd,
+            Recorded::Scalar(text, style) => Event::Scalar(text, style, 0, None),
+        }
+    }
+}
 
 /// A text this reader leaves to granit-parser.
 struct Unsupported;
@@ -38,7 +71,7 @@ const MAX_KEY: usize = 1000;
 
 /// The events of `text` with their spans, or `None` when the text uses
 /// anything beyond plain block YAML, or is not a mapping at the top level.
-pub(super) fn events(text: &str, file: FileId) -> Option<Vec<(Event<'_>, Span)>> {
+pub(super) fn events(text: &str, file: FileId) -> Option<Vec<(Recorded<'_>, Span)>> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
@@ -67,14 +100,14 @@ struct Reader<'t> {
     depth: usize,
     /// The last key end looked for: where, and what was found.
     known_key: Cell<Option<(usize, Option<usize>)>>,
-    events: Vec<(Event<'t>, Span)>,
+    events: Vec<(Recorded<'t>, Span)>,
 }
 
 impl<'t> Reader<'t> {
     fn stream(&mut self) -> Read {
         let start = self.span_at(0);
-        self.events.push((Event::StreamStart, start));
-        self.events.push((Event::DocumentStart(false, None), start));
+        self.events.push((Recorded::StreamStart, start));
+        self.events.push((Recorded::DocumentStart, start));
         // An empty document or a top-level list or scalar: granit-parser
         // handles those, and the loader says what is wrong with them.
         if self.next_content()? != Some(0) || !self.at_key()? {
@@ -85,8 +118,8 @@ impl<'t> Reader<'t> {
             return Err(Unsupported);
         }
         let end = self.span_at(self.pos);
-        self.events.push((Event::DocumentEnd, end));
-        self.events.push((Event::StreamEnd, end));
+        self.events.push((Recorded::DocumentEnd, end));
+        self.events.push((Recorded::StreamEnd, end));
         Ok(())
     }
 
@@ -95,7 +128,7 @@ impl<'t> Reader<'t> {
     fn mapping(&mut self, indent: usize) -> Read {
         self.enter()?;
         let start = self.span_at(self.pos);
-        self.events.push((Event::MappingStart(StructureStyle::Block, 0, None), start));
+        self.events.push((Recorded::MappingStart(StructureStyle::Block), start));
         loop {
             let colon = self.key()?;
             self.value(indent, colon)?;
@@ -110,7 +143,7 @@ impl<'t> Reader<'t> {
             }
         }
         let end = self.span_at(self.pos);
-        self.events.push((Event::MappingEnd, end));
+        self.events.push((Recorded::MappingEnd, end));
         self.depth -= 1;
         Ok(())
     }
@@ -166,7 +199,7 @@ impl<'t> Reader<'t> {
         self.enter()?;
         let start_index = self.events.len();
         self.events
-            .push((Event::SequenceStart(StructureStyle::Block, 0, None), self.span_at(self.pos)));
+            .push((Recorded::SequenceStart(StructureStyle::Block), self.span_at(self.pos)));
         loop {
             self.pos += 1;
             self.skip_spaces();
@@ -187,7 +220,7 @@ impl<'t> Reader<'t> {
             }
         }
         let end = self.span_at(self.pos);
-        self.events.push((Event::SequenceEnd, end));
+        self.events.push((Recorded::SequenceEnd, end));
         self.depth -= 1;
         Ok(())
     }
@@ -215,9 +248,9 @@ impl<'t> Reader<'t> {
         let start = self.span_on_line(self.pos, self.pos + 1);
         self.events.push((
             if open == b'[' {
-                Event::SequenceStart(StructureStyle::Flow, 0, None)
+                Recorded::SequenceStart(StructureStyle::Flow)
             } else {
-                Event::MappingStart(StructureStyle::Flow, 0, None)
+                Recorded::MappingStart(StructureStyle::Flow)
             },
             start,
         ));
@@ -251,8 +284,14 @@ impl<'t> Reader<'t> {
         }
         let end = self.span_at(self.pos);
         self.pos += 1;
-        self.events
-            .push((if open == b'[' { Event::SequenceEnd } else { Event::MappingEnd }, end));
+        self.events.push((
+            if open == b'[' {
+                Recorded::SequenceEnd
+            } else {
+                Recorded::MappingEnd
+            },
+            end,
+        ));
         self.depth -= 1;
         Ok(())
     }
@@ -447,7 +486,7 @@ impl<'t> Reader<'t> {
             ScalarStyle::SingleQuoted
         };
         let span = self.span_on_line(start, end + 1);
-        self.events.push((Event::Scalar(content, style, 0, None), span));
+        self.events.push((Recorded::Scalar(content, style), span));
         self.pos = end + 1;
         Ok(())
     }
@@ -611,11 +650,11 @@ fn starts_plain(rest: &[u8]) -> bool {
     }
 }
 
-fn plain_scalar(text: &str) -> Event<'_> {
-    Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None)
+fn plain_scalar(text: &str) -> Recorded<'_> {
+    Recorded::Scalar(Cow::Borrowed(text), ScalarStyle::Plain)
 }
 
 /// What granit-parser gives for a value that is not written.
-fn empty_scalar<'t>() -> Event<'t> {
-    Event::Scalar(Cow::Borrowed("~"), ScalarStyle::Plain, 0, None)
+fn empty_scalar<'t>() -> Recorded<'t> {
+    Recorded::Scalar(Cow::Borrowed("~"), ScalarStyle::Plain)
 }
