@@ -46,7 +46,8 @@ pub unsafe fn copy_forward(dest: *mut u8, src: *const u8, n: usize) {
     }
 }
 
-/// Copies `n` bytes from `src` to `dest`, last byte first, eight at a time.
+/// Copies `n` bytes from `src` to `dest`: short copies at once, longer ones
+/// from the end, eight bytes at a time.
 ///
 /// # Safety
 /// Both ranges must be valid for `n` bytes; they may overlap only when

@@ -14,10 +14,10 @@
 //! It produces granit-parser's own events with the spans granit-parser gives
 //! them, so [`super::Loader`] builds the tree, applies the limits and reports
 //! duplicate keys the same way whichever reader ran. Until the whole text is
-//! read it keeps them as [`Recorded`] events, a third of the size: anchors
-//! and tags, which most of an `Event` holds room for, never occur here. A test compares the two
-//! readers on every example and fixture, and the fuzz target `pipeline` does
-//! so on every input it generates.
+//! read it keeps them as [`Recorded`] events, a third of the size: most of an
+//! `Event` is room for an anchor and a tag, which never occur here. A test
+//! compares the two readers on every example and fixture, and the fuzz target
+//! `pipeline` does so on every input it generates.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -27,7 +27,7 @@ use granit_parser::{Event, ScalarStyle, StructureStyle};
 use crate::source::{FileId, Span};
 
 /// One of granit-parser's events, without anchor and tag: 32 bytes where an
-/// `Event` is 112 (a production values file has about 600 of them).
+/// `Event` is 112.
 pub(super) enum Recorded<'t> {
     StreamStart,
     StreamEnd,
