@@ -250,10 +250,8 @@ fn embedded(document: Node, at: &Path, problems: Vec<Diagnostic>) -> Result<(Nod
 fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
+    // A directory opens, and reading it fails; the caller says what it is.
     let metadata = file.metadata()?;
-    if metadata.is_dir() {
-        return Err(std::io::ErrorKind::IsADirectory.into());
-    }
     let limit = load::MAX_INPUT_BYTES as u64 + 1;
     // `take` hides the size from `read_to_end`, which would then read in
     // steps from 32 bytes up; the capacity gives it back.
