@@ -281,7 +281,8 @@ pub struct Keda {
     pub polling_interval: i32,
     /// Seconds to wait after the last busy check before scaling to `minReplicas`.
     pub cooldown_period: i32,
-    /// A Secret key holding the queue Redis password, when it has one.
+    /// A Secret key with the queue Redis password for KEDA. Default: where
+    /// the workers get it (the bench's Secret, or `externalRedis.existingSecret`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_secret: Option<SecretKey>,
 }
