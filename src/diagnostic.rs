@@ -72,6 +72,9 @@ codes! {
     InvalidRedisUrl = "invalid-redis-url", Error, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
     InClusterService = "in-cluster-service", Error, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
     LegacyKey = "legacy-key", Warning, "A key of an older chart version, still accepted under its new name.";
+    UnusedKey = "unused-key", Warning, "A chart key that Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`): it changes nothing.";
+    ProbeSite = "probe-site", Error, "An HTTP probe of gunicorn that names no site: Frappe answers 404 to a request for the pod's IP.";
+    UnservedAssets = "unserved-assets", Error, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
     ConflictingKeys = "conflicting-keys", Error, "A legacy key and its replacement are both set, to different values.";
     GunicornArgs = "gunicorn-args", Error, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
     MissingSecret = "missing-secret", Error, "A Job needs a password (database root, Administrator) and neither a Secret nor a value gives it.";
@@ -85,7 +88,7 @@ codes! {
     HpaNeedsRequest = "hpa-needs-request", Error, "A utilization target needs a resource request for that resource.";
     InvalidQuantity = "invalid-quantity", Error, "A resource quantity that Kubernetes cannot parse (`1.5.3Gi`).";
     InvalidName = "invalid-name", Error, "An object name that is not a valid DNS label or subdomain, or longer than 63 characters.";
-    InvalidHost = "invalid-host", Error, "An ingress host that is not a DNS-1123 subdomain or a `*.` wildcard.";
+    InvalidHost = "invalid-host", Error, "A host that is not what it must be: an ingress host that is not a DNS-1123 subdomain or a `*.` wildcard, a database host that is not a DNS name or IP address.";
     InvalidPath = "invalid-path", Error, "An ingress path that is not absolute, or an unknown pathType.";
     InvalidPort = "invalid-port", Error, "A port outside 1-65535.";
     InvalidEnvName = "invalid-env-name", Error, "An environment variable name Kubernetes rejects.";

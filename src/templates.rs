@@ -126,11 +126,8 @@ mod tests {
         )
         .unwrap();
         assert!(configure.starts_with("set -euo pipefail\n"));
-        assert!(configure.contains("rds_db 1"));
-        assert!(
-            configure.contains(r"bench set-config -g bench_id 'shop'\''s bench'"),
-            "values are shell-quoted"
-        );
+        assert!(configure.contains("RDS_DB=1 "));
+        assert!(configure.contains(r"KEDA_BENCH_ID='shop'\''s bench' "), "values are shell-quoted");
         let snippet = websocket_snippet("b-erpnext-socketio", "erp", 9000);
         assert!(snippet.contains("proxy_pass http://b-erpnext-socketio.erp.svc.cluster.local:9000;"));
         assert!(snippet.contains("proxy_set_header Upgrade $http_upgrade;"));

@@ -11,6 +11,7 @@ mod integrations;
 mod jobs;
 mod render;
 mod rules;
+mod runtime;
 mod schema;
 mod security;
 mod yaml_readers;

@@ -238,9 +238,18 @@ fn production_renders_the_whole_bench_with_the_charts_names() {
 
     // Worker readiness checks every backing service, without a password.
     let worker = &find(&docs, "Deployment", &format!("{fnm}-worker-d"))["spec"]["template"]["spec"]["containers"][0];
-    let check = worker["readinessProbe"]["exec"]["command"][2].as_str().unwrap();
-    assert_eq!(check.matches("wait-for-it").count(), 3, "{check}");
-    assert!(check.contains(" && "), "{check}");
+    let check: Vec<&str> = worker["readinessProbe"]["exec"]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(check.iter().filter(|a| **a == "wait-for-it").count(), 3, "{check:?}");
+    assert_eq!(
+        check.iter().filter(|a| **a == "--strict").count(),
+        3,
+        "each runs the next only on success"
+    );
     assert!(worker.get("livenessProbe").is_none(), "a Redis blip must not restart workers");
 
     let nginx = &find(&docs, "Deployment", &format!("{fnm}-nginx"))["spec"]["template"]["spec"]["containers"][0];
@@ -262,11 +271,7 @@ fn production_renders_the_whole_bench_with_the_charts_names() {
     assert_eq!(config["DB_PORT"], "3306");
     assert_eq!(
         config["REDIS_CACHE"],
-        "redis://scoopjoy-redis-cache.abc123.ng.0001.use1.cache.amazonaws.com:6379"
-    );
-    assert_eq!(
-        config["REDIS_SOCKETIO"],
-        "redis://scoopjoy-redis-queue.abc123.ng.0001.use1.cache.amazonaws.com:6379"
+        "redis://scoopjoy-redis-cache.abc123.ng.0001.use1.cache.amazonaws.com:6379/0"
     );
     assert_eq!(config["SOCKETIO_PORT"], "9000");
 
@@ -349,7 +354,7 @@ fn direct_ingress_sends_traffic_to_gunicorn_and_websockets_to_socketio() {
 #[test]
 fn without_nginx_auto_websocket_adds_a_socketio_path_per_host() {
     let values = format!(
-        "{MINIMAL}nginx:\n  enabled: false\ningress:\n  enabled: true\n  hosts:\n    - host: a.example.com\n      paths: [{{path: /, pathType: Prefix}}]\n    - host: b.example.com\n      paths: [{{path: /, pathType: Prefix}}]\n"
+        "{MINIMAL}nginx:\n  enabled: false\n  assetsServedElsewhere: true\ningress:\n  enabled: true\n  hosts:\n    - host: a.example.com\n      paths: [{{path: /, pathType: Prefix}}]\n    - host: b.example.com\n      paths: [{{path: /, pathType: Prefix}}]\n"
     );
     let docs = documents(&render_text(&values, &[]));
     for rule in find(&docs, "Ingress", "erpnext")["spec"]["rules"].as_array().unwrap() {
@@ -460,15 +465,14 @@ fn legacy_redis_keys_are_aliases() {
     let docs = documents(&emit::to_yaml_stream(outcome.manifests.as_ref().unwrap()));
     let config = &docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"];
     assert_eq!(
-        (
-            config["REDIS_CACHE"].as_str(),
-            config["REDIS_QUEUE"].as_str(),
-            config["REDIS_SOCKETIO"].as_str()
-        ),
-        (Some("redis://c:6379"), Some("redis://q:6379"), Some("redis://s:6379"))
+        (config["REDIS_CACHE"].as_str(), config["REDIS_QUEUE"].as_str()),
+        (Some("redis://c:6379/0"), Some("redis://q:6379/0"))
     );
     let warnings: Vec<_> = outcome.diagnostics.iter().filter(|d| d.code.as_str() == "legacy-key").collect();
-    assert_eq!(warnings.len(), 3);
+    assert_eq!(warnings.len(), 2);
+    // Frappe v15 and v16 read no `redis_socketio`: the key is reported, not used.
+    assert!(outcome.diagnostics.iter().any(|d| d.code.as_str() == "unused-key"));
+    assert!(!serde_json::to_string(&docs).unwrap().contains("redis://s:6379"));
 }
 
 #[test]

@@ -344,7 +344,10 @@ fn network_policies_fence_the_bench_when_enabled() {
         );
     }
 
-    let direct = documents(&render_text(&format!("{values}nginx:\n  enabled: false\n"), &[]));
+    let direct = documents(&render_text(
+        &format!("{values}nginx:\n  enabled: false\n  assetsServedElsewhere: true\n"),
+        &[],
+    ));
     let web = direct
         .iter()
         .find(|d| d["kind"] == "NetworkPolicy" && d["metadata"]["name"] == "erpnext-web")
@@ -376,8 +379,8 @@ fn keda_scales_a_worker_on_its_rq_queue() {
     let trigger = &scaled["spec"]["triggers"][0];
     assert_eq!(trigger["type"], "redis");
     assert_eq!(
-        trigger["metadata"]["listName"], "rq:queue:erpnext:long",
-        "the worker's own queue under the bench id the configure Job sets"
+        trigger["metadata"]["listName"], "rq:queue:home-frappe-frappe-bench:long",
+        "the worker's own queue under Frappe's default bench id"
     );
     assert_eq!(trigger["metadata"]["address"], "queue.internal:6380");
     assert_eq!(trigger["metadata"]["databaseIndex"], "1");
@@ -406,7 +409,7 @@ fn keda_scales_a_worker_on_its_rq_queue() {
         configure["spec"]["template"]["spec"]["containers"][0]["args"][0]
             .as_str()
             .unwrap()
-            .contains("bench set-config -g bench_id 'erpnext'")
+            .contains("KEDA_BENCH_ID='home-frappe-frappe-bench'")
     );
     assert!(
         documents(&render_text(MINIMAL, &[])).iter().all(|d| d["kind"] != "ScaledObject"),
@@ -431,17 +434,6 @@ fn keda_is_refused_where_it_cannot_work() {
     assert!(both.iter().any(|e| e.contains("either with its HPA or with KEDA")), "{both:?}");
     let web = errors("socketio:\n  autoscaling:\n    keda: {enabled: true}\n");
     assert!(web.iter().any(|e| e.contains("this component has no queue")), "{web:?}");
-    let password = check_text(
-        "dbHost: db\nexternalRedis: {cache: \"redis://c:6379\", queue: \"redis://:pw@q:6379\"}\nworker:\n  short:\n    autoscaling:\n      keda: {enabled: true}\n",
-        &[],
-        "erpnext",
-        None,
-    );
-    assert!(
-        password.diagnostics.iter().any(|d| d.code.as_str() == "missing-secret"),
-        "{:?}",
-        password.diagnostics
-    );
 }
 
 #[test]

@@ -13,6 +13,22 @@ pub const BENCH_DIR: &str = "/home/frappe/frappe-bench";
 pub const SITES_DIR: &str = "/home/frappe/frappe-bench/sites";
 pub const LOGS_DIR: &str = "/home/frappe/frappe-bench/logs";
 
+/// The bench id Frappe derives when `bench_id` is not configured, which
+/// names every RQ queue (`rq:queue:<bench id>:<queue>`): `get_bench_id()`
+/// falls back to the bench path with its slashes turned into `-`
+/// (`frappe/utils/__init__.py`), and the image's bench is [`BENCH_DIR`].
+/// The chart sets no `bench_id`, and neither does the configure Job, so
+/// turning KEDA on or off renames no queue.
+pub fn default_bench_id() -> String {
+    BENCH_DIR.trim_matches('/').replace('/', "-")
+}
+
+/// Seconds Kubernetes waits, beyond a worker's longest job timeout, before
+/// it kills the worker: RQ's warm shutdown then still has time to record
+/// the job's end and deregister the worker; it is the grace period
+/// Kubernetes gives by default.
+pub const WORKER_GRACE_MARGIN_SECONDS: i64 = 30;
+
 /// The gunicorn command line of the frappe/erpnext image (its `CMD`), which
 /// flag-style `worker.gunicorn.args` are applied to.
 pub const GUNICORN_COMMAND: &[&str] = &[
@@ -137,6 +153,23 @@ impl ComponentKind {
         }
     }
 
+    /// The longest timeout of the queues a worker consumes: a job may run
+    /// that long after the worker is asked to stop. Frappe's
+    /// `get_queues_timeout()`: `short` and `default` 300 s, `long` 1500 s.
+    pub fn queue_timeout_seconds(self) -> Option<i64> {
+        match self {
+            ComponentKind::WorkerDefault | ComponentKind::WorkerShort => Some(300),
+            ComponentKind::WorkerLong => Some(1500),
+            _ => None,
+        }
+    }
+
+    /// Whether the main container runs Frappe code and so needs the
+    /// database and Redis settings (nginx only proxies).
+    pub fn runs_frappe(self) -> bool {
+        self != ComponentKind::Nginx
+    }
+
     /// The port the main container listens on, for those that serve.
     pub fn container_port(self) -> Option<i32> {
         match self {
@@ -199,6 +232,8 @@ pub struct Component {
     pub init_containers: Vec<Container>,
     pub sidecars: Vec<Container>,
     pub pod_annotations: StringMap,
+    /// `terminationGracePeriodSeconds` of the pods, when not Kubernetes' 30.
+    pub termination_grace_period_seconds: Option<i64>,
     pub topology_spread: Vec<TopologySpreadConstraint>,
     pub service: Option<ServiceSpec>,
     /// KEDA scaling on the worker's queue, instead of an HPA.
@@ -233,6 +268,7 @@ impl Component {
             init_containers: pod.init_containers.to_vec(),
             sidecars: pod.sidecars.to_vec(),
             pod_annotations: pod.pod_annotations.clone(),
+            termination_grace_period_seconds: None,
             topology_spread: Vec::new(),
             service: None,
             keda: None,
@@ -250,12 +286,14 @@ pub struct KedaScaler {
     pub list_length: i32,
     pub polling_interval: i32,
     pub cooldown_period: i32,
-    /// The Redis list RQ keeps the queue in: `rq:queue:<bench_id>:<queue>`.
+    /// The Redis list RQ keeps the queue in: `rq:queue:<bench id>:<queue>`.
     pub list_name: String,
     /// host:port of the queue Redis.
     pub address: String,
     pub database: u32,
     pub tls: bool,
+    /// The queue Redis ACL user, when its URL names one.
+    pub username: Option<String>,
     /// The queue Redis password, from a Secret.
     pub password: Option<super::jobs::SecretRef>,
 }
@@ -335,24 +373,31 @@ pub fn gunicorn_startup_probe() -> Probe {
 }
 
 /// The readiness probe of workers and the scheduler: the database and every
-/// Redis accept connections, all of them (`&&`, not `;`). Only host:port
-/// pairs appear in the command, never a password.
+/// Redis accept TCP connections, all of them. A worker serves no traffic, so
+/// readiness only gates rollouts and disruption budgets: a new worker that
+/// cannot reach a service it was given holds the rollout, and the old ones
+/// keep working. The image's `wait-for-it` checks one host each and runs what
+/// follows `--` only on success (`--strict`), so one exec chains them all
+/// without a shell: the hosts are argv, never parsed as code. (A `tcpSocket`
+/// probe can name a remote `host`, but a container has one readiness probe,
+/// so it could check only one service.)
 pub fn backing_services_probe(services: &[(String, i32)]) -> Probe {
-    let endpoint = |host: &str, port: i32| {
-        if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
+    let mut command = Vec::new();
+    for (i, (host, port)) in services.iter().enumerate() {
+        if i > 0 {
+            command.push("--".to_owned());
         }
-    };
-    let checks: Vec<String> = services
-        .iter()
-        .map(|(host, port)| format!("wait-for-it {} -t 1", endpoint(host, *port)))
-        .collect();
+        command.extend([
+            "wait-for-it".to_owned(),
+            format!("--host={host}"),
+            format!("--port={port}"),
+            "--timeout=1".to_owned(),
+            "--strict".to_owned(),
+            "--quiet".to_owned(),
+        ]);
+    }
     Probe {
-        exec: Some(ExecAction {
-            command: Some(vec!["bash".to_owned(), "-c".to_owned(), checks.join(" && ")]),
-        }),
+        exec: Some(ExecAction { command: Some(command) }),
         initial_delay_seconds: Some(15),
         period_seconds: Some(10),
         timeout_seconds: Some(5),

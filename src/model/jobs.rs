@@ -35,7 +35,8 @@ pub enum Task {
     /// Write database and Redis settings into `common_site_config.json`.
     Configure {
         rds: bool,
-        /// Set `bench_id` in the bench's configuration (KEDA needs queue names it can know).
+        /// With KEDA: the bench id its triggers expect, which configure checks no
+        /// `bench_id` in `common_site_config.json` overrides.
         bench_id: Option<String>,
         fix_volume: bool,
         env: Vec<EnvVar>,

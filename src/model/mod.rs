@@ -9,6 +9,7 @@
 
 mod checks;
 pub mod component;
+pub mod endpoint;
 pub mod jobs;
 pub mod k8s;
 pub mod redis;
@@ -75,14 +76,21 @@ pub struct Bench {
     pub ingress: Option<Ingress>,
     pub http_route: Option<HttpRoute>,
     pub jobs: Vec<jobs::BenchJob>,
-    /// The bench id the configure Job sets, so that RQ queue names are known
-    /// (`rq:queue:<bench_id>:<queue>`); only when a worker scales with KEDA.
-    pub bench_id: Option<String>,
     /// NetworkPolicies, when enabled.
     pub network_policy: Option<values::NetworkPolicy>,
     /// host and port of the database and every Redis, each once: what
     /// readiness probes and Jobs wait for.
     pub backing_services: Vec<(String, i32)>,
+    /// Where every bench process (Deployments and Jobs alike) gets the
+    /// database and Redis endpoints: Frappe's own `FRAPPE_*` variables, which
+    /// its config loader and socket.io's `node_utils.js` read before
+    /// `common_site_config.json` ([`connection_env`]). Literal values, so a
+    /// new endpoint changes every pod template; passwords as `$(VAR)`
+    /// references to Secret-backed variables.
+    pub connection_env: Vec<EnvVar>,
+    /// SHA-256 of the Redis passwords written in the values, when there are
+    /// any: a pod annotation, so that a new password rolls the pods too.
+    pub credentials_checksum: Option<String>,
 }
 
 impl Bench {
@@ -205,7 +213,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let names = resolve_names(values, settings, report);
     let db_type = resolve_db_type(values, report);
     let db = resolve_database(values, db_type, report);
-    let redis = resolve_redis(values, report);
+    let redis = resolve_redis(values, &names.fullname, report);
 
     let pull_secrets = values.image_pull_secrets.clone();
     let service_account = values.service_account.name.clone().unwrap_or_else(|| names.fullname.clone());
@@ -213,6 +221,17 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     // nginx, gunicorn, socketio, the scheduler and three queues
     let mut components = Vec::with_capacity(7);
     let nginx_values = &values.nginx;
+    if !nginx_values.enabled && !nginx_values.assets_served_elsewhere {
+        report
+            .at(
+                Code::UnservedAssets,
+                &Path::parse("nginx.enabled"),
+                "without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither outside Frappe's development server",
+            )
+            .with_help(
+                "keep `nginx.enabled: true`, or set `nginx.assetsServedElsewhere: true` if another server in front of gunicorn serves them from the sites volume",
+            );
+    }
     if nginx_values.enabled {
         let mut nginx = Component::from_pod(ComponentKind::Nginx, &nginx_values.pod());
         nginx.args = ComponentKind::Nginx.default_args(nginx_values.config.is_some());
@@ -275,6 +294,16 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
             .clone()
             .unwrap_or_else(component::gunicorn_startup_probe),
     );
+    let site = probe_site(values, report);
+    for (key, probe) in [
+        ("livenessProbe", &mut gunicorn.liveness_probe),
+        ("readinessProbe", &mut gunicorn.readiness_probe),
+        ("startupProbe", &mut gunicorn.startup_probe),
+    ] {
+        if let Some(probe) = probe {
+            name_the_site(probe, site.as_deref(), key, report);
+        }
+    }
     gunicorn.service = Some(ServiceSpec {
         service_type: gunicorn_values.service.service_type,
         port: gunicorn_values.service.port,
@@ -313,7 +342,8 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     ] {
         let mut component = Component::from_pod(kind, &worker.pod());
         component.autoscaling = autoscaling(kind, &worker.autoscaling, report);
-        component.keda = keda(kind, &worker.autoscaling, &names.fullname, redis.as_ref(), report);
+        component.keda = keda(kind, &worker.autoscaling, redis.as_ref(), report);
+        component.termination_grace_period_seconds = Some(grace_period(kind, worker.termination_grace_period_seconds, report));
         component.liveness_probe = worker_probe(kind, "livenessProbe", &worker.liveness_probe, None, report);
         component.readiness_probe = worker_probe(kind, "readinessProbe", &worker.readiness_probe, Some(&default_readiness), report);
         components.push(component);
@@ -365,7 +395,9 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
                 .with_help("use the HPA (`autoscaling.enabled`) here");
         }
     }
-    let bench_id = components.iter().any(|c| c.keda.is_some()).then(|| names.fullname.clone());
+    // With KEDA, the configure Job checks that no `bench_id` renames the
+    // queues away from the list names the triggers watch.
+    let keda_bench_id = components.iter().any(|c| c.keda.is_some()).then(component::default_bench_id);
     for component in &mut components {
         if component.autoscaling.is_some() || component.keda.is_some() {
             component.replicas = None;
@@ -413,16 +445,21 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let http_route = values.httproute.enabled.then(|| values.httproute.clone());
 
     let (db, redis) = (db?, redis?);
+    let credentials_checksum = credentials_checksum(&redis.inline_passwords);
+    // Settings without secrets: what the Jobs read, and what their names hash.
     let mut config = BTreeMap::new();
     config.insert("DB_HOST".to_owned(), db.host.clone());
     config.insert("DB_PORT".to_owned(), db.port.to_string());
-    config.insert("REDIS_CACHE".to_owned(), redis.cache.url.clone());
-    config.insert("REDIS_QUEUE".to_owned(), redis.queue.url.clone());
-    config.insert("REDIS_SOCKETIO".to_owned(), redis.socketio.url.clone());
+    config.insert("REDIS_CACHE".to_owned(), redis.cache.with_password(None));
+    config.insert("REDIS_QUEUE".to_owned(), redis.queue.with_password(None));
     config.insert("SOCKETIO_PORT".to_owned(), "9000".to_owned());
+    if let Some(checksum) = &credentials_checksum {
+        config.insert("REDIS_CREDENTIALS_SHA256".to_owned(), checksum.clone());
+    }
+    let connection_env = connection_env(&db, &redis);
 
-    let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, bench_id.as_deref(), report);
-    let mut secret = BTreeMap::new();
+    let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, keda_bench_id.as_deref(), report);
+    let mut secret = redis.inline_passwords.clone();
     // The chart renders the root password it is given even when no Job uses it.
     if values.db_existing_secret.as_deref().is_none_or(str::is_empty)
         && let Some(password) = values.db_root_password.as_ref().filter(|p| !p.is_empty())
@@ -457,9 +494,10 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         ingress,
         http_route,
         jobs,
-        bench_id,
         network_policy: values.network_policy.enabled.then(|| values.network_policy.clone()),
         backing_services,
+        connection_env,
+        credentials_checksum,
         names,
     })
 }
@@ -628,6 +666,16 @@ fn resolve_database(values: &Values, db_type: DbType, report: &mut Reporter<'_>)
             .with_help("the database is an external service; set `dbHost` (and `dbPort` if it is not the engine's default port)");
         return None;
     };
+    if !endpoint::is_host(host) {
+        report
+            .at(
+                Code::InvalidHost,
+                &Path::parse("dbHost"),
+                format!("`{host}` is not a host name or an IP address"),
+            )
+            .with_help("write the database's DNS name (letters, digits, `-` and `.`) or its IP address, without a port or a scheme");
+        return None;
+    }
     let port = values.db_port.unwrap_or_else(|| db_type.default_port());
     Some(Database {
         host: host.to_owned(),
@@ -638,10 +686,18 @@ fn resolve_database(values: &Values, db_type: DbType, report: &mut Reporter<'_>)
 struct Redis {
     cache: RedisUrl,
     queue: RedisUrl,
-    socketio: RedisUrl,
+    /// Where each password comes from, when the Redis has one.
+    cache_password: Option<jobs::SecretRef>,
+    queue_password: Option<jobs::SecretRef>,
+    /// Passwords written in the URLs, for the bench's own Secret.
+    inline_passwords: BTreeMap<String, String>,
 }
 
-fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
+/// Keys of the Redis passwords in the bench's own Secret.
+pub const REDIS_CACHE_PASSWORD_KEY: &str = "redis-cache-password";
+pub const REDIS_QUEUE_PASSWORD_KEY: &str = "redis-queue-password";
+
+fn resolve_redis(values: &Values, fullname: &str, report: &mut Reporter<'_>) -> Option<Redis> {
     let external = &values.external_redis;
     let pick = |report: &mut Reporter<'_>,
                 current: &Option<String>,
@@ -693,14 +749,31 @@ fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
         &values.redis_queue_host,
         "redisQueueHost",
     );
-    let socketio = pick(
-        report,
-        &external.socketio,
-        "externalRedis.socketio",
-        &values.redis_socketio_host,
-        "redisSocketIOHost",
-    );
-    let parse = |report: &mut Reporter<'_>, found: Option<(String, Path)>, role: &str, key: &str| -> Option<RedisUrl> {
+    // Frappe v15 and v16 read no `redis_socketio`: realtime events go through
+    // the queue Redis (`node_utils.js`, `frappe/realtime.py`).
+    for (value, key) in [
+        (&external.socketio, "externalRedis.socketio"),
+        (&values.redis_socketio_host, "redisSocketIOHost"),
+    ] {
+        if value.as_deref().is_some_and(|v| !v.is_empty()) {
+            report
+                .at_key(
+                    Code::UnusedKey,
+                    &Path::parse(key),
+                    format!("`{key}` changes nothing: Frappe v15 and v16 publish realtime events through the queue Redis"),
+                )
+                .with_help("remove it; socket.io uses `externalRedis.queue`");
+        }
+    }
+    let existing_secret = external.existing_secret.as_deref().filter(|s| !s.is_empty());
+    let mut inline_passwords = BTreeMap::new();
+    let mut parse = |report: &mut Reporter<'_>,
+                     found: Option<(String, Path)>,
+                     role: &str,
+                     key: &str,
+                     secret_key: &str,
+                     existing_key: (&Option<String>, &str)|
+     -> Option<(RedisUrl, Option<jobs::SecretRef>)> {
         let Some((url, path)) = found else {
             report
                 .at_key(
@@ -711,27 +784,134 @@ fn resolve_redis(values: &Values, report: &mut Reporter<'_>) -> Option<Redis> {
                 .with_help(format!("Redis is an external service here; set `{key}: redis://<host>:6379`"));
             return None;
         };
-        match RedisUrl::parse(&url) {
-            Ok(parsed) => Some(parsed),
+        let parsed = match RedisUrl::parse(&url) {
+            Ok(parsed) => parsed,
             Err(problem) => {
                 report
                     .at(Code::InvalidRedisUrl, &path, format!("`{url}` is not a Redis URL: {problem}"))
                     .with_help("write `redis://host:6379` or `rediss://user:password@host:6380/0`");
+                return None;
+            }
+        };
+        let password = match (&parsed.password, existing_secret) {
+            (Some(_), Some(_)) => {
+                report
+                    .at(
+                        Code::ConflictingKeys,
+                        &path,
+                        format!("the {role} Redis URL has a password, and `externalRedis.existingSecret` gives one too"),
+                    )
+                    .with_help("remove the password from the URL (keep the user name) and keep it in the Secret");
                 None
             }
-        }
+            (Some(password), None) => {
+                report
+                    .at(
+                        Code::PlaintextPassword,
+                        &path,
+                        format!("the {role} Redis password is written in the values file"),
+                    )
+                    .with_help("keep it in a Secret: set `externalRedis.existingSecret` and write the URL without the password");
+                inline_passwords.insert(secret_key.to_owned(), password.clone());
+                Some(jobs::SecretRef {
+                    name: fullname.to_owned(),
+                    key: secret_key.to_owned(),
+                })
+            }
+            (None, Some(secret)) => {
+                let (custom, default_key) = existing_key;
+                Some(jobs::SecretRef {
+                    name: secret.to_owned(),
+                    key: custom.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| default_key.to_owned()),
+                })
+            }
+            (None, None) => None,
+        };
+        Some((parsed, password))
     };
-    let cache = parse(report, cache, "cache", "externalRedis.cache");
-    let queue = parse(report, queue, "queue", "externalRedis.queue");
-    let socketio = match socketio {
-        Some(found) => parse(report, Some(found), "socket.io", "externalRedis.socketio"),
-        None => queue.clone(),
-    };
+    let cache = parse(
+        report,
+        cache,
+        "cache",
+        "externalRedis.cache",
+        REDIS_CACHE_PASSWORD_KEY,
+        (&external.existing_secret_cache_key, "cache-password"),
+    );
+    let queue = parse(
+        report,
+        queue,
+        "queue",
+        "externalRedis.queue",
+        REDIS_QUEUE_PASSWORD_KEY,
+        (&external.existing_secret_queue_key, "queue-password"),
+    );
+    let ((cache, cache_password), (queue, queue_password)) = (cache?, queue?);
     Some(Redis {
-        cache: cache?,
-        queue: queue?,
-        socketio: socketio?,
+        cache,
+        queue,
+        cache_password,
+        queue_password,
+        inline_passwords,
     })
+}
+
+/// The `FRAPPE_*` variables every bench process reads its endpoints from.
+/// Frappe's config loader prefers them to `common_site_config.json`
+/// (`get_site_config`: `FRAPPE_DB_HOST`, `FRAPPE_DB_PORT`,
+/// `FRAPPE_REDIS_CACHE`, `FRAPPE_REDIS_QUEUE`), and so does socket.io's
+/// `node_utils.js` for the two Redis URLs, in v15 and v16 alike. A Redis
+/// password is a Secret-backed variable that the URL names as `$(VAR)`,
+/// which the kubelet expands: the pod spec holds no password.
+fn connection_env(db: &Database, redis: &Redis) -> Vec<EnvVar> {
+    let mut env = vec![
+        env_var("FRAPPE_DB_HOST", db.host.clone()),
+        env_var("FRAPPE_DB_PORT", db.port.to_string()),
+    ];
+    for (name, url, password) in [
+        ("FRAPPE_REDIS_CACHE", &redis.cache, &redis.cache_password),
+        ("FRAPPE_REDIS_QUEUE", &redis.queue, &redis.queue_password),
+    ] {
+        match password {
+            Some(secret) => {
+                let variable = format!("{}_PASSWORD", name.trim_start_matches("FRAPPE_"));
+                env.push(EnvVar {
+                    name: variable.clone(),
+                    value: None,
+                    value_from: Some(k8s_openapi::api::core::v1::EnvVarSource {
+                        secret_key_ref: Some(k8s_openapi::api::core::v1::SecretKeySelector {
+                            name: secret.name.clone(),
+                            key: secret.key.clone(),
+                            optional: None,
+                        }),
+                        ..Default::default()
+                    }),
+                });
+                env.push(env_var(name, url.with_password(Some(&format!("$({variable})")))));
+            }
+            None => env.push(env_var(name, url.with_password(None))),
+        }
+    }
+    env
+}
+
+/// SHA-256 over the Redis passwords written in the values, so that a new
+/// password changes the pod templates (and the configure Job) and reaches
+/// every process. Only for passwords the values file already holds in
+/// clear; with `existingSecret` there is none, and rotating that Secret
+/// needs a `kubectl rollout restart`.
+fn credentials_checksum(passwords: &BTreeMap<String, String>) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    if passwords.is_empty() {
+        return None;
+    }
+    let mut hasher = Sha256::new();
+    for (key, password) in passwords {
+        hasher.update(key.as_bytes());
+        hasher.update([0]);
+        hasher.update(password.as_bytes());
+        hasher.update([0]);
+    }
+    Some(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// host and port of every backing service, each once.
@@ -741,7 +921,7 @@ fn backing_services(db: Option<&Database>, redis: Option<&Redis>) -> Vec<(String
         services.push((db.host.clone(), db.port));
     }
     if let Some(redis) = redis {
-        for url in [&redis.cache, &redis.queue, &redis.socketio] {
+        for url in [&redis.cache, &redis.queue] {
             services.push((url.host.clone(), i32::from(url.port)));
         }
     }
@@ -795,7 +975,6 @@ fn autoscaling(kind: ComponentKind, values: &values::Autoscaling, report: &mut R
 fn keda(
     kind: ComponentKind,
     values: &values::Autoscaling,
-    bench_id: &str,
     redis: Option<&Redis>,
     report: &mut Reporter<'_>,
 ) -> Option<component::KedaScaler> {
@@ -834,20 +1013,16 @@ fn keda(
             report.at(Code::InvalidValue, &path.key(key), format!("`{key}` must be at least 1"));
         }
     }
-    let queue = redis?.queue.clone();
-    let password = keda.password_secret.as_ref().map(|s| jobs::SecretRef {
-        name: s.name.clone(),
-        key: s.key.clone(),
-    });
-    if queue.has_password && password.is_none() {
-        report
-            .at_key(
-                Code::MissingSecret,
-                &path.key("enabled"),
-                "the queue Redis URL has a password, which KEDA needs from a Secret",
-            )
-            .with_help("set `passwordSecret: {name: ..., key: ...}` to a Secret holding the queue Redis password");
-    }
+    let redis = redis?;
+    let queue = &redis.queue;
+    // KEDA reads the password where the workers do, unless told otherwise.
+    let password = match &keda.password_secret {
+        Some(secret) => Some(jobs::SecretRef {
+            name: secret.name.clone(),
+            key: secret.key.clone(),
+        }),
+        None => redis.queue_password.clone(),
+    };
     let worker_queue = kind.queues()?.split(',').next()?;
     Some(component::KedaScaler {
         min_replicas: keda.min_replicas,
@@ -855,13 +1030,100 @@ fn keda(
         list_length: keda.list_length,
         polling_interval: keda.polling_interval,
         cooldown_period: keda.cooldown_period,
-        list_name: format!("rq:queue:{bench_id}:{worker_queue}"),
+        list_name: format!("rq:queue:{}:{worker_queue}", component::default_bench_id()),
         address: queue.endpoint(),
         database: queue.db,
         tls: queue.tls,
+        username: queue.user.clone(),
         password,
     })
 }
+
+/// A worker's `terminationGracePeriodSeconds`: RQ's warm shutdown lets the
+/// running job finish on SIGTERM, which takes up to the queue's timeout.
+fn grace_period(kind: ComponentKind, custom: Option<i64>, report: &mut Reporter<'_>) -> i64 {
+    if let Some(seconds) = custom {
+        if seconds >= 0 {
+            return seconds;
+        }
+        report
+            .at(
+                Code::InvalidValue,
+                &Path::parse(kind.values_path()).key("terminationGracePeriodSeconds"),
+                "a grace period cannot be negative",
+            )
+            .with_help("give the seconds a stopping worker may take to finish its job, or remove the key for the queue's timeout");
+    }
+    kind.queue_timeout_seconds().unwrap_or(0) + component::WORKER_GRACE_MARGIN_SECONDS
+}
+
+/// The site an HTTP probe of gunicorn asks for: the explicit key, the site
+/// the values create, or the first ingress host.
+fn probe_site(values: &Values, report: &mut Reporter<'_>) -> Option<String> {
+    let explicit = values.worker.gunicorn.probe_site_name.as_deref().filter(|s| !s.is_empty());
+    if let Some(site) = explicit {
+        if !endpoint::is_host(site) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    &Path::parse("worker.gunicorn.probeSiteName"),
+                    format!("`{site}` is not a site name"),
+                )
+                .with_help("a site is named after its host name: letters, digits, `-` and `.`");
+            return None;
+        }
+        return Some(site.to_owned());
+    }
+    let jobs = &values.jobs;
+    let created = if jobs.create_site.enabled {
+        Some(jobs.create_site.site_name.clone())
+    } else if jobs.create_multiple_sites.enabled {
+        jobs.create_multiple_sites.sites.first().map(|s| s.name.clone())
+    } else {
+        None
+    };
+    let ingress_host = || {
+        values
+            .ingress
+            .enabled
+            .then(|| values.ingress.hosts.iter().map(|h| h.host.clone()).find(|h| !h.starts_with('*')))
+            .flatten()
+    };
+    created.or_else(ingress_host).filter(|site| endpoint::is_host(site))
+}
+
+/// Adds `X-Frappe-Site-Name` to an HTTP probe of gunicorn that names no
+/// site. The kubelet sends `Host: <pod IP>`, and Frappe picks the site from
+/// that header or the Host (`frappe/app.py`, `init_request`), so without it
+/// every probe gets a 404.
+fn name_the_site(probe: &mut k8s_openapi::api::core::v1::Probe, site: Option<&str>, key: &str, report: &mut Reporter<'_>) {
+    use k8s_openapi::api::core::v1::HTTPHeader;
+    let Some(http) = probe.http_get.as_mut() else { return };
+    let names_a_site = |h: &HTTPHeader| h.name.eq_ignore_ascii_case(SITE_HEADER) || h.name.eq_ignore_ascii_case("host");
+    if http.http_headers.iter().flatten().any(names_a_site) {
+        return;
+    }
+    match site {
+        Some(site) => http.http_headers.get_or_insert_with(Vec::new).push(HTTPHeader {
+            name: SITE_HEADER.to_owned(),
+            value: site.to_owned(),
+        }),
+        None => {
+            report
+                .at_key(
+                    Code::ProbeSite,
+                    &Path::parse("worker.gunicorn").key(key).key("httpGet"),
+                    "this HTTP probe names no site: the kubelet asks for the pod's IP, and Frappe answers 404 for a site it does not have",
+                )
+                .with_help(
+                    "set `worker.gunicorn.probeSiteName` to one of the bench's sites, add `httpHeaders: [{name: X-Frappe-Site-Name, value: <site>}]`, or use a `tcpSocket` probe",
+                );
+        }
+    }
+}
+
+/// The header Frappe reads the site from before the Host.
+const SITE_HEADER: &str = "X-Frappe-Site-Name";
 
 fn worker_probe(
     kind: ComponentKind,

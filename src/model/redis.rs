@@ -1,19 +1,23 @@
 //! Redis URLs: `redis://` or `rediss://[user[:password]@]host[:port][/db]`.
 //!
-//! Parsed here, once, so that everything downstream (probes, connection
-//! checks) uses host and port and never copies the password anywhere.
+//! Parsed here, once, so that everything downstream (env values, probes,
+//! KEDA's trigger) uses the parts it needs, and the password goes only into
+//! a Secret.
+
+use super::endpoint;
 
 /// A parsed Redis URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisUrl {
-    /// The URL as written, which Frappe itself reads.
-    pub url: String,
     pub tls: bool,
+    /// The ACL user name, as written (`default` on managed services).
+    pub user: Option<String>,
+    /// The password, as written in the URL (percent-escapes kept).
+    pub password: Option<String>,
     pub host: String,
     pub port: u16,
     /// The database number (`/1`), 0 by default.
     pub db: u32,
-    pub has_password: bool,
 }
 
 impl RedisUrl {
@@ -44,8 +48,8 @@ impl RedisUrl {
         if host.is_empty() {
             return Err("the URL has no host".to_owned());
         }
-        if host.chars().any(|c| c.is_whitespace() || c == '/') {
-            return Err(format!("`{host}` is not a host name"));
+        if !endpoint::is_host(host) {
+            return Err("the host is not a DNS name or an IP address".to_owned());
         }
         let port = match port {
             None => 6379,
@@ -62,25 +66,54 @@ impl RedisUrl {
         } else {
             db.parse::<u32>().map_err(|_| format!("`/{db}` is not a database number"))?
         };
-        let has_password = userinfo.is_some_and(|u| u.contains(':') && !u.ends_with(':') || !u.contains(':') && !u.is_empty());
+        // `user:password`, `:password` (no user) or `user` alone.
+        let (user, password) = match userinfo {
+            None => (None, None),
+            Some(userinfo) => match userinfo.split_once(':') {
+                Some((user, password)) => (Some(user), Some(password)),
+                None => (Some(userinfo), None),
+            },
+        };
+        let nonempty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        let user = nonempty(user);
+        if user.as_deref().is_some_and(|u| !u.bytes().all(is_userinfo_byte)) {
+            return Err("the user name has characters a URL must percent-encode".to_owned());
+        }
         Ok(RedisUrl {
-            url: url.to_owned(),
             tls,
+            user,
+            password: nonempty(password),
             host: host.to_owned(),
             port,
             db,
-            has_password,
         })
     }
 
     /// `host:port`, as connection checks want it.
     pub fn endpoint(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        endpoint::host_port(&self.host, self.port)
     }
+
+    /// The URL with `password` in the password's place (nothing when
+    /// `None`): the form written into pod specs, where `password` is a
+    /// `$(VAR)` reference the kubelet expands from a Secret.
+    pub fn with_password(&self, password: Option<&str>) -> String {
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        let user = self.user.as_deref().unwrap_or("");
+        let userinfo = match password {
+            Some(password) => format!("{user}:{password}@"),
+            None if !user.is_empty() => format!("{user}@"),
+            None => String::new(),
+        };
+        format!("{scheme}://{userinfo}{}/{}", self.endpoint(), self.db)
+    }
+}
+
+/// RFC 3986 `unreserved`, `sub-delims` and `%`, less `$` (the kubelet
+/// expands `$(VAR)` in env values): what a user name may hold, so that it
+/// stands as is in a URL, in an env value and in KEDA's metadata.
+fn is_userinfo_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!&'()*+,;=%".contains(&b)
 }
 
 #[cfg(test)]
@@ -91,13 +124,31 @@ mod tests {
     fn parses_the_forms_frappe_accepts() {
         let plain = RedisUrl::parse("redis://cache:6379").unwrap();
         assert_eq!(
-            (plain.host.as_str(), plain.port, plain.tls, plain.has_password),
-            ("cache", 6379, false, false)
+            (
+                plain.host.as_str(),
+                plain.port,
+                plain.tls,
+                plain.user.as_deref(),
+                plain.password.as_deref()
+            ),
+            ("cache", 6379, false, None, None)
         );
         let full = RedisUrl::parse("rediss://default:s3cr:et@queue.example.com:6380/1").unwrap();
         assert_eq!(
-            (full.host.as_str(), full.port, full.tls, full.has_password),
-            ("queue.example.com", 6380, true, true)
+            (
+                full.host.as_str(),
+                full.port,
+                full.tls,
+                full.user.as_deref(),
+                full.password.as_deref()
+            ),
+            ("queue.example.com", 6380, true, Some("default"), Some("s3cr:et"))
+        );
+        assert_eq!(full.with_password(Some("$(P)")), "rediss://default:$(P)@queue.example.com:6380/1");
+        assert_eq!(full.with_password(None), "rediss://default@queue.example.com:6380/1");
+        assert_eq!(
+            RedisUrl::parse("redis://:pw@h").unwrap().with_password(Some("x")),
+            "redis://:x@h:6379/0"
         );
         assert_eq!(RedisUrl::parse("redis://h").unwrap().port, 6379);
         assert_eq!(RedisUrl::parse("redis://[::1]:7000").unwrap().endpoint(), "[::1]:7000");
@@ -108,6 +159,9 @@ mod tests {
             "redis://h:0",
             "redis://h:99999",
             "redis://h/x",
+            "redis://h$(id):6379",
+            "redis://a b@h:6379",
+            "redis://$(X)@h:6379",
         ] {
             assert!(RedisUrl::parse(bad).is_err(), "{bad}");
         }

@@ -159,7 +159,8 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         ),
         _ => (vec!["bash".to_owned(), "-c".to_owned()], vec![script]),
     };
-    let mut env = Vec::new();
+    // Every bench process gets its endpoints the same way (see `Bench::connection_env`).
+    let mut env = bench.connection_env.clone();
     match &job.task {
         Task::Configure { env: extra, .. } => env.extend(extra.iter().cloned()),
         Task::CreateSites {

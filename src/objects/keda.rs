@@ -28,6 +28,11 @@ pub fn build(bench: &Bench, component: &Component, scaler: &KedaScaler) -> Vec<M
     if scaler.tls {
         trigger_metadata.insert("enableTLS".to_owned(), "true".to_owned());
     }
+    // An ACL user is no secret; KEDA's redis scaler reads `username` from
+    // the trigger's metadata (and the password from the TriggerAuthentication).
+    if let Some(user) = &scaler.username {
+        trigger_metadata.insert("username".to_owned(), user.clone());
+    }
     let authentication = scaler.password.as_ref().map(|secret| TriggerAuthentication {
         api_version: "keda.sh/v1alpha1",
         kind: "TriggerAuthentication",

@@ -1,19 +1,30 @@
 //! NetworkPolicies (extension `networkPolicy.enabled`).
 //!
 //! Three policies fence the bench in:
-//! * `<fullname>-default`: every bench pod accepts nothing and sends only to
-//!   DNS, the database and Redis ports, and other bench pods;
+//! * `<fullname>-default`: every bench pod accepts nothing, and sends to DNS,
+//!   the database and Redis ports, other bench pods, the ingress controller,
+//!   and (unless `externalEgress` narrows it) anywhere outside the cluster;
 //! * `<fullname>-web`: the entry point (nginx, or gunicorn and socketio when
 //!   nginx is off) accepts the ingress controller;
 //! * `<fullname>-backends`: with nginx, gunicorn and socketio accept nginx.
 //!
 //! The database and Redis are external and named by host, so their egress
 //! rules allow the port to any address: a NetworkPolicy cannot name a host.
+//!
+//! Frappe also connects out on its own: socket.io checks every browser's
+//! session by calling the site back at the request's `Origin` (its public
+//! URL, `realtime/middlewares/authenticate.js`), which some CNIs see as
+//! traffic to the ingress controller's pods and others as traffic to the
+//! load balancer's address; workers send mail (SMTP 25/465/587), fetch it
+//! (IMAP/POP 993/995/143/110), and call webhooks, payment gateways and
+//! storage services on whatever host and port their users configure. So the
+//! default allows the ingress controller and everything outside the
+//! cluster on any port; `externalEgress` replaces the second part.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -61,6 +72,33 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
             ..Default::default()
         }]),
     });
+    let controller = NetworkPolicyPeer {
+        namespace_selector: Some(settings.ingress_namespace_selector.clone()),
+        pod_selector: settings.ingress_pod_selector.clone(),
+        ip_block: None,
+    };
+    egress.push(NetworkPolicyEgressRule {
+        ports: None,
+        to: Some(vec![controller.clone()]),
+    });
+    match &settings.external_egress {
+        Some(rules) => egress.extend(rules.iter().cloned()),
+        None => egress.push(NetworkPolicyEgressRule {
+            ports: None,
+            to: Some(
+                ["0.0.0.0/0", "::/0"]
+                    .into_iter()
+                    .map(|cidr| NetworkPolicyPeer {
+                        ip_block: Some(IPBlock {
+                            cidr: cidr.to_owned(),
+                            except: None,
+                        }),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+        }),
+    }
     let mut policies = vec![policy(
         "default",
         NetworkPolicySpec {
@@ -95,11 +133,6 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         &[ComponentKind::Gunicorn, ComponentKind::Socketio]
     };
     let (entry_pods, entry_ports) = served(entry);
-    let controller = NetworkPolicyPeer {
-        namespace_selector: Some(settings.ingress_namespace_selector.clone()),
-        pod_selector: settings.ingress_pod_selector.clone(),
-        ip_block: None,
-    };
     policies.push(policy(
         "web",
         NetworkPolicySpec {

@@ -103,6 +103,7 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
                     node_selector: (!component.node_selector.is_empty()).then(|| component.node_selector.clone()),
                     tolerations: (!component.tolerations.is_empty()).then(|| component.tolerations.clone()),
                     affinity: component.affinity.clone(),
+                    termination_grace_period_seconds: component.termination_grace_period_seconds,
                     ..pod_defaults(bench)
                 }),
             },
@@ -112,11 +113,17 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
     }
 }
 
-/// The user's pod annotations, plus a checksum of the configuration the pod
-/// reads from a ConfigMap, so that changing it rolls the pods (a mounted
-/// nginx configuration is otherwise only noticed on the next restart).
+/// The user's pod annotations, plus checksums of what the pod reads but its
+/// template does not show, so that changing it rolls the pods: a mounted
+/// nginx configuration, and the Redis passwords written in the values
+/// (which reach the pods from the Secret).
 fn pod_annotations(bench: &Bench, component: &Component) -> Option<BTreeMap<String, String>> {
     let mut annotations = component.pod_annotations.clone();
+    if component.kind.runs_frappe()
+        && let Some(checksum) = &bench.credentials_checksum
+    {
+        annotations.insert("checksum/redis-credentials".to_owned(), checksum.clone());
+    }
     if component.kind == ComponentKind::Nginx
         && let Some(config) = &bench.nginx_config
     {
@@ -150,12 +157,19 @@ fn main_container(bench: &Bench, component: &Component) -> Container {
             ..Default::default()
         });
     }
+    // The endpoints first, so that the user's env can name them in `$(VAR)`.
+    let mut env = if kind.runs_frappe() {
+        bench.connection_env.clone()
+    } else {
+        Vec::new()
+    };
+    env.extend(component.env.iter().cloned());
     Container {
         name: kind.container_name().to_owned(),
         image: Some(bench.image.clone()),
         image_pull_policy: Some(bench.pull_policy.to_owned()),
         args: Some(component.args.clone()),
-        env: (!component.env.is_empty()).then(|| component.env.clone()),
+        env: (!env.is_empty()).then_some(env),
         ports: kind.container_port().map(|port| {
             vec![ContainerPort {
                 name: Some("http".to_owned()),

@@ -98,8 +98,14 @@ component! {
     /// everything else to gunicorn.
     Nginx {
         /// Render nginx (extension). When false, there is no nginx Deployment
-        /// or Service and the ingress sends `/` straight to gunicorn.
+        /// or Service and the ingress sends `/` straight to gunicorn, which
+        /// serves no `/assets` or `/files`: that is an error unless
+        /// `assetsServedElsewhere` says something else serves them.
         enabled: bool = true,
+        /// With `enabled: false` (extension): you run something else that
+        /// serves `/assets` and `/files` from the sites volume, in front of
+        /// gunicorn. Frappe serves them only from its development server.
+        assets_served_elsewhere: bool = false,
         /// Autoscaling of nginx.
         autoscaling: Autoscaling = Autoscaling::default(),
         /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
@@ -149,6 +155,12 @@ component! {
         /// the default (TCP on 8000 every 10 s, for up to 5 minutes) whole.
         #[serde(skip_serializing_if = "Option::is_none")]
         startup_probe: Option<Probe> = None,
+        /// The site an `httpGet` probe of gunicorn asks for (extension), sent as
+        /// the `X-Frappe-Site-Name` header: Frappe answers 404 to a request
+        /// for the pod's IP. Default: `jobs.createSite.siteName` (or the first
+        /// site of `jobs.createMultipleSites`), else the first ingress host.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        probe_site_name: Option<String> = None,
         /// The Service in front of gunicorn.
         service: ServiceValues = ServiceValues::port(8000),
     }
@@ -186,6 +198,11 @@ component! {
         liveness_probe: WorkerProbe = WorkerProbe::default(),
         /// Readiness probe. Default: the database and every Redis accept connections.
         readiness_probe: WorkerProbe = WorkerProbe::default(),
+        /// Seconds a stopping worker gets to finish its current job (extension).
+        /// Default: the timeout of the longest queue it consumes (Frappe's
+        /// `short` and `default` 300 s, `long` 1500 s) plus 30 s.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        termination_grace_period_seconds: Option<i64> = None,
     }
 }
 
@@ -264,7 +281,8 @@ pub struct Keda {
     pub polling_interval: i32,
     /// Seconds to wait after the last busy check before scaling to `minReplicas`.
     pub cooldown_period: i32,
-    /// A Secret key holding the queue Redis password, when it has one.
+    /// A Secret key with the queue Redis password for KEDA. Default: where
+    /// the workers get it (the bench's Secret, or `externalRedis.existingSecret`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_secret: Option<SecretKey>,
 }

@@ -15,6 +15,7 @@ mod persistence;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{LocalObjectReference, PodSecurityContext, SecurityContext};
+use k8s_openapi::api::networking::v1::NetworkPolicyEgressRule;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -180,7 +181,9 @@ impl Values {
 
 /// NetworkPolicies for the bench (extension): bench pods accept traffic
 /// only from the ingress controller (at the entry point) and from each other,
-/// and reach out only to DNS, the database and Redis.
+/// and reach out to DNS, the database, Redis, the ingress controller (socket.io
+/// checks each browser's session through the site's public URL) and, unless
+/// `externalEgress` says otherwise, anywhere outside the cluster.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct NetworkPolicy {
@@ -192,6 +195,13 @@ pub struct NetworkPolicy {
     /// The ingress controller's pods within those namespaces (all when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ingress_pod_selector: Option<LabelSelector>,
+    /// Where bench pods may connect beyond DNS, the database, Redis, each
+    /// other and the ingress controller. Default (unset): anywhere outside
+    /// the cluster, on any port, because Frappe connects where its users
+    /// configure it to (SMTP and IMAP servers, webhooks, payment gateways).
+    /// A list of NetworkPolicy egress rules replaces that; `[]` allows none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_egress: Option<Vec<NetworkPolicyEgressRule>>,
 }
 
 impl Default for NetworkPolicy {
@@ -206,6 +216,7 @@ impl Default for NetworkPolicy {
                 match_expressions: None,
             },
             ingress_pod_selector: None,
+            external_egress: None,
         }
     }
 }
@@ -301,9 +312,21 @@ pub struct ExternalRedis {
     /// The queue Redis (RQ jobs). Required.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
-    /// The Redis socket.io publishes through (extension). Default: the queue.
+    /// Accepted for the chart's sake and ignored: Frappe v15 and v16 read no
+    /// `redis_socketio`; socket.io and realtime events use the queue Redis.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub socketio: Option<String>,
+    /// An existing Secret holding the Redis passwords (extension), as
+    /// `dbExistingSecret` holds the database's. The URLs then carry no
+    /// password (a user name is fine: `rediss://default@host:6380`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_secret: Option<String>,
+    /// Key of the cache Redis password in `existingSecret`. Default: `cache-password`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_secret_cache_key: Option<String>,
+    /// Key of the queue Redis password in `existingSecret`. Default: `queue-password`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_secret_queue_key: Option<String>,
 }
 
 /// String-keyed string map: labels, annotations, node selectors.

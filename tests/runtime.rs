@@ -1,0 +1,419 @@
+//! How the bundle runs Frappe: where each process gets its settings, what a
+//! change rolls, and the defaults that keep a real bench working (probes that
+//! name a site, queue names KEDA can watch, grace periods, egress). Each test
+//! asserts what the objects (or the configure script, run with bash) do.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+use crate::common::{MINIMAL, check_text, documents, find, render_text};
+
+fn container<'a>(docs: &'a [Value], deployment: &str) -> &'a Value {
+    &find(docs, "Deployment", deployment)["spec"]["template"]["spec"]["containers"][0]
+}
+
+fn env_value<'a>(container: &'a Value, name: &str) -> Option<&'a Value> {
+    container["env"].as_array()?.iter().find(|e| e["name"] == name)
+}
+
+fn job<'a>(docs: &'a [Value], task: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == "Job" && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
+        .unwrap_or_else(|| panic!("no {task} Job"))
+}
+
+fn errors(values: &str) -> Vec<String> {
+    check_text(values, &[], "erpnext", None)
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code.as_str().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_http_probe_of_gunicorn_names_the_site() {
+    let probe = "worker:\n  gunicorn:\n    readinessProbe:\n      httpGet: {path: /api/method/ping, port: 8000}\n";
+    let header = |values: &str| {
+        let docs = documents(&render_text(values, &[]));
+        container(&docs, "erpnext-gunicorn")["readinessProbe"]["httpGet"]["httpHeaders"].clone()
+    };
+    let site = |name: &str| json!([{"name": "X-Frappe-Site-Name", "value": name}]);
+    let ingress = "ingress:\n  enabled: true\n  hosts:\n    - {host: shop.example.com, paths: [{path: /, pathType: Prefix}]}\n";
+    assert_eq!(header(&format!("{MINIMAL}{probe}{ingress}")), site("shop.example.com"));
+    let created = "jobs:\n  createSite:\n    enabled: true\n    siteName: erp.example.com\n    adminPassword: x\ndbRootPassword: y\n";
+    assert_eq!(
+        header(&format!("{MINIMAL}{probe}{ingress}{created}")),
+        site("erp.example.com"),
+        "the created site wins over the ingress host"
+    );
+    let explicit = format!("{MINIMAL}{}    probeSiteName: a.example.com\n{ingress}", probe);
+    assert_eq!(header(&explicit), site("a.example.com"));
+    // A probe that names its site itself is left alone.
+    let own = "worker:\n  gunicorn:\n    readinessProbe:\n      httpGet:\n        path: /api/method/ping\n        port: 8000\n        httpHeaders: [{name: Host, value: b.example.com}]\n";
+    assert_eq!(
+        header(&format!("{MINIMAL}{own}{ingress}")),
+        json!([{"name": "Host", "value": "b.example.com"}])
+    );
+    // No site anywhere: refused, not rendered into a probe that gets 404s.
+    assert_eq!(errors(&format!("{MINIMAL}{probe}")), ["probe-site"]);
+    // The default probes stay TCP.
+    let docs = documents(&render_text(MINIMAL, &[]));
+    assert!(container(&docs, "erpnext-gunicorn")["readinessProbe"]["tcpSocket"].is_object());
+}
+
+#[test]
+fn a_new_endpoint_changes_every_process_and_every_job() {
+    let before = documents(&render_text(MINIMAL, &[]));
+    let moved = MINIMAL
+        .replace("db.internal", "db2.internal")
+        .replace("redis://queue:6379", "redis://queue2:6380");
+    let after = documents(&render_text(&moved, &[]));
+    for deployment in ["gunicorn", "socketio", "worker-d", "worker-s", "worker-l", "scheduler"] {
+        let name = format!("erpnext-{deployment}");
+        assert_ne!(
+            find(&before, "Deployment", &name)["spec"]["template"],
+            find(&after, "Deployment", &name)["spec"]["template"],
+            "{name} keeps its pods"
+        );
+        let main = container(&after, &name);
+        assert_eq!(env_value(main, "FRAPPE_DB_HOST").unwrap()["value"], "db2.internal", "{name}");
+        assert_eq!(
+            env_value(main, "FRAPPE_REDIS_QUEUE").unwrap()["value"],
+            "redis://queue2:6380/0",
+            "{name}"
+        );
+    }
+    // Jobs read the same settings the same way (so a Job cannot see a stale
+    // common_site_config.json either), and nginx needs none.
+    let configure = &job(&after, "configure")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(env_value(configure, "FRAPPE_DB_HOST").unwrap()["value"], "db2.internal");
+    assert!(env_value(container(&after, "erpnext-nginx"), "FRAPPE_DB_HOST").is_none());
+}
+
+#[test]
+fn redis_credentials_live_in_a_secret_and_nowhere_else() {
+    let values =
+        "dbHost: db\nexternalRedis:\n  cache: rediss://default:c4che-pw@cache:6380/0\n  queue: rediss://default:qu3ue-pw@queue:6380/1\n";
+    let outcome = check_text(values, &[], "erpnext", None);
+    let warned = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "plaintext-password")
+        .count();
+    assert_eq!(warned, 2, "each password in the values is reported");
+    let docs = documents(&render_text(values, &[]));
+    let secret = find(&docs, "Secret", "erpnext");
+    assert_eq!(secret["data"]["redis-queue-password"], "cXUzdWUtcHc=");
+    for doc in docs.iter().filter(|d| d["kind"] != "Secret") {
+        let text = serde_json::to_string(doc).unwrap();
+        assert!(
+            !text.contains("c4che-pw") && !text.contains("qu3ue-pw"),
+            "a password in {} {}",
+            doc["kind"],
+            doc["metadata"]["name"]
+        );
+    }
+    let worker = container(&docs, "erpnext-worker-d");
+    assert_eq!(
+        env_value(worker, "FRAPPE_REDIS_QUEUE").unwrap()["value"],
+        "rediss://default:$(REDIS_QUEUE_PASSWORD)@queue:6380/1"
+    );
+    assert_eq!(
+        env_value(worker, "REDIS_QUEUE_PASSWORD").unwrap()["valueFrom"]["secretKeyRef"],
+        json!({"name": "erpnext", "key": "redis-queue-password"})
+    );
+    // A new password rolls the pods, through a checksum of the Secret's data.
+    let rotated = documents(&render_text(&values.replace("qu3ue-pw", "n3w-pw"), &[]));
+    let annotation = |docs: &[Value]| {
+        find(docs, "Deployment", "erpnext-gunicorn")["spec"]["template"]["metadata"]["annotations"]["checksum/redis-credentials"].clone()
+    };
+    assert_ne!(annotation(&docs), annotation(&rotated));
+    assert_ne!(
+        job(&docs, "configure")["metadata"]["name"],
+        job(&rotated, "configure")["metadata"]["name"]
+    );
+
+    // From an existing Secret: no Secret rendered, no warning.
+    let existing = "dbHost: db\nexternalRedis:\n  cache: rediss://default@cache:6380\n  queue: rediss://default@queue:6380\n  existingSecret: redis-auth\n  existingSecretQueueKey: token\n";
+    let outcome = check_text(existing, &[], "erpnext", None);
+    assert!(outcome.diagnostics.iter().all(|d| d.code.as_str() != "plaintext-password"));
+    let docs = documents(&render_text(existing, &[]));
+    assert!(docs.iter().all(|d| d["kind"] != "Secret"));
+    let worker = container(&docs, "erpnext-worker-d");
+    assert_eq!(
+        env_value(worker, "REDIS_QUEUE_PASSWORD").unwrap()["valueFrom"]["secretKeyRef"],
+        json!({"name": "redis-auth", "key": "token"})
+    );
+    assert_eq!(
+        env_value(worker, "REDIS_CACHE_PASSWORD").unwrap()["valueFrom"]["secretKeyRef"],
+        json!({"name": "redis-auth", "key": "cache-password"})
+    );
+    assert_eq!(
+        errors("dbHost: db\nexternalRedis:\n  cache: redis://c:6379\n  queue: redis://u:pw@q:6379\n  existingSecret: s\n"),
+        ["conflicting-keys"]
+    );
+}
+
+#[test]
+fn hosts_are_validated_and_no_probe_needs_a_shell() {
+    assert_eq!(errors(&MINIMAL.replace("db.internal", "'db$(touch /tmp/x)'")), ["invalid-host"]);
+    assert_eq!(
+        errors(&MINIMAL.replace("redis://queue:6379", "\"redis://q;id:6379\"")),
+        ["invalid-redis-url"]
+    );
+    let docs = documents(&render_text(MINIMAL, &[]));
+    for deployment in ["worker-d", "worker-s", "worker-l", "scheduler"] {
+        let command: Vec<&str> = container(&docs, &format!("erpnext-{deployment}"))["readinessProbe"]["exec"]["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        assert_eq!(command[0], "wait-for-it", "{deployment}: no shell parses the probe");
+        assert!(command.iter().all(|a| !a.contains(' ')), "{deployment}: every host is one argument");
+        for endpoint in [("db.internal", "3306"), ("cache", "6379"), ("queue", "6379")] {
+            assert!(
+                command.contains(&format!("--host={}", endpoint.0).as_str()),
+                "{deployment}: {command:?}"
+            );
+            assert!(
+                command.contains(&format!("--port={}", endpoint.1).as_str()),
+                "{deployment}: {command:?}"
+            );
+        }
+        assert_eq!(command.iter().filter(|a| **a == "--strict").count(), 3);
+    }
+}
+
+#[test]
+fn keda_watches_the_queue_names_the_workers_use_and_renames_none() {
+    let keda = "worker:\n  short:\n    autoscaling:\n      keda: {enabled: true}\n";
+    let values = format!("dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: rediss://frappe:pw@queue:6380/2\n{keda}");
+    let docs = documents(&render_text(&values, &[]));
+    let trigger = &docs.iter().find(|d| d["kind"] == "ScaledObject").unwrap()["spec"]["triggers"][0];
+    // RQ's list for `short` under Frappe's default bench id, which nothing sets.
+    assert_eq!(trigger["metadata"]["listName"], "rq:queue:home-frappe-frappe-bench:short");
+    assert_eq!(trigger["metadata"]["username"], "frappe", "the ACL user of the URL");
+    let auth = docs.iter().find(|d| d["kind"] == "TriggerAuthentication").unwrap();
+    assert_eq!(
+        auth["spec"]["secretTargetRef"][0],
+        json!({"parameter": "password", "name": "erpnext", "key": "redis-queue-password"})
+    );
+    // Turning KEDA on changes no other worker and no queue name: the
+    // workers' commands stay, and configure writes no bench_id.
+    let without = documents(&render_text(&values.replace(keda, ""), &[]));
+    for deployment in ["erpnext-worker-d", "erpnext-worker-l"] {
+        assert_eq!(
+            find(&docs, "Deployment", deployment)["spec"],
+            find(&without, "Deployment", deployment)["spec"]
+        );
+    }
+    let bench = ScratchBench::new();
+    let output = bench.configure(&docs);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let config = bench.config();
+    assert!(config.get("bench_id").is_none(), "{config}");
+    assert_eq!(config["redis_queue"], "rediss://frappe:pw@queue:6380/2");
+    // A bench_id that renames the queues away from the triggers fails loudly.
+    std::fs::write(bench.root().join("sites/common_site_config.json"), r#"{"bench_id": "shop"}"#).unwrap();
+    let output = bench.configure(&docs);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bench_id"));
+}
+
+#[test]
+fn configure_writes_the_settings_without_putting_them_on_a_command_line() {
+    let values = "dbHost: db\ndbRds: true\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://default:s3cret@queue:6379\n";
+    let docs = documents(&render_text(values, &[]));
+    let bench = ScratchBench::new();
+    std::fs::write(
+        bench.root().join("sites/common_site_config.json"),
+        r#"{"redis_socketio": "kept", "db_port": 1}"#,
+    )
+    .unwrap();
+    let output = bench.configure(&docs);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let config = bench.config();
+    assert_eq!(
+        (&config["db_host"], &config["db_port"], &config["rds_db"], &config["socketio_port"]),
+        (&json!("db"), &json!(3306), &json!(1), &json!(9000))
+    );
+    assert_eq!(config["redis_queue"], "redis://default:s3cret@queue:6379/0");
+    assert_eq!(config["redis_socketio"], "kept", "other settings are kept");
+    assert!(!bench.bench_log().contains("s3cret"), "no password reached bench's argv");
+}
+
+#[test]
+fn configure_fails_with_the_remedies_when_a_volume_is_not_writable() {
+    let docs = documents(&render_text(MINIMAL, &[]));
+    let bench = ScratchBench::new();
+    // Nobody, root included, can create a file under /proc.
+    std::fs::remove_dir(bench.root().join("logs")).unwrap();
+    std::os::unix::fs::symlink("/proc", bench.root().join("logs")).unwrap();
+    let output = bench.configure(&docs);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("jobs.configure.fixVolume") && stderr.contains("anonuid"),
+        "{stderr}"
+    );
+    assert!(!bench.root().join("sites/apps.txt").exists(), "it stopped before writing anything");
+}
+
+#[test]
+fn workers_get_their_queues_timeout_to_finish_a_job() {
+    let grace =
+        |docs: &[Value], name: &str| find(docs, "Deployment", name)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].clone();
+    let docs = documents(&render_text(MINIMAL, &[]));
+    assert_eq!(grace(&docs, "erpnext-worker-d"), 330);
+    assert_eq!(grace(&docs, "erpnext-worker-s"), 330);
+    assert_eq!(grace(&docs, "erpnext-worker-l"), 1530, "long jobs may run 1500 s");
+    assert!(grace(&docs, "erpnext-scheduler").is_null());
+    let custom = documents(&render_text(
+        &format!("{MINIMAL}worker:\n  long:\n    terminationGracePeriodSeconds: 3600\n"),
+        &[],
+    ));
+    assert_eq!(grace(&custom, "erpnext-worker-l"), 3600);
+    assert_eq!(
+        errors(&format!("{MINIMAL}worker:\n  short:\n    terminationGracePeriodSeconds: -1\n")),
+        ["invalid-value"]
+    );
+}
+
+#[test]
+fn the_network_policy_lets_frappe_reach_what_it_calls() {
+    let egress = |extra: &str| {
+        let docs = documents(&render_text(&format!("{MINIMAL}networkPolicy:\n  enabled: true\n{extra}"), &[]));
+        find(&docs, "NetworkPolicy", "erpnext-default")["spec"]["egress"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let open = egress("");
+    let peers: Vec<&Value> = open.iter().flat_map(|r| r["to"].as_array().into_iter().flatten()).collect();
+    // socket.io's session check goes to the site's public URL.
+    assert!(
+        peers
+            .iter()
+            .any(|p| p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == "ingress-nginx"),
+        "{open:?}"
+    );
+    // Mail, webhooks and payment gateways: anywhere outside, any port.
+    let outside = open
+        .iter()
+        .find(|r| r["to"][0]["ipBlock"]["cidr"] == "0.0.0.0/0")
+        .expect("egress outside the cluster");
+    assert!(outside.get("ports").is_none());
+    let narrowed = egress("  externalEgress:\n    - to: [{ipBlock: {cidr: 203.0.113.0/24}}]\n      ports: [{port: 587, protocol: TCP}]\n");
+    assert!(narrowed.iter().all(|r| r["to"][0]["ipBlock"]["cidr"] != "0.0.0.0/0"));
+    assert!(narrowed.iter().any(|r| r["to"][0]["ipBlock"]["cidr"] == "203.0.113.0/24"));
+}
+
+#[test]
+fn without_nginx_the_static_files_must_be_served_elsewhere() {
+    let off = format!("{MINIMAL}nginx:\n  enabled: false\n");
+    assert_eq!(errors(&off), ["unserved-assets"]);
+    assert!(errors(&format!("{off}  assetsServedElsewhere: true\n")).is_empty());
+}
+
+/// A bench directory to run the rendered configure script in, with Python
+/// standing in for the bench's `env/bin/python` and a fake `bench` that logs
+/// its argv as frappe-bench does.
+struct ScratchBench {
+    dir: tempfile::TempDir,
+}
+
+impl ScratchBench {
+    fn new() -> ScratchBench {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for sub in ["apps/frappe", "sites", "logs", "env/bin", "bin"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        let python = which("python3").expect("python3 runs the configure script's settings step");
+        std::os::unix::fs::symlink(python, root.join("env/bin/python")).unwrap();
+        let bench = root.join("bin/bench");
+        std::fs::write(
+            &bench,
+            "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> \"$BENCH_DIR/logs/bench.log\"\n",
+        )
+        .unwrap();
+        Command::new("chmod").arg("+x").arg(&bench).status().unwrap();
+        ScratchBench { dir }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs the configure Job's script with its container's env, as the
+    /// kubelet would give it (with `$(VAR)` expanded from the Secret).
+    fn configure(&self, docs: &[Value]) -> Output {
+        let container = &job(docs, "configure")["spec"]["template"]["spec"]["containers"][0];
+        let script = container["args"][0].as_str().unwrap();
+        let config = &docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"];
+        let secret = docs.iter().find(|d| d["kind"] == "Secret");
+        let mut command = Command::new("bash");
+        command
+            .arg("-c")
+            .arg(script)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    self.root().join("bin").display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("BENCH_DIR", self.root());
+        for (key, value) in config.as_object().unwrap() {
+            command.env(key, value.as_str().unwrap());
+        }
+        let mut resolved: Vec<(String, String)> = Vec::new();
+        for env in container["env"].as_array().into_iter().flatten() {
+            let name = env["name"].as_str().unwrap().to_owned();
+            let value = match env["value"].as_str() {
+                Some(value) => resolved.iter().fold(value.to_owned(), |v, (n, x)| v.replace(&format!("$({n})"), x)),
+                None => {
+                    let key = env["valueFrom"]["secretKeyRef"]["key"].as_str().unwrap();
+                    let encoded = secret.expect("a Secret")["data"][key].as_str().unwrap();
+                    decode_base64(encoded)
+                }
+            };
+            command.env(&name, &value);
+            resolved.push((name, value));
+        }
+        command.output().unwrap()
+    }
+
+    fn config(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.root().join("sites/common_site_config.json")).unwrap()).unwrap()
+    }
+
+    fn bench_log(&self) -> String {
+        std::fs::read_to_string(self.root().join("logs/bench.log")).unwrap_or_default()
+    }
+}
+
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+fn decode_base64(encoded: &str) -> String {
+    let output = Command::new("base64")
+        .arg("-d")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(encoded.as_bytes())?;
+            child.wait_with_output()
+        });
+    String::from_utf8(output.unwrap().stdout).unwrap()
+}
