@@ -529,12 +529,21 @@ fn check_sites<'a>(
             Some(p) => p.index(i).key("name"),
             None => Path::parse(key).key("siteName"),
         };
-        let valid =
-            !site.is_empty() && !site.starts_with('.') && site.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        let valid = !site.is_empty() && site.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !valid {
             report
                 .at(Code::InvalidValue, &path, format!("`{site}` is not a site name"))
                 .with_help("site names are host names: letters, digits, `.`, `-` and `_`");
+        } else if site.starts_with(['.', '-']) {
+            // bench would read `-x` as an option, not a site; frappe itself
+            // checks nothing, and a host name starts with neither.
+            report
+                .at(
+                    Code::InvalidValue,
+                    &path,
+                    format!("`{site}` is not a site name: it starts with `{}`", &site[..1]),
+                )
+                .with_help("a site name starts with a letter or a digit, like the host name it is");
         } else if site == "all" && !all_allowed {
             report
                 .at(Code::InvalidValue, &path, "`all` is not a site this Job can act on")
@@ -552,6 +561,8 @@ fn check_sites<'a>(
     }
 }
 
+/// App names are Python package names, as in `apps/`; a `-` (which would
+/// make bench read the name as an option) is never one.
 fn is_app_name(app: &str) -> bool {
     !app.is_empty() && app.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
