@@ -78,7 +78,46 @@ pub enum Task {
     },
 }
 
+/// When a Job runs again: its name ends in a hash of what this covers, and a
+/// new name is a new Job, which Kubernetes runs. [`Task::reruns_on`] says it
+/// for every task, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rerun {
+    /// Its pod (image included) and the bench's configuration data: the
+    /// configure Job writes those settings, and `apps.txt` from the image.
+    PodAndSettings,
+    /// Its pod, image included: what it does depends on the release it runs.
+    Pod,
+    /// Its pod without the image: what it does depends on the sites'
+    /// definition (names, apps, database), never on the release. Kubernetes
+    /// does not let a Job's pod template change, so such a Job deletes itself
+    /// a while after it finished, before a new image could meet it.
+    PodWithoutImage,
+}
+
 impl Task {
+    /// What makes this task's Job run again.
+    pub fn reruns_on(&self) -> Rerun {
+        match self {
+            // New settings, or a new image with other apps in `apps/`.
+            Task::Configure { .. } => Rerun::PodAndSettings,
+            // A new release brings patches to run.
+            Task::Migrate { .. } => Rerun::Pod,
+            // A one-off backup is taken once per release (and when what it
+            // backs up changes): a backup from before each upgrade is what a
+            // failed migrate needs. Scheduled backups are CronJobs, not named
+            // by hash.
+            Task::Backup { .. } => Rerun::Pod,
+            // Sites and their apps, the database they go to, and `--force`.
+            Task::CreateSites { .. } | Task::DropSites { .. } => Rerun::PodWithoutImage,
+            // Ownership does not change with a release, but the chown is
+            // cheap to repeat and keeps the Job's template free to change.
+            Task::VolumePermissions => Rerun::Pod,
+            // The user's containers name their own images.
+            Task::Custom { .. } => Rerun::Pod,
+        }
+    }
+
     /// The part of the Job's name that says what it does.
     pub fn name(&self) -> &'static str {
         match self {
