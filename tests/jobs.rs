@@ -253,7 +253,12 @@ fn a_half_created_site_is_not_taken_for_a_created_one() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("site hr.example.com is half-created"), "{stderr}");
     assert!(stderr.contains("forceCreate"), "the message says what to do: {stderr}");
-    assert!(stderr.contains("_"), "and names the database to be dropped: {stderr}");
+    let config = std::fs::read_to_string(bench.root().join("sites/hr.example.com/site_config.json")).unwrap();
+    let db_name = serde_json::from_str::<Value>(&config).unwrap()["db_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(stderr.contains(&db_name), "and names the database to be dropped: {stderr}");
     let calls = bench.calls();
     assert_eq!(
         calls.iter().filter(|c| c.starts_with("new-site hr.example.com")).count(),

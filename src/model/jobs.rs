@@ -110,8 +110,9 @@ impl Task {
             Task::Backup { .. } => Rerun::Pod,
             // Sites and their apps, the database they go to, and `--force`.
             Task::CreateSites { .. } | Task::DropSites { .. } => Rerun::PodWithoutImage,
-            // Ownership does not change with a release, but the chown is
-            // cheap to repeat and keeps the Job's template free to change.
+            // Ownership does not change with a release, but repeating the
+            // chown does no harm, and a name with the image lets the Job's
+            // template change without waiting for it to leave.
             Task::VolumePermissions => Rerun::Pod,
             // The user's containers name their own images.
             Task::Custom { .. } => Rerun::Pod,
