@@ -1,9 +1,12 @@
 //! The bench's Jobs: what they render, and what their scripts do when run.
 //!
 //! The scripts are executed here with bash, in a scratch bench directory,
-//! with a fake `bench` on PATH that records its arguments, fails on demand,
-//! and (to prove the redaction) echoes the passwords it was given. The
-//! database and Redis are a TCP listener on 127.0.0.1.
+//! with a fake `bench` on PATH (`fixtures/fake-bench.sh`) that behaves as
+//! frappe-bench and frappe do where the scripts depend on it: it logs its
+//! command line to `logs/bench.log`, asks for passwords it is not given,
+//! refuses options its release does not have, and leaves a half-created site
+//! when `new-site` fails. The database and Redis are a TCP listener on
+//! 127.0.0.1.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -11,7 +14,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::common::{documents, example, render_text, snapshot_settings, text};
+use crate::common::{check_text, documents, example, render_text, snapshot_settings, text};
 
 const ROOT_PASSWORD: &str = "s3cret-root-pw";
 const ADMIN_PASSWORD: &str = "s3cret-admin-pw";
@@ -46,12 +49,16 @@ jobs:
     )
 }
 
+/// The Job (or CronJob) whose component label is `task`.
+fn job<'a>(docs: &'a [Value], task: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| (d["kind"] == "Job" || d["kind"] == "CronJob") && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
+        .unwrap_or_else(|| panic!("no {task} Job"))
+}
+
 /// The script of the Job (or CronJob) whose component label is `task`.
 fn script(docs: &[Value], task: &str) -> String {
-    let job = docs
-        .iter()
-        .find(|d| (d["kind"] == "Job" || d["kind"] == "CronJob") && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
-        .unwrap_or_else(|| panic!("no {task} Job"));
+    let job = job(docs, task);
     let spec = if job["kind"] == "CronJob" {
         &job["spec"]["jobTemplate"]["spec"]
     } else {
@@ -60,49 +67,44 @@ fn script(docs: &[Value], task: &str) -> String {
     spec["template"]["spec"]["containers"][0]["args"][0].as_str().unwrap().to_owned()
 }
 
+/// A bench directory whose configure Job has run, with the fake `bench` on
+/// PATH; what the fake records about itself is kept outside the bench.
 struct Bench {
     dir: tempfile::TempDir,
 }
 
 impl Bench {
-    /// A bench directory whose configure Job has run, with a fake `bench`.
     fn new() -> Bench {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("sites")).unwrap();
-        std::fs::create_dir_all(root.join("bin")).unwrap();
+        let bench = Bench { dir };
+        for sub in ["bench/sites", "bench/logs", "bin"] {
+            std::fs::create_dir_all(bench.dir.path().join(sub)).unwrap();
+        }
         std::fs::write(
-            root.join("sites/common_site_config.json"),
+            bench.root().join("sites/common_site_config.json"),
             r#"{"db_host": "127.0.0.1", "redis_queue": "rediss://q"}"#,
         )
         .unwrap();
-        let fake = root.join("bin/bench");
-        std::fs::write(
-            &fake,
-            r#"#!/usr/bin/env bash
-# A stand-in for bench: records its arguments, leaks what it is given to
-# stdout (a real bench might), and fails when its arguments match FAIL_ON.
-printf '%s\n' "$*" >> "$BENCH_LOG"
-echo "bench called with: $*"
-if [[ -n ${FAIL_ON:-} && "$*" == *"$FAIL_ON"* ]]; then
-  echo "${FAIL_MESSAGE:-something went wrong}"
-  exit 1
-fi
-"#,
-        )
-        .unwrap();
+        let fake = bench.dir.path().join("bin/bench");
+        std::fs::write(&fake, include_str!("fixtures/fake-bench.sh")).unwrap();
         Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
-        Bench { dir }
+        bench
     }
 
-    fn root(&self) -> &Path {
-        self.dir.path()
+    /// The bench directory, as the Jobs see it (the sites and logs volumes).
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("bench")
     }
 
+    /// Runs a script against frappe 16.
     fn run(&self, script: &str, fail_on: Option<(&str, &str)>) -> Output {
+        self.run_release(script, "16", fail_on)
+    }
+
+    fn run_release(&self, script: &str, release: &str, fail_on: Option<(&str, &str)>) -> Output {
         let path = format!(
             "{}:{}",
-            self.root().join("bin").display(),
+            self.dir.path().join("bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
         let mut command = Command::new("bash");
@@ -111,7 +113,9 @@ fi
             .arg(script)
             .env("PATH", path)
             .env("BENCH_DIR", self.root())
-            .env("BENCH_LOG", self.log_path())
+            .env("ARGV_LOG", self.dir.path().join("argv.log"))
+            .env("SECRETS_LOG", self.dir.path().join("secrets.log"))
+            .env("FAKE_FRAPPE", release)
             .env("WAIT_TIMEOUT", "3")
             .env("DB_HOST", "127.0.0.1")
             .env("DB_PORT", "3306")
@@ -124,16 +128,29 @@ fi
         command.output().unwrap()
     }
 
-    fn log_path(&self) -> PathBuf {
-        self.root().join("bench.log")
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(file)).unwrap_or_default()
     }
 
+    /// Each command line bench was run with, as `ps` shows it.
     fn calls(&self) -> Vec<String> {
-        std::fs::read_to_string(self.log_path())
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
+        self.read("argv.log").lines().map(str::to_owned).collect()
+    }
+
+    /// What bench read from its prompts.
+    fn secrets(&self) -> Vec<String> {
+        self.read("secrets.log").lines().map(str::to_owned).collect()
+    }
+
+    fn site_exists(&self, site: &str) -> bool {
+        self.root().join("sites").join(site).is_dir()
+    }
+
+    /// A site as a finished `bench new-site` leaves it.
+    fn add_site(&self, site: &str) {
+        let dir = self.root().join("sites").join(site);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("site_config.json"), r#"{"db_name": "_0123456789abcdef"}"#).unwrap();
     }
 }
 
@@ -169,51 +186,167 @@ fn a_failing_migrate_fails_the_job_and_leaves_maintenance_mode() {
 }
 
 #[test]
-fn create_site_tolerates_an_existing_site_and_fails_on_anything_else() {
+fn create_site_creates_what_is_missing_installs_apps_on_what_exists_and_stops_at_a_failure() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let create = script(&rendered(&listener), "create-site");
 
     let bench = Bench::new();
-    let output = bench.run(&create, Some(("new-site hr.example.com", "Site hr.example.com already exists")));
+    bench.add_site("hr.example.com");
+    let output = bench.run(&create, None);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).contains("site hr.example.com already exists: nothing to do"));
     let calls = bench.calls();
-    assert_eq!(calls.len(), 3, "every site was attempted: {calls:?}");
-    assert!(calls[0].starts_with("new-site shop.example.com --no-mariadb-socket --db-type=mariadb"));
-    assert!(calls[0].ends_with("--install-app=erpnext --install-app=payments"), "{}", calls[0]);
+    let new_sites: Vec<&String> = calls
+        .iter()
+        .filter(|c| c.starts_with("new-site ") && !c.ends_with("--help"))
+        .collect();
+    assert_eq!(new_sites.len(), 2, "shop and crm are created: {calls:?}");
+    assert!(
+        new_sites[0].starts_with("new-site shop.example.com --db-type=mariadb --db-root-username=root"),
+        "{}",
+        new_sites[0]
+    );
+    assert!(
+        new_sites[0].ends_with("--install-app=erpnext --install-app=payments"),
+        "{}",
+        new_sites[0]
+    );
+    assert!(
+        calls.contains(&"--site hr.example.com install-app erpnext hrms".to_owned()),
+        "the existing site gets its apps, and is not created again: {calls:?}"
+    );
+    assert!(bench.site_exists("crm.example.com"));
+    assert!(
+        !bench.root().join("sites/.frappe-manifests/shop.example.com.creating").exists(),
+        "a site that new-site finished is not marked as being created"
+    );
 
     let bench = Bench::new();
     let output = bench.run(&create, Some(("new-site hr.example.com", "Access denied for user 'root'")));
     assert!(!output.status.success());
-    assert_eq!(bench.calls().len(), 2, "the Job stops at the first real failure");
+    let created: Vec<String> = bench
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("new-site ") && !c.ends_with("--help"))
+        .collect();
+    assert_eq!(created.len(), 2, "the Job stops at the first failure: {created:?}");
     assert!(text(&output.stderr).contains("bench new-site hr.example.com failed"));
-
-    let bench = Bench::new();
-    let output = bench.run(&create, Some(("new-site hr.example.com", "Site shop.example.com already exists")));
-    assert!(!output.status.success(), "another site's message is not this site's success");
 }
 
 #[test]
-fn no_password_appears_in_what_the_scripts_print_or_in_the_pod_specs() {
+fn a_half_created_site_is_not_taken_for_a_created_one() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let create = script(&rendered(&listener), "create-site");
+    let bench = Bench::new();
+    let output = bench.run(&create, Some(("new-site hr.example.com", "pymysql.err.OperationalError")));
+    assert!(!output.status.success());
+    assert!(
+        bench.site_exists("hr.example.com"),
+        "the failed new-site left the site's folder, as without a terminal"
+    );
+
+    let output = bench.run(&create, None);
+    assert!(
+        !output.status.success(),
+        "a half-created site is not success: {}",
+        text(&output.stdout)
+    );
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("site hr.example.com is half-created"), "{stderr}");
+    assert!(stderr.contains("forceCreate"), "the message says what to do: {stderr}");
+    let config = std::fs::read_to_string(bench.root().join("sites/hr.example.com/site_config.json")).unwrap();
+    let db_name = serde_json::from_str::<Value>(&config).unwrap()["db_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(stderr.contains(&db_name), "and names the database to be dropped: {stderr}");
+    let calls = bench.calls();
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("new-site hr.example.com")).count(),
+        1,
+        "nothing is run over a half-created site without forceCreate: {calls:?}"
+    );
+    assert!(bench.site_exists("hr.example.com"), "and it is not removed");
+
+    // With forceCreate, bench new-site --force starts it over.
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "  createMultipleSites:\n    enabled: true\n",
+        "  createMultipleSites:\n    enabled: true\n    forceCreate: true\n",
+    );
+    let forced = script(&documents(&render_text(&values, &[])), "create-site");
+    let output = bench.run(&forced, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let again: Vec<String> = bench.calls().into_iter().skip(calls.len()).collect();
+    assert!(
+        again
+            .iter()
+            .any(|c| c.starts_with("new-site hr.example.com") && c.ends_with("--force")),
+        "{again:?}"
+    );
+    assert!(!bench.root().join("sites/.frappe-manifests/hr.example.com.creating").exists());
+    // The next run finds every site complete.
+    let output = bench.run(&forced, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        !bench
+            .calls()
+            .iter()
+            .skip(calls.len() + again.len())
+            .any(|c| c.starts_with("new-site"))
+    );
+}
+
+#[test]
+fn no_password_reaches_a_command_line_bench_log_or_the_volumes() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
-    for task in ["create-site", "drop-site"] {
+    for release in ["15", "16"] {
         let bench = Bench::new();
         std::fs::create_dir_all(bench.root().join("sites/retired.example.com")).unwrap();
-        let output = bench.run(&script(&docs, task), None);
-        assert!(output.status.success(), "{task}: {}", text(&output.stderr));
-        let printed = format!("{}{}", text(&output.stdout), text(&output.stderr));
-        assert!(printed.contains("bench called with"), "the fake bench ran");
-        assert!(
-            !printed.contains(ROOT_PASSWORD) && !printed.contains(ADMIN_PASSWORD),
-            "{task} printed a password:\n{printed}"
+        for task in ["create-site", "drop-site"] {
+            let output = bench.run_release(&script(&docs, task), release, None);
+            assert!(output.status.success(), "{task}: {}", text(&output.stderr));
+            let printed = format!("{}{}", text(&output.stdout), text(&output.stderr));
+            assert!(printed.contains("bench called with"), "the fake bench ran");
+            assert!(
+                !printed.contains(ROOT_PASSWORD) && !printed.contains(ADMIN_PASSWORD),
+                "{task} printed a password:\n{printed}"
+            );
+            assert!(printed.contains("***"), "{task}: the password bench printed was redacted");
+        }
+        assert_eq!(
+            bench.secrets(),
+            [
+                format!("new-site shop.example.com root={ROOT_PASSWORD} admin={ADMIN_PASSWORD}"),
+                format!("new-site hr.example.com root={ROOT_PASSWORD} admin={ADMIN_PASSWORD}"),
+                format!("new-site crm.example.com root={ROOT_PASSWORD} admin={ADMIN_PASSWORD}"),
+                format!("drop-site retired.example.com root={ROOT_PASSWORD}"),
+            ],
+            "frappe {release}: bench got every password, from its prompts"
         );
-        assert!(printed.contains("***"), "{task}: the password was redacted, not absent");
+        let calls = bench.calls();
+        assert!(calls.len() >= 5, "{calls:?}");
+        let log = std::fs::read_to_string(bench.root().join("logs/bench.log")).unwrap();
+        assert_eq!(log.lines().count(), calls.len(), "bench logs every command line:\n{log}");
+        for line in log.lines() {
+            let (stamp, rest) = line.split_at(23);
+            assert!(
+                stamp.chars().filter(char::is_ascii_digit).count() == 17 && rest.starts_with(" INFO /"),
+                "{line}"
+            );
+        }
+        let mut leaks = Vec::new();
+        for entry in walk(&bench.root()).into_iter().chain([bench.dir.path().join("argv.log")]) {
+            let content = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+            if content.contains(ROOT_PASSWORD) || content.contains(ADMIN_PASSWORD) {
+                leaks.push(entry);
+            }
+        }
         assert!(
-            bench.calls().iter().any(|c| c.contains(ROOT_PASSWORD)),
-            "the password still reached bench"
+            leaks.is_empty(),
+            "frappe {release}: a password is on a command line or left on the volumes: {leaks:?}"
         );
     }
+
     let stream = serde_json::to_string(&docs).unwrap();
     assert!(!stream.contains(":cache-pass@"), "a Redis password is outside the Secret");
     for doc in docs.iter().filter(|d| d["kind"] == "Deployment") {
@@ -240,21 +373,99 @@ fn no_password_appears_in_what_the_scripts_print_or_in_the_pod_specs() {
     }
 }
 
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn a_password_in_the_bench_config_stops_site_creation() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let bench = Bench::new();
+    std::fs::write(
+        bench.root().join("sites/common_site_config.json"),
+        r#"{"db_host": "127.0.0.1", "redis_queue": "rediss://q", "root_password": "x"}"#,
+    )
+    .unwrap();
+    let output = bench.run(&script(&rendered(&listener), "create-site"), None);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("common_site_config.json holds"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(bench.calls().is_empty(), "bench would have answered its prompts from that file");
+}
+
+#[test]
+fn create_site_uses_the_login_scope_option_of_the_release() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let create = script(&rendered(&listener), "create-site");
+    let mut asked = Vec::new();
+    for (release, option) in [
+        ("15.45", "--no-mariadb-socket"),
+        ("15", "--mariadb-user-host-login-scope=%"),
+        ("16", "--mariadb-user-host-login-scope=%"),
+    ] {
+        let bench = Bench::new();
+        let output = bench.run_release(&create, release, None);
+        assert!(output.status.success(), "frappe {release}: {}", text(&output.stderr));
+        assert!(
+            !text(&output.stdout).contains("DEPRECATED"),
+            "frappe {release}: {}",
+            text(&output.stdout)
+        );
+        let calls = bench.calls();
+        let created: Vec<&String> = calls
+            .iter()
+            .filter(|c| c.starts_with("new-site ") && !c.ends_with("--help"))
+            .collect();
+        assert_eq!(created.len(), 3, "{calls:?}");
+        assert!(created.iter().all(|c| c.contains(option)), "frappe {release}: {created:?}");
+        asked.push(calls.iter().filter(|c| c.ends_with("--help")).count());
+    }
+    assert_eq!(asked, [1, 1, 1], "each run asks bench which options it has, once");
+
+    // v15 refuses a login scope for PostgreSQL.
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace("dbHost:", "dbType: postgres\ndbHost:");
+    let create = script(&documents(&render_text(&values, &[])), "create-site");
+    let bench = Bench::new();
+    let output = bench.run_release(&create, "15", None);
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(bench.calls().iter().all(|c| !c.contains("socket") && !c.contains("scope")));
+}
+
 #[test]
 fn drop_site_and_backup_do_their_work() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
     let bench = Bench::new();
-    std::fs::create_dir_all(bench.root().join("sites/retired.example.com")).unwrap();
+    bench.add_site("retired.example.com");
+    std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
+    std::fs::write(bench.root().join("sites/.frappe-manifests/retired.example.com.creating"), "").unwrap();
     let output = bench.run(&script(&docs, "drop-site"), None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("site gone.example.com does not exist: nothing to drop"));
     let calls = bench.calls();
     assert_eq!(calls.len(), 1);
     assert!(
-        calls[0].starts_with("drop-site retired.example.com --root-login=root --root-password="),
+        calls[0].starts_with("drop-site retired.example.com --db-root-username=root --archived-sites-path="),
         "{}",
         calls[0]
+    );
+    assert!(!bench.site_exists("retired.example.com"));
+    assert!(
+        !bench.root().join("sites/.frappe-manifests/retired.example.com.creating").exists(),
+        "a dropped site is created afresh later"
     );
 
     let bench = Bench::new();
@@ -353,6 +564,83 @@ fn a_new_image_tag_renames_the_migrate_job_and_changes_nothing_else_in_it() {
             .collect::<Vec<_>>()
     };
     assert_eq!(names(&before).len(), names(&after).len());
+}
+
+/// The name of the Job whose component label is `task`.
+fn job_name(docs: &[Value], task: &str) -> String {
+    job(docs, task)["metadata"]["name"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn each_job_is_renamed_exactly_when_what_it_does_changes() {
+    let values = "dbHost: db.internal.example.com\ndbExistingSecret: erp-db\n\
+                  externalRedis: {cache: \"redis://redis-cache.internal.example.com:6379/0\", queue: \"redis://redis-queue.internal.example.com:6379/1\"}\n\
+                  jobs:\n  createSite: {enabled: true, siteName: erp.example.com, adminExistingSecret: erp-admin, installApps: [erpnext]}\n  \
+                  dropSite: {enabled: true, siteName: old.example.com}\n  migrate: {enabled: true, siteName: erp.example.com}\n  \
+                  backup: {enabled: true, siteName: erp.example.com}\n";
+    let render = |sets: &[&str]| documents(&render_text(values, sets));
+    let base = render(&[]);
+    let tasks = ["configure", "create-site", "drop-site", "migrate", "backup"];
+    let renamed = |other: &[Value]| -> Vec<&str> {
+        tasks
+            .iter()
+            .copied()
+            .filter(|task| job_name(&base, task) != job_name(other, task))
+            .collect()
+    };
+    assert_eq!(
+        renamed(&render(&["image.tag=v16.99.0"])),
+        ["configure", "migrate", "backup"],
+        "a new image: configure (apps.txt), migrate and the one-off backup run again; site creation and drop do not"
+    );
+    assert_eq!(
+        renamed(&render(&["externalRedis.cache=redis://redis-cache.internal.example.com:6379/3"])),
+        ["configure"],
+        "new settings for the same hosts: only configure writes them"
+    );
+    assert_eq!(
+        renamed(&render(&["jobs.createSite.installApps[0]=hrms"])),
+        ["create-site"],
+        "a new app: the site's definition changed"
+    );
+    assert_eq!(
+        renamed(&render(&["dbRootUser=admin"])),
+        ["create-site", "drop-site"],
+        "the database login of site creation and drop"
+    );
+    for task in ["create-site", "drop-site"] {
+        assert_eq!(
+            job(&base, task)["spec"]["ttlSecondsAfterFinished"],
+            600,
+            "{task} keeps its name across images, so it leaves before a new image could meet its immutable template"
+        );
+    }
+    for task in ["configure", "migrate", "backup"] {
+        assert!(job(&base, task)["spec"].get("ttlSecondsAfterFinished").is_none(), "{task}");
+    }
+    for doc in base.iter().filter(|d| d["kind"] == "Job") {
+        assert!(doc["metadata"]["name"].as_str().unwrap().len() <= 63);
+    }
+}
+
+#[test]
+fn a_site_or_app_name_starting_with_a_dash_is_refused() {
+    let values = "dbHost: db\ndbExistingSecret: s\nexternalRedis: {cache: \"redis://c:6379\", queue: \"redis://q:6379\"}\n\
+                  jobs:\n  createMultipleSites:\n    enabled: true\n    adminExistingSecret: s\n    sites:\n      \
+                  - {name: --force, installApps: [erpnext]}\n      - {name: shop.example.com, installApps: [-x]}\n  \
+                  migrate: {enabled: true, siteName: -shop.example.com}\n";
+    let outcome = check_text(values, &[], "erpnext", None);
+    assert!(outcome.manifests.is_none(), "nothing renders");
+    let refused: Vec<(String, usize)> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "invalid-value")
+        .map(|d| (d.message.clone(), d.span.map_or(0, |s| s.line as usize)))
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert!(refused[0].0.contains("`--force`") && refused[0].1 == 9, "{refused:?}");
+    assert!(refused[1].0.contains("`-x`") && refused[1].1 == 10, "{refused:?}");
+    assert!(refused[2].0.contains("`-shop.example.com`") && refused[2].1 == 11, "{refused:?}");
 }
 
 #[test]

@@ -79,7 +79,47 @@ pub enum Task {
     },
 }
 
+/// When a Job runs again: its name ends in a hash of what this covers, and a
+/// new name is a new Job, which Kubernetes runs. [`Task::reruns_on`] says it
+/// for every task, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rerun {
+    /// Its pod (image included) and the bench's configuration data: the
+    /// configure Job writes those settings, and `apps.txt` from the image.
+    PodAndSettings,
+    /// Its pod, image included: what it does depends on the release it runs.
+    Pod,
+    /// Its pod without the image: what it does depends on the sites'
+    /// definition (names, apps, database), never on the release. Kubernetes
+    /// does not let a Job's pod template change, so such a Job deletes itself
+    /// a while after it finished, before a new image could meet it.
+    PodWithoutImage,
+}
+
 impl Task {
+    /// What makes this task's Job run again.
+    pub fn reruns_on(&self) -> Rerun {
+        match self {
+            // New settings, or a new image with other apps in `apps/`.
+            Task::Configure { .. } => Rerun::PodAndSettings,
+            // A new release brings patches to run.
+            Task::Migrate { .. } => Rerun::Pod,
+            // A one-off backup is taken once per release (and when what it
+            // backs up changes): a backup from before each upgrade is what a
+            // failed migrate needs. Scheduled backups are CronJobs, not named
+            // by hash.
+            Task::Backup { .. } => Rerun::Pod,
+            // Sites and their apps, the database they go to, and `--force`.
+            Task::CreateSites { .. } | Task::DropSites { .. } => Rerun::PodWithoutImage,
+            // Ownership does not change with a release, but repeating the
+            // chown does no harm, and a name with the image lets the Job's
+            // template change without waiting for it to leave.
+            Task::VolumePermissions => Rerun::Pod,
+            // The user's containers name their own images.
+            Task::Custom { .. } => Rerun::Pod,
+        }
+    }
+
     /// The part of the Job's name that says what it does.
     pub fn name(&self) -> &'static str {
         match self {
@@ -530,12 +570,21 @@ fn check_sites<'a>(
             Some(p) => p.index(i).key("name"),
             None => Path::parse(key).key("siteName"),
         };
-        let valid =
-            !site.is_empty() && !site.starts_with('.') && site.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        let valid = !site.is_empty() && site.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !valid {
             report
                 .at(Code::InvalidValue, &path, format!("`{site}` is not a site name"))
                 .with_help("site names are host names: letters, digits, `.`, `-` and `_`");
+        } else if site.starts_with(['.', '-']) {
+            // bench would read `-x` as an option, not a site; frappe itself
+            // checks nothing, and a host name starts with neither.
+            report
+                .at(
+                    Code::InvalidValue,
+                    &path,
+                    format!("`{site}` is not a site name: it starts with `{}`", &site[..1]),
+                )
+                .with_help("a site name starts with a letter or a digit, like the host name it is");
         } else if site == "all" && !all_allowed {
             report
                 .at(Code::InvalidValue, &path, "`all` is not a site this Job can act on")
@@ -553,6 +602,8 @@ fn check_sites<'a>(
     }
 }
 
+/// App names are Python package names, as in `apps/`; a `-` (which would
+/// make bench read the name as an option) is never one.
 fn is_app_name(app: &str) -> bool {
     !app.is_empty() && app.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }

@@ -3,10 +3,12 @@
 //! A Job's pod template is immutable, so a Job that must run again needs a
 //! new name; and a name that changes on every render (the chart stamps the
 //! render time into it) keeps GitOps tools from ever settling. A Job's name
-//! here is `<fullname>-<task>-<hash>`, the hash taken over everything the Job
-//! runs (its spec: image, command, sites) and the ConfigMap it reads. Same
-//! values, same Job; a new image tag, a new migrate Job. A CronJob is updated
-//! in place, so it keeps a plain `<fullname>-<task>` name.
+//! here is `<fullname>-<task>-<hash>`, the hash taken over what its task's
+//! [`Rerun`] rule covers: same values, same Job. A new image tag gives a new
+//! migrate Job but the same create-site Job; since the image is still in that
+//! Job's template, it deletes itself ([`FINISHED_JOB_TTL`]) after it finished,
+//! so that `kubectl apply` never has to change it. A CronJob is updated in
+//! place, so it keeps a plain `<fullname>-<task>` name.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +23,7 @@ use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::Bench;
 use crate::model::component::{BENCH_DIR, LOGS_DIR, SITES_DIR, TMP_DIR};
-use crate::model::jobs::{BenchJob, LONGEST_TASK_NAME, SecretRef, Task};
+use crate::model::jobs::{BenchJob, LONGEST_TASK_NAME, Rerun, SecretRef, Task};
 use crate::templates;
 
 /// How many hex digits of the hash go into a Job's name.
@@ -29,6 +31,12 @@ const HASH_DIGITS: usize = 8;
 
 /// The longest suffix a Job name adds to the full name, for name-length checks.
 pub const NAME_SUFFIX_LEN: usize = 1 + LONGEST_TASK_NAME.len() + 1 + HASH_DIGITS;
+
+/// Seconds a finished Job whose name leaves out the image is kept (with its
+/// pod and logs). Until then, applying a new image fails on it (`field is
+/// immutable`); after it, the same Job is created again, and finds its work
+/// done.
+pub const FINISHED_JOB_TTL: i32 = 600;
 
 /// The Job, or the CronJob when the task runs on a schedule.
 pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
@@ -59,13 +67,17 @@ pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
             ..Default::default()
         }));
     }
+    let rerun = job.task.reruns_on();
     let name = job
         .pinned_name
         .clone()
-        .unwrap_or_else(|| format!("{}-{}", names.object(task), content_hash(&spec, bench)));
+        .unwrap_or_else(|| format!("{}-{}", names.object(task), content_hash(&spec, bench, rerun)));
     Manifest::Job(Box::new(Job {
         metadata: meta(names, name, labels),
-        spec: Some(spec),
+        spec: Some(JobSpec {
+            ttl_seconds_after_finished: (rerun == Rerun::PodWithoutImage).then_some(FINISHED_JOB_TTL),
+            ..spec
+        }),
         ..Default::default()
     }))
 }
@@ -245,11 +257,25 @@ fn root_container(bench: &Bench, name: &str, command: Vec<String>) -> Container 
     }
 }
 
-/// A short hash of the Job's spec and the configuration it reads.
-fn content_hash(spec: &JobSpec, bench: &Bench) -> String {
+/// A short hash of what the Job's [`Rerun`] rule covers.
+fn content_hash(spec: &JobSpec, bench: &Bench, rerun: Rerun) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(serde_json::to_vec(spec).expect("a JobSpec serializes"));
-    hasher.update(serde_json::to_vec(&bench.config).expect("a string map serializes"));
+    match rerun {
+        Rerun::Pod => hasher.update(serde_json::to_vec(spec).expect("a JobSpec serializes")),
+        Rerun::PodAndSettings => {
+            hasher.update(serde_json::to_vec(spec).expect("a JobSpec serializes"));
+            hasher.update(serde_json::to_vec(&bench.config).expect("a string map serializes"));
+        }
+        Rerun::PodWithoutImage => {
+            let mut spec = spec.clone();
+            if let Some(pod) = spec.template.spec.as_mut() {
+                for container in pod.containers.iter_mut().chain(pod.init_containers.iter_mut().flatten()) {
+                    container.image = None;
+                }
+            }
+            hasher.update(serde_json::to_vec(&spec).expect("a JobSpec serializes"));
+        }
+    }
     let digest = hasher.finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..HASH_DIGITS].to_owned()
 }

@@ -30,8 +30,9 @@ macro_rules! job {
         #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
         pub struct $name {
             /// Pin the Job's name. Default: the full name, the Job's kind and a
-            /// hash of what it runs, so re-rendering the same values gives the
-            /// same Job and a change (a new image, a new site) a new one.
+            /// hash of what it does, so re-rendering the same values gives the
+            /// same Job, and a change to what it does a new one (a new image
+            /// reruns migrate, never site creation).
             #[serde(skip_serializing_if = "Option::is_none")]
             pub job_name: Option<String>,
             /// Render the Job.
@@ -157,7 +158,10 @@ job! {
 job! {
     /// Creates one site.
     CreateSiteJob (enabled: false) {
-        /// Pass `--force` to `bench new-site`: reinstall a site that exists.
+        /// Start the site over (`bench new-site --force`, which drops its
+        /// database) when an earlier attempt left it half-created, or a
+        /// database of its name is in the way. A finished site is never
+        /// created again: drop it first.
         force_create: bool = false,
         /// The site's name, usually its host name.
         site_name: String = "erp.cluster.local".to_owned(),
@@ -180,7 +184,10 @@ job! {
 job! {
     /// Creates several sites.
     CreateMultipleSitesJob (enabled: false) {
-        /// Pass `--force` to `bench new-site`: reinstall sites that exist.
+        /// Start a site over (`bench new-site --force`, which drops its
+        /// database) when an earlier attempt left it half-created, or a
+        /// database of its name is in the way. A finished site is never
+        /// created again: drop it first.
         force_create: bool = false,
         /// The sites and the apps each gets.
         sites: Vec<SiteWithApps> = vec![SiteWithApps { name: "erp.cluster.local".to_owned(), install_apps: vec!["erpnext".to_owned()] }],
