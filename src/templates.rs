@@ -63,21 +63,13 @@ pub fn shell_quote(word: String) -> String {
 }
 
 #[derive(Serialize)]
-struct Service<'a> {
-    host: &'a str,
-    port: i32,
-}
-
-#[derive(Serialize)]
 struct SiteApps<'a> {
     name: &'a str,
     apps: &'a [String],
 }
 
-/// The script of a Job's task, waiting for `services` (host, port) first
-/// where the task needs the database. `None` for tasks without a script.
-pub fn job_script(task: &Task, services: &[(String, i32)]) -> Option<String> {
-    let services: Vec<Service<'_>> = services.iter().map(|(host, port)| Service { host, port: *port }).collect();
+/// The script of a Job's task. `None` for tasks without a script.
+pub fn job_script(task: &Task) -> Option<String> {
     let script = match task {
         Task::Configure { rds, bench_id, .. } => render("configure.sh", context! { rds, bench_id }),
         Task::CreateSites { sites, force, db_type, .. } => {
@@ -86,15 +78,15 @@ pub fn job_script(task: &Task, services: &[(String, i32)]) -> Option<String> {
                 crate::values::DbType::Mariadb => "mariadb",
                 crate::values::DbType::Postgres => "postgres",
             };
-            render("create-site.sh", context! { sites, force, db_type, services })
+            render("create-site.sh", context! { sites, force, db_type })
         }
-        Task::DropSites { sites, force, .. } => render("drop-site.sh", context! { sites, force, services }),
+        Task::DropSites { sites, force, .. } => render("drop-site.sh", context! { sites, force }),
         Task::Backup {
             sites,
             with_files,
             retain_days,
-        } => render("backup.sh", context! { sites, with_files, retain_days, services }),
-        Task::Migrate { sites, skip_failing } => render("migrate.sh", context! { sites, skip_failing, services }),
+        } => render("backup.sh", context! { sites, with_files, retain_days }),
+        Task::Migrate { sites, skip_failing } => render("migrate.sh", context! { sites, skip_failing }),
         Task::VolumePermissions | Task::Custom { .. } => return None,
     };
     Some(script)
@@ -112,18 +104,14 @@ mod tests {
 
     #[test]
     fn templates_render_with_every_variable_defined() {
-        let services = [("db".to_owned(), 3306)];
-        let configure = job_script(
-            &Task::Configure {
-                rds: true,
-                bench_id: Some("shop's bench".to_owned()),
-                fix_volume: false,
-                env: vec![],
-                command: None,
-                args: None,
-            },
-            &services,
-        )
+        let configure = job_script(&Task::Configure {
+            rds: true,
+            bench_id: Some("shop's bench".to_owned()),
+            fix_volume: false,
+            env: vec![],
+            command: None,
+            args: None,
+        })
         .unwrap();
         assert!(configure.starts_with("set -euo pipefail\n"));
         assert!(configure.contains("RDS_DB=1 "));

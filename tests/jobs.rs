@@ -57,7 +57,7 @@ fn job<'a>(docs: &'a [Value], task: &str) -> &'a Value {
 }
 
 /// The script of the Job (or CronJob) whose component label is `task`.
-fn script(docs: &[Value], task: &str) -> String {
+fn script_text(docs: &[Value], task: &str) -> String {
     let job = job(docs, task);
     let spec = if job["kind"] == "CronJob" {
         &job["spec"]["jobTemplate"]["spec"]
@@ -65,6 +65,21 @@ fn script(docs: &[Value], task: &str) -> String {
         &job["spec"]
     };
     spec["template"]["spec"]["containers"][0]["args"][0].as_str().unwrap().to_owned()
+}
+
+/// That script as its container runs it: with the bench ConfigMap's settings
+/// in the environment (the container's `envFrom`), here as `export` lines.
+fn script(docs: &[Value], task: &str) -> String {
+    let config = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["data"]["BACKING_SERVICES"].is_string())
+        .expect("the bench ConfigMap");
+    let mut exports = String::new();
+    for (key, value) in config["data"].as_object().unwrap() {
+        let value = value.as_str().unwrap().replace('\'', r"'\''");
+        exports.push_str(&format!("export {key}='{value}'\n"));
+    }
+    exports + &script_text(docs, task)
 }
 
 /// A bench directory whose configure Job has run, with the fake `bench` on
@@ -117,8 +132,6 @@ impl Bench {
             .env("SECRETS_LOG", self.dir.path().join("secrets.log"))
             .env("FAKE_FRAPPE", release)
             .env("WAIT_TIMEOUT", "3")
-            .env("DB_HOST", "127.0.0.1")
-            .env("DB_PORT", "3306")
             .env("DB_ROOT_USER", "root")
             .env("DB_ROOT_PASSWORD", ROOT_PASSWORD)
             .env("ADMIN_PASSWORD", ADMIN_PASSWORD);
@@ -513,7 +526,7 @@ fn every_job_script_of_the_multisite_example_is_snapshotted() {
     let values = std::fs::read_to_string(example("multisite")).unwrap();
     let docs = documents(&render_text(&values, &[]));
     for task in ["configure", "create-site", "migrate", "backup", "drop-site"] {
-        let script = script(&docs, task);
+        let script = script_text(&docs, task);
         snapshot_settings().bind(|| insta::assert_snapshot!(format!("job-script-{task}"), script));
     }
     let kinds: Vec<(&str, &str)> = docs

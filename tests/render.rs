@@ -268,9 +268,9 @@ fn production_renders_the_whole_bench_with_the_charts_names() {
     assert_eq!(sites["spec"]["resources"]["requests"]["storage"], "50Gi");
 
     let config = &find(&docs, "ConfigMap", &format!("{fnm}-config"))["data"];
-    assert_eq!(config["DB_PORT"], "3306");
+    assert_eq!(config["FRAPPE_DB_PORT"], "3306");
     assert_eq!(
-        config["REDIS_CACHE"],
+        config["FRAPPE_REDIS_CACHE"],
         "redis://scoopjoy-redis-cache.abc123.ng.0001.use1.cache.amazonaws.com:6379/0"
     );
     assert_eq!(config["SOCKETIO_PORT"], "9000");
@@ -435,7 +435,7 @@ fn db_port_defaults_to_the_engines_port() {
         documents(&render_text(values, &[]))
             .iter()
             .find(|d| d["kind"] == "ConfigMap")
-            .unwrap()["data"]["DB_PORT"]
+            .unwrap()["data"]["FRAPPE_DB_PORT"]
             .clone()
     };
     assert_eq!(port(MINIMAL), "3306");
@@ -465,7 +465,7 @@ fn legacy_redis_keys_are_aliases() {
     let docs = documents(&emit::to_yaml_stream(outcome.manifests.as_ref().unwrap()));
     let config = &docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"];
     assert_eq!(
-        (config["REDIS_CACHE"].as_str(), config["REDIS_QUEUE"].as_str()),
+        (config["FRAPPE_REDIS_CACHE"].as_str(), config["FRAPPE_REDIS_QUEUE"].as_str()),
         (Some("redis://c:6379/0"), Some("redis://q:6379/0"))
     );
     let warnings: Vec<_> = outcome.diagnostics.iter().filter(|d| d.code.as_str() == "legacy-key").collect();

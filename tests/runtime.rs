@@ -86,10 +86,18 @@ fn a_new_endpoint_changes_every_process_and_every_job() {
             "{name}"
         );
     }
-    // Jobs read the same settings the same way (so a Job cannot see a stale
-    // common_site_config.json either), and nginx needs none.
+    // Jobs read the same `FRAPPE_*` settings from the ConfigMap when they
+    // start (so a Job cannot see a stale common_site_config.json either),
+    // and the configure Job that writes them runs again; nginx needs none.
+    let config = &find(&after, "ConfigMap", "erpnext-config")["data"];
+    assert_eq!(config["FRAPPE_DB_HOST"], "db2.internal");
+    assert_eq!(config["FRAPPE_REDIS_QUEUE"], "redis://queue2:6380/0");
     let configure = &job(&after, "configure")["spec"]["template"]["spec"]["containers"][0];
-    assert_eq!(env_value(configure, "FRAPPE_DB_HOST").unwrap()["value"], "db2.internal");
+    assert_eq!(configure["envFrom"][0]["configMapRef"]["name"], "erpnext-config");
+    assert_ne!(
+        job(&before, "configure")["metadata"]["name"],
+        job(&after, "configure")["metadata"]["name"]
+    );
     assert!(env_value(container(&after, "erpnext-nginx"), "FRAPPE_DB_HOST").is_none());
 }
 

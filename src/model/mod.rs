@@ -81,13 +81,18 @@ pub struct Bench {
     /// host and port of the database and every Redis, each once: what
     /// readiness probes and Jobs wait for.
     pub backing_services: Vec<(String, i32)>,
-    /// Where every bench process (Deployments and Jobs alike) gets the
-    /// database and Redis endpoints: Frappe's own `FRAPPE_*` variables, which
-    /// its config loader and socket.io's `node_utils.js` read before
-    /// `common_site_config.json` ([`connection_env`]). Literal values, so a
-    /// new endpoint changes every pod template; passwords as `$(VAR)`
-    /// references to Secret-backed variables.
+    /// Where the Deployments' bench processes get the database and Redis
+    /// endpoints: Frappe's own `FRAPPE_*` variables, which its config loader
+    /// and socket.io's `node_utils.js` read before `common_site_config.json`
+    /// ([`connection_env`]). Literal values, so a new endpoint changes every
+    /// pod template and rolls it; passwords as `$(VAR)` references to
+    /// Secret-backed variables.
     pub connection_env: Vec<EnvVar>,
+    /// The Secret-backed Redis password variables alone, for the Jobs: they
+    /// read the same `FRAPPE_*` settings from the ConfigMap (`envFrom`), so a
+    /// Job's pod template, and with it its name, stays the same when only an
+    /// endpoint changes; their scripts put the password into the URL.
+    pub redis_password_env: Vec<EnvVar>,
     /// SHA-256 of the Redis passwords written in the values, when there are
     /// any: a pod annotation, so that a new password rolls the pods too.
     pub credentials_checksum: Option<String>,
@@ -446,17 +451,28 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
 
     let (db, redis) = (db?, redis?);
     let credentials_checksum = credentials_checksum(&redis.inline_passwords);
-    // Settings without secrets: what the Jobs read, and what their names hash.
+    // Settings without secrets: what the Jobs read (the same `FRAPPE_*`
+    // variables the Deployments get, and the services to wait for), and what
+    // the configure Job's name hashes.
     let mut config = BTreeMap::new();
-    config.insert("DB_HOST".to_owned(), db.host.clone());
-    config.insert("DB_PORT".to_owned(), db.port.to_string());
-    config.insert("REDIS_CACHE".to_owned(), redis.cache.with_password(None));
-    config.insert("REDIS_QUEUE".to_owned(), redis.queue.with_password(None));
+    config.insert("FRAPPE_DB_HOST".to_owned(), db.host.clone());
+    config.insert("FRAPPE_DB_PORT".to_owned(), db.port.to_string());
+    config.insert("FRAPPE_REDIS_CACHE".to_owned(), redis.cache.with_password(None));
+    config.insert("FRAPPE_REDIS_QUEUE".to_owned(), redis.queue.with_password(None));
     config.insert("SOCKETIO_PORT".to_owned(), "9000".to_owned());
+    config.insert(
+        "BACKING_SERVICES".to_owned(),
+        backing_services
+            .iter()
+            .map(|(host, port)| endpoint::host_port(host, u16::try_from(*port).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     if let Some(checksum) = &credentials_checksum {
         config.insert("REDIS_CREDENTIALS_SHA256".to_owned(), checksum.clone());
     }
     let connection_env = connection_env(&db, &redis);
+    let redis_password_env = connection_env.iter().filter(|env| env.value_from.is_some()).cloned().collect();
 
     let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, keda_bench_id.as_deref(), report);
     let mut secret = redis.inline_passwords.clone();
@@ -497,6 +513,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         network_policy: values.network_policy.enabled.then(|| values.network_policy.clone()),
         backing_services,
         connection_env,
+        redis_password_env,
         credentials_checksum,
         names,
     })

@@ -163,7 +163,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
 /// The bench container running a task's script with the settings of the
 /// ConfigMap, and its passwords as env from Secrets, never as literals.
 fn script_container(bench: &Bench, job: &BenchJob) -> Container {
-    let script = templates::job_script(&job.task, &bench.backing_services).expect("scripted tasks have a script");
+    let script = templates::job_script(&job.task).expect("scripted tasks have a script");
     let (command, args) = match &job.task {
         Task::Configure { command, args, .. } => (
             command.clone().unwrap_or_else(|| vec!["bash".to_owned(), "-c".to_owned()]),
@@ -171,8 +171,9 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         ),
         _ => (vec!["bash".to_owned(), "-c".to_owned()], vec![script]),
     };
-    // Every bench process gets its endpoints the same way (see `Bench::connection_env`).
-    let mut env = bench.connection_env.clone();
+    // The endpoints come from the ConfigMap (`envFrom` below), the Redis
+    // passwords from the Secret (see `Bench::redis_password_env`).
+    let mut env = bench.redis_password_env.clone();
     match &job.task {
         Task::Configure { env: extra, .. } => env.extend(extra.iter().cloned()),
         Task::CreateSites {
