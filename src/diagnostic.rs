@@ -7,6 +7,7 @@
 //! it can say exactly where. Stages collect diagnostics instead of stopping at
 //! the first, so one run shows everything that is wrong with a file.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::source::{DisplayLocation, Sources, Span};
@@ -160,6 +161,26 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The texts of the diagnostic as the tool prints them, with every secret
+    /// of `sources` masked. Every output format prints through this, so a
+    /// rule that quotes a value cannot leak it.
+    pub fn shown<'a>(&'a self, sources: &Sources) -> Shown<'a> {
+        Shown {
+            message: sources.redact(&self.message),
+            help: self.help.as_deref().map(|help| sources.redact(help)),
+            note: self.related.as_deref().map(|(_, note)| sources.redact(note)),
+        }
+    }
+}
+
+/// What of a [`Diagnostic`] may be printed: see [`Diagnostic::shown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown<'a> {
+    pub message: Cow<'a, str>,
+    pub help: Option<Cow<'a, str>>,
+    /// The note of the related place.
+    pub note: Option<Cow<'a, str>>,
 }
 
 /// Puts diagnostics in reading order: by file, then position; problems of
@@ -206,12 +227,13 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
         Severity::Error => ("1;31", '^'),
         Severity::Warning => ("1;33", '^'),
     };
+    let shown = d.shown(sources);
     let headline = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
     let _ = writeln!(
         out,
         "{}{}",
         colour.paint(severity_colour, &headline),
-        colour.paint("1", &format!(": {}", d.message))
+        colour.paint("1", &format!(": {}", shown.message))
     );
     let gutter_width = [d.span, d.related.as_ref().map(|r| r.0)]
         .iter()
@@ -224,7 +246,7 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
     if let Some(span) = d.span {
         let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", "-->"), DisplayLocation(sources, span));
         write_snippet(out, sources, span, marker, severity_colour, "", &pad, colour);
-        if let Some((related, note)) = d.related.as_deref() {
+        if let (Some((related, _)), Some(note)) = (d.related.as_deref(), &shown.note) {
             if related.file != span.file {
                 let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", ":::"), DisplayLocation(sources, *related));
             }
@@ -232,7 +254,7 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
         }
         let _ = writeln!(out, "{pad} {bar}");
     }
-    if let Some(help) = &d.help {
+    if let Some(help) = &shown.help {
         let _ = writeln!(out, "{pad} {} {}: {help}", colour.paint("1;34", "="), colour.paint("1", "help"));
     }
     out.push('\n');
@@ -250,16 +272,12 @@ fn write_snippet(
     colour: Colour,
 ) {
     let bar = colour.paint("1;34", "|");
-    let line = sources.line_text(span);
+    let line = sources.shown_line(span);
     let _ = writeln!(out, "{pad} {bar}");
     let number = format!("{:>width$}", span.line, width = pad.len());
-    // Tabs would misalign the underline; show them as one space, as rustc does.
-    let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
-    let _ = writeln!(out, "{} {bar} {shown}", colour.paint("1;34", &number));
-    let before = (span.column as usize).saturating_sub(1).min(shown.chars().count());
-    let width = span.end_column(sources).saturating_sub(span.column).max(1) as usize;
-    let width = width.min(shown.chars().count().saturating_sub(before).max(1));
-    let underline = marker.to_string().repeat(width);
+    let _ = writeln!(out, "{} {bar} {}", colour.paint("1;34", &number), line.text);
+    let before = line.underline_start;
+    let underline = marker.to_string().repeat(line.underline_width);
     let label = if label.is_empty() { String::new() } else { format!(" {label}") };
     let _ = writeln!(
         out,
