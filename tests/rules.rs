@@ -90,3 +90,24 @@ socketio:
         crate::common::human(&outcome)
     );
 }
+
+/// Without `serviceAccount.create`, pods run as the named account, or as
+/// the namespace's `default` one, as with the chart: never as an account
+/// nothing renders.
+#[test]
+fn pods_run_as_an_account_that_exists() {
+    for (service_account, expected) in [
+        ("serviceAccount: {create: false}\n", "default"),
+        ("serviceAccount: {create: false, name: ''}\n", "default"),
+        ("serviceAccount: {create: false, name: erp-runner}\n", "erp-runner"),
+        ("serviceAccount: {create: true, name: ''}\n", "erpnext"),
+    ] {
+        let stream = crate::common::render_text(&format!("{}{service_account}", crate::common::MINIMAL), &[]);
+        let docs = crate::common::documents(&stream);
+        let gunicorn = crate::common::find(&docs, "Deployment", "erpnext-gunicorn");
+        assert_eq!(
+            gunicorn["spec"]["template"]["spec"]["serviceAccountName"], expected,
+            "{service_account}"
+        );
+    }
+}
