@@ -62,7 +62,7 @@ codes! {
     DuplicateKey = "duplicate-key", Error, "A key appears twice in the same mapping.";
     UnknownKey = "unknown-key", Error, "A key that the schema does not define, including inside embedded Kubernetes types.";
     InvalidType = "invalid-type", Error, "A value of the wrong type (a list where a map is expected, a string where a number is).";
-    InvalidValue = "invalid-value", Error, "A value outside what the key accepts (out of range, not one of the allowed words).";
+    InvalidValue = "invalid-value", Error, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting).";
     Yaml11Scalar = "yaml11-scalar", Warning, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
     MergeConflict = "merge-conflict", Error, "A later values file turns a map into a list or a scalar, or the reverse.";
     InvalidSet = "invalid-set", Error, "A `--set` argument that is not `path=value` with a valid path.";
@@ -85,13 +85,13 @@ codes! {
     HpaReplicas = "hpa-replicas", Error, "Autoscaling needs `1 <= minReplicas <= maxReplicas`.";
     HpaNeedsRequest = "hpa-needs-request", Error, "A utilization target needs a resource request for that resource.";
     InvalidQuantity = "invalid-quantity", Error, "A resource quantity that Kubernetes cannot parse (`1.5.3Gi`).";
-    InvalidName = "invalid-name", Error, "An object name that is not a valid DNS label or subdomain, or longer than 63 characters.";
-    InvalidHost = "invalid-host", Error, "An ingress host that is not a DNS-1123 subdomain or a `*.` wildcard.";
-    InvalidPath = "invalid-path", Error, "An ingress path that is not absolute, or an unknown pathType.";
+    InvalidName = "invalid-name", Error, "An object name, or the name of an object referred to (a Secret, claim, class, ServiceAccount, Gateway), that Kubernetes rejects: not a DNS label or subdomain, or too long.";
+    InvalidHost = "invalid-host", Error, "An ingress or HTTPRoute host that is not a DNS-1123 subdomain or a `*.` wildcard.";
+    InvalidPath = "invalid-path", Error, "An ingress or HTTPRoute path that is not absolute or could step out of a directory (`/../`, `//`, `%2F`), or an unknown pathType.";
     InvalidPort = "invalid-port", Error, "A port outside 1-65535.";
     InvalidEnvName = "invalid-env-name", Error, "An environment variable name Kubernetes rejects.";
     InvalidAccessMode = "invalid-access-mode", Error, "A PersistentVolumeClaim access mode Kubernetes does not know.";
-    InvalidLabel = "invalid-label", Error, "A label or annotation key or value Kubernetes rejects.";
+    InvalidLabel = "invalid-label", Error, "A label or annotation key or value Kubernetes rejects, including taint keys, topology keys and selectors.";
     // Advice.
     RwxBlockStorage = "rwx-block-storage", Warning, "ReadWriteMany asked of a storage class that only offers ReadWriteOnce block volumes.";
     PlaintextPassword = "plaintext-password", Warning, "A password written in the values file; prefer a reference to an existing Secret.";
