@@ -41,7 +41,7 @@ pub const SEARCHED_LEN: usize = 8;
 /// What a key says about the value under it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyMeaning {
-    /// The value is a secret: `dbRootPassword`, `apiKey`, `imagePullSecrets`.
+    /// The value is a secret: `dbRootPassword`, `apiKey`, `clientSecret`.
     Secret,
     /// The value names where a secret is kept, and is no secret itself:
     /// `dbExistingSecret`, `secretName`, `secretKeyRef`, `name`, `key`.
@@ -137,8 +137,7 @@ fn words(key: &str) -> Vec<String> {
 pub struct Secrets {
     /// Byte ranges of secret text, per source (indexed like the sources).
     ranges: Vec<Vec<Range<usize>>>,
-    /// The secrets' texts, to mask wherever else they appear; longest first,
-    /// so that a secret is masked whole before a part of it is looked for.
+    /// The secrets' texts, to mask wherever else they appear; each once.
     texts: Vec<String>,
 }
 
@@ -156,7 +155,7 @@ impl Secrets {
             secrets.texts.extend(found.texts);
         }
         secrets.texts.retain(|t| !t.trim().is_empty());
-        secrets.texts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        secrets.texts.sort_unstable();
         secrets.texts.dedup();
         secrets
     }
