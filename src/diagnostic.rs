@@ -7,6 +7,7 @@
 //! it can say exactly where. Stages collect diagnostics instead of stopping at
 //! the first, so one run shows everything that is wrong with a file.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::source::{DisplayLocation, Sources, Span};
@@ -61,7 +62,7 @@ codes! {
     DuplicateKey = "duplicate-key", Error, "A key appears twice in the same mapping.";
     UnknownKey = "unknown-key", Error, "A key that the schema does not define, including inside embedded Kubernetes types.";
     InvalidType = "invalid-type", Error, "A value of the wrong type (a list where a map is expected, a string where a number is).";
-    InvalidValue = "invalid-value", Error, "A value outside what the key accepts (out of range, not one of the allowed words).";
+    InvalidValue = "invalid-value", Error, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting).";
     Yaml11Scalar = "yaml11-scalar", Warning, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
     MergeConflict = "merge-conflict", Error, "A later values file turns a map into a list or a scalar, or the reverse.";
     InvalidSet = "invalid-set", Error, "A `--set` argument that is not `path=value` with a valid path.";
@@ -87,13 +88,13 @@ codes! {
     HpaReplicas = "hpa-replicas", Error, "Autoscaling needs `1 <= minReplicas <= maxReplicas`.";
     HpaNeedsRequest = "hpa-needs-request", Error, "A utilization target needs a resource request for that resource.";
     InvalidQuantity = "invalid-quantity", Error, "A resource quantity that Kubernetes cannot parse (`1.5.3Gi`).";
-    InvalidName = "invalid-name", Error, "An object name that is not a valid DNS label or subdomain, or longer than 63 characters.";
-    InvalidHost = "invalid-host", Error, "A host that is not what it must be: an ingress host that is not a DNS-1123 subdomain or a `*.` wildcard, a database host that is not a DNS name or IP address.";
-    InvalidPath = "invalid-path", Error, "An ingress path that is not absolute, or an unknown pathType.";
+    InvalidName = "invalid-name", Error, "An object name, or the name of an object referred to (a Secret, claim, class, ServiceAccount, Gateway), that Kubernetes rejects: not a DNS label or subdomain, or too long.";
+    InvalidHost = "invalid-host", Error, "A host that is not what it must be: an ingress or HTTPRoute host that is not a DNS-1123 subdomain or a `*.` wildcard, a database host that is not a DNS name or IP address.";
+    InvalidPath = "invalid-path", Error, "An ingress or HTTPRoute path that is not absolute or could step out of a directory (`/../`, `//`, `%2F`), or an unknown pathType.";
     InvalidPort = "invalid-port", Error, "A port outside 1-65535.";
     InvalidEnvName = "invalid-env-name", Error, "An environment variable name Kubernetes rejects.";
     InvalidAccessMode = "invalid-access-mode", Error, "A PersistentVolumeClaim access mode Kubernetes does not know.";
-    InvalidLabel = "invalid-label", Error, "A label or annotation key or value Kubernetes rejects.";
+    InvalidLabel = "invalid-label", Error, "A label or annotation key or value Kubernetes rejects, including taint keys, topology keys and selectors.";
     // Advice.
     RwxBlockStorage = "rwx-block-storage", Warning, "ReadWriteMany asked of a storage class that only offers ReadWriteOnce block volumes.";
     PlaintextPassword = "plaintext-password", Warning, "A password written in the values file; prefer a reference to an existing Secret.";
@@ -163,6 +164,26 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The texts of the diagnostic as the tool prints them, with every secret
+    /// of `sources` masked. Every output format prints through this, so a
+    /// rule that quotes a value cannot leak it.
+    pub fn shown<'a>(&'a self, sources: &Sources) -> Shown<'a> {
+        Shown {
+            message: sources.redact(&self.message),
+            help: self.help.as_deref().map(|help| sources.redact(help)),
+            note: self.related.as_deref().map(|(_, note)| sources.redact(note)),
+        }
+    }
+}
+
+/// What of a [`Diagnostic`] may be printed: see [`Diagnostic::shown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown<'a> {
+    pub message: Cow<'a, str>,
+    pub help: Option<Cow<'a, str>>,
+    /// The note of the related place.
+    pub note: Option<Cow<'a, str>>,
 }
 
 /// Puts diagnostics in reading order: by file, then position; problems of
@@ -209,12 +230,13 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
         Severity::Error => ("1;31", '^'),
         Severity::Warning => ("1;33", '^'),
     };
+    let shown = d.shown(sources);
     let headline = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
     let _ = writeln!(
         out,
         "{}{}",
         colour.paint(severity_colour, &headline),
-        colour.paint("1", &format!(": {}", d.message))
+        colour.paint("1", &format!(": {}", shown.message))
     );
     let gutter_width = [d.span, d.related.as_ref().map(|r| r.0)]
         .iter()
@@ -227,7 +249,7 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
     if let Some(span) = d.span {
         let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", "-->"), DisplayLocation(sources, span));
         write_snippet(out, sources, span, marker, severity_colour, "", &pad, colour);
-        if let Some((related, note)) = d.related.as_deref() {
+        if let (Some((related, _)), Some(note)) = (d.related.as_deref(), &shown.note) {
             if related.file != span.file {
                 let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", ":::"), DisplayLocation(sources, *related));
             }
@@ -235,7 +257,7 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
         }
         let _ = writeln!(out, "{pad} {bar}");
     }
-    if let Some(help) = &d.help {
+    if let Some(help) = &shown.help {
         let _ = writeln!(out, "{pad} {} {}: {help}", colour.paint("1;34", "="), colour.paint("1", "help"));
     }
     out.push('\n');
@@ -253,16 +275,12 @@ fn write_snippet(
     colour: Colour,
 ) {
     let bar = colour.paint("1;34", "|");
-    let line = sources.line_text(span);
+    let line = sources.shown_line(span);
     let _ = writeln!(out, "{pad} {bar}");
     let number = format!("{:>width$}", span.line, width = pad.len());
-    // Tabs would misalign the underline; show them as one space, as rustc does.
-    let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
-    let _ = writeln!(out, "{} {bar} {shown}", colour.paint("1;34", &number));
-    let before = (span.column as usize).saturating_sub(1).min(shown.chars().count());
-    let width = span.end_column(sources).saturating_sub(span.column).max(1) as usize;
-    let width = width.min(shown.chars().count().saturating_sub(before).max(1));
-    let underline = marker.to_string().repeat(width);
+    let _ = writeln!(out, "{} {bar} {}", colour.paint("1;34", &number), line.text);
+    let before = line.underline_start;
+    let underline = marker.to_string().repeat(line.underline_width);
     let label = if label.is_empty() { String::new() } else { format!(" {label}") };
     let _ = writeln!(
         out,

@@ -1,14 +1,17 @@
 //! Machine-readable forms of diagnostics for `lint --format`: JSON, GitHub
-//! Actions workflow commands, and SARIF 2.1.0.
+//! Actions workflow commands, and SARIF 2.1.0. Each prints a diagnostic's
+//! texts as [`Diagnostic::shown`] gives them, secrets masked.
 
 use serde_json::{Value as Json, json};
 
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Shown};
 use crate::source::Sources;
 
-/// A diagnostic with its location spelled out, as every format needs it.
+/// A diagnostic with its location spelled out and its texts as they may be
+/// printed, as every format needs it.
 struct Located<'a> {
     diagnostic: &'a Diagnostic,
+    shown: Shown<'a>,
     file: Option<&'a str>,
     line: u32,
     column: u32,
@@ -17,9 +20,11 @@ struct Located<'a> {
 }
 
 fn locate<'a>(sources: &'a Sources, diagnostic: &'a Diagnostic) -> Located<'a> {
+    let shown = diagnostic.shown(sources);
     match diagnostic.span {
         Some(span) => Located {
             diagnostic,
+            shown,
             file: Some(sources.name(span.file)),
             line: span.line,
             column: span.column,
@@ -28,6 +33,7 @@ fn locate<'a>(sources: &'a Sources, diagnostic: &'a Diagnostic) -> Located<'a> {
         },
         None => Located {
             diagnostic,
+            shown,
             file: None,
             line: 1,
             column: 1,
@@ -51,8 +57,8 @@ pub fn json(reports: &[(&Sources, &[Diagnostic])]) -> String {
                 "endColumn": l.end_column,
                 "severity": l.diagnostic.severity.as_str(),
                 "code": l.diagnostic.code.as_str(),
-                "message": l.diagnostic.message,
-                "help": l.diagnostic.help,
+                "message": l.shown.message,
+                "help": l.shown.help,
             })
         })
         .collect();
@@ -65,8 +71,7 @@ pub fn json(reports: &[(&Sources, &[Diagnostic])]) -> String {
 pub fn github(reports: &[(&Sources, &[Diagnostic])]) -> String {
     let mut out = String::new();
     for (sources, diagnostics) in reports {
-        for d in diagnostics.iter() {
-            let l = locate(sources, d);
+        for l in diagnostics.iter().map(|d| locate(sources, d)) {
             let mut properties = Vec::new();
             if let Some(file) = l.file {
                 properties.push(format!("file={}", escape_property(file)));
@@ -75,14 +80,14 @@ pub fn github(reports: &[(&Sources, &[Diagnostic])]) -> String {
                 properties.push(format!("endLine={}", l.end_line));
                 properties.push(format!("endColumn={}", l.end_column));
             }
-            properties.push(format!("title={}", escape_property(d.code.as_str())));
-            let message = match &d.help {
-                Some(help) => format!("{}\nhelp: {help}", d.message),
-                None => d.message.clone(),
+            properties.push(format!("title={}", escape_property(l.diagnostic.code.as_str())));
+            let message = match &l.shown.help {
+                Some(help) => format!("{}\nhelp: {help}", l.shown.message),
+                None => l.shown.message.to_string(),
             };
             out.push_str(&format!(
                 "::{} {}::{}\n",
-                d.severity.as_str(),
+                l.diagnostic.severity.as_str(),
                 properties.join(","),
                 escape_data(&message)
             ));
@@ -117,9 +122,9 @@ pub fn sarif(reports: &[(&Sources, &[Diagnostic])]) -> String {
         .iter()
         .flat_map(|(sources, diagnostics)| diagnostics.iter().map(move |d| locate(sources, d)))
         .map(|l| {
-            let text = match &l.diagnostic.help {
-                Some(help) => format!("{} (help: {help})", l.diagnostic.message),
-                None => l.diagnostic.message.clone(),
+            let text = match &l.shown.help {
+                Some(help) => format!("{} (help: {help})", l.shown.message),
+                None => l.shown.message.to_string(),
             };
             let mut result = json!({
                 "ruleId": l.diagnostic.code.as_str(),

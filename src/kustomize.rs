@@ -171,16 +171,18 @@ pub fn krm_function(input: &str) -> (String, bool) {
     let list: Json = match serde_saphyr::from_str(input) {
         Ok(list) => list,
         Err(error) => {
+            // The parser's message goes on to quote the input's lines, which
+            // may hold the generator's inline values: keep its first line,
+            // masked like every diagnostic.
+            let mut sources = Sources::default();
+            sources.add("ResourceList", input);
+            let error = error.to_string();
+            let message = format!("the input is not a ResourceList: {}", error.lines().next().unwrap_or_default());
             return (
                 resource_list(
                     &[],
                     Vec::new(),
-                    vec![result(
-                        Severity::Error,
-                        &format!("the input is not a ResourceList: {error}"),
-                        None,
-                        None,
-                    )],
+                    vec![result(Severity::Error, &sources.redact(&message), None, None)],
                 ),
                 true,
             );
@@ -209,18 +211,19 @@ pub fn krm_function(input: &str) -> (String, bool) {
         .iter()
         .map(|d| {
             let file = d.span.map(|s| generated.sources().name(s.file).to_owned());
+            let shown = d.shown(generated.sources());
             let located = match d.span {
                 Some(span) => format!(
                     "[{}] {} ({}:{}:{})",
                     d.code.as_str(),
-                    d.message,
+                    shown.message,
                     generated.sources().name(span.file),
                     span.line,
                     span.column
                 ),
-                None => format!("[{}] {}", d.code.as_str(), d.message),
+                None => format!("[{}] {}", d.code.as_str(), shown.message),
             };
-            let message = match &d.help {
+            let message = match &shown.help {
                 Some(help) => format!("{located}; help: {help}"),
                 None => located,
             };

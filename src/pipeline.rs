@@ -146,7 +146,7 @@ fn stages<T>(
     }
     let mut root = merged?;
     for text in &request.sets {
-        let file = sources.add("--set", text.clone());
+        let file = sources.add_set_argument(text.clone());
         match set::parse(sources, file) {
             Ok(assignments) => {
                 for assignment in assignments {

@@ -4,8 +4,18 @@
 //! [`Span`] is just an index plus offsets: cheap to copy into every node of the
 //! tree, and enough to print `file:line:column` and the offending source line
 //! long after parsing is over.
+//!
+//! Every text printed about an input goes through here too: a source line
+//! through [`Sources::shown_line`] and a message through [`Sources::redact`],
+//! which mask what [`secrets`] finds secret.
 
+pub mod secrets;
+
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
+
+use secrets::Secrets;
 
 /// Index of a registered source in [`Sources`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,21 +41,40 @@ pub struct SourceFile {
     /// What a user calls it: a path as given, `<stdin>`, or `--set`.
     pub name: String,
     pub text: String,
+    syntax: SourceSyntax,
+}
+
+/// How a source is written, which decides where its secrets are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceSyntax {
+    Yaml,
+    /// A `--set` argument: `path=value[,path=value…]`.
+    SetArgument,
 }
 
 /// Every input text of one run.
 #[derive(Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// Found when the first text is shown, from every source.
+    secrets: OnceLock<Secrets>,
 }
 
 impl Sources {
+    /// Registers a YAML text: a values file, stdin, a generator configuration.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.push(name.into(), text.into(), SourceSyntax::Yaml)
+    }
+
+    /// Registers one `--set` argument.
+    pub fn add_set_argument(&mut self, text: impl Into<String>) -> FileId {
+        self.push("--set".to_owned(), text.into(), SourceSyntax::SetArgument)
+    }
+
+    fn push(&mut self, name: String, text: String, syntax: SourceSyntax) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion inputs"));
-        self.files.push(SourceFile {
-            name: name.into(),
-            text: text.into(),
-        });
+        self.files.push(SourceFile { name, text, syntax });
+        self.secrets = OnceLock::new();
         id
     }
 
@@ -57,13 +86,47 @@ impl Sources {
         &self.get(id).name
     }
 
-    /// The whole line that holds `span.start`, without its line break.
-    pub fn line_text(&self, span: Span) -> &str {
+    /// The line that holds `span.start`, as a diagnostic may show it: every
+    /// secret masked, tabs as single spaces (so that columns stay put), and
+    /// where the span's underline goes in it.
+    pub fn shown_line(&self, span: Span) -> ShownLine {
         let text = &self.get(span.file).text;
         let start = (span.start as usize).min(text.len());
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        text[line_start..line_end].trim_end_matches('\r')
+        let line = text[line_start..line_end].trim_end_matches('\r');
+        let line_end = line_start + line.len();
+        let secrets = self.secrets();
+        let mut masked = secrets.in_line(span.file, line, line_start..line_end);
+        masked.extend(secrets.in_text(line));
+        // A line may hold a URL no value holds: in a comment, or in a file
+        // that does not parse.
+        masked.extend(secrets::url_userinfo(line));
+        let masked = secrets::merge(masked);
+        let underline_start = start.min(line_end);
+        let underline_end = (span.end as usize).min(line_end).max(underline_start);
+        let from = secrets::masked_column(line, &masked, underline_start - line_start, false);
+        let to = secrets::masked_column(line, &masked, underline_end - line_start, true);
+        ShownLine {
+            text: secrets::apply(line, &masked).replace('\t', " "),
+            underline_start: from,
+            underline_width: to.saturating_sub(from).max(1),
+        }
+    }
+
+    /// `text` (a message, a help, a note) with every secret of the sources
+    /// masked, the user-info of their URLs included.
+    pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let masked = self.secrets().in_text(text);
+        if masked.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(secrets::apply(text, &masked))
+        }
+    }
+
+    fn secrets(&self) -> &Secrets {
+        self.secrets.get_or_init(|| Secrets::find(self))
     }
 
     /// The source text a span covers.
@@ -73,6 +136,16 @@ impl Sources {
         let start = (span.start as usize).min(end);
         text.get(start..end).unwrap_or("")
     }
+}
+
+/// A source line as a diagnostic shows it; columns count characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownLine {
+    pub text: String,
+    /// Characters before the underline.
+    pub underline_start: usize,
+    /// Characters underlined, at least one.
+    pub underline_width: usize,
 }
 
 impl Span {

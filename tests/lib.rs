@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod integrations;
 mod jobs;
+mod masking;
 mod render;
 mod rules;
 mod runtime;

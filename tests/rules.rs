@@ -90,3 +90,224 @@ socketio:
         crate::common::human(&outcome)
     );
 }
+
+/// Every free-text value that the render copies into an object has a rule:
+/// a wrong one is reported at its key, with a fix; a right one passes.
+#[test]
+fn every_free_text_field_that_reaches_an_object_is_checked() {
+    let ingress = "ingress: {enabled: true, hosts: [{host: erp.example.com, paths: [{path: /, pathType: Prefix}]}]";
+    let route = "httproute: {enabled: true";
+    let keda = "worker: {default: {autoscaling: {keda: {enabled: true, passwordSecret: ";
+    let cases: &[(String, &str, &str)] = &[
+        ("image: {repository: frappe/ERPNext}".into(), "invalid-value", "image.repository"),
+        ("image: {tag: 'v16 final'}".into(), "invalid-value", "image.tag"),
+        ("image: {tag: ''}".into(), "invalid-value", "image.tag"),
+        (
+            "imagePullSecrets: [{name: Docker_Hub}]".into(),
+            "invalid-name",
+            "imagePullSecrets[0].name",
+        ),
+        ("serviceAccount: {name: erp_runner}".into(), "invalid-name", "serviceAccount.name"),
+        (
+            "persistence: {worker: {storageClass: EFS}}".into(),
+            "invalid-name",
+            "persistence.worker.storageClass",
+        ),
+        (
+            "persistence: {worker: {existingClaim: sites/claim}}".into(),
+            "invalid-name",
+            "persistence.worker.existingClaim",
+        ),
+        (format!("{ingress}, className: Public}}"), "invalid-name", "ingress.className"),
+        (
+            format!("{ingress}, tls: [{{secretName: erp.tls., hosts: [erp.example.com]}}]}}"),
+            "invalid-name",
+            "ingress.tls[0].secretName",
+        ),
+        (
+            "ingress: {enabled: true, hosts: [{host: erp.example.com, paths: [{path: /a//b, pathType: Exact}]}]}".into(),
+            "invalid-path",
+            "ingress.hosts[0].paths[0].path",
+        ),
+        ("dbExistingSecret: DB".into(), "invalid-name", "dbExistingSecret"),
+        (
+            "dbExistingSecret: db\ndbExistingSecretPasswordKey: 'root password'".into(),
+            "invalid-value",
+            "dbExistingSecretPasswordKey",
+        ),
+        (
+            "jobs: {createSite: {enabled: true, adminExistingSecret: Admin}}".into(),
+            "invalid-name",
+            "jobs.createSite.adminExistingSecret",
+        ),
+        (
+            "jobs: {createSite: {enabled: true, adminExistingSecret: admin, adminExistingSecretKey: ..}}".into(),
+            "invalid-value",
+            "jobs.createSite.adminExistingSecretKey",
+        ),
+        (
+            format!("{keda}{{name: Redis, key: password}}}}}}}}}}"),
+            "invalid-name",
+            "worker.default.autoscaling.keda.passwordSecret.name",
+        ),
+        (
+            format!("{keda}{{name: redis, key: 'a/b'}}}}}}}}}}"),
+            "invalid-value",
+            "worker.default.autoscaling.keda.passwordSecret.key",
+        ),
+        (
+            "socketio: {sidecars: [{name: proxy, image: 'Envoy:v1'}]}".into(),
+            "invalid-value",
+            "socketio.sidecars[0].image",
+        ),
+        (
+            "jobs: {custom: {containers: [{name: task}]}}".into(),
+            "invalid-value",
+            "jobs.custom.containers[0].image",
+        ),
+        (
+            "nginx: {tolerations: [{key: spot, effect: NoScheduling}]}".into(),
+            "invalid-value",
+            "nginx.tolerations[0].effect",
+        ),
+        (
+            "jobs: {migrate: {tolerations: [{value: x}]}}".into(),
+            "invalid-value",
+            "jobs.migrate.tolerations[0]",
+        ),
+        (
+            "worker: {defaultTopologySpread: {topologyKey: 'zone/a/b'}}".into(),
+            "invalid-label",
+            "worker.defaultTopologySpread.topologyKey",
+        ),
+        (
+            "jobs: {custom: {labels: {Team: -erp}}}".into(),
+            "invalid-label",
+            "jobs.custom.labels.Team",
+        ),
+        (
+            "networkPolicy: {enabled: true, ingressPodSelector: {matchLabels: {app: 'ingress nginx'}}}".into(),
+            "invalid-label",
+            "networkPolicy.ingressPodSelector.matchLabels.app",
+        ),
+        (format!("{route}, name: Route}}"), "invalid-name", "httproute.name"),
+        (
+            format!("{route}, hostnames: ['ERP.example.com']}}"),
+            "invalid-host",
+            "httproute.hostnames[0]",
+        ),
+        (
+            format!("{route}, parentRefs: [{{gatewayName: Gateway}}]}}"),
+            "invalid-name",
+            "httproute.parentRefs[0].gatewayName",
+        ),
+        (
+            format!("{route}, rules: [{{matches: [{{path: api}}]}}]}}"),
+            "invalid-path",
+            "httproute.rules[0].matches[0].path",
+        ),
+        (
+            "nginx: {environment: {upstreamRealIPAddress: '10.0.0.0/8 10.1.0.0/16'}}".into(),
+            "invalid-value",
+            "nginx.environment.upstreamRealIPAddress",
+        ),
+        (
+            "nginx: {environment: {upstreamRealIPRecursive: 'yes'}}".into(),
+            "invalid-value",
+            "nginx.environment.upstreamRealIPRecursive",
+        ),
+        (
+            "nginx: {environment: {upstreamRealIPHeader: 'X-Real-IP; deny all'}}".into(),
+            "invalid-value",
+            "nginx.environment.upstreamRealIPHeader",
+        ),
+        (
+            "nginx: {environment: {frappeSiteNameHeader: '../../etc'}}".into(),
+            "invalid-value",
+            "nginx.environment.frappeSiteNameHeader",
+        ),
+        (
+            "nginx: {environment: {proxyReadTimeout: '2 minutes'}}".into(),
+            "invalid-value",
+            "nginx.environment.proxyReadTimeout",
+        ),
+        (
+            "nginx: {environment: {clientMaxBodySize: 50MB}}".into(),
+            "invalid-value",
+            "nginx.environment.clientMaxBodySize",
+        ),
+    ];
+    for (extra, code, field) in cases {
+        let values = format!("{}{extra}\n", crate::common::MINIMAL);
+        let outcome = crate::common::check_text(&values, &[], "erpnext", Some("erp"));
+        let found = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code.as_str() == *code && d.field.as_deref() == Some(*field));
+        let found = found.unwrap_or_else(|| panic!("no {code} at `{field}` for\n{extra}\n{}", crate::common::human(&outcome)));
+        assert!(found.span.is_some_and(|s| s.line > 4), "`{field}` is not located: {found:?}");
+        assert!(found.help.is_some(), "`{field}` has no fix: {found:?}");
+    }
+
+    let valid = "\
+image: {repository: registry.example.com:5000/erp/erpnext, tag: v16.32.3}
+imagePullSecrets: [{name: docker-hub}]
+serviceAccount: {create: false, name: erp-runner}
+dbExistingSecret: db-root
+dbExistingSecretPasswordKey: root-password
+persistence: {worker: {storageClass: efs.sc}, logs: {enabled: true, existingClaim: erp-logs}}
+ingress:
+  enabled: true
+  className: nginx
+  hosts: [{host: erp.example.com, paths: [{path: /api/v1, pathType: Prefix}]}]
+  tls: [{secretName: erp-tls, hosts: [erp.example.com]}]
+httproute:
+  enabled: true
+  name: erp
+  hostnames: ['*.example.com']
+  parentRefs: [{gatewayName: public, gatewayNamespace: networking, gatewayKind: Gateway, gatewaySectionName: https}]
+  rules: [{matches: [{pathType: PathPrefix, path: /}, {pathType: RegularExpression, path: '^/api/.*'}]}]
+jobs:
+  createSite: {enabled: true, adminExistingSecret: erp-admin, adminExistingSecretKey: admin.password}
+  custom: {enabled: true, labels: {team: erp}, containers: [{name: task, image: 'busybox:1.36'}]}
+  migrate: {tolerations: [{operator: Exists}]}
+nginx:
+  tolerations: [{key: dedicated, operator: Equal, value: erp, effect: NoExecute, tolerationSeconds: 60}]
+  environment:
+    upstreamRealIPAddress: proxy.internal
+    upstreamRealIPRecursive: 'on'
+    upstreamRealIPHeader: X-Forwarded-For
+    frappeSiteNameHeader: erp.example.com
+    proxyReadTimeout: 2m
+    clientMaxBodySize: 1g
+socketio: {sidecars: [{name: proxy, image: 'envoyproxy/envoy:v1.31.0'}]}
+worker:
+  defaultTopologySpread: {topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
+  default: {autoscaling: {keda: {enabled: true, passwordSecret: {name: redis, key: password}}}}
+networkPolicy: {enabled: true, ingressPodSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}}
+";
+    let outcome = crate::common::check_text(&format!("{}{valid}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+    let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+}
+
+/// Without `serviceAccount.create`, pods run as the named account, or as
+/// the namespace's `default` one, as with the chart: never as an account
+/// nothing renders.
+#[test]
+fn pods_run_as_an_account_that_exists() {
+    for (service_account, expected) in [
+        ("serviceAccount: {create: false}\n", "default"),
+        ("serviceAccount: {create: false, name: ''}\n", "default"),
+        ("serviceAccount: {create: false, name: erp-runner}\n", "erp-runner"),
+        ("serviceAccount: {create: true, name: ''}\n", "erpnext"),
+    ] {
+        let stream = crate::common::render_text(&format!("{}{service_account}", crate::common::MINIMAL), &[]);
+        let docs = crate::common::documents(&stream);
+        let gunicorn = crate::common::find(&docs, "Deployment", "erpnext-gunicorn");
+        assert_eq!(
+            gunicorn["spec"]["template"]["spec"]["serviceAccountName"], expected,
+            "{service_account}"
+        );
+    }
+}

@@ -2,8 +2,13 @@
 //!
 //! Transcribed from k8s.io/apimachinery's `validation` package (IsDNS1123Label,
 //! IsDNS1123Subdomain, IsDNS1035Label, IsQualifiedName, IsValidLabelValue,
-//! IsEnvVarName) and from `resource.ParseQuantity`, so that what the API
-//! server would reject at apply time is reported at render time, with a line.
+//! IsEnvVarName, IsConfigMapKey), from `resource.ParseQuantity`, from the
+//! Gateway API's CRD patterns, and from the image reference grammar of
+//! github.com/distribution/reference (what containerd and CRI-O parse image
+//! names with), so that what the API server or the kubelet would reject at
+//! apply time is reported at render time, with a line. The nginx settings the
+//! image's template pastes into its configuration are held to nginx's own
+//! syntax (nginx.org/en/docs/syntax.html) here too.
 
 /// A DNS-1123 label: names of most objects, at most 63 characters.
 pub fn is_dns1123_label(s: &str) -> bool {
@@ -60,6 +65,176 @@ pub fn is_env_var_name(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(|c: char| c.is_ascii_digit())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// A key of a Secret or ConfigMap (IsConfigMapKey): at most 253 letters,
+/// digits, `-`, `_` and `.`, and not `.`, `..` or anything starting `..`.
+pub fn is_config_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s != "."
+        && !s.starts_with("..")
+}
+
+/// A Gateway API `Kind` (the kind of a route's parent): a letter, then
+/// letters, digits and `-`, ending with a letter or digit; at most 63.
+pub fn is_api_kind(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    s.len() <= 63
+        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+}
+
+/// An image repository, distribution/reference's `name`:
+/// `[domain[:port]/]path-component[/path-component…]`. The domain is
+/// host-name components (either case) or a bracketed IPv6 address; a path
+/// component is lower-case letters and digits joined by one `.`, one or two
+/// `_`, or any number of `-`. The path is at most 255 characters.
+pub fn is_image_repository(s: &str) -> bool {
+    let is_path = |path: &str| path.len() <= 255 && path.split('/').all(is_image_path_component);
+    match s.split_once('/') {
+        Some((domain, path)) if is_registry_domain(domain) && is_path(path) => true,
+        _ => is_path(s),
+    }
+}
+
+fn is_image_path_component(component: &str) -> bool {
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = component.as_bytes();
+    let mut at = 0;
+    loop {
+        let run = bytes[at..].iter().take_while(|b| alnum(b)).count();
+        if run == 0 {
+            return false;
+        }
+        at += run;
+        if at == bytes.len() {
+            return true;
+        }
+        let separator = bytes[at..].iter().take_while(|b| matches!(b, b'.' | b'_' | b'-')).count();
+        let separator_text = &component[at..at + separator];
+        if !matches!(separator_text, "." | "_" | "__") && !separator_text.bytes().all(|b| b == b'-') {
+            return false;
+        }
+        at += separator;
+    }
+}
+
+/// A registry in an image reference: `host[:port]`, the host a domain name
+/// (components of letters, digits and inner `-`, joined by `.`) or `[IPv6]`.
+fn is_registry_domain(s: &str) -> bool {
+    let (host_ok, port) = match s.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((ipv6, rest)) => (
+                !ipv6.is_empty() && ipv6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':'),
+                rest.strip_prefix(':').or(if rest.is_empty() { None } else { Some("-") }),
+            ),
+            None => (false, None),
+        },
+        None => {
+            let (host, port) = match s.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (s, None),
+            };
+            let component = |c: &str| {
+                let bytes = c.as_bytes();
+                bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+                    && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+                    && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            };
+            (host.split('.').all(component), port)
+        }
+    };
+    host_ok && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// An image tag: a letter, digit or `_`, then at most 127 letters, digits,
+/// `_`, `.` and `-`.
+pub fn is_image_tag(s: &str) -> bool {
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let bytes = s.as_bytes();
+    bytes.len() <= 128 && bytes.first().is_some_and(word) && bytes.iter().all(|b| word(b) || matches!(b, b'.' | b'-'))
+}
+
+/// An image digest the runtime can verify: `sha256:`, `sha384:` or
+/// `sha512:` and the hash's lower-case hex digits (go-digest's encodings
+/// for the algorithms it registers).
+pub fn is_image_digest(s: &str) -> bool {
+    let Some((algorithm, hex)) = s.split_once(':') else {
+        return false;
+    };
+    let length = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == length && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A whole image reference, `repository[:tag][@digest]`, as a container's
+/// `image` gives it.
+pub fn is_image_reference(s: &str) -> bool {
+    let (name, digest) = match s.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (s, None),
+    };
+    // A tag follows the last `:` after the last `/`; a `:` before it is a port.
+    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (repository, tag) = match name[last_slash..].rfind(':') {
+        Some(colon) => (&name[..last_slash + colon], Some(&name[last_slash + colon + 1..])),
+        None => (name, None),
+    };
+    is_image_repository(repository) && tag.is_none_or(is_image_tag) && digest.is_none_or(is_image_digest)
+}
+
+/// An IPv4 or IPv6 address, a CIDR range of either, or `unix:` (what nginx's
+/// `set_real_ip_from` takes besides a host name it resolves).
+pub fn is_ip_or_cidr(s: &str) -> bool {
+    let (address, prefix) = match s.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (s, None),
+    };
+    let max_prefix = match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => 32,
+        Ok(std::net::IpAddr::V6(_)) => 128,
+        Err(_) => return s == "unix:",
+    };
+    prefix.is_none_or(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u8>().is_ok_and(|p| p <= max_prefix))
+}
+
+/// An nginx variable: `$` and a name of letters, digits and `_`.
+pub fn is_nginx_variable(s: &str) -> bool {
+    s.strip_prefix('$')
+        .is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+/// An nginx size or offset: digits, then `k`, `m` or `g` in either case.
+pub fn is_nginx_size(s: &str) -> bool {
+    let digits = s.strip_suffix(['k', 'K', 'm', 'M', 'g', 'G']).unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An nginx time without blanks: numbers each with a unit (`ms`, `s`, `m`,
+/// `h`, `d`, `w`, `M`, `y`), the last one's optional (seconds), e.g. `90`,
+/// `120s`, `1h30m`.
+pub fn is_nginx_time(s: &str) -> bool {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &rest[digits..];
+        let unit = ["ms", "s", "m", "h", "d", "w", "M", "y"].into_iter().find(|u| rest.starts_with(u));
+        match unit {
+            Some(unit) => rest = &rest[unit.len()..],
+            None => return rest.is_empty(),
+        }
+    }
+    !s.is_empty()
 }
 
 /// Whether `s` parses as a Kubernetes resource quantity: a decimal number
@@ -127,6 +302,151 @@ mod tests {
         }
         for bad in ["", "1.5.3Gi", "Gi", "1GB", "1gi", "abc", "1e", "1 Gi", "--1"] {
             assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn config_keys() {
+        for ok in ["password", "DB_PASSWORD", "tls.crt", ".hidden", "a-b_c.d", &"k".repeat(253)] {
+            assert!(is_config_key(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", "..data", "a/b", "pass word", "clé", &"k".repeat(254)] {
+            assert!(!is_config_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn api_kinds() {
+        for ok in ["Gateway", "Service", "my-Kind2", "G"] {
+            assert!(is_api_kind(ok), "{ok}");
+        }
+        for bad in ["", "1Gateway", "invalid/kind", "Kind-", "Ga_teway", &"K".repeat(64)] {
+            assert!(!is_api_kind(bad), "{bad}");
+        }
+    }
+
+    /// Accept and reject cases from distribution/reference's grammar
+    /// (regexp_test.go and reference_test.go).
+    #[test]
+    fn image_repositories() {
+        for ok in [
+            "frappe/erpnext",
+            "erpnext",
+            "docker.io/library/ubuntu",
+            "registry.example.com/erp",
+            "Registry.Example.COM/erp",
+            // A first component in capitals can only be a registry, and is one.
+            "Frappe/erpnext",
+            "localhost:5000/erp",
+            "registry:5000/team/erp",
+            "[2001:db8::1]:5000/erp",
+            "[fc00::1]/erp",
+            "192.168.1.1:5000/erp",
+            "a/b__c/d--e/f_g.h",
+            "a----b",
+            &format!("x/{}", "a".repeat(255)),
+        ] {
+            assert!(is_image_repository(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "ERPNext",
+            "frappe/ERPNext",
+            "frappe/erpnext:v16",
+            "frappe/erpnext@sha256:abc",
+            "frappe//erpnext",
+            "/frappe",
+            "frappe/",
+            "a___b",
+            "a..b",
+            "a.-b",
+            "-a",
+            "a_",
+            "frappe/erp next",
+            "registry:port/erp",
+            "[zz::1]/erp",
+            "-registry.example.com/erp",
+            &"a".repeat(256),
+        ] {
+            assert!(!is_image_repository(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_tags_digests_and_references() {
+        for ok in ["v16.32.3", "latest", "_x", "V1.0-rc.1_final", &"t".repeat(128)] {
+            assert!(is_image_tag(ok), "{ok}");
+        }
+        for bad in ["", ".v1", "-v1", "v1+build", "v1:2", "v 1", &"t".repeat(129)] {
+            assert!(!is_image_tag(bad), "{bad}");
+        }
+        let sha256 = format!("sha256:{}", "a".repeat(64));
+        assert!(is_image_digest(&sha256));
+        assert!(is_image_digest(&format!("sha512:{}", "0".repeat(128))));
+        for bad in [
+            "sha256:abc",
+            &format!("sha256:{}", "A".repeat(64)),
+            &format!("md5:{}", "a".repeat(32)),
+            "sha256",
+        ] {
+            assert!(!is_image_digest(bad), "{bad}");
+        }
+        for ok in [
+            "busybox",
+            "busybox:1.36",
+            "docker.io/library/busybox:1.36",
+            "localhost:5000/tools/busybox",
+            "localhost:5000/tools/busybox:1.36",
+            &format!("busybox@{sha256}"),
+            &format!("busybox:1.36@{sha256}"),
+        ] {
+            assert!(is_image_reference(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "busybox:",
+            "busybox:1.36:2",
+            "Busybox",
+            "busybox@sha256:abc",
+            "busy box",
+            "localhost:5000/",
+        ] {
+            assert!(!is_image_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn nginx_settings() {
+        for ok in ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "unix:"] {
+            assert!(is_ip_or_cidr(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "::/129",
+            "example.com",
+            "10.0.0.1; include /etc/passwd",
+            "10.0.0.0/+8",
+        ] {
+            assert!(!is_ip_or_cidr(bad), "{bad}");
+        }
+        for ok in ["$host", "$http_x_frappe_site_name"] {
+            assert!(is_nginx_variable(ok), "{ok}");
+        }
+        for bad in ["host", "$", "$host;", "${host}", "$host/../x"] {
+            assert!(!is_nginx_variable(bad), "{bad}");
+        }
+        for ok in ["50m", "1024", "8k", "1G"] {
+            assert!(is_nginx_size(ok), "{ok}");
+        }
+        for bad in ["", "m", "50mb", "50 m", "50m; gzip off"] {
+            assert!(!is_nginx_size(bad), "{bad}");
+        }
+        for ok in ["120", "120s", "2m", "1h30m", "500ms", "1y6M"] {
+            assert!(is_nginx_time(ok), "{ok}");
+        }
+        for bad in ["", "s", "1h 30m", "1x", "120;", "12s3x"] {
+            assert!(!is_nginx_time(bad), "{bad}");
         }
     }
 

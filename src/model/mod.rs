@@ -221,7 +221,12 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let redis = resolve_redis(values, &names.fullname, report);
 
     let pull_secrets = values.image_pull_secrets.clone();
-    let service_account = values.service_account.name.clone().unwrap_or_else(|| names.fullname.clone());
+    // As the chart: the named account, else the one rendered, else the namespace's `default`.
+    let service_account = match values.service_account.name.clone().filter(|n| !n.is_empty()) {
+        Some(name) => name,
+        None if values.service_account.create => names.fullname.clone(),
+        None => "default".to_owned(),
+    };
 
     // nginx, gunicorn, socketio, the scheduler and three queues
     let mut components = Vec::with_capacity(7);

@@ -1,0 +1,762 @@
+//! What of the inputs is never printed: secret values and the user-info of
+//! URLs.
+//!
+//! Diagnostics quote source lines and repeat values in their messages, and
+//! they go to CI logs, Argo CD's UI and uploaded SARIF files. So the texts the
+//! tool prints about its inputs (source lines, messages, help, notes, in every
+//! format) pass through [`Sources::redact`](super::Sources::redact) and
+//! [`Sources::shown_line`](super::Sources::shown_line), which mask what this
+//! module finds. It finds it in the inputs themselves, when something is
+//! first printed: no loader, rule or format has to remember to register a
+//! secret.
+//!
+//! What is secret:
+//! - a value under a key that names a secret ([`key_meaning`]): the values'
+//!   `dbRootPassword` and `adminPassword`, any key with a word such as
+//!   `password`, `secret` or `token`, and an env var `{name: DB_PASSWORD,
+//!   value: …}`; in a YAML file (block, flow, quoted, block scalars, through
+//!   aliases) or a `--set` argument;
+//! - the user-info of any URL (`redis://user:password@host`), wherever it is
+//!   written;
+//! - each of these texts wherever else it appears: in a comment, another
+//!   value, a message. A secret of [`SEARCHED_LEN`] characters or more is
+//!   masked wherever it appears; a shorter one only where it stands apart from
+//!   letters and digits, because masking every `x` of a one-letter password
+//!   would garble everything printed.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle};
+
+use super::{FileId, SourceSyntax, Sources};
+use crate::node::{Segment, Value};
+
+/// What replaces a secret in printed text.
+pub const MASK: &str = "***";
+
+/// Secrets at least this long are masked even inside other words.
+pub const SEARCHED_LEN: usize = 8;
+
+/// What a key says about the value under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMeaning {
+    /// The value is a secret: `dbRootPassword`, `apiKey`, `clientSecret`.
+    Secret,
+    /// The value names where a secret is kept, and is no secret itself:
+    /// `dbExistingSecret`, `secretName`, `secretKeyRef`, `name`, `key`.
+    Reference,
+    /// Nothing either way: the value inherits what the keys above it say.
+    Neutral,
+}
+
+/// Words of a key that mark its value as secret.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "passphrase",
+    "secret",
+    "secrets",
+    "token",
+    "tokens",
+    "credential",
+    "credentials",
+    "apikey",
+];
+
+/// Pairs of consecutive words that mark a value as secret.
+const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("access", "key")];
+
+/// Last words of keys that refer to a Secret or a key in it.
+const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
+
+/// The one place that decides which keys hold secrets. A key is split into
+/// words (`dbRootPassword`, `DB_ROOT_PASSWORD`, `db-root-password` all give
+/// `db root password`). A key that refers to where a secret is kept
+/// (`dbExistingSecret`, `dbExistingSecretPasswordKey`, `secretName`,
+/// `secretKeyRef`, the `key` of a selector) is a reference; otherwise a
+/// key with a secret word is a secret.
+pub fn key_meaning(key: &str) -> KeyMeaning {
+    let words = words(key);
+    let is_reference =
+        words.iter().any(|w| w == "existing") || words.last().is_some_and(|w| REFERENCE_ENDINGS.contains(&w.as_str())) || words == ["key"];
+    if is_reference {
+        return KeyMeaning::Reference;
+    }
+    if has_secret_word(&words) {
+        KeyMeaning::Secret
+    } else {
+        KeyMeaning::Neutral
+    }
+}
+
+fn has_secret_word(words: &[String]) -> bool {
+    words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+        || words
+            .windows(2)
+            .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| pair[0] == *a && pair[1] == *b))
+}
+
+/// The lower-case words of a key, split at punctuation, at lower-to-upper
+/// case changes, before the last capital of an acronym (`DBPassword`), and
+/// between letters and digits.
+fn words(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if let Some(&previous) = i.checked_sub(1).and_then(|p| chars.get(p))
+            && !current.is_empty()
+        {
+            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            let boundary = (previous.is_lowercase() && c.is_uppercase())
+                || (previous.is_uppercase() && c.is_uppercase() && next_is_lower)
+                || previous.is_alphabetic() != c.is_alphabetic();
+            if boundary {
+                words.push(std::mem::take(&mut current));
+            }
+        }
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Everything secret in one run's sources.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    /// Byte ranges of secret text, per source (indexed like the sources).
+    ranges: Vec<Vec<Range<usize>>>,
+    /// The secrets' texts, to mask wherever else they appear; each once.
+    texts: Vec<String>,
+}
+
+impl Secrets {
+    /// Finds the secrets of every source.
+    pub fn find(sources: &Sources) -> Secrets {
+        let mut secrets = Secrets::default();
+        for (index, file) in sources.files.iter().enumerate() {
+            let mut found = Found::default();
+            match file.syntax {
+                SourceSyntax::Yaml => yaml(&file.text, &mut found),
+                SourceSyntax::SetArgument => set_argument(sources, FileId(index as u32), &mut found),
+            }
+            secrets.ranges.push(found.ranges);
+            secrets.texts.extend(found.texts);
+        }
+        secrets.texts.retain(|t| !t.trim().is_empty());
+        secrets.texts.sort_unstable();
+        secrets.texts.dedup();
+        secrets
+    }
+
+    /// The ranges of `text` where a secret of the sources appears (the
+    /// user-info of the URLs in the values among them). Texts the tool
+    /// writes itself, such as a help's example URL, stay as they are.
+    pub fn in_text(&self, text: &str) -> Vec<Range<usize>> {
+        let mut ranges = Vec::new();
+        for secret in &self.texts {
+            for (at, _) in text.match_indices(secret.as_str()) {
+                let range = at..at + secret.len();
+                if secret.chars().count() >= SEARCHED_LEN || stands_apart(text, &range) {
+                    ranges.push(range);
+                }
+            }
+        }
+        merge(ranges)
+    }
+
+    /// The secret ranges of source `file` that overlap `line` (byte offsets
+    /// in the file), relative to the line's start and without the blanks a
+    /// block scalar's range takes along.
+    pub fn in_line(&self, file: FileId, line_text: &str, line: Range<usize>) -> Vec<Range<usize>> {
+        let Some(ranges) = self.ranges.get(file.0 as usize) else {
+            return Vec::new();
+        };
+        ranges
+            .iter()
+            .filter(|r| r.start < line.end && r.end > line.start)
+            .filter_map(|r| {
+                let start = r.start.max(line.start) - line.start;
+                let end = r.end.min(line.end) - line.start;
+                let part = &line_text[start..end];
+                let trimmed = part.trim();
+                if trimmed.is_empty() {
+                    return None;
+                }
+                let start = start + (part.len() - part.trim_start().len());
+                Some(start..start + trimmed.len())
+            })
+            .collect()
+    }
+}
+
+/// What the search of one source found.
+#[derive(Default)]
+struct Found {
+    ranges: Vec<Range<usize>>,
+    texts: Vec<String>,
+}
+
+impl Found {
+    /// A secret value: `range` is where it is written, `value` what it means.
+    fn value(&mut self, text: &str, range: Range<usize>, value: &str) {
+        let raw = &text[range.clone()];
+        let unquoted = match raw.as_bytes() {
+            [b'"', .., b'"'] | [b'\'', .., b'\''] => &raw[1..raw.len() - 1],
+            _ => raw,
+        };
+        let escaped = format!("{value:?}");
+        for form in [value, unquoted, &escaped[1..escaped.len() - 1]] {
+            self.text(form);
+        }
+        self.ranges.push(range);
+    }
+
+    /// A URL's user-info, and its password alone, which may be written
+    /// elsewhere too.
+    fn userinfo(&mut self, userinfo: &str) {
+        self.text(userinfo);
+        if let Some((_, password)) = userinfo.split_once(':') {
+            self.text(password);
+        }
+    }
+
+    /// A secret text, and each of its lines when it has several.
+    fn text(&mut self, text: &str) {
+        self.texts.push(text.to_owned());
+        if text.contains('\n') {
+            self.texts.extend(text.lines().map(|l| l.trim().to_owned()));
+        }
+    }
+}
+
+/// Whether a value under `key` is secret, in a collection whose own keys
+/// make it secret (`inherited`) or not: the nearest key that says anything
+/// decides.
+fn secret_under(key: &str, inherited: bool) -> bool {
+    match key_meaning(key) {
+        KeyMeaning::Secret => true,
+        KeyMeaning::Reference => false,
+        KeyMeaning::Neutral => inherited,
+    }
+}
+
+/// One open collection while walking a YAML text's events.
+struct Frame {
+    /// Whether the keys above make every value in here secret.
+    secret: bool,
+    /// The collection's anchor, and where its scalars start in `scalars`.
+    anchor: usize,
+    first_scalar: usize,
+    /// For a mapping, the key whose value comes next (`None` while a key is
+    /// expected) and where it ends.
+    map: Option<(Option<String>, usize)>,
+    /// `name: …` and the index of `value: …` in this mapping: an env var
+    /// whose name names a secret has a secret value.
+    env_name: Option<String>,
+    env_value: Option<usize>,
+}
+
+impl Frame {
+    fn open(map: bool, secret: bool, anchor: usize, first_scalar: usize) -> Frame {
+        Frame {
+            secret,
+            anchor,
+            first_scalar,
+            map: map.then_some((None, 0)),
+            env_name: None,
+            env_value: None,
+        }
+    }
+}
+
+/// A value scalar seen in the walk.
+struct SeenScalar {
+    range: Range<usize>,
+    value: String,
+    secret: bool,
+}
+
+/// The state of a walk over a YAML text's events.
+#[derive(Default)]
+struct YamlWalk {
+    stack: Vec<Frame>,
+    scalars: Vec<SeenScalar>,
+    /// The scalars (indices into `scalars`) of each anchored node.
+    anchors: HashMap<usize, Range<usize>>,
+    /// Where the last event ended.
+    last_end: usize,
+}
+
+impl YamlWalk {
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        self.last_end = self.last_end.max(range.end);
+        let (map, anchor) = match &event {
+            Event::MappingEnd | Event::SequenceEnd => return self.close(),
+            Event::MappingStart(_, anchor, _) => (true, *anchor),
+            Event::SequenceStart(_, anchor, _) => (false, *anchor),
+            Event::Scalar(..) | Event::Alias(_) => (false, 0),
+            _ => return,
+        };
+        let opens = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
+        let first_scalar = self.scalars.len();
+        // A key: remember it; what follows is its value.
+        if let Some(frame) = self.stack.last_mut()
+            && let Some((key @ None, key_end)) = &mut frame.map
+        {
+            *key = Some(match &event {
+                Event::Scalar(text, ..) => text.to_string(),
+                _ => String::new(),
+            });
+            *key_end = range.end;
+            if opens {
+                self.stack.push(Frame::open(map, false, 0, first_scalar));
+            }
+            return;
+        }
+        let (secret, key) = match self.stack.last_mut() {
+            None => (false, None),
+            Some(frame) => match frame.map.as_mut() {
+                None => (frame.secret, None),
+                Some((key, _)) => {
+                    let key = key.take().unwrap_or_default();
+                    (secret_under(&key, frame.secret), Some(key))
+                }
+            },
+        };
+        match event {
+            Event::Scalar(value, style, anchor, _) => {
+                let null = style == ScalarStyle::Plain && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
+                if let Some(frame) = self.stack.last_mut() {
+                    match key.as_deref() {
+                        Some("name") => frame.env_name = Some(value.to_string()),
+                        Some("value") if !null => frame.env_value = Some(first_scalar),
+                        _ => {}
+                    }
+                }
+                if !null {
+                    self.scalars.push(SeenScalar {
+                        range,
+                        value: value.into_owned(),
+                        secret,
+                    });
+                }
+                if anchor != 0 {
+                    self.anchors.insert(anchor, first_scalar..self.scalars.len());
+                }
+            }
+            Event::Alias(id) => {
+                if secret && let Some(anchored) = self.anchors.get(&id) {
+                    for seen in &mut self.scalars[anchored.clone()] {
+                        seen.secret = true;
+                    }
+                }
+            }
+            _ => self.stack.push(Frame::open(map, secret, anchor, first_scalar)),
+        }
+    }
+
+    fn close(&mut self) {
+        let Some(frame) = self.stack.pop() else { return };
+        if let (Some(name), Some(index)) = (&frame.env_name, frame.env_value)
+            && key_meaning(name) == KeyMeaning::Secret
+        {
+            self.scalars[index].secret = true;
+        }
+        if frame.anchor != 0 {
+            self.anchors.insert(frame.anchor, frame.first_scalar..self.scalars.len());
+        }
+    }
+
+    /// Where the rest of a text that broke off here must be masked from:
+    /// where a secret value was expected, if one was.
+    fn secret_from(&self, text: &str) -> Option<usize> {
+        let frame = self.stack.last()?;
+        let (secret, from) = match &frame.map {
+            Some((Some(key), key_end)) => {
+                let after_key = &text[*key_end..];
+                let value_start = after_key.len() - after_key.trim_start_matches(|c: char| c == ':' || c.is_whitespace()).len();
+                (secret_under(key, frame.secret), key_end + value_start)
+            }
+            _ => (frame.secret, self.last_end),
+        };
+        (secret && from < text.len()).then_some(from)
+    }
+}
+
+fn parser_options() -> Options {
+    let mut options = Options::default();
+    options.block_nesting_limit = crate::load::MAX_DEPTH;
+    options.flow_nesting_limit = crate::load::MAX_DEPTH;
+    options.emit_comments = false;
+    options
+}
+
+/// Walks the YAML parser's events over `text` and records every value under
+/// a secret key, with its location. A text that does not parse is walked up
+/// to the error; when the error comes where a secret value was expected, the
+/// rest of the text is masked.
+fn yaml(text: &str, found: &mut Found) {
+    // A text past the loader's limit is refused before it is parsed; its
+    // diagnostic quotes the first line only.
+    let mut end = text.len().min(crate::load::MAX_INPUT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let mut parser = Parser::new_from_str_with_options(text, parser_options());
+    let mut walk = YamlWalk::default();
+    loop {
+        match parser.next_event() {
+            Some(Ok((event, span))) => {
+                let offset = |marker: granit_parser::Marker| marker.byte_offset().unwrap_or(0).min(end);
+                walk.event(event, offset(span.start)..offset(span.end));
+            }
+            Some(Err(_)) => {
+                if let Some(from) = walk.secret_from(text) {
+                    found.ranges.push(from..end);
+                    found.text(&text[from..end]);
+                }
+                break;
+            }
+            None => break,
+        }
+    }
+    for seen in &walk.scalars {
+        if seen.secret {
+            found.value(text, seen.range.clone(), &seen.value);
+        }
+        for userinfo in url_userinfo_of_value(&seen.value) {
+            found.userinfo(userinfo);
+        }
+    }
+}
+
+/// The secrets of a `--set` argument: each assigned value whose path names a
+/// secret (the nearest key that says anything decides, as in YAML). An
+/// argument that does not parse, and has a secret word anywhere, is masked
+/// after its first `=` (or `:`, for `--set key:value`), since what it
+/// assigns is unknown.
+fn set_argument(sources: &Sources, file: FileId, found: &mut Found) {
+    let text = &sources.get(file).text;
+    let Ok(assignments) = crate::set::parse(sources, file) else {
+        if !has_secret_word(&words(text)) {
+            return;
+        }
+        if let Some(at) = text.find('=').or_else(|| text.find(':')) {
+            let rest = &text[at + 1..];
+            if !rest.trim().is_empty() {
+                found.ranges.push(at + 1..text.len());
+                found.text(rest);
+            }
+        }
+        return;
+    };
+    for assignment in assignments {
+        let Value::Scalar(scalar) = &assignment.value.value else {
+            continue;
+        };
+        for userinfo in url_userinfo_of_value(&scalar.text) {
+            found.userinfo(userinfo);
+        }
+        let secret = assignment.path.iter().fold(false, |inherited, (segment, _)| match segment {
+            Segment::Key(key) => secret_under(key, inherited),
+            Segment::Index(_) => inherited,
+        });
+        if secret && !scalar.text.is_empty() {
+            let span = assignment.value.span;
+            found.value(text, span.start as usize..span.end as usize, &scalar.text);
+        }
+    }
+}
+
+/// The user-info of the URLs in a value. A one-line value that is a URL is
+/// read as Redis clients read it: everything between `://` and the last `@`
+/// (a password may hold `/`, `?`, `#` or a blank). Any other value (an nginx
+/// configuration) is searched as free text.
+fn url_userinfo_of_value(value: &str) -> Vec<&str> {
+    if value.contains('\n') {
+        return url_userinfo(value).into_iter().map(|r| &value[r]).collect();
+    }
+    let Some(scheme_end) = value.find("://") else {
+        return Vec::new();
+    };
+    let rest = &value[scheme_end + 3..];
+    match rest.rfind('@') {
+        Some(at) if at > 0 => vec![&rest[..at]],
+        _ => Vec::new(),
+    }
+}
+
+/// The user-info of every URL in free text: after `scheme://`, up to the
+/// last `@` before a blank, a quote or backtick, or the next `://`.
+pub fn url_userinfo(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("://") {
+        let separator = from + found;
+        let has_scheme = text[..separator]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        let start = separator + 3;
+        let authority_end = text[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`'))
+            .map_or(text.len(), |i| start + i);
+        let authority_end = text[start..authority_end].find("://").map_or(authority_end, |i| start + i);
+        if has_scheme && let Some(at) = text[start..authority_end].rfind('@').filter(|at| *at > 0) {
+            ranges.push(start..start + at);
+        }
+        from = start;
+    }
+    ranges
+}
+
+/// Whether `range` of `text` touches no letter or digit on either side.
+fn stands_apart(text: &str, range: &Range<usize>) -> bool {
+    let before = text[..range.start].chars().next_back();
+    let after = text[range.end..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// Sorts ranges and joins those that overlap or touch.
+pub fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+/// `text` with each of the (merged) `ranges` replaced by [`MASK`].
+pub fn apply(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for range in ranges {
+        out.push_str(&text[at..range.start]);
+        out.push_str(MASK);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Where byte offset `offset` of `text` lands, in characters, once `ranges`
+/// are masked: inside a masked range, at its mask's start (for the start of
+/// an underline) or its end (for the end of one).
+pub fn masked_column(text: &str, ranges: &[Range<usize>], offset: usize, end: bool) -> usize {
+    let mut column = 0;
+    let mut at = 0;
+    for range in ranges {
+        if offset < range.start || (end && offset == range.start) {
+            break;
+        }
+        column += text[at..range.start].chars().count();
+        if offset < range.end || (end && offset == range.end) {
+            return column + if end { MASK.len() } else { 0 };
+        }
+        column += MASK.len();
+        at = range.end;
+    }
+    column + text[at..offset].chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text` as diagnostics would quote each of its lines.
+    fn shown(text: &str) -> String {
+        let mut sources = Sources::default();
+        let file = sources.add("values.yaml", text);
+        let mut start = 0;
+        let mut shown = Vec::new();
+        for (number, line) in text.split('\n').enumerate() {
+            let span = crate::source::Span {
+                file,
+                start: start as u32,
+                end: start as u32,
+                line: number as u32 + 1,
+                column: 1,
+            };
+            shown.push(sources.shown_line(span).text);
+            start += line.len() + 1;
+        }
+        shown.join("\n")
+    }
+
+    #[test]
+    fn key_meanings() {
+        for secret in [
+            "dbRootPassword",
+            "adminPassword",
+            "DB_PASSWORD",
+            "redis-pass",
+            "apiKey",
+            "API_KEY",
+            "privateKey",
+            "clientSecret",
+            "authToken",
+            "imagePullSecrets",
+            "passwordSecret",
+            "password",
+            "DBPassword2",
+        ] {
+            assert_eq!(key_meaning(secret), KeyMeaning::Secret, "{secret}");
+        }
+        for reference in [
+            "dbExistingSecret",
+            "dbExistingSecretPasswordKey",
+            "adminExistingSecret",
+            "adminExistingSecretKey",
+            "secretName",
+            "secretKeyRef",
+            "secretRef",
+            "name",
+            "key",
+        ] {
+            assert_eq!(key_meaning(reference), KeyMeaning::Reference, "{reference}");
+        }
+        for neutral in ["dbHost", "bypass", "passthrough", "compass", "tokenizer", "value", "keys", "monkey"] {
+            assert_eq!(key_meaning(neutral), KeyMeaning::Neutral, "{neutral}");
+        }
+    }
+
+    #[test]
+    fn masks_values_under_secret_keys_in_every_yaml_shape() {
+        let text = "\
+dbRootPassword: hunter2
+quoted: {adminPassword: \"two words\", dbHost: db}
+block:
+  token: |
+    line one
+    line two
+dbHost: db.internal
+";
+        assert_eq!(
+            shown(text),
+            "\
+dbRootPassword: ***
+quoted: {adminPassword: ***, dbHost: db}
+block:
+  token: |
+    ***
+    ***
+dbHost: db.internal
+"
+        );
+    }
+
+    #[test]
+    fn masks_aliases_env_vars_lists_and_references_stay() {
+        let text = "\
+shared: &pw correct-horse
+dbRootPassword: *pw
+envVars:
+  - {name: SMTP_PASSWORD, value: battery-staple}
+  - {name: LOG_LEVEL, value: debug}
+passwordSecret: {name: redis-auth, key: password}
+dbExistingSecret: db-root
+tokens: [abc, def]
+";
+        assert_eq!(
+            shown(text),
+            "\
+shared: &pw ***
+dbRootPassword: *pw
+envVars:
+  - {name: SMTP_PASSWORD, value: ***}
+  - {name: LOG_LEVEL, value: debug}
+passwordSecret: {name: redis-auth, key: password}
+dbExistingSecret: db-root
+tokens: [***, ***]
+"
+        );
+    }
+
+    #[test]
+    fn masks_a_secret_elsewhere_and_url_userinfo_everywhere() {
+        let text = "\
+dbRootPassword: correct-horse-battery
+# the old one was correct-horse-battery, see `mysql -pcorrect-horse-battery`
+cache: redis://default:s3cr@t@cache:6379/0
+note: 'see https://user@example.com/x'
+";
+        assert_eq!(
+            shown(text),
+            "\
+dbRootPassword: ***
+# the old one was ***, see `mysql -p***`
+cache: redis://***@cache:6379/0
+note: 'see https://***@example.com/x'
+"
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_masked_only_where_it_stands_apart() {
+        let mut sources = Sources::default();
+        sources.add("values.yaml", "dbRootPassword: x\n");
+        let secrets = Secrets::find(&sources);
+        let message = "expected a number, found `x`";
+        assert_eq!(apply(message, &secrets.in_text(message)), "expected a number, found `***`");
+    }
+
+    #[test]
+    fn a_broken_file_is_masked_from_the_secret_key_on() {
+        assert_eq!(shown("a: 1\ndbRootPassword: \"hunter2\nb: 2\n"), "a: 1\ndbRootPassword: ***\n***\n");
+        assert_eq!(shown("dbHost: x: y\n"), "dbHost: x: y\n");
+    }
+
+    #[test]
+    fn set_arguments() {
+        let mut sources = Sources::default();
+        let file = sources.add_set_argument(r"image.tag=v1,dbRootPassword=hunter2,jobs.createSite.adminPassword=a\,b");
+        let secrets = Secrets::find(&sources);
+        let text = &sources.get(file).text;
+        let ranges = secrets.in_line(file, text, 0..text.len());
+        assert_eq!(
+            apply(text, &ranges),
+            "image.tag=v1,dbRootPassword=***,jobs.createSite.adminPassword=***"
+        );
+
+        let mut sources = Sources::default();
+        let file = sources.add_set_argument("a..b=1,dbRootPassword=hunter2");
+        let secrets = Secrets::find(&sources);
+        let text = &sources.get(file).text;
+        assert_eq!(apply(text, &secrets.in_line(file, text, 0..text.len())), "a..b=***");
+    }
+
+    #[test]
+    fn underline_columns_follow_the_mask() {
+        let line = "dbRootPassword: hunter2 # hunter2";
+        let ranges = [16..23, 26..33];
+        assert_eq!(apply(line, &ranges), "dbRootPassword: *** # ***");
+        // An underline of the masked value covers its mask.
+        assert_eq!(masked_column(line, &ranges, 16, false), 16);
+        assert_eq!(masked_column(line, &ranges, 23, true), 19);
+        // Ends and starts inside a mask snap to its edges.
+        assert_eq!(masked_column(line, &ranges, 20, true), 19);
+        assert_eq!(masked_column(line, &ranges, 20, false), 16);
+        // Before and after a mask, columns shift by what it took out.
+        assert_eq!(masked_column(line, &ranges, 0, false), 0);
+        assert_eq!(masked_column(line, &ranges, 16, true), 16);
+        assert_eq!(masked_column(line, &ranges, 24, false), 20);
+        assert_eq!(masked_column(line, &ranges, 33, true), 25);
+    }
+}

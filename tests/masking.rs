@@ -1,0 +1,230 @@
+//! Nothing secret is printed: every output that quotes the values (lint in
+//! each format, render's and the kustomize generator's stderr, the KRM
+//! function's results) masks passwords, tokens and URL user-info, wherever
+//! and however they are written, and still says where each problem is.
+
+use frappe_manifests::diagnostic::{Code, Colour, render_human};
+use frappe_manifests::pipeline::{self, Input, Request};
+use serde_json::Value;
+
+use crate::common::{project_root, run, run_with_stdin, snapshot_settings, text};
+
+const VALUES: &str = "tests/fixtures/masking/values.yaml";
+const REDIS_URL: &str = "tests/fixtures/masking/redis-url.yaml";
+const BROKEN: &str = "tests/fixtures/masking/broken.yaml";
+const SET_PASSWORD: &str = "dbRootPassword=Set-Secret-77";
+const SET_URL: &str = "externalRedis.cache=redis://:Set-Secret-88@cache-set:0";
+
+/// Every secret the fixtures and `--set` arguments hold, in each form it is
+/// written or meant (the quoted one as written, with its escapes, and as read).
+const SECRETS: &[&str] = &[
+    r#"Quoted \"Qx\" Secret-11"#,
+    r#"Quoted "Qx" Secret-11"#,
+    "Secret-11",
+    "Qx",
+    "Cache-Secret-22",
+    "queue-user",
+    "Queue-Secret-33",
+    "Block-Secret-44",
+    "Block-Secret-45",
+    "Flow-Secret-55",
+    "Smtp-Secret-66",
+    "Broken-Secret-12",
+    "Set-Secret-77",
+    "Set-Secret-88",
+];
+
+fn assert_no_secret(what: &str, output: &str) {
+    for secret in SECRETS {
+        assert!(!output.contains(secret), "{what} prints `{secret}`:\n{output}");
+    }
+}
+
+/// `lint` of every fixture, once without and once with the `--set` arguments.
+fn lint(format: &str) -> Vec<String> {
+    let plain = run(&["lint", "--format", format, VALUES, REDIS_URL, BROKEN]);
+    let set = run(&["lint", "--format", format, "--set", SET_PASSWORD, "--set", SET_URL, VALUES]);
+    [plain, set]
+        .iter()
+        .map(|output| {
+            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            assert_no_secret(&format!("lint --format {format} (stderr)"), &text(&output.stderr));
+            text(&output.stdout)
+        })
+        .collect()
+}
+
+#[test]
+fn lint_in_human_form_masks_every_secret_and_keeps_each_location() {
+    let [plain, set] = <[String; 2]>::try_from(lint("human")).unwrap();
+    for output in [&plain, &set] {
+        assert_no_secret("lint --format human", output);
+    }
+    for located in [
+        "values.yaml:3:17\n  |\n3 | dbRootPassword: ***\n  |                 ^^^",
+        "values.yaml:11:7\n   |\n11 |       ***\n   |       ^^^",
+        "13 |   createMultipleSites: {enabled: false, adminPassword: ***, bogusKey: 1}\n   |                                                             ^^^^^^^^",
+        "17 |       - {name: SMTP_PASSWORD, value: ***, bogus: 1}",
+        "19 |     replicaCount: -1 # the SMTP password was *** before, and cache ***",
+        "`rediss://***@queue:99999/0` is not a Redis URL",
+        "broken.yaml:4:1\n  |\n4 | ***",
+    ] {
+        assert!(plain.contains(located), "lint does not show\n{located}\nin\n{plain}");
+    }
+    for located in [
+        "--set:1:16\n  |\n1 | dbRootPassword=***\n  |                ^^^",
+        "`redis://***@cache-set:0`",
+    ] {
+        assert!(set.contains(located), "lint does not show\n{located}\nin\n{set}");
+    }
+}
+
+#[test]
+fn lint_as_json_masks_every_secret_and_keeps_each_location() {
+    let outputs = lint("json");
+    let items: Vec<Vec<Value>> = outputs
+        .iter()
+        .map(|output| {
+            assert_no_secret("lint --format json", output);
+            serde_json::from_str(output).unwrap()
+        })
+        .collect();
+    let find = |run: usize, code: &str, file_end: &str| {
+        items[run]
+            .iter()
+            .find(|i| i["code"] == code && i["file"].as_str().unwrap().ends_with(file_end))
+            .unwrap_or_else(|| panic!("no {code} in {file_end}: {:#?}", items[run]))
+    };
+    let url = find(0, "invalid-redis-url", "redis-url.yaml");
+    assert_eq!((&url["line"], &url["column"]), (&Value::from(5), &Value::from(10)));
+    assert!(
+        url["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`rediss://***@queue:99999/0` is not a Redis URL")
+    );
+    let password = find(0, "plaintext-password", "values.yaml");
+    assert_eq!((&password["line"], &password["column"]), (&Value::from(3), &Value::from(17)));
+    let url = find(1, "invalid-redis-url", "--set");
+    assert!(url["message"].as_str().unwrap().starts_with("`redis://***@cache-set:0`"));
+    let password = find(1, "plaintext-password", "--set");
+    assert_eq!(password["column"], 16);
+}
+
+#[test]
+fn lint_for_github_masks_every_secret_and_keeps_each_location() {
+    let outputs = lint("github");
+    for output in &outputs {
+        assert_no_secret("lint --format github", output);
+    }
+    assert!(
+        outputs[0].lines().any(
+            |l| l.starts_with("::error file=tests/fixtures/masking/redis-url.yaml,line=5,col=10")
+                && l.contains("title=invalid-redis-url::`rediss://***@queue:99999/0`")
+        ),
+        "{}",
+        outputs[0]
+    );
+    assert!(
+        outputs[1]
+            .lines()
+            .any(|l| l.starts_with("::warning file=--set,line=1,col=16") && l.contains("plaintext-password"))
+    );
+}
+
+#[test]
+fn lint_as_sarif_masks_every_secret_and_keeps_each_location() {
+    for output in lint("sarif") {
+        assert_no_secret("lint --format sarif", &output);
+        let log: Value = serde_json::from_str(&output).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let url = results
+            .iter()
+            .find(|r| r["ruleId"] == "invalid-redis-url")
+            .expect("the Redis URL is reported");
+        assert!(url["message"]["text"].as_str().unwrap().contains("://***@"));
+        assert!(url["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().is_some());
+    }
+}
+
+#[test]
+fn render_prints_no_secret_on_stderr() {
+    for args in [
+        vec!["render", "-f", VALUES],
+        vec!["render", "-f", REDIS_URL],
+        vec!["render", "-f", BROKEN],
+        vec!["render", "-f", VALUES, "--set", SET_PASSWORD, "--set", SET_URL],
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(output.stdout.is_empty());
+        let stderr = text(&output.stderr);
+        assert_no_secret(&args.join(" "), &stderr);
+        assert!(stderr.contains("***"), "{stderr}");
+    }
+}
+
+/// A password in the generator's inline values and its `set` map, seen by
+/// the kustomize exec plugin (stderr) and the KRM function (results).
+#[test]
+fn kustomize_prints_no_secret() {
+    let values = std::fs::read_to_string(project_root().join(VALUES)).unwrap();
+    let inline: String = values.lines().map(|l| format!("    {l}\n")).collect();
+    let config = format!(
+        "apiVersion: frappe-manifests/v1alpha1\nkind: FrappeBench\nmetadata: {{name: erp}}\nspec:\n  set: {{dbRootPassword: Set-Secret-77}}\n  values:\n{inline}"
+    );
+    let dir = std::env::temp_dir().join(format!("frappe-manifests-masking-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("generator.yaml");
+    std::fs::write(&path, &config).unwrap();
+    let plugin = run(&["kustomize-plugin", path.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(plugin.status.code(), Some(1));
+    let stderr = text(&plugin.stderr);
+    assert_no_secret("the kustomize plugin", &stderr);
+    assert!(stderr.contains("dbRootPassword=***"), "{stderr}");
+
+    let function_config: String = config.lines().map(|l| format!("  {l}\n")).collect();
+    let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n{function_config}");
+    let krm = run_with_stdin(&["krm"], Some(list.as_bytes()));
+    assert_eq!(krm.status.code(), Some(1));
+    let results = text(&krm.stdout);
+    assert_no_secret("the KRM function", &results);
+    assert!(results.contains("[unknown-key]") && results.contains("field:"), "{results}");
+
+    // A ResourceList that does not parse: the parser's message quotes it.
+    let broken = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  spec:\n    values:\n      dbRootPassword: Smtp-Secret-66 : x\n";
+    let krm = run_with_stdin(&["krm"], Some(broken.as_bytes()));
+    assert_eq!(krm.status.code(), Some(1));
+    assert_no_secret("the KRM function on a broken list", &text(&krm.stdout));
+}
+
+/// The masked human rendering of the diagnostics that quote a secret.
+#[test]
+fn masked_rendering() {
+    let mut shown = String::new();
+    for (files, sets) in [
+        (vec![VALUES, REDIS_URL, BROKEN], vec![]),
+        (vec![VALUES], vec![SET_PASSWORD, SET_URL]),
+    ] {
+        for file in &files {
+            let outcome = pipeline::run(&Request {
+                files: vec![Input::Path(project_root().join(file))],
+                sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+                settings: Default::default(),
+            });
+            // With `--set`, only what the arguments' lines show is new.
+            let quoting: Vec<_> = outcome
+                .diagnostics
+                .iter()
+                .filter(|d| d.code != Code::MissingRequests)
+                .filter(|d| sets.is_empty() || d.span.is_some_and(|s| outcome.sources.name(s.file) == "--set"))
+                .cloned()
+                .collect();
+            shown.push_str(&render_human(&outcome.sources, &quoting, Colour::Plain));
+        }
+    }
+    let shown = shown.replace(&project_root().display().to_string(), "<root>");
+    assert_no_secret("render_human", &shown);
+    snapshot_settings().bind(|| insta::assert_snapshot!("masked-secrets", shown));
+}
