@@ -47,3 +47,61 @@ pub fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) {
         .serialize(writer::Writer::document(out))
         .expect("Kubernetes objects hold only mappings, sequences and scalars");
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::{Value, json};
+
+    use super::write;
+
+    /// The strings the writer is tested with, here and through real YAML 1.1
+    /// readers in `tests/hostile.rs`: words every reader types differently,
+    /// indicators, multi-line text, every Unicode line break, controls.
+    fn tricky_strings() -> Vec<String> {
+        serde_json::from_str(include_str!("../tests/fixtures/yaml-strings.json")).expect("a JSON array of strings")
+    }
+
+    #[test]
+    fn every_string_reads_back_as_written_wherever_it_stands() {
+        for s in tricky_strings() {
+            let keyed: BTreeMap<&str, &str> = [(s.as_str(), "value"), ("other", s.as_str())].into();
+            let document = json!({
+                "value": s,
+                "list": [s, {"nested": {"deeper": [s]}}],
+                "keyed": keyed,
+            });
+            let mut out = String::new();
+            write(&mut out, &document);
+            assert!(
+                !out.contains(['\u{85}', '\u{2028}', '\u{2029}']),
+                "{s:?} left a line break YAML 1.1 readers see:\n{out}"
+            );
+            let read: Value = serde_saphyr::from_str(&out).unwrap_or_else(|e| panic!("{s:?} does not read back: {e}\n{out}"));
+            assert_eq!(read, document, "{s:?} reads back as another value:\n{out}");
+        }
+    }
+
+    #[test]
+    fn a_string_document_is_never_a_literal_block() {
+        let mut out = String::new();
+        write(&mut out, "a\n---\nkind: ConfigMap\n");
+        assert_eq!(out, "\"a\\n---\\nkind: ConfigMap\\n\"\n");
+    }
+
+    #[test]
+    fn floats_read_back_as_floats_in_yaml_1_1() {
+        for (value, text) in [
+            (0.5, "0.5"),
+            (100.0, "100.0"),
+            (1e20, "1.0e+20"),
+            (1.5e-7, "1.5e-7"),
+            (-2.5e300, "-2.5e+300"),
+        ] {
+            let mut out = String::new();
+            write(&mut out, &value);
+            assert_eq!(out, format!("{text}\n"));
+        }
+    }
+}

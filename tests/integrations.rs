@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{MINIMAL, documents, example, project_root, text};
+use crate::common::{MINIMAL, documents, example, kubectl, project_root, text};
 
 fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests"))
@@ -19,22 +19,6 @@ fn install_as(dir: &Path, name: &str) -> PathBuf {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(binary(), &path).unwrap();
     path
-}
-
-fn kubectl() -> Option<PathBuf> {
-    let found = Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    match found {
-        Ok(status) if status.success() => Some(PathBuf::from("kubectl")),
-        _ => {
-            println!("skipped: kubectl is not installed, so the real kustomize contract cannot be checked here");
-            None
-        }
-    }
 }
 
 /// Runs the shipped plugin's generate command as Argo CD's cmp-server does:
