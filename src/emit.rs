@@ -1,8 +1,10 @@
 //! The YAML stream: one document per object, `---` between them.
 //!
-//! Objects are written by our own block-style writer ([`writer`]) rather
-//! than a general YAML serializer: the render is mostly output, and
-//! Kubernetes objects need only mappings, sequences and scalars. Every
+//! Objects, and every other YAML the tool prints (the KRM function's
+//! ResourceList, `--output-dir`'s kustomization), are written by our own
+//! block-style writer ([`writer`]) rather than a general YAML serializer:
+//! the render is mostly output, and Kubernetes objects need only mappings,
+//! sequences and scalars. Every
 //! string that a YAML 1.1 reader (kubectl, helm) could take for another type
 //! (`"on"`, `"0755"`, `"12:30"`) is quoted ([`scalar`]), so what we write is
 //! read back as written. The stream is built in memory and written in one
@@ -20,7 +22,7 @@ use crate::objects::Manifest;
 pub const STREAM_CAPACITY: usize = 64 * 1024;
 
 pub fn to_yaml_stream(manifests: &[Manifest]) -> String {
-    stream(&manifests.iter().map(to_yaml).collect::<Vec<_>>())
+    stream(&manifests.iter().map(to_yaml::<Manifest>).collect::<Vec<_>>())
 }
 
 /// Joins documents, each written by [`to_yaml`], into one stream, `---`
@@ -35,9 +37,11 @@ pub fn stream(documents: &[impl AsRef<str>]) -> String {
     out
 }
 
-pub fn to_yaml(manifest: &Manifest) -> String {
+/// One document (without its `---`): an object, or anything else the tool
+/// writes as YAML (a KRM ResourceList, a kustomization).
+pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = String::with_capacity(2048);
-    write(&mut out, manifest);
+    write(&mut out, value);
     out
 }
 
@@ -45,7 +49,7 @@ pub fn to_yaml(manifest: &Manifest) -> String {
 pub fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) {
     value
         .serialize(writer::Writer::document(out))
-        .expect("Kubernetes objects hold only mappings, sequences and scalars");
+        .expect("what the tool writes holds only mappings, sequences and scalars");
 }
 
 #[cfg(test)]

@@ -32,12 +32,12 @@ use serde_json::Value as Json;
 
 use crate::de::deserialize_all;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::load;
 use crate::model::Settings;
 use crate::node::Path;
 use crate::objects::Manifest;
 use crate::pipeline::{self, Input, Outcome, Request};
 use crate::source::Sources;
+use crate::{emit, load};
 
 pub const API_VERSION: &str = "frappe-manifests/v1alpha1";
 pub const KIND: &str = "FrappeBench";
@@ -202,7 +202,9 @@ pub fn krm_function(input: &str) -> (String, bool) {
             true,
         );
     };
-    let text = serde_saphyr::to_string(config).unwrap_or_default();
+    // Written by our own writer and read back by our own reader, so every
+    // string keeps its type and the values' locations point into this text.
+    let text = emit::to_yaml(config);
     let generated = generate("functionConfig", text);
     let results: Vec<Json> = generated
         .diagnostics()
@@ -269,5 +271,5 @@ fn resource_list(input: &[Json], generated: Vec<&Manifest>, results: Vec<Json>) 
         items,
         results,
     };
-    serde_saphyr::to_string(&list).expect("a ResourceList serializes")
+    emit::to_yaml(&list)
 }

@@ -238,3 +238,52 @@ fn a_line_separator_in_a_value_adds_no_object_and_no_key() {
     let ours: Vec<Value> = ours.iter().map(masking_line_separators).collect();
     assert_eq!(read, ours, "kustomize reads other objects than were written");
 }
+
+/// The KRM function writes its ResourceList with the same writer as the
+/// bundle: items passed through, and generated ones, read back as written.
+#[test]
+fn the_krm_function_writes_every_string_as_the_bundle_does() {
+    let strings = tricky_strings();
+    let mut items: Vec<Value> = strings.iter().enumerate().map(|(i, s)| probe(i, s, true)).collect();
+    items.push(
+        json!({"apiVersion": "example.com/v1", "kind": "Probe", "metadata": {"name": "numbers"},
+        "spec": {"numbers": [0.5, 1e20, -2.5e-300, 12, -7, true, null]}}),
+    );
+    let list = json!({
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": items,
+        "functionConfig": {
+            "apiVersion": "frappe-manifests/v1alpha1",
+            "kind": "FrappeBench",
+            "metadata": {"name": "erp"},
+            "spec": {"values": {
+                "dbHost": "db", "externalRedis": {"cache": "redis://c:6379", "queue": "redis://q:6379"},
+                "nginx": {"config": "server {}\n\u{2028}---\u{2028}kind: ConfigMap\u{2028}"},
+            }},
+        },
+    });
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&emit::to_yaml(&list));
+    assert!(!failed, "{output}");
+    assert!(
+        !output.contains(['\u{85}', '\u{2028}', '\u{2029}']),
+        "a raw line separator is in the output"
+    );
+    let read: Value = serde_saphyr::from_str(&output).unwrap();
+    assert_eq!(read["items"].as_array().unwrap()[..items.len()], items[..]);
+    let Some(python) = pyyaml() else { return };
+    let read = read_with_pyyaml(&python, &output, Typing::Yaml11);
+    assert_eq!(
+        read[0]["items"].as_array().unwrap()[..items.len()],
+        items[..],
+        "PyYAML reads other items"
+    );
+    let generated = &read[0]["items"].as_array().unwrap()[items.len()..];
+    let nginx = generated
+        .iter()
+        .find(|item| item["kind"] == "ConfigMap" && item["metadata"]["name"] == "erp-erpnext-nginx-config");
+    assert_eq!(
+        nginx.unwrap()["data"]["default.conf"],
+        "server {}\n\u{2028}---\u{2028}kind: ConfigMap\u{2028}"
+    );
+}
