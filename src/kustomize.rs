@@ -168,20 +168,26 @@ pub fn generate(name: &str, text: String) -> Generated {
 /// The KRM function: a ResourceList in, a ResourceList out, and whether the
 /// generator found errors.
 pub fn krm_function(input: &str) -> (String, bool) {
-    let list: Json = match serde_saphyr::from_str(input) {
+    krm_answer(read_resource_list(input))
+}
+
+/// The ResourceList `input` holds: a mapping whose kind is `ResourceList`,
+/// or why it is not one.
+pub fn read_resource_list(input: &str) -> Result<Json, String> {
+    let list: Json = serde_saphyr::from_str(input).map_err(|error| format!("the input is not a ResourceList: {error}"))?;
+    match list.get("kind").and_then(Json::as_str) {
+        Some("ResourceList") => Ok(list),
+        _ => Err("the input is not a ResourceList (a mapping with `kind: ResourceList`)".to_owned()),
+    }
+}
+
+/// [`krm_function`]'s answer to what [`read_resource_list`] read.
+pub fn krm_answer(list: Result<Json, String>) -> (String, bool) {
+    let list = match list {
         Ok(list) => list,
-        Err(error) => {
+        Err(message) => {
             return (
-                resource_list(
-                    &[],
-                    Vec::new(),
-                    vec![result(
-                        Severity::Error,
-                        &format!("the input is not a ResourceList: {error}"),
-                        None,
-                        None,
-                    )],
-                ),
+                resource_list(&[], Vec::new(), vec![result(Severity::Error, &message, None, None)]),
                 true,
             );
         }

@@ -5,12 +5,16 @@
 //! exit code, that stdout is empty on failure, the message, and what is on
 //! disk before and after.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use frappe_manifests::emit;
+use frappe_manifests::model::Settings;
+use frappe_manifests::pipeline::{self, Input, Request};
 
 use crate::common::{MINIMAL, documents, kubectl, project_root, text};
 
@@ -67,7 +71,6 @@ fn read_with_pyyaml(python: &Path, stream: &str, typing: Typing) -> Vec<Value> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write;
     child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "PyYAML cannot read the stream: {}", text(&output.stderr));
@@ -286,4 +289,274 @@ fn the_krm_function_writes_every_string_as_the_bundle_does() {
         nginx.unwrap()["data"]["default.conf"],
         "server {}\n\u{2028}---\u{2028}kind: ConfigMap\u{2028}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Bounded, never a crash.
+
+/// Generous bounds for a busy CI machine: each case below took minutes, or
+/// never ended, before it was bounded; each now takes about a second.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Waits for `child` at most [`PATIENCE`], reading what it prints
+/// meanwhile; kills it and fails when it runs on.
+fn finish_within_patience(mut child: Child, what: &str) -> Output {
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                pipe.read_to_end(&mut bytes).unwrap();
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > PATIENCE {
+            child.kill().unwrap();
+            panic!("{what} still runs after {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// Writes 64 MiB of `a: b` lines into `stdin` and then holds it open: a
+/// reader that does not stop at the limit waits for an end that never comes.
+fn endless_input(mut stdin: ChildStdin) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let block = "a: b\n".repeat(64 * 1024 / 5);
+        for _ in 0..1024 {
+            if stdin.write_all(block.as_bytes()).is_err() {
+                return; // the reader stopped, as it should
+            }
+        }
+        std::thread::sleep(PATIENCE * 2);
+    })
+}
+
+fn spawn_with_piped_stdin(args: &[&str]) -> Child {
+    Command::new(binary())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn standard_input_is_read_no_further_than_a_values_file_may_be() {
+    for (args, code, message) in [
+        (&["render", "-f", "-"][..], 1, "error[input-limit]"),
+        (&["krm"][..], 2, "larger than the 16777216 bytes"),
+    ] {
+        let mut child = spawn_with_piped_stdin(args);
+        let writer = endless_input(child.stdin.take().unwrap());
+        let output = finish_within_patience(child, &args.join(" "));
+        assert_eq!(output.status.code(), Some(code), "{}", text(&output.stderr));
+        assert!(output.stdout.is_empty());
+        assert!(text(&output.stderr).contains(message), "{}", text(&output.stderr));
+        drop(writer);
+    }
+}
+
+/// A values file of `lines`, run through `lint` in the project directory.
+fn lint_text(name: &str, values: &str, extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, values).unwrap();
+    let child = Command::new(binary())
+        .arg("lint")
+        .arg(&path)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    finish_within_patience(child, &format!("lint {name}"))
+}
+
+#[test]
+fn a_map_of_99000_keys_is_checked_in_linear_time() {
+    // An ignored section is still read, and its duplicates still reported.
+    let mut values = format!("{MINIMAL}mariadb-sts:\n  enabled: false\n");
+    for i in 0..99_000 {
+        values.push_str(&format!("  k{}: v\n", i % 98_000));
+    }
+    let output = lint_text("wide.yaml", &values, &[]);
+    let report = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert_eq!(report.matches("error[duplicate-key]").count(), 1_000);
+    // The first duplicate points back at the first definition.
+    assert!(report.contains("duplicate key `k0`"), "{report}");
+    assert!(report.contains("wide.yaml:98008:3"), "{report}");
+}
+
+#[test]
+fn set_paths_are_parsed_in_linear_time_and_no_deeper_than_a_values_file() {
+    let deep = format!("{}=1", vec!["a"; 40_000].join("."));
+    let output = lint_text("values.yaml", MINIMAL, &["--set", &deep]);
+    let report = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        report.contains("error[input-limit]") && report.contains("more than 128 keys"),
+        "{report}"
+    );
+    // The step past the limit is the one pointed at.
+    assert!(report.contains("--set:1:257"), "{report}");
+
+    let many: Vec<String> = (0..1_001).map(|i| format!("ingress.annotations.k{i}=v")).collect();
+    let output = lint_text("values.yaml", MINIMAL, &["--set", &many.join(",")]);
+    assert!(
+        text(&output.stdout).contains("more than 1000 `--set` assignments"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+/// Lint types each file on a thread of its own, with the 2 MiB stack Rust
+/// gives spawned threads: the deepest trees every stage accepts must fit.
+#[test]
+fn the_deepest_accepted_trees_fit_a_lint_threads_stack() {
+    let nested = |depth: usize| -> String {
+        (0..depth)
+            .map(|level| format!("{}k{level}:\n", "  ".repeat(level)))
+            .collect::<String>()
+            + &"  ".repeat(depth)
+            + "leaf: x\n"
+    };
+    let deepest_set = format!("x.{}=1", vec!["a"; 127].join("."));
+    let cases: Vec<(String, Vec<String>)> = vec![
+        // Under an ignored section, an unknown key, and an anchor replayed.
+        (
+            format!("{MINIMAL}mariadb-sts:\n  enabled: false\n{}", indent(&nested(124), 2)),
+            vec![],
+        ),
+        (format!("{MINIMAL}{}", nested(126)), vec![]),
+        (format!("{MINIMAL}x: &deep\n{}y: *deep\n", indent(&nested(124), 2)), vec![]),
+        (MINIMAL.to_owned(), vec![deepest_set]),
+        (MINIMAL.to_owned(), vec![format!("{}=1", vec!["a"; 15_000].join("."))]),
+    ];
+    for (values, sets) in cases {
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let request = Request {
+                    files: vec![Input::Stdin(values.clone().into_bytes()), Input::Stdin(values.into_bytes())],
+                    sets,
+                    settings: Settings {
+                        release: "erpnext".to_owned(),
+                        namespace: None,
+                    },
+                };
+                let outcome = pipeline::run(&request);
+                outcome.diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(!outcome.is_empty(), "each case is refused or warned about");
+    }
+}
+
+fn indent(text: &str, spaces: usize) -> String {
+    text.lines().map(|line| format!("{}{line}\n", " ".repeat(spaces))).collect()
+}
+
+#[test]
+fn warnings_that_cannot_be_printed_do_not_cost_the_render() {
+    let dev_full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(dev_full) = dev_full else {
+        println!("skipped: no /dev/full to make stderr fail");
+        return;
+    };
+    let output = Command::new(binary())
+        .args(["render", "-f", "examples/minimal.yaml"])
+        .current_dir(project_root())
+        .stderr(dev_full)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the render failed because its warnings could not be printed"
+    );
+    assert!(text(&output.stdout).contains("kind: Deployment"));
+
+    // A closed stderr, as `2>&-` leaves it.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" render -f examples/minimal.yaml 2>&-")
+        .arg(binary())
+        .current_dir(project_root())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).contains("kind: Deployment"));
+}
+
+#[test]
+fn a_bare_invocation_answers_a_resource_list_and_shows_usage_otherwise() {
+    let bare = |stdin: Stdio| {
+        Command::new(binary())
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Nothing on standard input.
+    let output = finish_within_patience(bare(Stdio::null()), "frappe-manifests </dev/null");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(
+        text(&output.stderr).contains("Usage: frappe-manifests <COMMAND>"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // A pipe left open with nothing coming: usage after a few seconds.
+    let mut child = bare(Stdio::piped());
+    let stdin = child.stdin.take();
+    let output = finish_within_patience(child, "frappe-manifests with an idle pipe");
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(text(&output.stderr).contains("Usage: frappe-manifests <COMMAND>"));
+
+    // Values piped in by mistake.
+    let mut child = bare(Stdio::piped());
+    child.stdin.take().unwrap().write_all(MINIMAL.as_bytes()).unwrap();
+    let output = finish_within_patience(child, "frappe-manifests < values.yaml");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(
+        text(&output.stderr).contains("frappe-manifests render -f -"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // What kustomize sends: the whole ResourceList, then the end of input.
+    let mut child = bare(Stdio::piped());
+    let list = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp}}\n  spec:\n    values:\n{}",
+        indent(MINIMAL, 6)
+    );
+    child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
+    let output = finish_within_patience(child, "frappe-manifests as a KRM function");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let answer: Value = serde_saphyr::from_str(&text(&output.stdout)).unwrap();
+    assert_eq!(answer["kind"], "ResourceList");
+    assert!(answer["items"].as_array().unwrap().iter().any(|item| item["kind"] == "Deployment"));
 }
