@@ -22,6 +22,11 @@
 //!   `config.kubernetes.io/v1` ResourceList on stdin, whose `functionConfig`
 //!   is the FrappeBench, comes back with the generated `items` and any
 //!   problems as `results`.
+//!
+//! Values files are read as kustomize reads files: relative to the
+//! kustomization's directory, and, under its default load restrictor,
+//! only from in or below it, every symbolic link resolved
+//! ([`LoadRestrictor`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -83,6 +88,62 @@ struct Spec {
     set: BTreeMap<String, String>,
 }
 
+/// The environment variable that lifts the restriction on where values files
+/// come from, set to `LoadRestrictionsNone`, as kustomize's
+/// `--load-restrictor LoadRestrictionsNone` lifts kustomize's own.
+pub const LOAD_RESTRICTOR_VARIABLE: &str = "FRAPPE_MANIFESTS_LOAD_RESTRICTOR";
+
+/// Where values files may be read from: kustomize's load restrictor. A
+/// plugin cannot see kustomize's `--load-restrictor` flag (exec plugins get
+/// kustomize's environment, the configuration and its root; KRM functions
+/// the environment and a working directory), so the restriction is
+/// kustomize's default unless whoever runs kustomize lifts it in the
+/// environment ([`LOAD_RESTRICTOR_VARIABLE`]). Files the repository names
+/// cannot lift it themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadRestrictor {
+    /// `LoadRestrictionsRootOnly`: files in or below this directory only.
+    RootOnly(PathBuf),
+    /// `LoadRestrictionsNone`.
+    None,
+}
+
+impl LoadRestrictor {
+    /// The restrictor kustomize's environment asks for. The root is the
+    /// kustomization's directory: `KUSTOMIZE_PLUGIN_CONFIG_ROOT` for exec
+    /// plugins, else the working directory kustomize runs the plugin in.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>, working_dir: &std::path::Path) -> Result<Self, String> {
+        match env(LOAD_RESTRICTOR_VARIABLE).as_deref() {
+            Some("LoadRestrictionsNone") => return Ok(LoadRestrictor::None),
+            None | Some("" | "LoadRestrictionsRootOnly") => {}
+            Some(other) => {
+                return Err(format!(
+                    "{LOAD_RESTRICTOR_VARIABLE} is `{other}`; it takes kustomize's `LoadRestrictionsRootOnly` (the default) or `LoadRestrictionsNone`"
+                ));
+            }
+        }
+        let root = env("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
+            .filter(|root| !root.is_empty())
+            .map_or_else(|| working_dir.to_owned(), PathBuf::from);
+        Ok(LoadRestrictor::RootOnly(std::fs::canonicalize(&root).unwrap_or(root)))
+    }
+
+    /// Why `file` may not be read, if it may not: it resolves outside the
+    /// root. A file that does not exist is left for the reader to report.
+    fn refuses(&self, file: &str) -> Option<String> {
+        let LoadRestrictor::RootOnly(root) = self else {
+            return None;
+        };
+        let resolved = std::fs::canonicalize(file).ok()?;
+        (!resolved.starts_with(root)).then(|| {
+            format!(
+                "values file `{file}` is not in or below the kustomization's directory `{}` (kustomize's load restrictor)",
+                root.display()
+            )
+        })
+    }
+}
+
 /// What the generator produced: the pipeline's outcome, or the problems of
 /// the configuration itself.
 pub enum Generated {
@@ -115,8 +176,8 @@ impl Generated {
 
 /// Runs the generator on a configuration document (`name` is how messages
 /// call it). Values files are read relative to the working directory, which
-/// kustomize sets to the kustomization's.
-pub fn generate(name: &str, text: String) -> Generated {
+/// kustomize sets to the kustomization's, where `restrictor` allows.
+pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Generated {
     let mut sources = Sources::default();
     let file = sources.add(name, text.clone());
     let (root, mut diagnostics) = match load::load(&sources, file) {
@@ -140,6 +201,22 @@ pub fn generate(name: &str, text: String) -> Generated {
             )
             .at_opt(span),
         );
+        return Generated::Config { sources, diagnostics };
+    }
+    for (i, file) in config.spec.values_files.iter().enumerate() {
+        if let Some(message) = restrictor.refuses(file) {
+            let at = Path::parse(&format!("spec.valuesFiles[{i}]"));
+            diagnostics.push(
+                Diagnostic::new(crate::diagnostic::Code::Io, message)
+                    .at_opt(root.find(&at).map(|found| found.node.span))
+                    .field(&at)
+                    .help(format!(
+                        "move the file under the kustomization, or, where kustomize runs with `--load-restrictor LoadRestrictionsNone`, set {LOAD_RESTRICTOR_VARIABLE}=LoadRestrictionsNone in its environment"
+                    )),
+            );
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
         return Generated::Config { sources, diagnostics };
     }
     let mut files: Vec<Input> = config.spec.values_files.iter().map(|f| Input::Path(PathBuf::from(f))).collect();
@@ -167,8 +244,8 @@ pub fn generate(name: &str, text: String) -> Generated {
 
 /// The KRM function: a ResourceList in, a ResourceList out, and whether the
 /// generator found errors.
-pub fn krm_function(input: &str) -> (String, bool) {
-    krm_answer(read_resource_list(input))
+pub fn krm_function(input: &str, restrictor: &LoadRestrictor) -> (String, bool) {
+    krm_answer(read_resource_list(input), restrictor)
 }
 
 /// The ResourceList `input` holds: a mapping whose kind is `ResourceList`,
@@ -182,7 +259,7 @@ pub fn read_resource_list(input: &str) -> Result<Json, String> {
 }
 
 /// [`krm_function`]'s answer to what [`read_resource_list`] read.
-pub fn krm_answer(list: Result<Json, String>) -> (String, bool) {
+pub fn krm_answer(list: Result<Json, String>, restrictor: &LoadRestrictor) -> (String, bool) {
     let list = match list {
         Ok(list) => list,
         Err(message) => {
@@ -211,7 +288,7 @@ pub fn krm_answer(list: Result<Json, String>) -> (String, bool) {
     // Written by our own writer and read back by our own reader, so every
     // string keeps its type and the values' locations point into this text.
     let text = emit::to_yaml(config);
-    let generated = generate("functionConfig", text);
+    let generated = generate("functionConfig", text, restrictor);
     let results: Vec<Json> = generated
         .diagnostics()
         .iter()

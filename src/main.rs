@@ -111,7 +111,8 @@ fn report_then<T>(outcome: Outcome<T>, write: impl FnOnce(&T) -> anyhow::Result<
 /// Argo CD's `generate`: diagnostics on stderr (shown in Argo CD's UI), and
 /// never an exit code of 0 without objects.
 fn argocd() -> anyhow::Result<ExitCode> {
-    let request = argocd::request(|name| std::env::var(name).ok()).map_err(anyhow::Error::msg)?;
+    let app_dir = std::env::current_dir().context("cannot find the application's directory")?;
+    let request = argocd::request(|name| std::env::var(name).ok(), &app_dir).map_err(anyhow::Error::msg)?;
     if let Some(warning) = argocd::kube_version_warning(std::env::var("KUBE_VERSION").ok()) {
         print_stderr(&format!("{warning}\n"));
     }
@@ -131,7 +132,7 @@ fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
     let bytes =
         pipeline::read_limited_file(config).with_context(|| format!("cannot read the generator configuration `{}`", config.display()))?;
     let text = within_limit(bytes, "the generator configuration")?;
-    let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text);
+    let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text, &load_restrictor()?);
     print_stderr(&render_human(generated.sources(), generated.diagnostics(), Colour::Plain));
     match generated.manifests() {
         Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
@@ -147,9 +148,14 @@ fn krm() -> anyhow::Result<ExitCode> {
 }
 
 fn krm_reply(list: Result<serde_json::Value, String>) -> anyhow::Result<ExitCode> {
-    let (output, failed) = kustomize::krm_answer(list);
+    let (output, failed) = kustomize::krm_answer(list, &load_restrictor()?);
     write_stdout(output.as_bytes())?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn load_restrictor() -> anyhow::Result<kustomize::LoadRestrictor> {
+    let working_dir = std::env::current_dir().context("cannot find the kustomization's directory")?;
+    kustomize::LoadRestrictor::from_env(|name| std::env::var(name).ok(), &working_dir).map_err(anyhow::Error::msg)
 }
 
 /// How long a bare `frappe-manifests` waits for standard input to go on.

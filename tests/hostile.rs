@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use frappe_manifests::emit;
+use frappe_manifests::kustomize::LoadRestrictor;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Request};
 
@@ -266,7 +267,7 @@ fn the_krm_function_writes_every_string_as_the_bundle_does() {
             }},
         },
     });
-    let (output, failed) = frappe_manifests::kustomize::krm_function(&emit::to_yaml(&list));
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&emit::to_yaml(&list), &LoadRestrictor::None);
     assert!(!failed, "{output}");
     assert!(
         !output.contains(['\u{85}', '\u{2028}', '\u{2029}']),
@@ -559,4 +560,159 @@ fn a_bare_invocation_answers_a_resource_list_and_shows_usage_otherwise() {
     let answer: Value = serde_saphyr::from_str(&text(&output.stdout)).unwrap();
     assert_eq!(answer["kind"], "ResourceList");
     assert!(answer["items"].as_array().unwrap().iter().any(|item| item["kind"] == "Deployment"));
+}
+
+// ---------------------------------------------------------------------------
+// Paths stay where they belong.
+
+const SECRET: &str = "SECRET-TOKEN-4f2a";
+
+/// A checkout as Argo CD's CMP server unpacks it, with the application in
+/// `apps/shop`, and a directory outside it holding a secret.
+struct Checkout {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    outside: PathBuf,
+}
+
+impl Checkout {
+    fn new() -> Checkout {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("checkout");
+        let outside = dir.path().join("outside");
+        for (path, text) in [
+            ("checkout/apps/shop/values.yaml", MINIMAL.to_owned()),
+            ("checkout/apps/other/values.yaml", "socketio:\n  replicaCount: 3\n".to_owned()),
+            ("checkout/shared/base.yaml", "worker:\n  long:\n    replicaCount: 2\n".to_owned()),
+            ("outside/secret.yaml", format!("token: {SECRET}\n")),
+        ] {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Checkout { _dir: dir, root, outside }
+    }
+
+    fn app(&self) -> PathBuf {
+        self.root.join("apps/shop")
+    }
+
+    fn link(&self, name: &str, target: &Path) {
+        std::os::unix::fs::symlink(target, self.app().join(name)).unwrap();
+    }
+
+    fn generate(&self, files: &[&str]) -> Output {
+        Command::new(binary())
+            .arg("argocd")
+            .current_dir(self.app())
+            .env_clear()
+            .env("ARGOCD_APP_NAME", "shop")
+            .env("ARGOCD_APP_SOURCE_PATH", "apps/shop")
+            .env(
+                "ARGOCD_APP_PARAMETERS",
+                json!([{"name": "values-files", "array": files}]).to_string(),
+            )
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn argo_cd_values_files_come_from_the_repository_and_nowhere_else() {
+    let checkout = Checkout::new();
+    checkout.link("other.yaml", Path::new("../other/values.yaml"));
+    checkout.link("passwd.yaml", Path::new("/etc/passwd"));
+    checkout.link("secret.yaml", &checkout.outside.join("secret.yaml"));
+    checkout.link("conf", &checkout.outside);
+
+    let output = checkout.generate(&["values.yaml", "../../shared/base.yaml", "/shared/base.yaml", "other.yaml"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    let replicas = |name: &str| {
+        let deployment = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name);
+        deployment.unwrap()["spec"]["replicas"].clone()
+    };
+    assert_eq!(replicas("shop-erpnext-worker-l"), 2, "a shared file elsewhere in the repository");
+    assert_eq!(
+        replicas("shop-erpnext-socketio"),
+        3,
+        "a link to another application's file in the same repository"
+    );
+
+    for refused in [
+        "passwd.yaml",
+        "secret.yaml",
+        "conf/secret.yaml",
+        "../../../outside/secret.yaml",
+        "/../outside/secret.yaml",
+    ] {
+        let output = checkout.generate(&["values.yaml", refused]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{refused}: {stderr}");
+        assert!(output.stdout.is_empty(), "{refused}");
+        assert!(
+            stderr.contains(&format!("values file `{refused}` is outside the repository")),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(SECRET) && !stderr.contains("root:"),
+            "{refused}: the content is echoed: {stderr}"
+        );
+    }
+}
+
+/// `kubectl kustomize` on a kustomization whose FrappeBench reads `files`,
+/// with the binary installed as the legacy exec plugin.
+fn kustomize_with_values_files(kubectl: &Path, checkout: &Checkout, files: &[&str], unrestricted: bool) -> Output {
+    let plugins = tempfile::tempdir().unwrap();
+    let plugin = plugins.path().join("frappe-manifests/v1alpha1/frappebench/FrappeBench");
+    std::fs::create_dir_all(plugin.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(binary(), &plugin).unwrap();
+    let app = checkout.app();
+    std::fs::write(app.join("kustomization.yaml"), "generators: [bench.yaml]\n").unwrap();
+    std::fs::write(
+        app.join("bench.yaml"),
+        format!(
+            "apiVersion: frappe-manifests/v1alpha1\nkind: FrappeBench\nmetadata: {{name: erp}}\nspec:\n  valuesFiles: {}\n",
+            json!(files)
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(kubectl);
+    command
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(&app)
+        .env("KUSTOMIZE_PLUGIN_HOME", plugins.path());
+    if unrestricted {
+        command
+            .args(["--load-restrictor", "LoadRestrictionsNone"])
+            .env(frappe_manifests::kustomize::LOAD_RESTRICTOR_VARIABLE, "LoadRestrictionsNone");
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn kustomize_values_files_stay_under_the_kustomization_unless_the_restrictor_is_lifted() {
+    let Some(kubectl) = kubectl() else { return };
+    let checkout = Checkout::new();
+    checkout.link("secret.yaml", &checkout.outside.join("secret.yaml"));
+    checkout.link("conf", &checkout.outside);
+    let inside = checkout.app().join("values.yaml").display().to_string();
+
+    let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", &inside], false);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let absolute = checkout.outside.join("secret.yaml").display().to_string();
+    for refused in ["../../shared/base.yaml", absolute.as_str(), "secret.yaml", "conf/secret.yaml"] {
+        let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", refused], false);
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{refused}");
+        assert!(output.stdout.is_empty(), "{refused}");
+        assert!(stderr.contains(&format!("values file `{refused}` is not in or below")), "{stderr}");
+        assert!(!stderr.contains(SECRET), "{refused}: the content is echoed: {stderr}");
+    }
+
+    // Lifted where kustomize's own restrictor is lifted.
+    let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", "../../shared/base.yaml"], true);
+    assert!(output.status.success(), "{}", text(&output.stderr));
 }

@@ -223,7 +223,7 @@ fn the_krm_function_turns_a_resource_list_into_objects_and_results() {
     );
 
     let broken = input.replace("dbHost: db.internal", "dbHost: db.internal\n      replicas: 3");
-    let (output, failed) = frappe_manifests::kustomize::krm_function(&broken);
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&broken, &frappe_manifests::kustomize::LoadRestrictor::None);
     assert!(failed);
     let list: Value = serde_saphyr::from_str(&output).unwrap();
     let result = list["results"]
