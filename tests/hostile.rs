@@ -716,3 +716,236 @@ fn kustomize_values_files_stay_under_the_kustomization_unless_the_restrictor_is_
     let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", "../../shared/base.yaml"], true);
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
+
+// ---------------------------------------------------------------------------
+// `--output-dir` never loses anything.
+
+fn render_to(dir: &Path, values: &str) -> Output {
+    Command::new(binary())
+        .args(["render", "-f", values, "-n", "erp", "--output-dir"])
+        .arg(dir)
+        .current_dir(project_root())
+        .output()
+        .unwrap()
+}
+
+/// Every file under `dir` (not following links) with its content, links as
+/// `-> target`.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            let kind = entry.file_type().unwrap();
+            if kind.is_symlink() {
+                files.insert(name, format!("-> {}", std::fs::read_link(&path).unwrap().display()));
+            } else if kind.is_dir() {
+                files.insert(format!("{name}/"), String::new());
+                pending.push(path);
+            } else {
+                files.insert(name, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// The user's own things, which no render may touch.
+fn add_user_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::create_dir_all(dir.join(".git/refs")).unwrap();
+    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    std::fs::write(dir.join("README.md"), "rendered by CI; do not edit\n").unwrap();
+    std::fs::write(dir.join("99-configmap-mine.yaml"), "kind: ConfigMap\n").unwrap();
+    snapshot(dir)
+}
+
+/// What `dir`'s kustomization lists, and that each of those files exists.
+fn listed(dir: &Path) -> Vec<String> {
+    let kustomization: Value = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap()).unwrap();
+    let files: Vec<String> = kustomization["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    for file in &files {
+        assert!(dir.join(file).is_file(), "{file} is listed but missing");
+    }
+    files
+}
+
+/// The files that look like ours, listed or not.
+fn object_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml") && name != "kustomization.yaml" && name != "99-configmap-mine.yaml")
+        .collect();
+    names.sort();
+    names
+}
+
+fn assert_user_files_kept(dir: &Path, user: &std::collections::BTreeMap<String, String>) {
+    let now = snapshot(dir);
+    for (name, content) in user {
+        assert_eq!(now.get(name), Some(content), "{name} was changed or removed");
+    }
+}
+
+#[test]
+fn output_dir_writes_and_removes_only_its_own_files() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rendered");
+    std::fs::create_dir(&dir).unwrap();
+    let user = add_user_files(&dir);
+
+    let output = render_to(&dir, "examples/production.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_user_files_kept(&dir, &user);
+    let production = listed(&dir);
+    assert_eq!(object_files(&dir), production);
+
+    // A smaller bundle: the files it no longer writes go, the user's stay.
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_user_files_kept(&dir, &user);
+    let minimal = listed(&dir);
+    assert!(minimal.len() < production.len());
+    assert_eq!(object_files(&dir), minimal, "files of the previous bundle are left behind");
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        1,
+        "something was left beside the directory"
+    );
+
+    // A failed render changes nothing.
+    let before = snapshot(&dir);
+    let broken = work.path().join("broken.yaml");
+    std::fs::write(&broken, "dbHost: [").unwrap();
+    let output = render_to(&dir, broken.to_str().unwrap());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn output_dir_refuses_to_overwrite_what_it_did_not_write() {
+    let work = tempfile::tempdir().unwrap();
+    // A kustomization of the user's own.
+    let dir = work.path().join("theirs");
+    std::fs::create_dir(&dir).unwrap();
+    add_user_files(&dir);
+    std::fs::write(dir.join("kustomization.yaml"), "resources: [99-configmap-mine.yaml]\n").unwrap();
+    let before = snapshot(&dir);
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("its kustomization.yaml was not written by"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(snapshot(&dir), before);
+
+    // A file of the user's under a name the bundle would write.
+    let dir = work.path().join("clash");
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success());
+    let first = listed(&dir).remove(0);
+    std::fs::remove_file(dir.join("kustomization.yaml")).unwrap();
+    std::fs::write(dir.join(&first), "mine\n").unwrap();
+    let before = snapshot(&dir);
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains(&format!("refusing to overwrite `{}`", dir.join(&first).display())),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn output_dir_follows_a_link_and_cleans_up_after_a_killed_render() {
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("target");
+    std::fs::create_dir(&target).unwrap();
+    let user = add_user_files(&target);
+    let link = work.path().join("rendered");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = render_to(&link, "examples/production.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        "the link was replaced"
+    );
+    assert!(!listed(&target).is_empty());
+
+    // Kill renders at every moment: the directory always holds a complete
+    // set, and the next render leaves nothing of the killed ones behind.
+    for (round, delay) in (0..12).map(|i| (i, Duration::from_millis(i * 7))).collect::<Vec<_>>() {
+        let values = if round % 2 == 0 {
+            "examples/minimal.yaml"
+        } else {
+            "examples/production.yaml"
+        };
+        let mut child = Command::new(binary())
+            .args(["render", "-f", values, "-n", "erp", "--output-dir"])
+            .arg(&link)
+            .current_dir(project_root())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        listed(&target);
+        assert_user_files_kept(&target, &user);
+    }
+    let output = render_to(&link, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(object_files(&target), listed(&target), "files of killed renders are left behind");
+    let hidden: Vec<String> = snapshot(&target)
+        .into_keys()
+        .filter(|name| name.starts_with('.') && !name.starts_with(".git"))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files are left behind: {hidden:?}");
+    assert_user_files_kept(&target, &user);
+}
+
+#[test]
+fn concurrent_renders_into_one_directory_take_turns() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rendered");
+    std::fs::create_dir(&dir).unwrap();
+    let user = add_user_files(&dir);
+    let children: Vec<Child> = (0..6)
+        .map(|i| {
+            let values = if i % 2 == 0 {
+                "examples/minimal.yaml"
+            } else {
+                "examples/production.yaml"
+            };
+            Command::new(binary())
+                .args(["render", "-f", values, "-n", "erp", "--output-dir"])
+                .arg(&dir)
+                .current_dir(project_root())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = finish_within_patience(child, "a concurrent render");
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    assert_eq!(object_files(&dir), listed(&dir), "concurrent renders left a mixed directory");
+    assert_user_files_kept(&dir, &user);
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        1,
+        "something was left beside the directory"
+    );
+}

@@ -300,19 +300,3 @@ fn output_dir_writes_one_file_per_object_and_round_trips_through_kustomize() {
         .collect();
     assert!(leftovers.is_empty(), "no staging directories are left: {leftovers:?}");
 }
-
-#[test]
-fn output_dir_refuses_a_directory_it_did_not_write() {
-    let work = tempfile::tempdir().unwrap();
-    std::fs::write(work.path().join("precious.txt"), "keep me").unwrap();
-    let output = Command::new(binary())
-        .args(["render", "-f"])
-        .arg(example("minimal"))
-        .arg("--output-dir")
-        .arg(work.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("refusing to replace"), "{}", text(&output.stderr));
-    assert_eq!(std::fs::read_to_string(work.path().join("precious.txt")).unwrap(), "keep me");
-}
