@@ -3,14 +3,24 @@
 //!
 //! Argo CD runs it with no shell, in the application's source directory, and
 //! describes the application in environment variables: `ARGOCD_APP_NAME`,
-//! `ARGOCD_APP_NAMESPACE`, `KUBE_VERSION`, `ARGOCD_ENV_*` for user variables,
-//! and the plugin's parameters as the JSON array `ARGOCD_APP_PARAMETERS`.
+//! `ARGOCD_APP_NAMESPACE`, `ARGOCD_APP_SOURCE_PATH`, `KUBE_VERSION`,
+//! `ARGOCD_ENV_*` for user variables, and the plugin's parameters as the
+//! JSON array `ARGOCD_APP_PARAMETERS`.
+//!
+//! The repo-server sends the CMP server the whole repository (or, with
+//! `reposerver.plugin.use.manifest.generate.paths`, the common root of the
+//! application's paths), which unpacks it into a fresh directory under
+//! `_cmp_server` and runs the command in the application's directory within
+//! it. Values files may come from anywhere in that repository, as Helm
+//! sources' value files may; a path (or a symbolic link) that leads outside
+//! it, into the sidecar's file system or another application's checkout, is
+//! refused before anything is read.
 //! Output that is empty, or an exit code of 0 after an error, would let
 //! auto-prune delete the application, so neither ever happens: every failure
 //! exits non-zero with diagnostics on stderr, which Argo CD shows in its UI.
 
 use std::collections::BTreeMap;
-use std::path::{Component, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -31,8 +41,9 @@ struct Parameter {
 }
 
 /// Builds the render request from Argo CD's environment (`env` looks a
-/// variable up). Errors are messages for stderr.
-pub fn request(env: impl Fn(&str) -> Option<String>) -> Result<Request, String> {
+/// variable up) for the application in `app_dir`, the working directory.
+/// Errors are messages for stderr.
+pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request, String> {
     let parameters: Vec<Parameter> = match env("ARGOCD_APP_PARAMETERS").filter(|p| !p.trim().is_empty()) {
         Some(json) => serde_json::from_str(&json).map_err(|e| format!("ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: {e}"))?,
         None => Vec::new(),
@@ -46,14 +57,11 @@ pub fn request(env: impl Fn(&str) -> Option<String>) -> Result<Request, String> 
             None => vec!["values.yaml".to_owned()],
         },
     };
-    for file in &files {
-        let path = PathBuf::from(file);
-        if path.is_absolute() || path.components().any(|c| c == Component::ParentDir) {
-            return Err(format!(
-                "values file `{file}` must be a path inside the application's directory (no `/` prefix, no `..`)"
-            ));
-        }
-    }
+    let root = repository_root(app_dir, env("ARGOCD_APP_SOURCE_PATH").as_deref());
+    let files = files
+        .iter()
+        .map(|file| values_file(file, app_dir, &root))
+        .collect::<Result<Vec<_>, _>>()?;
     let release = parameter("release")
         .and_then(|p| p.string.clone())
         .filter(|r| !r.is_empty())
@@ -67,13 +75,58 @@ pub fn request(env: impl Fn(&str) -> Option<String>) -> Result<Request, String> 
         .map(|(key, value)| format!("{key}={}", value.replace('\\', "\\\\").replace(',', "\\,")))
         .collect();
     Ok(Request {
-        files: files.into_iter().map(|f| Input::Path(PathBuf::from(f))).collect(),
+        files: files.into_iter().map(Input::Path).collect(),
         sets,
         settings: Settings {
             release,
             namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
         },
     })
+}
+
+/// The root of the repository checkout that holds `app_dir`: `app_dir` less
+/// the trailing directories that `source_path` (the application's path in
+/// the repository) names. Only directories that match are left, so a source
+/// path that does not describe `app_dir` leaves the boundary narrower, never
+/// wider; without one, the boundary is the application's directory.
+pub fn repository_root(app_dir: &Path, source_path: Option<&str>) -> PathBuf {
+    let app_dir = std::fs::canonicalize(app_dir).unwrap_or_else(|_| app_dir.to_owned());
+    let mut root = app_dir.as_path();
+    let steps = source_path.unwrap_or("").split('/').filter(|step| !step.is_empty() && *step != ".");
+    for step in steps.collect::<Vec<_>>().into_iter().rev() {
+        match (root.file_name(), root.parent()) {
+            (Some(name), Some(parent)) if name == step && parent.parent().is_some() => root = parent,
+            _ => break,
+        }
+    }
+    root.to_owned()
+}
+
+/// Where the values file `file` is read from, as Argo CD resolves Helm value
+/// files: relative to the application's directory, or to the repository root
+/// when it starts with `/`. With every symbolic link resolved, it must lie
+/// inside `root`; a file that does not exist is left for the reader to
+/// report.
+fn values_file(file: &str, app_dir: &Path, root: &Path) -> Result<PathBuf, String> {
+    let path = match file.strip_prefix('/') {
+        // Relative to the working directory (the application's), for
+        // messages that name it as the user would.
+        Some(in_repository) => {
+            let app_dir = std::fs::canonicalize(app_dir).unwrap_or_else(|_| app_dir.to_owned());
+            let depth = app_dir.strip_prefix(root).map_or(0, |below| below.components().count());
+            let mut path: PathBuf = std::iter::repeat_n(Component::ParentDir, depth).collect();
+            path.push(in_repository);
+            path
+        }
+        None => PathBuf::from(file),
+    };
+    match std::fs::canonicalize(app_dir.join(&path)) {
+        Ok(resolved) if !resolved.starts_with(root) => Err(format!(
+            "values file `{file}` is outside the repository (`{}`), through `..` or a symbolic link; values files must be in the application's repository",
+            root.display()
+        )),
+        _ => Ok(path),
+    }
 }
 
 /// A warning when the destination cluster is older than the objects need.
@@ -131,14 +184,18 @@ mod tests {
 
     #[test]
     fn parameters_and_environment_become_a_request() {
-        let request = request(env(&[
-            ("ARGOCD_APP_NAME", "shop"),
-            ("ARGOCD_APP_NAMESPACE", "erp"),
-            (
-                "ARGOCD_APP_PARAMETERS",
-                r#"[{"name":"values-files","array":["base.yaml","prod.yaml"]},{"name":"set","map":{"image.tag":"v16.1","nginx.environment.upstreamRealIPAddress":"10.0.0.0/8,172.16.0.0/12"}}]"#,
-            ),
-        ]))
+        let app = tempfile::tempdir().unwrap();
+        let request = request(
+            env(&[
+                ("ARGOCD_APP_NAME", "shop"),
+                ("ARGOCD_APP_NAMESPACE", "erp"),
+                (
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"values-files","array":["base.yaml","prod.yaml"]},{"name":"set","map":{"image.tag":"v16.1","nginx.environment.upstreamRealIPAddress":"10.0.0.0/8,172.16.0.0/12"}}]"#,
+                ),
+            ]),
+            app.path(),
+        )
         .unwrap();
         assert_eq!(request.settings.release, "shop");
         assert_eq!(request.settings.namespace.as_deref(), Some("erp"));
@@ -151,29 +208,41 @@ mod tests {
             ]
         );
 
-        let defaults = super::request(env(&[("ARGOCD_APP_NAME", "shop"), ("ARGOCD_ENV_VALUES_FILES", "a.yaml, b.yaml")])).unwrap();
+        let defaults = super::request(
+            env(&[("ARGOCD_APP_NAME", "shop"), ("ARGOCD_ENV_VALUES_FILES", "a.yaml, b.yaml")]),
+            app.path(),
+        )
+        .unwrap();
         assert_eq!(defaults.files.len(), 2);
-        let named = super::request(env(&[
-            ("ARGOCD_APP_NAME", "shop"),
-            ("ARGOCD_APP_PARAMETERS", r#"[{"name":"release","string":"erp"}]"#),
-        ]))
+        let named = super::request(
+            env(&[
+                ("ARGOCD_APP_NAME", "shop"),
+                ("ARGOCD_APP_PARAMETERS", r#"[{"name":"release","string":"erp"}]"#),
+            ]),
+            app.path(),
+        )
         .unwrap();
         assert_eq!(named.settings.release, "erp");
+        assert!(super::request(env(&[]), app.path()).is_err(), "no release name");
+        assert!(super::request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", "not json")]), app.path()).is_err());
     }
 
     #[test]
-    fn escaping_the_application_directory_is_refused() {
-        for file in ["../secrets.yaml", "/etc/passwd"] {
-            let parameters = format!(r#"[{{"name":"values-files","array":["{file}"]}}]"#);
-            assert!(
-                request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", &parameters)])).is_err(),
-                "{file}"
-            );
-        }
-        assert!(request(env(&[])).is_err(), "no release name");
-        assert!(request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", "not json")])).is_err());
+    fn the_repository_root_is_the_working_directory_less_the_source_path() {
+        let checkout = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(checkout.path()).unwrap();
+        let app = root.join("apps/shop");
+        std::fs::create_dir_all(&app).unwrap();
+        assert_eq!(repository_root(&app, Some("apps/shop")), root);
+        assert_eq!(repository_root(&app, Some("./apps/shop/")), root);
+        // Only the common root was sent (manifest-generate-paths): the
+        // directories that match are left.
+        assert_eq!(repository_root(&app, Some("teams/apps/shop")), root);
+        assert_eq!(repository_root(&app, Some("other/path")), app, "a path that does not match");
+        assert_eq!(repository_root(&app, None), app);
+        assert_eq!(repository_root(&app, Some(".")), app);
+        assert_ne!(repository_root(&root, Some(&root.display().to_string())), PathBuf::from("/"));
     }
-
     #[test]
     fn old_clusters_are_warned_about() {
         assert!(kube_version_warning(Some("v1.30.4".to_owned())).is_some());

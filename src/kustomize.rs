@@ -22,6 +22,11 @@
 //!   `config.kubernetes.io/v1` ResourceList on stdin, whose `functionConfig`
 //!   is the FrappeBench, comes back with the generated `items` and any
 //!   problems as `results`.
+//!
+//! Values files are read as kustomize reads files: relative to the
+//! kustomization's directory, and, under its default load restrictor,
+//! only from in or below it, every symbolic link resolved
+//! ([`LoadRestrictor`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,12 +37,12 @@ use serde_json::Value as Json;
 
 use crate::de::deserialize_all;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::load;
 use crate::model::Settings;
 use crate::node::Path;
 use crate::objects::Manifest;
 use crate::pipeline::{self, Input, Outcome, Request};
 use crate::source::Sources;
+use crate::{emit, load};
 
 pub const API_VERSION: &str = "frappe-manifests/v1alpha1";
 pub const KIND: &str = "FrappeBench";
@@ -83,6 +88,62 @@ struct Spec {
     set: BTreeMap<String, String>,
 }
 
+/// The environment variable that lifts the restriction on where values files
+/// come from, set to `LoadRestrictionsNone`, as kustomize's
+/// `--load-restrictor LoadRestrictionsNone` lifts kustomize's own.
+pub const LOAD_RESTRICTOR_VARIABLE: &str = "FRAPPE_MANIFESTS_LOAD_RESTRICTOR";
+
+/// Where values files may be read from: kustomize's load restrictor. A
+/// plugin cannot see kustomize's `--load-restrictor` flag (exec plugins get
+/// kustomize's environment, the configuration and its root; KRM functions
+/// the environment and a working directory), so the restriction is
+/// kustomize's default unless whoever runs kustomize lifts it in the
+/// environment ([`LOAD_RESTRICTOR_VARIABLE`]). Files the repository names
+/// cannot lift it themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadRestrictor {
+    /// `LoadRestrictionsRootOnly`: files in or below this directory only.
+    RootOnly(PathBuf),
+    /// `LoadRestrictionsNone`.
+    None,
+}
+
+impl LoadRestrictor {
+    /// The restrictor kustomize's environment asks for. The root is the
+    /// kustomization's directory: `KUSTOMIZE_PLUGIN_CONFIG_ROOT` for exec
+    /// plugins, else the working directory kustomize runs the plugin in.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>, working_dir: &std::path::Path) -> Result<Self, String> {
+        match env(LOAD_RESTRICTOR_VARIABLE).as_deref() {
+            Some("LoadRestrictionsNone") => return Ok(LoadRestrictor::None),
+            None | Some("" | "LoadRestrictionsRootOnly") => {}
+            Some(other) => {
+                return Err(format!(
+                    "{LOAD_RESTRICTOR_VARIABLE} is `{other}`; it takes kustomize's `LoadRestrictionsRootOnly` (the default) or `LoadRestrictionsNone`"
+                ));
+            }
+        }
+        let root = env("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
+            .filter(|root| !root.is_empty())
+            .map_or_else(|| working_dir.to_owned(), PathBuf::from);
+        Ok(LoadRestrictor::RootOnly(std::fs::canonicalize(&root).unwrap_or(root)))
+    }
+
+    /// Why `file` may not be read, if it may not: it resolves outside the
+    /// root. A file that does not exist is left for the reader to report.
+    fn refuses(&self, file: &str) -> Option<String> {
+        let LoadRestrictor::RootOnly(root) = self else {
+            return None;
+        };
+        let resolved = std::fs::canonicalize(file).ok()?;
+        (!resolved.starts_with(root)).then(|| {
+            format!(
+                "values file `{file}` is not in or below the kustomization's directory `{}` (kustomize's load restrictor)",
+                root.display()
+            )
+        })
+    }
+}
+
 /// What the generator produced: the pipeline's outcome, or the problems of
 /// the configuration itself.
 pub enum Generated {
@@ -115,8 +176,8 @@ impl Generated {
 
 /// Runs the generator on a configuration document (`name` is how messages
 /// call it). Values files are read relative to the working directory, which
-/// kustomize sets to the kustomization's.
-pub fn generate(name: &str, text: String) -> Generated {
+/// kustomize sets to the kustomization's, where `restrictor` allows.
+pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Generated {
     let mut sources = Sources::default();
     let file = sources.add(name, text.clone());
     let (root, mut diagnostics) = match load::load(&sources, file) {
@@ -140,6 +201,22 @@ pub fn generate(name: &str, text: String) -> Generated {
             )
             .at_opt(span),
         );
+        return Generated::Config { sources, diagnostics };
+    }
+    for (i, file) in config.spec.values_files.iter().enumerate() {
+        if let Some(message) = restrictor.refuses(file) {
+            let at = Path::parse(&format!("spec.valuesFiles[{i}]"));
+            diagnostics.push(
+                Diagnostic::new(crate::diagnostic::Code::Io, message)
+                    .at_opt(root.find(&at).map(|found| found.node.span))
+                    .field(&at)
+                    .help(format!(
+                        "move the file under the kustomization, or, where kustomize runs with `--load-restrictor LoadRestrictionsNone`, set {LOAD_RESTRICTOR_VARIABLE}=LoadRestrictionsNone in its environment"
+                    )),
+            );
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
         return Generated::Config { sources, diagnostics };
     }
     let mut files: Vec<Input> = config.spec.values_files.iter().map(|f| Input::Path(PathBuf::from(f))).collect();
@@ -167,23 +244,36 @@ pub fn generate(name: &str, text: String) -> Generated {
 
 /// The KRM function: a ResourceList in, a ResourceList out, and whether the
 /// generator found errors.
-pub fn krm_function(input: &str) -> (String, bool) {
-    let list: Json = match serde_saphyr::from_str(input) {
+pub fn krm_function(input: &str, restrictor: &LoadRestrictor) -> (String, bool) {
+    krm_answer(read_resource_list(input), restrictor)
+}
+
+/// The ResourceList `input` holds: a mapping whose kind is `ResourceList`,
+/// or why it is not one.
+pub fn read_resource_list(input: &str) -> Result<Json, String> {
+    let list: Json = serde_saphyr::from_str(input).map_err(|error| {
+        // The parser's message goes on to quote the input's lines, which may
+        // hold the generator's inline values: keep its first line, masked
+        // like every diagnostic.
+        let mut sources = Sources::default();
+        sources.add("ResourceList", input);
+        let error = error.to_string();
+        let message = format!("the input is not a ResourceList: {}", error.lines().next().unwrap_or_default());
+        sources.redact(&message).into_owned()
+    })?;
+    match list.get("kind").and_then(Json::as_str) {
+        Some("ResourceList") => Ok(list),
+        _ => Err("the input is not a ResourceList (a mapping with `kind: ResourceList`)".to_owned()),
+    }
+}
+
+/// [`krm_function`]'s answer to what [`read_resource_list`] read.
+pub fn krm_answer(list: Result<Json, String>, restrictor: &LoadRestrictor) -> (String, bool) {
+    let list = match list {
         Ok(list) => list,
-        Err(error) => {
-            // The parser's message goes on to quote the input's lines, which
-            // may hold the generator's inline values: keep its first line,
-            // masked like every diagnostic.
-            let mut sources = Sources::default();
-            sources.add("ResourceList", input);
-            let error = error.to_string();
-            let message = format!("the input is not a ResourceList: {}", error.lines().next().unwrap_or_default());
+        Err(message) => {
             return (
-                resource_list(
-                    &[],
-                    Vec::new(),
-                    vec![result(Severity::Error, &sources.redact(&message), None, None)],
-                ),
+                resource_list(&[], Vec::new(), vec![result(Severity::Error, &message, None, None)]),
                 true,
             );
         }
@@ -204,8 +294,10 @@ pub fn krm_function(input: &str) -> (String, bool) {
             true,
         );
     };
-    let text = serde_saphyr::to_string(config).unwrap_or_default();
-    let generated = generate("functionConfig", text);
+    // Written by our own writer and read back by our own reader, so every
+    // string keeps its type and the values' locations point into this text.
+    let text = emit::to_yaml(config);
+    let generated = generate("functionConfig", text, restrictor);
     let results: Vec<Json> = generated
         .diagnostics()
         .iter()
@@ -272,5 +364,5 @@ fn resource_list(input: &[Json], generated: Vec<&Manifest>, results: Vec<Json>) 
         items,
         results,
     };
-    serde_saphyr::to_string(&list).expect("a ResourceList serializes")
+    emit::to_yaml(&list)
 }

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use granit_parser::{Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::node::{Entry, Node, Scalar, Value};
+use crate::node::{Entry, KeyIndex, Node, Scalar, Value};
 use crate::source::{FileId, Sources, Span};
 
 /// The largest values text we read. Real values files are a few kilobytes; a
@@ -68,16 +68,7 @@ pub fn block_reader_reads(sources: &Sources, file: FileId) -> bool {
 pub fn load_with(sources: &Sources, file: FileId, reader: Reader) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
     let text = &sources.get(file).text;
     if text.len() > MAX_INPUT_BYTES {
-        return Err(vec![
-            Diagnostic::new(
-                Code::InputLimit,
-                format!(
-                    "the file is {} bytes; values files are limited to {MAX_INPUT_BYTES} bytes",
-                    text.len()
-                ),
-            )
-            .at(Span::file_start(file)),
-        ]);
+        return Err(vec![too_large(file)]);
     }
     let block_events = match reader {
         Reader::BlockFirst => block::events(text, file),
@@ -118,6 +109,16 @@ pub fn load_with(sources: &Sources, file: FileId, reader: Reader) -> Result<(Nod
             Err(diagnostics)
         }
     }
+}
+
+/// The input is larger than [`MAX_INPUT_BYTES`]; readers stop one byte past
+/// the limit, so its real size is not known.
+pub fn too_large(file: FileId) -> Diagnostic {
+    Diagnostic::new(
+        Code::InputLimit,
+        format!("the input is larger than values files may be: they are limited to {MAX_INPUT_BYTES} bytes"),
+    )
+    .at(Span::file_start(file))
 }
 
 fn parser_options() -> Options {
@@ -230,7 +231,9 @@ impl<'t> Loader<'t> {
     /// mapping win over merged ones, and earlier merged mappings over later.
     fn mapping(&mut self, span: Span, depth: usize) -> Result<Node, Fatal> {
         let mut entries: Vec<Entry> = Vec::new();
+        let mut index = KeyIndex::default();
         let mut merged: Vec<Entry> = Vec::new();
+        let mut merged_index = KeyIndex::default();
         loop {
             let (event, key_span) = self.next()?;
             if matches!(event, Event::MappingEnd) {
@@ -241,7 +244,7 @@ impl<'t> Loader<'t> {
             let (event, value_span) = self.next()?;
             let value = self.node(event, value_span, depth + 1)?;
             if is_merge {
-                self.merge(value, &mut merged);
+                self.merge(value, &mut merged, &mut merged_index);
                 continue;
             }
             let key = match key_node.value {
@@ -253,11 +256,11 @@ impl<'t> Loader<'t> {
                     continue;
                 }
             };
-            if let Some(first) = entries.iter().find(|e| e.key == key) {
+            if let Some(first) = index.position(&entries, &key) {
                 self.diagnostics.push(
                     Diagnostic::new(Code::DuplicateKey, format!("duplicate key `{key}`"))
                         .at(key_span)
-                        .related(first.key_span, "first defined here")
+                        .related(entries[first].key_span, "first defined here")
                         .help("YAML keys must be unique within a map; helm keeps the last one silently, so delete the one you do not mean"),
                 );
                 continue;
@@ -265,7 +268,7 @@ impl<'t> Loader<'t> {
             entries.push(Entry { key, key_span, value });
         }
         for entry in merged {
-            if !entries.iter().any(|e| e.key == entry.key) {
+            if index.position(&entries, &entry.key).is_none() {
                 entries.push(entry);
             }
         }
@@ -274,7 +277,7 @@ impl<'t> Loader<'t> {
 
     /// Adds the entries of a `<<` value (a mapping, or a list of them) that
     /// are not merged already.
-    fn merge(&mut self, value: Node, merged: &mut Vec<Entry>) {
+    fn merge(&mut self, value: Node, merged: &mut Vec<Entry>, index: &mut KeyIndex) {
         let maps = match value.value {
             Value::Map(entries) => vec![entries],
             Value::Seq(items) if items.iter().all(|item| matches!(item.value, Value::Map(_))) => items
@@ -291,7 +294,7 @@ impl<'t> Loader<'t> {
             }
         };
         for entry in maps.into_iter().flatten() {
-            if !merged.iter().any(|e| e.key == entry.key) {
+            if index.position(merged, &entry.key).is_none() {
                 merged.push(entry);
             }
         }

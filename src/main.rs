@@ -7,6 +7,8 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -15,7 +17,7 @@ use frappe_manifests::cli::{Cli, Command, Format, LintArgs, RenderArgs, ValuesAr
 use frappe_manifests::diagnostic::{Colour, Severity, render_human};
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{argocd, emit, formats, kustomize, output_dir, schema};
+use frappe_manifests::{argocd, emit, formats, kustomize, load, output_dir, schema};
 
 #[global_allocator]
 static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
@@ -36,14 +38,14 @@ fn main() -> ExitCode {
             )),
         }
     } else if args.len() == 1 && !io::stdin().is_terminal() {
-        krm()
+        bare()
     } else {
         run(Cli::parse())
     };
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            print_stderr(&format!("error: {error:#}\n"));
             ExitCode::from(2)
         }
     }
@@ -60,7 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => match schema::explain(&args.key) {
             Ok(text) => write_stdout(text.as_bytes()),
             Err(message) => {
-                eprintln!("error: {message}");
+                print_stderr(&format!("error: {message}\n"));
                 Ok(ExitCode::from(2))
             }
         },
@@ -99,7 +101,7 @@ fn report_then<T>(outcome: Outcome<T>, write: impl FnOnce(&T) -> anyhow::Result<
     // allocations behind the outcome are left to the exit, not freed one
     // by one (that took 3% of a render).
     let outcome = std::mem::ManuallyDrop::new(outcome);
-    eprint!("{}", render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
     match &outcome.manifests {
         Some(built) => write(built),
         None => Ok(failure_code(&outcome)),
@@ -109,12 +111,13 @@ fn report_then<T>(outcome: Outcome<T>, write: impl FnOnce(&T) -> anyhow::Result<
 /// Argo CD's `generate`: diagnostics on stderr (shown in Argo CD's UI), and
 /// never an exit code of 0 without objects.
 fn argocd() -> anyhow::Result<ExitCode> {
-    let request = argocd::request(|name| std::env::var(name).ok()).map_err(anyhow::Error::msg)?;
+    let app_dir = std::env::current_dir().context("cannot find the application's directory")?;
+    let request = argocd::request(|name| std::env::var(name).ok(), &app_dir).map_err(anyhow::Error::msg)?;
     if let Some(warning) = argocd::kube_version_warning(std::env::var("KUBE_VERSION").ok()) {
-        eprintln!("{warning}");
+        print_stderr(&format!("{warning}\n"));
     }
     let mut outcome = pipeline::run(&request);
-    eprint!("{}", render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain));
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain));
     match outcome.manifests.as_mut().filter(|m| !m.is_empty()) {
         Some(manifests) => {
             argocd::annotate(manifests);
@@ -126,10 +129,11 @@ fn argocd() -> anyhow::Result<ExitCode> {
 
 /// kustomize's legacy exec plugin: the objects on stdout, problems on stderr.
 fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
-    let text =
-        std::fs::read_to_string(config).with_context(|| format!("cannot read the generator configuration `{}`", config.display()))?;
-    let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text);
-    eprint!("{}", render_human(generated.sources(), generated.diagnostics(), Colour::Plain));
+    let bytes =
+        pipeline::read_limited_file(config).with_context(|| format!("cannot read the generator configuration `{}`", config.display()))?;
+    let text = within_limit(bytes, "the generator configuration")?;
+    let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text, &load_restrictor()?);
+    print_stderr(&render_human(generated.sources(), generated.diagnostics(), Colour::Plain));
     match generated.manifests() {
         Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
         None => Ok(ExitCode::from(1)),
@@ -138,13 +142,94 @@ fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
 
 /// A KRM function: a ResourceList in, a ResourceList (with results) out.
 fn krm() -> anyhow::Result<ExitCode> {
-    let mut input = String::new();
-    io::stdin()
-        .read_to_string(&mut input)
-        .context("cannot read the ResourceList from standard input")?;
-    let (output, failed) = kustomize::krm_function(&input);
+    let bytes = pipeline::read_limited(io::stdin(), 0).context("cannot read the ResourceList from standard input")?;
+    let input = within_limit(bytes, "the ResourceList on standard input")?;
+    krm_reply(kustomize::read_resource_list(&input))
+}
+
+fn krm_reply(list: Result<serde_json::Value, String>) -> anyhow::Result<ExitCode> {
+    let (output, failed) = kustomize::krm_answer(list, &load_restrictor()?);
     write_stdout(output.as_bytes())?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn load_restrictor() -> anyhow::Result<kustomize::LoadRestrictor> {
+    let working_dir = std::env::current_dir().context("cannot find the kustomization's directory")?;
+    kustomize::LoadRestrictor::from_env(|name| std::env::var(name).ok(), &working_dir).map_err(anyhow::Error::msg)
+}
+
+/// How long a bare `frappe-manifests` waits for standard input to go on.
+const BARE_INPUT_IDLE: Duration = Duration::from_secs(5);
+
+/// `frappe-manifests` alone, with standard input not a terminal. kustomize
+/// runs KRM exec functions so: it writes the whole ResourceList at once and
+/// closes standard input. Anything else (no input, an empty pipe, one left
+/// open with nothing coming for [`BARE_INPUT_IDLE`], other text) gets the
+/// usage, as on a terminal, not a hang or a KRM answer nobody asked for.
+fn bare() -> anyhow::Result<ExitCode> {
+    let input = read_stdin_unless_idle(BARE_INPUT_IDLE)?;
+    let list = input
+        .as_deref()
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .and_then(|text| kustomize::read_resource_list(text).ok());
+    if let Some(list) = list {
+        return krm_reply(Ok(list));
+    }
+    if input.is_some_and(|bytes| !bytes.is_empty()) {
+        print_stderr(
+            "standard input holds no KRM ResourceList; to render values from standard input, run `frappe-manifests render -f -`\n\n",
+        );
+    }
+    // No subcommand: clap prints the usage and exits with 2.
+    run(Cli::parse())
+}
+
+/// Standard input to its end, read on a thread of its own, or `None` when
+/// nothing comes for `idle`. Stops one byte past the input limit.
+fn read_stdin_unless_idle(idle: Duration) -> anyhow::Result<Option<Vec<u8>>> {
+    let (chunks, received) = mpsc::channel();
+    // Left blocked in `read` when the wait ends; the process exits anyway.
+    std::thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        let mut buffer = vec![0; 64 * 1024];
+        loop {
+            let chunk = match stdin.read(&mut buffer) {
+                Ok(0) => return,
+                Ok(n) => Ok(buffer[..n].to_vec()),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => Err(error),
+            };
+            let failed = chunk.is_err();
+            if chunks.send(chunk).is_err() || failed {
+                return;
+            }
+        }
+    });
+    let mut bytes = Vec::new();
+    loop {
+        match received.recv_timeout(idle) {
+            Ok(chunk) => {
+                bytes.extend(chunk.context("cannot read standard input")?);
+                ensure_within_limit(&bytes, "standard input")?;
+            }
+            Err(RecvTimeoutError::Timeout) => return Ok(None),
+            Err(RecvTimeoutError::Disconnected) => return Ok(Some(bytes)),
+        }
+    }
+}
+
+/// The text of an input read by [`pipeline::read_limited`], unless it is
+/// larger than the limit or not UTF-8.
+fn within_limit(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
+    ensure_within_limit(&bytes, what)?;
+    String::from_utf8(bytes).with_context(|| format!("{what} is not UTF-8 text"))
+}
+
+fn ensure_within_limit(bytes: &[u8], what: &str) -> anyhow::Result<()> {
+    if bytes.len() > load::MAX_INPUT_BYTES {
+        bail!("{what} is larger than the {} bytes this tool reads", load::MAX_INPUT_BYTES);
+    }
+    Ok(())
 }
 
 fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
@@ -226,14 +311,14 @@ fn input(path: &Path) -> anyhow::Result<Input> {
     if path.as_os_str() != "-" {
         return Ok(Input::Path(path.to_owned()));
     }
-    let mut stdin = io::stdin();
+    let stdin = io::stdin();
     if stdin.is_terminal() {
         bail!(
             "`-f -` reads the values from standard input, which is a terminal; pipe a file in (`frappe-manifests render -f - < values.yaml`) or pass its path with `-f values.yaml`"
         );
     }
-    let mut bytes = Vec::new();
-    stdin.read_to_end(&mut bytes).context("cannot read standard input")?;
+    // Past the limit, the pipeline reports `input-limit`.
+    let bytes = pipeline::read_limited(stdin, 0).context("cannot read standard input")?;
     Ok(Input::Stdin(bytes))
 }
 
@@ -246,6 +331,13 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<ExitCode> {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(error) => Err(error).context("cannot write to standard output"),
     }
+}
+
+/// Writes to stderr, ignoring failure. Warnings that cannot be printed (a
+/// closed pipe, a full disk) must not cost the user the render, and
+/// `eprint!` panics when its write fails.
+fn print_stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn colour(terminal: bool) -> Colour {

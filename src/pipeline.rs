@@ -145,10 +145,16 @@ fn stages<T>(
         return None;
     }
     let mut root = merged?;
+    let mut assigned = 0;
     for text in &request.sets {
         let file = sources.add_set_argument(text.clone());
         match set::parse(sources, file) {
             Ok(assignments) => {
+                assigned += assignments.len();
+                if assigned > set::MAX_ASSIGNMENTS {
+                    diagnostics.push(set::too_many(sources, file));
+                    return None;
+                }
                 for assignment in assignments {
                     set::apply(&mut root, assignment, diagnostics);
                 }
@@ -175,7 +181,7 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
         Input::Embedded { name, text, .. } => (name.clone(), text.clone().into_bytes()),
         Input::Path(path) => {
             let name = path.display().to_string();
-            let bytes = read_limited(path).map_err(|error| match error {
+            let bytes = read_limited_file(path).map_err(|error| match error {
                 _ if path.is_dir() => format!("`{name}` is a directory, not a values file"),
                 error => format!("cannot read `{name}`: {}", describe_io(&error)),
             });
@@ -189,6 +195,12 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
             }
         }
     };
+    if bytes.len() > load::MAX_INPUT_BYTES {
+        // Before decoding: the last character read may be cut in two.
+        let file = sources.add(name, String::new());
+        diagnostics.push(load::too_large(file));
+        return None;
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Some(sources.add(name, text)),
         Err(error) => {
@@ -244,19 +256,25 @@ fn embedded(document: Node, at: &Path, problems: Vec<Diagnostic>) -> Result<(Nod
     }
 }
 
-/// Reads a values file in one `read` when its size is known, and never more
-/// than one byte past the limit: enough for `load` to refuse a file larger
-/// than any values file could be, without reading it whole.
-fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+/// Reads a values file in one `read` when its size is known; see [`read_limited`].
+pub fn read_limited_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     // A directory opens, and reading it fails; the caller says what it is.
-    let metadata = file.metadata()?;
+    let size = file.metadata()?.len();
+    read_limited(file, size)
+}
+
+/// Reads at most one byte past [`load::MAX_INPUT_BYTES`]: enough to refuse
+/// an input larger than any values file could be, without reading it whole
+/// (`yes | frappe-manifests render -f -` never ends). `size` is what the
+/// input is expected to hold, 0 when unknown.
+pub fn read_limited(input: impl std::io::Read, size: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
     let limit = load::MAX_INPUT_BYTES as u64 + 1;
     // `take` hides the size from `read_to_end`, which would then read in
     // steps from 32 bytes up; the capacity gives it back.
-    let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize + 1);
-    file.take(limit).read_to_end(&mut bytes)?;
+    let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
+    input.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 

@@ -7,9 +7,17 @@
 //! literal dot or comma, and several assignments may be joined with commas.
 //! Values are YAML scalars: `3` is a number, `"3"` a string, `null` removes.
 
+use std::cell::Cell;
+
 use crate::diagnostic::{Code, Diagnostic};
+use crate::load;
 use crate::node::{Entry, Node, Path, Scalar, Segment, Value};
 use crate::source::{FileId, Sources, Span};
+
+/// Assignments in one render, over all `--set` arguments. Each looks its
+/// keys up in the maps on its path, so the cost of applying them grows with
+/// their number times the size of those maps; no one types this many.
+pub const MAX_ASSIGNMENTS: usize = 1_000;
 
 /// One parsed assignment.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,19 +27,13 @@ pub struct Assignment {
 }
 
 /// Parses one `--set` argument (which may hold several comma-separated
-/// assignments) from a registered source.
+/// assignments) from a registered source, in time linear in its length.
 pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnostic> {
     let text = &sources.get(file).text;
-    let span = |start: usize, end: usize| Span {
-        file,
-        start: start as u32,
-        end: end as u32,
-        line: 1,
-        column: text[..start].chars().count() as u32 + 1,
-    };
+    let spans = Spans::new(text, file);
     let invalid = |start: usize, end: usize, message: String| {
         Diagnostic::new(Code::InvalidSet, message)
-            .at(span(start, end))
+            .at(spans.at(start, end))
             .help("write `--set key.path=value`, with `[N]` for list items, e.g. `--set ingress.hosts[0].host=erp.example.com`")
     };
 
@@ -41,9 +43,19 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
         let Some(eq) = find_unescaped(part, '=') else {
             return Err(invalid(start, end, format!("`{part}` has no `=`")));
         };
-        let path = parse_path(text, file, start, start + eq).map_err(|(s, e, m)| invalid(s, e, m))?;
+        let path = parse_path(text, &spans, start, start + eq).map_err(|problem| match problem {
+            PathError::Invalid(s, e, message) => invalid(s, e, message),
+            PathError::TooDeep(span) => Diagnostic::new(
+                Code::InputLimit,
+                format!(
+                    "the path has more than {} keys and indexes; no values file is this deep",
+                    load::MAX_DEPTH
+                ),
+            )
+            .at(span),
+        })?;
         let raw_value = unescape(&part[eq + 1..]);
-        let value_span = span(start + eq + 1, end);
+        let value_span = spans.at(start + eq + 1, end);
         let value = match raw_value.as_str() {
             "null" | "~" => Value::Null,
             // helm sets an empty string for `key=`; an empty plain scalar would be null.
@@ -73,19 +85,54 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
     Ok(assignments)
 }
 
-type PathError = (usize, usize, String);
+/// Spans into a one-line `--set` text. The column of each is counted on from
+/// the last one asked for, not from the start of the text, so that a long
+/// argument is parsed in linear time (a 40,000-segment path took over a
+/// minute in a debug build).
+struct Spans<'t> {
+    text: &'t str,
+    file: FileId,
+    /// A byte offset and its column, counted so far.
+    counted: Cell<(usize, u32)>,
+}
 
-fn parse_path(text: &str, file: FileId, start: usize, end: usize) -> Result<Vec<(Segment, Span)>, PathError> {
+impl<'t> Spans<'t> {
+    fn new(text: &'t str, file: FileId) -> Self {
+        Spans {
+            text,
+            file,
+            counted: Cell::new((0, 1)),
+        }
+    }
+
+    fn at(&self, start: usize, end: usize) -> Span {
+        let (mut from, mut column) = self.counted.get();
+        if start < from {
+            (from, column) = (0, 1);
+        }
+        column += self.text[from..start].chars().count() as u32;
+        self.counted.set((start, column));
+        Span {
+            file: self.file,
+            start: start as u32,
+            end: end as u32,
+            line: 1,
+            column,
+        }
+    }
+}
+
+enum PathError {
+    /// Not a path: where, and why.
+    Invalid(usize, usize, String),
+    /// Deeper than any values file: the first step too many.
+    TooDeep(Span),
+}
+
+fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result<Vec<(Segment, Span)>, PathError> {
     let mut segments = Vec::new();
-    let key_span = |s: usize, e: usize| Span {
-        file,
-        start: s as u32,
-        end: e as u32,
-        line: 1,
-        column: text[..s].chars().count() as u32 + 1,
-    };
     if start == end {
-        return Err((start, end, "the path before `=` is empty".to_owned()));
+        return Err(PathError::Invalid(start, end, "the path before `=` is empty".to_owned()));
     }
     for (relative_start, relative_end) in split_unescaped(&text[start..end], '.') {
         let (seg_start, seg_end) = (start + relative_start, start + relative_end);
@@ -95,35 +142,60 @@ fn parse_path(text: &str, file: FileId, start: usize, end: usize) -> Result<Vec<
             None => (segment, "", seg_end),
         };
         if name.is_empty() && segments.is_empty() || segment.is_empty() {
-            return Err((
+            return Err(PathError::Invalid(
                 seg_start,
                 seg_end.max(seg_start + 1).min(text.len()),
                 format!("empty key in path `{}`", &text[start..end]),
             ));
         }
         if !name.is_empty() {
-            segments.push((Segment::Key(unescape(name)), key_span(seg_start, seg_start + name.len())));
+            segments.push((Segment::Key(unescape(name)), spans.at(seg_start, seg_start + name.len())));
         }
         while !rest.is_empty() {
             let close = rest
                 .find(']')
-                .ok_or_else(|| (offset, seg_end, format!("`{rest}` has no closing `]`")))?;
+                .ok_or_else(|| PathError::Invalid(offset, seg_end, format!("`{rest}` has no closing `]`")))?;
             let index = rest[1..close].parse::<usize>().map_err(|_| {
-                (
+                PathError::Invalid(
                     offset,
                     offset + close + 1,
                     format!("`{}` is not a list index; use a number such as `[0]`", &rest[..=close]),
                 )
             })?;
-            segments.push((Segment::Index(index), key_span(offset, offset + close + 1)));
+            segments.push((Segment::Index(index), spans.at(offset, offset + close + 1)));
             rest = &rest[close + 1..];
             offset += close + 1;
             if !rest.is_empty() && !rest.starts_with('[') {
-                return Err((offset, seg_end, format!("unexpected `{rest}` after a list index")));
+                return Err(PathError::Invalid(
+                    offset,
+                    seg_end,
+                    format!("unexpected `{rest}` after a list index"),
+                ));
             }
+        }
+        // The tree `--set` builds is as deep as its path; every later stage
+        // recurses into it.
+        if let Some((_, span)) = segments.get(load::MAX_DEPTH) {
+            return Err(PathError::TooDeep(*span));
         }
     }
     Ok(segments)
+}
+
+/// More than [`MAX_ASSIGNMENTS`] assignments, counted up to the argument `file`.
+pub fn too_many(sources: &Sources, file: FileId) -> Diagnostic {
+    let text = &sources.get(file).text;
+    Diagnostic::new(
+        Code::InputLimit,
+        format!("more than {MAX_ASSIGNMENTS} `--set` assignments; put this many values in a values file"),
+    )
+    .at(Span {
+        file,
+        start: 0,
+        end: text.len() as u32,
+        line: 1,
+        column: 1,
+    })
 }
 
 /// Applies assignments to the merged tree, creating maps on the way as helm does.

@@ -113,6 +113,23 @@ pub fn names_of(docs: &[Value], kind: &str) -> Vec<String> {
 /// Minimal valid values, to which tests add what they exercise.
 pub const MINIMAL: &str = "dbHost: db.internal\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
 
+/// `kubectl`, when it is installed; otherwise says that the test is skipped.
+pub fn kubectl() -> Option<PathBuf> {
+    let found = Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match found {
+        Ok(status) if status.success() => Some(PathBuf::from("kubectl")),
+        _ => {
+            println!("skipped: kubectl is not installed, so the real kustomize contract cannot be checked here");
+            None
+        }
+    }
+}
+
 /// Snapshot settings: snapshots live in the project's `snapshots/` directory.
 pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();

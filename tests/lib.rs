@@ -7,6 +7,7 @@ static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc
 mod bad_input;
 mod cli;
 mod common;
+mod hostile;
 mod integrations;
 mod jobs;
 mod masking;

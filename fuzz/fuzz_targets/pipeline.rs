@@ -4,12 +4,15 @@
 //! YAML, every document has apiVersion, kind and metadata.name, and a second
 //! render of the same bytes, by `pipeline::render`, gives the same bytes.
 //! The fast block reader and granit-parser load every text to the same tree
-//! and diagnostics.
+//! and diagnostics. Every value of every object reads back as written, and
+//! the stream holds no raw NEL, LS or PS, which YAML 1.1 readers take for
+//! line breaks.
 #![no_main]
 
 use frappe_manifests::diagnostic::{Colour, render_human};
 use frappe_manifests::emit;
 use frappe_manifests::load::{self, Reader};
+use frappe_manifests::objects::Manifest;
 use frappe_manifests::pipeline::{self, Input, Request};
 use frappe_manifests::source::Sources;
 use libfuzzer_sys::fuzz_target;
@@ -39,6 +42,8 @@ fuzz_target!(|data: &[u8]| {
     let stream = emit::to_yaml_stream(manifests);
     let docs: Vec<Value> = serde_saphyr::from_str_multiple(&stream).expect("the emitted stream parses back");
     assert_eq!(docs.len(), manifests.len());
+    assert_no_raw_line_separators(&stream);
+    assert_objects_read_back(manifests, &docs);
     for doc in &docs {
         assert!(
             doc["apiVersion"].is_string() && doc["kind"].is_string() && doc["metadata"]["name"].is_string(),
@@ -54,3 +59,21 @@ fuzz_target!(|data: &[u8]| {
         "the streamed render differs from the objects' stream"
     );
 });
+
+/// YAML 1.1 readers (PyYAML, go-yaml under kubectl) break lines at NEL, LS
+/// and PS; written raw, one would let the text after it become structure.
+fn assert_no_raw_line_separators(stream: &str) {
+    assert!(
+        !stream.contains(['\u{85}', '\u{2028}', '\u{2029}']),
+        "a raw line separator is in the stream"
+    );
+}
+
+/// Each document, parsed back, is its object: every string the same string
+/// and every number, boolean and null the same.
+fn assert_objects_read_back(manifests: &[Manifest], docs: &[Value]) {
+    for (manifest, doc) in manifests.iter().zip(docs) {
+        let written = serde_json::to_value(manifest).expect("an object converts to JSON");
+        assert_eq!(doc, &written, "an object reads back as another value");
+    }
+}

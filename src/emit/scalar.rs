@@ -145,23 +145,36 @@ fn looks_numeric(s: &str) -> bool {
     })
 }
 
-/// Whether a multi-line string can be a literal block: printable characters
-/// and tabs only (a `\r` would come back as `\n`), and a first line that
-/// does not start with a space (which would need an indentation indicator).
+/// Whether a multi-line string can be a literal block: every character one
+/// that both YAML 1.1 and 1.2 readers take as itself there (see
+/// [`literal_char`]), some text besides line breaks (a block of empty lines
+/// reads back as the empty string), and a first line that does not start
+/// with a space (which would need an indentation indicator).
 fn is_literal_safe(s: &str) -> bool {
     // The first non-empty line sets the indentation, so it may not start
     // with a space; a line of spaces only could be taken for indentation.
-    !s.trim_start_matches('\n').starts_with(' ')
+    let text = s.trim_start_matches('\n');
+    !text.is_empty()
+        && !text.starts_with(' ')
         && !s.split('\n').any(|line| !line.is_empty() && line.bytes().all(|b| b == b' '))
-        && s.chars().all(|c| match c {
-            '\n' | '\t' => true,
-            c => {
-                (' '..='~').contains(&c)
-                    || ('\u{a0}'..='\u{d7ff}').contains(&c)
-                    || ('\u{e000}'..='\u{fffd}').contains(&c) && c != '\u{feff}'
-                    || c >= '\u{10000}'
-            }
-        })
+        && s.chars().all(literal_char)
+}
+
+/// A character a literal block may hold as it is: `\n` (the line breaks
+/// themselves), tab, and the printable characters of YAML 1.1 and 1.2
+/// (`c-printable`) other than those some reader changes or breaks a line at.
+/// YAML 1.1 readers (PyYAML; go-yaml, under kubectl and kustomize) end a
+/// line at NEL (U+0085), LS (U+2028) and PS (U+2029): one of these in a
+/// literal block would let the text after it start a new key or document.
+/// A `\r` comes back as `\n`, and a byte-order mark may be dropped. All of
+/// these are written double-quoted instead, with escapes.
+fn literal_char(c: char) -> bool {
+    match c {
+        '\n' | '\t' | ' '..='~' => true,
+        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => false,
+        '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' => true,
+        c => c >= '\u{10000}',
+    }
 }
 
 /// Writes `s` in double quotes, escaping what YAML requires.
@@ -319,6 +332,14 @@ mod tests {
         assert_eq!(value_style("\n  a\nb"), Style::DoubleQuoted);
         assert_eq!(value_style("a\n  \nb"), Style::DoubleQuoted);
         assert_eq!(value_style("a\r\nb"), Style::DoubleQuoted);
+        assert_eq!(value_style("\n\n"), Style::DoubleQuoted);
+        for separator in ['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}'] {
+            assert_eq!(
+                value_style(&format!("a\n{separator}---{separator}b")),
+                Style::DoubleQuoted,
+                "{separator:?}"
+            );
+        }
         let mut out = String::new();
         write_literal(&mut out, "a\n\n  b\n", 4);
         assert_eq!(out, "|\n    a\n\n      b\n");

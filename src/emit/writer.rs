@@ -115,6 +115,11 @@ impl<'a> Writer<'a> {
     fn string(self, s: &str) {
         match scalar::value_style(s) {
             Style::Plain => self.scalar(s),
+            // A literal block at column 0 would end at a line `---` or `...`.
+            Style::DoubleQuoted | Style::Literal if matches!(self.place, Place::Document) => {
+                scalar::write_double_quoted(self.out, s);
+                self.out.push('\n');
+            }
             Style::DoubleQuoted => {
                 self.out.push_str(self.place.scalar_prefix());
                 scalar::write_double_quoted(self.out, s);
@@ -144,6 +149,36 @@ impl<'a> Writer<'a> {
             items: 0,
         }
     }
+}
+
+/// A float as YAML 1.1 and 1.2 readers both read it back: with a `.`, and an
+/// exponent with its sign (YAML 1.1 reads `1e20` as a string).
+fn float_text(v: f64) -> String {
+    if v.is_nan() {
+        return ".nan".to_owned();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { ".inf" } else { "-.inf" }.to_owned();
+    }
+    // `{:?}` is the shortest text that reads back as `v`: `0.5`, `100.0`,
+    // `1e20`, `1.5e-7`.
+    let shortest = format!("{v:?}");
+    let (mantissa, exponent) = match shortest.split_once('e') {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (shortest.as_str(), None),
+    };
+    let mut text = mantissa.to_owned();
+    if !text.contains('.') {
+        text.push_str(".0");
+    }
+    if let Some(exponent) = exponent {
+        text.push('e');
+        if !exponent.starts_with('-') {
+            text.push('+');
+        }
+        text.push_str(exponent);
+    }
+    text
 }
 
 pub(super) fn pad(out: &mut String, column: usize) {
@@ -383,16 +418,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(())
     }
     fn serialize_f64(self, v: f64) -> Result<(), Unsupported> {
-        let text = if v.is_nan() {
-            ".nan".to_owned()
-        } else if v.is_infinite() {
-            if v > 0.0 { ".inf" } else { "-.inf" }.to_owned()
-        } else if v.fract() == 0.0 && v.abs() < 1e15 {
-            format!("{v:.1}")
-        } else {
-            v.to_string()
-        };
-        self.scalar(&text);
+        self.scalar(&float_text(v));
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Unsupported> {

@@ -1,0 +1,960 @@
+//! Input written by someone who wants the tool to leak, inject or lose
+//! something: strings that try to become YAML structure, paths that try to
+//! leave the repository, an `--output-dir` full of someone's work, and
+//! inputs built to exhaust time, memory or the stack. Each case checks the
+//! exit code, that stdout is empty on failure, the message, and what is on
+//! disk before and after.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use frappe_manifests::emit;
+use frappe_manifests::kustomize::LoadRestrictor;
+use frappe_manifests::model::Settings;
+use frappe_manifests::pipeline::{self, Input, Request};
+
+use crate::common::{MINIMAL, documents, kubectl, project_root, text};
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests"))
+}
+
+/// The strings the writer's unit tests use (`src/emit.rs`).
+fn tricky_strings() -> Vec<String> {
+    serde_json::from_str(&std::fs::read_to_string(project_root().join("tests/fixtures/yaml-strings.json")).unwrap()).unwrap()
+}
+
+/// A Python with PyYAML, the YAML 1.1 reader of Python tools: `.ci/run`
+/// installs one into `target/pyyaml-venv`; any `python3` that has it will do.
+fn pyyaml() -> Option<PathBuf> {
+    let candidates = [project_root().join("target/pyyaml-venv/bin/python3"), PathBuf::from("python3")];
+    let found = candidates.into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import yaml"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    });
+    if found.is_none() {
+        println!(
+            "skipped: no Python with PyYAML (`.ci/run` installs one into target/pyyaml-venv), so the YAML 1.1 reader is not checked here"
+        );
+    }
+    found
+}
+
+/// How PyYAML types what it reads.
+#[derive(Clone, Copy)]
+enum Typing {
+    /// YAML 1.1's types, as tools read manifests.
+    Yaml11,
+    /// Every scalar a string, and no merge keys.
+    Strings,
+}
+
+/// The documents of `stream` as PyYAML reads them.
+fn read_with_pyyaml(python: &Path, stream: &str, typing: Typing) -> Vec<Value> {
+    let loader = match typing {
+        Typing::Yaml11 => "SafeLoader",
+        Typing::Strings => "BaseLoader",
+    };
+    let mut child = Command::new(python)
+        .args([
+            "-c",
+            &format!("import json, sys, yaml; json.dump(list(yaml.load_all(sys.stdin.buffer, yaml.{loader})), sys.stdout)"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "PyYAML cannot read the stream: {}", text(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The documents of `stream` as `kubectl kustomize` (go-yaml) reads them,
+/// ordered by name, with [`masking_line_separators`] applied. kustomize's
+/// output is read with PyYAML: go-yaml writes NEL, LS and PS as the line
+/// breaks YAML 1.1 takes them for, which a YAML 1.2 reader reads otherwise.
+/// (It also writes a key `"<<"` plain, which only [`Typing::Strings`] reads
+/// as the key it is.)
+fn read_with_kustomize(kubectl: &Path, python: &Path, stream: &str, typing: Typing) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stream.yaml"), stream).unwrap();
+    std::fs::write(dir.path().join("kustomization.yaml"), "resources: [stream.yaml]\n").unwrap();
+    let output = Command::new(kubectl).arg("kustomize").arg(dir.path()).output().unwrap();
+    assert!(
+        output.status.success(),
+        "kustomize cannot read the stream: {}",
+        text(&output.stderr)
+    );
+    sorted_by_name(
+        read_with_pyyaml(python, &text(&output.stdout), typing)
+            .iter()
+            .map(masking_line_separators)
+            .collect(),
+    )
+}
+
+/// `value` with every string (or key) that holds NEL, LS or PS replaced by a
+/// marker. kustomize rewrites these characters itself, however they reach
+/// it: `"\u0085"` in a hand-written file comes out of `kubectl kustomize` as
+/// a space, and LS comes out followed by indentation. What can be checked
+/// through kustomize is that such a string stays one string, where it was.
+fn masking_line_separators(value: &Value) -> Value {
+    let mask = |s: &str| {
+        if s.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+            "<a string with a line separator>".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    match value {
+        Value::String(s) => Value::String(mask(s)),
+        Value::Array(items) => Value::Array(items.iter().map(masking_line_separators).collect()),
+        Value::Object(entries) => Value::Object(entries.iter().map(|(k, v)| (mask(k), masking_line_separators(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+fn sorted_by_name(mut docs: Vec<Value>) -> Vec<Value> {
+    docs.sort_by_key(|d| (d["kind"].to_string(), d["metadata"]["name"].to_string()));
+    docs
+}
+
+fn render_values(values: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("values.yaml"), values).unwrap();
+    Command::new(binary())
+        .args(["render", "-f", "values.yaml", "-n", "erp"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------
+// Every string reads back identically.
+
+/// One object holding `s` as a value, a list item, a nested value and, with
+/// `as_key`, a mapping key.
+fn probe(i: usize, s: &str, as_key: bool) -> Value {
+    let mut spec = json!({"value": s, "list": [s, {"nested": {"deeper": [s]}}]});
+    if as_key {
+        spec["keyed"] = json!({s: "value"});
+    }
+    json!({"apiVersion": "example.com/v1", "kind": "Probe", "metadata": {"name": format!("s{i:03}")}, "spec": spec})
+}
+
+fn stream_of(objects: &[Value]) -> String {
+    let documents: Vec<String> = objects
+        .iter()
+        .map(|object| {
+            let mut out = String::new();
+            emit::write(&mut out, object);
+            out
+        })
+        .collect();
+    emit::stream(&documents)
+}
+
+#[test]
+fn every_string_reads_back_the_same_through_yaml_1_1_readers() {
+    let strings = tricky_strings();
+    let objects: Vec<Value> = strings.iter().enumerate().map(|(i, s)| probe(i, s, true)).collect();
+    let stream = stream_of(&objects);
+    assert!(
+        !stream.contains(['\u{85}', '\u{2028}', '\u{2029}']),
+        "a raw line separator is in the stream"
+    );
+    let Some(python) = pyyaml() else { return };
+    let read = read_with_pyyaml(&python, &stream, Typing::Yaml11);
+    for (read, written) in read.iter().zip(&objects) {
+        assert_eq!(read, written, "PyYAML reads another value");
+    }
+    assert_eq!(read.len(), objects.len());
+
+    let Some(kubectl) = kubectl() else { return };
+    // kustomize reads NEL, DEL, the C1 controls and U+FFFE/U+FFFF (its
+    // error message quotes the value it read), but its own re-encoding then
+    // fails on them ("control characters are not allowed"), however the
+    // input writes them: a hand-written `"\u0085"` fails the same way.
+    // And it drops a key `<<` however it is written (`"<<"`, `!!str "<<"`),
+    // taking it for a merge key.
+    let kustomize_writes_back = |s: &str| !s.contains(|c| matches!(c, '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}'));
+    let objects: Vec<Value> = strings
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| kustomize_writes_back(s))
+        .map(|(i, s)| probe(i, s, s != "<<"))
+        .collect();
+    let read = read_with_kustomize(&kubectl, &python, &stream_of(&objects), Typing::Strings);
+    for (read, written) in read.iter().zip(&objects) {
+        assert_eq!(read, &masking_line_separators(written), "kustomize reads another value");
+    }
+    assert_eq!(read.len(), objects.len());
+}
+
+/// The attack that found this: text after a line separator in a literal
+/// block is read by YAML 1.1 readers as new lines of YAML, which can add a
+/// ConfigMap in kube-system (PyYAML) or host namespaces to a pod (go-yaml,
+/// under kustomize, which splits documents itself).
+#[test]
+fn a_line_separator_in_a_value_adds_no_object_and_no_key() {
+    let config = "server {}\n\u{2028}---\u{2028}apiVersion: v1\u{2028}kind: ConfigMap\u{2028}metadata: {name: evil, namespace: kube-system}\u{2028}data: {x: y}\u{2028}---\u{2028}apiVersion: v1\u{2028}data: {default.conf: x}\u{2028}";
+    let env = "x\n\u{2029}      hostPID: true\u{2029}      hostNetwork: true\u{0085}      x-swallowed:";
+    let values = format!(
+        "{MINIMAL}nginx:\n  config: {}\nsocketio:\n  envVars:\n  - name: X\n    value: {}\n",
+        serde_json::to_string(config).unwrap(),
+        serde_json::to_string(env).unwrap()
+    );
+    let output = render_values(&values);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stream = text(&output.stdout);
+    let ours = sorted_by_name(documents(&stream));
+    let socketio = |docs: &[Value]| {
+        docs.iter()
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-socketio")
+            .unwrap()["spec"]["template"]["spec"]
+            .clone()
+    };
+    let user_env = |spec: &Value| {
+        spec["containers"][0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "X")
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(user_env(&socketio(&ours)), env);
+    let Some(python) = pyyaml() else { return };
+    let read = sorted_by_name(read_with_pyyaml(&python, &stream, Typing::Yaml11));
+    assert!(
+        !read.iter().any(|d| d["metadata"]["namespace"] == "kube-system"),
+        "PyYAML sees an injected object"
+    );
+    assert!(socketio(&read)["hostPID"].is_null(), "PyYAML sees hostPID");
+    assert_eq!(read, ours, "PyYAML reads other objects than were written");
+    let Some(kubectl) = kubectl() else { return };
+    let read = read_with_kustomize(&kubectl, &python, &stream, Typing::Yaml11);
+    assert!(
+        !read.iter().any(|d| d["metadata"]["namespace"] == "kube-system"),
+        "kustomize sees an injected object"
+    );
+    assert!(socketio(&read)["hostPID"].is_null(), "kustomize sees hostPID");
+    let ours: Vec<Value> = ours.iter().map(masking_line_separators).collect();
+    assert_eq!(read, ours, "kustomize reads other objects than were written");
+}
+
+/// The KRM function writes its ResourceList with the same writer as the
+/// bundle: items passed through, and generated ones, read back as written.
+#[test]
+fn the_krm_function_writes_every_string_as_the_bundle_does() {
+    let strings = tricky_strings();
+    let mut items: Vec<Value> = strings.iter().enumerate().map(|(i, s)| probe(i, s, true)).collect();
+    items.push(
+        json!({"apiVersion": "example.com/v1", "kind": "Probe", "metadata": {"name": "numbers"},
+        "spec": {"numbers": [0.5, 1e20, -2.5e-300, 12, -7, true, null]}}),
+    );
+    let list = json!({
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": items,
+        "functionConfig": {
+            "apiVersion": "frappe-manifests/v1alpha1",
+            "kind": "FrappeBench",
+            "metadata": {"name": "erp"},
+            "spec": {"values": {
+                "dbHost": "db", "externalRedis": {"cache": "redis://c:6379", "queue": "redis://q:6379"},
+                "nginx": {"config": "server {}\n\u{2028}---\u{2028}kind: ConfigMap\u{2028}"},
+            }},
+        },
+    });
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&emit::to_yaml(&list), &LoadRestrictor::None);
+    assert!(!failed, "{output}");
+    assert!(
+        !output.contains(['\u{85}', '\u{2028}', '\u{2029}']),
+        "a raw line separator is in the output"
+    );
+    let read: Value = serde_saphyr::from_str(&output).unwrap();
+    assert_eq!(read["items"].as_array().unwrap()[..items.len()], items[..]);
+    let Some(python) = pyyaml() else { return };
+    let read = read_with_pyyaml(&python, &output, Typing::Yaml11);
+    assert_eq!(
+        read[0]["items"].as_array().unwrap()[..items.len()],
+        items[..],
+        "PyYAML reads other items"
+    );
+    let generated = &read[0]["items"].as_array().unwrap()[items.len()..];
+    let nginx = generated
+        .iter()
+        .find(|item| item["kind"] == "ConfigMap" && item["metadata"]["name"] == "erp-erpnext-nginx-config");
+    assert_eq!(
+        nginx.unwrap()["data"]["default.conf"],
+        "server {}\n\u{2028}---\u{2028}kind: ConfigMap\u{2028}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bounded, never a crash.
+
+/// Generous bounds for a busy CI machine: each case below took minutes, or
+/// never ended, before it was bounded; each now takes about a second.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Waits for `child` at most [`PATIENCE`], reading what it prints
+/// meanwhile; kills it and fails when it runs on.
+fn finish_within_patience(mut child: Child, what: &str) -> Output {
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                pipe.read_to_end(&mut bytes).unwrap();
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > PATIENCE {
+            child.kill().unwrap();
+            panic!("{what} still runs after {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// Writes 64 MiB of `a: b` lines into `stdin` and then holds it open: a
+/// reader that does not stop at the limit waits for an end that never comes.
+fn endless_input(mut stdin: ChildStdin) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let block = "a: b\n".repeat(64 * 1024 / 5);
+        for _ in 0..1024 {
+            if stdin.write_all(block.as_bytes()).is_err() {
+                return; // the reader stopped, as it should
+            }
+        }
+        std::thread::sleep(PATIENCE * 2);
+    })
+}
+
+fn spawn_with_piped_stdin(args: &[&str]) -> Child {
+    Command::new(binary())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn standard_input_is_read_no_further_than_a_values_file_may_be() {
+    for (args, code, message) in [
+        (&["render", "-f", "-"][..], 1, "error[input-limit]"),
+        (&["krm"][..], 2, "larger than the 16777216 bytes"),
+    ] {
+        let mut child = spawn_with_piped_stdin(args);
+        let writer = endless_input(child.stdin.take().unwrap());
+        let output = finish_within_patience(child, &args.join(" "));
+        assert_eq!(output.status.code(), Some(code), "{}", text(&output.stderr));
+        assert!(output.stdout.is_empty());
+        assert!(text(&output.stderr).contains(message), "{}", text(&output.stderr));
+        drop(writer);
+    }
+}
+
+/// A values file of `lines`, run through `lint` in the project directory.
+fn lint_text(name: &str, values: &str, extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, values).unwrap();
+    let child = Command::new(binary())
+        .arg("lint")
+        .arg(&path)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    finish_within_patience(child, &format!("lint {name}"))
+}
+
+#[test]
+fn a_map_of_99000_keys_is_checked_in_linear_time() {
+    // An ignored section is still read, and its duplicates still reported.
+    let mut values = format!("{MINIMAL}mariadb-sts:\n  enabled: false\n");
+    for i in 0..99_000 {
+        values.push_str(&format!("  k{}: v\n", i % 98_000));
+    }
+    let output = lint_text("wide.yaml", &values, &[]);
+    let report = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert_eq!(report.matches("error[duplicate-key]").count(), 1_000);
+    // The first duplicate points back at the first definition.
+    assert!(report.contains("duplicate key `k0`"), "{report}");
+    assert!(report.contains("wide.yaml:98008:3"), "{report}");
+}
+
+#[test]
+fn set_paths_are_parsed_in_linear_time_and_no_deeper_than_a_values_file() {
+    let deep = format!("{}=1", vec!["a"; 40_000].join("."));
+    let output = lint_text("values.yaml", MINIMAL, &["--set", &deep]);
+    let report = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        report.contains("error[input-limit]") && report.contains("more than 128 keys"),
+        "{report}"
+    );
+    // The step past the limit is the one pointed at.
+    assert!(report.contains("--set:1:257"), "{report}");
+
+    let many: Vec<String> = (0..1_001).map(|i| format!("ingress.annotations.k{i}=v")).collect();
+    let output = lint_text("values.yaml", MINIMAL, &["--set", &many.join(",")]);
+    assert!(
+        text(&output.stdout).contains("more than 1000 `--set` assignments"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+/// Lint types each file on a thread of its own, with the 2 MiB stack Rust
+/// gives spawned threads: the deepest trees every stage accepts must fit.
+#[test]
+fn the_deepest_accepted_trees_fit_a_lint_threads_stack() {
+    let nested = |depth: usize| -> String {
+        (0..depth)
+            .map(|level| format!("{}k{level}:\n", "  ".repeat(level)))
+            .collect::<String>()
+            + &"  ".repeat(depth)
+            + "leaf: x\n"
+    };
+    let deepest_set = format!("x.{}=1", vec!["a"; 127].join("."));
+    let cases: Vec<(String, Vec<String>)> = vec![
+        // Under an ignored section, an unknown key, and an anchor replayed.
+        (
+            format!("{MINIMAL}mariadb-sts:\n  enabled: false\n{}", indent(&nested(124), 2)),
+            vec![],
+        ),
+        (format!("{MINIMAL}{}", nested(126)), vec![]),
+        (format!("{MINIMAL}x: &deep\n{}y: *deep\n", indent(&nested(124), 2)), vec![]),
+        (MINIMAL.to_owned(), vec![deepest_set]),
+        (MINIMAL.to_owned(), vec![format!("{}=1", vec!["a"; 15_000].join("."))]),
+    ];
+    for (values, sets) in cases {
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let request = Request {
+                    files: vec![Input::Stdin(values.clone().into_bytes()), Input::Stdin(values.into_bytes())],
+                    sets,
+                    settings: Settings {
+                        release: "erpnext".to_owned(),
+                        namespace: None,
+                    },
+                };
+                let outcome = pipeline::run(&request);
+                outcome.diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(!outcome.is_empty(), "each case is refused or warned about");
+    }
+}
+
+fn indent(text: &str, spaces: usize) -> String {
+    text.lines().map(|line| format!("{}{line}\n", " ".repeat(spaces))).collect()
+}
+
+#[test]
+fn warnings_that_cannot_be_printed_do_not_cost_the_render() {
+    let dev_full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(dev_full) = dev_full else {
+        println!("skipped: no /dev/full to make stderr fail");
+        return;
+    };
+    let output = Command::new(binary())
+        .args(["render", "-f", "examples/minimal.yaml"])
+        .current_dir(project_root())
+        .stderr(dev_full)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the render failed because its warnings could not be printed"
+    );
+    assert!(text(&output.stdout).contains("kind: Deployment"));
+
+    // A closed stderr, as `2>&-` leaves it.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" render -f examples/minimal.yaml 2>&-")
+        .arg(binary())
+        .current_dir(project_root())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).contains("kind: Deployment"));
+}
+
+#[test]
+fn a_bare_invocation_answers_a_resource_list_and_shows_usage_otherwise() {
+    let bare = |stdin: Stdio| {
+        Command::new(binary())
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Nothing on standard input.
+    let output = finish_within_patience(bare(Stdio::null()), "frappe-manifests </dev/null");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(
+        text(&output.stderr).contains("Usage: frappe-manifests <COMMAND>"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // A pipe left open with nothing coming: usage after a few seconds.
+    let mut child = bare(Stdio::piped());
+    let stdin = child.stdin.take();
+    let output = finish_within_patience(child, "frappe-manifests with an idle pipe");
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(text(&output.stderr).contains("Usage: frappe-manifests <COMMAND>"));
+
+    // Values piped in by mistake.
+    let mut child = bare(Stdio::piped());
+    child.stdin.take().unwrap().write_all(MINIMAL.as_bytes()).unwrap();
+    let output = finish_within_patience(child, "frappe-manifests < values.yaml");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(
+        text(&output.stderr).contains("frappe-manifests render -f -"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // What kustomize sends: the whole ResourceList, then the end of input.
+    let mut child = bare(Stdio::piped());
+    let list = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp}}\n  spec:\n    values:\n{}",
+        indent(MINIMAL, 6)
+    );
+    child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
+    let output = finish_within_patience(child, "frappe-manifests as a KRM function");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let answer: Value = serde_saphyr::from_str(&text(&output.stdout)).unwrap();
+    assert_eq!(answer["kind"], "ResourceList");
+    assert!(answer["items"].as_array().unwrap().iter().any(|item| item["kind"] == "Deployment"));
+}
+
+// ---------------------------------------------------------------------------
+// Paths stay where they belong.
+
+const SECRET: &str = "SECRET-TOKEN-4f2a";
+
+/// A checkout as Argo CD's CMP server unpacks it, with the application in
+/// `apps/shop`, and a directory outside it holding a secret.
+struct Checkout {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    outside: PathBuf,
+}
+
+impl Checkout {
+    fn new() -> Checkout {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("checkout");
+        let outside = dir.path().join("outside");
+        for (path, text) in [
+            ("checkout/apps/shop/values.yaml", MINIMAL.to_owned()),
+            ("checkout/apps/other/values.yaml", "socketio:\n  replicaCount: 3\n".to_owned()),
+            ("checkout/shared/base.yaml", "worker:\n  long:\n    replicaCount: 2\n".to_owned()),
+            ("outside/secret.yaml", format!("token: {SECRET}\n")),
+        ] {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Checkout { _dir: dir, root, outside }
+    }
+
+    fn app(&self) -> PathBuf {
+        self.root.join("apps/shop")
+    }
+
+    fn link(&self, name: &str, target: &Path) {
+        std::os::unix::fs::symlink(target, self.app().join(name)).unwrap();
+    }
+
+    fn generate(&self, files: &[&str]) -> Output {
+        Command::new(binary())
+            .arg("argocd")
+            .current_dir(self.app())
+            .env_clear()
+            .env("ARGOCD_APP_NAME", "shop")
+            .env("ARGOCD_APP_SOURCE_PATH", "apps/shop")
+            .env(
+                "ARGOCD_APP_PARAMETERS",
+                json!([{"name": "values-files", "array": files}]).to_string(),
+            )
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn argo_cd_values_files_come_from_the_repository_and_nowhere_else() {
+    let checkout = Checkout::new();
+    checkout.link("other.yaml", Path::new("../other/values.yaml"));
+    checkout.link("passwd.yaml", Path::new("/etc/passwd"));
+    checkout.link("secret.yaml", &checkout.outside.join("secret.yaml"));
+    checkout.link("conf", &checkout.outside);
+
+    let output = checkout.generate(&["values.yaml", "../../shared/base.yaml", "/shared/base.yaml", "other.yaml"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    let replicas = |name: &str| {
+        let deployment = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name);
+        deployment.unwrap()["spec"]["replicas"].clone()
+    };
+    assert_eq!(replicas("shop-erpnext-worker-l"), 2, "a shared file elsewhere in the repository");
+    assert_eq!(
+        replicas("shop-erpnext-socketio"),
+        3,
+        "a link to another application's file in the same repository"
+    );
+
+    for refused in [
+        "passwd.yaml",
+        "secret.yaml",
+        "conf/secret.yaml",
+        "../../../outside/secret.yaml",
+        "/../outside/secret.yaml",
+    ] {
+        let output = checkout.generate(&["values.yaml", refused]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{refused}: {stderr}");
+        assert!(output.stdout.is_empty(), "{refused}");
+        assert!(
+            stderr.contains(&format!("values file `{refused}` is outside the repository")),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(SECRET) && !stderr.contains("root:"),
+            "{refused}: the content is echoed: {stderr}"
+        );
+    }
+}
+
+/// `kubectl kustomize` on a kustomization whose FrappeBench reads `files`,
+/// with the binary installed as the legacy exec plugin.
+fn kustomize_with_values_files(kubectl: &Path, checkout: &Checkout, files: &[&str], unrestricted: bool) -> Output {
+    let plugins = tempfile::tempdir().unwrap();
+    let plugin = plugins.path().join("frappe-manifests/v1alpha1/frappebench/FrappeBench");
+    std::fs::create_dir_all(plugin.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(binary(), &plugin).unwrap();
+    let app = checkout.app();
+    std::fs::write(app.join("kustomization.yaml"), "generators: [bench.yaml]\n").unwrap();
+    std::fs::write(
+        app.join("bench.yaml"),
+        format!(
+            "apiVersion: frappe-manifests/v1alpha1\nkind: FrappeBench\nmetadata: {{name: erp}}\nspec:\n  valuesFiles: {}\n",
+            json!(files)
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(kubectl);
+    command
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(&app)
+        .env("KUSTOMIZE_PLUGIN_HOME", plugins.path());
+    if unrestricted {
+        command
+            .args(["--load-restrictor", "LoadRestrictionsNone"])
+            .env(frappe_manifests::kustomize::LOAD_RESTRICTOR_VARIABLE, "LoadRestrictionsNone");
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn kustomize_values_files_stay_under_the_kustomization_unless_the_restrictor_is_lifted() {
+    let Some(kubectl) = kubectl() else { return };
+    let checkout = Checkout::new();
+    checkout.link("secret.yaml", &checkout.outside.join("secret.yaml"));
+    checkout.link("conf", &checkout.outside);
+    let inside = checkout.app().join("values.yaml").display().to_string();
+
+    let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", &inside], false);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let absolute = checkout.outside.join("secret.yaml").display().to_string();
+    for refused in ["../../shared/base.yaml", absolute.as_str(), "secret.yaml", "conf/secret.yaml"] {
+        let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", refused], false);
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{refused}");
+        assert!(output.stdout.is_empty(), "{refused}");
+        assert!(stderr.contains(&format!("values file `{refused}` is not in or below")), "{stderr}");
+        assert!(!stderr.contains(SECRET), "{refused}: the content is echoed: {stderr}");
+    }
+
+    // Lifted where kustomize's own restrictor is lifted.
+    let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", "../../shared/base.yaml"], true);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+// ---------------------------------------------------------------------------
+// `--output-dir` never loses anything.
+
+fn render_to(dir: &Path, values: &str) -> Output {
+    Command::new(binary())
+        .args(["render", "-f", values, "-n", "erp", "--output-dir"])
+        .arg(dir)
+        .current_dir(project_root())
+        .output()
+        .unwrap()
+}
+
+/// Every file under `dir` (not following links) with its content, links as
+/// `-> target`.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            let kind = entry.file_type().unwrap();
+            if kind.is_symlink() {
+                files.insert(name, format!("-> {}", std::fs::read_link(&path).unwrap().display()));
+            } else if kind.is_dir() {
+                files.insert(format!("{name}/"), String::new());
+                pending.push(path);
+            } else {
+                files.insert(name, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// The user's own things, which no render may touch.
+fn add_user_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::create_dir_all(dir.join(".git/refs")).unwrap();
+    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    std::fs::write(dir.join("README.md"), "rendered by CI; do not edit\n").unwrap();
+    std::fs::write(dir.join("99-configmap-mine.yaml"), "kind: ConfigMap\n").unwrap();
+    snapshot(dir)
+}
+
+/// What `dir`'s kustomization lists, and that each of those files exists.
+fn listed(dir: &Path) -> Vec<String> {
+    let kustomization: Value = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap()).unwrap();
+    let files: Vec<String> = kustomization["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    for file in &files {
+        assert!(dir.join(file).is_file(), "{file} is listed but missing");
+    }
+    files
+}
+
+/// The files that look like ours, listed or not.
+fn object_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml") && name != "kustomization.yaml" && name != "99-configmap-mine.yaml")
+        .collect();
+    names.sort();
+    names
+}
+
+fn assert_user_files_kept(dir: &Path, user: &std::collections::BTreeMap<String, String>) {
+    let now = snapshot(dir);
+    for (name, content) in user {
+        assert_eq!(now.get(name), Some(content), "{name} was changed or removed");
+    }
+}
+
+#[test]
+fn output_dir_writes_and_removes_only_its_own_files() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rendered");
+    std::fs::create_dir(&dir).unwrap();
+    let user = add_user_files(&dir);
+
+    let output = render_to(&dir, "examples/production.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_user_files_kept(&dir, &user);
+    let production = listed(&dir);
+    assert_eq!(object_files(&dir), production);
+
+    // A smaller bundle: the files it no longer writes go, the user's stay.
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_user_files_kept(&dir, &user);
+    let minimal = listed(&dir);
+    assert!(minimal.len() < production.len());
+    assert_eq!(object_files(&dir), minimal, "files of the previous bundle are left behind");
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        1,
+        "something was left beside the directory"
+    );
+
+    // A failed render changes nothing.
+    let before = snapshot(&dir);
+    let broken = work.path().join("broken.yaml");
+    std::fs::write(&broken, "dbHost: [").unwrap();
+    let output = render_to(&dir, broken.to_str().unwrap());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn output_dir_refuses_to_overwrite_what_it_did_not_write() {
+    let work = tempfile::tempdir().unwrap();
+    // A kustomization of the user's own.
+    let dir = work.path().join("theirs");
+    std::fs::create_dir(&dir).unwrap();
+    add_user_files(&dir);
+    std::fs::write(dir.join("kustomization.yaml"), "resources: [99-configmap-mine.yaml]\n").unwrap();
+    let before = snapshot(&dir);
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("its kustomization.yaml was not written by"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(snapshot(&dir), before);
+
+    // A file of the user's under a name the bundle would write.
+    let dir = work.path().join("clash");
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success());
+    let first = listed(&dir).remove(0);
+    std::fs::remove_file(dir.join("kustomization.yaml")).unwrap();
+    std::fs::write(dir.join(&first), "mine\n").unwrap();
+    let before = snapshot(&dir);
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains(&format!("refusing to overwrite `{}`", dir.join(&first).display())),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn output_dir_follows_a_link_and_cleans_up_after_a_killed_render() {
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("target");
+    std::fs::create_dir(&target).unwrap();
+    let user = add_user_files(&target);
+    let link = work.path().join("rendered");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = render_to(&link, "examples/production.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        "the link was replaced"
+    );
+    assert!(!listed(&target).is_empty());
+
+    // Kill renders at every moment: the directory always holds a complete
+    // set, and the next render leaves nothing of the killed ones behind.
+    for (round, delay) in (0..12).map(|i| (i, Duration::from_millis(i * 7))).collect::<Vec<_>>() {
+        let values = if round % 2 == 0 {
+            "examples/minimal.yaml"
+        } else {
+            "examples/production.yaml"
+        };
+        let mut child = Command::new(binary())
+            .args(["render", "-f", values, "-n", "erp", "--output-dir"])
+            .arg(&link)
+            .current_dir(project_root())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        listed(&target);
+        assert_user_files_kept(&target, &user);
+    }
+    let output = render_to(&link, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(object_files(&target), listed(&target), "files of killed renders are left behind");
+    let hidden: Vec<String> = snapshot(&target)
+        .into_keys()
+        .filter(|name| name.starts_with('.') && !name.starts_with(".git"))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files are left behind: {hidden:?}");
+    assert_user_files_kept(&target, &user);
+}
+
+#[test]
+fn concurrent_renders_into_one_directory_take_turns() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rendered");
+    std::fs::create_dir(&dir).unwrap();
+    let user = add_user_files(&dir);
+    let children: Vec<Child> = (0..6)
+        .map(|i| {
+            let values = if i % 2 == 0 {
+                "examples/minimal.yaml"
+            } else {
+                "examples/production.yaml"
+            };
+            Command::new(binary())
+                .args(["render", "-f", values, "-n", "erp", "--output-dir"])
+                .arg(&dir)
+                .current_dir(project_root())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = finish_within_patience(child, "a concurrent render");
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    assert_eq!(object_files(&dir), listed(&dir), "concurrent renders left a mixed directory");
+    assert_user_files_kept(&dir, &user);
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        1,
+        "something was left beside the directory"
+    );
+}
