@@ -74,14 +74,6 @@ fn parse(bencher: Bencher, input: &str) {
     bencher.bench(|| load::load(black_box(&sources), file).unwrap());
 }
 
-/// granit-parser alone, for what the block reader saves (`parse`).
-#[divan::bench(args = INPUTS)]
-fn parse_with_granit(bencher: Bencher, input: &str) {
-    let mut sources = Sources::default();
-    let file = sources.add(input, text(input));
-    bencher.bench(|| load::load_with(black_box(&sources), file, load::Reader::Granit).unwrap());
-}
-
 #[divan::bench(args = INPUTS)]
 fn type_values(bencher: Bencher, input: &str) {
     let root = parsed(input);
