@@ -3,6 +3,8 @@
 //! defaults), objects (k8s-openapi structs) and emit (the YAML stream). Run
 //! with `cargo bench`; whole-process targets are measured by `scripts/bench`.
 
+#![forbid(unsafe_code)]
+
 use divan::{Bencher, black_box};
 use frappe_manifests::de::deserialize_all;
 use frappe_manifests::model::{self, Settings};
@@ -10,10 +12,6 @@ use frappe_manifests::node::Node;
 use frappe_manifests::source::Sources;
 use frappe_manifests::values::Values;
 use frappe_manifests::{emit, load, objects};
-
-// Timed on the binary's allocator, as the stages run in the binary.
-#[global_allocator]
-static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
 
 fn main() {
     divan::main();
