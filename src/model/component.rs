@@ -315,11 +315,20 @@ pub struct ServiceSpec {
     pub port: i32,
 }
 
+/// A `worker.gunicorn.args` list that starts with flags and then has a word
+/// that is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAFlag {
+    /// Its position in the list.
+    pub index: usize,
+    pub word: String,
+}
+
 /// Applies flag-style gunicorn arguments to the image's command line: a flag
 /// already there (`--workers=2`) is replaced in place, a new one is added
-/// before the application. Returns `Err` with the first word that is not a
-/// flag when the list mixes flags and other words.
-pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, String> {
+/// before the application. Fails on the first word that is not a flag when
+/// the list mixes flags and other words.
+pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
     if user.is_empty() {
         return Ok(GUNICORN_COMMAND.iter().map(|w| (*w).to_owned()).collect());
     }
@@ -327,8 +336,11 @@ pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, String> {
         // A whole command line, as the chart takes it.
         return Ok(user.to_vec());
     }
-    if let Some(word) = user.iter().find(|w| !w.starts_with('-')) {
-        return Err(word.clone());
+    if let Some(index) = user.iter().position(|w| !w.starts_with('-')) {
+        return Err(NotAFlag {
+            index,
+            word: user[index].clone(),
+        });
     }
     let flag_name = |w: &str| w.split('=').next().unwrap_or(w).to_owned();
     let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
@@ -428,6 +440,12 @@ mod tests {
     fn a_full_command_is_kept_and_mixed_args_are_refused() {
         let full = words(&["gunicorn", "app:x"]);
         assert_eq!(gunicorn_args(&full).unwrap(), full);
-        assert_eq!(gunicorn_args(&words(&["--workers", "4"])), Err("4".to_owned()));
+        assert_eq!(
+            gunicorn_args(&words(&["--workers", "4"])),
+            Err(NotAFlag {
+                index: 1,
+                word: "4".to_owned()
+            })
+        );
     }
 }

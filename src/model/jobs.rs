@@ -6,6 +6,8 @@
 //! built. Secrets are only ever referenced ([`SecretRef`]): the scripts read
 //! them from the environment, and the pod spec holds a `secretKeyRef`.
 
+use std::fmt;
+
 use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, ResourceRequirements, Toleration, Volume};
 
 use super::k8s;
@@ -136,6 +138,13 @@ impl Task {
 
 /// The longest task name, for name-length checks.
 pub const LONGEST_TASK_NAME: &str = "volume-permissions";
+
+/// How many hex digits of its hash a Job's name `<fullname>-<task>-<hash>`
+/// carries ([`crate::objects::job`] names Jobs).
+pub const NAME_HASH_DIGITS: usize = 8;
+
+/// The longest suffix a Job name adds to the full name, for name-length checks.
+pub const NAME_SUFFIX_LEN: usize = 1 + LONGEST_TASK_NAME.len() + 1 + NAME_HASH_DIGITS;
 
 /// A key of a Secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -608,21 +617,57 @@ fn is_app_name(app: &str) -> bool {
     !app.is_empty() && app.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// The `@` shorthands the CronJob controller accepts.
+const CRON_SHORTHANDS: &[&str] = &["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
+/// Why a text is not a cron schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CronError {
+    UnknownShorthand(String),
+    FieldCount(usize),
+    /// A step (`*/0`, `*/x`) of a field, named as the error says it.
+    InvalidStep {
+        step: String,
+        field: &'static str,
+    },
+    /// A value outside a field's range, or no value at all.
+    InvalidValue {
+        text: String,
+        field: &'static str,
+        min: u32,
+        max: u32,
+    },
+    Backwards(String),
+}
+
+impl fmt::Display for CronError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CronError::UnknownShorthand(schedule) => write!(f, "`{schedule}` is not one of {}", CRON_SHORTHANDS.join(", ")),
+            CronError::FieldCount(count) => write!(f, "it has {count} fields, not 5"),
+            CronError::InvalidStep { step, field } => write!(f, "`{step}` is not a step for the {field}"),
+            CronError::InvalidValue { text, field, min, max } => write!(f, "`{text}` is not a {field} ({min}-{max})"),
+            CronError::Backwards(range) => write!(f, "`{range}` runs backwards"),
+        }
+    }
+}
+
+impl std::error::Error for CronError {}
+
 /// Checks a cron schedule as the CronJob controller reads it: five fields,
 /// or one of the `@` shorthands.
-pub fn check_cron(schedule: &str) -> Result<(), String> {
-    const SHORTHANDS: &[&str] = &["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+pub fn check_cron(schedule: &str) -> Result<(), CronError> {
     let schedule = schedule.trim();
     if schedule.starts_with('@') {
-        return if SHORTHANDS.contains(&schedule) {
+        return if CRON_SHORTHANDS.contains(&schedule) {
             Ok(())
         } else {
-            Err(format!("`{schedule}` is not one of {}", SHORTHANDS.join(", ")))
+            Err(CronError::UnknownShorthand(schedule.to_owned()))
         };
     }
     let fields: Vec<&str> = schedule.split_whitespace().collect();
     if fields.len() != 5 {
-        return Err(format!("it has {} fields, not 5", fields.len()));
+        return Err(CronError::FieldCount(fields.len()));
     }
     const MONTHS: &[&str] = &["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
     const DAYS: &[&str] = &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -642,12 +687,15 @@ pub fn check_cron(schedule: &str) -> Result<(), String> {
             if let Some(step) = step
                 && step.parse::<u32>().map_or(true, |s| s == 0)
             {
-                return Err(format!("`{step}` is not a step for the {what}"));
+                return Err(CronError::InvalidStep {
+                    step: step.to_owned(),
+                    field: what,
+                });
             }
             if range == "*" || (range == "?" && matches!(what, "day of month" | "day of week")) {
                 continue;
             }
-            let value = |text: &str| -> Result<u32, String> {
+            let value = |text: &str| -> Result<u32, CronError> {
                 let number = text.parse::<u32>().ok().or_else(|| {
                     names
                         .iter()
@@ -656,11 +704,16 @@ pub fn check_cron(schedule: &str) -> Result<(), String> {
                 });
                 match number {
                     Some(n) if (min..=max).contains(&n) => Ok(n),
-                    _ => Err(format!("`{text}` is not a {what} ({min}-{max})")),
+                    _ => Err(CronError::InvalidValue {
+                        text: text.to_owned(),
+                        field: what,
+                        min,
+                        max,
+                    }),
                 }
             };
             match range.split_once('-') {
-                Some((low, high)) if value(low)? > value(high)? => return Err(format!("`{range}` runs backwards")),
+                Some((low, high)) if value(low)? > value(high)? => return Err(CronError::Backwards(range.to_owned())),
                 Some(_) => {}
                 None => {
                     value(range)?;

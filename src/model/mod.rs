@@ -96,7 +96,15 @@ pub struct Bench {
     /// SHA-256 of the Redis passwords written in the values, when there are
     /// any: a pod annotation, so that a new password rolls the pods too.
     pub credentials_checksum: Option<String>,
+    /// Nothing outside this module can make a [`Built`], so nothing else
+    /// makes a bench.
+    _built: Built,
 }
+
+/// The mark of a bench made by [`build`], which makes one only when every
+/// rule passed.
+#[derive(Debug, Clone)]
+struct Built;
 
 impl Bench {
     /// The directories a container needs as emptyDirs: its scratch
@@ -165,9 +173,21 @@ pub struct ClaimSpec {
 pub struct Ingress {
     pub name: String,
     pub class_name: Option<String>,
+    /// The annotations of the values.
     pub annotations: StringMap,
     pub rules: Vec<IngressRule>,
     pub tls: Vec<IngressTLS>,
+    /// With `websocket: snippet`: where the configuration-snippet annotation
+    /// sends `/socket.io` (the objects render the snippet).
+    pub websocket_snippet: Option<SocketioEndpoint>,
+}
+
+/// socket.io's Service, by its cluster DNS name's parts.
+#[derive(Debug, Clone)]
+pub struct SocketioEndpoint {
+    pub service: String,
+    pub namespace: String,
+    pub port: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -284,8 +304,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let mut gunicorn = Component::from_pod(ComponentKind::Gunicorn, &gunicorn_values.pod());
     match component::gunicorn_args(&gunicorn_values.args) {
         Ok(args) => gunicorn.args = args,
-        Err(word) => {
-            let index = gunicorn_values.args.iter().position(|a| *a == word).unwrap_or(0);
+        Err(component::NotAFlag { index, word }) => {
             report
                 .at(Code::GunicornArgs, &Path::parse("worker.gunicorn.args").index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
                 .with_help("write each flag with its value as one item, e.g. `--workers=4`; or give the whole command line, starting with the gunicorn executable");
@@ -521,6 +540,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         redis_password_env,
         credentials_checksum,
         names,
+        _built: Built,
     })
 }
 
@@ -584,7 +604,7 @@ fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>
         None
     };
     // A Job's name (`<fullname>-<task>-<hash>`) is the longest derived name.
-    let longest = fullname.len() + crate::objects::job::NAME_SUFFIX_LEN;
+    let longest = fullname.len() + jobs::NAME_SUFFIX_LEN;
     let instance_label = format!("{}-scheduler", settings.release);
     let problem = if !k8s::is_dns1123_label(&fullname) {
         Some(format!(
@@ -1253,12 +1273,15 @@ fn resolve_ingress(values: &Values, names: &Names, report: &mut Reporter<'_>) ->
         (names.service(ComponentKind::Gunicorn), values.worker.gunicorn.service.port)
     };
     let socketio = (names.service(ComponentKind::Socketio), values.socketio.service.port);
-    let mut annotations = ingress.annotations.clone();
+    let mut websocket_snippet = None;
     if ingress.websocket == WebsocketMode::Snippet {
         match &names.namespace {
             Some(namespace) => {
-                let snippet = crate::templates::websocket_snippet(&socketio.0, namespace, socketio.1);
-                annotations.insert("nginx.ingress.kubernetes.io/configuration-snippet".to_owned(), snippet);
+                websocket_snippet = Some(SocketioEndpoint {
+                    service: socketio.0.clone(),
+                    namespace: namespace.clone(),
+                    port: socketio.1,
+                });
             }
             None => {
                 report
@@ -1306,9 +1329,10 @@ fn resolve_ingress(values: &Values, names: &Names, report: &mut Reporter<'_>) ->
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| names.fullname.clone()),
         class_name: ingress.class_name.clone().filter(|c| !c.is_empty()),
-        annotations,
+        annotations: ingress.annotations.clone(),
         rules,
         tls: ingress.tls.clone(),
+        websocket_snippet,
     })
 }
 

@@ -4,6 +4,8 @@
 //! KEDA's trigger) uses the parts it needs, and the password goes only into
 //! a Secret.
 
+use std::fmt;
+
 use super::endpoint;
 
 /// A parsed Redis URL.
@@ -20,16 +22,46 @@ pub struct RedisUrl {
     pub db: u32,
 }
 
+/// Why a text is not a Redis URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedisUrlError {
+    Scheme,
+    BareHost,
+    UnclosedBracket,
+    NoHost,
+    InvalidHost,
+    InvalidPort(String),
+    InvalidDatabase(String),
+    UnencodedUser,
+}
+
+impl fmt::Display for RedisUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RedisUrlError::Scheme => f.write_str("the scheme must be `redis://` or `rediss://`"),
+            RedisUrlError::BareHost => f.write_str("write a URL such as `redis://host:6379`, not a bare host"),
+            RedisUrlError::UnclosedBracket => f.write_str("an IPv6 host needs a closing `]`"),
+            RedisUrlError::NoHost => f.write_str("the URL has no host"),
+            RedisUrlError::InvalidHost => f.write_str("the host is not a DNS name or an IP address"),
+            RedisUrlError::InvalidPort(port) => write!(f, "`{port}` is not a port (1-65535)"),
+            RedisUrlError::InvalidDatabase(db) => write!(f, "`/{db}` is not a database number"),
+            RedisUrlError::UnencodedUser => f.write_str("the user name has characters a URL must percent-encode"),
+        }
+    }
+}
+
+impl std::error::Error for RedisUrlError {}
+
 impl RedisUrl {
-    pub fn parse(url: &str) -> Result<RedisUrl, String> {
+    pub fn parse(url: &str) -> Result<RedisUrl, RedisUrlError> {
         let (tls, rest) = if let Some(rest) = url.strip_prefix("rediss://") {
             (true, rest)
         } else if let Some(rest) = url.strip_prefix("redis://") {
             (false, rest)
         } else if url.contains("://") {
-            return Err("the scheme must be `redis://` or `rediss://`".to_owned());
+            return Err(RedisUrlError::Scheme);
         } else {
-            return Err("write a URL such as `redis://host:6379`, not a bare host".to_owned());
+            return Err(RedisUrlError::BareHost);
         };
         let authority = rest.split(['/', '?']).next().unwrap_or("");
         let (userinfo, hostport) = match authority.rsplit_once('@') {
@@ -37,7 +69,7 @@ impl RedisUrl {
             None => (None, authority),
         };
         let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
-            let (host, after) = bracketed.split_once(']').ok_or("an IPv6 host needs a closing `]`")?;
+            let (host, after) = bracketed.split_once(']').ok_or(RedisUrlError::UnclosedBracket)?;
             (host, after.strip_prefix(':'))
         } else {
             match hostport.rsplit_once(':') {
@@ -46,10 +78,10 @@ impl RedisUrl {
             }
         };
         if host.is_empty() {
-            return Err("the URL has no host".to_owned());
+            return Err(RedisUrlError::NoHost);
         }
         if !endpoint::is_host(host) {
-            return Err("the host is not a DNS name or an IP address".to_owned());
+            return Err(RedisUrlError::InvalidHost);
         }
         let port = match port {
             None => 6379,
@@ -57,14 +89,14 @@ impl RedisUrl {
                 .parse::<u16>()
                 .ok()
                 .filter(|p| *p > 0)
-                .ok_or_else(|| format!("`{port}` is not a port (1-65535)"))?,
+                .ok_or_else(|| RedisUrlError::InvalidPort(port.to_owned()))?,
         };
         let path = rest[authority.len()..].split('?').next().unwrap_or("");
         let db = path.trim_start_matches('/');
         let db = if db.is_empty() {
             0
         } else {
-            db.parse::<u32>().map_err(|_| format!("`/{db}` is not a database number"))?
+            db.parse::<u32>().map_err(|_| RedisUrlError::InvalidDatabase(db.to_owned()))?
         };
         // `user:password`, `:password` (no user) or `user` alone.
         let (user, password) = match userinfo {
@@ -77,7 +109,7 @@ impl RedisUrl {
         let nonempty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
         let user = nonempty(user);
         if user.as_deref().is_some_and(|u| !u.bytes().all(is_userinfo_byte)) {
-            return Err("the user name has characters a URL must percent-encode".to_owned());
+            return Err(RedisUrlError::UnencodedUser);
         }
         Ok(RedisUrl {
             tls,

@@ -9,12 +9,18 @@ use serde::Serialize;
 use super::{Manifest, common_labels, meta};
 use crate::model::Bench;
 use crate::model::component::ComponentKind;
+use crate::templates;
 
 pub fn build(bench: &Bench) -> Vec<Manifest> {
     let mut manifests = Vec::new();
     if let Some(ingress) = &bench.ingress {
         let mut metadata = meta(&bench.names, ingress.name.clone(), common_labels(&bench.names));
-        metadata.annotations = (!ingress.annotations.is_empty()).then(|| ingress.annotations.clone());
+        let mut annotations = ingress.annotations.clone();
+        if let Some(socketio) = &ingress.websocket_snippet {
+            let snippet = templates::websocket_snippet(&socketio.service, &socketio.namespace, socketio.port);
+            annotations.insert("nginx.ingress.kubernetes.io/configuration-snippet".to_owned(), snippet);
+        }
+        metadata.annotations = (!annotations.is_empty()).then_some(annotations);
         let rules = ingress
             .rules
             .iter()
