@@ -17,7 +17,7 @@ use crate::node::Path;
 use crate::values::{DefaultTopologySpread, HttpRoute, StringMap, Values, WebsocketMode};
 
 pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
-    for (kind, pod) in super::component_values(values) {
+    for (kind, pod) in super::component::resolve::component_values(values) {
         let base = Path::parse(kind.values_path());
         if pod.replica_count < 0 {
             report.at(

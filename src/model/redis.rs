@@ -4,9 +4,15 @@
 //! KEDA's trigger) uses the parts it needs, and the password goes only into
 //! a Secret.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use super::endpoint;
+use super::jobs;
+use super::report::Reporter;
+use crate::diagnostic::Code;
+use crate::node::Path;
+use crate::values::Values;
 
 /// A parsed Redis URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +152,178 @@ impl RedisUrl {
 /// stands as is in a URL, in an env value and in KEDA's metadata.
 fn is_userinfo_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!&'()*+,;=%".contains(&b)
+}
+
+pub(super) struct Redis {
+    pub(super) cache: RedisUrl,
+    pub(super) queue: RedisUrl,
+    /// Where each password comes from, when the Redis has one.
+    pub(super) cache_password: Option<jobs::SecretRef>,
+    pub(super) queue_password: Option<jobs::SecretRef>,
+    /// Passwords written in the URLs, for the bench's own Secret.
+    pub(super) inline_passwords: BTreeMap<String, String>,
+}
+
+/// Keys of the Redis passwords in the bench's own Secret.
+pub const REDIS_CACHE_PASSWORD_KEY: &str = "redis-cache-password";
+pub const REDIS_QUEUE_PASSWORD_KEY: &str = "redis-queue-password";
+
+pub(super) fn resolve_redis(values: &Values, fullname: &str, report: &mut Reporter<'_>) -> Option<Redis> {
+    let external = &values.external_redis;
+    let pick = |report: &mut Reporter<'_>,
+                current: &Option<String>,
+                current_key: &str,
+                legacy: &Option<String>,
+                legacy_key: &str|
+     -> Option<(String, Path)> {
+        let current = current.as_ref().filter(|s| !s.is_empty());
+        let legacy = legacy.as_ref().filter(|s| !s.is_empty());
+        if let Some(old) = legacy {
+            report
+                .at_key(
+                    Code::LegacyKey,
+                    &Path::parse(legacy_key),
+                    format!("`{legacy_key}` is the name older charts gave `{current_key}`"),
+                )
+                .with_help(format!(
+                    "rename it to `{current_key}`; newer charts ignore `{legacy_key}` and deploy an in-cluster Redis instead"
+                ));
+            if let Some(new) = current
+                && new != old
+            {
+                report
+                    .at(
+                        Code::ConflictingKeys,
+                        &Path::parse(legacy_key),
+                        format!("`{legacy_key}` and `{current_key}` are both set, to different URLs"),
+                    )
+                    .with_help(format!("keep only `{current_key}`"));
+            }
+        }
+        match (current, legacy) {
+            (Some(url), _) => Some((url.clone(), Path::parse(current_key))),
+            (None, Some(url)) => Some((url.clone(), Path::parse(legacy_key))),
+            (None, None) => None,
+        }
+    };
+    let cache = pick(
+        report,
+        &external.cache,
+        "externalRedis.cache",
+        &values.redis_cache_host,
+        "redisCacheHost",
+    );
+    let queue = pick(
+        report,
+        &external.queue,
+        "externalRedis.queue",
+        &values.redis_queue_host,
+        "redisQueueHost",
+    );
+    // Frappe v15 and v16 read no `redis_socketio`: realtime events go through
+    // the queue Redis (`node_utils.js`, `frappe/realtime.py`).
+    for (value, key) in [
+        (&external.socketio, "externalRedis.socketio"),
+        (&values.redis_socketio_host, "redisSocketIOHost"),
+    ] {
+        if value.as_deref().is_some_and(|v| !v.is_empty()) {
+            report
+                .at_key(
+                    Code::UnusedKey,
+                    &Path::parse(key),
+                    format!("`{key}` changes nothing: Frappe v15 and v16 publish realtime events through the queue Redis"),
+                )
+                .with_help("remove it; socket.io uses `externalRedis.queue`");
+        }
+    }
+    let existing_secret = external.existing_secret.as_deref().filter(|s| !s.is_empty());
+    let mut inline_passwords = BTreeMap::new();
+    let mut parse = |report: &mut Reporter<'_>,
+                     found: Option<(String, Path)>,
+                     role: &str,
+                     key: &str,
+                     secret_key: &str,
+                     existing_key: (&Option<String>, &str)|
+     -> Option<(RedisUrl, Option<jobs::SecretRef>)> {
+        let Some((url, path)) = found else {
+            report
+                .at_key(
+                    Code::MissingRedis,
+                    &Path::parse(key),
+                    format!("no Redis URL for the {role}: `{key}` is required"),
+                )
+                .with_help(format!("Redis is an external service here; set `{key}: redis://<host>:6379`"));
+            return None;
+        };
+        let parsed = match RedisUrl::parse(&url) {
+            Ok(parsed) => parsed,
+            Err(problem) => {
+                report
+                    .at(Code::InvalidRedisUrl, &path, format!("`{url}` is not a Redis URL: {problem}"))
+                    .with_help("write `redis://host:6379` or `rediss://user:password@host:6380/0`");
+                return None;
+            }
+        };
+        let password = match (&parsed.password, existing_secret) {
+            (Some(_), Some(_)) => {
+                report
+                    .at(
+                        Code::ConflictingKeys,
+                        &path,
+                        format!("the {role} Redis URL has a password, and `externalRedis.existingSecret` gives one too"),
+                    )
+                    .with_help("remove the password from the URL (keep the user name) and keep it in the Secret");
+                None
+            }
+            (Some(password), None) => {
+                report
+                    .at(
+                        Code::PlaintextPassword,
+                        &path,
+                        format!("the {role} Redis password is written in the values file"),
+                    )
+                    .with_help("keep it in a Secret: set `externalRedis.existingSecret` and write the URL without the password");
+                inline_passwords.insert(secret_key.to_owned(), password.clone());
+                Some(jobs::SecretRef {
+                    name: fullname.to_owned(),
+                    key: secret_key.to_owned(),
+                })
+            }
+            (None, Some(secret)) => {
+                let (custom, default_key) = existing_key;
+                Some(jobs::SecretRef {
+                    name: secret.to_owned(),
+                    key: custom.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| default_key.to_owned()),
+                })
+            }
+            (None, None) => None,
+        };
+        Some((parsed, password))
+    };
+    let cache = parse(
+        report,
+        cache,
+        "cache",
+        "externalRedis.cache",
+        REDIS_CACHE_PASSWORD_KEY,
+        (&external.existing_secret_cache_key, "cache-password"),
+    );
+    let queue = parse(
+        report,
+        queue,
+        "queue",
+        "externalRedis.queue",
+        REDIS_QUEUE_PASSWORD_KEY,
+        (&external.existing_secret_queue_key, "queue-password"),
+    );
+    let ((cache, cache_password), (queue, queue_password)) = (cache?, queue?);
+    Some(Redis {
+        cache,
+        queue,
+        cache_password,
+        queue_password,
+        inline_passwords,
+    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The long-running components, resolved: commands, env, probes, replicas.
 
+pub(super) mod resolve;
+
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
 use k8s_openapi::api::core::v1::{
     Affinity, Container, EnvVar, ExecAction, Probe, ResourceRequirements, TCPSocketAction, Toleration, TopologySpreadConstraint,
