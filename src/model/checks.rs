@@ -14,110 +14,11 @@ use super::k8s;
 use super::report::Reporter;
 use crate::diagnostic::Code;
 use crate::node::Path;
-use crate::values::{DefaultTopologySpread, HttpRoute, StringMap, Values, WebsocketMode};
+use crate::values::{ComponentValues, DefaultTopologySpread, HttpRoute, ProbeValues, StringMap, Values, WebsocketMode, WorkerProbe};
 
 pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
-    for (kind, pod) in super::component::resolve::component_values(values) {
-        let base = Path::parse(kind.values_path());
-        if pod.replica_count < 0 {
-            report.at(
-                Code::InvalidValue,
-                &base.key("replicaCount"),
-                format!("`replicaCount` cannot be negative ({})", pod.replica_count),
-            );
-        }
-        check_resources(pod.resources, &base.key("resources"), report);
-        check_env(pod.env_vars, &base.key("envVars"), report);
-        check_containers(pod.init_containers, &base.key("initContainers"), report);
-        check_containers(pod.sidecars, &base.key("sidecars"), report);
-        check_annotations(pod.pod_annotations, &base.key("podAnnotations"), report);
-        check_labels(pod.node_selector, &base.key("nodeSelector"), report);
-        check_tolerations(pod.tolerations, &base.key("tolerations"), report);
-        if pod.resources.requests.as_ref().is_none_or(BTreeMap::is_empty) {
-            report
-                .at_key(Code::MissingRequests, &base.key("resources"), format!("`{base}` has no CPU or memory requests"))
-                .with_help(format!("set `{base}.resources.requests.cpu` and `.memory`: without requests Kubernetes places pods blindly and cannot autoscale them"));
-        }
-    }
-    for (kind, autoscaling) in [
-        (ComponentKind::Nginx, &values.nginx.autoscaling),
-        (ComponentKind::Gunicorn, &values.worker.gunicorn.autoscaling),
-        (ComponentKind::Socketio, &values.socketio.autoscaling),
-        (ComponentKind::WorkerDefault, &values.worker.default.autoscaling),
-        (ComponentKind::WorkerShort, &values.worker.short.autoscaling),
-        (ComponentKind::WorkerLong, &values.worker.long.autoscaling),
-    ] {
-        if !autoscaling.enabled || (kind == ComponentKind::Nginx && !values.nginx.enabled) {
-            continue;
-        }
-        let base = Path::parse(kind.values_path());
-        let requests = component_resources(values, kind).requests.as_ref();
-        for (target, key, resource) in [
-            (autoscaling.target_cpu, "targetCPU", "cpu"),
-            (autoscaling.target_memory, "targetMemory", "memory"),
-        ] {
-            if target.is_some() && requests.is_none_or(|r| !r.contains_key(resource)) {
-                report
-                    .at(
-                        Code::HpaNeedsRequest,
-                        &base.key("autoscaling").key(key),
-                        format!("a {resource} utilization target needs a {resource} request, and `{base}` has none"),
-                    )
-                    .with_help(format!(
-                        "set `{base}.resources.requests.{resource}`, or `{key}: null` to scale on the other metric only"
-                    ));
-            }
-        }
-    }
-
-    for (path, probe) in [
-        ("nginx.livenessProbe", values.nginx.liveness_probe.as_ref()),
-        ("nginx.readinessProbe", values.nginx.readiness_probe.as_ref()),
-        ("worker.gunicorn.livenessProbe", values.worker.gunicorn.liveness_probe.as_ref()),
-        ("worker.gunicorn.readinessProbe", values.worker.gunicorn.readiness_probe.as_ref()),
-        ("socketio.livenessProbe", values.socketio.liveness_probe.as_ref()),
-        ("socketio.readinessProbe", values.socketio.readiness_probe.as_ref()),
-        (
-            "worker.default.livenessProbe.probe",
-            values.worker.default.liveness_probe.probe.as_ref(),
-        ),
-        (
-            "worker.default.readinessProbe.probe",
-            values.worker.default.readiness_probe.probe.as_ref(),
-        ),
-        (
-            "worker.short.livenessProbe.probe",
-            values.worker.short.liveness_probe.probe.as_ref(),
-        ),
-        (
-            "worker.short.readinessProbe.probe",
-            values.worker.short.readiness_probe.probe.as_ref(),
-        ),
-        ("worker.long.livenessProbe.probe", values.worker.long.liveness_probe.probe.as_ref()),
-        (
-            "worker.long.readinessProbe.probe",
-            values.worker.long.readiness_probe.probe.as_ref(),
-        ),
-        (
-            "worker.scheduler.livenessProbe.probe",
-            values.worker.scheduler.liveness_probe.probe.as_ref(),
-        ),
-        (
-            "worker.scheduler.readinessProbe.probe",
-            values.worker.scheduler.readiness_probe.probe.as_ref(),
-        ),
-    ] {
-        if let Some(probe) = probe {
-            check_probe(probe, &Path::parse(path), report);
-        }
-    }
-
-    for (path, port) in [
-        ("nginx.service.port", values.nginx.service.port),
-        ("worker.gunicorn.service.port", values.worker.gunicorn.service.port),
-        ("socketio.service.port", values.socketio.service.port),
-    ] {
-        check_port(port, &Path::parse(path), report);
+    for &kind in ComponentKind::ALL {
+        check_component(kind, &kind.values(values), report);
     }
     if let Some(port) = values.db_port {
         check_port(port, &Path::parse("dbPort"), report);
@@ -231,15 +132,75 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
     }
 }
 
-fn component_resources(values: &Values, kind: ComponentKind) -> &ResourceRequirements {
-    match kind {
-        ComponentKind::Nginx => &values.nginx.resources,
-        ComponentKind::Gunicorn => &values.worker.gunicorn.resources,
-        ComponentKind::Socketio => &values.socketio.resources,
-        ComponentKind::WorkerDefault => &values.worker.default.resources,
-        ComponentKind::WorkerShort => &values.worker.short.resources,
-        ComponentKind::WorkerLong => &values.worker.long.resources,
-        ComponentKind::Scheduler => &values.worker.scheduler.resources,
+/// The keys of one component.
+fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report: &mut Reporter<'_>) {
+    let base = Path::parse(kind.spec().values_path);
+    // Probes and the Service port as written, even for a disabled nginx.
+    for (key, probe) in [
+        ("livenessProbe", component.liveness_probe),
+        ("readinessProbe", component.readiness_probe),
+    ] {
+        match probe {
+            ProbeValues::Replace(Some(probe)) => check_probe(probe, &base.key(key), report),
+            ProbeValues::Override(WorkerProbe { probe: Some(probe), .. }) => check_probe(probe, &base.key(key).key("probe"), report),
+            _ => {}
+        }
+    }
+    if let Some(service) = component.service {
+        check_port(service.port, &base.key("service").key("port"), report);
+    }
+    if !component.enabled {
+        return;
+    }
+    let pod = &component.pod;
+    if pod.replica_count < 0 {
+        report.at(
+            Code::InvalidValue,
+            &base.key("replicaCount"),
+            format!("`replicaCount` cannot be negative ({})", pod.replica_count),
+        );
+    }
+    check_resources(pod.resources, &base.key("resources"), report);
+    check_env(pod.env_vars, &base.key("envVars"), report);
+    check_containers(pod.init_containers, &base.key("initContainers"), report);
+    check_containers(pod.sidecars, &base.key("sidecars"), report);
+    check_annotations(pod.pod_annotations, &base.key("podAnnotations"), report);
+    check_labels(pod.node_selector, &base.key("nodeSelector"), report);
+    check_tolerations(pod.tolerations, &base.key("tolerations"), report);
+    let requests = pod.resources.requests.as_ref();
+    if requests.is_none_or(BTreeMap::is_empty) {
+        report
+            .at_key(Code::MissingRequests, &base.key("resources"), format!("`{base}` has no CPU or memory requests"))
+            .with_help(format!("set `{base}.resources.requests.cpu` and `.memory`: without requests Kubernetes places pods blindly and cannot autoscale them"));
+    }
+    if let Some(autoscaling) = component.autoscaling.filter(|a| a.enabled) {
+        for (target, key, resource) in [
+            (autoscaling.target_cpu, "targetCPU", "cpu"),
+            (autoscaling.target_memory, "targetMemory", "memory"),
+        ] {
+            if target.is_some() && requests.is_none_or(|r| !r.contains_key(resource)) {
+                report
+                    .at(
+                        Code::HpaNeedsRequest,
+                        &base.key("autoscaling").key(key),
+                        format!("a {resource} utilization target needs a {resource} request, and `{base}` has none"),
+                    )
+                    .with_help(format!(
+                        "set `{base}.resources.requests.{resource}`, or `{key}: null` to scale on the other metric only"
+                    ));
+            }
+        }
+    }
+    // A KEDA section on a component without a queue is an error already.
+    if let Some(keda) = component
+        .autoscaling
+        .map(|a| &a.keda)
+        .filter(|k| k.enabled && !kind.queues().is_empty())
+        && let Some(secret) = &keda.password_secret
+    {
+        let base = base.key("autoscaling").key("keda").key("passwordSecret");
+        check_object_name(&secret.name, "Secret", &base.key("name"), report);
+        check_secret_key(&secret.key, &base.key("key"), report);
     }
 }
 
@@ -583,18 +544,6 @@ fn check_references(values: &Values, report: &mut Reporter<'_>) {
             let base = Path::parse(key);
             check_object_name(secret, "Secret", &base.key("adminExistingSecret"), report);
             check_secret_key(secret_key, &base.key("adminExistingSecretKey"), report);
-        }
-    }
-    for (kind, worker) in [
-        (ComponentKind::WorkerDefault, &values.worker.default),
-        (ComponentKind::WorkerShort, &values.worker.short),
-        (ComponentKind::WorkerLong, &values.worker.long),
-    ] {
-        let keda = &worker.autoscaling.keda;
-        if let Some(secret) = keda.password_secret.as_ref().filter(|_| keda.enabled) {
-            let base = Path::parse(kind.values_path()).key("autoscaling").key("keda").key("passwordSecret");
-            check_object_name(&secret.name, "Secret", &base.key("name"), report);
-            check_secret_key(&secret.key, &base.key("key"), report);
         }
     }
 }

@@ -28,9 +28,9 @@ use k8s_openapi::api::core::v1::{EnvVar, LocalObjectReference, PodSecurityContex
 use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Node, Path};
 use crate::values::{self, HttpRoute, Values};
-use component::resolve::{autoscaling, grace_period, keda, name_the_site, probe_site, topology_spread, worker_probe};
-use component::{Component, ComponentKind, ServiceSpec};
-use config::{backing_services, connection_env, credentials_checksum, env_var};
+use component::Component;
+use component::resolve::resolve_components;
+use config::{backing_services, connection_env, credentials_checksum};
 use database::{resolve_database, resolve_db_type};
 use names::resolve_names;
 pub use names::{Names, part_of_label, selector_labels};
@@ -179,225 +179,24 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         None => "default".to_owned(),
     };
 
-    // nginx, gunicorn, socketio, the scheduler and three queues
-    let mut components = Vec::with_capacity(7);
-    let nginx_values = &values.nginx;
-    if !nginx_values.enabled && !nginx_values.assets_served_elsewhere {
-        report
-            .at(
-                Code::UnservedAssets,
-                &Path::parse("nginx.enabled"),
-                "without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither outside Frappe's development server",
-            )
-            .with_help(
-                "keep `nginx.enabled: true`, or set `nginx.assetsServedElsewhere: true` if another server in front of gunicorn serves them from the sites volume",
-            );
-    }
-    if nginx_values.enabled {
-        let mut nginx = Component::from_pod(ComponentKind::Nginx, &nginx_values.pod());
-        nginx.args = ComponentKind::Nginx.default_args(nginx_values.config.is_some());
-        let environment = &nginx_values.environment;
-        let mut env = vec![
-            env_var(
-                "BACKEND",
-                format!("{}:{}", names.service(ComponentKind::Gunicorn), values.worker.gunicorn.service.port),
-            ),
-            env_var(
-                "SOCKETIO",
-                format!("{}:{}", names.service(ComponentKind::Socketio), values.socketio.service.port),
-            ),
-            env_var("UPSTREAM_REAL_IP_ADDRESS", environment.upstream_real_ip_address.clone()),
-            env_var("UPSTREAM_REAL_IP_RECURSIVE", environment.upstream_real_ip_recursive.clone()),
-            env_var("UPSTREAM_REAL_IP_HEADER", environment.upstream_real_ip_header.clone()),
-            env_var("FRAPPE_SITE_NAME_HEADER", environment.frappe_site_name_header.clone()),
-            env_var("PROXY_READ_TIMEOUT", environment.proxy_read_timeout.clone()),
-            env_var("CLIENT_MAX_BODY_SIZE", environment.client_max_body_size.clone()),
-        ];
-        env.append(&mut nginx.env);
-        nginx.env = env;
-        nginx.liveness_probe = Some(nginx_values.liveness_probe.clone().unwrap_or_else(|| component::tcp_probe(8080)));
-        nginx.readiness_probe = Some(nginx_values.readiness_probe.clone().unwrap_or_else(|| component::tcp_probe(8080)));
-        nginx.service = Some(ServiceSpec {
-            service_type: nginx_values.service.service_type,
-            port: nginx_values.service.port,
-        });
-        nginx.autoscaling = autoscaling(ComponentKind::Nginx, &nginx_values.autoscaling, report);
-        nginx.topology_spread = topology_spread(
-            &nginx_values.topology_spread_constraints,
-            &nginx_values.default_topology_spread,
-            &names,
-            ComponentKind::Nginx,
-        );
-        components.push(nginx);
-    }
-
-    let gunicorn_values = &values.worker.gunicorn;
-    let mut gunicorn = Component::from_pod(ComponentKind::Gunicorn, &gunicorn_values.pod());
-    match component::gunicorn_args(&gunicorn_values.args) {
-        Ok(args) => gunicorn.args = args,
-        Err(component::NotAFlag { index, word }) => {
-            report
-                .at(Code::GunicornArgs, &Path::parse("worker.gunicorn.args").index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
-                .with_help("write each flag with its value as one item, e.g. `--workers=4`; or give the whole command line, starting with the gunicorn executable");
-        }
-    }
-    gunicorn.liveness_probe = Some(gunicorn_values.liveness_probe.clone().unwrap_or_else(|| component::tcp_probe(8000)));
-    gunicorn.readiness_probe = Some(
-        gunicorn_values
-            .readiness_probe
-            .clone()
-            .unwrap_or_else(|| component::tcp_probe(8000)),
-    );
-    gunicorn.startup_probe = Some(
-        gunicorn_values
-            .startup_probe
-            .clone()
-            .unwrap_or_else(component::gunicorn_startup_probe),
-    );
-    let site = probe_site(values, report);
-    for (key, probe) in [
-        ("livenessProbe", &mut gunicorn.liveness_probe),
-        ("readinessProbe", &mut gunicorn.readiness_probe),
-        ("startupProbe", &mut gunicorn.startup_probe),
-    ] {
-        if let Some(probe) = probe {
-            name_the_site(probe, site.as_deref(), key, report);
-        }
-    }
-    gunicorn.service = Some(ServiceSpec {
-        service_type: gunicorn_values.service.service_type,
-        port: gunicorn_values.service.port,
-    });
-    gunicorn.autoscaling = autoscaling(ComponentKind::Gunicorn, &gunicorn_values.autoscaling, report);
-    gunicorn.topology_spread = topology_spread(
-        &values.worker.topology_spread_constraints,
-        &values.worker.default_topology_spread,
-        &names,
-        ComponentKind::Gunicorn,
-    );
-    components.push(gunicorn);
-
-    let socketio_values = &values.socketio;
-    let mut socketio = Component::from_pod(ComponentKind::Socketio, &socketio_values.pod());
-    socketio.liveness_probe = Some(socketio_values.liveness_probe.clone().unwrap_or_else(|| component::tcp_probe(9000)));
-    socketio.readiness_probe = Some(
-        socketio_values
-            .readiness_probe
-            .clone()
-            .unwrap_or_else(|| component::tcp_probe(9000)),
-    );
-    socketio.service = Some(ServiceSpec {
-        service_type: socketio_values.service.service_type,
-        port: socketio_values.service.port,
-    });
-    socketio.autoscaling = autoscaling(ComponentKind::Socketio, &socketio_values.autoscaling, report);
-    components.push(socketio);
-
     let backing_services = backing_services(db.as_ref(), redis.as_ref());
-    let default_readiness = component::backing_services_probe(&backing_services);
-    for (kind, worker) in [
-        (ComponentKind::WorkerDefault, &values.worker.default),
-        (ComponentKind::WorkerShort, &values.worker.short),
-        (ComponentKind::WorkerLong, &values.worker.long),
-    ] {
-        let mut component = Component::from_pod(kind, &worker.pod());
-        component.autoscaling = autoscaling(kind, &worker.autoscaling, report);
-        component.keda = keda(kind, &worker.autoscaling, redis.as_ref(), report);
-        component.termination_grace_period_seconds = Some(grace_period(kind, worker.termination_grace_period_seconds, report));
-        component.liveness_probe = worker_probe(kind, "livenessProbe", &worker.liveness_probe, None, report);
-        component.readiness_probe = worker_probe(kind, "readinessProbe", &worker.readiness_probe, Some(&default_readiness), report);
-        components.push(component);
-    }
-
-    let scheduler_values = &values.worker.scheduler;
-    let mut scheduler = Component::from_pod(ComponentKind::Scheduler, &scheduler_values.pod());
-    scheduler.singleton = true;
-    if scheduler_values.replica_count != 1 {
-        report
-            .at(
-                Code::SchedulerReplicas,
-                &Path::parse("worker.scheduler.replicaCount"),
-                format!("the scheduler must run exactly 1 replica, not {}", scheduler_values.replica_count),
-            )
-            .with_help(
-                "every scheduler replica enqueues every periodic job; set `worker.scheduler.replicaCount: 1` and scale the workers instead",
-            );
-    }
-    scheduler.replicas = Some(1);
-    scheduler.liveness_probe = worker_probe(
-        ComponentKind::Scheduler,
-        "livenessProbe",
-        &scheduler_values.liveness_probe,
-        None,
-        report,
-    );
-    scheduler.readiness_probe = worker_probe(
-        ComponentKind::Scheduler,
-        "readinessProbe",
-        &scheduler_values.readiness_probe,
-        Some(&default_readiness),
-        report,
-    );
-    components.push(scheduler);
-
-    for (kind, autoscaling) in [
-        (ComponentKind::Nginx, &values.nginx.autoscaling),
-        (ComponentKind::Gunicorn, &values.worker.gunicorn.autoscaling),
-        (ComponentKind::Socketio, &values.socketio.autoscaling),
-    ] {
-        if autoscaling.keda.enabled {
-            report
-                .at(
-                    Code::InvalidValue,
-                    &Path::parse(kind.values_path()).key("autoscaling.keda.enabled"),
-                    "KEDA scales workers on their queue; this component has no queue",
-                )
-                .with_help("use the HPA (`autoscaling.enabled`) here");
-        }
-    }
-    // With KEDA, the configure Job checks that no `bench_id` renames the
-    // queues away from the list names the triggers watch.
-    let keda_bench_id = components.iter().any(|c| c.keda.is_some()).then(component::default_bench_id);
-    for component in &mut components {
-        if component.autoscaling.is_some() || component.keda.is_some() {
-            component.replicas = None;
-        }
-        let budget = match component.kind {
-            ComponentKind::Nginx => Some(&values.nginx.pod_disruption_budget),
-            ComponentKind::Gunicorn => Some(&values.worker.gunicorn.pod_disruption_budget),
-            ComponentKind::Socketio => Some(&values.socketio.pod_disruption_budget),
-            ComponentKind::WorkerDefault => Some(&values.worker.default.pod_disruption_budget),
-            ComponentKind::WorkerShort => Some(&values.worker.short.pod_disruption_budget),
-            ComponentKind::WorkerLong => Some(&values.worker.long.pod_disruption_budget),
-            // A budget on the singleton scheduler would block node drains.
-            ComponentKind::Scheduler => None,
-        };
-        if let Some(budget) = budget
-            && budget.enabled.unwrap_or_else(|| component.is_replicated())
-        {
-            let max_unavailable = match (&budget.max_unavailable, &budget.min_available) {
-                (None, None) => Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1)),
-                (max, _) => max.clone(),
-            };
-            component.disruption_budget = Some((max_unavailable, budget.min_available.clone()));
-        }
-        // The chart spreads nginx and gunicorn; every replicated component
-        // should survive losing a node.
-        if component.topology_spread.is_empty() && component.is_replicated() && !component.singleton {
-            component.topology_spread = topology_spread(&None, &values.worker.default_topology_spread, &names, component.kind);
-        }
-    }
     let user_container_security_context = values
         .security_context
         .clone()
         .unwrap_or_else(restricted_container_security_context);
-    for component in &mut components {
-        for container in component.init_containers.iter_mut().chain(component.sidecars.iter_mut()) {
-            container
-                .security_context
-                .get_or_insert_with(|| user_container_security_context.clone());
-        }
-    }
+    let components = resolve_components(
+        &component::resolve::Context {
+            values,
+            names: &names,
+            redis: redis.as_ref(),
+            backing_services_probe: component::probes::backing_services_probe(&backing_services),
+            user_container_security_context: &user_container_security_context,
+        },
+        report,
+    );
+    // With KEDA, the configure Job checks that no `bench_id` renames the
+    // queues away from the list names the triggers watch.
+    let keda_bench_id = components.iter().any(|c| c.keda.is_some()).then(component::default_bench_id);
 
     let sites = volume(&values.persistence.worker, names.fullname.clone());
     let logs = volume(&values.persistence.logs, names.object("logs"));

@@ -37,9 +37,10 @@ impl Names {
     /// A component's Service name; nginx's Service carries the bare full name,
     /// as the chart's does, so that existing Ingresses keep pointing at it.
     pub fn service(&self, kind: ComponentKind) -> String {
-        match kind {
-            ComponentKind::Nginx => self.fullname.clone(),
-            other => self.object(other.suffix()),
+        if kind.is_proxy() {
+            self.fullname.clone()
+        } else {
+            self.object(kind.suffix())
         }
     }
 }

@@ -123,15 +123,19 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
                 ),
             }]),
         };
-        let ports = kinds.iter().filter_map(|k| k.container_port()).map(|p| port(p, "TCP")).collect();
+        let ports = kinds.iter().filter_map(|k| k.spec().port).map(|p| port(p, "TCP")).collect();
         (selector, ports)
     };
-    let has_nginx = bench.components.iter().any(|c| c.kind == ComponentKind::Nginx);
-    let entry: &[ComponentKind] = if has_nginx {
-        &[ComponentKind::Nginx]
-    } else {
-        &[ComponentKind::Gunicorn, ComponentKind::Socketio]
-    };
+    // Those that serve: nginx, which proxies to the others, or without it
+    // gunicorn and socketio.
+    let serving: Vec<ComponentKind> = bench
+        .components
+        .iter()
+        .map(|c| c.kind)
+        .filter(|k| k.spec().port.is_some())
+        .collect();
+    let (proxies, backends): (Vec<ComponentKind>, Vec<ComponentKind>) = serving.iter().partition(|k| k.is_proxy());
+    let entry = if proxies.is_empty() { &backends } else { &proxies };
     let (entry_pods, entry_ports) = served(entry);
     policies.push(policy(
         "web",
@@ -145,10 +149,10 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
             egress: None,
         },
     ));
-    if has_nginx {
-        let (backends, ports) = served(&[ComponentKind::Gunicorn, ComponentKind::Socketio]);
+    if let Some(&proxy) = proxies.first() {
+        let (backends, ports) = served(&backends);
         let nginx = LabelSelector {
-            match_labels: Some(selector_labels(names, ComponentKind::Nginx)),
+            match_labels: Some(selector_labels(names, proxy)),
             match_expressions: None,
         };
         policies.push(policy(

@@ -27,6 +27,44 @@ pub struct PodValues<'a> {
     pub pod_annotations: &'a StringMap,
 }
 
+/// What the values say about one component, whatever its section's type:
+/// what the model resolves every component from. Each section gives it
+/// with `component()`; what a section lacks is `None`.
+pub struct ComponentValues<'a> {
+    /// False only for a disabled nginx (`nginx.enabled`).
+    pub enabled: bool,
+    pub pod: PodValues<'a>,
+    /// The scheduler has none: it never scales.
+    pub autoscaling: Option<&'a Autoscaling>,
+    /// The scheduler has none: see `Role::Scheduler` in the model.
+    pub disruption_budget: Option<&'a DisruptionBudget>,
+    pub service: Option<&'a ServiceValues>,
+    pub liveness_probe: ProbeValues<'a>,
+    pub readiness_probe: ProbeValues<'a>,
+    pub startup_probe: ProbeValues<'a>,
+    pub termination_grace_period_seconds: Option<i64>,
+    /// The spread of the component's pods, for those that have keys for it.
+    pub topology_spread: Option<TopologySpreadValues<'a>>,
+}
+
+/// How the values give a probe.
+#[derive(Clone, Copy)]
+pub enum ProbeValues<'a> {
+    /// A probe that replaces the default whole when set.
+    Replace(Option<&'a Probe>),
+    /// The chart's `override` and `probe` of workers and the scheduler.
+    Override(&'a WorkerProbe),
+    /// The component has no key for this probe.
+    Absent,
+}
+
+/// `topologySpreadConstraints` and `defaultTopologySpread`.
+#[derive(Clone, Copy)]
+pub struct TopologySpreadValues<'a> {
+    pub custom: Option<&'a [TopologySpreadConstraint]>,
+    pub default: &'a DefaultTopologySpread,
+}
+
 macro_rules! component {
     (
         $(#[$meta:meta])*
@@ -214,6 +252,105 @@ component! {
         liveness_probe: WorkerProbe = WorkerProbe::default(),
         /// Readiness probe. Default: the database and every Redis accept connections.
         readiness_probe: WorkerProbe = WorkerProbe::default(),
+    }
+}
+
+impl Nginx {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: self.enabled,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: Some(&self.service),
+            liveness_probe: ProbeValues::Replace(self.liveness_probe.as_ref()),
+            readiness_probe: ProbeValues::Replace(self.readiness_probe.as_ref()),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: None,
+            topology_spread: Some(TopologySpreadValues {
+                custom: self.topology_spread_constraints.as_deref(),
+                default: &self.default_topology_spread,
+            }),
+        }
+    }
+}
+
+impl Gunicorn {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: Some(&self.service),
+            liveness_probe: ProbeValues::Replace(self.liveness_probe.as_ref()),
+            readiness_probe: ProbeValues::Replace(self.readiness_probe.as_ref()),
+            startup_probe: ProbeValues::Replace(self.startup_probe.as_ref()),
+            termination_grace_period_seconds: None,
+            topology_spread: None,
+        }
+    }
+}
+
+impl Socketio {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: Some(&self.service),
+            liveness_probe: ProbeValues::Replace(self.liveness_probe.as_ref()),
+            readiness_probe: ProbeValues::Replace(self.readiness_probe.as_ref()),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: None,
+            topology_spread: None,
+        }
+    }
+}
+
+impl Worker {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: None,
+            liveness_probe: ProbeValues::Override(&self.liveness_probe),
+            readiness_probe: ProbeValues::Override(&self.readiness_probe),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: self.termination_grace_period_seconds,
+            topology_spread: None,
+        }
+    }
+}
+
+impl Scheduler {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: None,
+            disruption_budget: None,
+            service: None,
+            liveness_probe: ProbeValues::Override(&self.liveness_probe),
+            readiness_probe: ProbeValues::Override(&self.readiness_probe),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: None,
+            topology_spread: None,
+        }
+    }
+}
+
+impl Workers {
+    /// `topologySpreadConstraints` and `defaultTopologySpread` of `worker`,
+    /// which spread gunicorn.
+    pub fn topology_spread(&self) -> TopologySpreadValues<'_> {
+        TopologySpreadValues {
+            custom: self.topology_spread_constraints.as_deref(),
+            default: &self.default_topology_spread,
+        }
     }
 }
 

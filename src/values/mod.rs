@@ -21,8 +21,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use component::{
-    Autoscaling, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, Scheduler, SecretKey,
-    ServiceType, ServiceValues, Socketio, Worker, WorkerProbe, Workers,
+    Autoscaling, ComponentValues, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, ProbeValues,
+    Scheduler, SecretKey, ServiceType, ServiceValues, Socketio, TopologySpreadValues, Worker, WorkerProbe, Workers,
 };
 pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};

@@ -1,21 +1,234 @@
-//! Resolving each component's settings from its values: autoscaling, KEDA,
-//! grace periods, probes and topology spread.
+//! Every component resolved from its values, in one loop over the table of
+//! components: command and env, probes, Service, scaling, disruption budget
+//! and spread. What only one role does has a function named for it.
 
-use super::super::endpoint;
+use k8s_openapi::api::core::v1::{Probe, SecurityContext, TopologySpreadConstraint};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::super::config::env_var;
 use super::super::jobs;
 use super::super::names::{Names, selector_labels};
 use super::super::redis::Redis;
 use super::super::report::Reporter;
-use super::{ComponentKind, Hpa, KedaScaler, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
+use super::command::{NotAFlag, gunicorn_args};
+use super::kind::{DefaultProbe, Role};
+use super::probes::{gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
+use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
 use crate::node::Path;
-use crate::values::{self, Values};
+use crate::values::{self, ComponentValues, ProbeValues, TopologySpreadValues, Values};
 
-pub(in crate::model) fn autoscaling(kind: ComponentKind, values: &values::Autoscaling, report: &mut Reporter<'_>) -> Option<Hpa> {
+/// What resolving a component needs besides its own values.
+pub(in crate::model) struct Context<'a> {
+    pub values: &'a Values,
+    pub names: &'a Names,
+    /// The Redis services, when they could be resolved (KEDA watches the queue).
+    pub redis: Option<&'a Redis>,
+    /// The readiness probe of workers and the scheduler.
+    pub backing_services_probe: Probe,
+    /// The security context of containers the values bring.
+    pub user_container_security_context: &'a SecurityContext,
+}
+
+/// The components the bench runs, in the table's order.
+pub(in crate::model) fn resolve_components(context: &Context<'_>, report: &mut Reporter<'_>) -> Vec<Component> {
+    check_assets_are_served(context.values, report);
+    let mut components = Vec::with_capacity(ComponentKind::ALL.len());
+    for &kind in ComponentKind::ALL {
+        let values = kind.values(context.values);
+        // As written, even for a disabled nginx.
+        if let Some(autoscaling) = values.autoscaling {
+            check_keda_has_a_queue(kind, autoscaling, report);
+        }
+        if values.enabled {
+            components.push(resolve_component(kind, &values, context, report));
+        }
+    }
+    components
+}
+
+fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context: &Context<'_>, report: &mut Reporter<'_>) -> Component {
+    let spec = kind.spec();
+    let mut component = Component::from_pod(kind, &values.pod);
+    component.liveness_probe = probe(kind, "livenessProbe", values.liveness_probe, spec.liveness_probe, context, report);
+    component.readiness_probe = probe(
+        kind,
+        "readinessProbe",
+        values.readiness_probe,
+        spec.readiness_probe,
+        context,
+        report,
+    );
+    component.startup_probe = probe(kind, "startupProbe", values.startup_probe, spec.startup_probe, context, report);
+    component.service = values.service.map(|service| ServiceSpec {
+        service_type: service.service_type,
+        port: service.port,
+    });
+    component.autoscaling = values.autoscaling.and_then(|autoscaling| hpa(kind, autoscaling, report));
+    if let Some(spread) = values.topology_spread {
+        component.topology_spread = topology_spread(spread, context.names, kind);
+    }
+    match spec.role {
+        Role::Proxy => proxy(&mut component, context),
+        Role::App => app(&mut component, context.values, report),
+        Role::Realtime => {}
+        Role::Worker { queue_timeout_seconds, .. } => {
+            let autoscaling = values.autoscaling.expect("workers have autoscaling keys");
+            component.keda = keda(kind, autoscaling, context.redis, report);
+            component.termination_grace_period_seconds = Some(grace_period(
+                kind,
+                values.termination_grace_period_seconds,
+                queue_timeout_seconds,
+                report,
+            ));
+        }
+        Role::Scheduler => scheduler(&mut component, &values.pod, report),
+    }
+    if component.autoscaling.is_some() || component.keda.is_some() {
+        component.replicas = None;
+    }
+    component.disruption_budget = values.disruption_budget.and_then(|budget| disruption_budget(budget, &component));
+    // The chart spreads nginx and gunicorn; every replicated component
+    // should survive losing a node.
+    if component.topology_spread.is_empty() && component.is_replicated() && !kind.is_singleton() {
+        let default = TopologySpreadValues {
+            custom: None,
+            ..context.values.worker.topology_spread()
+        };
+        component.topology_spread = topology_spread(default, context.names, kind);
+    }
+    for container in component.init_containers.iter_mut().chain(component.sidecars.iter_mut()) {
+        container
+            .security_context
+            .get_or_insert_with(|| context.user_container_security_context.clone());
+    }
+    component
+}
+
+/// nginx: the entrypoint's settings (where gunicorn and socketio are, and
+/// the values' `environment`) before the values' env, and the command that
+/// a configuration of the values needs.
+fn proxy(component: &mut Component, context: &Context<'_>) {
+    let (values, names) = (context.values, context.names);
+    let nginx = &values.nginx;
+    component.args = component.kind.default_args(nginx.config.is_some());
+    let environment = &nginx.environment;
+    let mut env = vec![
+        env_var(
+            "BACKEND",
+            format!("{}:{}", names.service(ComponentKind::Gunicorn), values.worker.gunicorn.service.port),
+        ),
+        env_var(
+            "SOCKETIO",
+            format!("{}:{}", names.service(ComponentKind::Socketio), values.socketio.service.port),
+        ),
+        env_var("UPSTREAM_REAL_IP_ADDRESS", environment.upstream_real_ip_address.clone()),
+        env_var("UPSTREAM_REAL_IP_RECURSIVE", environment.upstream_real_ip_recursive.clone()),
+        env_var("UPSTREAM_REAL_IP_HEADER", environment.upstream_real_ip_header.clone()),
+        env_var("FRAPPE_SITE_NAME_HEADER", environment.frappe_site_name_header.clone()),
+        env_var("PROXY_READ_TIMEOUT", environment.proxy_read_timeout.clone()),
+        env_var("CLIENT_MAX_BODY_SIZE", environment.client_max_body_size.clone()),
+    ];
+    env.append(&mut component.env);
+    component.env = env;
+}
+
+/// Without nginx, something else must serve `/assets` and `/files`.
+fn check_assets_are_served(values: &Values, report: &mut Reporter<'_>) {
+    if !values.nginx.enabled && !values.nginx.assets_served_elsewhere {
+        report
+            .at(
+                Code::UnservedAssets,
+                &Path::parse("nginx.enabled"),
+                "without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither outside Frappe's development server",
+            )
+            .with_help(
+                "keep `nginx.enabled: true`, or set `nginx.assetsServedElsewhere: true` if another server in front of gunicorn serves them from the sites volume",
+            );
+    }
+}
+
+/// gunicorn: the values' flags on the image's command line, and the site
+/// its HTTP probes ask for.
+fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
+    let gunicorn = &values.worker.gunicorn;
+    match gunicorn_args(&gunicorn.args) {
+        Ok(args) => component.args = args,
+        Err(NotAFlag { index, word }) => {
+            report
+                .at(Code::GunicornArgs, &Path::parse("worker.gunicorn.args").index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
+                .with_help("write each flag with its value as one item, e.g. `--workers=4`; or give the whole command line, starting with the gunicorn executable");
+        }
+    }
+    let site = probe_site(values, report);
+    for (key, probe) in [
+        ("livenessProbe", &mut component.liveness_probe),
+        ("readinessProbe", &mut component.readiness_probe),
+        ("startupProbe", &mut component.startup_probe),
+    ] {
+        if let Some(probe) = probe {
+            name_the_site(probe, site.as_deref(), key, report);
+        }
+    }
+}
+
+/// The scheduler runs exactly one replica: every replica would enqueue
+/// every periodic job.
+fn scheduler(component: &mut Component, pod: &values::PodValues<'_>, report: &mut Reporter<'_>) {
+    if pod.replica_count != 1 {
+        report
+            .at(
+                Code::SchedulerReplicas,
+                &Path::parse("worker.scheduler.replicaCount"),
+                format!("the scheduler must run exactly 1 replica, not {}", pod.replica_count),
+            )
+            .with_help(
+                "every scheduler replica enqueues every periodic job; set `worker.scheduler.replicaCount: 1` and scale the workers instead",
+            );
+    }
+    component.replicas = Some(1);
+}
+
+/// A probe: the values', else the component's default.
+fn probe(
+    kind: ComponentKind,
+    key: &str,
+    values: ProbeValues<'_>,
+    default: DefaultProbe,
+    context: &Context<'_>,
+    report: &mut Reporter<'_>,
+) -> Option<Probe> {
+    let default = || match default {
+        DefaultProbe::None => None,
+        DefaultProbe::Tcp => kind.spec().port.map(tcp_probe),
+        DefaultProbe::GunicornStartup => Some(gunicorn_startup_probe()),
+        DefaultProbe::BackingServices => Some(context.backing_services_probe.clone()),
+    };
+    match values {
+        ProbeValues::Replace(Some(probe)) => Some(probe.clone()),
+        ProbeValues::Replace(None) | ProbeValues::Absent => default(),
+        ProbeValues::Override(probe) if !probe.override_default => default(),
+        ProbeValues::Override(probe) => {
+            if probe.probe.is_none() {
+                report
+                    .at(
+                        Code::ProbeHandlers,
+                        &Path::parse(kind.spec().values_path).key(key).key("override"),
+                        "`override: true` without a `probe`",
+                    )
+                    .with_help("add the probe under `probe:`, or set `override: false` for the default");
+            }
+            probe.probe.clone()
+        }
+    }
+}
+
+fn hpa(kind: ComponentKind, values: &values::Autoscaling, report: &mut Reporter<'_>) -> Option<Hpa> {
     if !values.enabled {
         return None;
     }
-    let path = Path::parse(kind.values_path()).key("autoscaling");
+    let path = Path::parse(kind.spec().values_path).key("autoscaling");
     if values.min_replicas < 1 || values.min_replicas > values.max_replicas {
         report
             .at(
@@ -53,17 +266,25 @@ pub(in crate::model) fn autoscaling(kind: ComponentKind, values: &values::Autosc
     })
 }
 
-pub(in crate::model) fn keda(
-    kind: ComponentKind,
-    values: &values::Autoscaling,
-    redis: Option<&Redis>,
-    report: &mut Reporter<'_>,
-) -> Option<KedaScaler> {
+/// KEDA scales a worker on the length of its queue; other components have none.
+fn check_keda_has_a_queue(kind: ComponentKind, autoscaling: &values::Autoscaling, report: &mut Reporter<'_>) {
+    if autoscaling.keda.enabled && kind.queues().is_empty() {
+        report
+            .at(
+                Code::InvalidValue,
+                &Path::parse(kind.spec().values_path).key("autoscaling.keda.enabled"),
+                "KEDA scales workers on their queue; this component has no queue",
+            )
+            .with_help("use the HPA (`autoscaling.enabled`) here");
+    }
+}
+
+fn keda(kind: ComponentKind, values: &values::Autoscaling, redis: Option<&Redis>, report: &mut Reporter<'_>) -> Option<KedaScaler> {
     let keda = &values.keda;
     if !keda.enabled {
         return None;
     }
-    let path = Path::parse(kind.values_path()).key("autoscaling").key("keda");
+    let path = Path::parse(kind.spec().values_path).key("autoscaling").key("keda");
     if values.enabled {
         report
             .at(
@@ -104,7 +325,7 @@ pub(in crate::model) fn keda(
         }),
         None => redis.queue_password.clone(),
     };
-    let worker_queue = kind.queues()?.split(',').next()?;
+    let worker_queue = kind.queues().first()?;
     Some(KedaScaler {
         min_replicas: keda.min_replicas,
         max_replicas: keda.max_replicas,
@@ -122,7 +343,7 @@ pub(in crate::model) fn keda(
 
 /// A worker's `terminationGracePeriodSeconds`: RQ's warm shutdown lets the
 /// running job finish on SIGTERM, which takes up to the queue's timeout.
-pub(in crate::model) fn grace_period(kind: ComponentKind, custom: Option<i64>, report: &mut Reporter<'_>) -> i64 {
+fn grace_period(kind: ComponentKind, custom: Option<i64>, queue_timeout_seconds: i64, report: &mut Reporter<'_>) -> i64 {
     if let Some(seconds) = custom {
         if seconds >= 0 {
             return seconds;
@@ -130,125 +351,36 @@ pub(in crate::model) fn grace_period(kind: ComponentKind, custom: Option<i64>, r
         report
             .at(
                 Code::InvalidValue,
-                &Path::parse(kind.values_path()).key("terminationGracePeriodSeconds"),
+                &Path::parse(kind.spec().values_path).key("terminationGracePeriodSeconds"),
                 "a grace period cannot be negative",
             )
             .with_help("give the seconds a stopping worker may take to finish its job, or remove the key for the queue's timeout");
     }
-    kind.queue_timeout_seconds().unwrap_or(0) + WORKER_GRACE_MARGIN_SECONDS
+    queue_timeout_seconds + WORKER_GRACE_MARGIN_SECONDS
 }
 
-/// The site an HTTP probe of gunicorn asks for: the explicit key, the site
-/// the values create, or the first ingress host.
-pub(in crate::model) fn probe_site(values: &Values, report: &mut Reporter<'_>) -> Option<String> {
-    let explicit = values.worker.gunicorn.probe_site_name.as_deref().filter(|s| !s.is_empty());
-    if let Some(site) = explicit {
-        if !endpoint::is_host(site) {
-            report
-                .at(
-                    Code::InvalidValue,
-                    &Path::parse("worker.gunicorn.probeSiteName"),
-                    format!("`{site}` is not a site name"),
-                )
-                .with_help("a site is named after its host name: letters, digits, `-` and `.`");
-            return None;
-        }
-        return Some(site.to_owned());
+/// The PodDisruptionBudget's `(maxUnavailable, minAvailable)`: by default
+/// `maxUnavailable: 1` for a component that runs more than one pod.
+fn disruption_budget(budget: &values::DisruptionBudget, component: &Component) -> Option<(Option<IntOrString>, Option<IntOrString>)> {
+    if !budget.enabled.unwrap_or_else(|| component.is_replicated()) {
+        return None;
     }
-    let jobs = &values.jobs;
-    let created = if jobs.create_site.enabled {
-        Some(jobs.create_site.site_name.clone())
-    } else if jobs.create_multiple_sites.enabled {
-        jobs.create_multiple_sites.sites.first().map(|s| s.name.clone())
-    } else {
-        None
+    let max_unavailable = match (&budget.max_unavailable, &budget.min_available) {
+        (None, None) => Some(IntOrString::Int(1)),
+        (max, _) => max.clone(),
     };
-    let ingress_host = || {
-        values
-            .ingress
-            .enabled
-            .then(|| values.ingress.hosts.iter().map(|h| h.host.clone()).find(|h| !h.starts_with('*')))
-            .flatten()
-    };
-    created.or_else(ingress_host).filter(|site| endpoint::is_host(site))
+    Some((max_unavailable, budget.min_available.clone()))
 }
 
-/// Adds `X-Frappe-Site-Name` to an HTTP probe of gunicorn that names no
-/// site. The kubelet sends `Host: <pod IP>`, and Frappe picks the site from
-/// that header or the Host (`frappe/app.py`, `init_request`), so without it
-/// every probe gets a 404.
-pub(in crate::model) fn name_the_site(
-    probe: &mut k8s_openapi::api::core::v1::Probe,
-    site: Option<&str>,
-    key: &str,
-    report: &mut Reporter<'_>,
-) {
-    use k8s_openapi::api::core::v1::HTTPHeader;
-    let Some(http) = probe.http_get.as_mut() else { return };
-    let names_a_site = |h: &HTTPHeader| h.name.eq_ignore_ascii_case(SITE_HEADER) || h.name.eq_ignore_ascii_case("host");
-    if http.http_headers.iter().flatten().any(names_a_site) {
-        return;
-    }
-    match site {
-        Some(site) => http.http_headers.get_or_insert_with(Vec::new).push(HTTPHeader {
-            name: SITE_HEADER.to_owned(),
-            value: site.to_owned(),
-        }),
-        None => {
-            report
-                .at_key(
-                    Code::ProbeSite,
-                    &Path::parse("worker.gunicorn").key(key).key("httpGet"),
-                    "this HTTP probe names no site: the kubelet asks for the pod's IP, and Frappe answers 404 for a site it does not have",
-                )
-                .with_help(
-                    "set `worker.gunicorn.probeSiteName` to one of the bench's sites, add `httpHeaders: [{name: X-Frappe-Site-Name, value: <site>}]`, or use a `tcpSocket` probe",
-                );
-        }
-    }
-}
-
-/// The header Frappe reads the site from before the Host.
-pub(in crate::model) const SITE_HEADER: &str = "X-Frappe-Site-Name";
-
-pub(in crate::model) fn worker_probe(
-    kind: ComponentKind,
-    key: &str,
-    values: &values::WorkerProbe,
-    default: Option<&k8s_openapi::api::core::v1::Probe>,
-    report: &mut Reporter<'_>,
-) -> Option<k8s_openapi::api::core::v1::Probe> {
-    if !values.override_default {
-        return default.cloned();
-    }
-    match &values.probe {
-        Some(probe) => Some(probe.clone()),
-        None => {
-            report
-                .at(
-                    Code::ProbeHandlers,
-                    &Path::parse(kind.values_path()).key(key).key("override"),
-                    "`override: true` without a `probe`",
-                )
-                .with_help("add the probe under `probe:`, or set `override: false` for the default");
-            None
-        }
-    }
-}
-
-pub(in crate::model) fn topology_spread(
-    custom: &Option<Vec<k8s_openapi::api::core::v1::TopologySpreadConstraint>>,
-    default: &values::DefaultTopologySpread,
-    names: &Names,
-    kind: ComponentKind,
-) -> Vec<k8s_openapi::api::core::v1::TopologySpreadConstraint> {
-    use k8s_openapi::api::core::v1::TopologySpreadConstraint;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+/// The spread of a component's pods: the values' constraints (selecting
+/// the component's pods unless they say otherwise), else one constraint
+/// from `defaultTopologySpread`.
+fn topology_spread(spread: TopologySpreadValues<'_>, names: &Names, kind: ComponentKind) -> Vec<TopologySpreadConstraint> {
     let selector = LabelSelector {
         match_labels: Some(selector_labels(names, kind)),
         match_expressions: None,
     };
-    match custom {
+    match spread.custom {
         Some(constraints) => constraints
             .iter()
             .map(|c| TopologySpreadConstraint {
@@ -257,27 +389,11 @@ pub(in crate::model) fn topology_spread(
             })
             .collect(),
         None => vec![TopologySpreadConstraint {
-            max_skew: default.max_skew,
-            topology_key: default.topology_key.clone(),
-            when_unsatisfiable: default.when_unsatisfiable.clone(),
+            max_skew: spread.default.max_skew,
+            topology_key: spread.default.topology_key.clone(),
+            when_unsatisfiable: spread.default.when_unsatisfiable.clone(),
             label_selector: Some(selector),
             ..Default::default()
         }],
     }
-}
-
-/// The shared pod keys of every rendered component, for rules that apply
-/// to all of them alike.
-pub(crate) fn component_values(values: &Values) -> Vec<(ComponentKind, crate::values::PodValues<'_>)> {
-    let mut all = Vec::new();
-    if values.nginx.enabled {
-        all.push((ComponentKind::Nginx, values.nginx.pod()));
-    }
-    all.push((ComponentKind::Gunicorn, values.worker.gunicorn.pod()));
-    all.push((ComponentKind::Socketio, values.socketio.pod()));
-    all.push((ComponentKind::WorkerDefault, values.worker.default.pod()));
-    all.push((ComponentKind::WorkerShort, values.worker.short.pod()));
-    all.push((ComponentKind::WorkerLong, values.worker.long.pod()));
-    all.push((ComponentKind::Scheduler, values.worker.scheduler.pod()));
-    all
 }
