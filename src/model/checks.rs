@@ -17,6 +17,7 @@ use crate::node::Path;
 use crate::values::{ComponentValues, DefaultTopologySpread, HttpRoute, ProbeValues, StringMap, Values, WebsocketMode, WorkerProbe};
 
 pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
+    check_in_cluster_services(values, report);
     for &kind in ComponentKind::ALL {
         check_component(kind, &kind.values(values), report);
     }
@@ -129,6 +130,30 @@ pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
                 "the database root password is written in the values file",
             )
             .with_help("create a Secret with the password and set `dbExistingSecret` (and `dbExistingSecretPasswordKey`) instead");
+    }
+}
+
+/// The chart's in-cluster databases and Redis must stay off: both are
+/// external services here.
+fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
+    for (key, service) in values.data_services() {
+        if service.is_some_and(|s| s.enabled) {
+            let redis = key.contains("redis") || key.contains("valkey") || key.contains("dragonfly");
+            let (what, keys) = if redis {
+                ("Redis", "`externalRedis.cache` and `externalRedis.queue`")
+            } else {
+                ("the database", "`dbHost` and `dbPort`")
+            };
+            report
+                .at(
+                    Code::InClusterService,
+                    &Path::parse(key).key("enabled"),
+                    format!("`{key}` would run {what} inside the cluster, which this tool does not render"),
+                )
+                .with_help(format!(
+                    "{what} is an external managed service here: set `{key}.enabled: false` and point {keys} at it"
+                ));
+        }
     }
 }
 

@@ -1,13 +1,61 @@
 //! What every bench process reads its settings from: the `FRAPPE_*`
-//! variables of the Deployments, the bench's ConfigMap data, and the
-//! services they wait for.
+//! variables of the Deployments, the bench's ConfigMap and Secret data, and
+//! the services they wait for.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::EnvVar;
 
 use super::database::Database;
+use super::endpoint;
+use super::jobs::{self, InlineSecrets};
 use super::redis::Redis;
+use crate::values::Values;
+
+/// Data of the ConfigMap: the settings without secrets. The Jobs read them
+/// (the same `FRAPPE_*` variables the Deployments get, and the services to
+/// wait for), and the configure Job's name hashes them.
+pub(super) fn config_data(
+    db: &Database,
+    redis: &Redis,
+    backing_services: &[(String, i32)],
+    credentials_checksum: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut config = BTreeMap::new();
+    config.insert("FRAPPE_DB_HOST".to_owned(), db.host.clone());
+    config.insert("FRAPPE_DB_PORT".to_owned(), db.port.to_string());
+    config.insert("FRAPPE_REDIS_CACHE".to_owned(), redis.cache.with_password(None));
+    config.insert("FRAPPE_REDIS_QUEUE".to_owned(), redis.queue.with_password(None));
+    config.insert("SOCKETIO_PORT".to_owned(), "9000".to_owned());
+    config.insert(
+        "BACKING_SERVICES".to_owned(),
+        backing_services
+            .iter()
+            .map(|(host, port)| endpoint::host_port(host, u16::try_from(*port).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    if let Some(checksum) = credentials_checksum {
+        config.insert("REDIS_CREDENTIALS_SHA256".to_owned(), checksum.to_owned());
+    }
+    config
+}
+
+/// Data of the bench's own Secret, when the values write a password: the
+/// Redis passwords of the URLs, the database root password (the chart
+/// renders it even when no Job uses it) and the Administrator password.
+pub(super) fn secret_data(values: &Values, redis: &Redis, inline: InlineSecrets) -> Option<BTreeMap<String, String>> {
+    let mut secret = redis.inline_passwords.clone();
+    if values.db_existing_secret.as_deref().is_none_or(str::is_empty)
+        && let Some(password) = values.db_root_password.as_ref().filter(|p| !p.is_empty())
+    {
+        secret.insert(jobs::DB_ROOT_PASSWORD_KEY.to_owned(), password.clone());
+    }
+    if let Some(password) = inline.admin_password {
+        secret.insert(jobs::ADMIN_PASSWORD_KEY.to_owned(), password);
+    }
+    (!secret.is_empty()).then_some(secret)
+}
 
 pub(super) fn env_var(name: &str, value: String) -> EnvVar {
     EnvVar {

@@ -25,12 +25,12 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{EnvVar, LocalObjectReference, PodSecurityContext, SecurityContext};
 
-use crate::diagnostic::{Code, Diagnostic};
-use crate::node::{Node, Path};
+use crate::diagnostic::Diagnostic;
+use crate::node::Node;
 use crate::values::{self, HttpRoute, Values};
 use component::Component;
 use component::resolve::resolve_components;
-use config::{backing_services, connection_env, credentials_checksum};
+use config::{backing_services, config_data, connection_env, credentials_checksum, secret_data};
 use database::{resolve_database, resolve_db_type};
 use names::resolve_names;
 pub use names::{Names, part_of_label, selector_labels};
@@ -38,11 +38,9 @@ use redis::resolve_redis;
 use report::Reporter;
 use routing::resolve_ingress;
 pub use routing::{Ingress, IngressPath, IngressRule, SocketioEndpoint};
-use security::{restricted_container_security_context, restricted_pod_security_context};
 use volumes::volume;
 pub use volumes::{ClaimSpec, Volume};
 
-/// What the command line adds to the values.
 /// What the command line adds to the values.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -146,44 +144,12 @@ pub fn build(values: &Values, settings: &Settings, root: &Node) -> (Option<Bench
 }
 
 fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> Option<Bench> {
-    for (key, service) in values.data_services() {
-        if service.is_some_and(|s| s.enabled) {
-            let redis = key.contains("redis") || key.contains("valkey") || key.contains("dragonfly");
-            let (what, keys) = if redis {
-                ("Redis", "`externalRedis.cache` and `externalRedis.queue`")
-            } else {
-                ("the database", "`dbHost` and `dbPort`")
-            };
-            report
-                .at(
-                    Code::InClusterService,
-                    &Path::parse(key).key("enabled"),
-                    format!("`{key}` would run {what} inside the cluster, which this tool does not render"),
-                )
-                .with_help(format!(
-                    "{what} is an external managed service here: set `{key}.enabled: false` and point {keys} at it"
-                ));
-        }
-    }
-
     let names = resolve_names(values, settings, report);
     let db_type = resolve_db_type(values, report);
     let db = resolve_database(values, db_type, report);
     let redis = resolve_redis(values, &names.fullname, report);
-
-    let pull_secrets = values.image_pull_secrets.clone();
-    // As the chart: the named account, else the one rendered, else the namespace's `default`.
-    let service_account = match values.service_account.name.clone().filter(|n| !n.is_empty()) {
-        Some(name) => name,
-        None if values.service_account.create => names.fullname.clone(),
-        None => "default".to_owned(),
-    };
-
     let backing_services = backing_services(db.as_ref(), redis.as_ref());
-    let user_container_security_context = values
-        .security_context
-        .clone()
-        .unwrap_or_else(restricted_container_security_context);
+    let user_container_security_context = security::user_container_security_context(values);
     let components = resolve_components(
         &component::resolve::Context {
             values,
@@ -197,79 +163,45 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     // With KEDA, the configure Job checks that no `bench_id` renames the
     // queues away from the list names the triggers watch.
     let keda_bench_id = components.iter().any(|c| c.keda.is_some()).then(component::default_bench_id);
-
-    let sites = volume(&values.persistence.worker, names.fullname.clone());
-    let logs = volume(&values.persistence.logs, names.object("logs"));
     let ingress = resolve_ingress(values, &names, report);
-    let http_route = values.httproute.enabled.then(|| values.httproute.clone());
 
     let (db, redis) = (db?, redis?);
     let credentials_checksum = credentials_checksum(&redis.inline_passwords);
-    // Settings without secrets: what the Jobs read (the same `FRAPPE_*`
-    // variables the Deployments get, and the services to wait for), and what
-    // the configure Job's name hashes.
-    let mut config = BTreeMap::new();
-    config.insert("FRAPPE_DB_HOST".to_owned(), db.host.clone());
-    config.insert("FRAPPE_DB_PORT".to_owned(), db.port.to_string());
-    config.insert("FRAPPE_REDIS_CACHE".to_owned(), redis.cache.with_password(None));
-    config.insert("FRAPPE_REDIS_QUEUE".to_owned(), redis.queue.with_password(None));
-    config.insert("SOCKETIO_PORT".to_owned(), "9000".to_owned());
-    config.insert(
-        "BACKING_SERVICES".to_owned(),
-        backing_services
-            .iter()
-            .map(|(host, port)| endpoint::host_port(host, u16::try_from(*port).unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
-    if let Some(checksum) = &credentials_checksum {
-        config.insert("REDIS_CREDENTIALS_SHA256".to_owned(), checksum.clone());
-    }
     let connection_env = connection_env(&db, &redis);
-    let redis_password_env = connection_env.iter().filter(|env| env.value_from.is_some()).cloned().collect();
-
     let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, keda_bench_id.as_deref(), report);
-    let mut secret = redis.inline_passwords.clone();
-    // The chart renders the root password it is given even when no Job uses it.
-    if values.db_existing_secret.as_deref().is_none_or(str::is_empty)
-        && let Some(password) = values.db_root_password.as_ref().filter(|p| !p.is_empty())
-    {
-        secret.insert(jobs::DB_ROOT_PASSWORD_KEY.to_owned(), password.clone());
-    }
-    if let Some(password) = inline_secrets.admin_password {
-        secret.insert(jobs::ADMIN_PASSWORD_KEY.to_owned(), password);
-    }
-
     Some(Bench {
-        image: match values.image.digest.as_deref().filter(|d| !d.is_empty()) {
-            Some(digest) => format!("{}@{digest}", values.image.repository),
-            None => format!("{}:{}", values.image.repository, values.image.tag),
-        },
+        image: image(values),
         pull_policy: values.image.pull_policy.as_str(),
-        pull_secrets,
+        pull_secrets: values.image_pull_secrets.clone(),
         create_service_account: values.service_account.create,
-        service_account,
-        pod_security_context: values.pod_security_context.clone().unwrap_or_else(restricted_pod_security_context),
-        container_security_context: values.security_context.clone().unwrap_or_else(|| SecurityContext {
-            read_only_root_filesystem: Some(true),
-            ..restricted_container_security_context()
-        }),
+        service_account: security::service_account(values, &names),
+        pod_security_context: security::pod_security_context(values),
+        container_security_context: security::container_security_context(values),
         user_container_security_context,
         components,
-        sites,
-        logs,
-        config,
-        secret: (!secret.is_empty()).then_some(secret),
+        sites: volume(&values.persistence.worker, names.fullname.clone()),
+        logs: volume(&values.persistence.logs, names.object("logs")),
+        config: config_data(&db, &redis, &backing_services, credentials_checksum.as_deref()),
+        secret: secret_data(values, &redis, inline_secrets),
         nginx_config: values.nginx.config.clone().filter(|_| values.nginx.enabled),
         ingress,
-        http_route,
+        http_route: values.httproute.enabled.then(|| values.httproute.clone()),
         jobs,
         network_policy: values.network_policy.enabled.then(|| values.network_policy.clone()),
         backing_services,
+        redis_password_env: connection_env.iter().filter(|env| env.value_from.is_some()).cloned().collect(),
         connection_env,
-        redis_password_env,
         credentials_checksum,
         names,
         _built: Built,
     })
+}
+
+/// The image every bench container runs: `repository@digest` when a digest
+/// pins it, else `repository:tag`.
+fn image(values: &Values) -> String {
+    match values.image.digest.as_deref().filter(|d| !d.is_empty()) {
+        Some(digest) => format!("{}@{digest}", values.image.repository),
+        None => format!("{}:{}", values.image.repository, values.image.tag),
+    }
 }

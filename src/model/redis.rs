@@ -168,62 +168,176 @@ pub(super) struct Redis {
 pub const REDIS_CACHE_PASSWORD_KEY: &str = "redis-cache-password";
 pub const REDIS_QUEUE_PASSWORD_KEY: &str = "redis-queue-password";
 
+/// One of the two Redis services, and where the values give it.
+struct Service<'a> {
+    /// `cache` or `queue`, as messages name it.
+    role: &'static str,
+    url: &'a Option<String>,
+    key: &'static str,
+    /// The older charts' name of the same key.
+    legacy_url: &'a Option<String>,
+    legacy_key: &'static str,
+    /// The key of a password written in the URL, in the bench's own Secret.
+    secret_key: &'static str,
+    /// The key of the password in `externalRedis.existingSecret`, and its default.
+    existing_secret_key: (&'a Option<String>, &'static str),
+}
+
+/// The cache and queue Redis, their passwords' Secrets, and the passwords
+/// the URLs write.
 pub(super) fn resolve_redis(values: &Values, fullname: &str, report: &mut Reporter<'_>) -> Option<Redis> {
     let external = &values.external_redis;
-    let pick = |report: &mut Reporter<'_>,
-                current: &Option<String>,
-                current_key: &str,
-                legacy: &Option<String>,
-                legacy_key: &str|
-     -> Option<(String, Path)> {
-        let current = current.as_ref().filter(|s| !s.is_empty());
-        let legacy = legacy.as_ref().filter(|s| !s.is_empty());
-        if let Some(old) = legacy {
+    check_socketio_keys(values, report);
+    let mut inline_passwords = BTreeMap::new();
+    let mut resolve = |service: Service<'_>, report: &mut Reporter<'_>| {
+        let (url, path) = service_url(&service, report)?;
+        let parsed = parse_url(&url, &path, report)?;
+        let password = password(&service, &parsed, &path, values, fullname, &mut inline_passwords, report);
+        Some((parsed, password))
+    };
+    let cache = resolve(
+        Service {
+            role: "cache",
+            url: &external.cache,
+            key: "externalRedis.cache",
+            legacy_url: &values.redis_cache_host,
+            legacy_key: "redisCacheHost",
+            secret_key: REDIS_CACHE_PASSWORD_KEY,
+            existing_secret_key: (&external.existing_secret_cache_key, "cache-password"),
+        },
+        report,
+    );
+    let queue = resolve(
+        Service {
+            role: "queue",
+            url: &external.queue,
+            key: "externalRedis.queue",
+            legacy_url: &values.redis_queue_host,
+            legacy_key: "redisQueueHost",
+            secret_key: REDIS_QUEUE_PASSWORD_KEY,
+            existing_secret_key: (&external.existing_secret_queue_key, "queue-password"),
+        },
+        report,
+    );
+    let ((cache, cache_password), (queue, queue_password)) = (cache?, queue?);
+    Some(Redis {
+        cache,
+        queue,
+        cache_password,
+        queue_password,
+        inline_passwords,
+    })
+}
+
+/// The URL of a service, from its key or the older charts' one, and where it is.
+fn service_url(service: &Service<'_>, report: &mut Reporter<'_>) -> Option<(String, Path)> {
+    let Service { key, legacy_key, role, .. } = *service;
+    let current = service.url.as_ref().filter(|s| !s.is_empty());
+    let legacy = service.legacy_url.as_ref().filter(|s| !s.is_empty());
+    if let Some(old) = legacy {
+        report
+            .at_key(
+                Code::LegacyKey,
+                &Path::parse(legacy_key),
+                format!("`{legacy_key}` is the name older charts gave `{key}`"),
+            )
+            .with_help(format!(
+                "rename it to `{key}`; newer charts ignore `{legacy_key}` and deploy an in-cluster Redis instead"
+            ));
+        if let Some(new) = current
+            && new != old
+        {
+            report
+                .at(
+                    Code::ConflictingKeys,
+                    &Path::parse(legacy_key),
+                    format!("`{legacy_key}` and `{key}` are both set, to different URLs"),
+                )
+                .with_help(format!("keep only `{key}`"));
+        }
+    }
+    match (current, legacy) {
+        (Some(url), _) => Some((url.clone(), Path::parse(key))),
+        (None, Some(url)) => Some((url.clone(), Path::parse(legacy_key))),
+        (None, None) => {
             report
                 .at_key(
-                    Code::LegacyKey,
-                    &Path::parse(legacy_key),
-                    format!("`{legacy_key}` is the name older charts gave `{current_key}`"),
+                    Code::MissingRedis,
+                    &Path::parse(key),
+                    format!("no Redis URL for the {role}: `{key}` is required"),
                 )
-                .with_help(format!(
-                    "rename it to `{current_key}`; newer charts ignore `{legacy_key}` and deploy an in-cluster Redis instead"
-                ));
-            if let Some(new) = current
-                && new != old
-            {
-                report
-                    .at(
-                        Code::ConflictingKeys,
-                        &Path::parse(legacy_key),
-                        format!("`{legacy_key}` and `{current_key}` are both set, to different URLs"),
-                    )
-                    .with_help(format!("keep only `{current_key}`"));
-            }
+                .with_help(format!("Redis is an external service here; set `{key}: redis://<host>:6379`"));
+            None
         }
-        match (current, legacy) {
-            (Some(url), _) => Some((url.clone(), Path::parse(current_key))),
-            (None, Some(url)) => Some((url.clone(), Path::parse(legacy_key))),
-            (None, None) => None,
+    }
+}
+
+fn parse_url(url: &str, path: &Path, report: &mut Reporter<'_>) -> Option<RedisUrl> {
+    match RedisUrl::parse(url) {
+        Ok(parsed) => Some(parsed),
+        Err(problem) => {
+            report
+                .at(Code::InvalidRedisUrl, path, format!("`{url}` is not a Redis URL: {problem}"))
+                .with_help("write `redis://host:6379` or `rediss://user:password@host:6380/0`");
+            None
         }
-    };
-    let cache = pick(
-        report,
-        &external.cache,
-        "externalRedis.cache",
-        &values.redis_cache_host,
-        "redisCacheHost",
-    );
-    let queue = pick(
-        report,
-        &external.queue,
-        "externalRedis.queue",
-        &values.redis_queue_host,
-        "redisQueueHost",
-    );
-    // Frappe v15 and v16 read no `redis_socketio`: realtime events go through
-    // the queue Redis (`node_utils.js`, `frappe/realtime.py`).
+    }
+}
+
+/// Where a service's password comes from: `externalRedis.existingSecret`,
+/// or the bench's own Secret for one the URL writes (with a warning).
+fn password(
+    service: &Service<'_>,
+    url: &RedisUrl,
+    path: &Path,
+    values: &Values,
+    fullname: &str,
+    inline_passwords: &mut BTreeMap<String, String>,
+    report: &mut Reporter<'_>,
+) -> Option<jobs::SecretRef> {
+    let role = service.role;
+    let existing_secret = values.external_redis.existing_secret.as_deref().filter(|s| !s.is_empty());
+    match (&url.password, existing_secret) {
+        (Some(_), Some(_)) => {
+            report
+                .at(
+                    Code::ConflictingKeys,
+                    path,
+                    format!("the {role} Redis URL has a password, and `externalRedis.existingSecret` gives one too"),
+                )
+                .with_help("remove the password from the URL (keep the user name) and keep it in the Secret");
+            None
+        }
+        (Some(password), None) => {
+            report
+                .at(
+                    Code::PlaintextPassword,
+                    path,
+                    format!("the {role} Redis password is written in the values file"),
+                )
+                .with_help("keep it in a Secret: set `externalRedis.existingSecret` and write the URL without the password");
+            inline_passwords.insert(service.secret_key.to_owned(), password.clone());
+            Some(jobs::SecretRef {
+                name: fullname.to_owned(),
+                key: service.secret_key.to_owned(),
+            })
+        }
+        (None, Some(secret)) => {
+            let (custom, default_key) = service.existing_secret_key;
+            Some(jobs::SecretRef {
+                name: secret.to_owned(),
+                key: custom.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| default_key.to_owned()),
+            })
+        }
+        (None, None) => None,
+    }
+}
+
+/// Frappe v15 and v16 read no `redis_socketio`: realtime events go through
+/// the queue Redis (`node_utils.js`, `frappe/realtime.py`).
+fn check_socketio_keys(values: &Values, report: &mut Reporter<'_>) {
     for (value, key) in [
-        (&external.socketio, "externalRedis.socketio"),
+        (&values.external_redis.socketio, "externalRedis.socketio"),
         (&values.redis_socketio_host, "redisSocketIOHost"),
     ] {
         if value.as_deref().is_some_and(|v| !v.is_empty()) {
@@ -236,94 +350,6 @@ pub(super) fn resolve_redis(values: &Values, fullname: &str, report: &mut Report
                 .with_help("remove it; socket.io uses `externalRedis.queue`");
         }
     }
-    let existing_secret = external.existing_secret.as_deref().filter(|s| !s.is_empty());
-    let mut inline_passwords = BTreeMap::new();
-    let mut parse = |report: &mut Reporter<'_>,
-                     found: Option<(String, Path)>,
-                     role: &str,
-                     key: &str,
-                     secret_key: &str,
-                     existing_key: (&Option<String>, &str)|
-     -> Option<(RedisUrl, Option<jobs::SecretRef>)> {
-        let Some((url, path)) = found else {
-            report
-                .at_key(
-                    Code::MissingRedis,
-                    &Path::parse(key),
-                    format!("no Redis URL for the {role}: `{key}` is required"),
-                )
-                .with_help(format!("Redis is an external service here; set `{key}: redis://<host>:6379`"));
-            return None;
-        };
-        let parsed = match RedisUrl::parse(&url) {
-            Ok(parsed) => parsed,
-            Err(problem) => {
-                report
-                    .at(Code::InvalidRedisUrl, &path, format!("`{url}` is not a Redis URL: {problem}"))
-                    .with_help("write `redis://host:6379` or `rediss://user:password@host:6380/0`");
-                return None;
-            }
-        };
-        let password = match (&parsed.password, existing_secret) {
-            (Some(_), Some(_)) => {
-                report
-                    .at(
-                        Code::ConflictingKeys,
-                        &path,
-                        format!("the {role} Redis URL has a password, and `externalRedis.existingSecret` gives one too"),
-                    )
-                    .with_help("remove the password from the URL (keep the user name) and keep it in the Secret");
-                None
-            }
-            (Some(password), None) => {
-                report
-                    .at(
-                        Code::PlaintextPassword,
-                        &path,
-                        format!("the {role} Redis password is written in the values file"),
-                    )
-                    .with_help("keep it in a Secret: set `externalRedis.existingSecret` and write the URL without the password");
-                inline_passwords.insert(secret_key.to_owned(), password.clone());
-                Some(jobs::SecretRef {
-                    name: fullname.to_owned(),
-                    key: secret_key.to_owned(),
-                })
-            }
-            (None, Some(secret)) => {
-                let (custom, default_key) = existing_key;
-                Some(jobs::SecretRef {
-                    name: secret.to_owned(),
-                    key: custom.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| default_key.to_owned()),
-                })
-            }
-            (None, None) => None,
-        };
-        Some((parsed, password))
-    };
-    let cache = parse(
-        report,
-        cache,
-        "cache",
-        "externalRedis.cache",
-        REDIS_CACHE_PASSWORD_KEY,
-        (&external.existing_secret_cache_key, "cache-password"),
-    );
-    let queue = parse(
-        report,
-        queue,
-        "queue",
-        "externalRedis.queue",
-        REDIS_QUEUE_PASSWORD_KEY,
-        (&external.existing_secret_queue_key, "queue-password"),
-    );
-    let ((cache, cache_password), (queue, queue_password)) = (cache?, queue?);
-    Some(Redis {
-        cache,
-        queue,
-        cache_password,
-        queue_password,
-        inline_passwords,
-    })
 }
 
 #[cfg(test)]
