@@ -11,6 +11,7 @@ mod data_service;
 mod ingress;
 mod jobs;
 mod persistence;
+pub mod spanned;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,7 @@ pub use jobs::{
     JobPod, Jobs, MigrateJob, MigrateMultipleSitesJob, Site, SiteWithApps, VolumePermissionsJob,
 };
 pub use persistence::{Persistence, Volume};
+pub use spanned::{Place, Spanned};
 
 /// A Frappe/ERPNext bench: the official chart's `custom-values.yaml`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
