@@ -3,8 +3,7 @@
 use super::endpoint;
 use super::report::Reporter;
 use crate::diagnostic::Code;
-use crate::node::Path;
-use crate::values::{DbType, Values};
+use crate::values::{Anchor, DbType, Values};
 
 pub(super) struct Database {
     pub(super) host: String,
@@ -16,23 +15,23 @@ pub(super) struct Database {
 pub(super) fn resolve_db_type(values: &Values, report: &mut Reporter<'_>) -> DbType {
     let jobs = &values.jobs;
     let from_jobs = [
-        ("jobs.createSite.dbType", jobs.create_site.enabled, jobs.create_site.db_type),
+        ("jobs.createSite.dbType", &jobs.create_site.enabled, &jobs.create_site.db_type),
         (
             "jobs.createMultipleSites.dbType",
-            jobs.create_multiple_sites.enabled,
-            jobs.create_multiple_sites.db_type,
+            &jobs.create_multiple_sites.enabled,
+            &jobs.create_multiple_sites.db_type,
         ),
     ];
     let mut chosen = values.db_type.map(|t| ("dbType", t));
-    for (key, enabled, db_type) in from_jobs {
-        let Some(db_type) = db_type.filter(|_| enabled) else { continue };
+    for (key, enabled, written) in from_jobs {
+        let Some(db_type) = written.filter(|_| **enabled) else { continue };
         match chosen {
             None => chosen = Some((key, db_type)),
             Some((other, chosen_type)) if chosen_type != db_type => {
                 report
                     .at(
                         Code::ConflictingKeys,
-                        &Path::parse(key),
+                        written,
                         format!("`{key}` and `{other}` name different database engines"),
                     )
                     .with_help("a bench has one database engine; set `dbType` once");
@@ -48,7 +47,7 @@ pub(super) fn resolve_database(values: &Values, db_type: DbType, report: &mut Re
         report
             .at_key(
                 Code::MissingDatabase,
-                &Path::parse("dbHost"),
+                values.db_host.or_in(Anchor::root(), "dbHost"),
                 "no database host: `dbHost` is required",
             )
             .with_help("the database is an external service; set `dbHost` (and `dbPort` if it is not the engine's default port)");
@@ -58,7 +57,7 @@ pub(super) fn resolve_database(values: &Values, db_type: DbType, report: &mut Re
         report
             .at(
                 Code::InvalidHost,
-                &Path::parse("dbHost"),
+                &values.db_host,
                 format!("`{host}` is not a host name or an IP address"),
             )
             .with_help("write the database's DNS name (letters, digits, `-` and `.`) or its IP address, without a port or a scheme");

@@ -172,7 +172,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     Some(Bench {
         image: image(values),
         pull_policy: values.image.pull_policy.as_str(),
-        pull_secrets: values.image_pull_secrets.clone(),
+        pull_secrets: values.image_pull_secrets.to_vec(),
         create_service_account: values.service_account.create,
         service_account: security::service_account(values, &names),
         pod_security_context: security::pod_security_context(values),
@@ -183,7 +183,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         logs: volume(&values.persistence.logs, names.object("logs")),
         config: config_data(&db, &redis, &backing_services, credentials_checksum.as_deref()),
         secret: secret_data(values, &redis, inline_secrets),
-        nginx_config: values.nginx.config.clone().filter(|_| values.nginx.enabled),
+        nginx_config: values.nginx.config.clone().filter(|_| *values.nginx.enabled),
         ingress,
         http_route: values.httproute.enabled.then(|| values.httproute.clone()),
         jobs,
@@ -201,7 +201,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
 /// pins it, else `repository:tag`.
 fn image(values: &Values) -> String {
     match values.image.digest.as_deref().filter(|d| !d.is_empty()) {
-        Some(digest) => format!("{}@{digest}", values.image.repository),
-        None => format!("{}:{}", values.image.repository, values.image.tag),
+        Some(digest) => format!("{}@{digest}", *values.image.repository),
+        None => format!("{}:{}", *values.image.repository, *values.image.tag),
     }
 }

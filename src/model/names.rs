@@ -7,8 +7,7 @@ use super::component::ComponentKind;
 use super::report::Reporter;
 use super::{Settings, jobs, k8s};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::node::Path;
-use crate::values::Values;
+use crate::values::{Anchor, Values};
 
 /// Names of the release and everything derived from it.
 #[derive(Debug, Clone)]
@@ -48,9 +47,10 @@ impl Names {
 pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> Names {
     let chart = values
         .name_override
-        .clone()
+        .as_deref()
         .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "erpnext".to_owned());
+        .unwrap_or("erpnext")
+        .to_owned();
     let fullname = match values.fullname_override.as_deref().filter(|n| !n.is_empty()) {
         Some(fullname) => fullname.to_owned(),
         None if settings.release.contains(&chart) => settings.release.clone(),
@@ -59,19 +59,22 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
     let namespace = settings
         .namespace
         .clone()
-        .or_else(|| values.namespace.clone())
+        .or_else(|| (*values.namespace).clone())
         .filter(|n| !n.is_empty());
     // The longest names derived from the full name must still be valid.
-    let origin = if values.fullname_override.as_deref().is_some_and(|n| !n.is_empty()) {
-        Some("fullnameOverride")
-    } else if values.name_override.as_deref().is_some_and(|n| !n.is_empty()) {
-        Some("nameOverride")
-    } else {
-        None
-    };
+    let origin = [
+        ("fullnameOverride", &values.fullname_override),
+        ("nameOverride", &values.name_override),
+    ]
+    .into_iter()
+    .find(|(_, name)| name.as_deref().is_some_and(|n| !n.is_empty()));
     // A Job's name (`<fullname>-<task>-<hash>`) is the longest derived name.
     let longest = fullname.len() + jobs::NAME_SUFFIX_LEN;
-    let instance_label = format!("{}-scheduler", settings.release);
+    let longest_suffix = ComponentKind::ALL
+        .iter()
+        .map(|kind| kind.suffix())
+        .max_by_key(|suffix| suffix.len());
+    let instance_label = format!("{}-{}", settings.release, longest_suffix.unwrap_or_default());
     let problem = if !k8s::is_dns1123_label(&fullname) {
         Some(format!(
             "`{fullname}` is not a valid object name: lower-case letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"
@@ -88,22 +91,20 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
         None
     };
     if let Some(problem) = problem {
-        let help = match origin {
-            Some(key) => format!("make `{key}` shorter, with lower-case letters, digits and `-` only"),
-            None => "choose a shorter lower-case release name, or set `fullnameOverride`".to_owned(),
-        };
         match origin {
-            Some(key) => {
-                report.at(Code::InvalidName, &Path::parse(key), problem).with_help(help);
+            Some((key, name)) => {
+                report
+                    .at(Code::InvalidName, name, problem)
+                    .with_help(format!("make `{key}` shorter, with lower-case letters, digits and `-` only"));
             }
             None => {
                 report
                     .at_key(
                         Code::InvalidName,
-                        &Path::root(),
+                        Anchor::root(),
                         format!("{problem} (from the release name `{}`)", settings.release),
                     )
-                    .with_help(help);
+                    .with_help("choose a shorter lower-case release name, or set `fullnameOverride`");
             }
         }
     }
@@ -114,7 +115,7 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
         if settings.namespace.is_some() {
             report.push(Diagnostic::new(Code::InvalidName, format!("{message} (from `--namespace`)")));
         } else {
-            report.at(Code::InvalidName, &Path::parse("namespace"), message);
+            report.at(Code::InvalidName, &values.namespace, message);
         }
     }
     Names {
@@ -122,7 +123,7 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
         chart,
         fullname,
         namespace,
-        version: values.image.tag.clone(),
+        version: (*values.image.tag).clone(),
     }
 }
 

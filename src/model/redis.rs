@@ -11,8 +11,7 @@ use super::endpoint;
 use super::jobs;
 use super::report::Reporter;
 use crate::diagnostic::Code;
-use crate::node::Path;
-use crate::values::Values;
+use crate::values::{Anchor, Spanned, Values};
 
 /// A parsed Redis URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,10 +171,13 @@ pub const REDIS_QUEUE_PASSWORD_KEY: &str = "redis-queue-password";
 struct Service<'a> {
     /// `cache` or `queue`, as messages name it.
     role: &'static str,
-    url: &'a Option<String>,
+    url: &'a Spanned<Option<String>>,
+    /// The key, as messages name it.
     key: &'static str,
+    /// Where a missing URL is reported.
+    missing: Anchor<'a>,
     /// The older charts' name of the same key.
-    legacy_url: &'a Option<String>,
+    legacy_url: &'a Spanned<Option<String>>,
     legacy_key: &'static str,
     /// The key of a password written in the URL, in the bench's own Secret.
     secret_key: &'static str,
@@ -190,16 +192,18 @@ pub(super) fn resolve_redis(values: &Values, fullname: &str, report: &mut Report
     check_socketio_keys(values, report);
     let mut inline_passwords = BTreeMap::new();
     let mut resolve = |service: Service<'_>, report: &mut Reporter<'_>| {
-        let (url, path) = service_url(&service, report)?;
-        let parsed = parse_url(&url, &path, report)?;
-        let password = password(&service, &parsed, &path, values, fullname, &mut inline_passwords, report);
+        let url = service_url(&service, report)?;
+        let parsed = parse_url(url, report)?;
+        let password = password(&service, &parsed, url, values, fullname, &mut inline_passwords, report);
         Some((parsed, password))
     };
+    let external_redis = values.external_redis.or_in(Anchor::root(), "externalRedis");
     let cache = resolve(
         Service {
             role: "cache",
             url: &external.cache,
             key: "externalRedis.cache",
+            missing: external.cache.or_in(&external_redis, "cache"),
             legacy_url: &values.redis_cache_host,
             legacy_key: "redisCacheHost",
             secret_key: REDIS_CACHE_PASSWORD_KEY,
@@ -212,6 +216,7 @@ pub(super) fn resolve_redis(values: &Values, fullname: &str, report: &mut Report
             role: "queue",
             url: &external.queue,
             key: "externalRedis.queue",
+            missing: external.queue.or_in(&external_redis, "queue"),
             legacy_url: &values.redis_queue_host,
             legacy_key: "redisQueueHost",
             secret_key: REDIS_QUEUE_PASSWORD_KEY,
@@ -229,16 +234,16 @@ pub(super) fn resolve_redis(values: &Values, fullname: &str, report: &mut Report
     })
 }
 
-/// The URL of a service, from its key or the older charts' one, and where it is.
-fn service_url(service: &Service<'_>, report: &mut Reporter<'_>) -> Option<(String, Path)> {
+/// The URL of a service, from its key or the older charts' one.
+fn service_url<'a>(service: &Service<'a>, report: &mut Reporter<'_>) -> Option<&'a Spanned<Option<String>>> {
     let Service { key, legacy_key, role, .. } = *service;
-    let current = service.url.as_ref().filter(|s| !s.is_empty());
-    let legacy = service.legacy_url.as_ref().filter(|s| !s.is_empty());
+    let current = service.url.as_deref().filter(|s| !s.is_empty());
+    let legacy = service.legacy_url.as_deref().filter(|s| !s.is_empty());
     if let Some(old) = legacy {
         report
             .at_key(
                 Code::LegacyKey,
-                &Path::parse(legacy_key),
+                service.legacy_url,
                 format!("`{legacy_key}` is the name older charts gave `{key}`"),
             )
             .with_help(format!(
@@ -250,20 +255,20 @@ fn service_url(service: &Service<'_>, report: &mut Reporter<'_>) -> Option<(Stri
             report
                 .at(
                     Code::ConflictingKeys,
-                    &Path::parse(legacy_key),
+                    service.legacy_url,
                     format!("`{legacy_key}` and `{key}` are both set, to different URLs"),
                 )
                 .with_help(format!("keep only `{key}`"));
         }
     }
     match (current, legacy) {
-        (Some(url), _) => Some((url.clone(), Path::parse(key))),
-        (None, Some(url)) => Some((url.clone(), Path::parse(legacy_key))),
+        (Some(_), _) => Some(service.url),
+        (None, Some(_)) => Some(service.legacy_url),
         (None, None) => {
             report
                 .at_key(
                     Code::MissingRedis,
-                    &Path::parse(key),
+                    &service.missing,
                     format!("no Redis URL for the {role}: `{key}` is required"),
                 )
                 .with_help(format!("Redis is an external service here; set `{key}: redis://<host>:6379`"));
@@ -272,12 +277,14 @@ fn service_url(service: &Service<'_>, report: &mut Reporter<'_>) -> Option<(Stri
     }
 }
 
-fn parse_url(url: &str, path: &Path, report: &mut Reporter<'_>) -> Option<RedisUrl> {
-    match RedisUrl::parse(url) {
+/// A URL the values give, parsed.
+fn parse_url(url: &Spanned<Option<String>>, report: &mut Reporter<'_>) -> Option<RedisUrl> {
+    let text = url.as_deref().unwrap_or_default();
+    match RedisUrl::parse(text) {
         Ok(parsed) => Some(parsed),
         Err(problem) => {
             report
-                .at(Code::InvalidRedisUrl, path, format!("`{url}` is not a Redis URL: {problem}"))
+                .at(Code::InvalidRedisUrl, url, format!("`{text}` is not a Redis URL: {problem}"))
                 .with_help("write `redis://host:6379` or `rediss://user:password@host:6380/0`");
             None
         }
@@ -289,7 +296,7 @@ fn parse_url(url: &str, path: &Path, report: &mut Reporter<'_>) -> Option<RedisU
 fn password(
     service: &Service<'_>,
     url: &RedisUrl,
-    path: &Path,
+    written: &Spanned<Option<String>>,
     values: &Values,
     fullname: &str,
     inline_passwords: &mut BTreeMap<String, String>,
@@ -302,7 +309,7 @@ fn password(
             report
                 .at(
                     Code::ConflictingKeys,
-                    path,
+                    written,
                     format!("the {role} Redis URL has a password, and `externalRedis.existingSecret` gives one too"),
                 )
                 .with_help("remove the password from the URL (keep the user name) and keep it in the Secret");
@@ -312,7 +319,7 @@ fn password(
             report
                 .at(
                     Code::PlaintextPassword,
-                    path,
+                    written,
                     format!("the {role} Redis password is written in the values file"),
                 )
                 .with_help("keep it in a Secret: set `externalRedis.existingSecret` and write the URL without the password");
@@ -344,7 +351,7 @@ fn check_socketio_keys(values: &Values, report: &mut Reporter<'_>) {
             report
                 .at_key(
                     Code::UnusedKey,
-                    &Path::parse(key),
+                    value,
                     format!("`{key}` changes nothing: Frappe v15 and v16 publish realtime events through the queue Redis"),
                 )
                 .with_help("remove it; socket.io uses `externalRedis.queue`");

@@ -94,16 +94,6 @@ impl<'a> Reporter<'a> {
     }
 }
 
-/// While the rules move to [`Anchor`]s: a path spelt out.
-impl From<&Path> for Anchor<'_> {
-    fn from(path: &Path) -> Self {
-        path.0.iter().fold(Anchor::root(), |anchor, segment| match segment {
-            crate::node::Segment::Key(key) => anchor.key(key),
-            crate::node::Segment::Index(index) => anchor.index(*index),
-        })
-    }
-}
-
 impl Diagnostic {
     /// Adds help to a reported diagnostic, in the reporter's chaining style.
     pub fn with_help(&mut self, help: impl Into<String>) -> &mut Diagnostic {

@@ -6,7 +6,6 @@ use super::component::ComponentKind;
 use super::names::Names;
 use super::report::Reporter;
 use crate::diagnostic::Code;
-use crate::node::Path;
 use crate::values::{StringMap, Values, WebsocketMode};
 
 /// The Ingress to render.
@@ -50,15 +49,15 @@ pub(super) fn resolve_ingress(values: &Values, names: &Names, report: &mut Repor
     if !ingress.enabled {
         return None;
     }
-    let nginx = values.nginx.enabled;
+    let nginx = *values.nginx.enabled;
     let (service, port) = if nginx {
-        (names.service(ComponentKind::Nginx), values.nginx.service.port)
+        (names.service(ComponentKind::Nginx), *values.nginx.service.port)
     } else {
-        (names.service(ComponentKind::Gunicorn), values.worker.gunicorn.service.port)
+        (names.service(ComponentKind::Gunicorn), *values.worker.gunicorn.service.port)
     };
-    let socketio = (names.service(ComponentKind::Socketio), values.socketio.service.port);
+    let socketio = (names.service(ComponentKind::Socketio), *values.socketio.service.port);
     let mut websocket_snippet = None;
-    if ingress.websocket == WebsocketMode::Snippet {
+    if *ingress.websocket == WebsocketMode::Snippet {
         match &names.namespace {
             Some(namespace) => {
                 websocket_snippet = Some(SocketioEndpoint {
@@ -71,7 +70,7 @@ pub(super) fn resolve_ingress(values: &Values, names: &Names, report: &mut Repor
                 report
                     .at(
                         Code::MissingNamespace,
-                        &Path::parse("ingress.websocket"),
+                        &ingress.websocket,
                         "the websocket snippet proxies to `<service>.<namespace>.svc.cluster.local`, but no namespace is set",
                     )
                     .with_help("pass `--namespace`, or set `namespace:` in the values");
@@ -86,13 +85,13 @@ pub(super) fn resolve_ingress(values: &Values, names: &Names, report: &mut Repor
                 .paths
                 .iter()
                 .map(|p| IngressPath {
-                    path: p.path.clone(),
-                    path_type: p.path_type.clone(),
+                    path: (*p.path).clone(),
+                    path_type: (*p.path_type).clone(),
                     service: service.clone(),
                     port,
                 })
                 .collect();
-            if !nginx && ingress.websocket == WebsocketMode::Auto {
+            if !nginx && *ingress.websocket == WebsocketMode::Auto {
                 paths.push(IngressPath {
                     path: "/socket.io".to_owned(),
                     path_type: "Prefix".to_owned(),
@@ -101,7 +100,7 @@ pub(super) fn resolve_ingress(values: &Values, names: &Names, report: &mut Repor
                 });
             }
             IngressRule {
-                host: host.host.clone(),
+                host: (*host.host).clone(),
                 paths,
             }
         })
@@ -109,13 +108,14 @@ pub(super) fn resolve_ingress(values: &Values, names: &Names, report: &mut Repor
     Some(Ingress {
         name: ingress
             .ingress_name
-            .clone()
+            .as_deref()
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| names.fullname.clone()),
-        class_name: ingress.class_name.clone().filter(|c| !c.is_empty()),
-        annotations: ingress.annotations.clone(),
+            .unwrap_or(&names.fullname)
+            .to_owned(),
+        class_name: ingress.class_name.as_deref().filter(|c| !c.is_empty()).map(str::to_owned),
+        annotations: (*ingress.annotations).clone(),
         rules,
-        tls: ingress.tls.clone(),
+        tls: ingress.tls.to_vec(),
         websocket_snippet,
     })
 }

@@ -10,8 +10,8 @@ use crate::values::Values;
 /// As the chart: the named account, else the one rendered, else the
 /// namespace's `default`.
 pub(super) fn service_account(values: &Values, names: &Names) -> String {
-    match values.service_account.name.clone().filter(|n| !n.is_empty()) {
-        Some(name) => name,
+    match values.service_account.name.as_deref().filter(|n| !n.is_empty()) {
+        Some(name) => name.to_owned(),
         None if values.service_account.create => names.fullname.clone(),
         None => "default".to_owned(),
     }

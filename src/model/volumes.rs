@@ -21,17 +21,17 @@ pub(super) fn volume(values: &values::Volume, default_claim: String) -> Volume {
     if !values.enabled {
         return Volume::EmptyDir;
     }
-    match values.existing_claim.as_ref().filter(|c| !c.is_empty()) {
+    match values.existing_claim.as_deref().filter(|c| !c.is_empty()) {
         Some(existing) => Volume::Claim {
-            claim_name: existing.clone(),
+            claim_name: existing.to_owned(),
             create: None,
         },
         None => Volume::Claim {
             claim_name: default_claim,
             create: Some(ClaimSpec {
                 size: values.size.0.clone(),
-                storage_class: values.storage_class.clone().filter(|c| !c.is_empty()),
-                access_modes: values.access_modes.clone(),
+                storage_class: values.storage_class.as_deref().filter(|c| !c.is_empty()).map(str::to_owned),
+                access_modes: values.access_modes.to_vec(),
             }),
         },
     }

@@ -73,8 +73,8 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         }]),
     });
     let controller = NetworkPolicyPeer {
-        namespace_selector: Some(settings.ingress_namespace_selector.clone()),
-        pod_selector: settings.ingress_pod_selector.clone(),
+        namespace_selector: Some((*settings.ingress_namespace_selector).clone()),
+        pod_selector: (*settings.ingress_pod_selector).clone(),
         ip_block: None,
     };
     egress.push(NetworkPolicyEgressRule {

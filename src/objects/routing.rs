@@ -71,10 +71,10 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         let name = if route.name.is_empty() {
             names.fullname.clone()
         } else {
-            route.name.clone()
+            (*route.name).clone()
         };
         let mut metadata = meta(names, name, common_labels(names));
-        metadata.annotations = (!route.annotations.is_empty()).then(|| route.annotations.clone());
+        metadata.annotations = (!route.annotations.is_empty()).then(|| (*route.annotations).clone());
         manifests.push(Manifest::HttpRoute(Box::new(HttpRoute {
             api_version: "gateway.networking.k8s.io/v1",
             kind: "HTTPRoute",
@@ -84,13 +84,13 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
                     .parent_refs
                     .iter()
                     .map(|p| ParentReference {
-                        kind: p.gateway_kind.clone(),
-                        name: p.gateway_name.clone(),
-                        namespace: p.gateway_namespace.clone(),
-                        section_name: p.gateway_section_name.clone(),
+                        kind: (*p.gateway_kind).clone(),
+                        name: (*p.gateway_name).clone(),
+                        namespace: (*p.gateway_namespace).clone(),
+                        section_name: (*p.gateway_section_name).clone(),
                     })
                     .collect(),
-                hostnames: route.hostnames.clone(),
+                hostnames: route.hostnames.to_vec(),
                 rules: route
                     .rules
                     .iter()
@@ -100,8 +100,8 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
                             .iter()
                             .map(|m| HttpRouteMatch {
                                 path: HttpPathMatch {
-                                    type_: m.path_type.clone(),
-                                    value: m.path.clone(),
+                                    type_: (*m.path_type).clone(),
+                                    value: (*m.path).clone(),
                                 },
                             })
                             .collect(),

@@ -163,15 +163,19 @@ impl<'a> Anchor<'a> {
     }
 
     /// `key` below this.
-    pub fn key(mut self, key: &str) -> Anchor<'a> {
-        self.below.0.push(Segment::Key(key.to_owned()));
-        self
+    pub fn key(&self, key: &str) -> Anchor<'a> {
+        Anchor {
+            base: self.base,
+            below: self.below.key(key),
+        }
     }
 
     /// Item `index` of the list this is.
-    pub fn index(mut self, index: usize) -> Anchor<'a> {
-        self.below.0.push(Segment::Index(index));
-        self
+    pub fn index(&self, index: usize) -> Anchor<'a> {
+        Anchor {
+            base: self.base,
+            below: self.below.index(index),
+        }
     }
 
     /// The written value this points at, when it points at one.
@@ -205,7 +209,18 @@ impl<'a, T> From<&'a Spanned<T>> for Anchor<'a> {
     }
 }
 
+impl<'a> From<&Anchor<'a>> for Anchor<'a> {
+    fn from(anchor: &Anchor<'a>) -> Anchor<'a> {
+        anchor.clone()
+    }
+}
+
 impl<T> Spanned<T> {
+    /// What a rule about this value points at.
+    pub fn anchor(&self) -> Anchor<'_> {
+        self.into()
+    }
+
     /// This value where the file writes it, else `key` of `map`, the map it
     /// belongs in: for rules about a value the file may leave out.
     pub fn or_in<'a>(&'a self, map: impl Into<Anchor<'a>>, key: &str) -> Anchor<'a> {

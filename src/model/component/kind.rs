@@ -10,7 +10,8 @@
 //! [`Role`].
 
 use super::command::GUNICORN_COMMAND;
-use crate::values::{ComponentValues, Values};
+use crate::node::Path;
+use crate::values::{Anchor, ComponentValues, Values};
 
 /// A directory a bench process writes outside the shared volumes. Under a
 /// read-only root filesystem each one gets its own emptyDir.
@@ -96,8 +97,10 @@ pub struct ComponentSpec {
     pub suffix: &'static str,
     /// The chart's container name.
     pub container_name: &'static str,
-    /// Where the component is configured in the values.
-    pub values_path: &'static str,
+    /// Where the component is configured in the values (`worker.gunicorn`):
+    /// how messages name it, and where rules point for a key of it that the
+    /// file leaves out (keys the file writes carry their own place).
+    pub section: &'static [&'static str],
     /// The component's values, as every component's are read.
     pub values: for<'a> fn(&'a Values) -> ComponentValues<'a>,
     pub role: Role,
@@ -138,7 +141,7 @@ components! {
     Nginx => ComponentSpec {
         suffix: "nginx",
         container_name: "nginx",
-        values_path: "nginx",
+        section: &["nginx"],
         values: |values| values.nginx.component(),
         role: Role::Proxy,
         port: Some(8080),
@@ -150,7 +153,7 @@ components! {
     Gunicorn => ComponentSpec {
         suffix: "gunicorn",
         container_name: "gunicorn",
-        values_path: "worker.gunicorn",
+        section: &["worker", "gunicorn"],
         values: |values| ComponentValues {
             // The chart spreads gunicorn with `worker`'s keys.
             topology_spread: Some(values.worker.topology_spread()),
@@ -166,7 +169,7 @@ components! {
     Socketio => ComponentSpec {
         suffix: "socketio",
         container_name: "socketio",
-        values_path: "socketio",
+        section: &["socketio"],
         values: |values| values.socketio.component(),
         role: Role::Realtime,
         port: Some(9000),
@@ -178,7 +181,7 @@ components! {
     WorkerDefault => ComponentSpec {
         suffix: "worker-d",
         container_name: "default",
-        values_path: "worker.default",
+        section: &["worker", "default"],
         values: |values| values.worker.default.component(),
         role: Role::Worker {
             queues: &["default"],
@@ -193,7 +196,7 @@ components! {
     WorkerShort => ComponentSpec {
         suffix: "worker-s",
         container_name: "short",
-        values_path: "worker.short",
+        section: &["worker", "short"],
         values: |values| values.worker.short.component(),
         role: Role::Worker {
             queues: &["short", "default"],
@@ -208,7 +211,7 @@ components! {
     WorkerLong => ComponentSpec {
         suffix: "worker-l",
         container_name: "long",
-        values_path: "worker.long",
+        section: &["worker", "long"],
         values: |values| values.worker.long.component(),
         role: Role::Worker {
             queues: &["long", "default", "short"],
@@ -223,7 +226,7 @@ components! {
     Scheduler => ComponentSpec {
         suffix: "scheduler",
         container_name: "scheduler",
-        values_path: "worker.scheduler",
+        section: &["worker", "scheduler"],
         values: |values| values.worker.scheduler.component(),
         role: Role::Scheduler,
         port: None,
@@ -243,6 +246,19 @@ impl ComponentKind {
     /// This component's values.
     pub fn values(self, values: &Values) -> ComponentValues<'_> {
         (self.spec().values)(values)
+    }
+
+    /// Where the component is configured, as messages name it.
+    pub fn values_path(self) -> Path {
+        self.spec().section.iter().fold(Path::root(), |path, key| path.key(key))
+    }
+
+    /// Where rules point for a key of the component that the file leaves
+    /// out: see [`Spanned::or_in`].
+    ///
+    /// [`Spanned::or_in`]: crate::values::Spanned::or_in
+    pub fn section(self) -> Anchor<'static> {
+        self.spec().section.iter().fold(Anchor::root(), |anchor, key| anchor.key(key))
     }
 
     /// The RQ queues a worker consumes, in priority order; none for the others.
@@ -297,6 +313,47 @@ impl ComponentKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Sources;
+
+    /// A component's `section` is where de finds its keys: a key the file
+    /// leaves out is reported there.
+    #[test]
+    fn every_section_is_where_the_component_is_written() {
+        use std::collections::BTreeMap;
+        #[derive(Default)]
+        struct Map(BTreeMap<&'static str, Map>);
+        fn flow(map: &Map) -> String {
+            match map.0.is_empty() {
+                true => "{replicaCount: 1}".to_owned(),
+                false => format!(
+                    "{{{}}}",
+                    map.0
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}", flow(v)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        let mut sections = Map::default();
+        for kind in ComponentKind::ALL {
+            kind.spec()
+                .section
+                .iter()
+                .fold(&mut sections, |map, key| map.0.entry(key).or_default());
+        }
+        let text = flow(&sections);
+        let mut sources = Sources::default();
+        let file = sources.add("values.yaml", text.clone());
+        let (root, _) = crate::load::load(&sources, file).unwrap();
+        let (values, problems) = crate::de::deserialize_all::<Values>(&root);
+        assert!(problems.is_empty(), "{text}\n{problems:?}");
+        let values = values.unwrap();
+        for &kind in ComponentKind::ALL {
+            let place = kind.values(&values).pod.replica_count.place().map(|p| p.path.clone());
+            assert_eq!(place, Some(kind.values_path().key("replicaCount")), "{kind:?}");
+        }
+    }
 
     /// Object names and selector labels are the chart's: they must differ
     /// between kinds, or two Deployments would share a name and a selector.

@@ -7,8 +7,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::super::endpoint;
 use super::super::report::Reporter;
 use crate::diagnostic::Code;
-use crate::node::Path;
-use crate::values::Values;
+use crate::values::{Anchor, Values};
 
 /// A TCP probe on a port, the chart's default for serving components.
 pub fn tcp_probe(port: i32) -> Probe {
@@ -73,25 +72,21 @@ pub fn backing_services_probe(services: &[(String, i32)]) -> Probe {
 /// The site an HTTP probe of gunicorn asks for: the explicit key, the site
 /// the values create, or the first ingress host.
 pub(in crate::model) fn probe_site(values: &Values, report: &mut Reporter<'_>) -> Option<String> {
-    let explicit = values.worker.gunicorn.probe_site_name.as_deref().filter(|s| !s.is_empty());
-    if let Some(site) = explicit {
+    let explicit = &values.worker.gunicorn.probe_site_name;
+    if let Some(site) = explicit.as_deref().filter(|s| !s.is_empty()) {
         if !endpoint::is_host(site) {
             report
-                .at(
-                    Code::InvalidValue,
-                    &Path::parse("worker.gunicorn.probeSiteName"),
-                    format!("`{site}` is not a site name"),
-                )
+                .at(Code::InvalidValue, explicit, format!("`{site}` is not a site name"))
                 .with_help("a site is named after its host name: letters, digits, `-` and `.`");
             return None;
         }
         return Some(site.to_owned());
     }
     let jobs = &values.jobs;
-    let created = if jobs.create_site.enabled {
-        Some(jobs.create_site.site_name.clone())
-    } else if jobs.create_multiple_sites.enabled {
-        jobs.create_multiple_sites.sites.first().map(|s| s.name.clone())
+    let created = if *jobs.create_site.enabled {
+        Some((*jobs.create_site.site_name).clone())
+    } else if *jobs.create_multiple_sites.enabled {
+        jobs.create_multiple_sites.sites.first().map(|s| (*s.name).clone())
     } else {
         None
     };
@@ -99,7 +94,7 @@ pub(in crate::model) fn probe_site(values: &Values, report: &mut Reporter<'_>) -
         values
             .ingress
             .enabled
-            .then(|| values.ingress.hosts.iter().map(|h| h.host.clone()).find(|h| !h.starts_with('*')))
+            .then(|| values.ingress.hosts.iter().map(|h| (*h.host).clone()).find(|h| !h.starts_with('*')))
             .flatten()
     };
     created.or_else(ingress_host).filter(|site| endpoint::is_host(site))
@@ -108,8 +103,9 @@ pub(in crate::model) fn probe_site(values: &Values, report: &mut Reporter<'_>) -
 /// Adds `X-Frappe-Site-Name` to an HTTP probe of gunicorn that names no
 /// site. The kubelet sends `Host: <pod IP>`, and Frappe picks the site from
 /// that header or the Host (`frappe/app.py`, `init_request`), so without it
-/// every probe gets a 404.
-pub(in crate::model) fn name_the_site(probe: &mut Probe, site: Option<&str>, key: &str, report: &mut Reporter<'_>) {
+/// every probe gets a 404. `written` is the probe in the values, where a
+/// probe that names no site is reported.
+pub(in crate::model) fn name_the_site(probe: &mut Probe, site: Option<&str>, written: Anchor<'_>, report: &mut Reporter<'_>) {
     let Some(http) = probe.http_get.as_mut() else { return };
     let names_a_site = |h: &HTTPHeader| h.name.eq_ignore_ascii_case(SITE_HEADER) || h.name.eq_ignore_ascii_case("host");
     if http.http_headers.iter().flatten().any(names_a_site) {
@@ -124,7 +120,7 @@ pub(in crate::model) fn name_the_site(probe: &mut Probe, site: Option<&str>, key
             report
                 .at_key(
                     Code::ProbeSite,
-                    &Path::parse("worker.gunicorn").key(key).key("httpGet"),
+                    written.key("httpGet"),
                     "this HTTP probe names no site: the kubelet asks for the pod's IP, and Frappe answers 404 for a site it does not have",
                 )
                 .with_help(

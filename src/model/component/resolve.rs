@@ -16,8 +16,7 @@ use super::kind::{DefaultProbe, Role};
 use super::probes::{gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
-use crate::node::Path;
-use crate::values::{self, ComponentValues, ProbeValues, TopologySpreadValues, Values};
+use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeValues, Spanned, Values};
 
 /// What resolving a component needs besides its own values.
 pub(in crate::model) struct Context<'a> {
@@ -51,23 +50,16 @@ pub(in crate::model) fn resolve_components(context: &Context<'_>, report: &mut R
 fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context: &Context<'_>, report: &mut Reporter<'_>) -> Component {
     let spec = kind.spec();
     let mut component = Component::from_pod(kind, &values.pod);
-    component.liveness_probe = probe(kind, "livenessProbe", values.liveness_probe, spec.liveness_probe, context, report);
-    component.readiness_probe = probe(
-        kind,
-        "readinessProbe",
-        values.readiness_probe,
-        spec.readiness_probe,
-        context,
-        report,
-    );
-    component.startup_probe = probe(kind, "startupProbe", values.startup_probe, spec.startup_probe, context, report);
+    component.liveness_probe = probe(kind, values.liveness_probe, spec.liveness_probe, context, report);
+    component.readiness_probe = probe(kind, values.readiness_probe, spec.readiness_probe, context, report);
+    component.startup_probe = probe(kind, values.startup_probe, spec.startup_probe, context, report);
     component.service = values.service.map(|service| ServiceSpec {
         service_type: service.service_type,
-        port: service.port,
+        port: *service.port,
     });
-    component.autoscaling = values.autoscaling.and_then(|autoscaling| hpa(kind, autoscaling, report));
+    component.autoscaling = values.autoscaling.and_then(|autoscaling| hpa(autoscaling, report));
     if let Some(spread) = values.topology_spread {
-        component.topology_spread = topology_spread(spread, context.names, kind);
+        component.topology_spread = topology_spread(spread.custom.as_deref(), spread.default, context.names, kind);
     }
     match spec.role {
         Role::Proxy => proxy(&mut component, context),
@@ -76,14 +68,10 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
         Role::Worker { queue_timeout_seconds, .. } => {
             let autoscaling = values.autoscaling.expect("workers have autoscaling keys");
             component.keda = keda(kind, autoscaling, context.redis, report);
-            component.termination_grace_period_seconds = Some(grace_period(
-                kind,
-                values.termination_grace_period_seconds,
-                queue_timeout_seconds,
-                report,
-            ));
+            let custom = values.termination_grace_period_seconds.expect("workers have a grace period key");
+            component.termination_grace_period_seconds = Some(grace_period(custom, queue_timeout_seconds, report));
         }
-        Role::Scheduler => scheduler(&mut component, &values.pod, report),
+        Role::Scheduler => scheduler(&mut component, values.pod.replica_count, report),
     }
     if component.autoscaling.is_some() || component.keda.is_some() {
         component.replicas = None;
@@ -92,11 +80,8 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
     // The chart spreads nginx and gunicorn; every replicated component
     // should survive losing a node.
     if component.topology_spread.is_empty() && component.is_replicated() && !kind.is_singleton() {
-        let default = TopologySpreadValues {
-            custom: None,
-            ..context.values.worker.topology_spread()
-        };
-        component.topology_spread = topology_spread(default, context.names, kind);
+        let default = &context.values.worker.default_topology_spread;
+        component.topology_spread = topology_spread(None, default, context.names, kind);
     }
     for container in component.init_containers.iter_mut().chain(component.sidecars.iter_mut()) {
         container
@@ -114,21 +99,16 @@ fn proxy(component: &mut Component, context: &Context<'_>) {
     let nginx = &values.nginx;
     component.args = component.kind.default_args(nginx.config.is_some());
     let environment = &nginx.environment;
+    let backend = |kind: ComponentKind, port: &Spanned<i32>| format!("{}:{}", names.service(kind), **port);
     let mut env = vec![
-        env_var(
-            "BACKEND",
-            format!("{}:{}", names.service(ComponentKind::Gunicorn), values.worker.gunicorn.service.port),
-        ),
-        env_var(
-            "SOCKETIO",
-            format!("{}:{}", names.service(ComponentKind::Socketio), values.socketio.service.port),
-        ),
-        env_var("UPSTREAM_REAL_IP_ADDRESS", environment.upstream_real_ip_address.clone()),
-        env_var("UPSTREAM_REAL_IP_RECURSIVE", environment.upstream_real_ip_recursive.clone()),
-        env_var("UPSTREAM_REAL_IP_HEADER", environment.upstream_real_ip_header.clone()),
-        env_var("FRAPPE_SITE_NAME_HEADER", environment.frappe_site_name_header.clone()),
-        env_var("PROXY_READ_TIMEOUT", environment.proxy_read_timeout.clone()),
-        env_var("CLIENT_MAX_BODY_SIZE", environment.client_max_body_size.clone()),
+        env_var("BACKEND", backend(ComponentKind::Gunicorn, &values.worker.gunicorn.service.port)),
+        env_var("SOCKETIO", backend(ComponentKind::Socketio, &values.socketio.service.port)),
+        env_var("UPSTREAM_REAL_IP_ADDRESS", (*environment.upstream_real_ip_address).clone()),
+        env_var("UPSTREAM_REAL_IP_RECURSIVE", (*environment.upstream_real_ip_recursive).clone()),
+        env_var("UPSTREAM_REAL_IP_HEADER", (*environment.upstream_real_ip_header).clone()),
+        env_var("FRAPPE_SITE_NAME_HEADER", (*environment.frappe_site_name_header).clone()),
+        env_var("PROXY_READ_TIMEOUT", (*environment.proxy_read_timeout).clone()),
+        env_var("CLIENT_MAX_BODY_SIZE", (*environment.client_max_body_size).clone()),
     ];
     env.append(&mut component.env);
     component.env = env;
@@ -136,11 +116,12 @@ fn proxy(component: &mut Component, context: &Context<'_>) {
 
 /// Without nginx, something else must serve `/assets` and `/files`.
 fn check_assets_are_served(values: &Values, report: &mut Reporter<'_>) {
-    if !values.nginx.enabled && !values.nginx.assets_served_elsewhere {
+    let nginx = &values.nginx;
+    if !*nginx.enabled && !nginx.assets_served_elsewhere {
         report
             .at(
                 Code::UnservedAssets,
-                &Path::parse("nginx.enabled"),
+                &nginx.enabled,
                 "without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither outside Frappe's development server",
             )
             .with_help(
@@ -157,31 +138,31 @@ fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
         Ok(args) => component.args = args,
         Err(NotAFlag { index, word }) => {
             report
-                .at(Code::GunicornArgs, &Path::parse("worker.gunicorn.args").index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
+                .at(Code::GunicornArgs, gunicorn.args.anchor().index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
                 .with_help("write each flag with its value as one item, e.g. `--workers=4`; or give the whole command line, starting with the gunicorn executable");
         }
     }
     let site = probe_site(values, report);
-    for (key, probe) in [
-        ("livenessProbe", &mut component.liveness_probe),
-        ("readinessProbe", &mut component.readiness_probe),
-        ("startupProbe", &mut component.startup_probe),
+    for (written, probe) in [
+        (&gunicorn.liveness_probe, &mut component.liveness_probe),
+        (&gunicorn.readiness_probe, &mut component.readiness_probe),
+        (&gunicorn.startup_probe, &mut component.startup_probe),
     ] {
         if let Some(probe) = probe {
-            name_the_site(probe, site.as_deref(), key, report);
+            name_the_site(probe, site.as_deref(), written.anchor(), report);
         }
     }
 }
 
 /// The scheduler runs exactly one replica: every replica would enqueue
 /// every periodic job.
-fn scheduler(component: &mut Component, pod: &values::PodValues<'_>, report: &mut Reporter<'_>) {
-    if pod.replica_count != 1 {
+fn scheduler(component: &mut Component, replica_count: &Spanned<i32>, report: &mut Reporter<'_>) {
+    if **replica_count != 1 {
         report
             .at(
                 Code::SchedulerReplicas,
-                &Path::parse("worker.scheduler.replicaCount"),
-                format!("the scheduler must run exactly 1 replica, not {}", pod.replica_count),
+                replica_count,
+                format!("the scheduler must run exactly 1 replica, not {}", **replica_count),
             )
             .with_help(
                 "every scheduler replica enqueues every periodic job; set `worker.scheduler.replicaCount: 1` and scale the workers instead",
@@ -193,7 +174,6 @@ fn scheduler(component: &mut Component, pod: &values::PodValues<'_>, report: &mu
 /// A probe: the values', else the component's default.
 fn probe(
     kind: ComponentKind,
-    key: &str,
     values: ProbeValues<'_>,
     default: DefaultProbe,
     context: &Context<'_>,
@@ -206,113 +186,101 @@ fn probe(
         DefaultProbe::BackingServices => Some(context.backing_services_probe.clone()),
     };
     match values {
-        ProbeValues::Replace(Some(probe)) => Some(probe.clone()),
-        ProbeValues::Replace(None) | ProbeValues::Absent => default(),
-        ProbeValues::Override(probe) if !probe.override_default => default(),
+        ProbeValues::Replace(probe) => probe.as_ref().cloned().or_else(default),
+        ProbeValues::Absent => default(),
+        ProbeValues::Override(probe) if !*probe.override_default => default(),
         ProbeValues::Override(probe) => {
             if probe.probe.is_none() {
                 report
-                    .at(
-                        Code::ProbeHandlers,
-                        &Path::parse(kind.spec().values_path).key(key).key("override"),
-                        "`override: true` without a `probe`",
-                    )
+                    .at(Code::ProbeHandlers, &probe.override_default, "`override: true` without a `probe`")
                     .with_help("add the probe under `probe:`, or set `override: false` for the default");
             }
-            probe.probe.clone()
+            (*probe.probe).clone()
         }
     }
 }
 
-fn hpa(kind: ComponentKind, values: &values::Autoscaling, report: &mut Reporter<'_>) -> Option<Hpa> {
-    if !values.enabled {
+fn hpa(autoscaling: &Spanned<Autoscaling>, report: &mut Reporter<'_>) -> Option<Hpa> {
+    if !autoscaling.enabled {
         return None;
     }
-    let path = Path::parse(kind.spec().values_path).key("autoscaling");
-    if values.min_replicas < 1 || values.min_replicas > values.max_replicas {
+    let (min_replicas, max_replicas) = (*autoscaling.min_replicas, autoscaling.max_replicas);
+    if min_replicas < 1 || min_replicas > max_replicas {
         report
             .at(
                 Code::HpaReplicas,
-                &path.key("minReplicas"),
+                autoscaling.min_replicas.or_in(autoscaling, "minReplicas"),
                 format!(
-                    "autoscaling needs 1 <= minReplicas <= maxReplicas, but minReplicas is {} and maxReplicas {}",
-                    values.min_replicas, values.max_replicas
+                    "autoscaling needs 1 <= minReplicas <= maxReplicas, but minReplicas is {min_replicas} and maxReplicas {max_replicas}"
                 ),
             )
             .with_help("raise `maxReplicas` or lower `minReplicas`");
     }
-    for (target, key) in [(values.target_cpu, "targetCPU"), (values.target_memory, "targetMemory")] {
+    for target in [&autoscaling.target_cpu, &autoscaling.target_memory] {
         if target.is_some_and(|t| t < 1) {
             report
-                .at(
-                    Code::InvalidValue,
-                    &path.key(key),
-                    "a utilization target must be a positive percentage",
-                )
+                .at(Code::InvalidValue, target, "a utilization target must be a positive percentage")
                 .with_help("use e.g. `75`, or `null` to turn this metric off");
         }
     }
-    if values.target_cpu.is_none() && values.target_memory.is_none() && values.behavior.is_none() {
+    if autoscaling.target_cpu.is_none() && autoscaling.target_memory.is_none() && autoscaling.behavior.is_none() {
         report
-            .at_key(Code::InvalidValue, &path, "autoscaling is enabled without any target")
+            .at_key(Code::InvalidValue, autoscaling, "autoscaling is enabled without any target")
             .with_help("set `targetCPU` or `targetMemory`");
     }
     Some(Hpa {
-        min_replicas: values.min_replicas,
-        max_replicas: values.max_replicas,
-        target_cpu: values.target_cpu,
-        target_memory: values.target_memory,
-        behavior: values.behavior.clone(),
+        min_replicas,
+        max_replicas,
+        target_cpu: *autoscaling.target_cpu,
+        target_memory: *autoscaling.target_memory,
+        behavior: autoscaling.behavior.clone(),
     })
 }
 
 /// KEDA scales a worker on the length of its queue; other components have none.
-fn check_keda_has_a_queue(kind: ComponentKind, autoscaling: &values::Autoscaling, report: &mut Reporter<'_>) {
-    if autoscaling.keda.enabled && kind.queues().is_empty() {
+fn check_keda_has_a_queue(kind: ComponentKind, autoscaling: &Autoscaling, report: &mut Reporter<'_>) {
+    if *autoscaling.keda.enabled && kind.queues().is_empty() {
         report
             .at(
                 Code::InvalidValue,
-                &Path::parse(kind.spec().values_path).key("autoscaling.keda.enabled"),
+                &autoscaling.keda.enabled,
                 "KEDA scales workers on their queue; this component has no queue",
             )
             .with_help("use the HPA (`autoscaling.enabled`) here");
     }
 }
 
-fn keda(kind: ComponentKind, values: &values::Autoscaling, redis: Option<&Redis>, report: &mut Reporter<'_>) -> Option<KedaScaler> {
-    let keda = &values.keda;
-    if !keda.enabled {
+fn keda(kind: ComponentKind, autoscaling: &Autoscaling, redis: Option<&Redis>, report: &mut Reporter<'_>) -> Option<KedaScaler> {
+    let keda = &autoscaling.keda;
+    if !*keda.enabled {
         return None;
     }
-    let path = Path::parse(kind.spec().values_path).key("autoscaling").key("keda");
-    if values.enabled {
+    if autoscaling.enabled {
         report
             .at(
                 Code::InvalidValue,
-                &path.key("enabled"),
+                &keda.enabled,
                 "a worker scales either with its HPA or with KEDA, not both",
             )
             .with_help("set `autoscaling.enabled: false` to let KEDA scale this worker");
     }
-    if keda.min_replicas < 0 || keda.max_replicas < 1 || keda.min_replicas > keda.max_replicas {
+    let (min_replicas, max_replicas) = (*keda.min_replicas, keda.max_replicas);
+    if min_replicas < 0 || max_replicas < 1 || min_replicas > max_replicas {
         report
             .at(
                 Code::HpaReplicas,
-                &path.key("minReplicas"),
-                format!(
-                    "KEDA needs 0 <= minReplicas <= maxReplicas and maxReplicas >= 1, not {} and {}",
-                    keda.min_replicas, keda.max_replicas
-                ),
+                keda.min_replicas.or_in(keda, "minReplicas"),
+                format!("KEDA needs 0 <= minReplicas <= maxReplicas and maxReplicas >= 1, not {min_replicas} and {max_replicas}"),
             )
             .with_help("raise `maxReplicas` or lower `minReplicas`");
     }
     for (value, key) in [
-        (keda.list_length, "listLength"),
-        (keda.polling_interval, "pollingInterval"),
-        (keda.cooldown_period, "cooldownPeriod"),
+        (&keda.list_length, "listLength"),
+        (&keda.polling_interval, "pollingInterval"),
+        (&keda.cooldown_period, "cooldownPeriod"),
     ] {
-        if value < 1 {
-            report.at(Code::InvalidValue, &path.key(key), format!("`{key}` must be at least 1"));
+        if **value < 1 {
+            report.at(Code::InvalidValue, value, format!("`{key}` must be at least 1"));
         }
     }
     let redis = redis?;
@@ -320,18 +288,18 @@ fn keda(kind: ComponentKind, values: &values::Autoscaling, redis: Option<&Redis>
     // KEDA reads the password where the workers do, unless told otherwise.
     let password = match &keda.password_secret {
         Some(secret) => Some(jobs::SecretRef {
-            name: secret.name.clone(),
-            key: secret.key.clone(),
+            name: (*secret.name).clone(),
+            key: (*secret.key).clone(),
         }),
         None => redis.queue_password.clone(),
     };
     let worker_queue = kind.queues().first()?;
     Some(KedaScaler {
-        min_replicas: keda.min_replicas,
-        max_replicas: keda.max_replicas,
-        list_length: keda.list_length,
-        polling_interval: keda.polling_interval,
-        cooldown_period: keda.cooldown_period,
+        min_replicas,
+        max_replicas,
+        list_length: *keda.list_length,
+        polling_interval: *keda.polling_interval,
+        cooldown_period: *keda.cooldown_period,
         list_name: format!("rq:queue:{}:{worker_queue}", default_bench_id()),
         address: queue.endpoint(),
         database: queue.db,
@@ -343,17 +311,13 @@ fn keda(kind: ComponentKind, values: &values::Autoscaling, redis: Option<&Redis>
 
 /// A worker's `terminationGracePeriodSeconds`: RQ's warm shutdown lets the
 /// running job finish on SIGTERM, which takes up to the queue's timeout.
-fn grace_period(kind: ComponentKind, custom: Option<i64>, queue_timeout_seconds: i64, report: &mut Reporter<'_>) -> i64 {
-    if let Some(seconds) = custom {
+fn grace_period(custom: &Spanned<Option<i64>>, queue_timeout_seconds: i64, report: &mut Reporter<'_>) -> i64 {
+    if let Some(seconds) = **custom {
         if seconds >= 0 {
             return seconds;
         }
         report
-            .at(
-                Code::InvalidValue,
-                &Path::parse(kind.spec().values_path).key("terminationGracePeriodSeconds"),
-                "a grace period cannot be negative",
-            )
+            .at(Code::InvalidValue, custom, "a grace period cannot be negative")
             .with_help("give the seconds a stopping worker may take to finish its job, or remove the key for the queue's timeout");
     }
     queue_timeout_seconds + WORKER_GRACE_MARGIN_SECONDS
@@ -375,12 +339,17 @@ fn disruption_budget(budget: &values::DisruptionBudget, component: &Component) -
 /// The spread of a component's pods: the values' constraints (selecting
 /// the component's pods unless they say otherwise), else one constraint
 /// from `defaultTopologySpread`.
-fn topology_spread(spread: TopologySpreadValues<'_>, names: &Names, kind: ComponentKind) -> Vec<TopologySpreadConstraint> {
+fn topology_spread(
+    custom: Option<&[TopologySpreadConstraint]>,
+    default: &DefaultTopologySpread,
+    names: &Names,
+    kind: ComponentKind,
+) -> Vec<TopologySpreadConstraint> {
     let selector = LabelSelector {
         match_labels: Some(selector_labels(names, kind)),
         match_expressions: None,
     };
-    match spread.custom {
+    match custom {
         Some(constraints) => constraints
             .iter()
             .map(|c| TopologySpreadConstraint {
@@ -389,9 +358,9 @@ fn topology_spread(spread: TopologySpreadValues<'_>, names: &Names, kind: Compon
             })
             .collect(),
         None => vec![TopologySpreadConstraint {
-            max_skew: spread.default.max_skew,
-            topology_key: spread.default.topology_key.clone(),
-            when_unsatisfiable: spread.default.when_unsatisfiable.clone(),
+            max_skew: *default.max_skew,
+            topology_key: (*default.topology_key).clone(),
+            when_unsatisfiable: (*default.when_unsatisfiable).clone(),
             label_selector: Some(selector),
             ..Default::default()
         }],

@@ -6,8 +6,7 @@
 use super::{ADMIN_PASSWORD_KEY, DB_ROOT_PASSWORD_KEY, InlineSecrets, SecretRef};
 use crate::diagnostic::Code;
 use crate::model::report::Reporter;
-use crate::node::Path;
-use crate::values::{DbType, Values};
+use crate::values::{DbType, Spanned, Values};
 
 pub(super) struct Credentials<'a> {
     values: &'a Values,
@@ -36,17 +35,21 @@ impl<'a> Credentials<'a> {
         }
     }
 
-    /// The database root password for the Job at `needed_by`: `dbExistingSecret`,
-    /// else the bench's Secret when the values write it.
-    pub(super) fn db_root_password(&mut self, needed_by: &str, report: &mut Reporter<'_>) -> Option<SecretRef> {
+    /// The database root password for the Job `needed_by`, which `enabled`
+    /// turns on: `dbExistingSecret`, else the bench's Secret when the values
+    /// write it.
+    pub(super) fn db_root_password(&mut self, needed_by: &str, enabled: &Spanned<bool>, report: &mut Reporter<'_>) -> Option<SecretRef> {
         let values = self.values;
-        if let Some(secret) = values.db_existing_secret.as_ref().filter(|s| !s.is_empty()) {
+        if let Some(secret) = values.db_existing_secret.as_deref().filter(|s| !s.is_empty()) {
             let key = values
                 .db_existing_secret_password_key
-                .clone()
+                .as_deref()
                 .filter(|k| !k.is_empty())
-                .unwrap_or_else(|| "password".to_owned());
-            return Some(SecretRef { name: secret.clone(), key });
+                .unwrap_or("password");
+            return Some(SecretRef {
+                name: secret.to_owned(),
+                key: key.to_owned(),
+            });
         }
         if values.db_root_password.as_ref().is_some_and(|p| !p.is_empty()) {
             return Some(SecretRef {
@@ -57,40 +60,42 @@ impl<'a> Credentials<'a> {
         report
             .at_key(
                 Code::MissingSecret,
-                &Path::parse(needed_by).key("enabled"),
+                enabled,
                 format!("`{needed_by}` needs the database root password, and none is given"),
             )
             .with_help("set `dbExistingSecret` (and `dbExistingSecretPasswordKey`) to a Secret holding it");
         None
     }
 
-    /// The Administrator password of the sites the Job at `key` creates:
-    /// its existing Secret, else the bench's Secret when the values write
-    /// it (with a warning).
+    /// The Administrator password of the sites the Job `key` creates, which
+    /// `enabled` turns on: its existing Secret, else the bench's Secret when
+    /// the values write it (with a warning).
     pub(super) fn admin_password(
         &mut self,
         key: &str,
-        existing_secret: Option<&String>,
-        existing_secret_key: &str,
-        password: Option<&String>,
+        enabled: &Spanned<bool>,
+        existing_secret: &Spanned<Option<String>>,
+        existing_secret_key: &Spanned<String>,
+        password: &Spanned<Option<String>>,
         report: &mut Reporter<'_>,
     ) -> Option<SecretRef> {
-        match (existing_secret.filter(|s| !s.is_empty()), password.filter(|p| !p.is_empty())) {
+        let existing_secret = existing_secret.as_deref().filter(|s| !s.is_empty());
+        match (existing_secret, password.as_deref().filter(|p| !p.is_empty())) {
             (Some(secret), _) => Some(SecretRef {
-                name: secret.clone(),
-                key: existing_secret_key.to_owned(),
+                name: secret.to_owned(),
+                key: (**existing_secret_key).clone(),
             }),
-            (None, Some(password)) => {
+            (None, Some(text)) => {
                 report
                     .at(
                         Code::PlaintextPassword,
-                        &Path::parse(key).key("adminPassword"),
+                        password,
                         "the Administrator password is written in the values file",
                     )
                     .with_help(format!(
                         "create a Secret with the password and set `{key}.adminExistingSecret` instead"
                     ));
-                self.inline.admin_password = Some(password.clone());
+                self.inline.admin_password = Some(text.to_owned());
                 Some(SecretRef {
                     name: self.fullname.to_owned(),
                     key: ADMIN_PASSWORD_KEY.to_owned(),
@@ -100,7 +105,7 @@ impl<'a> Credentials<'a> {
                 report
                     .at_key(
                         Code::MissingSecret,
-                        &Path::parse(key).key("enabled"),
+                        enabled,
                         format!("`{key}` needs the Administrator password of the new sites, and none is given"),
                     )
                     .with_help(format!(

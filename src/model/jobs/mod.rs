@@ -15,7 +15,6 @@ mod tasks;
 use super::k8s;
 use super::report::Reporter;
 use crate::diagnostic::Code;
-use crate::node::Path;
 use crate::values::{DbType, JobPod, Jobs, StringMap, Values};
 use credentials::Credentials;
 
@@ -198,10 +197,10 @@ pub fn resolve(
 fn bench_job(pod: JobPod<'_>, task: Task, schedule: Option<String>) -> BenchJob {
     BenchJob {
         task,
-        pinned_name: pod.job_name.filter(|n| !n.is_empty()).map(str::to_owned),
-        backoff_limit: pod.backoff_limit,
-        resources: pod.resources.clone(),
-        node_selector: pod.node_selector.clone(),
+        pinned_name: pod.job_name.as_deref().filter(|n| !n.is_empty()).map(str::to_owned),
+        backoff_limit: **pod.backoff_limit,
+        resources: (**pod.resources).clone(),
+        node_selector: (**pod.node_selector).clone(),
         tolerations: pod.tolerations.to_vec(),
         affinity: pod.affinity.cloned(),
         schedule,
@@ -210,23 +209,19 @@ fn bench_job(pod: JobPod<'_>, task: Task, schedule: Option<String>) -> BenchJob 
 
 /// The keys every enabled Job has: retries and a pinned name.
 fn check_job_pods(jobs: &Jobs, report: &mut Reporter<'_>) {
-    for (key, pod) in jobs.all() {
-        if !pod.enabled {
+    for pod in jobs.all() {
+        if !**pod.enabled {
             continue;
         }
-        if pod.backoff_limit < 0 {
-            report.at(
-                Code::InvalidValue,
-                &Path::parse(key).key("backoffLimit"),
-                "`backoffLimit` cannot be negative",
-            );
+        if **pod.backoff_limit < 0 {
+            report.at(Code::InvalidValue, pod.backoff_limit, "`backoffLimit` cannot be negative");
         }
-        if let Some(name) = pod.job_name.filter(|n| !n.is_empty())
+        if let Some(name) = pod.job_name.as_deref().filter(|n| !n.is_empty())
             && !k8s::is_dns1123_label(name)
         {
             report.at(
                 Code::InvalidName,
-                &Path::parse(key).key("jobName"),
+                pod.job_name,
                 format!("`{name}` is not a valid Job name (a DNS-1123 label of at most 63 characters)"),
             );
         }
