@@ -12,6 +12,9 @@
 //!   is a number where a port is wanted and the string `"8080"` where an env
 //!   value is, and `yes` is never a boolean. A plain scalar that YAML 1.1 tools
 //!   would read differently gets a `yaml11-scalar` warning.
+//! * A [`Spanned`](crate::values::Spanned) value gets the place it was
+//!   written: its span, its key's span and its path, which the model's
+//!   rules report at.
 //! * Every error records the node it happened at. [`deserialize_all`] then
 //!   removes that node and types the tree again, so each wrong value in a file
 //!   is reported, not only the first.

@@ -4,9 +4,10 @@
 //! Data flows one way, one module per stage:
 //! text → [`load`] (granit-parser's events read into a [`node::Node`] tree
 //! that keeps every span) → merged with other files and [`set`] overrides →
-//! [`de`] (typed [`values::Values`]) → [`model`] (defaults resolved, every
-//! rule checked) → [`objects`] (k8s-openapi objects) → [`emit`] (the YAML
-//! stream, written by our own writer). [`pipeline`] runs the stages in order;
+//! [`de`] (typed [`values::Values`], each value a rule checks carrying where
+//! it was written: [`values::Spanned`]) → [`model`] (defaults resolved,
+//! every rule checked) → [`objects`] (k8s-openapi objects, Job scripts from
+//! [`templates`]) → [`emit`] (the YAML stream, written by our own writer). [`pipeline`] runs the stages in order;
 //! [`diagnostic`] and [`formats`] show what they found. [`argocd`],
 //! [`kustomize`] and [`output_dir`] adapt the result to the tools that
 //! consume it.

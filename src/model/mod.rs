@@ -5,7 +5,15 @@
 //! no rule reported an error, so the object builders downstream never have to
 //! wonder whether a port is valid or a probe has one handler. Rules collect
 //! all their findings (through [`report::Reporter`]) rather than stopping at
-//! the first.
+//! the first, and report at the [`Spanned`](crate::values::Spanned) value
+//! they check.
+//!
+//! One file per subject: `names`, `database`, [`redis`], the settings
+//! every process reads (`config`), `security` contexts, `volumes`,
+//! `routing`, the components ([`component`], with the table of what
+//! differs between them in [`component::kind`]) and the [`jobs`]. The rules
+//! that shape nothing are in `checks`; Kubernetes' own validation rules in
+//! [`k8s`]. Nothing here depends on the objects or templates downstream.
 
 mod checks;
 pub mod component;
@@ -98,7 +106,7 @@ pub struct Bench {
     /// Where the Deployments' bench processes get the database and Redis
     /// endpoints: Frappe's own `FRAPPE_*` variables, which its config loader
     /// and socket.io's `node_utils.js` read before `common_site_config.json`
-    /// ([`connection_env`]). Literal values, so a new endpoint changes every
+    /// (`config::connection_env`). Literal values, so a new endpoint changes every
     /// pod template and rolls it; passwords as `$(VAR)` references to
     /// Secret-backed variables.
     pub connection_env: Vec<EnvVar>,

@@ -5,6 +5,10 @@
 //! `frappe-manifests schema` and `explain`; `deny_unknown_fields` becomes
 //! `additionalProperties: false`. Nothing here decides anything: defaults that
 //! depend on other keys, and every rule, live in [`crate::model`].
+//!
+//! The keys rules check are [`Spanned`]: they carry where the file wrote
+//! them, so a rule reports at the value itself. Serde and the schema see
+//! the plain value.
 
 mod component;
 mod data_service;

@@ -8,8 +8,8 @@
 //!
 //! [`crate::de`] types a `Spanned<T>` as it types `T`, and hands it the place
 //! through serde's data model: `Spanned`'s `Deserialize` asks for a newtype
-//! struct named [`NAME`], which `de` answers with a map of two entries, the
-//! place ([`Place::to_bytes`]) and the value. Any other deserializer sees a
+//! struct named `NAME`, which `de` answers with a map of two entries, the
+//! place (`Place::to_bytes`) and the value. Any other deserializer sees a
 //! plain newtype and gives `T` without a place; the JSON Schema and the
 //! serialized form are `T`'s.
 

@@ -1,7 +1,7 @@
 //! The table of components: everything that differs between nginx,
 //! gunicorn, socketio, the workers and the scheduler, one entry each.
 //!
-//! A new Deployment is one line in [`components!`] and its
+//! A new Deployment is one entry in `components!` below: its
 //! [`ComponentSpec`], plus its section in the values and the accessor that
 //! reads it as [`ComponentValues`]. Every place that visits all components
 //! loops over [`ComponentKind::ALL`] and reads what it needs from

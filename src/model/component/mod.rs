@@ -1,6 +1,6 @@
 //! The long-running components, resolved: commands, env, probes, replicas.
 //!
-//! [`kind`] is the table of what differs between components; [`resolve`]
+//! [`kind`] is the table of what differs between components; `resolve`
 //! turns each component's values into a [`Component`], in one loop over it.
 
 pub mod command;
