@@ -67,12 +67,12 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         .filter(|r| !r.is_empty())
         .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()))
         .ok_or("no release name: set the `release` parameter, or run under Argo CD (ARGOCD_APP_NAME)")?;
-    // Keys are `--set` paths; a comma in a value is escaped, not a separator.
+    // Keys are `--set` paths; values as Argo CD gives Helm parameters.
     let sets = parameter("set")
         .and_then(|p| p.map.clone())
         .unwrap_or_default()
         .into_iter()
-        .map(|(key, value)| format!("{key}={}", value.replace('\\', "\\\\").replace(',', "\\,")))
+        .map(|(key, value)| crate::set::map_entry(&key, &value))
         .collect();
     Ok(Request {
         files: files.into_iter().map(Input::Path).collect(),
@@ -81,6 +81,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
             release,
             namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
         },
+        ..Default::default()
     })
 }
 

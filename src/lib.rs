@@ -14,6 +14,7 @@
 pub mod alloc;
 pub mod argocd;
 pub mod cli;
+pub mod colour;
 pub mod de;
 pub mod diagnostic;
 pub mod emit;
@@ -31,5 +32,6 @@ pub mod schema;
 pub mod set;
 pub mod source;
 pub mod suggest;
+pub mod targets;
 pub mod templates;
 pub mod values;

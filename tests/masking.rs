@@ -211,7 +211,7 @@ fn masked_rendering() {
             let outcome = pipeline::run(&Request {
                 files: vec![Input::Path(project_root().join(file))],
                 sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-                settings: Default::default(),
+                ..Default::default()
             });
             // With `--set`, only what the arguments' lines show is new.
             let quoting: Vec<_> = outcome
