@@ -78,7 +78,11 @@ mod tests {
             (&[("CLICOLOR", "0"), ("CLICOLOR_FORCE", "1")], false, Ansi),
         ];
         for (vars, terminal, expected) in cases {
-            assert_eq!(decided(ColorWhen::Auto, vars, *terminal), *expected, "{vars:?}, terminal: {terminal}");
+            assert_eq!(
+                decided(ColorWhen::Auto, vars, *terminal),
+                *expected,
+                "{vars:?}, terminal: {terminal}"
+            );
         }
     }
 

@@ -102,12 +102,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(2))
             }
         },
-        Command::Completions(args) => {
-            let mut script = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "frappe-manifests", &mut script);
-            write_stdout(&script)
-        }
+        Command::Completions(args) => write_stdout(completions(args.shell).as_bytes()),
         Command::Man(args) => man(args),
+    }
+}
+
+/// The completion script for `shell`, by clap_complete.
+fn completions(shell: clap_complete::Shell) -> String {
+    const BIN: &str = "frappe-manifests";
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+    let script = String::from_utf8(script).expect("clap_complete writes UTF-8");
+    // clap_complete's bash script (4.6.12) names the state of a subcommand
+    // `frappe__manifests__subcmd__render` where it is set and
+    // `frappe__subcmd__manifests__subcmd__render` where it is matched, so a
+    // hyphenated binary gets no completion after its subcommand
+    // (clap-rs/clap#6421). Spelling the matched state as the set one fixes
+    // that, and changes nothing once clap_complete does.
+    match shell {
+        clap_complete::Shell::Bash => script.replace("frappe__subcmd__manifests__subcmd__", "frappe__manifests__subcmd__"),
+        _ => script,
     }
 }
 
@@ -131,7 +145,9 @@ fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let mut roff = Vec::new();
-    clap_mangen::Man::new(page).render(&mut roff).context("cannot render the manual page")?;
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .context("cannot render the manual page")?;
     write_stdout(&roff)
 }
 

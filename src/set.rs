@@ -175,7 +175,10 @@ fn list(text: &str, spans: &Spans<'_>, flag: Flag, start: usize, end: usize) -> 
         return Err((
             close + 1,
             end,
-            format!("unexpected `{}` after the list; separate assignments with `,`", &text[close + 1..end]),
+            format!(
+                "unexpected `{}` after the list; separate assignments with `,`",
+                &text[close + 1..end]
+            ),
         ));
     }
     // Before the items: spans are counted on from the last one asked for.
@@ -510,7 +513,16 @@ mod tests {
     #[test]
     fn rejects_malformed_paths_and_lists() {
         for bad in [
-            "novalue", "a..b=1", "a[x]=1", "a[0=1", "=1", "a[0]b=1", "a=1,,b=2", "a={x,y", "a={x}y", "a={x},{y}",
+            "novalue",
+            "a..b=1",
+            "a[x]=1",
+            "a[0=1",
+            "=1",
+            "a[0]b=1",
+            "a=1,,b=2",
+            "a={x,y",
+            "a={x}y",
+            "a={x},{y}",
         ] {
             assert!(parsed(bad, Flag::Set).is_err(), "{bad}");
         }

@@ -53,7 +53,9 @@ enum SourceSyntax {
     SetArgument(crate::set::Flag),
     /// A file's content given as one value with `--set-file`; secret as a
     /// whole when the path it is assigned to names a secret.
-    FileValue { secret: bool },
+    FileValue {
+        secret: bool,
+    },
 }
 
 /// Every input text of one run.
