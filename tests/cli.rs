@@ -443,3 +443,62 @@ fn the_manual_has_a_page_per_command_with_every_option_and_renders() {
         Err(_) => println!("skipped: groff is not installed, so the page's formatting is not checked"),
     }
 }
+
+#[test]
+fn explain_reaches_into_lists() {
+    for key in ["ingress.hosts[].host", "ingress.hosts[0].host", "ingress.hosts.host"] {
+        let output = run(&["explain", key]);
+        assert!(output.status.success(), "{key}: {}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        assert!(
+            stdout.starts_with("KEY:     ingress.hosts[].host\nTYPE:    string\n"),
+            "{key}: {stdout}"
+        );
+        assert!(stdout.contains("The host name"), "{stdout}");
+    }
+    let hosts = text(&run(&["explain", "ingress.hosts"]).stdout);
+    assert!(hosts.contains("TYPE:    array of object"), "{hosts}");
+    assert!(hosts.contains("\n  paths "), "a list lists its items' keys: {hosts}");
+    let typo = run(&["explain", "ingress.hosts[].hots"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo.stderr).contains("not a key of `ingress.hosts[]`; did you mean `host`?"),
+        "{}",
+        text(&typo.stderr)
+    );
+    assert_eq!(run(&["explain", "ingress.enabled[]"]).status.code(), Some(2), "not a list");
+}
+
+#[test]
+fn explain_prints_summaries_whole_and_wrapped_under_their_column() {
+    let stdout = text(&run(&["explain", "ingress"]).stdout);
+    // A summary is the description's first paragraph, not cut at a period.
+    assert!(
+        stdout.contains("  className                    The IngressClass, e.g. `nginx`.\n"),
+        "{stdout}"
+    );
+    let websocket: Vec<&str> = stdout.lines().skip_while(|l| !l.starts_with("  websocket ")).take(3).collect();
+    assert!(websocket.join(" ").contains("`none`: nothing."), "{websocket:?}");
+    for line in stdout.lines().filter(|l| !l.starts_with("DEFAULT:")) {
+        assert!(line.chars().count() <= 100, "longer than 100 columns: {line}");
+    }
+    // Continuation lines start under the summary column.
+    let continued = websocket[1];
+    assert!(
+        continued.starts_with(&" ".repeat(31)) && !continued[31..].starts_with(' '),
+        "{continued:?}"
+    );
+    // A key too long for its column gets its summary on the next line, indented.
+    let probe = text(&run(&["explain", "worker.gunicorn.livenessProbe"]).stdout);
+    let at = probe
+        .find("  terminationGracePeriodSeconds\n")
+        .expect("the long key on a line of its own");
+    assert!(
+        probe[at..]
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("{}Optional", " ".repeat(31))),
+        "{probe}"
+    );
+}
