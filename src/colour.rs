@@ -60,7 +60,9 @@ mod tests {
     #[test]
     fn the_environment_follows_no_color_and_clicolors() {
         use Colour::{Ansi, Plain};
-        let cases: &[(&[(&str, &str)], bool, Colour)] = &[
+        /// The environment, whether the stream is a terminal, and the colouring.
+        type Case = (&'static [(&'static str, &'static str)], bool, Colour);
+        let cases: &[Case] = &[
             (&[("NO_COLOR", "1")], true, Plain),
             (&[("NO_COLOR", "")], true, Ansi),
             (&[("CLICOLOR_FORCE", "1")], false, Ansi),
