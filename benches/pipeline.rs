@@ -3,6 +3,8 @@
 //! defaults), objects (k8s-openapi structs) and emit (the YAML stream). Run
 //! with `cargo bench`; whole-process targets are measured by `scripts/bench`.
 
+#![forbid(unsafe_code)]
+
 use divan::{Bencher, black_box};
 use frappe_manifests::de::deserialize_all;
 use frappe_manifests::model::{self, Settings};
@@ -10,10 +12,6 @@ use frappe_manifests::node::Node;
 use frappe_manifests::source::Sources;
 use frappe_manifests::values::Values;
 use frappe_manifests::{emit, load, objects};
-
-// Timed on the binary's allocator, as the stages run in the binary.
-#[global_allocator]
-static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
 
 fn main() {
     divan::main();
@@ -72,14 +70,6 @@ fn parse(bencher: Bencher, input: &str) {
     let mut sources = Sources::default();
     let file = sources.add(input, text(input));
     bencher.bench(|| load::load(black_box(&sources), file).unwrap());
-}
-
-/// granit-parser alone, for what the block reader saves (`parse`).
-#[divan::bench(args = INPUTS)]
-fn parse_with_granit(bencher: Bencher, input: &str) {
-    let mut sources = Sources::default();
-    let file = sources.add(input, text(input));
-    bencher.bench(|| load::load_with(black_box(&sources), file, load::Reader::Granit).unwrap());
 }
 
 #[divan::bench(args = INPUTS)]

@@ -2,16 +2,17 @@
 //! manifest bundle out.
 //!
 //! Data flows one way, one module per stage:
-//! text → [`load`] (a [`node::Node`] tree with spans) → merged with other
-//! files and [`set`] overrides → [`de`] (typed [`values::Values`]) →
-//! [`model`] (defaults resolved, every rule checked) → [`objects`]
-//! (k8s-openapi objects) → [`emit`] (the YAML stream). [`pipeline`] runs the
-//! stages in order; [`diagnostic`] and [`formats`] show what they found.
-//! [`argocd`], [`kustomize`] and [`output_dir`] adapt the result to the
-//! tools that consume it. [`alloc`] is the binary's memory allocator, and
-//! [`mem`] its `memcpy`, `memmove` and `memset` when it links musl.
+//! text → [`load`] (granit-parser's events read into a [`node::Node`] tree
+//! that keeps every span) → merged with other files and [`set`] overrides →
+//! [`de`] (typed [`values::Values`]) → [`model`] (defaults resolved, every
+//! rule checked) → [`objects`] (k8s-openapi objects) → [`emit`] (the YAML
+//! stream, written by our own writer). [`pipeline`] runs the stages in order;
+//! [`diagnostic`] and [`formats`] show what they found. [`argocd`],
+//! [`kustomize`] and [`output_dir`] adapt the result to the tools that
+//! consume it.
 
-pub mod alloc;
+#![forbid(unsafe_code)]
+
 pub mod argocd;
 pub mod cli;
 pub mod colour;
@@ -21,8 +22,6 @@ pub mod emit;
 pub mod formats;
 pub mod kustomize;
 pub mod load;
-#[cfg(target_arch = "x86_64")]
-pub mod mem;
 pub mod model;
 pub mod node;
 pub mod objects;

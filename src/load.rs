@@ -7,12 +7,6 @@
 //! did for us, we do here: budgets against alias bombs and deep nesting, one
 //! document only, `<<` merge keys, and duplicate keys, all of which are
 //! reported, each with the place of the first occurrence.
-//!
-//! Most values files are plain block YAML, which [`block`] reads in a
-//! fraction of granit-parser's time; it yields the same events with the same
-//! spans, and leaves every other text to granit-parser.
-
-mod block;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -46,42 +40,14 @@ pub const MAX_ALIAS_REPLAY: usize = 50_000;
 /// the first one is kept), so that typing can go on and report the rest of
 /// the file; `Err` means there is no tree to check.
 pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
-    load_with(sources, file, Reader::BlockFirst)
-}
-
-/// Which YAML reader [`load_with`] uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reader {
-    /// The fast block reader, and granit-parser for what it does not read.
-    BlockFirst,
-    /// granit-parser alone: the reference the block reader is tested against.
-    Granit,
-}
-
-/// Whether the fast block reader reads the file by itself; tests use this
-/// to know that they exercise it.
-pub fn block_reader_reads(sources: &Sources, file: FileId) -> bool {
-    block::events(&sources.get(file).text, file).is_some()
-}
-
-/// [`load`] with a chosen reader; both readers give the same result.
-pub fn load_with(sources: &Sources, file: FileId, reader: Reader) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
     let text = &sources.get(file).text;
     if text.len() > MAX_INPUT_BYTES {
         return Err(vec![too_large(file)]);
     }
-    let block_events = match reader {
-        Reader::BlockFirst => block::events(text, file),
-        Reader::Granit => None,
-    };
-    let events = match block_events {
-        Some(events) => Events::Block(events.into_iter()),
-        None => Events::Granit(Box::new(Parser::new_from_str_with_options(text, parser_options()))),
-    };
     let mut loader = Loader {
         file,
         text,
-        events,
+        parser: Parser::new_from_str_with_options(text, parser_options()),
         anchors: HashMap::new(),
         nodes: 0,
         replayed: 0,
@@ -133,16 +99,10 @@ fn parser_options() -> Options {
 /// A problem that leaves no tree.
 type Fatal = Box<Diagnostic>;
 
-/// Where the loader's events come from.
-enum Events<'t> {
-    Block(std::vec::IntoIter<(block::Recorded<'t>, Span)>),
-    Granit(Box<Parser<'t, granit_parser::StrInput<'t>>>),
-}
-
 struct Loader<'t> {
     file: FileId,
     text: &'t str,
-    events: Events<'t>,
+    parser: Parser<'t, granit_parser::StrInput<'t>>,
     /// Anchored nodes by the parser's anchor id, for aliases to copy.
     anchors: HashMap<usize, Node>,
     nodes: usize,
@@ -153,15 +113,13 @@ struct Loader<'t> {
 
 impl<'t> Loader<'t> {
     fn next(&mut self) -> Result<(Event<'t>, Span), Fatal> {
-        let next = match &mut self.events {
-            Events::Block(events) => events.next().map(|(event, span)| (event.into_event(), span)),
-            Events::Granit(parser) => match parser.next_event() {
-                Some(Ok((event, span))) => Some((event, self.span(&span.start, &span.end))),
-                Some(Err(error)) => return Err(Box::new(syntax_error(&error, self.file, self.text))),
-                None => None,
-            },
-        };
-        next.ok_or_else(|| Box::new(Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span())))
+        match self.parser.next_event() {
+            Some(Ok((event, span))) => Ok((event, self.span(&span.start, &span.end))),
+            Some(Err(error)) => Err(Box::new(syntax_error(&error, self.file, self.text))),
+            None => Err(Box::new(
+                Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span()),
+            )),
+        }
     }
 
     /// The single document of the stream (`Null` when there is none).

@@ -4,6 +4,8 @@
 //! Exit codes: 0 success (warnings allowed), 1 the values have errors (or
 //! warnings under `lint --strict`), 2 usage or I/O problems.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,9 +20,6 @@ use frappe_manifests::diagnostic::{Colour, Severity, render_human};
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
 use frappe_manifests::{argocd, colour, emit, formats, kustomize, load, output_dir, schema};
-
-#[global_allocator]
-static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
 
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{MINIMAL, run, run_with_stdin, text};
+use crate::common::{MINIMAL, binary, run, run_with_stdin, text};
 
 /// Renders `bytes` written to a file named `name`; returns the output.
 fn render_bytes(name: &str, bytes: &[u8]) -> (Output, tempfile::TempDir) {
@@ -248,7 +248,7 @@ fn a_terminal_on_stdin_gets_usage_instead_of_a_hang() {
         println!("skipped: `script` (util-linux) is not installed to provide a terminal");
         return;
     }
-    let command = format!("{} render -f -", env!("CARGO_BIN_EXE_frappe-manifests"));
+    let command = format!("{} render -f -", binary().display());
     let output = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .stdin(std::process::Stdio::null())

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::common::{MINIMAL, run, run_with_stdin, text};
+use crate::common::{MINIMAL, binary, run, run_with_stdin, text};
 
 #[test]
 fn render_prints_the_bundle_on_stdout_and_warnings_on_stderr() {
@@ -47,7 +47,7 @@ fn stdin_is_read_with_dash() {
 #[test]
 fn a_closed_stdout_is_not_an_error() {
     use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_frappe-manifests"))
+    let mut child = Command::new(binary())
         .args(["render", "-f", "examples/minimal.yaml"])
         .current_dir(crate::common::project_root())
         .stdout(Stdio::piped())

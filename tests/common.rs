@@ -13,6 +13,16 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary under test: cargo's build of it, or the one `FRAPPE_MANIFESTS_BIN`
+/// names, so that CI runs these tests once more against the binary it ships
+/// (`.ci/run`).
+pub fn binary() -> PathBuf {
+    match std::env::var_os("FRAPPE_MANIFESTS_BIN") {
+        Some(path) => project_root().join(path),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests")),
+    }
+}
+
 pub fn example(name: &str) -> PathBuf {
     project_root().join("examples").join(format!("{name}.yaml"))
 }
@@ -35,7 +45,7 @@ pub fn run(args: &[&str]) -> Output {
 
 pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_frappe-manifests"))
+    let mut child = Command::new(binary())
         .args(args)
         .current_dir(project_root())
         .env("NO_COLOR", "1")

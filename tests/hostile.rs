@@ -17,11 +17,7 @@ use frappe_manifests::kustomize::LoadRestrictor;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Request};
 
-use crate::common::{MINIMAL, documents, kubectl, project_root, text};
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests"))
-}
+use crate::common::{MINIMAL, binary, documents, kubectl, project_root, text};
 
 /// The strings the writer's unit tests use (`src/emit.rs`).
 fn tricky_strings() -> Vec<String> {

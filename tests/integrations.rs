@@ -7,11 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{MINIMAL, documents, example, kubectl, project_root, text};
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests"))
-}
+use crate::common::{MINIMAL, binary, documents, example, kubectl, project_root, text};
 
 /// A directory holding the binary under `name`, as installers lay it out.
 fn install_as(dir: &Path, name: &str) -> PathBuf {

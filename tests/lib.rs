@@ -1,8 +1,6 @@
 //! The integration tests, as one test binary.
 
-// The tests run on the binary's allocator, so that every test exercises it.
-#[global_allocator]
-static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc::SizeClasses;
+#![forbid(unsafe_code)]
 
 mod bad_input;
 mod cli;
@@ -10,10 +8,10 @@ mod common;
 mod hostile;
 mod integrations;
 mod jobs;
+mod load;
 mod masking;
 mod render;
 mod rules;
 mod runtime;
 mod schema;
 mod security;
-mod yaml_readers;
