@@ -81,13 +81,20 @@ impl Assignment {
 /// One `--set` argument for a `key: value` of a map of overrides (Argo CD's
 /// `set` parameter, the kustomize generator's `spec.set`), as Argo CD passes
 /// a Helm parameter to `helm --set`: a value in braces is a list
-/// (`{a,b}`), any other value is taken as written, its commas and
-/// backslashes escaped.
+/// (`{a,b}`), any other value is taken as written, its backslashes, commas
+/// and braces escaped.
 pub fn map_entry(key: &str, value: &str) -> String {
     if value.starts_with('{') && value.ends_with('}') {
         return format!("{key}={value}");
     }
-    format!("{key}={}", value.replace('\\', "\\\\").replace(',', "\\,"))
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '\\' | ',' | '{' | '}') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("{key}={escaped}")
 }
 
 /// Parses one argument of `flag` (which may hold several comma-separated
@@ -543,6 +550,13 @@ mod tests {
         assert_eq!(values(r#"a={null,"3",3}"#, Flag::Set), [r#"[null, "3", 3]"#]);
         // A trailing comma is accepted, as helm does.
         assert_eq!(values("a=1,b=2,", Flag::Set), ["1", "2"]);
+    }
+
+    #[test]
+    fn map_entries_keep_lists_and_take_the_rest_as_written() {
+        assert_eq!(values(&map_entry("a", "{x,y}"), Flag::Set), ["[x, y]"]);
+        assert_eq!(values(&map_entry("a", r"x,y\z"), Flag::Set), [r"x,y\z"]);
+        assert_eq!(values(&map_entry("a", "{x"), Flag::Set), ["{x"]);
     }
 
     #[test]

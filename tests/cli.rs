@@ -165,7 +165,7 @@ fn explain_prints_type_default_and_description() {
 /// Runs the binary from the project root with `vars` as its only
 /// colour-related environment (none of the test runner's).
 fn run_in_env(args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_frappe-manifests"));
+    let mut command = std::process::Command::new(crate::common::binary());
     command.args(args).current_dir(crate::common::project_root());
     for name in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "TERM"] {
         command.env_remove(name);
@@ -501,4 +501,53 @@ fn explain_prints_summaries_whole_and_wrapped_under_their_column() {
             .starts_with(&format!("{}Optional", " ".repeat(31))),
         "{probe}"
     );
+}
+
+/// The README's line that installs the kustomize exec plugin.
+fn readme_kustomize_install() -> String {
+    let readme = std::fs::read_to_string(crate::common::project_root().join("README.md")).unwrap();
+    let at = readme
+        .find("plugin_dir=\"${KUSTOMIZE_PLUGIN_HOME:-")
+        .expect("the README has the install line");
+    let block = &readme[at..];
+    block[..block.find("```").unwrap()].to_owned()
+}
+
+#[test]
+fn the_readmes_kustomize_install_line_works_without_kustomize_plugin_home() {
+    let Some(kubectl) = crate::common::kubectl() else { return };
+    let bin = tempfile::tempdir().unwrap();
+    let binary = std::fs::canonicalize(crate::common::binary()).unwrap();
+    std::os::unix::fs::symlink(binary, bin.path().join("frappe-manifests")).unwrap();
+    for xdg in [false, true] {
+        let home = tempfile::tempdir().unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let in_env = |program: &std::path::Path| {
+            let mut command = std::process::Command::new(program);
+            command
+                .current_dir(crate::common::project_root())
+                .env_clear()
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+                .env("HOME", home.path());
+            if xdg {
+                command.env("XDG_CONFIG_HOME", config.path());
+            }
+            command
+        };
+        let install = in_env(std::path::Path::new("bash"))
+            .args(["-euo", "pipefail", "-c", &readme_kustomize_install()])
+            .output()
+            .unwrap();
+        assert!(install.status.success(), "{}", text(&install.stderr));
+        let output = in_env(&kubectl)
+            .args(["kustomize", "--enable-alpha-plugins", "examples/kustomize/overlays/production"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "XDG_CONFIG_HOME set: {xdg}: {}", text(&output.stderr));
+        let docs = crate::common::documents(&text(&output.stdout));
+        assert!(
+            docs.iter().any(|d| d["metadata"]["name"] == "erp-erpnext-gunicorn"),
+            "the generator ran"
+        );
+    }
 }

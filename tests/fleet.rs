@@ -4,12 +4,12 @@
 //! its template gives each Application, and the plugin's generate command
 //! runs with the environment Argo CD's repo-server and CMP server give it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::common::{documents, project_root, text};
+use crate::common::{binary, documents, project_root, text};
 
 const FLEET: &str = "examples/fleet";
 
@@ -69,13 +69,19 @@ fn argocd_environment(app: &Value) -> Vec<(String, String)> {
         ("ARGOCD_APP_NAME".to_owned(), field(&app["metadata"]["name"])),
         ("ARGOCD_APP_NAMESPACE".to_owned(), field(&app["spec"]["destination"]["namespace"])),
         ("ARGOCD_APP_PROJECT_NAME".to_owned(), field(&app["spec"]["project"])),
-        ("ARGOCD_APP_REVISION".to_owned(), "0123456789abcdef0123456789abcdef01234567".to_owned()),
+        (
+            "ARGOCD_APP_REVISION".to_owned(),
+            "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        ),
         ("ARGOCD_APP_REVISION_SHORT".to_owned(), "0123456".to_owned()),
         ("ARGOCD_APP_SOURCE_REPO_URL".to_owned(), field(&source["repoURL"])),
         ("ARGOCD_APP_SOURCE_PATH".to_owned(), field(&source["path"])),
         ("ARGOCD_APP_SOURCE_TARGET_REVISION".to_owned(), field(&source["targetRevision"])),
         ("KUBE_VERSION".to_owned(), "1.33.2".to_owned()),
-        ("KUBE_API_VERSIONS".to_owned(), "v1,apps/v1,batch/v1,autoscaling/v2,networking.k8s.io/v1,policy/v1".to_owned()),
+        (
+            "KUBE_API_VERSIONS".to_owned(),
+            "v1,apps/v1,batch/v1,autoscaling/v2,networking.k8s.io/v1,policy/v1".to_owned(),
+        ),
     ];
     for entry in plugin["env"].as_array().into_iter().flatten() {
         env.push((format!("ARGOCD_ENV_{}", field(&entry["name"])), field(&entry["value"])));
@@ -122,7 +128,11 @@ fn generate(checkout: &Path, app: &Value) -> std::process::Output {
         plugin["metadata"]["name"].as_str().unwrap(),
         plugin["spec"]["version"].as_str().unwrap()
     );
-    assert_eq!(app["spec"]["source"]["plugin"]["name"], name.as_str(), "the Application names the shipped plugin");
+    assert_eq!(
+        app["spec"]["source"]["plugin"]["name"],
+        name.as_str(),
+        "the Application names the shipped plugin"
+    );
     let command: Vec<&str> = plugin["spec"]["generate"]["command"]
         .as_array()
         .unwrap()
@@ -130,7 +140,7 @@ fn generate(checkout: &Path, app: &Value) -> std::process::Output {
         .map(|c| c.as_str().unwrap())
         .collect();
     let bin = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_frappe-manifests"), bin.path().join(command[0])).unwrap();
+    std::os::unix::fs::symlink(std::fs::canonicalize(binary()).unwrap(), bin.path().join(command[0])).unwrap();
     let app_dir = checkout.join(app["spec"]["source"]["path"].as_str().unwrap());
     let discover = plugin["spec"]["discover"]["fileName"].as_str().unwrap();
     assert!(app_dir.join(discover).exists(), "the plugin discovers the bench by {discover}");
@@ -168,54 +178,52 @@ fn the_applicationset_renders_every_bench_through_the_plugin() {
 
         let namespace = format!("erp-{name}");
         for doc in &docs {
-            assert_eq!(doc["metadata"]["namespace"], namespace.as_str(), "{bench}: the destination namespace");
+            assert_eq!(
+                doc["metadata"]["namespace"],
+                namespace.as_str(),
+                "{bench}: the destination namespace"
+            );
             let object = doc["metadata"]["name"].as_str().unwrap();
-            assert!(object.starts_with(&format!("{name}-erpnext")), "{bench}: `{object}` is not named after the release");
+            assert!(
+                object.starts_with(&format!("{name}-erpnext")),
+                "{bench}: `{object}` is not named after the release"
+            );
         }
         // The overlay applied: its host, its site, its Redis database.
         let overlay = yaml_file(&checkout.path().join(bench).join("values.yaml"));
         let ingress = docs.iter().find(|d| d["kind"] == "Ingress").expect("the base enables the Ingress");
-        assert_eq!(ingress["spec"]["rules"][0]["host"], overlay["ingress"]["hosts"][0]["host"], "{bench}");
+        assert_eq!(
+            ingress["spec"]["rules"][0]["host"], overlay["ingress"]["hosts"][0]["host"],
+            "{bench}"
+        );
         assert_eq!(ingress["spec"]["ingressClassName"], "nginx", "{bench}: the base applied");
         let gunicorn = crate::common::find(&docs, "Deployment", &format!("{name}-erpnext-gunicorn"));
-        assert_eq!(gunicorn["spec"]["replicas"], overlay["worker"]["gunicorn"]["replicaCount"], "{bench}");
-        let config = docs.iter().find(|d| d["kind"] == "ConfigMap" && d["data"]["FRAPPE_REDIS_QUEUE"].is_string()).unwrap();
+        assert_eq!(
+            gunicorn["spec"]["replicas"], overlay["worker"]["gunicorn"]["replicaCount"],
+            "{bench}"
+        );
+        let config = docs
+            .iter()
+            .find(|d| d["kind"] == "ConfigMap" && d["data"]["FRAPPE_REDIS_QUEUE"].is_string())
+            .unwrap();
         assert_eq!(config["data"]["FRAPPE_REDIS_QUEUE"], overlay["externalRedis"]["queue"], "{bench}");
         queues.push(config["data"]["FRAPPE_REDIS_QUEUE"].clone());
         // Argo CD orders the objects.
-        assert!(docs.iter().all(|d| d["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].is_string()));
+        assert!(
+            docs.iter()
+                .all(|d| d["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].is_string())
+        );
     }
     queues.dedup();
     assert_eq!(queues.len(), benches.len(), "two benches share a queue database");
 }
 
-#[test]
-fn argocd_parameter_environment_follows_argo_cd() {
-    // What Argo CD's `Environ` gives for each kind of parameter.
-    let app = json!({
-        "metadata": {"name": "erp-acme"},
-        "spec": {"source": {"path": "benches/acme", "plugin": {
-            "env": [{"name": "TEAM", "value": "erp"}],
-            "parameters": [
-                {"name": "values-files", "array": ["../../base.yaml", "values.yaml"]},
-                {"name": "release", "string": "acme"},
-                {"name": "set", "map": {"image.tag": "v16"}},
-            ]}}, "destination": {"namespace": "erp-acme"}},
-    });
-    let env = argocd_environment(&app);
-    let get = |name: &str| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-    assert_eq!(get("PARAM_VALUES_FILES_0"), Some("../../base.yaml"));
-    assert_eq!(get("PARAM_VALUES_FILES_1"), Some("values.yaml"));
-    assert_eq!(get("PARAM_RELEASE"), Some("acme"));
-    assert_eq!(get("PARAM_SET_IMAGE_TAG"), Some("v16"));
-    assert_eq!(get("ARGOCD_ENV_TEAM"), Some("erp"));
-    assert!(get("ARGOCD_APP_PARAMETERS").unwrap().starts_with(r#"[{"array":["../../base.yaml"#));
-}
-
 /// The README's CI command for the fleet, as written there.
 fn readme_fleet_check() -> String {
     let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
-    let at = readme.find("# CI: render every bench of the fleet").expect("the README has the fleet's CI command");
+    let at = readme
+        .find("# CI: render every bench of the fleet")
+        .expect("the README has the fleet's CI command");
     let block = &readme[at..];
     block[..block.find("```").unwrap()].to_owned()
 }
@@ -224,12 +232,14 @@ fn readme_fleet_check() -> String {
 fn the_readmes_fleet_check_renders_every_bench_and_fails_on_a_broken_one() {
     let checkout = tempfile::tempdir().unwrap();
     copy_tree(&project_root().join(FLEET), &checkout.path().join(FLEET));
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests"));
+    // The README calls it by name, as installed.
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(std::fs::canonicalize(binary()).unwrap(), bin.path().join("frappe-manifests")).unwrap();
     let check = |dir: &Path| {
         Command::new("bash")
             .args(["-euo", "pipefail", "-c", &readme_fleet_check()])
             .current_dir(dir)
-            .env("PATH", format!("{}:/usr/bin:/bin", bin.parent().unwrap().display()))
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
             .output()
             .unwrap()
     };
@@ -241,5 +251,9 @@ fn the_readmes_fleet_check_renders_every_bench_and_fails_on_a_broken_one() {
     std::fs::write(&overlay, broken).unwrap();
     let output = check(checkout.path());
     assert!(!output.status.success(), "a broken bench passes the check");
-    assert!(text(&output.stderr).contains("error[scheduler-replicas]"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("error[scheduler-replicas]"),
+        "{}",
+        text(&output.stderr)
+    );
 }
