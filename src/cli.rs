@@ -14,8 +14,8 @@ use crate::targets;
 #[derive(Debug, Parser)]
 #[command(name = "frappe-manifests", version, long_version = targets::LONG_VERSION, propagate_version = true)]
 pub struct Cli {
-    /// When to colour diagnostics: `auto` colours a terminal unless NO_COLOR is
-    /// set, or anything when CLICOLOR_FORCE or FORCE_COLOR is.
+    /// When to colour output (diagnostics, lint's report, help): `auto` colours a
+    /// terminal unless NO_COLOR is set, or anything when CLICOLOR_FORCE or FORCE_COLOR is.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
     #[command(subcommand)]

@@ -196,10 +196,7 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
         Input::Embedded { name, text, .. } => (name.clone(), text.clone().into_bytes()),
         Input::Path(path) => {
             let name = path.display().to_string();
-            let bytes = read_limited_file(path).map_err(|error| match error {
-                _ if path.is_dir() => format!("`{name}` is a directory, not a values file"),
-                error => format!("cannot read `{name}`: {}", describe_io(&error)),
-            });
+            let bytes = read_limited_file(path).map_err(|error| unreadable(path, &name, &error, "a values file"));
             match bytes {
                 Ok(bytes) => (name, bytes),
                 Err(message) => {
@@ -258,8 +255,7 @@ fn read_value_files(assignment: &mut set::Assignment, sources: &mut Sources, dia
         let name = scalar.text.clone();
         let path = std::path::Path::new(&name);
         let problem = match read_limited_file(path) {
-            Err(_) if path.is_dir() => Diagnostic::new(Code::Io, format!("`{name}` is a directory, not a file")),
-            Err(error) => Diagnostic::new(Code::Io, format!("cannot read `{name}`: {}", describe_io(&error))),
+            Err(error) => Diagnostic::new(Code::Io, unreadable(path, &name, &error, "a file")),
             Ok(bytes) if bytes.len() > load::MAX_INPUT_BYTES => Diagnostic::new(
                 Code::InputLimit,
                 format!("`{name}` is larger than the {} bytes this tool reads", load::MAX_INPUT_BYTES),
@@ -343,6 +339,16 @@ pub fn read_limited(input: impl std::io::Read, size: u64) -> std::io::Result<Vec
     let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
     input.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Why the file at `path` (called `name`), which should be `what`, could
+/// not be read.
+fn unreadable(path: &std::path::Path, name: &str, error: &std::io::Error, what: &str) -> String {
+    if path.is_dir() {
+        format!("`{name}` is a directory, not {what}")
+    } else {
+        format!("cannot read `{name}`: {}", describe_io(error))
+    }
 }
 
 fn describe_io(error: &std::io::Error) -> String {

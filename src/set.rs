@@ -381,7 +381,12 @@ pub fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diag
     }
     let is_map = |n: &Node| matches!(n.value, Value::Map(_));
     if is_map(node) && !matches!(assignment.value.value, Value::Null) {
-        diagnostics.push(conflict(&path, node, assignment.value.span, "a scalar"));
+        let wanted = if matches!(assignment.value.value, Value::Seq(_)) {
+            "a list"
+        } else {
+            "a scalar"
+        };
+        diagnostics.push(conflict(&path, node, assignment.value.span, wanted));
         return;
     }
     *node = assignment.value;
