@@ -136,8 +136,12 @@ pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
     let mut parts = version.trim_start_matches('v').split(['.', '-', '+']);
     let major: u32 = parts.next()?.parse().ok()?;
     let minor: u32 = parts.next()?.trim_end_matches('+').parse().ok()?;
-    ((major, minor) < (1, 33))
-        .then(|| format!("warning: the objects target Kubernetes 1.33 or newer, and the destination cluster runs {version}"))
+    ((major, minor) < (1, crate::targets::KUBERNETES_MINOR)).then(|| {
+        format!(
+            "warning: the objects target Kubernetes {} or newer, and the destination cluster runs {version}",
+            crate::targets::KUBERNETES
+        )
+    })
 }
 
 /// Argo CD ordering: hooks for the Jobs, sync waves for everything else.
