@@ -15,6 +15,7 @@
 
 pub mod argocd;
 pub mod cli;
+pub mod colour;
 pub mod de;
 pub mod diagnostic;
 pub mod emit;
@@ -30,5 +31,6 @@ pub mod schema;
 pub mod set;
 pub mod source;
 pub mod suggest;
+pub mod targets;
 pub mod templates;
 pub mod values;

@@ -13,13 +13,13 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
-use frappe_manifests::cli::{Cli, Command, Format, LintArgs, RenderArgs, ValuesArgs};
+use frappe_manifests::cli::{Cli, ColorWhen, Command, Format, LintArgs, ManArgs, RenderArgs, ValuesArgs};
 use frappe_manifests::diagnostic::{Colour, Severity, render_human};
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{argocd, emit, formats, kustomize, load, output_dir, schema};
+use frappe_manifests::{argocd, colour, emit, formats, kustomize, load, output_dir, schema};
 
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     } else if args.len() == 1 && !io::stdin().is_terminal() {
         bare()
     } else {
-        run(Cli::parse())
+        run(parse(&args))
     };
     match result {
         Ok(code) => code,
@@ -50,7 +50,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// Parses the command line, with clap's help and usage errors coloured by
+/// the same decision as everything else.
+fn parse(args: &[std::ffi::OsString]) -> Cli {
+    let when = color_flag(args).unwrap_or(ColorWhen::Auto);
+    let choice = match colour::decide(when, |name| std::env::var_os(name), io::stdout().is_terminal()) {
+        Colour::Ansi => clap::ColorChoice::Always,
+        Colour::Plain => clap::ColorChoice::Never,
+    };
+    let matches = Cli::command().color(choice).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// The last `--color WHEN` before `--`, looked at before clap parses the
+/// rest, so that clap's own output follows it too. clap then parses and
+/// checks it like any option.
+fn color_flag(args: &[std::ffi::OsString]) -> Option<ColorWhen> {
+    let mut args = args.iter().skip(1).map(|a| a.to_str());
+    let mut when = None;
+    while let Some(arg) = args.next() {
+        let value = match arg {
+            Some("--") => break,
+            Some("--color") => args.next().flatten(),
+            Some(arg) => arg.strip_prefix("--color="),
+            None => None,
+        };
+        if let Some(value) = value {
+            when = ColorWhen::from_str(value, false).ok();
+        }
+    }
+    when
+}
+
+/// The colour choice of this run, set once from `--color`.
+static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let _ = COLOR.set(cli.color);
     match cli.command {
         Command::Render(args) => render(args),
         Command::Lint(args) => lint(args),
@@ -65,7 +101,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(2))
             }
         },
+        Command::Completions(args) => write_stdout(completions(args.shell).as_bytes()),
+        Command::Man(args) => man(args),
     }
+}
+
+/// The completion script for `shell`, by clap_complete.
+fn completions(shell: clap_complete::Shell) -> String {
+    const BIN: &str = "frappe-manifests";
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+    let script = String::from_utf8(script).expect("clap_complete writes UTF-8");
+    // clap_complete's bash script (4.6.12) names the state of a subcommand
+    // `frappe__manifests__subcmd__render` where it is set and
+    // `frappe__subcmd__manifests__subcmd__render` where it is matched, so a
+    // hyphenated binary gets no completion after its subcommand
+    // (clap-rs/clap#6421). Spelling the matched state as the set one fixes
+    // that, and changes nothing once clap_complete does.
+    match shell {
+        clap_complete::Shell::Bash => script.replace("frappe__subcmd__manifests__subcmd__", "frappe__manifests__subcmd__"),
+        _ => script,
+    }
+}
+
+/// The manual: one page per command, as clap_mangen lays them out
+/// (`frappe-manifests.1` lists the commands as `frappe-manifests-render(1)`...).
+fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    if let Some(dir) = &args.dir {
+        clap_mangen::generate_to(command, dir).with_context(|| format!("cannot write the manual pages into `{}`", dir.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    command.build();
+    let page = match &args.command {
+        None => command,
+        Some(name) => match command.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+                bail!("`{name}` is not a command; the commands are {}", names.join(", "));
+            }
+        },
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .context("cannot render the manual page")?;
+    write_stdout(&roff)
 }
 
 fn settings(args: &ValuesArgs) -> Settings {
@@ -75,16 +157,23 @@ fn settings(args: &ValuesArgs) -> Settings {
     }
 }
 
+/// What every render and lint request takes from the `--set` flags.
+fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
+    Request {
+        files,
+        sets: args.sets.clone(),
+        set_strings: args.set_strings.clone(),
+        set_files: args.set_files.clone(),
+        settings: settings(args),
+    }
+}
+
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
-    for path in &args.files {
+    for path in args.files.iter().chain(&args.values_files) {
         files.push(input(path)?);
     }
-    let request = Request {
-        files,
-        sets: args.values.sets.clone(),
-        settings: settings(&args.values),
-    };
+    let request = with_sets(files, &args.values);
     match &args.output_dir {
         Some(dir) => report_then(pipeline::run(&request), |manifests| {
             output_dir::write(dir, manifests)?;
@@ -116,7 +205,7 @@ fn argocd() -> anyhow::Result<ExitCode> {
         print_stderr(&format!("{warning}\n"));
     }
     let mut outcome = pipeline::run(&request);
-    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain));
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
     match outcome.manifests.as_mut().filter(|m| !m.is_empty()) {
         Some(manifests) => {
             argocd::annotate(manifests);
@@ -132,7 +221,7 @@ fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
         pipeline::read_limited_file(config).with_context(|| format!("cannot read the generator configuration `{}`", config.display()))?;
     let text = within_limit(bytes, "the generator configuration")?;
     let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text, &load_restrictor()?);
-    print_stderr(&render_human(generated.sources(), generated.diagnostics(), Colour::Plain));
+    print_stderr(&render_human(generated.sources(), generated.diagnostics(), stderr_colour()));
     match generated.manifests() {
         Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
         None => Ok(ExitCode::from(1)),
@@ -180,7 +269,7 @@ fn bare() -> anyhow::Result<ExitCode> {
         );
     }
     // No subcommand: clap prints the usage and exits with 2.
-    run(Cli::parse())
+    run(parse(&std::env::args_os().collect::<Vec<_>>()))
 }
 
 /// Standard input to its end, read on a thread of its own, or `None` when
@@ -234,11 +323,7 @@ fn ensure_within_limit(bytes: &[u8], what: &str) -> anyhow::Result<()> {
 fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let mut requests = Vec::new();
     for path in &args.files {
-        requests.push(Request {
-            files: vec![input(path)?],
-            sets: args.values.sets.clone(),
-            settings: settings(&args.values),
-        });
+        requests.push(with_sets(vec![input(path)?], &args.values));
     }
     let outcomes = check_in_parallel(&requests);
     let reports: Vec<_> = outcomes.iter().map(|o| (&o.sources, o.diagnostics.as_slice())).collect();
@@ -339,12 +424,10 @@ fn print_stderr(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Colours for a stream, by [`colour::decide`] with this run's `--color`
+/// (`auto` where the command line was not parsed: kustomize's plugin call).
 fn colour(terminal: bool) -> Colour {
-    if terminal && std::env::var_os("NO_COLOR").is_none() {
-        Colour::Ansi
-    } else {
-        Colour::Plain
-    }
+    colour::decide(*COLOR.get().unwrap_or(&ColorWhen::Auto), |name| std::env::var_os(name), terminal)
 }
 
 fn stderr_colour() -> Colour {

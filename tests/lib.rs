@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod fleet;
 mod hostile;
 mod integrations;
 mod jobs;
