@@ -7,6 +7,8 @@
 //! [`model`] (defaults resolved, every rule checked) → [`objects`]
 //! (k8s-openapi objects) → [`emit`] (the YAML stream). [`pipeline`] runs the
 //! stages in order; [`diagnostic`] and [`formats`] show what they found.
+//! [`diff`] compares a render with what runs, and [`takeover`] plans the move
+//! of a live Helm release to the render.
 //! [`argocd`], [`kustomize`] and [`output_dir`] adapt the result to the
 //! tools that consume it. [`alloc`] is the binary's memory allocator, and
 //! [`mem`] its `memcpy`, `memmove` and `memset` when it links musl.
@@ -16,6 +18,7 @@ pub mod argocd;
 pub mod cli;
 pub mod de;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod formats;
 pub mod kustomize;
@@ -31,5 +34,6 @@ pub mod schema;
 pub mod set;
 pub mod source;
 pub mod suggest;
+pub mod takeover;
 pub mod templates;
 pub mod values;
