@@ -7,6 +7,7 @@ static ALLOCATOR: frappe_manifests::alloc::SizeClasses = frappe_manifests::alloc
 mod bad_input;
 mod cli;
 mod common;
+mod diff;
 mod hostile;
 mod integrations;
 mod jobs;
@@ -16,4 +17,5 @@ mod rules;
 mod runtime;
 mod schema;
 mod security;
+mod takeover;
 mod yaml_readers;
