@@ -281,6 +281,12 @@ fn unreadable_input_exits_2_with_a_message_and_nothing_on_stdout() {
         assert!(text(&output.stderr).contains(message), "{against}: {}", text(&output.stderr));
         assert_eq!(text(&output.stdout), "", "{against}");
     }
+    // A syntax error is located, never quoted: the line may hold a secret.
+    let broken = b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: hunter2-secret\n  bad: [a, b\n";
+    let output = run_with_stdin(&["diff", "-f", SEED_VALUES, "--against", "-"], Some(broken));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("line 6, column 8"), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("hunter2-secret"));
     // Values with errors: no render, so no comparison either.
     let output = run(&["diff", "-f", "tests/fixtures/rules/unknown-key.yaml", "--against", CHART_RENDER]);
     assert_eq!(output.status.code(), Some(2));
