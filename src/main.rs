@@ -2,7 +2,8 @@
 //! exit code. Everything else lives in the library.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 the values have errors (or
-//! warnings under `lint --strict`), 2 usage or I/O problems.
+//! warnings under `lint --strict`), 2 usage or I/O problems. `diff` answers
+//! as `diff` does: 0 nothing changes, 1 something does, 2 trouble.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;

@@ -156,9 +156,11 @@ fn claims_are_protected_first_and_the_release_record_goes_last() {
         );
     }
     // The record is saved, then deleted, after everything else.
-    let saved = position(
-        &commands,
-        "-l 'owner=helm,name=frappe-bench' -o yaml > 'helm-release-frappe-bench-record.yaml'",
+    let saved = position(&commands, "-l 'owner=helm,name=frappe-bench' -o yaml");
+    assert!(
+        commands[saved].ends_with("> 'helm-release-frappe-bench-record.yaml')"),
+        "{}",
+        commands[saved]
     );
     let removed = position(&commands, "kubectl delete secret -n 'erpnext' -l 'owner=helm,name=frappe-bench'");
     assert!(saved < removed);
@@ -526,6 +528,149 @@ fn contains(whole: &Value, part: &Value) -> bool {
     }
 }
 
+/// The chart's objects, as helm left them, in a stand-in API server that
+/// the real kubectl talks to.
+struct StandIn {
+    kubectl: PathBuf,
+    server: std::process::Child,
+    work: tempfile::TempDir,
+    state: serde_json::Map<String, Value>,
+}
+
+impl StandIn {
+    fn start(kubectl: PathBuf, helm: &str) -> StandIn {
+        let work = tempfile::tempdir().unwrap();
+        let state: serde_json::Map<String, Value> = documents(helm).into_iter().map(|o| (api_path(&o), live(o))).collect();
+        let state_file = work.path().join("state.json");
+        std::fs::write(&state_file, serde_json::to_string(&state).unwrap()).unwrap();
+        let mut server = Command::new("python3")
+            .arg(common::project_root().join("tests/fixtures/fake-apiserver.py"))
+            .arg(&state_file)
+            .arg(work.path().join("patches.jsonl"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut port = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut port).unwrap();
+        std::fs::write(
+            work.path().join("kubeconfig"),
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters: [{{name: stand-in, cluster: {{server: 'http://127.0.0.1:{}'}}}}]\nusers: [{{name: u, user: {{}}}}]\ncontexts: [{{name: stand-in, context: {{cluster: stand-in, user: u}}}}]\ncurrent-context: stand-in\n",
+                port.trim()
+            ),
+        )
+        .unwrap();
+        StandIn {
+            kubectl,
+            server,
+            work,
+            state,
+        }
+    }
+
+    fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let mut child = Command::new(&self.kubectl)
+            .args(args)
+            .env("KUBECONFIG", self.work.path().join("kubeconfig"))
+            .env("KUBECACHEDIR", self.work.path().join("cache"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "kubectl {args:?}: {}", text(&output.stderr));
+        text(&output.stdout)
+    }
+
+    /// Runs the plan's records (unless `records` is false) and its applies of
+    /// the objects helm made that `wanted` picks; returns each such object of
+    /// the bundle and what the API server would hold after kubectl's patch.
+    fn run(&self, plan: &str, records: bool, wanted: impl Fn(&Value) -> bool) -> Vec<(Value, Value)> {
+        if records {
+            let mut rest = plan;
+            while let Some(start) = rest.find("-f - <<'") {
+                let after = &rest[start + 8..];
+                let (delimiter, after) = after.split_once("'\n").unwrap();
+                let end = after.find(&format!("\n{delimiter}\n")).unwrap();
+                self.kubectl(
+                    &["apply", "set-last-applied", "--create-annotation", "-n", "erpnext", "-f", "-"],
+                    Some(&after[..=end]),
+                );
+                rest = &after[end..];
+            }
+        }
+        let mut applied = Vec::new();
+        for command in commands(plan).iter().filter(|c| c.starts_with("kubectl apply -n 'erpnext' -f '")) {
+            let file = command.trim_start_matches("kubectl apply -n 'erpnext' -f '").trim_end_matches('\'');
+            let ours = documents(&std::fs::read_to_string(file).unwrap()).remove(0);
+            if self.state.contains_key(&api_path(&ours)) && wanted(&ours) {
+                // Validation is the server's; this one publishes no OpenAPI document.
+                self.kubectl(&["apply", "--validate=false", "-n", "erpnext", "-f", file], None);
+                applied.push(ours);
+            }
+        }
+        let patches: Vec<Value> = std::fs::read_to_string(self.work.path().join("patches.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(patches.len(), applied.len(), "one request per object");
+        applied
+            .into_iter()
+            .map(|ours| {
+                let path = api_path(&ours);
+                let patch = &patches.iter().find(|p| p["path"] == path.as_str()).unwrap()["patch"];
+                let live = self.work.path().join("live.json");
+                std::fs::write(&live, self.kubectl(&["get", "--raw", &path], None)).unwrap();
+                let after = self.kubectl(
+                    &[
+                        "patch",
+                        "--local",
+                        "-f",
+                        live.to_str().unwrap(),
+                        "--type",
+                        "strategic",
+                        "-p",
+                        &patch.to_string(),
+                        "-o",
+                        "json",
+                    ],
+                    None,
+                );
+                (ours, serde_json::from_str(&after).unwrap())
+            })
+            .collect()
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// The handlers each probe of a pod template has.
+fn probe_handlers(object: &Value) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    for container in object["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+            if let Some(probe_value) = container.get(probe) {
+                let handlers = ["exec", "httpGet", "tcpSocket", "grpc"]
+                    .iter()
+                    .filter(|h| probe_value.get(**h).is_some())
+                    .count();
+                found.push((format!("{}.{probe}", container["name"].as_str().unwrap()), handlers));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn run_by_kubectl_the_plan_leaves_exactly_the_bundle() {
     // No cluster here: a stand-in API server holds the chart's objects as
@@ -538,135 +683,54 @@ fn run_by_kubectl_the_plan_leaves_exactly_the_bundle() {
     }
     let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
     succeeded(&takeover);
-    let work = tempfile::tempdir().unwrap();
-    let state: serde_json::Map<String, Value> = documents(&read(CHART_RENDER))
-        .into_iter()
-        .map(|o| (api_path(&o), live(o)))
-        .collect();
-    let state_file = work.path().join("state.json");
-    std::fs::write(&state_file, serde_json::to_string(&state).unwrap()).unwrap();
-    let patches = work.path().join("patches.jsonl");
-    let mut server = Command::new("python3")
-        .arg(common::project_root().join("tests/fixtures/fake-apiserver.py"))
-        .args([&state_file, &patches])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut port = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut port).unwrap();
-    let kubeconfig = work.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters: [{{name: stand-in, cluster: {{server: 'http://127.0.0.1:{}'}}}}]\nusers: [{{name: u, user: {{}}}}]\ncontexts: [{{name: stand-in, context: {{cluster: stand-in, user: u}}}}]\ncurrent-context: stand-in\n",
-            port.trim()
-        ),
-    )
-    .unwrap();
-    let kubectl_run = |args: &[&str], stdin: Option<&str>| -> String {
-        let mut child = Command::new(&kubectl)
-            .args(args)
-            .env("KUBECONFIG", &kubeconfig)
-            .env("KUBECACHEDIR", work.path().join("cache"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let helm = read(CHART_RENDER);
+
+    let results = StandIn::start(kubectl.clone(), &helm).run(&takeover.plan, true, |_| true);
+    assert_eq!(results.len(), 14);
+    for (ours, after) in &results {
+        let name = &ours["metadata"]["name"];
+        assert!(contains(after, ours), "{name} is not the bundle's after the apply:\n{after:#}");
+        let shown = after.to_string();
+        for left in [
+            "CAP_CHOWN",
+            "supplementalGroups",
+            "helm.sh/chart",
+            "meta.helm.sh/release-name",
+            "valkey",
+            "\"heritage\"",
+        ] {
+            assert!(!shown.contains(left), "{name} keeps {left}: {after:#}");
         }
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "kubectl {args:?}: {}", text(&output.stderr));
-        text(&output.stdout)
-    };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // The plan's records, as it gives them.
-        let plan = &takeover.plan;
-        let mut rest = plan.as_str();
-        let mut seeded = 0;
-        while let Some(start) = rest.find("-f - <<'") {
-            let after = &rest[start + 8..];
-            let (delimiter, after) = after.split_once("'\n").unwrap();
-            let end = after.find(&format!("\n{delimiter}\n")).unwrap();
-            kubectl_run(
-                &["apply", "set-last-applied", "--create-annotation", "-n", "erpnext", "-f", "-"],
-                Some(&after[..=end]),
-            );
-            seeded += 1;
-            rest = &after[end..];
+        for (probe, handlers) in probe_handlers(after) {
+            assert_eq!(handlers, 1, "{name} {probe}: {after:#}");
         }
-        assert_eq!(seeded, 14);
-        // Its applies of the objects helm made (validation is the server's
-        // business; this one publishes no OpenAPI document).
-        let mut applied = Vec::new();
-        for command in commands(plan).iter().filter(|c| c.starts_with("kubectl apply -n 'erpnext' -f '")) {
-            let file = command.trim_start_matches("kubectl apply -n 'erpnext' -f '").trim_end_matches('\'');
-            let ours = documents(&std::fs::read_to_string(file).unwrap()).remove(0);
-            if state.contains_key(&api_path(&ours)) {
-                kubectl_run(&["apply", "--validate=false", "-n", "erpnext", "-f", file], None);
-                applied.push(ours);
-            }
+        if after["spec"]["strategy"]["type"] == "Recreate" {
+            assert!(after["spec"]["strategy"].get("rollingUpdate").is_none(), "{name}: {after:#}");
         }
-        assert_eq!(applied.len(), 14);
-        let patches: Vec<Value> = std::fs::read_to_string(&patches)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(patches.len(), 14, "one request per object");
-        for ours in applied {
-            let path = api_path(&ours);
-            let patch = &patches.iter().find(|p| p["path"] == path.as_str()).unwrap()["patch"];
-            let seeded_object = work.path().join("live.json");
-            std::fs::write(&seeded_object, kubectl_run(&["get", "--raw", &path], None)).unwrap();
-            let after: Value = serde_json::from_str(&kubectl_run(
-                &[
-                    "patch",
-                    "--local",
-                    "-f",
-                    seeded_object.to_str().unwrap(),
-                    "--type",
-                    "strategic",
-                    "-p",
-                    &patch.to_string(),
-                    "-o",
-                    "json",
-                ],
-                None,
-            ))
-            .unwrap();
-            assert!(contains(&after, &ours), "{path} is not the bundle's after the apply:\n{after:#}");
-            let shown = after.to_string();
-            for left in [
-                "CAP_CHOWN",
-                "supplementalGroups",
-                "helm.sh/chart",
-                "meta.helm.sh/release-name",
-                "valkey",
-                "\"heritage\"",
-            ] {
-                assert!(!shown.contains(left), "{path} keeps {left}: {after:#}");
-            }
-            for container in after["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
-                for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-                    if let Some(probe) = container.get(probe) {
-                        let handlers = ["exec", "httpGet", "tcpSocket", "grpc"]
-                            .iter()
-                            .filter(|h| probe.get(**h).is_some())
-                            .count();
-                        assert_eq!(handlers, 1, "{path}: {probe}");
-                    }
-                }
-            }
-            if after["spec"]["strategy"]["type"] == "Recreate" {
-                assert!(after["spec"]["strategy"].get("rollingUpdate").is_none(), "{path}: {after:#}");
-            }
-        }
-    }));
-    let _ = server.kill();
-    let _ = server.wait();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
     }
+
+    // The same applies without the records: what the issue saw.
+    let plain = StandIn::start(kubectl, &helm).run(&takeover.plan, false, |ours| {
+        ours["kind"] == "Deployment"
+            && ["frappe-bench-erpnext-gunicorn", "frappe-bench-erpnext-worker-d"].contains(&ours["metadata"]["name"].as_str().unwrap())
+    });
+    let deployment = |name: &str| {
+        &plain
+            .iter()
+            .find(|(ours, _)| ours["kind"] == "Deployment" && ours["metadata"]["name"] == name)
+            .unwrap()
+            .1
+    };
+    let gunicorn = deployment("frappe-bench-erpnext-gunicorn");
+    assert!(
+        probe_handlers(gunicorn).contains(&("gunicorn.livenessProbe".to_owned(), 2)),
+        "{gunicorn:#}"
+    );
+    assert!(gunicorn.to_string().contains("CAP_CHOWN"));
+    let worker = deployment("frappe-bench-erpnext-worker-d");
+    assert!(
+        worker["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]
+            .to_string()
+            .contains("valkey")
+    );
 }
