@@ -6,7 +6,7 @@
 //! as `diff` does: 0 nothing changes, 1 something does, 2 trouble.
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -144,7 +144,7 @@ fn takeover(args: TakeoverArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The render a command describes with `-f`, `--set`, `--release` and `--namespace`.
-fn values_request(files: &[std::path::PathBuf], values: &ValuesArgs) -> anyhow::Result<Request> {
+fn values_request(files: &[PathBuf], values: &ValuesArgs) -> anyhow::Result<Request> {
     Ok(Request {
         files: files.iter().map(|path| input(path)).collect::<anyhow::Result<_>>()?,
         sets: values.sets.clone(),
@@ -155,7 +155,7 @@ fn values_request(files: &[std::path::PathBuf], values: &ValuesArgs) -> anyhow::
 /// A YAML stream given with `flag`: its name and text, read within the
 /// limit values files have; `-` reads standard input, unless a values
 /// file already does.
-fn stream_input(path: &Path, flag: &str, values_files: &[std::path::PathBuf]) -> anyhow::Result<(String, String)> {
+fn stream_input(path: &Path, flag: &str, values_files: &[PathBuf]) -> anyhow::Result<(String, String)> {
     if path.as_os_str() != "-" {
         let name = path.display().to_string();
         let bytes = pipeline::read_limited_file(path).with_context(|| format!("cannot read `{name}`"))?;

@@ -4,11 +4,11 @@
 //! Values compare as parsed, so key order and YAML formatting never count.
 //! Beyond that, typing is strict, because the API server's is: `"3"` and
 //! `3` differ (a string field refuses the number, and an int-or-string
-//! field such as a port reads them differently: `"8000"` would be a port's
-//! name). Numbers compare by value (`1` and `1.0` are both the integer 1
-//! once decoded). The exception is a resource quantity, which the API
-//! server parses and stores in canonical form: `cpu: 1`, `cpu: "1"` and
-//! `cpu: 1000m` are one value, and so are `1Gi` and `1024Mi`.
+//! field such as a port reads `"8000"` as a port's name). Numbers compare
+//! by value (`1` and `1.0` are both the integer 1 once decoded). The
+//! exception is a resource quantity, which the API server parses and
+//! stores in canonical form: `cpu: 1`, `cpu: "1"` and `cpu: 1000m` are one
+//! value, and so are `1Gi` and `1024Mi`.
 
 use std::cmp::Ordering;
 
