@@ -28,7 +28,7 @@
 mod removals;
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -144,7 +144,7 @@ enum How {
 #[derive(Debug)]
 struct DeleteStep {
     resource: String,
-    note: Option<String>,
+    note: Option<&'static str>,
 }
 
 pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
@@ -156,88 +156,21 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
     if !request.rendered.iter().any(|o| helm_by_key.contains_key(&o.key)) {
         return Err(vec![Refusal::NothingInCommon]);
     }
-    let rendered_keys: std::collections::HashSet<&Key> = request.rendered.iter().map(|o| &o.key).collect();
+    let rendered_keys: HashSet<&Key> = request.rendered.iter().map(|o| &o.key).collect();
     let helm_only: Vec<&Object> = request.helm.iter().filter(|o| !rendered_keys.contains(&o.key)).collect();
 
     let mut refusals = in_cluster_services(request.rendered, &helm_only);
     let mut records = Vec::new();
     let mut applies = Vec::new();
     for (index, ours) in request.rendered.iter().enumerate() {
-        let title = ours.key.to_string();
-        let resource = ours.key.resource();
-        let Some(helm) = helm_by_key.get(&ours.key) else {
-            applies.push(ApplyStep {
-                index,
-                title,
-                resource,
-                how: How::Create,
-                notes: Vec::new(),
-            });
-            continue;
-        };
-        let mut notes = Vec::new();
-        let how = if ours.key.is("batch", "Job") {
-            How::Recreate("a Job's pod template cannot change, so the Job runs again")
-        } else if ours.key.is("apps", "Deployment")
-            && !equivalent(&helm.value["spec"]["selector"], &ours.value["spec"]["selector"], "selector", "spec")
-        {
-            How::Recreate("a Deployment's selector cannot change; its pods stop until the new ones are ready")
-        } else {
-            if ours.key.is("", "PersistentVolumeClaim") {
-                match claim_changes(helm, ours) {
-                    Ok(growth) => notes.extend(growth),
-                    Err(refusal) => refusals.push(refusal),
-                }
-            }
-            if ours.key.is("apps", "Deployment")
-                && ours.value["spec"].get("replicas").is_none()
-                && helm.value["spec"].get("replicas").is_some()
-            {
-                notes.push("keeps its replica count: the bundle's autoscaler sets it from now on".to_owned());
-            }
-            let (record, removed) = removals::record(helm, ours);
-            records.push(RecordStep {
-                title: title.clone(),
-                yaml: emit::to_yaml(&record),
-                removes: removed.iter().map(ToString::to_string).collect(),
-            });
-            How::Update
-        };
-        applies.push(ApplyStep {
-            index,
-            title,
-            resource,
-            how,
-            notes,
-        });
+        let (apply, record) = apply_step(index, ours, helm_by_key.get(&ours.key).copied(), &mut refusals);
+        applies.push(apply);
+        records.extend(record);
     }
     if !refusals.is_empty() {
         return Err(refusals);
     }
-
-    let mut deletions = Vec::new();
-    let mut kept_claims = Vec::new();
-    for helm in helm_only.iter().rev() {
-        let is_claim = helm.key.is("", "PersistentVolumeClaim");
-        if is_claim && !request.delete_helm_claims {
-            kept_claims.push(helm.key.name.clone());
-            continue;
-        }
-        let note = if is_claim {
-            Some("its volume stays (step 1 set it to Retain): delete the PersistentVolume once you no longer need its data".to_owned())
-        } else if helm.key.is("apps", "StatefulSet") {
-            Some("the claims of its volumeClaimTemplates stay".to_owned())
-        } else if helm.value["metadata"]["annotations"].get("helm.sh/hook").is_some() {
-            Some("a helm hook: it exists only if helm ran it".to_owned())
-        } else {
-            None
-        };
-        deletions.push(DeleteStep {
-            resource: helm.key.resource(),
-            note,
-        });
-    }
-
+    let (deletions, kept_claims) = deletions(&helm_only, request.delete_helm_claims);
     Ok(Plan {
         namespace,
         release: request.release.to_owned(),
@@ -253,6 +186,77 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
         deletions,
         kept_claims,
     })
+}
+
+/// How the render's object `ours` (the `index`th) gets to the cluster, given
+/// the object helm made of the same name, if any; and the record to give
+/// kubectl first, when it is updated.
+fn apply_step(index: usize, ours: &Object, helm: Option<&Object>, refusals: &mut Vec<Refusal>) -> (ApplyStep, Option<RecordStep>) {
+    let mut step = ApplyStep {
+        index,
+        title: ours.key.to_string(),
+        resource: ours.key.resource(),
+        how: How::Create,
+        notes: Vec::new(),
+    };
+    let Some(helm) = helm else {
+        return (step, None);
+    };
+    let spec = |object: &Object, field: &str| object.value["spec"].get(field).cloned().unwrap_or_default();
+    if ours.key.is("batch", "Job") && !equivalent(&spec(helm, "template"), &spec(ours, "template"), "template", "spec") {
+        step.how = How::Recreate("a Job's pod template cannot change, so the Job runs again");
+        return (step, None);
+    }
+    if ours.key.is("apps", "Deployment") && !equivalent(&spec(helm, "selector"), &spec(ours, "selector"), "selector", "spec") {
+        step.how = How::Recreate("a Deployment's selector cannot change; its pods stop until the new ones are ready");
+        return (step, None);
+    }
+    if ours.key.is("", "PersistentVolumeClaim") {
+        match claim_changes(helm, ours) {
+            Ok(growth) => step.notes.extend(growth),
+            Err(refusal) => refusals.push(refusal),
+        }
+    }
+    if ours.key.is("apps", "Deployment") && ours.value["spec"].get("replicas").is_none() && helm.value["spec"].get("replicas").is_some() {
+        step.notes
+            .push("keeps its replica count: the bundle's autoscaler sets it from now on".to_owned());
+    }
+    step.how = How::Update;
+    let (record, removed) = removals::record(helm, ours);
+    let record = RecordStep {
+        title: step.title.clone(),
+        yaml: emit::to_yaml(&record),
+        removes: removed.iter().map(ToString::to_string).collect(),
+    };
+    (step, Some(record))
+}
+
+/// What of `helm_only` is deleted, the last installed first, and the claims
+/// that are kept instead.
+fn deletions(helm_only: &[&Object], delete_helm_claims: bool) -> (Vec<DeleteStep>, Vec<String>) {
+    let mut deletions = Vec::new();
+    let mut kept_claims = Vec::new();
+    for helm in helm_only.iter().rev() {
+        let is_claim = helm.key.is("", "PersistentVolumeClaim");
+        if is_claim && !delete_helm_claims {
+            kept_claims.push(helm.key.name.clone());
+            continue;
+        }
+        let note = if is_claim {
+            Some("its volume stays (step 1 set it to Retain): delete the PersistentVolume once you no longer need its data")
+        } else if helm.key.is("apps", "StatefulSet") {
+            Some("the claims of its volumeClaimTemplates stay")
+        } else if helm.value["metadata"]["annotations"].get("helm.sh/hook").is_some() {
+            Some("a helm hook: it exists only if helm ran it")
+        } else {
+            None
+        };
+        deletions.push(DeleteStep {
+            resource: helm.key.resource(),
+            note,
+        });
+    }
+    (deletions, kept_claims)
 }
 
 /// What of a claim's spec the render changes: growth notes, or why the API
@@ -453,7 +457,7 @@ impl Plan {
             .iter()
             .map(|d| ScriptDelete {
                 resource: &d.resource,
-                note: d.note.as_deref(),
+                note: d.note,
             })
             .collect();
         templates::takeover_plan(&ScriptContext {
