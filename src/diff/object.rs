@@ -209,7 +209,7 @@ const SERVER_METADATA: &[&str] = &[
 
 /// kubectl's record of the last `kubectl apply`: not part of the object's
 /// meaning, and for a Secret it holds the data in clear.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Fields whose empty map the API server does not tell from an absent one:
 /// maps of strings, and `resources`, a struct (not a pointer) in Container.
