@@ -43,6 +43,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per command into a directory.
     Man(ManArgs),
+    /// Compare a render with a YAML stream (a previous render, or `helm get manifest RELEASE`).
+    /// Exit code 0: nothing changes, 1: something does, 2: an error.
+    Diff(DiffArgs),
+    /// Write the bundle and print the plan that moves a live Helm release to it.
+    Takeover(TakeoverArgs),
 }
 
 /// When coloured output is wanted.
@@ -125,6 +130,49 @@ pub struct LintArgs {
     /// How to print the problems.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// A values file, `-` for stdin. Several are merged left to right.
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The YAML stream to compare with, `-` for stdin: a previous render, or what
+    /// `helm get manifest RELEASE` prints. Objects without a namespace are taken to be
+    /// in the render's.
+    #[arg(long, value_name = "FILE")]
+    pub against: PathBuf,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A unified diff per object, coloured on a terminal.
+    Human,
+    /// One JSON document: counts, and each changed object with its changed fields.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TakeoverArgs {
+    /// A values file, `-` for stdin. Several are merged left to right.
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// What `helm get manifest RELEASE -n NAMESPACE` prints for the live release, `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub from_helm: PathBuf,
+    /// Where to write the bundle the plan applies, one file per object (as `render --output-dir`).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: PathBuf,
+    /// Delete the PersistentVolumeClaims only the helm release has, too (their volumes are kept).
+    #[arg(long)]
+    pub delete_helm_pvcs: bool,
     #[command(flatten)]
     pub values: ValuesArgs,
 }

@@ -9,7 +9,8 @@
 //! stream, written by our own writer). [`pipeline`] runs the stages in order;
 //! [`diagnostic`] and [`formats`] show what they found. [`argocd`],
 //! [`kustomize`] and [`output_dir`] adapt the result to the tools that
-//! consume it.
+//! consume it. [`diff`] compares a render with what runs, and [`takeover`]
+//! plans the move of a live Helm release to the render.
 
 #![forbid(unsafe_code)]
 
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod colour;
 pub mod de;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod formats;
 pub mod kustomize;
@@ -31,6 +33,7 @@ pub mod schema;
 pub mod set;
 pub mod source;
 pub mod suggest;
+pub mod takeover;
 pub mod targets;
 pub mod templates;
 pub mod values;

@@ -2,12 +2,13 @@
 //! exit code. Everything else lives in the library.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 the values have errors (or
-//! warnings under `lint --strict`), 2 usage or I/O problems.
+//! warnings under `lint --strict`), 2 usage or I/O problems. `diff` answers
+//! as `diff` does: 0 nothing changes, 1 something does, 2 trouble.
 
 #![forbid(unsafe_code)]
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -15,11 +16,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
-use frappe_manifests::cli::{Cli, ColorWhen, Command, Format, LintArgs, ManArgs, RenderArgs, ValuesArgs};
+use frappe_manifests::cli::{
+    Cli, ColorWhen, Command, DiffArgs, DiffFormat, Format, LintArgs, ManArgs, RenderArgs, TakeoverArgs, ValuesArgs,
+};
 use frappe_manifests::diagnostic::{Colour, Severity, render_human};
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{argocd, colour, emit, formats, kustomize, load, output_dir, schema};
+use frappe_manifests::{argocd, colour, diff, emit, formats, kustomize, load, output_dir, schema, takeover};
 
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
@@ -94,6 +97,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Argocd => argocd(),
         Command::Krm => krm(),
         Command::KustomizePlugin(args) => kustomize_plugin(&args.config),
+        Command::Diff(args) => diff(args),
+        Command::Takeover(args) => takeover(args),
         Command::Explain(args) => match schema::explain(&args.key) {
             Ok(text) => write_stdout(text.as_bytes()),
             Err(message) => {
@@ -169,11 +174,8 @@ fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
 }
 
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
-    let mut files = Vec::new();
-    for path in args.files.iter().chain(&args.values_files) {
-        files.push(input(path)?);
-    }
-    let request = with_sets(files, &args.values);
+    let paths: Vec<PathBuf> = args.files.iter().chain(&args.values_files).cloned().collect();
+    let request = values_request(&paths, &args.values)?;
     match &args.output_dir {
         Some(dir) => report_then(pipeline::run(&request), |manifests| {
             output_dir::write(dir, manifests)?;
@@ -181,6 +183,87 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
         }),
         None => report_then(pipeline::render(&request), |stream| write_stdout(stream.as_bytes())),
     }
+}
+
+/// `diff`: exit code 0 when nothing changes, 1 when something does, 2 when
+/// either side cannot be had (unreadable input, values with errors).
+fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let request = values_request(&args.files, &args.values)?;
+    let (name, text) = stream_input(&args.against, "--against", &args.files)?;
+    let outcome = pipeline::run(&request);
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
+    let Some(manifests) = &outcome.manifests else {
+        return Ok(ExitCode::from(2));
+    };
+    let before =
+        diff::object::read_stream(&text, diff::render_namespace(manifests)).with_context(|| format!("cannot compare with `{name}`"))?;
+    let comparison = diff::compare(&before, &diff::rendered_objects(manifests));
+    let printed = match args.format {
+        DiffFormat::Human => comparison.human(stdout_colour()),
+        DiffFormat::Json => comparison.json(),
+    };
+    write_stdout(printed.as_bytes())?;
+    Ok(ExitCode::from(u8::from(comparison.has_changes())))
+}
+
+/// `takeover`: the bundle into the output directory, and the plan on
+/// stdout; nothing is written when no plan can be made.
+fn takeover(args: TakeoverArgs) -> anyhow::Result<ExitCode> {
+    let request = values_request(&args.files, &args.values)?;
+    let (name, text) = stream_input(&args.from_helm, "--from-helm", &args.files)?;
+    let outcome = pipeline::run(&request);
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
+    let Some(manifests) = &outcome.manifests else {
+        return Ok(failure_code(&outcome));
+    };
+    let helm = diff::object::read_stream(&text, diff::render_namespace(manifests))
+        .with_context(|| format!("cannot read the helm manifest `{name}`"))?;
+    let rendered = diff::rendered_objects(manifests);
+    let plan = takeover::plan(&takeover::Request {
+        rendered: &rendered,
+        helm: &helm,
+        release: &args.values.release,
+        delete_helm_claims: args.delete_helm_pvcs,
+    });
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(refusals) => {
+            let text: String = refusals.iter().map(|r| format!("error: {r}\n")).collect();
+            print_stderr(&text);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    output_dir::write(&args.output_dir, manifests)?;
+    let bundle = std::fs::canonicalize(&args.output_dir).with_context(|| format!("cannot find `{}`", args.output_dir.display()))?;
+    write_stdout(plan.script(&bundle, &output_dir::file_names(manifests), &name).as_bytes())
+}
+
+/// The render a command describes with `-f`, `--set`, `--release` and `--namespace`.
+fn values_request(files: &[PathBuf], values: &ValuesArgs) -> anyhow::Result<Request> {
+    let files = files.iter().map(|path| input(path)).collect::<anyhow::Result<_>>()?;
+    Ok(with_sets(files, values))
+}
+
+/// A YAML stream given with `flag`: its name and text, read within the
+/// limit values files have; `-` reads standard input, unless a values
+/// file already does.
+fn stream_input(path: &Path, flag: &str, values_files: &[PathBuf]) -> anyhow::Result<(String, String)> {
+    if path.as_os_str() != "-" {
+        let name = path.display().to_string();
+        let bytes = pipeline::read_limited_file(path).with_context(|| format!("cannot read `{name}`"))?;
+        return Ok((name.clone(), within_limit(bytes, &format!("`{name}`"))?));
+    }
+    if values_files.iter().any(|f| f.as_os_str() == "-") {
+        bail!("`-f -` and `{flag} -` both read standard input; give one of them a file");
+    }
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        bail!(
+            "`{flag} -` reads standard input, which is a terminal; pipe the manifest in (`helm get manifest RELEASE | frappe-manifests ... {flag} -`)"
+        );
+    }
+    let bytes = pipeline::read_limited(stdin, 0).context("cannot read standard input")?;
+    Ok(("<stdin>".to_owned(), within_limit(bytes, "standard input")?))
 }
 
 /// Prints a render's diagnostics, then hands what it built to `write`.
