@@ -67,12 +67,12 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         .filter(|r| !r.is_empty())
         .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()))
         .ok_or("no release name: set the `release` parameter, or run under Argo CD (ARGOCD_APP_NAME)")?;
-    // Keys are `--set` paths; a comma in a value is escaped, not a separator.
+    // Keys are `--set` paths; values as Argo CD gives Helm parameters.
     let sets = parameter("set")
         .and_then(|p| p.map.clone())
         .unwrap_or_default()
         .into_iter()
-        .map(|(key, value)| format!("{key}={}", value.replace('\\', "\\\\").replace(',', "\\,")))
+        .map(|(key, value)| crate::set::map_entry(&key, &value))
         .collect();
     Ok(Request {
         files: files.into_iter().map(Input::Path).collect(),
@@ -81,6 +81,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
             release,
             namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
         },
+        ..Default::default()
     })
 }
 
@@ -135,8 +136,12 @@ pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
     let mut parts = version.trim_start_matches('v').split(['.', '-', '+']);
     let major: u32 = parts.next()?.parse().ok()?;
     let minor: u32 = parts.next()?.trim_end_matches('+').parse().ok()?;
-    ((major, minor) < (1, 33))
-        .then(|| format!("warning: the objects target Kubernetes 1.33 or newer, and the destination cluster runs {version}"))
+    ((major, minor) < (1, crate::targets::KUBERNETES_MINOR)).then(|| {
+        format!(
+            "warning: the objects target Kubernetes {} or newer, and the destination cluster runs {version}",
+            crate::targets::KUBERNETES
+        )
+    })
 }
 
 /// Argo CD ordering: hooks for the Jobs, sync waves for everything else.

@@ -7,18 +7,25 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::targets;
+
 /// Validate Frappe/ERPNext Helm values against a typed schema and render them
 /// into Kubernetes manifests.
 #[derive(Debug, Parser)]
-#[command(name = "frappe-manifests", version, propagate_version = true)]
+#[command(name = "frappe-manifests", version, long_version = targets::LONG_VERSION, propagate_version = true)]
 pub struct Cli {
+    /// When to colour output (diagnostics, lint's report, help): `auto` colours a
+    /// terminal unless NO_COLOR is set, or anything when CLICOLOR_FORCE or FORCE_COLOR is.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render a values file into a manifest bundle on stdout, for `kubectl apply -f -`.
+    /// Render values files into a manifest bundle on stdout, for `kubectl apply -f -`.
+    #[command(visible_alias = "template")]
     Render(RenderArgs),
     /// Check values files and report every problem, for CI.
     Lint(LintArgs),
@@ -32,6 +39,43 @@ pub enum Command {
     Krm,
     /// kustomize legacy exec plugin: render the FrappeBench generator config at CONFIG.
     KustomizePlugin(KustomizePluginArgs),
+    /// Print a shell completion script (`source <(frappe-manifests completions bash)`).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+    /// Compare a render with a YAML stream (a previous render, or `helm get manifest RELEASE`).
+    /// Exit code 0: nothing changes, 1: something does, 2: an error.
+    Diff(DiffArgs),
+    /// Write the bundle and print the plan that moves a live Helm release to it.
+    Takeover(TakeoverArgs),
+}
+
+/// When coloured output is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour a terminal, following NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and CLICOLOR.
+    Auto,
+    /// Always colour, whatever the output and the environment.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (`render`); the main page without one.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+    /// Write `frappe-manifests.1` and one `frappe-manifests-<command>.1` per command into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -43,9 +87,15 @@ pub struct KustomizePluginArgs {
 /// What both render and lint take besides the files.
 #[derive(Debug, Args)]
 pub struct ValuesArgs {
-    /// Set a value, as `key.path=value` (`a.b[0].c=x`; commas separate several).
+    /// Set a value, as `key.path=value` (`a.b[0].c=x`, `a={x,y}` for a list; commas separate several).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
+    /// Set a value that stays a string as written (`--set-string image.tag=16`); applied after `--set`.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_strings: Vec<String>,
+    /// Set a value to the content of a file (`--set-file dbRootPassword=db-root.txt`); applied last.
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    pub set_files: Vec<String>,
     /// The release name; object names start with `<release>-erpnext`.
     #[arg(long, default_value = "erpnext")]
     pub release: String,
@@ -57,8 +107,11 @@ pub struct ValuesArgs {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// A values file, `-` for stdin. Several are merged left to right.
-    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    #[arg(short = 'f', long = "values", value_name = "FILE", required_unless_present = "values_files")]
     pub files: Vec<PathBuf>,
+    /// Values files given without `-f`, as `lint` takes them: `render values.yaml prod.yaml`.
+    #[arg(value_name = "FILE", conflicts_with = "files")]
+    pub values_files: Vec<PathBuf>,
     /// Write one file per object and a kustomization.yaml into DIR (replaced whole) instead of stdout.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
@@ -77,6 +130,49 @@ pub struct LintArgs {
     /// How to print the problems.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// A values file, `-` for stdin. Several are merged left to right.
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The YAML stream to compare with, `-` for stdin: a previous render, or what
+    /// `helm get manifest RELEASE` prints. Objects without a namespace are taken to be
+    /// in the render's.
+    #[arg(long, value_name = "FILE")]
+    pub against: PathBuf,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A unified diff per object, coloured on a terminal.
+    Human,
+    /// One JSON document: counts, and each changed object with its changed fields.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TakeoverArgs {
+    /// A values file, `-` for stdin. Several are merged left to right.
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// What `helm get manifest RELEASE -n NAMESPACE` prints for the live release, `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub from_helm: PathBuf,
+    /// Where to write the bundle the plan applies, one file per object (as `render --output-dir`).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: PathBuf,
+    /// Delete the PersistentVolumeClaims only the helm release has, too (their volumes are kept).
+    #[arg(long)]
+    pub delete_helm_pvcs: bool,
     #[command(flatten)]
     pub values: ValuesArgs,
 }

@@ -207,7 +207,8 @@ pub enum Colour {
 }
 
 impl Colour {
-    fn paint(self, code: &str, text: &str) -> String {
+    /// `text` in the ANSI style `code` (`1;31` is bold red), or as is when plain.
+    pub fn paint(self, code: &str, text: &str) -> String {
         match self {
             Colour::Plain => text.to_owned(),
             Colour::Ansi => format!("\x1b[{code}m{text}\x1b[0m"),

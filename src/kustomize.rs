@@ -231,7 +231,7 @@ pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Genera
         .spec
         .set
         .iter()
-        .map(|(key, value)| format!("{key}={}", value.replace('\\', "\\\\").replace(',', "\\,")))
+        .map(|(key, value)| crate::set::map_entry(key, value))
         .collect();
     let release = config.spec.release.clone().unwrap_or(config.metadata.name.clone());
     let namespace = config.spec.namespace.clone().or(config.metadata.namespace.clone());
@@ -239,6 +239,7 @@ pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Genera
         files,
         sets,
         settings: Settings { release, namespace },
+        ..Default::default()
     }))
 }
 

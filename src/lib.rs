@@ -10,14 +10,17 @@
 //! [`templates`]) → [`emit`] (the YAML stream, written by our own writer). [`pipeline`] runs the stages in order;
 //! [`diagnostic`] and [`formats`] show what they found. [`argocd`],
 //! [`kustomize`] and [`output_dir`] adapt the result to the tools that
-//! consume it.
+//! consume it. [`diff`] compares a render with what runs, and [`takeover`]
+//! plans the move of a live Helm release to the render.
 
 #![forbid(unsafe_code)]
 
 pub mod argocd;
 pub mod cli;
+pub mod colour;
 pub mod de;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod formats;
 pub mod kustomize;
@@ -31,5 +34,7 @@ pub mod schema;
 pub mod set;
 pub mod source;
 pub mod suggest;
+pub mod takeover;
+pub mod targets;
 pub mod templates;
 pub mod values;

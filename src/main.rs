@@ -2,24 +2,27 @@
 //! exit code. Everything else lives in the library.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 the values have errors (or
-//! warnings under `lint --strict`), 2 usage or I/O problems.
+//! warnings under `lint --strict`), 2 usage or I/O problems. `diff` answers
+//! as `diff` does: 0 nothing changes, 1 something does, 2 trouble.
 
 #![forbid(unsafe_code)]
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
-use frappe_manifests::cli::{Cli, Command, Format, LintArgs, RenderArgs, ValuesArgs};
+use frappe_manifests::cli::{
+    Cli, ColorWhen, Command, DiffArgs, DiffFormat, Format, LintArgs, ManArgs, RenderArgs, TakeoverArgs, ValuesArgs,
+};
 use frappe_manifests::diagnostic::{Colour, Severity, render_human};
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{argocd, emit, formats, kustomize, load, output_dir, schema};
+use frappe_manifests::{argocd, colour, diff, emit, formats, kustomize, load, output_dir, schema, takeover};
 
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
     } else if args.len() == 1 && !io::stdin().is_terminal() {
         bare()
     } else {
-        run(Cli::parse())
+        run(parse(&args))
     };
     match result {
         Ok(code) => code,
@@ -50,7 +53,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// Parses the command line, with clap's help and usage errors coloured by
+/// the same decision as everything else.
+fn parse(args: &[std::ffi::OsString]) -> Cli {
+    let when = color_flag(args).unwrap_or(ColorWhen::Auto);
+    let choice = match colour::decide(when, |name| std::env::var_os(name), io::stdout().is_terminal()) {
+        Colour::Ansi => clap::ColorChoice::Always,
+        Colour::Plain => clap::ColorChoice::Never,
+    };
+    let matches = Cli::command().color(choice).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// The last `--color WHEN` before `--`, looked at before clap parses the
+/// rest, so that clap's own output follows it too. clap then parses and
+/// checks it like any option.
+fn color_flag(args: &[std::ffi::OsString]) -> Option<ColorWhen> {
+    let mut args = args.iter().skip(1).map(|a| a.to_str());
+    let mut when = None;
+    while let Some(arg) = args.next() {
+        let value = match arg {
+            Some("--") => break,
+            Some("--color") => args.next().flatten(),
+            Some(arg) => arg.strip_prefix("--color="),
+            None => None,
+        };
+        if let Some(value) = value {
+            when = ColorWhen::from_str(value, false).ok();
+        }
+    }
+    when
+}
+
+/// The colour choice of this run, set once from `--color`.
+static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let _ = COLOR.set(cli.color);
     match cli.command {
         Command::Render(args) => render(args),
         Command::Lint(args) => lint(args),
@@ -58,6 +97,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Argocd => argocd(),
         Command::Krm => krm(),
         Command::KustomizePlugin(args) => kustomize_plugin(&args.config),
+        Command::Diff(args) => diff(args),
+        Command::Takeover(args) => takeover(args),
         Command::Explain(args) => match schema::explain(&args.key) {
             Ok(text) => write_stdout(text.as_bytes()),
             Err(message) => {
@@ -65,7 +106,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(2))
             }
         },
+        Command::Completions(args) => write_stdout(completions(args.shell).as_bytes()),
+        Command::Man(args) => man(args),
     }
+}
+
+/// The completion script for `shell`, by clap_complete.
+fn completions(shell: clap_complete::Shell) -> String {
+    const BIN: &str = "frappe-manifests";
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+    let script = String::from_utf8(script).expect("clap_complete writes UTF-8");
+    // clap_complete's bash script (4.6.12) names the state of a subcommand
+    // `frappe__manifests__subcmd__render` where it is set and
+    // `frappe__subcmd__manifests__subcmd__render` where it is matched, so a
+    // hyphenated binary gets no completion after its subcommand
+    // (clap-rs/clap#6421). Spelling the matched state as the set one fixes
+    // that, and changes nothing once clap_complete does.
+    match shell {
+        clap_complete::Shell::Bash => script.replace("frappe__subcmd__manifests__subcmd__", "frappe__manifests__subcmd__"),
+        _ => script,
+    }
+}
+
+/// The manual: one page per command, as clap_mangen lays them out
+/// (`frappe-manifests.1` lists the commands as `frappe-manifests-render(1)`...).
+fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    if let Some(dir) = &args.dir {
+        clap_mangen::generate_to(command, dir).with_context(|| format!("cannot write the manual pages into `{}`", dir.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    command.build();
+    let page = match &args.command {
+        None => command,
+        Some(name) => match command.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+                bail!("`{name}` is not a command; the commands are {}", names.join(", "));
+            }
+        },
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .context("cannot render the manual page")?;
+    write_stdout(&roff)
 }
 
 fn settings(args: &ValuesArgs) -> Settings {
@@ -75,16 +162,20 @@ fn settings(args: &ValuesArgs) -> Settings {
     }
 }
 
-fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
-    let mut files = Vec::new();
-    for path in &args.files {
-        files.push(input(path)?);
-    }
-    let request = Request {
+/// What every render and lint request takes from the `--set` flags.
+fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
+    Request {
         files,
-        sets: args.values.sets.clone(),
-        settings: settings(&args.values),
-    };
+        sets: args.sets.clone(),
+        set_strings: args.set_strings.clone(),
+        set_files: args.set_files.clone(),
+        settings: settings(args),
+    }
+}
+
+fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
+    let paths: Vec<PathBuf> = args.files.iter().chain(&args.values_files).cloned().collect();
+    let request = values_request(&paths, &args.values)?;
     match &args.output_dir {
         Some(dir) => report_then(pipeline::run(&request), |manifests| {
             output_dir::write(dir, manifests)?;
@@ -92,6 +183,87 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
         }),
         None => report_then(pipeline::render(&request), |stream| write_stdout(stream.as_bytes())),
     }
+}
+
+/// `diff`: exit code 0 when nothing changes, 1 when something does, 2 when
+/// either side cannot be had (unreadable input, values with errors).
+fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let request = values_request(&args.files, &args.values)?;
+    let (name, text) = stream_input(&args.against, "--against", &args.files)?;
+    let outcome = pipeline::run(&request);
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
+    let Some(manifests) = &outcome.manifests else {
+        return Ok(ExitCode::from(2));
+    };
+    let before =
+        diff::object::read_stream(&text, diff::render_namespace(manifests)).with_context(|| format!("cannot compare with `{name}`"))?;
+    let comparison = diff::compare(&before, &diff::rendered_objects(manifests));
+    let printed = match args.format {
+        DiffFormat::Human => comparison.human(stdout_colour()),
+        DiffFormat::Json => comparison.json(),
+    };
+    write_stdout(printed.as_bytes())?;
+    Ok(ExitCode::from(u8::from(comparison.has_changes())))
+}
+
+/// `takeover`: the bundle into the output directory, and the plan on
+/// stdout; nothing is written when no plan can be made.
+fn takeover(args: TakeoverArgs) -> anyhow::Result<ExitCode> {
+    let request = values_request(&args.files, &args.values)?;
+    let (name, text) = stream_input(&args.from_helm, "--from-helm", &args.files)?;
+    let outcome = pipeline::run(&request);
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
+    let Some(manifests) = &outcome.manifests else {
+        return Ok(failure_code(&outcome));
+    };
+    let helm = diff::object::read_stream(&text, diff::render_namespace(manifests))
+        .with_context(|| format!("cannot read the helm manifest `{name}`"))?;
+    let rendered = diff::rendered_objects(manifests);
+    let plan = takeover::plan(&takeover::Request {
+        rendered: &rendered,
+        helm: &helm,
+        release: &args.values.release,
+        delete_helm_claims: args.delete_helm_pvcs,
+    });
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(refusals) => {
+            let text: String = refusals.iter().map(|r| format!("error: {r}\n")).collect();
+            print_stderr(&text);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    output_dir::write(&args.output_dir, manifests)?;
+    let bundle = std::fs::canonicalize(&args.output_dir).with_context(|| format!("cannot find `{}`", args.output_dir.display()))?;
+    write_stdout(plan.script(&bundle, &output_dir::file_names(manifests), &name).as_bytes())
+}
+
+/// The render a command describes with `-f`, `--set`, `--release` and `--namespace`.
+fn values_request(files: &[PathBuf], values: &ValuesArgs) -> anyhow::Result<Request> {
+    let files = files.iter().map(|path| input(path)).collect::<anyhow::Result<_>>()?;
+    Ok(with_sets(files, values))
+}
+
+/// A YAML stream given with `flag`: its name and text, read within the
+/// limit values files have; `-` reads standard input, unless a values
+/// file already does.
+fn stream_input(path: &Path, flag: &str, values_files: &[PathBuf]) -> anyhow::Result<(String, String)> {
+    if path.as_os_str() != "-" {
+        let name = path.display().to_string();
+        let bytes = pipeline::read_limited_file(path).with_context(|| format!("cannot read `{name}`"))?;
+        return Ok((name.clone(), within_limit(bytes, &format!("`{name}`"))?));
+    }
+    if values_files.iter().any(|f| f.as_os_str() == "-") {
+        bail!("`-f -` and `{flag} -` both read standard input; give one of them a file");
+    }
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        bail!(
+            "`{flag} -` reads standard input, which is a terminal; pipe the manifest in (`helm get manifest RELEASE | frappe-manifests ... {flag} -`)"
+        );
+    }
+    let bytes = pipeline::read_limited(stdin, 0).context("cannot read standard input")?;
+    Ok(("<stdin>".to_owned(), within_limit(bytes, "standard input")?))
 }
 
 /// Prints a render's diagnostics, then hands what it built to `write`.
@@ -116,7 +288,7 @@ fn argocd() -> anyhow::Result<ExitCode> {
         print_stderr(&format!("{warning}\n"));
     }
     let mut outcome = pipeline::run(&request);
-    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain));
+    print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
     match outcome.manifests.as_mut().filter(|m| !m.is_empty()) {
         Some(manifests) => {
             argocd::annotate(manifests);
@@ -132,7 +304,7 @@ fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
         pipeline::read_limited_file(config).with_context(|| format!("cannot read the generator configuration `{}`", config.display()))?;
     let text = within_limit(bytes, "the generator configuration")?;
     let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text, &load_restrictor()?);
-    print_stderr(&render_human(generated.sources(), generated.diagnostics(), Colour::Plain));
+    print_stderr(&render_human(generated.sources(), generated.diagnostics(), stderr_colour()));
     match generated.manifests() {
         Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
         None => Ok(ExitCode::from(1)),
@@ -180,7 +352,7 @@ fn bare() -> anyhow::Result<ExitCode> {
         );
     }
     // No subcommand: clap prints the usage and exits with 2.
-    run(Cli::parse())
+    run(parse(&std::env::args_os().collect::<Vec<_>>()))
 }
 
 /// Standard input to its end, read on a thread of its own, or `None` when
@@ -234,11 +406,7 @@ fn ensure_within_limit(bytes: &[u8], what: &str) -> anyhow::Result<()> {
 fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let mut requests = Vec::new();
     for path in &args.files {
-        requests.push(Request {
-            files: vec![input(path)?],
-            sets: args.values.sets.clone(),
-            settings: settings(&args.values),
-        });
+        requests.push(with_sets(vec![input(path)?], &args.values));
     }
     let outcomes = check_in_parallel(&requests);
     let reports: Vec<_> = outcomes.iter().map(|o| (&o.sources, o.diagnostics.as_slice())).collect();
@@ -339,12 +507,10 @@ fn print_stderr(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Colours for a stream, by [`colour::decide`] with this run's `--color`
+/// (`auto` where the command line was not parsed: kustomize's plugin call).
 fn colour(terminal: bool) -> Colour {
-    if terminal && std::env::var_os("NO_COLOR").is_none() {
-        Colour::Ansi
-    } else {
-        Colour::Plain
-    }
+    colour::decide(*COLOR.get().unwrap_or(&ColorWhen::Auto), |name| std::env::var_os(name), terminal)
 }
 
 fn stderr_colour() -> Colour {

@@ -35,7 +35,12 @@ pub enum Input {
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub files: Vec<Input>,
+    /// `--set` arguments, applied after the files.
     pub sets: Vec<String>,
+    /// `--set-string` arguments, applied after every `--set`, as helm does.
+    pub set_strings: Vec<String>,
+    /// `--set-file` arguments, applied last.
+    pub set_files: Vec<String>,
     pub settings: Settings,
 }
 
@@ -146,20 +151,30 @@ fn stages<T>(
     }
     let mut root = merged?;
     let mut assigned = 0;
-    for text in &request.sets {
-        let file = sources.add_set_argument(text.clone());
-        match set::parse(sources, file) {
-            Ok(assignments) => {
-                assigned += assignments.len();
-                if assigned > set::MAX_ASSIGNMENTS {
-                    diagnostics.push(set::too_many(sources, file));
-                    return None;
+    let arguments = [
+        (set::Flag::Set, &request.sets),
+        (set::Flag::SetString, &request.set_strings),
+        (set::Flag::SetFile, &request.set_files),
+    ];
+    for (flag, texts) in arguments {
+        for text in texts {
+            let file = sources.add_set_argument(flag, text.clone());
+            match set::parse(sources, file, flag) {
+                Ok(assignments) => {
+                    assigned += assignments.len();
+                    if assigned > set::MAX_ASSIGNMENTS {
+                        diagnostics.push(set::too_many(sources, file));
+                        return None;
+                    }
+                    for mut assignment in assignments {
+                        if flag == set::Flag::SetFile && !read_value_files(&mut assignment, sources, diagnostics) {
+                            continue;
+                        }
+                        set::apply(&mut root, assignment, diagnostics);
+                    }
                 }
-                for assignment in assignments {
-                    set::apply(&mut root, assignment, diagnostics);
-                }
+                Err(problem) => diagnostics.push(problem),
             }
-            Err(problem) => diagnostics.push(problem),
         }
     }
 
@@ -181,10 +196,7 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
         Input::Embedded { name, text, .. } => (name.clone(), text.clone().into_bytes()),
         Input::Path(path) => {
             let name = path.display().to_string();
-            let bytes = read_limited_file(path).map_err(|error| match error {
-                _ if path.is_dir() => format!("`{name}` is a directory, not a values file"),
-                error => format!("cannot read `{name}`: {}", describe_io(&error)),
-            });
+            let bytes = read_limited_file(path).map_err(|error| unreadable(path, &name, &error, "a values file"));
             match bytes {
                 Ok(bytes) => (name, bytes),
                 Err(message) => {
@@ -226,6 +238,57 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
             None
         }
     }
+}
+
+/// Replaces each path a `--set-file` assignment names with the file's
+/// content, read as values files are (same size limit, UTF-8) and
+/// registered as a source of its own, whose secrets are masked when the
+/// assignment's key names one. What cannot be read is reported at the path
+/// in the argument; `false` when anything could not be.
+fn read_value_files(assignment: &mut set::Assignment, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    let secret = crate::source::secrets::path_is_secret(assignment.path.iter().map(|(segment, _)| segment));
+    let mut all_read = true;
+    for node in assignment.scalars_mut() {
+        let node::Value::Scalar(scalar) = &node.value else {
+            continue;
+        };
+        let name = scalar.text.clone();
+        let path = std::path::Path::new(&name);
+        let problem = match read_limited_file(path) {
+            Err(error) => Diagnostic::new(Code::Io, unreadable(path, &name, &error, "a file")),
+            Ok(bytes) if bytes.len() > load::MAX_INPUT_BYTES => Diagnostic::new(
+                Code::InputLimit,
+                format!("`{name}` is larger than the {} bytes this tool reads", load::MAX_INPUT_BYTES),
+            ),
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let file = sources.add_file_value(name, text, secret);
+                    let text = &sources.get(file).text;
+                    let span = Span {
+                        end: text.len() as u32,
+                        ..Span::file_start(file)
+                    };
+                    let value = node::Value::Scalar(node::Scalar {
+                        text: text.clone(),
+                        plain: false,
+                    });
+                    *node = Node::new(value, span);
+                    continue;
+                }
+                Err(error) => Diagnostic::new(
+                    Code::InvalidSet,
+                    format!(
+                        "`{name}` is not UTF-8 text (invalid byte at offset {})",
+                        error.utf8_error().valid_up_to()
+                    ),
+                )
+                .help("`--set-file` takes a text file, such as a password or an nginx configuration"),
+            },
+        };
+        diagnostics.push(problem.at(node.span));
+        all_read = false;
+    }
+    all_read
 }
 
 /// The values map at `at` inside a loaded document; an absent one is empty.
@@ -276,6 +339,16 @@ pub fn read_limited(input: impl std::io::Read, size: u64) -> std::io::Result<Vec
     let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
     input.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Why the file at `path` (called `name`), which should be `what`, could
+/// not be read.
+fn unreadable(path: &std::path::Path, name: &str, error: &std::io::Error, what: &str) -> String {
+    if path.is_dir() {
+        format!("`{name}` is a directory, not {what}")
+    } else {
+        format!("cannot read `{name}`: {}", describe_io(error))
+    }
 }
 
 fn describe_io(error: &std::io::Error) -> String {

@@ -36,36 +36,58 @@ fn close_objects(schema: &mut schemars::Schema) {
     }
 }
 
-/// `explain worker.gunicorn.autoscaling`: type, default and description of a key.
+/// How wide `explain` wraps its text.
+const WIDTH: usize = 100;
+
+/// Where the summaries of the KEYS list start.
+const SUMMARY_COLUMN: usize = 31;
+
+/// `explain worker.gunicorn.autoscaling`: type, default and description of a
+/// key. A list's items are reached with `[]` (`ingress.hosts[].host`), an
+/// index (`ingress.hosts[0].host`), or, as `kubectl explain` does, by naming
+/// the item's key after the list's (`ingress.hosts.host`).
 pub fn explain(key: &str) -> Result<String, String> {
     let root = generate();
     let mut node = &root;
     let mut default = None;
-    let mut walked = Vec::new();
+    let mut walked = String::new();
     for segment in key.split('.').filter(|s| !s.is_empty()) {
-        let object = resolve(&root, node);
-        let properties = object.get("properties").and_then(Json::as_object);
-        let Some(child) = properties.and_then(|p| p.get(segment)) else {
-            let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-            let at = if walked.is_empty() {
-                "the top level".to_owned()
-            } else {
-                format!("`{}`", walked.join("."))
-            };
-            let hint = match crate::suggest::closest(segment, known.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None if known.is_empty() => "it has no keys".to_owned(),
-                None => format!("its keys: {}", known.join(", ")),
-            };
-            return Err(format!("`{segment}` is not a key of {at}; {hint}"));
+        let (name, indexes) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..]),
+            None => (segment, ""),
         };
-        default = object
-            .get("default")
-            .and_then(|d| d.get(segment))
-            .cloned()
-            .or_else(|| child.get("default").cloned());
-        walked.push(segment);
-        node = child;
+        if !name.is_empty() {
+            // `ingress.hosts.host`: a key of the list's items.
+            if resolve(&root, node).get("properties").is_none()
+                && let Some(items) = items(&root, node)
+            {
+                node = items;
+                default = None;
+                walked.push_str("[]");
+            }
+            (node, default) = step_into_key(&root, node, default, name, &walked)?;
+            if !walked.is_empty() {
+                walked.push('.');
+            }
+            walked.push_str(name);
+        }
+        let mut rest = indexes;
+        while !rest.is_empty() {
+            let index = rest
+                .strip_prefix('[')
+                .and_then(|r| r.split_once(']'))
+                .filter(|(inside, _)| inside.is_empty() || inside.parse::<usize>().is_ok());
+            let Some((_, after)) = index else {
+                return Err(format!("`{segment}`: write a list's items as `[]` or `[0]`"));
+            };
+            let Some(items) = items(&root, node) else {
+                return Err(format!("`{walked}` is not a list"));
+            };
+            node = items;
+            default = None;
+            walked.push_str("[]");
+            rest = after;
+        }
     }
     let resolved = resolve(&root, node);
     let description = node
@@ -75,31 +97,130 @@ pub fn explain(key: &str) -> Result<String, String> {
         .unwrap_or("(no description)");
     let mut out = format!(
         "KEY:     {}\nTYPE:    {}\n",
-        if walked.is_empty() {
-            "(top level)".to_owned()
-        } else {
-            walked.join(".")
-        },
+        if walked.is_empty() { "(top level)" } else { &walked },
         type_name(&root, node)
     );
     if let Some(default) = default {
         let shown = serde_json::to_string(&default).unwrap_or_default();
         out.push_str(&format!("DEFAULT: {shown}\n"));
     }
-    out.push_str(&format!("\n{description}\n"));
-    if let Some(properties) = resolved.get("properties").and_then(Json::as_object) {
+    out.push('\n');
+    out.push_str(&wrap(description, "", ""));
+    // A list's keys are its items'.
+    let listed = items(&root, node).map_or(resolved, |items| resolve(&root, items));
+    if let Some(properties) = listed.get("properties").and_then(Json::as_object) {
         out.push_str("\nKEYS:\n");
         for (name, property) in properties {
-            let summary = property
+            let description = property
                 .get("description")
                 .or_else(|| resolve(&root, property).get("description"))
                 .and_then(Json::as_str)
-                .and_then(|d| d.split(". ").next())
                 .unwrap_or("");
-            out.push_str(&format!("  {name:<28} {}\n", summary.trim_end_matches('.')));
+            // The first paragraph, whole: the rest is one `explain` away.
+            let summary = description.split("\n\n").next().unwrap_or("");
+            let name = format!("  {name}");
+            let indent = " ".repeat(SUMMARY_COLUMN);
+            if name.len() < SUMMARY_COLUMN - 1 {
+                let first = format!("{name:<width$}", width = SUMMARY_COLUMN);
+                out.push_str(&wrap(summary, &first, &indent));
+            } else {
+                out.push_str(&format!("{name}\n"));
+                out.push_str(&wrap(summary, &indent, &indent));
+            }
         }
     }
     Ok(out)
+}
+
+/// The property `name` of `node`, with its default (from `default`, the
+/// default of `node` as its parent gives it, or the schemas').
+fn step_into_key<'a>(
+    root: &'a Json,
+    node: &'a Json,
+    default: Option<Json>,
+    name: &str,
+    walked: &str,
+) -> Result<(&'a Json, Option<Json>), String> {
+    let object = resolve(root, node);
+    let properties = object.get("properties").and_then(Json::as_object);
+    let Some(child) = properties.and_then(|p| p.get(name)) else {
+        let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+        let at = if walked.is_empty() {
+            "the top level".to_owned()
+        } else {
+            format!("`{walked}`")
+        };
+        let hint = match crate::suggest::closest(name, known.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if known.is_empty() => "it has no keys".to_owned(),
+            None => format!("its keys: {}", known.join(", ")),
+        };
+        return Err(format!("`{name}` is not a key of {at}; {hint}"));
+    };
+    let default = default
+        .as_ref()
+        .and_then(|d| d.get(name))
+        .or_else(|| object.get("default").and_then(|d| d.get(name)))
+        .or_else(|| child.get("default"))
+        .cloned();
+    Ok((child, default))
+}
+
+/// The schema of a list's items, when `node` is a list.
+fn items<'a>(root: &'a Json, node: &'a Json) -> Option<&'a Json> {
+    resolve(root, node).get("items").filter(|items| items.is_object())
+}
+
+/// `text` reflowed to [`WIDTH`] columns: the first line starts with `first`,
+/// the others with `indent`. Paragraphs, list items (`- `, `* `, `1. `) and
+/// indented lines keep their own lines; other line breaks of the doc
+/// comments the text comes from are only wrapping.
+fn wrap(text: &str, first: &str, indent: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        let starts_own_line = trimmed.is_empty()
+            || line.starts_with(' ')
+            || ["- ", "* "].iter().any(|m| trimmed.starts_with(m))
+            || trimmed
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        match lines.last_mut() {
+            Some(last) if !starts_own_line && !last.is_empty() => {
+                last.push(' ');
+                last.push_str(trimmed.trim_start());
+            }
+            _ => lines.push(trimmed.to_owned()),
+        }
+    }
+    let mut out = String::new();
+    let mut prefix = first;
+    for line in lines {
+        let mut current = prefix.to_owned();
+        let mut empty = true;
+        for word in line.split(' ') {
+            let fits = current.chars().count() + 1 + word.chars().count() <= WIDTH;
+            if !empty && !fits {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = indent.to_owned();
+                empty = true;
+            }
+            if !empty {
+                current.push(' ');
+            }
+            current.push_str(word);
+            empty = false;
+        }
+        out.push_str(current.trim_end());
+        out.push('\n');
+        prefix = indent;
+    }
+    if out.is_empty() {
+        out.push_str(first.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// Follows `$ref` (alone or in a one-element `allOf`/`anyOf` with null).
@@ -122,6 +243,9 @@ fn resolve<'a>(root: &'a Json, node: &'a Json) -> &'a Json {
 
 fn type_name(root: &Json, node: &Json) -> String {
     let resolved = resolve(root, node);
+    if let Some(items) = items(root, node) {
+        return format!("array of {}", type_name(root, items));
+    }
     match resolved.get("type") {
         Some(Json::String(t)) => t.clone(),
         Some(Json::Array(types)) => types.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(" | "),

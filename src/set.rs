@@ -1,11 +1,16 @@
-//! `--set key.path=value` overrides, as helm users type them.
+//! `--set key.path=value` overrides, as helm users type them, and their
+//! siblings `--set-string` and `--set-file`.
 //!
 //! Each argument is registered as a source of its own, so a bad value given
 //! with `--set` is reported as `--set:1:27` with the argument underlined, just
 //! like a bad value in a file. Paths are dotted (`worker.gunicorn.replicaCount`),
-//! list items are indexed (`ingress.hosts[0].host`), `\.` and `\,` escape a
-//! literal dot or comma, and several assignments may be joined with commas.
-//! Values are YAML scalars: `3` is a number, `"3"` a string, `null` removes.
+//! list items are indexed (`ingress.hosts[0].host`), a backslash escapes the
+//! next character (`\.`, `\,`, `\=`, `\{`, `\}`), and several assignments
+//! may be joined with commas. A value in braces is a list, as in helm's
+//! strvals parser: `key={a,b}` sets `[a, b]`, commas inside the braces
+//! separate items, and `{}` is an empty list (helm makes it `[""]`, which is
+//! never what is meant). What a value (or each item) becomes depends on the
+//! flag, see [`Flag`].
 
 use std::cell::Cell;
 
@@ -19,27 +24,100 @@ use crate::source::{FileId, Sources, Span};
 /// their number times the size of those maps; no one types this many.
 pub const MAX_ASSIGNMENTS: usize = 1_000;
 
+/// The helm flag an argument came with: what its values become. Helm
+/// applies every `--set`, then every `--set-string`, then every
+/// `--set-file`, whatever their order on the command line; so does
+/// [`crate::pipeline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// YAML scalars, typed by what the key wants: `3` is a number, `"3"` a
+    /// string, `null` removes.
+    Set,
+    /// Strings, exactly as written: `null`, `3` and `"3"` (quotes included)
+    /// stay text.
+    SetString,
+    /// Paths of files whose content (as is, final line break included) is
+    /// the string value.
+    SetFile,
+}
+
+impl Flag {
+    /// The flag as typed, which is also the name of its arguments' sources.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Set => "--set",
+            Flag::SetString => "--set-string",
+            Flag::SetFile => "--set-file",
+        }
+    }
+}
+
 /// One parsed assignment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     pub path: Vec<(Segment, Span)>,
+    /// A scalar, null, or a list of scalars (`key={a,b}`).
     pub value: Node,
 }
 
-/// Parses one `--set` argument (which may hold several comma-separated
+impl Assignment {
+    /// The scalar values assigned: the value itself, or each item of a list.
+    pub fn scalars_mut(&mut self) -> Vec<&mut Node> {
+        match self.value.value {
+            Value::Seq(ref mut items) => items.iter_mut().collect(),
+            _ => vec![&mut self.value],
+        }
+    }
+
+    /// The scalar values assigned, as [`Assignment::scalars_mut`].
+    pub fn scalars(&self) -> Vec<&Node> {
+        match &self.value.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![&self.value],
+        }
+    }
+}
+
+/// One `--set` argument for a `key: value` of a map of overrides (Argo CD's
+/// `set` parameter, the kustomize generator's `spec.set`), as Argo CD passes
+/// a Helm parameter to `helm --set`: a value in braces is a list
+/// (`{a,b}`), any other value is taken as written, its backslashes, commas
+/// and braces escaped.
+pub fn map_entry(key: &str, value: &str) -> String {
+    if value.starts_with('{') && value.ends_with('}') {
+        return format!("{key}={value}");
+    }
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '\\' | ',' | '{' | '}') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("{key}={escaped}")
+}
+
+/// Parses one argument of `flag` (which may hold several comma-separated
 /// assignments) from a registered source, in time linear in its length.
-pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnostic> {
+pub fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<Assignment>, Diagnostic> {
     let text = &sources.get(file).text;
     let spans = Spans::new(text, file);
     let invalid = |start: usize, end: usize, message: String| {
-        Diagnostic::new(Code::InvalidSet, message)
-            .at(spans.at(start, end))
-            .help("write `--set key.path=value`, with `[N]` for list items, e.g. `--set ingress.hosts[0].host=erp.example.com`")
+        Diagnostic::new(Code::InvalidSet, message).at(spans.at(start, end)).help(format!(
+            "write `{} key.path=value`, with `[N]` for list items, e.g. `{0} ingress.hosts[0].host=erp.example.com`",
+            flag.name()
+        ))
     };
 
     let mut assignments = Vec::new();
-    for (start, end) in split_unescaped(text, ',') {
+    let parts = split_assignments(text);
+    let last = parts.len() - 1;
+    for (n, (start, end)) in parts.into_iter().enumerate() {
         let part = &text[start..end];
+        // helm accepts a trailing comma (`a=1,b=2,`).
+        if part.is_empty() && n == last && n > 0 {
+            break;
+        }
         let Some(eq) = find_unescaped(part, '=') else {
             return Err(invalid(start, end, format!("`{part}` has no `=`")));
         };
@@ -54,35 +132,74 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
             )
             .at(span),
         })?;
-        let raw_value = unescape(&part[eq + 1..]);
-        let value_span = spans.at(start + eq + 1, end);
-        let value = match raw_value.as_str() {
-            "null" | "~" => Value::Null,
-            // helm sets an empty string for `key=`; an empty plain scalar would be null.
-            "" => Value::Scalar(Scalar {
-                text: String::new(),
-                plain: false,
-            }),
-            quoted
-                if quoted.len() >= 2
-                    && (quoted.starts_with('"') && quoted.ends_with('"') || quoted.starts_with('\'') && quoted.ends_with('\'')) =>
-            {
-                Value::Scalar(Scalar {
-                    text: quoted[1..quoted.len() - 1].to_owned(),
-                    plain: false,
-                })
-            }
-            plain => Value::Scalar(Scalar {
-                text: plain.to_owned(),
-                plain: true,
-            }),
+        let value_start = start + eq + 1;
+        let value = if text[value_start..end].starts_with('{') {
+            list(text, &spans, flag, value_start, end).map_err(|(s, e, message)| invalid(s, e, message))?
+        } else {
+            Node::new(scalar(flag, &unescape(&text[value_start..end])), spans.at(value_start, end))
         };
-        assignments.push(Assignment {
-            path,
-            value: Node::new(value, value_span),
-        });
+        assignments.push(Assignment { path, value });
     }
     Ok(assignments)
+}
+
+/// What one written value (unescaped) becomes under `flag`.
+fn scalar(flag: Flag, written: &str) -> Value {
+    let string = |text: &str| {
+        Value::Scalar(Scalar {
+            text: text.to_owned(),
+            plain: false,
+        })
+    };
+    if flag != Flag::Set {
+        return string(written);
+    }
+    match written {
+        "null" | "~" => Value::Null,
+        // helm sets an empty string for `key=`; an empty plain scalar would be null.
+        "" => string(""),
+        quoted
+            if quoted.len() >= 2
+                && (quoted.starts_with('"') && quoted.ends_with('"') || quoted.starts_with('\'') && quoted.ends_with('\'')) =>
+        {
+            string(&quoted[1..quoted.len() - 1])
+        }
+        plain => Value::Scalar(Scalar {
+            text: plain.to_owned(),
+            plain: true,
+        }),
+    }
+}
+
+/// A `{a,b}` list, from `start` (its `{`) to `end`: the items split at
+/// unescaped commas, each a value as [`scalar`] reads it. Errors are a range
+/// of `text` and why.
+fn list(text: &str, spans: &Spans<'_>, flag: Flag, start: usize, end: usize) -> Result<Node, (usize, usize, String)> {
+    let Some(close) = find_unescaped(&text[start..end], '}').map(|i| start + i) else {
+        return Err((start, end, format!("the list `{}` has no closing `}}`", &text[start..end])));
+    };
+    if close + 1 < end {
+        return Err((
+            close + 1,
+            end,
+            format!(
+                "unexpected `{}` after the list; separate assignments with `,`",
+                &text[close + 1..end]
+            ),
+        ));
+    }
+    // Before the items: spans are counted on from the last one asked for.
+    let span = spans.at(start, end);
+    let inner = start + 1;
+    let items = if close == inner {
+        Vec::new()
+    } else {
+        split_unescaped(&text[inner..close], ',')
+            .into_iter()
+            .map(|(s, e)| Node::new(scalar(flag, &unescape(&text[inner + s..inner + e])), spans.at(inner + s, inner + e)))
+            .collect()
+    };
+    Ok(Node::new(Value::Seq(items), span))
 }
 
 /// Spans into a one-line `--set` text. The column of each is counted on from
@@ -264,7 +381,12 @@ pub fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diag
     }
     let is_map = |n: &Node| matches!(n.value, Value::Map(_));
     if is_map(node) && !matches!(assignment.value.value, Value::Null) {
-        diagnostics.push(conflict(&path, node, assignment.value.span, "a scalar"));
+        let wanted = if matches!(assignment.value.value, Value::Seq(_)) {
+            "a list"
+        } else {
+            "a scalar"
+        };
+        diagnostics.push(conflict(&path, node, assignment.value.span, wanted));
         return;
     }
     *node = assignment.value;
@@ -277,6 +399,36 @@ fn conflict(path: &Path, existing: &Node, span: Span, wanted: &str) -> Diagnosti
     )
     .at(span)
     .related(existing.span, "set here")
+}
+
+/// Byte ranges of the assignments of an argument: the parts between
+/// unescaped commas, except commas inside a `{…}` list that starts a value
+/// (right after the first `=`), which separate the list's items.
+fn split_assignments(text: &str) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    let mut seen_eq = false;
+    let mut value_starts = false;
+    let mut in_list = false;
+    for (i, c) in text.char_indices() {
+        let at_value_start = std::mem::take(&mut value_starts);
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '=' if !seen_eq => (seen_eq, value_starts) = (true, true),
+            '{' if at_value_start => in_list = true,
+            '}' if in_list => in_list = false,
+            ',' if !in_list => {
+                parts.push((start, i));
+                start = i + 1;
+                seen_eq = false;
+            }
+            _ => {}
+        }
+    }
+    parts.push((start, text.len()));
+    parts
 }
 
 /// Byte ranges of the parts of `text` between unescaped `separator`s.
@@ -328,14 +480,33 @@ fn unescape(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn paths(argument: &str) -> Vec<Vec<Segment>> {
+    fn parsed(argument: &str, flag: Flag) -> Result<Vec<Assignment>, Diagnostic> {
         let mut sources = Sources::default();
-        let file = sources.add("--set", argument);
-        parse(&sources, file)
+        let file = sources.add_set_argument(flag, argument);
+        parse(&sources, file, flag)
+    }
+
+    fn paths(argument: &str) -> Vec<Vec<Segment>> {
+        parsed(argument, Flag::Set)
             .unwrap()
             .into_iter()
             .map(|a| a.path.into_iter().map(|(s, _)| s).collect())
             .collect()
+    }
+
+    /// The values assigned, as `(text, plain)` per scalar, `None` for null;
+    /// a list's items in brackets.
+    fn values(argument: &str, flag: Flag) -> Vec<String> {
+        fn shown(node: &Node) -> String {
+            match &node.value {
+                Value::Null => "null".to_owned(),
+                Value::Scalar(s) if s.plain => s.text.clone(),
+                Value::Scalar(s) => format!("{:?}", s.text),
+                Value::Seq(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
+                Value::Map(_) => "map".to_owned(),
+            }
+        }
+        parsed(argument, flag).unwrap().iter().map(|a| shown(&a.value)).collect()
     }
 
     #[test]
@@ -352,11 +523,53 @@ mod tests {
     }
 
     #[test]
-    fn rejects_malformed_paths() {
-        for bad in ["novalue", "a..b=1", "a[x]=1", "a[0=1", "=1", "a[0]b=1"] {
-            let mut sources = Sources::default();
-            let file = sources.add("--set", bad);
-            assert!(parse(&sources, file).is_err(), "{bad}");
+    fn rejects_malformed_paths_and_lists() {
+        for bad in [
+            "novalue",
+            "a..b=1",
+            "a[x]=1",
+            "a[0=1",
+            "=1",
+            "a[0]b=1",
+            "a=1,,b=2",
+            "a={x,y",
+            "a={x}y",
+            "a={x},{y}",
+        ] {
+            assert!(parsed(bad, Flag::Set).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn braces_make_lists_as_in_helm() {
+        assert_eq!(values("a={x,y},b=1", Flag::Set), ["[x, y]", "1"]);
+        assert_eq!(values("a={1021,902}", Flag::Set), ["[1021, 902]"]);
+        assert_eq!(values("a[0].b={x}", Flag::Set), ["[x]"]);
+        assert_eq!(values("a={}", Flag::Set), ["[]"]);
+        assert_eq!(values("a={,}", Flag::Set), [r#"["", ""]"#]);
+        // Escapes: a literal comma or brace in an item, braces that are no list.
+        assert_eq!(values(r"a={x\,y,z\}}", Flag::Set), [r#"[x,y, z}]"#]);
+        assert_eq!(values(r"a=\{x\,y\}", Flag::Set), ["{x,y}"]);
+        assert_eq!(values("a=x{y},b={z}", Flag::Set), ["x{y}", "[z]"]);
+        // Items are typed like single values.
+        assert_eq!(values(r#"a={null,"3",3}"#, Flag::Set), [r#"[null, "3", 3]"#]);
+        // A trailing comma is accepted, as helm does.
+        assert_eq!(values("a=1,b=2,", Flag::Set), ["1", "2"]);
+    }
+
+    #[test]
+    fn map_entries_keep_lists_and_take_the_rest_as_written() {
+        assert_eq!(values(&map_entry("a", "{x,y}"), Flag::Set), ["[x, y]"]);
+        assert_eq!(values(&map_entry("a", r"x,y\z"), Flag::Set), [r"x,y\z"]);
+        assert_eq!(values(&map_entry("a", "{x"), Flag::Set), ["{x"]);
+    }
+
+    #[test]
+    fn set_string_keeps_every_value_as_written() {
+        assert_eq!(
+            values(r#"a=null,b=3,c="3",d=,e={true,~}"#, Flag::SetString),
+            [r#""null""#, r#""3""#, r#""\"3\"""#, r#""""#, r#"["true", "~"]"#]
+        );
+        assert_eq!(values(r#"a=null,b=3,c="3""#, Flag::Set), ["null", "3", r#""3""#]);
     }
 }

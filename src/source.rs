@@ -60,8 +60,14 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SourceSyntax {
     Yaml,
-    /// A `--set` argument: `path=value[,path=value…]`.
-    SetArgument,
+    /// A `--set`, `--set-string` or `--set-file` argument:
+    /// `path=value[,path=value…]`.
+    SetArgument(crate::set::Flag),
+    /// A file's content given as one value with `--set-file`; secret as a
+    /// whole when the path it is assigned to names a secret.
+    FileValue {
+        secret: bool,
+    },
 }
 
 /// Every input text of one run.
@@ -78,9 +84,15 @@ impl Sources {
         self.push(name.into(), text.into(), SourceSyntax::Yaml)
     }
 
-    /// Registers one `--set` argument.
-    pub fn add_set_argument(&mut self, text: impl Into<String>) -> FileId {
-        self.push("--set".to_owned(), text.into(), SourceSyntax::SetArgument)
+    /// Registers one argument of a `--set` flag.
+    pub fn add_set_argument(&mut self, flag: crate::set::Flag, text: impl Into<String>) -> FileId {
+        self.push(flag.name().to_owned(), text.into(), SourceSyntax::SetArgument(flag))
+    }
+
+    /// Registers the content of a file read by `--set-file` as one value;
+    /// `secret` when the path it is assigned to names a secret.
+    pub fn add_file_value(&mut self, name: impl Into<String>, text: impl Into<String>, secret: bool) -> FileId {
+        self.push(name.into(), text.into(), SourceSyntax::FileValue { secret })
     }
 
     fn push(&mut self, name: String, text: String, syntax: SourceSyntax) -> FileId {

@@ -1,5 +1,5 @@
-//! Text artifacts rendered from `templates/`: job scripts and the ingress
-//! websocket snippet.
+//! Text artifacts rendered from `templates/`: job scripts, the ingress
+//! websocket snippet, and the `takeover` plan.
 //!
 //! The templates are compiled into the binary (no files to ship beside it)
 //! and rendered with strict undefined behaviour, so a misspelt variable is an
@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("backup.sh", include_str!("../templates/backup.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
     ("websocket-snippet.conf", include_str!("../templates/websocket-snippet.conf.j2")),
+    ("takeover.sh", include_str!("../templates/takeover.sh.j2")),
 ];
 
 /// The template environment, built on first use. Each template is parsed
@@ -96,6 +97,11 @@ pub fn job_script(task: &Task) -> Option<String> {
 /// with the websocket upgrade headers.
 pub fn websocket_snippet(service: &str, namespace: &str, port: i32) -> String {
     render("websocket-snippet.conf", context! { service, namespace, port })
+}
+
+/// The `takeover` plan, from the context [`crate::takeover`] builds.
+pub fn takeover_plan(context: &impl Serialize) -> String {
+    render("takeover.sh", minijinja::Value::from_serialize(context))
 }
 
 #[cfg(test)]

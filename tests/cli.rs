@@ -161,3 +161,393 @@ fn explain_prints_type_default_and_description() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("did you mean `replicaCount`?"));
 }
+
+/// Runs the binary from the project root with `vars` as its only
+/// colour-related environment (none of the test runner's).
+fn run_in_env(args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(crate::common::binary());
+    command.args(args).current_dir(crate::common::project_root());
+    for name in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "TERM"] {
+        command.env_remove(name);
+    }
+    command.envs(vars.iter().copied()).output().expect("the binary runs")
+}
+
+fn rendered(output: &std::process::Output) -> Vec<Value> {
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    crate::common::documents(&text(&output.stdout))
+}
+
+fn gunicorn(docs: &[Value]) -> &Value {
+    crate::common::find(docs, "Deployment", "erpnext-gunicorn")
+}
+
+#[test]
+fn set_takes_helm_lists() {
+    let docs = rendered(&run(&[
+        "render",
+        "examples/minimal.yaml",
+        "--set",
+        r"worker.gunicorn.args={--workers=4,--threads=2},worker.gunicorn.podAnnotations.a=x\,y",
+    ]));
+    let args = &gunicorn(&docs)["spec"]["template"]["spec"]["containers"][0]["args"];
+    let args: Vec<&str> = args.as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(args.contains(&"--workers=4") && args.contains(&"--threads=2"), "{args:?}");
+    assert_eq!(gunicorn(&docs)["spec"]["template"]["metadata"]["annotations"]["a"], "x,y");
+}
+
+#[test]
+fn set_string_keeps_the_text_and_applies_after_set() {
+    let annotations = |args: &[&str]| {
+        let mut argv = vec!["render", "examples/minimal.yaml"];
+        argv.extend(args);
+        gunicorn(&rendered(&run(&argv)))["spec"]["template"]["metadata"]["annotations"].clone()
+    };
+    let given = annotations(&[
+        "--set-string",
+        r#"worker.gunicorn.podAnnotations.a=null,worker.gunicorn.podAnnotations.b="3""#,
+    ]);
+    assert_eq!(given["a"], "null", "--set-string keeps `null` as text");
+    assert_eq!(given["b"], r#""3""#, "--set-string keeps the quotes");
+    let typed = run(&["render", "examples/minimal.yaml", "--set", "worker.gunicorn.podAnnotations.a=null"]);
+    assert!(
+        text(&typed.stderr).contains("expected a string, found null"),
+        "--set reads `null` as null: {}",
+        text(&typed.stderr)
+    );
+    // helm's order: every --set-string after every --set, wherever it is written.
+    let order = annotations(&[
+        "--set-string",
+        "worker.gunicorn.podAnnotations.a=string",
+        "--set",
+        "worker.gunicorn.podAnnotations.a=set",
+    ]);
+    assert_eq!(order["a"], "string");
+}
+
+#[test]
+fn set_file_sets_a_files_content_and_reports_a_missing_file_where_it_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("note.txt");
+    std::fs::write(&config, "line one\nline two\n").unwrap();
+    let argument = format!("worker.gunicorn.podAnnotations.note={}", config.display());
+    let docs = rendered(&run(&[
+        "render",
+        "examples/minimal.yaml",
+        "--set-file",
+        &argument,
+        "--set-string",
+        "worker.gunicorn.podAnnotations.note=overridden",
+    ]));
+    assert_eq!(
+        gunicorn(&docs)["spec"]["template"]["metadata"]["annotations"]["note"],
+        "line one\nline two\n",
+        "the content as is, and --set-file applies last"
+    );
+
+    let missing = run(&["render", "examples/minimal.yaml", "--set-file", "dbRootPassword=no-such-file.txt"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(missing.stdout.is_empty());
+    let stderr = text(&missing.stderr);
+    assert!(stderr.contains("cannot read `no-such-file.txt`: no such file"), "{stderr}");
+    assert!(stderr.contains("--> --set-file:1:16"), "{stderr}");
+}
+
+#[test]
+fn values_files_come_as_arguments_with_f_or_with_values_and_template_renders() {
+    let with_f = run(&["render", "-f", "examples/minimal.yaml"]);
+    assert!(with_f.status.success(), "{}", text(&with_f.stderr));
+    for argv in [
+        &["render", "examples/minimal.yaml"][..],
+        &["render", "--values", "examples/minimal.yaml"],
+        &["template", "examples/minimal.yaml"],
+    ] {
+        let output = run(argv);
+        assert!(output.status.success(), "{argv:?}: {}", text(&output.stderr));
+        assert_eq!(output.stdout, with_f.stdout, "{argv:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = dir.path().join("overlay.yaml");
+    std::fs::write(&overlay, "socketio:\n  replicaCount: 3\n").unwrap();
+    let overlay = overlay.display().to_string();
+    let merged = rendered(&run(&["render", "examples/minimal.yaml", &overlay]));
+    assert_eq!(
+        crate::common::find(&merged, "Deployment", "erpnext-socketio")["spec"]["replicas"],
+        3,
+        "plain arguments merge left to right as -f does"
+    );
+    let both = run(&["render", "examples/minimal.yaml", "-f", &overlay]);
+    assert_eq!(both.status.code(), Some(2), "-f and plain arguments together are ambiguous");
+    assert_eq!(run(&["render"]).status.code(), Some(2), "a values file is required");
+}
+
+#[test]
+fn colour_follows_the_flag_then_no_color_then_the_forcing_variables() {
+    // stderr is a pipe here: only forcing colours it.
+    let coloured = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut argv = vec!["render", "examples/minimal.yaml"];
+        argv.extend(args);
+        let output = run_in_env(&argv, vars);
+        assert!(output.status.success());
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("missing-requests"), "{stderr}");
+        stderr.contains("\x1b[")
+    };
+    assert!(!coloured(&[], &[]), "a pipe is not coloured");
+    assert!(coloured(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!coloured(&[], &[("CLICOLOR_FORCE", "0")]));
+    assert!(coloured(&[], &[("FORCE_COLOR", "1")]));
+    assert!(!coloured(&[], &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]), "NO_COLOR wins");
+    assert!(coloured(&["--color", "always"], &[("NO_COLOR", "1")]), "the flag wins");
+    assert!(coloured(&["--color=always"], &[]));
+    assert!(!coloured(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]), "the flag wins");
+
+    // lint's human format on stdout follows the same decision.
+    let lint = |vars: &[(&str, &str)]| text(&run_in_env(&["lint", "examples/minimal.yaml"], vars).stdout).contains("\x1b[");
+    assert!(lint(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!lint(&[]));
+    // clap's own help too.
+    let help = |args: &[&str]| text(&run_in_env(args, &[]).stdout).contains("\x1b[");
+    assert!(help(&["--color", "always", "--help"]));
+    assert!(!help(&["--help"]));
+}
+
+#[test]
+fn version_names_the_kubernetes_api_and_the_chart() {
+    let output = run(&["--version"]);
+    assert!(output.status.success());
+    let version = text(&output.stdout);
+    assert!(
+        version.starts_with(&format!("frappe-manifests {}\n", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    assert!(version.contains("Kubernetes 1.33 API"), "{version}");
+    assert!(version.contains("erpnext 8.0.75 (app version v16.32.3)"), "{version}");
+    // The chart version is the one whose render the project keeps as its reference.
+    let render = crate::common::project_root().join("../shared/reference/frappe-helm-erpnext-8.0.75/render-of-scoopjoy-values.yaml");
+    match std::fs::read_to_string(&render) {
+        Ok(render) => {
+            assert!(render.contains("helm.sh/chart: erpnext-8.0.75"));
+            assert!(render.contains("app.kubernetes.io/version: \"v16.32.3\""));
+        }
+        Err(_) => println!("skipped: {} is not beside the repository", render.display()),
+    }
+}
+
+/// Every long option of `command` and its subcommands, by command name.
+fn options_by_command() -> Vec<(String, Vec<String>)> {
+    use clap::CommandFactory;
+    let command = frappe_manifests::cli::Cli::command();
+    let longs = |c: &clap::Command| {
+        c.get_arguments()
+            .filter_map(|a| a.get_long())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mut all = vec![("frappe-manifests".to_owned(), longs(&command))];
+    all.extend(command.get_subcommands().map(|sub| (sub.get_name().to_owned(), longs(sub))));
+    all
+}
+
+#[test]
+fn completions_complete_commands_in_bash_and_exist_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = run(&["completions", shell]);
+        assert!(output.status.success(), "{shell}: {}", text(&output.stderr));
+        let script = text(&output.stdout);
+        for (command, _) in options_by_command() {
+            assert!(script.contains(&command), "{shell} does not complete `{command}`");
+        }
+        assert!(script.contains("set-file"), "{shell} does not complete `--set-file`");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+
+    let script = run(&["completions", "bash"]).stdout;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frappe-manifests.bash");
+    std::fs::write(&path, script).unwrap();
+    // What bash does on `frappe-manifests ren<TAB>`, then `frappe-manifests render --set-<TAB>`:
+    // call the function the script registered for the command.
+    let complete = |words: &str, current: usize| {
+        let program = format!(
+            "source {}; function=$(complete -p frappe-manifests | sed -E 's/.* -F ([^ ]+) .*/\\1/'); \
+             COMP_WORDS=({words}); COMP_CWORD={current}; \
+             \"$function\" frappe-manifests \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            path.display()
+        );
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(program)
+            .output()
+            .expect("bash runs");
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout).lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(complete("frappe-manifests ren", 1), ["render"]);
+    let options = complete("frappe-manifests render --set-", 2);
+    assert!(
+        options.contains(&"--set-string".to_owned()) && options.contains(&"--set-file".to_owned()),
+        "{options:?}"
+    );
+}
+
+#[test]
+fn the_manual_has_a_page_per_command_with_every_option_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(&["man", "--dir", &dir.path().display().to_string()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for (command, longs) in options_by_command() {
+        let name = if command == "frappe-manifests" {
+            command.clone()
+        } else {
+            format!("frappe-manifests-{command}")
+        };
+        let page = std::fs::read_to_string(dir.path().join(format!("{name}.1"))).unwrap_or_else(|_| panic!("no page for `{command}`"));
+        for long in longs {
+            // roff escapes the dashes of options (`\-\-set\-file`).
+            assert!(
+                page.contains(&format!("\\-\\-{}", long.replace('-', "\\-"))),
+                "`{command}`'s page lacks --{long}"
+            );
+        }
+        if command != "frappe-manifests" {
+            let main = std::fs::read_to_string(dir.path().join("frappe-manifests.1")).unwrap();
+            assert!(
+                main.contains(&format!("{}(1)", name.replace('-', "\\-"))),
+                "the main page does not list `{command}`"
+            );
+        }
+    }
+    // `man render` prints the same page as the file.
+    let printed = run(&["man", "render"]);
+    assert!(printed.status.success());
+    assert_eq!(
+        text(&printed.stdout),
+        std::fs::read_to_string(dir.path().join("frappe-manifests-render.1")).unwrap()
+    );
+    assert_eq!(run(&["man", "no-such-command"]).status.code(), Some(2));
+
+    // groff formats it without a warning, when installed.
+    let groff = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww"])
+        .arg(dir.path().join("frappe-manifests-render.1"))
+        .output();
+    match groff {
+        Ok(output) => {
+            assert!(output.status.success());
+            assert!(output.stderr.is_empty(), "groff warns: {}", text(&output.stderr));
+            let shown = text(&output.stdout);
+            assert!(shown.contains("--set-file"), "{shown}");
+        }
+        Err(_) => println!("skipped: groff is not installed, so the page's formatting is not checked"),
+    }
+}
+
+#[test]
+fn explain_reaches_into_lists() {
+    for key in ["ingress.hosts[].host", "ingress.hosts[0].host", "ingress.hosts.host"] {
+        let output = run(&["explain", key]);
+        assert!(output.status.success(), "{key}: {}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        assert!(
+            stdout.starts_with("KEY:     ingress.hosts[].host\nTYPE:    string\n"),
+            "{key}: {stdout}"
+        );
+        assert!(stdout.contains("The host name"), "{stdout}");
+    }
+    let hosts = text(&run(&["explain", "ingress.hosts"]).stdout);
+    assert!(hosts.contains("TYPE:    array of object"), "{hosts}");
+    assert!(hosts.contains("\n  paths "), "a list lists its items' keys: {hosts}");
+    let typo = run(&["explain", "ingress.hosts[].hots"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo.stderr).contains("not a key of `ingress.hosts[]`; did you mean `host`?"),
+        "{}",
+        text(&typo.stderr)
+    );
+    assert_eq!(run(&["explain", "ingress.enabled[]"]).status.code(), Some(2), "not a list");
+}
+
+#[test]
+fn explain_prints_summaries_whole_and_wrapped_under_their_column() {
+    let stdout = text(&run(&["explain", "ingress"]).stdout);
+    // A summary is the description's first paragraph, not cut at a period.
+    assert!(
+        stdout.contains("  className                    The IngressClass, e.g. `nginx`.\n"),
+        "{stdout}"
+    );
+    let websocket: Vec<&str> = stdout.lines().skip_while(|l| !l.starts_with("  websocket ")).take(3).collect();
+    assert!(websocket.join(" ").contains("`none`: nothing."), "{websocket:?}");
+    for line in stdout.lines().filter(|l| !l.starts_with("DEFAULT:")) {
+        assert!(line.chars().count() <= 100, "longer than 100 columns: {line}");
+    }
+    // Continuation lines start under the summary column.
+    let continued = websocket[1];
+    assert!(
+        continued.starts_with(&" ".repeat(31)) && !continued[31..].starts_with(' '),
+        "{continued:?}"
+    );
+    // A key too long for its column gets its summary on the next line, indented.
+    let probe = text(&run(&["explain", "worker.gunicorn.livenessProbe"]).stdout);
+    let at = probe
+        .find("  terminationGracePeriodSeconds\n")
+        .expect("the long key on a line of its own");
+    assert!(
+        probe[at..]
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("{}Optional", " ".repeat(31))),
+        "{probe}"
+    );
+}
+
+/// The README's line that installs the kustomize exec plugin.
+fn readme_kustomize_install() -> String {
+    let readme = std::fs::read_to_string(crate::common::project_root().join("README.md")).unwrap();
+    let at = readme
+        .find("plugin_dir=\"${KUSTOMIZE_PLUGIN_HOME:-")
+        .expect("the README has the install line");
+    let block = &readme[at..];
+    block[..block.find("```").unwrap()].to_owned()
+}
+
+#[test]
+fn the_readmes_kustomize_install_line_works_without_kustomize_plugin_home() {
+    let Some(kubectl) = crate::common::kubectl() else { return };
+    let bin = tempfile::tempdir().unwrap();
+    let binary = std::fs::canonicalize(crate::common::binary()).unwrap();
+    std::os::unix::fs::symlink(binary, bin.path().join("frappe-manifests")).unwrap();
+    for xdg in [false, true] {
+        let home = tempfile::tempdir().unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let in_env = |program: &std::path::Path| {
+            let mut command = std::process::Command::new(program);
+            command
+                .current_dir(crate::common::project_root())
+                .env_clear()
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+                .env("HOME", home.path());
+            if xdg {
+                command.env("XDG_CONFIG_HOME", config.path());
+            }
+            command
+        };
+        let install = in_env(std::path::Path::new("bash"))
+            .args(["-euo", "pipefail", "-c", &readme_kustomize_install()])
+            .output()
+            .unwrap();
+        assert!(install.status.success(), "{}", text(&install.stderr));
+        let output = in_env(&kubectl)
+            .args(["kustomize", "--enable-alpha-plugins", "examples/kustomize/overlays/production"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "XDG_CONFIG_HOME set: {xdg}: {}", text(&output.stderr));
+        let docs = crate::common::documents(&text(&output.stdout));
+        assert!(
+            docs.iter().any(|d| d["metadata"]["name"] == "erp-erpnext-gunicorn"),
+            "the generator ran"
+        );
+    }
+}

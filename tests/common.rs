@@ -73,6 +73,7 @@ pub fn check_text(values: &str, sets: &[&str], release: &str, namespace: Option<
             release: release.to_owned(),
             namespace: namespace.map(str::to_owned),
         },
+        ..Default::default()
     })
 }
 

@@ -465,6 +465,7 @@ fn the_deepest_accepted_trees_fit_a_lint_threads_stack() {
                         release: "erpnext".to_owned(),
                         namespace: None,
                     },
+                    ..Default::default()
                 };
                 let outcome = pipeline::run(&request);
                 outcome.diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>()
@@ -527,7 +528,7 @@ fn a_bare_invocation_answers_a_resource_list_and_shows_usage_otherwise() {
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
     assert!(
-        text(&output.stderr).contains("Usage: frappe-manifests <COMMAND>"),
+        text(&output.stderr).contains("Usage: frappe-manifests [OPTIONS] <COMMAND>"),
         "{}",
         text(&output.stderr)
     );
@@ -539,7 +540,7 @@ fn a_bare_invocation_answers_a_resource_list_and_shows_usage_otherwise() {
     drop(stdin);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
-    assert!(text(&output.stderr).contains("Usage: frappe-manifests <COMMAND>"));
+    assert!(text(&output.stderr).contains("Usage: frappe-manifests [OPTIONS] <COMMAND>"));
 
     // Values piped in by mistake.
     let mut child = bare(Stdio::piped());

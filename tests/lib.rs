@@ -5,6 +5,8 @@
 mod bad_input;
 mod cli;
 mod common;
+mod diff;
+mod fleet;
 mod hostile;
 mod integrations;
 mod jobs;
@@ -15,3 +17,4 @@ mod rules;
 mod runtime;
 mod schema;
 mod security;
+mod takeover;

@@ -164,6 +164,51 @@ fn render_prints_no_secret_on_stderr() {
     }
 }
 
+/// A password given with `--set-file` (a password file, line break and
+/// all) or `--set-string`, in a list or alone, is masked wherever a
+/// diagnostic quotes it, in every format; and it still reaches the Secret.
+#[test]
+fn set_file_and_set_string_print_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("db-root-password");
+    std::fs::write(&password_file, "File-Secret-99\n").unwrap();
+    let from_file = format!("dbRootPassword={}", password_file.display());
+    // A message quotes the value: the password where a number is wanted.
+    let quoted = format!("dbPort={}", password_file.display());
+    for args in [
+        vec!["render", "-f", VALUES, "--set-file", &from_file],
+        vec!["lint", "--format", "json", VALUES, "--set-file", &from_file],
+        vec!["lint", "--format", "sarif", VALUES, "--set-file", &from_file],
+        vec!["render", "-f", VALUES, "--set-file", &from_file, "--set-file", &quoted],
+        vec!["render", "-f", VALUES, "--set-string", "dbRootPassword=String-Secret-98"],
+        vec![
+            "render",
+            "-f",
+            VALUES,
+            "--set-string",
+            "jobs.createSite.adminPassword={List-Secret-97}",
+        ],
+    ] {
+        let output = run(&args);
+        let printed = text(&output.stderr) + &text(&output.stdout);
+        for secret in ["File-Secret-99", "String-Secret-98", "List-Secret-97"] {
+            assert!(!printed.contains(secret), "{} prints `{secret}`:\n{printed}", args.join(" "));
+        }
+        if args[0] == "render" {
+            assert!(printed.contains("***"), "{}: {printed}", args.join(" "));
+        }
+    }
+
+    let values = format!("{}dbRootPassword: placeholder\n", crate::common::MINIMAL);
+    let file = format!("dbRootPassword={}", password_file.display());
+    let output = run_with_stdin(&["render", "-f", "-", "--set-file", &file], Some(values.as_bytes()));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = crate::common::documents(&text(&output.stdout));
+    let secret = docs.iter().find(|d| d["kind"] == "Secret").expect("a Secret");
+    // "File-Secret-99\n", base64: the file's content exactly, as helm sets it.
+    assert_eq!(secret["data"]["db-root-password"], "RmlsZS1TZWNyZXQtOTkK");
+}
+
 /// A password in the generator's inline values and its `set` map, seen by
 /// the kustomize exec plugin (stderr) and the KRM function (results).
 #[test]
@@ -211,7 +256,7 @@ fn masked_rendering() {
             let outcome = pipeline::run(&Request {
                 files: vec![Input::Path(project_root().join(file))],
                 sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-                settings: Default::default(),
+                ..Default::default()
             });
             // With `--set`, only what the arguments' lines show is new.
             let quoting: Vec<_> = outcome

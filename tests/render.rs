@@ -11,11 +11,11 @@ use crate::common::{self, MINIMAL, check_text, documents, example, find, names_o
 fn render_example(name: &str, release: &str, namespace: Option<&str>) -> String {
     let request = Request {
         files: vec![Input::Path(example(name))],
-        sets: Vec::new(),
         settings: Settings {
             release: release.to_owned(),
             namespace: namespace.map(str::to_owned),
         },
+        ..Default::default()
     };
     let outcome = pipeline::run(&request);
     common::assert_streamed_render_matches(&request, &outcome);
@@ -520,7 +520,7 @@ fn several_files_merge_and_set_applies_last() {
             "worker.long.replicaCount=4,ingress.enabled=true".to_owned(),
             "ingress.hosts[0].host=erp.example.com,ingress.hosts[0].paths[0].path=/,ingress.hosts[0].paths[0].pathType=Prefix".to_owned(),
         ],
-        settings: Default::default(),
+        ..Default::default()
     });
     let docs = documents(&emit::to_yaml_stream(outcome.manifests.as_ref().expect("renders")));
     let socketio = find(&docs, "Deployment", "erpnext-socketio");

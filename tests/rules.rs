@@ -26,7 +26,7 @@ fn every_rule_fires_on_its_fixture() {
         let request = Request {
             files,
             sets,
-            settings: Default::default(),
+            ..Default::default()
         };
         let outcome = pipeline::run(&request);
         common::assert_streamed_render_matches(&request, &outcome);

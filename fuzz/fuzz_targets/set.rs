@@ -9,11 +9,20 @@ const VALUES: &str = "dbHost: db\nexternalRedis:\n  cache: redis://c:6379\n  que
 
 fuzz_target!(|data: &[u8]| {
     let Ok(argument) = std::str::from_utf8(data) else { return };
-    let request = Request {
-        files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
-        sets: vec![argument.to_owned()],
-        ..Default::default()
-    };
-    let outcome = pipeline::run(&request);
-    assert!(outcome.manifests.is_some() || outcome.diagnostics.iter().any(|d| d.is_error()));
+    // As `--set` and as `--set-string` (`--set-file` would read files).
+    for request in [
+        Request {
+            files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
+            sets: vec![argument.to_owned()],
+            ..Default::default()
+        },
+        Request {
+            files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
+            set_strings: vec![argument.to_owned()],
+            ..Default::default()
+        },
+    ] {
+        let outcome = pipeline::run(&request);
+        assert!(outcome.manifests.is_some() || outcome.diagnostics.iter().any(|d| d.is_error()));
+    }
 });

@@ -31,6 +31,7 @@ use granit_parser::{Event, Options, Parser, ScalarStyle};
 
 use super::{FileId, SourceSyntax, Sources};
 use crate::node::{Segment, Value};
+use crate::set::Flag;
 
 /// What replaces a secret in printed text.
 pub const MASK: &str = "***";
@@ -149,7 +150,8 @@ impl Secrets {
             let mut found = Found::default();
             match file.syntax {
                 SourceSyntax::Yaml => yaml(&file.text, &mut found),
-                SourceSyntax::SetArgument => set_argument(sources, FileId(index as u32), &mut found),
+                SourceSyntax::SetArgument(flag) => set_argument(sources, FileId(index as u32), flag, &mut found),
+                SourceSyntax::FileValue { secret } => file_value(&file.text, secret, &mut found),
             }
             secrets.ranges.push(found.ranges);
             secrets.texts.extend(found.texts);
@@ -443,14 +445,15 @@ fn yaml(text: &str, found: &mut Found) {
     }
 }
 
-/// The secrets of a `--set` argument: each assigned value whose path names a
-/// secret (the nearest key that says anything decides, as in YAML). An
-/// argument that does not parse, and has a secret word anywhere, is masked
-/// after its first `=` (or `:`, for `--set key:value`), since what it
-/// assigns is unknown.
-fn set_argument(sources: &Sources, file: FileId, found: &mut Found) {
+/// The secrets of a `--set` or `--set-string` argument: each assigned value
+/// whose path names a secret ([`path_is_secret`]). An argument that does not
+/// parse, and has a secret word anywhere, is masked after its first `=` (or
+/// `:`, for `--set key:value`), since what it assigns is unknown. The values
+/// of a `--set-file` argument are paths, not secrets: the files' contents
+/// are sources of their own ([`file_value`]).
+fn set_argument(sources: &Sources, file: FileId, flag: Flag, found: &mut Found) {
     let text = &sources.get(file).text;
-    let Ok(assignments) = crate::set::parse(sources, file) else {
+    let Ok(assignments) = crate::set::parse(sources, file, flag) else {
         if !has_secret_word(&words(text)) {
             return;
         }
@@ -463,21 +466,42 @@ fn set_argument(sources: &Sources, file: FileId, found: &mut Found) {
         }
         return;
     };
+    if flag == Flag::SetFile {
+        return;
+    }
     for assignment in assignments {
-        let Value::Scalar(scalar) = &assignment.value.value else {
-            continue;
-        };
-        for userinfo in url_userinfo_of_value(&scalar.text) {
-            found.userinfo(userinfo);
+        let secret = path_is_secret(assignment.path.iter().map(|(segment, _)| segment));
+        for node in assignment.scalars() {
+            let Value::Scalar(scalar) = &node.value else {
+                continue;
+            };
+            for userinfo in url_userinfo_of_value(&scalar.text) {
+                found.userinfo(userinfo);
+            }
+            if secret && !scalar.text.is_empty() {
+                found.value(text, node.span.start as usize..node.span.end as usize, &scalar.text);
+            }
         }
-        let secret = assignment.path.iter().fold(false, |inherited, (segment, _)| match segment {
-            Segment::Key(key) => secret_under(key, inherited),
-            Segment::Index(_) => inherited,
-        });
-        if secret && !scalar.text.is_empty() {
-            let span = assignment.value.span;
-            found.value(text, span.start as usize..span.end as usize, &scalar.text);
-        }
+    }
+}
+
+/// Whether a value assigned at `path` (by `--set` and its siblings) is
+/// secret: the nearest key that says anything decides, as in YAML.
+pub fn path_is_secret<'a>(path: impl IntoIterator<Item = &'a Segment>) -> bool {
+    path.into_iter().fold(false, |inherited, segment| match segment {
+        Segment::Key(key) => secret_under(key, inherited),
+        Segment::Index(_) => inherited,
+    })
+}
+
+/// The secrets of a file read by `--set-file`: all of it when its key names
+/// a secret (a password file), and the user-info of its URLs.
+fn file_value(text: &str, secret: bool, found: &mut Found) {
+    if secret && !text.trim().is_empty() {
+        found.value(text, 0..text.len(), text);
+    }
+    for userinfo in url_userinfo_of_value(text) {
+        found.userinfo(userinfo);
     }
 }
 
@@ -726,7 +750,7 @@ note: 'see https://***@example.com/x'
     #[test]
     fn set_arguments() {
         let mut sources = Sources::default();
-        let file = sources.add_set_argument(r"image.tag=v1,dbRootPassword=hunter2,jobs.createSite.adminPassword=a\,b");
+        let file = sources.add_set_argument(Flag::Set, r"image.tag=v1,dbRootPassword=hunter2,jobs.createSite.adminPassword=a\,b");
         let secrets = Secrets::find(&sources);
         let text = &sources.get(file).text;
         let ranges = secrets.in_line(file, text, 0..text.len());
@@ -736,7 +760,7 @@ note: 'see https://***@example.com/x'
         );
 
         let mut sources = Sources::default();
-        let file = sources.add_set_argument("a..b=1,dbRootPassword=hunter2");
+        let file = sources.add_set_argument(Flag::Set, "a..b=1,dbRootPassword=hunter2");
         let secrets = Secrets::find(&sources);
         let text = &sources.get(file).text;
         assert_eq!(apply(text, &secrets.in_line(file, text, 0..text.len())), "a..b=***");

@@ -53,8 +53,18 @@ impl<T> Spanned<T> {
         self.place.as_deref()
     }
 
-    pub fn into_inner(self) -> T {
-        self.value
+    /// What a rule about this value points at.
+    pub fn anchor(&self) -> Anchor<'_> {
+        self.into()
+    }
+
+    /// This value where the file writes it, else `key` of `map`, the map it
+    /// belongs in: for rules about a value the file may leave out.
+    pub fn or_in<'a>(&'a self, map: impl Into<Anchor<'a>>, key: &str) -> Anchor<'a> {
+        match self.place() {
+            Some(_) => self.into(),
+            None => map.into().key(key),
+        }
     }
 }
 
@@ -212,22 +222,6 @@ impl<'a, T> From<&'a Spanned<T>> for Anchor<'a> {
 impl<'a> From<&Anchor<'a>> for Anchor<'a> {
     fn from(anchor: &Anchor<'a>) -> Anchor<'a> {
         anchor.clone()
-    }
-}
-
-impl<T> Spanned<T> {
-    /// What a rule about this value points at.
-    pub fn anchor(&self) -> Anchor<'_> {
-        self.into()
-    }
-
-    /// This value where the file writes it, else `key` of `map`, the map it
-    /// belongs in: for rules about a value the file may leave out.
-    pub fn or_in<'a>(&'a self, map: impl Into<Anchor<'a>>, key: &str) -> Anchor<'a> {
-        match self.place() {
-            Some(_) => self.into(),
-            None => map.into().key(key),
-        }
     }
 }
 

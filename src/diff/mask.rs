@@ -1,0 +1,170 @@
+//! What `diff` never prints: a Secret's data, the value of an env var whose
+//! name says it is secret (`DB_PASSWORD`), the user-info of a URL
+//! (`redis://user:password@host`), and any of these texts wherever else it
+//! appears (the chart copies the Redis URL, password included, into its
+//! workers' probe commands). Each is shown as `***`, as in diagnostics.
+//!
+//! Where two versions differ only in a masked text, the masks would read
+//! the same; they then say `*** (before)` and `*** (after)`, as `kubectl
+//! diff` does.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::ByteString;
+use serde_json::Value;
+
+use crate::source::secrets::{self, KeyMeaning, MASK, SEARCHED_LEN};
+
+/// The secret texts of some objects, to mask wherever they appear.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    texts: BTreeSet<String>,
+}
+
+impl Secrets {
+    /// Collects the secrets of an object (`secret_kind`: it is a Secret).
+    pub fn collect(&mut self, value: &Value, secret_kind: bool) {
+        if secret_kind && let Some(Value::Object(data)) = value.get("data") {
+            for encoded in data.values() {
+                let decoded = serde_json::from_value::<ByteString>(encoded.clone()).ok();
+                if let Some(text) = decoded.and_then(|bytes| String::from_utf8(bytes.0).ok()) {
+                    self.add(text);
+                }
+            }
+        }
+        self.collect_values(value);
+    }
+
+    fn collect_values(&mut self, value: &Value) {
+        match value {
+            Value::String(text) => {
+                for range in secrets::url_userinfo(text) {
+                    let userinfo = &text[range];
+                    self.add(userinfo.to_owned());
+                    if let Some((_, password)) = userinfo.split_once(':') {
+                        self.add(password.to_owned());
+                    }
+                }
+            }
+            Value::Object(map) => {
+                if let Some(text) = secret_env_value(map) {
+                    self.add(text.to_owned());
+                }
+                map.values().for_each(|v| self.collect_values(v));
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.collect_values(v)),
+            _ => {}
+        }
+    }
+
+    fn add(&mut self, text: String) {
+        // Shorter texts are masked where they are the whole value only:
+        // masking every `x` of a one-letter password would garble everything.
+        if text.chars().count() >= SEARCHED_LEN {
+            self.texts.insert(text);
+        }
+    }
+
+    /// `value` as it may be printed.
+    pub fn mask(&self, value: &Value, secret_kind: bool) -> Value {
+        let mut masked = value.clone();
+        if secret_kind && let Some(Value::Object(data)) = masked.get_mut("data") {
+            data.values_mut().for_each(|v| *v = Value::String(MASK.to_owned()));
+        }
+        self.mask_values(&mut masked);
+        masked
+    }
+
+    fn mask_values(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => *text = self.mask_text(text),
+            Value::Object(map) => {
+                if secret_env_value(map).is_some() {
+                    map.insert("value".to_owned(), Value::String(MASK.to_owned()));
+                }
+                map.values_mut().for_each(|v| self.mask_values(v));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.mask_values(v)),
+            _ => {}
+        }
+    }
+
+    fn mask_text(&self, text: &str) -> String {
+        let mut ranges = secrets::url_userinfo(text);
+        for secret in &self.texts {
+            ranges.extend(text.match_indices(secret.as_str()).map(|(at, found)| at..at + found.len()));
+        }
+        if ranges.is_empty() {
+            return text.to_owned();
+        }
+        secrets::apply(text, &secrets::merge(ranges))
+    }
+
+    /// Both versions of an object as they may be printed: where masking
+    /// makes two different texts read the same, each says which it is.
+    pub fn mask_pair(&self, before: &Value, after: &Value, secret_kind: bool) -> (Value, Value) {
+        let (mut masked_before, mut masked_after) = (self.mask(before, secret_kind), self.mask(after, secret_kind));
+        mark(before, after, &mut masked_before, &mut masked_after);
+        (masked_before, masked_after)
+    }
+}
+
+/// The value of an env var `{name, value}` whose name says it is secret.
+fn secret_env_value(map: &serde_json::Map<String, Value>) -> Option<&str> {
+    let name = map.get("name")?.as_str()?;
+    let value = map.get("value")?.as_str()?;
+    (secrets::key_meaning(name) == KeyMeaning::Secret).then_some(value)
+}
+
+fn mark(before: &Value, after: &Value, masked_before: &mut Value, masked_after: &mut Value) {
+    match (before, after, masked_before, masked_after) {
+        (Value::Object(b), Value::Object(a), Value::Object(mb), Value::Object(ma)) => {
+            for (key, bv) in b {
+                if let (Some(av), Some(mbv), Some(mav)) = (a.get(key), mb.get_mut(key), ma.get_mut(key)) {
+                    mark(bv, av, mbv, mav);
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(a), Value::Array(mb), Value::Array(ma)) => {
+            for (((bv, av), mbv), mav) in b.iter().zip(a).zip(mb.iter_mut()).zip(ma.iter_mut()) {
+                mark(bv, av, mbv, mav);
+            }
+        }
+        (b, a, Value::String(mb), Value::String(ma)) if b != a && mb == ma => {
+            mb.push_str(" (before)");
+            ma.push_str(" (after)");
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_wherever_they_appear() {
+        let secret = json!({"kind": "Secret", "data": {"password": "c3VwZXJzZWNyZXQ="}});
+        let deployment = json!({"env": [{"name": "SMTP_PASSWORD", "value": "mailpass99"}, {"name": "HOST", "value": "db"}],
+            "probe": ["wait-for-it", "redis://:queuepass1@queue:6379", "echo supersecret mailpass99 queuepass1"]});
+        let mut secrets = Secrets::default();
+        secrets.collect(&secret, true);
+        secrets.collect(&deployment, false);
+        let shown = format!("{} {}", secrets.mask(&secret, true), secrets.mask(&deployment, false));
+        for leak in ["supersecret", "c3VwZXJzZWNyZXQ=", "mailpass99", "queuepass1"] {
+            assert!(!shown.contains(leak), "{leak} is printed: {shown}");
+        }
+        assert!(shown.contains(r#""value":"db""#), "{shown}");
+    }
+
+    #[test]
+    fn masks_that_read_the_same_say_which_is_which() {
+        let before = json!({"data": {"a": "b2xk", "same": "eA=="}});
+        let after = json!({"data": {"a": "bmV3", "same": "eA=="}});
+        let (b, a) = Secrets::default().mask_pair(&before, &after, true);
+        assert_eq!(b, json!({"data": {"a": "*** (before)", "same": "***"}}));
+        assert_eq!(a, json!({"data": {"a": "*** (after)", "same": "***"}}));
+    }
+}

@@ -1,0 +1,736 @@
+//! `takeover`: the plan that moves a live Helm release to the bundle,
+//! checked against real helm output of the official chart, and run by the
+//! real kubectl against a stand-in API server.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::common::{self, documents, run, text};
+use crate::diff::{CHART_RENDER, SEED_VALUES};
+
+const LIVE_VALUES: &str = "tests/fixtures/helm/live-values.yaml";
+const LIVE_MANIFEST: &str = "tests/fixtures/helm/live-manifest.yaml";
+
+struct Takeover {
+    output: Output,
+    plan: String,
+    bundle: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs `takeover -f VALUES --release frappe-bench -n erpnext --from-helm HELM EXTRA…`.
+fn takeover(values: &str, helm: &str, extra: &[&str]) -> Takeover {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    let mut args = vec![
+        "takeover",
+        "-f",
+        values,
+        "--release",
+        "frappe-bench",
+        "-n",
+        "erpnext",
+        "--from-helm",
+        helm,
+        "--output-dir",
+        bundle.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    Takeover {
+        plan: text(&output.stdout),
+        output,
+        bundle: std::fs::canonicalize(dir.path()).unwrap().join("bundle"),
+        _dir: dir,
+    }
+}
+
+fn succeeded(takeover: &Takeover) {
+    assert_eq!(takeover.output.status.code(), Some(0), "{}", text(&takeover.output.stderr));
+}
+
+/// The plan's commands in order: comments and here-documents left out,
+/// continued lines joined.
+fn commands(plan: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut lines = plan.lines();
+    let mut pending = String::new();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(continued) = line.strip_suffix('\\') {
+            pending.push_str(continued);
+            continue;
+        }
+        pending.push_str(line);
+        if let Some((_, delimiter)) = pending.split_once("<<'") {
+            let delimiter = delimiter.trim_end_matches('\'').to_owned();
+            lines.by_ref().find(|l| *l == delimiter);
+        }
+        commands.push(std::mem::take(&mut pending));
+    }
+    commands
+}
+
+/// The records of the last apply the plan gives each object helm made:
+/// (the object's kind and name, the record).
+fn records(plan: &str) -> Vec<(String, Value)> {
+    let mut records = Vec::new();
+    let mut rest = plan;
+    while let Some(start) = rest.find("-f - <<'") {
+        let after = &rest[start + 8..];
+        let (delimiter, after) = after.split_once("'\n").unwrap();
+        let end = after.find(&format!("\n{delimiter}\n")).unwrap();
+        let record: Value = serde_saphyr::from_str(&after[..end]).unwrap();
+        let name = format!(
+            "{}/{}",
+            record["kind"].as_str().unwrap(),
+            record["metadata"]["name"].as_str().unwrap()
+        );
+        records.push((name, record));
+        rest = &after[end..];
+    }
+    records
+}
+
+fn record<'a>(records: &'a [(String, Value)], name: &str) -> &'a Value {
+    &records
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no record for {name}"))
+        .1
+}
+
+fn position(commands: &[String], pattern: &str) -> usize {
+    commands
+        .iter()
+        .position(|c| c.contains(pattern))
+        .unwrap_or_else(|| panic!("no command with {pattern:?} in:\n{}", commands.join("\n")))
+}
+
+/// kubectl's name for each object of a stream.
+fn resources(stream: &str) -> Vec<String> {
+    documents(stream)
+        .iter()
+        .filter(|d| d.is_object())
+        .map(|d| {
+            let group = d["apiVersion"].as_str().unwrap().rsplit_once('/').map_or("", |(g, _)| g);
+            let kind = d["kind"].as_str().unwrap().to_ascii_lowercase();
+            let kind = if group.is_empty() { kind } else { format!("{kind}.{group}") };
+            format!("{kind}/{}", d["metadata"]["name"].as_str().unwrap())
+        })
+        .collect()
+}
+
+fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(common::project_root().join(path)).unwrap()
+}
+
+#[test]
+fn claims_are_protected_first_and_the_release_record_goes_last() {
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let commands = commands(&takeover.plan);
+    let first_change = commands
+        .iter()
+        .position(|c| c.contains("set-last-applied") || c.starts_with("kubectl apply") || c.starts_with("kubectl delete"))
+        .unwrap();
+    for claim in ["frappe-bench-erpnext", "frappe-bench-erpnext-logs"] {
+        let annotated = position(
+            &commands,
+            &format!("kubectl annotate --overwrite -n 'erpnext' 'persistentvolumeclaim/{claim}' helm.sh/resource-policy=keep"),
+        );
+        let retained = commands[annotated..]
+            .iter()
+            .position(|c| c.contains("persistentVolumeReclaimPolicy\":\"Retain"))
+            .map(|i| annotated + i)
+            .unwrap();
+        assert!(
+            annotated < first_change && retained < first_change,
+            "{claim} is protected before anything changes"
+        );
+    }
+    // The record is saved, then deleted, after everything else.
+    let saved = position(&commands, "-l 'owner=helm,name=frappe-bench' -o yaml");
+    assert!(
+        commands[saved].ends_with("> 'helm-release-frappe-bench-record.yaml')"),
+        "{}",
+        commands[saved]
+    );
+    let removed = position(&commands, "kubectl delete secret -n 'erpnext' -l 'owner=helm,name=frappe-bench'");
+    assert!(saved < removed);
+    let last_other = commands
+        .iter()
+        .rposition(|c| (c.starts_with("kubectl delete") || c.starts_with("kubectl apply")) && !c.contains("owner=helm"))
+        .unwrap();
+    assert!(last_other < saved, "the release record is removed last");
+}
+
+#[test]
+fn every_object_only_helm_had_is_deleted_and_no_claim() {
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let commands = commands(&takeover.plan);
+    let helm: BTreeSet<String> = resources(&read(CHART_RENDER)).into_iter().collect();
+    let ours: BTreeSet<String> = std::fs::read_dir(&takeover.bundle)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.ends_with("kustomization.yaml"))
+        .flat_map(|p| resources(&std::fs::read_to_string(p).unwrap()))
+        .collect();
+    let helm_only: Vec<&String> = helm.difference(&ours).collect();
+    assert_eq!(helm_only.len(), 10, "{helm_only:?}");
+    for resource in &helm_only {
+        position(&commands, &format!("kubectl delete -n 'erpnext' '{resource}' --ignore-not-found"));
+    }
+    let deletions: Vec<&String> = commands.iter().filter(|c| c.starts_with("kubectl delete -n")).collect();
+    assert_eq!(
+        deletions.len(),
+        helm_only.len(),
+        "only what helm alone had is deleted: {deletions:?}"
+    );
+    assert!(
+        !commands
+            .iter()
+            .any(|c| c.starts_with("kubectl delete") && c.contains("persistentvolumeclaim"))
+    );
+}
+
+#[test]
+fn every_rendered_object_is_checked_then_applied_from_the_bundle() {
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let commands = commands(&takeover.plan);
+    let dry_run = position(&commands, "kubectl apply --dry-run=server -n 'erpnext'");
+    let files: Vec<PathBuf> = std::fs::read_dir(&takeover.bundle)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.ends_with("kustomization.yaml"))
+        .collect();
+    assert_eq!(files.len(), 22);
+    for file in &files {
+        let quoted = format!("-f '{}'", file.display());
+        assert!(commands[dry_run].contains(&quoted), "{quoted} is not in the dry run");
+        let applied = position(&commands, &format!("kubectl apply -n 'erpnext' {quoted}"));
+        assert!(dry_run < applied);
+    }
+    // Every object helm made got its record before the dry run.
+    let last_record = commands.iter().rposition(|c| c.contains("set-last-applied")).unwrap();
+    assert!(last_record < dry_run);
+    assert_eq!(records(&takeover.plan).len(), 14);
+}
+
+#[test]
+fn every_field_only_helm_set_is_removed() {
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let records = records(&takeover.plan);
+    let gunicorn = record(&records, "Deployment/frappe-bench-erpnext-gunicorn");
+    let pod = &gunicorn["spec"]["template"]["spec"];
+    assert_eq!(pod["securityContext"], json!({"supplementalGroups": null}));
+    assert_eq!(pod["containers"][0]["name"], "gunicorn");
+    assert_eq!(pod["containers"][0]["securityContext"], json!({"capabilities": {"add": null}}));
+    // The probe handler the chart added beside ours goes in the same request
+    // that sets ours, so the probe never has two.
+    assert_eq!(pod["containers"][0]["livenessProbe"], json!({"tcpSocket": null}));
+    assert_eq!(gunicorn["metadata"]["labels"], json!({"helm.sh/chart": null}));
+    assert_eq!(
+        gunicorn["metadata"]["annotations"],
+        json!({"meta.helm.sh/release-name": null, "meta.helm.sh/release-namespace": null})
+    );
+    for worker in ["worker-d", "worker-s", "worker-l", "scheduler"] {
+        let record = record(&records, &format!("Deployment/frappe-bench-erpnext-{worker}"));
+        let container = &record["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(
+            container["livenessProbe"],
+            Value::Null,
+            "{worker}: the chart's liveness probe (pinging its Valkey) goes"
+        );
+        assert!(container.as_object().unwrap().contains_key("livenessProbe"), "{worker}: {record}");
+        assert_eq!(container["securityContext"], json!({"capabilities": {"add": null}}), "{worker}");
+    }
+    let claim = record(&records, "PersistentVolumeClaim/frappe-bench-erpnext");
+    assert!(claim.get("spec").is_none(), "a claim's spec is never touched: {claim}");
+    assert_eq!(
+        claim["metadata"]["labels"],
+        json!({"app": null, "chart": null, "heritage": null, "release": null})
+    );
+    // The records name fields; they copy no value of helm's.
+    let all: String = records.iter().map(|(_, r)| r.to_string()).collect();
+    for value in ["CAP_CHOWN", "valkey", "erpnext-8.0.75", "wait-for-it"] {
+        assert!(!all.contains(value), "a record copies {value}");
+    }
+}
+
+#[test]
+fn the_queue_redis_change_is_called_out() {
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    assert!(takeover.plan.contains(
+        "# The queue Redis changes, from frappe-bench-valkey-queue:6379/0 to scoopjoy-redis-queue.abc123.ng.0001.use1.cache.amazonaws.com:6379/0."
+    ));
+    let live = takeover_of_live(&[]);
+    assert!(
+        !live.plan.contains("The queue Redis changes"),
+        "the same Redis, with and without a password in its URL"
+    );
+}
+
+fn takeover_of_live(extra: &[&str]) -> Takeover {
+    let takeover = takeover(LIVE_VALUES, LIVE_MANIFEST, extra);
+    succeeded(&takeover);
+    takeover
+}
+
+#[test]
+fn nothing_secret_is_printed() {
+    let takeover = takeover_of_live(&[]);
+    let printed = format!("{}{}", takeover.plan, text(&takeover.output.stderr));
+    for secret in ["fixture-root-password", "Zml4dHVyZS1yb290LXBhc3N3b3Jk", "fixture-queue-password"] {
+        assert!(!printed.contains(secret), "the plan prints {secret}");
+    }
+    // The Secret is applied from its file in the bundle.
+    assert!(takeover.plan.contains("-secret-frappe-bench-erpnext.yaml'"));
+}
+
+#[test]
+fn an_autoscaled_deployment_keeps_its_replicas() {
+    let takeover = takeover(
+        SEED_VALUES,
+        CHART_RENDER,
+        &[
+            "--set",
+            "worker.gunicorn.autoscaling.enabled=true,worker.gunicorn.autoscaling.maxReplicas=6",
+        ],
+    );
+    succeeded(&takeover);
+    let gunicorn = record(&records(&takeover.plan), "Deployment/frappe-bench-erpnext-gunicorn").clone();
+    assert!(gunicorn["spec"].get("replicas").is_none(), "{gunicorn}");
+    assert!(takeover.plan.contains("keeps its replica count"));
+}
+
+#[test]
+fn claims_only_helm_had_are_kept_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let helm = dir.path().join("helm.yaml");
+    let extra_claim = "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: frappe-bench-mariadb-data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 8Gi}}\n";
+    std::fs::write(&helm, format!("{}{extra_claim}", read(CHART_RENDER))).unwrap();
+    let helm = helm.to_str().unwrap();
+
+    let kept = takeover(SEED_VALUES, helm, &[]);
+    succeeded(&kept);
+    let commands_kept = commands(&kept.plan);
+    position(
+        &commands_kept,
+        "'persistentvolumeclaim/frappe-bench-mariadb-data' helm.sh/resource-policy=keep",
+    );
+    assert!(
+        !commands_kept
+            .iter()
+            .any(|c| c.starts_with("kubectl delete") && c.contains("frappe-bench-mariadb-data"))
+    );
+    assert!(kept.plan.contains("# Kept: persistentvolumeclaim/frappe-bench-mariadb-data"));
+
+    let deleted = takeover(SEED_VALUES, helm, &["--delete-helm-pvcs"]);
+    succeeded(&deleted);
+    let commands = commands(&deleted.plan);
+    let protected = position(
+        &commands,
+        "'persistentvolumeclaim/frappe-bench-mariadb-data' helm.sh/resource-policy=keep",
+    );
+    let gone = position(
+        &commands,
+        "kubectl delete -n 'erpnext' 'persistentvolumeclaim/frappe-bench-mariadb-data' --ignore-not-found",
+    );
+    assert!(protected < gone);
+    // Only that claim: the claims the bundle has are never deleted.
+    assert_eq!(
+        commands
+            .iter()
+            .filter(|c| c.starts_with("kubectl delete") && c.contains("persistentvolumeclaim"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn what_cannot_change_is_recreated() {
+    // A Job of the same name: its pod template cannot change.
+    let takeover = takeover_of_live(&["--set", "jobs.configure.jobName=frappe-bench-erpnext-conf-bench-20261129211307"]);
+    let commands = commands(&takeover.plan);
+    let job = "job.batch/frappe-bench-erpnext-conf-bench-20261129211307";
+    let deleted = position(&commands, &format!("kubectl delete -n 'erpnext' '{job}' --ignore-not-found --wait"));
+    let created = position(&commands, "-job-frappe-bench-erpnext-conf-bench-20261129211307.yaml'");
+    assert!(deleted < created && created > position(&commands, "--dry-run=server"));
+    assert!(
+        !commands[position(&commands, "--dry-run=server")].contains("conf-bench"),
+        "a recreated object is not dry-run as an update"
+    );
+
+    // A Deployment whose selector differs from the release's.
+    let dir = tempfile::tempdir().unwrap();
+    let helm = dir.path().join("helm.yaml");
+    let chart = read(CHART_RENDER);
+    let (head, tail) = chart.split_at(
+        chart
+            .find("kind: Deployment\nmetadata:\n  name: frappe-bench-erpnext-gunicorn\n")
+            .unwrap(),
+    );
+    let end = tail.find("\n---").unwrap();
+    let gunicorn = tail[..end].replace("instance: frappe-bench-gunicorn", "instance: old-gunicorn");
+    std::fs::write(&helm, format!("{head}{gunicorn}{}", &tail[end..])).unwrap();
+    let takeover = self::takeover(SEED_VALUES, helm.to_str().unwrap(), &[]);
+    succeeded(&takeover);
+    let commands = self::commands(&takeover.plan);
+    position(
+        &commands,
+        "kubectl delete -n 'erpnext' 'deployment.apps/frappe-bench-erpnext-gunicorn' --ignore-not-found --wait",
+    );
+    assert!(takeover.plan.contains("a Deployment's selector cannot change"));
+    assert!(
+        !records(&takeover.plan)
+            .iter()
+            .any(|(name, _)| name == "Deployment/frappe-bench-erpnext-gunicorn")
+    );
+}
+
+#[test]
+fn a_plan_that_would_lose_data_or_act_blindly_is_refused_and_nothing_is_written() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--set", "persistence.worker.size=10Gi"],
+            "`resources.requests.storage: 10Gi`, the release `50Gi`",
+        ),
+        (
+            &["--set", "persistence.worker.storageClass=efs"],
+            "`storageClassName: efs`, the release `gp3`",
+        ),
+        (
+            &["--set", "redisQueueHost=redis://frappe-bench-valkey-queue:6379"],
+            "the render's queue Redis is the Service `frappe-bench-valkey-queue`",
+        ),
+    ];
+    for (extra, message) in cases {
+        let takeover = takeover(SEED_VALUES, CHART_RENDER, extra);
+        assert_eq!(takeover.output.status.code(), Some(1), "{extra:?}");
+        assert!(
+            text(&takeover.output.stderr).contains(message),
+            "{extra:?}: {}",
+            text(&takeover.output.stderr)
+        );
+        assert_eq!(takeover.plan, "");
+        assert!(!takeover.bundle.exists(), "{extra:?} wrote the bundle");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    for (args, message) in [
+        (vec!["--release", "frappe-bench"], "names no namespace"),
+        (
+            vec!["--release", "other", "-n", "erpnext"],
+            "no object of the helm manifest is in the render",
+        ),
+    ] {
+        let mut all = vec![
+            "takeover",
+            "-f",
+            SEED_VALUES,
+            "--from-helm",
+            CHART_RENDER,
+            "--output-dir",
+            bundle.to_str().unwrap(),
+        ];
+        all.extend(args);
+        let output = run(&all);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(text(&output.stderr).contains(message), "{}", text(&output.stderr));
+        assert!(!bundle.exists());
+    }
+    let output = run(&[
+        "takeover",
+        "-f",
+        SEED_VALUES,
+        "-n",
+        "erpnext",
+        "--from-helm",
+        "missing.yaml",
+        "--output-dir",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("cannot read `missing.yaml`"));
+    assert!(!bundle.exists());
+}
+
+/// Whether `python3` runs; otherwise says that the test is skipped.
+fn python() -> bool {
+    let found = Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let ok = found.is_ok_and(|s| s.success());
+    if !ok {
+        println!("skipped: python3 is not installed, so the stand-in API server cannot run");
+    }
+    ok
+}
+
+/// The API path of an object in namespace `erpnext`.
+fn api_path(object: &Value) -> String {
+    let api_version = object["apiVersion"].as_str().unwrap();
+    let prefix = if api_version == "v1" {
+        "/api/v1".to_owned()
+    } else {
+        format!("/apis/{api_version}")
+    };
+    let kind = object["kind"].as_str().unwrap();
+    let plural = match kind {
+        "Ingress" => "ingresses".to_owned(),
+        "NetworkPolicy" => "networkpolicies".to_owned(),
+        _ => format!("{}s", kind.to_ascii_lowercase()),
+    };
+    format!(
+        "{prefix}/namespaces/erpnext/{plural}/{}",
+        object["metadata"]["name"].as_str().unwrap()
+    )
+}
+
+/// A helm object as the API server holds it: in its namespace, with the
+/// metadata helm adds, and (for a Deployment) the defaults the server fills.
+fn live(mut object: Value) -> Value {
+    let metadata = object["metadata"].as_object_mut().unwrap();
+    metadata.insert("namespace".to_owned(), json!("erpnext"));
+    let annotations = metadata.entry("annotations").or_insert(json!({}));
+    annotations["meta.helm.sh/release-name"] = json!("frappe-bench");
+    annotations["meta.helm.sh/release-namespace"] = json!("erpnext");
+    metadata.entry("labels").or_insert(json!({}))["app.kubernetes.io/managed-by"] = json!("Helm");
+    if object["kind"] == "Deployment" {
+        let spec = object["spec"].as_object_mut().unwrap();
+        spec.entry("replicas").or_insert(json!(4));
+        spec.entry("revisionHistoryLimit").or_insert(json!(10));
+        spec.entry("strategy")
+            .or_insert(json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}));
+    }
+    object
+}
+
+/// Whether every field of `part` is in `whole` with the same value.
+fn contains(whole: &Value, part: &Value) -> bool {
+    match (whole, part) {
+        (Value::Object(whole), Value::Object(part)) => part.iter().all(|(key, value)| whole.get(key).is_some_and(|w| contains(w, value))),
+        (Value::Array(whole), Value::Array(part)) => whole.len() == part.len() && whole.iter().zip(part).all(|(w, p)| contains(w, p)),
+        _ => whole == part,
+    }
+}
+
+/// The chart's objects, as helm left them, in a stand-in API server that
+/// the real kubectl talks to.
+struct StandIn {
+    kubectl: PathBuf,
+    server: std::process::Child,
+    work: tempfile::TempDir,
+    state: serde_json::Map<String, Value>,
+}
+
+impl StandIn {
+    fn start(kubectl: PathBuf, helm: &str) -> StandIn {
+        let work = tempfile::tempdir().unwrap();
+        let state: serde_json::Map<String, Value> = documents(helm).into_iter().map(|o| (api_path(&o), live(o))).collect();
+        let state_file = work.path().join("state.json");
+        std::fs::write(&state_file, serde_json::to_string(&state).unwrap()).unwrap();
+        let mut server = Command::new("python3")
+            .arg(common::project_root().join("tests/fixtures/fake-apiserver.py"))
+            .arg(&state_file)
+            .arg(work.path().join("patches.jsonl"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut port = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut port).unwrap();
+        std::fs::write(
+            work.path().join("kubeconfig"),
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters: [{{name: stand-in, cluster: {{server: 'http://127.0.0.1:{}'}}}}]\nusers: [{{name: u, user: {{}}}}]\ncontexts: [{{name: stand-in, context: {{cluster: stand-in, user: u}}}}]\ncurrent-context: stand-in\n",
+                port.trim()
+            ),
+        )
+        .unwrap();
+        StandIn {
+            kubectl,
+            server,
+            work,
+            state,
+        }
+    }
+
+    fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let mut child = Command::new(&self.kubectl)
+            .args(args)
+            .env("KUBECONFIG", self.work.path().join("kubeconfig"))
+            .env("KUBECACHEDIR", self.work.path().join("cache"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "kubectl {args:?}: {}", text(&output.stderr));
+        text(&output.stdout)
+    }
+
+    /// Runs the plan's records (unless `records` is false) and its applies of
+    /// the objects helm made that `wanted` picks; returns each such object of
+    /// the bundle and what the API server would hold after kubectl's patch.
+    fn run(&self, plan: &str, records: bool, wanted: impl Fn(&Value) -> bool) -> Vec<(Value, Value)> {
+        if records {
+            let mut rest = plan;
+            while let Some(start) = rest.find("-f - <<'") {
+                let after = &rest[start + 8..];
+                let (delimiter, after) = after.split_once("'\n").unwrap();
+                let end = after.find(&format!("\n{delimiter}\n")).unwrap();
+                self.kubectl(
+                    &["apply", "set-last-applied", "--create-annotation", "-n", "erpnext", "-f", "-"],
+                    Some(&after[..=end]),
+                );
+                rest = &after[end..];
+            }
+        }
+        let mut applied = Vec::new();
+        for command in commands(plan).iter().filter(|c| c.starts_with("kubectl apply -n 'erpnext' -f '")) {
+            let file = command.trim_start_matches("kubectl apply -n 'erpnext' -f '").trim_end_matches('\'');
+            let ours = documents(&std::fs::read_to_string(file).unwrap()).remove(0);
+            if self.state.contains_key(&api_path(&ours)) && wanted(&ours) {
+                // Validation is the server's; this one publishes no OpenAPI document.
+                self.kubectl(&["apply", "--validate=false", "-n", "erpnext", "-f", file], None);
+                applied.push(ours);
+            }
+        }
+        let patches: Vec<Value> = std::fs::read_to_string(self.work.path().join("patches.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(patches.len(), applied.len(), "one request per object");
+        applied
+            .into_iter()
+            .map(|ours| {
+                let path = api_path(&ours);
+                let patch = &patches.iter().find(|p| p["path"] == path.as_str()).unwrap()["patch"];
+                let live = self.work.path().join("live.json");
+                std::fs::write(&live, self.kubectl(&["get", "--raw", &path], None)).unwrap();
+                let after = self.kubectl(
+                    &[
+                        "patch",
+                        "--local",
+                        "-f",
+                        live.to_str().unwrap(),
+                        "--type",
+                        "strategic",
+                        "-p",
+                        &patch.to_string(),
+                        "-o",
+                        "json",
+                    ],
+                    None,
+                );
+                (ours, serde_json::from_str(&after).unwrap())
+            })
+            .collect()
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// The handlers each probe of a pod template has.
+fn probe_handlers(object: &Value) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    for container in object["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+            if let Some(probe_value) = container.get(probe) {
+                let handlers = ["exec", "httpGet", "tcpSocket", "grpc"]
+                    .iter()
+                    .filter(|h| probe_value.get(**h).is_some())
+                    .count();
+                found.push((format!("{}.{probe}", container["name"].as_str().unwrap()), handlers));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn run_by_kubectl_the_plan_leaves_exactly_the_bundle() {
+    // No cluster here: a stand-in API server holds the chart's objects as
+    // helm left them, kubectl runs the plan's records and applies against it
+    // and computes its patches with its own code, and `kubectl patch --local`
+    // applies them with apimachinery's.
+    let Some(kubectl) = common::kubectl() else { return };
+    if !python() {
+        return;
+    }
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let helm = read(CHART_RENDER);
+
+    let results = StandIn::start(kubectl.clone(), &helm).run(&takeover.plan, true, |_| true);
+    assert_eq!(results.len(), 14);
+    for (ours, after) in &results {
+        let name = &ours["metadata"]["name"];
+        assert!(contains(after, ours), "{name} is not the bundle's after the apply:\n{after:#}");
+        let shown = after.to_string();
+        for left in [
+            "CAP_CHOWN",
+            "supplementalGroups",
+            "helm.sh/chart",
+            "meta.helm.sh/release-name",
+            "valkey",
+            "\"heritage\"",
+        ] {
+            assert!(!shown.contains(left), "{name} keeps {left}: {after:#}");
+        }
+        for (probe, handlers) in probe_handlers(after) {
+            assert_eq!(handlers, 1, "{name} {probe}: {after:#}");
+        }
+        if after["spec"]["strategy"]["type"] == "Recreate" {
+            assert!(after["spec"]["strategy"].get("rollingUpdate").is_none(), "{name}: {after:#}");
+        }
+    }
+
+    // The same applies without the records: what the issue saw.
+    let plain = StandIn::start(kubectl, &helm).run(&takeover.plan, false, |ours| {
+        ours["kind"] == "Deployment"
+            && ["frappe-bench-erpnext-gunicorn", "frappe-bench-erpnext-worker-d"].contains(&ours["metadata"]["name"].as_str().unwrap())
+    });
+    let deployment = |name: &str| {
+        &plain
+            .iter()
+            .find(|(ours, _)| ours["kind"] == "Deployment" && ours["metadata"]["name"] == name)
+            .unwrap()
+            .1
+    };
+    let gunicorn = deployment("frappe-bench-erpnext-gunicorn");
+    assert!(
+        probe_handlers(gunicorn).contains(&("gunicorn.livenessProbe".to_owned(), 2)),
+        "{gunicorn:#}"
+    );
+    assert!(gunicorn.to_string().contains("CAP_CHOWN"));
+    let worker = deployment("frappe-bench-erpnext-worker-d");
+    assert!(
+        worker["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]
+            .to_string()
+            .contains("valkey")
+    );
+}
