@@ -20,6 +20,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod formats;
 pub mod kustomize;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod node;

@@ -15,11 +15,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 
-use frappe_manifests::cli::{Cli, Command, Format, LintArgs, RenderArgs, ValuesArgs};
-use frappe_manifests::diagnostic::{Colour, Severity, render_human};
+use frappe_manifests::cli::{Cli, Command, LintArgs, RenderArgs, ValuesArgs};
+use frappe_manifests::diagnostic::{Colour, render_human};
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{argocd, emit, formats, kustomize, load, output_dir, schema};
+use frappe_manifests::{argocd, emit, kustomize, lint, load, output_dir, schema};
 
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
@@ -240,38 +240,11 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
             settings: settings(&args.values),
         });
     }
-    let outcomes = check_in_parallel(&requests);
-    let reports: Vec<_> = outcomes.iter().map(|o| (&o.sources, o.diagnostics.as_slice())).collect();
-    let text = match args.format {
-        Format::Human => {
-            let mut text: String = outcomes
-                .iter()
-                .map(|o| render_human(&o.sources, &o.diagnostics, stdout_colour()))
-                .collect();
-            let errors = outcomes
-                .iter()
-                .flat_map(|o| &o.diagnostics)
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            let warnings = outcomes
-                .iter()
-                .flat_map(|o| &o.diagnostics)
-                .filter(|d| d.severity == Severity::Warning)
-                .count();
-            text.push_str(&format!(
-                "{} file(s) checked: {errors} error(s), {warnings} warning(s)\n",
-                outcomes.len()
-            ));
-            text
-        }
-        Format::Json => formats::json(&reports),
-        Format::Github => formats::github(&reports),
-        Format::Sarif => formats::sarif(&reports),
-    };
-    write_stdout(text.as_bytes())?;
-    let code = if outcomes.iter().any(Outcome::has_io_errors) {
+    let mut stdout = StdoutUntilClosed::default();
+    let summary = lint::lint(&requests, args.format, stdout_colour(), &mut stdout).context("cannot write to standard output")?;
+    let code = if summary.io_errors {
         2
-    } else if outcomes.iter().any(Outcome::has_errors) || (args.strict && outcomes.iter().any(|o| !o.diagnostics.is_empty())) {
+    } else if summary.errors > 0 || (args.strict && summary.warnings > 0) {
         1
     } else {
         0
@@ -279,26 +252,40 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// Checks each request on its own, spread over the available cores.
-fn check_in_parallel(requests: &[Request]) -> Vec<Outcome> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(requests.len())
-        .max(1);
-    if threads == 1 {
-        return requests.iter().map(pipeline::run).collect();
+/// Standard output for a report written piece by piece. A closed pipe
+/// (`lint | head`) ends the writing, not the run: the reader has what it
+/// wanted, and the exit code still tells about every file.
+#[derive(Default)]
+struct StdoutUntilClosed {
+    closed: bool,
+}
+
+impl Write for StdoutUntilClosed {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(bytes.len());
+        }
+        match io::stdout().lock().write(bytes) {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(bytes.len())
+            }
+            written => written,
+        }
     }
-    let chunk = requests.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(pipeline::run).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a lint thread panicked"))
-            .collect()
-    })
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match io::stdout().lock().flush() {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            flushed => flushed,
+        }
+    }
 }
 
 fn failure_code<T>(outcome: &Outcome<T>) -> ExitCode {

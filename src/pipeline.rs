@@ -68,6 +68,15 @@ pub fn run(request: &Request) -> Outcome {
     })
 }
 
+/// Checks the request as [`run`] does, without keeping the objects: each is
+/// built, verified and dropped at once ([`objects::verify`] looks at one
+/// object at a time). What `lint` needs: its memory stays that of one object.
+pub fn check(request: &Request) -> Outcome<()> {
+    run_with(request, |bench, problems| {
+        objects::build_each(bench, |manifest| objects::verify(&manifest, problems));
+    })
+}
+
 /// Checks the request and writes its objects as one YAML stream.
 ///
 /// Each object is written as soon as it is built and then dropped, so a

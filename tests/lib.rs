@@ -8,6 +8,7 @@ mod common;
 mod hostile;
 mod integrations;
 mod jobs;
+mod lint;
 mod load;
 mod masking;
 mod render;
