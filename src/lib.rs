@@ -3,7 +3,8 @@
 //!
 //! Data flows one way, one module per stage:
 //! text → [`load`] (granit-parser's events read into a [`node::Node`] tree
-//! that keeps every span) → merged with other files and [`set`] overrides →
+//! that keeps every span) → [`merge`]d with the other files, and [`set`]
+//! overrides applied →
 //! [`de`] (typed [`values::Values`]) → [`model`] (defaults resolved, every
 //! rule checked) → [`objects`] (k8s-openapi objects) → [`emit`] (the YAML
 //! stream, written by our own writer). [`pipeline`] runs the stages in order;
@@ -22,6 +23,7 @@ pub mod formats;
 pub mod kustomize;
 pub mod lint;
 pub mod load;
+pub mod merge;
 pub mod model;
 pub mod node;
 pub mod objects;

@@ -14,7 +14,7 @@ use crate::node::{self, Node, Path};
 use crate::objects::{self, Manifest};
 use crate::source::{Sources, Span};
 use crate::values::Values;
-use crate::{emit, load, set};
+use crate::{emit, load, merge, set};
 
 /// A values file: a path, or text already read from standard input.
 #[derive(Debug, Clone)]
@@ -141,7 +141,7 @@ fn stages<T>(
                 diagnostics.extend(problems);
                 match merged.as_mut() {
                     None => merged = Some(tree),
-                    Some(base) => node::merge(base, tree, &Path::root(), diagnostics),
+                    Some(base) => merge::overlay(base, tree, diagnostics),
                 }
             }
             Err(problems) => {
