@@ -19,6 +19,7 @@ pub mod cli;
 pub mod de;
 pub mod diagnostic;
 pub mod emit;
+pub mod error;
 pub mod formats;
 pub mod kustomize;
 pub mod lint;

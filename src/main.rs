@@ -17,6 +17,7 @@ use clap::Parser;
 
 use frappe_manifests::cli::{Cli, Command, LintArgs, RenderArgs, ValuesArgs};
 use frappe_manifests::diagnostic::{Colour, render_human};
+use frappe_manifests::error::Error;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
 use frappe_manifests::{argocd, emit, kustomize, lint, load, output_dir, schema};
@@ -60,8 +61,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::KustomizePlugin(args) => kustomize_plugin(&args.config),
         Command::Explain(args) => match schema::explain(&args.key) {
             Ok(text) => write_stdout(text.as_bytes()),
-            Err(message) => {
-                print_stderr(&format!("error: {message}\n"));
+            Err(error) => {
+                print_stderr(&format!("error: {error}\n"));
                 Ok(ExitCode::from(2))
             }
         },
@@ -111,7 +112,7 @@ fn report_then<T>(outcome: Outcome<T>, write: impl FnOnce(&T) -> anyhow::Result<
 /// never an exit code of 0 without objects.
 fn argocd() -> anyhow::Result<ExitCode> {
     let app_dir = std::env::current_dir().context("cannot find the application's directory")?;
-    let request = argocd::request(|name| std::env::var(name).ok(), &app_dir).map_err(anyhow::Error::msg)?;
+    let request = argocd::request(|name| std::env::var(name).ok(), &app_dir)?;
     if let Some(warning) = argocd::kube_version_warning(std::env::var("KUBE_VERSION").ok()) {
         print_stderr(&format!("{warning}\n"));
     }
@@ -146,7 +147,7 @@ fn krm() -> anyhow::Result<ExitCode> {
     krm_reply(kustomize::read_resource_list(&input))
 }
 
-fn krm_reply(list: Result<serde_json::Value, String>) -> anyhow::Result<ExitCode> {
+fn krm_reply(list: Result<serde_json::Value, Error>) -> anyhow::Result<ExitCode> {
     let (output, failed) = kustomize::krm_answer(list, &load_restrictor()?);
     write_stdout(output.as_bytes())?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -154,7 +155,7 @@ fn krm_reply(list: Result<serde_json::Value, String>) -> anyhow::Result<ExitCode
 
 fn load_restrictor() -> anyhow::Result<kustomize::LoadRestrictor> {
     let working_dir = std::env::current_dir().context("cannot find the kustomization's directory")?;
-    kustomize::LoadRestrictor::from_env(|name| std::env::var(name).ok(), &working_dir).map_err(anyhow::Error::msg)
+    Ok(kustomize::LoadRestrictor::from_env(|name| std::env::var(name).ok(), &working_dir)?)
 }
 
 /// How long a bare `frappe-manifests` waits for standard input to go on.

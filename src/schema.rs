@@ -9,6 +9,7 @@ use schemars::generate::SchemaSettings;
 use schemars::transform::{RecursiveTransform, Transform};
 use serde_json::Value as Json;
 
+use crate::error::Error;
 use crate::values::Values;
 
 /// The schema as a JSON value.
@@ -37,7 +38,7 @@ fn close_objects(schema: &mut schemars::Schema) {
 }
 
 /// `explain worker.gunicorn.autoscaling`: type, default and description of a key.
-pub fn explain(key: &str) -> Result<String, String> {
+pub fn explain(key: &str) -> Result<String, Error> {
     let root = generate();
     let mut node = &root;
     let mut default = None;
@@ -46,18 +47,13 @@ pub fn explain(key: &str) -> Result<String, String> {
         let object = resolve(&root, node);
         let properties = object.get("properties").and_then(Json::as_object);
         let Some(child) = properties.and_then(|p| p.get(segment)) else {
-            let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-            let at = if walked.is_empty() {
-                "the top level".to_owned()
-            } else {
-                format!("`{}`", walked.join("."))
-            };
-            let hint = match crate::suggest::closest(segment, known.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None if known.is_empty() => "it has no keys".to_owned(),
-                None => format!("its keys: {}", known.join(", ")),
-            };
-            return Err(format!("`{segment}` is not a key of {at}; {hint}"));
+            let known: Vec<String> = properties.map(|p| p.keys().cloned().collect()).unwrap_or_default();
+            return Err(Error::UnknownKey {
+                key: segment.to_owned(),
+                parent: (!walked.is_empty()).then(|| walked.join(".")),
+                suggestion: crate::suggest::closest(segment, known.iter().map(String::as_str)).map(str::to_owned),
+                known,
+            });
         };
         default = object
             .get("default")
