@@ -20,7 +20,7 @@ use frappe_manifests::diagnostic::{Colour, render_human};
 use frappe_manifests::error::Error;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{argocd, emit, kustomize, lint, load, output_dir, schema};
+use frappe_manifests::{argocd, emit, kustomize, lint, output_dir, schema, source};
 
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
@@ -226,8 +226,8 @@ fn within_limit(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
 }
 
 fn ensure_within_limit(bytes: &[u8], what: &str) -> anyhow::Result<()> {
-    if bytes.len() > load::MAX_INPUT_BYTES {
-        bail!("{what} is larger than the {} bytes this tool reads", load::MAX_INPUT_BYTES);
+    if bytes.len() > source::MAX_INPUT_BYTES {
+        bail!("{what} is larger than the {} bytes this tool reads", source::MAX_INPUT_BYTES);
     }
     Ok(())
 }

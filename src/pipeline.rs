@@ -12,7 +12,7 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::model::{self, Bench, Settings};
 use crate::node::{self, Node, Path};
 use crate::objects::{self, Manifest};
-use crate::source::{Sources, Span};
+use crate::source::{MAX_INPUT_BYTES, Sources, Span};
 use crate::values::Values;
 use crate::{emit, load, merge, set};
 
@@ -204,7 +204,7 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
             }
         }
     };
-    if bytes.len() > load::MAX_INPUT_BYTES {
+    if bytes.len() > MAX_INPUT_BYTES {
         // Before decoding: the last character read may be cut in two.
         let file = sources.add(name, String::new());
         diagnostics.push(load::too_large(file));
@@ -273,13 +273,13 @@ pub fn read_limited_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     read_limited(file, size)
 }
 
-/// Reads at most one byte past [`load::MAX_INPUT_BYTES`]: enough to refuse
+/// Reads at most one byte past [`MAX_INPUT_BYTES`]: enough to refuse
 /// an input larger than any values file could be, without reading it whole
 /// (`yes | frappe-manifests render -f -` never ends). `size` is what the
 /// input is expected to hold, 0 when unknown.
 pub fn read_limited(input: impl std::io::Read, size: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let limit = load::MAX_INPUT_BYTES as u64 + 1;
+    let limit = MAX_INPUT_BYTES as u64 + 1;
     // `take` hides the size from `read_to_end`, which would then read in
     // steps from 32 bytes up; the capacity gives it back.
     let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);

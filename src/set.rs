@@ -10,9 +10,9 @@
 use std::cell::Cell;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::load;
 use crate::node::{Entry, Node, Path, Scalar, Segment, Value};
-use crate::source::{FileId, Sources, Span};
+use crate::source::secrets::FileSecrets;
+use crate::source::{FileId, MAX_DEPTH, Sources, Span};
 
 /// Assignments in one render, over all `--set` arguments. Each looks its
 /// keys up in the maps on its path, so the cost of applying them grows with
@@ -47,10 +47,7 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
             PathError::Invalid(s, e, message) => invalid(s, e, message),
             PathError::TooDeep(span) => Diagnostic::new(
                 Code::InputLimit,
-                format!(
-                    "the path has more than {} keys and indexes; no values file is this deep",
-                    load::MAX_DEPTH
-                ),
+                format!("the path has more than {} keys and indexes; no values file is this deep", MAX_DEPTH),
             )
             .at(span),
         })?;
@@ -82,7 +79,25 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
             value: Node::new(value, value_span),
         });
     }
+    sources.record_secrets(file, secrets(text, &assignments));
     Ok(assignments)
+}
+
+/// The secrets of a parsed argument: each assigned value whose path names a
+/// secret, and the user-info of the URLs assigned.
+fn secrets(text: &str, assignments: &[Assignment]) -> FileSecrets {
+    let mut secrets = FileSecrets::default();
+    for assignment in assignments {
+        if let Value::Scalar(scalar) = &assignment.value.value {
+            let keys = assignment.path.iter().filter_map(|(segment, _)| match segment {
+                Segment::Key(key) => Some(key.as_str()),
+                Segment::Index(_) => None,
+            });
+            let span = assignment.value.span;
+            secrets.assignment(text, keys, span.start as usize..span.end as usize, &scalar.text);
+        }
+    }
+    secrets
 }
 
 /// Spans into a one-line `--set` text. The column of each is counted on from
@@ -175,7 +190,7 @@ fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result
         }
         // The tree `--set` builds is as deep as its path; every later stage
         // recurses into it.
-        if let Some((_, span)) = segments.get(load::MAX_DEPTH) {
+        if let Some((_, span)) = segments.get(MAX_DEPTH) {
             return Err(PathError::TooDeep(*span));
         }
     }
