@@ -102,8 +102,11 @@ const TELLING_FRAGMENTS: &[&str] = &["pass", "pwd", "secret", "token", "credenti
 /// [`key_meaning`] from the key's words.
 fn meaning_of_words(key: &str) -> KeyMeaning {
     let words = words(key);
-    let is_reference =
-        words.iter().any(|w| w == "existing") || words.last().is_some_and(|w| REFERENCE_ENDINGS.contains(&w.as_str())) || words == ["key"];
+    let is_reference = words.iter().any(|w| is_word(w, "existing"))
+        || words
+            .last()
+            .is_some_and(|w| REFERENCE_ENDINGS.iter().any(|ending| is_word(w, ending)))
+        || matches!(words[..], [only] if is_word(only, "key"));
     if is_reference {
         return KeyMeaning::Reference;
     }
@@ -114,42 +117,52 @@ fn meaning_of_words(key: &str) -> KeyMeaning {
     }
 }
 
-fn has_secret_word(words: &[String]) -> bool {
-    words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+fn has_secret_word(words: &[&str]) -> bool {
+    words.iter().any(|w| SECRET_WORDS.iter().any(|secret| is_word(w, secret)))
         || words
             .windows(2)
-            .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| pair[0] == *a && pair[1] == *b))
+            .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| is_word(pair[0], a) && is_word(pair[1], b)))
 }
 
-/// The lower-case words of a key, split at punctuation, at lower-to-upper
-/// case changes, before the last capital of an acronym (`DBPassword`), and
-/// between letters and digits.
-fn words(key: &str) -> Vec<String> {
-    let chars: Vec<char> = key.chars().collect();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if let Some(&previous) = i.checked_sub(1).and_then(|p| chars.get(p))
-            && !current.is_empty()
-        {
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            let boundary = (previous.is_lowercase() && c.is_uppercase())
-                || (previous.is_uppercase() && c.is_uppercase() && next_is_lower)
-                || previous.is_alphabetic() != c.is_alphabetic();
-            if boundary {
-                words.push(std::mem::take(&mut current));
-            }
-        }
-        current.extend(c.to_lowercase());
+/// Whether a word of a key, in any case, is `lower`, a lower-case word.
+fn is_word(word: &str, lower: &str) -> bool {
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(lower)
+    } else {
+        word.to_lowercase() == lower
     }
-    if !current.is_empty() {
-        words.push(current);
+}
+
+/// The words of a key, as slices of it (compared with [`is_word`]), split at
+/// punctuation, at lower-to-upper case changes, before the last capital of
+/// an acronym (`DBPassword`), and between letters and digits.
+fn words(key: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    // Where the current word starts, and the character before this one.
+    let mut start: Option<usize> = None;
+    let mut previous = None;
+    let mut chars = key.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if !c.is_alphanumeric() {
+            if let Some(from) = start.take() {
+                words.push(&key[from..at]);
+            }
+        } else if let (Some(from), Some(previous)) = (start, previous) {
+            let next_is_lower = chars.peek().is_some_and(|(_, n)| n.is_lowercase());
+            let boundary = (char::is_lowercase(previous) && c.is_uppercase())
+                || (char::is_uppercase(previous) && c.is_uppercase() && next_is_lower)
+                || char::is_alphabetic(previous) != c.is_alphabetic();
+            if boundary {
+                words.push(&key[from..at]);
+                start = Some(at);
+            }
+        } else {
+            start = Some(at);
+        }
+        previous = Some(c);
+    }
+    if let Some(from) = start {
+        words.push(&key[from..]);
     }
     words
 }
