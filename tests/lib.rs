@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod fake_bench;
 mod hostile;
 mod integrations;
 mod jobs;
