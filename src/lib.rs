@@ -2,15 +2,20 @@
 //! manifest bundle out.
 //!
 //! Data flows one way, one module per stage:
-//! text → [`load`] (granit-parser's events read into a [`node::Node`] tree
-//! that keeps every span) → [`merge`]d with the other files, and [`set`]
-//! overrides applied →
-//! [`de`] (typed [`values::Values`]) → [`model`] (defaults resolved, every
-//! rule checked) → [`objects`] (k8s-openapi objects) → [`emit`] (the YAML
-//! stream, written by our own writer). [`pipeline`] runs the stages in order;
-//! [`diagnostic`] and [`formats`] show what they found. [`argocd`],
-//! [`kustomize`] and [`output_dir`] adapt the result to the tools that
-//! consume it.
+//! text ([`source`]) → [`load`] (granit-parser's events read into a
+//! [`node::Node`] tree that keeps every span; the same parse finds the
+//! text's secrets) → [`merge`]d with the other files, and [`set`] overrides
+//! applied → [`de`] (typed [`values::Values`]) → [`model`] (defaults
+//! resolved, every rule checked) → [`objects`] (k8s-openapi objects) →
+//! [`emit`] (the YAML stream, written by our own writer). [`pipeline`] runs
+//! the stages in order; [`diagnostic`] and [`formats`] show what they found,
+//! and [`lint`] checks many files at once. [`argocd`], [`kustomize`] and
+//! [`output_dir`] adapt the result to the tools that consume it; what stops
+//! them is an [`error::Error`].
+//!
+//! Below the stages, modules depend only downwards: [`source`] (texts,
+//! spans, secrets) ← [`node`] (the tree and its paths) ← [`diagnostic`] ←
+//! the stages that report.
 
 #![forbid(unsafe_code)]
 

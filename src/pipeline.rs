@@ -1,5 +1,7 @@
 //! The stages in order, for one bench: read and parse every input, merge,
 //! apply `--set`, type, build the model, build and verify the objects.
+//! [`run`] keeps the objects, [`render`] writes each as it is built, and
+//! [`check`] (for `lint`) keeps none.
 //!
 //! Every stage adds to one list of diagnostics. The run goes as far as it
 //! can, so a file with a typo and a bad replica count reports both; it

@@ -7,8 +7,8 @@
 //! format) pass through [`Sources::redact`](super::Sources::redact) and
 //! [`Sources::shown_line`](super::Sources::shown_line), which mask what this
 //! module finds. It finds it in the inputs themselves: the loader and the
-//! `--set` parser hand it each text as they parse it ([`YamlWalk`],
-//! [`FileSecrets::assignment`]), so no text is parsed twice, and a text no
+//! `--set` parser hand it each text as they parse it (`YamlWalk`,
+//! `FileSecrets::assignment`), so no text is parsed twice, and a text no
 //! reader parsed is searched when something is first printed. No rule or
 //! format has to remember to register a secret.
 //!
@@ -205,12 +205,12 @@ impl Secrets {
 
 /// The secrets of one source: where they are written in it, and their texts.
 ///
-/// The reader of a source finds them as it parses it ([`YamlWalk`], driven
-/// by the loader's own parse, and [`FileSecrets::assignment`], called by the
+/// The reader of a source finds them as it parses it (`YamlWalk`, driven by
+/// the loader's own parse, and `FileSecrets::assignment`, called by the
 /// `--set` parser), so that no text is parsed twice. A source no reader
 /// recorded them for (a text that did not load, a file that is not UTF-8)
-/// has them found from its text when something is first printed
-/// ([`FileSecrets::of_text`]), by the same walk for YAML.
+/// has them found from its text when something is first printed, by the
+/// same walk for YAML.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FileSecrets {
     /// Byte ranges of secret text in the source.
