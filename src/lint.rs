@@ -65,6 +65,9 @@ pub fn lint(requests: &[Request], format: Format, colour: Colour, out: &mut impl
         for (index, file) in received {
             report.arrived(index, file, out)?;
         }
+        // A thread that panicked sent nothing for its file: no summary that
+        // leaves it out.
+        assert_eq!(report.summary.files, requests.len(), "a lint thread panicked");
         report.finish(out)
     })
 }

@@ -47,7 +47,7 @@ pub fn parse(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnos
             PathError::Invalid(s, e, message) => invalid(s, e, message),
             PathError::TooDeep(span) => Diagnostic::new(
                 Code::InputLimit,
-                format!("the path has more than {} keys and indexes; no values file is this deep", MAX_DEPTH),
+                format!("the path has more than {MAX_DEPTH} keys and indexes; no values file is this deep"),
             )
             .at(span),
         })?;
