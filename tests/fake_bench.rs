@@ -117,9 +117,15 @@ impl ScratchBench {
             .unwrap_or_else(|| panic!("no {task} Job"));
         let container = &job["spec"]["template"]["spec"]["containers"][0];
         let mut command = self.command(container["args"][0].as_str().unwrap(), "16");
-        let config = &docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"];
-        for (key, value) in config.as_object().unwrap() {
-            command.env(key, value.as_str().unwrap());
+        for from in container["envFrom"].as_array().into_iter().flatten() {
+            let name = &from["configMapRef"]["name"];
+            let config = docs
+                .iter()
+                .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == *name)
+                .unwrap_or_else(|| panic!("no ConfigMap {name}"));
+            for (key, value) in config["data"].as_object().unwrap() {
+                command.env(key, value.as_str().unwrap());
+            }
         }
         let secret = docs.iter().find(|d| d["kind"] == "Secret");
         let mut resolved: Vec<(String, String)> = Vec::new();
