@@ -24,6 +24,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::error::Error;
 use crate::model::Settings;
 use crate::objects::Manifest;
 use crate::pipeline::{Input, Request};
@@ -42,10 +43,9 @@ struct Parameter {
 
 /// Builds the render request from Argo CD's environment (`env` looks a
 /// variable up) for the application in `app_dir`, the working directory.
-/// Errors are messages for stderr.
-pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request, String> {
+pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request, Error> {
     let parameters: Vec<Parameter> = match env("ARGOCD_APP_PARAMETERS").filter(|p| !p.trim().is_empty()) {
-        Some(json) => serde_json::from_str(&json).map_err(|e| format!("ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: {e}"))?,
+        Some(json) => serde_json::from_str(&json).map_err(|source| Error::ArgocdParameters { source })?,
         None => Vec::new(),
     };
     let parameter = |name: &str| parameters.iter().find(|p| p.name == name);
@@ -66,7 +66,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         .and_then(|p| p.string.clone())
         .filter(|r| !r.is_empty())
         .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()))
-        .ok_or("no release name: set the `release` parameter, or run under Argo CD (ARGOCD_APP_NAME)")?;
+        .ok_or(Error::NoRelease)?;
     // Keys are `--set` paths; values as Argo CD gives Helm parameters.
     let sets = parameter("set")
         .and_then(|p| p.map.clone())
@@ -108,7 +108,7 @@ pub fn repository_root(app_dir: &Path, source_path: Option<&str>) -> PathBuf {
 /// when it starts with `/`. With every symbolic link resolved, it must lie
 /// inside `root`; a file that does not exist is left for the reader to
 /// report.
-fn values_file(file: &str, app_dir: &Path, root: &Path) -> Result<PathBuf, String> {
+fn values_file(file: &str, app_dir: &Path, root: &Path) -> Result<PathBuf, Error> {
     let path = match file.strip_prefix('/') {
         // Relative to the working directory (the application's), for
         // messages that name it as the user would.
@@ -122,10 +122,10 @@ fn values_file(file: &str, app_dir: &Path, root: &Path) -> Result<PathBuf, Strin
         None => PathBuf::from(file),
     };
     match std::fs::canonicalize(app_dir.join(&path)) {
-        Ok(resolved) if !resolved.starts_with(root) => Err(format!(
-            "values file `{file}` is outside the repository (`{}`), through `..` or a symbolic link; values files must be in the application's repository",
-            root.display()
-        )),
+        Ok(resolved) if !resolved.starts_with(root) => Err(Error::OutsideRepository {
+            file: file.to_owned(),
+            root: root.to_owned(),
+        }),
         _ => Ok(path),
     }
 }
@@ -230,6 +230,22 @@ mod tests {
         assert_eq!(named.settings.release, "erp");
         assert!(super::request(env(&[]), app.path()).is_err(), "no release name");
         assert!(super::request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", "not json")]), app.path()).is_err());
+        assert!(matches!(super::request(env(&[]), app.path()), Err(Error::NoRelease)));
+        assert!(matches!(
+            super::request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", "not json")]), app.path()),
+            Err(Error::ArgocdParameters { .. })
+        ));
+        let outside = super::request(
+            env(&[
+                ("ARGOCD_APP_NAME", "x"),
+                ("ARGOCD_APP_PARAMETERS", r#"[{"name":"values-files","array":["../.."]}]"#),
+            ]),
+            app.path(),
+        );
+        assert!(
+            matches!(&outside, Err(Error::OutsideRepository { file, .. }) if file == "../.."),
+            "{outside:?}"
+        );
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //!
 //! Objects, and every other YAML the tool prints (the KRM function's
 //! ResourceList, `--output-dir`'s kustomization), are written by our own
-//! block-style writer ([`writer`]) rather than a general YAML serializer:
+//! block-style writer (`writer`) rather than a general YAML serializer:
 //! the render is mostly output, and Kubernetes objects need only mappings,
 //! sequences and scalars. Every
 //! string that a YAML 1.1 reader (kubectl, helm) could take for another type
-//! (`"on"`, `"0755"`, `"12:30"`) is quoted ([`scalar`]), so what we write is
+//! (`"on"`, `"0755"`, `"12:30"`) is quoted (`scalar`), so what we write is
 //! read back as written. The stream is built in memory and written in one
 //! piece, so nothing half-written ever reaches stdout.
 

@@ -2,96 +2,107 @@
 //! Actions workflow commands, and SARIF 2.1.0. Each prints a diagnostic's
 //! texts as [`Diagnostic::shown`] gives them, secrets masked.
 
+use std::io::{self, Write};
+
+use serde::{Serialize, Serializer};
 use serde_json::{Value as Json, json};
 
-use crate::diagnostic::{Code, Diagnostic, Shown};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::source::Sources;
 
-/// A diagnostic with its location spelled out and its texts as they may be
-/// printed, as every format needs it.
-struct Located<'a> {
-    diagnostic: &'a Diagnostic,
-    shown: Shown<'a>,
-    file: Option<&'a str>,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
+/// What every format prints of one diagnostic: its location spelled out
+/// and its texts as they may be printed. Made as soon as a file is checked,
+/// so that `lint` can drop the file's sources and go on with the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The source's name; `None` for problems of the whole run.
+    pub file: Option<String>,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub severity: Severity,
+    pub code: Code,
+    /// The message, secrets masked.
+    pub message: String,
+    /// The help, secrets masked.
+    pub help: Option<String>,
 }
 
-fn locate<'a>(sources: &'a Sources, diagnostic: &'a Diagnostic) -> Located<'a> {
-    let shown = diagnostic.shown(sources);
-    match diagnostic.span {
-        Some(span) => Located {
-            diagnostic,
-            shown,
-            file: Some(sources.name(span.file)),
-            line: span.line,
-            column: span.column,
-            end_line: span.line,
-            end_column: span.end_column(sources).max(span.column + 1),
-        },
-        None => Located {
-            diagnostic,
-            shown,
-            file: None,
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-        },
+impl Record {
+    pub fn new(sources: &Sources, diagnostic: &Diagnostic) -> Record {
+        let shown = diagnostic.shown(sources);
+        let (file, line, column, end_column) = match diagnostic.span {
+            Some(span) => (
+                Some(sources.name(span.file).to_owned()),
+                span.line,
+                span.column,
+                span.end_column(sources).max(span.column + 1),
+            ),
+            None => (None, 1, 1, 1),
+        };
+        Record {
+            file,
+            line,
+            column,
+            end_line: line,
+            end_column,
+            severity: diagnostic.severity,
+            code: diagnostic.code,
+            message: shown.message.into_owned(),
+            help: shown.help.map(std::borrow::Cow::into_owned),
+        }
+    }
+
+    /// The records of one run's diagnostics, in their order.
+    pub fn all(sources: &Sources, diagnostics: &[Diagnostic]) -> Vec<Record> {
+        diagnostics.iter().map(|d| Record::new(sources, d)).collect()
     }
 }
 
-/// One JSON array of `{file, line, column, endLine, endColumn, severity, code, message, help}`.
-pub fn json(reports: &[(&Sources, &[Diagnostic])]) -> String {
-    let items: Vec<Json> = reports
-        .iter()
-        .flat_map(|(sources, diagnostics)| diagnostics.iter().map(move |d| locate(sources, d)))
-        .map(|l| {
-            json!({
-                "file": l.file,
-                "line": l.line,
-                "column": l.column,
-                "endLine": l.end_line,
-                "endColumn": l.end_column,
-                "severity": l.diagnostic.severity.as_str(),
-                "code": l.diagnostic.code.as_str(),
-                "message": l.shown.message,
-                "help": l.shown.help,
-            })
-        })
-        .collect();
-    let mut out = serde_json::to_string_pretty(&items).expect("JSON values serialize");
-    out.push('\n');
-    out
+/// One JSON array of `{file, line, column, endLine, endColumn, severity,
+/// code, message, help}`, written to `out` one record at a time.
+pub fn json(records: &[Record], out: impl Write) -> io::Result<()> {
+    write_pretty(out, &Each(records, json_record))
+}
+
+fn json_record(r: &Record) -> Json {
+    json!({
+        "file": r.file,
+        "line": r.line,
+        "column": r.column,
+        "endLine": r.end_line,
+        "endColumn": r.end_column,
+        "severity": r.severity.as_str(),
+        "code": r.code.as_str(),
+        "message": r.message,
+        "help": r.help,
+    })
 }
 
 /// GitHub Actions `::error file=…,line=…::message` commands.
-pub fn github(reports: &[(&Sources, &[Diagnostic])]) -> String {
+pub fn github(records: &[Record]) -> String {
     let mut out = String::new();
-    for (sources, diagnostics) in reports {
-        for l in diagnostics.iter().map(|d| locate(sources, d)) {
-            let mut properties = Vec::new();
-            if let Some(file) = l.file {
-                properties.push(format!("file={}", escape_property(file)));
-                properties.push(format!("line={}", l.line));
-                properties.push(format!("col={}", l.column));
-                properties.push(format!("endLine={}", l.end_line));
-                properties.push(format!("endColumn={}", l.end_column));
-            }
-            properties.push(format!("title={}", escape_property(l.diagnostic.code.as_str())));
-            let message = match &l.shown.help {
-                Some(help) => format!("{}\nhelp: {help}", l.shown.message),
-                None => l.shown.message.to_string(),
-            };
-            out.push_str(&format!(
-                "::{} {}::{}\n",
-                l.diagnostic.severity.as_str(),
-                properties.join(","),
-                escape_data(&message)
-            ));
+    for r in records {
+        let mut properties = Vec::new();
+        if let Some(file) = &r.file {
+            properties.push(format!("file={}", escape_property(file)));
+            properties.push(format!("line={}", r.line));
+            properties.push(format!("col={}", r.column));
+            properties.push(format!("endLine={}", r.end_line));
+            properties.push(format!("endColumn={}", r.end_column));
         }
+        properties.push(format!("title={}", escape_property(r.code.as_str())));
+        let message = match &r.help {
+            Some(help) => format!("{}\nhelp: {help}", r.message),
+            None => r.message.clone(),
+        };
+        out.push_str(&format!(
+            "::{} {}::{}\n",
+            r.severity.as_str(),
+            properties.join(","),
+            escape_data(&message)
+        ));
     }
     out
 }
@@ -106,8 +117,9 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// A SARIF 2.1.0 log with one rule per code.
-pub fn sarif(reports: &[(&Sources, &[Diagnostic])]) -> String {
+/// A SARIF 2.1.0 log with one rule per code, written to `out` one result
+/// at a time.
+pub fn sarif(records: &[Record], out: impl Write) -> io::Result<()> {
     let rules: Vec<Json> = Code::ALL
         .iter()
         .map(|code| {
@@ -118,44 +130,76 @@ pub fn sarif(reports: &[(&Sources, &[Diagnostic])]) -> String {
             })
         })
         .collect();
-    let results: Vec<Json> = reports
-        .iter()
-        .flat_map(|(sources, diagnostics)| diagnostics.iter().map(move |d| locate(sources, d)))
-        .map(|l| {
-            let text = match &l.shown.help {
-                Some(help) => format!("{} (help: {help})", l.shown.message),
-                None => l.shown.message.to_string(),
-            };
-            let mut result = json!({
-                "ruleId": l.diagnostic.code.as_str(),
-                "ruleIndex": Code::ALL.iter().position(|c| *c == l.diagnostic.code),
-                "level": l.diagnostic.severity.as_str(),
-                "message": { "text": text },
-            });
-            if let Some(file) = l.file {
-                result["locations"] = json!([{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": file },
-                        "region": { "startLine": l.line, "startColumn": l.column, "endLine": l.end_line, "endColumn": l.end_column },
-                    }
-                }]);
-            }
-            result
-        })
-        .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "frappe-manifests",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+    let tool = json!({ "driver": {
+        "name": "frappe-manifests",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    }});
+    write_pretty(
+        out,
+        &SarifLog {
+            schema: "https://json.schemastore.org/sarif-2.1.0.json",
+            runs: [SarifRun {
+                results: Each(records, sarif_result),
+                tool,
+            }],
+            version: "2.1.0",
+        },
+    )
+}
+
+/// The SARIF log's frame. Fields are in the order of their names, as
+/// `serde_json` writes the keys of the objects around them.
+#[derive(Serialize)]
+struct SarifLog<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [SarifRun<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct SarifRun<'a> {
+    results: Each<'a>,
+    tool: Json,
+}
+
+fn sarif_result(r: &Record) -> Json {
+    let text = match &r.help {
+        Some(help) => format!("{} (help: {help})", r.message),
+        None => r.message.clone(),
+    };
+    let mut result = json!({
+        "ruleId": r.code.as_str(),
+        "ruleIndex": Code::ALL.iter().position(|c| *c == r.code),
+        "level": r.severity.as_str(),
+        "message": { "text": text },
     });
-    let mut out = serde_json::to_string_pretty(&log).expect("JSON values serialize");
-    out.push('\n');
-    out
+    if let Some(file) = &r.file {
+        result["locations"] = json!([{
+            "physicalLocation": {
+                "artifactLocation": { "uri": file },
+                "region": { "startLine": r.line, "startColumn": r.column, "endLine": r.end_line, "endColumn": r.end_column },
+            }
+        }]);
+    }
+    result
+}
+
+/// Records serialized as a JSON array, each turned into JSON only when it is
+/// written, so the document is never held whole.
+struct Each<'a>(&'a [Record], fn(&Record) -> Json);
+
+impl Serialize for Each<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(self.1))
+    }
+}
+
+/// Writes `value` as pretty-printed JSON and a final line break, flushed
+/// (a `BufWriter` dropped unflushed would lose a write error).
+fn write_pretty(mut out: impl Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }

@@ -37,6 +37,7 @@ use serde_json::Value as Json;
 
 use crate::de::deserialize_all;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::error::Error;
 use crate::model::Settings;
 use crate::node::Path;
 use crate::objects::Manifest;
@@ -112,14 +113,15 @@ impl LoadRestrictor {
     /// The restrictor kustomize's environment asks for. The root is the
     /// kustomization's directory: `KUSTOMIZE_PLUGIN_CONFIG_ROOT` for exec
     /// plugins, else the working directory kustomize runs the plugin in.
-    pub fn from_env(env: impl Fn(&str) -> Option<String>, working_dir: &std::path::Path) -> Result<Self, String> {
+    pub fn from_env(env: impl Fn(&str) -> Option<String>, working_dir: &std::path::Path) -> Result<Self, Error> {
         match env(LOAD_RESTRICTOR_VARIABLE).as_deref() {
             Some("LoadRestrictionsNone") => return Ok(LoadRestrictor::None),
             None | Some("" | "LoadRestrictionsRootOnly") => {}
             Some(other) => {
-                return Err(format!(
-                    "{LOAD_RESTRICTOR_VARIABLE} is `{other}`; it takes kustomize's `LoadRestrictionsRootOnly` (the default) or `LoadRestrictionsNone`"
-                ));
+                return Err(Error::LoadRestrictor {
+                    variable: LOAD_RESTRICTOR_VARIABLE,
+                    value: other.to_owned(),
+                });
             }
         }
         let root = env("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
@@ -251,7 +253,7 @@ pub fn krm_function(input: &str, restrictor: &LoadRestrictor) -> (String, bool) 
 
 /// The ResourceList `input` holds: a mapping whose kind is `ResourceList`,
 /// or why it is not one.
-pub fn read_resource_list(input: &str) -> Result<Json, String> {
+pub fn read_resource_list(input: &str) -> Result<Json, Error> {
     let list: Json = serde_saphyr::from_str(input).map_err(|error| {
         // The parser's message goes on to quote the input's lines, which may
         // hold the generator's inline values: keep its first line, masked
@@ -259,22 +261,24 @@ pub fn read_resource_list(input: &str) -> Result<Json, String> {
         let mut sources = Sources::default();
         sources.add("ResourceList", input);
         let error = error.to_string();
-        let message = format!("the input is not a ResourceList: {}", error.lines().next().unwrap_or_default());
-        sources.redact(&message).into_owned()
+        let first_line = error.lines().next().unwrap_or_default();
+        Error::NotResourceList {
+            parser: Some(sources.redact(first_line).into_owned()),
+        }
     })?;
     match list.get("kind").and_then(Json::as_str) {
         Some("ResourceList") => Ok(list),
-        _ => Err("the input is not a ResourceList (a mapping with `kind: ResourceList`)".to_owned()),
+        _ => Err(Error::NotResourceList { parser: None }),
     }
 }
 
 /// [`krm_function`]'s answer to what [`read_resource_list`] read.
-pub fn krm_answer(list: Result<Json, String>, restrictor: &LoadRestrictor) -> (String, bool) {
+pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (String, bool) {
     let list = match list {
         Ok(list) => list,
-        Err(message) => {
+        Err(error) => {
             return (
-                resource_list(&[], Vec::new(), vec![result(Severity::Error, &message, None, None)]),
+                resource_list(&[], Vec::new(), vec![result(Severity::Error, &error.to_string(), None, None)]),
                 true,
             );
         }

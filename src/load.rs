@@ -7,23 +7,20 @@
 //! did for us, we do here: budgets against alias bombs and deep nesting, one
 //! document only, `<<` merge keys, and duplicate keys, all of which are
 //! reported, each with the place of the first occurrence.
+//!
+//! The same parse finds the text's secrets: every event goes through the
+//! walk of [`crate::source::secrets`] too, and what it finds is recorded with
+//! the source, so that masking a diagnostic never parses the text again.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use granit_parser::{Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
+use granit_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Entry, KeyIndex, Node, Scalar, Value};
-use crate::source::{FileId, Sources, Span};
-
-/// The largest values text we read. Real values files are a few kilobytes; a
-/// bench with a thousand sites is well under a megabyte.
-pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
-
-/// Nesting deeper than this is no values file; it also bounds the recursion of
-/// every later stage.
-pub const MAX_DEPTH: usize = 128;
+use crate::source::secrets::{self, YamlWalk};
+use crate::source::{FileId, MAX_DEPTH, MAX_INPUT_BYTES, Sources, Span, yaml_parser};
 
 /// Nodes in one document: a bench with 1,000 sites has about 20,000.
 pub const MAX_NODES: usize = 200_000;
@@ -47,13 +44,17 @@ pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), 
     let mut loader = Loader {
         file,
         text,
-        parser: Parser::new_from_str_with_options(text, parser_options()),
+        parser: yaml_parser(text),
         anchors: HashMap::new(),
         nodes: 0,
         replayed: 0,
         diagnostics: Vec::new(),
+        secrets: YamlWalk::default(),
+        parsed: Parsed::Going,
     };
-    let root = match loader.document() {
+    let document = loader.document();
+    sources.record_secrets(file, loader.secrets());
+    let root = match document {
         Ok(root) => root,
         Err(problem) => {
             loader.diagnostics.push(*problem);
@@ -87,15 +88,6 @@ pub fn too_large(file: FileId) -> Diagnostic {
     .at(Span::file_start(file))
 }
 
-fn parser_options() -> Options {
-    let mut options = Options::default();
-    // The parser refuses deeper nesting itself, before we recurse into it.
-    options.block_nesting_limit = MAX_DEPTH;
-    options.flow_nesting_limit = MAX_DEPTH;
-    options.emit_comments = false;
-    options
-}
-
 /// A problem that leaves no tree.
 type Fatal = Box<Diagnostic>;
 
@@ -109,17 +101,51 @@ struct Loader<'t> {
     replayed: usize,
     /// Problems that leave the tree usable.
     diagnostics: Vec<Diagnostic>,
+    /// Every event goes through it too.
+    secrets: YamlWalk,
+    parsed: Parsed,
+}
+
+/// How far the parse has come.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parsed {
+    Going,
+    Ended,
+    Broken,
 }
 
 impl<'t> Loader<'t> {
     fn next(&mut self) -> Result<(Event<'t>, Span), Fatal> {
         match self.parser.next_event() {
-            Some(Ok((event, span))) => Ok((event, self.span(&span.start, &span.end))),
-            Some(Err(error)) => Err(Box::new(syntax_error(&error, self.file, self.text))),
-            None => Err(Box::new(
-                Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span()),
-            )),
+            Some(Ok((event, span))) => {
+                self.secrets.event(&event, secrets::event_range(self.text, &span));
+                Ok((event, self.span(&span.start, &span.end)))
+            }
+            Some(Err(error)) => {
+                self.parsed = Parsed::Broken;
+                Err(Box::new(syntax_error(&error, self.file, self.text)))
+            }
+            None => {
+                self.parsed = Parsed::Ended;
+                Err(Box::new(
+                    Diagnostic::new(Code::YamlSyntax, "the YAML ends unexpectedly").at(self.end_span()),
+                ))
+            }
         }
+    }
+
+    /// The text's secrets. A document refused before the parse ended (a
+    /// limit, a second document) is walked on to the end first, so that
+    /// every secret of the text is known whatever stopped the loader.
+    fn secrets(&mut self) -> secrets::FileSecrets {
+        while self.parsed == Parsed::Going {
+            match self.parser.next_event() {
+                Some(Ok((event, span))) => self.secrets.event(&event, secrets::event_range(self.text, &span)),
+                Some(Err(_)) => self.parsed = Parsed::Broken,
+                None => self.parsed = Parsed::Ended,
+            }
+        }
+        std::mem::take(&mut self.secrets).finish(self.text, self.parsed == Parsed::Broken)
     }
 
     /// The single document of the stream (`Null` when there is none).

@@ -16,13 +16,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
-use frappe_manifests::cli::{
-    Cli, ColorWhen, Command, DiffArgs, DiffFormat, Format, LintArgs, ManArgs, RenderArgs, TakeoverArgs, ValuesArgs,
-};
-use frappe_manifests::diagnostic::{Colour, Severity, render_human};
+use frappe_manifests::cli::{Cli, ColorWhen, Command, DiffArgs, DiffFormat, LintArgs, ManArgs, RenderArgs, TakeoverArgs, ValuesArgs};
+use frappe_manifests::diagnostic::{Colour, render_human};
+use frappe_manifests::error::Error;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
-use frappe_manifests::{argocd, colour, diff, emit, formats, kustomize, load, output_dir, schema, takeover};
+use frappe_manifests::{argocd, colour, diff, emit, kustomize, lint, output_dir, schema, source, takeover};
 
 fn main() -> ExitCode {
     // kustomize runs exec plugins by path, as `.../frappebench/FrappeBench CONFIG`,
@@ -101,8 +100,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Takeover(args) => takeover(args),
         Command::Explain(args) => match schema::explain(&args.key) {
             Ok(text) => write_stdout(text.as_bytes()),
-            Err(message) => {
-                print_stderr(&format!("error: {message}\n"));
+            Err(error) => {
+                print_stderr(&format!("error: {error}\n"));
                 Ok(ExitCode::from(2))
             }
         },
@@ -283,7 +282,7 @@ fn report_then<T>(outcome: Outcome<T>, write: impl FnOnce(&T) -> anyhow::Result<
 /// never an exit code of 0 without objects.
 fn argocd() -> anyhow::Result<ExitCode> {
     let app_dir = std::env::current_dir().context("cannot find the application's directory")?;
-    let request = argocd::request(|name| std::env::var(name).ok(), &app_dir).map_err(anyhow::Error::msg)?;
+    let request = argocd::request(|name| std::env::var(name).ok(), &app_dir)?;
     if let Some(warning) = argocd::kube_version_warning(std::env::var("KUBE_VERSION").ok()) {
         print_stderr(&format!("{warning}\n"));
     }
@@ -318,7 +317,7 @@ fn krm() -> anyhow::Result<ExitCode> {
     krm_reply(kustomize::read_resource_list(&input))
 }
 
-fn krm_reply(list: Result<serde_json::Value, String>) -> anyhow::Result<ExitCode> {
+fn krm_reply(list: Result<serde_json::Value, Error>) -> anyhow::Result<ExitCode> {
     let (output, failed) = kustomize::krm_answer(list, &load_restrictor()?);
     write_stdout(output.as_bytes())?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -326,7 +325,7 @@ fn krm_reply(list: Result<serde_json::Value, String>) -> anyhow::Result<ExitCode
 
 fn load_restrictor() -> anyhow::Result<kustomize::LoadRestrictor> {
     let working_dir = std::env::current_dir().context("cannot find the kustomization's directory")?;
-    kustomize::LoadRestrictor::from_env(|name| std::env::var(name).ok(), &working_dir).map_err(anyhow::Error::msg)
+    Ok(kustomize::LoadRestrictor::from_env(|name| std::env::var(name).ok(), &working_dir)?)
 }
 
 /// How long a bare `frappe-manifests` waits for standard input to go on.
@@ -397,8 +396,8 @@ fn within_limit(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
 }
 
 fn ensure_within_limit(bytes: &[u8], what: &str) -> anyhow::Result<()> {
-    if bytes.len() > load::MAX_INPUT_BYTES {
-        bail!("{what} is larger than the {} bytes this tool reads", load::MAX_INPUT_BYTES);
+    if bytes.len() > source::MAX_INPUT_BYTES {
+        bail!("{what} is larger than the {} bytes this tool reads", source::MAX_INPUT_BYTES);
     }
     Ok(())
 }
@@ -408,38 +407,11 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     for path in &args.files {
         requests.push(with_sets(vec![input(path)?], &args.values));
     }
-    let outcomes = check_in_parallel(&requests);
-    let reports: Vec<_> = outcomes.iter().map(|o| (&o.sources, o.diagnostics.as_slice())).collect();
-    let text = match args.format {
-        Format::Human => {
-            let mut text: String = outcomes
-                .iter()
-                .map(|o| render_human(&o.sources, &o.diagnostics, stdout_colour()))
-                .collect();
-            let errors = outcomes
-                .iter()
-                .flat_map(|o| &o.diagnostics)
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            let warnings = outcomes
-                .iter()
-                .flat_map(|o| &o.diagnostics)
-                .filter(|d| d.severity == Severity::Warning)
-                .count();
-            text.push_str(&format!(
-                "{} file(s) checked: {errors} error(s), {warnings} warning(s)\n",
-                outcomes.len()
-            ));
-            text
-        }
-        Format::Json => formats::json(&reports),
-        Format::Github => formats::github(&reports),
-        Format::Sarif => formats::sarif(&reports),
-    };
-    write_stdout(text.as_bytes())?;
-    let code = if outcomes.iter().any(Outcome::has_io_errors) {
+    let mut stdout = StdoutUntilClosed::default();
+    let summary = lint::lint(&requests, args.format, stdout_colour(), &mut stdout).context("cannot write to standard output")?;
+    let code = if summary.io_errors {
         2
-    } else if outcomes.iter().any(Outcome::has_errors) || (args.strict && outcomes.iter().any(|o| !o.diagnostics.is_empty())) {
+    } else if summary.errors > 0 || (args.strict && summary.warnings > 0) {
         1
     } else {
         0
@@ -447,26 +419,40 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// Checks each request on its own, spread over the available cores.
-fn check_in_parallel(requests: &[Request]) -> Vec<Outcome> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(requests.len())
-        .max(1);
-    if threads == 1 {
-        return requests.iter().map(pipeline::run).collect();
+/// Standard output for a report written piece by piece. A closed pipe
+/// (`lint | head`) ends the writing, not the run: the reader has what it
+/// wanted, and the exit code still tells about every file.
+#[derive(Default)]
+struct StdoutUntilClosed {
+    closed: bool,
+}
+
+impl Write for StdoutUntilClosed {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(bytes.len());
+        }
+        match io::stdout().lock().write(bytes) {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(bytes.len())
+            }
+            written => written,
+        }
     }
-    let chunk = requests.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(pipeline::run).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a lint thread panicked"))
-            .collect()
-    })
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match io::stdout().lock().flush() {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            flushed => flushed,
+        }
+    }
 }
 
 fn failure_code<T>(outcome: &Outcome<T>) -> ExitCode {

@@ -1,15 +1,19 @@
 //! The values document as a tree that remembers where every part came from.
 //!
-//! Values files are merged (`-f a -f b`) and patched (`--set`) before they are
-//! typed, exactly as helm does. Doing that on serde's typed values would lose
-//! the locations, so it happens here, on an untyped tree in which each node
-//! keeps its [`Span`]. After merging, a key set by the second file still points
-//! into the second file, and a value from `--set` points into the `--set` text.
+//! Values files are merged (`-f a -f b`, [`crate::merge`]) and patched
+//! (`--set`, [`crate::set`]) before they are typed, exactly as helm does.
+//! Doing that on serde's typed values would lose the locations, so it happens
+//! on this untyped tree, in which each node keeps its [`Span`]. After merging,
+//! a key set by the second file still points into the second file, and a
+//! value from `--set` points into the `--set` text.
+//!
+//! This module is only the tree and the paths into it; it reports nothing.
+//! The stages that build and change the tree ([`crate::load`],
+//! [`crate::merge`], [`crate::set`]) report what they find.
 
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
 /// A YAML node and where it was written.
@@ -268,47 +272,5 @@ impl Found<'_> {
     /// The key when there is one (it names the setting), else the value.
     pub fn key_or_value_span(&self) -> Span {
         self.key_span.unwrap_or(self.node.span)
-    }
-}
-
-/// Merges `overlay` into `base` as helm merges values files: maps merge key by
-/// key, everything else (lists, scalars, null) replaces. Turning a map into a
-/// list or scalar, or back, is refused: it is always a mistake in one of the
-/// files, and helm's silent choice hides which.
-pub fn merge(base: &mut Node, overlay: Node, path: &Path, diagnostics: &mut Vec<Diagnostic>) {
-    let is_map = |n: &Node| matches!(n.value, Value::Map(_));
-    match (&mut base.value, overlay.value) {
-        (Value::Map(base_entries), Value::Map(overlay_entries)) => {
-            let mut index = KeyIndex::default();
-            for entry in overlay_entries {
-                match index.position(base_entries, &entry.key) {
-                    Some(position) => {
-                        let existing = &mut base_entries[position];
-                        existing.key_span = entry.key_span;
-                        let child = path.key(&entry.key);
-                        merge(&mut existing.value, entry.value, &child, diagnostics);
-                    }
-                    None => base_entries.push(entry),
-                }
-            }
-        }
-        (_, Value::Null) => *base = Node::new(Value::Null, overlay.span),
-        (Value::Null, value) => *base = Node::new(value, overlay.span),
-        (_, value) => {
-            let overlay = Node::new(value, overlay.span);
-            if is_map(base) != is_map(&overlay) {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::MergeConflict,
-                        format!("`{path}` is {} here but {} in an earlier values file", overlay.kind(), base.kind()),
-                    )
-                    .at(overlay.span)
-                    .related(base.span, "the earlier value")
-                    .help("a later file may replace a map only with a map; set `null` first to drop the earlier value"),
-                );
-            } else {
-                *base = overlay;
-            }
-        }
     }
 }

@@ -23,11 +23,12 @@
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::emit;
+use crate::error::Error;
 use crate::objects::Manifest;
 
 /// The first line of the `kustomization.yaml` we write: the file is ours.
@@ -50,36 +51,6 @@ const KUSTOMIZATION: &str = "kustomization.yaml";
 /// Temporary files are `.frappe-manifests.<name>.tmp`.
 const TEMPORARY_PREFIX: &str = ".frappe-manifests.";
 const TEMPORARY_SUFFIX: &str = ".tmp";
-
-/// Why the bundle could not be written.
-#[derive(Debug)]
-pub enum Error {
-    /// DIR has a `kustomization.yaml` that this tool did not write.
-    NotOurs(PathBuf),
-    /// A file the bundle would write exists and was not written by this tool.
-    WouldOverwrite(PathBuf),
-    Io(PathBuf, io::Error),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::NotOurs(path) => write!(
-                f,
-                "refusing to write into `{}`: its kustomization.yaml was not written by `render --output-dir`; choose another directory",
-                path.display()
-            ),
-            Error::WouldOverwrite(path) => write!(
-                f,
-                "refusing to overwrite `{}`: it was not written by `render --output-dir`; move it, or choose another directory",
-                path.display()
-            ),
-            Error::Io(path, error) => write!(f, "cannot write `{}`: {error}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 /// The file name of each object: `NN-<kind>-<name>.yaml`, in install order.
 pub fn file_names(manifests: &[Manifest]) -> Vec<String> {
@@ -150,7 +121,7 @@ struct Previous {
 pub fn write(dir: &Path, manifests: &[Manifest]) -> Result<(), Error> {
     let io = |path: &Path| {
         let path = path.to_owned();
-        move |error| Error::Io(path, error)
+        move |source| Error::OutputDir { path, source }
     };
     fs::create_dir_all(dir).map_err(io(dir))?;
     // A link is followed: the files go where it points.
@@ -164,13 +135,13 @@ pub fn write(dir: &Path, manifests: &[Manifest]) -> Result<(), Error> {
     for name in &names {
         let path = dir.join(name);
         if !is_object_file_name(name) {
-            let error = io::Error::new(io::ErrorKind::InvalidInput, "not a file name this tool writes");
-            return Err(Error::Io(path, error));
+            let source = io::Error::new(io::ErrorKind::InvalidInput, "not a file name this tool writes");
+            return Err(Error::OutputDir { path, source });
         }
         match fs::symlink_metadata(&path) {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {}
             Ok(metadata) if metadata.is_file() && previous.wrote.contains(name) => {}
-            _ => return Err(Error::WouldOverwrite(path)),
+            _ => return Err(Error::WouldOverwrite { path }),
         }
     }
 
@@ -210,9 +181,12 @@ fn read_previous(dir: &Path) -> Result<Previous, Error> {
     let path = dir.join(KUSTOMIZATION);
     let text = match fs::symlink_metadata(&path) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Previous::default()),
-        Err(error) => return Err(Error::Io(path, error)),
-        Ok(metadata) if !metadata.is_file() => return Err(Error::NotOurs(dir.to_owned())),
-        Ok(_) => fs::read_to_string(&path).map_err(|error| Error::Io(path.clone(), error))?,
+        Err(source) => return Err(Error::OutputDir { path, source }),
+        Ok(metadata) if !metadata.is_file() => return Err(Error::ForeignKustomization { dir: dir.to_owned() }),
+        Ok(_) => fs::read_to_string(&path).map_err(|source| Error::OutputDir {
+            path: path.clone(),
+            source,
+        })?,
     };
     let own = |name: &str| is_object_file_name(name).then(|| name.to_owned());
     // Every `- name` line: the resources, in both formats.
@@ -224,7 +198,7 @@ fn read_previous(dir: &Path) -> Result<Previous, Error> {
         });
     }
     if !text.starts_with(MARKER) {
-        return Err(Error::NotOurs(dir.to_owned()));
+        return Err(Error::ForeignKustomization { dir: dir.to_owned() });
     }
     Ok(Previous {
         wrote: text.lines().filter_map(|line| line.strip_prefix(WROTE)).filter_map(own).collect(),
@@ -254,14 +228,14 @@ fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
         file.write_all(bytes)?;
         file.sync_all()
     })();
-    if let Err(error) = written {
+    if let Err(source) = written {
         let _ = fs::remove_file(&temporary);
-        return Err(Error::Io(temporary, error));
+        return Err(Error::OutputDir { path: temporary, source });
     }
     let path = dir.join(name);
-    fs::rename(&temporary, &path).map_err(|error| {
+    fs::rename(&temporary, &path).map_err(|source| {
         let _ = fs::remove_file(&temporary);
-        Error::Io(path, error)
+        Error::OutputDir { path, source }
     })
 }
 
@@ -269,7 +243,10 @@ fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
 fn sync_directory(dir: &Path) -> Result<(), Error> {
     File::open(dir)
         .and_then(|handle| handle.sync_all())
-        .map_err(|error| Error::Io(dir.to_owned(), error))
+        .map_err(|source| Error::OutputDir {
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]

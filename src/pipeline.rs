@@ -1,5 +1,7 @@
 //! The stages in order, for one bench: read and parse every input, merge,
 //! apply `--set`, type, build the model, build and verify the objects.
+//! [`run`] keeps the objects, [`render`] writes each as it is built, and
+//! [`check`] (for `lint`) keeps none.
 //!
 //! Every stage adds to one list of diagnostics. The run goes as far as it
 //! can, so a file with a typo and a bad replica count reports both; it
@@ -12,9 +14,9 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::model::{self, Bench, Settings};
 use crate::node::{self, Node, Path};
 use crate::objects::{self, Manifest};
-use crate::source::{Sources, Span};
+use crate::source::{MAX_INPUT_BYTES, Sources, Span};
 use crate::values::Values;
-use crate::{emit, load, set};
+use crate::{emit, load, merge, set};
 
 /// A values file: a path, or text already read from standard input.
 #[derive(Debug, Clone)]
@@ -70,6 +72,15 @@ pub fn run(request: &Request) -> Outcome {
         let manifests = objects::build(bench);
         manifests.iter().for_each(|manifest| objects::verify(manifest, problems));
         manifests
+    })
+}
+
+/// Checks the request as [`run`] does, without keeping the objects: each is
+/// built, verified and dropped at once ([`objects::verify`] looks at one
+/// object at a time). What `lint` needs: its memory stays that of one object.
+pub fn check(request: &Request) -> Outcome<()> {
+    run_with(request, |bench, problems| {
+        objects::build_each(bench, |manifest| objects::verify(&manifest, problems));
     })
 }
 
@@ -137,7 +148,7 @@ fn stages<T>(
                 diagnostics.extend(problems);
                 match merged.as_mut() {
                     None => merged = Some(tree),
-                    Some(base) => node::merge(base, tree, &Path::root(), diagnostics),
+                    Some(base) => merge::overlay(base, tree, diagnostics),
                 }
             }
             Err(problems) => {
@@ -207,7 +218,7 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
             }
         }
     };
-    if bytes.len() > load::MAX_INPUT_BYTES {
+    if bytes.len() > MAX_INPUT_BYTES {
         // Before decoding: the last character read may be cut in two.
         let file = sources.add(name, String::new());
         diagnostics.push(load::too_large(file));
@@ -256,9 +267,9 @@ fn read_value_files(assignment: &mut set::Assignment, sources: &mut Sources, dia
         let path = std::path::Path::new(&name);
         let problem = match read_limited_file(path) {
             Err(error) => Diagnostic::new(Code::Io, unreadable(path, &name, &error, "a file")),
-            Ok(bytes) if bytes.len() > load::MAX_INPUT_BYTES => Diagnostic::new(
+            Ok(bytes) if bytes.len() > MAX_INPUT_BYTES => Diagnostic::new(
                 Code::InputLimit,
-                format!("`{name}` is larger than the {} bytes this tool reads", load::MAX_INPUT_BYTES),
+                format!("`{name}` is larger than the {} bytes this tool reads", MAX_INPUT_BYTES),
             ),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
@@ -327,13 +338,13 @@ pub fn read_limited_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     read_limited(file, size)
 }
 
-/// Reads at most one byte past [`load::MAX_INPUT_BYTES`]: enough to refuse
+/// Reads at most one byte past [`MAX_INPUT_BYTES`]: enough to refuse
 /// an input larger than any values file could be, without reading it whole
 /// (`yes | frappe-manifests render -f -` never ends). `size` is what the
 /// input is expected to hold, 0 when unknown.
 pub fn read_limited(input: impl std::io::Read, size: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let limit = load::MAX_INPUT_BYTES as u64 + 1;
+    let limit = MAX_INPUT_BYTES as u64 + 1;
     // `take` hides the size from `read_to_end`, which would then read in
     // steps from 32 bytes up; the capacity gives it back.
     let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);

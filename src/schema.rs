@@ -9,6 +9,7 @@ use schemars::generate::SchemaSettings;
 use schemars::transform::{RecursiveTransform, Transform};
 use serde_json::Value as Json;
 
+use crate::error::Error;
 use crate::values::Values;
 
 /// The schema as a JSON value.
@@ -46,7 +47,7 @@ const SUMMARY_COLUMN: usize = 31;
 /// key. A list's items are reached with `[]` (`ingress.hosts[].host`), an
 /// index (`ingress.hosts[0].host`), or, as `kubectl explain` does, by naming
 /// the item's key after the list's (`ingress.hosts.host`).
-pub fn explain(key: &str) -> Result<String, String> {
+pub fn explain(key: &str) -> Result<String, Error> {
     let root = generate();
     let mut node = &root;
     let mut default = None;
@@ -78,10 +79,12 @@ pub fn explain(key: &str) -> Result<String, String> {
                 .and_then(|r| r.split_once(']'))
                 .filter(|(inside, _)| inside.is_empty() || inside.parse::<usize>().is_ok());
             let Some((_, after)) = index else {
-                return Err(format!("`{segment}`: write a list's items as `[]` or `[0]`"));
+                return Err(Error::ListItemSyntax {
+                    segment: segment.to_owned(),
+                });
             };
             let Some(items) = items(&root, node) else {
-                return Err(format!("`{walked}` is not a list"));
+                return Err(Error::NotAList { key: walked });
             };
             node = items;
             default = None;
@@ -140,22 +143,17 @@ fn step_into_key<'a>(
     default: Option<Json>,
     name: &str,
     walked: &str,
-) -> Result<(&'a Json, Option<Json>), String> {
+) -> Result<(&'a Json, Option<Json>), Error> {
     let object = resolve(root, node);
     let properties = object.get("properties").and_then(Json::as_object);
     let Some(child) = properties.and_then(|p| p.get(name)) else {
-        let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-        let at = if walked.is_empty() {
-            "the top level".to_owned()
-        } else {
-            format!("`{walked}`")
-        };
-        let hint = match crate::suggest::closest(name, known.iter().copied()) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None if known.is_empty() => "it has no keys".to_owned(),
-            None => format!("its keys: {}", known.join(", ")),
-        };
-        return Err(format!("`{name}` is not a key of {at}; {hint}"));
+        let known: Vec<String> = properties.map(|p| p.keys().cloned().collect()).unwrap_or_default();
+        return Err(Error::UnknownKey {
+            key: name.to_owned(),
+            parent: (!walked.is_empty()).then(|| walked.to_owned()),
+            suggestion: crate::suggest::closest(name, known.iter().map(String::as_str)).map(str::to_owned),
+            known,
+        });
     };
     let default = default
         .as_ref()

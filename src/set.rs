@@ -15,9 +15,9 @@
 use std::cell::Cell;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::load;
 use crate::node::{Entry, Node, Path, Scalar, Segment, Value};
-use crate::source::{FileId, Sources, Span};
+use crate::source::secrets::FileSecrets;
+use crate::source::{FileId, MAX_DEPTH, Sources, Span};
 
 /// Assignments in one render, over all `--set` arguments. Each looks its
 /// keys up in the maps on its path, so the cost of applying them grows with
@@ -125,10 +125,7 @@ pub fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<Assignme
             PathError::Invalid(s, e, message) => invalid(s, e, message),
             PathError::TooDeep(span) => Diagnostic::new(
                 Code::InputLimit,
-                format!(
-                    "the path has more than {} keys and indexes; no values file is this deep",
-                    load::MAX_DEPTH
-                ),
+                format!("the path has more than {MAX_DEPTH} keys and indexes; no values file is this deep"),
             )
             .at(span),
         })?;
@@ -140,6 +137,7 @@ pub fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<Assignme
         };
         assignments.push(Assignment { path, value });
     }
+    sources.record_secrets(file, secrets(text, flag, &assignments));
     Ok(assignments)
 }
 
@@ -200,6 +198,29 @@ fn list(text: &str, spans: &Spans<'_>, flag: Flag, start: usize, end: usize) -> 
             .collect()
     };
     Ok(Node::new(Value::Seq(items), span))
+}
+
+/// The secrets of a parsed argument: each assigned value (a list's items
+/// too) whose path names a secret, and the user-info of the URLs assigned.
+/// The values of `--set-file` are paths: the files' contents are sources of
+/// their own, whose secrets the pipeline records as it reads them.
+fn secrets(text: &str, flag: Flag, assignments: &[Assignment]) -> FileSecrets {
+    let mut secrets = FileSecrets::default();
+    if flag == Flag::SetFile {
+        return secrets;
+    }
+    for assignment in assignments {
+        for node in assignment.scalars() {
+            if let Value::Scalar(scalar) = &node.value {
+                let keys = assignment.path.iter().filter_map(|(segment, _)| match segment {
+                    Segment::Key(key) => Some(key.as_str()),
+                    Segment::Index(_) => None,
+                });
+                secrets.assignment(text, keys, node.span.start as usize..node.span.end as usize, &scalar.text);
+            }
+        }
+    }
+    secrets
 }
 
 /// Spans into a one-line `--set` text. The column of each is counted on from
@@ -292,7 +313,7 @@ fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result
         }
         // The tree `--set` builds is as deep as its path; every later stage
         // recurses into it.
-        if let Some((_, span)) = segments.get(load::MAX_DEPTH) {
+        if let Some((_, span)) = segments.get(MAX_DEPTH) {
             return Err(PathError::TooDeep(*span));
         }
     }

@@ -7,7 +7,13 @@
 //!
 //! Every text printed about an input goes through here too: a source line
 //! through [`Sources::shown_line`] and a message through [`Sources::redact`],
-//! which mask what [`secrets`] finds secret.
+//! which mask what [`secrets`] finds secret. The readers of the inputs
+//! ([`crate::load`], [`crate::set`]) record each text's secrets as they parse
+//! it; a text no reader recorded them for has them found here, from the text,
+//! when something is first printed.
+//!
+//! This is the lowest layer: the bounds of every input and how a YAML input
+//! is parsed are here too, for the loader and for finding secrets alike.
 
 pub mod secrets;
 
@@ -15,7 +21,27 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
-use secrets::Secrets;
+use granit_parser::{Options, Parser, StrInput};
+use secrets::{FileSecrets, Secrets};
+
+/// The largest input text the tool reads: a values file, stdin, a generator
+/// configuration, a KRM ResourceList. Real values files are a few
+/// kilobytes; a bench with a thousand sites is well under a megabyte.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Nesting deeper than this is no values file (nor a `--set` path); it also
+/// bounds the recursion of every later stage.
+pub const MAX_DEPTH: usize = 128;
+
+/// The parser of every YAML input: granit-parser, which refuses nesting
+/// deeper than [`MAX_DEPTH`] itself, before anything recurses into it.
+pub fn yaml_parser(text: &str) -> Parser<'_, StrInput<'_>> {
+    let mut options = Options::default();
+    options.block_nesting_limit = MAX_DEPTH;
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.emit_comments = false;
+    Parser::new_from_str_with_options(text, options)
+}
 
 /// Index of a registered source in [`Sources`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,6 +80,9 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     syntax: SourceSyntax,
+    /// Recorded by the reader that parsed the text, or found from it when
+    /// first needed.
+    secrets: OnceLock<FileSecrets>,
 }
 
 /// How a source is written, which decides where its secrets are.
@@ -74,7 +103,7 @@ enum SourceSyntax {
 #[derive(Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
-    /// Found when the first text is shown, from every source.
+    /// The secret texts of every source, gathered when the first text is shown.
     secrets: OnceLock<Secrets>,
 }
 
@@ -97,7 +126,12 @@ impl Sources {
 
     fn push(&mut self, name: String, text: String, syntax: SourceSyntax) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion inputs"));
-        self.files.push(SourceFile { name, text, syntax });
+        self.files.push(SourceFile {
+            name,
+            text,
+            syntax,
+            secrets: OnceLock::new(),
+        });
         self.secrets = OnceLock::new();
         id
     }
@@ -120,9 +154,8 @@ impl Sources {
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = text[line_start..line_end].trim_end_matches('\r');
         let line_end = line_start + line.len();
-        let secrets = self.secrets();
-        let mut masked = secrets.in_line(span.file, line, line_start..line_end);
-        masked.extend(secrets.in_text(line));
+        let mut masked = self.file_secrets(span.file).in_line(line, line_start..line_end);
+        masked.extend(self.secrets().in_text(line));
         // A line may hold a URL no value holds: in a comment, or in a file
         // that does not parse.
         masked.extend(secrets::url_userinfo(line));
@@ -151,6 +184,19 @@ impl Sources {
 
     fn secrets(&self) -> &Secrets {
         self.secrets.get_or_init(|| Secrets::find(self))
+    }
+
+    /// Records the secrets the reader of source `file` found while it parsed
+    /// it. Secrets found already are kept: they are the same.
+    pub(crate) fn record_secrets(&self, file: FileId, secrets: FileSecrets) {
+        let _ = self.get(file).secrets.set(secrets);
+    }
+
+    /// The secrets of source `file`: as its reader recorded them, or found
+    /// from its text.
+    pub fn file_secrets(&self, file: FileId) -> &FileSecrets {
+        let source = self.get(file);
+        source.secrets.get_or_init(|| FileSecrets::of_text(&source.text, source.syntax))
     }
 
     /// The source text a span covers.

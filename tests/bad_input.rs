@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{MINIMAL, binary, run, run_with_stdin, text};
+use crate::common::{MINIMAL, binary, run, run_with_stdin, skip, text};
 
 /// Renders `bytes` written to a file named `name`; returns the output.
 fn render_bytes(name: &str, bytes: &[u8]) -> (Output, tempfile::TempDir) {
@@ -245,7 +245,7 @@ fn bad_set_and_merge_arguments_name_their_source() {
 fn a_terminal_on_stdin_gets_usage_instead_of_a_hang() {
     let script = std::process::Command::new("script").arg("--version").output();
     if !script.is_ok_and(|o| o.status.success()) {
-        println!("skipped: `script` (util-linux) is not installed to provide a terminal");
+        skip("`script` (util-linux) is not installed to provide a terminal");
         return;
     }
     let command = format!("{} render -f -", binary().display());

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -124,7 +125,42 @@ pub fn names_of(docs: &[Value], kind: &str) -> Vec<String> {
 /// Minimal valid values, to which tests add what they exercise.
 pub const MINIMAL: &str = "dbHost: db.internal\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
 
-/// `kubectl`, when it is installed; otherwise says that the test is skipped.
+/// Where [`skip`] lists the tests it skipped, one line each, for `.ci/run`
+/// to print after `cargo test`.
+pub fn skipped_tests_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests.txt")
+}
+
+/// Skips the rest of the calling test for `reason` (what is missing), where
+/// everyone sees it. `println!` would not do: libtest shows nothing a passing
+/// test printed. So the line goes to the process's own stderr, which libtest
+/// does not capture, and into [`skipped_tests_file`].
+pub fn skip(reason: &str) {
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let line = format!("skipped {test}: {reason}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    let listed = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(skipped_tests_file())
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(error) = listed {
+        panic!("cannot list the skipped test in {}: {error}", skipped_tests_file().display());
+    }
+}
+
+/// [`skip`], for what `.ci/run` installs: under CI (the `CI` environment
+/// variable set) it is missing only because the install failed, so the test
+/// fails instead.
+pub fn skip_unless_ci(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason}, and under CI (`CI` is set) `.ci/run` installs it: this test may not be skipped"
+    );
+    skip(reason);
+}
+
+/// `kubectl`, when it is installed; otherwise skips the test.
 pub fn kubectl() -> Option<PathBuf> {
     let found = Command::new("kubectl")
         .arg("version")
@@ -135,7 +171,7 @@ pub fn kubectl() -> Option<PathBuf> {
     match found {
         Ok(status) if status.success() => Some(PathBuf::from("kubectl")),
         _ => {
-            println!("skipped: kubectl is not installed, so the real kustomize contract cannot be checked here");
+            skip("kubectl is not installed, so the real kustomize contract cannot be checked here");
             None
         }
     }

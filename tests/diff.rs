@@ -302,7 +302,7 @@ fn unreadable_input_exits_2_with_a_message_and_nothing_on_stdout() {
 fn a_stream_larger_than_values_files_may_be_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.yaml");
-    std::fs::write(&big, vec![b'#'; frappe_manifests::load::MAX_INPUT_BYTES + 10]).unwrap();
+    std::fs::write(&big, vec![b'#'; frappe_manifests::source::MAX_INPUT_BYTES + 10]).unwrap();
     let output = run(&["diff", "-f", SEED_VALUES, "--against", big.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("larger than"), "{}", text(&output.stderr));

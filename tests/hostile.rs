@@ -17,7 +17,7 @@ use frappe_manifests::kustomize::LoadRestrictor;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Request};
 
-use crate::common::{MINIMAL, binary, documents, kubectl, project_root, text};
+use crate::common::{MINIMAL, binary, documents, kubectl, project_root, skip, skip_unless_ci, text};
 
 /// The strings the writer's unit tests use (`src/emit.rs`).
 fn tricky_strings() -> Vec<String> {
@@ -36,8 +36,8 @@ fn pyyaml() -> Option<PathBuf> {
             .is_ok_and(|status| status.success())
     });
     if found.is_none() {
-        println!(
-            "skipped: no Python with PyYAML (`.ci/run` installs one into target/pyyaml-venv), so the YAML 1.1 reader is not checked here"
+        skip_unless_ci(
+            "no Python with PyYAML (`.ci/run` installs one into target/pyyaml-venv), so the YAML 1.1 reader is not checked here",
         );
     }
     found
@@ -485,7 +485,7 @@ fn indent(text: &str, spaces: usize) -> String {
 fn warnings_that_cannot_be_printed_do_not_cost_the_render() {
     let dev_full = std::fs::OpenOptions::new().write(true).open("/dev/full");
     let Ok(dev_full) = dev_full else {
-        println!("skipped: no /dev/full to make stderr fail");
+        skip("no /dev/full to make stderr fail");
         return;
     };
     let output = Command::new(binary())

@@ -1,23 +1,17 @@
 //! The bench's Jobs: what they render, and what their scripts do when run.
 //!
-//! The scripts are executed here with bash, in a scratch bench directory,
-//! with a fake `bench` on PATH (`fixtures/fake-bench.sh`) that behaves as
-//! frappe-bench and frappe do where the scripts depend on it: it logs its
-//! command line to `logs/bench.log`, asks for passwords it is not given,
-//! refuses options its release does not have, and leaves a half-created site
-//! when `new-site` fails. The database and Redis are a TCP listener on
-//! 127.0.0.1.
+//! The scripts are executed here with bash, in a scratch bench directory
+//! with the fake `bench` on PATH ([`crate::fake_bench`]). The database and
+//! Redis are a TCP listener on 127.0.0.1.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
 use crate::common::{check_text, documents, example, render_text, snapshot_settings, text};
-
-const ROOT_PASSWORD: &str = "s3cret-root-pw";
-const ADMIN_PASSWORD: &str = "s3cret-admin-pw";
+use crate::fake_bench::{ADMIN_PASSWORD, ROOT_PASSWORD, ScratchBench};
 
 fn multisite_values(db_port: u16) -> String {
     format!(
@@ -82,91 +76,6 @@ fn script(docs: &[Value], task: &str) -> String {
     exports + &script_text(docs, task)
 }
 
-/// A bench directory whose configure Job has run, with the fake `bench` on
-/// PATH; what the fake records about itself is kept outside the bench.
-struct Bench {
-    dir: tempfile::TempDir,
-}
-
-impl Bench {
-    fn new() -> Bench {
-        let dir = tempfile::tempdir().unwrap();
-        let bench = Bench { dir };
-        for sub in ["bench/sites", "bench/logs", "bin"] {
-            std::fs::create_dir_all(bench.dir.path().join(sub)).unwrap();
-        }
-        std::fs::write(
-            bench.root().join("sites/common_site_config.json"),
-            r#"{"db_host": "127.0.0.1", "redis_queue": "rediss://q"}"#,
-        )
-        .unwrap();
-        let fake = bench.dir.path().join("bin/bench");
-        std::fs::write(&fake, include_str!("fixtures/fake-bench.sh")).unwrap();
-        Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
-        bench
-    }
-
-    /// The bench directory, as the Jobs see it (the sites and logs volumes).
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("bench")
-    }
-
-    /// Runs a script against frappe 16.
-    fn run(&self, script: &str, fail_on: Option<(&str, &str)>) -> Output {
-        self.run_release(script, "16", fail_on)
-    }
-
-    fn run_release(&self, script: &str, release: &str, fail_on: Option<(&str, &str)>) -> Output {
-        let path = format!(
-            "{}:{}",
-            self.dir.path().join("bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut command = Command::new("bash");
-        command
-            .arg("-c")
-            .arg(script)
-            .env("PATH", path)
-            .env("BENCH_DIR", self.root())
-            .env("ARGV_LOG", self.dir.path().join("argv.log"))
-            .env("SECRETS_LOG", self.dir.path().join("secrets.log"))
-            .env("FAKE_FRAPPE", release)
-            .env("WAIT_TIMEOUT", "3")
-            .env("DB_ROOT_USER", "root")
-            .env("DB_ROOT_PASSWORD", ROOT_PASSWORD)
-            .env("ADMIN_PASSWORD", ADMIN_PASSWORD);
-        if let Some((pattern, message)) = fail_on {
-            command.env("FAIL_ON", pattern).env("FAIL_MESSAGE", message);
-        }
-        command.output().unwrap()
-    }
-
-    fn read(&self, file: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(file)).unwrap_or_default()
-    }
-
-    /// Each command line bench was run with, as `ps` shows it.
-    fn calls(&self) -> Vec<String> {
-        self.read("argv.log").lines().map(str::to_owned).collect()
-    }
-
-    /// What bench read from its prompts.
-    fn secrets(&self) -> Vec<String> {
-        self.read("secrets.log").lines().map(str::to_owned).collect()
-    }
-
-    fn site_exists(&self, site: &str) -> bool {
-        self.root().join("sites").join(site).is_dir()
-    }
-
-    /// A site as a finished `bench new-site` leaves it.
-    fn add_site(&self, site: &str) {
-        let dir = self.root().join("sites").join(site);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("site_config.json"), r#"{"db_name": "_0123456789abcdef"}"#).unwrap();
-    }
-}
-
 fn rendered(listener: &TcpListener) -> Vec<Value> {
     documents(&render_text(&multisite_values(listener.local_addr().unwrap().port()), &[]))
 }
@@ -175,7 +84,7 @@ fn rendered(listener: &TcpListener) -> Vec<Value> {
 fn a_failing_migrate_fails_the_job_and_leaves_maintenance_mode() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let migrate = script(&rendered(&listener), "migrate");
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     let output = bench.run(&migrate, Some(("--site hr.example.com migrate", "patch failed")));
     assert!(!output.status.success(), "a failed migrate must fail the Job");
     let calls = bench.calls();
@@ -192,7 +101,7 @@ fn a_failing_migrate_fails_the_job_and_leaves_maintenance_mode() {
         "maintenance mode is switched off on the way out, and crm is not touched"
     );
 
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     let output = bench.run(&migrate, None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(bench.calls().len(), 9);
@@ -203,7 +112,7 @@ fn create_site_creates_what_is_missing_installs_apps_on_what_exists_and_stops_at
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let create = script(&rendered(&listener), "create-site");
 
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     bench.add_site("hr.example.com");
     let output = bench.run(&create, None);
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -233,7 +142,7 @@ fn create_site_creates_what_is_missing_installs_apps_on_what_exists_and_stops_at
         "a site that new-site finished is not marked as being created"
     );
 
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     let output = bench.run(&create, Some(("new-site hr.example.com", "Access denied for user 'root'")));
     assert!(!output.status.success());
     let created: Vec<String> = bench
@@ -249,7 +158,7 @@ fn create_site_creates_what_is_missing_installs_apps_on_what_exists_and_stops_at
 fn a_half_created_site_is_not_taken_for_a_created_one() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let create = script(&rendered(&listener), "create-site");
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     let output = bench.run(&create, Some(("new-site hr.example.com", "pymysql.err.OperationalError")));
     assert!(!output.status.success());
     assert!(
@@ -313,7 +222,7 @@ fn no_password_reaches_a_command_line_bench_log_or_the_volumes() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
     for release in ["15", "16"] {
-        let bench = Bench::new();
+        let bench = ScratchBench::configured();
         std::fs::create_dir_all(bench.root().join("sites/retired.example.com")).unwrap();
         for task in ["create-site", "drop-site"] {
             let output = bench.run_release(&script(&docs, task), release, None);
@@ -348,7 +257,7 @@ fn no_password_reaches_a_command_line_bench_log_or_the_volumes() {
             );
         }
         let mut leaks = Vec::new();
-        for entry in walk(&bench.root()).into_iter().chain([bench.dir.path().join("argv.log")]) {
+        for entry in walk(&bench.root()).into_iter().chain([bench.argv_log()]) {
             let content = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
             if content.contains(ROOT_PASSWORD) || content.contains(ADMIN_PASSWORD) {
                 leaks.push(entry);
@@ -403,7 +312,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_password_in_the_bench_config_stops_site_creation() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     std::fs::write(
         bench.root().join("sites/common_site_config.json"),
         r#"{"db_host": "127.0.0.1", "redis_queue": "rediss://q", "root_password": "x"}"#,
@@ -429,7 +338,7 @@ fn create_site_uses_the_login_scope_option_of_the_release() {
         ("15", "--mariadb-user-host-login-scope=%"),
         ("16", "--mariadb-user-host-login-scope=%"),
     ] {
-        let bench = Bench::new();
+        let bench = ScratchBench::configured();
         let output = bench.run_release(&create, release, None);
         assert!(output.status.success(), "frappe {release}: {}", text(&output.stderr));
         assert!(
@@ -451,7 +360,7 @@ fn create_site_uses_the_login_scope_option_of_the_release() {
     // v15 refuses a login scope for PostgreSQL.
     let values = multisite_values(listener.local_addr().unwrap().port()).replace("dbHost:", "dbType: postgres\ndbHost:");
     let create = script(&documents(&render_text(&values, &[])), "create-site");
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     let output = bench.run_release(&create, "15", None);
     assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
     assert!(bench.calls().iter().all(|c| !c.contains("socket") && !c.contains("scope")));
@@ -461,7 +370,7 @@ fn create_site_uses_the_login_scope_option_of_the_release() {
 fn drop_site_and_backup_do_their_work() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     bench.add_site("retired.example.com");
     std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
     std::fs::write(bench.root().join("sites/.frappe-manifests/retired.example.com.creating"), "").unwrap();
@@ -481,7 +390,7 @@ fn drop_site_and_backup_do_their_work() {
         "a dropped site is created afresh later"
     );
 
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     let backups = bench.root().join("sites/shop.example.com/private/backups");
     std::fs::create_dir_all(&backups).unwrap();
     std::fs::write(backups.join("old.sql.gz"), "").unwrap();
@@ -510,7 +419,7 @@ fn jobs_wait_for_the_database_with_a_bounded_timeout() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
     drop(listener); // nothing listens there any more
-    let bench = Bench::new();
+    let bench = ScratchBench::configured();
     let output = bench.run(&script(&docs, "migrate"), None);
     assert!(!output.status.success());
     assert!(

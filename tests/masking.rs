@@ -273,3 +273,45 @@ fn masked_rendering() {
     assert_no_secret("render_human", &shown);
     snapshot_settings().bind(|| insta::assert_snapshot!("masked-secrets", shown));
 }
+
+/// The loader finds a text's secrets during its own parse, so that masking
+/// never parses it again; what it records is what the text holds, whatever
+/// stopped the loader: the same as found from the text alone.
+#[test]
+fn the_loader_records_every_secret_of_the_text_it_reads() {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for dir in ["tests/fixtures/rules", "tests/fixtures/masking", "examples"] {
+        for entry in std::fs::read_dir(project_root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                texts.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    let secret_later = "dbRootPassword: Late-Secret-99\n";
+    let deep: String = (0..130).map(|level| format!("{}k:\n", "  ".repeat(level))).collect();
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+                c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+                e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n";
+    // Texts the loader stops reading before their end.
+    let stopped = [
+        ("a second document", format!("dbHost: db\n---\n{secret_later}")),
+        ("too deep", format!("{deep}{secret_later}")),
+        ("an alias bomb", format!("{bomb}{secret_later}")),
+        ("broken in a secret", "a: 1\ndbRootPassword: \"hunter2\nb: 2\n".to_owned()),
+    ];
+    for (name, text) in &stopped {
+        let mut sources = frappe_manifests::source::Sources::default();
+        let file = sources.add(*name, text.clone());
+        assert!(frappe_manifests::load::load(&sources, file).is_err(), "{name} loads");
+        texts.push(((*name).to_owned(), text.clone()));
+    }
+    for (name, text) in texts {
+        let mut loaded = frappe_manifests::source::Sources::default();
+        let file = loaded.add(name.clone(), text.clone());
+        let _ = frappe_manifests::load::load(&loaded, file);
+        let mut unread = frappe_manifests::source::Sources::default();
+        let same = unread.add(name.clone(), text);
+        assert_eq!(loaded.file_secrets(file), unread.file_secrets(same), "{name}");
+    }
+}

@@ -3,12 +3,10 @@
 //! name a site, queue names KEDA can watch, grace periods, egress). Each test
 //! asserts what the objects (or the configure script, run with bash) do.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::{Value, json};
 
 use crate::common::{MINIMAL, check_text, documents, find, render_text};
+use crate::fake_bench::ScratchBench;
 
 fn container<'a>(docs: &'a [Value], deployment: &str) -> &'a Value {
     &find(docs, "Deployment", deployment)["spec"]["template"]["spec"]["containers"][0]
@@ -220,14 +218,14 @@ fn keda_watches_the_queue_names_the_workers_use_and_renames_none() {
         );
     }
     let bench = ScratchBench::new();
-    let output = bench.configure(&docs);
+    let output = bench.run_job(&docs, "configure");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let config = bench.config();
     assert!(config.get("bench_id").is_none(), "{config}");
     assert_eq!(config["redis_queue"], "rediss://frappe:pw@queue:6380/2");
     // A bench_id that renames the queues away from the triggers fails loudly.
     std::fs::write(bench.root().join("sites/common_site_config.json"), r#"{"bench_id": "shop"}"#).unwrap();
-    let output = bench.configure(&docs);
+    let output = bench.run_job(&docs, "configure");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("bench_id"));
 }
@@ -242,7 +240,7 @@ fn configure_writes_the_settings_without_putting_them_on_a_command_line() {
         r#"{"redis_socketio": "kept", "db_port": 1}"#,
     )
     .unwrap();
-    let output = bench.configure(&docs);
+    let output = bench.run_job(&docs, "configure");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let config = bench.config();
     assert_eq!(
@@ -252,6 +250,9 @@ fn configure_writes_the_settings_without_putting_them_on_a_command_line() {
     assert_eq!(config["redis_queue"], "redis://default:s3cret@queue:6379/0");
     assert_eq!(config["redis_socketio"], "kept", "other settings are kept");
     assert!(!bench.bench_log().contains("s3cret"), "no password reached bench's argv");
+    // Configure writes the settings itself: it runs no bench command at all.
+    assert_eq!(bench.calls(), Vec::<String>::new(), "configure ran bench");
+    assert_eq!(bench.bench_log(), "", "configure ran bench");
 }
 
 #[test]
@@ -261,7 +262,7 @@ fn configure_fails_with_the_remedies_when_a_volume_is_not_writable() {
     // Nobody, root included, can create a file under /proc.
     std::fs::remove_dir(bench.root().join("logs")).unwrap();
     std::os::unix::fs::symlink("/proc", bench.root().join("logs")).unwrap();
-    let output = bench.configure(&docs);
+    let output = bench.run_job(&docs, "configure");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -325,103 +326,4 @@ fn without_nginx_the_static_files_must_be_served_elsewhere() {
     let off = format!("{MINIMAL}nginx:\n  enabled: false\n");
     assert_eq!(errors(&off), ["unserved-assets"]);
     assert!(errors(&format!("{off}  assetsServedElsewhere: true\n")).is_empty());
-}
-
-/// A bench directory to run the rendered configure script in, with Python
-/// standing in for the bench's `env/bin/python` and a fake `bench` that logs
-/// its argv as frappe-bench does.
-struct ScratchBench {
-    dir: tempfile::TempDir,
-}
-
-impl ScratchBench {
-    fn new() -> ScratchBench {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for sub in ["apps/frappe", "sites", "logs", "env/bin", "bin"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
-        }
-        let python = which("python3").expect("python3 runs the configure script's settings step");
-        std::os::unix::fs::symlink(python, root.join("env/bin/python")).unwrap();
-        let bench = root.join("bin/bench");
-        std::fs::write(
-            &bench,
-            "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> \"$BENCH_DIR/logs/bench.log\"\n",
-        )
-        .unwrap();
-        Command::new("chmod").arg("+x").arg(&bench).status().unwrap();
-        ScratchBench { dir }
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Runs the configure Job's script with its container's env, as the
-    /// kubelet would give it (with `$(VAR)` expanded from the Secret).
-    fn configure(&self, docs: &[Value]) -> Output {
-        let container = &job(docs, "configure")["spec"]["template"]["spec"]["containers"][0];
-        let script = container["args"][0].as_str().unwrap();
-        let config = &docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"];
-        let secret = docs.iter().find(|d| d["kind"] == "Secret");
-        let mut command = Command::new("bash");
-        command
-            .arg("-c")
-            .arg(script)
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    self.root().join("bin").display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("BENCH_DIR", self.root());
-        for (key, value) in config.as_object().unwrap() {
-            command.env(key, value.as_str().unwrap());
-        }
-        let mut resolved: Vec<(String, String)> = Vec::new();
-        for env in container["env"].as_array().into_iter().flatten() {
-            let name = env["name"].as_str().unwrap().to_owned();
-            let value = match env["value"].as_str() {
-                Some(value) => resolved.iter().fold(value.to_owned(), |v, (n, x)| v.replace(&format!("$({n})"), x)),
-                None => {
-                    let key = env["valueFrom"]["secretKeyRef"]["key"].as_str().unwrap();
-                    let encoded = secret.expect("a Secret")["data"][key].as_str().unwrap();
-                    decode_base64(encoded)
-                }
-            };
-            command.env(&name, &value);
-            resolved.push((name, value));
-        }
-        command.output().unwrap()
-    }
-
-    fn config(&self) -> Value {
-        serde_json::from_str(&std::fs::read_to_string(self.root().join("sites/common_site_config.json")).unwrap()).unwrap()
-    }
-
-    fn bench_log(&self) -> String {
-        std::fs::read_to_string(self.root().join("logs/bench.log")).unwrap_or_default()
-    }
-}
-
-fn which(program: &str) -> Option<std::path::PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|path| path.is_file())
-}
-
-fn decode_base64(encoded: &str) -> String {
-    let output = Command::new("base64")
-        .arg("-d")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(encoded.as_bytes())?;
-            child.wait_with_output()
-        });
-    String::from_utf8(output.unwrap().stdout).unwrap()
 }

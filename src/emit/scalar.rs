@@ -214,7 +214,7 @@ pub fn write_literal(out: &mut String, s: &str, indent: usize) {
     let trailing = s.len() - body.len();
     for line in body.split('\n') {
         if !line.is_empty() {
-            super::writer::pad(out, indent);
+            pad(out, indent);
             out.push_str(line);
         }
         out.push('\n');
@@ -222,6 +222,20 @@ pub fn write_literal(out: &mut String, s: &str, indent: usize) {
     // `|+` keeps the extra final line breaks as empty lines.
     for _ in 1..trailing {
         out.push('\n');
+    }
+}
+
+/// Writes `column` spaces: the indentation of a line, here and in the
+/// writer.
+pub(super) fn pad(out: &mut String, column: usize) {
+    // One copy per line instead of a push per space: every line of the
+    // stream starts with its indentation.
+    const SPACES: &str = "                                                                ";
+    let mut rest = column;
+    while rest > 0 {
+        let n = rest.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        rest -= n;
     }
 }
 

@@ -11,7 +11,7 @@ use std::fmt::{self, Display};
 
 use serde::ser::{self, Serialize};
 
-use super::scalar::{self, Style};
+use super::scalar::{self, Style, pad};
 
 /// Why an object could not be written: a type Kubernetes objects never hold.
 #[derive(Debug)]
@@ -179,18 +179,6 @@ fn float_text(v: f64) -> String {
         text.push_str(exponent);
     }
     text
-}
-
-pub(super) fn pad(out: &mut String, column: usize) {
-    // One copy per line instead of a push per space: every line of the
-    // stream starts with its indentation.
-    const SPACES: &str = "                                                                ";
-    let mut rest = column;
-    while rest > 0 {
-        let n = rest.min(SPACES.len());
-        out.push_str(&SPACES[..n]);
-        rest -= n;
-    }
 }
 
 /// Writes the entries of a mapping, one `key: value` per line.

@@ -6,9 +6,11 @@
 //! tool prints about its inputs (source lines, messages, help, notes, in every
 //! format) pass through [`Sources::redact`](super::Sources::redact) and
 //! [`Sources::shown_line`](super::Sources::shown_line), which mask what this
-//! module finds. It finds it in the inputs themselves, when something is
-//! first printed: no loader, rule or format has to remember to register a
-//! secret.
+//! module finds. It finds it in the inputs themselves: the loader and the
+//! `--set` parser hand it each text as they parse it (`YamlWalk`,
+//! `FileSecrets::assignment`), so no text is parsed twice, and a text no
+//! reader parsed is searched when something is first printed. No rule or
+//! format has to remember to register a secret.
 //!
 //! What is secret:
 //! - a value under a key that names a secret ([`key_meaning`]): the values'
@@ -27,11 +29,10 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use granit_parser::{Event, Options, Parser, ScalarStyle};
+use granit_parser::{Event, ScalarStyle};
 
 use super::{FileId, SourceSyntax, Sources};
-use crate::node::{Segment, Value};
-use crate::set::Flag;
+use crate::node::Segment;
 
 /// What replaces a secret in printed text.
 pub const MASK: &str = "***";
@@ -80,9 +81,33 @@ const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
 /// `secretKeyRef`, the `key` of a selector) is a reference; otherwise a
 /// key with a secret word is a secret.
 pub fn key_meaning(key: &str) -> KeyMeaning {
+    // Most keys (`replicaCount`, `image`) say nothing; telling them apart
+    // without splitting them into words halves the cost of finding secrets.
+    let lowered = |fragment: &&str| {
+        key.as_bytes()
+            .windows(fragment.len())
+            .any(|w| w.eq_ignore_ascii_case(fragment.as_bytes()))
+    };
+    if key.is_ascii() && !TELLING_FRAGMENTS.iter().any(lowered) {
+        return KeyMeaning::Neutral;
+    }
+    meaning_of_words(key)
+}
+
+/// A fragment of every word above (in `SECRET_WORDS`, `SECRET_PAIRS`,
+/// `REFERENCE_ENDINGS`, and `existing` and `key`): an ASCII key without one
+/// of them says nothing. (A non-ASCII key may lower-case into one: the
+/// Kelvin sign `K` becomes `k`.)
+const TELLING_FRAGMENTS: &[&str] = &["pass", "pwd", "secret", "token", "credential", "key", "existing", "name", "ref"];
+
+/// [`key_meaning`] from the key's words.
+fn meaning_of_words(key: &str) -> KeyMeaning {
     let words = words(key);
-    let is_reference =
-        words.iter().any(|w| w == "existing") || words.last().is_some_and(|w| REFERENCE_ENDINGS.contains(&w.as_str())) || words == ["key"];
+    let is_reference = words.iter().any(|w| is_word(w, "existing"))
+        || words
+            .last()
+            .is_some_and(|w| REFERENCE_ENDINGS.iter().any(|ending| is_word(w, ending)))
+        || matches!(words[..], [only] if is_word(only, "key"));
     if is_reference {
         return KeyMeaning::Reference;
     }
@@ -93,73 +118,73 @@ pub fn key_meaning(key: &str) -> KeyMeaning {
     }
 }
 
-fn has_secret_word(words: &[String]) -> bool {
-    words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+fn has_secret_word(words: &[&str]) -> bool {
+    words.iter().any(|w| SECRET_WORDS.iter().any(|secret| is_word(w, secret)))
         || words
             .windows(2)
-            .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| pair[0] == *a && pair[1] == *b))
+            .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| is_word(pair[0], a) && is_word(pair[1], b)))
 }
 
-/// The lower-case words of a key, split at punctuation, at lower-to-upper
-/// case changes, before the last capital of an acronym (`DBPassword`), and
-/// between letters and digits.
-fn words(key: &str) -> Vec<String> {
-    let chars: Vec<char> = key.chars().collect();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if let Some(&previous) = i.checked_sub(1).and_then(|p| chars.get(p))
-            && !current.is_empty()
-        {
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            let boundary = (previous.is_lowercase() && c.is_uppercase())
-                || (previous.is_uppercase() && c.is_uppercase() && next_is_lower)
-                || previous.is_alphabetic() != c.is_alphabetic();
-            if boundary {
-                words.push(std::mem::take(&mut current));
-            }
-        }
-        current.extend(c.to_lowercase());
+/// Whether a word of a key, in any case, is `lower`, a lower-case word.
+fn is_word(word: &str, lower: &str) -> bool {
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(lower)
+    } else {
+        word.to_lowercase() == lower
     }
-    if !current.is_empty() {
-        words.push(current);
+}
+
+/// The words of a key, as slices of it (compared with [`is_word`]), split at
+/// punctuation, at lower-to-upper case changes, before the last capital of
+/// an acronym (`DBPassword`), and between letters and digits.
+fn words(key: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    // Where the current word starts, and the character before this one.
+    let mut start: Option<usize> = None;
+    let mut previous = None;
+    let mut chars = key.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if !c.is_alphanumeric() {
+            if let Some(from) = start.take() {
+                words.push(&key[from..at]);
+            }
+        } else if let (Some(from), Some(previous)) = (start, previous) {
+            let next_is_lower = chars.peek().is_some_and(|(_, n)| n.is_lowercase());
+            let boundary = (char::is_lowercase(previous) && c.is_uppercase())
+                || (char::is_uppercase(previous) && c.is_uppercase() && next_is_lower)
+                || char::is_alphabetic(previous) != c.is_alphabetic();
+            if boundary {
+                words.push(&key[from..at]);
+                start = Some(at);
+            }
+        } else {
+            start = Some(at);
+        }
+        previous = Some(c);
+    }
+    if let Some(from) = start {
+        words.push(&key[from..]);
     }
     words
 }
 
-/// Everything secret in one run's sources.
+/// The secret texts of one run's sources, to mask wherever else they appear.
 #[derive(Debug, Default)]
 pub struct Secrets {
-    /// Byte ranges of secret text, per source (indexed like the sources).
-    ranges: Vec<Vec<Range<usize>>>,
-    /// The secrets' texts, to mask wherever else they appear; each once.
+    /// Each once, blank ones left out.
     texts: Vec<String>,
 }
 
 impl Secrets {
-    /// Finds the secrets of every source.
+    /// The secret texts of every source.
     pub fn find(sources: &Sources) -> Secrets {
-        let mut secrets = Secrets::default();
-        for (index, file) in sources.files.iter().enumerate() {
-            let mut found = Found::default();
-            match file.syntax {
-                SourceSyntax::Yaml => yaml(&file.text, &mut found),
-                SourceSyntax::SetArgument(flag) => set_argument(sources, FileId(index as u32), flag, &mut found),
-                SourceSyntax::FileValue { secret } => file_value(&file.text, secret, &mut found),
-            }
-            secrets.ranges.push(found.ranges);
-            secrets.texts.extend(found.texts);
-        }
-        secrets.texts.retain(|t| !t.trim().is_empty());
-        secrets.texts.sort_unstable();
-        secrets.texts.dedup();
-        secrets
+        let mut texts: Vec<String> = (0..sources.files.len())
+            .flat_map(|index| sources.file_secrets(FileId(index as u32)).texts.iter().cloned())
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        texts.sort_unstable();
+        texts.dedup();
+        Secrets { texts }
     }
 
     /// The ranges of `text` where a secret of the sources appears (the
@@ -177,15 +202,53 @@ impl Secrets {
         }
         merge(ranges)
     }
+}
 
-    /// The secret ranges of source `file` that overlap `line` (byte offsets
-    /// in the file), relative to the line's start and without the blanks a
-    /// block scalar's range takes along.
-    pub fn in_line(&self, file: FileId, line_text: &str, line: Range<usize>) -> Vec<Range<usize>> {
-        let Some(ranges) = self.ranges.get(file.0 as usize) else {
-            return Vec::new();
-        };
-        ranges
+/// The secrets of one source: where they are written in it, and their texts.
+///
+/// The reader of a source finds them as it parses it (`YamlWalk`, driven by
+/// the loader's own parse, and `FileSecrets::assignment`, called by the
+/// `--set` parser), so that no text is parsed twice. A source no reader
+/// recorded them for (a text that did not load, a file that is not UTF-8)
+/// has them found from its text when something is first printed, by the
+/// same walk for YAML.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FileSecrets {
+    /// Byte ranges of secret text in the source.
+    ranges: Vec<Range<usize>>,
+    texts: Vec<String>,
+}
+
+impl FileSecrets {
+    /// The secrets of a source from its text alone: a YAML text parsed and
+    /// walked as the loader walks it; a `--set` argument as described at
+    /// [`FileSecrets::unparsed_set_argument`].
+    pub(super) fn of_text(text: &str, syntax: SourceSyntax) -> FileSecrets {
+        match syntax {
+            SourceSyntax::Yaml => yaml(text),
+            SourceSyntax::SetArgument(_) => FileSecrets::unparsed_set_argument(text),
+            SourceSyntax::FileValue { secret } => FileSecrets::file_value(text, secret),
+        }
+    }
+
+    /// The secrets of a file read by `--set-file`: all of it when its key
+    /// names a secret (a password file), and the user-info of its URLs.
+    fn file_value(text: &str, secret: bool) -> FileSecrets {
+        let mut found = FileSecrets::default();
+        if secret && !text.trim().is_empty() {
+            found.value(text, 0..text.len(), text);
+        }
+        for userinfo in url_userinfo_of_value(text) {
+            found.userinfo(userinfo);
+        }
+        found
+    }
+
+    /// The secret ranges that overlap `line` (byte offsets in the source),
+    /// relative to the line's start and without the blanks a block scalar's
+    /// range takes along.
+    pub fn in_line(&self, line_text: &str, line: Range<usize>) -> Vec<Range<usize>> {
+        self.ranges
             .iter()
             .filter(|r| r.start < line.end && r.end > line.start)
             .filter_map(|r| {
@@ -201,16 +264,42 @@ impl Secrets {
             })
             .collect()
     }
-}
 
-/// What the search of one source found.
-#[derive(Default)]
-struct Found {
-    ranges: Vec<Range<usize>>,
-    texts: Vec<String>,
-}
+    /// One assignment of a parsed `--set` argument `text`: its value, written
+    /// at `range`, is secret when the nearest key of its path (`keys`) that
+    /// says anything names a secret, as in YAML; the user-info of a URL in it
+    /// is secret wherever it is.
+    pub(crate) fn assignment<'k>(&mut self, text: &str, keys: impl IntoIterator<Item = &'k str>, range: Range<usize>, value: &str) {
+        for userinfo in url_userinfo_of_value(value) {
+            self.userinfo(userinfo);
+        }
+        let secret = keys.into_iter().fold(false, |inherited, key| secret_under(key, inherited));
+        if secret && !value.is_empty() {
+            self.value(text, range, value);
+        }
+    }
 
-impl Found {
+    /// A `--set` argument that did not parse (or was never parsed): when it
+    /// has a secret word anywhere, everything after its first `=` (or `:`,
+    /// for `--set key:value`), since what it assigns is unknown; and the
+    /// user-info of any URL in it.
+    fn unparsed_set_argument(text: &str) -> FileSecrets {
+        let mut found = FileSecrets::default();
+        for range in url_userinfo(text) {
+            found.userinfo(&text[range]);
+        }
+        if has_secret_word(&words(text))
+            && let Some(at) = text.find('=').or_else(|| text.find(':'))
+        {
+            let rest = &text[at + 1..];
+            if !rest.trim().is_empty() {
+                found.ranges.push(at + 1..text.len());
+                found.text(rest);
+            }
+        }
+        found
+    }
+
     /// A secret value: `range` is where it is written, `value` what it means.
     fn value(&mut self, text: &str, range: Range<usize>, value: &str) {
         let raw = &text[range.clone()];
@@ -241,6 +330,15 @@ impl Found {
             self.texts.extend(text.lines().map(|l| l.trim().to_owned()));
         }
     }
+}
+
+/// Whether a value assigned at `path` (by `--set` and its siblings) is
+/// secret: the nearest key that says anything decides, as in YAML.
+pub fn path_is_secret<'a>(path: impl IntoIterator<Item = &'a Segment>) -> bool {
+    path.into_iter().fold(false, |inherited, segment| match segment {
+        Segment::Key(key) => secret_under(key, inherited),
+        Segment::Index(_) => inherited,
+    })
 }
 
 /// Whether a value under `key` is secret, in a collection whose own keys
@@ -290,9 +388,11 @@ struct SeenScalar {
     secret: bool,
 }
 
-/// The state of a walk over a YAML text's events.
+/// A walk over a YAML text's events that records every value under a
+/// secret key, with its location. The loader feeds it the events of its own
+/// parse ([`YamlWalk::event`]), and [`YamlWalk::finish`] gives what it found.
 #[derive(Default)]
-struct YamlWalk {
+pub(crate) struct YamlWalk {
     stack: Vec<Frame>,
     scalars: Vec<SeenScalar>,
     /// The scalars (indices into `scalars`) of each anchored node.
@@ -302,9 +402,10 @@ struct YamlWalk {
 }
 
 impl YamlWalk {
-    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+    /// The next event of the parse, written at `range` of the text.
+    pub(crate) fn event(&mut self, event: &Event<'_>, range: Range<usize>) {
         self.last_end = self.last_end.max(range.end);
-        let (map, anchor) = match &event {
+        let (map, anchor) = match event {
             Event::MappingEnd | Event::SequenceEnd => return self.close(),
             Event::MappingStart(_, anchor, _) => (true, *anchor),
             Event::SequenceStart(_, anchor, _) => (false, *anchor),
@@ -317,7 +418,7 @@ impl YamlWalk {
         if let Some(frame) = self.stack.last_mut()
             && let Some((key @ None, key_end)) = &mut frame.map
         {
-            *key = Some(match &event {
+            *key = Some(match event {
                 Event::Scalar(text, ..) => text.to_string(),
                 _ => String::new(),
             });
@@ -339,7 +440,7 @@ impl YamlWalk {
         };
         match event {
             Event::Scalar(value, style, anchor, _) => {
-                let null = style == ScalarStyle::Plain && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
+                let null = *style == ScalarStyle::Plain && matches!(&**value, "" | "~" | "null" | "Null" | "NULL");
                 if let Some(frame) = self.stack.last_mut() {
                     match key.as_deref() {
                         Some("name") => frame.env_name = Some(value.to_string()),
@@ -350,16 +451,16 @@ impl YamlWalk {
                 if !null {
                     self.scalars.push(SeenScalar {
                         range,
-                        value: value.into_owned(),
+                        value: value.to_string(),
                         secret,
                     });
                 }
-                if anchor != 0 {
-                    self.anchors.insert(anchor, first_scalar..self.scalars.len());
+                if *anchor != 0 {
+                    self.anchors.insert(*anchor, first_scalar..self.scalars.len());
                 }
             }
             Event::Alias(id) => {
-                if secret && let Some(anchored) = self.anchors.get(&id) {
+                if secret && let Some(anchored) = self.anchors.get(id) {
                     for seen in &mut self.scalars[anchored.clone()] {
                         seen.secret = true;
                     }
@@ -381,6 +482,26 @@ impl YamlWalk {
         }
     }
 
+    /// What the walk over the events of `text` found. `broken`: the parse
+    /// ended in an error after the last event given; when the error comes
+    /// where a secret value was expected, the rest of the text is masked.
+    pub(crate) fn finish(self, text: &str, broken: bool) -> FileSecrets {
+        let mut found = FileSecrets::default();
+        if broken && let Some(from) = self.secret_from(text) {
+            found.ranges.push(from..text.len());
+            found.text(&text[from..]);
+        }
+        for seen in &self.scalars {
+            if seen.secret {
+                found.value(text, seen.range.clone(), &seen.value);
+            }
+            for userinfo in url_userinfo_of_value(&seen.value) {
+                found.userinfo(userinfo);
+            }
+        }
+        found
+    }
+
     /// Where the rest of a text that broke off here must be masked from:
     /// where a secret value was expected, if one was.
     fn secret_from(&self, text: &str) -> Option<usize> {
@@ -397,112 +518,31 @@ impl YamlWalk {
     }
 }
 
-fn parser_options() -> Options {
-    let mut options = Options::default();
-    options.block_nesting_limit = crate::load::MAX_DEPTH;
-    options.flow_nesting_limit = crate::load::MAX_DEPTH;
-    options.emit_comments = false;
-    options
-}
-
-/// Walks the YAML parser's events over `text` and records every value under
-/// a secret key, with its location. A text that does not parse is walked up
-/// to the error; when the error comes where a secret value was expected, the
-/// rest of the text is masked.
-fn yaml(text: &str, found: &mut Found) {
-    // A text past the loader's limit is refused before it is parsed; its
-    // diagnostic quotes the first line only.
-    let mut end = text.len().min(crate::load::MAX_INPUT_BYTES);
+/// The secrets of a YAML text no loader walked: parsed here, and walked
+/// as the loader walks its own parse. A text past the loader's limit is
+/// refused before it is parsed; its diagnostic quotes the first line only.
+fn yaml(text: &str) -> FileSecrets {
+    let mut end = text.len().min(super::MAX_INPUT_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     let text = &text[..end];
-    let mut parser = Parser::new_from_str_with_options(text, parser_options());
+    let mut parser = super::yaml_parser(text);
     let mut walk = YamlWalk::default();
-    loop {
+    let broken = loop {
         match parser.next_event() {
-            Some(Ok((event, span))) => {
-                let offset = |marker: granit_parser::Marker| marker.byte_offset().unwrap_or(0).min(end);
-                walk.event(event, offset(span.start)..offset(span.end));
-            }
-            Some(Err(_)) => {
-                if let Some(from) = walk.secret_from(text) {
-                    found.ranges.push(from..end);
-                    found.text(&text[from..end]);
-                }
-                break;
-            }
-            None => break,
+            Some(Ok((event, span))) => walk.event(&event, event_range(text, &span)),
+            Some(Err(_)) => break true,
+            None => break false,
         }
-    }
-    for seen in &walk.scalars {
-        if seen.secret {
-            found.value(text, seen.range.clone(), &seen.value);
-        }
-        for userinfo in url_userinfo_of_value(&seen.value) {
-            found.userinfo(userinfo);
-        }
-    }
-}
-
-/// The secrets of a `--set` or `--set-string` argument: each assigned value
-/// whose path names a secret ([`path_is_secret`]). An argument that does not
-/// parse, and has a secret word anywhere, is masked after its first `=` (or
-/// `:`, for `--set key:value`), since what it assigns is unknown. The values
-/// of a `--set-file` argument are paths, not secrets: the files' contents
-/// are sources of their own ([`file_value`]).
-fn set_argument(sources: &Sources, file: FileId, flag: Flag, found: &mut Found) {
-    let text = &sources.get(file).text;
-    let Ok(assignments) = crate::set::parse(sources, file, flag) else {
-        if !has_secret_word(&words(text)) {
-            return;
-        }
-        if let Some(at) = text.find('=').or_else(|| text.find(':')) {
-            let rest = &text[at + 1..];
-            if !rest.trim().is_empty() {
-                found.ranges.push(at + 1..text.len());
-                found.text(rest);
-            }
-        }
-        return;
     };
-    if flag == Flag::SetFile {
-        return;
-    }
-    for assignment in assignments {
-        let secret = path_is_secret(assignment.path.iter().map(|(segment, _)| segment));
-        for node in assignment.scalars() {
-            let Value::Scalar(scalar) = &node.value else {
-                continue;
-            };
-            for userinfo in url_userinfo_of_value(&scalar.text) {
-                found.userinfo(userinfo);
-            }
-            if secret && !scalar.text.is_empty() {
-                found.value(text, node.span.start as usize..node.span.end as usize, &scalar.text);
-            }
-        }
-    }
+    walk.finish(text, broken)
 }
 
-/// Whether a value assigned at `path` (by `--set` and its siblings) is
-/// secret: the nearest key that says anything decides, as in YAML.
-pub fn path_is_secret<'a>(path: impl IntoIterator<Item = &'a Segment>) -> bool {
-    path.into_iter().fold(false, |inherited, segment| match segment {
-        Segment::Key(key) => secret_under(key, inherited),
-        Segment::Index(_) => inherited,
-    })
-}
-
-/// The secrets of a file read by `--set-file`: all of it when its key names
-/// a secret (a password file), and the user-info of its URLs.
-fn file_value(text: &str, secret: bool, found: &mut Found) {
-    if secret && !text.trim().is_empty() {
-        found.value(text, 0..text.len(), text);
-    }
-    for userinfo in url_userinfo_of_value(text) {
-        found.userinfo(userinfo);
-    }
+/// Where an event of the parse of `text` is written, as the walk takes it.
+pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize> {
+    let offset = |marker: &granit_parser::Marker| marker.byte_offset().unwrap_or(0).min(text.len());
+    offset(&span.start)..offset(&span.end)
 }
 
 /// The user-info of the URLs in a value. A one-line value that is a URL is
@@ -622,6 +662,28 @@ mod tests {
             start += line.len() + 1;
         }
         shown.join("\n")
+    }
+
+    #[test]
+    fn keys_without_a_telling_fragment_say_nothing() {
+        let schema = include_str!("../../schema/values.schema.json");
+        let mut keys: Vec<&str> = schema
+            .split('"')
+            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+            .collect();
+        keys.extend([
+            "DB_PASSWORD",
+            "apiKey",
+            "clientSecret",
+            "dbExistingSecret",
+            "secretKeyRef",
+            "hostname",
+            "Passwd",
+        ]);
+        assert!(keys.len() > 500, "{}", keys.len());
+        for key in keys {
+            assert_eq!(key_meaning(key), meaning_of_words(key), "{key}");
+        }
     }
 
     #[test]
@@ -749,21 +811,26 @@ note: 'see https://***@example.com/x'
 
     #[test]
     fn set_arguments() {
+        // The `--set` parser records what it finds; an argument that does
+        // not parse is masked from its text.
         let mut sources = Sources::default();
-        let file = sources.add_set_argument(Flag::Set, r"image.tag=v1,dbRootPassword=hunter2,jobs.createSite.adminPassword=a\,b");
-        let secrets = Secrets::find(&sources);
+        let file = sources.add_set_argument(
+            crate::set::Flag::Set,
+            r"image.tag=v1,dbRootPassword=hunter2,jobs.createSite.adminPassword=a\,b",
+        );
+        crate::set::parse(&sources, file, crate::set::Flag::Set).unwrap();
         let text = &sources.get(file).text;
-        let ranges = secrets.in_line(file, text, 0..text.len());
+        let ranges = sources.file_secrets(file).in_line(text, 0..text.len());
         assert_eq!(
             apply(text, &ranges),
             "image.tag=v1,dbRootPassword=***,jobs.createSite.adminPassword=***"
         );
 
         let mut sources = Sources::default();
-        let file = sources.add_set_argument(Flag::Set, "a..b=1,dbRootPassword=hunter2");
-        let secrets = Secrets::find(&sources);
+        let file = sources.add_set_argument(crate::set::Flag::Set, "a..b=1,dbRootPassword=hunter2");
+        assert!(crate::set::parse(&sources, file, crate::set::Flag::Set).is_err());
         let text = &sources.get(file).text;
-        assert_eq!(apply(text, &secrets.in_line(file, text, 0..text.len())), "a..b=***");
+        assert_eq!(apply(text, &sources.file_secrets(file).in_line(text, 0..text.len())), "a..b=***");
     }
 
     #[test]

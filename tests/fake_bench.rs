@@ -1,0 +1,196 @@
+//! A scratch bench directory in which tests run the rendered Job scripts with
+//! bash, and the one fake `bench` they meet there (`fixtures/fake-bench.sh`).
+//!
+//! The fake behaves as frappe-bench and frappe do wherever a script depends
+//! on them: it writes its command line to `logs/bench.log` in frappe-bench's
+//! format, asks for the passwords it is not given, refuses options its
+//! release does not have, and leaves a half-created site when `new-site`
+//! fails. What it records about itself (each command line as `ps` shows it,
+//! the passwords it read) goes outside the bench, so that a test can look for
+//! leaks on the volumes. Python stands in for the bench's `env/bin/python`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The database root password the Jobs' Secret gives in [`ScratchBench::run`].
+pub const ROOT_PASSWORD: &str = "s3cret-root-pw";
+/// The Administrator password the Jobs' Secret gives in [`ScratchBench::run`].
+pub const ADMIN_PASSWORD: &str = "s3cret-admin-pw";
+
+pub struct ScratchBench {
+    /// `bench/` (the bench directory), `bin/` (the fake on PATH) and the
+    /// fake's own records.
+    dir: tempfile::TempDir,
+}
+
+impl ScratchBench {
+    /// A bench as the image and fresh volumes hold it: `apps/frappe`,
+    /// `env/bin/python`, and empty `sites` and `logs`.
+    pub fn new() -> ScratchBench {
+        let dir = tempfile::tempdir().unwrap();
+        let bench = ScratchBench { dir };
+        for sub in ["bench/apps/frappe", "bench/sites", "bench/logs", "bench/env/bin", "bin"] {
+            std::fs::create_dir_all(bench.dir.path().join(sub)).unwrap();
+        }
+        bench.executable("bin/bench", include_str!("fixtures/fake-bench.sh"));
+        bench.executable("bench/env/bin/python", "#!/bin/sh\nexec python3 \"$@\"\n");
+        bench
+    }
+
+    /// A bench whose configure Job has run.
+    pub fn configured() -> ScratchBench {
+        let bench = ScratchBench::new();
+        std::fs::write(
+            bench.root().join("sites/common_site_config.json"),
+            r#"{"db_host": "127.0.0.1", "redis_queue": "rediss://q"}"#,
+        )
+        .unwrap();
+        bench
+    }
+
+    fn executable(&self, path: &str, text: &str) {
+        let path = self.dir.path().join(path);
+        std::fs::write(&path, text).unwrap();
+        assert!(Command::new("chmod").arg("+x").arg(&path).status().unwrap().success());
+    }
+
+    /// The bench directory, as the Jobs see it (the sites and logs volumes).
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("bench")
+    }
+
+    /// Where the fake records each command line it was run with.
+    pub fn argv_log(&self) -> PathBuf {
+        self.dir.path().join("argv.log")
+    }
+
+    /// `bash -c script` in this bench against frappe `release` (`15.45`,
+    /// `15` or `16`), with the fake `bench` first on PATH.
+    pub fn command(&self, script: &str, release: &str) -> Command {
+        let path = format!(
+            "{}:{}",
+            self.dir.path().join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut command = Command::new("bash");
+        command
+            .arg("-c")
+            .arg(script)
+            .env("PATH", path)
+            .env("BENCH_DIR", self.root())
+            .env("ARGV_LOG", self.argv_log())
+            .env("SECRETS_LOG", self.dir.path().join("secrets.log"))
+            .env("FAKE_FRAPPE", release);
+        command
+    }
+
+    /// Runs a script against frappe 16, with the passwords of the Jobs'
+    /// Secret in its environment; `fail_on` makes bench fail when its
+    /// arguments hold the pattern, printing the message.
+    pub fn run(&self, script: &str, fail_on: Option<(&str, &str)>) -> Output {
+        self.run_release(script, "16", fail_on)
+    }
+
+    pub fn run_release(&self, script: &str, release: &str, fail_on: Option<(&str, &str)>) -> Output {
+        let mut command = self.command(script, release);
+        command
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", ROOT_PASSWORD)
+            .env("ADMIN_PASSWORD", ADMIN_PASSWORD);
+        if let Some((pattern, message)) = fail_on {
+            command.env("FAIL_ON", pattern).env("FAIL_MESSAGE", message);
+        }
+        command.output().unwrap()
+    }
+
+    /// Runs the script of the Job whose component label is `task` with its
+    /// container's environment as the kubelet gives it: the ConfigMap's data
+    /// (`envFrom`), then its `env`, `$(VAR)` expanded and each
+    /// `secretKeyRef` read from the rendered Secret.
+    pub fn run_job(&self, docs: &[Value], task: &str) -> Output {
+        let job = docs
+            .iter()
+            .find(|d| d["kind"] == "Job" && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
+            .unwrap_or_else(|| panic!("no {task} Job"));
+        let container = &job["spec"]["template"]["spec"]["containers"][0];
+        let mut command = self.command(container["args"][0].as_str().unwrap(), "16");
+        for from in container["envFrom"].as_array().into_iter().flatten() {
+            let name = &from["configMapRef"]["name"];
+            let config = docs
+                .iter()
+                .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == *name)
+                .unwrap_or_else(|| panic!("no ConfigMap {name}"));
+            for (key, value) in config["data"].as_object().unwrap() {
+                command.env(key, value.as_str().unwrap());
+            }
+        }
+        let secret = docs.iter().find(|d| d["kind"] == "Secret");
+        let mut resolved: Vec<(String, String)> = Vec::new();
+        for env in container["env"].as_array().into_iter().flatten() {
+            let name = env["name"].as_str().unwrap().to_owned();
+            let value = match env["value"].as_str() {
+                Some(value) => resolved.iter().fold(value.to_owned(), |v, (n, x)| v.replace(&format!("$({n})"), x)),
+                None => {
+                    let key = env["valueFrom"]["secretKeyRef"]["key"].as_str().unwrap();
+                    let encoded = secret.expect("a Secret")["data"][key].as_str().unwrap();
+                    decode_base64(encoded)
+                }
+            };
+            command.env(&name, &value);
+            resolved.push((name, value));
+        }
+        command.output().unwrap()
+    }
+
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(file)).unwrap_or_default()
+    }
+
+    /// Each command line bench was run with, as `ps` shows it.
+    pub fn calls(&self) -> Vec<String> {
+        self.read("argv.log").lines().map(str::to_owned).collect()
+    }
+
+    /// What bench read from its prompts.
+    pub fn secrets(&self) -> Vec<String> {
+        self.read("secrets.log").lines().map(str::to_owned).collect()
+    }
+
+    /// `logs/bench.log`, where frappe-bench writes every command line.
+    pub fn bench_log(&self) -> String {
+        std::fs::read_to_string(self.root().join("logs/bench.log")).unwrap_or_default()
+    }
+
+    /// `sites/common_site_config.json`.
+    pub fn config(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.root().join("sites/common_site_config.json")).unwrap()).unwrap()
+    }
+
+    pub fn site_exists(&self, site: &str) -> bool {
+        self.root().join("sites").join(site).is_dir()
+    }
+
+    /// A site as a finished `bench new-site` leaves it.
+    pub fn add_site(&self, site: &str) {
+        let dir = self.root().join("sites").join(site);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("site_config.json"), r#"{"db_name": "_0123456789abcdef"}"#).unwrap();
+    }
+}
+
+fn decode_base64(encoded: &str) -> String {
+    let output = Command::new("base64")
+        .arg("-d")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(encoded.as_bytes())?;
+            child.wait_with_output()
+        });
+    String::from_utf8(output.unwrap().stdout).unwrap()
+}
