@@ -12,6 +12,9 @@
 //!   is a number where a port is wanted and the string `"8080"` where an env
 //!   value is, and `yes` is never a boolean. A plain scalar that YAML 1.1 tools
 //!   would read differently gets a `yaml11-scalar` warning.
+//! * A [`Spanned`](crate::values::Spanned) value gets the place it was
+//!   written: its span, its key's span and its path, which the model's
+//!   rules report at.
 //! * Every error records the node it happened at. [`deserialize_all`] then
 //!   removes that node and types the tree again, so each wrong value in a file
 //!   is reported, not only the first.
@@ -27,6 +30,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Entry, Node, Path, Scalar, Value};
 use crate::source::Span;
 use crate::suggest::closest;
+use crate::values::spanned::{self, Place};
 
 /// Types `root`, reporting every unknown key and every wrong value.
 ///
@@ -45,6 +49,7 @@ pub fn deserialize_all<T: DeserializeOwned>(root: &Node) -> (Option<T>, Vec<Diag
         let collected = Collected::default();
         let result = T::deserialize(NodeDeserializer {
             node: tree,
+            key_span: None,
             crumb: &Crumb::Root,
             collected: &collected,
         });
@@ -263,11 +268,21 @@ fn describe(node: &Node) -> String {
 
 struct NodeDeserializer<'a> {
     node: &'a Node,
+    /// The key that holds the node, unless it is the root or a list item.
+    key_span: Option<Span>,
     crumb: &'a Crumb<'a>,
     collected: &'a Collected,
 }
 
 impl<'a> NodeDeserializer<'a> {
+    fn place(&self) -> Place {
+        Place {
+            span: self.node.span,
+            key_span: self.key_span,
+            path: self.crumb.path(),
+        }
+    }
+
     fn fail(&self, error: Error) -> Error {
         error.located(self.node, self.crumb)
     }
@@ -472,6 +487,13 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        // A spanned value gets its place, then its value (`values::spanned`).
+        if name == spanned::NAME {
+            return visitor.visit_map(SpannedEntries {
+                place: Some(self.place().to_bytes()),
+                value: Some(self),
+            });
+        }
         // A quantity keeps its spelling: `cpu: 0.50` stays "0.50", not 0.5.
         if name == "Quantity" {
             return match &self.node.value {
@@ -608,6 +630,7 @@ impl<'de> SeqAccess<'de> for Items<'_> {
         self.index += 1;
         seed.deserialize(NodeDeserializer {
             node,
+            key_span: None,
             crumb: &crumb,
             collected: self.collected,
         })
@@ -657,6 +680,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
                 return seed
                     .deserialize(NodeDeserializer {
                         node: &key,
+                        key_span: None,
                         crumb: &crumb,
                         collected: self.collected,
                     })
@@ -673,9 +697,41 @@ impl<'de> MapAccess<'de> for Entries<'_> {
         let crumb = Crumb::Key(self.crumb, &entry.key);
         seed.deserialize(NodeDeserializer {
             node: &entry.value,
+            key_span: Some(entry.key_span),
             crumb: &crumb,
             collected: self.collected,
         })
+    }
+}
+
+/// The map a [`Spanned`](crate::values::Spanned) is typed from: its place,
+/// then its value.
+struct SpannedEntries<'a> {
+    place: Option<Vec<u8>>,
+    value: Option<NodeDeserializer<'a>>,
+}
+
+impl<'de> MapAccess<'de> for SpannedEntries<'_> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        let key = match (&self.place, &self.value) {
+            (Some(_), _) => spanned::PLACE_KEY,
+            (None, Some(_)) => spanned::VALUE_KEY,
+            (None, None) => return Ok(None),
+        };
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(key)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        match (self.place.take(), self.value.take()) {
+            (Some(place), value) => {
+                self.value = value;
+                seed.deserialize(de::value::BytesDeserializer::new(&place))
+            }
+            (None, Some(value)) => seed.deserialize(value),
+            (None, None) => Err(Error::new(Code::InvalidValue, "a spanned value has two entries")),
+        }
     }
 }
 
@@ -698,6 +754,7 @@ impl<'de, 'a> EnumAccess<'de> for Variant<'a> {
             value,
             NodeDeserializer {
                 node: &self.entry.value,
+                key_span: Some(self.entry.key_span),
                 crumb: self.crumb,
                 collected: self.collected,
             },

@@ -5,14 +5,16 @@
 //! text ([`source`]) → [`load`] (granit-parser's events read into a
 //! [`node::Node`] tree that keeps every span; the same parse finds the
 //! text's secrets) → [`merge`]d with the other files, and [`set`] overrides
-//! applied → [`de`] (typed [`values::Values`]) → [`model`] (defaults
-//! resolved, every rule checked) → [`objects`] (k8s-openapi objects) →
-//! [`emit`] (the YAML stream, written by our own writer). [`pipeline`] runs
-//! the stages in order; [`diagnostic`] and [`formats`] show what they found,
-//! and [`lint`] checks many files at once. [`argocd`], [`kustomize`] and
-//! [`output_dir`] adapt the result to the tools that consume it; what stops
-//! them is an [`error::Error`]. [`diff`] compares a render with what runs,
-//! and [`takeover`] plans the move of a live Helm release to the render.
+//! applied → [`de`] (typed [`values::Values`], each value a rule checks
+//! carrying where it was written: [`values::Spanned`]) → [`model`] (defaults
+//! resolved, every rule checked) → [`objects`] (k8s-openapi objects, Job
+//! scripts from [`templates`]) → [`emit`] (the YAML stream, written by our
+//! own writer). [`pipeline`] runs the stages in order; [`diagnostic`] and
+//! [`formats`] show what they found, and [`lint`] checks many files at once.
+//! [`argocd`], [`kustomize`] and [`output_dir`] adapt the result to the
+//! tools that consume it; what stops them is an [`error::Error`]. [`diff`]
+//! compares a render with what runs, and [`takeover`] plans the move of a
+//! live Helm release to the render.
 //!
 //! Below the stages, modules depend only downwards: [`source`] (texts,
 //! spans, secrets) ← [`node`] (the tree and its paths) ← [`diagnostic`] ←

@@ -47,6 +47,18 @@ pub fn yaml_parser(text: &str) -> Parser<'_, StrInput<'_>> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(u32);
 
+impl FileId {
+    /// The id as a number, to send a [`Span`] through serde's data model
+    /// ([`crate::values::Spanned`]).
+    pub(crate) fn index(self) -> u32 {
+        self.0
+    }
+
+    pub(crate) fn from_index(index: u32) -> FileId {
+        FileId(index)
+    }
+}
+
 /// A region of one source: where a node, key or value was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Span {

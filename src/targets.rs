@@ -48,6 +48,6 @@ mod tests {
 
     #[test]
     fn the_default_image_is_the_charts_app_version() {
-        assert_eq!(crate::values::Values::default().image.tag, CHART_APP_VERSION);
+        assert_eq!(*crate::values::Values::default().image.tag, CHART_APP_VERSION);
     }
 }

@@ -311,3 +311,64 @@ fn pods_run_as_an_account_that_exists() {
         );
     }
 }
+
+/// A rule points at the value it checks, by its place in the file; for a
+/// key the file leaves out, at the closest map the file writes, and the
+/// diagnostic's field still names the key.
+#[test]
+fn diagnostics_point_at_what_they_check() {
+    let minimal = crate::common::MINIMAL;
+    let cases: &[(String, &str, &str, u32, u32)] = &[
+        // KEDA on a component without a queue: at `keda.enabled` (it once
+        // fell back to `nginx`, through a path that no file can have).
+        (
+            format!("{minimal}nginx:\n  autoscaling:\n    keda: {{enabled: true}}\n"),
+            "invalid-value",
+            "nginx.autoscaling.keda.enabled",
+            7,
+            21,
+        ),
+        // `minReplicas` left out: at `autoscaling`.
+        (
+            format!("{minimal}worker:\n  default:\n    autoscaling: {{enabled: true, maxReplicas: 0}}\n"),
+            "hpa-replicas",
+            "worker.default.autoscaling.minReplicas",
+            7,
+            5,
+        ),
+        // `worker.gunicorn` left out under a written `worker`: at `worker`.
+        (
+            format!("{minimal}worker:\n  default: {{replicaCount: 2}}\n"),
+            "missing-requests",
+            "worker.gunicorn.resources",
+            5,
+            1,
+        ),
+        // `externalRedis.queue` left out: at `externalRedis`.
+        (
+            "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n".to_owned(),
+            "missing-redis",
+            "externalRedis.queue",
+            2,
+            1,
+        ),
+        // No `dbHost`: the file start.
+        (
+            "externalRedis: {cache: redis://c:6379, queue: redis://q:6379}\n".to_owned(),
+            "missing-database",
+            "dbHost",
+            1,
+            1,
+        ),
+    ];
+    for (values, code, field, line, column) in cases {
+        let outcome = crate::common::check_text(values, &[], "erpnext", None);
+        let found = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code.as_str() == *code && d.field.as_deref() == Some(*field))
+            .unwrap_or_else(|| panic!("no {code} at `{field}` for\n{values}\n{}", crate::common::human(&outcome)));
+        let span = found.span.expect("located");
+        assert_eq!((span.line, span.column), (*line, *column), "{code} for\n{values}");
+    }
+}

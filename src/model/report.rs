@@ -1,13 +1,20 @@
 //! Where the model's rules report to, and how they find locations.
 //!
-//! Rules work on typed values and name what they check by its path in the
-//! values (`worker.scheduler.replicaCount`). The reporter turns that path into
-//! a span through the merged node tree, which is only an index of locations
-//! here: no rule reads a value from it.
+//! Rules point at what they check with an [`Anchor`]: a [`Spanned`] value
+//! as the file writes it (`&values.worker.scheduler.replica_count`), so the
+//! compiler checks the way there, or keys below one. The reporter decides,
+//! here and nowhere else, where each points: a written value at its own
+//! span; a key inside a Kubernetes type, which carries no spans, through the
+//! merged node tree (only an index of locations here: no rule reads a value
+//! from it); and a key the file leaves out at the closest map the file
+//! writes, or at the file start.
+//!
+//! [`Spanned`]: crate::values::Spanned
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Node, Path};
 use crate::source::Span;
+use crate::values::spanned::Anchor;
 
 pub struct Reporter<'a> {
     root: &'a Node,
@@ -22,18 +29,41 @@ impl<'a> Reporter<'a> {
         }
     }
 
-    /// The span of the value at `path`, or of the closest key that is written
-    /// in the file when the value itself came from a default.
-    pub fn value_span(&self, path: &Path) -> Span {
-        self.locate(path, false)
+    /// Reports `message` about the value `at` points at.
+    pub fn at<'b>(&mut self, code: Code, at: impl Into<Anchor<'b>>, message: impl Into<String>) -> &mut Diagnostic {
+        self.report(code, &at.into(), false, message)
     }
 
-    /// The span of the key at `path` (the setting's name), with the same fallback.
-    pub fn key_span(&self, path: &Path) -> Span {
-        self.locate(path, true)
+    /// Reports `message` about the key `at` points at: the setting's name.
+    pub fn at_key<'b>(&mut self, code: Code, at: impl Into<Anchor<'b>>, message: impl Into<String>) -> &mut Diagnostic {
+        self.report(code, &at.into(), true, message)
     }
 
-    fn locate(&self, path: &Path, key: bool) -> Span {
+    fn report(&mut self, code: Code, at: &Anchor<'_>, key: bool, message: impl Into<String>) -> &mut Diagnostic {
+        let span = self.locate(at, key);
+        let mut diagnostic = Diagnostic::new(code, message).at(span);
+        if let Some(path) = at.path() {
+            diagnostic = diagnostic.field(&path);
+        }
+        self.push(diagnostic)
+    }
+
+    fn locate(&self, at: &Anchor<'_>, key: bool) -> Span {
+        if let Some(place) = at.place() {
+            return match place.key_span {
+                Some(key_span) if key => key_span,
+                _ => place.span,
+            };
+        }
+        match at.path() {
+            Some(path) => self.find(&path, key),
+            None => self.root.span,
+        }
+    }
+
+    /// The span of the value (or key) at `path`, or of the closest key that
+    /// is written in the file when the value itself is not.
+    fn find(&self, path: &Path, key: bool) -> Span {
         let mut current = path.clone();
         loop {
             if let Some(found) = self.root.find(&current) {
@@ -48,18 +78,6 @@ impl<'a> Reporter<'a> {
                 None => return self.root.span,
             }
         }
-    }
-
-    /// Reports `message` about the value at `path` (a dotted path as in the file).
-    pub fn at(&mut self, code: Code, path: &Path, message: impl Into<String>) -> &mut Diagnostic {
-        let span = self.value_span(path);
-        self.push(Diagnostic::new(code, message).at(span).field(path))
-    }
-
-    /// Reports `message` about the key at `path`.
-    pub fn at_key(&mut self, code: Code, path: &Path, message: impl Into<String>) -> &mut Diagnostic {
-        let span = self.key_span(path);
-        self.push(Diagnostic::new(code, message).at(span).field(path))
     }
 
     pub fn push(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {

@@ -23,14 +23,8 @@ use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::Bench;
 use crate::model::component::{BENCH_DIR, LOGS_DIR, SITES_DIR, TMP_DIR};
-use crate::model::jobs::{BenchJob, LONGEST_TASK_NAME, Rerun, SecretRef, Task};
+use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, SecretRef, Task};
 use crate::templates;
-
-/// How many hex digits of the hash go into a Job's name.
-const HASH_DIGITS: usize = 8;
-
-/// The longest suffix a Job name adds to the full name, for name-length checks.
-pub const NAME_SUFFIX_LEN: usize = 1 + LONGEST_TASK_NAME.len() + 1 + HASH_DIGITS;
 
 /// Seconds a finished Job whose name leaves out the image is kept (with its
 /// pod and logs). Until then, applying a new image fails on it (`field is
@@ -278,5 +272,5 @@ fn content_hash(spec: &JobSpec, bench: &Bench, rerun: Rerun) -> String {
         }
     }
     let digest = hasher.finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..HASH_DIGITS].to_owned()
+    digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..NAME_HASH_DIGITS].to_owned()
 }

@@ -1,9 +1,11 @@
 //! Kubernetes objects, built from the validated [`Bench`].
 //!
 //! Each object is a k8s-openapi struct literal in one obvious place:
-//! [`workload`] (Deployments, Services, HPAs), [`storage`] (ServiceAccount,
-//! Secret, ConfigMaps, PVCs), [`job`] (the configure Job) and [`routing`]
-//! (Ingress, HTTPRoute). Small helpers ([`meta`], [`common_labels`]) keep the
+//! [`workload`] (Deployments, Services, HPAs, PodDisruptionBudgets),
+//! [`keda`] (ScaledObjects), [`storage`] (ServiceAccount, Secret,
+//! ConfigMaps, PVCs), [`job`] (the Jobs and the backup CronJob, with their
+//! scripts from [`crate::templates`]), [`routing`] (Ingress, HTTPRoute) and
+//! [`network`] (NetworkPolicies). Small helpers ([`meta`], [`common_labels`]) keep the
 //! literals short. Objects come out in helm's install order, so `kubectl
 //! apply` creates what pods need before the pods.
 

@@ -32,6 +32,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::{Manifest, common_labels, meta};
 use crate::model::component::ComponentKind;
 use crate::model::{Bench, part_of_label, selector_labels};
+use crate::values::NetworkPolicy as NetworkPolicySettings;
 
 pub fn build(bench: &Bench) -> Vec<Manifest> {
     let Some(settings) = &bench.network_policy else {
@@ -42,45 +43,95 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         match_labels: Some(BTreeMap::from([part_of_label(names)])),
         match_expressions: None,
     };
-    let port = |number: i32, protocol: &str| NetworkPolicyPort {
+    let controller = NetworkPolicyPeer {
+        namespace_selector: Some((*settings.ingress_namespace_selector).clone()),
+        pod_selector: (*settings.ingress_pod_selector).clone(),
+        ip_block: None,
+    };
+    let mut policies = vec![policy(
+        bench,
+        "default",
+        NetworkPolicySpec {
+            pod_selector: Some(bench_pods.clone()),
+            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+            ingress: None,
+            egress: Some(egress(bench, settings, bench_pods, controller.clone())),
+        },
+    )];
+
+    // Those that serve: nginx, which proxies to the others, or without it
+    // gunicorn and socketio.
+    let serving: Vec<ComponentKind> = bench
+        .components
+        .iter()
+        .map(|c| c.kind)
+        .filter(|k| k.spec().port.is_some())
+        .collect();
+    let (proxies, backends): (Vec<ComponentKind>, Vec<ComponentKind>) = serving.iter().partition(|k| k.is_proxy());
+    let entry = if proxies.is_empty() { &backends } else { &proxies };
+    policies.push(policy(bench, "web", accepting(bench, entry, controller)));
+    if let Some(&proxy) = proxies.first() {
+        let nginx = NetworkPolicyPeer {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(selector_labels(names, proxy)),
+                match_expressions: None,
+            }),
+            ..Default::default()
+        };
+        policies.push(policy(bench, "backends", accepting(bench, &backends, nginx)));
+    }
+    policies
+}
+
+fn policy(bench: &Bench, suffix: &str, spec: NetworkPolicySpec) -> Manifest {
+    let names = &bench.names;
+    Manifest::NetworkPolicy(Box::new(NetworkPolicy {
+        metadata: meta(names, names.object(suffix), common_labels(names)),
+        spec: Some(spec),
+    }))
+}
+
+fn port(number: i32, protocol: &str) -> NetworkPolicyPort {
+    NetworkPolicyPort {
         port: Some(IntOrString::Int(number)),
         protocol: Some(protocol.to_owned()),
         end_port: None,
-    };
-    let policy = |suffix: &str, spec: NetworkPolicySpec| {
-        Manifest::NetworkPolicy(Box::new(NetworkPolicy {
-            metadata: meta(names, names.object(suffix), common_labels(names)),
-            spec: Some(spec),
-        }))
-    };
+    }
+}
 
-    let mut egress = vec![NetworkPolicyEgressRule {
-        ports: Some(vec![port(53, "UDP"), port(53, "TCP")]),
-        to: None,
-    }];
+/// Where every bench pod may connect: DNS, the database and Redis ports,
+/// the other bench pods, the ingress controller, and outside the cluster
+/// (or what `externalEgress` says instead).
+fn egress(
+    bench: &Bench,
+    settings: &NetworkPolicySettings,
+    bench_pods: LabelSelector,
+    controller: NetworkPolicyPeer,
+) -> Vec<NetworkPolicyEgressRule> {
     let mut backing_ports: Vec<i32> = bench.backing_services.iter().map(|(_, port)| *port).collect();
     backing_ports.sort_unstable();
     backing_ports.dedup();
-    egress.push(NetworkPolicyEgressRule {
-        ports: Some(backing_ports.into_iter().map(|p| port(p, "TCP")).collect()),
-        to: None,
-    });
-    egress.push(NetworkPolicyEgressRule {
-        ports: None,
-        to: Some(vec![NetworkPolicyPeer {
-            pod_selector: Some(bench_pods.clone()),
-            ..Default::default()
-        }]),
-    });
-    let controller = NetworkPolicyPeer {
-        namespace_selector: Some(settings.ingress_namespace_selector.clone()),
-        pod_selector: settings.ingress_pod_selector.clone(),
-        ip_block: None,
-    };
-    egress.push(NetworkPolicyEgressRule {
-        ports: None,
-        to: Some(vec![controller.clone()]),
-    });
+    let mut egress = vec![
+        NetworkPolicyEgressRule {
+            ports: Some(vec![port(53, "UDP"), port(53, "TCP")]),
+            to: None,
+        },
+        NetworkPolicyEgressRule {
+            ports: Some(backing_ports.into_iter().map(|p| port(p, "TCP")).collect()),
+            to: None,
+        },
+        NetworkPolicyEgressRule {
+            ports: None,
+            to: Some(vec![NetworkPolicyPeer {
+                pod_selector: Some(bench_pods),
+                ..Default::default()
+            }]),
+        },
+        NetworkPolicyEgressRule {
+            ports: None,
+            to: Some(vec![controller]),
+        },
+    ];
     match &settings.external_egress {
         Some(rules) => egress.extend(rules.iter().cloned()),
         None => egress.push(NetworkPolicyEgressRule {
@@ -99,73 +150,32 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
             ),
         }),
     }
-    let mut policies = vec![policy(
-        "default",
-        NetworkPolicySpec {
-            pod_selector: Some(bench_pods),
-            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
-            ingress: None,
-            egress: Some(egress),
-        },
-    )];
+    egress
+}
 
-    let served = |kinds: &[ComponentKind]| -> (LabelSelector, Vec<NetworkPolicyPort>) {
-        let selector = LabelSelector {
-            match_labels: None,
-            match_expressions: Some(vec![LabelSelectorRequirement {
-                key: "app.kubernetes.io/name".to_owned(),
-                operator: "In".to_owned(),
-                values: Some(
-                    kinds
-                        .iter()
-                        .map(|k| selector_labels(names, *k)["app.kubernetes.io/name"].clone())
-                        .collect(),
-                ),
-            }]),
-        };
-        let ports = kinds.iter().filter_map(|k| k.container_port()).map(|p| port(p, "TCP")).collect();
-        (selector, ports)
+/// The pods of `kinds` accept `from` on their ports.
+fn accepting(bench: &Bench, kinds: &[ComponentKind], from: NetworkPolicyPeer) -> NetworkPolicySpec {
+    let pods = LabelSelector {
+        match_labels: None,
+        match_expressions: Some(vec![LabelSelectorRequirement {
+            key: "app.kubernetes.io/name".to_owned(),
+            operator: "In".to_owned(),
+            values: Some(
+                kinds
+                    .iter()
+                    .map(|k| selector_labels(&bench.names, *k)["app.kubernetes.io/name"].clone())
+                    .collect(),
+            ),
+        }]),
     };
-    let has_nginx = bench.components.iter().any(|c| c.kind == ComponentKind::Nginx);
-    let entry: &[ComponentKind] = if has_nginx {
-        &[ComponentKind::Nginx]
-    } else {
-        &[ComponentKind::Gunicorn, ComponentKind::Socketio]
-    };
-    let (entry_pods, entry_ports) = served(entry);
-    policies.push(policy(
-        "web",
-        NetworkPolicySpec {
-            pod_selector: Some(entry_pods),
-            policy_types: Some(vec!["Ingress".to_owned()]),
-            ingress: Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![controller]),
-                ports: Some(entry_ports),
-            }]),
-            egress: None,
-        },
-    ));
-    if has_nginx {
-        let (backends, ports) = served(&[ComponentKind::Gunicorn, ComponentKind::Socketio]);
-        let nginx = LabelSelector {
-            match_labels: Some(selector_labels(names, ComponentKind::Nginx)),
-            match_expressions: None,
-        };
-        policies.push(policy(
-            "backends",
-            NetworkPolicySpec {
-                pod_selector: Some(backends),
-                policy_types: Some(vec!["Ingress".to_owned()]),
-                ingress: Some(vec![NetworkPolicyIngressRule {
-                    from: Some(vec![NetworkPolicyPeer {
-                        pod_selector: Some(nginx),
-                        ..Default::default()
-                    }]),
-                    ports: Some(ports),
-                }]),
-                egress: None,
-            },
-        ));
+    let ports = kinds.iter().filter_map(|k| k.spec().port).map(|p| port(p, "TCP")).collect();
+    NetworkPolicySpec {
+        pod_selector: Some(pods),
+        policy_types: Some(vec!["Ingress".to_owned()]),
+        ingress: Some(vec![NetworkPolicyIngressRule {
+            from: Some(vec![from]),
+            ports: Some(ports),
+        }]),
+        egress: None,
     }
-    policies
 }

@@ -7,108 +7,117 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use super::{Manifest, common_labels, meta};
-use crate::model::Bench;
 use crate::model::component::ComponentKind;
+use crate::model::{self, Bench};
+use crate::{templates, values};
 
 pub fn build(bench: &Bench) -> Vec<Manifest> {
-    let mut manifests = Vec::new();
-    if let Some(ingress) = &bench.ingress {
-        let mut metadata = meta(&bench.names, ingress.name.clone(), common_labels(&bench.names));
-        metadata.annotations = (!ingress.annotations.is_empty()).then(|| ingress.annotations.clone());
-        let rules = ingress
-            .rules
-            .iter()
-            .map(|rule| IngressRule {
-                host: Some(rule.host.clone()),
-                http: Some(HTTPIngressRuleValue {
-                    paths: rule
-                        .paths
-                        .iter()
-                        .map(|path| HTTPIngressPath {
-                            path: Some(path.path.clone()),
-                            path_type: path.path_type.clone(),
-                            backend: IngressBackend {
-                                service: Some(IngressServiceBackend {
-                                    name: path.service.clone(),
-                                    port: Some(ServiceBackendPort {
-                                        number: Some(path.port),
-                                        name: None,
-                                    }),
+    let ingress = bench.ingress.as_ref().map(|ingress| self::ingress(bench, ingress));
+    let route = bench.http_route.as_ref().map(|route| http_route(bench, route));
+    ingress.into_iter().chain(route).collect()
+}
+
+fn ingress(bench: &Bench, ingress: &model::Ingress) -> Manifest {
+    let mut metadata = meta(&bench.names, ingress.name.clone(), common_labels(&bench.names));
+    let mut annotations = ingress.annotations.clone();
+    if let Some(socketio) = &ingress.websocket_snippet {
+        let snippet = templates::websocket_snippet(&socketio.service, &socketio.namespace, socketio.port);
+        annotations.insert("nginx.ingress.kubernetes.io/configuration-snippet".to_owned(), snippet);
+    }
+    metadata.annotations = (!annotations.is_empty()).then_some(annotations);
+    let rules = ingress
+        .rules
+        .iter()
+        .map(|rule| IngressRule {
+            host: Some(rule.host.clone()),
+            http: Some(HTTPIngressRuleValue {
+                paths: rule
+                    .paths
+                    .iter()
+                    .map(|path| HTTPIngressPath {
+                        path: Some(path.path.clone()),
+                        path_type: path.path_type.clone(),
+                        backend: IngressBackend {
+                            service: Some(IngressServiceBackend {
+                                name: path.service.clone(),
+                                port: Some(ServiceBackendPort {
+                                    number: Some(path.port),
+                                    name: None,
                                 }),
-                                resource: None,
+                            }),
+                            resource: None,
+                        },
+                    })
+                    .collect(),
+            }),
+        })
+        .collect();
+    Manifest::Ingress(Box::new(Ingress {
+        metadata,
+        spec: Some(IngressSpec {
+            ingress_class_name: ingress.class_name.clone(),
+            rules: Some(rules),
+            tls: (!ingress.tls.is_empty()).then(|| ingress.tls.clone()),
+            default_backend: None,
+        }),
+        ..Default::default()
+    }))
+}
+
+fn http_route(bench: &Bench, route: &values::HttpRoute) -> Manifest {
+    let names = &bench.names;
+    let (service, port) = bench
+        .components
+        .iter()
+        .find(|c| c.kind == ComponentKind::Nginx)
+        .or_else(|| bench.components.iter().find(|c| c.kind == ComponentKind::Gunicorn))
+        .and_then(|c| c.service.as_ref().map(|s| (names.service(c.kind), s.port)))
+        .expect("gunicorn always has a Service");
+    let name = if route.name.is_empty() {
+        names.fullname.clone()
+    } else {
+        (*route.name).clone()
+    };
+    let mut metadata = meta(names, name, common_labels(names));
+    metadata.annotations = (!route.annotations.is_empty()).then(|| (*route.annotations).clone());
+    Manifest::HttpRoute(Box::new(HttpRoute {
+        api_version: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata,
+        spec: HttpRouteSpec {
+            parent_refs: route
+                .parent_refs
+                .iter()
+                .map(|p| ParentReference {
+                    kind: (*p.gateway_kind).clone(),
+                    name: (*p.gateway_name).clone(),
+                    namespace: (*p.gateway_namespace).clone(),
+                    section_name: (*p.gateway_section_name).clone(),
+                })
+                .collect(),
+            hostnames: route.hostnames.to_vec(),
+            rules: route
+                .rules
+                .iter()
+                .map(|rule| HttpRouteRule {
+                    matches: rule
+                        .matches
+                        .iter()
+                        .map(|m| HttpRouteMatch {
+                            path: HttpPathMatch {
+                                type_: (*m.path_type).clone(),
+                                value: (*m.path).clone(),
                             },
                         })
                         .collect(),
-                }),
-            })
-            .collect();
-        manifests.push(Manifest::Ingress(Box::new(Ingress {
-            metadata,
-            spec: Some(IngressSpec {
-                ingress_class_name: ingress.class_name.clone(),
-                rules: Some(rules),
-                tls: (!ingress.tls.is_empty()).then(|| ingress.tls.clone()),
-                default_backend: None,
-            }),
-            ..Default::default()
-        })));
-    }
-    if let Some(route) = &bench.http_route {
-        let names = &bench.names;
-        let (service, port) = bench
-            .components
-            .iter()
-            .find(|c| c.kind == ComponentKind::Nginx)
-            .or_else(|| bench.components.iter().find(|c| c.kind == ComponentKind::Gunicorn))
-            .and_then(|c| c.service.as_ref().map(|s| (names.service(c.kind), s.port)))
-            .expect("gunicorn always has a Service");
-        let name = if route.name.is_empty() {
-            names.fullname.clone()
-        } else {
-            route.name.clone()
-        };
-        let mut metadata = meta(names, name, common_labels(names));
-        metadata.annotations = (!route.annotations.is_empty()).then(|| route.annotations.clone());
-        manifests.push(Manifest::HttpRoute(Box::new(HttpRoute {
-            api_version: "gateway.networking.k8s.io/v1",
-            kind: "HTTPRoute",
-            metadata,
-            spec: HttpRouteSpec {
-                parent_refs: route
-                    .parent_refs
-                    .iter()
-                    .map(|p| ParentReference {
-                        kind: p.gateway_kind.clone(),
-                        name: p.gateway_name.clone(),
-                        namespace: p.gateway_namespace.clone(),
-                        section_name: p.gateway_section_name.clone(),
-                    })
-                    .collect(),
-                hostnames: route.hostnames.clone(),
-                rules: route
-                    .rules
-                    .iter()
-                    .map(|rule| HttpRouteRule {
-                        matches: rule
-                            .matches
-                            .iter()
-                            .map(|m| HttpRouteMatch {
-                                path: HttpPathMatch {
-                                    type_: m.path_type.clone(),
-                                    value: m.path.clone(),
-                                },
-                            })
-                            .collect(),
-                        backend_refs: vec![BackendRef {
-                            name: service.clone(),
-                            port,
-                        }],
-                    })
-                    .collect(),
-            },
-        })));
-    }
-    manifests
+                    backend_refs: vec![BackendRef {
+                        name: service.clone(),
+                        port,
+                    }],
+                })
+                .collect(),
+        },
+    }))
 }
 
 /// A Gateway API HTTPRoute. k8s-openapi covers only built-in kinds, so the

@@ -16,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Manifest, common_labels, meta, storage};
+use crate::model::component::kind::NGINX_CONF_DIR;
 use crate::model::component::{Component, ComponentKind, Hpa, LOGS_DIR, SITES_DIR, ScratchDir};
 use crate::model::{Bench, Volume, selector_labels};
 
@@ -80,7 +81,7 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
                 match_expressions: None,
             },
             // The scheduler must never run twice, not even during a rollout.
-            strategy: component.singleton.then(|| DeploymentStrategy {
+            strategy: kind.is_singleton().then(|| DeploymentStrategy {
                 type_: Some("Recreate".to_owned()),
                 rolling_update: None,
             }),
@@ -95,9 +96,9 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
                     init_containers: (!component.init_containers.is_empty()).then(|| component.init_containers.clone()),
                     volumes: Some(bench_volumes(
                         bench,
-                        kind.mounts_logs(),
-                        kind == ComponentKind::Nginx,
-                        scratch_dirs(bench, kind),
+                        kind.runs_frappe(),
+                        kind.is_proxy(),
+                        &scratch_dirs(bench, kind),
                     )),
                     topology_spread_constraints: (!component.topology_spread.is_empty()).then(|| component.topology_spread.clone()),
                     node_selector: (!component.node_selector.is_empty()).then(|| component.node_selector.clone()),
@@ -124,7 +125,7 @@ fn pod_annotations(bench: &Bench, component: &Component) -> Option<BTreeMap<Stri
     {
         annotations.insert("checksum/redis-credentials".to_owned(), checksum.clone());
     }
-    if component.kind == ComponentKind::Nginx
+    if component.kind.is_proxy()
         && let Some(config) = &bench.nginx_config
     {
         use sha2::{Digest, Sha256};
@@ -149,11 +150,11 @@ pub fn pod_defaults(bench: &Bench) -> PodSpec {
 
 fn main_container(bench: &Bench, component: &Component) -> Container {
     let kind = component.kind;
-    let mut mounts = bench_mounts(kind.mounts_logs(), scratch_dirs(bench, kind));
-    if kind == ComponentKind::Nginx && bench.nginx_config.is_some() {
+    let mut mounts = bench_mounts(kind.runs_frappe(), &scratch_dirs(bench, kind));
+    if kind.is_proxy() && bench.nginx_config.is_some() {
         mounts.push(VolumeMount {
             name: "nginx-config".to_owned(),
-            mount_path: "/etc/nginx/conf.d".to_owned(),
+            mount_path: NGINX_CONF_DIR.path.to_owned(),
             ..Default::default()
         });
     }
@@ -165,12 +166,12 @@ fn main_container(bench: &Bench, component: &Component) -> Container {
     };
     env.extend(component.env.iter().cloned());
     Container {
-        name: kind.container_name().to_owned(),
+        name: kind.spec().container_name.to_owned(),
         image: Some(bench.image.clone()),
         image_pull_policy: Some(bench.pull_policy.to_owned()),
         args: Some(component.args.clone()),
         env: (!env.is_empty()).then_some(env),
-        ports: kind.container_port().map(|port| {
+        ports: kind.spec().port.map(|port| {
             vec![ContainerPort {
                 name: Some("http".to_owned()),
                 container_port: port,
@@ -189,8 +190,8 @@ fn main_container(bench: &Bench, component: &Component) -> Container {
 }
 
 /// The emptyDirs a component's main container writes to.
-fn scratch_dirs(bench: &Bench, kind: ComponentKind) -> &'static [ScratchDir] {
-    bench.scratch_dirs(kind.scratch_dirs(bench.nginx_config.is_some()))
+fn scratch_dirs(bench: &Bench, kind: ComponentKind) -> Vec<ScratchDir> {
+    bench.scratch_dirs(&kind.scratch_dirs(bench.nginx_config.is_some())).to_vec()
 }
 
 /// The sites volume, the logs volume when wanted, nginx's configuration, and

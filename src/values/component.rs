@@ -12,19 +12,57 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::StringMap;
+use super::{Spanned, StringMap};
 
 /// The keys every component's pods share, borrowed from any component.
 pub struct PodValues<'a> {
-    pub replica_count: i32,
-    pub resources: &'a ResourceRequirements,
-    pub node_selector: &'a StringMap,
-    pub tolerations: &'a [Toleration],
+    pub replica_count: &'a Spanned<i32>,
+    pub resources: &'a Spanned<ResourceRequirements>,
+    pub node_selector: &'a Spanned<StringMap>,
+    pub tolerations: &'a Spanned<Vec<Toleration>>,
     pub affinity: Option<&'a Affinity>,
-    pub env_vars: &'a [EnvVar],
-    pub init_containers: &'a [Container],
-    pub sidecars: &'a [Container],
-    pub pod_annotations: &'a StringMap,
+    pub env_vars: &'a Spanned<Vec<EnvVar>>,
+    pub init_containers: &'a Spanned<Vec<Container>>,
+    pub sidecars: &'a Spanned<Vec<Container>>,
+    pub pod_annotations: &'a Spanned<StringMap>,
+}
+
+/// What the values say about one component, whatever its section's type:
+/// what the model resolves every component from. Each section gives it
+/// with `component()`; what a section lacks is `None`.
+pub struct ComponentValues<'a> {
+    /// False only for a disabled nginx (`nginx.enabled`).
+    pub enabled: bool,
+    pub pod: PodValues<'a>,
+    /// The scheduler has none: it never scales.
+    pub autoscaling: Option<&'a Spanned<Autoscaling>>,
+    /// The scheduler has none: see `Role::Scheduler` in the model.
+    pub disruption_budget: Option<&'a DisruptionBudget>,
+    pub service: Option<&'a ServiceValues>,
+    pub liveness_probe: ProbeValues<'a>,
+    pub readiness_probe: ProbeValues<'a>,
+    pub startup_probe: ProbeValues<'a>,
+    pub termination_grace_period_seconds: Option<&'a Spanned<Option<i64>>>,
+    /// The spread of the component's pods, for those that have keys for it.
+    pub topology_spread: Option<TopologySpreadValues<'a>>,
+}
+
+/// How the values give a probe.
+#[derive(Clone, Copy)]
+pub enum ProbeValues<'a> {
+    /// A probe that replaces the default whole when set.
+    Replace(&'a Spanned<Option<Probe>>),
+    /// The chart's `override` and `probe` of workers and the scheduler.
+    Override(&'a WorkerProbe),
+    /// The component has no key for this probe.
+    Absent,
+}
+
+/// `topologySpreadConstraints` and `defaultTopologySpread`.
+#[derive(Clone, Copy)]
+pub struct TopologySpreadValues<'a> {
+    pub custom: &'a Spanned<Option<Vec<TopologySpreadConstraint>>>,
+    pub default: &'a DefaultTopologySpread,
 }
 
 macro_rules! component {
@@ -37,39 +75,39 @@ macro_rules! component {
         #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
         pub struct $name {
             /// Number of pods (ignored while `autoscaling.enabled`).
-            pub replica_count: i32,
+            pub replica_count: Spanned<i32>,
             /// CPU and memory requests and limits of the main container.
-            pub resources: ResourceRequirements,
+            pub resources: Spanned<ResourceRequirements>,
             /// Node labels the pods must run on.
-            pub node_selector: StringMap,
+            pub node_selector: Spanned<StringMap>,
             /// Taints the pods tolerate.
-            pub tolerations: Vec<Toleration>,
+            pub tolerations: Spanned<Vec<Toleration>>,
             /// Node and pod affinity of the pods.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub affinity: Option<Affinity>,
             /// Extra environment variables of the main container.
-            pub env_vars: Vec<EnvVar>,
+            pub env_vars: Spanned<Vec<EnvVar>>,
             /// Extra init containers of the pods.
-            pub init_containers: Vec<Container>,
+            pub init_containers: Spanned<Vec<Container>>,
             /// Extra containers running beside the main one.
-            pub sidecars: Vec<Container>,
+            pub sidecars: Spanned<Vec<Container>>,
             /// Annotations of the pods.
-            pub pod_annotations: StringMap,
+            pub pod_annotations: Spanned<StringMap>,
             $( $(#[$field_meta])* pub $field: $ty, )*
         }
 
         impl Default for $name {
             fn default() -> Self {
                 $name {
-                    replica_count: 1,
-                    resources: ResourceRequirements::default(),
-                    node_selector: StringMap::new(),
-                    tolerations: Vec::new(),
+                    replica_count: Spanned::new(1),
+                    resources: Spanned::default(),
+                    node_selector: Spanned::default(),
+                    tolerations: Spanned::default(),
                     affinity: None,
-                    env_vars: Vec::new(),
-                    init_containers: Vec::new(),
-                    sidecars: Vec::new(),
-                    pod_annotations: StringMap::new(),
+                    env_vars: Spanned::default(),
+                    init_containers: Spanned::default(),
+                    sidecars: Spanned::default(),
+                    pod_annotations: Spanned::default(),
                     $( $field: $default, )*
                 }
             }
@@ -78,7 +116,7 @@ macro_rules! component {
         impl $name {
             pub fn pod(&self) -> PodValues<'_> {
                 PodValues {
-                    replica_count: self.replica_count,
+                    replica_count: &self.replica_count,
                     resources: &self.resources,
                     node_selector: &self.node_selector,
                     tolerations: &self.tolerations,
@@ -101,13 +139,13 @@ component! {
         /// or Service and the ingress sends `/` straight to gunicorn, which
         /// serves no `/assets` or `/files`: that is an error unless
         /// `assetsServedElsewhere` says something else serves them.
-        enabled: bool = true,
+        enabled: Spanned<bool> = Spanned::new(true),
         /// With `enabled: false` (extension): you run something else that
         /// serves `/assets` and `/files` from the sites volume, in front of
         /// gunicorn. Frappe serves them only from its development server.
         assets_served_elsewhere: bool = false,
         /// Autoscaling of nginx.
-        autoscaling: Autoscaling = Autoscaling::default(),
+        autoscaling: Spanned<Autoscaling> = Spanned::default(),
         /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
         /// when the component runs two or more replicas or autoscales.
         pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
@@ -118,16 +156,16 @@ component! {
         #[serde(skip_serializing_if = "Option::is_none")]
         config: Option<String> = None,
         /// Liveness probe. Replaces the default (TCP on 8080) whole.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        liveness_probe: Option<Probe> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        liveness_probe: Spanned<Option<Probe>> = Spanned::default(),
         /// Readiness probe. Replaces the default (TCP on 8080) whole.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        readiness_probe: Option<Probe> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        readiness_probe: Spanned<Option<Probe>> = Spanned::default(),
         /// The Service in front of nginx.
         service: ServiceValues = ServiceValues::port(8080),
         /// Topology spread constraints of the nginx pods. Default: `defaultTopologySpread`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        topology_spread_constraints: Option<Vec<TopologySpreadConstraint>> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        topology_spread_constraints: Spanned<Option<Vec<TopologySpreadConstraint>>> = Spanned::default(),
         /// The spread used when `topologySpreadConstraints` is not set.
         default_topology_spread: DefaultTopologySpread = DefaultTopologySpread::default(),
     }
@@ -137,30 +175,30 @@ component! {
     /// Gunicorn, the Python web server.
     Gunicorn {
         /// Autoscaling of gunicorn.
-        autoscaling: Autoscaling = Autoscaling::default(),
+        autoscaling: Spanned<Autoscaling> = Spanned::default(),
         /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
         /// when the component runs two or more replicas or autoscales.
         pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Gunicorn flags such as `--workers=4`, applied to the image's gunicorn
         /// command line (same flag replaced, others added). A list that does not
         /// start with a flag replaces the whole command instead.
-        args: Vec<String> = Vec::new(),
+        args: Spanned<Vec<String>> = Spanned::default(),
         /// Liveness probe. Replaces the default (TCP on 8000) whole.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        liveness_probe: Option<Probe> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        liveness_probe: Spanned<Option<Probe>> = Spanned::default(),
         /// Readiness probe. Replaces the default (TCP on 8000) whole.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        readiness_probe: Option<Probe> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        readiness_probe: Spanned<Option<Probe>> = Spanned::default(),
         /// Startup probe, which holds liveness off while gunicorn boots. Replaces
         /// the default (TCP on 8000 every 10 s, for up to 5 minutes) whole.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        startup_probe: Option<Probe> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        startup_probe: Spanned<Option<Probe>> = Spanned::default(),
         /// The site an `httpGet` probe of gunicorn asks for (extension), sent as
         /// the `X-Frappe-Site-Name` header: Frappe answers 404 to a request
         /// for the pod's IP. Default: `jobs.createSite.siteName` (or the first
         /// site of `jobs.createMultipleSites`), else the first ingress host.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        probe_site_name: Option<String> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        probe_site_name: Spanned<Option<String>> = Spanned::default(),
         /// The Service in front of gunicorn.
         service: ServiceValues = ServiceValues::port(8000),
     }
@@ -170,16 +208,16 @@ component! {
     /// The socket.io server for realtime updates.
     Socketio {
         /// Autoscaling of socketio.
-        autoscaling: Autoscaling = Autoscaling::default(),
+        autoscaling: Spanned<Autoscaling> = Spanned::default(),
         /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
         /// when the component runs two or more replicas or autoscales.
         pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Liveness probe. Replaces the default (TCP on 9000) whole.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        liveness_probe: Option<Probe> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        liveness_probe: Spanned<Option<Probe>> = Spanned::default(),
         /// Readiness probe. Replaces the default (TCP on 9000) whole.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        readiness_probe: Option<Probe> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        readiness_probe: Spanned<Option<Probe>> = Spanned::default(),
         /// The Service in front of socketio.
         service: ServiceValues = ServiceValues::port(9000),
     }
@@ -189,7 +227,7 @@ component! {
     /// A background worker consuming RQ queues.
     Worker {
         /// Autoscaling of this worker.
-        autoscaling: Autoscaling = Autoscaling::default(),
+        autoscaling: Spanned<Autoscaling> = Spanned::default(),
         /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
         /// when the component runs two or more replicas or autoscales.
         pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
@@ -201,8 +239,8 @@ component! {
         /// Seconds a stopping worker gets to finish its current job (extension).
         /// Default: the timeout of the longest queue it consumes (Frappe's
         /// `short` and `default` 300 s, `long` 1500 s) plus 30 s.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        termination_grace_period_seconds: Option<i64> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        termination_grace_period_seconds: Spanned<Option<i64>> = Spanned::default(),
     }
 }
 
@@ -214,6 +252,105 @@ component! {
         liveness_probe: WorkerProbe = WorkerProbe::default(),
         /// Readiness probe. Default: the database and every Redis accept connections.
         readiness_probe: WorkerProbe = WorkerProbe::default(),
+    }
+}
+
+impl Nginx {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: *self.enabled,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: Some(&self.service),
+            liveness_probe: ProbeValues::Replace(&self.liveness_probe),
+            readiness_probe: ProbeValues::Replace(&self.readiness_probe),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: None,
+            topology_spread: Some(TopologySpreadValues {
+                custom: &self.topology_spread_constraints,
+                default: &self.default_topology_spread,
+            }),
+        }
+    }
+}
+
+impl Gunicorn {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: Some(&self.service),
+            liveness_probe: ProbeValues::Replace(&self.liveness_probe),
+            readiness_probe: ProbeValues::Replace(&self.readiness_probe),
+            startup_probe: ProbeValues::Replace(&self.startup_probe),
+            termination_grace_period_seconds: None,
+            topology_spread: None,
+        }
+    }
+}
+
+impl Socketio {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: Some(&self.service),
+            liveness_probe: ProbeValues::Replace(&self.liveness_probe),
+            readiness_probe: ProbeValues::Replace(&self.readiness_probe),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: None,
+            topology_spread: None,
+        }
+    }
+}
+
+impl Worker {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: Some(&self.autoscaling),
+            disruption_budget: Some(&self.pod_disruption_budget),
+            service: None,
+            liveness_probe: ProbeValues::Override(&self.liveness_probe),
+            readiness_probe: ProbeValues::Override(&self.readiness_probe),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: Some(&self.termination_grace_period_seconds),
+            topology_spread: None,
+        }
+    }
+}
+
+impl Scheduler {
+    pub fn component(&self) -> ComponentValues<'_> {
+        ComponentValues {
+            enabled: true,
+            pod: self.pod(),
+            autoscaling: None,
+            disruption_budget: None,
+            service: None,
+            liveness_probe: ProbeValues::Override(&self.liveness_probe),
+            readiness_probe: ProbeValues::Override(&self.readiness_probe),
+            startup_probe: ProbeValues::Absent,
+            termination_grace_period_seconds: None,
+            topology_spread: None,
+        }
+    }
+}
+
+impl Workers {
+    /// `topologySpreadConstraints` and `defaultTopologySpread` of `worker`,
+    /// which spread gunicorn.
+    pub fn topology_spread(&self) -> TopologySpreadValues<'_> {
+        TopologySpreadValues {
+            custom: &self.topology_spread_constraints,
+            default: &self.default_topology_spread,
+        }
     }
 }
 
@@ -235,8 +372,8 @@ pub struct Workers {
     /// The scheduler.
     pub scheduler: Box<Scheduler>,
     /// Topology spread constraints of the gunicorn pods. Default: `defaultTopologySpread`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub topology_spread_constraints: Spanned<Option<Vec<TopologySpreadConstraint>>>,
     /// The spread used when `topologySpreadConstraints` is not set.
     pub default_topology_spread: DefaultTopologySpread,
 }
@@ -248,21 +385,21 @@ pub struct Autoscaling {
     /// Render an HPA; the Deployment then leaves `replicas` to it.
     pub enabled: bool,
     /// Fewest pods.
-    pub min_replicas: i32,
+    pub min_replicas: Spanned<i32>,
     /// Most pods.
     pub max_replicas: i32,
     /// Target average CPU utilization, in percent of the CPU request. `null` turns it off.
     #[serde(rename = "targetCPU", default = "seventy_five")]
-    pub target_cpu: Option<i32>,
+    pub target_cpu: Spanned<Option<i32>>,
     /// Target average memory utilization, in percent of the memory request. `null` turns it off.
     #[serde(rename = "targetMemory", default = "seventy_five")]
-    pub target_memory: Option<i32>,
+    pub target_memory: Spanned<Option<i32>>,
     /// How fast to scale up and down (extension), passed to the HPA as is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HorizontalPodAutoscalerBehavior>,
     /// Scale a worker on the length of its RQ queue with KEDA instead of an
     /// HPA (extension; workers only). Renders a `keda.sh/v1alpha1` ScaledObject.
-    pub keda: Keda,
+    pub keda: Spanned<Keda>,
 }
 
 /// KEDA scaling of a worker on its queue's length.
@@ -270,17 +407,17 @@ pub struct Autoscaling {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Keda {
     /// Render a ScaledObject (KEDA must be installed in the cluster).
-    pub enabled: bool,
+    pub enabled: Spanned<bool>,
     /// Fewest pods; 0 lets an idle queue scale the worker away.
-    pub min_replicas: i32,
+    pub min_replicas: Spanned<i32>,
     /// Most pods.
     pub max_replicas: i32,
     /// Target number of queued jobs per pod.
-    pub list_length: i32,
+    pub list_length: Spanned<i32>,
     /// Seconds between queue checks.
-    pub polling_interval: i32,
+    pub polling_interval: Spanned<i32>,
     /// Seconds to wait after the last busy check before scaling to `minReplicas`.
-    pub cooldown_period: i32,
+    pub cooldown_period: Spanned<i32>,
     /// A Secret key with the queue Redis password for KEDA. Default: where
     /// the workers get it (the bench's Secret, or `externalRedis.existingSecret`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -290,12 +427,12 @@ pub struct Keda {
 impl Default for Keda {
     fn default() -> Self {
         Keda {
-            enabled: false,
-            min_replicas: 0,
+            enabled: Spanned::new(false),
+            min_replicas: Spanned::new(0),
             max_replicas: 3,
-            list_length: 10,
-            polling_interval: 30,
-            cooldown_period: 300,
+            list_length: Spanned::new(10),
+            polling_interval: Spanned::new(30),
+            cooldown_period: Spanned::new(300),
             password_secret: None,
         }
     }
@@ -306,25 +443,25 @@ impl Default for Keda {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct SecretKey {
     /// The Secret's name.
-    pub name: String,
+    pub name: Spanned<String>,
     /// The key within it.
-    pub key: String,
+    pub key: Spanned<String>,
 }
 
-fn seventy_five() -> Option<i32> {
-    Some(75)
+fn seventy_five() -> Spanned<Option<i32>> {
+    Spanned::new(Some(75))
 }
 
 impl Default for Autoscaling {
     fn default() -> Self {
         Autoscaling {
             enabled: false,
-            min_replicas: 1,
+            min_replicas: Spanned::new(1),
             max_replicas: 3,
-            target_cpu: Some(75),
-            target_memory: Some(75),
+            target_cpu: seventy_five(),
+            target_memory: seventy_five(),
             behavior: None,
-            keda: Keda::default(),
+            keda: Spanned::default(),
         }
     }
 }
@@ -335,10 +472,10 @@ impl Default for Autoscaling {
 pub struct WorkerProbe {
     /// Use `probe` instead of the default.
     #[serde(rename = "override")]
-    pub override_default: bool,
+    pub override_default: Spanned<bool>,
     /// The probe used when `override` is true; it replaces the default whole.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub probe: Option<Probe>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub probe: Spanned<Option<Probe>>,
 }
 
 /// The Service of a component.
@@ -349,14 +486,14 @@ pub struct ServiceValues {
     #[serde(rename = "type")]
     pub service_type: ServiceType,
     /// The Service port.
-    pub port: i32,
+    pub port: Spanned<i32>,
 }
 
 impl ServiceValues {
     fn port(port: i32) -> ServiceValues {
         ServiceValues {
             service_type: ServiceType::ClusterIP,
-            port,
+            port: Spanned::new(port),
         }
     }
 }
@@ -390,19 +527,19 @@ impl ServiceType {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct DefaultTopologySpread {
     /// How uneven the spread may be.
-    pub max_skew: i32,
+    pub max_skew: Spanned<i32>,
     /// The node label that defines a domain (a node, a zone).
-    pub topology_key: String,
+    pub topology_key: Spanned<String>,
     /// `DoNotSchedule` or `ScheduleAnyway`.
-    pub when_unsatisfiable: String,
+    pub when_unsatisfiable: Spanned<String>,
 }
 
 impl Default for DefaultTopologySpread {
     fn default() -> Self {
         DefaultTopologySpread {
-            max_skew: 1,
-            topology_key: "kubernetes.io/hostname".to_owned(),
-            when_unsatisfiable: "DoNotSchedule".to_owned(),
+            max_skew: Spanned::new(1),
+            topology_key: Spanned::new("kubernetes.io/hostname".to_owned()),
+            when_unsatisfiable: Spanned::new("DoNotSchedule".to_owned()),
         }
     }
 }
@@ -413,34 +550,34 @@ impl Default for DefaultTopologySpread {
 pub struct NginxEnvironment {
     /// Trusted proxy addresses for the real client IP (`UPSTREAM_REAL_IP_ADDRESS`).
     #[serde(rename = "upstreamRealIPAddress")]
-    pub upstream_real_ip_address: String,
+    pub upstream_real_ip_address: Spanned<String>,
     /// `on` to search the header recursively (`UPSTREAM_REAL_IP_RECURSIVE`).
     #[serde(rename = "upstreamRealIPRecursive")]
-    pub upstream_real_ip_recursive: String,
+    pub upstream_real_ip_recursive: Spanned<String>,
     /// Header carrying the client IP (`UPSTREAM_REAL_IP_HEADER`).
     #[serde(rename = "upstreamRealIPHeader")]
-    pub upstream_real_ip_header: String,
+    pub upstream_real_ip_header: Spanned<String>,
     /// How nginx picks the site (`FRAPPE_SITE_NAME_HEADER`); `$host` serves the
     /// site named like the requested host.
     #[serde(rename = "frappeSiteNameHeader")]
-    pub frappe_site_name_header: String,
+    pub frappe_site_name_header: Spanned<String>,
     /// Seconds nginx waits for gunicorn (`PROXY_READ_TIMEOUT`).
     #[serde(rename = "proxyReadTimeout")]
-    pub proxy_read_timeout: String,
+    pub proxy_read_timeout: Spanned<String>,
     /// Largest request body, e.g. `50m` (`CLIENT_MAX_BODY_SIZE`).
     #[serde(rename = "clientMaxBodySize")]
-    pub client_max_body_size: String,
+    pub client_max_body_size: Spanned<String>,
 }
 
 impl Default for NginxEnvironment {
     fn default() -> Self {
         NginxEnvironment {
-            upstream_real_ip_address: "127.0.0.1".to_owned(),
-            upstream_real_ip_recursive: "off".to_owned(),
-            upstream_real_ip_header: "X-Forwarded-For".to_owned(),
-            frappe_site_name_header: "$host".to_owned(),
-            proxy_read_timeout: "120".to_owned(),
-            client_max_body_size: "50m".to_owned(),
+            upstream_real_ip_address: Spanned::new("127.0.0.1".to_owned()),
+            upstream_real_ip_recursive: Spanned::new("off".to_owned()),
+            upstream_real_ip_header: Spanned::new("X-Forwarded-For".to_owned()),
+            frappe_site_name_header: Spanned::new("$host".to_owned()),
+            proxy_read_timeout: Spanned::new("120".to_owned()),
+            client_max_body_size: Spanned::new("50m".to_owned()),
         }
     }
 }

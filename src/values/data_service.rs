@@ -12,10 +12,12 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::Spanned;
+
 /// An in-cluster data service of the chart: only `enabled` is read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataService {
-    pub enabled: bool,
+    pub enabled: Spanned<bool>,
 }
 
 impl<'de> Deserialize<'de> for DataService {

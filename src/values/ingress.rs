@@ -4,7 +4,7 @@ use k8s_openapi::api::networking::v1::IngressTLS;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::StringMap;
+use super::{Spanned, StringMap};
 
 /// An Ingress (networking.k8s.io/v1).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -13,39 +13,36 @@ pub struct Ingress {
     /// Render the Ingress.
     pub enabled: bool,
     /// Name of the Ingress. Default: the full name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ingress_name: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub ingress_name: Spanned<Option<String>>,
     /// The IngressClass, e.g. `nginx`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub class_name: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub class_name: Spanned<Option<String>>,
     /// Annotations of the Ingress (cert-manager, ingress-nginx settings…).
-    pub annotations: StringMap,
+    pub annotations: Spanned<StringMap>,
     /// Host names and their paths. Each Frappe site is served on its own host.
-    pub hosts: Vec<IngressHost>,
+    pub hosts: Vec<Spanned<IngressHost>>,
     /// TLS certificates by host.
-    pub tls: Vec<IngressTLS>,
+    pub tls: Spanned<Vec<IngressTLS>>,
     /// How websockets reach socketio (extension). `auto`: through nginx, or
     /// with a `/socket.io` path per host when nginx is disabled; `snippet`: an
     /// ingress-nginx configuration-snippet annotation; `none`: nothing.
-    pub websocket: WebsocketMode,
+    pub websocket: Spanned<WebsocketMode>,
 }
 
 impl Default for Ingress {
     fn default() -> Self {
         Ingress {
             enabled: false,
-            ingress_name: None,
-            class_name: None,
-            annotations: StringMap::new(),
-            hosts: vec![IngressHost {
-                host: "erp.cluster.local".to_owned(),
-                paths: vec![IngressPath {
-                    path: "/".to_owned(),
-                    path_type: "ImplementationSpecific".to_owned(),
-                }],
-            }],
-            tls: Vec::new(),
-            websocket: WebsocketMode::Auto,
+            ingress_name: Spanned::default(),
+            class_name: Spanned::default(),
+            annotations: Spanned::default(),
+            hosts: vec![Spanned::new(IngressHost {
+                host: Spanned::new("erp.cluster.local".to_owned()),
+                paths: Spanned::new(vec![IngressPath::default()]),
+            })],
+            tls: Spanned::default(),
+            websocket: Spanned::default(),
         }
     }
 }
@@ -55,9 +52,9 @@ impl Default for Ingress {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct IngressHost {
     /// The host name, e.g. `erp.example.com` or `*.example.com`.
-    pub host: String,
+    pub host: Spanned<String>,
     /// The paths served on this host.
-    pub paths: Vec<IngressPath>,
+    pub paths: Spanned<Vec<IngressPath>>,
 }
 
 /// One path of an Ingress host.
@@ -65,16 +62,16 @@ pub struct IngressHost {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct IngressPath {
     /// An absolute path, e.g. `/`.
-    pub path: String,
+    pub path: Spanned<String>,
     /// `Prefix`, `Exact` or `ImplementationSpecific`.
-    pub path_type: String,
+    pub path_type: Spanned<String>,
 }
 
 impl Default for IngressPath {
     fn default() -> Self {
         IngressPath {
-            path: "/".to_owned(),
-            path_type: "ImplementationSpecific".to_owned(),
+            path: Spanned::new("/".to_owned()),
+            path_type: Spanned::new("ImplementationSpecific".to_owned()),
         }
     }
 }
@@ -96,13 +93,13 @@ pub struct HttpRoute {
     /// Render the HTTPRoute.
     pub enabled: bool,
     /// Name of the route. Default: the full name.
-    pub name: String,
+    pub name: Spanned<String>,
     /// Annotations of the route.
-    pub annotations: StringMap,
+    pub annotations: Spanned<StringMap>,
     /// The Gateways the route attaches to.
     pub parent_refs: Vec<HttpRouteParentRef>,
     /// Host names the route serves.
-    pub hostnames: Vec<String>,
+    pub hostnames: Spanned<Vec<String>>,
     /// Path matches sent to the bench.
     pub rules: Vec<HttpRouteRule>,
 }
@@ -111,15 +108,15 @@ impl Default for HttpRoute {
     fn default() -> Self {
         HttpRoute {
             enabled: false,
-            name: String::new(),
-            annotations: StringMap::new(),
+            name: Spanned::default(),
+            annotations: Spanned::default(),
             parent_refs: vec![HttpRouteParentRef {
-                gateway_name: "public-gateway".to_owned(),
-                gateway_namespace: Some("networking".to_owned()),
-                gateway_kind: None,
-                gateway_section_name: Some("http".to_owned()),
+                gateway_name: Spanned::new("public-gateway".to_owned()),
+                gateway_namespace: Spanned::new(Some("networking".to_owned())),
+                gateway_kind: Spanned::default(),
+                gateway_section_name: Spanned::new(Some("http".to_owned())),
             }],
-            hostnames: vec!["erp.example.com".to_owned()],
+            hostnames: Spanned::new(vec!["erp.example.com".to_owned()]),
             rules: vec![HttpRouteRule {
                 matches: vec![HttpRouteMatch::default()],
             }],
@@ -132,16 +129,16 @@ impl Default for HttpRoute {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct HttpRouteParentRef {
     /// Name of the Gateway.
-    pub gateway_name: String,
+    pub gateway_name: Spanned<String>,
     /// Namespace of the Gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gateway_namespace: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub gateway_namespace: Spanned<Option<String>>,
     /// Kind of the parent. Default: `Gateway`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gateway_kind: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub gateway_kind: Spanned<Option<String>>,
     /// The listener of the Gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gateway_section_name: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub gateway_section_name: Spanned<Option<String>>,
 }
 
 /// One rule of the route.
@@ -157,16 +154,16 @@ pub struct HttpRouteRule {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct HttpRouteMatch {
     /// `PathPrefix`, `Exact` or `RegularExpression`.
-    pub path_type: String,
+    pub path_type: Spanned<String>,
     /// The path.
-    pub path: String,
+    pub path: Spanned<String>,
 }
 
 impl Default for HttpRouteMatch {
     fn default() -> Self {
         HttpRouteMatch {
-            path_type: "PathPrefix".to_owned(),
-            path: "/".to_owned(),
+            path_type: Spanned::new("PathPrefix".to_owned()),
+            path: Spanned::new("/".to_owned()),
         }
     }
 }

@@ -7,16 +7,16 @@ use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, ResourceRequiremen
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{DbType, StringMap};
+use super::{DbType, Spanned, StringMap};
 
 /// The keys every Job shares, borrowed from any Job.
 pub struct JobPod<'a> {
-    pub job_name: Option<&'a str>,
-    pub enabled: bool,
-    pub backoff_limit: i32,
-    pub resources: &'a ResourceRequirements,
-    pub node_selector: &'a StringMap,
-    pub tolerations: &'a [Toleration],
+    pub job_name: &'a Spanned<Option<String>>,
+    pub enabled: &'a Spanned<bool>,
+    pub backoff_limit: &'a Spanned<i32>,
+    pub resources: &'a Spanned<ResourceRequirements>,
+    pub node_selector: &'a Spanned<StringMap>,
+    pub tolerations: &'a Spanned<Vec<Toleration>>,
     pub affinity: Option<&'a Affinity>,
 }
 
@@ -33,18 +33,18 @@ macro_rules! job {
             /// hash of what it does, so re-rendering the same values gives the
             /// same Job, and a change to what it does a new one (a new image
             /// reruns migrate, never site creation).
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub job_name: Option<String>,
+            #[serde(skip_serializing_if = "Spanned::is_none")]
+            pub job_name: Spanned<Option<String>>,
             /// Render the Job.
-            pub enabled: bool,
+            pub enabled: Spanned<bool>,
             /// Retries before the Job is marked failed.
-            pub backoff_limit: i32,
+            pub backoff_limit: Spanned<i32>,
             /// CPU and memory of the Job's container.
-            pub resources: ResourceRequirements,
+            pub resources: Spanned<ResourceRequirements>,
             /// Node labels the Job's pod must run on.
-            pub node_selector: StringMap,
+            pub node_selector: Spanned<StringMap>,
             /// Taints the Job's pod tolerates.
-            pub tolerations: Vec<Toleration>,
+            pub tolerations: Spanned<Vec<Toleration>>,
             /// Affinity of the Job's pod.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub affinity: Option<Affinity>,
@@ -54,12 +54,12 @@ macro_rules! job {
         impl Default for $name {
             fn default() -> Self {
                 $name {
-                    job_name: None,
-                    enabled: $enabled,
-                    backoff_limit: 0,
-                    resources: ResourceRequirements::default(),
-                    node_selector: StringMap::new(),
-                    tolerations: Vec::new(),
+                    job_name: Spanned::default(),
+                    enabled: Spanned::new($enabled),
+                    backoff_limit: Spanned::new(0),
+                    resources: Spanned::default(),
+                    node_selector: Spanned::default(),
+                    tolerations: Spanned::default(),
                     affinity: None,
                     $( $field: $default, )*
                 }
@@ -69,9 +69,9 @@ macro_rules! job {
         impl $name {
             pub fn pod(&self) -> JobPod<'_> {
                 JobPod {
-                    job_name: self.job_name.as_deref(),
-                    enabled: self.enabled,
-                    backoff_limit: self.backoff_limit,
+                    job_name: &self.job_name,
+                    enabled: &self.enabled,
+                    backoff_limit: &self.backoff_limit,
                     resources: &self.resources,
                     node_selector: &self.node_selector,
                     tolerations: &self.tolerations,
@@ -88,47 +88,47 @@ macro_rules! job {
 pub struct Jobs {
     /// Writes the database and Redis settings into the bench's
     /// `common_site_config.json` on the sites volume. On by default.
-    pub configure: ConfigureJob,
+    pub configure: Spanned<ConfigureJob>,
     /// Runs `chown -R 1000:1000` over the bench directory as root. Breaks the
     /// restricted Pod Security Standard; only for volumes that ignore `fsGroup`.
-    pub volume_permissions: VolumePermissionsJob,
+    pub volume_permissions: Spanned<VolumePermissionsJob>,
     /// Creates one site (`bench new-site`). Takes precedence over `createMultipleSites`.
-    pub create_site: CreateSiteJob,
+    pub create_site: Spanned<CreateSiteJob>,
     /// Creates several sites, each with its apps.
-    pub create_multiple_sites: CreateMultipleSitesJob,
+    pub create_multiple_sites: Spanned<CreateMultipleSitesJob>,
     /// Drops one site. Takes precedence over `dropMultipleSites`.
-    pub drop_site: DropSiteJob,
+    pub drop_site: Spanned<DropSiteJob>,
     /// Drops several sites.
-    pub drop_multiple_sites: DropMultipleSitesJob,
+    pub drop_multiple_sites: Spanned<DropMultipleSitesJob>,
     /// Backs up one site (`bench backup`), once or on a schedule. Takes
     /// precedence over `backupMultipleSites`.
-    pub backup: BackupJob,
+    pub backup: Spanned<BackupJob>,
     /// Backs up several sites.
-    pub backup_multiple_sites: BackupMultipleSitesJob,
+    pub backup_multiple_sites: Spanned<BackupMultipleSitesJob>,
     /// Migrates one site after an upgrade (`bench migrate`), in maintenance
     /// mode. Takes precedence over `migrateMultipleSites`.
-    pub migrate: MigrateJob,
+    pub migrate: Spanned<MigrateJob>,
     /// Migrates several sites, one after the other.
-    pub migrate_multiple_sites: MigrateMultipleSitesJob,
+    pub migrate_multiple_sites: Spanned<MigrateMultipleSitesJob>,
     /// A Job of your own containers.
-    pub custom: CustomJob,
+    pub custom: Spanned<CustomJob>,
 }
 
 impl Jobs {
-    /// Every Job with its key in the values, for rules that apply to all.
-    pub fn all(&self) -> [(&'static str, JobPod<'_>); 11] {
+    /// Every Job's pod keys, for rules that apply to all.
+    pub fn all(&self) -> [JobPod<'_>; 11] {
         [
-            ("jobs.configure", self.configure.pod()),
-            ("jobs.volumePermissions", self.volume_permissions.pod()),
-            ("jobs.createSite", self.create_site.pod()),
-            ("jobs.createMultipleSites", self.create_multiple_sites.pod()),
-            ("jobs.dropSite", self.drop_site.pod()),
-            ("jobs.dropMultipleSites", self.drop_multiple_sites.pod()),
-            ("jobs.backup", self.backup.pod()),
-            ("jobs.backupMultipleSites", self.backup_multiple_sites.pod()),
-            ("jobs.migrate", self.migrate.pod()),
-            ("jobs.migrateMultipleSites", self.migrate_multiple_sites.pod()),
-            ("jobs.custom", self.custom.pod()),
+            self.configure.pod(),
+            self.volume_permissions.pod(),
+            self.create_site.pod(),
+            self.create_multiple_sites.pod(),
+            self.drop_site.pod(),
+            self.drop_multiple_sites.pod(),
+            self.backup.pod(),
+            self.backup_multiple_sites.pod(),
+            self.migrate.pod(),
+            self.migrate_multiple_sites.pod(),
+            self.custom.pod(),
         ]
     }
 }
@@ -140,9 +140,9 @@ job! {
         /// (1000). Off by default here (the chart turns it on): the pod's `fsGroup`
         /// already gives the frappe user the volumes on most storage, and a root
         /// container breaks the restricted Pod Security Standard.
-        fix_volume: bool = false,
+        fix_volume: Spanned<bool> = Spanned::new(false),
         /// Extra environment variables.
-        env_vars: Vec<EnvVar> = Vec::new(),
+        env_vars: Spanned<Vec<EnvVar>> = Spanned::default(),
         /// Replaces the container's command (default: `bash -c`).
         command: Vec<String> = Vec::new(),
         /// Replaces the container's arguments (default: the configure script).
@@ -164,20 +164,20 @@ job! {
         /// created again: drop it first.
         force_create: bool = false,
         /// The site's name, usually its host name.
-        site_name: String = "erp.cluster.local".to_owned(),
+        site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
         /// Administrator password in plain text. Prefer `adminExistingSecret`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        admin_password: Option<String> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        admin_password: Spanned<Option<String>> = Spanned::default(),
         /// Name of an existing Secret holding the Administrator password.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        admin_existing_secret: Option<String> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        admin_existing_secret: Spanned<Option<String>> = Spanned::default(),
         /// Key of the password in `adminExistingSecret`.
-        admin_existing_secret_key: String = "password".to_owned(),
+        admin_existing_secret_key: Spanned<String> = Spanned::new("password".to_owned()),
         /// Apps to install, in order.
-        install_apps: Vec<String> = vec!["erpnext".to_owned()],
+        install_apps: Spanned<Vec<String>> = Spanned::new(vec!["erpnext".to_owned()]),
         /// The database engine; must agree with the top-level `dbType`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        db_type: Option<DbType> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        db_type: Spanned<Option<DbType>> = Spanned::default(),
     }
 }
 
@@ -190,18 +190,21 @@ job! {
         /// created again: drop it first.
         force_create: bool = false,
         /// The sites and the apps each gets.
-        sites: Vec<SiteWithApps> = vec![SiteWithApps { name: "erp.cluster.local".to_owned(), install_apps: vec!["erpnext".to_owned()] }],
+        sites: Spanned<Vec<SiteWithApps>> = Spanned::new(vec![SiteWithApps {
+            name: Spanned::new("erp.cluster.local".to_owned()),
+            install_apps: Spanned::new(vec!["erpnext".to_owned()]),
+        }]),
         /// Administrator password in plain text. Prefer `adminExistingSecret`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        admin_password: Option<String> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        admin_password: Spanned<Option<String>> = Spanned::default(),
         /// Name of an existing Secret holding the Administrator password.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        admin_existing_secret: Option<String> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        admin_existing_secret: Spanned<Option<String>> = Spanned::default(),
         /// Key of the password in `adminExistingSecret`.
-        admin_existing_secret_key: String = "password".to_owned(),
+        admin_existing_secret_key: Spanned<String> = Spanned::new("password".to_owned()),
         /// The database engine; must agree with the top-level `dbType`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        db_type: Option<DbType> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        db_type: Spanned<Option<DbType>> = Spanned::default(),
     }
 }
 
@@ -211,7 +214,7 @@ job! {
         /// Pass `--force` to `bench drop-site`.
         forced: bool = false,
         /// The site to drop.
-        site_name: String = "erp.cluster.local".to_owned(),
+        site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
     }
 }
 
@@ -221,7 +224,7 @@ job! {
         /// Pass `--force` to `bench drop-site`.
         forced: bool = false,
         /// The sites to drop.
-        sites: Vec<Site> = Vec::new(),
+        sites: Spanned<Vec<Site>> = Spanned::default(),
     }
 }
 
@@ -229,16 +232,16 @@ job! {
     /// Backs up one site (`all`: every site of the bench).
     BackupJob (enabled: false) {
         /// The site to back up, or `all`.
-        site_name: String = "erp.cluster.local".to_owned(),
+        site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
         /// Include public and private files.
         with_files: bool = true,
         /// Run on this cron schedule as a CronJob instead of once (extension),
         /// e.g. `0 3 * * *`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        schedule: Option<String> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        schedule: Spanned<Option<String>> = Spanned::default(),
         /// Delete backup files older than this many days after each backup (extension).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        retain_days: Option<u32> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        retain_days: Spanned<Option<u32>> = Spanned::default(),
     }
 }
 
@@ -248,13 +251,13 @@ job! {
         /// Include public and private files.
         with_files: bool = true,
         /// The sites to back up.
-        sites: Vec<Site> = Vec::new(),
+        sites: Spanned<Vec<Site>> = Spanned::default(),
         /// Run on this cron schedule as a CronJob instead of once (extension).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        schedule: Option<String> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        schedule: Spanned<Option<String>> = Spanned::default(),
         /// Delete backup files older than this many days after each backup (extension).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        retain_days: Option<u32> = None,
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        retain_days: Spanned<Option<u32>> = Spanned::default(),
     }
 }
 
@@ -262,7 +265,7 @@ job! {
     /// Migrates one site.
     MigrateJob (enabled: false) {
         /// The site to migrate.
-        site_name: String = "erp.cluster.local".to_owned(),
+        site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
         /// Pass `--skip-failing` to `bench migrate`.
         skip_failing: bool = false,
     }
@@ -274,7 +277,7 @@ job! {
         /// Pass `--skip-failing` to `bench migrate`.
         skip_failing: bool = false,
         /// The sites to migrate.
-        sites: Vec<Site> = Vec::new(),
+        sites: Spanned<Vec<Site>> = Spanned::default(),
     }
 }
 
@@ -282,13 +285,13 @@ job! {
     /// A Job of your own containers, with the bench's volumes available.
     CustomJob (enabled: false) {
         /// Labels of the Job.
-        labels: StringMap = StringMap::new(),
+        labels: Spanned<StringMap> = Spanned::default(),
         /// Init containers of the Job's pod.
-        init_containers: Vec<Container> = Vec::new(),
+        init_containers: Spanned<Vec<Container>> = Spanned::default(),
         /// Containers of the Job's pod.
-        containers: Vec<Container> = Vec::new(),
+        containers: Spanned<Vec<Container>> = Spanned::default(),
         /// `Never` or `OnFailure`.
-        restart_policy: String = "Never".to_owned(),
+        restart_policy: Spanned<String> = Spanned::new("Never".to_owned()),
         /// Extra volumes of the Job's pod (the bench's `sites-dir` and `logs` are always there).
         volumes: Vec<Volume> = Vec::new(),
     }
@@ -299,7 +302,7 @@ job! {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Site {
     /// The site's name, usually its host name.
-    pub name: String,
+    pub name: Spanned<String>,
 }
 
 /// A site and the apps to install on it.
@@ -307,7 +310,7 @@ pub struct Site {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct SiteWithApps {
     /// The site's name, usually its host name.
-    pub name: String,
+    pub name: Spanned<String>,
     /// Apps to install, in order.
-    pub install_apps: Vec<String>,
+    pub install_apps: Spanned<Vec<String>>,
 }

@@ -5,12 +5,17 @@
 //! `frappe-manifests schema` and `explain`; `deny_unknown_fields` becomes
 //! `additionalProperties: false`. Nothing here decides anything: defaults that
 //! depend on other keys, and every rule, live in [`crate::model`].
+//!
+//! The keys rules check are [`Spanned`]: they carry where the file wrote
+//! them, so a rule reports at the value itself. Serde and the schema see
+//! the plain value.
 
 mod component;
 mod data_service;
 mod ingress;
 mod jobs;
 mod persistence;
+pub mod spanned;
 
 use std::collections::BTreeMap;
 
@@ -21,8 +26,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use component::{
-    Autoscaling, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, Scheduler, SecretKey,
-    ServiceType, ServiceValues, Socketio, Worker, WorkerProbe, Workers,
+    Autoscaling, ComponentValues, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, ProbeValues,
+    Scheduler, SecretKey, ServiceType, ServiceValues, Socketio, TopologySpreadValues, Worker, WorkerProbe, Workers,
 };
 pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};
@@ -31,6 +36,7 @@ pub use jobs::{
     JobPod, Jobs, MigrateJob, MigrateMultipleSitesJob, Site, SiteWithApps, VolumePermissionsJob,
 };
 pub use persistence::{Persistence, Volume};
+pub use spanned::{Anchor, Place, Spanned};
 
 /// A Frappe/ERPNext bench: the official chart's `custom-values.yaml`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -38,19 +44,19 @@ pub use persistence::{Persistence, Volume};
 pub struct Values {
     /// Namespace of every namespaced object (extension). `--namespace` wins
     /// over it; without either, objects carry no namespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub namespace: Spanned<Option<String>>,
     /// Replaces the chart name `erpnext` in object names and selector labels.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name_override: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub name_override: Spanned<Option<String>>,
     /// Replaces the full name `<release>-erpnext` that prefixes every object.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fullname_override: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub fullname_override: Spanned<Option<String>>,
     /// The Frappe image every component runs: nginx, gunicorn, socketio,
     /// workers, scheduler and the jobs.
     pub image: Image,
     /// Secrets for pulling the image from a private registry.
-    pub image_pull_secrets: Vec<LocalObjectReference>,
+    pub image_pull_secrets: Spanned<Vec<LocalObjectReference>>,
     /// The ServiceAccount the pods run as.
     pub service_account: ServiceAccount,
     /// Pod-level security context of every pod. Replaces the default whole.
@@ -82,12 +88,12 @@ pub struct Values {
     pub network_policy: NetworkPolicy,
 
     /// Host name of the external database (MariaDB or PostgreSQL). Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db_host: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub db_host: Spanned<Option<String>>,
     /// Port of the external database. Default: 3306 for MariaDB, 5432 for
     /// PostgreSQL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db_port: Option<i32>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub db_port: Spanned<Option<i32>>,
     /// The database engine (extension): `mariadb` (default) or `postgres`.
     /// The chart sets it per site-creation Job; those must agree with it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,28 +103,28 @@ pub struct Values {
     pub db_root_user: Option<String>,
     /// Password of `dbRootUser`. Prefer `dbExistingSecret`: a password here
     /// ends up in a Secret rendered from this file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db_root_password: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub db_root_password: Spanned<Option<String>>,
     /// The database is Amazon RDS (sets `rds_db` in the bench configuration).
     pub db_rds: bool,
     /// Name of an existing Secret holding the database root password.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db_existing_secret: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub db_existing_secret: Spanned<Option<String>>,
     /// Key of the password in `dbExistingSecret`. Default: `password`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db_existing_secret_password_key: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub db_existing_secret_password_key: Spanned<Option<String>>,
     /// The external Redis (or Valkey) services.
-    pub external_redis: ExternalRedis,
+    pub external_redis: Spanned<ExternalRedis>,
 
     /// Deprecated: older charts' name for `externalRedis.cache`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redis_cache_host: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub redis_cache_host: Spanned<Option<String>>,
     /// Deprecated: older charts' name for `externalRedis.queue`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redis_queue_host: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub redis_queue_host: Spanned<Option<String>>,
     /// Deprecated: older charts' name for `externalRedis.socketio`.
-    #[serde(rename = "redisSocketIOHost", skip_serializing_if = "Option::is_none")]
-    pub redis_socketio_host: Option<String>,
+    #[serde(rename = "redisSocketIOHost", skip_serializing_if = "Spanned::is_none")]
+    pub redis_socketio_host: Spanned<Option<String>>,
 
     /// The chart's in-cluster MariaDB StatefulSet. Only `enabled: false` is
     /// accepted: the database is an external service here.
@@ -160,7 +166,8 @@ pub struct Values {
 }
 
 impl Values {
-    /// The chart's in-cluster data services, by their values key.
+    /// The chart's in-cluster data services, by their values key (which the
+    /// messages about them name).
     pub fn data_services(&self) -> [(&'static str, Option<&DataService>); 12] {
         [
             ("mariadb-sts", self.mariadb_sts.as_ref()),
@@ -191,10 +198,10 @@ pub struct NetworkPolicy {
     /// enforces them, and the controller's namespace below must be right.
     pub enabled: bool,
     /// The namespaces the ingress controller runs in.
-    pub ingress_namespace_selector: LabelSelector,
+    pub ingress_namespace_selector: Spanned<LabelSelector>,
     /// The ingress controller's pods within those namespaces (all when unset).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ingress_pod_selector: Option<LabelSelector>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub ingress_pod_selector: Spanned<Option<LabelSelector>>,
     /// Where bench pods may connect beyond DNS, the database, Redis, each
     /// other and the ingress controller. Default (unset): anywhere outside
     /// the cluster, on any port, because Frappe connects where its users
@@ -208,14 +215,14 @@ impl Default for NetworkPolicy {
     fn default() -> Self {
         NetworkPolicy {
             enabled: false,
-            ingress_namespace_selector: LabelSelector {
+            ingress_namespace_selector: Spanned::new(LabelSelector {
                 match_labels: Some(StringMap::from([(
                     "kubernetes.io/metadata.name".to_owned(),
                     "ingress-nginx".to_owned(),
                 )])),
                 match_expressions: None,
-            },
-            ingress_pod_selector: None,
+            }),
+            ingress_pod_selector: Spanned::default(),
             external_egress: None,
         }
     }
@@ -226,25 +233,25 @@ impl Default for NetworkPolicy {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Image {
     /// Image repository, e.g. `frappe/erpnext` or `registry.example.com/my-erp`.
-    pub repository: String,
+    pub repository: Spanned<String>,
     /// Image tag. Pin a version: a moving tag such as `latest` deploys
     /// whatever was pushed last, on every pod restart.
-    pub tag: String,
+    pub tag: Spanned<String>,
     /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never`.
     pub pull_policy: PullPolicy,
     /// Pin the image by digest (extension), e.g. `sha256:4a1c…`: pods then
     /// run `repository@digest`, whatever the tag now points at.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub digest: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub digest: Spanned<Option<String>>,
 }
 
 impl Default for Image {
     fn default() -> Self {
         Image {
-            repository: "frappe/erpnext".to_owned(),
-            tag: "v16.32.3".to_owned(),
+            repository: Spanned::new("frappe/erpnext".to_owned()),
+            tag: Spanned::new("v16.32.3".to_owned()),
             pull_policy: PullPolicy::IfNotPresent,
-            digest: None,
+            digest: Spanned::default(),
         }
     }
 }
@@ -273,13 +280,16 @@ pub struct ServiceAccount {
     /// Render a ServiceAccount named after the release.
     pub create: bool,
     /// Use this ServiceAccount name instead (it must exist when `create` is false).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub name: Spanned<Option<String>>,
 }
 
 impl Default for ServiceAccount {
     fn default() -> Self {
-        ServiceAccount { create: true, name: None }
+        ServiceAccount {
+            create: true,
+            name: Spanned::default(),
+        }
     }
 }
 
@@ -307,15 +317,15 @@ impl DbType {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ExternalRedis {
     /// The cache Redis. Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub cache: Spanned<Option<String>>,
     /// The queue Redis (RQ jobs). Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub queue: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub queue: Spanned<Option<String>>,
     /// Accepted for the chart's sake and ignored: Frappe v15 and v16 read no
     /// `redis_socketio`; socket.io and realtime events use the queue Redis.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub socketio: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub socketio: Spanned<Option<String>>,
     /// An existing Secret holding the Redis passwords (extension), as
     /// `dbExistingSecret` holds the database's. The URLs then carry no
     /// password (a user name is fine: `rediss://default@host:6380`).

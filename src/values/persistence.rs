@@ -4,6 +4,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::Spanned;
+
 /// Volumes shared by the bench's pods.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -34,26 +36,26 @@ pub struct Volume {
     /// Keep the data on a PersistentVolumeClaim (an emptyDir otherwise).
     pub enabled: bool,
     /// Use this existing claim instead of rendering one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub existing_claim: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub existing_claim: Spanned<Option<String>>,
     /// Requested size, e.g. `8Gi`.
-    pub size: Quantity,
+    pub size: Spanned<Quantity>,
     /// Storage class. Default: the cluster's default class. It must offer
     /// ReadWriteMany (EFS, Filestore, Azure Files, NFS, CephFS…).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<String>,
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub storage_class: Spanned<Option<String>>,
     /// Access modes of the claim.
-    pub access_modes: Vec<String>,
+    pub access_modes: Spanned<Vec<String>>,
 }
 
 impl Default for Volume {
     fn default() -> Self {
         Volume {
             enabled: true,
-            existing_claim: None,
-            size: Quantity("8Gi".to_owned()),
-            storage_class: None,
-            access_modes: vec!["ReadWriteMany".to_owned()],
+            existing_claim: Spanned::default(),
+            size: Spanned::new(Quantity("8Gi".to_owned())),
+            storage_class: Spanned::default(),
+            access_modes: Spanned::new(vec!["ReadWriteMany".to_owned()]),
         }
     }
 }

@@ -1,0 +1,370 @@
+//! What the API server would reject in the Kubernetes types the values
+//! embed (probes, resources, env, containers, tolerations, labels, selectors,
+//! spread) and in the names of objects they refer to.
+//!
+//! These types carry no places of their own: each check gets an [`Anchor`]
+//! at the value that holds one, and points at keys below it.
+
+use k8s_openapi::api::core::v1::{Container, EnvVar, Probe, ResourceRequirements, Toleration};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::diagnostic::Code;
+use crate::model::k8s;
+use crate::model::report::Reporter;
+use crate::values::{Anchor, StringMap, TopologySpreadValues};
+
+pub(super) fn check_probe(probe: &Probe, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    let handlers: Vec<&str> = [
+        probe.exec.as_ref().map(|_| "exec"),
+        probe.http_get.as_ref().map(|_| "httpGet"),
+        probe.tcp_socket.as_ref().map(|_| "tcpSocket"),
+        probe.grpc.as_ref().map(|_| "grpc"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match handlers.len() {
+        1 => {}
+        0 => {
+            report
+                .at_key(Code::ProbeHandlers, at, "the probe has no handler")
+                .with_help("add one of `exec`, `httpGet`, `tcpSocket` or `grpc`");
+        }
+        _ => {
+            report
+                .at_key(
+                    Code::ProbeHandlers,
+                    at,
+                    format!(
+                        "the probe has {} handlers ({}); Kubernetes allows exactly one",
+                        handlers.len(),
+                        handlers.join(", ")
+                    ),
+                )
+                .with_help("keep one handler; a probe given here replaces the default whole, so there is no need to unset the default");
+        }
+    }
+    let port_of = |port: &IntOrString| match port {
+        IntOrString::Int(p) => Some(*p),
+        IntOrString::String(_) => None,
+    };
+    if let Some(port) = probe.http_get.as_ref().and_then(|h| port_of(&h.port)) {
+        check_port(port, &at.key("httpGet").key("port"), report);
+    }
+    if let Some(port) = probe.tcp_socket.as_ref().and_then(|t| port_of(&t.port)) {
+        check_port(port, &at.key("tcpSocket").key("port"), report);
+    }
+}
+
+pub(super) fn check_port(port: i32, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !(1..=65535).contains(&port) {
+        report
+            .at(Code::InvalidPort, at, format!("`{port}` is not a port"))
+            .with_help("ports are 1 to 65535");
+    }
+}
+
+/// `at` is built only for a report: quantities are many, and almost all
+/// of them valid.
+pub(super) fn check_quantity<'a>(quantity: &Quantity, at: impl FnOnce() -> Anchor<'a>, report: &mut Reporter<'_>) {
+    if !k8s::is_quantity(&quantity.0) {
+        report
+            .at(
+                Code::InvalidQuantity,
+                at(),
+                format!("`{}` is not a Kubernetes quantity", quantity.0),
+            )
+            .with_help("write a number with an optional suffix: `500m` or `2` CPUs, `512Mi` or `1.5Gi` of memory");
+    }
+}
+
+pub(super) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (key, map) in [("limits", &resources.limits), ("requests", &resources.requests)] {
+        for (resource, quantity) in map.iter().flatten() {
+            check_quantity(quantity, || at.key(key).key(resource), report);
+        }
+    }
+}
+
+pub(super) fn check_env(env: &[EnvVar], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (i, var) in env.iter().enumerate() {
+        if !k8s::is_env_var_name(&var.name) {
+            report
+                .at(
+                    Code::InvalidEnvName,
+                    at.index(i).key("name"),
+                    format!("`{}` is not a valid environment variable name", var.name),
+                )
+                .with_help("use letters, digits, `_`, `-` and `.`, not starting with a digit");
+        }
+    }
+}
+
+pub(super) fn check_containers(containers: &[Container], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (i, container) in containers.iter().enumerate() {
+        let base = at.index(i);
+        if !k8s::is_dns1123_label(&container.name) {
+            report.at(
+                Code::InvalidName,
+                base.key("name"),
+                format!("`{}` is not a valid container name", container.name),
+            );
+        }
+        let image = container.image.as_deref().unwrap_or_default();
+        if !k8s::is_image_reference(image) {
+            let message = if image.is_empty() {
+                format!("the container `{}` has no image", container.name)
+            } else {
+                format!("`{image}` is not an image reference")
+            };
+            report.at(Code::InvalidValue, base.key("image"), message).with_help(
+                "write `[registry/]repository[:tag][@sha256:digest]`, e.g. `busybox:1.36` or `registry.example.com/tools/backup:v2`",
+            );
+        }
+        if let Some(resources) = &container.resources {
+            check_resources(resources, &base.key("resources"), report);
+        }
+        check_env(container.env.as_deref().unwrap_or_default(), &base.key("env"), report);
+        for (key, probe) in [
+            ("livenessProbe", &container.liveness_probe),
+            ("readinessProbe", &container.readiness_probe),
+            ("startupProbe", &container.startup_probe),
+        ] {
+            if let Some(probe) = probe {
+                check_probe(probe, &base.key(key), report);
+            }
+        }
+    }
+}
+
+pub(super) fn check_annotations(annotations: &StringMap, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for key in annotations.keys() {
+        if !k8s::is_qualified_name(key) {
+            report
+                .at_key(Code::InvalidLabel, at.key(key), format!("`{key}` is not a valid annotation key"))
+                .with_help("keys are `[prefix/]name`: a DNS prefix, and a name of letters, digits, `-`, `_` and `.`");
+        }
+    }
+}
+
+pub(super) fn check_labels(labels: &StringMap, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (key, value) in labels {
+        if !k8s::is_qualified_name(key) {
+            report.at_key(Code::InvalidLabel, at.key(key), format!("`{key}` is not a valid label key"));
+        } else if !k8s::is_label_value(value) {
+            report
+                .at(Code::InvalidLabel, at.key(key), format!("`{value}` is not a valid label value"))
+                .with_help("label values are at most 63 letters, digits, `-`, `_` and `.`");
+        }
+    }
+}
+
+/// Tolerations as the API server validates them (ValidateTolerations).
+pub(super) fn check_tolerations(tolerations: &[Toleration], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
+    for (i, toleration) in tolerations.iter().enumerate() {
+        let base = at.index(i);
+        let key = toleration.key.as_deref().unwrap_or_default();
+        let operator = toleration.operator.as_deref().unwrap_or("Equal");
+        let value = toleration.value.as_deref().unwrap_or_default();
+        let effect = toleration.effect.as_deref().unwrap_or_default();
+        if !key.is_empty() && !k8s::is_qualified_name(key) {
+            report
+                .at(Code::InvalidLabel, base.key("key"), format!("`{key}` is not a valid taint key"))
+                .with_help("taint keys are label keys: `[prefix/]name`, a DNS prefix and a name of letters, digits, `-`, `_` and `.`");
+        }
+        match operator {
+            "Equal" | "" if key.is_empty() => {
+                report
+                    .at_key(
+                        Code::InvalidValue,
+                        &base,
+                        "a toleration without a `key` must use `operator: Exists`",
+                    )
+                    .with_help("add the taint's `key`, or set `operator: Exists` to tolerate every taint");
+            }
+            "Equal" | "" if !k8s::is_label_value(value) => {
+                report
+                    .at(
+                        Code::InvalidLabel,
+                        base.key("value"),
+                        format!("`{value}` is not a valid taint value"),
+                    )
+                    .with_help("taint values are at most 63 letters, digits, `-`, `_` and `.`");
+            }
+            "Exists" if !value.is_empty() => {
+                report
+                    .at(Code::InvalidValue, base.key("value"), "`operator: Exists` takes no `value`")
+                    .with_help("remove `value`, or use `operator: Equal`");
+            }
+            "Equal" | "" | "Exists" => {}
+            other => {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        base.key("operator"),
+                        format!("`{other}` is not a toleration operator"),
+                    )
+                    .with_help("use `Equal` or `Exists`");
+            }
+        }
+        if !effect.is_empty() && !EFFECTS.contains(&effect) {
+            let diagnostic = report.at(Code::InvalidValue, base.key("effect"), format!("`{effect}` is not a taint effect"));
+            match crate::suggest::closest(effect, EFFECTS.iter().copied()) {
+                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
+                None => diagnostic.with_help("use `NoSchedule`, `PreferNoSchedule` or `NoExecute`, or leave it out to match every effect"),
+            };
+        }
+        if toleration.toleration_seconds.is_some() && effect != "NoExecute" {
+            report
+                .at_key(
+                    Code::InvalidValue,
+                    base.key("tolerationSeconds"),
+                    "`tolerationSeconds` needs `effect: NoExecute`",
+                )
+                .with_help("set `effect: NoExecute`, or remove `tolerationSeconds`");
+        }
+    }
+}
+
+/// Topology spread constraints as the API server validates them, and a
+/// topology key that can name a node label at all.
+pub(super) fn check_topology_spread(spread: TopologySpreadValues<'_>, report: &mut Reporter<'_>) {
+    type Constraint<'a> = ((i32, Anchor<'a>), (&'a str, Anchor<'a>), (&'a str, Anchor<'a>));
+    let constraints: Vec<Constraint<'_>> = match spread.custom.as_deref() {
+        Some(custom) => custom
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let at = spread.custom.anchor().index(i);
+                (
+                    (c.max_skew, at.key("maxSkew")),
+                    (c.topology_key.as_str(), at.key("topologyKey")),
+                    (c.when_unsatisfiable.as_str(), at.key("whenUnsatisfiable")),
+                )
+            })
+            .collect(),
+        None => {
+            let default = spread.default;
+            vec![(
+                (*default.max_skew, default.max_skew.anchor()),
+                (default.topology_key.as_str(), default.topology_key.anchor()),
+                (default.when_unsatisfiable.as_str(), default.when_unsatisfiable.anchor()),
+            )]
+        }
+    };
+    for ((max_skew, max_skew_at), (topology_key, topology_key_at), (when_unsatisfiable, when_unsatisfiable_at)) in constraints {
+        if max_skew < 1 {
+            report.at(
+                Code::InvalidValue,
+                max_skew_at,
+                format!("`maxSkew` must be at least 1, not {max_skew}"),
+            );
+        }
+        if !k8s::is_qualified_name(topology_key) {
+            report
+                .at(
+                    Code::InvalidLabel,
+                    topology_key_at,
+                    format!("`{topology_key}` is not a node label key"),
+                )
+                .with_help("use a node label such as `kubernetes.io/hostname` or `topology.kubernetes.io/zone`");
+        }
+        if !matches!(when_unsatisfiable, "DoNotSchedule" | "ScheduleAnyway") {
+            report
+                .at(
+                    Code::InvalidValue,
+                    when_unsatisfiable_at,
+                    format!("`{when_unsatisfiable}` is not a `whenUnsatisfiable` action"),
+                )
+                .with_help("use `DoNotSchedule` or `ScheduleAnyway`");
+        }
+    }
+}
+
+/// A label selector's labels and expressions.
+pub(super) fn check_label_selector(selector: &LabelSelector, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if let Some(labels) = &selector.match_labels {
+        check_labels(labels, &at.key("matchLabels"), report);
+    }
+    for (i, requirement) in selector.match_expressions.iter().flatten().enumerate() {
+        let base = at.key("matchExpressions").index(i);
+        if !k8s::is_qualified_name(&requirement.key) {
+            report.at(
+                Code::InvalidLabel,
+                base.key("key"),
+                format!("`{}` is not a valid label key", requirement.key),
+            );
+        }
+        let values = requirement.values.as_deref().unwrap_or_default();
+        match requirement.operator.as_str() {
+            "In" | "NotIn" if values.is_empty() => {
+                report.at_key(
+                    Code::InvalidValue,
+                    base.key("values"),
+                    format!("`{}` needs `values`", requirement.operator),
+                );
+            }
+            "Exists" | "DoesNotExist" if !values.is_empty() => {
+                report.at(
+                    Code::InvalidValue,
+                    base.key("values"),
+                    format!("`{}` takes no `values`", requirement.operator),
+                );
+            }
+            "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
+            other => {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        base.key("operator"),
+                        format!("`{other}` is not a selector operator"),
+                    )
+                    .with_help("use `In`, `NotIn`, `Exists` or `DoesNotExist`");
+            }
+        }
+        for (j, value) in values.iter().enumerate() {
+            if !k8s::is_label_value(value) {
+                report.at(
+                    Code::InvalidLabel,
+                    base.key("values").index(j),
+                    format!("`{value}` is not a valid label value"),
+                );
+            }
+        }
+    }
+}
+
+/// Reports `name` unless an object of `kind` could have it: the objects
+/// named here (Secrets, claims, classes, ServiceAccounts, Gateways) all have
+/// DNS-1123 subdomains as names, and a reference to a name no object can
+/// have never finds one.
+pub(super) fn check_object_name(name: &str, kind: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if k8s::is_dns1123_subdomain(name) {
+        return;
+    }
+    let message = if name.is_empty() {
+        format!("the {kind} name is empty")
+    } else {
+        format!("`{name}` is not a valid {kind} name")
+    };
+    report.at(Code::InvalidName, at, message).with_help(format!(
+        "{kind} names are lower-case letters, digits, `-` and `.`, start and end with a letter or digit, and have at most 253 characters"
+    ));
+}
+
+/// Reports `key` unless a Secret can hold it (IsConfigMapKey).
+pub(super) fn check_secret_key(key: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !k8s::is_config_key(key) {
+        let message = if key.is_empty() {
+            "the Secret key is empty".to_owned()
+        } else {
+            format!("`{key}` is not a valid Secret key")
+        };
+        report
+            .at(Code::InvalidValue, at, message)
+            .with_help("Secret keys are at most 253 letters, digits, `-`, `_` and `.`, and do not start with `..`");
+    }
+}

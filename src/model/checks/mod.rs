@@ -1,0 +1,230 @@
+//! Rules on the values that do not shape the model: what the API server would
+//! reject (probes, quantities, ports, names), and an experienced operator's
+//! warnings.
+//!
+//! [`check_values`] visits the values once: each component through the
+//! table of components, then the Jobs, the volumes, routing, and the
+//! references to other objects. The checks of Kubernetes' own types are in
+//! [`kubernetes`]; those of the Ingress and HTTPRoute in [`routing`].
+
+mod kubernetes;
+mod nginx;
+mod references;
+mod routing;
+
+use std::collections::BTreeMap;
+
+use super::component::ComponentKind;
+use super::k8s;
+use super::report::Reporter;
+use crate::diagnostic::Code;
+use crate::values::{ComponentValues, Jobs, ProbeValues, Values, Volume, WorkerProbe};
+use kubernetes::{
+    check_annotations, check_containers, check_env, check_label_selector, check_labels, check_object_name, check_port, check_probe,
+    check_quantity, check_resources, check_secret_key, check_tolerations, check_topology_spread,
+};
+
+pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
+    check_in_cluster_services(values, report);
+    for &kind in ComponentKind::ALL {
+        check_component(kind, &kind.values(values), report);
+    }
+    if let Some(port) = *values.db_port {
+        check_port(port, &values.db_port.anchor(), report);
+    }
+    check_jobs(&values.jobs, report);
+    for volume in [&values.persistence.worker, &values.persistence.logs] {
+        check_volume(volume, report);
+    }
+    if values.ingress.enabled {
+        routing::check_ingress(&values.ingress, report);
+    }
+    let route = &values.httproute;
+    check_annotations(&route.annotations, &route.annotations.anchor(), report);
+    if route.enabled {
+        routing::check_http_route(route, report);
+    }
+    if *values.nginx.enabled {
+        nginx::check_nginx_environment(&values.nginx.environment, report);
+    }
+    let policy = &values.network_policy;
+    if policy.enabled {
+        let namespaces = &policy.ingress_namespace_selector;
+        check_label_selector(namespaces, &namespaces.anchor(), report);
+        if let Some(pods) = policy.ingress_pod_selector.as_ref() {
+            check_label_selector(pods, &policy.ingress_pod_selector.anchor(), report);
+        }
+    }
+    references::check_image(&values.image, report);
+    references::check_references(values, report);
+
+    if values.db_root_password.as_deref().is_some_and(|p| !p.is_empty()) {
+        report
+            .at(
+                Code::PlaintextPassword,
+                &values.db_root_password,
+                "the database root password is written in the values file",
+            )
+            .with_help("create a Secret with the password and set `dbExistingSecret` (and `dbExistingSecretPasswordKey`) instead");
+    }
+}
+
+/// The chart's in-cluster databases and Redis must stay off: both are
+/// external services here.
+fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
+    for (key, service) in values.data_services() {
+        let Some(enabled) = service.map(|s| &s.enabled).filter(|enabled| ***enabled) else {
+            continue;
+        };
+        let redis = key.contains("redis") || key.contains("valkey") || key.contains("dragonfly");
+        let (what, keys) = if redis {
+            ("Redis", "`externalRedis.cache` and `externalRedis.queue`")
+        } else {
+            ("the database", "`dbHost` and `dbPort`")
+        };
+        report
+            .at(
+                Code::InClusterService,
+                enabled,
+                format!("`{key}` would run {what} inside the cluster, which this tool does not render"),
+            )
+            .with_help(format!(
+                "{what} is an external managed service here: set `{key}.enabled: false` and point {keys} at it"
+            ));
+    }
+}
+
+/// The keys of one component.
+fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report: &mut Reporter<'_>) {
+    // Probes and the Service port as written, even for a disabled nginx.
+    for probe in [component.liveness_probe, component.readiness_probe] {
+        let probe = match probe {
+            ProbeValues::Replace(probe) | ProbeValues::Override(WorkerProbe { probe, .. }) => probe,
+            ProbeValues::Absent => continue,
+        };
+        if let Some(handlers) = probe.as_ref() {
+            check_probe(handlers, &probe.anchor(), report);
+        }
+    }
+    if let Some(service) = component.service {
+        check_port(*service.port, &service.port.anchor(), report);
+    }
+    if !component.enabled {
+        return;
+    }
+    let pod = &component.pod;
+    if **pod.replica_count < 0 {
+        report.at(
+            Code::InvalidValue,
+            pod.replica_count,
+            format!("`replicaCount` cannot be negative ({})", **pod.replica_count),
+        );
+    }
+    check_resources(pod.resources, &pod.resources.anchor(), report);
+    check_env(pod.env_vars, &pod.env_vars.anchor(), report);
+    check_containers(pod.init_containers, &pod.init_containers.anchor(), report);
+    check_containers(pod.sidecars, &pod.sidecars.anchor(), report);
+    check_annotations(pod.pod_annotations, &pod.pod_annotations.anchor(), report);
+    check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
+    check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
+    let name = kind.values_path();
+    let requests = pod.resources.requests.as_ref();
+    if requests.is_none_or(BTreeMap::is_empty) {
+        report
+            .at_key(Code::MissingRequests, pod.resources.or_in(kind.section(), "resources"), format!("`{name}` has no CPU or memory requests"))
+            .with_help(format!("set `{name}.resources.requests.cpu` and `.memory`: without requests Kubernetes places pods blindly and cannot autoscale them"));
+    }
+    if let Some(autoscaling) = component.autoscaling.filter(|a| a.enabled) {
+        for (target, key, resource) in [
+            (&autoscaling.target_cpu, "targetCPU", "cpu"),
+            (&autoscaling.target_memory, "targetMemory", "memory"),
+        ] {
+            if target.is_some() && requests.is_none_or(|r| !r.contains_key(resource)) {
+                report
+                    .at(
+                        Code::HpaNeedsRequest,
+                        target.or_in(autoscaling, key),
+                        format!("a {resource} utilization target needs a {resource} request, and `{name}` has none"),
+                    )
+                    .with_help(format!(
+                        "set `{name}.resources.requests.{resource}`, or `{key}: null` to scale on the other metric only"
+                    ));
+            }
+        }
+    }
+    if let Some(spread) = component.topology_spread {
+        check_topology_spread(spread, report);
+    }
+    // A KEDA section on a component without a queue is an error already.
+    if let Some(keda) = component
+        .autoscaling
+        .map(|a| &a.keda)
+        .filter(|k| *k.enabled && !kind.queues().is_empty())
+        && let Some(secret) = &keda.password_secret
+    {
+        check_object_name(&secret.name, "Secret", &secret.name.anchor(), report);
+        check_secret_key(&secret.key, &secret.key.anchor(), report);
+    }
+}
+
+/// The Kubernetes types in the Jobs' keys.
+fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
+    let env = &jobs.configure.env_vars;
+    check_env(env, &env.anchor(), report);
+    for pod in jobs.all() {
+        check_resources(pod.resources, &pod.resources.anchor(), report);
+        check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
+        check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
+    }
+    let custom = &jobs.custom;
+    check_containers(&custom.init_containers, &custom.init_containers.anchor(), report);
+    check_containers(&custom.containers, &custom.containers.anchor(), report);
+    check_labels(&custom.labels, &custom.labels.anchor(), report);
+}
+
+/// A claim: an existing one's name, or the class, size and access modes of
+/// the one rendered.
+fn check_volume(volume: &Volume, report: &mut Reporter<'_>) {
+    if !volume.enabled {
+        return;
+    }
+    if let Some(claim) = volume.existing_claim.as_deref().filter(|c| !c.is_empty()) {
+        check_object_name(claim, "PersistentVolumeClaim", &volume.existing_claim.anchor(), report);
+        return;
+    }
+    if let Some(class) = volume.storage_class.as_deref().filter(|c| !c.is_empty()) {
+        check_object_name(class, "StorageClass", &volume.storage_class.anchor(), report);
+    }
+    check_quantity(&volume.size, || volume.size.anchor(), report);
+    for (i, mode) in volume.access_modes.iter().enumerate() {
+        const MODES: &[&str] = &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"];
+        if !MODES.contains(&mode.as_str()) {
+            let diagnostic = report.at(
+                Code::InvalidAccessMode,
+                volume.access_modes.anchor().index(i),
+                format!("`{mode}` is not an access mode"),
+            );
+            match crate::suggest::closest(mode, MODES.iter().copied()) {
+                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
+                None => diagnostic.with_help("use `ReadWriteMany`, `ReadWriteOnce`, `ReadOnlyMany` or `ReadWriteOncePod`"),
+            };
+        }
+    }
+    if volume.access_modes.is_empty() {
+        report
+            .at(
+                Code::InvalidAccessMode,
+                &volume.access_modes,
+                "a claim needs at least one access mode",
+            )
+            .with_help("use `[ReadWriteMany]`");
+    }
+    if let Some(class) = volume.storage_class.as_deref()
+        && volume.access_modes.iter().any(|m| m == "ReadWriteMany")
+        && k8s::BLOCK_ONLY_STORAGE_CLASSES.contains(&class)
+    {
+        report
+            .at(Code::RwxBlockStorage, &volume.storage_class, format!("storage class `{class}` provides ReadWriteOnce block volumes, but every bench pod mounts this volume at once (ReadWriteMany)"))
+            .with_help("use a shared-filesystem class (AWS EFS, GCP Filestore, Azure Files, NFS, CephFS); with a block class, every pod after the first stays Pending");
+    }
+}

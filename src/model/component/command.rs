@@ -1,0 +1,92 @@
+//! The command lines of the main containers that the values change:
+//! gunicorn's, to which flag-style `worker.gunicorn.args` apply.
+
+/// The gunicorn command line of the frappe/erpnext image (its `CMD`), which
+/// flag-style `worker.gunicorn.args` are applied to.
+pub const GUNICORN_COMMAND: &[&str] = &[
+    "/home/frappe/frappe-bench/env/bin/gunicorn",
+    "--chdir=/home/frappe/frappe-bench/sites",
+    "--bind=0.0.0.0:8000",
+    "--threads=4",
+    "--workers=2",
+    "--worker-class=gthread",
+    "--worker-tmp-dir=/dev/shm",
+    "--timeout=120",
+    "--preload",
+    "frappe.app:application",
+];
+
+/// A `worker.gunicorn.args` list that starts with flags and then has a word
+/// that is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAFlag {
+    /// Its position in the list.
+    pub index: usize,
+    pub word: String,
+}
+
+/// Applies flag-style gunicorn arguments to the image's command line: a flag
+/// already there (`--workers=2`) is replaced in place, a new one is added
+/// before the application. Fails on the first word that is not a flag when
+/// the list mixes flags and other words.
+pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
+    if user.is_empty() {
+        return Ok(GUNICORN_COMMAND.iter().map(|w| (*w).to_owned()).collect());
+    }
+    if !user[0].starts_with('-') {
+        // A whole command line, as the chart takes it.
+        return Ok(user.to_vec());
+    }
+    if let Some(index) = user.iter().position(|w| !w.starts_with('-')) {
+        return Err(NotAFlag {
+            index,
+            word: user[index].clone(),
+        });
+    }
+    let flag_name = |w: &str| w.split('=').next().unwrap_or(w).to_owned();
+    let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
+    let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
+    for flag in user {
+        match args.iter_mut().find(|existing| flag_name(existing) == flag_name(flag)) {
+            Some(existing) => existing.clone_from(flag),
+            None => args.push(flag.clone()),
+        }
+    }
+    let mut command = vec![GUNICORN_COMMAND[0].to_owned()];
+    command.extend(args);
+    command.push((*application).to_owned());
+    Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    #[test]
+    fn gunicorn_flags_are_applied_to_the_command_line() {
+        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"])).unwrap();
+        assert_eq!(args.first().map(String::as_str), Some(GUNICORN_COMMAND[0]));
+        assert_eq!(args.last().map(String::as_str), Some("frappe.app:application"));
+        assert!(args.contains(&"--workers=4".to_owned()));
+        assert!(!args.contains(&"--workers=2".to_owned()));
+        assert_eq!(args.iter().filter(|a| *a == "--preload").count(), 1);
+        assert!(args.contains(&"--max-requests=1000".to_owned()));
+    }
+
+    #[test]
+    fn a_full_command_is_kept_and_mixed_args_are_refused() {
+        let full = words(&["gunicorn", "app:x"]);
+        assert_eq!(gunicorn_args(&full).unwrap(), full);
+        assert_eq!(
+            gunicorn_args(&words(&["--workers", "4"])),
+            Err(NotAFlag {
+                index: 1,
+                word: "4".to_owned()
+            })
+        );
+    }
+}

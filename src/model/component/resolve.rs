@@ -1,0 +1,368 @@
+//! Every component resolved from its values, in one loop over the table of
+//! components: command and env, probes, Service, scaling, disruption budget
+//! and spread. What only one role does has a function named for it.
+
+use k8s_openapi::api::core::v1::{Probe, SecurityContext, TopologySpreadConstraint};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::super::config::env_var;
+use super::super::jobs;
+use super::super::names::{Names, selector_labels};
+use super::super::redis::Redis;
+use super::super::report::Reporter;
+use super::command::{NotAFlag, gunicorn_args};
+use super::kind::{DefaultProbe, Role};
+use super::probes::{gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
+use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
+use crate::diagnostic::Code;
+use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeValues, Spanned, Values};
+
+/// What resolving a component needs besides its own values.
+pub(in crate::model) struct Context<'a> {
+    pub values: &'a Values,
+    pub names: &'a Names,
+    /// The Redis services, when they could be resolved (KEDA watches the queue).
+    pub redis: Option<&'a Redis>,
+    /// The readiness probe of workers and the scheduler.
+    pub backing_services_probe: Probe,
+    /// The security context of containers the values bring.
+    pub user_container_security_context: &'a SecurityContext,
+}
+
+/// The components the bench runs, in the table's order.
+pub(in crate::model) fn resolve_components(context: &Context<'_>, report: &mut Reporter<'_>) -> Vec<Component> {
+    check_assets_are_served(context.values, report);
+    let mut components = Vec::with_capacity(ComponentKind::ALL.len());
+    for &kind in ComponentKind::ALL {
+        let values = kind.values(context.values);
+        // As written, even for a disabled nginx.
+        if let Some(autoscaling) = values.autoscaling {
+            check_keda_has_a_queue(kind, autoscaling, report);
+        }
+        if values.enabled {
+            components.push(resolve_component(kind, &values, context, report));
+        }
+    }
+    components
+}
+
+fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context: &Context<'_>, report: &mut Reporter<'_>) -> Component {
+    let spec = kind.spec();
+    let mut component = Component::from_pod(kind, &values.pod);
+    component.liveness_probe = probe(kind, values.liveness_probe, spec.liveness_probe, context, report);
+    component.readiness_probe = probe(kind, values.readiness_probe, spec.readiness_probe, context, report);
+    component.startup_probe = probe(kind, values.startup_probe, spec.startup_probe, context, report);
+    component.service = values.service.map(|service| ServiceSpec {
+        service_type: service.service_type,
+        port: *service.port,
+    });
+    component.autoscaling = values.autoscaling.and_then(|autoscaling| hpa(autoscaling, report));
+    if let Some(spread) = values.topology_spread {
+        component.topology_spread = topology_spread(spread.custom.as_deref(), spread.default, context.names, kind);
+    }
+    match spec.role {
+        Role::Proxy => proxy(&mut component, context),
+        Role::App => app(&mut component, context.values, report),
+        Role::Realtime => {}
+        Role::Worker { queue_timeout_seconds, .. } => {
+            let autoscaling = values.autoscaling.expect("workers have autoscaling keys");
+            component.keda = keda(kind, autoscaling, context.redis, report);
+            let custom = values.termination_grace_period_seconds.expect("workers have a grace period key");
+            component.termination_grace_period_seconds = Some(grace_period(custom, queue_timeout_seconds, report));
+        }
+        Role::Scheduler => scheduler(&mut component, values.pod.replica_count, report),
+    }
+    if component.autoscaling.is_some() || component.keda.is_some() {
+        component.replicas = None;
+    }
+    component.disruption_budget = values.disruption_budget.and_then(|budget| disruption_budget(budget, &component));
+    // The chart spreads nginx and gunicorn; every replicated component
+    // should survive losing a node.
+    if component.topology_spread.is_empty() && component.is_replicated() && !kind.is_singleton() {
+        let default = &context.values.worker.default_topology_spread;
+        component.topology_spread = topology_spread(None, default, context.names, kind);
+    }
+    for container in component.init_containers.iter_mut().chain(component.sidecars.iter_mut()) {
+        container
+            .security_context
+            .get_or_insert_with(|| context.user_container_security_context.clone());
+    }
+    component
+}
+
+/// nginx: the entrypoint's settings (where gunicorn and socketio are, and
+/// the values' `environment`) before the values' env, and the command that
+/// a configuration of the values needs.
+fn proxy(component: &mut Component, context: &Context<'_>) {
+    let (values, names) = (context.values, context.names);
+    let nginx = &values.nginx;
+    component.args = component.kind.default_args(nginx.config.is_some());
+    let environment = &nginx.environment;
+    let backend = |kind: ComponentKind, port: &Spanned<i32>| format!("{}:{}", names.service(kind), **port);
+    let mut env = vec![
+        env_var("BACKEND", backend(ComponentKind::Gunicorn, &values.worker.gunicorn.service.port)),
+        env_var("SOCKETIO", backend(ComponentKind::Socketio, &values.socketio.service.port)),
+        env_var("UPSTREAM_REAL_IP_ADDRESS", (*environment.upstream_real_ip_address).clone()),
+        env_var("UPSTREAM_REAL_IP_RECURSIVE", (*environment.upstream_real_ip_recursive).clone()),
+        env_var("UPSTREAM_REAL_IP_HEADER", (*environment.upstream_real_ip_header).clone()),
+        env_var("FRAPPE_SITE_NAME_HEADER", (*environment.frappe_site_name_header).clone()),
+        env_var("PROXY_READ_TIMEOUT", (*environment.proxy_read_timeout).clone()),
+        env_var("CLIENT_MAX_BODY_SIZE", (*environment.client_max_body_size).clone()),
+    ];
+    env.append(&mut component.env);
+    component.env = env;
+}
+
+/// Without nginx, something else must serve `/assets` and `/files`.
+fn check_assets_are_served(values: &Values, report: &mut Reporter<'_>) {
+    let nginx = &values.nginx;
+    if !*nginx.enabled && !nginx.assets_served_elsewhere {
+        report
+            .at(
+                Code::UnservedAssets,
+                &nginx.enabled,
+                "without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither outside Frappe's development server",
+            )
+            .with_help(
+                "keep `nginx.enabled: true`, or set `nginx.assetsServedElsewhere: true` if another server in front of gunicorn serves them from the sites volume",
+            );
+    }
+}
+
+/// gunicorn: the values' flags on the image's command line, and the site
+/// its HTTP probes ask for.
+fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
+    let gunicorn = &values.worker.gunicorn;
+    match gunicorn_args(&gunicorn.args) {
+        Ok(args) => component.args = args,
+        Err(NotAFlag { index, word }) => {
+            report
+                .at(Code::GunicornArgs, gunicorn.args.anchor().index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
+                .with_help("write each flag with its value as one item, e.g. `--workers=4`; or give the whole command line, starting with the gunicorn executable");
+        }
+    }
+    let site = probe_site(values, report);
+    for (written, probe) in [
+        (&gunicorn.liveness_probe, &mut component.liveness_probe),
+        (&gunicorn.readiness_probe, &mut component.readiness_probe),
+        (&gunicorn.startup_probe, &mut component.startup_probe),
+    ] {
+        if let Some(probe) = probe {
+            name_the_site(probe, site.as_deref(), written.anchor(), report);
+        }
+    }
+}
+
+/// The scheduler runs exactly one replica: every replica would enqueue
+/// every periodic job.
+fn scheduler(component: &mut Component, replica_count: &Spanned<i32>, report: &mut Reporter<'_>) {
+    if **replica_count != 1 {
+        report
+            .at(
+                Code::SchedulerReplicas,
+                replica_count,
+                format!("the scheduler must run exactly 1 replica, not {}", **replica_count),
+            )
+            .with_help(
+                "every scheduler replica enqueues every periodic job; set `worker.scheduler.replicaCount: 1` and scale the workers instead",
+            );
+    }
+    component.replicas = Some(1);
+}
+
+/// A probe: the values', else the component's default.
+fn probe(
+    kind: ComponentKind,
+    values: ProbeValues<'_>,
+    default: DefaultProbe,
+    context: &Context<'_>,
+    report: &mut Reporter<'_>,
+) -> Option<Probe> {
+    let default = || match default {
+        DefaultProbe::None => None,
+        DefaultProbe::Tcp => kind.spec().port.map(tcp_probe),
+        DefaultProbe::GunicornStartup => Some(gunicorn_startup_probe()),
+        DefaultProbe::BackingServices => Some(context.backing_services_probe.clone()),
+    };
+    match values {
+        ProbeValues::Replace(probe) => probe.as_ref().cloned().or_else(default),
+        ProbeValues::Absent => default(),
+        ProbeValues::Override(probe) if !*probe.override_default => default(),
+        ProbeValues::Override(probe) => {
+            if probe.probe.is_none() {
+                report
+                    .at(Code::ProbeHandlers, &probe.override_default, "`override: true` without a `probe`")
+                    .with_help("add the probe under `probe:`, or set `override: false` for the default");
+            }
+            (*probe.probe).clone()
+        }
+    }
+}
+
+fn hpa(autoscaling: &Spanned<Autoscaling>, report: &mut Reporter<'_>) -> Option<Hpa> {
+    if !autoscaling.enabled {
+        return None;
+    }
+    let (min_replicas, max_replicas) = (*autoscaling.min_replicas, autoscaling.max_replicas);
+    if min_replicas < 1 || min_replicas > max_replicas {
+        report
+            .at(
+                Code::HpaReplicas,
+                autoscaling.min_replicas.or_in(autoscaling, "minReplicas"),
+                format!(
+                    "autoscaling needs 1 <= minReplicas <= maxReplicas, but minReplicas is {min_replicas} and maxReplicas {max_replicas}"
+                ),
+            )
+            .with_help("raise `maxReplicas` or lower `minReplicas`");
+    }
+    for target in [&autoscaling.target_cpu, &autoscaling.target_memory] {
+        if target.is_some_and(|t| t < 1) {
+            report
+                .at(Code::InvalidValue, target, "a utilization target must be a positive percentage")
+                .with_help("use e.g. `75`, or `null` to turn this metric off");
+        }
+    }
+    if autoscaling.target_cpu.is_none() && autoscaling.target_memory.is_none() && autoscaling.behavior.is_none() {
+        report
+            .at_key(Code::InvalidValue, autoscaling, "autoscaling is enabled without any target")
+            .with_help("set `targetCPU` or `targetMemory`");
+    }
+    Some(Hpa {
+        min_replicas,
+        max_replicas,
+        target_cpu: *autoscaling.target_cpu,
+        target_memory: *autoscaling.target_memory,
+        behavior: autoscaling.behavior.clone(),
+    })
+}
+
+/// KEDA scales a worker on the length of its queue; other components have none.
+fn check_keda_has_a_queue(kind: ComponentKind, autoscaling: &Autoscaling, report: &mut Reporter<'_>) {
+    if *autoscaling.keda.enabled && kind.queues().is_empty() {
+        report
+            .at(
+                Code::InvalidValue,
+                &autoscaling.keda.enabled,
+                "KEDA scales workers on their queue; this component has no queue",
+            )
+            .with_help("use the HPA (`autoscaling.enabled`) here");
+    }
+}
+
+fn keda(kind: ComponentKind, autoscaling: &Autoscaling, redis: Option<&Redis>, report: &mut Reporter<'_>) -> Option<KedaScaler> {
+    let keda = &autoscaling.keda;
+    if !*keda.enabled {
+        return None;
+    }
+    if autoscaling.enabled {
+        report
+            .at(
+                Code::InvalidValue,
+                &keda.enabled,
+                "a worker scales either with its HPA or with KEDA, not both",
+            )
+            .with_help("set `autoscaling.enabled: false` to let KEDA scale this worker");
+    }
+    let (min_replicas, max_replicas) = (*keda.min_replicas, keda.max_replicas);
+    if min_replicas < 0 || max_replicas < 1 || min_replicas > max_replicas {
+        report
+            .at(
+                Code::HpaReplicas,
+                keda.min_replicas.or_in(keda, "minReplicas"),
+                format!("KEDA needs 0 <= minReplicas <= maxReplicas and maxReplicas >= 1, not {min_replicas} and {max_replicas}"),
+            )
+            .with_help("raise `maxReplicas` or lower `minReplicas`");
+    }
+    for (value, key) in [
+        (&keda.list_length, "listLength"),
+        (&keda.polling_interval, "pollingInterval"),
+        (&keda.cooldown_period, "cooldownPeriod"),
+    ] {
+        if **value < 1 {
+            report.at(Code::InvalidValue, value, format!("`{key}` must be at least 1"));
+        }
+    }
+    let redis = redis?;
+    let queue = &redis.queue;
+    // KEDA reads the password where the workers do, unless told otherwise.
+    let password = match &keda.password_secret {
+        Some(secret) => Some(jobs::SecretRef {
+            name: (*secret.name).clone(),
+            key: (*secret.key).clone(),
+        }),
+        None => redis.queue_password.clone(),
+    };
+    let worker_queue = kind.queues().first()?;
+    Some(KedaScaler {
+        min_replicas,
+        max_replicas,
+        list_length: *keda.list_length,
+        polling_interval: *keda.polling_interval,
+        cooldown_period: *keda.cooldown_period,
+        list_name: format!("rq:queue:{}:{worker_queue}", default_bench_id()),
+        address: queue.endpoint(),
+        database: queue.db,
+        tls: queue.tls,
+        username: queue.user.clone(),
+        password,
+    })
+}
+
+/// A worker's `terminationGracePeriodSeconds`: RQ's warm shutdown lets the
+/// running job finish on SIGTERM, which takes up to the queue's timeout.
+fn grace_period(custom: &Spanned<Option<i64>>, queue_timeout_seconds: i64, report: &mut Reporter<'_>) -> i64 {
+    if let Some(seconds) = **custom {
+        if seconds >= 0 {
+            return seconds;
+        }
+        report
+            .at(Code::InvalidValue, custom, "a grace period cannot be negative")
+            .with_help("give the seconds a stopping worker may take to finish its job, or remove the key for the queue's timeout");
+    }
+    queue_timeout_seconds + WORKER_GRACE_MARGIN_SECONDS
+}
+
+/// The PodDisruptionBudget's `(maxUnavailable, minAvailable)`: by default
+/// `maxUnavailable: 1` for a component that runs more than one pod.
+fn disruption_budget(budget: &values::DisruptionBudget, component: &Component) -> Option<(Option<IntOrString>, Option<IntOrString>)> {
+    if !budget.enabled.unwrap_or_else(|| component.is_replicated()) {
+        return None;
+    }
+    let max_unavailable = match (&budget.max_unavailable, &budget.min_available) {
+        (None, None) => Some(IntOrString::Int(1)),
+        (max, _) => max.clone(),
+    };
+    Some((max_unavailable, budget.min_available.clone()))
+}
+
+/// The spread of a component's pods: the values' constraints (selecting
+/// the component's pods unless they say otherwise), else one constraint
+/// from `defaultTopologySpread`.
+fn topology_spread(
+    custom: Option<&[TopologySpreadConstraint]>,
+    default: &DefaultTopologySpread,
+    names: &Names,
+    kind: ComponentKind,
+) -> Vec<TopologySpreadConstraint> {
+    let selector = LabelSelector {
+        match_labels: Some(selector_labels(names, kind)),
+        match_expressions: None,
+    };
+    match custom {
+        Some(constraints) => constraints
+            .iter()
+            .map(|c| TopologySpreadConstraint {
+                label_selector: c.label_selector.clone().or_else(|| Some(selector.clone())),
+                ..c.clone()
+            })
+            .collect(),
+        None => vec![TopologySpreadConstraint {
+            max_skew: *default.max_skew,
+            topology_key: (*default.topology_key).clone(),
+            when_unsatisfiable: (*default.when_unsatisfiable).clone(),
+            label_selector: Some(selector),
+            ..Default::default()
+        }],
+    }
+}

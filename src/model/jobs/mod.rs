@@ -1,0 +1,229 @@
+//! The bench's Jobs, resolved: which run, what each does, and where its
+//! secrets come from.
+//!
+//! A Job is described by its [`Task`] (typed: sites, apps, flags) rather than
+//! by a script; the script is rendered from `templates/` when the object is
+//! built. Secrets are only ever referenced ([`SecretRef`]): the scripts read
+//! them from the environment, and the pod spec holds a `secretKeyRef`.
+
+use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, ResourceRequirements, Toleration, Volume};
+
+mod credentials;
+pub mod cron;
+mod tasks;
+
+use super::k8s;
+use super::report::Reporter;
+use crate::diagnostic::Code;
+use crate::values::{DbType, JobPod, Jobs, StringMap, Values};
+use credentials::Credentials;
+
+/// A Job (or, with a schedule, a CronJob) to render.
+#[derive(Debug, Clone)]
+pub struct BenchJob {
+    pub task: Task,
+    /// `jobName`, when the user pinned one.
+    pub pinned_name: Option<String>,
+    pub backoff_limit: i32,
+    pub resources: ResourceRequirements,
+    pub node_selector: StringMap,
+    pub tolerations: Vec<Toleration>,
+    pub affinity: Option<Affinity>,
+    /// A cron schedule: render a CronJob instead of a Job.
+    pub schedule: Option<String>,
+}
+
+/// What a Job does.
+#[derive(Debug, Clone)]
+pub enum Task {
+    /// Write database and Redis settings into `common_site_config.json`.
+    Configure {
+        rds: bool,
+        /// With KEDA: the bench id its triggers expect, which configure checks no
+        /// `bench_id` in `common_site_config.json` overrides.
+        bench_id: Option<String>,
+        fix_volume: bool,
+        env: Vec<EnvVar>,
+        command: Option<Vec<String>>,
+        args: Option<Vec<String>>,
+    },
+    /// `chown -R 1000:1000` over the bench, as root.
+    VolumePermissions,
+    /// `bench new-site` for each site.
+    CreateSites {
+        sites: Vec<(String, Vec<String>)>,
+        force: bool,
+        db_type: DbType,
+        db_root_user: String,
+        db_root_password: SecretRef,
+        admin_password: SecretRef,
+    },
+    /// `bench drop-site` for each site.
+    DropSites {
+        sites: Vec<String>,
+        force: bool,
+        db_root_user: String,
+        db_root_password: SecretRef,
+    },
+    /// `bench backup` for each site (`all` for every site).
+    Backup {
+        sites: Vec<String>,
+        with_files: bool,
+        retain_days: Option<u32>,
+    },
+    /// `bench migrate` for each site, in maintenance mode.
+    Migrate { sites: Vec<String>, skip_failing: bool },
+    /// The user's own containers.
+    Custom {
+        labels: StringMap,
+        init_containers: Vec<Container>,
+        containers: Vec<Container>,
+        restart_policy: String,
+        volumes: Vec<Volume>,
+    },
+}
+
+/// When a Job runs again: its name ends in a hash of what this covers, and a
+/// new name is a new Job, which Kubernetes runs. [`Task::reruns_on`] says it
+/// for every task, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rerun {
+    /// Its pod (image included) and the bench's configuration data: the
+    /// configure Job writes those settings, and `apps.txt` from the image.
+    PodAndSettings,
+    /// Its pod, image included: what it does depends on the release it runs.
+    Pod,
+    /// Its pod without the image: what it does depends on the sites'
+    /// definition (names, apps, database), never on the release. Kubernetes
+    /// does not let a Job's pod template change, so such a Job deletes itself
+    /// a while after it finished, before a new image could meet it.
+    PodWithoutImage,
+}
+
+impl Task {
+    /// What makes this task's Job run again.
+    pub fn reruns_on(&self) -> Rerun {
+        match self {
+            // New settings, or a new image with other apps in `apps/`.
+            Task::Configure { .. } => Rerun::PodAndSettings,
+            // A new release brings patches to run.
+            Task::Migrate { .. } => Rerun::Pod,
+            // A one-off backup is taken once per release (and when what it
+            // backs up changes): a backup from before each upgrade is what a
+            // failed migrate needs. Scheduled backups are CronJobs, not named
+            // by hash.
+            Task::Backup { .. } => Rerun::Pod,
+            // Sites and their apps, the database they go to, and `--force`.
+            Task::CreateSites { .. } | Task::DropSites { .. } => Rerun::PodWithoutImage,
+            // Ownership does not change with a release, but repeating the
+            // chown does no harm, and a name with the image lets the Job's
+            // template change without waiting for it to leave.
+            Task::VolumePermissions => Rerun::Pod,
+            // The user's containers name their own images.
+            Task::Custom { .. } => Rerun::Pod,
+        }
+    }
+
+    /// The part of the Job's name that says what it does.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Task::Configure { .. } => "configure",
+            Task::VolumePermissions => "volume-permissions",
+            Task::CreateSites { .. } => "create-site",
+            Task::DropSites { .. } => "drop-site",
+            Task::Backup { .. } => "backup",
+            Task::Migrate { .. } => "migrate",
+            Task::Custom { .. } => "custom",
+        }
+    }
+}
+
+/// The longest task name, for name-length checks.
+pub const LONGEST_TASK_NAME: &str = "volume-permissions";
+
+/// How many hex digits of its hash a Job's name `<fullname>-<task>-<hash>`
+/// carries ([`crate::objects::job`] names Jobs).
+pub const NAME_HASH_DIGITS: usize = 8;
+
+/// The longest suffix a Job name adds to the full name, for name-length checks.
+pub const NAME_SUFFIX_LEN: usize = 1 + LONGEST_TASK_NAME.len() + 1 + NAME_HASH_DIGITS;
+
+/// A key of a Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub name: String,
+    pub key: String,
+}
+
+/// What the Jobs add to the bench's own Secret: the Administrator password
+/// when the values write it. (The database root password the values write
+/// goes into the Secret whether or not a Job uses it.)
+#[derive(Debug, Default)]
+pub struct InlineSecrets {
+    pub admin_password: Option<String>,
+}
+
+pub const DB_ROOT_PASSWORD_KEY: &str = "db-root-password";
+pub const ADMIN_PASSWORD_KEY: &str = "admin-password";
+
+/// The Jobs the values enable, in the chart's order, and what they add to
+/// the bench's Secret.
+pub fn resolve(
+    values: &Values,
+    fullname: &str,
+    db_type: DbType,
+    bench_id: Option<&str>,
+    report: &mut Reporter<'_>,
+) -> (Vec<BenchJob>, InlineSecrets) {
+    let jobs = &values.jobs;
+    let mut credentials = Credentials::new(values, fullname, db_type);
+    let resolved = [
+        tasks::configure(values, bench_id, report),
+        tasks::volume_permissions(jobs, report),
+        tasks::create_sites(jobs, db_type, &mut credentials, report),
+        tasks::drop_sites(jobs, &mut credentials, report),
+        tasks::backup(jobs, report),
+        tasks::migrate(jobs, report),
+        tasks::custom(jobs, report),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    check_job_pods(jobs, report);
+    (resolved, credentials.into_inline())
+}
+
+/// A Job of `task`, with the pod keys its values give.
+fn bench_job(pod: JobPod<'_>, task: Task, schedule: Option<String>) -> BenchJob {
+    BenchJob {
+        task,
+        pinned_name: pod.job_name.as_deref().filter(|n| !n.is_empty()).map(str::to_owned),
+        backoff_limit: **pod.backoff_limit,
+        resources: (**pod.resources).clone(),
+        node_selector: (**pod.node_selector).clone(),
+        tolerations: pod.tolerations.to_vec(),
+        affinity: pod.affinity.cloned(),
+        schedule,
+    }
+}
+
+/// The keys every enabled Job has: retries and a pinned name.
+fn check_job_pods(jobs: &Jobs, report: &mut Reporter<'_>) {
+    for pod in jobs.all() {
+        if !**pod.enabled {
+            continue;
+        }
+        if **pod.backoff_limit < 0 {
+            report.at(Code::InvalidValue, pod.backoff_limit, "`backoffLimit` cannot be negative");
+        }
+        if let Some(name) = pod.job_name.as_deref().filter(|n| !n.is_empty())
+            && !k8s::is_dns1123_label(name)
+        {
+            report.at(
+                Code::InvalidName,
+                pod.job_name,
+                format!("`{name}` is not a valid Job name (a DNS-1123 label of at most 63 characters)"),
+            );
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! One function per task: which of its Jobs runs, what it does, and the
+//! rules on its keys.
+
+use super::credentials::Credentials;
+use super::cron::check_cron;
+use super::{BenchJob, Task, bench_job};
+use crate::diagnostic::Code;
+use crate::model::report::Reporter;
+use crate::values::{Anchor, DbType, Jobs, Spanned, Values};
+
+/// Writes the database and Redis settings into the bench.
+pub(super) fn configure(values: &Values, bench_id: Option<&str>, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let configure = &values.jobs.configure;
+    if !*configure.enabled {
+        return None;
+    }
+    if *configure.fix_volume {
+        root_warning(&configure.fix_volume, report);
+    }
+    Some(bench_job(
+        configure.pod(),
+        Task::Configure {
+            rds: values.db_rds,
+            bench_id: bench_id.map(str::to_owned),
+            fix_volume: *configure.fix_volume,
+            env: configure.env_vars.to_vec(),
+            command: (!configure.command.is_empty()).then(|| configure.command.clone()),
+            args: (!configure.args.is_empty()).then(|| configure.args.clone()),
+        },
+        None,
+    ))
+}
+
+/// `chown` of the bench, as root.
+pub(super) fn volume_permissions(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let job = &jobs.volume_permissions;
+    if !*job.enabled {
+        return None;
+    }
+    root_warning(&job.enabled, report);
+    Some(bench_job(job.pod(), Task::VolumePermissions, None))
+}
+
+/// `bench new-site`, with the sites' apps and both passwords.
+pub(super) fn create_sites(jobs: &Jobs, db_type: DbType, credentials: &mut Credentials<'_>, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let (single, multi) = (&jobs.create_site, &jobs.create_multiple_sites);
+    let single_runs = choose(
+        &single.enabled,
+        &multi.enabled,
+        "jobs.createSite",
+        "jobs.createMultipleSites",
+        report,
+    )?;
+    let (key, pod, enabled, sites, force, admin) = if single_runs {
+        let site = (&single.site_name, &single.install_apps);
+        let admin = (
+            &single.admin_existing_secret,
+            &single.admin_existing_secret_key,
+            &single.admin_password,
+        );
+        (
+            "jobs.createSite",
+            single.pod(),
+            &single.enabled,
+            vec![site],
+            single.force_create,
+            admin,
+        )
+    } else {
+        check_not_empty("jobs.createMultipleSites", &multi.sites, multi, report);
+        let sites = multi.sites.iter().map(|s| (&s.name, &s.install_apps)).collect();
+        let admin = (
+            &multi.admin_existing_secret,
+            &multi.admin_existing_secret_key,
+            &multi.admin_password,
+        );
+        (
+            "jobs.createMultipleSites",
+            multi.pod(),
+            &multi.enabled,
+            sites,
+            multi.force_create,
+            admin,
+        )
+    };
+    for (name, apps) in &sites {
+        check_site(name, false, report);
+        for (j, app) in apps.iter().enumerate() {
+            if !is_app_name(app) {
+                report
+                    .at(Code::InvalidValue, apps.anchor().index(j), format!("`{app}` is not an app name"))
+                    .with_help("app names are lower-case letters, digits and `_`, as in `apps/`");
+            }
+        }
+    }
+    let (existing_secret, existing_secret_key, password) = admin;
+    let admin_password = credentials.admin_password(key, enabled, existing_secret, existing_secret_key, password, report);
+    let db_root_password = credentials.db_root_password(key, enabled, report);
+    Some(bench_job(
+        pod,
+        Task::CreateSites {
+            sites: sites.iter().map(|(name, apps)| ((***name).clone(), apps.to_vec())).collect(),
+            force,
+            db_type,
+            db_root_user: credentials.db_root_user.clone(),
+            db_root_password: db_root_password?,
+            admin_password: admin_password?,
+        },
+        None,
+    ))
+}
+
+/// `bench drop-site`.
+pub(super) fn drop_sites(jobs: &Jobs, credentials: &mut Credentials<'_>, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let (single, multi) = (&jobs.drop_site, &jobs.drop_multiple_sites);
+    let single_runs = choose(&single.enabled, &multi.enabled, "jobs.dropSite", "jobs.dropMultipleSites", report)?;
+    let (key, pod, enabled, sites, force) = if single_runs {
+        (
+            "jobs.dropSite",
+            single.pod(),
+            &single.enabled,
+            vec![&single.site_name],
+            single.forced,
+        )
+    } else {
+        check_not_empty("jobs.dropMultipleSites", &multi.sites, multi, report);
+        let sites = multi.sites.iter().map(|s| &s.name).collect();
+        ("jobs.dropMultipleSites", multi.pod(), &multi.enabled, sites, multi.forced)
+    };
+    sites.iter().for_each(|site| check_site(site, false, report));
+    let db_root_password = credentials.db_root_password(key, enabled, report)?;
+    Some(bench_job(
+        pod,
+        Task::DropSites {
+            sites: site_names(&sites),
+            force,
+            db_root_user: credentials.db_root_user.clone(),
+            db_root_password,
+        },
+        None,
+    ))
+}
+
+/// `bench backup`, once or on a schedule.
+pub(super) fn backup(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let (single, multi) = (&jobs.backup, &jobs.backup_multiple_sites);
+    let single_runs = choose(&single.enabled, &multi.enabled, "jobs.backup", "jobs.backupMultipleSites", report)?;
+    let (pod, sites, with_files, schedule, retain_days) = if single_runs {
+        let sites = vec![&single.site_name];
+        (single.pod(), sites, single.with_files, &single.schedule, &single.retain_days)
+    } else {
+        check_not_empty("jobs.backupMultipleSites", &multi.sites, multi, report);
+        let sites = multi.sites.iter().map(|s| &s.name).collect();
+        (multi.pod(), sites, multi.with_files, &multi.schedule, &multi.retain_days)
+    };
+    sites.iter().for_each(|site| check_site(site, true, report));
+    if let Some(text) = schedule.as_deref()
+        && let Err(problem) = check_cron(text)
+    {
+        report
+            .at(
+                Code::InvalidSchedule,
+                schedule,
+                format!("`{text}` is not a cron schedule: {problem}"),
+            )
+            .with_help("five fields: minute hour day-of-month month day-of-week, e.g. `0 3 * * *` for 03:00 every day");
+    }
+    if **retain_days == Some(0) {
+        report
+            .at(
+                Code::InvalidValue,
+                retain_days,
+                "`retainDays: 0` would delete the backup just taken",
+            )
+            .with_help("keep at least 1 day");
+    }
+    Some(bench_job(
+        pod,
+        Task::Backup {
+            sites: site_names(&sites),
+            with_files,
+            retain_days: **retain_days,
+        },
+        (**schedule).clone(),
+    ))
+}
+
+/// `bench migrate`.
+pub(super) fn migrate(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let (single, multi) = (&jobs.migrate, &jobs.migrate_multiple_sites);
+    let single_runs = choose(&single.enabled, &multi.enabled, "jobs.migrate", "jobs.migrateMultipleSites", report)?;
+    let (pod, sites, skip_failing) = if single_runs {
+        (single.pod(), vec![&single.site_name], single.skip_failing)
+    } else {
+        check_not_empty("jobs.migrateMultipleSites", &multi.sites, multi, report);
+        (multi.pod(), multi.sites.iter().map(|s| &s.name).collect(), multi.skip_failing)
+    };
+    sites.iter().for_each(|site| check_site(site, false, report));
+    Some(bench_job(
+        pod,
+        Task::Migrate {
+            sites: site_names(&sites),
+            skip_failing,
+        },
+        None,
+    ))
+}
+
+/// The values' own containers.
+pub(super) fn custom(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let custom = &jobs.custom;
+    if !*custom.enabled {
+        return None;
+    }
+    if custom.containers.is_empty() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                custom.containers.or_in(custom, "containers"),
+                "the custom Job has no containers",
+            )
+            .with_help("add at least one container");
+    }
+    if !matches!(custom.restart_policy.as_str(), "Never" | "OnFailure") {
+        report
+            .at(
+                Code::InvalidValue,
+                &custom.restart_policy,
+                format!("`{}` is not a Job restart policy", *custom.restart_policy),
+            )
+            .with_help("use `Never` or `OnFailure`");
+    }
+    Some(bench_job(
+        custom.pod(),
+        Task::Custom {
+            labels: (*custom.labels).clone(),
+            init_containers: custom.init_containers.to_vec(),
+            containers: custom.containers.to_vec(),
+            restart_policy: (*custom.restart_policy).clone(),
+            volumes: custom.volumes.clone(),
+        },
+        None,
+    ))
+}
+
+/// A key that runs a container as root.
+fn root_warning(key: &Spanned<bool>, report: &mut Reporter<'_>) {
+    report
+        .at(Code::RootContainer, key, "this runs a container as root, which the restricted Pod Security Standard forbids")
+        .with_help("the pods' `fsGroup: 1000` gives the frappe user its volumes on most storage; enable this only for storage that ignores fsGroup, in a namespace that allows it");
+}
+
+/// Whether the single-site Job of a task runs (`Some(true)`) or the
+/// multiple-sites one (`Some(false)`). The single-site Job wins, as in the
+/// chart; enabling both earns a `job-conflict` warning.
+fn choose(
+    single: &Spanned<bool>,
+    multiple: &Spanned<bool>,
+    single_key: &str,
+    multiple_key: &str,
+    report: &mut Reporter<'_>,
+) -> Option<bool> {
+    if **single && **multiple {
+        report
+            .at(
+                Code::JobConflict,
+                multiple,
+                format!("`{single_key}` and `{multiple_key}` are both enabled; as in the chart, only `{single_key}` runs"),
+            )
+            .with_help(format!("enable one of them; list every site under `{multiple_key}.sites`"));
+    }
+    (**single || **multiple).then_some(**single)
+}
+
+/// A multiple-sites Job (`job`, at `key`) needs sites.
+fn check_not_empty<'a, T>(key: &str, sites: &'a Spanned<Vec<T>>, job: impl Into<Anchor<'a>>, report: &mut Reporter<'_>) {
+    if sites.is_empty() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                sites.or_in(job, "sites"),
+                format!("`{key}` is enabled with no sites"),
+            )
+            .with_help("list the sites under `sites`, each as `- name: erp.example.com`");
+    }
+}
+
+/// Site names become directories and shell words: no slashes, spaces or
+/// leading dots. `all` means every site, which only backups accept.
+fn check_site(site: &Spanned<String>, all_allowed: bool, report: &mut Reporter<'_>) {
+    let valid = !site.is_empty() && site.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !valid {
+        report
+            .at(Code::InvalidValue, site, format!("`{}` is not a site name", **site))
+            .with_help("site names are host names: letters, digits, `.`, `-` and `_`");
+    } else if site.starts_with(['.', '-']) {
+        // bench would read `-x` as an option, not a site; frappe itself
+        // checks nothing, and a host name starts with neither.
+        report
+            .at(
+                Code::InvalidValue,
+                site,
+                format!("`{}` is not a site name: it starts with `{}`", **site, &site[..1]),
+            )
+            .with_help("a site name starts with a letter or a digit, like the host name it is");
+    } else if **site == "all" && !all_allowed {
+        report
+            .at(Code::InvalidValue, site, "`all` is not a site this Job can act on")
+            .with_help("name the sites one by one");
+    }
+}
+
+fn site_names(sites: &[&Spanned<String>]) -> Vec<String> {
+    sites.iter().map(|site| (***site).clone()).collect()
+}
+
+/// App names are Python package names, as in `apps/`; a `-` (which would
+/// make bench read the name as an option) is never one.
+fn is_app_name(app: &str) -> bool {
+    !app.is_empty() && app.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}

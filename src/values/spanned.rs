@@ -1,0 +1,442 @@
+//! Values that remember where they were written.
+//!
+//! A rule that finds a value wrong points at it. [`Spanned`] carries the
+//! value's [`Place`] (its span, its key's span, its path in the values), so a
+//! rule reports at the value it checks, `&values.worker.scheduler.replica_count`,
+//! and the compiler checks the way there; a path spelt out as text would move
+//! the report to the parent key on a typo.
+//!
+//! [`crate::de`] types a `Spanned<T>` as it types `T`, and hands it the place
+//! through serde's data model: `Spanned`'s `Deserialize` asks for a newtype
+//! struct named `NAME`, which `de` answers with a map of two entries, the
+//! place (`Place::to_bytes`) and the value. Any other deserializer sees a
+//! plain newtype and gives `T` without a place; the JSON Schema and the
+//! serialized form are `T`'s.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::{Serialize, Serializer};
+
+use crate::node::{Path, Segment};
+use crate::source::{FileId, Span};
+
+/// A value of the values file, and where it was written: `None` for a
+/// default, which the file does not write.
+pub struct Spanned<T> {
+    value: T,
+    place: Option<Box<Place>>,
+}
+
+/// Where a value was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The value.
+    pub span: Span,
+    /// Its key, unless it is a list item.
+    pub key_span: Option<Span>,
+    /// Its path in the values, which diagnostics name it by.
+    pub path: Path,
+}
+
+impl<T> Spanned<T> {
+    /// A value the file does not write.
+    pub fn new(value: T) -> Spanned<T> {
+        Spanned { value, place: None }
+    }
+
+    /// Where the file writes the value; `None` for a default.
+    pub fn place(&self) -> Option<&Place> {
+        self.place.as_deref()
+    }
+
+    /// What a rule about this value points at.
+    pub fn anchor(&self) -> Anchor<'_> {
+        self.into()
+    }
+
+    /// This value where the file writes it, else `key` of `map`, the map it
+    /// belongs in: for rules about a value the file may leave out.
+    pub fn or_in<'a>(&'a self, map: impl Into<Anchor<'a>>, key: &str) -> Anchor<'a> {
+        match self.place() {
+            Some(_) => self.into(),
+            None => map.into().key(key),
+        }
+    }
+}
+
+impl<T> Spanned<Option<T>> {
+    /// Whether the value is `None` (for `skip_serializing_if`).
+    pub fn is_none(&self) -> bool {
+        self.value.is_none()
+    }
+}
+
+impl<T> Deref for Spanned<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: Default> Default for Spanned<T> {
+    fn default() -> Self {
+        Spanned::new(T::default())
+    }
+}
+
+impl<T: Clone> Clone for Spanned<T> {
+    fn clone(&self) -> Self {
+        Spanned {
+            value: self.value.clone(),
+            place: self.place.clone(),
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+/// Two values are equal when they are, wherever they were written.
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: Serialize> Serialize for Spanned<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Spanned<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+
+    fn _schemars_private_non_optional_json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::_schemars_private_non_optional_json_schema(generator)
+    }
+
+    fn _schemars_private_is_option() -> bool {
+        T::_schemars_private_is_option()
+    }
+}
+
+/// What a diagnostic points at: a value the file writes, or the root of the
+/// values (the file start), and keys below it that have no place of their
+/// own, inside a Kubernetes type or left out of the file.
+///
+/// Keys below a base are found in the node tree; a key the file leaves out
+/// points at the closest map it does write ([`crate::model::report`]).
+#[derive(Debug, Clone)]
+pub struct Anchor<'a> {
+    base: Base<'a>,
+    below: Path,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Base<'a> {
+    Root,
+    Place(&'a Place),
+    /// A default that no parent was given for: the file start, no field.
+    Unwritten,
+}
+
+impl<'a> Anchor<'a> {
+    /// The values as a whole: the file start.
+    pub fn root() -> Anchor<'a> {
+        Anchor {
+            base: Base::Root,
+            below: Path::root(),
+        }
+    }
+
+    /// `key` below this.
+    pub fn key(&self, key: &str) -> Anchor<'a> {
+        Anchor {
+            base: self.base,
+            below: self.below.key(key),
+        }
+    }
+
+    /// Item `index` of the list this is.
+    pub fn index(&self, index: usize) -> Anchor<'a> {
+        Anchor {
+            base: self.base,
+            below: self.below.index(index),
+        }
+    }
+
+    /// The written value this points at, when it points at one.
+    pub fn place(&self) -> Option<&'a Place> {
+        match self.base {
+            Base::Place(place) if self.below.is_root() => Some(place),
+            _ => None,
+        }
+    }
+
+    /// The path of what this points at, for the diagnostic's field; `None`
+    /// for the file start.
+    pub fn path(&self) -> Option<Path> {
+        let base = match self.base {
+            Base::Root => Path::root(),
+            Base::Place(place) => place.path.clone(),
+            Base::Unwritten => return None,
+        };
+        let mut path = base;
+        path.0.extend(self.below.0.iter().cloned());
+        Some(path).filter(|p| !p.is_root())
+    }
+}
+
+impl<'a, T> From<&'a Spanned<T>> for Anchor<'a> {
+    fn from(spanned: &'a Spanned<T>) -> Anchor<'a> {
+        Anchor {
+            base: spanned.place().map_or(Base::Unwritten, Base::Place),
+            below: Path::root(),
+        }
+    }
+}
+
+impl<'a> From<&Anchor<'a>> for Anchor<'a> {
+    fn from(anchor: &Anchor<'a>) -> Anchor<'a> {
+        anchor.clone()
+    }
+}
+
+/// The newtype name `de` recognizes.
+pub(crate) const NAME: &str = "$frappe_manifests::Spanned";
+/// The keys of the map `de` answers with, in this order.
+pub(crate) const PLACE_KEY: &str = "place";
+pub(crate) const VALUE_KEY: &str = "value";
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_newtype_struct(NAME, SpannedVisitor(PhantomData))
+    }
+}
+
+struct SpannedVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for SpannedVisitor<T> {
+    type Value = Spanned<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
+    }
+
+    /// Any deserializer but ours: the value alone.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Spanned<T>, D::Error> {
+        T::deserialize(deserializer).map(Spanned::new)
+    }
+
+    /// Ours: the place, then the value.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Spanned<T>, A::Error> {
+        if map.next_key::<&str>()? != Some(PLACE_KEY) {
+            return Err(de::Error::custom("a spanned value starts with its place"));
+        }
+        let PlaceBytes(place) = map.next_value()?;
+        if map.next_key::<&str>()? != Some(VALUE_KEY) {
+            return Err(de::Error::custom("a spanned value has a value"));
+        }
+        let value = map.next_value()?;
+        Ok(Spanned {
+            value,
+            place: Some(Box::new(place)),
+        })
+    }
+}
+
+/// A place as `de` sends it.
+struct PlaceBytes(Place);
+
+impl<'de> Deserialize<'de> for PlaceBytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BytesVisitor;
+
+        impl Visitor<'_> for BytesVisitor {
+            type Value = PlaceBytes;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a place")
+            }
+
+            fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<PlaceBytes, E> {
+                Place::from_bytes(bytes)
+                    .map(PlaceBytes)
+                    .ok_or_else(|| E::custom("a malformed place"))
+            }
+        }
+
+        deserializer.deserialize_bytes(BytesVisitor)
+    }
+}
+
+impl Place {
+    /// The form `de` sends a place in: the spans as little-endian `u32`s
+    /// (file, start, end, line, column; the key's after a 0 or 1), then each
+    /// path segment, a key as 0, its length and its UTF-8, an index as 1
+    /// and a `u64`.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        fn span(out: &mut Vec<u8>, span: &Span) {
+            for n in [span.file.index(), span.start, span.end, span.line, span.column] {
+                out.extend(n.to_le_bytes());
+            }
+        }
+        let mut out = Vec::with_capacity(48);
+        span(&mut out, &self.span);
+        match &self.key_span {
+            Some(key) => {
+                out.push(1);
+                span(&mut out, key);
+            }
+            None => out.push(0),
+        }
+        for segment in &self.path.0 {
+            match segment {
+                Segment::Key(key) => {
+                    out.push(0);
+                    out.extend((key.len() as u64).to_le_bytes());
+                    out.extend(key.as_bytes());
+                }
+                Segment::Index(index) => {
+                    out.push(1);
+                    out.extend((*index as u64).to_le_bytes());
+                }
+            }
+        }
+        out
+    }
+
+    fn from_bytes(mut bytes: &[u8]) -> Option<Place> {
+        fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+            let (head, tail) = bytes.split_at_checked(n)?;
+            *bytes = tail;
+            Some(head)
+        }
+        fn number(bytes: &mut &[u8]) -> Option<u32> {
+            take(bytes, 4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        }
+        fn long(bytes: &mut &[u8]) -> Option<u64> {
+            take(bytes, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        }
+        fn span(bytes: &mut &[u8]) -> Option<Span> {
+            Some(Span {
+                file: FileId::from_index(number(bytes)?),
+                start: number(bytes)?,
+                end: number(bytes)?,
+                line: number(bytes)?,
+                column: number(bytes)?,
+            })
+        }
+        let value = span(&mut bytes)?;
+        let key_span = match take(&mut bytes, 1)? {
+            [0] => None,
+            _ => Some(span(&mut bytes)?),
+        };
+        let mut path = Path::root();
+        while let Some(tag) = take(&mut bytes, 1) {
+            path = match tag {
+                [0] => {
+                    let len = usize::try_from(long(&mut bytes)?).ok()?;
+                    path.key(std::str::from_utf8(take(&mut bytes, len)?).ok()?)
+                }
+                _ => path.index(usize::try_from(long(&mut bytes)?).ok()?),
+            };
+        }
+        Some(Place {
+            span: value,
+            key_span,
+            path,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    #[test]
+    fn a_place_survives_its_trip_through_serde() {
+        let mut sources = Sources::default();
+        sources.add("a", "");
+        let file = sources.add("b", "");
+        let span = |start| Span {
+            file,
+            start,
+            end: start + 3,
+            line: 2,
+            column: 7,
+        };
+        let place = Place {
+            span: span(10),
+            key_span: Some(span(4)),
+            path: Path::root().key("ingress").key("annotations").key("cert-manager.io/x").index(3),
+        };
+        assert_eq!(Place::from_bytes(&place.to_bytes()), Some(place.clone()));
+        let item = Place { key_span: None, ..place };
+        assert_eq!(Place::from_bytes(&item.to_bytes()), Some(item));
+    }
+
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default, rename_all = "camelCase")]
+    struct Sample {
+        replica_count: Spanned<i32>,
+        site_name: Spanned<Option<String>>,
+        hosts: Vec<Spanned<String>>,
+        absent: Spanned<bool>,
+    }
+
+    /// `de` gives each spanned value its span, its key's span and its path.
+    #[test]
+    fn de_places_every_written_value() {
+        let mut sources = Sources::default();
+        let file = sources.add("values.yaml", "replicaCount: 3\nsiteName:\nhosts:\n- a.example.com\n");
+        let (root, _) = crate::load::load(&sources, file).unwrap();
+        let (sample, problems) = crate::de::deserialize_all::<Sample>(&root);
+        let sample = sample.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let at = |place: Option<&Place>| {
+            let place = place.expect("written values have a place");
+            let key = place.key_span.map(|k| (k.line, k.column));
+            (place.path.to_string(), (place.span.line, place.span.column), key)
+        };
+        assert_eq!(*sample.replica_count, 3);
+        assert_eq!(at(sample.replica_count.place()), ("replicaCount".to_owned(), (1, 15), Some((1, 1))));
+        assert_eq!(*sample.site_name, None);
+        assert_eq!(at(sample.site_name.place()).2, Some((2, 1)));
+        assert_eq!(at(sample.hosts[0].place()), ("hosts[0]".to_owned(), (4, 3), None));
+        assert!(sample.absent.place().is_none());
+    }
+
+    /// Other deserializers give the value alone.
+    #[test]
+    fn other_deserializers_see_the_value() {
+        let spanned: Spanned<Option<u16>> = serde_json::from_str("8080").unwrap();
+        assert_eq!(*spanned, Some(8080));
+        assert!(spanned.place().is_none());
+        assert_eq!(serde_json::to_string(&spanned).unwrap(), "8080");
+    }
+}
