@@ -9,7 +9,7 @@ use crate::node::{KeyIndex, Node, Path, Value};
 /// replaces. Turning a map into a list or scalar, or back, is refused
 /// (`merge-conflict`): it is always a mistake in one of the files, and
 /// helm's silent choice hides which.
-pub fn overlay(base: &mut Node, later: Node, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn overlay(base: &mut Node, later: Node, diagnostics: &mut Vec<Diagnostic>) {
     merge(base, later, &Path::root(), diagnostics);
 }
 

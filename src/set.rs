@@ -22,7 +22,7 @@ use crate::source::{FileId, MAX_DEPTH, Sources, Span};
 /// Assignments in one render, over all `--set` arguments. Each looks its
 /// keys up in the maps on its path, so the cost of applying them grows with
 /// their number times the size of those maps; no one types this many.
-pub const MAX_ASSIGNMENTS: usize = 1_000;
+pub(crate) const MAX_ASSIGNMENTS: usize = 1_000;
 
 /// The helm flag an argument came with: what its values become. Helm
 /// applies every `--set`, then every `--set-string`, then every
@@ -54,7 +54,7 @@ impl Flag {
 
 /// One parsed assignment.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+pub(crate) struct Assignment {
     pub path: Vec<(Segment, Span)>,
     /// A scalar, null, or a list of scalars (`key={a,b}`).
     pub value: Node,
@@ -62,7 +62,7 @@ pub struct Assignment {
 
 impl Assignment {
     /// The scalar values assigned: the value itself, or each item of a list.
-    pub fn scalars_mut(&mut self) -> Vec<&mut Node> {
+    pub(crate) fn scalars_mut(&mut self) -> Vec<&mut Node> {
         match self.value.value {
             Value::Seq(ref mut items) => items.iter_mut().collect(),
             _ => vec![&mut self.value],
@@ -70,7 +70,7 @@ impl Assignment {
     }
 
     /// The scalar values assigned, as [`Assignment::scalars_mut`].
-    pub fn scalars(&self) -> Vec<&Node> {
+    pub(crate) fn scalars(&self) -> Vec<&Node> {
         match &self.value.value {
             Value::Seq(items) => items.iter().collect(),
             _ => vec![&self.value],
@@ -83,7 +83,7 @@ impl Assignment {
 /// a Helm parameter to `helm --set`: a value in braces is a list
 /// (`{a,b}`), any other value is taken as written, its backslashes, commas
 /// and braces escaped.
-pub fn map_entry(key: &str, value: &str) -> String {
+pub(crate) fn map_entry(key: &str, value: &str) -> String {
     if value.starts_with('{') && value.ends_with('}') {
         return format!("{key}={value}");
     }
@@ -99,7 +99,7 @@ pub fn map_entry(key: &str, value: &str) -> String {
 
 /// Parses one argument of `flag` (which may hold several comma-separated
 /// assignments) from a registered source, in time linear in its length.
-pub fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<Assignment>, Diagnostic> {
+pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<Assignment>, Diagnostic> {
     let text = &sources.get(file).text;
     let spans = Spans::new(text, file);
     let invalid = |start: usize, end: usize, message: String| {
@@ -321,7 +321,7 @@ fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result
 }
 
 /// More than [`MAX_ASSIGNMENTS`] assignments, counted up to the argument `file`.
-pub fn too_many(sources: &Sources, file: FileId) -> Diagnostic {
+pub(crate) fn too_many(sources: &Sources, file: FileId) -> Diagnostic {
     let text = &sources.get(file).text;
     Diagnostic::new(
         Code::InputLimit,
@@ -337,7 +337,7 @@ pub fn too_many(sources: &Sources, file: FileId) -> Diagnostic {
 }
 
 /// Applies assignments to the merged tree, creating maps on the way as helm does.
-pub fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diagnostic>) {
     let mut node = root;
     let mut path = Path::root();
     for (segment, segment_span) in assignment.path {

@@ -5,7 +5,7 @@
 /// Jaro-Winkler favours a shared prefix, which is how key typos usually look
 /// (`replicas` for `replicaCount`, `requets` for `requests`); the case-blind
 /// comparison also catches `dbhost` for `dbHost`.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lowered = word.to_ascii_lowercase();
     candidates
         .into_iter()

@@ -59,7 +59,7 @@ fn render(name: &str, ctx: minijinja::Value) -> String {
 }
 
 /// Quotes a word for bash: `it's` becomes `'it'\''s'`.
-pub fn shell_quote(word: String) -> String {
+pub(crate) fn shell_quote(word: String) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
@@ -70,7 +70,7 @@ struct SiteApps<'a> {
 }
 
 /// The script of a Job's task. `None` for tasks without a script.
-pub fn job_script(task: &Task) -> Option<String> {
+pub(crate) fn job_script(task: &Task) -> Option<String> {
     let script = match task {
         Task::Configure { rds, bench_id, .. } => render("configure.sh", context! { rds, bench_id }),
         Task::CreateSites { sites, force, db_type, .. } => {
@@ -95,12 +95,12 @@ pub fn job_script(task: &Task) -> Option<String> {
 
 /// ingress-nginx `configuration-snippet` sending `/socket.io` to socketio
 /// with the websocket upgrade headers.
-pub fn websocket_snippet(service: &str, namespace: &str, port: i32) -> String {
+pub(crate) fn websocket_snippet(service: &str, namespace: &str, port: i32) -> String {
     render("websocket-snippet.conf", context! { service, namespace, port })
 }
 
 /// The `takeover` plan, from the context [`crate::takeover`] builds.
-pub fn takeover_plan(context: &impl Serialize) -> String {
+pub(crate) fn takeover_plan(context: &impl Serialize) -> String {
     render("takeover.sh", minijinja::Value::from_serialize(context))
 }
 

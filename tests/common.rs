@@ -10,26 +10,26 @@ use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
 use serde_json::Value;
 
-pub fn project_root() -> PathBuf {
+pub(crate) fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The binary under test: cargo's build of it, or the one `FRAPPE_MANIFESTS_BIN`
 /// names, so that CI runs these tests once more against the binary it ships
 /// (`.ci/run`).
-pub fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     match std::env::var_os("FRAPPE_MANIFESTS_BIN") {
         Some(path) => project_root().join(path),
         None => PathBuf::from(env!("CARGO_BIN_EXE_frappe-manifests")),
     }
 }
 
-pub fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     project_root().join("examples").join(format!("{name}.yaml"))
 }
 
 /// `render` of the production example as the README's figures use it.
-pub const RENDER_PRODUCTION: &[&str] = &[
+pub(crate) const RENDER_PRODUCTION: &[&str] = &[
     "render",
     "-f",
     "examples/production.yaml",
@@ -40,11 +40,11 @@ pub const RENDER_PRODUCTION: &[&str] = &[
 ];
 
 /// Runs the built binary from the project root.
-pub fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     run_with_stdin(args, None)
 }
 
-pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+pub(crate) fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
     let mut child = Command::new(binary())
         .args(args)
@@ -61,12 +61,12 @@ pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().expect("the binary finishes")
 }
 
-pub fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
 }
 
 /// Runs the pipeline in-process on values text.
-pub fn check_text(values: &str, sets: &[&str], release: &str, namespace: Option<&str>) -> Outcome {
+pub(crate) fn check_text(values: &str, sets: &[&str], release: &str, namespace: Option<&str>) -> Outcome {
     pipeline::run(&Request {
         files: vec![Input::Stdin(values.as_bytes().to_vec())],
         sets: sets.iter().map(|s| (*s).to_owned()).collect(),
@@ -79,7 +79,7 @@ pub fn check_text(values: &str, sets: &[&str], release: &str, namespace: Option<
 }
 
 /// Renders values text, panicking with the diagnostics when it fails.
-pub fn render_text(values: &str, sets: &[&str]) -> String {
+pub(crate) fn render_text(values: &str, sets: &[&str]) -> String {
     let outcome = check_text(values, sets, "erpnext", Some("erp"));
     let manifests = outcome
         .manifests
@@ -90,7 +90,7 @@ pub fn render_text(values: &str, sets: &[&str]) -> String {
 
 /// `pipeline::render`, which writes each object as it is built, reports what
 /// `pipeline::run` reports and writes the bytes `emit` writes for its objects.
-pub fn assert_streamed_render_matches(request: &Request, outcome: &Outcome) {
+pub(crate) fn assert_streamed_render_matches(request: &Request, outcome: &Outcome) {
     let streamed = pipeline::render(request);
     assert_eq!(human(&streamed), human(outcome), "the streamed render reports differently");
     assert_eq!(
@@ -100,22 +100,22 @@ pub fn assert_streamed_render_matches(request: &Request, outcome: &Outcome) {
     );
 }
 
-pub fn human<T>(outcome: &Outcome<T>) -> String {
+pub(crate) fn human<T>(outcome: &Outcome<T>) -> String {
     render_human(&outcome.sources, &outcome.diagnostics, Colour::Plain)
 }
 
 /// Parses a YAML stream back into JSON values, one per document.
-pub fn documents(stream: &str) -> Vec<Value> {
+pub(crate) fn documents(stream: &str) -> Vec<Value> {
     serde_saphyr::from_str_multiple::<Value, Vec<Value>>(stream).expect("the stream parses back as YAML")
 }
 
-pub fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+pub(crate) fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
     docs.iter()
         .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
         .unwrap_or_else(|| panic!("no {kind} named {name}"))
 }
 
-pub fn names_of(docs: &[Value], kind: &str) -> Vec<String> {
+pub(crate) fn names_of(docs: &[Value], kind: &str) -> Vec<String> {
     docs.iter()
         .filter(|d| d["kind"] == kind)
         .map(|d| d["metadata"]["name"].as_str().unwrap().to_owned())
@@ -123,11 +123,11 @@ pub fn names_of(docs: &[Value], kind: &str) -> Vec<String> {
 }
 
 /// Minimal valid values, to which tests add what they exercise.
-pub const MINIMAL: &str = "dbHost: db.internal\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
+pub(crate) const MINIMAL: &str = "dbHost: db.internal\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
 
 /// Where [`skip`] lists the tests it skipped, one line each, for `.ci/run`
 /// to print after `cargo test`.
-pub fn skipped_tests_file() -> PathBuf {
+pub(crate) fn skipped_tests_file() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests.txt")
 }
 
@@ -135,7 +135,7 @@ pub fn skipped_tests_file() -> PathBuf {
 /// everyone sees it. `println!` would not do: libtest shows nothing a passing
 /// test printed. So the line goes to the process's own stderr, which libtest
 /// does not capture, and into [`skipped_tests_file`].
-pub fn skip(reason: &str) {
+pub(crate) fn skip(reason: &str) {
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
     let line = format!("skipped {test}: {reason}\n");
     let _ = std::io::stderr().write_all(line.as_bytes());
@@ -152,7 +152,7 @@ pub fn skip(reason: &str) {
 /// [`skip`], for what `.ci/run` installs: under CI (the `CI` environment
 /// variable set) it is missing only because the install failed, so the test
 /// fails instead.
-pub fn skip_unless_ci(reason: &str) {
+pub(crate) fn skip_unless_ci(reason: &str) {
     assert!(
         std::env::var_os("CI").is_none(),
         "{reason}, and under CI (`CI` is set) `.ci/run` installs it: this test may not be skipped"
@@ -161,7 +161,7 @@ pub fn skip_unless_ci(reason: &str) {
 }
 
 /// `kubectl`, when it is installed; otherwise skips the test.
-pub fn kubectl() -> Option<PathBuf> {
+pub(crate) fn kubectl() -> Option<PathBuf> {
     let found = Command::new("kubectl")
         .arg("version")
         .arg("--client")
@@ -178,7 +178,7 @@ pub fn kubectl() -> Option<PathBuf> {
 }
 
 /// Snapshot settings: snapshots live in the project's `snapshots/` directory.
-pub fn snapshot_settings() -> insta::Settings {
+pub(crate) fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(project_root().join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);

@@ -7,13 +7,13 @@ use crate::common::{self, documents, run, run_with_stdin, text};
 
 /// `helm template` of the official chart (8.0.75) on the seed's values, as
 /// `../shared/reference/frappe-helm-chart.md` describes.
-pub const CHART_RENDER: &str = "../shared/reference/frappe-helm-erpnext-8.0.75/render-of-scoopjoy-values.yaml";
+pub(crate) const CHART_RENDER: &str = "../shared/reference/frappe-helm-erpnext-8.0.75/render-of-scoopjoy-values.yaml";
 
 /// The seed's values, which that render is of.
-pub const SEED_VALUES: &str = "../shared/reference/scoopjoy-values.yaml";
+pub(crate) const SEED_VALUES: &str = "../shared/reference/scoopjoy-values.yaml";
 
 /// The same values given to this tool, with the chart render's release and namespace.
-pub const SEED_RENDER: &[&str] = &["-f", SEED_VALUES, "--release", "frappe-bench", "-n", "erpnext"];
+pub(crate) const SEED_RENDER: &[&str] = &["-f", SEED_VALUES, "--release", "frappe-bench", "-n", "erpnext"];
 
 fn diff(extra: &[&str]) -> std::process::Output {
     let mut args = vec!["diff"];

@@ -15,11 +15,11 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 /// The database root password the Jobs' Secret gives in [`ScratchBench::run`].
-pub const ROOT_PASSWORD: &str = "s3cret-root-pw";
+pub(crate) const ROOT_PASSWORD: &str = "s3cret-root-pw";
 /// The Administrator password the Jobs' Secret gives in [`ScratchBench::run`].
-pub const ADMIN_PASSWORD: &str = "s3cret-admin-pw";
+pub(crate) const ADMIN_PASSWORD: &str = "s3cret-admin-pw";
 
-pub struct ScratchBench {
+pub(crate) struct ScratchBench {
     /// `bench/` (the bench directory), `bin/` (the fake on PATH) and the
     /// fake's own records.
     dir: tempfile::TempDir,
@@ -28,7 +28,7 @@ pub struct ScratchBench {
 impl ScratchBench {
     /// A bench as the image and fresh volumes hold it: `apps/frappe`,
     /// `env/bin/python`, and empty `sites` and `logs`.
-    pub fn new() -> ScratchBench {
+    pub(crate) fn new() -> ScratchBench {
         let dir = tempfile::tempdir().unwrap();
         let bench = ScratchBench { dir };
         for sub in ["bench/apps/frappe", "bench/sites", "bench/logs", "bench/env/bin", "bin"] {
@@ -40,7 +40,7 @@ impl ScratchBench {
     }
 
     /// A bench whose configure Job has run.
-    pub fn configured() -> ScratchBench {
+    pub(crate) fn configured() -> ScratchBench {
         let bench = ScratchBench::new();
         std::fs::write(
             bench.root().join("sites/common_site_config.json"),
@@ -57,18 +57,18 @@ impl ScratchBench {
     }
 
     /// The bench directory, as the Jobs see it (the sites and logs volumes).
-    pub fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("bench")
     }
 
     /// Where the fake records each command line it was run with.
-    pub fn argv_log(&self) -> PathBuf {
+    pub(crate) fn argv_log(&self) -> PathBuf {
         self.dir.path().join("argv.log")
     }
 
     /// `bash -c script` in this bench against frappe `release` (`15.45`,
     /// `15` or `16`), with the fake `bench` first on PATH.
-    pub fn command(&self, script: &str, release: &str) -> Command {
+    pub(crate) fn command(&self, script: &str, release: &str) -> Command {
         let path = format!(
             "{}:{}",
             self.dir.path().join("bin").display(),
@@ -89,11 +89,11 @@ impl ScratchBench {
     /// Runs a script against frappe 16, with the passwords of the Jobs'
     /// Secret in its environment; `fail_on` makes bench fail when its
     /// arguments hold the pattern, printing the message.
-    pub fn run(&self, script: &str, fail_on: Option<(&str, &str)>) -> Output {
+    pub(crate) fn run(&self, script: &str, fail_on: Option<(&str, &str)>) -> Output {
         self.run_release(script, "16", fail_on)
     }
 
-    pub fn run_release(&self, script: &str, release: &str, fail_on: Option<(&str, &str)>) -> Output {
+    pub(crate) fn run_release(&self, script: &str, release: &str, fail_on: Option<(&str, &str)>) -> Output {
         let mut command = self.command(script, release);
         command
             .env("WAIT_TIMEOUT", "3")
@@ -110,7 +110,7 @@ impl ScratchBench {
     /// container's environment as the kubelet gives it: the ConfigMap's data
     /// (`envFrom`), then its `env`, `$(VAR)` expanded and each
     /// `secretKeyRef` read from the rendered Secret.
-    pub fn run_job(&self, docs: &[Value], task: &str) -> Output {
+    pub(crate) fn run_job(&self, docs: &[Value], task: &str) -> Output {
         let job = docs
             .iter()
             .find(|d| d["kind"] == "Job" && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
@@ -150,31 +150,31 @@ impl ScratchBench {
     }
 
     /// Each command line bench was run with, as `ps` shows it.
-    pub fn calls(&self) -> Vec<String> {
+    pub(crate) fn calls(&self) -> Vec<String> {
         self.read("argv.log").lines().map(str::to_owned).collect()
     }
 
     /// What bench read from its prompts.
-    pub fn secrets(&self) -> Vec<String> {
+    pub(crate) fn secrets(&self) -> Vec<String> {
         self.read("secrets.log").lines().map(str::to_owned).collect()
     }
 
     /// `logs/bench.log`, where frappe-bench writes every command line.
-    pub fn bench_log(&self) -> String {
+    pub(crate) fn bench_log(&self) -> String {
         std::fs::read_to_string(self.root().join("logs/bench.log")).unwrap_or_default()
     }
 
     /// `sites/common_site_config.json`.
-    pub fn config(&self) -> Value {
+    pub(crate) fn config(&self) -> Value {
         serde_json::from_str(&std::fs::read_to_string(self.root().join("sites/common_site_config.json")).unwrap()).unwrap()
     }
 
-    pub fn site_exists(&self, site: &str) -> bool {
+    pub(crate) fn site_exists(&self, site: &str) -> bool {
         self.root().join("sites").join(site).is_dir()
     }
 
     /// A site as a finished `bench new-site` leaves it.
-    pub fn add_site(&self, site: &str) {
+    pub(crate) fn add_site(&self, site: &str) {
         let dir = self.root().join("sites").join(site);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("site_config.json"), r#"{"db_name": "_0123456789abcdef"}"#).unwrap();

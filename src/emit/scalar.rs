@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 /// How a string is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(super) enum Style {
     Plain,
     DoubleQuoted,
     /// `|`, `|-` or `|+` with the lines indented below.
@@ -19,7 +19,7 @@ pub enum Style {
 
 /// The style of a mapping key: like a value, but never a block, and never
 /// with a `:` (which would end the key).
-pub fn key_style(s: &str) -> Style {
+pub(super) fn key_style(s: &str) -> Style {
     match scan(s) {
         Scan::Plain { has_colon: false } => Style::Plain,
         _ => Style::DoubleQuoted,
@@ -27,7 +27,7 @@ pub fn key_style(s: &str) -> Style {
 }
 
 /// The style of a string value.
-pub fn value_style(s: &str) -> Style {
+pub(super) fn value_style(s: &str) -> Style {
     match scan(s) {
         Scan::Plain { .. } => Style::Plain,
         Scan::MultiLine if is_literal_safe(s) => Style::Literal,
@@ -178,7 +178,7 @@ fn literal_char(c: char) -> bool {
 }
 
 /// Writes `s` in double quotes, escaping what YAML requires.
-pub fn write_double_quoted(out: &mut String, s: &str) {
+pub(super) fn write_double_quoted(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -202,7 +202,7 @@ pub fn write_double_quoted(out: &mut String, s: &str) {
 
 /// Writes a literal block: the header (`|` keeps one final newline, `|-`
 /// none, `|+` all) and each line indented by `indent` spaces.
-pub fn write_literal(out: &mut String, s: &str, indent: usize) {
+pub(super) fn write_literal(out: &mut String, s: &str, indent: usize) {
     let body = s.trim_end_matches('\n');
     let chomp = match s.len() - body.len() {
         0 => "|-",

@@ -15,7 +15,7 @@ use super::scalar::{self, Style, pad};
 
 /// Why an object could not be written: a type Kubernetes objects never hold.
 #[derive(Debug)]
-pub struct Unsupported(String);
+pub(super) struct Unsupported(String);
 
 impl Display for Unsupported {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,14 +92,14 @@ impl Place {
 }
 
 /// Writes one value at one place.
-pub struct Writer<'a> {
+pub(super) struct Writer<'a> {
     out: &'a mut String,
     place: Place,
 }
 
 impl<'a> Writer<'a> {
     /// A writer for a whole document.
-    pub fn document(out: &'a mut String) -> Self {
+    pub(super) fn document(out: &'a mut String) -> Self {
         Writer {
             out,
             place: Place::Document,
@@ -182,7 +182,7 @@ fn float_text(v: f64) -> String {
 }
 
 /// Writes the entries of a mapping, one `key: value` per line.
-pub struct MapWriter<'a> {
+pub(super) struct MapWriter<'a> {
     out: &'a mut String,
     place: Place,
     column: usize,
@@ -229,7 +229,7 @@ impl MapWriter<'_> {
 }
 
 /// Writes the items of a sequence, one `- item` each.
-pub struct SeqWriter<'a> {
+pub(super) struct SeqWriter<'a> {
     out: &'a mut String,
     place: Place,
     column: usize,

@@ -38,7 +38,7 @@ const HELM_LABELS: &[&str] = &["app.kubernetes.io/managed-by"];
 /// would reset the Deployment to one replica until the autoscaler acts), and
 /// anything in a PersistentVolumeClaim's spec, which the API server does not
 /// let change.
-pub fn record(helm: &Object, ours: &Object) -> (Value, Vec<Path>) {
+pub(super) fn record(helm: &Object, ours: &Object) -> (Value, Vec<Path>) {
     let mut removed = Vec::new();
     let mut record = match removals(&helm.value, &ours.value, "", &Path::root(), &mut removed) {
         Some(Value::Object(map)) => map,

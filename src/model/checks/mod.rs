@@ -24,7 +24,7 @@ use kubernetes::{
     check_quantity, check_resources, check_secret_key, check_tolerations, check_topology_spread,
 };
 
-pub fn check_values(values: &Values, report: &mut Reporter<'_>) {
+pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
     check_in_cluster_services(values, report);
     for &kind in ComponentKind::ALL {
         check_component(kind, &kind.values(values), report);
