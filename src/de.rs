@@ -30,6 +30,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Entry, Node, Path, Scalar, Value};
 use crate::source::Span;
 use crate::suggest::closest;
+use crate::values::chart_only::chart_only_key;
+use crate::values::probe;
 use crate::values::spanned::{self, Place};
 
 /// Types `root`, reporting every unknown key and every wrong value.
@@ -554,6 +556,16 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         };
         let path = || self.crumb.path();
         for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
+            let key_path = path().key(&entry.key);
+            if let Some(chart_only) = chart_only_key(&key_path.to_string()) {
+                self.collected.borrow_mut().push(
+                    Diagnostic::new(Code::ChartOnlyKey, format!("`{key_path}` is ignored: {}", chart_only.reason))
+                        .at(entry.key_span)
+                        .field(&key_path)
+                        .help("it changes nothing here; remove it once the values no longer serve the chart"),
+                );
+                continue;
+            }
             let mut diagnostic = Diagnostic::new(Code::UnknownKey, format!("unknown key `{}` in `{}`", entry.key, path()))
                 .at(entry.key_span)
                 .field(&path().key(&entry.key));
@@ -576,10 +588,18 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
+        // A probe's form is picked by its keys (`values::probe`).
+        if name == probe::NAME {
+            let chart =
+                matches!(&self.node.value, Value::Map(entries) if entries.iter().any(|e| probe::CHART_KEYS.contains(&e.key.as_str())));
+            let form = if chart { probe::CHART } else { probe::KUBERNETES };
+            let (node, crumb) = (self.node, self.crumb);
+            return visitor.visit_enum(Picked { form, value: self }).map_err(|e| e.located(node, crumb));
+        }
         match &self.node.value {
             Value::Scalar(Scalar { text, .. }) => visitor
                 .visit_enum(text.as_str().into_deserializer())
@@ -732,6 +752,23 @@ impl<'de> MapAccess<'de> for SpannedEntries<'_> {
             (None, Some(value)) => seed.deserialize(value),
             (None, None) => Err(Error::new(Code::InvalidValue, "a spanned value has two entries")),
         }
+    }
+}
+
+/// An enum whose variant the deserializer picked from the node, typed from
+/// the node itself.
+struct Picked<'a> {
+    form: &'static str,
+    value: NodeDeserializer<'a>,
+}
+
+impl<'de, 'a> EnumAccess<'de> for Picked<'a> {
+    type Error = Error;
+    type Variant = NodeDeserializer<'a>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), Error> {
+        let form = seed.deserialize(de::value::BorrowedStrDeserializer::new(self.form))?;
+        Ok((form, self.value))
     }
 }
 

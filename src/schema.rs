@@ -10,7 +10,7 @@ use schemars::transform::{RecursiveTransform, Transform};
 use serde_json::Value as Json;
 
 use crate::error::Error;
-use crate::values::Values;
+use crate::values::{CHART_ONLY_KEYS, Values};
 
 /// The schema as a JSON value.
 pub fn generate() -> Json {
@@ -18,7 +18,35 @@ pub fn generate() -> Json {
     let generator = SchemaSettings::draft2020_12().into_generator();
     let mut schema = generator.into_root_schema_for::<Values>();
     transform.transform(&mut schema);
-    schema.to_value()
+    let mut schema = schema.to_value();
+    add_chart_only_keys(&mut schema);
+    schema
+}
+
+/// The chart's keys that lint accepts with a warning, so that an editor
+/// does not mark a values file written for the chart as wrong.
+fn add_chart_only_keys(root: &mut Json) {
+    for key in CHART_ONLY_KEYS {
+        let (parents, name) = key.path.rsplit_once('.').unwrap_or(("", key.path));
+        let mut pointer = String::new();
+        for segment in parents.split('.').filter(|s| !s.is_empty()) {
+            pointer = format!("{pointer}/properties/{segment}");
+            while let Some(target) = root.pointer(&pointer).and_then(|s| s.get("$ref")).and_then(Json::as_str) {
+                pointer = target.trim_start_matches('#').to_owned();
+            }
+        }
+        let properties = root
+            .pointer_mut(&format!("{pointer}/properties"))
+            .and_then(Json::as_object_mut)
+            .unwrap_or_else(|| panic!("the chart-only key `{}` is below a key the schema has", key.path));
+        properties.insert(
+            name.to_owned(),
+            serde_json::json!({
+                "description": format!("A key of the official chart, ignored here: {}.", key.reason),
+                "deprecated": true,
+            }),
+        );
+    }
 }
 
 /// The schema as committed in `schema/values.schema.json`.

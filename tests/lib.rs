@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod bad_input;
+mod chart_values;
 mod cli;
 mod common;
 mod diff;

@@ -7,12 +7,12 @@
 //! `flatten` would hide the field list that unknown-key detection relies on.
 
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
-use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, Probe, ResourceRequirements, Toleration, TopologySpreadConstraint};
+use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, ResourceRequirements, Toleration, TopologySpreadConstraint};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Spanned, StringMap};
+use super::{ProbeValue, Spanned, StringMap};
 
 /// The keys every component's pods share, borrowed from any component.
 pub struct PodValues<'a> {
@@ -39,24 +39,17 @@ pub struct ComponentValues<'a> {
     /// The scheduler has none: see `Role::Scheduler` in the model.
     pub disruption_budget: Option<&'a DisruptionBudget>,
     pub service: Option<&'a ServiceValues>,
-    pub liveness_probe: ProbeValues<'a>,
-    pub readiness_probe: ProbeValues<'a>,
-    pub startup_probe: ProbeValues<'a>,
+    /// The component's probe keys; `None` where it has no such key.
+    pub liveness_probe: Option<&'a ProbeKey>,
+    pub readiness_probe: Option<&'a ProbeKey>,
+    pub startup_probe: Option<&'a ProbeKey>,
     pub termination_grace_period_seconds: Option<&'a Spanned<Option<i64>>>,
     /// The spread of the component's pods, for those that have keys for it.
     pub topology_spread: Option<TopologySpreadValues<'a>>,
 }
 
-/// How the values give a probe.
-#[derive(Clone, Copy)]
-pub enum ProbeValues<'a> {
-    /// A probe that replaces the default whole when set.
-    Replace(&'a Spanned<Option<Probe>>),
-    /// The chart's `override` and `probe` of workers and the scheduler.
-    Override(&'a WorkerProbe),
-    /// The component has no key for this probe.
-    Absent,
-}
+/// A probe key: a Kubernetes probe or the chart's `{override, probe}`.
+pub type ProbeKey = Spanned<Option<ProbeValue>>;
 
 /// `topologySpreadConstraints` and `defaultTopologySpread`.
 #[derive(Clone, Copy)]
@@ -157,10 +150,10 @@ component! {
         config: Option<String> = None,
         /// Liveness probe. Replaces the default (TCP on 8080) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]
-        liveness_probe: Spanned<Option<Probe>> = Spanned::default(),
+        liveness_probe: ProbeKey = Spanned::default(),
         /// Readiness probe. Replaces the default (TCP on 8080) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]
-        readiness_probe: Spanned<Option<Probe>> = Spanned::default(),
+        readiness_probe: ProbeKey = Spanned::default(),
         /// The Service in front of nginx.
         service: ServiceValues = ServiceValues::port(8080),
         /// Topology spread constraints of the nginx pods. Default: `defaultTopologySpread`.
@@ -185,14 +178,14 @@ component! {
         args: Spanned<Vec<String>> = Spanned::default(),
         /// Liveness probe. Replaces the default (TCP on 8000) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]
-        liveness_probe: Spanned<Option<Probe>> = Spanned::default(),
+        liveness_probe: ProbeKey = Spanned::default(),
         /// Readiness probe. Replaces the default (TCP on 8000) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]
-        readiness_probe: Spanned<Option<Probe>> = Spanned::default(),
+        readiness_probe: ProbeKey = Spanned::default(),
         /// Startup probe, which holds liveness off while gunicorn boots. Replaces
         /// the default (TCP on 8000 every 10 s, for up to 5 minutes) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]
-        startup_probe: Spanned<Option<Probe>> = Spanned::default(),
+        startup_probe: ProbeKey = Spanned::default(),
         /// The site an `httpGet` probe of gunicorn asks for (extension), sent as
         /// the `X-Frappe-Site-Name` header: Frappe answers 404 to a request
         /// for the pod's IP. Default: `jobs.createSite.siteName` (or the first
@@ -214,10 +207,10 @@ component! {
         pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Liveness probe. Replaces the default (TCP on 9000) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]
-        liveness_probe: Spanned<Option<Probe>> = Spanned::default(),
+        liveness_probe: ProbeKey = Spanned::default(),
         /// Readiness probe. Replaces the default (TCP on 9000) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]
-        readiness_probe: Spanned<Option<Probe>> = Spanned::default(),
+        readiness_probe: ProbeKey = Spanned::default(),
         /// The Service in front of socketio.
         service: ServiceValues = ServiceValues::port(9000),
     }
@@ -231,11 +224,15 @@ component! {
         /// A PodDisruptionBudget (extension). Default: `maxUnavailable: 1`
         /// when the component runs two or more replicas or autoscales.
         pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
-        /// Liveness probe. Default: none, so that a Redis blip does not restart
-        /// every worker; a worker that dies exits and is restarted anyway.
-        liveness_probe: WorkerProbe = WorkerProbe::default(),
-        /// Readiness probe. Default: the database and every Redis accept connections.
-        readiness_probe: WorkerProbe = WorkerProbe::default(),
+        /// Liveness probe, replacing the default whole. Default: none, so that a
+        /// Redis blip does not restart every worker; a worker that dies exits and
+        /// is restarted anyway. The chart's `{override, probe}` form is accepted.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        liveness_probe: ProbeKey = Spanned::default(),
+        /// Readiness probe, replacing the default whole. Default: the database and
+        /// every Redis accept connections. The chart's `{override, probe}` form is accepted.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        readiness_probe: ProbeKey = Spanned::default(),
         /// Seconds a stopping worker gets to finish its current job (extension).
         /// Default: the timeout of the longest queue it consumes (Frappe's
         /// `short` and `default` 300 s, `long` 1500 s) plus 30 s.
@@ -248,10 +245,14 @@ component! {
     /// The scheduler, which enqueues periodic jobs. It always runs exactly one
     /// replica with the Recreate strategy, so no job is ever enqueued twice.
     Scheduler {
-        /// Liveness probe. Default: none.
-        liveness_probe: WorkerProbe = WorkerProbe::default(),
-        /// Readiness probe. Default: the database and every Redis accept connections.
-        readiness_probe: WorkerProbe = WorkerProbe::default(),
+        /// Liveness probe, replacing the default whole. Default: none. The
+        /// chart's `{override, probe}` form is accepted.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        liveness_probe: ProbeKey = Spanned::default(),
+        /// Readiness probe, replacing the default whole. Default: the database and
+        /// every Redis accept connections. The chart's `{override, probe}` form is accepted.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        readiness_probe: ProbeKey = Spanned::default(),
     }
 }
 
@@ -263,9 +264,9 @@ impl Nginx {
             autoscaling: Some(&self.autoscaling),
             disruption_budget: Some(&self.pod_disruption_budget),
             service: Some(&self.service),
-            liveness_probe: ProbeValues::Replace(&self.liveness_probe),
-            readiness_probe: ProbeValues::Replace(&self.readiness_probe),
-            startup_probe: ProbeValues::Absent,
+            liveness_probe: Some(&self.liveness_probe),
+            readiness_probe: Some(&self.readiness_probe),
+            startup_probe: None,
             termination_grace_period_seconds: None,
             topology_spread: Some(TopologySpreadValues {
                 custom: &self.topology_spread_constraints,
@@ -283,9 +284,9 @@ impl Gunicorn {
             autoscaling: Some(&self.autoscaling),
             disruption_budget: Some(&self.pod_disruption_budget),
             service: Some(&self.service),
-            liveness_probe: ProbeValues::Replace(&self.liveness_probe),
-            readiness_probe: ProbeValues::Replace(&self.readiness_probe),
-            startup_probe: ProbeValues::Replace(&self.startup_probe),
+            liveness_probe: Some(&self.liveness_probe),
+            readiness_probe: Some(&self.readiness_probe),
+            startup_probe: Some(&self.startup_probe),
             termination_grace_period_seconds: None,
             topology_spread: None,
         }
@@ -300,9 +301,9 @@ impl Socketio {
             autoscaling: Some(&self.autoscaling),
             disruption_budget: Some(&self.pod_disruption_budget),
             service: Some(&self.service),
-            liveness_probe: ProbeValues::Replace(&self.liveness_probe),
-            readiness_probe: ProbeValues::Replace(&self.readiness_probe),
-            startup_probe: ProbeValues::Absent,
+            liveness_probe: Some(&self.liveness_probe),
+            readiness_probe: Some(&self.readiness_probe),
+            startup_probe: None,
             termination_grace_period_seconds: None,
             topology_spread: None,
         }
@@ -317,9 +318,9 @@ impl Worker {
             autoscaling: Some(&self.autoscaling),
             disruption_budget: Some(&self.pod_disruption_budget),
             service: None,
-            liveness_probe: ProbeValues::Override(&self.liveness_probe),
-            readiness_probe: ProbeValues::Override(&self.readiness_probe),
-            startup_probe: ProbeValues::Absent,
+            liveness_probe: Some(&self.liveness_probe),
+            readiness_probe: Some(&self.readiness_probe),
+            startup_probe: None,
             termination_grace_period_seconds: Some(&self.termination_grace_period_seconds),
             topology_spread: None,
         }
@@ -334,9 +335,9 @@ impl Scheduler {
             autoscaling: None,
             disruption_budget: None,
             service: None,
-            liveness_probe: ProbeValues::Override(&self.liveness_probe),
-            readiness_probe: ProbeValues::Override(&self.readiness_probe),
-            startup_probe: ProbeValues::Absent,
+            liveness_probe: Some(&self.liveness_probe),
+            readiness_probe: Some(&self.readiness_probe),
+            startup_probe: None,
             termination_grace_period_seconds: None,
             topology_spread: None,
         }
@@ -464,18 +465,6 @@ impl Default for Autoscaling {
             keda: Spanned::default(),
         }
     }
-}
-
-/// The chart's probe override for workers and the scheduler.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct WorkerProbe {
-    /// Use `probe` instead of the default.
-    #[serde(rename = "override")]
-    pub override_default: Spanned<bool>,
-    /// The probe used when `override` is true; it replaces the default whole.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
-    pub probe: Spanned<Option<Probe>>,
 }
 
 /// The Service of a component.

@@ -10,11 +10,13 @@
 //! them, so a rule reports at the value itself. Serde and the schema see
 //! the plain value.
 
+pub mod chart_only;
 mod component;
 mod data_service;
 mod ingress;
 mod jobs;
 mod persistence;
+pub mod probe;
 pub mod spanned;
 
 use std::collections::BTreeMap;
@@ -25,9 +27,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use chart_only::{CHART_ONLY_KEYS, ChartOnlyKey};
 pub use component::{
-    Autoscaling, ComponentValues, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, ProbeValues,
-    Scheduler, SecretKey, ServiceType, ServiceValues, Socketio, TopologySpreadValues, Worker, WorkerProbe, Workers,
+    Autoscaling, ComponentValues, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, ProbeKey,
+    Scheduler, SecretKey, ServiceType, ServiceValues, Socketio, TopologySpreadValues, Worker, Workers,
 };
 pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};
@@ -36,6 +39,7 @@ pub use jobs::{
     JobPod, Jobs, MigrateJob, MigrateMultipleSitesJob, Site, SiteWithApps, VolumePermissionsJob,
 };
 pub use persistence::{Persistence, Volume};
+pub use probe::{ChartProbe, ProbeValue};
 pub use spanned::{Anchor, Place, Spanned};
 
 /// A Frappe/ERPNext bench: the official chart's `custom-values.yaml`.

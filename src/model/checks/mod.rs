@@ -18,7 +18,10 @@ use super::component::ComponentKind;
 use super::k8s;
 use super::report::Reporter;
 use crate::diagnostic::Code;
-use crate::values::{ComponentValues, Jobs, ProbeValues, Values, Volume, WorkerProbe};
+use k8s_openapi::api::core::v1::Probe;
+
+use super::component::probes::{GivenProbe, given_probe};
+use crate::values::{ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
 use kubernetes::{
     check_annotations, check_containers, check_env, check_label_selector, check_labels, check_object_name, check_port, check_probe,
     check_quantity, check_resources, check_secret_key, check_tolerations, check_topology_spread,
@@ -97,14 +100,8 @@ fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
 /// The keys of one component.
 fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report: &mut Reporter<'_>) {
     // Probes and the Service port as written, even for a disabled nginx.
-    for probe in [component.liveness_probe, component.readiness_probe] {
-        let probe = match probe {
-            ProbeValues::Replace(probe) | ProbeValues::Override(WorkerProbe { probe, .. }) => probe,
-            ProbeValues::Absent => continue,
-        };
-        if let Some(handlers) = probe.as_ref() {
-            check_probe(handlers, &probe.anchor(), report);
-        }
+    for key in [component.liveness_probe, component.readiness_probe, component.startup_probe] {
+        check_probe_key(key, report);
     }
     if let Some(service) = component.service {
         check_port(*service.port, &service.port.anchor(), report);
@@ -164,6 +161,33 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
     {
         check_object_name(&secret.name, "Secret", &secret.name.anchor(), report);
         check_secret_key(&secret.key, &secret.key.anchor(), report);
+    }
+}
+
+/// A probe key in either form: the probe it gives is checked as the API
+/// server would, and the chart's form gets what the chart means by it.
+fn check_probe_key(key: Option<&ProbeKey>, report: &mut Reporter<'_>) {
+    let Some(key) = key else { return };
+    if let Some(ProbeValue::Chart(chart)) = key.as_ref()
+        && !*chart.override_default
+        && chart.probe.as_ref().is_some_and(|probe| *probe != Probe::default())
+    {
+        report
+            .at(
+                Code::UnusedKey,
+                &chart.probe,
+                "this probe is not used: under `override: false` the default applies, as in the chart",
+            )
+            .with_help("set `override: true` to use it, or remove it");
+    }
+    match given_probe(key) {
+        Some(GivenProbe { probe: Some(probe), at }) => check_probe(probe, &at, report),
+        Some(GivenProbe { probe: None, at }) => {
+            report
+                .at_key(Code::ProbeHandlers, at, "`override: true` without a `probe`")
+                .with_help("add the probe under `probe:`, or set `override: false` for the default");
+        }
+        None => {}
     }
 }
 

@@ -7,7 +7,34 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::super::endpoint;
 use super::super::report::Reporter;
 use crate::diagnostic::Code;
-use crate::values::{Anchor, Values};
+use crate::values::{Anchor, ProbeKey, ProbeValue, Values};
+
+/// A probe the values give in place of the component's default, and where.
+pub(in crate::model) struct GivenProbe<'a> {
+    /// `None` for the chart's `override: true` without a `probe`.
+    pub probe: Option<&'a Probe>,
+    /// Where the probe is written (or would be).
+    pub at: Anchor<'a>,
+}
+
+/// The probe a probe key gives in place of the default, if any. A Kubernetes
+/// probe always does. The chart's form does under `override: true`, and
+/// under `override: false` the default applies whatever `probe` holds: the
+/// chart's `deployment-worker-*.yaml` and `deployment-scheduler.yaml` render
+/// `probe` only under `override`, and their `worker.healthProbe` otherwise.
+pub(in crate::model) fn given_probe(key: &ProbeKey) -> Option<GivenProbe<'_>> {
+    match key.as_ref()? {
+        ProbeValue::Kubernetes(probe) => Some(GivenProbe {
+            probe: Some(probe),
+            at: key.anchor(),
+        }),
+        ProbeValue::Chart(chart) if *chart.override_default => Some(GivenProbe {
+            probe: chart.probe.as_ref(),
+            at: chart.probe.or_in(key, "probe"),
+        }),
+        ProbeValue::Chart(_) => None,
+    }
+}
 
 /// A TCP probe on a port, the chart's default for serving components.
 pub fn tcp_probe(port: i32) -> Probe {

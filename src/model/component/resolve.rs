@@ -13,10 +13,10 @@ use super::super::redis::Redis;
 use super::super::report::Reporter;
 use super::command::{NotAFlag, gunicorn_args};
 use super::kind::{DefaultProbe, Role};
-use super::probes::{gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
+use super::probes::{given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
-use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeValues, Spanned, Values};
+use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeKey, Spanned, Values};
 
 /// What resolving a component needs besides its own values.
 pub(in crate::model) struct Context<'a> {
@@ -50,9 +50,9 @@ pub(in crate::model) fn resolve_components(context: &Context<'_>, report: &mut R
 fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context: &Context<'_>, report: &mut Reporter<'_>) -> Component {
     let spec = kind.spec();
     let mut component = Component::from_pod(kind, &values.pod);
-    component.liveness_probe = probe(kind, values.liveness_probe, spec.liveness_probe, context, report);
-    component.readiness_probe = probe(kind, values.readiness_probe, spec.readiness_probe, context, report);
-    component.startup_probe = probe(kind, values.startup_probe, spec.startup_probe, context, report);
+    component.liveness_probe = probe(kind, values.liveness_probe, spec.liveness_probe, context);
+    component.readiness_probe = probe(kind, values.readiness_probe, spec.readiness_probe, context);
+    component.startup_probe = probe(kind, values.startup_probe, spec.startup_probe, context);
     component.service = values.service.map(|service| ServiceSpec {
         service_type: service.service_type,
         port: *service.port,
@@ -149,7 +149,8 @@ fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
         (&gunicorn.startup_probe, &mut component.startup_probe),
     ] {
         if let Some(probe) = probe {
-            name_the_site(probe, site.as_deref(), written.anchor(), report);
+            let at = given_probe(written).map_or_else(|| written.anchor(), |given| given.at);
+            name_the_site(probe, site.as_deref(), at, report);
         }
     }
 }
@@ -171,32 +172,18 @@ fn scheduler(component: &mut Component, replica_count: &Spanned<i32>, report: &m
     component.replicas = Some(1);
 }
 
-/// A probe: the values', else the component's default.
-fn probe(
-    kind: ComponentKind,
-    values: ProbeValues<'_>,
-    default: DefaultProbe,
-    context: &Context<'_>,
-    report: &mut Reporter<'_>,
-) -> Option<Probe> {
-    let default = || match default {
+/// A probe: the values', else the component's default. A chart-form
+/// `override: true` without a `probe` gives none, and is an error
+/// (`checks`).
+fn probe(kind: ComponentKind, key: Option<&ProbeKey>, default: DefaultProbe, context: &Context<'_>) -> Option<Probe> {
+    if let Some(given) = key.and_then(given_probe) {
+        return given.probe.cloned();
+    }
+    match default {
         DefaultProbe::None => None,
         DefaultProbe::Tcp => kind.spec().port.map(tcp_probe),
         DefaultProbe::GunicornStartup => Some(gunicorn_startup_probe()),
         DefaultProbe::BackingServices => Some(context.backing_services_probe.clone()),
-    };
-    match values {
-        ProbeValues::Replace(probe) => probe.as_ref().cloned().or_else(default),
-        ProbeValues::Absent => default(),
-        ProbeValues::Override(probe) if !*probe.override_default => default(),
-        ProbeValues::Override(probe) => {
-            if probe.probe.is_none() {
-                report
-                    .at(Code::ProbeHandlers, &probe.override_default, "`override: true` without a `probe`")
-                    .with_help("add the probe under `probe:`, or set `override: false` for the default");
-            }
-            (*probe.probe).clone()
-        }
     }
 }
 
