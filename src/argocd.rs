@@ -62,10 +62,11 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         .iter()
         .map(|file| values_file(file, app_dir, &root))
         .collect::<Result<Vec<_>, _>>()?;
-    let release = parameter("release")
+    let (release, release_source) = parameter("release")
         .and_then(|p| p.string.clone())
         .filter(|r| !r.is_empty())
-        .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()))
+        .map(|r| (r, "the `release` parameter"))
+        .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()).map(|n| (n, "`ARGOCD_APP_NAME`")))
         .ok_or(Error::NoRelease)?;
     // Keys are `--set` paths; values as Argo CD gives Helm parameters.
     let sets = parameter("set")
@@ -79,6 +80,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         sets,
         settings: Settings {
             release,
+            release_source,
             namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
         },
         ..Default::default()

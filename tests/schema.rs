@@ -76,16 +76,28 @@ fn every_example_points_editors_at_the_schema() {
     }
 }
 
+/// The README's rule table is the `Code` table: every rule, its severity,
+/// whether it can be allowed, and its summary, in order.
 #[test]
-fn the_readme_lists_every_rule() {
+fn the_readmes_rule_table_is_the_code_table() {
+    use frappe_manifests::diagnostic::Code;
     let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
-    for code in frappe_manifests::diagnostic::Code::ALL {
-        assert!(
-            readme.contains(&format!("| `{}` |", code.as_str())),
-            "README.md has no row for `{}`",
-            code.as_str()
-        );
+    const HEADER: &str = "| code | severity | can be allowed | what it checks |\n|---|---|---|---|\n";
+    let mut expected = HEADER.to_owned();
+    for code in Code::ALL {
+        let allowable = if code.allowable() { "yes" } else { "no" };
+        expected.push_str(&format!(
+            "| `{}` | {} | {allowable} | {} |\n",
+            code.as_str(),
+            code.severity().as_str(),
+            code.summary()
+        ));
     }
+    let table = readme.find(HEADER).map(|at| {
+        let rest = &readme[at..];
+        &rest[..rest.find("\n\n").map_or(rest.len(), |end| end + 1)]
+    });
+    assert_eq!(table, Some(expected.as_str()), "README.md's rule table should be:\n{expected}");
 }
 
 /// The committed schema accepts every example (as editors will check them).
