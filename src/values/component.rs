@@ -70,9 +70,9 @@ macro_rules! component {
         $(#[$meta:meta])*
         $name:ident { $( $(#[$field_meta:meta])* $field:ident : $ty:ty = $default:expr, )* }
     ) => {
-        $(#[$meta])*
         #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
         #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+        $(#[$meta])*
         pub struct $name {
             /// Number of pods (ignored while `autoscaling.enabled`).
             pub replica_count: Spanned<i32>,
@@ -247,11 +247,19 @@ component! {
 component! {
     /// The scheduler, which enqueues periodic jobs. It always runs exactly one
     /// replica with the Recreate strategy, so no job is ever enqueued twice.
+    #[schemars(transform = one_replica)]
     Scheduler {
         /// Liveness probe. Default: none.
         liveness_probe: WorkerProbe = WorkerProbe::default(),
         /// Readiness probe. Default: the database and every Redis accept connections.
         readiness_probe: WorkerProbe = WorkerProbe::default(),
+    }
+}
+
+/// The scheduler's `replicaCount` can only be 1 (`scheduler-replicas`).
+fn one_replica(schema: &mut schemars::Schema) {
+    if let Some(replicas) = schema.get_mut("properties").and_then(|p| p.get_mut("replicaCount")) {
+        replicas["const"] = 1.into();
     }
 }
 
@@ -486,6 +494,7 @@ pub struct ServiceValues {
     #[serde(rename = "type")]
     pub service_type: ServiceType,
     /// The Service port.
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Spanned<i32>,
 }
 
