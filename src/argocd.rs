@@ -205,6 +205,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(request.settings.release, "shop");
+        // A release name that makes invalid names is reported as coming from here.
+        assert_eq!(request.settings.release_source, "`ARGOCD_APP_NAME`");
         assert_eq!(request.settings.namespace.as_deref(), Some("erp"));
         assert_eq!(request.files.len(), 2);
         assert_eq!(
@@ -230,6 +232,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(named.settings.release, "erp");
+        assert_eq!(named.settings.release_source, "the `release` parameter");
         assert!(super::request(env(&[]), app.path()).is_err(), "no release name");
         assert!(super::request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", "not json")]), app.path()).is_err());
         assert!(matches!(super::request(env(&[]), app.path()), Err(Error::NoRelease)));

@@ -305,3 +305,28 @@ fn a_release_name_too_long_is_reported_at_the_flag() {
     assert!(named["message"].as_str().unwrap().contains("`--release`"), "{named:#}");
     assert_eq!(named["file"], serde_json::Value::Null, "no values line is at fault: {named:#}");
 }
+
+#[test]
+fn unknown_keys_are_answered_by_meaning_and_from_other_charts() {
+    let values = format!("{MINIMAL}dbPassword: secret-one\nauth:\n  rootPassword: secret-two\nimage:\n  pullSecrets: [regcred]\n");
+    let dir = files(&[("values.yaml", &values)]);
+    let output = lint_in(dir.path(), &["values.yaml", "--format", "json"]);
+    let records: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let help = |line: u64| {
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "unknown-key" && r["line"] == line)
+            .and_then(|r| r["help"].as_str())
+            .unwrap_or_else(|| panic!("no help on line {line}: {records:#}"))
+            .to_owned()
+    };
+    assert!(help(5).contains("`dbRootPassword`") && !help(5).contains("dbPort"), "{}", help(5));
+    assert!(
+        help(6).contains("`dbRootPassword`") && help(6).contains("`dbExistingSecret`"),
+        "{}",
+        help(6)
+    );
+    assert!(help(9).contains("`imagePullSecrets"), "{}", help(9));
+}
