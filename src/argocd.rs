@@ -62,10 +62,11 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         .iter()
         .map(|file| values_file(file, app_dir, &root))
         .collect::<Result<Vec<_>, _>>()?;
-    let release = parameter("release")
+    let (release, release_source) = parameter("release")
         .and_then(|p| p.string.clone())
         .filter(|r| !r.is_empty())
-        .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()))
+        .map(|r| (r, "the `release` parameter"))
+        .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()).map(|n| (n, "`ARGOCD_APP_NAME`")))
         .ok_or(Error::NoRelease)?;
     // Keys are `--set` paths; values as Argo CD gives Helm parameters.
     let sets = parameter("set")
@@ -79,6 +80,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         sets,
         settings: Settings {
             release,
+            release_source,
             namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
         },
         ..Default::default()
@@ -203,6 +205,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(request.settings.release, "shop");
+        // A release name that makes invalid names is reported as coming from here.
+        assert_eq!(request.settings.release_source, "`ARGOCD_APP_NAME`");
         assert_eq!(request.settings.namespace.as_deref(), Some("erp"));
         assert_eq!(request.files.len(), 2);
         assert_eq!(
@@ -228,6 +232,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(named.settings.release, "erp");
+        assert_eq!(named.settings.release_source, "the `release` parameter");
         assert!(super::request(env(&[]), app.path()).is_err(), "no release name");
         assert!(super::request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", "not json")]), app.path()).is_err());
         assert!(matches!(super::request(env(&[]), app.path()), Err(Error::NoRelease)));

@@ -121,15 +121,25 @@ pub struct RenderArgs {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Values files to check, each on its own.
-    #[arg(value_name = "FILE", required = true)]
+    /// Values files to check, each on its own as a bench of its own.
+    #[arg(value_name = "FILE", required_unless_present = "layered")]
     pub files: Vec<PathBuf>,
-    /// Fail on warnings too.
+    /// A values file of one bench, `-` for stdin: the `-f` files are merged left to right, as
+    /// `render` merges them, and checked as one bench. Not with FILE arguments.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub layered: Vec<PathBuf>,
+    /// Fail on warnings too (those left after `--allow` and inline allow comments).
     #[arg(long)]
     pub strict: bool,
     /// How to print the problems.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Do not report the rule CODE (a warning, or `unknown-key`); repeatable.
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Report the warning rule CODE as an error; repeatable.
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
     #[command(flatten)]
     pub values: ValuesArgs,
 }

@@ -569,8 +569,9 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
             let mut diagnostic = Diagnostic::new(Code::UnknownKey, format!("unknown key `{}` in `{}`", entry.key, path()))
                 .at(entry.key_span)
                 .field(&path().key(&entry.key));
-            diagnostic = match closest(&entry.key, fields.iter().copied()) {
-                Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
+            let parent = Some(path()).filter(|p| !p.is_root()).map(|p| p.to_string()).unwrap_or_default();
+            diagnostic = match crate::suggest::unknown_key(&parent, &entry.key, fields) {
+                Some(help) => diagnostic.help(help),
                 None if fields.is_empty() => diagnostic.help("this map takes no keys"),
                 None => diagnostic.help(format!("valid keys here: {}", one_of(fields))),
             };

@@ -28,7 +28,7 @@ impl Severity {
 }
 
 macro_rules! codes {
-    ($($variant:ident = $name:literal, $severity:ident, $summary:literal;)*) => {
+    ($($variant:ident = $name:literal, $severity:ident, $control:ident, $summary:literal;)*) => {
         /// The stable identifier of a rule. The string form never changes once
         /// released: users filter on it and SARIF uploads key on it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -46,6 +46,13 @@ macro_rules! codes {
                 match self { $(Code::$variant => Severity::$severity,)* }
             }
 
+            /// Whether `--allow` and the inline `# frappe-manifests: allow`
+            /// comment may silence the rule (`allowable`), or not because
+            /// what it finds would make a broken bundle (`fixed`).
+            pub fn allowable(self) -> bool {
+                match self { $(Code::$variant => control!($control),)* }
+            }
+
             /// One line saying what the rule checks (README table, SARIF rule text).
             pub fn summary(self) -> &'static str {
                 match self { $(Code::$variant => $summary,)* }
@@ -54,54 +61,71 @@ macro_rules! codes {
     };
 }
 
+impl Code {
+    /// The code whose string form is `word`.
+    pub fn named(word: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == word)
+    }
+}
+
+/// The control column of the [`codes!`] table.
+macro_rules! control {
+    (allowable) => {
+        true
+    };
+    (fixed) => {
+        false
+    };
+}
+
 codes! {
     // Structure of the file.
-    Io = "io", Error, "The file cannot be read.";
-    YamlSyntax = "yaml-syntax", Error, "The file is not valid YAML, or is not a single mapping document.";
-    InputLimit = "input-limit", Error, "The input is larger, deeper or more alias-expanded than any values file needs.";
-    DuplicateKey = "duplicate-key", Error, "A key appears twice in the same mapping.";
-    UnknownKey = "unknown-key", Error, "A key that the schema does not define, including inside embedded Kubernetes types.";
-    InvalidType = "invalid-type", Error, "A value of the wrong type (a list where a map is expected, a string where a number is).";
-    InvalidValue = "invalid-value", Error, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting).";
-    Yaml11Scalar = "yaml11-scalar", Warning, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
-    MergeConflict = "merge-conflict", Error, "A later values file turns a map into a list or a scalar, or the reverse.";
-    InvalidSet = "invalid-set", Error, "A `--set` argument that is not `path=value` with a valid path.";
+    Io = "io", Error, fixed, "The file cannot be read.";
+    YamlSyntax = "yaml-syntax", Error, fixed, "The file is not valid YAML, or is not a single mapping document.";
+    InputLimit = "input-limit", Error, fixed, "The input is larger, deeper or more alias-expanded than any values file needs.";
+    DuplicateKey = "duplicate-key", Error, fixed, "A key appears twice in the same mapping.";
+    UnknownKey = "unknown-key", Error, allowable, "A key that the schema does not define, including inside embedded Kubernetes types.";
+    InvalidType = "invalid-type", Error, fixed, "A value of the wrong type (a list where a map is expected, a string where a number is).";
+    InvalidValue = "invalid-value", Error, fixed, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting).";
+    Yaml11Scalar = "yaml11-scalar", Warning, allowable, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
+    MergeConflict = "merge-conflict", Error, fixed, "A later values file turns a map into a list or a scalar, or the reverse.";
+    InvalidSet = "invalid-set", Error, fixed, "A `--set`, `--set-string` or `--set-file` argument that is not `path=value` with a valid path (or a `{…}` list left open), or a `--set-file` file that is not UTF-8 text.";
     // Frappe.
-    SchedulerReplicas = "scheduler-replicas", Error, "The scheduler must run exactly one replica: every periodic job would run once per replica.";
-    MissingDatabase = "missing-database", Error, "No database host: the database is an external service and `dbHost` must name it.";
-    MissingRedis = "missing-redis", Error, "No Redis URL for the cache or the queue: Redis is an external service here.";
-    InvalidRedisUrl = "invalid-redis-url", Error, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
-    InClusterService = "in-cluster-service", Error, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
-    LegacyKey = "legacy-key", Warning, "A key of an older chart version, still accepted under its new name.";
-    UnusedKey = "unused-key", Warning, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), or a probe under the chart's `override: false`.";
-    ChartOnlyKey = "chart-only-key", Warning, "A key of the official chart that this tool ignores on purpose (`worker.healthProbe`); the warning says why.";
-    ProbeSite = "probe-site", Error, "An HTTP probe of gunicorn that names no site: Frappe answers 404 to a request for the pod's IP.";
-    UnservedAssets = "unserved-assets", Error, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
-    ConflictingKeys = "conflicting-keys", Error, "A legacy key and its replacement are both set, to different values.";
-    GunicornArgs = "gunicorn-args", Error, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
-    MissingSecret = "missing-secret", Error, "A Job needs a password (database root, Administrator) and neither a Secret nor a value gives it.";
-    InvalidSchedule = "invalid-schedule", Error, "A backup schedule that is not a cron expression.";
-    JobConflict = "job-conflict", Warning, "A single-site and a multiple-site Job of the same kind are both enabled; only the single-site one runs.";
-    RootContainer = "root-container", Warning, "A helper that runs as root (`fixVolume`, `volumePermissions`), breaking the restricted Pod Security Standard.";
-    MissingNamespace = "missing-namespace", Error, "A feature needs the namespace, and neither `--namespace` nor `namespace:` gives one.";
+    SchedulerReplicas = "scheduler-replicas", Error, fixed, "The scheduler must run exactly one replica: every periodic job would run once per replica.";
+    MissingDatabase = "missing-database", Error, fixed, "No database host: the database is an external service and `dbHost` must name it.";
+    MissingRedis = "missing-redis", Error, fixed, "No Redis URL for the cache or the queue: Redis is an external service here.";
+    InvalidRedisUrl = "invalid-redis-url", Error, fixed, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
+    InClusterService = "in-cluster-service", Error, fixed, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
+    LegacyKey = "legacy-key", Warning, allowable, "A key of an older chart version, still accepted under its new name.";
+    UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), or a probe under the chart's `override: false`.";
+    ChartOnlyKey = "chart-only-key", Warning, allowable, "A key of the official chart that this tool ignores on purpose (`worker.healthProbe`); the warning says why.";
+    ProbeSite = "probe-site", Error, fixed, "An HTTP probe of gunicorn that names no site: Frappe answers 404 to a request for the pod's IP.";
+    UnservedAssets = "unserved-assets", Error, fixed, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
+    ConflictingKeys = "conflicting-keys", Error, fixed, "A legacy key and its replacement are both set, to different values.";
+    GunicornArgs = "gunicorn-args", Error, fixed, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
+    MissingSecret = "missing-secret", Error, fixed, "A Job needs a password (database root, Administrator) and neither a Secret nor a value gives it.";
+    InvalidSchedule = "invalid-schedule", Error, fixed, "A backup schedule that is not a cron expression.";
+    JobConflict = "job-conflict", Warning, allowable, "A single-site and a multiple-site Job of the same kind are both enabled; only the single-site one runs.";
+    RootContainer = "root-container", Warning, allowable, "A helper that runs as root (`fixVolume`, `volumePermissions`), breaking the restricted Pod Security Standard.";
+    MissingNamespace = "missing-namespace", Error, fixed, "A feature needs the namespace, and neither `--namespace` nor `namespace:` gives one.";
     // Kubernetes API rules.
-    ProbeHandlers = "probe-handlers", Error, "A probe must have exactly one handler (exec, httpGet, tcpSocket or grpc).";
-    HpaReplicas = "hpa-replicas", Error, "Autoscaling needs `1 <= minReplicas <= maxReplicas`.";
-    HpaNeedsRequest = "hpa-needs-request", Error, "A utilization target needs a resource request for that resource.";
-    InvalidQuantity = "invalid-quantity", Error, "A resource quantity that Kubernetes cannot parse (`1.5.3Gi`).";
-    InvalidName = "invalid-name", Error, "An object name, or the name of an object referred to (a Secret, claim, class, ServiceAccount, Gateway), that Kubernetes rejects: not a DNS label or subdomain, or too long.";
-    InvalidHost = "invalid-host", Error, "A host that is not what it must be: an ingress or HTTPRoute host that is not a DNS-1123 subdomain or a `*.` wildcard, a database host that is not a DNS name or IP address.";
-    InvalidPath = "invalid-path", Error, "An ingress or HTTPRoute path that is not absolute or could step out of a directory (`/../`, `//`, `%2F`), or an unknown pathType.";
-    InvalidPort = "invalid-port", Error, "A port outside 1-65535.";
-    InvalidEnvName = "invalid-env-name", Error, "An environment variable name Kubernetes rejects.";
-    InvalidAccessMode = "invalid-access-mode", Error, "A PersistentVolumeClaim access mode Kubernetes does not know.";
-    InvalidLabel = "invalid-label", Error, "A label or annotation key or value Kubernetes rejects, including taint keys, topology keys and selectors.";
+    ProbeHandlers = "probe-handlers", Error, fixed, "A probe must have exactly one handler (exec, httpGet, tcpSocket or grpc).";
+    HpaReplicas = "hpa-replicas", Error, fixed, "Autoscaling needs `1 <= minReplicas <= maxReplicas`.";
+    HpaNeedsRequest = "hpa-needs-request", Error, fixed, "A utilization target needs a resource request for that resource.";
+    InvalidQuantity = "invalid-quantity", Error, fixed, "A resource quantity that Kubernetes cannot parse (`1.5.3Gi`).";
+    InvalidName = "invalid-name", Error, fixed, "An object name, or the name of an object referred to (a Secret, claim, class, ServiceAccount, Gateway), that Kubernetes rejects: not a DNS label or subdomain, or too long.";
+    InvalidHost = "invalid-host", Error, fixed, "A host that is not what it must be: an ingress or HTTPRoute host that is not a DNS-1123 subdomain or a `*.` wildcard, a database host that is not a DNS name or IP address.";
+    InvalidPath = "invalid-path", Error, fixed, "An ingress or HTTPRoute path that is not absolute or could step out of a directory (`/../`, `//`, `%2F`), or an unknown pathType.";
+    InvalidPort = "invalid-port", Error, fixed, "A port outside 1-65535.";
+    InvalidEnvName = "invalid-env-name", Error, fixed, "An environment variable name Kubernetes rejects.";
+    InvalidAccessMode = "invalid-access-mode", Error, fixed, "A PersistentVolumeClaim access mode Kubernetes does not know.";
+    InvalidLabel = "invalid-label", Error, fixed, "A label or annotation key or value Kubernetes rejects, including taint keys, topology keys and selectors.";
     // Advice.
-    RwxBlockStorage = "rwx-block-storage", Warning, "ReadWriteMany asked of a storage class that only offers ReadWriteOnce block volumes.";
-    PlaintextPassword = "plaintext-password", Warning, "A password written in the values file; prefer a reference to an existing Secret.";
-    ImageTag = "image-tag", Warning, "An image tag that is `latest`, missing or otherwise moves under you.";
-    SnippetAnnotation = "snippet-annotation", Warning, "A configuration-snippet annotation, which ingress-nginx rejects unless `allow-snippet-annotations` is on.";
-    MissingRequests = "missing-requests", Warning, "A component without CPU and memory requests: the scheduler cannot place it sensibly.";
+    RwxBlockStorage = "rwx-block-storage", Warning, allowable, "ReadWriteMany asked of a storage class that only offers ReadWriteOnce block volumes.";
+    PlaintextPassword = "plaintext-password", Warning, allowable, "A password written in the values file; prefer a reference to an existing Secret.";
+    ImageTag = "image-tag", Warning, allowable, "An image tag that is `latest`, missing or otherwise moves under you.";
+    SnippetAnnotation = "snippet-annotation", Warning, allowable, "A configuration-snippet annotation, which ingress-nginx rejects unless `allow-snippet-annotations` is on.";
+    MissingRequests = "missing-requests", Warning, allowable, "A component without CPU and memory requests: the scheduler cannot place it sensibly.";
 }
 
 /// One problem, located.
@@ -250,14 +274,18 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
     let bar = colour.paint("1;34", "|");
     if let Some(span) = d.span {
         let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", "-->"), DisplayLocation(sources, span));
-        write_snippet(out, sources, span, marker, severity_colour, "", &pad, colour);
-        if let (Some((related, _)), Some(note)) = (d.related.as_deref(), &shown.note) {
-            if related.file != span.file {
-                let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", ":::"), DisplayLocation(sources, *related));
+        // The file as a whole (unreadable, or without a key a rule wants)
+        // has no line to show.
+        if !span.is_file_start() {
+            write_snippet(out, sources, span, marker, severity_colour, "", &pad, colour);
+            if let (Some((related, _)), Some(note)) = (d.related.as_deref(), &shown.note) {
+                if related.file != span.file {
+                    let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", ":::"), DisplayLocation(sources, *related));
+                }
+                write_snippet(out, sources, *related, '-', "1;34", note, &pad, colour);
             }
-            write_snippet(out, sources, *related, '-', "1;34", note, &pad, colour);
+            let _ = writeln!(out, "{pad} {bar}");
         }
-        let _ = writeln!(out, "{pad} {bar}");
     }
     if let Some(help) = &shown.help {
         let _ = writeln!(out, "{pad} {} {}: {help}", colour.paint("1;34", "="), colour.paint("1", "help"));

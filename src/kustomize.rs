@@ -235,12 +235,19 @@ pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Genera
         .iter()
         .map(|(key, value)| crate::set::map_entry(key, value))
         .collect();
-    let release = config.spec.release.clone().unwrap_or(config.metadata.name.clone());
+    let (release, release_source) = match &config.spec.release {
+        Some(release) => (release.clone(), "the generator's `spec.release`"),
+        None => (config.metadata.name.clone(), "the generator's `metadata.name`"),
+    };
     let namespace = config.spec.namespace.clone().or(config.metadata.namespace.clone());
     Generated::Bench(pipeline::run(&Request {
         files,
         sets,
-        settings: Settings { release, namespace },
+        settings: Settings {
+            release,
+            release_source,
+            namespace,
+        },
         ..Default::default()
     }))
 }

@@ -40,6 +40,7 @@ pub mod node;
 pub mod objects;
 pub mod output_dir;
 pub mod pipeline;
+pub mod rule_control;
 pub mod schema;
 mod set;
 pub mod source;

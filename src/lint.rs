@@ -1,5 +1,7 @@
-//! `lint`: many values files, each checked on its own, reported in the order
-//! they were given.
+//! `lint`: many benches, each checked on its own, reported in the order
+//! they were given. A bench is one values file (`lint FILE…`) or the files
+//! `-f` layers into one (`lint -f base.yaml -f prod.yaml`); its diagnostics
+//! point into the file, or the `--set` argument, each value comes from.
 //!
 //! Files are checked on every core at once, each through
 //! [`pipeline::check`], which verifies the objects without keeping them.
@@ -23,6 +25,9 @@ use crate::pipeline::{self, Outcome, Request};
 /// What a lint run found, over all files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Benches checked: requests.
+    pub benches: usize,
+    /// Values files read for them.
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
@@ -53,7 +58,7 @@ pub fn lint(requests: &[Request], format: Format, colour: Colour, out: &mut impl
                     let Some(request) = requests.get(index) else {
                         return;
                     };
-                    let file = Checked::new(&pipeline::check(request), format, colour);
+                    let file = Checked::new(&pipeline::check(request), request.files.len(), format, colour);
                     if checked.send((index, file)).is_err() {
                         return; // the writer gave up
                     }
@@ -67,13 +72,15 @@ pub fn lint(requests: &[Request], format: Format, colour: Colour, out: &mut impl
         }
         // A thread that panicked sent nothing for its file: no summary that
         // leaves it out.
-        assert_eq!(report.summary.files, requests.len(), "a lint thread panicked");
+        assert_eq!(report.summary.benches, requests.len(), "a lint thread panicked");
         report.finish(out)
     })
 }
 
 /// What one checked file leaves for the report.
 struct Checked {
+    /// The values files the bench was made of.
+    files: usize,
     errors: usize,
     warnings: usize,
     io_error: bool,
@@ -89,7 +96,7 @@ enum Shown {
 }
 
 impl Checked {
-    fn new(outcome: &Outcome<()>, format: Format, colour: Colour) -> Checked {
+    fn new(outcome: &Outcome<()>, files: usize, format: Format, colour: Colour) -> Checked {
         let (sources, diagnostics) = (&outcome.sources, outcome.diagnostics.as_slice());
         let shown = match format {
             Format::Human => Shown::Text(render_human(sources, diagnostics, colour)),
@@ -98,6 +105,7 @@ impl Checked {
         };
         let count = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
         Checked {
+            files,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             io_error: outcome.has_io_errors(),
@@ -128,8 +136,9 @@ impl Report {
     /// Takes the file at `index`, and writes every file whose turn has come.
     fn arrived(&mut self, index: usize, file: Checked, out: &mut impl Write) -> io::Result<()> {
         self.waiting.insert(index, file);
-        while let Some(file) = self.waiting.remove(&self.summary.files) {
-            self.summary.files += 1;
+        while let Some(file) = self.waiting.remove(&self.summary.benches) {
+            self.summary.benches += 1;
+            self.summary.files += file.files;
             self.summary.errors += file.errors;
             self.summary.warnings += file.warnings;
             self.summary.io_errors |= file.io_error;
@@ -146,10 +155,19 @@ impl Report {
 
     fn finish(self, out: &mut impl Write) -> io::Result<Summary> {
         let Summary {
-            files, errors, warnings, ..
+            benches,
+            files,
+            errors,
+            warnings,
+            ..
         } = self.summary;
+        let checked = if files == benches {
+            format!("{files} file(s) checked")
+        } else {
+            format!("{files} file(s) checked as {benches} bench(es)")
+        };
         match self.format {
-            Format::Human => writeln!(out, "{files} file(s) checked: {errors} error(s), {warnings} warning(s)")?,
+            Format::Human => writeln!(out, "{checked}: {errors} error(s), {warnings} warning(s)")?,
             Format::Github => {}
             Format::Json => formats::json(&self.records, io::BufWriter::new(&mut *out))?,
             Format::Sarif => formats::sarif(&self.records, io::BufWriter::new(&mut *out))?,

@@ -363,16 +363,35 @@ fn syntax_error(error: &ScanError, file: FileId, text: &str) -> Diagnostic {
     let message = error.info();
     let lowered = message.to_ascii_lowercase();
     let mark = error.marker();
-    let offset = u32::try_from(mark.byte_offset().unwrap_or(0))
-        .unwrap_or(u32::MAX)
-        .min(text.len() as u32);
-    let span = Span {
+    let offset = mark.byte_offset().unwrap_or(0).min(text.len());
+    let mut span = Span {
         file,
-        start: offset,
-        end: offset,
+        start: offset as u32,
+        end: offset as u32,
         line: u32::try_from(mark.line()).unwrap_or(u32::MAX).max(1),
         column: u32::try_from(mark.col() + 1).unwrap_or(u32::MAX),
     };
+    // The scanner reports a tab after it, or where the token it was reading
+    // began, often the line before; the tab is what to fix.
+    let marked_line = text.get(..offset).and_then(|before| before.rfind('\n')).map_or(0, |i| i + 1);
+    if lowered.contains("tab")
+        && let Some(tab) = text[marked_line..].find('\t').map(|i| marked_line + i)
+    {
+        let line_start = text[..tab].rfind('\n').map_or(0, |i| i + 1);
+        span = Span {
+            file,
+            start: tab as u32,
+            end: tab as u32,
+            line: span.line + text[marked_line..tab].matches('\n').count() as u32,
+            column: text[line_start..tab].chars().count() as u32 + 1,
+        };
+    }
+    // One character wide, so that an error at the very first one is not
+    // taken for the file as a whole.
+    span.end = text
+        .get(span.start as usize..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(span.start, |c| span.start + c.len_utf8() as u32);
     if lowered.contains("nesting") || lowered.contains("limit") {
         return limit_error(&format!("nesting deeper than {MAX_DEPTH}"), span);
     }

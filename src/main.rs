@@ -21,6 +21,7 @@ use frappe_manifests::diagnostic::{Colour, render_human};
 use frappe_manifests::error::Error;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Outcome, Request};
+use frappe_manifests::rule_control::RuleControl;
 use frappe_manifests::{argocd, colour, diff, emit, kustomize, lint, output_dir, schema, source, takeover};
 
 fn main() -> ExitCode {
@@ -157,6 +158,7 @@ fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
 fn settings(args: &ValuesArgs) -> Settings {
     Settings {
         release: args.release.clone(),
+        release_source: "`--release`",
         namespace: args.namespace.clone(),
     }
 }
@@ -169,6 +171,7 @@ fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
         set_strings: args.set_strings.clone(),
         set_files: args.set_files.clone(),
         settings: settings(args),
+        rules: RuleControl::default(),
     }
 }
 
@@ -402,10 +405,29 @@ fn ensure_within_limit(bytes: &[u8], what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `lint FILE…` checks each file as a bench of its own; `lint -f A -f B`
+/// checks the one bench the files make together, as `render -f A -f B`
+/// would build it. The two forms do not mix: which files layer on which
+/// would be a guess.
 fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
+    if !args.files.is_empty() && !args.layered.is_empty() {
+        bail!(
+            "`lint` takes its files either with `-f` (merged into one bench, as `render -f` merges them) or as arguments (each file a bench of its own), not both; got `-f {}` and `{}`",
+            args.layered[0].display(),
+            args.files[0].display()
+        );
+    }
+    let rules = RuleControl::new(&args.allow, &args.deny)?;
+    let benches: Vec<Vec<PathBuf>> = if args.layered.is_empty() {
+        args.files.iter().map(|path| vec![path.clone()]).collect()
+    } else {
+        vec![args.layered.clone()]
+    };
     let mut requests = Vec::new();
-    for path in &args.files {
-        requests.push(with_sets(vec![input(path)?], &args.values));
+    for files in &benches {
+        let mut request = values_request(files, &args.values)?;
+        request.rules = rules.clone();
+        requests.push(request);
     }
     let mut stdout = StdoutUntilClosed::default();
     let summary = lint::lint(&requests, args.format, stdout_colour(), &mut stdout).context("cannot write to standard output")?;

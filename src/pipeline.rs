@@ -14,6 +14,7 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::model::{self, Bench, Settings};
 use crate::node::{self, Node, Path};
 use crate::objects::{self, Manifest};
+use crate::rule_control::RuleControl;
 use crate::source::{MAX_INPUT_BYTES, Sources, Span};
 use crate::values::Values;
 use crate::{emit, load, merge, set};
@@ -44,6 +45,8 @@ pub struct Request {
     /// `--set-file` arguments, applied last.
     pub set_files: Vec<String>,
     pub settings: Settings,
+    /// `--allow`, `--deny`; inline allow comments are honoured whatever it holds.
+    pub rules: RuleControl,
 }
 
 /// The result of a run: the objects, or for [`render`] their YAML stream.
@@ -114,6 +117,7 @@ fn run_with<T>(request: &Request, finish: impl FnOnce(&Bench, &mut Vec<Diagnosti
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
     let manifests = stages(request, &mut sources, &mut diagnostics, finish);
+    request.rules.apply(&sources, &mut diagnostics);
     diagnostic::sort(&mut diagnostics);
     let manifests = manifests.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
     Outcome {
@@ -196,7 +200,7 @@ fn stages<T>(
     let mut problems = Vec::new();
     let manifests = finish(bench.as_ref()?, &mut problems);
     let clean = problems.is_empty();
-    diagnostics.extend(problems.into_iter().map(|d| d.at(root.span)));
+    diagnostics.extend(problems.into_iter().map(|d| d.at(Span::file_start(root.span.file))));
     clean.then_some(manifests)
 }
 

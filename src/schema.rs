@@ -1,23 +1,45 @@
 //! The JSON Schema of the values file, and `explain`, which reads it.
 //!
 //! The schema is generated from the same types that parse the values, so it
-//! cannot drift from what the tool accepts. k8s-openapi's schemas leave
-//! unknown properties open; a transform closes every object that lists its
-//! properties, because the tool rejects unknown keys there too.
+//! cannot drift from what the tool accepts, and rejects what lint rejects
+//! wherever JSON Schema can say it: the values' own forms come from
+//! attributes on their types ([`crate::values::forms`]); transforms here
+//! say what holds of every schema of a kind:
+//!
+//! - k8s-openapi's objects leave unknown properties open; every object that
+//!   lists its properties is closed, because the tool rejects unknown keys
+//!   there too.
+//! - A plain `120` or `true` where a string is wanted is that string to the
+//!   tool (with a `yaml11-scalar` warning), so a free string accepts numbers
+//!   and booleans too; a string with a pattern or a list of words does not.
+//! - A 32-bit integer is bounded, as the tool bounds it.
+//! - A resource quantity is a number or a string of the quantity's form; a
+//!   probe has exactly one handler; an environment variable's name has its
+//!   form (k8s-openapi's schemas leave all three open).
+//!
+//! What JSON Schema cannot say (a rule that compares two values, or depends
+//! on defaults, other files or the command line) the README lists.
 
 use schemars::generate::SchemaSettings;
 use schemars::transform::{RecursiveTransform, Transform};
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
 
 use crate::error::Error;
-use crate::values::{CHART_ONLY_KEYS, Values};
+use crate::values::{CHART_ONLY_KEYS, Values, forms};
 
 /// The schema as a JSON value.
 pub fn generate() -> Json {
-    let mut transform = RecursiveTransform(close_objects);
     let generator = SchemaSettings::draft2020_12().into_generator();
     let mut schema = generator.into_root_schema_for::<Values>();
-    transform.transform(&mut schema);
+    RecursiveTransform(|schema: &mut schemars::Schema| {
+        close_objects(schema);
+        accept_plain_scalars(schema);
+        bound_int32(schema);
+    })
+    .transform(&mut schema);
+    if let Some(defs) = schema.get_mut("$defs").and_then(Json::as_object_mut) {
+        tighten_kubernetes_types(defs);
+    }
     let mut schema = schema.to_value();
     add_chart_only_keys(&mut schema);
     schema
@@ -56,12 +78,65 @@ pub fn generate_text() -> String {
     text
 }
 
+/// Closes every object type, not the `if`/`then` conditions that only name
+/// some of an object's keys (they have no `type`).
 fn close_objects(schema: &mut schemars::Schema) {
     if let Some(object) = schema.as_object_mut()
         && object.contains_key("properties")
+        && object.contains_key("type")
         && !object.contains_key("additionalProperties")
     {
         object.insert("additionalProperties".to_owned(), Json::Bool(false));
+    }
+}
+
+/// A string the tool reads from any plain scalar also takes what YAML
+/// tools read as a number or a boolean.
+fn accept_plain_scalars(schema: &mut schemars::Schema) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if ["pattern", "enum", "const", "format"].iter().any(|k| object.contains_key(*k)) {
+        return;
+    }
+    let widened = match object.get("type") {
+        Some(Json::String(t)) if t == "string" => json!(["string", "number", "boolean"]),
+        Some(Json::Array(types)) if types.iter().any(|t| t == "string") => {
+            let mut types = types.clone();
+            types.extend([json!("number"), json!("boolean")]);
+            Json::Array(types)
+        }
+        _ => return,
+    };
+    object.insert("type".to_owned(), widened);
+}
+
+/// An `int32` is bounded, as the tool refuses what does not fit.
+fn bound_int32(schema: &mut schemars::Schema) {
+    if let Some(object) = schema.as_object_mut()
+        && object.get("format").and_then(Json::as_str) == Some("int32")
+    {
+        object.entry("minimum").or_insert(json!(i32::MIN));
+        object.entry("maximum").or_insert(json!(i32::MAX));
+    }
+}
+
+/// What the tool checks of Kubernetes types whose schemas k8s-openapi
+/// leaves open.
+fn tighten_kubernetes_types(defs: &mut serde_json::Map<String, Json>) {
+    if let Some(quantity) = defs.get_mut("io.k8s.apimachinery.pkg.api.resource.Quantity") {
+        quantity["anyOf"] = json!([{"type": "number"}, {"type": "string", "pattern": forms::QUANTITY}]);
+    }
+    if let Some(probe) = defs.get_mut("io.k8s.api.core.v1.Probe") {
+        let handlers = ["exec", "httpGet", "tcpSocket", "grpc"];
+        probe["oneOf"] = handlers.iter().map(|h| json!({"required": [h]})).collect();
+    }
+    if let Some(name) = defs
+        .get_mut("io.k8s.api.core.v1.EnvVar")
+        .and_then(|env| env.pointer_mut("/properties/name"))
+    {
+        name["pattern"] = json!(forms::ENV_VAR_NAME);
+        name["type"] = json!("string");
     }
 }
 
@@ -137,30 +212,63 @@ pub fn explain(key: &str) -> Result<String, Error> {
     }
     out.push('\n');
     out.push_str(&wrap(description, "", ""));
-    // A list's keys are its items'.
-    let listed = items(&root, node).map_or(resolved, |items| resolve(&root, items));
-    if let Some(properties) = listed.get("properties").and_then(Json::as_object) {
-        out.push_str("\nKEYS:\n");
-        for (name, property) in properties {
-            let description = property
-                .get("description")
-                .or_else(|| resolve(&root, property).get("description"))
-                .and_then(Json::as_str)
-                .unwrap_or("");
-            // The first paragraph, whole: the rest is one `explain` away.
-            let summary = description.split("\n\n").next().unwrap_or("");
-            let name = format!("  {name}");
-            let indent = " ".repeat(SUMMARY_COLUMN);
-            if name.len() < SUMMARY_COLUMN - 1 {
-                let first = format!("{name:<width$}", width = SUMMARY_COLUMN);
-                out.push_str(&wrap(summary, &first, &indent));
-            } else {
-                out.push_str(&format!("{name}\n"));
-                out.push_str(&wrap(summary, &indent, &indent));
-            }
+    // A list's keys are its items'; a key with several forms (a probe: a
+    // Kubernetes probe or the chart's `{override, probe}`) shows each.
+    let listed = items(&root, node).unwrap_or(node);
+    let forms = object_forms(&root, listed);
+    for (i, form) in forms.iter().enumerate() {
+        if forms.len() > 1 {
+            let summary = form.get("description").and_then(Json::as_str).unwrap_or("");
+            let summary = summary.split("\n\n").next().unwrap_or("");
+            out.push_str(&format!("\nFORM {}:", i + 1));
+            out.push_str(&wrap(summary, " ", "        "));
         }
+        push_keys(&mut out, &root, form);
     }
     Ok(out)
+}
+
+/// The object schemas `node` can be: itself, or each form of a combinator
+/// that has keys.
+fn object_forms<'a>(root: &'a Json, node: &'a Json) -> Vec<&'a Json> {
+    let resolved = resolve(root, node);
+    if resolved.get("properties").is_some() {
+        return vec![resolved];
+    }
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|combinator| resolved.get(*combinator).and_then(Json::as_array))
+        .flatten()
+        .map(|form| resolve(root, form))
+        .filter(|form| form.get("properties").is_some())
+        .collect()
+}
+
+/// The KEYS section: each key of `object` with the first paragraph of its
+/// description, wrapped under the summary column.
+fn push_keys(out: &mut String, root: &Json, object: &Json) {
+    let Some(properties) = object.get("properties").and_then(Json::as_object) else {
+        return;
+    };
+    out.push_str("\nKEYS:\n");
+    for (name, property) in properties {
+        let description = property
+            .get("description")
+            .or_else(|| resolve(root, property).get("description"))
+            .and_then(Json::as_str)
+            .unwrap_or("");
+        // The first paragraph, whole: the rest is one `explain` away.
+        let summary = description.split("\n\n").next().unwrap_or("");
+        let name = format!("  {name}");
+        let indent = " ".repeat(SUMMARY_COLUMN);
+        if name.len() < SUMMARY_COLUMN - 1 {
+            let first = format!("{name:<width$}", width = SUMMARY_COLUMN);
+            out.push_str(&wrap(summary, &first, &indent));
+        } else {
+            out.push_str(&format!("{name}\n"));
+            out.push_str(&wrap(summary, &indent, &indent));
+        }
+    }
 }
 
 /// The property `name` of `node`, with its default (from `default`, the
@@ -172,10 +280,14 @@ fn step_into_key<'a>(
     name: &str,
     walked: &str,
 ) -> Result<(&'a Json, Option<Json>), Error> {
-    let object = resolve(root, node);
-    let properties = object.get("properties").and_then(Json::as_object);
-    let Some(child) = properties.and_then(|p| p.get(name)) else {
-        let known: Vec<String> = properties.map(|p| p.keys().cloned().collect()).unwrap_or_default();
+    let forms = object_forms(root, node);
+    let found = forms.iter().find_map(|form| Some((*form, form.get("properties")?.get(name)?)));
+    let Some((object, child)) = found else {
+        let known: Vec<String> = forms
+            .iter()
+            .filter_map(|form| form.get("properties").and_then(Json::as_object))
+            .flat_map(|p| p.keys().cloned())
+            .collect();
         return Err(Error::UnknownKey {
             key: name.to_owned(),
             parent: (!walked.is_empty()).then(|| walked.to_owned()),
@@ -257,11 +369,14 @@ fn resolve<'a>(root: &'a Json, node: &'a Json) -> &'a Json {
             return resolve(root, target);
         }
     }
+    // Only a single schema behind a combinator is the node's: a probe's
+    // `oneOf` of handlers, or a quantity's `anyOf` of forms, constrain it.
     for combinator in ["allOf", "anyOf", "oneOf"] {
-        if let Some(options) = node.get(combinator).and_then(Json::as_array)
-            && let Some(first) = options.iter().find(|o| o.get("type") != Some(&Json::String("null".to_owned())))
-        {
-            return resolve(root, first);
+        if let Some(options) = node.get(combinator).and_then(Json::as_array) {
+            let mut forms = options.iter().filter(|o| o.get("type") != Some(&Json::String("null".to_owned())));
+            if let (Some(only), None) = (forms.next(), forms.next()) {
+                return resolve(root, only);
+            }
         }
     }
     node
@@ -274,12 +389,29 @@ fn type_name(root: &Json, node: &Json) -> String {
     }
     match resolved.get("type") {
         Some(Json::String(t)) => t.clone(),
-        Some(Json::Array(types)) => types.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(" | "),
+        Some(Json::Array(types)) => {
+            let types: Vec<&str> = types.iter().filter_map(Json::as_str).collect();
+            // A string that also takes plain numbers and booleans (see
+            // `accept_plain_scalars`) is a string to the reader.
+            let widened = types.contains(&"string");
+            let shown: Vec<&str> = types
+                .into_iter()
+                .filter(|t| !widened || !matches!(*t, "number" | "boolean"))
+                .collect();
+            shown.join(" | ")
+        }
         _ if resolved.get("enum").is_some() => {
             let words: Vec<String> = resolved["enum"].as_array().into_iter().flatten().map(|v| v.to_string()).collect();
             format!("one of {}", words.join(", "))
         }
-        _ if resolved.get("oneOf").is_some() => "one of several forms".to_owned(),
+        _ if resolved.get("oneOf").or_else(|| resolved.get("anyOf")).is_some() => {
+            let forms = resolved.get("oneOf").or_else(|| resolved.get("anyOf")).and_then(Json::as_array);
+            let types: Option<Vec<&str>> = forms.into_iter().flatten().map(|f| f.get("type").and_then(Json::as_str)).collect();
+            match types {
+                Some(types) if !types.is_empty() => types.join(" | "),
+                _ => "one of several forms".to_owned(),
+            }
+        }
         _ => "any".to_owned(),
     }
 }

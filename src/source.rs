@@ -199,6 +199,24 @@ impl Sources {
         source.secrets.get_or_init(|| FileSecrets::of_text(&source.text, source.syntax))
     }
 
+    /// The line of a YAML source that holds `span.start`, and the line above
+    /// it when there is one; `None` for a `--set` argument or a file's
+    /// content given with `--set-file`, which hold no comments.
+    pub fn yaml_lines_at(&self, span: Span) -> Option<(Option<&str>, &str)> {
+        let source = self.get(span.file);
+        if source.syntax != SourceSyntax::Yaml {
+            return None;
+        }
+        let text = &source.text;
+        let start = (span.start as usize).min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let above = line_start
+            .checked_sub(1)
+            .map(|end| &text[text[..end].rfind('\n').map_or(0, |i| i + 1)..end]);
+        Some((above, &text[line_start..line_end]))
+    }
+
     /// The source text a span covers.
     pub fn snippet(&self, span: Span) -> &str {
         let text = &self.get(span.file).text;
@@ -219,7 +237,9 @@ pub struct ShownLine {
 }
 
 impl Span {
-    /// A span covering the start of a file: where problems of the file as a whole point.
+    /// A span covering the start of a file: where problems of the file as a
+    /// whole point (it cannot be read, a key it does not have). Empty, and
+    /// shown without a source line: no line of the file is at fault.
     pub fn file_start(file: FileId) -> Span {
         Span {
             file,
@@ -228,6 +248,12 @@ impl Span {
             line: 1,
             column: 1,
         }
+    }
+
+    /// Whether this is a [`Span::file_start`]: the file as a whole. Readers
+    /// that point at a place, even the first character, give it a width.
+    pub fn is_file_start(&self) -> bool {
+        self.start == 0 && self.end == 0
     }
 
     /// Line and column of the end of the span, for formats that want a range.

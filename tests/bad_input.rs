@@ -91,7 +91,7 @@ fn structure_problems_are_located() {
         (
             "tabs.yaml",
             "worker:\n\tgunicorn:\n\t\treplicaCount: 2\n",
-            &["error[yaml-syntax]", "tabs.yaml:2:"],
+            &["error[yaml-syntax]", "tabs.yaml:2:1"],
         ),
         (
             "duplicate.yaml",

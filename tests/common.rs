@@ -73,6 +73,7 @@ pub(crate) fn check_text(values: &str, sets: &[&str], release: &str, namespace: 
         settings: Settings {
             release: release.to_owned(),
             namespace: namespace.map(str::to_owned),
+            ..Default::default()
         },
         ..Default::default()
     })

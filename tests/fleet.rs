@@ -222,14 +222,14 @@ fn the_applicationset_renders_every_bench_through_the_plugin() {
 fn readme_fleet_check() -> String {
     let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
     let at = readme
-        .find("# CI: render every bench of the fleet")
+        .find("# CI: lint every bench of the fleet")
         .expect("the README has the fleet's CI command");
     let block = &readme[at..];
     block[..block.find("```").unwrap()].to_owned()
 }
 
 #[test]
-fn the_readmes_fleet_check_renders_every_bench_and_fails_on_a_broken_one() {
+fn the_readmes_fleet_check_lints_every_bench_and_fails_on_a_broken_one() {
     let checkout = tempfile::tempdir().unwrap();
     copy_tree(&project_root().join(FLEET), &checkout.path().join(FLEET));
     // The README calls it by name, as installed.
@@ -244,16 +244,21 @@ fn the_readmes_fleet_check_renders_every_bench_and_fails_on_a_broken_one() {
             .unwrap()
     };
     let output = check(checkout.path());
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    // Each bench is its base and its overlay, checked as one.
+    let benches = std::fs::read_dir(checkout.path().join(FLEET).join("benches")).unwrap().count();
+    let layered = text(&output.stdout).matches("2 file(s) checked as 1 bench(es): 0 error(s)").count();
+    assert_eq!(layered, benches, "{}", text(&output.stdout));
 
     let overlay = checkout.path().join(FLEET).join("benches/globex/values.yaml");
     let broken = std::fs::read_to_string(&overlay).unwrap() + "  scheduler:\n    replicaCount: 2\n";
     std::fs::write(&overlay, broken).unwrap();
     let output = check(checkout.path());
     assert!(!output.status.success(), "a broken bench passes the check");
+    let report = text(&output.stdout);
+    let at = report.find("error[scheduler-replicas]").unwrap_or_else(|| panic!("{report}"));
     assert!(
-        text(&output.stderr).contains("error[scheduler-replicas]"),
-        "{}",
-        text(&output.stderr)
+        report[at..].lines().nth(1).unwrap().contains("benches/globex/values.yaml:"),
+        "reported in the overlay: {report}"
     );
 }

@@ -461,10 +461,7 @@ fn the_deepest_accepted_trees_fit_a_lint_threads_stack() {
                 let request = Request {
                     files: vec![Input::Stdin(values.clone().into_bytes()), Input::Stdin(values.into_bytes())],
                     sets,
-                    settings: Settings {
-                        release: "erpnext".to_owned(),
-                        namespace: None,
-                    },
+                    settings: Settings::default(),
                     ..Default::default()
                 };
                 let outcome = pipeline::run(&request);

@@ -181,10 +181,12 @@ fn load_problems_and_where_they_are_reported() {
             "a: 1\na: 2\n",
             "map 1:1[0..0]\n  key \"a\" 1:1[0..1]\n    \"1\" 1:4[3..4]\nDuplicateKey 2:1[5..6] (related 1:1[0..1]) (help)\n",
         ),
-        ("a:\n\tb: 1\n", "no tree\nYamlSyntax 2:2[4..4] (help)\n"),
+        // The tab itself, one character wide.
+        ("a:\n\tb: 1\n", "no tree\nYamlSyntax 2:1[3..4] (help)\n"),
+        ("a: b\n\tc: 1\n", "no tree\nYamlSyntax 2:1[5..6] (help)\n"),
         ("a: 1\n---\nb: 2\n", "no tree\nYamlSyntax 2:1[5..8] (help)\n"),
         ("- a\n", "no tree\nYamlSyntax 1:1[0..0]\n"),
-        ("a: b: c\n", "no tree\nYamlSyntax 1:5[4..4]\n"),
-        ("a: *nothing\n", "no tree\nYamlSyntax 1:4[3..3]\n"),
+        ("a: b: c\n", "no tree\nYamlSyntax 1:5[4..5]\n"),
+        ("a: *nothing\n", "no tree\nYamlSyntax 1:4[3..4]\n"),
     ]);
 }

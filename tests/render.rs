@@ -14,6 +14,7 @@ fn render_example(name: &str, release: &str, namespace: Option<&str>) -> String 
         settings: Settings {
             release: release.to_owned(),
             namespace: namespace.map(str::to_owned),
+            ..Default::default()
         },
         ..Default::default()
     };

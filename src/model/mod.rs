@@ -54,6 +54,10 @@ pub use volumes::{ClaimSpec, Volume};
 pub struct Settings {
     /// The release name (`--release`, default `erpnext`).
     pub release: String,
+    /// Where the release name comes from, as the user would name it
+    /// (`` `--release` ``, `` `ARGOCD_APP_NAME` ``): a name that makes invalid
+    /// object names is reported there, not at a line of the values.
+    pub release_source: &'static str,
     /// `--namespace`, which wins over `namespace:` in the values.
     pub namespace: Option<String>,
 }
@@ -62,6 +66,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             release: "erpnext".to_owned(),
+            release_source: "`--release`",
             namespace: None,
         }
     }

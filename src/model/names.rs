@@ -7,7 +7,7 @@ use super::component::ComponentKind;
 use super::report::Reporter;
 use super::{Settings, jobs, k8s};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::values::{Anchor, Values};
+use crate::values::Values;
 
 /// Names of the release and everything derived from it.
 #[derive(Debug, Clone)]
@@ -99,11 +99,13 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
             }
             None => {
                 report
-                    .at_key(
+                    .push(Diagnostic::new(
                         Code::InvalidName,
-                        Anchor::root(),
-                        format!("{problem} (from the release name `{}`)", settings.release),
-                    )
+                        format!(
+                            "{problem} (from the release name `{}`, given by {})",
+                            settings.release, settings.release_source
+                        ),
+                    ))
                     .with_help("choose a shorter lower-case release name, or set `fullnameOverride`");
             }
         }

@@ -7,7 +7,8 @@
 //! span; a key inside a Kubernetes type, which carries no spans, through the
 //! merged node tree (only an index of locations here: no rule reads a value
 //! from it); and a key the file leaves out at the closest map the file
-//! writes, or at the file start.
+//! writes, or at the file start, which is shown without underlining a key
+//! that has nothing to do with it.
 //!
 //! [`Spanned`]: crate::values::Spanned
 
@@ -57,7 +58,7 @@ impl<'a> Reporter<'a> {
         }
         match at.path() {
             Some(path) => self.find(&path, key),
-            None => self.root.span,
+            None => self.file_start(),
         }
     }
 
@@ -65,7 +66,9 @@ impl<'a> Reporter<'a> {
     /// is written in the file when the value itself is not.
     fn find(&self, path: &Path, key: bool) -> Span {
         let mut current = path.clone();
-        loop {
+        // The top-level map is the file's first key; a key that is not
+        // there is about the file, not about that key.
+        while !current.is_root() {
             if let Some(found) = self.root.find(&current) {
                 return if key || current != *path {
                     found.key_or_value_span()
@@ -75,9 +78,16 @@ impl<'a> Reporter<'a> {
             }
             match current.parent() {
                 Some(parent) => current = parent,
-                None => return self.root.span,
+                None => break,
             }
         }
+        self.file_start()
+    }
+
+    /// Where a rule about the values as a whole, or about a key no map on
+    /// its way is written for, points: the start of the first file.
+    fn file_start(&self) -> Span {
+        Span::file_start(self.root.span.file)
     }
 
     pub fn push(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {

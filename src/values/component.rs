@@ -63,9 +63,9 @@ macro_rules! component {
         $(#[$meta:meta])*
         $name:ident { $( $(#[$field_meta:meta])* $field:ident : $ty:ty = $default:expr, )* }
     ) => {
-        $(#[$meta])*
         #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
         #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+        $(#[$meta])*
         pub struct $name {
             /// Number of pods (ignored while `autoscaling.enabled`).
             pub replica_count: Spanned<i32>,
@@ -244,6 +244,7 @@ component! {
 component! {
     /// The scheduler, which enqueues periodic jobs. It always runs exactly one
     /// replica with the Recreate strategy, so no job is ever enqueued twice.
+    #[schemars(transform = one_replica)]
     Scheduler {
         /// Liveness probe, replacing the default whole. Default: none. The
         /// chart's `{override, probe}` form is accepted.
@@ -253,6 +254,13 @@ component! {
         /// every Redis accept connections. The chart's `{override, probe}` form is accepted.
         #[serde(skip_serializing_if = "Spanned::is_none")]
         readiness_probe: ProbeKey = Spanned::default(),
+    }
+}
+
+/// The scheduler's `replicaCount` can only be 1 (`scheduler-replicas`).
+fn one_replica(schema: &mut schemars::Schema) {
+    if let Some(replicas) = schema.get_mut("properties").and_then(|p| p.get_mut("replicaCount")) {
+        replicas["const"] = 1.into();
     }
 }
 
@@ -475,6 +483,7 @@ pub struct ServiceValues {
     #[serde(rename = "type")]
     pub service_type: ServiceType,
     /// The Service port.
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Spanned<i32>,
 }
 

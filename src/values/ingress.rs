@@ -4,7 +4,7 @@ use k8s_openapi::api::networking::v1::IngressTLS;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Spanned, StringMap};
+use super::{Spanned, StringMap, forms};
 
 /// An Ingress (networking.k8s.io/v1).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -52,6 +52,7 @@ impl Default for Ingress {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct IngressHost {
     /// The host name, e.g. `erp.example.com` or `*.example.com`.
+    #[schemars(regex(pattern = forms::HOST), length(max = 253), extend("not" = {"pattern": forms::NUMERIC_HOST}))]
     pub host: Spanned<String>,
     /// The paths served on this host.
     pub paths: Spanned<Vec<IngressPath>>,
@@ -62,8 +63,10 @@ pub struct IngressHost {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct IngressPath {
     /// An absolute path, e.g. `/`.
+    #[schemars(regex(pattern = r"^/"))]
     pub path: Spanned<String>,
     /// `Prefix`, `Exact` or `ImplementationSpecific`.
+    #[schemars(extend("enum" = forms::INGRESS_PATH_TYPES))]
     pub path_type: Spanned<String>,
 }
 
@@ -99,6 +102,7 @@ pub struct HttpRoute {
     /// The Gateways the route attaches to.
     pub parent_refs: Vec<HttpRouteParentRef>,
     /// Host names the route serves.
+    #[schemars(extend("items" = {"type": "string", "pattern": forms::HOST, "maxLength": 253, "not": {"pattern": forms::NUMERIC_HOST}}))]
     pub hostnames: Spanned<Vec<String>>,
     /// Path matches sent to the bench.
     pub rules: Vec<HttpRouteRule>,
@@ -154,6 +158,7 @@ pub struct HttpRouteRule {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct HttpRouteMatch {
     /// `PathPrefix`, `Exact` or `RegularExpression`.
+    #[schemars(extend("enum" = forms::HTTP_ROUTE_PATH_TYPES))]
     pub path_type: Spanned<String>,
     /// The path.
     pub path: Spanned<String>,

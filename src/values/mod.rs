@@ -13,6 +13,7 @@
 pub mod chart_only;
 mod component;
 mod data_service;
+pub mod forms;
 mod ingress;
 mod jobs;
 mod persistence;
@@ -49,12 +50,15 @@ pub struct Values {
     /// Namespace of every namespaced object (extension). `--namespace` wins
     /// over it; without either, objects carry no namespace.
     #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[schemars(regex(pattern = forms::DNS_LABEL_OR_EMPTY), length(max = 63))]
     pub namespace: Spanned<Option<String>>,
     /// Replaces the chart name `erpnext` in object names and selector labels.
     #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[schemars(regex(pattern = forms::DNS_LABEL_OR_EMPTY), length(max = 63))]
     pub name_override: Spanned<Option<String>>,
     /// Replaces the full name `<release>-erpnext` that prefixes every object.
     #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[schemars(regex(pattern = forms::DNS_LABEL_OR_EMPTY), length(max = 63))]
     pub fullname_override: Spanned<Option<String>>,
     /// The Frappe image every component runs: nginx, gunicorn, socketio,
     /// workers, scheduler and the jobs.
@@ -97,6 +101,7 @@ pub struct Values {
     /// Port of the external database. Default: 3306 for MariaDB, 5432 for
     /// PostgreSQL.
     #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
     pub db_port: Spanned<Option<i32>>,
     /// The database engine (extension): `mariadb` (default) or `postgres`.
     /// The chart sets it per site-creation Job; those must agree with it.
@@ -322,9 +327,11 @@ impl DbType {
 pub struct ExternalRedis {
     /// The cache Redis. Required.
     #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[schemars(regex(pattern = forms::REDIS_URL))]
     pub cache: Spanned<Option<String>>,
     /// The queue Redis (RQ jobs). Required.
     #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[schemars(regex(pattern = forms::REDIS_URL))]
     pub queue: Spanned<Option<String>>,
     /// Accepted for the chart's sake and ignored: Frappe v15 and v16 read no
     /// `redis_socketio`; socket.io and realtime events use the queue Redis.

@@ -45,6 +45,7 @@ pub struct Volume {
     #[serde(skip_serializing_if = "Spanned::is_none")]
     pub storage_class: Spanned<Option<String>>,
     /// Access modes of the claim.
+    #[schemars(extend("items" = {"enum": super::forms::ACCESS_MODES}))]
     pub access_modes: Spanned<Vec<String>>,
 }
 

@@ -47,6 +47,7 @@ pub enum ProbeValue {
 /// `probe` is ignored, as in the chart.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[schemars(transform = probe_only_when_overriding)]
 pub struct ChartProbe {
     /// Use `probe` instead of the default.
     #[serde(rename = "override")]
@@ -54,6 +55,29 @@ pub struct ChartProbe {
     /// The probe used when `override` is true; it replaces the default whole.
     #[serde(skip_serializing_if = "Spanned::is_none")]
     pub probe: Spanned<Option<Probe>>,
+}
+
+/// In the schema, `probe` is a whole Kubernetes probe (one handler) only
+/// under `override: true`; under `override: false` lint ignores it (with an
+/// `unused-key` warning), so the schema takes any map there, as the chart's
+/// own `probe: {}` is.
+fn probe_only_when_overriding(schema: &mut schemars::Schema) {
+    let Some(probe) = schema.get_mut("properties").and_then(|p| p.get_mut("probe")) else {
+        return;
+    };
+    let loose = serde_json::json!({
+        "type": ["object", "null"],
+        "description": probe.get("description").cloned().unwrap_or_default(),
+    });
+    let whole = std::mem::replace(probe, loose);
+    schema.insert(
+        "if".to_owned(),
+        serde_json::json!({"properties": {"override": {"const": true}}, "required": ["override"]}),
+    );
+    schema.insert(
+        "then".to_owned(),
+        serde_json::json!({"properties": {"probe": whole}, "required": ["probe"]}),
+    );
 }
 
 impl<'de> Deserialize<'de> for ProbeValue {

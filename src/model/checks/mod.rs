@@ -221,7 +221,7 @@ fn check_volume(volume: &Volume, report: &mut Reporter<'_>) {
     }
     check_quantity(&volume.size, || volume.size.anchor(), report);
     for (i, mode) in volume.access_modes.iter().enumerate() {
-        const MODES: &[&str] = &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"];
+        const MODES: &[&str] = crate::values::forms::ACCESS_MODES;
         if !MODES.contains(&mode.as_str()) {
             let diagnostic = report.at(
                 Code::InvalidAccessMode,

@@ -38,7 +38,7 @@ pub(super) fn check_ingress(ingress: &Ingress, report: &mut Reporter<'_>) {
             } else if matches!(path.path_type.as_str(), "Prefix" | "Exact") {
                 check_path_traversal(&path.path, INGRESS_INVALID_PATH_SEQUENCES, path.path.anchor(), report);
             }
-            const TYPES: &[&str] = &["Prefix", "Exact", "ImplementationSpecific"];
+            const TYPES: &[&str] = crate::values::forms::INGRESS_PATH_TYPES;
             if !TYPES.contains(&path.path_type.as_str()) {
                 let diagnostic = report.at(
                     Code::InvalidPath,
@@ -145,7 +145,7 @@ pub(super) fn check_http_route(route: &HttpRoute, report: &mut Reporter<'_>) {
         }
     }
     for matched in route.rules.iter().flat_map(|rule| &rule.matches) {
-        const TYPES: &[&str] = &["PathPrefix", "Exact", "RegularExpression"];
+        const TYPES: &[&str] = crate::values::forms::HTTP_ROUTE_PATH_TYPES;
         if !TYPES.contains(&matched.path_type.as_str()) {
             let diagnostic = report.at(
                 Code::InvalidPath,
