@@ -158,7 +158,7 @@ impl Sources {
         masked.extend(self.secrets().in_text(line));
         // A line may hold a URL no value holds: in a comment, or in a file
         // that does not parse.
-        masked.extend(secrets::url_userinfo(line));
+        masked.extend(secrets::url_credentials(line));
         let masked = secrets::merge(masked);
         let underline_start = start.min(line_end);
         let underline_end = (span.end as usize).min(line_end).max(underline_start);

@@ -38,7 +38,7 @@ impl Secrets {
     fn collect_values(&mut self, value: &Value) {
         match value {
             Value::String(text) => {
-                for range in secrets::url_userinfo(text) {
+                for range in secrets::url_credentials(text) {
                     let userinfo = &text[range];
                     self.add(userinfo.to_owned());
                     if let Some((_, password)) = userinfo.split_once(':') {
@@ -90,7 +90,7 @@ impl Secrets {
     }
 
     fn mask_text(&self, text: &str) -> String {
-        let mut ranges = secrets::url_userinfo(text);
+        let mut ranges = secrets::url_credentials(text);
         for secret in &self.texts {
             ranges.extend(text.match_indices(secret.as_str()).map(|(at, found)| at..at + found.len()));
         }
