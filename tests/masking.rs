@@ -315,3 +315,72 @@ fn the_loader_records_every_secret_of_the_text_it_reads() {
         assert_eq!(loaded.file_secrets(file), unread.file_secrets(same), "{name}");
     }
 }
+
+/// Whatever a Redis URL's password holds (`/ ? # @ ,`, percent-escapes, a
+/// `?password=`, a name alone before the `@`), no output quotes a piece of
+/// it: the URL parser and the masker agree on where the user-info ends.
+/// Every secret piece below holds `Leak`.
+#[test]
+fn redis_urls_print_no_credential_whatever_it_holds() {
+    let refused = [
+        "redis://u:Leak1/Leak1b@q.example.com:6379",
+        "redis://u:Leak2?Leak2b@q.example.com:6379",
+        "redis://u:Leak3#Leak3b@q.example.com:6379",
+        "redis://u:Leak4,Leak4b@q.example.com:abc",
+        "redis://u:Leak5@Leak5b@q.example.com:0",
+        "redis://u:Leak%2F6%40@q.example.com:99999",
+        "redis://u:x@q.example.com:6379/0?password=Leak7",
+        "redis://q.example.com:6379/0?password=Leak8/Leak8b&ssl_cert_reqs=none",
+        "redis://q.example.com:6379/x?password=Leak9",
+        "redis://Leak10@q.example.com",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (n, url) in refused.iter().enumerate() {
+        let file = dir.path().join(format!("url-{n}.yaml"));
+        std::fs::write(
+            &file,
+            format!("dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: '{url}'\n"),
+        )
+        .unwrap();
+        let file = file.to_str().unwrap();
+        for args in [
+            vec!["lint", "--format", "human", file],
+            vec!["lint", "--format", "json", file],
+            vec!["lint", "--format", "github", file],
+            vec!["lint", "--format", "sarif", file],
+            vec!["render", "-f", file],
+            vec![
+                "render",
+                "-f",
+                file,
+                "--set-string",
+                &format!("externalRedis.cache={}", url.replace(',', "\\,")),
+            ],
+        ] {
+            let output = run(&args);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{url}: {printed}");
+            assert!(printed.contains("invalid-redis-url"), "{url}: {printed}");
+            assert!(
+                !printed.contains("Leak"),
+                "{url}: {} prints a credential:\n{printed}",
+                args[..3].join(" ")
+            );
+        }
+    }
+
+    // A query password is a password: in the Secret, nowhere else, and
+    // masked wherever a diagnostic quotes the URL.
+    let values = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://q:6379/0?password=Leak%2Fquery\n";
+    let output = run_with_stdin(&["render", "-f", "-"], Some(values.as_bytes()));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("plaintext-password") && !stderr.contains("Leak"), "{stderr}");
+    let docs = crate::common::documents(&text(&output.stdout));
+    for doc in docs.iter().filter(|d| d["kind"] != "Secret") {
+        assert!(!doc.to_string().contains("Leak"), "{doc}");
+    }
+    let secret = docs.iter().find(|d| d["kind"] == "Secret").unwrap();
+    // "Leak/query", base64: decoded, as Redis receives it.
+    assert_eq!(secret["data"]["redis-queue-password"], "TGVhay9xdWVyeQ==");
+}
