@@ -192,6 +192,19 @@ impl Sources {
         let _ = self.get(file).secrets.set(secrets);
     }
 
+    /// Marks the value written at `span` as secret, which no reader could
+    /// tell alone: an env var's `value` whose `name` another assignment or
+    /// file gives ([`secrets::secret_env_values`]).
+    pub(crate) fn add_secret(&mut self, span: Span, value: &str) {
+        let SourceFile { text, syntax, secrets, .. } = &mut self.files[span.file.0 as usize];
+        secrets.get_or_init(|| FileSecrets::of_text(text, *syntax));
+        let range = (span.start as usize).min(text.len())..(span.end as usize).min(text.len());
+        if let Some(found) = secrets.get_mut() {
+            found.add_value(text, range, value);
+        }
+        self.secrets = OnceLock::new();
+    }
+
     /// The secrets of source `file`: as its reader recorded them, or found
     /// from its text.
     pub fn file_secrets(&self, file: FileId) -> &FileSecrets {

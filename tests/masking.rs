@@ -12,6 +12,7 @@ use crate::common::{project_root, run, run_with_stdin, snapshot_settings, text};
 const VALUES: &str = "tests/fixtures/masking/values.yaml";
 const REDIS_URL: &str = "tests/fixtures/masking/redis-url.yaml";
 const BROKEN: &str = "tests/fixtures/masking/broken.yaml";
+const MINIMAL_FILE: &str = "examples/minimal.yaml";
 const SET_PASSWORD: &str = "dbRootPassword=Set-Secret-77";
 const SET_URL: &str = "externalRedis.cache=redis://:Set-Secret-88@cache-set:0";
 
@@ -383,4 +384,48 @@ fn redis_urls_print_no_credential_whatever_it_holds() {
     let secret = docs.iter().find(|d| d["kind"] == "Secret").unwrap();
     // "Leak/query", base64: decoded, as Redis receives it.
     assert_eq!(secret["data"]["redis-queue-password"], "TGVhay9xdWVyeQ==");
+}
+
+/// An env var `{name: DB_PASSWORD, value: …}` is masked however `--set`
+/// and the files give its two halves: in one argument, in two, or one half
+/// in a file.
+#[test]
+fn secret_env_vars_given_with_set_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let name_file = dir.path().join("name.yaml");
+    std::fs::write(&name_file, "worker:\n  gunicorn:\n    envVars: [{name: DB_PASSWORD}]\n").unwrap();
+    let value_file = dir.path().join("value.yaml");
+    std::fs::write(
+        &value_file,
+        "worker:\n  gunicorn:\n    envVars: [{name: LOG_LEVEL, value: Leak-File-1}]\n",
+    )
+    .unwrap();
+    let (name_file, value_file) = (name_file.to_str().unwrap(), value_file.to_str().unwrap());
+    let name = "worker.gunicorn.envVars[0].name=DB_PASSWORD";
+    let value = "worker.gunicorn.envVars[0].value=Leak-Set-2";
+    let joined = format!("{name},{value}");
+    for extra in [
+        vec!["--set", &joined],
+        vec!["--set", name, "--set", value],
+        vec!["--set", value, "--set-string", name],
+        vec!["-f", name_file, "--set", value],
+        vec!["-f", value_file, "--set", name],
+    ] {
+        let mut render = vec!["render", "-f", MINIMAL_FILE];
+        render.extend(&extra);
+        let mut runs = vec![render];
+        if extra[0] != "-f" {
+            for format in ["json", "sarif"] {
+                let mut lint = vec!["lint", "--format", format, MINIMAL_FILE];
+                lint.extend(&extra);
+                runs.push(lint);
+            }
+        }
+        for args in runs {
+            let output = run(&args);
+            let printed = text(&output.stderr) + if args[0] == "lint" { text(&output.stdout) } else { String::new() }.as_str();
+            assert!(printed.contains("plaintext-password"), "{}: {printed}", args.join(" "));
+            assert!(!printed.contains("Leak"), "{} prints the value:\n{printed}", args.join(" "));
+        }
+    }
 }

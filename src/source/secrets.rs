@@ -33,7 +33,7 @@ use std::ops::Range;
 use granit_parser::{Event, ScalarStyle};
 
 use super::{FileId, SourceSyntax, Sources};
-use crate::node::Segment;
+use crate::node::{Node, Segment, Value as NodeValue};
 
 /// What replaces a secret in printed text.
 pub const MASK: &str = "***";
@@ -237,7 +237,7 @@ impl FileSecrets {
     fn file_value(text: &str, secret: bool) -> FileSecrets {
         let mut found = FileSecrets::default();
         if secret && !text.trim().is_empty() {
-            found.value(text, 0..text.len(), text);
+            found.add_value(text, 0..text.len(), text);
         }
         for credential in url_credentials_of_value(text) {
             found.credential(credential);
@@ -276,7 +276,7 @@ impl FileSecrets {
         }
         let secret = keys.into_iter().fold(false, |inherited, key| secret_under(key, inherited));
         if secret && !value.is_empty() {
-            self.value(text, range, value);
+            self.add_value(text, range, value);
         }
     }
 
@@ -302,7 +302,7 @@ impl FileSecrets {
     }
 
     /// A secret value: `range` is where it is written, `value` what it means.
-    fn value(&mut self, text: &str, range: Range<usize>, value: &str) {
+    pub(super) fn add_value(&mut self, text: &str, range: Range<usize>, value: &str) {
         let raw = &text[range.clone()];
         let unquoted = match raw.as_bytes() {
             [b'"', .., b'"'] | [b'\'', .., b'\''] => &raw[1..raw.len() - 1],
@@ -336,6 +336,38 @@ impl FileSecrets {
             self.texts.extend(text.lines().map(|l| l.trim().to_owned()));
         }
     }
+}
+
+/// The `value` of every env var `{name: DB_PASSWORD, value: …}` of the
+/// merged values whose name names a secret, wherever the two were written:
+/// the loader's walk finds a pair written together in one file; this finds
+/// a pair that `--set` assignments (one argument or several) or different
+/// files give.
+pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            NodeValue::Map(entries) => {
+                let scalar = |key: &str| {
+                    entries.iter().find(|e| e.key == key).and_then(|e| match &e.value.value {
+                        NodeValue::Scalar(scalar) => Some((&e.value, scalar.text.as_str())),
+                        _ => None,
+                    })
+                };
+                if let (Some((_, name)), Some((value, text))) = (scalar("name"), scalar("value"))
+                    && !text.is_empty()
+                    && key_meaning(name) == KeyMeaning::Secret
+                {
+                    found.push((value.span, text));
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            NodeValue::Seq(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// Whether a value assigned at `path` (by `--set` and its siblings) is
@@ -499,7 +531,7 @@ impl YamlWalk {
         }
         for seen in &self.scalars {
             if seen.secret {
-                found.value(text, seen.range.clone(), &seen.value);
+                found.add_value(text, seen.range.clone(), &seen.value);
             }
             for credential in url_credentials_of_value(&seen.value) {
                 found.credential(credential);
