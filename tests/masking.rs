@@ -429,3 +429,29 @@ fn secret_env_vars_given_with_set_are_masked() {
         }
     }
 }
+
+/// A `,` in a `--set` password cuts it into what reads as more assignments;
+/// no message quotes those pieces, and the argument is refused.
+#[test]
+fn set_items_after_a_secret_are_never_quoted() {
+    for argument in [
+        "dbRootPassword=abc,Leak1",
+        "dbRootPassword=ab,Leak2=ef",
+        "dbRootPassword=ab,Leak3..x=1",
+        "dbRootPassword=ab,Leak4[x]=1",
+        "dbRootPassword={ab,Leak5",
+        "jobs.createSite.adminPassword=ab,Leak6={x",
+        "worker.gunicorn.envVars[0].name=DB_PASSWORD,worker.gunicorn.envVars[0].value=ab,Leak7",
+    ] {
+        for format in ["human", "json", "github", "sarif"] {
+            let output = run(&["lint", "--format", format, MINIMAL_FILE, "--set", argument]);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{argument}: {printed}");
+            assert!(printed.contains("invalid-set"), "{argument}: {printed}");
+            assert!(
+                !printed.contains("Leak"),
+                "{argument} ({format}) prints a piece of the password:\n{printed}"
+            );
+        }
+    }
+}
