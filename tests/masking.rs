@@ -455,3 +455,44 @@ fn set_items_after_a_secret_are_never_quoted() {
         }
     }
 }
+
+/// `diff` masks a value under a key that names a secret, in a ConfigMap's
+/// data, an annotation or an env var, in every format, as it masks a
+/// Secret's data.
+#[test]
+fn diff_masks_values_under_secret_keys() {
+    let rendered = run(&["render", "-f", MINIMAL_FILE]);
+    assert!(rendered.status.success());
+    let mut live = crate::common::documents(&text(&rendered.stdout));
+    for doc in &mut live {
+        doc["metadata"]["annotations"]["x-password"] = "Leak-Annotation-1".into();
+        if doc["kind"] == "ConfigMap" {
+            doc["data"]["SOME_TOKEN"] = "Leak-Token-2".into();
+            doc["data"]["api_key"] = "k3".into();
+        }
+    }
+    let removed = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old"},
+        "data": {"SMTP_PASSWORD": "Leak-Removed-4", "tokens": "k5"}});
+    live.push(removed);
+    let stream: String = live.iter().map(|d| format!("---\n{d}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let against = dir.path().join("live.yaml");
+    std::fs::write(&against, stream).unwrap();
+    for format in ["human", "json"] {
+        let output = run(&[
+            "diff",
+            "-f",
+            MINIMAL_FILE,
+            "--against",
+            against.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout);
+        for secret in ["Leak", "k3", "k5"] {
+            assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
+        }
+        assert!(shown.contains("SOME_TOKEN") && shown.contains("***"), "{shown}");
+    }
+}
