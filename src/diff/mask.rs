@@ -4,8 +4,9 @@
 //! keys are Kubernetes' fields: `secret:` holds a reference), the value of an
 //! env var whose name says it is secret (`DB_PASSWORD`), the credentials of a
 //! URL (`redis://user:password@host`, `?password=`), and any of these texts
-//! wherever else it appears (the chart copies the Redis URL, password included, into its
-//! workers' probe commands). Each is shown as `***`, as in diagnostics.
+//! wherever else it appears (the chart copies the Redis URL, password
+//! included, into its workers' probe commands). Each is shown as `***`, as
+//! in diagnostics.
 //!
 //! Where two versions differ only in a masked text, the masks would read
 //! the same; they then say `*** (before)` and `*** (after)`, as `kubectl
