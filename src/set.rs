@@ -16,7 +16,7 @@ use std::cell::Cell;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::node::{Entry, Node, Path, Scalar, Segment, Value};
-use crate::source::secrets::FileSecrets;
+use crate::source::secrets::{self, FileSecrets};
 use crate::source::{FileId, MAX_DEPTH, Sources, Span};
 
 /// Assignments in one render, over all `--set` arguments. Each looks its
@@ -99,10 +99,16 @@ pub(crate) fn map_entry(key: &str, value: &str) -> String {
 
 /// Parses one argument of `flag` (which may hold several comma-separated
 /// assignments) from a registered source, in time linear in its length.
+///
+/// No message quotes the argument: a piece of it may be part of a secret
+/// value that an unescaped `,` cut (`dbRootPassword=abc,def`), so the
+/// messages say what is wrong and the masked line shows where. For the same
+/// reason nothing may follow a secret assignment in one argument: the rest
+/// may be the secret's own tail, read as other assignments.
 pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<Assignment>, Diagnostic> {
     let text = &sources.get(file).text;
     let spans = Spans::new(text, file);
-    let invalid = |start: usize, end: usize, message: String| {
+    let invalid = |start: usize, end: usize, message: &str| {
         Diagnostic::new(Code::InvalidSet, message).at(spans.at(start, end)).help(format!(
             "write `{} key.path=value`, with `[N]` for list items, e.g. `{0} ingress.hosts[0].host=erp.example.com`",
             flag.name()
@@ -110,6 +116,10 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
     };
 
     let mut assignments = Vec::new();
+    // The path of a secret assignment made so far, as written.
+    let mut secret_path: Option<&str> = None;
+    // The env vars given a secret name so far (the path to each).
+    let mut secret_env_vars: Vec<Vec<Segment>> = Vec::new();
     let parts = split_assignments(text);
     let last = parts.len() - 1;
     for (n, (start, end)) in parts.into_iter().enumerate() {
@@ -118,8 +128,19 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
         if part.is_empty() && n == last && n > 0 {
             break;
         }
+        if let Some(path) = secret_path {
+            return Err(Diagnostic::new(
+                Code::InvalidSet,
+                format!("`{path}` is secret, and more follows it in the same argument"),
+            )
+            .at(spans.at(start, end))
+            .help(format!(
+                "give `{path}` in a `{} {path}=…` of its own, with each `,` of its value escaped as `\\,`: an unescaped `,` starts another assignment",
+                flag.name()
+            )));
+        }
         let Some(eq) = find_unescaped(part, '=') else {
-            return Err(invalid(start, end, format!("`{part}` has no `=`")));
+            return Err(invalid(start, end, "this assignment has no `=`"));
         };
         let path = parse_path(text, &spans, start, start + eq).map_err(|problem| match problem {
             PathError::Invalid(s, e, message) => invalid(s, e, message),
@@ -135,6 +156,19 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
         } else {
             Node::new(scalar(flag, &unescape(&text[value_start..end])), spans.at(value_start, end))
         };
+        let segments: Vec<Segment> = path.iter().map(|(segment, _)| segment.clone()).collect();
+        if let ([parent @ .., Segment::Key(key)], Value::Scalar(scalar)) = (&segments[..], &value.value) {
+            // An env var `{name: DB_PASSWORD, value: …}` given in one argument.
+            if key == "name" && secrets::key_meaning(&scalar.text) == secrets::KeyMeaning::Secret {
+                secret_env_vars.push(parent.to_vec());
+            }
+            if key == "value" && secret_env_vars.iter().any(|env| env[..] == *parent) {
+                secret_path = Some(&text[start..start + eq]);
+            }
+        }
+        if secrets::path_is_secret(&segments) {
+            secret_path = Some(&text[start..start + eq]);
+        }
         assignments.push(Assignment { path, value });
     }
     sources.record_secrets(file, secrets(text, flag, &assignments));
@@ -172,19 +206,12 @@ fn scalar(flag: Flag, written: &str) -> Value {
 /// A `{a,b}` list, from `start` (its `{`) to `end`: the items split at
 /// unescaped commas, each a value as [`scalar`] reads it. Errors are a range
 /// of `text` and why.
-fn list(text: &str, spans: &Spans<'_>, flag: Flag, start: usize, end: usize) -> Result<Node, (usize, usize, String)> {
+fn list(text: &str, spans: &Spans<'_>, flag: Flag, start: usize, end: usize) -> Result<Node, (usize, usize, &'static str)> {
     let Some(close) = find_unescaped(&text[start..end], '}').map(|i| start + i) else {
-        return Err((start, end, format!("the list `{}` has no closing `}}`", &text[start..end])));
+        return Err((start, end, "the list has no closing `}`"));
     };
     if close + 1 < end {
-        return Err((
-            close + 1,
-            end,
-            format!(
-                "unexpected `{}` after the list; separate assignments with `,`",
-                &text[close + 1..end]
-            ),
-        ));
+        return Err((close + 1, end, "unexpected text after the list; separate assignments with `,`"));
     }
     // Before the items: spans are counted on from the last one asked for.
     let span = spans.at(start, end);
@@ -262,7 +289,7 @@ impl<'t> Spans<'t> {
 
 enum PathError {
     /// Not a path: where, and why.
-    Invalid(usize, usize, String),
+    Invalid(usize, usize, &'static str),
     /// Deeper than any values file: the first step too many.
     TooDeep(Span),
 }
@@ -270,7 +297,7 @@ enum PathError {
 fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result<Vec<(Segment, Span)>, PathError> {
     let mut segments = Vec::new();
     if start == end {
-        return Err(PathError::Invalid(start, end, "the path before `=` is empty".to_owned()));
+        return Err(PathError::Invalid(start, end, "the path before `=` is empty"));
     }
     for (relative_start, relative_end) in split_unescaped(&text[start..end], '.') {
         let (seg_start, seg_end) = (start + relative_start, start + relative_end);
@@ -283,7 +310,7 @@ fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result
             return Err(PathError::Invalid(
                 seg_start,
                 seg_end.max(seg_start + 1).min(text.len()),
-                format!("empty key in path `{}`", &text[start..end]),
+                "empty key in the path",
             ));
         }
         if !name.is_empty() {
@@ -292,23 +319,15 @@ fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result
         while !rest.is_empty() {
             let close = rest
                 .find(']')
-                .ok_or_else(|| PathError::Invalid(offset, seg_end, format!("`{rest}` has no closing `]`")))?;
-            let index = rest[1..close].parse::<usize>().map_err(|_| {
-                PathError::Invalid(
-                    offset,
-                    offset + close + 1,
-                    format!("`{}` is not a list index; use a number such as `[0]`", &rest[..=close]),
-                )
-            })?;
+                .ok_or(PathError::Invalid(offset, seg_end, "a `[` has no closing `]`"))?;
+            let index = rest[1..close]
+                .parse::<usize>()
+                .map_err(|_| PathError::Invalid(offset, offset + close + 1, "not a list index; use a number such as `[0]`"))?;
             segments.push((Segment::Index(index), spans.at(offset, offset + close + 1)));
             rest = &rest[close + 1..];
             offset += close + 1;
             if !rest.is_empty() && !rest.starts_with('[') {
-                return Err(PathError::Invalid(
-                    offset,
-                    seg_end,
-                    format!("unexpected `{rest}` after a list index"),
-                ));
+                return Err(PathError::Invalid(offset, seg_end, "unexpected text after a list index"));
             }
         }
         // The tree `--set` builds is as deep as its path; every later stage

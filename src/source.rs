@@ -158,7 +158,7 @@ impl Sources {
         masked.extend(self.secrets().in_text(line));
         // A line may hold a URL no value holds: in a comment, or in a file
         // that does not parse.
-        masked.extend(secrets::url_userinfo(line));
+        masked.extend(secrets::url_credentials(line));
         let masked = secrets::merge(masked);
         let underline_start = start.min(line_end);
         let underline_end = (span.end as usize).min(line_end).max(underline_start);
@@ -190,6 +190,19 @@ impl Sources {
     /// it. Secrets found already are kept: they are the same.
     pub(crate) fn record_secrets(&self, file: FileId, secrets: FileSecrets) {
         let _ = self.get(file).secrets.set(secrets);
+    }
+
+    /// Marks the value written at `span` as secret, which no reader could
+    /// tell alone: an env var's `value` whose `name` another assignment or
+    /// file gives ([`secrets::secret_env_values`]).
+    pub(crate) fn add_secret(&mut self, span: Span, value: &str) {
+        let SourceFile { text, syntax, secrets, .. } = &mut self.files[span.file.0 as usize];
+        secrets.get_or_init(|| FileSecrets::of_text(text, *syntax));
+        let range = (span.start as usize).min(text.len())..(span.end as usize).min(text.len());
+        if let Some(found) = secrets.get_mut() {
+            found.add_value(text, range, value);
+        }
+        self.secrets = OnceLock::new();
     }
 
     /// The secrets of source `file`: as its reader recorded them, or found

@@ -12,6 +12,7 @@ use crate::common::{project_root, run, run_with_stdin, snapshot_settings, text};
 const VALUES: &str = "tests/fixtures/masking/values.yaml";
 const REDIS_URL: &str = "tests/fixtures/masking/redis-url.yaml";
 const BROKEN: &str = "tests/fixtures/masking/broken.yaml";
+const MINIMAL_FILE: &str = "examples/minimal.yaml";
 const SET_PASSWORD: &str = "dbRootPassword=Set-Secret-77";
 const SET_URL: &str = "externalRedis.cache=redis://:Set-Secret-88@cache-set:0";
 
@@ -313,5 +314,185 @@ fn the_loader_records_every_secret_of_the_text_it_reads() {
         let mut unread = frappe_manifests::source::Sources::default();
         let same = unread.add(name.clone(), text);
         assert_eq!(loaded.file_secrets(file), unread.file_secrets(same), "{name}");
+    }
+}
+
+/// Whatever a Redis URL's password holds (`/ ? # @ ,`, percent-escapes, a
+/// `?password=`, a name alone before the `@`), no output quotes a piece of
+/// it: the URL parser and the masker agree on where the user-info ends.
+/// Every secret piece below holds `Leak`.
+#[test]
+fn redis_urls_print_no_credential_whatever_it_holds() {
+    let refused = [
+        "redis://u:Leak1/Leak1b@q.example.com:6379",
+        "redis://u:Leak2?Leak2b@q.example.com:6379",
+        "redis://u:Leak3#Leak3b@q.example.com:6379",
+        "redis://u:Leak4,Leak4b@q.example.com:abc",
+        "redis://u:Leak5@Leak5b@q.example.com:0",
+        "redis://u:Leak%2F6%40@q.example.com:99999",
+        "redis://u:x@q.example.com:6379/0?password=Leak7",
+        "redis://q.example.com:6379/0?password=Leak8/Leak8b&ssl_cert_reqs=none",
+        "redis://q.example.com:6379/x?password=Leak9",
+        "redis://Leak10@q.example.com",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (n, url) in refused.iter().enumerate() {
+        let file = dir.path().join(format!("url-{n}.yaml"));
+        std::fs::write(
+            &file,
+            format!("dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: '{url}'\n"),
+        )
+        .unwrap();
+        let file = file.to_str().unwrap();
+        for args in [
+            vec!["lint", "--format", "human", file],
+            vec!["lint", "--format", "json", file],
+            vec!["lint", "--format", "github", file],
+            vec!["lint", "--format", "sarif", file],
+            vec!["render", "-f", file],
+            vec![
+                "render",
+                "-f",
+                file,
+                "--set-string",
+                &format!("externalRedis.cache={}", url.replace(',', "\\,")),
+            ],
+        ] {
+            let output = run(&args);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{url}: {printed}");
+            assert!(printed.contains("invalid-redis-url"), "{url}: {printed}");
+            assert!(
+                !printed.contains("Leak"),
+                "{url}: {} prints a credential:\n{printed}",
+                args[..3].join(" ")
+            );
+        }
+    }
+
+    // A query password is a password: in the Secret, nowhere else, and
+    // masked wherever a diagnostic quotes the URL.
+    let values = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://q:6379/0?password=Leak%2Fquery\n";
+    let output = run_with_stdin(&["render", "-f", "-"], Some(values.as_bytes()));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("plaintext-password") && !stderr.contains("Leak"), "{stderr}");
+    let docs = crate::common::documents(&text(&output.stdout));
+    for doc in docs.iter().filter(|d| d["kind"] != "Secret") {
+        assert!(!doc.to_string().contains("Leak"), "{doc}");
+    }
+    let secret = docs.iter().find(|d| d["kind"] == "Secret").unwrap();
+    // "Leak/query", base64: decoded, as Redis receives it.
+    assert_eq!(secret["data"]["redis-queue-password"], "TGVhay9xdWVyeQ==");
+}
+
+/// An env var `{name: DB_PASSWORD, value: …}` is masked however `--set`
+/// and the files give its two halves: in one argument, in two, or one half
+/// in a file.
+#[test]
+fn secret_env_vars_given_with_set_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let name_file = dir.path().join("name.yaml");
+    std::fs::write(&name_file, "worker:\n  gunicorn:\n    envVars: [{name: DB_PASSWORD}]\n").unwrap();
+    let value_file = dir.path().join("value.yaml");
+    std::fs::write(
+        &value_file,
+        "worker:\n  gunicorn:\n    envVars: [{name: LOG_LEVEL, value: Leak-File-1}]\n",
+    )
+    .unwrap();
+    let (name_file, value_file) = (name_file.to_str().unwrap(), value_file.to_str().unwrap());
+    let name = "worker.gunicorn.envVars[0].name=DB_PASSWORD";
+    let value = "worker.gunicorn.envVars[0].value=Leak-Set-2";
+    let joined = format!("{name},{value}");
+    for extra in [
+        vec!["--set", &joined],
+        vec!["--set", name, "--set", value],
+        vec!["--set", value, "--set-string", name],
+        vec!["-f", name_file, "--set", value],
+        vec!["-f", value_file, "--set", name],
+    ] {
+        let mut render = vec!["render", "-f", MINIMAL_FILE];
+        render.extend(&extra);
+        let mut runs = vec![render];
+        if extra[0] != "-f" {
+            for format in ["json", "sarif"] {
+                let mut lint = vec!["lint", "--format", format, MINIMAL_FILE];
+                lint.extend(&extra);
+                runs.push(lint);
+            }
+        }
+        for args in runs {
+            let output = run(&args);
+            let printed = text(&output.stderr) + if args[0] == "lint" { text(&output.stdout) } else { String::new() }.as_str();
+            assert!(printed.contains("plaintext-password"), "{}: {printed}", args.join(" "));
+            assert!(!printed.contains("Leak"), "{} prints the value:\n{printed}", args.join(" "));
+        }
+    }
+}
+
+/// A `,` in a `--set` password cuts it into what reads as more assignments;
+/// no message quotes those pieces, and the argument is refused.
+#[test]
+fn set_items_after_a_secret_are_never_quoted() {
+    for argument in [
+        "dbRootPassword=abc,Leak1",
+        "dbRootPassword=ab,Leak2=ef",
+        "dbRootPassword=ab,Leak3..x=1",
+        "dbRootPassword=ab,Leak4[x]=1",
+        "dbRootPassword={ab,Leak5",
+        "jobs.createSite.adminPassword=ab,Leak6={x",
+        "worker.gunicorn.envVars[0].name=DB_PASSWORD,worker.gunicorn.envVars[0].value=ab,Leak7",
+    ] {
+        for format in ["human", "json", "github", "sarif"] {
+            let output = run(&["lint", "--format", format, MINIMAL_FILE, "--set", argument]);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{argument}: {printed}");
+            assert!(printed.contains("invalid-set"), "{argument}: {printed}");
+            assert!(
+                !printed.contains("Leak"),
+                "{argument} ({format}) prints a piece of the password:\n{printed}"
+            );
+        }
+    }
+}
+
+/// `diff` masks a value under a key that names a secret, in a ConfigMap's
+/// data, an annotation or an env var, in every format, as it masks a
+/// Secret's data.
+#[test]
+fn diff_masks_values_under_secret_keys() {
+    let rendered = run(&["render", "-f", MINIMAL_FILE]);
+    assert!(rendered.status.success());
+    let mut live = crate::common::documents(&text(&rendered.stdout));
+    for doc in &mut live {
+        doc["metadata"]["annotations"]["x-password"] = "Leak-Annotation-1".into();
+        if doc["kind"] == "ConfigMap" {
+            doc["data"]["SOME_TOKEN"] = "Leak-Token-2".into();
+            doc["data"]["api_key"] = "k3".into();
+        }
+    }
+    let removed = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old"},
+        "data": {"SMTP_PASSWORD": "Leak-Removed-4", "tokens": "k5"}});
+    live.push(removed);
+    let stream: String = live.iter().map(|d| format!("---\n{d}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let against = dir.path().join("live.yaml");
+    std::fs::write(&against, stream).unwrap();
+    for format in ["human", "json"] {
+        let output = run(&[
+            "diff",
+            "-f",
+            MINIMAL_FILE,
+            "--against",
+            against.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout);
+        for secret in ["Leak", "k3", "k5"] {
+            assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
+        }
+        assert!(shown.contains("SOME_TOKEN") && shown.contains("***"), "{shown}");
     }
 }

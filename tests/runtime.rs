@@ -3,9 +3,12 @@
 //! name a site, queue names KEDA can watch, grace periods, egress). Each test
 //! asserts what the objects (or the configure script, run with bash) do.
 
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
 use serde_json::{Value, json};
 
-use crate::common::{MINIMAL, check_text, documents, find, render_text};
+use crate::common::{MINIMAL, check_text, documents, find, project_root, render_text, skip_unless_ci};
 use crate::fake_bench::ScratchBench;
 
 fn container<'a>(docs: &'a [Value], deployment: &str) -> &'a Value {
@@ -122,13 +125,21 @@ fn redis_credentials_live_in_a_secret_and_nowhere_else() {
             doc["metadata"]["name"]
         );
     }
+    // The Deployments read the whole URL from the Secret (the kubelet's
+    // `$(VAR)` cannot percent-encode); the Jobs the password, to encode it.
+    assert_eq!(
+        secret["data"]["redis-queue-url"],
+        "cmVkaXNzOi8vZGVmYXVsdDpxdTN1ZS1wd0BxdWV1ZTo2MzgwLzE="
+    );
     let worker = container(&docs, "erpnext-worker-d");
     assert_eq!(
-        env_value(worker, "FRAPPE_REDIS_QUEUE").unwrap()["value"],
-        "rediss://default:$(REDIS_QUEUE_PASSWORD)@queue:6380/1"
+        env_value(worker, "FRAPPE_REDIS_QUEUE").unwrap()["valueFrom"]["secretKeyRef"],
+        json!({"name": "erpnext", "key": "redis-queue-url"})
     );
+    assert!(env_value(worker, "REDIS_QUEUE_PASSWORD").is_none());
+    let configure = &job(&docs, "configure")["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(
-        env_value(worker, "REDIS_QUEUE_PASSWORD").unwrap()["valueFrom"]["secretKeyRef"],
+        env_value(configure, "REDIS_QUEUE_PASSWORD").unwrap()["valueFrom"]["secretKeyRef"],
         json!({"name": "erpnext", "key": "redis-queue-password"})
     );
     // A new password rolls the pods, through a checksum of the Secret's data.
@@ -150,6 +161,10 @@ fn redis_credentials_live_in_a_secret_and_nowhere_else() {
     assert!(docs.iter().all(|d| d["kind"] != "Secret"));
     let worker = container(&docs, "erpnext-worker-d");
     assert_eq!(
+        env_value(worker, "FRAPPE_REDIS_QUEUE").unwrap()["value"],
+        "rediss://default:$(REDIS_QUEUE_PASSWORD)@queue:6380/0"
+    );
+    assert_eq!(
         env_value(worker, "REDIS_QUEUE_PASSWORD").unwrap()["valueFrom"]["secretKeyRef"],
         json!({"name": "redis-auth", "key": "token"})
     );
@@ -161,6 +176,95 @@ fn redis_credentials_live_in_a_secret_and_nowhere_else() {
         errors("dbHost: db\nexternalRedis:\n  cache: redis://c:6379\n  queue: redis://u:pw@q:6379\n  existingSecret: s\n"),
         ["conflicting-keys"]
     );
+}
+
+/// A Python with redis-py, Frappe's Redis client: `.ci/run` installs one
+/// into `target/pyyaml-venv`; any `python3` that has it will do.
+fn redis_py() -> Option<PathBuf> {
+    let candidates = [project_root().join("target/pyyaml-venv/bin/python3"), PathBuf::from("python3")];
+    let found = candidates.into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import redis"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    });
+    if found.is_none() {
+        skip_unless_ci(
+            "no Python with redis-py (`.ci/run` installs one into target/pyyaml-venv), so the Redis URLs are not read back here",
+        );
+    }
+    found
+}
+
+/// `[username, password]` of each URL as redis-py's `parse_url` reads it.
+fn parsed_by_redis_py(python: &PathBuf, urls: &[&str]) -> Vec<Value> {
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import json, sys; from redis.connection import parse_url; \
+             print(json.dumps([[parse_url(u).get('username'), parse_url(u).get('password')] for u in sys.argv[1:]]))",
+        ])
+        .args(urls)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn secret_text(secret: &Value, key: &str) -> String {
+    let encoded: k8s_openapi::ByteString = serde_json::from_value(secret["data"][key].clone()).unwrap();
+    String::from_utf8(encoded.0).unwrap()
+}
+
+/// The password Redis receives is the one the values mean, everywhere: the
+/// Secret and KEDA get it decoded, and every URL written for Frappe (the
+/// Secret's for the Deployments, the Jobs' from `with_redis_password`, for
+/// an `existingSecret` password too) reads back to it in redis-py.
+#[test]
+fn redis_passwords_reach_redis_py_as_the_values_mean_them() {
+    let Some(python) = redis_py() else { return };
+    let meant = "P@ss/w?o#rd%41[x] $(X):é";
+    let values = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379/0?password=a+b%26c\n  \
+                  queue: redis://us%65r:P%40ss%2Fw%3Fo%23rd%2541%5Bx%5D%20%24(X):%C3%A9@queue:6379/1\n";
+    let docs = documents(&render_text(values, &[]));
+    let secret = find(&docs, "Secret", "erpnext");
+    assert_eq!(secret_text(secret, "redis-queue-password"), meant);
+    assert_eq!(secret_text(secret, "redis-cache-password"), "a b&c");
+    let urls = [secret_text(secret, "redis-queue-url"), secret_text(secret, "redis-cache-url")];
+    assert_eq!(
+        parsed_by_redis_py(&python, &[&urls[0], &urls[1]]),
+        [json!(["user", meant]), json!([null, "a b&c"])]
+    );
+
+    // The Jobs splice a Secret's password into the ConfigMap's URL; an
+    // `existingSecret` may hold any password.
+    let script = job(&docs, "configure")["spec"]["template"]["spec"]["containers"][0]["args"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let function = &script[script.find("with_redis_password() {").unwrap()..];
+    let function = &function[..function.find("\n}\n").unwrap() + 3];
+    let config_url = find(&docs, "ConfigMap", "erpnext-config")["data"]["FRAPPE_REDIS_QUEUE"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(config_url, "redis://user@queue:6379/1");
+    for password in [meant, "plain", "tab\there\nand a line"] {
+        let output = Command::new("bash")
+            .args([
+                "-c",
+                &format!("{function}with_redis_password \"$1\" \"$2\""),
+                "bash",
+                &config_url,
+                password,
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let spliced = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(parsed_by_redis_py(&python, &[&spliced]), [json!(["user", password])], "{spliced}");
+    }
 }
 
 #[test]

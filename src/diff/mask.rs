@@ -1,8 +1,12 @@
-//! What `diff` never prints: a Secret's data, the value of an env var whose
-//! name says it is secret (`DB_PASSWORD`), the user-info of a URL
-//! (`redis://user:password@host`), and any of these texts wherever else it
-//! appears (the chart copies the Redis URL, password included, into its
-//! workers' probe commands). Each is shown as `***`, as in diagnostics.
+//! What `diff` never prints: a Secret's data, a value under a key that
+//! names a secret (a ConfigMap's `SOME_TOKEN`, an annotation `x-password`:
+//! the masker's `key_meaning`, through lists but not into objects, whose
+//! keys are Kubernetes' fields: `secret:` holds a reference), the value of an
+//! env var whose name says it is secret (`DB_PASSWORD`), the credentials of a
+//! URL (`redis://user:password@host`, `?password=`), and any of these texts
+//! wherever else it appears (the chart copies the Redis URL, password
+//! included, into its workers' probe commands). Each is shown as `***`, as
+//! in diagnostics.
 //!
 //! Where two versions differ only in a masked text, the masks would read
 //! the same; they then say `*** (before)` and `*** (after)`, as `kubectl
@@ -32,13 +36,17 @@ impl Secrets {
                 }
             }
         }
-        self.collect_values(value);
+        self.collect_values(value, false);
     }
 
-    fn collect_values(&mut self, value: &Value) {
+    /// `secret_key`: the nearest key above names a secret.
+    fn collect_values(&mut self, value: &Value, secret_key: bool) {
         match value {
             Value::String(text) => {
-                for range in secrets::url_userinfo(text) {
+                if secret_key {
+                    self.add(text.clone());
+                }
+                for range in secrets::url_credentials(text) {
                     let userinfo = &text[range];
                     self.add(userinfo.to_owned());
                     if let Some((_, password)) = userinfo.split_once(':') {
@@ -50,9 +58,9 @@ impl Secrets {
                 if let Some(text) = secret_env_value(map) {
                     self.add(text.to_owned());
                 }
-                map.values().for_each(|v| self.collect_values(v));
+                map.iter().for_each(|(key, v)| self.collect_values(v, names_secret(key)));
             }
-            Value::Array(items) => items.iter().for_each(|v| self.collect_values(v)),
+            Value::Array(items) => items.iter().for_each(|v| self.collect_values(v, secret_key)),
             _ => {}
         }
     }
@@ -71,26 +79,27 @@ impl Secrets {
         if secret_kind && let Some(Value::Object(data)) = masked.get_mut("data") {
             data.values_mut().for_each(|v| *v = Value::String(MASK.to_owned()));
         }
-        self.mask_values(&mut masked);
+        self.mask_values(&mut masked, false);
         masked
     }
 
-    fn mask_values(&self, value: &mut Value) {
+    fn mask_values(&self, value: &mut Value, secret_key: bool) {
         match value {
+            Value::String(text) if secret_key && !text.is_empty() => *text = MASK.to_owned(),
             Value::String(text) => *text = self.mask_text(text),
             Value::Object(map) => {
                 if secret_env_value(map).is_some() {
                     map.insert("value".to_owned(), Value::String(MASK.to_owned()));
                 }
-                map.values_mut().for_each(|v| self.mask_values(v));
+                map.iter_mut().for_each(|(key, v)| self.mask_values(v, names_secret(key)));
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.mask_values(v)),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.mask_values(v, secret_key)),
             _ => {}
         }
     }
 
     fn mask_text(&self, text: &str) -> String {
-        let mut ranges = secrets::url_userinfo(text);
+        let mut ranges = secrets::url_credentials(text);
         for secret in &self.texts {
             ranges.extend(text.match_indices(secret.as_str()).map(|(at, found)| at..at + found.len()));
         }
@@ -109,11 +118,15 @@ impl Secrets {
     }
 }
 
+fn names_secret(key: &str) -> bool {
+    secrets::key_meaning(key) == KeyMeaning::Secret
+}
+
 /// The value of an env var `{name, value}` whose name says it is secret.
 fn secret_env_value(map: &serde_json::Map<String, Value>) -> Option<&str> {
     let name = map.get("name")?.as_str()?;
     let value = map.get("value")?.as_str()?;
-    (secrets::key_meaning(name) == KeyMeaning::Secret).then_some(value)
+    names_secret(name).then_some(value)
 }
 
 fn mark(before: &Value, after: &Value, masked_before: &mut Value, masked_after: &mut Value) {

@@ -38,7 +38,7 @@ use crate::node::Node;
 use crate::values::{self, HttpRoute, Values};
 use component::Component;
 use component::resolve::resolve_components;
-use config::{backing_services, config_data, connection_env, credentials_checksum, secret_data};
+use config::{backing_services, config_data, connection_env, credentials_checksum, redis_password_env, secret_data};
 use database::{resolve_database, resolve_db_type};
 use names::resolve_names;
 pub use names::{Names, part_of_label, selector_labels};
@@ -112,8 +112,9 @@ pub struct Bench {
     /// endpoints: Frappe's own `FRAPPE_*` variables, which its config loader
     /// and socket.io's `node_utils.js` read before `common_site_config.json`
     /// (`config::connection_env`). Literal values, so a new endpoint changes every
-    /// pod template and rolls it; passwords as `$(VAR)` references to
-    /// Secret-backed variables.
+    /// pod template and rolls it; a URL with a password the values write
+    /// comes whole from the bench's Secret (encoded), an `existingSecret`
+    /// password as a `$(VAR)` reference to a Secret-backed variable.
     pub connection_env: Vec<EnvVar>,
     /// The Secret-backed Redis password variables alone, for the Jobs: they
     /// read the same `FRAPPE_*` settings from the ConfigMap (`envFrom`), so a
@@ -179,7 +180,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let ingress = resolve_ingress(values, &names, report);
 
     let (db, redis) = (db?, redis?);
-    let credentials_checksum = credentials_checksum(&redis.inline_passwords);
+    let credentials_checksum = credentials_checksum(&redis.inline_secrets);
     let connection_env = connection_env(&db, &redis);
     let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, keda_bench_id.as_deref(), report);
     Some(Bench {
@@ -202,7 +203,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         jobs,
         network_policy: values.network_policy.enabled.then(|| values.network_policy.clone()),
         backing_services,
-        redis_password_env: connection_env.iter().filter(|env| env.value_from.is_some()).cloned().collect(),
+        redis_password_env: redis_password_env(&redis),
         connection_env,
         credentials_checksum,
         names,

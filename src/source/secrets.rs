@@ -18,8 +18,9 @@
 //!   `password`, `secret` or `token`, and an env var `{name: DB_PASSWORD,
 //!   value: …}`; in a YAML file (block, flow, quoted, block scalars, through
 //!   aliases) or a `--set` argument;
-//! - the user-info of any URL (`redis://user:password@host`), wherever it is
-//!   written;
+//! - the user-info of any URL (`redis://user:password@host`), and the value
+//!   of a query parameter whose name names a secret (`?password=…`),
+//!   wherever it is written, percent-decoded too;
 //! - each of these texts wherever else it appears: in a comment, another
 //!   value, a message. A secret of [`SEARCHED_LEN`] characters or more is
 //!   masked wherever it appears; a shorter one only where it stands apart from
@@ -32,7 +33,7 @@ use std::ops::Range;
 use granit_parser::{Event, ScalarStyle};
 
 use super::{FileId, SourceSyntax, Sources};
-use crate::node::Segment;
+use crate::node::{Node, Segment, Value as NodeValue};
 
 /// What replaces a secret in printed text.
 pub const MASK: &str = "***";
@@ -236,10 +237,10 @@ impl FileSecrets {
     fn file_value(text: &str, secret: bool) -> FileSecrets {
         let mut found = FileSecrets::default();
         if secret && !text.trim().is_empty() {
-            found.value(text, 0..text.len(), text);
+            found.add_value(text, 0..text.len(), text);
         }
-        for userinfo in url_userinfo_of_value(text) {
-            found.userinfo(userinfo);
+        for credential in url_credentials_of_value(text) {
+            found.credential(credential);
         }
         found
     }
@@ -270,12 +271,12 @@ impl FileSecrets {
     /// says anything names a secret, as in YAML; the user-info of a URL in it
     /// is secret wherever it is.
     pub(crate) fn assignment<'k>(&mut self, text: &str, keys: impl IntoIterator<Item = &'k str>, range: Range<usize>, value: &str) {
-        for userinfo in url_userinfo_of_value(value) {
-            self.userinfo(userinfo);
+        for credential in url_credentials_of_value(value) {
+            self.credential(credential);
         }
         let secret = keys.into_iter().fold(false, |inherited, key| secret_under(key, inherited));
         if secret && !value.is_empty() {
-            self.value(text, range, value);
+            self.add_value(text, range, value);
         }
     }
 
@@ -285,8 +286,8 @@ impl FileSecrets {
     /// user-info of any URL in it.
     fn unparsed_set_argument(text: &str) -> FileSecrets {
         let mut found = FileSecrets::default();
-        for range in url_userinfo(text) {
-            found.userinfo(&text[range]);
+        for range in url_credentials(text) {
+            found.credential(&text[range]);
         }
         if has_secret_word(&words(text))
             && let Some(at) = text.find('=').or_else(|| text.find(':'))
@@ -301,7 +302,7 @@ impl FileSecrets {
     }
 
     /// A secret value: `range` is where it is written, `value` what it means.
-    fn value(&mut self, text: &str, range: Range<usize>, value: &str) {
+    pub(super) fn add_value(&mut self, text: &str, range: Range<usize>, value: &str) {
         let raw = &text[range.clone()];
         let unquoted = match raw.as_bytes() {
             [b'"', .., b'"'] | [b'\'', .., b'\''] => &raw[1..raw.len() - 1],
@@ -314,12 +315,17 @@ impl FileSecrets {
         self.ranges.push(range);
     }
 
-    /// A URL's user-info, and its password alone, which may be written
-    /// elsewhere too.
-    fn userinfo(&mut self, userinfo: &str) {
-        self.text(userinfo);
-        if let Some((_, password)) = userinfo.split_once(':') {
-            self.text(password);
+    /// A URL's user-info or secret query value, its password alone, which
+    /// may be written elsewhere too, and each percent-decoded, as a client
+    /// reads it.
+    fn credential(&mut self, credential: &str) {
+        let password = credential.split_once(':').map(|(_, password)| password);
+        for form in std::iter::once(credential).chain(password) {
+            self.text(form);
+            let decoded = percent_encoding::percent_decode_str(form).decode_utf8_lossy();
+            if decoded != form {
+                self.text(&decoded);
+            }
         }
     }
 
@@ -330,6 +336,38 @@ impl FileSecrets {
             self.texts.extend(text.lines().map(|l| l.trim().to_owned()));
         }
     }
+}
+
+/// The `value` of every env var `{name: DB_PASSWORD, value: …}` of the
+/// merged values whose name names a secret, wherever the two were written:
+/// the loader's walk finds a pair written together in one file; this finds
+/// a pair that `--set` assignments (one argument or several) or different
+/// files give.
+pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            NodeValue::Map(entries) => {
+                let scalar = |key: &str| {
+                    entries.iter().find(|e| e.key == key).and_then(|e| match &e.value.value {
+                        NodeValue::Scalar(scalar) => Some((&e.value, scalar.text.as_str())),
+                        _ => None,
+                    })
+                };
+                if let (Some((_, name)), Some((value, text))) = (scalar("name"), scalar("value"))
+                    && !text.is_empty()
+                    && key_meaning(name) == KeyMeaning::Secret
+                {
+                    found.push((value.span, text));
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            NodeValue::Seq(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// Whether a value assigned at `path` (by `--set` and its siblings) is
@@ -493,10 +531,10 @@ impl YamlWalk {
         }
         for seen in &self.scalars {
             if seen.secret {
-                found.value(text, seen.range.clone(), &seen.value);
+                found.add_value(text, seen.range.clone(), &seen.value);
             }
-            for userinfo in url_userinfo_of_value(&seen.value) {
-                found.userinfo(userinfo);
+            for credential in url_credentials_of_value(&seen.value) {
+                found.credential(credential);
             }
         }
         found
@@ -545,27 +583,55 @@ pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize
     offset(&span.start)..offset(&span.end)
 }
 
-/// The user-info of the URLs in a value. A one-line value that is a URL is
-/// read as Redis clients read it: everything between `://` and the last `@`
-/// (a password may hold `/`, `?`, `#` or a blank). Any other value (an nginx
-/// configuration) is searched as free text.
-fn url_userinfo_of_value(value: &str) -> Vec<&str> {
+/// The credentials of the URLs in a value. A one-line value that is a URL
+/// is read so that what any reader may take for its user-info is masked:
+/// everything between `://` and the last `@`, wherever a client ends the
+/// user-info before it (redis-py ends it at the first `/`, `?` or `#`, and
+/// `RedisUrl::parse` refuses a URL with an `@` after one of them, so that the
+/// two agree on every URL it accepts). And the values of secret query
+/// parameters. Any other value (an nginx configuration) is searched as free
+/// text.
+fn url_credentials_of_value(value: &str) -> Vec<&str> {
     if value.contains('\n') {
-        return url_userinfo(value).into_iter().map(|r| &value[r]).collect();
+        return url_credentials(value).into_iter().map(|r| &value[r]).collect();
     }
     let Some(scheme_end) = value.find("://") else {
         return Vec::new();
     };
-    let rest = &value[scheme_end + 3..];
-    match rest.rfind('@') {
-        Some(at) if at > 0 => vec![&rest[..at]],
-        _ => Vec::new(),
+    let start = scheme_end + 3;
+    let mut credentials: Vec<&str> = query_secrets(value, start, value.len()).into_iter().map(|r| &value[r]).collect();
+    if let Some(at) = value[start..].rfind('@').filter(|at| *at > 0) {
+        credentials.push(&value[start..start + at]);
     }
+    credentials
 }
 
-/// The user-info of every URL in free text: after `scheme://`, up to the
-/// last `@` before a blank, a quote or backtick, or the next `://`.
-pub fn url_userinfo(text: &str) -> Vec<Range<usize>> {
+/// The values of the query parameters of `text[start..end]` (a URL after
+/// its `://`) whose names name a secret (`password`, `token`): in
+/// `?a=1&password=x`, `x`.
+fn query_secrets(text: &str, start: usize, end: usize) -> Vec<Range<usize>> {
+    let Some(question) = text[start..end].find('?').map(|i| start + i + 1) else {
+        return Vec::new();
+    };
+    let mut ranges = Vec::new();
+    let mut from = question;
+    for parameter in text[question..end].split(['&', '#']) {
+        if let Some((name, value)) = parameter.split_once('=')
+            && !value.is_empty()
+            && key_meaning(&percent_encoding::percent_decode_str(name).decode_utf8_lossy()) == KeyMeaning::Secret
+        {
+            let value_start = from + name.len() + 1;
+            ranges.push(value_start..value_start + value.len());
+        }
+        from += parameter.len() + 1;
+    }
+    ranges
+}
+
+/// The credentials of every URL in free text: after `scheme://`, its
+/// user-info up to the last `@` before a blank, a quote or backtick, or the
+/// next `://`, and the values of its secret query parameters.
+pub fn url_credentials(text: &str) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut from = 0;
     while let Some(found) = text[from..].find("://") {
@@ -579,8 +645,11 @@ pub fn url_userinfo(text: &str) -> Vec<Range<usize>> {
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`'))
             .map_or(text.len(), |i| start + i);
         let authority_end = text[start..authority_end].find("://").map_or(authority_end, |i| start + i);
-        if has_scheme && let Some(at) = text[start..authority_end].rfind('@').filter(|at| *at > 0) {
-            ranges.push(start..start + at);
+        if has_scheme {
+            if let Some(at) = text[start..authority_end].rfind('@').filter(|at| *at > 0) {
+                ranges.push(start..start + at);
+            }
+            ranges.extend(query_secrets(text, start, authority_end));
         }
         from = start;
     }
@@ -814,17 +883,11 @@ note: 'see https://***@example.com/x'
         // The `--set` parser records what it finds; an argument that does
         // not parse is masked from its text.
         let mut sources = Sources::default();
-        let file = sources.add_set_argument(
-            crate::set::Flag::Set,
-            r"image.tag=v1,dbRootPassword=hunter2,jobs.createSite.adminPassword=a\,b",
-        );
+        let file = sources.add_set_argument(crate::set::Flag::Set, r"image.tag=v1,jobs.createSite.adminPassword=a\,b");
         crate::set::parse(&sources, file, crate::set::Flag::Set).unwrap();
         let text = &sources.get(file).text;
         let ranges = sources.file_secrets(file).in_line(text, 0..text.len());
-        assert_eq!(
-            apply(text, &ranges),
-            "image.tag=v1,dbRootPassword=***,jobs.createSite.adminPassword=***"
-        );
+        assert_eq!(apply(text, &ranges), "image.tag=v1,jobs.createSite.adminPassword=***");
 
         let mut sources = Sources::default();
         let file = sources.add_set_argument(crate::set::Flag::Set, "a..b=1,dbRootPassword=hunter2");

@@ -13,6 +13,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::diagnostic::Code;
 use crate::model::k8s;
 use crate::model::report::Reporter;
+use crate::source::secrets::{KeyMeaning, key_meaning};
 use crate::values::{Anchor, StringMap, TopologySpreadValues};
 
 pub(super) fn check_probe(probe: &Probe, at: &Anchor<'_>, report: &mut Reporter<'_>) {
@@ -88,8 +89,23 @@ pub(super) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>,
     }
 }
 
+/// Env var names and, for one whose name names a secret (the masker's
+/// `key_meaning`: `DB_PASSWORD`, `API_TOKEN`), a literal value: it lands in
+/// the pod spec, readable by anyone who may read the Deployment.
 pub(super) fn check_env(env: &[EnvVar], at: &Anchor<'_>, report: &mut Reporter<'_>) {
     for (i, var) in env.iter().enumerate() {
+        if key_meaning(&var.name) == KeyMeaning::Secret && var.value.as_deref().is_some_and(|value| !value.is_empty()) {
+            report
+                .at(
+                    Code::PlaintextPassword,
+                    at.index(i).key("value"),
+                    format!(
+                        "the env var `{}` names a secret, and its value is written in the values file",
+                        var.name
+                    ),
+                )
+                .with_help("keep it in a Secret and reference it: `valueFrom: {secretKeyRef: {name: …, key: …}}`");
+        }
         if !k8s::is_env_var_name(&var.name) {
             report
                 .at(
