@@ -303,9 +303,9 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
     // string keeps its type and the values' locations point into this text.
     let text = emit::to_yaml(config);
     let generated = generate("functionConfig", text, restrictor);
-    let results: Vec<Json> = generated
-        .diagnostics()
-        .iter()
+    let (shown, omitted) = crate::diagnostic::capped(generated.diagnostics());
+    let mut results: Vec<Json> = shown
+        .into_iter()
         .map(|d| {
             let file = d.span.map(|s| generated.sources().name(s.file).to_owned());
             let shown = d.shown(generated.sources());
@@ -327,6 +327,11 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
             result(d.severity, &message, file.as_deref(), d.field.as_deref())
         })
         .collect();
+    results.extend(omitted.iter().map(|omitted| {
+        let file = omitted.file.map(|file| generated.sources().name(file));
+        let message = format!("[{}] {}", omitted.code.as_str(), omitted.message(generated.sources()));
+        result(omitted.code.severity(), &message, file, None)
+    }));
     let failed = generated.diagnostics().iter().any(Diagnostic::is_error) || generated.manifests().is_none();
     let manifests: Vec<&Manifest> = generated.manifests().map(|m| m.iter().collect()).unwrap_or_default();
     (resource_list(&items, manifests, results), failed)

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use frappe_manifests::diagnostic::SHOWN_PER_CODE;
 use frappe_manifests::emit;
 use frappe_manifests::kustomize::LoadRestrictor;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Request};
+use frappe_manifests::source::SHOWN_LINE_CHARS;
 
 use crate::common::{MINIMAL, binary, documents, kubectl, project_root, skip, skip_unless_ci, text};
 
@@ -403,10 +405,99 @@ fn a_map_of_99000_keys_is_checked_in_linear_time() {
     let output = lint_text("wide.yaml", &values, &[]);
     let report = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(report.matches("error[duplicate-key]").count(), 1_000);
+    // The first of them, and the count of the rest.
+    assert_eq!(report.matches("error[duplicate-key]").count(), SHOWN_PER_CODE);
+    assert!(
+        report.contains(&format!("and {} more `duplicate-key` error(s)", 1_000 - SHOWN_PER_CODE)),
+        "{report}"
+    );
+    assert!(report.contains("1 file(s) checked: 1000 error(s)"), "{report}");
     // The first duplicate points back at the first definition.
     assert!(report.contains("duplicate key `k0`"), "{report}");
     assert!(report.contains("wide.yaml:98008:3"), "{report}");
+}
+
+#[test]
+fn diagnostics_of_a_wide_one_line_file_print_a_small_multiple_of_it_in_every_format() {
+    // 20,000 unknown keys on one line of 209 kB: each diagnostic quoted the
+    // whole line, and every one was printed (6.2 GB).
+    let keys: Vec<String> = (0..20_000).map(|i| format!("k{i}: 1")).collect();
+    let values = format!("{{{}}}\n", keys.join(", "));
+    for format in ["human", "github", "json", "sarif"] {
+        let output = lint_text("wide.yaml", &values, &["--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        // The SARIF log's rule table alone is 13 kB; each shown diagnostic
+        // is under 1 kB.
+        assert!(
+            output.stdout.len() < 64 * 1024,
+            "{format}: {} bytes for a {} byte file",
+            output.stdout.len(),
+            values.len()
+        );
+        let report = text(&output.stdout);
+        assert!(report.contains("and 19980 more `unknown-key` error(s)"), "{format}: {report}");
+        if format == "human" {
+            let quoted = report.lines().filter(|l| l.starts_with("1 | "));
+            assert!(quoted.clone().count() > 0, "{report}");
+            for line in quoted {
+                assert!(line.chars().count() <= SHOWN_LINE_CHARS + 6, "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_control_character_of_a_value_reaches_the_terminal_raw() {
+    // A carriage return and line feed that would start a forged GitHub
+    // annotation, then a terminal title escape and a bell.
+    let values = "image:\n  tag: \"v1\\r\\n::error file=x::pwned\\e]0;PWN\\a\"\n";
+    let raw_controls = |output: &[u8]| text(output).chars().filter(|c| c.is_control() && *c != '\n').count();
+    for format in ["human", "github", "json", "sarif"] {
+        let output = lint_text("ctl2.yaml", values, &["--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        assert_eq!(raw_controls(&output.stdout), 0, "{format}: {}", text(&output.stdout));
+        assert!(text(&output.stdout).contains("pwned"), "{format}");
+    }
+    let github = text(&lint_text("ctl2.yaml", values, &["--format", "github"]).stdout);
+    assert!(!github.contains("%0A::error") && !github.contains("%0D%0A::"), "{github}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ctl2.yaml");
+    std::fs::write(&file, values).unwrap();
+    let render = Command::new(binary()).arg("render").arg(&file).output().unwrap();
+    assert_eq!(render.status.code(), Some(1));
+    assert_eq!(raw_controls(&render.stderr), 0, "{}", text(&render.stderr));
+
+    // A key, a file name and an object name from the input, echoed back.
+    let explain = Command::new(binary())
+        .args(["explain", "image.t\u{1b}]0;PWN\u{7}"])
+        .output()
+        .unwrap();
+    assert_eq!(explain.status.code(), Some(2));
+    assert!(text(&explain.stderr).contains("\\u{1b}]0;PWN"), "{}", text(&explain.stderr));
+    assert_eq!(raw_controls(&explain.stderr), 0, "{}", text(&explain.stderr));
+    let named = dir.path().join("x\u{1b}[31m.yaml");
+    std::fs::write(&named, values).unwrap();
+    let output = Command::new(binary()).arg("render").arg(&named).output().unwrap();
+    assert_eq!(raw_controls(&output.stderr), 0, "{}", text(&output.stderr));
+    let minimal = dir.path().join("minimal.yaml");
+    std::fs::write(&minimal, MINIMAL).unwrap();
+    let against = dir.path().join("live.yaml");
+    std::fs::write(
+        &against,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"live\\e]0;PWN\\a\"\ndata:\n  k: \"v\\r\\e[2J\"\n",
+    )
+    .unwrap();
+    let diff = Command::new(binary())
+        .args(["diff", "-f"])
+        .arg(&minimal)
+        .arg("--against")
+        .arg(&against)
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(1), "{}", text(&diff.stderr));
+    assert!(text(&diff.stdout).contains("removed ConfigMap"), "{}", text(&diff.stdout));
+    assert_eq!(raw_controls(&diff.stdout), 0, "{}", text(&diff.stdout));
 }
 
 #[test]
