@@ -29,6 +29,13 @@ use secrets::{FileSecrets, Secrets};
 /// kilobytes; a bench with a thousand sites is well under a megabyte.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
+/// The most input text one run reads, over every values file, standard
+/// input, `--set-file` file and generator configuration together: four
+/// inputs of the largest size. Without it, a list naming one large file
+/// sixty times (`-f`, a kustomize generator's `valuesFiles`, Argo CD's
+/// `values-files`) held a gigabyte.
+pub const MAX_RUN_INPUT_BYTES: usize = 4 * MAX_INPUT_BYTES;
+
 /// Nesting deeper than this is no values file (nor a `--set` path); it also
 /// bounds the recursion of every later stage.
 pub const MAX_DEPTH: usize = 128;
@@ -142,6 +149,12 @@ impl Sources {
 
     pub fn name(&self, id: FileId) -> &str {
         &self.get(id).name
+    }
+
+    /// The bytes of every text registered, to keep a run within
+    /// [`MAX_RUN_INPUT_BYTES`].
+    pub fn total_bytes(&self) -> usize {
+        self.files.iter().map(|file| file.text.len()).sum()
     }
 
     /// The line that holds `span.start`, as a diagnostic may show it: every

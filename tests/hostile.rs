@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use frappe_manifests::diagnostic::Code;
 use frappe_manifests::diagnostic::SHOWN_PER_CODE;
 use frappe_manifests::emit;
 use frappe_manifests::kustomize::LoadRestrictor;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Request};
-use frappe_manifests::source::SHOWN_LINE_CHARS;
+use frappe_manifests::source::{MAX_INPUT_BYTES, MAX_RUN_INPUT_BYTES, SHOWN_LINE_CHARS};
 
 use crate::common::{MINIMAL, binary, documents, kubectl, project_root, skip, skip_unless_ci, text};
 
@@ -376,6 +377,62 @@ fn standard_input_is_read_no_further_than_a_values_file_may_be() {
         assert!(text(&output.stderr).contains(message), "{}", text(&output.stderr));
         drop(writer);
     }
+}
+
+#[test]
+fn one_run_reads_no_more_than_its_input_budget_across_every_input() {
+    // Each input under the limit of one, the run over the limit of all:
+    // the file that crosses it is named, and nothing is rendered.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    let size = MAX_INPUT_BYTES - 1024;
+    std::fs::write(&big, format!("# {}\n{MINIMAL}", "x".repeat(size - MINIMAL.len() - 3))).unwrap();
+    let small = dir.path().join("small.yaml");
+    std::fs::write(&small, MINIMAL).unwrap();
+    let paths = |n| vec![Input::Path(big.clone()); n];
+    let fits = MAX_RUN_INPUT_BYTES / size;
+    fn over<T>(outcome: &pipeline::Outcome<T>) -> Vec<(String, String)> {
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::InputLimit)
+            .map(|d| (outcome.sources.name(d.span.unwrap().file).to_owned(), d.message.clone()))
+            .collect()
+    }
+
+    let mut files = paths(fits);
+    files.push(Input::Path(small.clone()));
+    let outcome = pipeline::check(&Request {
+        files,
+        ..Default::default()
+    });
+    assert!(over(&outcome).is_empty(), "{:?}", over(&outcome));
+
+    for files in [
+        paths(fits + 1),
+        [paths(fits), vec![Input::Stdin(std::fs::read(&big).unwrap())]].concat(),
+    ] {
+        let outcome = pipeline::run(&Request {
+            files,
+            ..Default::default()
+        });
+        let problems = over(&outcome);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].1.contains("takes the input of this run past"), "{problems:?}");
+        assert!(outcome.manifests.is_none());
+    }
+
+    // A file given with `--set-file` counts too.
+    let outcome = pipeline::run(&Request {
+        files: paths(fits),
+        set_files: vec![format!("nginx.config={}", big.display())],
+        ..Default::default()
+    });
+    let problems = over(&outcome);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "--set-file", "{problems:?}");
+    assert!(problems[0].1.contains(&format!("`{}`", big.display())), "{problems:?}");
+    assert!(outcome.manifests.is_none());
 }
 
 /// A values file of `lines`, run through `lint` in the project directory.
