@@ -131,12 +131,13 @@ impl LoadRestrictor {
     }
 
     /// Why `file` may not be read, if it may not: it resolves outside the
-    /// root. A file that does not exist is left for the reader to report.
+    /// root, whether it exists or not ([`crate::source::resolve_path`]). A
+    /// file inside that does not exist is left for the reader to report.
     fn refuses(&self, file: &str) -> Option<String> {
         let LoadRestrictor::RootOnly(root) = self else {
             return None;
         };
-        let resolved = std::fs::canonicalize(file).ok()?;
+        let resolved = crate::source::resolve_path(std::path::Path::new(file));
         (!resolved.starts_with(root)).then(|| {
             format!(
                 "values file `{file}` is not in or below the kustomization's directory `{}` (kustomize's load restrictor)",

@@ -40,6 +40,37 @@ pub const MAX_RUN_INPUT_BYTES: usize = 4 * MAX_INPUT_BYTES;
 /// bounds the recursion of every later stage.
 pub const MAX_DEPTH: usize = 128;
 
+/// `path` as the file system would resolve it: absolute, every symbolic
+/// link resolved as far as the path exists, and the rest (which cannot hold
+/// a link) normalised lexically. Checking where an input lies with this
+/// answers the same for a file that exists and one that does not, so that
+/// refusing a path outside a boundary never tells whether it exists.
+pub fn resolve_path(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::{Component, PathBuf};
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    if let Ok(resolved) = std::fs::canonicalize(&path) {
+        return resolved;
+    }
+    let mut resolved = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            other => {
+                resolved.push(other);
+                // Resolved so far, so that a `..` after a link leaves
+                // the link's target, as the kernel does.
+                if let Ok(real) = std::fs::canonicalize(&resolved) {
+                    resolved = real;
+                }
+            }
+        }
+    }
+    resolved
+}
+
 /// The parser of every YAML input: granit-parser, which refuses nesting
 /// deeper than [`MAX_DEPTH`] itself, before anything recurses into it.
 pub fn yaml_parser(text: &str) -> Parser<'_, StrInput<'_>> {

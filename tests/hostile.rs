@@ -799,6 +799,12 @@ fn argo_cd_values_files_come_from_the_repository_and_nowhere_else() {
         "conf/secret.yaml",
         "../../../outside/secret.yaml",
         "/../outside/secret.yaml",
+        // Whether a file outside exists is never told.
+        "../../../outside/none.yaml",
+        "/../outside/none.yaml",
+        "/../../../../../../../../etc/shadow",
+        "/../../../../../../../../etc/nonexistent",
+        "conf/none.yaml",
     ] {
         let output = checkout.generate(&["values.yaml", refused]);
         let stderr = text(&output.stderr);
@@ -857,7 +863,18 @@ fn kustomize_values_files_stay_under_the_kustomization_unless_the_restrictor_is_
     assert!(output.status.success(), "{}", text(&output.stderr));
 
     let absolute = checkout.outside.join("secret.yaml").display().to_string();
-    for refused in ["../../shared/base.yaml", absolute.as_str(), "secret.yaml", "conf/secret.yaml"] {
+    let absent = checkout.outside.join("none.yaml").display().to_string();
+    for refused in [
+        "../../shared/base.yaml",
+        absolute.as_str(),
+        "secret.yaml",
+        "conf/secret.yaml",
+        // Whether a file outside exists is never told.
+        absent.as_str(),
+        "../../shared/none.yaml",
+        "conf/none.yaml",
+        "/etc/nonexistent",
+    ] {
         let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", refused], false);
         let stderr = text(&output.stderr);
         assert!(!output.status.success(), "{refused}");
