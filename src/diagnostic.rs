@@ -76,7 +76,7 @@ codes! {
     LegacyKey = "legacy-key", Warning, "A key of an older chart version, still accepted under its new name.";
     UnusedKey = "unused-key", Warning, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), or a probe under the chart's `override: false`.";
     ChartOnlyKey = "chart-only-key", Warning, "A key of the official chart that this tool ignores on purpose (`worker.healthProbe`); the warning says why.";
-    ProbeSite = "probe-site", Error, "An HTTP probe of gunicorn that names no site: Frappe answers 404 to a request for the pod's IP.";
+    ProbeSite = "probe-site", Error, "An HTTP probe of gunicorn, or of nginx on a path nginx hands to Frappe, that names no site: Frappe answers 404 to a request for the pod's IP.";
     UnservedAssets = "unserved-assets", Error, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
     ConflictingKeys = "conflicting-keys", Error, "A legacy key and its replacement are both set, to different values.";
     GunicornArgs = "gunicorn-args", Error, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
