@@ -558,6 +558,58 @@ fn no_control_character_of_a_value_reaches_the_terminal_raw() {
 }
 
 #[test]
+fn diff_of_lists_of_30000_items_shows_only_their_changes_in_linear_time() {
+    // gunicorn's flags were applied, and env items matched by name, with a
+    // search per item: 30,000 of each took minutes.
+    let list = |changed: bool| {
+        let mut values = format!("{MINIMAL}worker:\n  gunicorn:\n    args:\n");
+        for i in 0..30_000 {
+            let value = if changed && i == 15_000 { 2 } else { 1 };
+            values.push_str(&format!("      - --a{i}={value}\n"));
+        }
+        values.push_str("    envVars:\n");
+        for i in (0..30_000).filter(|i| !changed || *i != 25_000) {
+            values.push_str(&format!("      - {{name: E{i}, value: v}}\n"));
+        }
+        values
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after, live) = (
+        dir.path().join("before.yaml"),
+        dir.path().join("after.yaml"),
+        dir.path().join("live.yaml"),
+    );
+    std::fs::write(&before, list(false)).unwrap();
+    std::fs::write(&after, list(true)).unwrap();
+    let rendered = Command::new(binary())
+        .arg("render")
+        .arg(&before)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rendered = finish_within_patience(rendered, "render of 30,000 flags and env vars");
+    assert!(rendered.status.success());
+    std::fs::write(&live, &rendered.stdout).unwrap();
+    for format in ["json", "human"] {
+        let diff = Command::new(binary())
+            .args(["diff", "--format", format, "-f"])
+            .arg(&after)
+            .arg("--against")
+            .arg(&live)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let output = finish_within_patience(diff, &format!("diff --format {format} of 30,000 flags and env vars"));
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let shown = text(&output.stdout);
+        assert!(shown.contains("--a15000=2") && shown.contains("E25000"), "{format}: {shown}");
+        assert!(output.stdout.len() < 4096, "{format}: {shown}");
+    }
+}
+
+#[test]
 fn set_paths_are_parsed_in_linear_time_and_no_deeper_than_a_values_file() {
     let deep = format!("{}=1", vec!["a"; 40_000].join("."));
     let output = lint_text("values.yaml", MINIMAL, &["--set", &deep]);
