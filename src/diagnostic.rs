@@ -65,6 +65,7 @@ codes! {
     InvalidType = "invalid-type", Error, "A value of the wrong type (a list where a map is expected, a string where a number is).";
     InvalidValue = "invalid-value", Error, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting).";
     Yaml11Scalar = "yaml11-scalar", Warning, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
+    ControlCharacter = "control-character", Warning, "A string with DEL or a C1 control character (U+0080-U+009F, NEL among them): kustomize turns NEL into a space and refuses the others.";
     MergeConflict = "merge-conflict", Error, "A later values file turns a map into a list or a scalar, or the reverse.";
     InvalidSet = "invalid-set", Error, "A `--set` argument that is not `path=value` with a valid path.";
     // Frappe.
