@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::model::Settings;
 use crate::objects::Manifest;
 use crate::pipeline::{Input, Request};
+use crate::source::resolve_path;
 
 /// One entry of `ARGOCD_APP_PARAMETERS`.
 #[derive(Debug, Deserialize)]
@@ -108,8 +109,8 @@ pub fn repository_root(app_dir: &Path, source_path: Option<&str>) -> PathBuf {
 /// Where the values file `file` is read from, as Argo CD resolves Helm value
 /// files: relative to the application's directory, or to the repository root
 /// when it starts with `/`. With every symbolic link resolved, it must lie
-/// inside `root`; a file that does not exist is left for the reader to
-/// report.
+/// inside `root`, whether it exists or not ([`resolve_path`]); a file inside
+/// that does not exist is left for the reader to report.
 fn values_file(file: &str, app_dir: &Path, root: &Path) -> Result<PathBuf, Error> {
     let path = match file.strip_prefix('/') {
         // Relative to the working directory (the application's), for
@@ -123,12 +124,13 @@ fn values_file(file: &str, app_dir: &Path, root: &Path) -> Result<PathBuf, Error
         }
         None => PathBuf::from(file),
     };
-    match std::fs::canonicalize(app_dir.join(&path)) {
-        Ok(resolved) if !resolved.starts_with(root) => Err(Error::OutsideRepository {
+    if resolve_path(&app_dir.join(&path)).starts_with(root) {
+        Ok(path)
+    } else {
+        Err(Error::OutsideRepository {
             file: file.to_owned(),
             root: root.to_owned(),
-        }),
-        _ => Ok(path),
+        })
     }
 }
 

@@ -112,7 +112,9 @@ pub struct RenderArgs {
     /// Values files given without `-f`, as `lint` takes them: `render values.yaml prod.yaml`.
     #[arg(value_name = "FILE", conflicts_with = "files")]
     pub values_files: Vec<PathBuf>,
-    /// Write one file per object and a kustomization.yaml into DIR (replaced whole) instead of stdout.
+    /// Write one file per object and a kustomization.yaml into DIR instead of stdout. A later render
+    /// replaces and removes only the files it wrote there; other files in DIR are left alone, and a
+    /// file it did not write is never overwritten.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     #[command(flatten)]

@@ -316,6 +316,7 @@ impl<'a> NodeDeserializer<'a> {
                 let digits = text.trim_start_matches(['-', '+']);
                 if digits.starts_with("0o") || (digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())) {
                     self.warn(
+                        Code::Yaml11Scalar,
                         format!(
                             "`{}` is {n} here, but YAML 1.1 tools (helm, kubectl) read `{text}` differently",
                             self.crumb.path()
@@ -355,11 +356,23 @@ impl<'a> NodeDeserializer<'a> {
                 };
                 if let Some(other_type) = other_type {
                     self.warn(
+                        Code::Yaml11Scalar,
                         format!(
                             "`{}` is the string \"{text}\" here, but other YAML tools read `{text}` as {other_type}",
                             self.crumb.path()
                         ),
                         format!("quote it: \"{text}\""),
+                    );
+                }
+                if let Some(c) = text.chars().find(|c| matches!(c, '\u{7f}'..='\u{9f}')) {
+                    self.warn(
+                        Code::ControlCharacter,
+                        format!(
+                            "`{}` holds the control character U+{:04X}: kustomize turns NEL (U+0085) into a space and refuses DEL and the other C1 controls",
+                            self.crumb.path(),
+                            u32::from(c)
+                        ),
+                        "remove it; if the text came from another encoding (Windows-1252, Latin-1), convert it to UTF-8 first".to_owned(),
                     );
                 }
                 Ok(text)
@@ -368,9 +381,9 @@ impl<'a> NodeDeserializer<'a> {
         }
     }
 
-    fn warn(&self, message: String, help: String) {
+    fn warn(&self, code: Code, message: String, help: String) {
         self.collected.borrow_mut().push(
-            Diagnostic::new(Code::Yaml11Scalar, message)
+            Diagnostic::new(code, message)
                 .at(self.node.span)
                 .field(&self.crumb.path())
                 .help(help),

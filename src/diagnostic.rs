@@ -8,9 +8,10 @@
 //! the first, so one run shows everything that is wrong with a file.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::source::{DisplayLocation, Sources, Span};
+use crate::source::{DisplayLocation, FileId, Sources, Span, escape_controls};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -88,6 +89,7 @@ codes! {
     InvalidType = "invalid-type", Error, fixed, "A value of the wrong type (a list where a map is expected, a string where a number is).";
     InvalidValue = "invalid-value", Error, fixed, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting).";
     Yaml11Scalar = "yaml11-scalar", Warning, allowable, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
+    ControlCharacter = "control-character", Warning, allowable, "A string with DEL or a C1 control character (U+0080-U+009F, NEL among them): kustomize turns NEL into a space and refuses the others.";
     MergeConflict = "merge-conflict", Error, fixed, "A later values file turns a map into a list or a scalar, or the reverse.";
     InvalidSet = "invalid-set", Error, fixed, "A `--set`, `--set-string` or `--set-file` argument that is not `path=value` with a valid path (or a `{…}` list left open), or a `--set-file` file that is not UTF-8 text.";
     // Frappe.
@@ -99,7 +101,7 @@ codes! {
     LegacyKey = "legacy-key", Warning, allowable, "A key of an older chart version, still accepted under its new name.";
     UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), or a probe under the chart's `override: false`.";
     ChartOnlyKey = "chart-only-key", Warning, allowable, "A key of the official chart that this tool ignores on purpose (`worker.healthProbe`); the warning says why.";
-    ProbeSite = "probe-site", Error, fixed, "An HTTP probe of gunicorn that names no site: Frappe answers 404 to a request for the pod's IP.";
+    ProbeSite = "probe-site", Error, fixed, "An HTTP probe of gunicorn, or of nginx on a path nginx hands to Frappe, that names no site: Frappe answers 404 to a request for the pod's IP.";
     UnservedAssets = "unserved-assets", Error, fixed, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
     ConflictingKeys = "conflicting-keys", Error, fixed, "A legacy key and its replacement are both set, to different values.";
     GunicornArgs = "gunicorn-args", Error, fixed, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
@@ -191,14 +193,25 @@ impl Diagnostic {
     }
 
     /// The texts of the diagnostic as the tool prints them, with every secret
-    /// of `sources` masked. Every output format prints through this, so a
-    /// rule that quotes a value cannot leak it.
+    /// of `sources` masked and every control character escaped. Every output
+    /// format prints through this, so a rule that quotes a value can neither
+    /// leak it nor drive the terminal with it.
     pub fn shown<'a>(&'a self, sources: &Sources) -> Shown<'a> {
+        let shown = |text| printable(sources.redact(text));
         Shown {
-            message: sources.redact(&self.message),
-            help: self.help.as_deref().map(|help| sources.redact(help)),
-            note: self.related.as_deref().map(|(_, note)| sources.redact(note)),
+            message: shown(&self.message),
+            help: self.help.as_deref().map(shown),
+            note: self.related.as_deref().map(|(_, note)| shown(note)),
         }
+    }
+}
+
+/// `text` with its control characters escaped ([`escape_controls`]): a
+/// message may quote a value, and values may hold anything.
+fn printable(text: Cow<'_, str>) -> Cow<'_, str> {
+    match escape_controls(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(escaped) => Cow::Owned(escaped),
     }
 }
 
@@ -224,6 +237,62 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// The most diagnostics of one code printed for one input; the rest are
+/// counted in one line. A file that repeats a mistake ten thousand times
+/// shows a few of them and the count, so what is printed stays a small
+/// multiple of the input.
+pub const SHOWN_PER_CODE: usize = 20;
+
+/// Diagnostics of one code and input that were not printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Omitted {
+    /// The input, `None` for problems of the whole run.
+    pub file: Option<FileId>,
+    pub code: Code,
+    pub count: usize,
+}
+
+impl Omitted {
+    /// The line that stands for them.
+    pub fn message(&self, sources: &Sources) -> String {
+        let severity = self.code.severity().as_str();
+        let file = match self.file {
+            Some(file) => format!(" in `{}`", escape_controls(sources.name(file))),
+            None => String::new(),
+        };
+        format!(
+            "and {} more `{}` {severity}(s){file}, not shown: only the first {SHOWN_PER_CODE} of a code are",
+            self.count,
+            self.code.as_str()
+        )
+    }
+}
+
+/// The diagnostics to print, in their order: the first [`SHOWN_PER_CODE`]
+/// of each code and input, and how many of each were left out.
+pub fn capped(diagnostics: &[Diagnostic]) -> (Vec<&Diagnostic>, Vec<Omitted>) {
+    let mut counts: HashMap<(Option<FileId>, Code), usize> = HashMap::new();
+    let mut shown = Vec::new();
+    let mut omitted: Vec<Omitted> = Vec::new();
+    for diagnostic in diagnostics {
+        let key = (diagnostic.span.map(|s| s.file), diagnostic.code);
+        let count = counts.entry(key).or_default();
+        *count += 1;
+        if *count <= SHOWN_PER_CODE {
+            shown.push(diagnostic);
+        } else if let Some(last) = omitted.iter_mut().find(|o| (o.file, o.code) == key) {
+            last.count += 1;
+        } else {
+            omitted.push(Omitted {
+                file: key.0,
+                code: key.1,
+                count: 1,
+            });
+        }
+    }
+    (shown, omitted)
+}
+
 /// Terminal colours for [`render_human`]; `Plain` for pipes, files and tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Colour {
@@ -243,10 +312,15 @@ impl Colour {
 
 /// Renders diagnostics as rustc and cargo do: a headline with severity and
 /// code, the location, the source line with the span underlined, then help.
+/// At most [`SHOWN_PER_CODE`] of a code and input are printed ([`capped`]).
 pub fn render_human(sources: &Sources, diagnostics: &[Diagnostic], colour: Colour) -> String {
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    let (shown, omitted) = capped(diagnostics);
+    for diagnostic in shown {
         render_one(&mut out, sources, diagnostic, colour);
+    }
+    for omitted in omitted {
+        let _ = writeln!(out, "{}: {}\n", colour.paint("1", "note"), omitted.message(sources));
     }
     out
 }

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use serde::{Serialize, Serializer};
 use serde_json::{Value as Json, json};
 
-use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::source::Sources;
+use crate::diagnostic::{Code, Diagnostic, Severity, capped};
+use crate::source::{Sources, Span, escape_controls};
 
 /// What every format prints of one diagnostic: its location spelled out
 /// and its texts as they may be printed. Made as soon as a file is checked,
@@ -54,9 +54,22 @@ impl Record {
         }
     }
 
-    /// The records of one run's diagnostics, in their order.
+    /// The records of one run's diagnostics, in their order: at most
+    /// [`SHOWN_PER_CODE`](crate::diagnostic::SHOWN_PER_CODE) of a code and input, then one record for each
+    /// code and input that had more, at the input's start, saying how many
+    /// more ([`capped`]).
     pub fn all(sources: &Sources, diagnostics: &[Diagnostic]) -> Vec<Record> {
-        diagnostics.iter().map(|d| Record::new(sources, d)).collect()
+        let (shown, omitted) = capped(diagnostics);
+        let mut records: Vec<Record> = shown.into_iter().map(|d| Record::new(sources, d)).collect();
+        records.extend(omitted.iter().map(|omitted| {
+            let mut record = match omitted.file {
+                Some(file) => Record::new(sources, &Diagnostic::new(omitted.code, "").at(Span::file_start(file))),
+                None => Record::new(sources, &Diagnostic::new(omitted.code, "")),
+            };
+            record.message = omitted.message(sources);
+            record
+        }));
+        records
     }
 }
 
@@ -86,7 +99,7 @@ pub fn github(records: &[Record]) -> String {
     for r in records {
         let mut properties = Vec::new();
         if let Some(file) = &r.file {
-            properties.push(format!("file={}", escape_property(file)));
+            properties.push(format!("file={}", escape_property(&escape_controls(file))));
             properties.push(format!("line={}", r.line));
             properties.push(format!("col={}", r.column));
             properties.push(format!("endLine={}", r.end_line));

@@ -131,12 +131,13 @@ impl LoadRestrictor {
     }
 
     /// Why `file` may not be read, if it may not: it resolves outside the
-    /// root. A file that does not exist is left for the reader to report.
+    /// root, whether it exists or not ([`crate::source::resolve_path`]). A
+    /// file inside that does not exist is left for the reader to report.
     fn refuses(&self, file: &str) -> Option<String> {
         let LoadRestrictor::RootOnly(root) = self else {
             return None;
         };
-        let resolved = std::fs::canonicalize(file).ok()?;
+        let resolved = crate::source::resolve_path(std::path::Path::new(file));
         (!resolved.starts_with(root)).then(|| {
             format!(
                 "values file `{file}` is not in or below the kustomization's directory `{}` (kustomize's load restrictor)",
@@ -310,9 +311,9 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
     // string keeps its type and the values' locations point into this text.
     let text = emit::to_yaml(config);
     let generated = generate("functionConfig", text, restrictor);
-    let results: Vec<Json> = generated
-        .diagnostics()
-        .iter()
+    let (shown, omitted) = crate::diagnostic::capped(generated.diagnostics());
+    let mut results: Vec<Json> = shown
+        .into_iter()
         .map(|d| {
             let file = d.span.map(|s| generated.sources().name(s.file).to_owned());
             let shown = d.shown(generated.sources());
@@ -334,6 +335,11 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
             result(d.severity, &message, file.as_deref(), d.field.as_deref())
         })
         .collect();
+    results.extend(omitted.iter().map(|omitted| {
+        let file = omitted.file.map(|file| generated.sources().name(file));
+        let message = format!("[{}] {}", omitted.code.as_str(), omitted.message(generated.sources()));
+        result(omitted.code.severity(), &message, file, None)
+    }));
     let failed = generated.diagnostics().iter().any(Diagnostic::is_error) || generated.manifests().is_none();
     let manifests: Vec<&Manifest> = generated.manifests().map(|m| m.iter().collect()).unwrap_or_default();
     (resource_list(&items, manifests, results), failed)

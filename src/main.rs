@@ -47,7 +47,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            print_stderr(&format!("error: {error:#}\n"));
+            print_error(&format!("{error:#}"));
             ExitCode::from(2)
         }
     }
@@ -102,7 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => match schema::explain(&args.key) {
             Ok(text) => write_stdout(text.as_bytes()),
             Err(error) => {
-                print_stderr(&format!("error: {error}\n"));
+                print_error(&error.to_string());
                 Ok(ExitCode::from(2))
             }
         },
@@ -230,8 +230,7 @@ fn takeover(args: TakeoverArgs) -> anyhow::Result<ExitCode> {
     let plan = match plan {
         Ok(plan) => plan,
         Err(refusals) => {
-            let text: String = refusals.iter().map(|r| format!("error: {r}\n")).collect();
-            print_stderr(&text);
+            refusals.iter().for_each(|refusal| print_error(&refusal.to_string()));
             return Ok(ExitCode::from(1));
         }
     };
@@ -287,7 +286,7 @@ fn argocd() -> anyhow::Result<ExitCode> {
     let app_dir = std::env::current_dir().context("cannot find the application's directory")?;
     let request = argocd::request(|name| std::env::var(name).ok(), &app_dir)?;
     if let Some(warning) = argocd::kube_version_warning(std::env::var("KUBE_VERSION").ok()) {
-        print_stderr(&format!("{warning}\n"));
+        print_stderr(&format!("{}\n", source::escape_controls(&warning)));
     }
     let mut outcome = pipeline::run(&request);
     print_stderr(&render_human(&outcome.sources, &outcome.diagnostics, stderr_colour()));
@@ -513,6 +512,12 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<ExitCode> {
 /// `eprint!` panics when its write fails.
 fn print_stderr(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Prints `error: message`, its control characters escaped: a message may
+/// quote a path, a key or a value from the input.
+fn print_error(message: &str) {
+    print_stderr(&format!("error: {}\n", source::escape_controls(message)));
 }
 
 /// Colours for a stream, by [`colour::decide`] with this run's `--color`

@@ -15,7 +15,7 @@ use crate::model::{self, Bench, Settings};
 use crate::node::{self, Node, Path};
 use crate::objects::{self, Manifest};
 use crate::rule_control::RuleControl;
-use crate::source::{MAX_INPUT_BYTES, Sources, Span};
+use crate::source::{MAX_INPUT_BYTES, MAX_RUN_INPUT_BYTES, Sources, Span};
 use crate::values::Values;
 use crate::{emit, load, merge, set};
 
@@ -138,11 +138,17 @@ fn stages<T>(
     // rest. An input that could not be read or parsed does.
     let mut merged: Option<Node> = None;
     let mut unusable = false;
+    // Every input is read before any is parsed: a run that reads more than
+    // it may stops before it has spent time on the rest.
+    let mut read_files = Vec::with_capacity(request.files.len());
     for input in &request.files {
-        let Some(file) = read(input, sources, diagnostics) else {
-            unusable = true;
-            continue;
-        };
+        match read(input, sources, diagnostics) {
+            Ok(file) => read_files.push((input, file)),
+            Err(Unread::OverBudget) => return None,
+            Err(Unread::Unusable) => unusable = true,
+        }
+    }
+    for (input, file) in read_files {
         let loaded = match input {
             Input::Embedded { at, .. } => load::load(sources, file).and_then(|(document, problems)| embedded(document, at, problems)),
             _ => load::load(sources, file),
@@ -207,8 +213,16 @@ fn stages<T>(
     clean.then_some(manifests)
 }
 
+/// Why an input was not read.
+enum Unread {
+    /// It cannot be read or is no text; the other inputs are still read.
+    Unusable,
+    /// The run's inputs would be more than [`MAX_RUN_INPUT_BYTES`] with it.
+    OverBudget,
+}
+
 /// Reads one input into the sources; reports why it cannot.
-fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) -> Option<crate::source::FileId> {
+fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) -> Result<crate::source::FileId, Unread> {
     let (name, bytes) = match input {
         Input::Stdin(bytes) => ("<stdin>".to_owned(), bytes.clone()),
         Input::Embedded { name, text, .. } => (name.clone(), text.clone().into_bytes()),
@@ -220,7 +234,7 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
                 Err(message) => {
                     let file = sources.add(name, String::new());
                     diagnostics.push(Diagnostic::new(Code::Io, message).at(Span::file_start(file)));
-                    return None;
+                    return Err(Unread::Unusable);
                 }
             }
         }
@@ -229,10 +243,15 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
         // Before decoding: the last character read may be cut in two.
         let file = sources.add(name, String::new());
         diagnostics.push(load::too_large(file));
-        return None;
+        return Err(Unread::Unusable);
+    }
+    if let Some(problem) = over_budget(sources, &name, bytes.len()) {
+        let file = sources.add(name, String::new());
+        diagnostics.push(problem.at(Span::file_start(file)));
+        return Err(Unread::OverBudget);
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Some(sources.add(name, text)),
+        Ok(text) => Ok(sources.add(name, text)),
         Err(error) => {
             let offset = error.utf8_error().valid_up_to();
             let valid = String::from_utf8_lossy(&error.as_bytes()[..offset]).into_owned();
@@ -253,9 +272,24 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
                 })
                 .help("values files are UTF-8 YAML; is this the right file?"),
             );
-            None
+            Err(Unread::Unusable)
         }
     }
+}
+
+/// The problem of reading `bytes` more of the input `name` in a run that
+/// has read `sources`, when that is more than [`MAX_RUN_INPUT_BYTES`].
+fn over_budget(sources: &Sources, name: &str, bytes: usize) -> Option<Diagnostic> {
+    let before = sources.total_bytes();
+    (before + bytes > MAX_RUN_INPUT_BYTES).then(|| {
+        Diagnostic::new(
+            Code::InputLimit,
+            format!(
+                "`{name}` ({bytes} bytes) takes the input of this run past {MAX_RUN_INPUT_BYTES} bytes, the most one run reads: the inputs before it hold {before} bytes"
+            ),
+        )
+        .help("values files are a few kilobytes; does the list name a large file, or one file many times?")
+    })
 }
 
 /// Replaces each path a `--set-file` assignment names with the file's
@@ -278,6 +312,7 @@ fn read_value_files(assignment: &mut set::Assignment, sources: &mut Sources, dia
                 Code::InputLimit,
                 format!("`{name}` is larger than the {} bytes this tool reads", MAX_INPUT_BYTES),
             ),
+            Ok(bytes) if let Some(problem) = over_budget(sources, &name, bytes.len()) => problem,
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     let file = sources.add_file_value(name, text, secret);

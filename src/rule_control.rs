@@ -130,8 +130,10 @@ fn allowed_by_comment(sources: &Sources, span: Span, code: Code) -> bool {
 
 /// The codes an inline comment on `line` names.
 fn comment_codes(line: &str) -> impl Iterator<Item = &str> {
-    let comment = line.char_indices().find_map(|(i, c)| {
-        let starts_comment = c == '#' && (i == 0 || line[..i].ends_with([' ', '\t']));
+    // `match_indices` searches with memchr: a one-line file of 20,000 keys
+    // has 20,000 diagnostics on one 200 kB line.
+    let comment = line.match_indices('#').find_map(|(i, _)| {
+        let starts_comment = i == 0 || line[..i].ends_with([' ', '\t']);
         starts_comment.then(|| line[i + 1..].trim_start().strip_prefix(COMMENT)).flatten()
     });
     comment

@@ -29,9 +29,47 @@ use secrets::{FileSecrets, Secrets};
 /// kilobytes; a bench with a thousand sites is well under a megabyte.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
+/// The most input text one run reads, over every values file, standard
+/// input, `--set-file` file and generator configuration together: four
+/// inputs of the largest size. Without it, a list naming one large file
+/// sixty times (`-f`, a kustomize generator's `valuesFiles`, Argo CD's
+/// `values-files`) held a gigabyte.
+pub const MAX_RUN_INPUT_BYTES: usize = 4 * MAX_INPUT_BYTES;
+
 /// Nesting deeper than this is no values file (nor a `--set` path); it also
 /// bounds the recursion of every later stage.
 pub const MAX_DEPTH: usize = 128;
+
+/// `path` as the file system would resolve it: absolute, every symbolic
+/// link resolved as far as the path exists, and the rest (which cannot hold
+/// a link) normalised lexically. Checking where an input lies with this
+/// answers the same for a file that exists and one that does not, so that
+/// refusing a path outside a boundary never tells whether it exists.
+pub fn resolve_path(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::{Component, PathBuf};
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    if let Ok(resolved) = std::fs::canonicalize(&path) {
+        return resolved;
+    }
+    let mut resolved = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            other => {
+                resolved.push(other);
+                // Resolved so far, so that a `..` after a link leaves
+                // the link's target, as the kernel does.
+                if let Ok(real) = std::fs::canonicalize(&resolved) {
+                    resolved = real;
+                }
+            }
+        }
+    }
+    resolved
+}
 
 /// The parser of every YAML input: granit-parser, which refuses nesting
 /// deeper than [`MAX_DEPTH`] itself, before anything recurses into it.
@@ -144,6 +182,12 @@ impl Sources {
         &self.get(id).name
     }
 
+    /// The bytes of every text registered, to keep a run within
+    /// [`MAX_RUN_INPUT_BYTES`].
+    pub fn total_bytes(&self) -> usize {
+        self.files.iter().map(|file| file.text.len()).sum()
+    }
+
     /// The line that holds `span.start`, as a diagnostic may show it: every
     /// secret masked, tabs as single spaces (so that columns stay put), and
     /// where the span's underline goes in it.
@@ -164,11 +208,7 @@ impl Sources {
         let underline_end = (span.end as usize).min(line_end).max(underline_start);
         let from = secrets::masked_column(line, &masked, underline_start - line_start, false);
         let to = secrets::masked_column(line, &masked, underline_end - line_start, true);
-        ShownLine {
-            text: secrets::apply(line, &masked).replace('\t', " "),
-            underline_start: from,
-            underline_width: to.saturating_sub(from).max(1),
-        }
+        ShownLine::window(&secrets::apply(line, &masked), from, to)
     }
 
     /// `text` (a message, a help, a note) with every secret of the sources
@@ -249,6 +289,88 @@ pub struct ShownLine {
     pub underline_width: usize,
 }
 
+/// The most characters of a source line a diagnostic quotes; a longer line
+/// is cut around the span, each cut marked with [`CUT`]. Without it, every
+/// diagnostic on a one-line file of a megabyte would quote the megabyte.
+pub const SHOWN_LINE_CHARS: usize = 120;
+
+/// Characters of the window kept before the span, when the line is cut.
+const SHOWN_BEFORE_SPAN: usize = 40;
+
+/// Where a quoted line is cut.
+pub const CUT: &str = "…";
+
+impl ShownLine {
+    /// The part of `line` (masked already) around the characters
+    /// `from..to`, with tabs as single spaces and every other control
+    /// character escaped ([`escape_controls`]), the underline moved to match.
+    fn window(line: &str, from: usize, to: usize) -> ShownLine {
+        let count = line.chars().count();
+        let (start, end) = if count <= SHOWN_LINE_CHARS {
+            (0, count)
+        } else {
+            let start = from.saturating_sub(SHOWN_BEFORE_SPAN).min(count - SHOWN_LINE_CHARS);
+            (start, start + SHOWN_LINE_CHARS)
+        };
+        let mut text = String::new();
+        if start > 0 {
+            text.push_str(CUT);
+        }
+        let (mut underline_start, mut underline_end) = (None, None);
+        for (column, c) in line.chars().enumerate().skip(start).take(end - start) {
+            if column == from {
+                underline_start = Some(text.chars().count());
+            }
+            if column == to {
+                underline_end = Some(text.chars().count());
+            }
+            match c {
+                '\t' => text.push(' '),
+                c => push_escaped(&mut text, c),
+            }
+        }
+        let shown_end = text.chars().count();
+        if end < count {
+            text.push_str(CUT);
+        }
+        let underline_start = underline_start.unwrap_or(if from < start { 0 } else { shown_end });
+        let underline_end = underline_end.unwrap_or(if to < start { 0 } else { shown_end });
+        ShownLine {
+            text,
+            underline_start,
+            underline_width: underline_end.saturating_sub(underline_start).max(1),
+        }
+    }
+}
+
+/// `text` with every control character (C0, DEL, C1) written visibly, as
+/// Rust writes them (`\n`, `\r`, `\t`, `\u{1b}`): text from an input that
+/// reaches a terminal or a CI log can then neither move the cursor, nor
+/// start a new log line, nor send an escape sequence.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut escaped, c);
+    }
+    Cow::Owned(escaped)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_control() => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
 impl Span {
     /// A span covering the start of a file: where problems of the file as a
     /// whole point (it cannot be read, a key it does not have). Empty, and
@@ -284,6 +406,6 @@ pub struct DisplayLocation<'a>(pub &'a Sources, pub Span);
 
 impl fmt::Display for DisplayLocation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.0.name(self.1.file), self.1.line, self.1.column)
+        write!(f, "{}:{}:{}", escape_controls(self.0.name(self.1.file)), self.1.line, self.1.column)
     }
 }

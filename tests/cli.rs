@@ -551,3 +551,13 @@ fn the_readmes_kustomize_install_line_works_without_kustomize_plugin_home() {
         );
     }
 }
+
+#[test]
+fn render_help_says_what_output_dir_keeps() {
+    let output = run(&["render", "--help"]);
+    let help = text(&output.stdout);
+    let option = help.split("--output-dir").nth(1).unwrap_or_default();
+    let option = option.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!option.contains("replaced whole"), "{option}");
+    assert!(option.contains("left alone"), "{option}");
+}

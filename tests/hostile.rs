@@ -12,10 +12,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use frappe_manifests::diagnostic::Code;
+use frappe_manifests::diagnostic::SHOWN_PER_CODE;
 use frappe_manifests::emit;
 use frappe_manifests::kustomize::LoadRestrictor;
 use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Request};
+use frappe_manifests::source::{MAX_INPUT_BYTES, MAX_RUN_INPUT_BYTES, SHOWN_LINE_CHARS};
 
 use crate::common::{MINIMAL, binary, documents, kubectl, project_root, skip, skip_unless_ci, text};
 
@@ -376,6 +379,62 @@ fn standard_input_is_read_no_further_than_a_values_file_may_be() {
     }
 }
 
+#[test]
+fn one_run_reads_no_more_than_its_input_budget_across_every_input() {
+    // Each input under the limit of one, the run over the limit of all:
+    // the file that crosses it is named, and nothing is rendered.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    let size = MAX_INPUT_BYTES - 1024;
+    std::fs::write(&big, format!("# {}\n{MINIMAL}", "x".repeat(size - MINIMAL.len() - 3))).unwrap();
+    let small = dir.path().join("small.yaml");
+    std::fs::write(&small, MINIMAL).unwrap();
+    let paths = |n| vec![Input::Path(big.clone()); n];
+    let fits = MAX_RUN_INPUT_BYTES / size;
+    fn over<T>(outcome: &pipeline::Outcome<T>) -> Vec<(String, String)> {
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::InputLimit)
+            .map(|d| (outcome.sources.name(d.span.unwrap().file).to_owned(), d.message.clone()))
+            .collect()
+    }
+
+    let mut files = paths(fits);
+    files.push(Input::Path(small.clone()));
+    let outcome = pipeline::check(&Request {
+        files,
+        ..Default::default()
+    });
+    assert!(over(&outcome).is_empty(), "{:?}", over(&outcome));
+
+    for files in [
+        paths(fits + 1),
+        [paths(fits), vec![Input::Stdin(std::fs::read(&big).unwrap())]].concat(),
+    ] {
+        let outcome = pipeline::run(&Request {
+            files,
+            ..Default::default()
+        });
+        let problems = over(&outcome);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].1.contains("takes the input of this run past"), "{problems:?}");
+        assert!(outcome.manifests.is_none());
+    }
+
+    // A file given with `--set-file` counts too.
+    let outcome = pipeline::run(&Request {
+        files: paths(fits),
+        set_files: vec![format!("nginx.config={}", big.display())],
+        ..Default::default()
+    });
+    let problems = over(&outcome);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "--set-file", "{problems:?}");
+    assert!(problems[0].1.contains(&format!("`{}`", big.display())), "{problems:?}");
+    assert!(outcome.manifests.is_none());
+}
+
 /// A values file of `lines`, run through `lint` in the project directory.
 fn lint_text(name: &str, values: &str, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
@@ -403,10 +462,151 @@ fn a_map_of_99000_keys_is_checked_in_linear_time() {
     let output = lint_text("wide.yaml", &values, &[]);
     let report = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(report.matches("error[duplicate-key]").count(), 1_000);
+    // The first of them, and the count of the rest.
+    assert_eq!(report.matches("error[duplicate-key]").count(), SHOWN_PER_CODE);
+    assert!(
+        report.contains(&format!("and {} more `duplicate-key` error(s)", 1_000 - SHOWN_PER_CODE)),
+        "{report}"
+    );
+    assert!(report.contains("1 file(s) checked: 1000 error(s)"), "{report}");
     // The first duplicate points back at the first definition.
     assert!(report.contains("duplicate key `k0`"), "{report}");
     assert!(report.contains("wide.yaml:98008:3"), "{report}");
+}
+
+#[test]
+fn diagnostics_of_a_wide_one_line_file_print_a_small_multiple_of_it_in_every_format() {
+    // 20,000 unknown keys on one line of 209 kB: each diagnostic quoted the
+    // whole line, and every one was printed (6.2 GB).
+    let keys: Vec<String> = (0..20_000).map(|i| format!("k{i}: 1")).collect();
+    let values = format!("{{{}}}\n", keys.join(", "));
+    for format in ["human", "github", "json", "sarif"] {
+        let output = lint_text("wide.yaml", &values, &["--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        // The SARIF log's rule table alone is 13 kB; each shown diagnostic
+        // is under 1 kB.
+        assert!(
+            output.stdout.len() < 64 * 1024,
+            "{format}: {} bytes for a {} byte file",
+            output.stdout.len(),
+            values.len()
+        );
+        let report = text(&output.stdout);
+        assert!(report.contains("and 19980 more `unknown-key` error(s)"), "{format}: {report}");
+        if format == "human" {
+            let quoted = report.lines().filter(|l| l.starts_with("1 | "));
+            assert!(quoted.clone().count() > 0, "{report}");
+            for line in quoted {
+                assert!(line.chars().count() <= SHOWN_LINE_CHARS + 6, "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_control_character_of_a_value_reaches_the_terminal_raw() {
+    // A carriage return and line feed that would start a forged GitHub
+    // annotation, then a terminal title escape and a bell.
+    let values = "image:\n  tag: \"v1\\r\\n::error file=x::pwned\\e]0;PWN\\a\"\n";
+    let raw_controls = |output: &[u8]| text(output).chars().filter(|c| c.is_control() && *c != '\n').count();
+    for format in ["human", "github", "json", "sarif"] {
+        let output = lint_text("ctl2.yaml", values, &["--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        assert_eq!(raw_controls(&output.stdout), 0, "{format}: {}", text(&output.stdout));
+        assert!(text(&output.stdout).contains("pwned"), "{format}");
+    }
+    let github = text(&lint_text("ctl2.yaml", values, &["--format", "github"]).stdout);
+    assert!(!github.contains("%0A::error") && !github.contains("%0D%0A::"), "{github}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ctl2.yaml");
+    std::fs::write(&file, values).unwrap();
+    let render = Command::new(binary()).arg("render").arg(&file).output().unwrap();
+    assert_eq!(render.status.code(), Some(1));
+    assert_eq!(raw_controls(&render.stderr), 0, "{}", text(&render.stderr));
+
+    // A key, a file name and an object name from the input, echoed back.
+    let explain = Command::new(binary())
+        .args(["explain", "image.t\u{1b}]0;PWN\u{7}"])
+        .output()
+        .unwrap();
+    assert_eq!(explain.status.code(), Some(2));
+    assert!(text(&explain.stderr).contains("\\u{1b}]0;PWN"), "{}", text(&explain.stderr));
+    assert_eq!(raw_controls(&explain.stderr), 0, "{}", text(&explain.stderr));
+    let named = dir.path().join("x\u{1b}[31m.yaml");
+    std::fs::write(&named, values).unwrap();
+    let output = Command::new(binary()).arg("render").arg(&named).output().unwrap();
+    assert_eq!(raw_controls(&output.stderr), 0, "{}", text(&output.stderr));
+    let minimal = dir.path().join("minimal.yaml");
+    std::fs::write(&minimal, MINIMAL).unwrap();
+    let against = dir.path().join("live.yaml");
+    std::fs::write(
+        &against,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"live\\e]0;PWN\\a\"\ndata:\n  k: \"v\\r\\e[2J\"\n",
+    )
+    .unwrap();
+    let diff = Command::new(binary())
+        .args(["diff", "-f"])
+        .arg(&minimal)
+        .arg("--against")
+        .arg(&against)
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(1), "{}", text(&diff.stderr));
+    assert!(text(&diff.stdout).contains("removed ConfigMap"), "{}", text(&diff.stdout));
+    assert_eq!(raw_controls(&diff.stdout), 0, "{}", text(&diff.stdout));
+}
+
+#[test]
+fn diff_of_lists_of_30000_items_shows_only_their_changes_in_linear_time() {
+    // gunicorn's flags were applied, and env items matched by name, with a
+    // search per item: 30,000 of each took minutes.
+    let list = |changed: bool| {
+        let mut values = format!("{MINIMAL}worker:\n  gunicorn:\n    args:\n");
+        for i in 0..30_000 {
+            let value = if changed && i == 15_000 { 2 } else { 1 };
+            values.push_str(&format!("      - --a{i}={value}\n"));
+        }
+        values.push_str("    envVars:\n");
+        for i in (0..30_000).filter(|i| !changed || *i != 25_000) {
+            values.push_str(&format!("      - {{name: E{i}, value: v}}\n"));
+        }
+        values
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after, live) = (
+        dir.path().join("before.yaml"),
+        dir.path().join("after.yaml"),
+        dir.path().join("live.yaml"),
+    );
+    std::fs::write(&before, list(false)).unwrap();
+    std::fs::write(&after, list(true)).unwrap();
+    let rendered = Command::new(binary())
+        .arg("render")
+        .arg(&before)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rendered = finish_within_patience(rendered, "render of 30,000 flags and env vars");
+    assert!(rendered.status.success());
+    std::fs::write(&live, &rendered.stdout).unwrap();
+    for format in ["json", "human"] {
+        let diff = Command::new(binary())
+            .args(["diff", "--format", format, "-f"])
+            .arg(&after)
+            .arg("--against")
+            .arg(&live)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let output = finish_within_patience(diff, &format!("diff --format {format} of 30,000 flags and env vars"));
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let shown = text(&output.stdout);
+        assert!(shown.contains("--a15000=2") && shown.contains("E25000"), "{format}: {shown}");
+        assert!(output.stdout.len() < 4096, "{format}: {shown}");
+    }
 }
 
 #[test]
@@ -648,6 +848,12 @@ fn argo_cd_values_files_come_from_the_repository_and_nowhere_else() {
         "conf/secret.yaml",
         "../../../outside/secret.yaml",
         "/../outside/secret.yaml",
+        // Whether a file outside exists is never told.
+        "../../../outside/none.yaml",
+        "/../outside/none.yaml",
+        "/../../../../../../../../etc/shadow",
+        "/../../../../../../../../etc/nonexistent",
+        "conf/none.yaml",
     ] {
         let output = checkout.generate(&["values.yaml", refused]);
         let stderr = text(&output.stderr);
@@ -706,7 +912,18 @@ fn kustomize_values_files_stay_under_the_kustomization_unless_the_restrictor_is_
     assert!(output.status.success(), "{}", text(&output.stderr));
 
     let absolute = checkout.outside.join("secret.yaml").display().to_string();
-    for refused in ["../../shared/base.yaml", absolute.as_str(), "secret.yaml", "conf/secret.yaml"] {
+    let absent = checkout.outside.join("none.yaml").display().to_string();
+    for refused in [
+        "../../shared/base.yaml",
+        absolute.as_str(),
+        "secret.yaml",
+        "conf/secret.yaml",
+        // Whether a file outside exists is never told.
+        absent.as_str(),
+        "../../shared/none.yaml",
+        "conf/none.yaml",
+        "/etc/nonexistent",
+    ] {
         let output = kustomize_with_values_files(&kubectl, &checkout, &["values.yaml", refused], false);
         let stderr = text(&output.stderr);
         assert!(!output.status.success(), "{refused}");

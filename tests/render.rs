@@ -408,6 +408,29 @@ fn the_configure_job_name_follows_what_it_runs_and_nothing_else() {
 }
 
 #[test]
+fn create_and_drop_site_jobs_are_renamed_by_their_pod_but_the_image_as_the_readme_says() {
+    let sites = format!(
+        "{MINIMAL}dbRootPassword: root\njobs:\n  createSite: {{enabled: true, siteName: erp.example.com, adminPassword: admin}}\n  dropSite: {{enabled: true, siteName: old.example.com}}\n"
+    );
+    let create_site = |set: &str| {
+        let names = names_of(&documents(&render_text(&sites, &[set])), "Job");
+        names.into_iter().find(|n| n.contains("-create-site-")).unwrap()
+    };
+    let base = create_site("socketio.replicaCount=4");
+    for kept in ["image.tag=v16.40.0", "dbHost=db2.internal", "dbPort=3307"] {
+        assert_eq!(create_site(kept), base, "{kept} renames create-site");
+    }
+    for renamed in [
+        "image.pullPolicy=Always",
+        "dbRootUser=admin",
+        "jobs.createSite.resources.requests.cpu=1",
+        "jobs.createSite.nodeSelector.pool=jobs",
+    ] {
+        assert_ne!(create_site(renamed), base, "{renamed} keeps create-site");
+    }
+}
+
+#[test]
 fn names_follow_the_chart() {
     let deployment_names = |values: &str, release: &str| {
         let outcome = check_text(values, &[], release, None);

@@ -372,3 +372,39 @@ fn diagnostics_point_at_what_they_check() {
         assert_eq!((span.line, span.column), (*line, *column), "{code} for\n{values}");
     }
 }
+
+#[test]
+fn an_nginx_http_probe_must_name_a_site_only_where_nginx_asks_frappe_for_the_host() {
+    let probe_site = |extra: &str, sets: &[&str]| {
+        let outcome = crate::common::check_text(&format!("{}{extra}", crate::common::MINIMAL), sets, "erpnext", Some("erp"));
+        outcome.diagnostics.iter().filter(|d| d.code == Code::ProbeSite).count()
+    };
+    let http = |path: &str| format!("nginx:\n  readinessProbe:\n    httpGet: {{path: {path}, port: 8080}}\n");
+    // The review's case: `/api/method/ping` through nginx, site `$host`.
+    let ping = [
+        "nginx.readinessProbe.httpGet.path=/api/method/ping",
+        "nginx.readinessProbe.httpGet.port=8080",
+    ];
+    assert_eq!(probe_site("", &ping), 1);
+    for refused in [
+        "/",
+        "/api/method/ping",
+        "/files/x.png",
+        "/assets/../api/method/ping",
+        "/assets%2F..%2Fapi",
+    ] {
+        assert_eq!(probe_site(&http(refused), &[]), 1, "{refused}");
+    }
+    // Served from disk by nginx: no site involved.
+    assert_eq!(probe_site(&http("/assets/frappe/dist/css/website.bundle.css"), &[]), 0);
+    // nginx names the site from a fixed header, or the probe sends a Host.
+    let site_header = format!(
+        "{}  environment:\n    frappeSiteNameHeader: erp.example.com\n",
+        http("/api/method/ping")
+    );
+    assert_eq!(probe_site(&site_header, &[]), 0);
+    let with_host = "nginx:\n  readinessProbe:\n    httpGet:\n      path: /api/method/ping\n      port: 8080\n      httpHeaders: [{name: host, value: erp.example.com}]\n";
+    assert_eq!(probe_site(with_host, &[]), 0);
+    // A TCP probe asks nobody for a site.
+    assert_eq!(probe_site("nginx:\n  livenessProbe:\n    tcpSocket: {port: 8080}\n", &[]), 0);
+}

@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::object::{find_item, merge_key};
+use super::object::{ItemIndex, merge_key};
 use crate::node::Path;
 
 /// Whether `a` and `b`, the values of field `key` in a map under `parent`,
@@ -58,8 +58,9 @@ pub fn reconcile(after: &mut Value, before: &Value, key: &str, parent: &str) {
             let items: Vec<&Value> = after.iter().chain(before.iter()).collect();
             match merge_key(key, &items) {
                 Some(merge) => {
+                    let before = ItemIndex::new(before, merge);
                     for item in after.iter_mut() {
-                        if let Some((_, old)) = item.get(merge).cloned().and_then(|id| find_item(before, merge, &id)) {
+                        if let Some((_, old)) = item.get(merge).and_then(|id| before.find(id)) {
                             reconcile(item, old, key, parent);
                         }
                     }
@@ -129,16 +130,13 @@ fn collect(before: &Value, after: &Value, path: &Path, key: &str, parent: &str, 
             let items: Vec<&Value> = b.iter().chain(a.iter()).collect();
             match merge_key(key, &items) {
                 Some(merge) => {
-                    let ids = |list: &[Value]| list.iter().filter_map(|item| item.get(merge).cloned()).collect::<Vec<_>>();
-                    let (before_ids, after_ids) = (ids(b), ids(a));
-                    let common_before: Vec<_> = before_ids.iter().filter(|id| after_ids.contains(id)).collect();
-                    let common_after: Vec<_> = after_ids.iter().filter(|id| before_ids.contains(id)).collect();
-                    if common_before != common_after {
+                    let (before_items, after_items) = (ItemIndex::new(b, merge), ItemIndex::new(a, merge));
+                    if common(b, merge, &after_items) != common(a, merge, &before_items) {
                         // The same items in another order.
                         return whole(changes);
                     }
                     for (i, item) in b.iter().enumerate() {
-                        if item.get(merge).is_some_and(|id| find_item(a, merge, id).is_none()) {
+                        if item.get(merge).is_some_and(|id| after_items.find(id).is_none()) {
                             changes.push(FieldChange {
                                 path: path.index(i),
                                 before: Some(item.clone()),
@@ -147,7 +145,7 @@ fn collect(before: &Value, after: &Value, path: &Path, key: &str, parent: &str, 
                         }
                     }
                     for (i, item) in a.iter().enumerate() {
-                        match item.get(merge).and_then(|id| find_item(b, merge, id)) {
+                        match item.get(merge).and_then(|id| before_items.find(id)) {
                             Some((_, old)) => collect(old, item, &path.index(i), key, parent, changes),
                             None => changes.push(FieldChange {
                                 path: path.index(i),
@@ -167,6 +165,14 @@ fn collect(before: &Value, after: &Value, path: &Path, key: &str, parent: &str, 
         }
         _ => whole(changes),
     }
+}
+
+/// The merge keys of the items of `list` that `other` has too, in order.
+fn common<'v>(list: &'v [Value], merge: &str, other: &ItemIndex<'_>) -> Vec<&'v Value> {
+    list.iter()
+        .filter_map(|item| item.get(merge))
+        .filter(|id| other.find(id).is_some())
+        .collect()
 }
 
 /// How two resource quantities compare (`10Gi` is less than `20Gi`);

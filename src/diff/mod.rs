@@ -158,7 +158,9 @@ impl Comparison {
                     )
                 }
             };
-            out.push_str(&colour.paint(style, &format!("{word} {}", entry.key)));
+            // The key's names come from the manifest compared with, which may hold anything.
+            let key = entry.key.to_string();
+            out.push_str(&colour.paint(style, &format!("{word} {}", crate::source::escape_controls(&key))));
             out.push('\n');
             out.push_str(&body);
             out.push('\n');

@@ -22,7 +22,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::diff::object::{Key, Object, find_item, merge_key};
+use crate::diff::object::{ItemIndex, Key, Object, merge_key};
 use crate::node::Path;
 
 /// Metadata helm adds to every object it creates or adopts, outside its
@@ -80,11 +80,12 @@ fn removals(helm: &Value, ours: &Value, field: &str, path: &Path, removed: &mut 
         (Value::Array(helm), Value::Array(ours)) => {
             let items: Vec<&Value> = helm.iter().chain(ours.iter()).collect();
             let key = merge_key(field, &items)?;
+            let ours = ItemIndex::new(ours, key);
             let mut record = Vec::new();
             for (i, item) in helm.iter().enumerate() {
                 let id = item.get(key)?;
                 let at = path.index(i);
-                match find_item(ours, key, id) {
+                match ours.find(id) {
                     None => {
                         record.push(Value::Object(Map::from_iter([(key.to_owned(), id.clone())])));
                         removed.push(at);

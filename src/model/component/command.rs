@@ -1,6 +1,10 @@
 //! The command lines of the main containers that the values change:
 //! gunicorn's, to which flag-style `worker.gunicorn.args` apply.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
+
 /// The gunicorn command line of the frappe/erpnext image (its `CMD`), which
 /// flag-style `worker.gunicorn.args` are applied to.
 pub const GUNICORN_COMMAND: &[&str] = &[
@@ -43,19 +47,32 @@ pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
             word: user[index].clone(),
         });
     }
-    let flag_name = |w: &str| w.split('=').next().unwrap_or(w).to_owned();
     let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
     let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
-    for flag in user {
-        match args.iter_mut().find(|existing| flag_name(existing) == flag_name(flag)) {
-            Some(existing) => existing.clone_from(flag),
-            None => args.push(flag.clone()),
-        }
-    }
+    replace_or_append(&mut args, user.iter().cloned(), |w| w.split('=').next().unwrap_or(w).to_owned());
     let mut command = vec![GUNICORN_COMMAND[0].to_owned()];
     command.extend(args);
     command.push((*application).to_owned());
     Ok(command)
+}
+
+/// Each of `items` in place of the item of `list` with the same key, or
+/// appended to it; one look at each key, so a list of a hundred thousand
+/// flags takes as long to apply as to read.
+fn replace_or_append<T, K: Hash + Eq>(list: &mut Vec<T>, items: impl IntoIterator<Item = T>, key: impl Fn(&T) -> K) {
+    let mut positions: HashMap<K, usize> = HashMap::with_capacity(list.len());
+    for (position, item) in list.iter().enumerate() {
+        positions.entry(key(item)).or_insert(position);
+    }
+    for item in items {
+        match positions.entry(key(&item)) {
+            Entry::Occupied(position) => list[*position.get()] = item,
+            Entry::Vacant(vacant) => {
+                vacant.insert(list.len());
+                list.push(item);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -75,6 +92,19 @@ mod tests {
         assert!(!args.contains(&"--workers=2".to_owned()));
         assert_eq!(args.iter().filter(|a| *a == "--preload").count(), 1);
         assert!(args.contains(&"--max-requests=1000".to_owned()));
+    }
+
+    #[test]
+    fn flags_are_applied_with_one_look_at_each() {
+        let looks = std::cell::Cell::new(0_usize);
+        let mut list: Vec<usize> = (0..10).collect();
+        let items = (5..100_005).chain(0..3);
+        replace_or_append(&mut list, items, |n| {
+            looks.set(looks.get() + 1);
+            *n
+        });
+        assert_eq!(list.len(), 100_005);
+        assert!(looks.get() <= 10 + 100_003, "{} looks at keys", looks.get());
     }
 
     #[test]

@@ -159,3 +159,34 @@ pub(in crate::model) fn name_the_site(probe: &mut Probe, site: Option<&str>, wri
 
 /// The header Frappe reads the site from before the Host.
 const SITE_HEADER: &str = "X-Frappe-Site-Name";
+
+/// Refuses an HTTP probe of nginx that asks Frappe for no site. The image's
+/// nginx configuration (frappe_docker's `resources/nginx-template.conf`)
+/// serves only `location /assets` from disk; every other path goes through
+/// `try_files /$site/public/$uri @webserver` to gunicorn with
+/// `X-Frappe-Site-Name` set to `FRAPPE_SITE_NAME_HEADER`, by default `$host`.
+/// The kubelet's Host is the pod's IP, so unless the probe sends a `Host`
+/// naming a site, Frappe answers 404. (nginx sets `X-Frappe-Site-Name`
+/// itself, so a probe's own does not get through.) `written` is the probe
+/// in the values.
+pub(in crate::model) fn check_proxy_probe(probe: &Probe, written: Anchor<'_>, report: &mut Reporter<'_>) {
+    let Some(http) = &probe.http_get else { return };
+    let path = http.path.as_deref().unwrap_or("/");
+    // nginx matches locations after decoding `%XX` and resolving `..`.
+    let static_file = path.starts_with("/assets") && !path.contains("..") && !path.contains('%');
+    let names_a_site = http.http_headers.iter().flatten().any(|h| h.name.eq_ignore_ascii_case("host"));
+    if static_file || names_a_site {
+        return;
+    }
+    report
+        .at_key(
+            Code::ProbeSite,
+            written.key("httpGet"),
+            format!(
+                "this HTTP probe asks nginx for `{path}`, which nginx hands to Frappe for the site named like the request's Host; the kubelet's Host is the pod's IP, and Frappe answers 404 for a site it does not have"
+            ),
+        )
+        .with_help(
+            "add `httpHeaders: [{name: Host, value: <site>}]` naming one of the bench's sites, probe a file under `/assets`, or use a `tcpSocket` probe",
+        );
+}

@@ -13,7 +13,7 @@ use super::super::redis::Redis;
 use super::super::report::Reporter;
 use super::command::{NotAFlag, gunicorn_args};
 use super::kind::{DefaultProbe, Role};
-use super::probes::{given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
+use super::probes::{check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
 use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeKey, Spanned, Values};
@@ -62,7 +62,10 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
         component.topology_spread = topology_spread(spread.custom.as_deref(), spread.default, context.names, kind);
     }
     match spec.role {
-        Role::Proxy => proxy(&mut component, context),
+        Role::Proxy => {
+            proxy(&mut component, context);
+            check_proxy_probes(&component, values, context.values, report);
+        }
         Role::App => app(&mut component, context.values, report),
         Role::Realtime => {}
         Role::Worker { queue_timeout_seconds, .. } => {
@@ -112,6 +115,25 @@ fn proxy(component: &mut Component, context: &Context<'_>) {
     ];
     env.append(&mut component.env);
     component.env = env;
+}
+
+/// nginx's HTTP probes reach Frappe for the site nginx names after the
+/// Host, when the image's configuration does that (no `nginx.config`, the
+/// site header `$host`).
+fn check_proxy_probes(component: &Component, written: &ComponentValues<'_>, values: &Values, report: &mut Reporter<'_>) {
+    if values.nginx.config.is_some() || *values.nginx.environment.frappe_site_name_header != "$host" {
+        return;
+    }
+    for (key, probe) in [
+        (written.liveness_probe, &component.liveness_probe),
+        (written.readiness_probe, &component.readiness_probe),
+        (written.startup_probe, &component.startup_probe),
+    ] {
+        if let (Some(key), Some(probe)) = (key, probe) {
+            let at = given_probe(key).map_or_else(|| key.anchor(), |given| given.at);
+            check_proxy_probe(probe, at, report);
+        }
+    }
 }
 
 /// Without nginx, something else must serve `/assets` and `/files`.
