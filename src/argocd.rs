@@ -144,37 +144,13 @@ pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
     })
 }
 
-/// Argo CD ordering: hooks for the Jobs, sync waves for everything else.
-///
-/// Wave -2: ServiceAccount, Secret, ConfigMaps, PVCs, and the volume-permissions
-/// hook; wave -1: configure (a Sync hook, so it runs before the pods that read
-/// its settings); wave 0: site creation and drop, custom Job; wave 1: the
-/// workloads. A one-off backup is a PreSync hook (before anything changes),
-/// migrate a PostSync hook (after the new image is rolled out). Hooks are
-/// deleted before they are created again, so a re-sync reruns them.
+/// Argo CD ordering: every object in the sync wave of its place in the
+/// upgrade order ([`crate::order`]), none a hook.
 pub fn annotate(manifests: &mut [Manifest]) {
     for manifest in manifests {
-        let (hook, wave) = match manifest {
-            Manifest::PodDisruptionBudget(_)
-            | Manifest::ServiceAccount(_)
-            | Manifest::Secret(_)
-            | Manifest::ConfigMap(_)
-            | Manifest::PersistentVolumeClaim(_) => (None, "-2"),
-            Manifest::Job(_) => match manifest.component() {
-                Some("volume-permissions") => (Some("Sync"), "-2"),
-                Some("configure") => (Some("Sync"), "-1"),
-                Some("backup") => (Some("PreSync"), "0"),
-                Some("migrate") => (Some("PostSync"), "0"),
-                _ => (Some("Sync"), "0"),
-            },
-            _ => (None, "1"),
-        };
+        let wave = crate::order::place(manifest).wave;
         let annotations = manifest.metadata_mut().annotations.get_or_insert_with(BTreeMap::new);
-        annotations.insert("argocd.argoproj.io/sync-wave".to_owned(), wave.to_owned());
-        if let Some(hook) = hook {
-            annotations.insert("argocd.argoproj.io/hook".to_owned(), hook.to_owned());
-            annotations.insert("argocd.argoproj.io/hook-delete-policy".to_owned(), "BeforeHookCreation".to_owned());
-        }
+        annotations.insert("argocd.argoproj.io/sync-wave".to_owned(), wave.to_string());
     }
 }
 

@@ -169,12 +169,16 @@ fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
         set_strings: args.set_strings.clone(),
         set_files: args.set_files.clone(),
         settings: settings(args),
+        phase: None,
     }
 }
 
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let paths: Vec<PathBuf> = args.files.iter().chain(&args.values_files).cloned().collect();
-    let request = values_request(&paths, &args.values)?;
+    let request = Request {
+        phase: args.phase,
+        ..values_request(&paths, &args.values)?
+    };
     match &args.output_dir {
         Some(dir) => report_then(pipeline::run(&request), |manifests| {
             output_dir::write(dir, manifests)?;

@@ -21,7 +21,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("create-site.sh", include_str!("../templates/create-site.sh.j2")),
     ("drop-site.sh", include_str!("../templates/drop-site.sh.j2")),
     ("backup.sh", include_str!("../templates/backup.sh.j2")),
+    ("upgrade.sh", include_str!("../templates/upgrade.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
+    ("clear-cache.sh", include_str!("../templates/clear-cache.sh.j2")),
     ("websocket-snippet.conf", include_str!("../templates/websocket-snippet.conf.j2")),
     ("takeover.sh", include_str!("../templates/takeover.sh.j2")),
 ];
@@ -69,8 +71,18 @@ struct SiteApps<'a> {
     apps: &'a [String],
 }
 
+/// What the upgrade scripts say about the bench they run in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Upgrade<'a> {
+    /// The image the Job runs: the one its sites are migrated with.
+    pub image: &'a str,
+    /// A Deployment whose pods run bench commands, for advice in logs.
+    pub exec_deployment: &'a str,
+}
+
 /// The script of a Job's task. `None` for tasks without a script.
-pub(crate) fn job_script(task: &Task) -> Option<String> {
+pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
+    let Upgrade { image, exec_deployment } = upgrade;
     let script = match task {
         Task::Configure { rds, bench_id, .. } => render("configure.sh", context! { rds, bench_id }),
         Task::CreateSites { sites, force, db_type, .. } => {
@@ -87,7 +99,22 @@ pub(crate) fn job_script(task: &Task) -> Option<String> {
             with_files,
             retain_days,
         } => render("backup.sh", context! { sites, with_files, retain_days }),
-        Task::Migrate { sites, skip_failing } => render("migrate.sh", context! { sites, skip_failing }),
+        Task::Migrate {
+            sites,
+            skip_failing,
+            backup_first,
+        } => {
+            let (backup, backup_with_files) = (backup_first.is_some(), backup_first.unwrap_or(false));
+            render(
+                "migrate.sh",
+                context! { sites, skip_failing, backup, backup_with_files, image, exec_deployment },
+            )
+        }
+        Task::ClearCache {
+            sites,
+            after_migrate,
+            redis_flush,
+        } => render("clear-cache.sh", context! { sites, after_migrate, redis_flush, image }),
         Task::VolumePermissions | Task::Custom { .. } => return None,
     };
     Some(script)
@@ -110,14 +137,21 @@ mod tests {
 
     #[test]
     fn templates_render_with_every_variable_defined() {
-        let configure = job_script(&Task::Configure {
-            rds: true,
-            bench_id: Some("shop's bench".to_owned()),
-            fix_volume: false,
-            env: vec![],
-            command: None,
-            args: None,
-        })
+        let upgrade = Upgrade {
+            image: "frappe/erpnext:v16.9.0",
+            exec_deployment: "erpnext-gunicorn",
+        };
+        let configure = job_script(
+            &Task::Configure {
+                rds: true,
+                bench_id: Some("shop's bench".to_owned()),
+                fix_volume: false,
+                env: vec![],
+                command: None,
+                args: None,
+            },
+            upgrade,
+        )
         .unwrap();
         assert!(configure.starts_with("set -euo pipefail\n"));
         assert!(configure.contains("RDS_DB=1 "));

@@ -20,3 +20,4 @@ mod runtime;
 mod schema;
 mod security;
 mod takeover;
+mod upgrades;

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, SecretKeySelector, SecurityContext,
+    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, SecretKeySelector,
+    SecurityContext,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use sha2::{Digest, Sha256};
@@ -22,7 +23,7 @@ use sha2::{Digest, Sha256};
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::Bench;
-use crate::model::component::{BENCH_DIR, LOGS_DIR, SITES_DIR, TMP_DIR};
+use crate::model::component::{BENCH_DIR, ComponentKind, LOGS_DIR, SITES_DIR, TMP_DIR};
 use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, SecretRef, Task};
 use crate::templates;
 
@@ -157,7 +158,12 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
 /// The bench container running a task's script with the settings of the
 /// ConfigMap, and its passwords as env from Secrets, never as literals.
 fn script_container(bench: &Bench, job: &BenchJob) -> Container {
-    let script = templates::job_script(&job.task).expect("scripted tasks have a script");
+    let exec_deployment = bench.names.deployment(ComponentKind::Gunicorn);
+    let upgrade = templates::Upgrade {
+        image: &bench.image,
+        exec_deployment: &exec_deployment,
+    };
+    let script = templates::job_script(&job.task, upgrade).expect("scripted tasks have a script");
     let (command, args) = match &job.task {
         Task::Configure { command, args, .. } => (
             command.clone().unwrap_or_else(|| vec!["bash".to_owned(), "-c".to_owned()]),
@@ -184,6 +190,18 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
             db_root_password,
             ..
         } => env.extend(root_login_env(db_root_user, db_root_password)),
+        // Its log names the Job to delete before migrating again.
+        Task::Migrate { .. } => env.push(EnvVar {
+            name: "JOB_NAME".to_owned(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: "metadata.labels['batch.kubernetes.io/job-name']".to_owned(),
+                    api_version: None,
+                }),
+                ..Default::default()
+            }),
+        }),
         _ => {}
     }
     Container {

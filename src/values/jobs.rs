@@ -110,13 +110,19 @@ pub struct Jobs {
     pub migrate: Spanned<MigrateJob>,
     /// Migrates several sites, one after the other.
     pub migrate_multiple_sites: Spanned<MigrateMultipleSitesJob>,
+    /// Clears the caches after the Deployments rolled (`bench clear-cache`,
+    /// `clear-website-cache`, and the shared `assets_json` key that
+    /// `clear-cache` leaves). Runs after every migrate whether enabled or
+    /// not; enable it to clear the caches of every site on each new image
+    /// without migrating.
+    pub clear_cache: Spanned<ClearCacheJob>,
     /// A Job of your own containers.
     pub custom: Spanned<CustomJob>,
 }
 
 impl Jobs {
     /// Every Job's pod keys, for rules that apply to all.
-    pub fn all(&self) -> [JobPod<'_>; 11] {
+    pub fn all(&self) -> [JobPod<'_>; 12] {
         [
             self.configure.pod(),
             self.volume_permissions.pod(),
@@ -128,6 +134,7 @@ impl Jobs {
             self.backup_multiple_sites.pod(),
             self.migrate.pod(),
             self.migrate_multiple_sites.pod(),
+            self.clear_cache.pod(),
             self.custom.pod(),
         ]
     }
@@ -268,6 +275,12 @@ job! {
         site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
         /// Pass `--skip-failing` to `bench migrate`.
         skip_failing: bool = false,
+        /// Take a backup of the site (`bench backup`, with files when the
+        /// backup Job takes them) in maintenance mode, right before `bench
+        /// migrate`. Default: on when `jobs.backup` or
+        /// `jobs.backupMultipleSites` is enabled (extension).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        backup_first: Spanned<Option<bool>> = Spanned::default(),
     }
 }
 
@@ -276,9 +289,34 @@ job! {
     MigrateMultipleSitesJob (enabled: false) {
         /// Pass `--skip-failing` to `bench migrate`.
         skip_failing: bool = false,
+        /// Take a backup of each site (`bench backup`, with files when the
+        /// backup Job takes them) in maintenance mode, right before its
+        /// `bench migrate`. Default: on when `jobs.backup` or
+        /// `jobs.backupMultipleSites` is enabled (extension).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        backup_first: Spanned<Option<bool>> = Spanned::default(),
         /// The sites to migrate.
         sites: Spanned<Vec<Site>> = Spanned::default(),
     }
+}
+
+job! {
+    /// Clears the caches of every site on a new image.
+    ClearCacheJob (enabled: false) {
+        /// Also empty the whole cache Redis database (`FLUSHDB` on
+        /// `externalRedis.cache`), as the chart's Job does: every cached
+        /// value of every site, sessions' cached copies included (they are
+        /// read again from the database).
+        redis_flush: Spanned<RedisFlush> = Spanned::default(),
+    }
+}
+
+/// `jobs.clearCache.redisFlush`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RedisFlush {
+    /// Empty the cache Redis database after clearing the sites' caches.
+    pub enabled: Spanned<bool>,
 }
 
 job! {

@@ -71,8 +71,27 @@ pub enum Task {
         with_files: bool,
         retain_days: Option<u32>,
     },
-    /// `bench migrate` for each site, in maintenance mode.
-    Migrate { sites: Vec<String>, skip_failing: bool },
+    /// The first step of an upgrade, for each site: maintenance mode on, a
+    /// backup when `backup_first`, `bench migrate`, and the stamp that says
+    /// which image the site was migrated with. Maintenance mode stays on
+    /// until [`Task::ClearCache`] ends the upgrade.
+    Migrate {
+        sites: Vec<String>,
+        skip_failing: bool,
+        /// `bench backup` before migrate: `Some(with_files)`.
+        backup_first: Option<bool>,
+    },
+    /// The last step of an upgrade, after the Deployments rolled: each
+    /// site's caches cleared, the shared `assets_json` key included, then
+    /// (after a migrate) maintenance mode off.
+    ClearCache {
+        /// The migrated sites, or `all`.
+        sites: Vec<String>,
+        /// Waits for each site's migrate stamp, and ends maintenance mode.
+        after_migrate: bool,
+        /// `FLUSHDB` on the cache Redis.
+        redis_flush: bool,
+    },
     /// The user's own containers.
     Custom {
         labels: StringMap,
@@ -106,8 +125,9 @@ impl Task {
         match self {
             // New settings, or a new image with other apps in `apps/`.
             Task::Configure { .. } => Rerun::PodAndSettings,
-            // A new release brings patches to run.
-            Task::Migrate { .. } => Rerun::Pod,
+            // A new release brings patches to run, and assets and pages
+            // that the caches must not mix with the old ones.
+            Task::Migrate { .. } | Task::ClearCache { .. } => Rerun::Pod,
             // A one-off backup is taken once per release (and when what it
             // backs up changes): a backup from before each upgrade is what a
             // failed migrate needs. Scheduled backups are CronJobs, not named
@@ -133,6 +153,7 @@ impl Task {
             Task::DropSites { .. } => "drop-site",
             Task::Backup { .. } => "backup",
             Task::Migrate { .. } => "migrate",
+            Task::ClearCache { .. } => "clear-cache",
             Task::Custom { .. } => "custom",
         }
     }
@@ -183,12 +204,11 @@ pub fn resolve(
         tasks::create_sites(jobs, db_type, &mut credentials, report),
         tasks::drop_sites(jobs, &mut credentials, report),
         tasks::backup(jobs, report),
-        tasks::migrate(jobs, report),
         tasks::custom(jobs, report),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    ];
+    let migrate = tasks::migrate(jobs, report);
+    let clear_cache = tasks::clear_cache(jobs, migrate.as_ref());
+    let resolved = resolved.into_iter().chain([migrate, clear_cache]).flatten().collect();
     check_job_pods(jobs, report);
     (resolved, credentials.into_inline())
 }

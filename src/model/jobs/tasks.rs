@@ -189,18 +189,53 @@ pub(super) fn backup(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob>
 pub(super) fn migrate(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let (single, multi) = (&jobs.migrate, &jobs.migrate_multiple_sites);
     let single_runs = choose(&single.enabled, &multi.enabled, "jobs.migrate", "jobs.migrateMultipleSites", report)?;
-    let (pod, sites, skip_failing) = if single_runs {
-        (single.pod(), vec![&single.site_name], single.skip_failing)
+    let (pod, sites, skip_failing, backup_first) = if single_runs {
+        (single.pod(), vec![&single.site_name], single.skip_failing, &single.backup_first)
     } else {
         check_not_empty("jobs.migrateMultipleSites", &multi.sites, multi, report);
-        (multi.pod(), multi.sites.iter().map(|s| &s.name).collect(), multi.skip_failing)
+        let sites = multi.sites.iter().map(|s| &s.name).collect();
+        (multi.pod(), sites, multi.skip_failing, &multi.backup_first)
     };
     sites.iter().for_each(|site| check_site(site, false, report));
+    // The backup Job's own choice of files, when one is configured.
+    let backup_with_files = if *jobs.backup.enabled {
+        Some(jobs.backup.with_files)
+    } else {
+        (*jobs.backup_multiple_sites.enabled).then_some(jobs.backup_multiple_sites.with_files)
+    };
+    let backup_first = match **backup_first {
+        Some(false) => None,
+        Some(true) => Some(backup_with_files.unwrap_or(true)),
+        None => backup_with_files,
+    };
     Some(bench_job(
         pod,
         Task::Migrate {
             sites: site_names(&sites),
             skip_failing,
+            backup_first,
+        },
+        None,
+    ))
+}
+
+/// Cache clearing: after every migrate, and on every new image when
+/// `jobs.clearCache` is enabled. Its pod keys come from `jobs.clearCache`.
+pub(super) fn clear_cache(jobs: &Jobs, migrate: Option<&BenchJob>) -> Option<BenchJob> {
+    let job = &jobs.clear_cache;
+    let migrated = match migrate.map(|m| &m.task) {
+        Some(Task::Migrate { sites, .. }) => Some(sites.clone()),
+        _ => None,
+    };
+    if migrated.is_none() && !*job.enabled {
+        return None;
+    }
+    Some(bench_job(
+        job.pod(),
+        Task::ClearCache {
+            after_migrate: migrated.is_some(),
+            sites: migrated.unwrap_or_else(|| vec!["all".to_owned()]),
+            redis_flush: *job.redis_flush.enabled,
         },
         None,
     ))
