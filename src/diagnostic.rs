@@ -80,6 +80,7 @@ codes! {
     GunicornArgs = "gunicorn-args", Error, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
     MissingSecret = "missing-secret", Error, "A Job needs a password (database root, Administrator) and neither a Secret nor a value gives it.";
     InvalidSchedule = "invalid-schedule", Error, "A backup schedule that is not a cron expression.";
+    UnconfirmedRestore = "unconfirmed-restore", Error, "A restore, which overwrites a site's database, whose `confirm` does not name the site.";
     JobConflict = "job-conflict", Warning, "A single-site and a multiple-site Job of the same kind are both enabled; only the single-site one runs.";
     RootContainer = "root-container", Warning, "A helper that runs as root (`fixVolume`, `volumePermissions`), breaking the restricted Pod Security Standard.";
     MissingNamespace = "missing-namespace", Error, "A feature needs the namespace, and neither `--namespace` nor `namespace:` gives one.";

@@ -25,7 +25,7 @@ use crate::objects::Manifest;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Phase {
     /// What migrate needs, and the Jobs up to migrate: volume permissions,
-    /// configure, site creation and drop, restore, backup, migrate.
+    /// configure, site creation and drop, backup, restore, migrate.
     Pre,
     /// Everything else: the Deployments, Services, autoscalers, routes,
     /// scheduled backups and custom Jobs.
@@ -55,7 +55,9 @@ pub fn place(manifest: &Manifest) -> Place {
             Some("volume-permissions") => (Phase::Pre, -4),
             Some("configure") => (Phase::Pre, -3),
             Some("create-site" | "drop-site") => (Phase::Pre, -2),
-            Some("backup") => (Phase::Pre, -1),
+            // A restore before migrate, which then finds the site migrated
+            // (the restore migrates what it restored).
+            Some("backup" | "restore") => (Phase::Pre, -1),
             Some("migrate") => (Phase::Pre, 0),
             Some("clear-cache") => (Phase::Post, 2),
             _ => (Phase::Main, 1),

@@ -64,6 +64,11 @@ pub(crate) fn script_text(docs: &[Value], task: &str) -> String {
 /// That script as its container runs it: with the bench ConfigMap's settings
 /// in the environment (the container's `envFrom`), here as `export` lines.
 pub(crate) fn script(docs: &[Value], task: &str) -> String {
+    config_exports(docs) + &script_text(docs, task)
+}
+
+/// The bench ConfigMap's settings as `export` lines.
+pub(crate) fn config_exports(docs: &[Value]) -> String {
     let config = docs
         .iter()
         .find(|d| d["kind"] == "ConfigMap" && d["data"]["BACKING_SERVICES"].is_string())
@@ -73,7 +78,7 @@ pub(crate) fn script(docs: &[Value], task: &str) -> String {
         let value = value.as_str().unwrap().replace('\'', r"'\''");
         exports.push_str(&format!("export {key}='{value}'\n"));
     }
-    exports + &script_text(docs, task)
+    exports
 }
 
 pub(crate) fn rendered(listener: &TcpListener) -> Vec<Value> {

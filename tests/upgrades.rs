@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::common::{check_text, documents, example, human, run, text};
 use crate::fake_bench::ScratchBench;
-use crate::jobs::{job, job_name, multisite_values, rendered, script};
+use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, script};
 
 /// The documents of a YAML stream as written, without their `---`.
 fn written_documents(stream: &str) -> Vec<String> {
@@ -130,19 +130,21 @@ fn argo_cd_waves_follow_the_phases_and_no_job_is_a_hook() {
 
 #[test]
 fn a_replica_change_reruns_no_job_and_a_new_image_reruns_the_upgrade() {
-    let jobs = |sets: &[&str]| -> Vec<String> {
+    let jobs = |sets: &[&str]| -> Vec<(String, String)> {
         manifests(sets)
             .iter()
             .filter(|m| m.kind() == "Job")
-            .map(frappe_manifests::emit::to_yaml)
+            .map(|m| (m.name().to_owned(), frappe_manifests::emit::to_yaml(m)))
             .collect()
     };
-    let base = jobs(&[]);
+    let (base, scaled) = (jobs(&[]), jobs(&["worker.gunicorn.replicaCount=5"]));
+    let names = |jobs: &[(String, String)]| jobs.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
     assert_eq!(
-        jobs(&["worker.gunicorn.replicaCount=5"]),
-        base,
+        names(&scaled),
+        names(&base),
         "a sync that changes no image meets the same Jobs, which neither kubectl nor Argo CD runs again"
     );
+    assert!(scaled == base, "and each Job is the same, byte for byte");
     let values = multisite_values(3306);
     let docs = |sets: &[&str]| documents(&crate::common::render_text(&values, sets));
     let (before, after) = (docs(&[]), docs(&["image.tag=v16.99.0"]));
@@ -289,4 +291,410 @@ fn clearing_caches_alone_covers_every_site_and_leaves_maintenance_mode_alone() {
     );
     assert!(!clear.contains("set-maintenance-mode"), "{clear}");
     assert!(!clear.contains("wait_for_migrate '"), "{clear}");
+}
+
+/// The script of a Job's container (or init container) `name`.
+fn container_script(docs: &[Value], task: &str, name: &str) -> String {
+    let pod = &job(docs, task)["spec"]["template"]["spec"];
+    let containers = pod["initContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(pod["containers"].as_array().unwrap());
+    let container = containers
+        .into_iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name} in {task}"));
+    container["args"][0].as_str().unwrap().to_owned()
+}
+
+/// The literal environment of a Job's container `name`.
+fn container_env(docs: &[Value], task: &str, name: &str) -> Vec<(String, String)> {
+    let pod = &job(docs, task)["spec"]["template"]["spec"];
+    let containers = pod["initContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(pod["containers"].as_array().unwrap());
+    let container = containers.into_iter().find(|c| c["name"] == name).unwrap();
+    container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| Some((e["name"].as_str()?.to_owned(), e["value"].as_str()?.to_owned())))
+        .collect()
+}
+
+fn restore_values(db_port: u16, extra: &str) -> String {
+    format!(
+        "{}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n{extra}",
+        multisite_values(db_port)
+    )
+}
+
+#[test]
+fn a_restore_renders_only_when_confirmed() {
+    let values = format!(
+        "{}  restore: {{enabled: true, siteName: shop.example.com, database: a-database.sql.gz}}\n",
+        multisite_values(3306)
+    );
+    let outcome = check_text(&values, &[], "erpnext", Some("erp"));
+    assert!(outcome.manifests.is_none(), "an unconfirmed restore renders nothing");
+    assert!(
+        outcome.diagnostics.iter().any(|d| d.code.as_str() == "unconfirmed-restore"),
+        "{}",
+        human(&outcome)
+    );
+    let wrong = check_text(&values, &["jobs.restore.confirm=hr.example.com"], "erpnext", Some("erp"));
+    assert!(wrong.manifests.is_none(), "confirming another site is no confirmation");
+    let confirmed = check_text(&values, &["jobs.restore.confirm=shop.example.com"], "erpnext", Some("erp"));
+    assert!(confirmed.manifests.is_some(), "{}", human(&confirmed));
+}
+
+#[test]
+fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let backups = bench.root().join("sites/shop.example.com/private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let dump = "20260101_030000-shop_example_com-database.sql.gz";
+    let gzip = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf 'dump\\n' | gzip > '{}'", backups.join(dump).display()))
+        .status()
+        .unwrap();
+    assert!(gzip.success());
+    let render = |sets: &[&str]| {
+        documents(&crate::common::render_text(
+            &restore_values(port, &format!("    database: {dump}\n")),
+            sets,
+        ))
+    };
+    let docs = render(&[]);
+
+    let output = bench.run(&script(&docs, "restore"), None);
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let calls = bench.calls();
+    let restore = calls
+        .iter()
+        .position(|c| c.starts_with("--site shop.example.com restore"))
+        .expect("a restore");
+    assert_eq!(calls[restore - 1], "--site shop.example.com set-maintenance-mode on");
+    assert_eq!(
+        calls[restore + 1],
+        "--site shop.example.com migrate",
+        "the restored database is migrated with this image"
+    );
+    assert_eq!(calls.last().unwrap(), "--site shop.example.com set-maintenance-mode off");
+    assert!(
+        bench.secrets().iter().any(|s| s.starts_with("restore shop.example.com root=")),
+        "bench got the root password"
+    );
+    for call in &calls {
+        assert!(
+            !call.contains(crate::fake_bench::ROOT_PASSWORD),
+            "a password on a command line: {call}"
+        );
+    }
+    assert!(
+        !text(&output.stdout).contains(crate::fake_bench::ROOT_PASSWORD),
+        "bench's output is redacted"
+    );
+
+    let output = bench.run(&script(&docs, "restore"), None);
+    assert!(output.status.success());
+    assert_eq!(bench.calls().len(), calls.len(), "the same request never runs again");
+
+    let again = render(&["jobs.restore.requestId=again"]);
+    assert_ne!(job_name(&again, "restore"), job_name(&docs, "restore"));
+    let output = bench.run(&script(&again, "restore"), None);
+    assert!(output.status.success());
+    assert_eq!(bench.calls().len(), 2 * calls.len(), "a new request id restores once more");
+}
+
+#[test]
+fn a_restore_of_a_newer_backup_stops_unless_allowed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let backups = bench.root().join("sites/shop.example.com/private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::write(backups.join("new-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: new-database.sql.gz\n");
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let output = bench
+        .command(&script(&docs, "restore"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("FAKE_DOWNGRADE", "1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("allowDowngrade: true"),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(!text(&output.stdout).contains(crate::fake_bench::ROOT_PASSWORD));
+    assert!(
+        bench.calls().iter().all(|c| !c.contains("migrate")),
+        "nothing after a refused restore"
+    );
+
+    let docs = documents(&crate::common::render_text(&values, &["jobs.restore.allowDowngrade=true"]));
+    let output = bench
+        .command(&script(&docs, "restore"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("FAKE_DOWNGRADE", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(bench.calls().iter().any(|c| c.contains("restore") && c.ends_with("--force")));
+}
+
+/// The S3 access keys the tests' Secret holds; no log may show them.
+const S3_KEY_ID: &str = "AKIDTESTUPLOADER1";
+const S3_SECRET: &str = "s3cret-access-key-value";
+
+/// A tool of the S3 tests: from `target/s3-venv` (which `.ci/run` fills),
+/// else from PATH.
+fn s3_tool(name: &str) -> Option<std::path::PathBuf> {
+    let venv = crate::common::project_root().join("target/s3-venv/bin").join(name);
+    if venv.exists() {
+        return Some(venv);
+    }
+    // `aws --version` and `moto_server --help` exit 0; neither knows the other's flag.
+    let probe = if name == "aws" { "--version" } else { "--help" };
+    let found = std::process::Command::new(name).arg(probe).output().ok()?;
+    found.status.success().then(|| std::path::PathBuf::from(name))
+}
+
+/// moto's S3 server on a free port, stopped when dropped.
+struct MotoServer {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl MotoServer {
+    fn start(moto: &std::path::Path) -> MotoServer {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(moto)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = MotoServer {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `aws` with the test's keys, against moto.
+fn aws(aws_path: &std::path::Path, endpoint: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(aws_path)
+        .args(["--endpoint-url", endpoint])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "aws {args:?}: {}", text(&output.stderr));
+    text(&output.stdout)
+}
+
+#[test]
+fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
+    let (Some(aws_path), Some(moto)) = (s3_tool("aws"), s3_tool("moto_server")) else {
+        crate::common::skip_unless_ci("`aws` and `moto_server` (PyPI awscli, moto[server]) are not installed");
+        return;
+    };
+    let server = MotoServer::start(&moto);
+    aws(&aws_path, &server.endpoint, &["s3api", "create-bucket", "--bucket", "erp-backups"]);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let s3 = format!(
+        "    s3: {{bucket: erp-backups, endpoint: \"{}\", prefix: nightly, existingSecret: s3-keys, retainDays: 7}}\n",
+        server.endpoint
+    );
+    let values = multisite_values(port).replace("    retainDays: 7\n", &format!("    retainDays: 7\n{s3}"));
+    assert!(values.contains("erp-backups"));
+    let docs = documents(&crate::common::render_text(&values, &[]));
+
+    let bench = ScratchBench::configured();
+    for site in ["shop.example.com", "hr.example.com"] {
+        bench.add_site(site);
+        std::fs::create_dir_all(bench.root().join("sites").join(site).join("public/files")).unwrap();
+        std::fs::write(bench.root().join("sites").join(site).join("public/files/logo.txt"), site).unwrap();
+    }
+    // An old copy in the bucket, and one of a site this backup does not cover.
+    let old = bench.root().join("old.sql.gz");
+    std::fs::write(&old, "old").unwrap();
+    for key in [
+        "nightly/shop.example.com/old-database.sql.gz",
+        "nightly/other.example.com/old-database.sql.gz",
+    ] {
+        aws(
+            &aws_path,
+            &server.endpoint,
+            &["s3", "cp", old.to_str().unwrap(), &format!("s3://erp-backups/{key}")],
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+
+    let list = bench.root().join("upload-list");
+    let with_list = |script: String| script.replace("/s3/files", list.to_str().unwrap());
+    // The backup first (an init container), then the upload.
+    let backup = bench.run(
+        &with_list(config_exports(&docs) + &container_script(&docs, "backup", "backup")),
+        None,
+    );
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+
+    // The upload, as its container runs it; the bucket's copies older than
+    // one second (for 7 days) are pruned.
+    let upload = with_list(container_script(&docs, "backup", "upload")).replace("retain_seconds=604800", "retain_seconds=1");
+    let mut command = bench.command(&upload, "16");
+    command.env(
+        "PATH",
+        format!("{}:{}", aws_path.parent().unwrap().display(), std::env::var("PATH").unwrap()),
+    );
+    for (name, value) in container_env(&docs, "backup", "upload") {
+        if name != "HOME" {
+            command.env(name, value);
+        }
+    }
+    let uploaded = command
+        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .output()
+        .unwrap();
+    assert!(uploaded.status.success(), "{}{}", text(&uploaded.stdout), text(&uploaded.stderr));
+
+    let keys = aws(
+        &aws_path,
+        &server.endpoint,
+        &[
+            "s3api",
+            "list-objects-v2",
+            "--bucket",
+            "erp-backups",
+            "--query",
+            "Contents[].Key",
+            "--output",
+            "text",
+        ],
+    );
+    let mut keys: Vec<&str> = keys.split_whitespace().collect();
+    keys.sort();
+    let local: Vec<String> = std::fs::read_to_string(&list).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(local.len(), 8, "database, config, public and private files of two sites: {local:?}");
+    let mut expected: Vec<String> = local
+        .iter()
+        .map(|path| {
+            let site = path.trim_start_matches("sites/").split('/').next().unwrap();
+            format!("nightly/{site}/{}", path.rsplit('/').next().unwrap())
+        })
+        .collect();
+    expected.push("nightly/other.example.com/old-database.sql.gz".to_owned());
+    expected.sort();
+    assert_eq!(
+        keys, expected,
+        "this backup's files under the prefix; the old copy of a backed-up site is pruned, no other"
+    );
+
+    let logs = [
+        text(&backup.stdout),
+        text(&backup.stderr),
+        text(&uploaded.stdout),
+        text(&uploaded.stderr),
+        bench.bench_log(),
+    ]
+    .concat();
+    for secret in [S3_KEY_ID, S3_SECRET] {
+        assert!(!logs.contains(secret), "an S3 key in a log");
+        assert!(!upload.contains(secret), "an S3 key in the script");
+    }
+
+    // A restore from the bucket, into a bench that lost the files.
+    let database = local
+        .iter()
+        .find(|p| p.starts_with("sites/shop.example.com/") && p.ends_with("-database.sql.gz"))
+        .unwrap();
+    let files = local
+        .iter()
+        .find(|p| p.starts_with("sites/shop.example.com/") && p.ends_with("-files.tar") && !p.ends_with("-private-files.tar"))
+        .unwrap();
+    let name = |path: &str| path.rsplit('/').next().unwrap().to_owned();
+    let restore_values = format!(
+        "{values}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n    fromS3: true\n    database: {}\n    publicFiles: {}\n",
+        name(database),
+        name(files)
+    );
+    let docs = documents(&crate::common::render_text(&restore_values, &[]));
+    std::fs::remove_dir_all(bench.root().join("sites/shop.example.com/private/backups")).unwrap();
+    std::fs::remove_dir_all(bench.root().join("sites/shop.example.com/public/files")).unwrap();
+    let mut command = bench.command(&container_script(&docs, "restore", "download"), "16");
+    command.env(
+        "PATH",
+        format!("{}:{}", aws_path.parent().unwrap().display(), std::env::var("PATH").unwrap()),
+    );
+    for (name, value) in container_env(&docs, "restore", "download") {
+        if name != "HOME" {
+            command.env(name, value);
+        }
+    }
+    let downloaded = command
+        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .output()
+        .unwrap();
+    assert!(downloaded.status.success(), "{}", text(&downloaded.stderr));
+    let restored = bench.run(&script(&docs, "restore"), None);
+    assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
+    assert!(
+        bench
+            .calls()
+            .iter()
+            .any(|c| c.starts_with("--site shop.example.com restore") && c.contains(&name(database))),
+        "{:?}",
+        bench.calls()
+    );
+    assert_eq!(
+        std::fs::read_to_string(bench.root().join("sites/shop.example.com/public/files/logo.txt")).unwrap(),
+        "shop.example.com",
+        "the public files came back from the bucket"
+    );
+    let logs = [
+        text(&downloaded.stdout),
+        text(&downloaded.stderr),
+        text(&restored.stdout),
+        text(&restored.stderr),
+    ]
+    .concat();
+    for secret in [S3_KEY_ID, S3_SECRET] {
+        assert!(!logs.contains(secret), "an S3 key in a log");
+    }
 }

@@ -65,12 +65,16 @@ pub enum Task {
         db_root_user: String,
         db_root_password: SecretRef,
     },
-    /// `bench backup` for each site (`all` for every site).
+    /// `bench backup` for each site (`all` for every site), and the upload
+    /// of the files it wrote.
     Backup {
         sites: Vec<String>,
         with_files: bool,
         retain_days: Option<u32>,
+        s3: Option<S3Target>,
     },
+    /// `bench --site … restore` of one backup, once per request.
+    Restore(Box<Restore>),
     /// The first step of an upgrade, for each site: maintenance mode on, a
     /// backup when `backup_first`, `bench migrate`, and the stamp that says
     /// which image the site was migrated with. Maintenance mode stays on
@@ -133,8 +137,9 @@ impl Task {
             // failed migrate needs. Scheduled backups are CronJobs, not named
             // by hash.
             Task::Backup { .. } => Rerun::Pod,
-            // Sites and their apps, the database they go to, and `--force`.
-            Task::CreateSites { .. } | Task::DropSites { .. } => Rerun::PodWithoutImage,
+            // Sites and their apps, the database they go to, and `--force`;
+            // the restore request (which its stamp keeps from running twice).
+            Task::CreateSites { .. } | Task::DropSites { .. } | Task::Restore(_) => Rerun::PodWithoutImage,
             // Ownership does not change with a release, but repeating the
             // chown does no harm, and a name with the image lets the Job's
             // template change without waiting for it to leave.
@@ -154,6 +159,7 @@ impl Task {
             Task::Backup { .. } => "backup",
             Task::Migrate { .. } => "migrate",
             Task::ClearCache { .. } => "clear-cache",
+            Task::Restore(_) => "restore",
             Task::Custom { .. } => "custom",
         }
     }
@@ -168,6 +174,40 @@ pub const NAME_HASH_DIGITS: usize = 8;
 
 /// The longest suffix a Job name adds to the full name, for name-length checks.
 pub const NAME_SUFFIX_LEN: usize = 1 + LONGEST_TASK_NAME.len() + 1 + NAME_HASH_DIGITS;
+
+/// Where backups are copied beyond the sites volume: S3-compatible
+/// storage, reached with the AWS CLI image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Target {
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// `<prefix>/` before `<site>/<file>`; empty for none.
+    pub prefix: String,
+    pub access_key_id: SecretRef,
+    pub secret_access_key: SecretRef,
+    pub retain_days: Option<u32>,
+    pub image: String,
+}
+
+/// A confirmed restore.
+#[derive(Debug, Clone)]
+pub struct Restore {
+    pub site: String,
+    /// File names in the site's `private/backups` (or objects in the bucket).
+    pub database: String,
+    pub public_files: Option<String>,
+    pub private_files: Option<String>,
+    /// Download the files from there first.
+    pub from_s3: Option<S3Target>,
+    pub allow_downgrade: bool,
+    /// What identifies the request: a hash of everything above and the
+    /// values' `requestId`. The Job records it on the sites volume, and
+    /// never runs a request it recorded.
+    pub request: String,
+    pub db_root_user: String,
+    pub db_root_password: SecretRef,
+}
 
 /// A key of a Secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +244,7 @@ pub fn resolve(
         tasks::create_sites(jobs, db_type, &mut credentials, report),
         tasks::drop_sites(jobs, &mut credentials, report),
         tasks::backup(jobs, report),
+        tasks::restore(jobs, &mut credentials, report),
         tasks::custom(jobs, report),
     ];
     let migrate = tasks::migrate(jobs, report);
