@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("backup.sh", include_str!("../templates/backup.sh.j2")),
     ("upgrade.sh", include_str!("../templates/upgrade.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
+    ("wait-for-migrate.sh", include_str!("../templates/wait-for-migrate.sh.j2")),
     ("restore.sh", include_str!("../templates/restore.sh.j2")),
     ("s3.sh", include_str!("../templates/s3.sh.j2")),
     ("s3-upload.sh", include_str!("../templates/s3-upload.sh.j2")),
@@ -187,6 +188,12 @@ pub(crate) fn s3_download_script(restore: &Restore, s3: &S3Target) -> String {
         "s3-download.sh",
         context! { site => &restore.site, request => &restore.request, files, ..s3_context(s3) },
     )
+}
+
+/// The script of the init container that holds a Deployment's pods until
+/// each site was migrated with their image.
+pub(crate) fn wait_for_migrate_script(sites: &[String], image: &str) -> String {
+    render("wait-for-migrate.sh", context! { sites, image })
 }
 
 /// ingress-nginx `configuration-snippet` sending `/socket.io` to socketio

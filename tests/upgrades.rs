@@ -698,3 +698,48 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
         assert!(!logs.contains(secret), "an S3 key in a log");
     }
 }
+
+#[test]
+fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let waits = |deployment: &str| -> Option<String> {
+        let doc = docs
+            .iter()
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == format!("erpnext-{deployment}"))
+            .unwrap();
+        let init = doc["spec"]["template"]["spec"]["initContainers"].as_array()?;
+        Some(
+            init.iter().find(|c| c["name"] == "wait-for-migrate")?["args"][0]
+                .as_str()?
+                .to_owned(),
+        )
+    };
+    for deployment in ["gunicorn", "worker-d", "worker-s", "worker-l", "scheduler"] {
+        assert!(waits(deployment).is_some(), "{deployment} starts before migrate");
+    }
+    assert!(
+        waits("nginx").is_none() && waits("socketio").is_none(),
+        "neither touches the database"
+    );
+
+    let wait = waits("gunicorn").unwrap();
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let waiting = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
+    assert!(!waiting.status.success(), "no migrate yet: the pod does not start");
+    let migrate = bench.run(&script(&docs, "migrate"), Some(("--site crm.example.com migrate", "patch failed")));
+    assert!(!migrate.status.success());
+    let failed = bench.command(&wait, "16").output().unwrap();
+    assert!(!failed.status.success(), "a failed migrate keeps the new pods from starting");
+    assert!(
+        text(&failed.stderr).contains("the migrate Job failed on crm.example.com"),
+        "{}",
+        text(&failed.stderr)
+    );
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    assert!(bench.run(&script(&docs, "migrate"), None).status.success());
+    let started = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
+    assert!(started.status.success(), "{}", text(&started.stderr));
+}
