@@ -145,12 +145,25 @@ pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
 }
 
 /// Argo CD ordering: every object in the sync wave of its place in the
-/// upgrade order ([`crate::order`]), none a hook.
+/// upgrade order ([`crate::order`]).
+///
+/// The Jobs that delete themselves after they finished (site creation and
+/// drop, restore: [`crate::objects::job::FINISHED_JOB_TTL`]) are Sync hooks
+/// in their wave, created anew on each sync: as plain resources they would
+/// go missing ten minutes after each sync, leaving the application OutOfSync
+/// (or, with self-heal, recreated every ten minutes). Each finds its work
+/// done when it runs again. No other Job is a hook: hooks run on every
+/// sync, and a sync that changes no image must not migrate.
 pub fn annotate(manifests: &mut [Manifest]) {
     for manifest in manifests {
         let wave = crate::order::place(manifest).wave;
+        let hook = matches!(manifest, Manifest::Job(job) if job.spec.as_ref().is_some_and(|s| s.ttl_seconds_after_finished.is_some()));
         let annotations = manifest.metadata_mut().annotations.get_or_insert_with(BTreeMap::new);
         annotations.insert("argocd.argoproj.io/sync-wave".to_owned(), wave.to_string());
+        if hook {
+            annotations.insert("argocd.argoproj.io/hook".to_owned(), "Sync".to_owned());
+            annotations.insert("argocd.argoproj.io/hook-delete-policy".to_owned(), "BeforeHookCreation".to_owned());
+        }
     }
 }
 

@@ -11,9 +11,9 @@
 //! included: it applies a wave only once every resource of the waves before
 //! is healthy, a Job being healthy when it completed, and a failed Job fails
 //! the sync (gitops-engine `pkg/sync/sync_context.go`, non-hook tasks go
-//! `OperationFailed` on `Degraded`). No Job is a hook: hooks run on every
-//! sync, and a sync after a replica change must not put sites in
-//! maintenance mode. A Job's name changes with what it does
+//! `OperationFailed` on `Degraded`). No Job of the upgrade is a hook: hooks
+//! run on every sync, and a sync after a replica change must not put sites
+//! in maintenance mode ([`crate::argocd::annotate`] says which Jobs are). A Job's name changes with what it does
 //! ([`crate::objects::job`]), so a sync that changes nothing about it
 //! leaves it alone, as `kubectl apply` does. Nor is anything a PreSync hook:
 //! on the first install the Secret, ConfigMap and claim it needs do not exist

@@ -118,12 +118,18 @@ fn argo_cd_waves_follow_the_phases_and_no_job_is_a_hook() {
         job_wave("create-site") < job_wave("migrate"),
         "on a first install, the sites exist before migrate"
     );
-    for manifest in &manifests {
-        let annotations = manifest.metadata().annotations.as_ref().unwrap();
-        assert!(
-            !annotations.contains_key("argocd.argoproj.io/hook"),
-            "{} is a hook, which Argo CD runs again on every sync",
-            manifest.name()
+    let hook = |task: &str| {
+        let job = manifests.iter().find(|m| m.kind() == "Job" && m.component() == Some(task)).unwrap();
+        job.metadata().annotations.as_ref().unwrap().get("argocd.argoproj.io/hook").cloned()
+    };
+    for task in ["configure", "backup", "migrate", "clear-cache"] {
+        assert_eq!(hook(task), None, "{task} is a hook, which Argo CD runs again on every sync");
+    }
+    for task in ["create-site", "drop-site"] {
+        assert_eq!(
+            hook(task).as_deref(),
+            Some("Sync"),
+            "{task} deletes itself after it finished: as a plain resource it would leave the application OutOfSync"
         );
     }
 }
