@@ -73,7 +73,7 @@ codes! {
     InvalidRedisUrl = "invalid-redis-url", Error, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
     InClusterService = "in-cluster-service", Error, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
     LegacyKey = "legacy-key", Warning, "A key of an older chart version, still accepted under its new name.";
-    UnusedKey = "unused-key", Warning, "A chart key that Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`): it changes nothing.";
+    UnusedKey = "unused-key", Warning, "A chart key that changes nothing here: Frappe v15 and v16 do not read it (`externalRedis.socketio`, `redisSocketIOHost`), or the upgrade order makes it unneeded (`jobs.clearCache.initContainer`).";
     ProbeSite = "probe-site", Error, "An HTTP probe of gunicorn that names no site: Frappe answers 404 to a request for the pod's IP.";
     UnservedAssets = "unserved-assets", Error, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
     ConflictingKeys = "conflicting-keys", Error, "A legacy key and its replacement are both set, to different values.";

@@ -749,3 +749,19 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     let started = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
     assert!(started.status.success(), "{}", text(&started.stderr));
 }
+
+#[test]
+fn the_charts_clear_cache_keys_are_accepted_and_its_rollout_wait_is_named_unneeded() {
+    let chart = "jobs:\n  clearCache:\n    enabled: true\n    serviceAccountName: \"\"\n    initContainer:\n      enabled: false\n      \
+                 image: alpine/kubectl:1.35.0\n      deployment:\n        name: \"\"\n      timeout: 600s\n    redisFlush:\n      enabled: false\n    \
+                 backoffLimit: 0\n    resources: {}\n    nodeSelector: {}\n    tolerations: []\n    affinity: {}\n";
+    let values = format!("{}{chart}", crate::common::MINIMAL);
+    let outcome = check_text(&values, &[], "erpnext", Some("erp"));
+    assert!(outcome.manifests.is_some(), "{}", human(&outcome));
+    let unused =
+        |outcome: &frappe_manifests::pipeline::Outcome| outcome.diagnostics.iter().filter(|d| d.code.as_str() == "unused-key").count();
+    assert_eq!(unused(&outcome), 0, "the chart's defaults: {}", human(&outcome));
+    let waiting = check_text(&values, &["jobs.clearCache.initContainer.enabled=true"], "erpnext", Some("erp"));
+    assert!(waiting.manifests.is_some());
+    assert_eq!(unused(&waiting), 1, "{}", human(&waiting));
+}

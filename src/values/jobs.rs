@@ -318,7 +318,40 @@ job! {
         /// value of every site, sessions' cached copies included (they are
         /// read again from the database).
         redis_flush: Spanned<RedisFlush> = Spanned::default(),
+        /// The chart's ServiceAccount for its init container's `kubectl`;
+        /// the clear-cache Job here needs no Kubernetes API access.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        service_account_name: Spanned<Option<String>> = Spanned::default(),
+        /// The chart's init container that waits for the gunicorn rollout; here
+        /// the Job itself comes after the rollout (Argo CD wave, `render --phase post`).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        init_container: Spanned<Option<RolloutWait>> = Spanned::default(),
     }
+}
+
+/// `jobs.clearCache.initContainer`, the chart's wait for a rollout.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RolloutWait {
+    /// Run the init container.
+    pub enabled: bool,
+    /// Its `kubectl` image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The Deployment whose rollout it waits for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<RolloutDeployment>,
+    /// How long it waits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+}
+
+/// `jobs.clearCache.initContainer.deployment`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RolloutDeployment {
+    /// Its name; empty for gunicorn's.
+    pub name: String,
 }
 
 /// `jobs.clearCache.redisFlush`.

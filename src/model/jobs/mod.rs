@@ -248,7 +248,7 @@ pub fn resolve(
         tasks::custom(jobs, report),
     ];
     let migrate = tasks::migrate(jobs, report);
-    let clear_cache = tasks::clear_cache(jobs, migrate.as_ref());
+    let clear_cache = tasks::clear_cache(jobs, migrate.as_ref(), report);
     let resolved = resolved.into_iter().chain([migrate, clear_cache]).flatten().collect();
     check_job_pods(jobs, report);
     (resolved, credentials.into_inline())

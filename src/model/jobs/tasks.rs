@@ -375,8 +375,24 @@ pub(super) fn migrate(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob
 
 /// Cache clearing: after every migrate, and on every new image when
 /// `jobs.clearCache` is enabled. Its pod keys come from `jobs.clearCache`.
-pub(super) fn clear_cache(jobs: &Jobs, migrate: Option<&BenchJob>) -> Option<BenchJob> {
+pub(super) fn clear_cache(jobs: &Jobs, migrate: Option<&BenchJob>, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let job = &jobs.clear_cache;
+    let waits = job.init_container.as_ref().is_some_and(|wait| wait.enabled);
+    let account = job.service_account_name.as_deref().is_some_and(|name| !name.is_empty());
+    for (set, key, at) in [
+        (waits, "initContainer", Anchor::from(&job.init_container)),
+        (account, "serviceAccountName", Anchor::from(&job.service_account_name)),
+    ] {
+        if set {
+            report
+                .at_key(
+                    Code::UnusedKey,
+                    at,
+                    format!("`jobs.clearCache.{key}` changes nothing here: the clear-cache Job itself runs after the Deployments rolled, and needs no Kubernetes API access"),
+                )
+                .with_help("remove it (README, \"Upgrading\")");
+        }
+    }
     let migrated = match migrate.map(|m| &m.task) {
         Some(Task::Migrate { sites, .. }) => Some(sites.clone()),
         _ => None,
