@@ -238,18 +238,28 @@ pub fn resolve(
 ) -> (Vec<BenchJob>, InlineSecrets) {
     let jobs = &values.jobs;
     let mut credentials = Credentials::new(values, fullname, db_type);
+    let backup = tasks::backup(jobs, report);
+    let backup_s3 = match backup.as_ref().map(|b| &b.task) {
+        Some(Task::Backup { s3, .. }) => s3.as_ref(),
+        _ => None,
+    };
+    let restore = tasks::restore(jobs, backup_s3, &mut credentials, report);
+    let migrate = tasks::migrate(jobs, report);
+    let clear_cache = tasks::clear_cache(jobs, migrate.as_ref(), report);
     let resolved = [
         tasks::configure(values, bench_id, report),
         tasks::volume_permissions(jobs, report),
         tasks::create_sites(jobs, db_type, &mut credentials, report),
         tasks::drop_sites(jobs, &mut credentials, report),
-        tasks::backup(jobs, report),
-        tasks::restore(jobs, &mut credentials, report),
+        backup,
+        restore,
         tasks::custom(jobs, report),
-    ];
-    let migrate = tasks::migrate(jobs, report);
-    let clear_cache = tasks::clear_cache(jobs, migrate.as_ref(), report);
-    let resolved = resolved.into_iter().chain([migrate, clear_cache]).flatten().collect();
+        migrate,
+        clear_cache,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     check_job_pods(jobs, report);
     (resolved, credentials.into_inline())
 }

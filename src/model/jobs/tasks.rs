@@ -244,7 +244,13 @@ fn s3_target(s3: &Spanned<Option<S3Storage>>, report: &mut Reporter<'_>) -> Opti
 
 /// `bench restore` of one backup into one site, once per request, and only
 /// when the values confirm it by naming the site twice.
-pub(super) fn restore(jobs: &Jobs, credentials: &mut Credentials<'_>, report: &mut Reporter<'_>) -> Option<BenchJob> {
+/// With `fromS3`, the files come from `backup_s3`, the backup Job's bucket.
+pub(super) fn restore(
+    jobs: &Jobs,
+    backup_s3: Option<&S3Target>,
+    credentials: &mut Credentials<'_>,
+    report: &mut Reporter<'_>,
+) -> Option<BenchJob> {
     let job = &jobs.restore;
     if !*job.enabled {
         return None;
@@ -262,45 +268,33 @@ pub(super) fn restore(jobs: &Jobs, credentials: &mut Credentials<'_>, report: &m
             )
             .with_help(format!("to restore, add `confirm: {}` under `jobs.restore`", *job.site_name));
     }
-    for (file, key) in [
-        (Some(job.database.as_str()), "database"),
-        (job.public_files.as_deref(), "publicFiles"),
-        (job.private_files.as_deref(), "privateFiles"),
-    ] {
-        if let Some(name) = file
+    let files = [
+        (Some(job.database.as_str()), Anchor::from(&job.database)),
+        (job.public_files.as_deref(), Anchor::from(&job.public_files)),
+        (job.private_files.as_deref(), Anchor::from(&job.private_files)),
+    ];
+    for (name, at) in files {
+        if let Some(name) = name
             && !is_backup_file_name(name)
         {
-            let at = match key {
-                "database" => Anchor::from(&job.database),
-                "publicFiles" => Anchor::from(&job.public_files),
-                _ => Anchor::from(&job.private_files),
-            };
             report
                 .at_key(Code::InvalidValue, at, format!("`{name}` is not the name of a backup file"))
                 .with_help("give the file's name as `bench backup` wrote it, e.g. `20260101_030000-erp_example_com-database.sql.gz`, without a directory");
         }
     }
-    let from_s3 = if *job.from_s3 {
-        let storage = if jobs.backup.s3.is_some() {
-            &jobs.backup.s3
-        } else {
-            &jobs.backup_multiple_sites.s3
-        };
-        match storage.as_ref() {
-            Some(_) => s3_target(storage, report),
-            None => {
-                report
-                    .at(
-                        Code::InvalidValue,
-                        &job.from_s3,
-                        "`fromS3` needs the bucket of `jobs.backup.s3` or `jobs.backupMultipleSites.s3`",
-                    )
-                    .with_help("configure the bucket there, or restore from the site's backups folder");
-                None
-            }
+    let from_s3 = match (*job.from_s3, backup_s3) {
+        (false, _) => None,
+        (true, Some(s3)) => Some(s3.clone()),
+        (true, None) => {
+            report
+                .at(
+                    Code::InvalidValue,
+                    &job.from_s3,
+                    "`fromS3` needs the bucket of the backup Job (`jobs.backup.s3` or `jobs.backupMultipleSites.s3`)",
+                )
+                .with_help("configure the bucket there, or restore from the site's backups folder");
+            None
         }
-    } else {
-        None
     };
     let db_root_password = credentials.db_root_password("jobs.restore", &job.enabled, report)?;
     let mut hasher = Sha256::new();
