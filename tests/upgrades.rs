@@ -765,3 +765,32 @@ fn the_charts_clear_cache_keys_are_accepted_and_its_rollout_wait_is_named_unneed
     assert!(waiting.manifests.is_some());
     assert_eq!(unused(&waiting), 1, "{}", human(&waiting));
 }
+
+#[test]
+fn migrate_waits_for_a_site_being_created_beyond_the_backing_services_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    let migrate = script(&docs, "migrate");
+    let output = bench.run(&migrate, None);
+    assert!(!output.status.success(), "no site and nothing creating it");
+    assert!(
+        text(&output.stderr).contains("site shop.example.com does not exist"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // A creation under way that takes longer than WAIT_TIMEOUT (3 s here).
+    std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
+    let marker = bench.root().join("sites/.frappe-manifests/shop.example.com.creating");
+    std::fs::write(&marker, "").unwrap();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let finish = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        std::fs::remove_file(marker).unwrap();
+    });
+    let output = bench.run(&migrate, None);
+    finish.join().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(bench.calls().contains(&"--site shop.example.com migrate".to_owned()));
+}
