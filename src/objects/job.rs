@@ -254,7 +254,7 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
 
 /// The AWS CLI container of a backup or restore, with the sites volume at
 /// the bench's path, its access keys from the Secret and its home (the
-/// CLI's cache) in the pod's scratch volume.
+/// CLI's cache) and temporary files in the pod's scratch volume.
 fn aws_container(bench: &Bench, name: &str, s3: &S3Target, script: String) -> Container {
     let value = |name: &str, value: &str| EnvVar {
         name: name.to_owned(),
@@ -272,6 +272,8 @@ fn aws_container(bench: &Bench, name: &str, s3: &S3Target, script: String) -> Co
             secret_env("AWS_SECRET_ACCESS_KEY", &s3.secret_access_key),
             value("AWS_DEFAULT_REGION", &s3.region),
             value("HOME", S3_DIR),
+            // The root file system may be read-only.
+            value("TMPDIR", S3_DIR),
         ]),
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(vec![
