@@ -148,35 +148,24 @@ pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
     })
 }
 
-/// Argo CD ordering: hooks for the Jobs, sync waves for everything else.
+/// Argo CD ordering: every object in the sync wave of its place in the
+/// upgrade order ([`crate::order`]).
 ///
-/// Wave -2: ServiceAccount, Secret, ConfigMaps, PVCs, and the volume-permissions
-/// hook; wave -1: configure (a Sync hook, so it runs before the pods that read
-/// its settings); wave 0: site creation and drop, custom Job; wave 1: the
-/// workloads. A one-off backup is a PreSync hook (before anything changes),
-/// migrate a PostSync hook (after the new image is rolled out). Hooks are
-/// deleted before they are created again, so a re-sync reruns them.
+/// The Jobs that delete themselves after they finished (site creation and
+/// drop, restore: [`crate::objects::job::FINISHED_JOB_TTL`]) are Sync hooks
+/// in their wave, created anew on each sync: as plain resources they would
+/// go missing ten minutes after each sync, leaving the application OutOfSync
+/// (or, with self-heal, recreated every ten minutes). Each finds its work
+/// done when it runs again. No other Job is a hook: hooks run on every
+/// sync, and a sync that changes no image must not migrate.
 pub fn annotate(manifests: &mut [Manifest]) {
     for manifest in manifests {
-        let (hook, wave) = match manifest {
-            Manifest::PodDisruptionBudget(_)
-            | Manifest::ServiceAccount(_)
-            | Manifest::Secret(_)
-            | Manifest::ConfigMap(_)
-            | Manifest::PersistentVolumeClaim(_) => (None, "-2"),
-            Manifest::Job(_) => match manifest.component() {
-                Some("volume-permissions") => (Some("Sync"), "-2"),
-                Some("configure") => (Some("Sync"), "-1"),
-                Some("backup") => (Some("PreSync"), "0"),
-                Some("migrate") => (Some("PostSync"), "0"),
-                _ => (Some("Sync"), "0"),
-            },
-            _ => (None, "1"),
-        };
+        let wave = crate::order::place(manifest).wave;
+        let hook = matches!(manifest, Manifest::Job(job) if job.spec.as_ref().is_some_and(|s| s.ttl_seconds_after_finished.is_some()));
         let annotations = manifest.metadata_mut().annotations.get_or_insert_with(BTreeMap::new);
-        annotations.insert("argocd.argoproj.io/sync-wave".to_owned(), wave.to_owned());
-        if let Some(hook) = hook {
-            annotations.insert("argocd.argoproj.io/hook".to_owned(), hook.to_owned());
+        annotations.insert("argocd.argoproj.io/sync-wave".to_owned(), wave.to_string());
+        if hook {
+            annotations.insert("argocd.argoproj.io/hook".to_owned(), "Sync".to_owned());
             annotations.insert("argocd.argoproj.io/hook-delete-policy".to_owned(), "BeforeHookCreation".to_owned());
         }
     }

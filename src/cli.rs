@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::order::Phase;
 use crate::targets;
 
 /// Validate Frappe/ERPNext Helm values against a typed schema and render them
@@ -117,6 +118,11 @@ pub struct RenderArgs {
     /// file it did not write is never overwritten.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// Only one phase of the upgrade order, for `kubectl apply` a phase at a time: `pre` (what
+    /// migrate needs, and the Jobs up to migrate), `main` (the rest), `post` (cache clearing, then
+    /// maintenance mode off). The three together are the whole bundle.
+    #[arg(long, value_enum, value_name = "PHASE")]
+    pub phase: Option<Phase>,
     #[command(flatten)]
     pub values: ValuesArgs,
 }

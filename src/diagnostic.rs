@@ -99,7 +99,7 @@ codes! {
     InvalidRedisUrl = "invalid-redis-url", Error, fixed, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
     InClusterService = "in-cluster-service", Error, fixed, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
     LegacyKey = "legacy-key", Warning, allowable, "A key of an older chart version, still accepted under its new name.";
-    UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), or a probe under the chart's `override: false`.";
+    UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), a probe under the chart's `override: false`, or one the upgrade order makes unneeded (`jobs.clearCache.initContainer`).";
     ChartOnlyKey = "chart-only-key", Warning, allowable, "A key of the official chart that this tool ignores on purpose (`worker.healthProbe`); the warning says why.";
     ProbeSite = "probe-site", Error, fixed, "An HTTP probe of gunicorn, or of nginx on a path nginx hands to Frappe, that names no site: Frappe answers 404 to a request for the pod's IP.";
     UnservedAssets = "unserved-assets", Error, fixed, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
@@ -107,6 +107,7 @@ codes! {
     GunicornArgs = "gunicorn-args", Error, fixed, "`worker.gunicorn.args` mixes gunicorn flags with words that are not flags.";
     MissingSecret = "missing-secret", Error, fixed, "A Job needs a password (database root, Administrator) and neither a Secret nor a value gives it.";
     InvalidSchedule = "invalid-schedule", Error, fixed, "A backup schedule that is not a cron expression.";
+    UnconfirmedRestore = "unconfirmed-restore", Error, fixed, "A restore, which overwrites a site's database, whose `confirm` does not name the site.";
     JobConflict = "job-conflict", Warning, allowable, "A single-site and a multiple-site Job of the same kind are both enabled; only the single-site one runs.";
     RootContainer = "root-container", Warning, allowable, "A helper that runs as root (`fixVolume`, `volumePermissions`), breaking the restricted Pod Security Standard.";
     MissingNamespace = "missing-namespace", Error, fixed, "A feature needs the namespace, and neither `--namespace` nor `namespace:` gives one.";

@@ -38,6 +38,7 @@ mod merge;
 pub mod model;
 pub mod node;
 pub mod objects;
+pub mod order;
 pub mod output_dir;
 pub mod pipeline;
 pub mod rule_control;

@@ -172,12 +172,16 @@ fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
         set_files: args.set_files.clone(),
         settings: settings(args),
         rules: RuleControl::default(),
+        phase: None,
     }
 }
 
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let paths: Vec<PathBuf> = args.files.iter().chain(&args.values_files).cloned().collect();
-    let request = values_request(&paths, &args.values)?;
+    let request = Request {
+        phase: args.phase,
+        ..values_request(&paths, &args.values)?
+    };
     match &args.output_dir {
         Some(dir) => report_then(pipeline::run(&request), |manifests| {
             output_dir::write(dir, manifests)?;

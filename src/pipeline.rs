@@ -14,6 +14,7 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::model::{self, Bench, Settings};
 use crate::node::{self, Node, Path};
 use crate::objects::{self, Manifest};
+use crate::order::{self, Phase};
 use crate::rule_control::RuleControl;
 use crate::source::{MAX_INPUT_BYTES, MAX_RUN_INPUT_BYTES, Sources, Span};
 use crate::values::Values;
@@ -47,6 +48,8 @@ pub struct Request {
     pub settings: Settings,
     /// `--allow`, `--deny`; inline allow comments are honoured whatever it holds.
     pub rules: RuleControl,
+    /// Only the objects of this phase of the upgrade order (`render --phase`).
+    pub phase: Option<Phase>,
 }
 
 /// The result of a run: the objects, or for [`render`] their YAML stream.
@@ -72,10 +75,16 @@ impl<T> Outcome<T> {
 /// Checks the request and builds its objects, in install order.
 pub fn run(request: &Request) -> Outcome {
     run_with(request, |bench, problems| {
-        let manifests = objects::build(bench);
+        let mut manifests = objects::build(bench);
         manifests.iter().for_each(|manifest| objects::verify(manifest, problems));
+        manifests.retain(|manifest| in_phase(request, manifest));
         manifests
     })
+}
+
+/// Whether the request's phase, if it names one, holds the object.
+fn in_phase(request: &Request, manifest: &Manifest) -> bool {
+    request.phase.is_none_or(|phase| order::place(manifest).phase == phase)
 }
 
 /// Checks the request as [`run`] does, without keeping the objects: each is
@@ -101,6 +110,9 @@ pub fn render(request: &Request) -> Outcome<String> {
         let mut documents = Vec::with_capacity(32);
         objects::build_each(bench, |manifest| {
             objects::verify(&manifest, problems);
+            if !in_phase(request, &manifest) {
+                return;
+            }
             let (rank, name) = manifest.stream_order();
             let start = written.len();
             emit::write(&mut written, &manifest);

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
-use crate::model::jobs::Task;
+use crate::model::jobs::{Restore, S3Target, Task};
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("prelude.sh", include_str!("../templates/prelude.sh.j2")),
@@ -21,7 +21,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("create-site.sh", include_str!("../templates/create-site.sh.j2")),
     ("drop-site.sh", include_str!("../templates/drop-site.sh.j2")),
     ("backup.sh", include_str!("../templates/backup.sh.j2")),
+    ("upgrade.sh", include_str!("../templates/upgrade.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
+    ("wait-for-migrate.sh", include_str!("../templates/wait-for-migrate.sh.j2")),
+    ("restore.sh", include_str!("../templates/restore.sh.j2")),
+    ("s3.sh", include_str!("../templates/s3.sh.j2")),
+    ("s3-upload.sh", include_str!("../templates/s3-upload.sh.j2")),
+    ("s3-download.sh", include_str!("../templates/s3-download.sh.j2")),
+    ("clear-cache.sh", include_str!("../templates/clear-cache.sh.j2")),
     ("websocket-snippet.conf", include_str!("../templates/websocket-snippet.conf.j2")),
     ("takeover.sh", include_str!("../templates/takeover.sh.j2")),
 ];
@@ -69,8 +76,18 @@ struct SiteApps<'a> {
     apps: &'a [String],
 }
 
+/// What the upgrade scripts say about the bench they run in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Upgrade<'a> {
+    /// The image the Job runs: the one its sites are migrated with.
+    pub image: &'a str,
+    /// A Deployment whose pods run bench commands, for advice in logs.
+    pub exec_deployment: &'a str,
+}
+
 /// The script of a Job's task. `None` for tasks without a script.
-pub(crate) fn job_script(task: &Task) -> Option<String> {
+pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
+    let Upgrade { image, exec_deployment } = upgrade;
     let script = match task {
         Task::Configure { rds, bench_id, .. } => render("configure.sh", context! { rds, bench_id }),
         Task::CreateSites { sites, force, db_type, .. } => {
@@ -86,11 +103,97 @@ pub(crate) fn job_script(task: &Task) -> Option<String> {
             sites,
             with_files,
             retain_days,
-        } => render("backup.sh", context! { sites, with_files, retain_days }),
-        Task::Migrate { sites, skip_failing } => render("migrate.sh", context! { sites, skip_failing }),
+            s3,
+        } => {
+            let upload_list = s3.as_ref().map(|_| UPLOAD_LIST);
+            render("backup.sh", context! { sites, with_files, retain_days, upload_list })
+        }
+        Task::Restore(restore) => {
+            let Restore {
+                site,
+                database,
+                public_files,
+                private_files,
+                allow_downgrade,
+                request,
+                ..
+            } = &**restore;
+            let files = restore_files(restore);
+            render(
+                "restore.sh",
+                context! { site, database, public_files, private_files, allow_downgrade, request, files, image, exec_deployment },
+            )
+        }
+        Task::Migrate {
+            sites,
+            skip_failing,
+            backup_first,
+        } => {
+            let (backup, backup_with_files) = (backup_first.is_some(), backup_first.unwrap_or(false));
+            render(
+                "migrate.sh",
+                context! { sites, skip_failing, backup, backup_with_files, image, exec_deployment },
+            )
+        }
+        Task::ClearCache {
+            sites,
+            after_migrate,
+            redis_flush,
+        } => render("clear-cache.sh", context! { sites, after_migrate, redis_flush, image }),
         Task::VolumePermissions | Task::Custom { .. } => return None,
     };
     Some(script)
+}
+
+/// Where the backup container lists the files it wrote, for the upload
+/// container of the same pod (an `emptyDir` both mount at [`S3_DIR`]).
+pub(crate) const S3_DIR: &str = "/s3";
+const UPLOAD_LIST: &str = "/s3/files";
+
+/// The files a restore reads: the database, and the files archives it names.
+fn restore_files(restore: &Restore) -> Vec<&str> {
+    [
+        Some(&restore.database),
+        restore.public_files.as_ref(),
+        restore.private_files.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(String::as_str)
+    .collect()
+}
+
+/// What the S3 scripts know of the bucket.
+fn s3_context(s3: &S3Target) -> minijinja::Value {
+    let key_prefix = if s3.prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", s3.prefix)
+    };
+    context! {
+        s3 => context! { bucket => &s3.bucket, endpoint => &s3.endpoint, retain_days => s3.retain_days },
+        key_prefix,
+    }
+}
+
+/// The script of the container that copies a backup's files to S3.
+pub(crate) fn s3_upload_script(s3: &S3Target) -> String {
+    render("s3-upload.sh", context! { upload_list => UPLOAD_LIST, ..s3_context(s3) })
+}
+
+/// The script of the container that fetches a restore's files from S3.
+pub(crate) fn s3_download_script(restore: &Restore, s3: &S3Target) -> String {
+    let files = restore_files(restore);
+    render(
+        "s3-download.sh",
+        context! { site => &restore.site, request => &restore.request, files, ..s3_context(s3) },
+    )
+}
+
+/// The script of the init container that holds a Deployment's pods until
+/// each site was migrated with their image.
+pub(crate) fn wait_for_migrate_script(sites: &[String], image: &str) -> String {
+    render("wait-for-migrate.sh", context! { sites, image })
 }
 
 /// ingress-nginx `configuration-snippet` sending `/socket.io` to socketio
@@ -110,14 +213,21 @@ mod tests {
 
     #[test]
     fn templates_render_with_every_variable_defined() {
-        let configure = job_script(&Task::Configure {
-            rds: true,
-            bench_id: Some("shop's bench".to_owned()),
-            fix_volume: false,
-            env: vec![],
-            command: None,
-            args: None,
-        })
+        let upgrade = Upgrade {
+            image: "frappe/erpnext:v16.9.0",
+            exec_deployment: "erpnext-gunicorn",
+        };
+        let configure = job_script(
+            &Task::Configure {
+                rds: true,
+                bench_id: Some("shop's bench".to_owned()),
+                fix_volume: false,
+                env: vec![],
+                command: None,
+                args: None,
+            },
+            upgrade,
+        )
         .unwrap();
         assert!(configure.starts_with("set -euo pipefail\n"));
         assert!(configure.contains("RDS_DB=1 "));

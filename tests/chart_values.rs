@@ -17,12 +17,9 @@ fn chart_values_path() -> PathBuf {
     project_root().join("../shared/reference/frappe-helm-erpnext-8.0.75/values.yaml")
 }
 
-/// The chart's values without `jobs.clearCache`, which the upgrades work
-/// accepts; until then it is an `unknown-key` error that blocks a render.
-fn chart_values_without_clear_cache() -> String {
-    let chart = std::fs::read_to_string(chart_values_path()).unwrap();
-    let (start, end) = (chart.find("\n  clearCache:\n").unwrap(), chart.find("\n  custom:\n").unwrap());
-    format!("{}{}", &chart[..start], &chart[end..])
+/// The chart's values.yaml, whole (`jobs.clearCache` included).
+fn chart_values() -> String {
+    std::fs::read_to_string(chart_values_path()).unwrap()
 }
 
 /// The endpoints a user adds in a second `-f` file.
@@ -61,8 +58,6 @@ fn the_charts_values_have_no_errors_but_the_data_services() {
             "missing-database",
             "missing-redis",
             "missing-redis",
-            // `jobs.clearCache`, until the upgrades work accepts it.
-            "unknown-key",
         ],
         "{}",
         common::human(&outcome)
@@ -78,7 +73,7 @@ fn the_charts_values_have_no_errors_but_the_data_services() {
 fn the_charts_values_render_with_endpoints_and_validate() {
     let dir = tempfile::tempdir().unwrap();
     let (chart, endpoints) = (dir.path().join("values.yaml"), dir.path().join("endpoints.yaml"));
-    std::fs::write(&chart, chart_values_without_clear_cache()).unwrap();
+    std::fs::write(&chart, chart_values()).unwrap();
     std::fs::write(&endpoints, ENDPOINTS).unwrap();
     let request = Request {
         files: vec![Input::Path(chart), Input::Path(endpoints)],
@@ -243,7 +238,7 @@ fn the_readme_lists_the_chart_only_keys() {
 fn the_committed_schema_accepts_the_charts_values() {
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(project_root().join("schema/values.schema.json")).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let mut values: Value = serde_saphyr::from_str(&chart_values_without_clear_cache()).unwrap();
+    let mut values: Value = serde_saphyr::from_str(&chart_values()).unwrap();
     // The endpoints file's change; with `enabled: true` the schema rejects them, as lint does.
     for service in ["valkey-cache", "valkey-queue"] {
         values[service]["enabled"] = Value::Bool(false);

@@ -59,7 +59,7 @@ fn argocd_generate(app_dir: &Path, parameters: &str) -> std::process::Output {
 }
 
 #[test]
-fn argocd_generate_renders_with_hooks_and_waves() {
+fn argocd_generate_renders_with_waves_and_no_hooks() {
     let app = tempfile::tempdir().unwrap();
     std::fs::write(
         app.path().join("values.yaml"),
@@ -99,20 +99,25 @@ fn argocd_generate_renders_with_hooks_and_waves() {
             .find(|d| d["kind"] == "Job" && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
             .unwrap()
     };
-    assert_eq!(job("configure")["metadata"]["annotations"]["argocd.argoproj.io/hook"], "Sync");
-    assert_eq!(job("configure")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-1");
-    assert_eq!(job("migrate")["metadata"]["annotations"]["argocd.argoproj.io/hook"], "PostSync");
-    assert_eq!(
-        job("migrate")["metadata"]["annotations"]["argocd.argoproj.io/hook-delete-policy"],
-        "BeforeHookCreation"
-    );
-    assert_eq!(
-        deployment("erp-erpnext-gunicorn")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"],
-        "1"
-    );
+    let wave = |doc: &Value| {
+        doc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .as_str()
+            .unwrap()
+            .parse::<i32>()
+            .unwrap()
+    };
+    for task in ["configure", "migrate", "clear-cache"] {
+        assert!(
+            job(task)["metadata"]["annotations"].get("argocd.argoproj.io/hook").is_none(),
+            "{task}: hooks run on every sync"
+        );
+    }
+    assert!(wave(job("configure")) < wave(job("migrate")));
+    assert!(wave(job("migrate")) < wave(deployment("erp-erpnext-gunicorn")));
+    assert!(wave(deployment("erp-erpnext-gunicorn")) < wave(job("clear-cache")));
     let config = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
     assert_eq!(
-        config["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-2",
+        config["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-5",
         "the ConfigMap exists before configure runs"
     );
 }

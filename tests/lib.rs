@@ -21,3 +21,4 @@ mod runtime;
 mod schema;
 mod security;
 mod takeover;
+mod upgrades;

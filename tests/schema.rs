@@ -163,6 +163,7 @@ const BEYOND_SCHEMA: &[Code] = &[
     Code::MissingSecret,
     Code::ProbeSite,
     Code::UnservedAssets,
+    Code::UnconfirmedRestore,
     // A grammar beyond what a pattern should hold.
     Code::GunicornArgs,
     Code::InvalidSchedule,

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, SecretKeySelector, SecurityContext,
+    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, SecretKeySelector,
+    SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use sha2::{Digest, Sha256};
@@ -22,9 +23,9 @@ use sha2::{Digest, Sha256};
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::Bench;
-use crate::model::component::{BENCH_DIR, LOGS_DIR, SITES_DIR, TMP_DIR};
-use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, SecretRef, Task};
-use crate::templates;
+use crate::model::component::{BENCH_DIR, ComponentKind, LOGS_DIR, SITES_DIR, TMP_DIR};
+use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, S3Target, SecretRef, Task};
+use crate::templates::{self, S3_DIR};
 
 /// Seconds a finished Job whose name leaves out the image is kept (with its
 /// pod and logs). Until then, applying a new image fails on it (`field is
@@ -112,6 +113,28 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
             );
             (Vec::new(), vec![chown], "Never".to_owned(), Vec::new())
         }
+        // The backup first, then the copy to S3, which reads the list of
+        // files the backup wrote from the volume they share.
+        Task::Backup { s3: Some(s3), .. } => {
+            let upload = aws_container(bench, "upload", s3, templates::s3_upload_script(s3));
+            (
+                vec![script_container(bench, job)],
+                vec![upload],
+                "Never".to_owned(),
+                vec![s3_scratch_volume()],
+            )
+        }
+        // The download first, then the restore.
+        Task::Restore(restore) if restore.from_s3.is_some() => {
+            let s3 = restore.from_s3.as_ref().expect("matched");
+            let download = aws_container(bench, "download", s3, templates::s3_download_script(restore, s3));
+            (
+                vec![download],
+                vec![script_container(bench, job)],
+                "Never".to_owned(),
+                vec![s3_scratch_volume()],
+            )
+        }
         other => {
             let mut init = Vec::new();
             if let Task::Configure { fix_volume: true, .. } = other {
@@ -157,7 +180,12 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
 /// The bench container running a task's script with the settings of the
 /// ConfigMap, and its passwords as env from Secrets, never as literals.
 fn script_container(bench: &Bench, job: &BenchJob) -> Container {
-    let script = templates::job_script(&job.task).expect("scripted tasks have a script");
+    let exec_deployment = bench.names.deployment(ComponentKind::Gunicorn);
+    let upgrade = templates::Upgrade {
+        image: &bench.image,
+        exec_deployment: &exec_deployment,
+    };
+    let script = templates::job_script(&job.task, upgrade).expect("scripted tasks have a script");
     let (command, args) = match &job.task {
         Task::Configure { command, args, .. } => (
             command.clone().unwrap_or_else(|| vec!["bash".to_owned(), "-c".to_owned()]),
@@ -184,7 +212,24 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
             db_root_password,
             ..
         } => env.extend(root_login_env(db_root_user, db_root_password)),
+        Task::Restore(restore) => env.extend(root_login_env(&restore.db_root_user, &restore.db_root_password)),
+        // Its log names the Job to delete before migrating again.
+        Task::Migrate { .. } => env.push(EnvVar {
+            name: "JOB_NAME".to_owned(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: "metadata.labels['batch.kubernetes.io/job-name']".to_owned(),
+                    api_version: None,
+                }),
+                ..Default::default()
+            }),
+        }),
         _ => {}
+    }
+    let mut mounts = bench_mounts(true, bench.scratch_dirs(&[TMP_DIR]));
+    if matches!(&job.task, Task::Backup { s3: Some(_), .. }) {
+        mounts.push(s3_scratch_mount());
     }
     Container {
         name: job.task.name().to_owned(),
@@ -202,7 +247,60 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         env: (!env.is_empty()).then_some(env),
         resources: Some(job.resources.clone()),
         security_context: Some(bench.container_security_context.clone()),
-        volume_mounts: Some(bench_mounts(true, bench.scratch_dirs(&[TMP_DIR]))),
+        volume_mounts: Some(mounts),
+        ..Default::default()
+    }
+}
+
+/// The AWS CLI container of a backup or restore, with the sites volume at
+/// the bench's path, its access keys from the Secret and its home (the
+/// CLI's cache) and temporary files in the pod's scratch volume.
+fn aws_container(bench: &Bench, name: &str, s3: &S3Target, script: String) -> Container {
+    let value = |name: &str, value: &str| EnvVar {
+        name: name.to_owned(),
+        value: Some(value.to_owned()),
+        value_from: None,
+    };
+    Container {
+        name: name.to_owned(),
+        image: Some(s3.image.clone()),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        command: Some(vec!["bash".to_owned(), "-c".to_owned()]),
+        args: Some(vec![script]),
+        env: Some(vec![
+            secret_env("AWS_ACCESS_KEY_ID", &s3.access_key_id),
+            secret_env("AWS_SECRET_ACCESS_KEY", &s3.secret_access_key),
+            value("AWS_DEFAULT_REGION", &s3.region),
+            value("HOME", S3_DIR),
+            // The root file system may be read-only.
+            value("TMPDIR", S3_DIR),
+        ]),
+        security_context: Some(bench.container_security_context.clone()),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "sites-dir".to_owned(),
+                mount_path: SITES_DIR.to_owned(),
+                ..Default::default()
+            },
+            s3_scratch_mount(),
+        ]),
+        ..Default::default()
+    }
+}
+
+/// The scratch volume the S3 containers share with the bench's.
+fn s3_scratch_volume() -> Volume {
+    Volume {
+        name: "s3".to_owned(),
+        empty_dir: Some(Default::default()),
+        ..Default::default()
+    }
+}
+
+fn s3_scratch_mount() -> VolumeMount {
+    VolumeMount {
+        name: "s3".to_owned(),
+        mount_path: S3_DIR.to_owned(),
         ..Default::default()
     }
 }

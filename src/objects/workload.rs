@@ -18,7 +18,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::component::kind::NGINX_CONF_DIR;
 use crate::model::component::{Component, ComponentKind, Hpa, LOGS_DIR, SITES_DIR, ScratchDir};
+use crate::model::jobs::Task;
 use crate::model::{Bench, Volume, selector_labels};
+use crate::templates;
 
 /// The Deployment of a component, and its Service and HPA when it has them.
 pub fn build(bench: &Bench, component: &Component) -> Vec<Manifest> {
@@ -93,7 +95,7 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
                 }),
                 spec: Some(PodSpec {
                     containers,
-                    init_containers: (!component.init_containers.is_empty()).then(|| component.init_containers.clone()),
+                    init_containers: init_containers(bench, component),
                     volumes: Some(bench_volumes(
                         bench,
                         kind.runs_frappe(),
@@ -146,6 +148,35 @@ pub fn pod_defaults(bench: &Bench) -> PodSpec {
         security_context: Some(bench.pod_security_context.clone()),
         ..Default::default()
     }
+}
+
+/// The component's own init containers, after (for what uses the
+/// database, when a migrate Job runs) one that waits until every site was
+/// migrated with this image: a Deployment applied together with the migrate
+/// Job (`kubectl apply` of the whole bundle) starts no pod of the new
+/// release before migrate finished, and none at all after it failed, so
+/// the previous release's pods keep running.
+fn init_containers(bench: &Bench, component: &Component) -> Option<Vec<Container>> {
+    let mut init = Vec::new();
+    if component.kind.uses_database()
+        && let Some(sites) = bench.jobs.iter().find_map(|job| match &job.task {
+            Task::Migrate { sites, .. } => Some(sites),
+            _ => None,
+        })
+    {
+        init.push(Container {
+            name: "wait-for-migrate".to_owned(),
+            image: Some(bench.image.clone()),
+            image_pull_policy: Some(bench.pull_policy.to_owned()),
+            command: Some(vec!["bash".to_owned(), "-c".to_owned()]),
+            args: Some(vec![templates::wait_for_migrate_script(sites, &bench.image)]),
+            security_context: Some(bench.container_security_context.clone()),
+            volume_mounts: Some(bench_mounts(false, &[])),
+            ..Default::default()
+        });
+    }
+    init.extend(component.init_containers.iter().cloned());
+    (!init.is_empty()).then_some(init)
 }
 
 fn main_container(bench: &Bench, component: &Component) -> Container {

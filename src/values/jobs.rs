@@ -110,13 +110,22 @@ pub struct Jobs {
     pub migrate: Spanned<MigrateJob>,
     /// Migrates several sites, one after the other.
     pub migrate_multiple_sites: Spanned<MigrateMultipleSitesJob>,
+    /// Clears the caches after the Deployments rolled (`bench clear-cache`,
+    /// `clear-website-cache`, and the shared `assets_json` key that
+    /// `clear-cache` leaves). Runs after every migrate whether enabled or
+    /// not; enable it to clear the caches of every site on each new image
+    /// without migrating.
+    pub clear_cache: Spanned<ClearCacheJob>,
+    /// Restores a backup into a site (`bench --site … restore`), which
+    /// overwrites its database: runs once per confirmed request (extension).
+    pub restore: Spanned<RestoreJob>,
     /// A Job of your own containers.
     pub custom: Spanned<CustomJob>,
 }
 
 impl Jobs {
     /// Every Job's pod keys, for rules that apply to all.
-    pub fn all(&self) -> [JobPod<'_>; 11] {
+    pub fn all(&self) -> [JobPod<'_>; 13] {
         [
             self.configure.pod(),
             self.volume_permissions.pod(),
@@ -128,6 +137,8 @@ impl Jobs {
             self.backup_multiple_sites.pod(),
             self.migrate.pod(),
             self.migrate_multiple_sites.pod(),
+            self.clear_cache.pod(),
+            self.restore.pod(),
             self.custom.pod(),
         ]
     }
@@ -242,6 +253,9 @@ job! {
         /// Delete backup files older than this many days after each backup (extension).
         #[serde(skip_serializing_if = "Spanned::is_none")]
         retain_days: Spanned<Option<u32>> = Spanned::default(),
+        /// Upload each backup's files to S3-compatible storage (extension).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        s3: Spanned<Option<S3Storage>> = Spanned::default(),
     }
 }
 
@@ -258,6 +272,9 @@ job! {
         /// Delete backup files older than this many days after each backup (extension).
         #[serde(skip_serializing_if = "Spanned::is_none")]
         retain_days: Spanned<Option<u32>> = Spanned::default(),
+        /// Upload each backup's files to S3-compatible storage (extension).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        s3: Spanned<Option<S3Storage>> = Spanned::default(),
     }
 }
 
@@ -268,6 +285,12 @@ job! {
         site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
         /// Pass `--skip-failing` to `bench migrate`.
         skip_failing: bool = false,
+        /// Take a backup of the site (`bench backup`, with files when the
+        /// backup Job takes them) in maintenance mode, right before `bench
+        /// migrate`. Default: on when `jobs.backup` or
+        /// `jobs.backupMultipleSites` is enabled (extension).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        backup_first: Spanned<Option<bool>> = Spanned::default(),
     }
 }
 
@@ -276,10 +299,149 @@ job! {
     MigrateMultipleSitesJob (enabled: false) {
         /// Pass `--skip-failing` to `bench migrate`.
         skip_failing: bool = false,
+        /// Take a backup of each site (`bench backup`, with files when the
+        /// backup Job takes them) in maintenance mode, right before its
+        /// `bench migrate`. Default: on when `jobs.backup` or
+        /// `jobs.backupMultipleSites` is enabled (extension).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        backup_first: Spanned<Option<bool>> = Spanned::default(),
         /// The sites to migrate.
         sites: Spanned<Vec<Site>> = Spanned::default(),
     }
 }
+
+job! {
+    /// Clears the caches of every site on a new image.
+    ClearCacheJob (enabled: false) {
+        /// Also empty the whole cache Redis database (`FLUSHDB` on
+        /// `externalRedis.cache`), as the chart's Job does: every cached
+        /// value of every site, sessions' cached copies included (they are
+        /// read again from the database).
+        redis_flush: Spanned<RedisFlush> = Spanned::default(),
+        /// The chart's ServiceAccount for its init container's `kubectl`;
+        /// the clear-cache Job here needs no Kubernetes API access.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        service_account_name: Spanned<Option<String>> = Spanned::default(),
+        /// The chart's init container that waits for the gunicorn rollout; here
+        /// the Job itself comes after the rollout (Argo CD wave, `render --phase post`).
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        init_container: Spanned<Option<RolloutWait>> = Spanned::default(),
+    }
+}
+
+/// `jobs.clearCache.initContainer`, the chart's wait for a rollout.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RolloutWait {
+    /// Run the init container.
+    pub enabled: bool,
+    /// Its `kubectl` image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The Deployment whose rollout it waits for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<RolloutDeployment>,
+    /// How long it waits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+}
+
+/// `jobs.clearCache.initContainer.deployment`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RolloutDeployment {
+    /// Its name; empty for gunicorn's.
+    pub name: String,
+}
+
+/// `jobs.clearCache.redisFlush`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RedisFlush {
+    /// Empty the cache Redis database after clearing the sites' caches.
+    pub enabled: Spanned<bool>,
+}
+
+job! {
+    /// Restores a backup into a site.
+    RestoreJob (enabled: false) {
+        /// The site to restore into; it must exist.
+        site_name: Spanned<String> = Spanned::default(),
+        /// The site's name again: a restore overwrites the site's database,
+        /// and renders only when this names the site.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        confirm: Spanned<Option<String>> = Spanned::default(),
+        /// The database backup (`…-database.sql.gz`): a file name in the
+        /// site's `private/backups`, or with `fromS3` an object name under
+        /// `<prefix>/<site>/` in the bucket of `jobs.backup.s3`.
+        database: Spanned<String> = Spanned::default(),
+        /// The public files backup (`…-files.tar`), found as `database` is.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        public_files: Spanned<Option<String>> = Spanned::default(),
+        /// The private files backup (`…-private-files.tar`), found as `database` is.
+        #[serde(skip_serializing_if = "Spanned::is_none")]
+        private_files: Spanned<Option<String>> = Spanned::default(),
+        /// Download the files from the bucket of `jobs.backup.s3` (or
+        /// `jobs.backupMultipleSites.s3`) first.
+        from_s3: Spanned<bool> = Spanned::new(false),
+        /// Restore a backup taken by a newer Frappe than the image's
+        /// (`bench restore --force`, which also skips the check of the SQL file).
+        allow_downgrade: bool = false,
+        /// Each restore runs once: the same request never runs again, on any
+        /// re-sync or re-apply. Change this (any text) to restore the same
+        /// files once more.
+        request_id: String = String::new(),
+    }
+}
+
+/// S3-compatible storage for backups. The access keys come only from a
+/// Secret, as environment variables of the uploading container.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct S3Storage {
+    /// The bucket.
+    pub bucket: Spanned<String>,
+    /// The endpoint URL, for storage other than AWS (MinIO, Ceph, R2...).
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub endpoint: Spanned<Option<String>>,
+    /// The region.
+    pub region: String,
+    /// Objects go under `<prefix>/<site>/`; empty: `<site>/`.
+    pub prefix: String,
+    /// The Secret holding the access key pair.
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub existing_secret: Spanned<Option<String>>,
+    /// Key of the access key id in `existingSecret`.
+    pub access_key_id_key: String,
+    /// Key of the secret access key in `existingSecret`.
+    pub secret_access_key_key: String,
+    /// Delete the bucket's copies older than this many days after each upload.
+    #[serde(skip_serializing_if = "Spanned::is_none")]
+    pub retain_days: Spanned<Option<u32>>,
+    /// The AWS CLI image that uploads (Frappe v16 has no S3 client; v15's
+    /// boto3 is no CLI). Pinned: AWS CLI 2.23 and later send checksums many
+    /// S3-compatible stores reject.
+    pub image: Spanned<String>,
+}
+
+impl Default for S3Storage {
+    fn default() -> Self {
+        S3Storage {
+            bucket: Spanned::default(),
+            endpoint: Spanned::default(),
+            region: "us-east-1".to_owned(),
+            prefix: String::new(),
+            existing_secret: Spanned::default(),
+            access_key_id_key: "access-key-id".to_owned(),
+            secret_access_key_key: "secret-access-key".to_owned(),
+            retain_days: Spanned::default(),
+            image: Spanned::new(AWS_CLI_IMAGE.to_owned()),
+        }
+    }
+}
+
+/// The default image of [`S3Storage::image`].
+pub(super) const AWS_CLI_IMAGE: &str = "docker.io/amazon/aws-cli:2.17.64";
 
 job! {
     /// A Job of your own containers, with the bench's volumes available.

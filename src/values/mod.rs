@@ -37,7 +37,7 @@ pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};
 pub use jobs::{
     BackupJob, BackupMultipleSitesJob, ConfigureJob, CreateMultipleSitesJob, CreateSiteJob, CustomJob, DropMultipleSitesJob, DropSiteJob,
-    JobPod, Jobs, MigrateJob, MigrateMultipleSitesJob, Site, SiteWithApps, VolumePermissionsJob,
+    JobPod, Jobs, MigrateJob, MigrateMultipleSitesJob, RestoreJob, S3Storage, Site, SiteWithApps, VolumePermissionsJob,
 };
 pub use persistence::{Persistence, Volume};
 pub use probe::{ChartProbe, ProbeValue};

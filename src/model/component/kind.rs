@@ -276,6 +276,12 @@ impl ComponentKind {
         self.spec().role != Role::Proxy
     }
 
+    /// Whether it runs Frappe's Python against the sites' databases, and so
+    /// must not start on an image the sites are not migrated to.
+    pub fn uses_database(self) -> bool {
+        matches!(self.spec().role, Role::App | Role::Worker { .. } | Role::Scheduler)
+    }
+
     /// Whether this is nginx, the bench's front door: see [`Role::Proxy`].
     pub fn is_proxy(self) -> bool {
         self.spec().role == Role::Proxy

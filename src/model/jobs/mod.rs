@@ -65,14 +65,37 @@ pub enum Task {
         db_root_user: String,
         db_root_password: SecretRef,
     },
-    /// `bench backup` for each site (`all` for every site).
+    /// `bench backup` for each site (`all` for every site), and the upload
+    /// of the files it wrote.
     Backup {
         sites: Vec<String>,
         with_files: bool,
         retain_days: Option<u32>,
+        s3: Option<S3Target>,
     },
-    /// `bench migrate` for each site, in maintenance mode.
-    Migrate { sites: Vec<String>, skip_failing: bool },
+    /// `bench --site … restore` of one backup, once per request.
+    Restore(Box<Restore>),
+    /// The first step of an upgrade, for each site: maintenance mode on, a
+    /// backup when `backup_first`, `bench migrate`, and the stamp that says
+    /// which image the site was migrated with. Maintenance mode stays on
+    /// until [`Task::ClearCache`] ends the upgrade.
+    Migrate {
+        sites: Vec<String>,
+        skip_failing: bool,
+        /// `bench backup` before migrate: `Some(with_files)`.
+        backup_first: Option<bool>,
+    },
+    /// The last step of an upgrade, after the Deployments rolled: each
+    /// site's caches cleared, the shared `assets_json` key included, then
+    /// (after a migrate) maintenance mode off.
+    ClearCache {
+        /// The migrated sites, or `all`.
+        sites: Vec<String>,
+        /// Waits for each site's migrate stamp, and ends maintenance mode.
+        after_migrate: bool,
+        /// `FLUSHDB` on the cache Redis.
+        redis_flush: bool,
+    },
     /// The user's own containers.
     Custom {
         labels: StringMap,
@@ -106,15 +129,17 @@ impl Task {
         match self {
             // New settings, or a new image with other apps in `apps/`.
             Task::Configure { .. } => Rerun::PodAndSettings,
-            // A new release brings patches to run.
-            Task::Migrate { .. } => Rerun::Pod,
+            // A new release brings patches to run, and assets and pages
+            // that the caches must not mix with the old ones.
+            Task::Migrate { .. } | Task::ClearCache { .. } => Rerun::Pod,
             // A one-off backup is taken once per release (and when what it
             // backs up changes): a backup from before each upgrade is what a
             // failed migrate needs. Scheduled backups are CronJobs, not named
             // by hash.
             Task::Backup { .. } => Rerun::Pod,
-            // Sites and their apps, the database they go to, and `--force`.
-            Task::CreateSites { .. } | Task::DropSites { .. } => Rerun::PodWithoutImage,
+            // Sites and their apps, the database they go to, and `--force`;
+            // the restore request (which its stamp keeps from running twice).
+            Task::CreateSites { .. } | Task::DropSites { .. } | Task::Restore(_) => Rerun::PodWithoutImage,
             // Ownership does not change with a release, but repeating the
             // chown does no harm, and a name with the image lets the Job's
             // template change without waiting for it to leave.
@@ -133,6 +158,8 @@ impl Task {
             Task::DropSites { .. } => "drop-site",
             Task::Backup { .. } => "backup",
             Task::Migrate { .. } => "migrate",
+            Task::ClearCache { .. } => "clear-cache",
+            Task::Restore(_) => "restore",
             Task::Custom { .. } => "custom",
         }
     }
@@ -147,6 +174,40 @@ pub const NAME_HASH_DIGITS: usize = 8;
 
 /// The longest suffix a Job name adds to the full name, for name-length checks.
 pub const NAME_SUFFIX_LEN: usize = 1 + LONGEST_TASK_NAME.len() + 1 + NAME_HASH_DIGITS;
+
+/// Where backups are copied beyond the sites volume: S3-compatible
+/// storage, reached with the AWS CLI image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Target {
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// `<prefix>/` before `<site>/<file>`; empty for none.
+    pub prefix: String,
+    pub access_key_id: SecretRef,
+    pub secret_access_key: SecretRef,
+    pub retain_days: Option<u32>,
+    pub image: String,
+}
+
+/// A confirmed restore.
+#[derive(Debug, Clone)]
+pub struct Restore {
+    pub site: String,
+    /// File names in the site's `private/backups` (or objects in the bucket).
+    pub database: String,
+    pub public_files: Option<String>,
+    pub private_files: Option<String>,
+    /// Download the files from there first.
+    pub from_s3: Option<S3Target>,
+    pub allow_downgrade: bool,
+    /// What identifies the request: a hash of everything above and the
+    /// values' `requestId`. The Job records it on the sites volume, and
+    /// never runs a request it recorded.
+    pub request: String,
+    pub db_root_user: String,
+    pub db_root_password: SecretRef,
+}
 
 /// A key of a Secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,14 +238,24 @@ pub fn resolve(
 ) -> (Vec<BenchJob>, InlineSecrets) {
     let jobs = &values.jobs;
     let mut credentials = Credentials::new(values, fullname, db_type);
+    let backup = tasks::backup(jobs, report);
+    let backup_s3 = match backup.as_ref().map(|b| &b.task) {
+        Some(Task::Backup { s3, .. }) => s3.as_ref(),
+        _ => None,
+    };
+    let restore = tasks::restore(jobs, backup_s3, &mut credentials, report);
+    let migrate = tasks::migrate(jobs, report);
+    let clear_cache = tasks::clear_cache(jobs, migrate.as_ref(), report);
     let resolved = [
         tasks::configure(values, bench_id, report),
         tasks::volume_permissions(jobs, report),
         tasks::create_sites(jobs, db_type, &mut credentials, report),
         tasks::drop_sites(jobs, &mut credentials, report),
-        tasks::backup(jobs, report),
-        tasks::migrate(jobs, report),
+        backup,
+        restore,
         tasks::custom(jobs, report),
+        migrate,
+        clear_cache,
     ]
     .into_iter()
     .flatten()

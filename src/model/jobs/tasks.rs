@@ -3,10 +3,12 @@
 
 use super::credentials::Credentials;
 use super::cron::check_cron;
-use super::{BenchJob, Task, bench_job};
+use sha2::{Digest, Sha256};
+
+use super::{BenchJob, Restore, S3Target, SecretRef, Task, bench_job};
 use crate::diagnostic::Code;
 use crate::model::report::Reporter;
-use crate::values::{Anchor, DbType, Jobs, Spanned, Values};
+use crate::values::{Anchor, DbType, Jobs, S3Storage, Spanned, Values};
 
 /// Writes the database and Redis settings into the bench.
 pub(super) fn configure(values: &Values, bench_id: Option<&str>, report: &mut Reporter<'_>) -> Option<BenchJob> {
@@ -145,14 +147,22 @@ pub(super) fn drop_sites(jobs: &Jobs, credentials: &mut Credentials<'_>, report:
 pub(super) fn backup(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let (single, multi) = (&jobs.backup, &jobs.backup_multiple_sites);
     let single_runs = choose(&single.enabled, &multi.enabled, "jobs.backup", "jobs.backupMultipleSites", report)?;
-    let (pod, sites, with_files, schedule, retain_days) = if single_runs {
+    let (pod, sites, with_files, schedule, retain_days, s3) = if single_runs {
         let sites = vec![&single.site_name];
-        (single.pod(), sites, single.with_files, &single.schedule, &single.retain_days)
+        (
+            single.pod(),
+            sites,
+            single.with_files,
+            &single.schedule,
+            &single.retain_days,
+            &single.s3,
+        )
     } else {
         check_not_empty("jobs.backupMultipleSites", &multi.sites, multi, report);
         let sites = multi.sites.iter().map(|s| &s.name).collect();
-        (multi.pod(), sites, multi.with_files, &multi.schedule, &multi.retain_days)
+        (multi.pod(), sites, multi.with_files, &multi.schedule, &multi.retain_days, &multi.s3)
     };
+    let s3 = s3_target(s3, report);
     sites.iter().for_each(|site| check_site(site, true, report));
     if let Some(text) = schedule.as_deref()
         && let Err(problem) = check_cron(text)
@@ -165,6 +175,20 @@ pub(super) fn backup(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob>
             )
             .with_help("five fields: minute hour day-of-month month day-of-week, e.g. `0 3 * * *` for 03:00 every day");
     }
+    check_retain_days(retain_days, report);
+    Some(bench_job(
+        pod,
+        Task::Backup {
+            sites: site_names(&sites),
+            with_files,
+            retain_days: **retain_days,
+            s3,
+        },
+        (**schedule).clone(),
+    ))
+}
+
+fn check_retain_days(retain_days: &Spanned<Option<u32>>, report: &mut Reporter<'_>) {
     if **retain_days == Some(0) {
         report
             .at(
@@ -174,33 +198,208 @@ pub(super) fn backup(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob>
             )
             .with_help("keep at least 1 day");
     }
+}
+
+/// The bucket backups are copied to, with its access keys from a Secret.
+fn s3_target(s3: &Spanned<Option<S3Storage>>, report: &mut Reporter<'_>) -> Option<S3Target> {
+    let storage = s3.as_ref()?;
+    if storage.bucket.is_empty() {
+        report
+            .at_key(Code::InvalidValue, storage.bucket.or_in(s3, "bucket"), "`s3` names no bucket")
+            .with_help("set `bucket: <name>`");
+    }
+    check_retain_days(&storage.retain_days, report);
+    if storage.image.is_empty() {
+        report.at_key(
+            Code::InvalidValue,
+            &storage.image,
+            "`s3.image` is empty: it names the AWS CLI image that uploads",
+        );
+    }
+    let Some(secret) = storage.existing_secret.as_deref().filter(|s| !s.is_empty()) else {
+        report
+            .at_key(
+                Code::MissingSecret,
+                storage.existing_secret.or_in(s3, "existingSecret"),
+                "`s3` needs the Secret that holds its access keys",
+            )
+            .with_help("set `existingSecret: <name>` with the keys `access-key-id` and `secret-access-key` (names set by `accessKeyIdKey`, `secretAccessKeyKey`)");
+        return None;
+    };
+    let key = |key: &str| SecretRef {
+        name: secret.to_owned(),
+        key: key.to_owned(),
+    };
+    Some(S3Target {
+        bucket: (*storage.bucket).clone(),
+        endpoint: storage.endpoint.as_deref().filter(|e| !e.is_empty()).map(str::to_owned),
+        region: storage.region.clone(),
+        prefix: storage.prefix.trim_matches('/').to_owned(),
+        access_key_id: key(&storage.access_key_id_key),
+        secret_access_key: key(&storage.secret_access_key_key),
+        retain_days: *storage.retain_days,
+        image: (*storage.image).clone(),
+    })
+}
+
+/// `bench restore` of one backup into one site, once per request, and only
+/// when the values confirm it by naming the site twice.
+/// With `fromS3`, the files come from `backup_s3`, the backup Job's bucket.
+pub(super) fn restore(
+    jobs: &Jobs,
+    backup_s3: Option<&S3Target>,
+    credentials: &mut Credentials<'_>,
+    report: &mut Reporter<'_>,
+) -> Option<BenchJob> {
+    let job = &jobs.restore;
+    if !*job.enabled {
+        return None;
+    }
+    check_site(&job.site_name, false, report);
+    if job.confirm.as_deref() != Some(job.site_name.as_str()) {
+        report
+            .at_key(
+                Code::UnconfirmedRestore,
+                job.confirm.or_in(job, "confirm"),
+                format!(
+                    "a restore overwrites the database of `{}`, and `confirm` does not name that site",
+                    *job.site_name
+                ),
+            )
+            .with_help(format!("to restore, add `confirm: {}` under `jobs.restore`", *job.site_name));
+    }
+    let files = [
+        (Some(job.database.as_str()), Anchor::from(&job.database)),
+        (job.public_files.as_deref(), Anchor::from(&job.public_files)),
+        (job.private_files.as_deref(), Anchor::from(&job.private_files)),
+    ];
+    for (name, at) in files {
+        if let Some(name) = name
+            && !is_backup_file_name(name)
+        {
+            report
+                .at_key(Code::InvalidValue, at, format!("`{name}` is not the name of a backup file"))
+                .with_help("give the file's name as `bench backup` wrote it, e.g. `20260101_030000-erp_example_com-database.sql.gz`, without a directory");
+        }
+    }
+    let from_s3 = match (*job.from_s3, backup_s3) {
+        (false, _) => None,
+        (true, Some(s3)) => Some(s3.clone()),
+        (true, None) => {
+            report
+                .at(
+                    Code::InvalidValue,
+                    &job.from_s3,
+                    "`fromS3` needs the bucket of the backup Job (`jobs.backup.s3` or `jobs.backupMultipleSites.s3`)",
+                )
+                .with_help("configure the bucket there, or restore from the site's backups folder");
+            None
+        }
+    };
+    let db_root_password = credentials.db_root_password("jobs.restore", &job.enabled, report)?;
+    let mut hasher = Sha256::new();
+    for part in [
+        job.site_name.as_str(),
+        job.database.as_str(),
+        job.public_files.as_deref().unwrap_or(""),
+        job.private_files.as_deref().unwrap_or(""),
+        if *job.from_s3 { "s3" } else { "volume" },
+        job.request_id.as_str(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    let request = hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     Some(bench_job(
-        pod,
-        Task::Backup {
-            sites: site_names(&sites),
-            with_files,
-            retain_days: **retain_days,
-        },
-        (**schedule).clone(),
+        job.pod(),
+        Task::Restore(Box::new(Restore {
+            site: (*job.site_name).clone(),
+            database: (*job.database).clone(),
+            public_files: (*job.public_files).clone(),
+            private_files: (*job.private_files).clone(),
+            from_s3,
+            allow_downgrade: job.allow_downgrade,
+            request,
+            db_root_user: credentials.db_root_user.clone(),
+            db_root_password,
+        })),
+        None,
     ))
+}
+
+/// A file name as `bench backup` writes them: no directory, no leading
+/// `-` or `.`, nothing a shell or S3 key would read otherwise.
+fn is_backup_file_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with(['-', '.']) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 /// `bench migrate`.
 pub(super) fn migrate(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let (single, multi) = (&jobs.migrate, &jobs.migrate_multiple_sites);
     let single_runs = choose(&single.enabled, &multi.enabled, "jobs.migrate", "jobs.migrateMultipleSites", report)?;
-    let (pod, sites, skip_failing) = if single_runs {
-        (single.pod(), vec![&single.site_name], single.skip_failing)
+    let (pod, sites, skip_failing, backup_first) = if single_runs {
+        (single.pod(), vec![&single.site_name], single.skip_failing, &single.backup_first)
     } else {
         check_not_empty("jobs.migrateMultipleSites", &multi.sites, multi, report);
-        (multi.pod(), multi.sites.iter().map(|s| &s.name).collect(), multi.skip_failing)
+        let sites = multi.sites.iter().map(|s| &s.name).collect();
+        (multi.pod(), sites, multi.skip_failing, &multi.backup_first)
     };
     sites.iter().for_each(|site| check_site(site, false, report));
+    // The backup Job's own choice of files, when one is configured.
+    let backup_with_files = if *jobs.backup.enabled {
+        Some(jobs.backup.with_files)
+    } else {
+        (*jobs.backup_multiple_sites.enabled).then_some(jobs.backup_multiple_sites.with_files)
+    };
+    let backup_first = match **backup_first {
+        Some(false) => None,
+        Some(true) => Some(backup_with_files.unwrap_or(true)),
+        None => backup_with_files,
+    };
     Some(bench_job(
         pod,
         Task::Migrate {
             sites: site_names(&sites),
             skip_failing,
+            backup_first,
+        },
+        None,
+    ))
+}
+
+/// Cache clearing: after every migrate, and on every new image when
+/// `jobs.clearCache` is enabled. Its pod keys come from `jobs.clearCache`.
+pub(super) fn clear_cache(jobs: &Jobs, migrate: Option<&BenchJob>, report: &mut Reporter<'_>) -> Option<BenchJob> {
+    let job = &jobs.clear_cache;
+    let waits = job.init_container.as_ref().is_some_and(|wait| wait.enabled);
+    let account = job.service_account_name.as_deref().is_some_and(|name| !name.is_empty());
+    for (set, key, at) in [
+        (waits, "initContainer", Anchor::from(&job.init_container)),
+        (account, "serviceAccountName", Anchor::from(&job.service_account_name)),
+    ] {
+        if set {
+            report
+                .at_key(
+                    Code::UnusedKey,
+                    at,
+                    format!("`jobs.clearCache.{key}` changes nothing here: the clear-cache Job itself runs after the Deployments rolled, and needs no Kubernetes API access"),
+                )
+                .with_help("remove it (README, \"Upgrading\")");
+        }
+    }
+    let migrated = match migrate.map(|m| &m.task) {
+        Some(Task::Migrate { sites, .. }) => Some(sites.clone()),
+        _ => None,
+    };
+    if migrated.is_none() && !*job.enabled {
+        return None;
+    }
+    Some(bench_job(
+        job.pod(),
+        Task::ClearCache {
+            after_migrate: migrated.is_some(),
+            sites: migrated.unwrap_or_else(|| vec!["all".to_owned()]),
+            redis_flush: *job.redis_flush.enabled,
         },
         None,
     ))

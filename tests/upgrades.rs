@@ -1,0 +1,796 @@
+//! The upgrade order (issue 18): which phase and wave each object is in, that
+//! the phases are the whole bundle, that a sync which changes no image runs
+//! nothing, and what the upgrade's scripts do, in order, with the fake bench.
+
+use std::net::TcpListener;
+
+use frappe_manifests::objects::Manifest;
+use frappe_manifests::order::{self, Phase};
+use serde_json::Value;
+
+use crate::common::{check_text, documents, example, human, run, text};
+use crate::fake_bench::ScratchBench;
+use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, script};
+
+/// The documents of a YAML stream as written, without their `---`.
+fn written_documents(stream: &str) -> Vec<String> {
+    let mut documents: Vec<String> = Vec::new();
+    for line in stream.lines() {
+        if line == "---" {
+            documents.push(String::new());
+        } else {
+            let document = documents.last_mut().expect("the stream starts with ---");
+            document.push_str(line);
+            document.push('\n');
+        }
+    }
+    documents
+}
+
+fn render_phase(phase: Option<&str>) -> String {
+    let example = example("multisite");
+    let mut args = vec!["render", "-f", example.to_str().unwrap(), "-n", "erp"];
+    if let Some(phase) = phase {
+        args.extend(["--phase", phase]);
+    }
+    let output = run(&args);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+}
+
+#[test]
+fn the_three_phases_are_the_whole_bundle_each_object_once() {
+    let whole = written_documents(&render_phase(None));
+    let phases: Vec<Vec<String>> = ["pre", "main", "post"]
+        .iter()
+        .map(|phase| written_documents(&render_phase(Some(phase))))
+        .collect();
+    let mut together: Vec<&String> = phases.iter().flatten().collect();
+    together.sort();
+    let mut expected: Vec<&String> = whole.iter().collect();
+    expected.sort();
+    assert_eq!(together, expected, "pre + main + post is the bundle, byte for byte, nothing twice");
+
+    let kinds = |documents: &[String]| -> Vec<(String, String)> {
+        documents
+            .iter()
+            .map(|d| documents_of(d))
+            .map(|d| {
+                let component = d["metadata"]["labels"]["app.kubernetes.io/component"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                (d["kind"].as_str().unwrap().to_owned(), component)
+            })
+            .collect()
+    };
+    let (pre, main, post) = (kinds(&phases[0]), kinds(&phases[1]), kinds(&phases[2]));
+    for (kind, _) in kinds(&whole) {
+        if ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "NetworkPolicy"].contains(&kind.as_str()) {
+            assert!(
+                main.iter().chain(&post).all(|(k, _)| *k != kind),
+                "every {kind} is in pre: the migrate Job needs it"
+            );
+        }
+    }
+    assert!(pre.iter().any(|(kind, _)| kind == "PersistentVolumeClaim"));
+    for task in ["configure", "create-site", "migrate"] {
+        assert!(
+            pre.contains(&("Job".to_owned(), task.to_owned())),
+            "pre lacks the {task} Job: {pre:?}"
+        );
+    }
+    assert!(
+        pre.iter().all(|(kind, _)| kind != "Deployment"),
+        "no pod of the new image starts in pre"
+    );
+    assert!(main.contains(&("Deployment".to_owned(), "gunicorn".to_owned())));
+    assert_eq!(post, [("Job".to_owned(), "clear-cache".to_owned())]);
+}
+
+fn documents_of(document: &str) -> Value {
+    documents(&format!("---\n{document}")).remove(0)
+}
+
+/// The production-like values of tests/jobs.rs, rendered in-process.
+fn manifests(sets: &[&str]) -> Vec<Manifest> {
+    let values = multisite_values(3306);
+    let outcome = check_text(&values, sets, "erpnext", Some("erp"));
+    outcome.manifests.clone().unwrap_or_else(|| panic!("{}", human(&outcome)))
+}
+
+#[test]
+fn argo_cd_waves_follow_the_phases_and_no_job_is_a_hook() {
+    let mut manifests = manifests(&[]);
+    frappe_manifests::argocd::annotate(&mut manifests);
+    let wave = |m: &Manifest| -> i32 {
+        m.metadata().annotations.as_ref().unwrap()["argocd.argoproj.io/sync-wave"]
+            .parse()
+            .unwrap()
+    };
+    let waves_of = |phase: Phase| -> Vec<i32> { manifests.iter().filter(|m| order::place(m).phase == phase).map(wave).collect() };
+    let (pre, main, post) = (waves_of(Phase::Pre), waves_of(Phase::Main), waves_of(Phase::Post));
+    assert!(pre.iter().max() < main.iter().min(), "pre {pre:?} before main {main:?}");
+    assert!(main.iter().max() < post.iter().min(), "main {main:?} before post {post:?}");
+    let job_wave = |task: &str| wave(manifests.iter().find(|m| m.kind() == "Job" && m.component() == Some(task)).unwrap());
+    assert!(job_wave("configure") < job_wave("create-site"));
+    assert!(
+        job_wave("create-site") < job_wave("migrate"),
+        "on a first install, the sites exist before migrate"
+    );
+    let hook = |task: &str| {
+        let job = manifests.iter().find(|m| m.kind() == "Job" && m.component() == Some(task)).unwrap();
+        job.metadata().annotations.as_ref().unwrap().get("argocd.argoproj.io/hook").cloned()
+    };
+    for task in ["configure", "backup", "migrate", "clear-cache"] {
+        assert_eq!(hook(task), None, "{task} is a hook, which Argo CD runs again on every sync");
+    }
+    for task in ["create-site", "drop-site"] {
+        assert_eq!(
+            hook(task).as_deref(),
+            Some("Sync"),
+            "{task} deletes itself after it finished: as a plain resource it would leave the application OutOfSync"
+        );
+    }
+}
+
+#[test]
+fn a_replica_change_reruns_no_job_and_a_new_image_reruns_the_upgrade() {
+    let jobs = |sets: &[&str]| -> Vec<(String, String)> {
+        manifests(sets)
+            .iter()
+            .filter(|m| m.kind() == "Job")
+            .map(|m| (m.name().to_owned(), frappe_manifests::emit::to_yaml(m)))
+            .collect()
+    };
+    let (base, scaled) = (jobs(&[]), jobs(&["worker.gunicorn.replicaCount=5"]));
+    let names = |jobs: &[(String, String)]| jobs.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&scaled),
+        names(&base),
+        "a sync that changes no image meets the same Jobs, which neither kubectl nor Argo CD runs again"
+    );
+    assert!(scaled == base, "and each Job is the same, byte for byte");
+    let values = multisite_values(3306);
+    let docs = |sets: &[&str]| documents(&crate::common::render_text(&values, sets));
+    let (before, after) = (docs(&[]), docs(&["image.tag=v16.99.0"]));
+    for task in ["migrate", "clear-cache"] {
+        assert_ne!(job_name(&before, task), job_name(&after, task), "a new image runs {task}");
+    }
+    for task in ["create-site", "drop-site"] {
+        assert_eq!(job_name(&before, task), job_name(&after, task), "{task} does not run again");
+    }
+}
+
+/// Each site's `maintenance_mode` in its site_config.json.
+fn maintenance(bench: &ScratchBench, site: &str) -> Value {
+    let config = std::fs::read_to_string(bench.root().join("sites").join(site).join("site_config.json")).unwrap();
+    serde_json::from_str::<Value>(&config).unwrap()["maintenance_mode"].clone()
+}
+
+const SITES: [&str; 3] = ["shop.example.com", "hr.example.com", "crm.example.com"];
+
+#[test]
+fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let mut expected = Vec::new();
+    for site in SITES {
+        expected.push(format!("--site {site} set-maintenance-mode on"));
+        expected.push(format!("--site {site} backup --with-files"));
+        expected.push(format!("--site {site} migrate"));
+    }
+    assert_eq!(bench.calls(), expected, "maintenance on, backup, migrate, site after site");
+    for site in SITES {
+        assert_eq!(
+            maintenance(&bench, site),
+            1,
+            "{site} stays in maintenance mode until the rollout is done"
+        );
+    }
+
+    let output = bench.run(&script(&docs, "clear-cache"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let mut after = Vec::new();
+    for site in SITES {
+        after.push(format!("--site {site} clear-cache"));
+        after.push(format!("--site {site} clear-website-cache"));
+        after.push(format!("--site {site} execute frappe.cache_manager.clear_global_cache"));
+    }
+    for site in SITES {
+        after.push(format!("--site {site} set-maintenance-mode off"));
+    }
+    assert_eq!(bench.calls()[expected.len()..], after, "caches cleared, then maintenance mode off");
+    for site in SITES {
+        assert_eq!(maintenance(&bench, site), 0);
+    }
+
+    let calls = bench.calls().len();
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        bench.calls().len(),
+        calls,
+        "the same image again: no maintenance mode, no backup, no migrate"
+    );
+
+    let values = multisite_values(listener.local_addr().unwrap().port());
+    let bumped = documents(&crate::common::render_text(&values, &["image.tag=v16.99.0"]));
+    let output = bench.run(&script(&bumped, "migrate"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(bench.calls().len(), calls + expected.len(), "a new image is migrated");
+}
+
+#[test]
+fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let output = bench.run(&script(&docs, "migrate"), Some(("--site hr.example.com migrate", "patch failed")));
+    assert!(
+        !output.status.success(),
+        "a failed migrate fails the Job, which stops the sync before the rollout"
+    );
+    assert_eq!(
+        bench.calls(),
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com backup --with-files",
+            "--site shop.example.com migrate",
+            "--site hr.example.com set-maintenance-mode on",
+            "--site hr.example.com backup --with-files",
+            "--site hr.example.com migrate",
+        ],
+        "crm is not touched, and no site leaves maintenance mode"
+    );
+    assert_eq!(maintenance(&bench, "hr.example.com"), 1);
+    let log = text(&output.stderr);
+    let backups: Vec<String> = std::fs::read_dir(bench.root().join("sites/hr.example.com/private/backups"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let database = backups
+        .iter()
+        .find(|name| name.ends_with("-hr_example_com-database.sql.gz"))
+        .expect("a database backup");
+    assert!(
+        log.contains(&format!("sites/hr.example.com/private/backups/{database}")),
+        "the log names the backup taken: {log}"
+    );
+    assert!(log.contains("kubectl delete job"), "{log}");
+    assert!(log.contains("--site hr.example.com set-maintenance-mode off"), "{log}");
+    assert!(log.contains("--site hr.example.com restore"), "{log}");
+
+    let calls = bench.calls().len();
+    let output = bench.run(&script(&docs, "clear-cache"), None);
+    assert!(!output.status.success(), "the clear-cache Job does not end a failed upgrade");
+    assert!(text(&output.stderr).contains("the migrate Job failed on hr.example.com"));
+    assert!(
+        bench.calls()[calls..].iter().all(|call| !call.contains("set-maintenance-mode off")),
+        "{:?}",
+        bench.calls()
+    );
+}
+
+#[test]
+fn clearing_caches_alone_covers_every_site_and_leaves_maintenance_mode_alone() {
+    let values = "dbHost: 127.0.0.1\ndbExistingSecret: s\nexternalRedis: {cache: \"redis://127.0.0.1:6379\", queue: \"redis://127.0.0.1:6379\"}\n\
+                  jobs:\n  clearCache: {enabled: true}\n";
+    let docs = documents(&crate::common::render_text(values, &[]));
+    assert!(
+        docs.iter()
+            .all(|d| d["metadata"]["labels"]["app.kubernetes.io/component"] != "migrate")
+    );
+    let clear = job(&docs, "clear-cache")["spec"]["template"]["spec"]["containers"][0]["args"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        clear.contains("bench --site 'all' execute frappe.cache_manager.clear_global_cache"),
+        "{clear}"
+    );
+    assert!(!clear.contains("set-maintenance-mode"), "{clear}");
+    assert!(!clear.contains("wait_for_migrate '"), "{clear}");
+}
+
+/// The script of a Job's container (or init container) `name`.
+fn container_script(docs: &[Value], task: &str, name: &str) -> String {
+    let pod = &job(docs, task)["spec"]["template"]["spec"];
+    let containers = pod["initContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(pod["containers"].as_array().unwrap());
+    let container = containers
+        .into_iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name} in {task}"));
+    container["args"][0].as_str().unwrap().to_owned()
+}
+
+/// The literal environment of a Job's container `name`.
+fn container_env(docs: &[Value], task: &str, name: &str) -> Vec<(String, String)> {
+    let pod = &job(docs, task)["spec"]["template"]["spec"];
+    let containers = pod["initContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(pod["containers"].as_array().unwrap());
+    let container = containers.into_iter().find(|c| c["name"] == name).unwrap();
+    container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| Some((e["name"].as_str()?.to_owned(), e["value"].as_str()?.to_owned())))
+        .collect()
+}
+
+fn restore_values(db_port: u16, extra: &str) -> String {
+    format!(
+        "{}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n{extra}",
+        multisite_values(db_port)
+    )
+}
+
+#[test]
+fn a_restore_renders_only_when_confirmed() {
+    let values = format!(
+        "{}  restore: {{enabled: true, siteName: shop.example.com, database: a-database.sql.gz}}\n",
+        multisite_values(3306)
+    );
+    let outcome = check_text(&values, &[], "erpnext", Some("erp"));
+    assert!(outcome.manifests.is_none(), "an unconfirmed restore renders nothing");
+    assert!(
+        outcome.diagnostics.iter().any(|d| d.code.as_str() == "unconfirmed-restore"),
+        "{}",
+        human(&outcome)
+    );
+    let wrong = check_text(&values, &["jobs.restore.confirm=hr.example.com"], "erpnext", Some("erp"));
+    assert!(wrong.manifests.is_none(), "confirming another site is no confirmation");
+    let confirmed = check_text(&values, &["jobs.restore.confirm=shop.example.com"], "erpnext", Some("erp"));
+    assert!(confirmed.manifests.is_some(), "{}", human(&confirmed));
+}
+
+#[test]
+fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let backups = bench.root().join("sites/shop.example.com/private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let dump = "20260101_030000-shop_example_com-database.sql.gz";
+    let gzip = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf 'dump\\n' | gzip > '{}'", backups.join(dump).display()))
+        .status()
+        .unwrap();
+    assert!(gzip.success());
+    let render = |sets: &[&str]| {
+        documents(&crate::common::render_text(
+            &restore_values(port, &format!("    database: {dump}\n")),
+            sets,
+        ))
+    };
+    let docs = render(&[]);
+
+    let output = bench.run(&script(&docs, "restore"), None);
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let calls = bench.calls();
+    let restore = calls
+        .iter()
+        .position(|c| c.starts_with("--site shop.example.com restore"))
+        .expect("a restore");
+    assert_eq!(calls[restore - 1], "--site shop.example.com set-maintenance-mode on");
+    assert_eq!(
+        calls[restore + 1],
+        "--site shop.example.com migrate",
+        "the restored database is migrated with this image"
+    );
+    assert_eq!(calls.last().unwrap(), "--site shop.example.com set-maintenance-mode off");
+    assert!(
+        bench.secrets().iter().any(|s| s.starts_with("restore shop.example.com root=")),
+        "bench got the root password"
+    );
+    for call in &calls {
+        assert!(
+            !call.contains(crate::fake_bench::ROOT_PASSWORD),
+            "a password on a command line: {call}"
+        );
+    }
+    assert!(
+        !text(&output.stdout).contains(crate::fake_bench::ROOT_PASSWORD),
+        "bench's output is redacted"
+    );
+
+    let output = bench.run(&script(&docs, "restore"), None);
+    assert!(output.status.success());
+    assert_eq!(bench.calls().len(), calls.len(), "the same request never runs again");
+
+    let again = render(&["jobs.restore.requestId=again"]);
+    assert_ne!(job_name(&again, "restore"), job_name(&docs, "restore"));
+    let output = bench.run(&script(&again, "restore"), None);
+    assert!(output.status.success());
+    assert_eq!(bench.calls().len(), 2 * calls.len(), "a new request id restores once more");
+}
+
+#[test]
+fn a_restore_of_a_newer_backup_stops_unless_allowed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let backups = bench.root().join("sites/shop.example.com/private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::write(backups.join("new-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: new-database.sql.gz\n");
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let output = bench
+        .command(&script(&docs, "restore"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("FAKE_DOWNGRADE", "1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("allowDowngrade: true"),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(!text(&output.stdout).contains(crate::fake_bench::ROOT_PASSWORD));
+    assert!(
+        bench.calls().iter().all(|c| !c.contains("migrate")),
+        "nothing after a refused restore"
+    );
+
+    let docs = documents(&crate::common::render_text(&values, &["jobs.restore.allowDowngrade=true"]));
+    let output = bench
+        .command(&script(&docs, "restore"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("FAKE_DOWNGRADE", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(bench.calls().iter().any(|c| c.contains("restore") && c.ends_with("--force")));
+}
+
+/// The S3 access keys the tests' Secret holds; no log may show them.
+const S3_KEY_ID: &str = "AKIDTESTUPLOADER1";
+const S3_SECRET: &str = "s3cret-access-key-value";
+
+/// A tool of the S3 tests: from `target/s3-venv` (which `.ci/run` fills),
+/// else from PATH.
+fn s3_tool(name: &str) -> Option<std::path::PathBuf> {
+    let venv = crate::common::project_root().join("target/s3-venv/bin").join(name);
+    if venv.exists() {
+        return Some(venv);
+    }
+    // `aws --version` and `moto_server --help` exit 0; neither knows the other's flag.
+    let probe = if name == "aws" { "--version" } else { "--help" };
+    let found = std::process::Command::new(name).arg(probe).output().ok()?;
+    found.status.success().then(|| std::path::PathBuf::from(name))
+}
+
+/// moto's S3 server on a free port, stopped when dropped.
+struct MotoServer {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl MotoServer {
+    fn start(moto: &std::path::Path) -> MotoServer {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(moto)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = MotoServer {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `aws` with the test's keys, against moto.
+fn aws(aws_path: &std::path::Path, endpoint: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(aws_path)
+        .args(["--endpoint-url", endpoint])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "aws {args:?}: {}", text(&output.stderr));
+    text(&output.stdout)
+}
+
+#[test]
+fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
+    let (Some(aws_path), Some(moto)) = (s3_tool("aws"), s3_tool("moto_server")) else {
+        crate::common::skip_unless_ci("`aws` and `moto_server` (PyPI awscli, moto[server]) are not installed");
+        return;
+    };
+    let server = MotoServer::start(&moto);
+    aws(&aws_path, &server.endpoint, &["s3api", "create-bucket", "--bucket", "erp-backups"]);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let s3 = format!(
+        "    s3: {{bucket: erp-backups, endpoint: \"{}\", prefix: nightly, existingSecret: s3-keys, retainDays: 7}}\n",
+        server.endpoint
+    );
+    let values = multisite_values(port).replace("    retainDays: 7\n", &format!("    retainDays: 7\n{s3}"));
+    assert!(values.contains("erp-backups"));
+    let docs = documents(&crate::common::render_text(&values, &[]));
+
+    let bench = ScratchBench::configured();
+    for site in ["shop.example.com", "hr.example.com"] {
+        bench.add_site(site);
+        std::fs::create_dir_all(bench.root().join("sites").join(site).join("public/files")).unwrap();
+        std::fs::write(bench.root().join("sites").join(site).join("public/files/logo.txt"), site).unwrap();
+    }
+    // An old copy in the bucket, and one of a site this backup does not cover.
+    let old = bench.root().join("old.sql.gz");
+    std::fs::write(&old, "old").unwrap();
+    for key in [
+        "nightly/shop.example.com/old-database.sql.gz",
+        "nightly/other.example.com/old-database.sql.gz",
+    ] {
+        aws(
+            &aws_path,
+            &server.endpoint,
+            &["s3", "cp", old.to_str().unwrap(), &format!("s3://erp-backups/{key}")],
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+
+    let list = bench.root().join("upload-list");
+    let with_list = |script: String| script.replace("/s3/files", list.to_str().unwrap());
+    // The backup first (an init container), then the upload.
+    let backup = bench.run(
+        &with_list(config_exports(&docs) + &container_script(&docs, "backup", "backup")),
+        None,
+    );
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+
+    // The upload, as its container runs it; the bucket's copies older than
+    // one second (for 7 days) are pruned.
+    let upload = with_list(container_script(&docs, "backup", "upload")).replace("retain_seconds=604800", "retain_seconds=1");
+    let mut command = bench.command(&upload, "16");
+    command.env(
+        "PATH",
+        format!("{}:{}", aws_path.parent().unwrap().display(), std::env::var("PATH").unwrap()),
+    );
+    for (name, value) in container_env(&docs, "backup", "upload") {
+        if name != "HOME" && name != "TMPDIR" {
+            command.env(name, value);
+        }
+    }
+    let uploaded = command
+        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .output()
+        .unwrap();
+    assert!(uploaded.status.success(), "{}{}", text(&uploaded.stdout), text(&uploaded.stderr));
+
+    let keys = aws(
+        &aws_path,
+        &server.endpoint,
+        &[
+            "s3api",
+            "list-objects-v2",
+            "--bucket",
+            "erp-backups",
+            "--query",
+            "Contents[].Key",
+            "--output",
+            "text",
+        ],
+    );
+    let mut keys: Vec<&str> = keys.split_whitespace().collect();
+    keys.sort();
+    let local: Vec<String> = std::fs::read_to_string(&list).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(local.len(), 8, "database, config, public and private files of two sites: {local:?}");
+    let mut expected: Vec<String> = local
+        .iter()
+        .map(|path| {
+            let site = path.trim_start_matches("sites/").split('/').next().unwrap();
+            format!("nightly/{site}/{}", path.rsplit('/').next().unwrap())
+        })
+        .collect();
+    expected.push("nightly/other.example.com/old-database.sql.gz".to_owned());
+    expected.sort();
+    assert_eq!(
+        keys, expected,
+        "this backup's files under the prefix; the old copy of a backed-up site is pruned, no other"
+    );
+
+    let logs = [
+        text(&backup.stdout),
+        text(&backup.stderr),
+        text(&uploaded.stdout),
+        text(&uploaded.stderr),
+        bench.bench_log(),
+    ]
+    .concat();
+    for secret in [S3_KEY_ID, S3_SECRET] {
+        assert!(!logs.contains(secret), "an S3 key in a log");
+        assert!(!upload.contains(secret), "an S3 key in the script");
+    }
+
+    // A restore from the bucket, into a bench that lost the files.
+    let database = local
+        .iter()
+        .find(|p| p.starts_with("sites/shop.example.com/") && p.ends_with("-database.sql.gz"))
+        .unwrap();
+    let files = local
+        .iter()
+        .find(|p| p.starts_with("sites/shop.example.com/") && p.ends_with("-files.tar") && !p.ends_with("-private-files.tar"))
+        .unwrap();
+    let name = |path: &str| path.rsplit('/').next().unwrap().to_owned();
+    let restore_values = format!(
+        "{values}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n    fromS3: true\n    database: {}\n    publicFiles: {}\n",
+        name(database),
+        name(files)
+    );
+    let docs = documents(&crate::common::render_text(&restore_values, &[]));
+    std::fs::remove_dir_all(bench.root().join("sites/shop.example.com/private/backups")).unwrap();
+    std::fs::remove_dir_all(bench.root().join("sites/shop.example.com/public/files")).unwrap();
+    let mut command = bench.command(&container_script(&docs, "restore", "download"), "16");
+    command.env(
+        "PATH",
+        format!("{}:{}", aws_path.parent().unwrap().display(), std::env::var("PATH").unwrap()),
+    );
+    for (name, value) in container_env(&docs, "restore", "download") {
+        if name != "HOME" && name != "TMPDIR" {
+            command.env(name, value);
+        }
+    }
+    let downloaded = command
+        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .output()
+        .unwrap();
+    assert!(downloaded.status.success(), "{}", text(&downloaded.stderr));
+    let restored = bench.run(&script(&docs, "restore"), None);
+    assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
+    assert!(
+        bench
+            .calls()
+            .iter()
+            .any(|c| c.starts_with("--site shop.example.com restore") && c.contains(&name(database))),
+        "{:?}",
+        bench.calls()
+    );
+    assert_eq!(
+        std::fs::read_to_string(bench.root().join("sites/shop.example.com/public/files/logo.txt")).unwrap(),
+        "shop.example.com",
+        "the public files came back from the bucket"
+    );
+    let logs = [
+        text(&downloaded.stdout),
+        text(&downloaded.stderr),
+        text(&restored.stdout),
+        text(&restored.stderr),
+    ]
+    .concat();
+    for secret in [S3_KEY_ID, S3_SECRET] {
+        assert!(!logs.contains(secret), "an S3 key in a log");
+    }
+}
+
+#[test]
+fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let waits = |deployment: &str| -> Option<String> {
+        let doc = docs
+            .iter()
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == format!("erpnext-{deployment}"))
+            .unwrap();
+        let init = doc["spec"]["template"]["spec"]["initContainers"].as_array()?;
+        Some(
+            init.iter().find(|c| c["name"] == "wait-for-migrate")?["args"][0]
+                .as_str()?
+                .to_owned(),
+        )
+    };
+    for deployment in ["gunicorn", "worker-d", "worker-s", "worker-l", "scheduler"] {
+        assert!(waits(deployment).is_some(), "{deployment} starts before migrate");
+    }
+    assert!(
+        waits("nginx").is_none() && waits("socketio").is_none(),
+        "neither touches the database"
+    );
+
+    let wait = waits("gunicorn").unwrap();
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let waiting = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
+    assert!(!waiting.status.success(), "no migrate yet: the pod does not start");
+    let migrate = bench.run(&script(&docs, "migrate"), Some(("--site crm.example.com migrate", "patch failed")));
+    assert!(!migrate.status.success());
+    let failed = bench.command(&wait, "16").output().unwrap();
+    assert!(!failed.status.success(), "a failed migrate keeps the new pods from starting");
+    assert!(
+        text(&failed.stderr).contains("the migrate Job failed on crm.example.com"),
+        "{}",
+        text(&failed.stderr)
+    );
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    assert!(bench.run(&script(&docs, "migrate"), None).status.success());
+    let started = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
+    assert!(started.status.success(), "{}", text(&started.stderr));
+}
+
+#[test]
+fn the_charts_clear_cache_keys_are_accepted_and_its_rollout_wait_is_named_unneeded() {
+    let chart = "jobs:\n  clearCache:\n    enabled: true\n    serviceAccountName: \"\"\n    initContainer:\n      enabled: false\n      \
+                 image: alpine/kubectl:1.35.0\n      deployment:\n        name: \"\"\n      timeout: 600s\n    redisFlush:\n      enabled: false\n    \
+                 backoffLimit: 0\n    resources: {}\n    nodeSelector: {}\n    tolerations: []\n    affinity: {}\n";
+    let values = format!("{}{chart}", crate::common::MINIMAL);
+    let outcome = check_text(&values, &[], "erpnext", Some("erp"));
+    assert!(outcome.manifests.is_some(), "{}", human(&outcome));
+    let unused =
+        |outcome: &frappe_manifests::pipeline::Outcome| outcome.diagnostics.iter().filter(|d| d.code.as_str() == "unused-key").count();
+    assert_eq!(unused(&outcome), 0, "the chart's defaults: {}", human(&outcome));
+    let waiting = check_text(&values, &["jobs.clearCache.initContainer.enabled=true"], "erpnext", Some("erp"));
+    assert!(waiting.manifests.is_some());
+    assert_eq!(unused(&waiting), 1, "{}", human(&waiting));
+}
+
+#[test]
+fn migrate_waits_for_a_site_being_created_beyond_the_backing_services_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    let migrate = script(&docs, "migrate");
+    let output = bench.run(&migrate, None);
+    assert!(!output.status.success(), "no site and nothing creating it");
+    assert!(
+        text(&output.stderr).contains("site shop.example.com does not exist"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // A creation under way that takes longer than WAIT_TIMEOUT (3 s here).
+    std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
+    let marker = bench.root().join("sites/.frappe-manifests/shop.example.com.creating");
+    std::fs::write(&marker, "").unwrap();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let finish = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        std::fs::remove_file(marker).unwrap();
+    });
+    let output = bench.run(&migrate, None);
+    finish.join().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(bench.calls().contains(&"--site shop.example.com migrate".to_owned()));
+}
