@@ -159,8 +159,8 @@ pub fn kube_version_warning(kube_version: Option<String>) -> Option<String> {
 /// done when it runs again. No other Job is a hook: hooks run on every
 /// sync, and a sync that changes no image must not migrate.
 pub fn annotate(manifests: &mut [Manifest]) {
-    for manifest in manifests {
-        let wave = crate::order::place(manifest).wave;
+    let waves = crate::order::waves(manifests);
+    for (manifest, wave) in manifests.iter_mut().zip(waves) {
         let hook = matches!(manifest, Manifest::Job(job) if job.spec.as_ref().is_some_and(|s| s.ttl_seconds_after_finished.is_some()));
         let annotations = manifest.metadata_mut().annotations.get_or_insert_with(BTreeMap::new);
         annotations.insert("argocd.argoproj.io/sync-wave".to_owned(), wave.to_string());

@@ -19,6 +19,8 @@
 //! on the first install the Secret, ConfigMap and claim it needs do not exist
 //! before the Sync phase.
 
+use k8s_openapi::api::core::v1::PodSpec;
+
 use crate::objects::Manifest;
 
 /// A phase of the upgrade order.
@@ -65,4 +67,46 @@ pub fn place(manifest: &Manifest) -> Place {
         _ => (Phase::Main, 1),
     };
     Place { phase, wave }
+}
+
+/// The sync wave of each object of a bundle: its [`place`], but for a
+/// PersistentVolumeClaim, which goes in the wave of the first pod that
+/// mounts it. A claim of a `WaitForFirstConsumer` storage class stays
+/// Pending until a pod uses it, and Argo CD counts a Pending claim as
+/// Progressing (argo-cd#12840): in a wave of its own, before its first
+/// consumer's, it would hold the sync for ever.
+pub fn waves(manifests: &[Manifest]) -> Vec<i8> {
+    manifests
+        .iter()
+        .map(|manifest| match manifest {
+            Manifest::PersistentVolumeClaim(claim) => {
+                let name = claim.metadata.name.as_deref().unwrap_or_default();
+                manifests
+                    .iter()
+                    .filter(|other| pod_spec(other).is_some_and(|pod| mounts_claim(pod, name)))
+                    .map(|other| place(other).wave)
+                    .min()
+                    .unwrap_or(place(manifest).wave)
+            }
+            _ => place(manifest).wave,
+        })
+        .collect()
+}
+
+fn pod_spec(manifest: &Manifest) -> Option<&PodSpec> {
+    match manifest {
+        Manifest::Deployment(deployment) => deployment.spec.as_ref()?.template.spec.as_ref(),
+        Manifest::Job(job) => job.spec.as_ref()?.template.spec.as_ref(),
+        Manifest::CronJob(cron_job) => cron_job.spec.as_ref()?.job_template.spec.as_ref()?.template.spec.as_ref(),
+        _ => None,
+    }
+}
+
+fn mounts_claim(pod: &PodSpec, claim: &str) -> bool {
+    pod.volumes.iter().flatten().any(|volume| {
+        volume
+            .persistent_volume_claim
+            .as_ref()
+            .is_some_and(|source| source.claim_name == claim)
+    })
 }

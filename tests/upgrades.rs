@@ -4,6 +4,7 @@
 
 use std::net::TcpListener;
 
+use frappe_manifests::diagnostic::Code;
 use frappe_manifests::objects::Manifest;
 use frappe_manifests::order::{self, Phase};
 use serde_json::Value;
@@ -793,4 +794,72 @@ fn migrate_waits_for_a_site_being_created_beyond_the_backing_services_timeout() 
     finish.join().unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(bench.calls().contains(&"--site shop.example.com migrate".to_owned()));
+}
+
+/// A claim of a `WaitForFirstConsumer` storage class is Pending, which
+/// Argo CD counts as Progressing, until a pod mounts it: each claim is in the
+/// wave of the first object that mounts it, never before.
+#[test]
+fn argo_cd_puts_each_claim_in_the_wave_of_its_first_consumer() {
+    for sets in [&[][..], &["jobs.volumePermissions.enabled=false"][..]] {
+        let mut manifests = manifests(sets);
+        frappe_manifests::argocd::annotate(&mut manifests);
+        let wave = |m: &Manifest| -> i32 {
+            m.metadata().annotations.as_ref().unwrap()["argocd.argoproj.io/sync-wave"]
+                .parse()
+                .unwrap()
+        };
+        let yaml = frappe_manifests::emit::to_yaml_stream(&manifests);
+        let docs = documents(&yaml);
+        let claims: Vec<&Manifest> = manifests.iter().filter(|m| m.kind() == "PersistentVolumeClaim").collect();
+        assert!(!claims.is_empty());
+        for claim in claims {
+            let consumers: Vec<i32> = docs
+                .iter()
+                .filter(|doc| {
+                    let pod = match doc["kind"].as_str() {
+                        Some("CronJob") => &doc["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+                        _ => &doc["spec"]["template"]["spec"],
+                    };
+                    pod["volumes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|v| v["persistentVolumeClaim"]["claimName"] == claim.name())
+                })
+                .map(|doc| {
+                    let (kind, name) = (doc["kind"].as_str().unwrap(), doc["metadata"]["name"].as_str().unwrap());
+                    wave(manifests.iter().find(|m| m.kind() == kind && m.name() == name).unwrap())
+                })
+                .collect();
+            assert_eq!(Some(wave(claim)), consumers.iter().copied().min(), "{} with {sets:?}", claim.name());
+        }
+    }
+}
+
+/// `redisFlush` empties the cache's Redis database: refused when the queue
+/// is in the same one, where queued jobs would go with the cache.
+#[test]
+fn redis_flush_is_refused_when_the_queue_shares_the_cache_database() {
+    let values = multisite_values(3306);
+    let flush = ["jobs.clearCache.enabled=true", "jobs.clearCache.redisFlush.enabled=true"];
+    let outcome = check_text(&values, &flush, "erpnext", Some("erp"));
+    assert!(outcome.manifests.is_some(), "{}", human(&outcome));
+    let cache = outcome.manifests.as_ref().unwrap().iter().find_map(|m| match m {
+        Manifest::ConfigMap(map) => map.data.as_ref()?.get("FRAPPE_REDIS_CACHE").cloned(),
+        _ => None,
+    });
+    let cache = cache.expect("the ConfigMap names the cache");
+    let shared = format!("externalRedis.queue={cache}");
+    let sets = [flush[0], flush[1], shared.as_str()];
+    let outcome = check_text(&values, &sets, "erpnext", Some("erp"));
+    assert!(outcome.manifests.is_none());
+    assert!(
+        outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::ConflictingKeys && d.message.contains("redisFlush")),
+        "{}",
+        human(&outcome)
+    );
 }

@@ -180,6 +180,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     let ingress = resolve_ingress(values, &names, report);
 
     let (db, redis) = (db?, redis?);
+    redis::check_flush_spares_the_queue(values, &redis, report);
     let credentials_checksum = credentials_checksum(&redis.inline_secrets);
     let connection_env = connection_env(&db, &redis);
     let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, keda_bench_id.as_deref(), report);

@@ -268,6 +268,26 @@ pub(super) struct Redis {
     pub(super) inline_secrets: BTreeMap<String, String>,
 }
 
+/// `jobs.clearCache.redisFlush` empties the cache's Redis database
+/// (`FLUSHDB`): refused when the queue lives in the same database, where it
+/// would delete every queued job (emails, reports, imports) with the cache.
+pub(super) fn check_flush_spares_the_queue(values: &Values, redis: &Redis, report: &mut Reporter<'_>) {
+    let flush = &values.jobs.clear_cache.redis_flush;
+    let same = |a: &RedisUrl, b: &RedisUrl| (a.host.eq_ignore_ascii_case(&b.host), a.port, a.db) == (true, b.port, b.db);
+    if *flush.enabled && same(&redis.cache, &redis.queue) {
+        report
+            .at(
+                Code::ConflictingKeys,
+                &flush.enabled,
+                format!(
+                    "`jobs.clearCache.redisFlush` would empty database {} of {}:{}, which holds the job queue as well as the cache",
+                    redis.cache.db, redis.cache.host, redis.cache.port
+                ),
+            )
+            .with_help("give the cache its own Redis or database number (`redis://host:6379/1`), or turn `redisFlush` off");
+    }
+}
+
 /// Keys of the Redis passwords, and of the URLs with them, in the bench's
 /// own Secret.
 pub const REDIS_CACHE_PASSWORD_KEY: &str = "redis-cache-password";
