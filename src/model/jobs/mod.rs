@@ -77,8 +77,9 @@ pub enum Task {
     Restore(Box<Restore>),
     /// The first step of an upgrade, for each site: maintenance mode on, a
     /// backup when `backup_first`, `bench migrate`, and the stamp that says
-    /// which image the site was migrated with. Maintenance mode stays on
-    /// until [`Task::ClearCache`] ends the upgrade.
+    /// which image the site was migrated with, then maintenance mode off
+    /// (Frappe answers 503 in maintenance mode, probes too: the new pods
+    /// could not become Ready). A failed migrate leaves it on.
     Migrate {
         sites: Vec<String>,
         skip_failing: bool,
@@ -86,12 +87,11 @@ pub enum Task {
         backup_first: Option<bool>,
     },
     /// The last step of an upgrade, after the Deployments rolled: each
-    /// site's caches cleared, the shared `assets_json` key included, then
-    /// (after a migrate) maintenance mode off.
+    /// site's caches cleared, the shared `assets_json` key included.
     ClearCache {
         /// The migrated sites, or `all`.
         sites: Vec<String>,
-        /// Waits for each site's migrate stamp, and ends maintenance mode.
+        /// Waits for each site's migrate stamp (fails on a failed one).
         after_migrate: bool,
         /// `FLUSHDB` on the cache Redis.
         redis_flush: bool,
