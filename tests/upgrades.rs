@@ -794,3 +794,51 @@ fn migrate_waits_for_a_site_being_created_beyond_the_backing_services_timeout() 
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(bench.calls().contains(&"--site shop.example.com migrate".to_owned()));
 }
+
+/// The array expansions of a bash script that bash 4.2 rejects under `set -u`
+/// when the array is empty: `"${a[@]}"` and `${a[*]}` without a guard
+/// (`${a[@]+"${a[@]}"}`, `${a[*]:-}`).
+fn unguarded_array_expansions(script: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = script;
+    while let Some(start) = rest.find("${") {
+        rest = &rest[start + 2..];
+        let name_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let (name, after) = rest.split_at(name_end);
+        for all in ["[@]", "[*]"] {
+            if let Some(tail) = after.strip_prefix(all) {
+                let guarded = tail.starts_with(&format!("+\"${{{name}{all}}}\"}}")) || tail.starts_with(":-}");
+                // The inner half of a guard follows `[@]+"`.
+                let inner = script[..script.len() - rest.len() - 2].ends_with(&format!("{name}{all}+\""));
+                if !guarded && !inner {
+                    found.push(format!("${{{name}{all}}}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_s3_scripts_expand_no_empty_array_unguarded() {
+    // The AWS CLI image is amazonlinux 2, whose bash 4.2 fails on an empty
+    // "${array[@]}" under `set -u` (bash 4.4 and later, as on the machines
+    // that run these tests, do not: so this checks the scripts' text).
+    assert_eq!(
+        unguarded_array_expansions(r#"a=(); f "${a[@]}"; g ${a[*]}; h ${a[@]+"${a[@]}"} "${a[*]:-}""#),
+        ["${a[@]}", "${a[*]}"]
+    );
+    let values = multisite_values(3306).replace(
+        "    retainDays: 7\n",
+        "    retainDays: 7\n    s3: {bucket: erp-backups, existingSecret: s3-keys, retainDays: 7}\n",
+    );
+    let restore = format!(
+        "{values}  restore: {{enabled: true, siteName: shop.example.com, confirm: shop.example.com, fromS3: true, database: d.sql.gz}}\n"
+    );
+    let docs = documents(&crate::common::render_text(&restore, &[]));
+    for (task, container) in [("backup", "upload"), ("restore", "download")] {
+        let script = container_script(&docs, task, container);
+        assert!(!script.contains("--endpoint-url"), "no endpoint: AWS's own");
+        assert_eq!(unguarded_array_expansions(&script), Vec::<String>::new(), "{task}/{container}");
+    }
+}
