@@ -421,6 +421,44 @@ fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
 }
 
 #[test]
+fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_again() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let backups = bench.root().join("sites/shop.example.com/private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: old-database.sql.gz\n");
+    let restore = script(&documents(&crate::common::render_text(&values, &[])), "restore");
+
+    let failed = bench.run(&restore, Some(("--site shop.example.com migrate", "patch failed")));
+    assert!(!failed.status.success());
+    assert!(text(&failed.stderr).contains("restored into shop.example.com, but bench migrate failed"));
+    assert_eq!(maintenance(&bench, "shop.example.com"), 1, "a site that failed to migrate stays in maintenance mode");
+    let restores = |bench: &ScratchBench| bench.calls().iter().filter(|c| c.contains(" restore ")).count();
+    assert_eq!(restores(&bench), 1);
+
+    let calls = bench.calls().len();
+    let again = bench.run(&restore, None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(restores(&bench), 1, "the old backup never overwrites what was written since");
+    assert_eq!(
+        bench.calls()[calls..],
+        [
+            "--site shop.example.com migrate",
+            "--site shop.example.com clear-cache",
+            "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
+            "--site shop.example.com set-maintenance-mode off",
+        ],
+        "run again, it finishes the restore"
+    );
+    let calls = bench.calls().len();
+    assert!(bench.run(&restore, None).status.success());
+    assert_eq!(bench.calls().len(), calls, "then nothing is left to do");
+}
+
+#[test]
 fn a_restore_of_a_newer_backup_stops_unless_allowed() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
