@@ -119,9 +119,10 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
                 ..
             } = &**restore;
             let files = restore_files(restore);
+            let from_s3 = restore.from_s3.is_some();
             render(
                 "restore.sh",
-                context! { site, database, public_files, private_files, allow_downgrade, request, files, image, exec_deployment },
+                context! { site, database, public_files, private_files, allow_downgrade, request, files, from_s3, image, exec_deployment },
             )
         }
         Task::Migrate {

@@ -744,6 +744,39 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
 }
 
 #[test]
+fn a_download_from_s3_creates_no_site_folder_that_site_creation_would_take_for_a_site() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    retainDays: 7\n",
+        "    retainDays: 7\n    s3: {bucket: erp-backups, existingSecret: s3-keys}\n",
+    );
+    let values = format!(
+        "{values}  restore: {{enabled: true, siteName: shop.example.com, confirm: shop.example.com, fromS3: true, database: d.sql.gz}}\n"
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let bench = ScratchBench::configured();
+    // `aws s3 cp SOURCE DESTINATION`: writes the destination.
+    bench.add_command("aws", "#!/bin/bash\nfor last; do :; done\nprintf 'dump' >\"$last\"\n");
+    let downloaded = bench.command(&container_script(&docs, "restore", "download"), "16").output().unwrap();
+    assert!(downloaded.status.success(), "{}", text(&downloaded.stderr));
+    assert!(
+        !bench.root().join("sites/shop.example.com").exists(),
+        "a folder sites/shop.example.com tells create-site, started with it, that the site exists"
+    );
+
+    // The site created meanwhile, the restore reads the downloaded file and removes it once done.
+    bench.add_site("shop.example.com");
+    let restored = bench.run(&script(&docs, "restore"), None);
+    assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
+    assert!(
+        bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore /") && c.contains("d.sql.gz")),
+        "{:?}",
+        bench.calls()
+    );
+    assert!(!bench.root().join("sites/.frappe-manifests/downloads/shop.example.com").exists());
+}
+
+#[test]
 fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
