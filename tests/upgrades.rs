@@ -279,6 +279,33 @@ fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
 }
 
 #[test]
+fn a_migrate_job_that_fails_before_migrate_says_so_and_not_to_restore() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let migrate = script(&docs, "migrate");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let output = bench.run(&migrate, Some(("--site shop.example.com backup", "disk full")));
+    assert!(!output.status.success());
+    let log = text(&output.stderr);
+    assert!(log.contains("stopped before migrate: bench backup failed"), "{log}");
+    assert!(!log.contains("partly"), "the database was not migrated: {log}");
+    assert!(!log.contains(" restore"), "nothing to restore: {log}");
+    assert!(
+        !bench.calls().iter().any(|c| c.ends_with(" migrate")),
+        "no migrate after a failed backup"
+    );
+
+    let bench = ScratchBench::configured();
+    let output = bench.run(&migrate, None);
+    assert!(!output.status.success(), "no site and nothing creating it");
+    let log = text(&output.stderr);
+    assert!(log.contains("did not start"), "{log}");
+    assert!(!log.contains("partly") && !log.contains(" restore"), "{log}");
+    assert!(bench.calls().is_empty(), "{:?}", bench.calls());
+}
+
+#[test]
 fn clearing_caches_alone_covers_every_site_and_leaves_maintenance_mode_alone() {
     let values = "dbHost: 127.0.0.1\ndbExistingSecret: s\nexternalRedis: {cache: \"redis://127.0.0.1:6379\", queue: \"redis://127.0.0.1:6379\"}\n\
                   jobs:\n  clearCache: {enabled: true}\n";
