@@ -168,6 +168,14 @@ fn maintenance(bench: &ScratchBench, site: &str) -> Value {
     serde_json::from_str::<Value>(&config).unwrap()["maintenance_mode"].clone()
 }
 
+/// The one-off backup Job of the values' image as done, which their migrate
+/// Job waits for (its own test runs the backup itself).
+fn backed_up(bench: &ScratchBench, docs: &[Value]) {
+    let image = job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"].as_str().unwrap().to_owned();
+    std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
+    std::fs::write(bench.root().join("sites/.frappe-manifests/backed-up"), format!("done {image}\n")).unwrap();
+}
+
 const SITES: [&str; 3] = ["shop.example.com", "hr.example.com", "crm.example.com"];
 
 #[test]
@@ -176,6 +184,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     let docs = rendered(&listener);
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
 
     let output = bench.run(&script(&docs, "migrate"), None);
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -220,6 +229,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
 
     let values = multisite_values(listener.local_addr().unwrap().port());
     let bumped = documents(&crate::common::render_text(&values, &["image.tag=v16.99.0"]));
+    backed_up(&bench, &bumped);
     let output = bench.run(&script(&bumped, "migrate"), None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(bench.calls().len(), calls + expected.len(), "a new image is migrated");
@@ -231,6 +241,7 @@ fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
     let docs = rendered(&listener);
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
     let output = bench.run(&script(&docs, "migrate"), Some(("--site hr.example.com migrate", "patch failed")));
     assert!(
         !output.status.success(),
@@ -285,6 +296,7 @@ fn a_migrate_job_that_fails_before_migrate_says_so_and_not_to_restore() {
     let migrate = script(&docs, "migrate");
     let bench = ScratchBench::configured();
     bench.add_site("shop.example.com");
+    backed_up(&bench, &docs);
     let output = bench.run(&migrate, Some(("--site shop.example.com backup", "disk full")));
     assert!(!output.status.success());
     let log = text(&output.stderr);
@@ -297,12 +309,51 @@ fn a_migrate_job_that_fails_before_migrate_says_so_and_not_to_restore() {
     );
 
     let bench = ScratchBench::configured();
+    backed_up(&bench, &docs);
     let output = bench.run(&migrate, None);
     assert!(!output.status.success(), "no site and nothing creating it");
     let log = text(&output.stderr);
     assert!(log.contains("did not start"), "{log}");
     assert!(!log.contains("partly") && !log.contains(" restore"), "{log}");
     assert!(bench.calls().is_empty(), "{:?}", bench.calls());
+}
+
+#[test]
+fn the_one_off_backup_waits_for_its_sites_and_migrate_waits_for_the_backup() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let (backup, migrate) = (script(&docs, "backup"), script(&docs, "migrate"));
+
+    let bench = ScratchBench::configured();
+    let output = bench.run(&backup, None);
+    assert!(!output.status.success(), "no site and nothing creating it");
+    assert!(text(&output.stderr).contains("site shop.example.com does not exist"), "{}", text(&output.stderr));
+    assert!(bench.calls().is_empty(), "no backup of a site that is not there");
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let output = bench.run(&migrate, None);
+    assert!(!output.status.success(), "a failed backup stops migrate at once");
+    assert!(text(&output.stderr).contains("backup Job"), "{}", text(&output.stderr));
+    assert!(bench.calls().is_empty());
+
+    // Both started together: migrate begins once the backup is done.
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    std::thread::scope(|scope| {
+        let migrating = scope.spawn(|| bench.run(&migrate, None));
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        assert!(bench.calls().is_empty(), "migrate waits for the backup: {:?}", bench.calls());
+        let output = bench.run(&backup, None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let output = migrating.join().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    });
+    let calls = bench.calls();
+    let first_migrate_step = calls.iter().position(|c| c.contains("set-maintenance-mode on")).unwrap();
+    assert_eq!(
+        calls[..first_migrate_step],
+        ["--site shop.example.com backup --with-files", "--site hr.example.com backup --with-files"],
+        "the backup ran alone"
+    );
 }
 
 #[test]
@@ -832,6 +883,7 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     SITES.iter().for_each(|site| bench.add_site(site));
     let waiting = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
     assert!(!waiting.status.success(), "no migrate yet: the pod does not start");
+    backed_up(&bench, &docs);
     let migrate = bench.run(&script(&docs, "migrate"), Some(("--site crm.example.com migrate", "patch failed")));
     assert!(!migrate.status.success());
     let failed = bench.command(&wait, "16").output().unwrap();
@@ -843,6 +895,7 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     );
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
     assert!(bench.run(&script(&docs, "migrate"), None).status.success());
     let started = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
     assert!(started.status.success(), "{}", text(&started.stderr));
@@ -869,6 +922,7 @@ fn migrate_waits_for_a_site_being_created_beyond_the_backing_services_timeout() 
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
     let bench = ScratchBench::configured();
+    backed_up(&bench, &docs);
     let migrate = script(&docs, "migrate");
     let output = bench.run(&migrate, None);
     assert!(!output.status.success(), "no site and nothing creating it");

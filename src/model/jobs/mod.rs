@@ -85,6 +85,9 @@ pub enum Task {
         skip_failing: bool,
         /// `bench backup` before migrate: `Some(with_files)`.
         backup_first: Option<bool>,
+        /// Waits for the one-off backup Job of its image, which runs at the
+        /// same time when a phase is applied at once.
+        after_backup: bool,
     },
     /// The last step of an upgrade, after the Deployments rolled: each
     /// site's caches cleared, the shared `assets_json` key included.
@@ -244,7 +247,8 @@ pub fn resolve(
         _ => None,
     };
     let restore = tasks::restore(jobs, backup_s3, &mut credentials, report);
-    let migrate = tasks::migrate(jobs, report);
+    let one_off_backup = backup.as_ref().is_some_and(|b| b.schedule.is_none());
+    let migrate = tasks::migrate(jobs, one_off_backup, report);
     let clear_cache = tasks::clear_cache(jobs, migrate.as_ref(), report);
     let resolved = [
         tasks::configure(values, bench_id, report),
