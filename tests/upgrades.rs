@@ -171,7 +171,10 @@ fn maintenance(bench: &ScratchBench, site: &str) -> Value {
 /// The one-off backup Job of the values' image as done, which their migrate
 /// Job waits for (its own test runs the backup itself).
 fn backed_up(bench: &ScratchBench, docs: &[Value]) {
-    let image = job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"].as_str().unwrap().to_owned();
+    let image = job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
     std::fs::write(bench.root().join("sites/.frappe-manifests/backed-up"), format!("done {image}\n")).unwrap();
 }
@@ -327,7 +330,11 @@ fn the_one_off_backup_waits_for_its_sites_and_migrate_waits_for_the_backup() {
     let bench = ScratchBench::configured();
     let output = bench.run(&backup, None);
     assert!(!output.status.success(), "no site and nothing creating it");
-    assert!(text(&output.stderr).contains("site shop.example.com does not exist"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("site shop.example.com does not exist"),
+        "{}",
+        text(&output.stderr)
+    );
     assert!(bench.calls().is_empty(), "no backup of a site that is not there");
     SITES.iter().for_each(|site| bench.add_site(site));
     let output = bench.run(&migrate, None);
@@ -351,7 +358,10 @@ fn the_one_off_backup_waits_for_its_sites_and_migrate_waits_for_the_backup() {
     let first_migrate_step = calls.iter().position(|c| c.contains("set-maintenance-mode on")).unwrap();
     assert_eq!(
         calls[..first_migrate_step],
-        ["--site shop.example.com backup --with-files", "--site hr.example.com backup --with-files"],
+        [
+            "--site shop.example.com backup --with-files",
+            "--site hr.example.com backup --with-files"
+        ],
         "the backup ran alone"
     );
 }
@@ -513,7 +523,11 @@ fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_
     let failed = bench.run(&restore, Some(("--site shop.example.com migrate", "patch failed")));
     assert!(!failed.status.success());
     assert!(text(&failed.stderr).contains("restored into shop.example.com, but bench migrate failed"));
-    assert_eq!(maintenance(&bench, "shop.example.com"), 1, "a site that failed to migrate stays in maintenance mode");
+    assert_eq!(
+        maintenance(&bench, "shop.example.com"),
+        1,
+        "a site that failed to migrate stays in maintenance mode"
+    );
     let restores = |bench: &ScratchBench| bench.calls().iter().filter(|c| c.contains(" restore ")).count();
     assert_eq!(restores(&bench), 1);
 
@@ -835,7 +849,10 @@ fn a_download_from_s3_creates_no_site_folder_that_site_creation_would_take_for_a
     let bench = ScratchBench::configured();
     // `aws s3 cp SOURCE DESTINATION`: writes the destination.
     bench.add_command("aws", "#!/bin/bash\nfor last; do :; done\nprintf 'dump' >\"$last\"\n");
-    let downloaded = bench.command(&container_script(&docs, "restore", "download"), "16").output().unwrap();
+    let downloaded = bench
+        .command(&container_script(&docs, "restore", "download"), "16")
+        .output()
+        .unwrap();
     assert!(downloaded.status.success(), "{}", text(&downloaded.stderr));
     assert!(
         !bench.root().join("sites/shop.example.com").exists(),
@@ -847,7 +864,10 @@ fn a_download_from_s3_creates_no_site_folder_that_site_creation_would_take_for_a
     let restored = bench.run(&script(&docs, "restore"), None);
     assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
     assert!(
-        bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore /") && c.contains("d.sql.gz")),
+        bench
+            .calls()
+            .iter()
+            .any(|c| c.starts_with("--site shop.example.com restore /") && c.contains("d.sql.gz")),
         "{:?}",
         bench.calls()
     );
