@@ -119,8 +119,8 @@ pub struct RenderArgs {
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Only one phase of the upgrade order, for `kubectl apply` a phase at a time: `pre` (what
-    /// migrate needs, and the Jobs up to migrate), `main` (the rest), `post` (cache clearing, then
-    /// maintenance mode off). The three together are the whole bundle.
+    /// migrate needs, and the Jobs up to migrate), `main` (the rest), `post` (cache clearing,
+    /// after the rollout). The three together are the whole bundle.
     #[arg(long, value_enum, value_name = "PHASE")]
     pub phase: Option<Phase>,
     #[command(flatten)]

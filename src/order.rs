@@ -2,8 +2,8 @@
 //! belongs to (`render --phase`, for kubectl) and its sync wave (Argo CD).
 //!
 //! An upgrade is: maintenance mode on, a backup, `bench migrate` with the new
-//! image (the migrate Job), then the Deployments roll, then the caches are
-//! cleared and maintenance mode ends (the clear-cache Job). The phases cut
+//! image and maintenance mode off (the migrate Job), then the Deployments
+//! roll, then the caches are cleared (the clear-cache Job). The phases cut
 //! the bundle there: `pre` is everything the migrate Job needs and the Jobs
 //! that must come before it, `main` the rest, `post` the clear-cache Job.
 //!
@@ -32,7 +32,7 @@ pub enum Phase {
     /// Everything else: the Deployments, Services, autoscalers, routes,
     /// scheduled backups and custom Jobs.
     Main,
-    /// Cache clearing, then maintenance mode off.
+    /// Cache clearing, after the rollout.
     Post,
 }
 

@@ -106,7 +106,7 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
             s3,
         } => {
             let upload_list = s3.as_ref().map(|_| UPLOAD_LIST);
-            render("backup.sh", context! { sites, with_files, retain_days, upload_list })
+            render("backup.sh", context! { sites, with_files, retain_days, upload_list, image })
         }
         Task::Restore(restore) => {
             let Restore {
@@ -119,20 +119,22 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
                 ..
             } = &**restore;
             let files = restore_files(restore);
+            let from_s3 = restore.from_s3.is_some();
             render(
                 "restore.sh",
-                context! { site, database, public_files, private_files, allow_downgrade, request, files, image, exec_deployment },
+                context! { site, database, public_files, private_files, allow_downgrade, request, files, from_s3, image, exec_deployment },
             )
         }
         Task::Migrate {
             sites,
             skip_failing,
             backup_first,
+            after_backup,
         } => {
             let (backup, backup_with_files) = (backup_first.is_some(), backup_first.unwrap_or(false));
             render(
                 "migrate.sh",
-                context! { sites, skip_failing, backup, backup_with_files, image, exec_deployment },
+                context! { sites, skip_failing, backup, backup_with_files, after_backup, image, exec_deployment },
             )
         }
         Task::ClearCache {

@@ -56,6 +56,11 @@ impl ScratchBench {
         assert!(Command::new("chmod").arg("+x").arg(&path).status().unwrap().success());
     }
 
+    /// Another command on the scripts' PATH, next to the fake bench.
+    pub(crate) fn add_command(&self, name: &str, script: &str) {
+        self.executable(&format!("bin/{name}"), script);
+    }
+
     /// The bench directory, as the Jobs see it (the sites and logs volumes).
     pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("bench")

@@ -169,6 +169,17 @@ fn maintenance(bench: &ScratchBench, site: &str) -> Value {
     serde_json::from_str::<Value>(&config).unwrap()["maintenance_mode"].clone()
 }
 
+/// The one-off backup Job of the values' image as done, which their migrate
+/// Job waits for (its own test runs the backup itself).
+fn backed_up(bench: &ScratchBench, docs: &[Value]) {
+    let image = job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
+    std::fs::write(bench.root().join("sites/.frappe-manifests/backed-up"), format!("done {image}\n")).unwrap();
+}
+
 const SITES: [&str; 3] = ["shop.example.com", "hr.example.com", "crm.example.com"];
 
 #[test]
@@ -177,6 +188,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     let docs = rendered(&listener);
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
 
     let output = bench.run(&script(&docs, "migrate"), None);
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -185,13 +197,18 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
         expected.push(format!("--site {site} set-maintenance-mode on"));
         expected.push(format!("--site {site} backup --with-files"));
         expected.push(format!("--site {site} migrate"));
+        expected.push(format!("--site {site} set-maintenance-mode off"));
     }
-    assert_eq!(bench.calls(), expected, "maintenance on, backup, migrate, site after site");
+    assert_eq!(
+        bench.calls(),
+        expected,
+        "maintenance on, backup, migrate, maintenance off, site after site"
+    );
     for site in SITES {
         assert_eq!(
             maintenance(&bench, site),
-            1,
-            "{site} stays in maintenance mode until the rollout is done"
+            0,
+            "{site} leaves maintenance mode before the rollout: Frappe answers 503 to the new pods' probes in it"
         );
     }
 
@@ -203,13 +220,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
         after.push(format!("--site {site} clear-website-cache"));
         after.push(format!("--site {site} execute frappe.cache_manager.clear_global_cache"));
     }
-    for site in SITES {
-        after.push(format!("--site {site} set-maintenance-mode off"));
-    }
-    assert_eq!(bench.calls()[expected.len()..], after, "caches cleared, then maintenance mode off");
-    for site in SITES {
-        assert_eq!(maintenance(&bench, site), 0);
-    }
+    assert_eq!(bench.calls()[expected.len()..], after, "caches cleared, and nothing else");
 
     let calls = bench.calls().len();
     let output = bench.run(&script(&docs, "migrate"), None);
@@ -222,6 +233,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
 
     let values = multisite_values(listener.local_addr().unwrap().port());
     let bumped = documents(&crate::common::render_text(&values, &["image.tag=v16.99.0"]));
+    backed_up(&bench, &bumped);
     let output = bench.run(&script(&bumped, "migrate"), None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(bench.calls().len(), calls + expected.len(), "a new image is migrated");
@@ -233,6 +245,7 @@ fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
     let docs = rendered(&listener);
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
     let output = bench.run(&script(&docs, "migrate"), Some(("--site hr.example.com migrate", "patch failed")));
     assert!(
         !output.status.success(),
@@ -244,11 +257,12 @@ fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
             "--site shop.example.com set-maintenance-mode on",
             "--site shop.example.com backup --with-files",
             "--site shop.example.com migrate",
+            "--site shop.example.com set-maintenance-mode off",
             "--site hr.example.com set-maintenance-mode on",
             "--site hr.example.com backup --with-files",
             "--site hr.example.com migrate",
         ],
-        "crm is not touched, and no site leaves maintenance mode"
+        "crm is not touched, and hr does not leave maintenance mode"
     );
     assert_eq!(maintenance(&bench, "hr.example.com"), 1);
     let log = text(&output.stderr);
@@ -276,6 +290,80 @@ fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
         bench.calls()[calls..].iter().all(|call| !call.contains("set-maintenance-mode off")),
         "{:?}",
         bench.calls()
+    );
+}
+
+#[test]
+fn a_migrate_job_that_fails_before_migrate_says_so_and_not_to_restore() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let migrate = script(&docs, "migrate");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    backed_up(&bench, &docs);
+    let output = bench.run(&migrate, Some(("--site shop.example.com backup", "disk full")));
+    assert!(!output.status.success());
+    let log = text(&output.stderr);
+    assert!(log.contains("stopped before migrate: bench backup failed"), "{log}");
+    assert!(!log.contains("partly"), "the database was not migrated: {log}");
+    assert!(!log.contains(" restore"), "nothing to restore: {log}");
+    assert!(
+        !bench.calls().iter().any(|c| c.ends_with(" migrate")),
+        "no migrate after a failed backup"
+    );
+
+    let bench = ScratchBench::configured();
+    backed_up(&bench, &docs);
+    let output = bench.run(&migrate, None);
+    assert!(!output.status.success(), "no site and nothing creating it");
+    let log = text(&output.stderr);
+    assert!(log.contains("did not start"), "{log}");
+    assert!(!log.contains("partly") && !log.contains(" restore"), "{log}");
+    assert!(bench.calls().is_empty(), "{:?}", bench.calls());
+}
+
+#[test]
+fn the_one_off_backup_waits_for_its_sites_and_migrate_waits_for_the_backup() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let (backup, migrate) = (script(&docs, "backup"), script(&docs, "migrate"));
+
+    let bench = ScratchBench::configured();
+    let output = bench.run(&backup, None);
+    assert!(!output.status.success(), "no site and nothing creating it");
+    assert!(
+        text(&output.stderr).contains("site shop.example.com does not exist"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(bench.calls().is_empty(), "no backup of a site that is not there");
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let output = bench.run(&migrate, None);
+    assert!(!output.status.success(), "a failed backup stops migrate at once");
+    assert!(text(&output.stderr).contains("backup Job"), "{}", text(&output.stderr));
+    assert!(bench.calls().is_empty());
+
+    // Both started together: migrate begins once the backup is done.
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    std::thread::scope(|scope| {
+        let migrating = scope.spawn(|| bench.run(&migrate, None));
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        assert!(bench.calls().is_empty(), "migrate waits for the backup: {:?}", bench.calls());
+        let output = bench.run(&backup, None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let output = migrating.join().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    });
+    let calls = bench.calls();
+    let first_migrate_step = calls.iter().position(|c| c.contains("set-maintenance-mode on")).unwrap();
+    assert_eq!(
+        calls[..first_migrate_step],
+        [
+            "--site shop.example.com backup --with-files",
+            "--site hr.example.com backup --with-files"
+        ],
+        "the backup ran alone"
     );
 }
 
@@ -419,6 +507,48 @@ fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
     let output = bench.run(&script(&again, "restore"), None);
     assert!(output.status.success());
     assert_eq!(bench.calls().len(), 2 * calls.len(), "a new request id restores once more");
+}
+
+#[test]
+fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_again() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let backups = bench.root().join("sites/shop.example.com/private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: old-database.sql.gz\n");
+    let restore = script(&documents(&crate::common::render_text(&values, &[])), "restore");
+
+    let failed = bench.run(&restore, Some(("--site shop.example.com migrate", "patch failed")));
+    assert!(!failed.status.success());
+    assert!(text(&failed.stderr).contains("restored into shop.example.com, but bench migrate failed"));
+    assert_eq!(
+        maintenance(&bench, "shop.example.com"),
+        1,
+        "a site that failed to migrate stays in maintenance mode"
+    );
+    let restores = |bench: &ScratchBench| bench.calls().iter().filter(|c| c.contains(" restore ")).count();
+    assert_eq!(restores(&bench), 1);
+
+    let calls = bench.calls().len();
+    let again = bench.run(&restore, None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(restores(&bench), 1, "the old backup never overwrites what was written since");
+    assert_eq!(
+        bench.calls()[calls..],
+        [
+            "--site shop.example.com migrate",
+            "--site shop.example.com clear-cache",
+            "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
+            "--site shop.example.com set-maintenance-mode off",
+        ],
+        "run again, it finishes the restore"
+    );
+    let calls = bench.calls().len();
+    assert!(bench.run(&restore, None).status.success());
+    assert_eq!(bench.calls().len(), calls, "then nothing is left to do");
 }
 
 #[test]
@@ -707,6 +837,45 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
 }
 
 #[test]
+fn a_download_from_s3_creates_no_site_folder_that_site_creation_would_take_for_a_site() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    retainDays: 7\n",
+        "    retainDays: 7\n    s3: {bucket: erp-backups, existingSecret: s3-keys}\n",
+    );
+    let values = format!(
+        "{values}  restore: {{enabled: true, siteName: shop.example.com, confirm: shop.example.com, fromS3: true, database: d.sql.gz}}\n"
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let bench = ScratchBench::configured();
+    // `aws s3 cp SOURCE DESTINATION`: writes the destination.
+    bench.add_command("aws", "#!/bin/bash\nfor last; do :; done\nprintf 'dump' >\"$last\"\n");
+    let downloaded = bench
+        .command(&container_script(&docs, "restore", "download"), "16")
+        .output()
+        .unwrap();
+    assert!(downloaded.status.success(), "{}", text(&downloaded.stderr));
+    assert!(
+        !bench.root().join("sites/shop.example.com").exists(),
+        "a folder sites/shop.example.com tells create-site, started with it, that the site exists"
+    );
+
+    // The site created meanwhile, the restore reads the downloaded file and removes it once done.
+    bench.add_site("shop.example.com");
+    let restored = bench.run(&script(&docs, "restore"), None);
+    assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
+    assert!(
+        bench
+            .calls()
+            .iter()
+            .any(|c| c.starts_with("--site shop.example.com restore /") && c.contains("d.sql.gz")),
+        "{:?}",
+        bench.calls()
+    );
+    assert!(!bench.root().join("sites/.frappe-manifests/downloads/shop.example.com").exists());
+}
+
+#[test]
 fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
@@ -735,6 +904,7 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     SITES.iter().for_each(|site| bench.add_site(site));
     let waiting = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
     assert!(!waiting.status.success(), "no migrate yet: the pod does not start");
+    backed_up(&bench, &docs);
     let migrate = bench.run(&script(&docs, "migrate"), Some(("--site crm.example.com migrate", "patch failed")));
     assert!(!migrate.status.success());
     let failed = bench.command(&wait, "16").output().unwrap();
@@ -746,6 +916,7 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     );
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
     assert!(bench.run(&script(&docs, "migrate"), None).status.success());
     let started = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
     assert!(started.status.success(), "{}", text(&started.stderr));
@@ -772,6 +943,7 @@ fn migrate_waits_for_a_site_being_created_beyond_the_backing_services_timeout() 
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
     let bench = ScratchBench::configured();
+    backed_up(&bench, &docs);
     let migrate = script(&docs, "migrate");
     let output = bench.run(&migrate, None);
     assert!(!output.status.success(), "no site and nothing creating it");
@@ -862,4 +1034,52 @@ fn redis_flush_is_refused_when_the_queue_shares_the_cache_database() {
         "{}",
         human(&outcome)
     );
+}
+
+/// The array expansions of a bash script that bash 4.2 rejects under `set -u`
+/// when the array is empty: `"${a[@]}"` and `${a[*]}` without a guard
+/// (`${a[@]+"${a[@]}"}`, `${a[*]:-}`).
+fn unguarded_array_expansions(script: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = script;
+    while let Some(start) = rest.find("${") {
+        rest = &rest[start + 2..];
+        let name_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let (name, after) = rest.split_at(name_end);
+        for all in ["[@]", "[*]"] {
+            if let Some(tail) = after.strip_prefix(all) {
+                let guarded = tail.starts_with(&format!("+\"${{{name}{all}}}\"}}")) || tail.starts_with(":-}");
+                // The inner half of a guard follows `[@]+"`.
+                let inner = script[..script.len() - rest.len() - 2].ends_with(&format!("{name}{all}+\""));
+                if !guarded && !inner {
+                    found.push(format!("${{{name}{all}}}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_s3_scripts_expand_no_empty_array_unguarded() {
+    // The AWS CLI image is amazonlinux 2, whose bash 4.2 fails on an empty
+    // "${array[@]}" under `set -u` (bash 4.4 and later, as on the machines
+    // that run these tests, do not: so this checks the scripts' text).
+    assert_eq!(
+        unguarded_array_expansions(r#"a=(); f "${a[@]}"; g ${a[*]}; h ${a[@]+"${a[@]}"} "${a[*]:-}""#),
+        ["${a[@]}", "${a[*]}"]
+    );
+    let values = multisite_values(3306).replace(
+        "    retainDays: 7\n",
+        "    retainDays: 7\n    s3: {bucket: erp-backups, existingSecret: s3-keys, retainDays: 7}\n",
+    );
+    let restore = format!(
+        "{values}  restore: {{enabled: true, siteName: shop.example.com, confirm: shop.example.com, fromS3: true, database: d.sql.gz}}\n"
+    );
+    let docs = documents(&crate::common::render_text(&restore, &[]));
+    for (task, container) in [("backup", "upload"), ("restore", "download")] {
+        let script = container_script(&docs, task, container);
+        assert!(!script.contains("--endpoint-url"), "no endpoint: AWS's own");
+        assert_eq!(unguarded_array_expansions(&script), Vec::<String>::new(), "{task}/{container}");
+    }
 }

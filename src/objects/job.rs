@@ -212,19 +212,11 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
             db_root_password,
             ..
         } => env.extend(root_login_env(db_root_user, db_root_password)),
-        Task::Restore(restore) => env.extend(root_login_env(&restore.db_root_user, &restore.db_root_password)),
-        // Its log names the Job to delete before migrating again.
-        Task::Migrate { .. } => env.push(EnvVar {
-            name: "JOB_NAME".to_owned(),
-            value: None,
-            value_from: Some(EnvVarSource {
-                field_ref: Some(ObjectFieldSelector {
-                    field_path: "metadata.labels['batch.kubernetes.io/job-name']".to_owned(),
-                    api_version: None,
-                }),
-                ..Default::default()
-            }),
-        }),
+        Task::Restore(restore) => {
+            env.extend(root_login_env(&restore.db_root_user, &restore.db_root_password));
+            env.push(job_name_env());
+        }
+        Task::Migrate { .. } => env.push(job_name_env()),
         _ => {}
     }
     let mut mounts = bench_mounts(true, bench.scratch_dirs(&[TMP_DIR]));
@@ -249,6 +241,22 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(mounts),
         ..Default::default()
+    }
+}
+
+/// `JOB_NAME`, the Job's own name: a failed migrate's log names the Job to
+/// delete before running it again.
+fn job_name_env() -> EnvVar {
+    EnvVar {
+        name: "JOB_NAME".to_owned(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: "metadata.labels['batch.kubernetes.io/job-name']".to_owned(),
+                api_version: None,
+            }),
+            ..Default::default()
+        }),
     }
 }
 

@@ -77,21 +77,24 @@ pub enum Task {
     Restore(Box<Restore>),
     /// The first step of an upgrade, for each site: maintenance mode on, a
     /// backup when `backup_first`, `bench migrate`, and the stamp that says
-    /// which image the site was migrated with. Maintenance mode stays on
-    /// until [`Task::ClearCache`] ends the upgrade.
+    /// which image the site was migrated with, then maintenance mode off
+    /// (Frappe answers 503 in maintenance mode, probes too: the new pods
+    /// could not become Ready). A failed migrate leaves it on.
     Migrate {
         sites: Vec<String>,
         skip_failing: bool,
         /// `bench backup` before migrate: `Some(with_files)`.
         backup_first: Option<bool>,
+        /// Waits for the one-off backup Job of its image, which runs at the
+        /// same time when a phase is applied at once.
+        after_backup: bool,
     },
     /// The last step of an upgrade, after the Deployments rolled: each
-    /// site's caches cleared, the shared `assets_json` key included, then
-    /// (after a migrate) maintenance mode off.
+    /// site's caches cleared, the shared `assets_json` key included.
     ClearCache {
         /// The migrated sites, or `all`.
         sites: Vec<String>,
-        /// Waits for each site's migrate stamp, and ends maintenance mode.
+        /// Waits for each site's migrate stamp (fails on a failed one).
         after_migrate: bool,
         /// `FLUSHDB` on the cache Redis.
         redis_flush: bool,
@@ -244,7 +247,8 @@ pub fn resolve(
         _ => None,
     };
     let restore = tasks::restore(jobs, backup_s3, &mut credentials, report);
-    let migrate = tasks::migrate(jobs, report);
+    let one_off_backup = backup.as_ref().is_some_and(|b| b.schedule.is_none());
+    let migrate = tasks::migrate(jobs, one_off_backup, report);
     let clear_cache = tasks::clear_cache(jobs, migrate.as_ref(), report);
     let resolved = [
         tasks::configure(values, bench_id, report),

@@ -334,7 +334,8 @@ fn is_backup_file_name(name: &str) -> bool {
 }
 
 /// `bench migrate`.
-pub(super) fn migrate(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
+/// `after_backup`: a one-off backup Job is rendered, which migrate waits for.
+pub(super) fn migrate(jobs: &Jobs, after_backup: bool, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let (single, multi) = (&jobs.migrate, &jobs.migrate_multiple_sites);
     let single_runs = choose(&single.enabled, &multi.enabled, "jobs.migrate", "jobs.migrateMultipleSites", report)?;
     let (pod, sites, skip_failing, backup_first) = if single_runs {
@@ -362,6 +363,7 @@ pub(super) fn migrate(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob
             sites: site_names(&sites),
             skip_failing,
             backup_first,
+            after_backup,
         },
         None,
     ))
