@@ -648,6 +648,33 @@ impl Drop for MotoServer {
     }
 }
 
+/// Runs `script` as the S3 container `container` of the Job `task` runs
+/// it: its environment from the rendered pod (but `HOME` and `TMPDIR`, its
+/// scratch volume), the test's keys, and `aws` on the PATH.
+fn run_s3_container(
+    bench: &ScratchBench,
+    docs: &[Value],
+    (task, container): (&str, &str),
+    script: &str,
+    aws_path: &std::path::Path,
+) -> std::process::Output {
+    let mut command = bench.command(script, "16");
+    command.env(
+        "PATH",
+        format!("{}:{}", aws_path.parent().unwrap().display(), std::env::var("PATH").unwrap()),
+    );
+    for (name, value) in container_env(docs, task, container) {
+        if name != "HOME" && name != "TMPDIR" {
+            command.env(name, value);
+        }
+    }
+    command
+        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .output()
+        .unwrap()
+}
+
 /// `aws` with the test's keys, against moto.
 fn aws(aws_path: &std::path::Path, endpoint: &str, args: &[&str]) -> String {
     let output = std::process::Command::new(aws_path)
@@ -713,21 +740,7 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
     // The upload, as its container runs it; the bucket's copies older than
     // one second (for 7 days) are pruned.
     let upload = with_list(container_script(&docs, "backup", "upload")).replace("retain_seconds=604800", "retain_seconds=1");
-    let mut command = bench.command(&upload, "16");
-    command.env(
-        "PATH",
-        format!("{}:{}", aws_path.parent().unwrap().display(), std::env::var("PATH").unwrap()),
-    );
-    for (name, value) in container_env(&docs, "backup", "upload") {
-        if name != "HOME" && name != "TMPDIR" {
-            command.env(name, value);
-        }
-    }
-    let uploaded = command
-        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
-        .output()
-        .unwrap();
+    let uploaded = run_s3_container(&bench, &docs, ("backup", "upload"), &upload, &aws_path);
     assert!(uploaded.status.success(), "{}{}", text(&uploaded.stdout), text(&uploaded.stderr));
 
     let keys = aws(
@@ -793,21 +806,8 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
     let docs = documents(&crate::common::render_text(&restore_values, &[]));
     std::fs::remove_dir_all(bench.root().join("sites/shop.example.com/private/backups")).unwrap();
     std::fs::remove_dir_all(bench.root().join("sites/shop.example.com/public/files")).unwrap();
-    let mut command = bench.command(&container_script(&docs, "restore", "download"), "16");
-    command.env(
-        "PATH",
-        format!("{}:{}", aws_path.parent().unwrap().display(), std::env::var("PATH").unwrap()),
-    );
-    for (name, value) in container_env(&docs, "restore", "download") {
-        if name != "HOME" && name != "TMPDIR" {
-            command.env(name, value);
-        }
-    }
-    let downloaded = command
-        .env("AWS_ACCESS_KEY_ID", S3_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
-        .output()
-        .unwrap();
+    let download = container_script(&docs, "restore", "download");
+    let downloaded = run_s3_container(&bench, &docs, ("restore", "download"), &download, &aws_path);
     assert!(downloaded.status.success(), "{}", text(&downloaded.stderr));
     let restored = bench.run(&script(&docs, "restore"), None);
     assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
