@@ -420,6 +420,18 @@ fn container_env(docs: &[Value], task: &str, name: &str) -> Vec<(String, String)
         .collect()
 }
 
+/// A bench with the site `shop.example.com` and an empty backups folder, and
+/// a listener standing in for the database (kept open while the test runs).
+fn restore_bench() -> (TcpListener, u16, ScratchBench, std::path::PathBuf) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let backups = bench.root().join("sites/shop.example.com/private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    (listener, port, bench, backups)
+}
+
 fn restore_values(db_port: u16, extra: &str) -> String {
     format!(
         "{}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n{extra}",
@@ -448,12 +460,7 @@ fn a_restore_renders_only_when_confirmed() {
 
 #[test]
 fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let bench = ScratchBench::configured();
-    bench.add_site("shop.example.com");
-    let backups = bench.root().join("sites/shop.example.com/private/backups");
-    std::fs::create_dir_all(&backups).unwrap();
+    let (_listener, port, bench, backups) = restore_bench();
     let dump = "20260101_030000-shop_example_com-database.sql.gz";
     let gzip = std::process::Command::new("sh")
         .arg("-c")
@@ -511,12 +518,7 @@ fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
 
 #[test]
 fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_again() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let bench = ScratchBench::configured();
-    bench.add_site("shop.example.com");
-    let backups = bench.root().join("sites/shop.example.com/private/backups");
-    std::fs::create_dir_all(&backups).unwrap();
+    let (_listener, port, bench, backups) = restore_bench();
     std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
     let values = restore_values(port, "    database: old-database.sql.gz\n");
     let restore = script(&documents(&crate::common::render_text(&values, &[])), "restore");
@@ -553,12 +555,7 @@ fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_
 
 #[test]
 fn a_restore_of_a_newer_backup_stops_unless_allowed() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let bench = ScratchBench::configured();
-    bench.add_site("shop.example.com");
-    let backups = bench.root().join("sites/shop.example.com/private/backups");
-    std::fs::create_dir_all(&backups).unwrap();
+    let (_listener, port, bench, backups) = restore_bench();
     std::fs::write(backups.join("new-database.sql.gz"), "").unwrap();
     let values = restore_values(port, "    database: new-database.sql.gz\n");
     let docs = documents(&crate::common::render_text(&values, &[]));
