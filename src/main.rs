@@ -61,8 +61,10 @@ fn parse(args: &[std::ffi::OsString]) -> Cli {
         Colour::Ansi => clap::ColorChoice::Always,
         Colour::Plain => clap::ColorChoice::Never,
     };
-    let matches = Cli::command().color(choice).get_matches_from(args);
-    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    let mut matches = Cli::command().color(choice).get_matches_from(args);
+    // `_mut` takes the values out of the matches; `from_arg_matches` would
+    // clone them all first.
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|error| error.exit())
 }
 
 /// The last `--color WHEN` before `--`, looked at before clap parses the
