@@ -23,7 +23,11 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Each subcommand's arguments are built only when that subcommand runs (or
+// when help, completions or the manual need them all): a `render` then
+// builds the arguments of one command of eleven.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Render values files into a manifest bundle on stdout, for `kubectl apply -f -`.
     #[command(visible_alias = "template")]
@@ -85,7 +89,9 @@ pub struct KustomizePluginArgs {
     pub config: PathBuf,
 }
 
-/// What both render and lint take besides the files.
+// What both render and lint take besides the files. Not a doc comment: clap
+// would make it the description of every command that flattens this, once
+// the command's deferred arguments are built.
 #[derive(Debug, Args)]
 pub struct ValuesArgs {
     /// Set a value, as `key.path=value` (`a.b[0].c=x`, `a={x,y}` for a list; commas separate several).

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use crate::source::{DisplayLocation, FileId, Sources, Span, escape_controls};
 
@@ -304,9 +304,29 @@ pub enum Colour {
 impl Colour {
     /// `text` in the ANSI style `code` (`1;31` is bold red), or as is when plain.
     pub fn paint(self, code: &str, text: &str) -> String {
-        match self {
-            Colour::Plain => text.to_owned(),
-            Colour::Ansi => format!("\x1b[{code}m{text}\x1b[0m"),
+        self.painted(code, text).to_string()
+    }
+
+    /// [`Colour::paint`] as a value to format: written straight into the
+    /// output, without a string of its own.
+    pub fn painted<'a, T: fmt::Display>(self, code: &'a str, text: T) -> Painted<'a, T> {
+        Painted { colour: self, code, text }
+    }
+}
+
+/// Text in an ANSI style when the colour is [`Colour::Ansi`]: see [`Colour::painted`].
+#[derive(Clone, Copy)]
+pub struct Painted<'a, T> {
+    colour: Colour,
+    code: &'a str,
+    text: T,
+}
+
+impl<T: fmt::Display> fmt::Display for Painted<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.colour {
+            Colour::Plain => self.text.fmt(f),
+            Colour::Ansi => write!(f, "\x1b[{}m{}\x1b[0m", self.code, self.text),
         }
     }
 }
@@ -321,41 +341,42 @@ pub fn render_human(sources: &Sources, diagnostics: &[Diagnostic], colour: Colou
         render_one(&mut out, sources, diagnostic, colour);
     }
     for omitted in omitted {
-        let _ = writeln!(out, "{}: {}\n", colour.paint("1", "note"), omitted.message(sources));
+        let _ = writeln!(out, "{}: {}\n", colour.painted("1", "note"), omitted.message(sources));
     }
     out
 }
 
+// Each piece is written into `out` as it is formatted (painted pieces
+// included), not assembled in strings of its own first.
 fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colour) {
     let (severity_colour, marker) = match d.severity {
         Severity::Error => ("1;31", '^'),
         Severity::Warning => ("1;33", '^'),
     };
     let shown = d.shown(sources);
-    let headline = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
     let _ = writeln!(
         out,
         "{}{}",
-        colour.paint(severity_colour, &headline),
-        colour.paint("1", &format!(": {}", shown.message))
+        colour.painted(severity_colour, format_args!("{}[{}]", d.severity.as_str(), d.code.as_str())),
+        colour.painted("1", format_args!(": {}", shown.message))
     );
     let gutter_width = [d.span, d.related.as_ref().map(|r| r.0)]
         .iter()
         .flatten()
-        .map(|s| s.line.to_string().len())
+        .map(|s| digits(s.line))
         .max()
         .unwrap_or(1);
     let pad = " ".repeat(gutter_width);
-    let bar = colour.paint("1;34", "|");
+    let bar = colour.painted("1;34", "|");
     if let Some(span) = d.span {
-        let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", "-->"), DisplayLocation(sources, span));
+        let _ = writeln!(out, "{pad}{} {}", colour.painted("1;34", "-->"), DisplayLocation(sources, span));
         // The file as a whole (unreadable, or without a key a rule wants)
         // has no line to show.
         if !span.is_file_start() {
             write_snippet(out, sources, span, marker, severity_colour, "", &pad, colour);
             if let (Some((related, _)), Some(note)) = (d.related.as_deref(), &shown.note) {
                 if related.file != span.file {
-                    let _ = writeln!(out, "{pad}{} {}", colour.paint("1;34", ":::"), DisplayLocation(sources, *related));
+                    let _ = writeln!(out, "{pad}{} {}", colour.painted("1;34", ":::"), DisplayLocation(sources, *related));
                 }
                 write_snippet(out, sources, *related, '-', "1;34", note, &pad, colour);
             }
@@ -363,9 +384,14 @@ fn render_one(out: &mut String, sources: &Sources, d: &Diagnostic, colour: Colou
         }
     }
     if let Some(help) = &shown.help {
-        let _ = writeln!(out, "{pad} {} {}: {help}", colour.paint("1;34", "="), colour.paint("1", "help"));
+        let _ = writeln!(out, "{pad} {} {}: {help}", colour.painted("1;34", "="), colour.painted("1", "help"));
     }
     out.push('\n');
+}
+
+/// The number of decimal digits of `n`.
+fn digits(n: u32) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -379,18 +405,18 @@ fn write_snippet(
     pad: &str,
     colour: Colour,
 ) {
-    let bar = colour.paint("1;34", "|");
+    let bar = colour.painted("1;34", "|");
     let line = sources.shown_line(span);
     let _ = writeln!(out, "{pad} {bar}");
-    let number = format!("{:>width$}", span.line, width = pad.len());
-    let _ = writeln!(out, "{} {bar} {}", colour.paint("1;34", &number), line.text);
-    let before = line.underline_start;
+    let number = format_args!("{:>width$}", span.line, width = pad.len());
+    let _ = writeln!(out, "{} {bar} {}", colour.painted("1;34", number), line.text);
     let underline = marker.to_string().repeat(line.underline_width);
-    let label = if label.is_empty() { String::new() } else { format!(" {label}") };
+    let separator = if label.is_empty() { "" } else { " " };
     let _ = writeln!(
         out,
-        "{pad} {bar} {}{}",
-        " ".repeat(before),
-        colour.paint(marker_colour, &format!("{underline}{label}"))
+        "{pad} {bar} {:before$}{}",
+        "",
+        colour.painted(marker_colour, format_args!("{underline}{separator}{label}")),
+        before = line.underline_start
     );
 }

@@ -7,6 +7,7 @@
 //! that comes from the values file goes through the `shell` filter, which
 //! single-quotes it.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use minijinja::{Environment, UndefinedBehavior, context};
@@ -48,7 +49,10 @@ fn build_environment() -> Environment<'static> {
     let mut env = Environment::empty();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
-    env.add_filter("shell", shell_quote);
+    // The word is borrowed from the template's value when that is a string
+    // (a `String` argument would copy it); anything else is formatted as
+    // `String` formats it.
+    env.add_filter("shell", |word: Cow<'_, str>| shell_quote(&word));
     env.set_loader(|name| {
         Ok(TEMPLATES
             .iter()
@@ -66,8 +70,17 @@ fn render(name: &str, ctx: minijinja::Value) -> String {
 }
 
 /// Quotes a word for bash: `it's` becomes `'it'\''s'`.
-pub(crate) fn shell_quote(word: String) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
+pub(crate) fn shell_quote(word: &str) -> String {
+    let mut quoted = String::with_capacity(word.len() + 2);
+    quoted.push('\'');
+    for (i, part) in word.split('\'').enumerate() {
+        if i > 0 {
+            quoted.push_str(r"'\''");
+        }
+        quoted.push_str(part);
+    }
+    quoted.push('\'');
+    quoted
 }
 
 #[derive(Serialize)]
@@ -241,8 +254,10 @@ mod tests {
 
     #[test]
     fn shell_quoting_survives_quotes() {
-        assert_eq!(shell_quote("erp.example.com".to_owned()), "'erp.example.com'");
-        assert_eq!(shell_quote("it's".to_owned()), r"'it'\''s'");
+        assert_eq!(shell_quote("erp.example.com"), "'erp.example.com'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("'"), r"''\'''");
+        assert_eq!(shell_quote(""), "''");
     }
 
     #[test]

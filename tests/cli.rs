@@ -334,10 +334,34 @@ fn version_names_the_kubernetes_api_and_the_chart() {
     }
 }
 
+#[test]
+fn each_command_s_help_starts_with_its_own_description() {
+    use clap::CommandFactory;
+    // The descriptions as the variants of `cli::Command` give them, before
+    // any subcommand is built: a doc comment on an `Args` struct a command
+    // flattens must not replace them when its arguments are built.
+    let command = frappe_manifests::cli::Cli::command();
+    for sub in command.get_subcommands() {
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        assert!(!about.is_empty(), "`{}` has no description", sub.get_name());
+        let help = text(&run(&[sub.get_name(), "--help"]).stdout);
+        // Compared word by word: the help wraps long descriptions.
+        let words = about.split_whitespace().count();
+        assert!(
+            help.split_whitespace().take(words).eq(about.split_whitespace()),
+            "`{} --help` starts:\n{help}",
+            sub.get_name()
+        );
+    }
+}
+
 /// Every long option of `command` and its subcommands, by command name.
 fn options_by_command() -> Vec<(String, Vec<String>)> {
     use clap::CommandFactory;
-    let command = frappe_manifests::cli::Cli::command();
+    // A subcommand's arguments are added when it is built (clap's `defer`);
+    // `man` leaves out the `help` subcommand, as here.
+    let mut command = frappe_manifests::cli::Cli::command().disable_help_subcommand(true);
+    command.build();
     let longs = |c: &clap::Command| {
         c.get_arguments()
             .filter_map(|a| a.get_long())

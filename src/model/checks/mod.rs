@@ -124,9 +124,10 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
     check_annotations(pod.pod_annotations, &pod.pod_annotations.anchor(), report);
     check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
     check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
-    let name = kind.values_path();
     let requests = pod.resources.requests.as_ref();
     if requests.is_none_or(BTreeMap::is_empty) {
+        // The component's path, for the message: built only for one.
+        let name = kind.values_path();
         report
             .at_key(Code::MissingRequests, pod.resources.or_in(kind.section(), "resources"), format!("`{name}` has no CPU or memory requests"))
             .with_help(format!("set `{name}.resources.requests.cpu` and `.memory`: without requests Kubernetes places pods blindly and cannot autoscale them"));
@@ -137,6 +138,7 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
             (&autoscaling.target_memory, "targetMemory", "memory"),
         ] {
             if target.is_some() && requests.is_none_or(|r| !r.contains_key(resource)) {
+                let name = kind.values_path();
                 report
                     .at(
                         Code::HpaNeedsRequest,
