@@ -27,7 +27,7 @@ use serde::de::{
 };
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::node::{Entry, Node, Path, Scalar, Value};
+use crate::node::{Entry, Node, Path, Scalar, Segment, SegmentRef, Value};
 use crate::source::Span;
 use crate::suggest::closest;
 use crate::values::chart_only::chart_only_key;
@@ -78,20 +78,33 @@ pub fn deserialize_all<T: DeserializeOwned>(root: &Node) -> (Option<T>, Vec<Diag
 type Collected = RefCell<Vec<Diagnostic>>;
 
 /// The way from the root to the node being typed, kept as a chain of borrowed
-/// steps so that a path is only built when an error needs one.
+/// steps so that a path is only built when an error or a spanned value needs
+/// one.
 enum Crumb<'a> {
     Root,
     Key(&'a Crumb<'a>, &'a str),
     Index(&'a Crumb<'a>, usize),
 }
 
-impl Crumb<'_> {
-    fn path(&self) -> Path {
-        match self {
-            Crumb::Root => Path::root(),
-            Crumb::Key(parent, key) => parent.path().key(key),
-            Crumb::Index(parent, index) => parent.path().index(*index),
-        }
+impl<'a> Crumb<'a> {
+    /// The steps from here up to the root, the last one first: walking the
+    /// chain up, each segment is copied once, whatever the depth.
+    fn steps(&'a self) -> impl Iterator<Item = SegmentRef<'a>> {
+        std::iter::successors(Some(self), |crumb| match crumb {
+            Crumb::Root => None,
+            Crumb::Key(parent, _) | Crumb::Index(parent, _) => Some(*parent),
+        })
+        .filter_map(|crumb| match crumb {
+            Crumb::Root => None,
+            Crumb::Key(_, key) => Some(SegmentRef::Key(key)),
+            Crumb::Index(_, index) => Some(SegmentRef::Index(*index)),
+        })
+    }
+
+    fn path(&'a self) -> Path {
+        let mut segments: Vec<Segment> = self.steps().map(Segment::from).collect();
+        segments.reverse();
+        Path(segments)
     }
 }
 
@@ -277,14 +290,6 @@ struct NodeDeserializer<'a> {
 }
 
 impl<'a> NodeDeserializer<'a> {
-    fn place(&self) -> Place {
-        Place {
-            span: self.node.span,
-            key_span: self.key_span,
-            path: self.crumb.path(),
-        }
-    }
-
     fn fail(&self, error: Error) -> Error {
         error.located(self.node, self.crumb)
     }
@@ -505,7 +510,7 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         // A spanned value gets its place, then its value (`values::spanned`).
         if name == spanned::NAME {
             return visitor.visit_map(SpannedEntries {
-                place: Some(self.place().to_bytes()),
+                place: Some(Place::encode(self.node.span, self.key_span, self.crumb.steps())),
                 value: Some(self),
             });
         }

@@ -9,7 +9,7 @@
 //! [`crate::de`] types a `Spanned<T>` as it types `T`, and hands it the place
 //! through serde's data model: `Spanned`'s `Deserialize` asks for a newtype
 //! struct named `NAME`, which `de` answers with a map of two entries, the
-//! place (`Place::to_bytes`) and the value. Any other deserializer sees a
+//! place (`Place::encode`) and the value. Any other deserializer sees a
 //! plain newtype and gives `T` without a place; the JSON Schema and the
 //! serialized form are `T`'s.
 
@@ -21,7 +21,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 
-use crate::node::{Path, Segment};
+use crate::node::{Path, Segment, SegmentRef};
 use crate::source::{FileId, Span};
 
 /// A value of the values file, and where it was written: `None` for a
@@ -294,35 +294,37 @@ impl<'de> Deserialize<'de> for PlaceBytes {
 }
 
 impl Place {
-    /// The form `de` sends a place in: the spans as little-endian `u32`s
-    /// (file, start, end, line, column; the key's after a 0 or 1), then each
-    /// path segment, a key as 0, its length and its UTF-8, an index as 1
-    /// and a `u64`.
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        fn span(out: &mut Vec<u8>, span: &Span) {
+    /// The form `de` sends a place in, built from the spans and the path's
+    /// segments as `de` finds them, the last one first: the spans as
+    /// little-endian `u32`s (file, start, end, line, column; the key's after
+    /// a 0 or 1), then each segment, a key as 0, its length and its UTF-8,
+    /// an index as 1 and a `u64`.
+    pub(crate) fn encode<'a>(span: Span, key_span: Option<Span>, last_first: impl Iterator<Item = SegmentRef<'a>>) -> Vec<u8> {
+        fn put_span(out: &mut Vec<u8>, span: &Span) {
             for n in [span.file.index(), span.start, span.end, span.line, span.column] {
                 out.extend(n.to_le_bytes());
             }
         }
-        let mut out = Vec::with_capacity(48);
-        span(&mut out, &self.span);
-        match &self.key_span {
+        // Room for the spans and a path a few keys deep, so that it seldom grows.
+        let mut out = Vec::with_capacity(128);
+        put_span(&mut out, &span);
+        match &key_span {
             Some(key) => {
                 out.push(1);
-                span(&mut out, key);
+                put_span(&mut out, key);
             }
             None => out.push(0),
         }
-        for segment in &self.path.0 {
+        for segment in last_first {
             match segment {
-                Segment::Key(key) => {
+                SegmentRef::Key(key) => {
                     out.push(0);
                     out.extend((key.len() as u64).to_le_bytes());
                     out.extend(key.as_bytes());
                 }
-                Segment::Index(index) => {
+                SegmentRef::Index(index) => {
                     out.push(1);
-                    out.extend((*index as u64).to_le_bytes());
+                    out.extend((index as u64).to_le_bytes());
                 }
             }
         }
@@ -355,20 +357,21 @@ impl Place {
             [0] => None,
             _ => Some(span(&mut bytes)?),
         };
-        let mut path = Path::root();
+        let mut segments = Vec::new();
         while let Some(tag) = take(&mut bytes, 1) {
-            path = match tag {
+            segments.push(match tag {
                 [0] => {
                     let len = usize::try_from(long(&mut bytes)?).ok()?;
-                    path.key(std::str::from_utf8(take(&mut bytes, len)?).ok()?)
+                    Segment::Key(std::str::from_utf8(take(&mut bytes, len)?).ok()?.to_owned())
                 }
-                _ => path.index(usize::try_from(long(&mut bytes)?).ok()?),
-            };
+                _ => Segment::Index(usize::try_from(long(&mut bytes)?).ok()?),
+            });
         }
+        segments.reverse();
         Some(Place {
             span: value,
             key_span,
-            path,
+            path: Path(segments),
         })
     }
 }
@@ -395,9 +398,16 @@ mod tests {
             key_span: Some(span(4)),
             path: Path::root().key("ingress").key("annotations").key("cert-manager.io/x").index(3),
         };
-        assert_eq!(Place::from_bytes(&place.to_bytes()), Some(place.clone()));
+        let to_bytes = |place: &Place| {
+            let last_first = place.path.0.iter().rev().map(|segment| match segment {
+                Segment::Key(key) => SegmentRef::Key(key),
+                Segment::Index(index) => SegmentRef::Index(*index),
+            });
+            Place::encode(place.span, place.key_span, last_first)
+        };
+        assert_eq!(Place::from_bytes(&to_bytes(&place)), Some(place.clone()));
         let item = Place { key_span: None, ..place };
-        assert_eq!(Place::from_bytes(&item.to_bytes()), Some(item));
+        assert_eq!(Place::from_bytes(&to_bytes(&item)), Some(item));
     }
 
     #[derive(serde::Deserialize, Default)]
