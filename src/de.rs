@@ -237,8 +237,9 @@ fn resolve_plain(text: &str) -> Resolved {
             .iter()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && !text.contains("..");
-    match text.parse::<f64>() {
-        Ok(float) if numeric => Resolved::Float(float),
+    // Parsed only when it looks like a number: most scalars are words.
+    match numeric.then(|| text.parse::<f64>()) {
+        Some(Ok(float)) => Resolved::Float(float),
         _ => Resolved::Str,
     }
 }
@@ -352,12 +353,13 @@ impl<'a> NodeDeserializer<'a> {
     fn string(&self) -> Result<&'a str, Error> {
         match &self.node.value {
             Value::Scalar(Scalar { text, plain }) => {
-                let other_type = match resolve_plain(text) {
-                    _ if !plain => None,
+                // A quoted string (every key among them) is what it says.
+                let other_type = match plain.then(|| resolve_plain(text)) {
+                    None => None,
                     _ if is_yaml11_bool(text) => Some("a boolean in YAML 1.1 (helm, kubectl)"),
-                    Resolved::Bool(_) => Some("a boolean"),
-                    Resolved::Int(_) | Resolved::Float(_) => Some("a number"),
-                    Resolved::Str => None,
+                    Some(Resolved::Bool(_)) => Some("a boolean"),
+                    Some(Resolved::Int(_) | Resolved::Float(_)) => Some("a number"),
+                    Some(Resolved::Str) => None,
                 };
                 if let Some(other_type) = other_type {
                     self.warn(
