@@ -32,7 +32,7 @@ use crate::source::Span;
 use crate::suggest::closest;
 use crate::values::chart_only::chart_only_key;
 use crate::values::probe;
-use crate::values::spanned::{self, Place};
+use crate::values::spanned::{self, EncodedPath};
 
 /// Types `root`, reporting every unknown key and every wrong value.
 ///
@@ -512,7 +512,8 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         // A spanned value gets its place, then its value (`values::spanned`).
         if name == spanned::NAME {
             return visitor.visit_map(SpannedEntries {
-                place: Some(Place::encode(self.node.span, self.key_span, self.crumb.steps())),
+                spans: Some(spanned::encode_spans(self.node.span, self.key_span)),
+                path: Some(EncodedPath::new(self.crumb.steps())),
                 value: Some(self),
             });
         }
@@ -745,10 +746,11 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     }
 }
 
-/// The map a [`Spanned`](crate::values::Spanned) is typed from: its place,
-/// then its value.
+/// The map a [`Spanned`](crate::values::Spanned) is typed from: its spans,
+/// its path, then its value.
 struct SpannedEntries<'a> {
-    place: Option<Vec<u8>>,
+    spans: Option<[u8; spanned::SPANS_LEN]>,
+    path: Option<EncodedPath>,
     value: Option<NodeDeserializer<'a>>,
 }
 
@@ -756,23 +758,44 @@ impl<'de> MapAccess<'de> for SpannedEntries<'_> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        let key = match (&self.place, &self.value) {
-            (Some(_), _) => spanned::PLACE_KEY,
-            (None, Some(_)) => spanned::VALUE_KEY,
-            (None, None) => return Ok(None),
+        let key = match (&self.spans, &self.path, &self.value) {
+            (Some(_), _, _) => spanned::SPANS_KEY,
+            (None, Some(_), _) => spanned::PATH_KEY,
+            (None, None, Some(_)) => spanned::VALUE_KEY,
+            (None, None, None) => return Ok(None),
         };
         seed.deserialize(de::value::BorrowedStrDeserializer::new(key)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        match (self.place.take(), self.value.take()) {
-            (Some(place), value) => {
-                self.value = value;
-                seed.deserialize(de::value::BytesDeserializer::new(&place))
-            }
-            (None, Some(value)) => seed.deserialize(value),
-            (None, None) => Err(Error::new(Code::InvalidValue, "a spanned value has two entries")),
+        if let Some(spans) = self.spans.take() {
+            return seed.deserialize(de::value::BytesDeserializer::new(&spans));
         }
+        if let Some(path) = self.path.take() {
+            return seed.deserialize(OwnedBytes(path.into_bytes()));
+        }
+        match self.value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(Error::new(Code::InvalidValue, "a spanned value has three entries")),
+        }
+    }
+}
+
+/// Bytes handed over to the visitor (serde's `BytesDeserializer` only lends
+/// them, and the visitor would copy them).
+struct OwnedBytes(Vec<u8>);
+
+impl<'de> Deserializer<'de> for OwnedBytes {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_byte_buf(self.0)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }
 
