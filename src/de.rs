@@ -87,8 +87,8 @@ enum Crumb<'a> {
 }
 
 impl<'a> Crumb<'a> {
-    /// The steps from here up to the root, the last one first: walking the
-    /// chain up, each segment is copied once, whatever the depth.
+    /// The path's segments, borrowed, from here up to the root: the last one
+    /// first.
     fn steps(&'a self) -> impl Iterator<Item = SegmentRef<'a>> {
         std::iter::successors(Some(self), |crumb| match crumb {
             Crumb::Root => None,
@@ -101,6 +101,8 @@ impl<'a> Crumb<'a> {
         })
     }
 
+    /// The path, built in one walk up the chain: building each level's from
+    /// its parent's copied every key once per level below it.
     fn path(&'a self) -> Path {
         let mut segments: Vec<Segment> = self.steps().map(Segment::from).collect();
         segments.reverse();
