@@ -27,12 +27,12 @@ use serde::de::{
 };
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::node::{Entry, Node, Path, Scalar, Value};
+use crate::node::{Entry, Node, Path, Scalar, Segment, SegmentRef, Value};
 use crate::source::Span;
 use crate::suggest::closest;
 use crate::values::chart_only::chart_only_key;
 use crate::values::probe;
-use crate::values::spanned::{self, Place};
+use crate::values::spanned::{self, EncodedPath};
 
 /// Types `root`, reporting every unknown key and every wrong value.
 ///
@@ -78,20 +78,35 @@ pub fn deserialize_all<T: DeserializeOwned>(root: &Node) -> (Option<T>, Vec<Diag
 type Collected = RefCell<Vec<Diagnostic>>;
 
 /// The way from the root to the node being typed, kept as a chain of borrowed
-/// steps so that a path is only built when an error needs one.
+/// steps so that a path is only built when an error or a spanned value needs
+/// one.
 enum Crumb<'a> {
     Root,
     Key(&'a Crumb<'a>, &'a str),
     Index(&'a Crumb<'a>, usize),
 }
 
-impl Crumb<'_> {
-    fn path(&self) -> Path {
-        match self {
-            Crumb::Root => Path::root(),
-            Crumb::Key(parent, key) => parent.path().key(key),
-            Crumb::Index(parent, index) => parent.path().index(*index),
-        }
+impl<'a> Crumb<'a> {
+    /// The path's segments, borrowed, from here up to the root: the last one
+    /// first.
+    fn steps(&'a self) -> impl Iterator<Item = SegmentRef<'a>> {
+        std::iter::successors(Some(self), |crumb| match crumb {
+            Crumb::Root => None,
+            Crumb::Key(parent, _) | Crumb::Index(parent, _) => Some(*parent),
+        })
+        .filter_map(|crumb| match crumb {
+            Crumb::Root => None,
+            Crumb::Key(_, key) => Some(SegmentRef::Key(key)),
+            Crumb::Index(_, index) => Some(SegmentRef::Index(*index)),
+        })
+    }
+
+    /// The path, built in one walk up the chain: building each level's from
+    /// its parent's copied every key once per level below it.
+    fn path(&'a self) -> Path {
+        let mut segments: Vec<Segment> = self.steps().map(Segment::from).collect();
+        segments.reverse();
+        Path(segments)
     }
 }
 
@@ -224,8 +239,9 @@ fn resolve_plain(text: &str) -> Resolved {
             .iter()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && !text.contains("..");
-    match text.parse::<f64>() {
-        Ok(float) if numeric => Resolved::Float(float),
+    // Parsed only when it looks like a number: most scalars are words.
+    match numeric.then(|| text.parse::<f64>()) {
+        Some(Ok(float)) => Resolved::Float(float),
         _ => Resolved::Str,
     }
 }
@@ -277,14 +293,6 @@ struct NodeDeserializer<'a> {
 }
 
 impl<'a> NodeDeserializer<'a> {
-    fn place(&self) -> Place {
-        Place {
-            span: self.node.span,
-            key_span: self.key_span,
-            path: self.crumb.path(),
-        }
-    }
-
     fn fail(&self, error: Error) -> Error {
         error.located(self.node, self.crumb)
     }
@@ -347,12 +355,13 @@ impl<'a> NodeDeserializer<'a> {
     fn string(&self) -> Result<&'a str, Error> {
         match &self.node.value {
             Value::Scalar(Scalar { text, plain }) => {
-                let other_type = match resolve_plain(text) {
-                    _ if !plain => None,
+                // A quoted string (every key among them) is what it says.
+                let other_type = match plain.then(|| resolve_plain(text)) {
+                    None => None,
                     _ if is_yaml11_bool(text) => Some("a boolean in YAML 1.1 (helm, kubectl)"),
-                    Resolved::Bool(_) => Some("a boolean"),
-                    Resolved::Int(_) | Resolved::Float(_) => Some("a number"),
-                    Resolved::Str => None,
+                    Some(Resolved::Bool(_)) => Some("a boolean"),
+                    Some(Resolved::Int(_) | Resolved::Float(_)) => Some("a number"),
+                    Some(Resolved::Str) => None,
                 };
                 if let Some(other_type) = other_type {
                     self.warn(
@@ -505,7 +514,8 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
         // A spanned value gets its place, then its value (`values::spanned`).
         if name == spanned::NAME {
             return visitor.visit_map(SpannedEntries {
-                place: Some(self.place().to_bytes()),
+                spans: Some(spanned::encode_spans(self.node.span, self.key_span)),
+                path: Some(EncodedPath::new(self.crumb.steps())),
                 value: Some(self),
             });
         }
@@ -738,10 +748,11 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     }
 }
 
-/// The map a [`Spanned`](crate::values::Spanned) is typed from: its place,
-/// then its value.
+/// The map a [`Spanned`](crate::values::Spanned) is typed from: its spans,
+/// its path, then its value.
 struct SpannedEntries<'a> {
-    place: Option<Vec<u8>>,
+    spans: Option<[u8; spanned::SPANS_LEN]>,
+    path: Option<EncodedPath>,
     value: Option<NodeDeserializer<'a>>,
 }
 
@@ -749,23 +760,44 @@ impl<'de> MapAccess<'de> for SpannedEntries<'_> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        let key = match (&self.place, &self.value) {
-            (Some(_), _) => spanned::PLACE_KEY,
-            (None, Some(_)) => spanned::VALUE_KEY,
-            (None, None) => return Ok(None),
+        let key = match (&self.spans, &self.path, &self.value) {
+            (Some(_), _, _) => spanned::SPANS_KEY,
+            (None, Some(_), _) => spanned::PATH_KEY,
+            (None, None, Some(_)) => spanned::VALUE_KEY,
+            (None, None, None) => return Ok(None),
         };
         seed.deserialize(de::value::BorrowedStrDeserializer::new(key)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        match (self.place.take(), self.value.take()) {
-            (Some(place), value) => {
-                self.value = value;
-                seed.deserialize(de::value::BytesDeserializer::new(&place))
-            }
-            (None, Some(value)) => seed.deserialize(value),
-            (None, None) => Err(Error::new(Code::InvalidValue, "a spanned value has two entries")),
+        if let Some(spans) = self.spans.take() {
+            return seed.deserialize(de::value::BytesDeserializer::new(&spans));
         }
+        if let Some(path) = self.path.take() {
+            return seed.deserialize(OwnedBytes(path.into_bytes()));
+        }
+        match self.value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(Error::new(Code::InvalidValue, "a spanned value has three entries")),
+        }
+    }
+}
+
+/// Bytes handed over to the visitor (serde's `BytesDeserializer` only lends
+/// them, and the visitor would copy them).
+struct OwnedBytes(Vec<u8>);
+
+impl<'de> Deserializer<'de> for OwnedBytes {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_byte_buf(self.0)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }
 

@@ -102,7 +102,7 @@ struct Loader<'t> {
     /// Problems that leave the tree usable.
     diagnostics: Vec<Diagnostic>,
     /// Every event goes through it too.
-    secrets: YamlWalk,
+    secrets: YamlWalk<'t>,
     parsed: Parsed,
 }
 

@@ -87,6 +87,23 @@ pub enum Segment {
     Index(usize),
 }
 
+/// A [`Segment`] borrowed from wherever its key is kept, for building paths
+/// and places without copying keys on the way.
+#[derive(Clone, Copy, Debug)]
+pub enum SegmentRef<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl From<SegmentRef<'_>> for Segment {
+    fn from(segment: SegmentRef<'_>) -> Segment {
+        match segment {
+            SegmentRef::Key(key) => Segment::Key(key.to_owned()),
+            SegmentRef::Index(index) => Segment::Index(index),
+        }
+    }
+}
+
 /// Where a key lives in the document: `worker.gunicorn.resources`,
 /// `ingress.hosts[0].host`. This is how diagnostics name keys.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]

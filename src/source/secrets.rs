@@ -27,6 +27,7 @@
 //!   letters and digits, because masking every `x` of a one-letter password
 //!   would garble everything printed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -84,21 +85,29 @@ const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
 pub fn key_meaning(key: &str) -> KeyMeaning {
     // Most keys (`replicaCount`, `image`) say nothing; telling them apart
     // without splitting them into words halves the cost of finding secrets.
-    let lowered = |fragment: &&str| {
-        key.as_bytes()
-            .windows(fragment.len())
-            .any(|w| w.eq_ignore_ascii_case(fragment.as_bytes()))
-    };
-    if key.is_ascii() && !TELLING_FRAGMENTS.iter().any(lowered) {
+    if key.is_ascii() && !has_telling_fragment(key.as_bytes()) {
         return KeyMeaning::Neutral;
     }
     meaning_of_words(key)
 }
 
+/// Whether an ASCII key holds one of [`TELLING_FRAGMENTS`], in any case:
+/// every key of a values file comes here. Comparing byte by byte, lowered
+/// on the way, is several times cheaper than `windows` with
+/// `eq_ignore_ascii_case`, which cost as much as the rest of the walk.
+fn has_telling_fragment(key: &[u8]) -> bool {
+    (0..key.len()).any(|at| {
+        let rest = &key[at..];
+        TELLING_FRAGMENTS
+            .iter()
+            .any(|fragment| rest.len() >= fragment.len() && rest.iter().zip(fragment.bytes()).all(|(c, f)| c.to_ascii_lowercase() == f))
+    })
+}
+
 /// A fragment of every word above (in `SECRET_WORDS`, `SECRET_PAIRS`,
-/// `REFERENCE_ENDINGS`, and `existing` and `key`): an ASCII key without one
-/// of them says nothing. (A non-ASCII key may lower-case into one: the
-/// Kelvin sign `K` becomes `k`.)
+/// `REFERENCE_ENDINGS`, and `existing` and `key`), in lower case: an ASCII
+/// key without one of them says nothing. (A non-ASCII key may lower-case
+/// into one: the Kelvin sign `K` becomes `k`.)
 const TELLING_FRAGMENTS: &[&str] = &["pass", "pwd", "secret", "token", "credential", "key", "existing", "name", "ref"];
 
 /// [`key_meaning`] from the key's words.
@@ -390,8 +399,10 @@ fn secret_under(key: &str, inherited: bool) -> bool {
     }
 }
 
-/// One open collection while walking a YAML text's events.
-struct Frame {
+/// One open collection while walking a YAML text's events. Keys and values
+/// are kept as the parser gives them, borrowed from the text `'t` unless
+/// they had to be unescaped, so that walking a text copies little of it.
+struct Frame<'t> {
     /// Whether the keys above make every value in here secret.
     secret: bool,
     /// The collection's anchor, and where its scalars start in `scalars`.
@@ -399,15 +410,15 @@ struct Frame {
     first_scalar: usize,
     /// For a mapping, the key whose value comes next (`None` while a key is
     /// expected) and where it ends.
-    map: Option<(Option<String>, usize)>,
+    map: Option<(Option<Cow<'t, str>>, usize)>,
     /// `name: …` and the index of `value: …` in this mapping: an env var
     /// whose name names a secret has a secret value.
-    env_name: Option<String>,
+    env_name: Option<Cow<'t, str>>,
     env_value: Option<usize>,
 }
 
-impl Frame {
-    fn open(map: bool, secret: bool, anchor: usize, first_scalar: usize) -> Frame {
+impl Frame<'_> {
+    fn open(map: bool, secret: bool, anchor: usize, first_scalar: usize) -> Self {
         Frame {
             secret,
             anchor,
@@ -420,9 +431,9 @@ impl Frame {
 }
 
 /// A value scalar seen in the walk.
-struct SeenScalar {
+struct SeenScalar<'t> {
     range: Range<usize>,
-    value: String,
+    value: Cow<'t, str>,
     secret: bool,
 }
 
@@ -430,18 +441,18 @@ struct SeenScalar {
 /// secret key, with its location. The loader feeds it the events of its own
 /// parse ([`YamlWalk::event`]), and [`YamlWalk::finish`] gives what it found.
 #[derive(Default)]
-pub(crate) struct YamlWalk {
-    stack: Vec<Frame>,
-    scalars: Vec<SeenScalar>,
+pub(crate) struct YamlWalk<'t> {
+    stack: Vec<Frame<'t>>,
+    scalars: Vec<SeenScalar<'t>>,
     /// The scalars (indices into `scalars`) of each anchored node.
     anchors: HashMap<usize, Range<usize>>,
     /// Where the last event ended.
     last_end: usize,
 }
 
-impl YamlWalk {
+impl<'t> YamlWalk<'t> {
     /// The next event of the parse, written at `range` of the text.
-    pub(crate) fn event(&mut self, event: &Event<'_>, range: Range<usize>) {
+    pub(crate) fn event(&mut self, event: &Event<'t>, range: Range<usize>) {
         self.last_end = self.last_end.max(range.end);
         let (map, anchor) = match event {
             Event::MappingEnd | Event::SequenceEnd => return self.close(),
@@ -457,8 +468,8 @@ impl YamlWalk {
             && let Some((key @ None, key_end)) = &mut frame.map
         {
             *key = Some(match event {
-                Event::Scalar(text, ..) => text.to_string(),
-                _ => String::new(),
+                Event::Scalar(text, ..) => text.clone(),
+                _ => Cow::Borrowed(""),
             });
             *key_end = range.end;
             if opens {
@@ -481,7 +492,7 @@ impl YamlWalk {
                 let null = *style == ScalarStyle::Plain && matches!(&**value, "" | "~" | "null" | "Null" | "NULL");
                 if let Some(frame) = self.stack.last_mut() {
                     match key.as_deref() {
-                        Some("name") => frame.env_name = Some(value.to_string()),
+                        Some("name") => frame.env_name = Some(value.clone()),
                         Some("value") if !null => frame.env_value = Some(first_scalar),
                         _ => {}
                     }
@@ -489,7 +500,7 @@ impl YamlWalk {
                 if !null {
                     self.scalars.push(SeenScalar {
                         range,
-                        value: value.to_string(),
+                        value: value.clone(),
                         secret,
                     });
                 }

@@ -8,10 +8,10 @@
 //!
 //! [`crate::de`] types a `Spanned<T>` as it types `T`, and hands it the place
 //! through serde's data model: `Spanned`'s `Deserialize` asks for a newtype
-//! struct named `NAME`, which `de` answers with a map of two entries, the
-//! place (`Place::to_bytes`) and the value. Any other deserializer sees a
-//! plain newtype and gives `T` without a place; the JSON Schema and the
-//! serialized form are `T`'s.
+//! struct named `NAME`, which `de` answers with a map of three entries, the
+//! spans ([`encode_spans`]), the path ([`EncodedPath`]) and the value. Any
+//! other deserializer sees a plain newtype and gives `T` without a place;
+//! the JSON Schema and the serialized form are `T`'s.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -21,7 +21,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 
-use crate::node::{Path, Segment};
+use crate::node::{Path, Segment, SegmentRef};
 use crate::source::{FileId, Span};
 
 /// A value of the values file, and where it was written: `None` for a
@@ -38,8 +38,18 @@ pub struct Place {
     pub span: Span,
     /// Its key, unless it is a list item.
     pub key_span: Option<Span>,
-    /// Its path in the values, which diagnostics name it by.
-    pub path: Path,
+    /// Its path in the values, as `de` sent it: see [`Place::path`].
+    path: EncodedPath,
+}
+
+impl Place {
+    /// The value's path in the values, which diagnostics name it by. It is
+    /// built when a diagnostic asks for it: most values never get one, and
+    /// building each value's path as it was typed cost a few allocations a
+    /// value.
+    pub fn path(&self) -> Path {
+        self.path.decode()
+    }
 }
 
 impl<T> Spanned<T> {
@@ -201,7 +211,7 @@ impl<'a> Anchor<'a> {
     pub fn path(&self) -> Option<Path> {
         let base = match self.base {
             Base::Root => Path::root(),
-            Base::Place(place) => place.path.clone(),
+            Base::Place(place) => place.path(),
             Base::Unwritten => return None,
         };
         let mut path = base;
@@ -228,7 +238,8 @@ impl<'a> From<&Anchor<'a>> for Anchor<'a> {
 /// The newtype name `de` recognizes.
 pub(crate) const NAME: &str = "$frappe_manifests::Spanned";
 /// The keys of the map `de` answers with, in this order.
-pub(crate) const PLACE_KEY: &str = "place";
+pub(crate) const SPANS_KEY: &str = "spans";
+pub(crate) const PATH_KEY: &str = "path";
 pub(crate) const VALUE_KEY: &str = "value";
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
@@ -251,125 +262,178 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for SpannedVisitor<T> {
         T::deserialize(deserializer).map(Spanned::new)
     }
 
-    /// Ours: the place, then the value.
+    /// Ours: the spans, the path, then the value.
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Spanned<T>, A::Error> {
-        if map.next_key::<&str>()? != Some(PLACE_KEY) {
-            return Err(de::Error::custom("a spanned value starts with its place"));
+        fn entry<'de, A: MapAccess<'de>>(map: &mut A, key: &str) -> Result<(), A::Error> {
+            match map.next_key::<&str>()? {
+                Some(found) if found == key => Ok(()),
+                _ => Err(de::Error::custom(format!("a spanned value's next entry is its {key}"))),
+            }
         }
-        let PlaceBytes(place) = map.next_value()?;
-        if map.next_key::<&str>()? != Some(VALUE_KEY) {
-            return Err(de::Error::custom("a spanned value has a value"));
-        }
+        entry(&mut map, SPANS_KEY)?;
+        let Spans(span, key_span) = map.next_value()?;
+        entry(&mut map, PATH_KEY)?;
+        let path = map.next_value()?;
+        entry(&mut map, VALUE_KEY)?;
         let value = map.next_value()?;
         Ok(Spanned {
             value,
-            place: Some(Box::new(place)),
+            place: Some(Box::new(Place { span, key_span, path })),
         })
     }
 }
 
-/// A place as `de` sends it.
-struct PlaceBytes(Place);
+/// The length of a place's spans as `de` sends them ([`encode_spans`]).
+pub(crate) const SPANS_LEN: usize = 41;
 
-impl<'de> Deserialize<'de> for PlaceBytes {
+/// The form `de` sends a value's spans in: the value's span, then a 1 and
+/// the key's span, or a 0 and zeros when the value has no key; a span as
+/// little-endian `u32`s (file, start, end, line, column). Fixed in size, so
+/// that sending them needs no allocation.
+pub(crate) fn encode_spans(span: Span, key_span: Option<Span>) -> [u8; SPANS_LEN] {
+    fn put(out: &mut [u8], span: Span) {
+        let numbers = [span.file.index(), span.start, span.end, span.line, span.column];
+        for (bytes, n) in out.chunks_exact_mut(4).zip(numbers) {
+            bytes.copy_from_slice(&n.to_le_bytes());
+        }
+    }
+    let mut out = [0; SPANS_LEN];
+    put(&mut out[..20], span);
+    if let Some(key) = key_span {
+        out[20] = 1;
+        put(&mut out[21..], key);
+    }
+    out
+}
+
+/// A value's spans as `de` sends them.
+struct Spans(Span, Option<Span>);
+
+impl<'de> Deserialize<'de> for Spans {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct BytesVisitor;
+        struct SpansVisitor;
 
-        impl Visitor<'_> for BytesVisitor {
-            type Value = PlaceBytes;
+        impl Visitor<'_> for SpansVisitor {
+            type Value = Spans;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a place")
+                f.write_str("a value's spans")
             }
 
-            fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<PlaceBytes, E> {
-                Place::from_bytes(bytes)
-                    .map(PlaceBytes)
-                    .ok_or_else(|| E::custom("a malformed place"))
+            fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Spans, E> {
+                let bytes: &[u8; SPANS_LEN] = bytes.try_into().map_err(|_| E::custom("malformed spans"))?;
+                let number = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+                let span = |at: usize| Span {
+                    file: FileId::from_index(number(at)),
+                    start: number(at + 4),
+                    end: number(at + 8),
+                    line: number(at + 12),
+                    column: number(at + 16),
+                };
+                Ok(Spans(span(0), (bytes[20] == 1).then(|| span(21))))
             }
         }
 
-        deserializer.deserialize_bytes(BytesVisitor)
+        deserializer.deserialize_bytes(SpansVisitor)
     }
 }
 
-impl Place {
-    /// The form `de` sends a place in: the spans as little-endian `u32`s
-    /// (file, start, end, line, column; the key's after a 0 or 1), then each
-    /// path segment, a key as 0, its length and its UTF-8, an index as 1
-    /// and a `u64`.
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        fn span(out: &mut Vec<u8>, span: &Span) {
-            for n in [span.file.index(), span.start, span.end, span.line, span.column] {
-                out.extend(n.to_le_bytes());
-            }
-        }
-        let mut out = Vec::with_capacity(48);
-        span(&mut out, &self.span);
-        match &self.key_span {
-            Some(key) => {
-                out.push(1);
-                span(&mut out, key);
-            }
-            None => out.push(0),
-        }
-        for segment in &self.path.0 {
+/// A value's path as `de` sends it and [`Place`] keeps it, until a
+/// diagnostic asks for it: each segment, the last one first (as `de` finds
+/// them, walking up from the value), a key as 0, its length and its UTF-8,
+/// an index as 1; lengths and indices as little-endian `u64`s.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct EncodedPath(Vec<u8>);
+
+impl EncodedPath {
+    pub(crate) fn new<'a>(last_first: impl Iterator<Item = SegmentRef<'a>>) -> EncodedPath {
+        // Room for a path a few keys deep, so that it seldom grows.
+        let mut out = Vec::with_capacity(64);
+        for segment in last_first {
             match segment {
-                Segment::Key(key) => {
+                SegmentRef::Key(key) => {
                     out.push(0);
                     out.extend((key.len() as u64).to_le_bytes());
                     out.extend(key.as_bytes());
                 }
-                Segment::Index(index) => {
+                SegmentRef::Index(index) => {
                     out.push(1);
-                    out.extend((*index as u64).to_le_bytes());
+                    out.extend((index as u64).to_le_bytes());
                 }
             }
         }
-        out
+        EncodedPath(out)
     }
 
-    fn from_bytes(mut bytes: &[u8]) -> Option<Place> {
-        fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-            let (head, tail) = bytes.split_at_checked(n)?;
-            *bytes = tail;
-            Some(head)
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
+    /// The bytes `de` sent, when they are a path.
+    fn from_bytes(bytes: Vec<u8>) -> Option<EncodedPath> {
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            next_segment(&mut rest)?;
         }
-        fn number(bytes: &mut &[u8]) -> Option<u32> {
-            take(bytes, 4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        Some(EncodedPath(bytes))
+    }
+
+    fn decode(&self) -> Path {
+        let mut rest = self.0.as_slice();
+        let mut segments: Vec<Segment> = std::iter::from_fn(|| next_segment(&mut rest)).map(Segment::from).collect();
+        segments.reverse();
+        Path(segments)
+    }
+}
+
+/// The segment `bytes` start with, which it moves past.
+fn next_segment<'a>(bytes: &mut &'a [u8]) -> Option<SegmentRef<'a>> {
+    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = bytes.split_at_checked(n)?;
+        *bytes = tail;
+        Some(head)
+    }
+    let long = |bytes: &mut &[u8]| {
+        let n = u64::from_le_bytes(take(bytes, 8)?.try_into().expect("8 bytes"));
+        usize::try_from(n).ok()
+    };
+    match take(bytes, 1)? {
+        [0] => {
+            let len = long(bytes)?;
+            std::str::from_utf8(take(bytes, len)?).ok().map(SegmentRef::Key)
         }
-        fn long(bytes: &mut &[u8]) -> Option<u64> {
-            take(bytes, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        _ => long(bytes).map(SegmentRef::Index),
+    }
+}
+
+impl fmt::Debug for EncodedPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.decode())
+    }
+}
+
+impl<'de> Deserialize<'de> for EncodedPath {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PathVisitor;
+
+        impl Visitor<'_> for PathVisitor {
+            type Value = EncodedPath;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a value's path")
+            }
+
+            /// `de` hands the path over, so that it is not copied.
+            fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<EncodedPath, E> {
+                EncodedPath::from_bytes(bytes).ok_or_else(|| E::custom("a malformed path"))
+            }
+
+            fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<EncodedPath, E> {
+                self.visit_byte_buf(bytes.to_vec())
+            }
         }
-        fn span(bytes: &mut &[u8]) -> Option<Span> {
-            Some(Span {
-                file: FileId::from_index(number(bytes)?),
-                start: number(bytes)?,
-                end: number(bytes)?,
-                line: number(bytes)?,
-                column: number(bytes)?,
-            })
-        }
-        let value = span(&mut bytes)?;
-        let key_span = match take(&mut bytes, 1)? {
-            [0] => None,
-            _ => Some(span(&mut bytes)?),
-        };
-        let mut path = Path::root();
-        while let Some(tag) = take(&mut bytes, 1) {
-            path = match tag {
-                [0] => {
-                    let len = usize::try_from(long(&mut bytes)?).ok()?;
-                    path.key(std::str::from_utf8(take(&mut bytes, len)?).ok()?)
-                }
-                _ => path.index(usize::try_from(long(&mut bytes)?).ok()?),
-            };
-        }
-        Some(Place {
-            span: value,
-            key_span,
-            path,
-        })
+
+        deserializer.deserialize_byte_buf(PathVisitor)
     }
 }
 
@@ -390,14 +454,19 @@ mod tests {
             line: 2,
             column: 7,
         };
-        let place = Place {
-            span: span(10),
-            key_span: Some(span(4)),
-            path: Path::root().key("ingress").key("annotations").key("cert-manager.io/x").index(3),
-        };
-        assert_eq!(Place::from_bytes(&place.to_bytes()), Some(place.clone()));
-        let item = Place { key_span: None, ..place };
-        assert_eq!(Place::from_bytes(&item.to_bytes()), Some(item));
+        for key_span in [Some(span(4)), None] {
+            let bytes = encode_spans(span(10), key_span);
+            let spans = Spans::deserialize(de::value::BytesDeserializer::<de::value::Error>::new(&bytes)).unwrap();
+            assert_eq!((spans.0, spans.1), (span(10), key_span));
+        }
+        let path = Path::root().key("ingress").key("annotations").key("cert-manager.io/x").index(3);
+        let last_first = path.0.iter().rev().map(|segment| match segment {
+            Segment::Key(key) => SegmentRef::Key(key),
+            Segment::Index(index) => SegmentRef::Index(*index),
+        });
+        let bytes = EncodedPath::new(last_first).into_bytes();
+        assert_eq!(EncodedPath::from_bytes(bytes.clone()).map(|p| p.decode()), Some(path));
+        assert_eq!(EncodedPath::from_bytes(bytes[..bytes.len() - 1].to_vec()), None);
     }
 
     #[derive(serde::Deserialize, Default)]
@@ -421,7 +490,7 @@ mod tests {
         let at = |place: Option<&Place>| {
             let place = place.expect("written values have a place");
             let key = place.key_span.map(|k| (k.line, k.column));
-            (place.path.to_string(), (place.span.line, place.span.column), key)
+            (place.path().to_string(), (place.span.line, place.span.column), key)
         };
         assert_eq!(*sample.replica_count, 3);
         assert_eq!(at(sample.replica_count.place()), ("replicaCount".to_owned(), (1, 15), Some((1, 1))));

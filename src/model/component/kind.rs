@@ -356,7 +356,7 @@ mod tests {
         assert!(problems.is_empty(), "{text}\n{problems:?}");
         let values = values.unwrap();
         for &kind in ComponentKind::ALL {
-            let place = kind.values(&values).pod.replica_count.place().map(|p| p.path.clone());
+            let place = kind.values(&values).pod.replica_count.place().map(|p| p.path());
             assert_eq!(place, Some(kind.values_path().key("replicaCount")), "{kind:?}");
         }
     }
