@@ -131,8 +131,7 @@ fn pod_annotations(bench: &Bench, component: &Component) -> Option<BTreeMap<Stri
         && let Some(config) = &bench.nginx_config
     {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(config.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = format!("{:x}", Sha256::digest(config.as_bytes()));
         annotations.insert("checksum/nginx-config".to_owned(), hex);
     }
     (!annotations.is_empty()).then_some(annotations)
