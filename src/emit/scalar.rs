@@ -56,16 +56,19 @@ fn scan(s: &str) -> Scan {
     // `app.kubernetes.io/name`), checked here in a tight loop. Starting with
     // a letter, a word is no number, date or indicator; without `:`, `#` or
     // a space it ends no key and starts no comment.
-    if first.is_ascii_alphabetic() && bytes.iter().all(|&byte| WORD_BYTES[usize::from(byte)]) {
+    let word_len = bytes.iter().position(|&byte| !WORD_BYTES[usize::from(byte)]).unwrap_or(bytes.len());
+    if word_len == bytes.len() && first.is_ascii_alphabetic() {
         return if is_special_word(s) {
             Scan::Quoted
         } else {
             Scan::Plain { has_colon: false }
         };
     }
+    // The rest is looked at after the word bytes it starts with, none of
+    // which is a `:`, `#`, space or line break.
     let mut has_colon = false;
     let mut previous = 0u8;
-    for &byte in bytes {
+    for &byte in &bytes[word_len..] {
         match byte {
             // `: ` ends a key, ` #` starts a comment.
             b' ' if previous == b':' => return Scan::Quoted,
