@@ -87,11 +87,13 @@ fn validate(bencher: Bencher, input: &str) {
 #[divan::bench(args = INPUTS)]
 fn build_objects(bencher: Bencher, input: &str) {
     let bench = bench_model(input);
-    bencher.bench(|| objects::build(black_box(&bench)));
+    bencher
+        .with_inputs(|| bench.clone())
+        .bench_values(|bench| objects::build(black_box(bench)));
 }
 
 #[divan::bench(args = INPUTS)]
 fn emit_stream(bencher: Bencher, input: &str) {
-    let manifests = objects::build(&bench_model(input));
+    let manifests = objects::build(bench_model(input));
     bencher.bench(|| emit::to_yaml_stream(black_box(&manifests)));
 }

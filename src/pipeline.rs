@@ -125,7 +125,7 @@ pub fn render(request: &Request) -> Outcome<String> {
 
 /// Runs every stage, then `finish` on the model when it could be built;
 /// `finish` reports what it finds wrong in the objects to its second argument.
-fn run_with<T>(request: &Request, finish: impl FnOnce(&Bench, &mut Vec<Diagnostic>) -> T) -> Outcome<T> {
+fn run_with<T>(request: &Request, finish: impl FnOnce(Bench, &mut Vec<Diagnostic>) -> T) -> Outcome<T> {
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
     let manifests = stages(request, &mut sources, &mut diagnostics, finish);
@@ -143,7 +143,7 @@ fn stages<T>(
     request: &Request,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
-    finish: impl FnOnce(&Bench, &mut Vec<Diagnostic>) -> T,
+    finish: impl FnOnce(Bench, &mut Vec<Diagnostic>) -> T,
 ) -> Option<T> {
     // Problems that leave a usable tree (duplicate keys, merge and `--set`
     // conflicts) do not stop the run: typing and the rules still report the
@@ -219,7 +219,7 @@ fn stages<T>(
     let (bench, rules) = model::build(values.as_ref()?, &request.settings, &root);
     diagnostics.extend(rules);
     let mut problems = Vec::new();
-    let manifests = finish(bench.as_ref()?, &mut problems);
+    let manifests = finish(bench?, &mut problems);
     let clean = problems.is_empty();
     diagnostics.extend(problems.into_iter().map(|d| d.at(Span::file_start(root.span.file))));
     clean.then_some(manifests)

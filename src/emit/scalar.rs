@@ -56,16 +56,19 @@ fn scan(s: &str) -> Scan {
     // `app.kubernetes.io/name`), checked here in a tight loop. Starting with
     // a letter, a word is no number, date or indicator; without `:`, `#` or
     // a space it ends no key and starts no comment.
-    if first.is_ascii_alphabetic() && bytes.iter().all(|&byte| WORD_BYTES[usize::from(byte)]) {
+    let word_len = bytes.iter().position(|&byte| !WORD_BYTES[usize::from(byte)]).unwrap_or(bytes.len());
+    if word_len == bytes.len() && first.is_ascii_alphabetic() {
         return if is_special_word(s) {
             Scan::Quoted
         } else {
             Scan::Plain { has_colon: false }
         };
     }
+    // The rest is looked at after the word bytes it starts with, none of
+    // which is a `:`, `#`, space or line break.
     let mut has_colon = false;
     let mut previous = 0u8;
-    for &byte in bytes {
+    for &byte in &bytes[word_len..] {
         match byte {
             // `: ` ends a key, ` #` starts a comment.
             b' ' if previous == b':' => return Scan::Quoted,
@@ -154,10 +157,21 @@ fn is_literal_safe(s: &str) -> bool {
     // The first non-empty line sets the indentation, so it may not start
     // with a space; a line of spaces only could be taken for indentation.
     let text = s.trim_start_matches('\n');
-    !text.is_empty()
-        && !text.starts_with(' ')
-        && !s.split('\n').any(|line| !line.is_empty() && line.bytes().all(|b| b == b' '))
-        && s.chars().all(literal_char)
+    !text.is_empty() && !text.starts_with(' ') && !has_line_of_spaces(s) && literal_chars(s)
+}
+
+/// Whether some line of `s` holds spaces and nothing else. Such a line ends
+/// in a space, which the lines of a script seldom do: only then are the
+/// lines looked at one by one (scripts are the longest strings rendered).
+fn has_line_of_spaces(s: &str) -> bool {
+    (s.contains(" \n") || s.ends_with(' ')) && s.split('\n').any(|line| !line.is_empty() && line.bytes().all(|b| b == b' '))
+}
+
+/// Whether every character of `s` is a [`literal_char`]: a byte at a time
+/// while the text is printable ASCII (scripts are), else a character at a
+/// time.
+fn literal_chars(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b'\n' | b'\t' | b' '..=b'~')) || s.chars().all(literal_char)
 }
 
 /// A character a literal block may hold as it is: `\n` (the line breaks
@@ -353,6 +367,14 @@ mod tests {
                 Style::DoubleQuoted,
                 "{separator:?}"
             );
+        }
+        // A line of spaces only, wherever it stands, and a character a
+        // reader changes, with or without other non-ASCII text around it.
+        for s in ["a\n \nb", "a\n  ", "a\n\n  \n\nb\n", "a\nb\u{7}", "a\nb\u{7f}", "x\ncafé\u{2028}"] {
+            assert_eq!(value_style(s), Style::DoubleQuoted, "{s:?}");
+        }
+        for s in ["b\ncafé", "a \nb", "a\n b \n", "x\ntab\ty"] {
+            assert_eq!(value_style(s), Style::Literal, "{s:?}");
         }
         let mut out = String::new();
         write_literal(&mut out, "a\n\n  b\n", 4);

@@ -398,11 +398,11 @@ impl<'a> ser::Serializer for Writer<'a> {
         serialize_f32: f32 => serialize_f64
     );
     fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
-        self.scalar(&v.to_string());
+        self.scalar(itoa::Buffer::new().format(v));
         Ok(())
     }
     fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
-        self.scalar(&v.to_string());
+        self.scalar(itoa::Buffer::new().format(v));
         Ok(())
     }
     fn serialize_f64(self, v: f64) -> Result<(), Unsupported> {

@@ -140,10 +140,15 @@ pub fn part_of_label(names: &Names) -> (String, String) {
 /// release to be updated in place.
 pub fn selector_labels(names: &Names, kind: ComponentKind) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), format!("{}-{}", names.chart, kind.suffix())),
+        ("app.kubernetes.io/name".to_owned(), component_name_label(names, kind)),
         (
             "app.kubernetes.io/instance".to_owned(),
-            format!("{}-{}", names.release, kind.suffix()),
+            [&names.release, "-", kind.suffix()].concat(),
         ),
     ])
+}
+
+/// The `app.kubernetes.io/name` selector label of a component's pods.
+pub fn component_name_label(names: &Names, kind: ComponentKind) -> String {
+    [&names.chart, "-", kind.suffix()].concat()
 }

@@ -358,14 +358,16 @@ fn root_container(bench: &Bench, name: &str, command: Vec<String>) -> Container 
     }
 }
 
-/// A short hash of what the Job's [`Rerun`] rule covers.
+/// A short hash of what the Job's [`Rerun`] rule covers: the SHA-256 of the
+/// JSON of the spec (and of the settings), streamed into the hasher rather
+/// than built as a buffer first; the bytes, and so the names, are the same.
 fn content_hash(spec: &JobSpec, bench: &Bench, rerun: Rerun) -> String {
     let mut hasher = Sha256::new();
     match rerun {
-        Rerun::Pod => hasher.update(serde_json::to_vec(spec).expect("a JobSpec serializes")),
+        Rerun::Pod => hash_json(&mut hasher, spec),
         Rerun::PodAndSettings => {
-            hasher.update(serde_json::to_vec(spec).expect("a JobSpec serializes"));
-            hasher.update(serde_json::to_vec(&bench.config).expect("a string map serializes"));
+            hash_json(&mut hasher, spec);
+            hash_json(&mut hasher, &bench.config);
         }
         Rerun::PodWithoutImage => {
             let mut spec = spec.clone();
@@ -374,9 +376,13 @@ fn content_hash(spec: &JobSpec, bench: &Bench, rerun: Rerun) -> String {
                     container.image = None;
                 }
             }
-            hasher.update(serde_json::to_vec(&spec).expect("a JobSpec serializes"));
+            hash_json(&mut hasher, &spec);
         }
     }
-    let digest = hasher.finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..NAME_HASH_DIGITS].to_owned()
+    // The first digits of the hex digest.
+    format!("{:.*x}", NAME_HASH_DIGITS, hasher.finalize())
+}
+
+fn hash_json(hasher: &mut Sha256, value: &impl serde::Serialize) {
+    serde_json::to_writer(hasher, value).expect("a JobSpec and a string map serialize");
 }

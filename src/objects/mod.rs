@@ -157,7 +157,7 @@ impl Manifest {
 }
 
 /// Every object of the bench, in install order (then by name, as helm sorts).
-pub fn build(bench: &Bench) -> Vec<Manifest> {
+pub fn build(bench: Bench) -> Vec<Manifest> {
     let mut manifests = Vec::new();
     build_each(bench, |manifest| manifests.push(manifest));
     manifests.sort_by(|a, b| a.stream_order().cmp(&b.stream_order()));
@@ -167,14 +167,19 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
 /// Builds every object and hands each to `each` as soon as it is built, in
 /// no particular order: a caller that writes each one out and drops it never
 /// holds more than a component's objects at once.
-pub fn build_each(bench: &Bench, mut each: impl FnMut(Manifest)) {
-    storage::build(bench).into_iter().for_each(&mut each);
-    for component in &bench.components {
-        workload::build(bench, component).into_iter().for_each(&mut each);
+///
+/// The bench is used up: what only a component's own objects hold (its
+/// containers, env, probes, resources, scheduling) moves into them instead
+/// of being copied, most of a Deployment. So the components are taken out
+/// last, after everything that reads them all (routes, policies).
+pub fn build_each(mut bench: Bench, mut each: impl FnMut(Manifest)) {
+    storage::build(&bench).into_iter().for_each(&mut each);
+    bench.jobs.iter().for_each(|j| each(job::build(&bench, j)));
+    routing::build(&bench).into_iter().for_each(&mut each);
+    network::build(&bench).into_iter().for_each(&mut each);
+    for component in std::mem::take(&mut bench.components) {
+        workload::build(&bench, component).into_iter().for_each(&mut each);
     }
-    bench.jobs.iter().for_each(|j| each(job::build(bench, j)));
-    routing::build(bench).into_iter().for_each(&mut each);
-    network::build(bench).into_iter().for_each(&mut each);
 }
 
 /// Labels every object carries.

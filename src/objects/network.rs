@@ -31,7 +31,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Manifest, common_labels, meta};
 use crate::model::component::ComponentKind;
-use crate::model::{Bench, part_of_label, selector_labels};
+use crate::model::{Bench, component_name_label, part_of_label, selector_labels};
 use crate::values::NetworkPolicy as NetworkPolicySettings;
 
 pub fn build(bench: &Bench) -> Vec<Manifest> {
@@ -160,12 +160,7 @@ fn accepting(bench: &Bench, kinds: &[ComponentKind], from: NetworkPolicyPeer) ->
         match_expressions: Some(vec![LabelSelectorRequirement {
             key: "app.kubernetes.io/name".to_owned(),
             operator: "In".to_owned(),
-            values: Some(
-                kinds
-                    .iter()
-                    .map(|k| selector_labels(&bench.names, *k)["app.kubernetes.io/name"].clone())
-                    .collect(),
-            ),
+            values: Some(kinds.iter().map(|k| component_name_label(&bench.names, *k)).collect()),
         }]),
     };
     let ports = kinds.iter().filter_map(|k| k.spec().port).map(|p| port(p, "TCP")).collect();

@@ -23,16 +23,17 @@ use crate::model::{Bench, Volume, selector_labels};
 use crate::templates;
 
 /// The Deployment of a component, and its Service and HPA when it has them.
-pub fn build(bench: &Bench, component: &Component) -> Vec<Manifest> {
-    let mut manifests = vec![Manifest::Deployment(Box::new(deployment(bench, component)))];
-    if let Some(service) = service(bench, component) {
+/// The Deployment is built last, as it takes the component's parts.
+pub fn build(bench: &Bench, component: Component) -> Vec<Manifest> {
+    let mut manifests = Vec::new();
+    if let Some(service) = service(bench, &component) {
         manifests.push(Manifest::Service(Box::new(service)));
     }
     if let Some(hpa) = &component.autoscaling {
         manifests.push(Manifest::HorizontalPodAutoscaler(Box::new(autoscaler(bench, component.kind, hpa))));
     }
     if let Some(scaler) = &component.keda {
-        manifests.extend(super::keda::build(bench, component, scaler));
+        manifests.extend(super::keda::build(bench, &component, scaler));
     }
     if let Some((max_unavailable, min_available)) = &component.disruption_budget {
         manifests.push(Manifest::PodDisruptionBudget(Box::new(PodDisruptionBudget {
@@ -53,6 +54,7 @@ pub fn build(bench: &Bench, component: &Component) -> Vec<Manifest> {
             ..Default::default()
         })));
     }
+    manifests.push(Manifest::Deployment(Box::new(deployment(bench, component))));
     manifests
 }
 
@@ -62,7 +64,7 @@ fn component_labels(bench: &Bench, kind: ComponentKind) -> BTreeMap<String, Stri
     labels
 }
 
-fn deployment(bench: &Bench, component: &Component) -> Deployment {
+fn deployment(bench: &Bench, mut component: Component) -> Deployment {
     let kind = component.kind;
     let names = &bench.names;
     let selector = selector_labels(names, kind);
@@ -72,8 +74,8 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
     pod_labels.insert("app.kubernetes.io/component".to_owned(), kind.suffix().to_owned());
     pod_labels.extend([crate::model::part_of_label(names)]);
 
-    let mut containers = vec![main_container(bench, component)];
-    containers.extend(component.sidecars.iter().cloned());
+    let mut containers = vec![main_container(bench, &mut component)];
+    containers.extend(component.sidecars);
     Deployment {
         metadata: meta(names, names.deployment(kind), component_labels(bench, kind)),
         spec: Some(DeploymentSpec {
@@ -90,22 +92,22 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
-                    annotations: pod_annotations(bench, component),
+                    annotations: pod_annotations(bench, kind, component.pod_annotations),
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
                     containers,
-                    init_containers: init_containers(bench, component),
+                    init_containers: init_containers(bench, kind, component.init_containers),
                     volumes: Some(bench_volumes(
                         bench,
                         kind.runs_frappe(),
                         kind.is_proxy(),
                         &scratch_dirs(bench, kind),
                     )),
-                    topology_spread_constraints: (!component.topology_spread.is_empty()).then(|| component.topology_spread.clone()),
-                    node_selector: (!component.node_selector.is_empty()).then(|| component.node_selector.clone()),
-                    tolerations: (!component.tolerations.is_empty()).then(|| component.tolerations.clone()),
-                    affinity: component.affinity.clone(),
+                    topology_spread_constraints: (!component.topology_spread.is_empty()).then_some(component.topology_spread),
+                    node_selector: (!component.node_selector.is_empty()).then_some(component.node_selector),
+                    tolerations: (!component.tolerations.is_empty()).then_some(component.tolerations),
+                    affinity: component.affinity,
                     termination_grace_period_seconds: component.termination_grace_period_seconds,
                     ..pod_defaults(bench)
                 }),
@@ -120,19 +122,17 @@ fn deployment(bench: &Bench, component: &Component) -> Deployment {
 /// template does not show, so that changing it rolls the pods: a mounted
 /// nginx configuration, and the Redis passwords written in the values
 /// (which reach the pods from the Secret).
-fn pod_annotations(bench: &Bench, component: &Component) -> Option<BTreeMap<String, String>> {
-    let mut annotations = component.pod_annotations.clone();
-    if component.kind.runs_frappe()
+fn pod_annotations(bench: &Bench, kind: ComponentKind, mut annotations: BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    if kind.runs_frappe()
         && let Some(checksum) = &bench.credentials_checksum
     {
         annotations.insert("checksum/redis-credentials".to_owned(), checksum.clone());
     }
-    if component.kind.is_proxy()
+    if kind.is_proxy()
         && let Some(config) = &bench.nginx_config
     {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(config.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = format!("{:x}", Sha256::digest(config.as_bytes()));
         annotations.insert("checksum/nginx-config".to_owned(), hex);
     }
     (!annotations.is_empty()).then_some(annotations)
@@ -156,9 +156,9 @@ pub fn pod_defaults(bench: &Bench) -> PodSpec {
 /// Job (`kubectl apply` of the whole bundle) starts no pod of the new
 /// release before migrate finished, and none at all after it failed, so
 /// the previous release's pods keep running.
-fn init_containers(bench: &Bench, component: &Component) -> Option<Vec<Container>> {
+fn init_containers(bench: &Bench, kind: ComponentKind, own: Vec<Container>) -> Option<Vec<Container>> {
     let mut init = Vec::new();
-    if component.kind.uses_database()
+    if kind.uses_database()
         && let Some(sites) = bench.jobs.iter().find_map(|job| match &job.task {
             Task::Migrate { sites, .. } => Some(sites),
             _ => None,
@@ -175,11 +175,13 @@ fn init_containers(bench: &Bench, component: &Component) -> Option<Vec<Container
             ..Default::default()
         });
     }
-    init.extend(component.init_containers.iter().cloned());
+    init.extend(own);
     (!init.is_empty()).then_some(init)
 }
 
-fn main_container(bench: &Bench, component: &Component) -> Container {
+/// The component's main container, which takes the component's args, env,
+/// probes and resources.
+fn main_container(bench: &Bench, component: &mut Component) -> Container {
     let kind = component.kind;
     let mut mounts = bench_mounts(kind.runs_frappe(), &scratch_dirs(bench, kind));
     if kind.is_proxy() && bench.nginx_config.is_some() {
@@ -195,12 +197,12 @@ fn main_container(bench: &Bench, component: &Component) -> Container {
     } else {
         Vec::new()
     };
-    env.extend(component.env.iter().cloned());
+    env.append(&mut component.env);
     Container {
         name: kind.spec().container_name.to_owned(),
         image: Some(bench.image.clone()),
         image_pull_policy: Some(bench.pull_policy.to_owned()),
-        args: Some(component.args.clone()),
+        args: Some(std::mem::take(&mut component.args)),
         env: (!env.is_empty()).then_some(env),
         ports: kind.spec().port.map(|port| {
             vec![ContainerPort {
@@ -210,10 +212,10 @@ fn main_container(bench: &Bench, component: &Component) -> Container {
                 ..Default::default()
             }]
         }),
-        liveness_probe: component.liveness_probe.clone(),
-        readiness_probe: component.readiness_probe.clone(),
-        startup_probe: component.startup_probe.clone(),
-        resources: Some(component.resources.clone()),
+        liveness_probe: component.liveness_probe.take(),
+        readiness_probe: component.readiness_probe.take(),
+        startup_probe: component.startup_probe.take(),
+        resources: Some(std::mem::take(&mut component.resources)),
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(mounts),
         ..Default::default()
