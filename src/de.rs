@@ -137,9 +137,9 @@ impl Error {
     }
 
     /// Records where the error happened, unless a deeper node already did.
-    fn located(mut self, node: &Node, crumb: &Crumb<'_>) -> Error {
+    fn located(mut self, span: Span, crumb: &Crumb<'_>) -> Error {
         if self.span.is_none() {
-            self.span = Some(node.span);
+            self.span = Some(span);
             self.path = Some(crumb.path());
         }
         self
@@ -265,6 +265,12 @@ fn parse_int(text: &str) -> Option<i128> {
     )
 }
 
+/// The first DEL or C1 control character of `text`, which kustomize
+/// mangles or refuses.
+fn c1_control(text: &str) -> Option<char> {
+    text.chars().find(|c| matches!(c, '\u{7f}'..='\u{9f}'))
+}
+
 /// Plain scalars that YAML 1.1 (helm, kubectl, most Go tools) reads as a
 /// boolean although YAML 1.2 reads them as strings.
 fn is_yaml11_bool(text: &str) -> bool {
@@ -294,7 +300,7 @@ struct NodeDeserializer<'a> {
 
 impl<'a> NodeDeserializer<'a> {
     fn fail(&self, error: Error) -> Error {
-        error.located(self.node, self.crumb)
+        error.located(self.node.span, self.crumb)
     }
 
     fn wrong_type(&self, expected: &str) -> Error {
@@ -373,7 +379,7 @@ impl<'a> NodeDeserializer<'a> {
                         format!("quote it: \"{text}\""),
                     );
                 }
-                if let Some(c) = text.chars().find(|c| matches!(c, '\u{7f}'..='\u{9f}')) {
+                if let Some(c) = c1_control(text) {
                     self.warn(
                         Code::ControlCharacter,
                         format!(
@@ -622,7 +628,9 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
                 matches!(&self.node.value, Value::Map(entries) if entries.iter().any(|e| probe::CHART_KEYS.contains(&e.key.as_str())));
             let form = if chart { probe::CHART } else { probe::KUBERNETES };
             let (node, crumb) = (self.node, self.crumb);
-            return visitor.visit_enum(Picked { form, value: self }).map_err(|e| e.located(node, crumb));
+            return visitor
+                .visit_enum(Picked { form, value: self })
+                .map_err(|e| e.located(node.span, crumb));
         }
         match &self.node.value {
             Value::Scalar(Scalar { text, .. }) => visitor
@@ -713,19 +721,10 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
         while let Some(entry) = self.entries.get(self.index) {
             if self.fields.is_none_or(|fields| fields.contains(&entry.key.as_str())) {
-                let key = Node::new(
-                    Value::Scalar(Scalar {
-                        text: entry.key.clone(),
-                        plain: false,
-                    }),
-                    entry.key_span,
-                );
-                let crumb = Crumb::Key(self.crumb, &entry.key);
                 return seed
-                    .deserialize(NodeDeserializer {
-                        node: &key,
-                        key_span: None,
-                        crumb: &crumb,
+                    .deserialize(KeyDeserializer {
+                        entry,
+                        crumb: self.crumb,
                         collected: self.collected,
                     })
                     .map(Some);
@@ -745,6 +744,96 @@ impl<'de> MapAccess<'de> for Entries<'_> {
             crumb: &crumb,
             collected: self.collected,
         })
+    }
+}
+
+/// A mapping's key, typed as a quoted scalar written at the key. Keys are
+/// nearly always read as strings (field names, map keys), which is done from
+/// the entry itself; anything else types a node made of the key, so that
+/// every key is not copied into a node only to be read as a string.
+struct KeyDeserializer<'a> {
+    entry: &'a Entry,
+    /// The crumb of the mapping that holds the entry.
+    crumb: &'a Crumb<'a>,
+    collected: &'a Collected,
+}
+
+impl KeyDeserializer<'_> {
+    fn through_node<R>(self, deserialize: impl FnOnce(NodeDeserializer<'_>) -> R) -> R {
+        let node = Node::new(
+            Value::Scalar(Scalar {
+                text: self.entry.key.clone(),
+                plain: false,
+            }),
+            self.entry.key_span,
+        );
+        deserialize(NodeDeserializer {
+            node: &node,
+            key_span: None,
+            crumb: &Crumb::Key(self.crumb, &self.entry.key),
+            collected: self.collected,
+        })
+    }
+}
+
+macro_rules! through_node {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Error> {
+            self.through_node(|node| node.$method($($arg,)* visitor))
+        }
+    )*};
+}
+
+impl<'de> Deserializer<'de> for KeyDeserializer<'_> {
+    type Error = Error;
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        // A key with a control character gets the warning any string gets.
+        if c1_control(&self.entry.key).is_some() {
+            return self.through_node(|node| node.deserialize_str(visitor));
+        }
+        visitor
+            .visit_str(&self.entry.key)
+            .map_err(|e: Error| e.located(self.entry.key_span, &Crumb::Key(self.crumb, &self.entry.key)))
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    through_node! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_ignored_any();
     }
 }
 

@@ -46,6 +46,8 @@ pub fn load(sources: &Sources, file: FileId) -> Result<(Node, Vec<Diagnostic>), 
         text,
         parser: yaml_parser(text),
         anchors: HashMap::new(),
+        open_items: Vec::new(),
+        open_entries: Vec::new(),
         nodes: 0,
         replayed: 0,
         diagnostics: Vec::new(),
@@ -97,6 +99,12 @@ struct Loader<'t> {
     parser: Parser<'t, granit_parser::StrInput<'t>>,
     /// Anchored nodes by the parser's anchor id, for aliases to copy.
     anchors: HashMap<usize, Node>,
+    /// The items of the sequences and the entries of the mappings being
+    /// read, innermost last. Each collection is gathered here and moved
+    /// into a vector of its exact size when it ends, instead of growing a
+    /// vector of its own step by step.
+    open_items: Vec<Node>,
+    open_entries: Vec<Entry>,
     nodes: usize,
     replayed: usize,
     /// Problems that leave the tree usable.
@@ -187,14 +195,16 @@ impl<'t> Loader<'t> {
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => (Node::new(scalar(text, style, tag.as_deref()), span), anchor),
             Event::SequenceStart(_, anchor, _) => {
-                let mut items = Vec::new();
+                let first = self.open_items.len();
                 loop {
                     let (event, item_span) = self.next()?;
                     if matches!(event, Event::SequenceEnd) {
                         break;
                     }
-                    items.push(self.node(event, item_span, depth + 1)?);
+                    let item = self.node(event, item_span, depth + 1)?;
+                    self.open_items.push(item);
                 }
+                let items = self.open_items.drain(first..).collect();
                 (Node::new(Value::Seq(items), span), anchor)
             }
             Event::MappingStart(_, anchor, _) => (self.mapping(span, depth)?, anchor),
@@ -214,7 +224,7 @@ impl<'t> Loader<'t> {
     /// A mapping's entries, with `<<` merges applied: keys written in the
     /// mapping win over merged ones, and earlier merged mappings over later.
     fn mapping(&mut self, span: Span, depth: usize) -> Result<Node, Fatal> {
-        let mut entries: Vec<Entry> = Vec::new();
+        let first = self.open_entries.len();
         let mut index = KeyIndex::default();
         let mut merged: Vec<Entry> = Vec::new();
         let mut merged_index = KeyIndex::default();
@@ -240,22 +250,24 @@ impl<'t> Loader<'t> {
                     continue;
                 }
             };
-            if let Some(first) = index.position(&entries, &key) {
+            let entries = &self.open_entries[first..];
+            if let Some(found) = index.position(entries, &key) {
                 self.diagnostics.push(
                     Diagnostic::new(Code::DuplicateKey, format!("duplicate key `{key}`"))
                         .at(key_span)
-                        .related(entries[first].key_span, "first defined here")
+                        .related(entries[found].key_span, "first defined here")
                         .help("YAML keys must be unique within a map; helm keeps the last one silently, so delete the one you do not mean"),
                 );
                 continue;
             }
-            entries.push(Entry { key, key_span, value });
+            self.open_entries.push(Entry { key, key_span, value });
         }
         for entry in merged {
-            if index.position(&entries, &entry.key).is_none() {
-                entries.push(entry);
+            if index.position(&self.open_entries[first..], &entry.key).is_none() {
+                self.open_entries.push(entry);
             }
         }
+        let entries = self.open_entries.drain(first..).collect();
         Ok(Node::new(Value::Map(entries), span))
     }
 

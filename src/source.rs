@@ -312,7 +312,9 @@ impl ShownLine {
             let start = from.saturating_sub(SHOWN_BEFORE_SPAN).min(count - SHOWN_LINE_CHARS);
             (start, start + SHOWN_LINE_CHARS)
         };
-        let mut text = String::new();
+        // Room for the whole line and both cuts: escapes aside, the text
+        // is then written without growing.
+        let mut text = String::with_capacity(line.len() + 2 * CUT.len());
         if start > 0 {
             text.push_str(CUT);
         }

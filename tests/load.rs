@@ -190,3 +190,13 @@ fn load_problems_and_where_they_are_reported() {
         ("a: *nothing\n", "no tree\nYamlSyntax 1:4[3..4]\n"),
     ]);
 }
+
+/// Each collection holds its own items and entries only, however deep the
+/// collections inside it go: a key is a duplicate only within its mapping.
+#[test]
+fn nested_collections_keep_their_own_entries() {
+    check(&[(
+        "x: 0\na:\n  x: 1\n  b: [4, {x: 2, y: [3]}]\n  x: 5\n",
+        "map 1:1[0..0]\n  key \"x\" 1:1[0..1]\n    \"0\" 1:4[3..4]\n  key \"a\" 2:1[5..6]\n    map 3:3[10..10]\n      key \"x\" 3:3[10..11]\n        \"1\" 3:6[13..14]\n      key \"b\" 4:3[17..18]\n        seq 4:6[20..21]\n          \"4\" 4:7[21..22]\n          map 4:10[24..25]\n            key \"x\" 4:11[25..26]\n              \"2\" 4:14[28..29]\n            key \"y\" 4:17[31..32]\n              seq 4:20[34..35]\n                \"3\" 4:21[35..36]\nDuplicateKey 5:3[42..43] (related 3:3[10..11]) (help)\n",
+    )]);
+}

@@ -601,3 +601,18 @@ fn core_tags_type_scalars_and_other_tags_are_ignored() {
     assert_eq!(find(&docs, "Deployment", "erpnext-nginx")["spec"]["replicas"], 3);
     assert_eq!(find(&docs, "Deployment", "erpnext-socketio")["spec"]["replicas"], 4);
 }
+
+/// A key is typed as any quoted string is: a control character in an
+/// annotation's name earns the warning a value would, at the key.
+#[test]
+fn a_control_character_in_a_key_is_reported_at_the_key() {
+    let values = format!("{MINIMAL}ingress:\n  annotations:\n    \"nel\\u0085\": x\n");
+    let outcome = check_text(&values, &[], "erpnext", None);
+    let at_key: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == frappe_manifests::diagnostic::Code::ControlCharacter)
+        .map(|d| outcome.sources.snippet(d.span.expect("located")))
+        .collect();
+    assert_eq!(at_key, ["\"nel\\u0085\""], "{}", common::human(&outcome));
+}

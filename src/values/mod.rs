@@ -44,31 +44,37 @@ pub use probe::{ChartProbe, ProbeValue};
 pub use spanned::{Anchor, Place, Spanned};
 
 /// A Frappe/ERPNext bench: the official chart's `custom-values.yaml`.
+// Each key takes its default on its own, not the struct as a whole: serde
+// builds a struct-wide default whole before reading the file, and this one
+// holds every component's defaults, most of which a file replaces.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Values {
     /// Namespace of every namespaced object (extension). `--namespace` wins
     /// over it; without either, objects carry no namespace.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     #[schemars(regex(pattern = forms::DNS_LABEL_OR_EMPTY), length(max = 63))]
     pub namespace: Spanned<Option<String>>,
     /// Replaces the chart name `erpnext` in object names and selector labels.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     #[schemars(regex(pattern = forms::DNS_LABEL_OR_EMPTY), length(max = 63))]
     pub name_override: Spanned<Option<String>>,
     /// Replaces the full name `<release>-erpnext` that prefixes every object.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     #[schemars(regex(pattern = forms::DNS_LABEL_OR_EMPTY), length(max = 63))]
     pub fullname_override: Spanned<Option<String>>,
     /// The Frappe image every component runs: nginx, gunicorn, socketio,
     /// workers, scheduler and the jobs.
+    #[serde(default)]
     pub image: Image,
     /// Secrets for pulling the image from a private registry.
+    #[serde(default)]
     pub image_pull_secrets: Spanned<Vec<LocalObjectReference>>,
     /// The ServiceAccount the pods run as.
+    #[serde(default)]
     pub service_account: ServiceAccount,
     /// Pod-level security context of every pod. Replaces the default whole.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_security_context: Option<PodSecurityContext>,
     /// Container-level security context of every container. Replaces the
     /// default whole. The default adds `readOnlyRootFilesystem: true` to
@@ -76,101 +82,111 @@ pub struct Values {
     /// for nginx also `/etc/nginx/conf.d`, `/var/lib/nginx` and `/run`); a
     /// context given here without it leaves the root writable and mounts
     /// none of them.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<SecurityContext>,
     /// The nginx front: serves assets and proxies to gunicorn and socketio.
+    #[serde(default)]
     pub nginx: Box<Nginx>,
     /// Gunicorn, the background workers and the scheduler.
+    #[serde(default)]
     pub worker: Box<Workers>,
     /// The Node.js socket.io server for realtime updates.
+    #[serde(default)]
     pub socketio: Box<Socketio>,
     /// Volumes for the sites directory and the logs.
+    #[serde(default)]
     pub persistence: Persistence,
     /// An Ingress (networking.k8s.io/v1) in front of the bench.
+    #[serde(default)]
     pub ingress: Ingress,
     /// A Gateway API HTTPRoute in front of the bench.
+    #[serde(default)]
     pub httproute: HttpRoute,
     /// One-off Jobs of the bench.
+    #[serde(default)]
     pub jobs: Box<Jobs>,
     /// NetworkPolicies that fence the bench in (extension).
+    #[serde(default)]
     pub network_policy: NetworkPolicy,
 
     /// Host name of the external database (MariaDB or PostgreSQL). Required.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     pub db_host: Spanned<Option<String>>,
     /// Port of the external database. Default: 3306 for MariaDB, 5432 for
     /// PostgreSQL.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     #[schemars(range(min = 1, max = 65535))]
     pub db_port: Spanned<Option<i32>>,
     /// The database engine (extension): `mariadb` (default) or `postgres`.
     /// The chart sets it per site-creation Job; those must agree with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_type: Option<DbType>,
     /// Database user with the right to create site databases.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_root_user: Option<String>,
     /// Password of `dbRootUser`. Prefer `dbExistingSecret`: a password here
     /// ends up in a Secret rendered from this file.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     pub db_root_password: Spanned<Option<String>>,
     /// The database is Amazon RDS (sets `rds_db` in the bench configuration).
+    #[serde(default)]
     pub db_rds: bool,
     /// Name of an existing Secret holding the database root password.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     pub db_existing_secret: Spanned<Option<String>>,
     /// Key of the password in `dbExistingSecret`. Default: `password`.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     pub db_existing_secret_password_key: Spanned<Option<String>>,
     /// The external Redis (or Valkey) services.
+    #[serde(default)]
     pub external_redis: Spanned<ExternalRedis>,
 
     /// Deprecated: older charts' name for `externalRedis.cache`.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     pub redis_cache_host: Spanned<Option<String>>,
     /// Deprecated: older charts' name for `externalRedis.queue`.
-    #[serde(skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
     pub redis_queue_host: Spanned<Option<String>>,
     /// Deprecated: older charts' name for `externalRedis.socketio`.
-    #[serde(rename = "redisSocketIOHost", skip_serializing_if = "Spanned::is_none")]
+    #[serde(default, rename = "redisSocketIOHost", skip_serializing_if = "Spanned::is_none")]
     pub redis_socketio_host: Spanned<Option<String>>,
 
     /// The chart's in-cluster MariaDB StatefulSet. Only `enabled: false` is
     /// accepted: the database is an external service here.
-    #[serde(rename = "mariadb-sts", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "mariadb-sts", skip_serializing_if = "Option::is_none")]
     pub mariadb_sts: Option<DataService>,
     /// The chart's Bitnami MariaDB subchart. Only `enabled: false` is accepted.
-    #[serde(rename = "mariadb-subchart", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "mariadb-subchart", skip_serializing_if = "Option::is_none")]
     pub mariadb_subchart: Option<DataService>,
     /// Alias of `mariadb-subchart`. Only `enabled: false` is accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mariadb: Option<DataService>,
     /// Alias of `postgresql-subchart`. Only `enabled: false` is accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postgresql: Option<DataService>,
     /// The chart's Bitnami PostgreSQL subchart. Only `enabled: false` is accepted.
-    #[serde(rename = "postgresql-subchart", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "postgresql-subchart", skip_serializing_if = "Option::is_none")]
     pub postgresql_subchart: Option<DataService>,
     /// The chart's in-cluster PostgreSQL StatefulSet. Only `enabled: false` is accepted.
-    #[serde(rename = "postgresql-sts", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "postgresql-sts", skip_serializing_if = "Option::is_none")]
     pub postgresql_sts: Option<DataService>,
     /// The chart's Bitnami Redis for the cache. Only `enabled: false` is accepted.
-    #[serde(rename = "redis-cache", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "redis-cache", skip_serializing_if = "Option::is_none")]
     pub redis_cache: Option<DataService>,
     /// The chart's Bitnami Redis for the queue. Only `enabled: false` is accepted.
-    #[serde(rename = "redis-queue", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "redis-queue", skip_serializing_if = "Option::is_none")]
     pub redis_queue: Option<DataService>,
     /// The chart's Valkey for the cache. Only `enabled: false` is accepted.
-    #[serde(rename = "valkey-cache", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "valkey-cache", skip_serializing_if = "Option::is_none")]
     pub valkey_cache: Option<DataService>,
     /// The chart's Valkey for the queue. Only `enabled: false` is accepted.
-    #[serde(rename = "valkey-queue", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "valkey-queue", skip_serializing_if = "Option::is_none")]
     pub valkey_queue: Option<DataService>,
     /// The chart's DragonflyDB for the cache. Only `enabled: false` is accepted.
-    #[serde(rename = "dragonfly-cache", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "dragonfly-cache", skip_serializing_if = "Option::is_none")]
     pub dragonfly_cache: Option<DataService>,
     /// The chart's DragonflyDB for the queue. Only `enabled: false` is accepted.
-    #[serde(rename = "dragonfly-queue", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "dragonfly-queue", skip_serializing_if = "Option::is_none")]
     pub dragonfly_queue: Option<DataService>,
 }
 
