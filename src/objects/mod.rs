@@ -177,8 +177,9 @@ pub fn build_each(mut bench: Bench, mut each: impl FnMut(Manifest)) {
     bench.jobs.iter().for_each(|j| each(job::build(&bench, j)));
     routing::build(&bench).into_iter().for_each(&mut each);
     network::build(&bench).into_iter().for_each(&mut each);
+    let wait_for_migrate = workload::wait_for_migrate(&bench);
     for component in std::mem::take(&mut bench.components) {
-        workload::build(&bench, component).into_iter().for_each(&mut each);
+        workload::build(&bench, component, wait_for_migrate.as_ref()).into_iter().for_each(&mut each);
     }
 }
 
