@@ -183,18 +183,9 @@ pub fn build_each(mut bench: Bench, mut each: impl FnMut(Manifest)) {
     }
 }
 
-/// Labels every object carries.
+/// Labels every object carries: a copy of those the model built once.
 pub fn common_labels(names: &Names) -> BTreeMap<String, String> {
-    let mut labels = BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
-        ("app.kubernetes.io/instance".to_owned(), names.release.clone()),
-        ("app.kubernetes.io/managed-by".to_owned(), "frappe-manifests".to_owned()),
-    ]);
-    // An image tag may be longer than a label value allows; then it is left out.
-    if k8s::is_label_value(&names.version) && !names.version.is_empty() {
-        labels.insert("app.kubernetes.io/version".to_owned(), names.version.clone());
-    }
-    labels
+    names.labels.clone()
 }
 
 /// Object metadata: name, namespace when one is set, and labels.
