@@ -20,6 +20,8 @@ pub struct Names {
     pub namespace: Option<String>,
     /// The image tag, carried as `app.kubernetes.io/version`.
     pub version: String,
+    /// The labels every object carries, built once: each object takes a copy.
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Names {
@@ -120,13 +122,29 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
             report.at(Code::InvalidName, &values.namespace, message);
         }
     }
+    let version = (*values.image.tag).clone();
     Names {
+        labels: common_labels(&chart, &settings.release, &version),
         release: settings.release.clone(),
         chart,
         fullname,
         namespace,
-        version: (*values.image.tag).clone(),
+        version,
     }
+}
+
+/// Labels every object carries.
+fn common_labels(chart: &str, release: &str, version: &str) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([
+        ("app.kubernetes.io/name".to_owned(), chart.to_owned()),
+        ("app.kubernetes.io/instance".to_owned(), release.to_owned()),
+        ("app.kubernetes.io/managed-by".to_owned(), "frappe-manifests".to_owned()),
+    ]);
+    // An image tag may be longer than a label value allows; then it is left out.
+    if k8s::is_label_value(version) && !version.is_empty() {
+        labels.insert("app.kubernetes.io/version".to_owned(), version.to_owned());
+    }
+    labels
 }
 
 /// The label every pod of the bench carries, Deployments' and Jobs' alike,

@@ -37,7 +37,7 @@ pub const FINISHED_JOB_TTL: i32 = 600;
 pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
     let names = &bench.names;
     let task = job.task.name();
-    let spec = job_spec(bench, job);
+    let mut spec = job_spec(bench, job);
     let mut labels = common_labels(names);
     labels.insert("app.kubernetes.io/component".to_owned(), task.to_owned());
     if let Task::Custom { labels: extra, .. } = &job.task {
@@ -66,7 +66,7 @@ pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
     let name = job
         .pinned_name
         .clone()
-        .unwrap_or_else(|| format!("{}-{}", names.object(task), content_hash(&spec, bench, rerun)));
+        .unwrap_or_else(|| format!("{}-{}", names.object(task), content_hash(&mut spec, bench, rerun)));
     Manifest::Job(Box::new(Job {
         metadata: meta(names, name, labels),
         spec: Some(JobSpec {
@@ -361,7 +361,8 @@ fn root_container(bench: &Bench, name: &str, command: Vec<String>) -> Container 
 /// A short hash of what the Job's [`Rerun`] rule covers: the SHA-256 of the
 /// JSON of the spec (and of the settings), streamed into the hasher rather
 /// than built as a buffer first; the bytes, and so the names, are the same.
-fn content_hash(spec: &JobSpec, bench: &Bench, rerun: Rerun) -> String {
+/// The spec comes back as it went in.
+fn content_hash(spec: &mut JobSpec, bench: &Bench, rerun: Rerun) -> String {
     let mut hasher = Sha256::new();
     match rerun {
         Rerun::Pod => hash_json(&mut hasher, spec),
@@ -370,17 +371,25 @@ fn content_hash(spec: &JobSpec, bench: &Bench, rerun: Rerun) -> String {
             hash_json(&mut hasher, &bench.config);
         }
         Rerun::PodWithoutImage => {
-            let mut spec = spec.clone();
-            if let Some(pod) = spec.template.spec.as_mut() {
-                for container in pod.containers.iter_mut().chain(pod.init_containers.iter_mut().flatten()) {
-                    container.image = None;
-                }
+            // The images are taken out for the hash and put back, rather
+            // than the whole spec copied without them.
+            let images: Vec<Option<String>> = pod_containers(spec).map(|c| c.image.take()).collect();
+            hash_json(&mut hasher, spec);
+            for (container, image) in pod_containers(spec).zip(images) {
+                container.image = image;
             }
-            hash_json(&mut hasher, &spec);
         }
     }
     // The first digits of the hex digest.
     format!("{:.*x}", NAME_HASH_DIGITS, hasher.finalize())
+}
+
+/// Every container of the Job's pod, init containers too.
+fn pod_containers(spec: &mut JobSpec) -> impl Iterator<Item = &mut Container> {
+    spec.template
+        .spec
+        .iter_mut()
+        .flat_map(|pod| pod.containers.iter_mut().chain(pod.init_containers.iter_mut().flatten()))
 }
 
 fn hash_json(hasher: &mut Sha256, value: &impl serde::Serialize) {

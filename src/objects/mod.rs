@@ -177,23 +177,17 @@ pub fn build_each(mut bench: Bench, mut each: impl FnMut(Manifest)) {
     bench.jobs.iter().for_each(|j| each(job::build(&bench, j)));
     routing::build(&bench).into_iter().for_each(&mut each);
     network::build(&bench).into_iter().for_each(&mut each);
+    let wait_for_migrate = workload::wait_for_migrate(&bench);
     for component in std::mem::take(&mut bench.components) {
-        workload::build(&bench, component).into_iter().for_each(&mut each);
+        workload::build(&bench, component, wait_for_migrate.as_ref())
+            .into_iter()
+            .for_each(&mut each);
     }
 }
 
-/// Labels every object carries.
+/// Labels every object carries: a copy of those the model built once.
 pub fn common_labels(names: &Names) -> BTreeMap<String, String> {
-    let mut labels = BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
-        ("app.kubernetes.io/instance".to_owned(), names.release.clone()),
-        ("app.kubernetes.io/managed-by".to_owned(), "frappe-manifests".to_owned()),
-    ]);
-    // An image tag may be longer than a label value allows; then it is left out.
-    if k8s::is_label_value(&names.version) && !names.version.is_empty() {
-        labels.insert("app.kubernetes.io/version".to_owned(), names.version.clone());
-    }
-    labels
+    names.labels.clone()
 }
 
 /// Object metadata: name, namespace when one is set, and labels.
@@ -205,6 +199,17 @@ pub fn meta(names: &Names, name: impl Into<String>, labels: BTreeMap<String, Str
         ..Default::default()
     }
 }
+
+/// The label keys the objects' metadata is built with, valid as written (a
+/// test holds each to [`k8s::is_qualified_name`]): [`verify`] checks the
+/// others, the keys the user gave, and not these again on every object.
+const OWN_LABEL_KEYS: &[&str] = &[
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/version",
+];
 
 /// Checks a generated object for what the API server would reject and the
 /// values-level rules cannot see: names, and Deployments whose selector does
@@ -223,7 +228,8 @@ pub fn verify(manifest: &Manifest, problems: &mut Vec<Diagnostic>) {
         ));
     }
     for (key, value) in manifest.metadata().labels.iter().flatten() {
-        if !k8s::is_qualified_name(key) || !k8s::is_label_value(value) {
+        let valid_key = OWN_LABEL_KEYS.contains(&key.as_str()) || k8s::is_qualified_name(key);
+        if !valid_key || !k8s::is_label_value(value) {
             problems.push(Diagnostic::new(
                 Code::InvalidLabel,
                 format!("the label `{key}: {value}` of {} `{name}` is not valid", manifest.kind()),
@@ -240,6 +246,38 @@ pub fn verify(manifest: &Manifest, problems: &mut Vec<Diagnostic>) {
                 Code::InvalidLabel,
                 format!("the selector of Deployment `{name}` does not match its pod template's labels"),
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_rejects_a_label_key_it_was_not_built_with() {
+        let labels = BTreeMap::from([
+            ("app.kubernetes.io/name".to_owned(), "erpnext".to_owned()),
+            ("bad key".to_owned(), "x".to_owned()),
+        ]);
+        let config_map = Manifest::ConfigMap(Box::new(ConfigMap {
+            metadata: ObjectMeta {
+                name: Some("erpnext-config".to_owned()),
+                labels: Some(labels),
+                ..Default::default()
+            },
+            ..Default::default()
+        }));
+        let mut problems = Vec::new();
+        verify(&config_map, &mut problems);
+        let codes: Vec<Code> = problems.iter().map(|p| p.code).collect();
+        assert_eq!(codes, [Code::InvalidLabel]);
+    }
+
+    #[test]
+    fn own_label_keys_are_qualified_names() {
+        for key in OWN_LABEL_KEYS {
+            assert!(k8s::is_qualified_name(key), "{key}");
         }
     }
 }

@@ -24,7 +24,9 @@ use crate::templates;
 
 /// The Deployment of a component, and its Service and HPA when it has them.
 /// The Deployment is built last, as it takes the component's parts.
-pub fn build(bench: &Bench, component: Component) -> Vec<Manifest> {
+/// `wait_for_migrate` is the bench's [`wait_for_migrate`] container, built
+/// once for all Deployments.
+pub fn build(bench: &Bench, component: Component, wait_for_migrate: Option<&Container>) -> Vec<Manifest> {
     let mut manifests = Vec::new();
     if let Some(service) = service(bench, &component) {
         manifests.push(Manifest::Service(Box::new(service)));
@@ -54,7 +56,7 @@ pub fn build(bench: &Bench, component: Component) -> Vec<Manifest> {
             ..Default::default()
         })));
     }
-    manifests.push(Manifest::Deployment(Box::new(deployment(bench, component))));
+    manifests.push(Manifest::Deployment(Box::new(deployment(bench, component, wait_for_migrate))));
     manifests
 }
 
@@ -64,7 +66,7 @@ fn component_labels(bench: &Bench, kind: ComponentKind) -> BTreeMap<String, Stri
     labels
 }
 
-fn deployment(bench: &Bench, mut component: Component) -> Deployment {
+fn deployment(bench: &Bench, mut component: Component, wait_for_migrate: Option<&Container>) -> Deployment {
     let kind = component.kind;
     let names = &bench.names;
     let selector = selector_labels(names, kind);
@@ -97,7 +99,7 @@ fn deployment(bench: &Bench, mut component: Component) -> Deployment {
                 }),
                 spec: Some(PodSpec {
                     containers,
-                    init_containers: init_containers(bench, kind, component.init_containers),
+                    init_containers: init_containers(kind, wait_for_migrate, component.init_containers),
                     volumes: Some(bench_volumes(
                         bench,
                         kind.runs_frappe(),
@@ -150,30 +152,35 @@ pub fn pod_defaults(bench: &Bench) -> PodSpec {
     }
 }
 
-/// The component's own init containers, after (for what uses the
-/// database, when a migrate Job runs) one that waits until every site was
-/// migrated with this image: a Deployment applied together with the migrate
-/// Job (`kubectl apply` of the whole bundle) starts no pod of the new
-/// release before migrate finished, and none at all after it failed, so
-/// the previous release's pods keep running.
-fn init_containers(bench: &Bench, kind: ComponentKind, own: Vec<Container>) -> Option<Vec<Container>> {
+/// When a migrate Job runs, the init container that waits until every site
+/// was migrated with this image: a Deployment applied together with the
+/// migrate Job (`kubectl apply` of the whole bundle) starts no pod of the
+/// new release before migrate finished, and none at all after it failed, so
+/// the previous release's pods keep running. The same for every Deployment,
+/// so it is built (its script rendered) once per bench.
+pub fn wait_for_migrate(bench: &Bench) -> Option<Container> {
+    let sites = bench.jobs.iter().find_map(|job| match &job.task {
+        Task::Migrate { sites, .. } => Some(sites),
+        _ => None,
+    })?;
+    Some(Container {
+        name: "wait-for-migrate".to_owned(),
+        image: Some(bench.image.clone()),
+        image_pull_policy: Some(bench.pull_policy.to_owned()),
+        command: Some(vec!["bash".to_owned(), "-c".to_owned()]),
+        args: Some(vec![templates::wait_for_migrate_script(sites, &bench.image)]),
+        security_context: Some(bench.container_security_context.clone()),
+        volume_mounts: Some(bench_mounts(false, &[])),
+        ..Default::default()
+    })
+}
+
+/// The component's own init containers, after the [`wait_for_migrate`]
+/// container for what uses the database.
+fn init_containers(kind: ComponentKind, wait_for_migrate: Option<&Container>, own: Vec<Container>) -> Option<Vec<Container>> {
     let mut init = Vec::new();
-    if kind.uses_database()
-        && let Some(sites) = bench.jobs.iter().find_map(|job| match &job.task {
-            Task::Migrate { sites, .. } => Some(sites),
-            _ => None,
-        })
-    {
-        init.push(Container {
-            name: "wait-for-migrate".to_owned(),
-            image: Some(bench.image.clone()),
-            image_pull_policy: Some(bench.pull_policy.to_owned()),
-            command: Some(vec!["bash".to_owned(), "-c".to_owned()]),
-            args: Some(vec![templates::wait_for_migrate_script(sites, &bench.image)]),
-            security_context: Some(bench.container_security_context.clone()),
-            volume_mounts: Some(bench_mounts(false, &[])),
-            ..Default::default()
-        });
+    if kind.uses_database() {
+        init.extend(wait_for_migrate.cloned());
     }
     init.extend(own);
     (!init.is_empty()).then_some(init)
