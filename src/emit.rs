@@ -82,6 +82,10 @@ mod tests {
                 !out.contains(['\u{85}', '\u{2028}', '\u{2029}']),
                 "{s:?} left a line break YAML 1.1 readers see:\n{out}"
             );
+            assert!(
+                !out.contains(crate::unicode::is_bidi_control),
+                "{s:?} left a bidirectional control a reviewer does not see:\n{out}"
+            );
             let read: Value = serde_saphyr::from_str(&out).unwrap_or_else(|e| panic!("{s:?} does not read back: {e}\n{out}"));
             assert_eq!(read, document, "{s:?} reads back as another value:\n{out}");
         }

@@ -49,4 +49,5 @@ mod suggest;
 pub mod takeover;
 pub mod targets;
 mod templates;
+pub mod unicode;
 pub mod values;

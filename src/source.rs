@@ -24,6 +24,8 @@ use std::sync::OnceLock;
 use granit_parser::{Options, Parser, StrInput};
 use secrets::{FileSecrets, Secrets};
 
+use crate::unicode::is_bidi_control;
+
 /// The largest input text the tool reads: a values file, stdin, a generator
 /// configuration, a KRM ResourceList. Real values files are a few
 /// kilobytes; a bench with a thousand sites is well under a megabyte.
@@ -345,12 +347,13 @@ impl ShownLine {
     }
 }
 
-/// `text` with every control character (C0, DEL, C1) written visibly, as
-/// Rust writes them (`\n`, `\r`, `\t`, `\u{1b}`): text from an input that
-/// reaches a terminal or a CI log can then neither move the cursor, nor
-/// start a new log line, nor send an escape sequence.
+/// `text` with every control character (C0, DEL, C1) and bidirectional
+/// control written visibly, as Rust writes them (`\n`, `\r`, `\t`,
+/// `\u{1b}`, `\u{202e}`): text from an input that reaches a terminal or a CI
+/// log can then neither move the cursor, nor start a new log line, nor send
+/// an escape sequence, nor show its characters in another order.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
@@ -365,7 +368,7 @@ fn push_escaped(out: &mut String, c: char) {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
-        c if c.is_control() => {
+        c if c.is_control() || is_bidi_control(c) => {
             use std::fmt::Write as _;
             let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         }

@@ -171,6 +171,10 @@ fn every_string_reads_back_the_same_through_yaml_1_1_readers() {
         !stream.contains(['\u{85}', '\u{2028}', '\u{2029}']),
         "a raw line separator is in the stream"
     );
+    assert!(
+        !stream.contains(frappe_manifests::unicode::is_bidi_control),
+        "a raw bidirectional control is in the stream"
+    );
     let Some(python) = pyyaml() else { return };
     let read = read_with_pyyaml(&python, &stream, Typing::Yaml11);
     for (read, written) in read.iter().zip(&objects) {
@@ -500,6 +504,44 @@ fn diagnostics_of_a_wide_one_line_file_print_a_small_multiple_of_it_in_every_for
                 assert!(line.chars().count() <= SHOWN_LINE_CHARS + 6, "{line}");
             }
         }
+    }
+}
+
+/// A bidirectional control shows the text around it in another order than
+/// it holds ("Trojan Source"): none reaches a reviewer raw, neither in the
+/// bundle, where a script in a literal block would read one way and run
+/// another, nor in what lint prints in any format.
+#[test]
+fn no_bidirectional_control_of_a_value_reaches_a_reader_raw() {
+    let raw = |output: &[u8]| {
+        text(output)
+            .chars()
+            .filter(|c| frappe_manifests::unicode::is_bidi_control(*c))
+            .count()
+    };
+    let env = "admin\u{202e}nimda";
+    let config = "server {\n  # allow \u{2066}all\u{2069}\n  deny all;\n}\n";
+    let values = format!(
+        "{MINIMAL}nginx:\n  config: {}\nsocketio:\n  envVars:\n  - name: X\n    value: {}\n",
+        serde_json::to_string(config).unwrap(),
+        serde_json::to_string(env).unwrap()
+    );
+    let output = render_values(&values);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(raw(&output.stdout), 0, "{}", text(&output.stdout));
+    assert!(text(&output.stdout).contains(r"admin\u202Enimda"), "{}", text(&output.stdout));
+    let docs = documents(&text(&output.stdout));
+    let nginx_config = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["data"].as_object().is_some_and(|data| data.values().any(|v| v == config)));
+    assert!(nginx_config.is_some(), "the nginx configuration reads back as written");
+
+    let values = "image:\n  tag: \"v1\\u202Epwned\"\n";
+    for format in ["human", "github", "json", "sarif"] {
+        let output = lint_text("bidi.yaml", values, &["--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        assert_eq!(raw(&output.stdout), 0, "{format}: {}", text(&output.stdout));
+        assert!(text(&output.stdout).contains("pwned"), "{format}");
     }
 }
 

@@ -15,6 +15,7 @@ use similar::{ChangeTag, TextDiff};
 use crate::diagnostic::Colour;
 use crate::emit;
 use crate::node::Path;
+use crate::unicode::is_bidi_control;
 
 /// One line of an object's listing, and the field it belongs to.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +128,7 @@ fn scalar(value: &Value) -> String {
 fn literal_block(text: &str) -> Option<(&'static str, Vec<&str>)> {
     let printable = text
         .chars()
-        .all(|c| c == '\n' || c == '\t' || !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')));
+        .all(|c| c == '\n' || c == '\t' || !(c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')));
     if !text.contains('\n') || !printable || text.starts_with([' ', '\t', '\n']) {
         return None;
     }

@@ -8,6 +8,8 @@
 
 use std::fmt::Write;
 
+use crate::unicode::is_bidi_control;
+
 /// How a string is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Style {
@@ -180,18 +182,22 @@ fn literal_chars(s: &str) -> bool {
 /// YAML 1.1 readers (PyYAML; go-yaml, under kubectl and kustomize) end a
 /// line at NEL (U+0085), LS (U+2028) and PS (U+2029): one of these in a
 /// literal block would let the text after it start a new key or document.
-/// A `\r` comes back as `\n`, and a byte-order mark may be dropped. All of
-/// these are written double-quoted instead, with escapes.
+/// A `\r` comes back as `\n`, and a byte-order mark may be dropped. A
+/// bidirectional control would show the lines around it in another order
+/// than a reader runs them ([`crate::unicode`]). All of these are written
+/// double-quoted instead, with escapes.
 fn literal_char(c: char) -> bool {
     match c {
         '\n' | '\t' | ' '..='~' => true,
         '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => false,
+        c if is_bidi_control(c) => false,
         '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' => true,
         c => c >= '\u{10000}',
     }
 }
 
-/// Writes `s` in double quotes, escaping what YAML requires.
+/// Writes `s` in double quotes, escaping what YAML requires, and what a
+/// reader would not see: control and bidirectional control characters.
 pub(super) fn write_double_quoted(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -205,7 +211,7 @@ pub(super) fn write_double_quoted(out: &mut String, s: &str) {
             '\u{85}' => out.push_str("\\N"),
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
-            c if c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}') => {
+            c if c.is_control() || is_bidi_control(c) || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}') => {
                 let _ = write!(out, "\\u{:04X}", u32::from(c));
             }
             c => out.push(c),
@@ -354,6 +360,13 @@ mod tests {
     }
 
     #[test]
+    fn bidirectional_controls_are_written_as_escapes() {
+        let mut out = String::new();
+        write_double_quoted(&mut out, "admin\u{202e}nimda \u{2066}x\u{2069}\u{200f}");
+        assert_eq!(out, r#""admin\u202Enimda \u2066x\u2069\u200F""#);
+    }
+
+    #[test]
     fn multi_line_strings_are_literal_blocks_unless_they_cannot_be() {
         assert_eq!(value_style("a\nb\n"), Style::Literal);
         assert_eq!(value_style(" a\nb"), Style::DoubleQuoted);
@@ -370,7 +383,15 @@ mod tests {
         }
         // A line of spaces only, wherever it stands, and a character a
         // reader changes, with or without other non-ASCII text around it.
-        for s in ["a\n \nb", "a\n  ", "a\n\n  \n\nb\n", "a\nb\u{7}", "a\nb\u{7f}", "x\ncafé\u{2028}"] {
+        for s in [
+            "a\n \nb",
+            "a\n  ",
+            "a\n\n  \n\nb\n",
+            "a\nb\u{7}",
+            "a\nb\u{7f}",
+            "x\ncafé\u{2028}",
+            "if ok\u{202e} {\n  run\n}",
+        ] {
             assert_eq!(value_style(s), Style::DoubleQuoted, "{s:?}");
         }
         for s in ["b\ncafé", "a \nb", "a\n b \n", "x\ntab\ty"] {

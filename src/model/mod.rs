@@ -41,7 +41,7 @@ use component::resolve::resolve_components;
 use config::{backing_services, config_data, connection_env, credentials_checksum, redis_password_env, secret_data};
 use database::{resolve_database, resolve_db_type};
 use names::resolve_names;
-pub use names::{Names, component_name_label, part_of_label, selector_labels};
+pub use names::{Names, component_name_label, label, part_of_label, selector_labels};
 use redis::resolve_redis;
 use report::Reporter;
 use routing::resolve_ingress;

@@ -9,6 +9,24 @@ use super::{Settings, jobs, k8s};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::values::Values;
 
+/// The keys of the labels objects are built with, Kubernetes' recommended
+/// `app.kubernetes.io/*` labels, written once: a misspelt key is then a
+/// compile error rather than a label no selector matches.
+pub mod label {
+    pub const NAME: &str = "app.kubernetes.io/name";
+    pub const INSTANCE: &str = "app.kubernetes.io/instance";
+    pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+    pub const COMPONENT: &str = "app.kubernetes.io/component";
+    pub const VERSION: &str = "app.kubernetes.io/version";
+    pub const PART_OF: &str = "app.kubernetes.io/part-of";
+    /// The chart's extra pod label.
+    pub const APP: &str = "app.kubernetes.io/app";
+    /// Every key above. Each is valid as written (a test holds each to
+    /// `k8s::is_qualified_name`), so `objects::verify` checks only the keys
+    /// the user gave.
+    pub const ALL: [&str; 7] = [NAME, INSTANCE, MANAGED_BY, COMPONENT, VERSION, PART_OF, APP];
+}
+
 /// Names of the release and everything derived from it.
 #[derive(Debug, Clone)]
 pub struct Names {
@@ -136,13 +154,13 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
 /// Labels every object carries.
 fn common_labels(chart: &str, release: &str, version: &str) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), chart.to_owned()),
-        ("app.kubernetes.io/instance".to_owned(), release.to_owned()),
-        ("app.kubernetes.io/managed-by".to_owned(), "frappe-manifests".to_owned()),
+        (label::NAME.to_owned(), chart.to_owned()),
+        (label::INSTANCE.to_owned(), release.to_owned()),
+        (label::MANAGED_BY.to_owned(), "frappe-manifests".to_owned()),
     ]);
     // An image tag may be longer than a label value allows; then it is left out.
     if k8s::is_label_value(version) && !version.is_empty() {
-        labels.insert("app.kubernetes.io/version".to_owned(), version.to_owned());
+        labels.insert(label::VERSION.to_owned(), version.to_owned());
     }
     labels
 }
@@ -150,7 +168,7 @@ fn common_labels(chart: &str, release: &str, version: &str) -> BTreeMap<String, 
 /// The label every pod of the bench carries, Deployments' and Jobs' alike,
 /// so that NetworkPolicies can select the whole bench.
 pub fn part_of_label(names: &Names) -> (String, String) {
-    ("app.kubernetes.io/part-of".to_owned(), names.fullname.clone())
+    (label::PART_OF.to_owned(), names.fullname.clone())
 }
 
 /// The chart's selector labels of a component. They are immutable on a live
@@ -158,11 +176,8 @@ pub fn part_of_label(names: &Names) -> (String, String) {
 /// release to be updated in place.
 pub fn selector_labels(names: &Names, kind: ComponentKind) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), component_name_label(names, kind)),
-        (
-            "app.kubernetes.io/instance".to_owned(),
-            [&names.release, "-", kind.suffix()].concat(),
-        ),
+        (label::NAME.to_owned(), component_name_label(names, kind)),
+        (label::INSTANCE.to_owned(), [&names.release, "-", kind.suffix()].concat()),
     ])
 }
 

@@ -22,9 +22,9 @@ use sha2::{Digest, Sha256};
 
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
-use crate::model::Bench;
 use crate::model::component::{BENCH_DIR, ComponentKind, LOGS_DIR, SITES_DIR, TMP_DIR};
 use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, S3Target, SecretRef, Task};
+use crate::model::{Bench, label};
 use crate::templates::{self, S3_DIR};
 
 /// Seconds a finished Job whose name leaves out the image is kept (with its
@@ -39,7 +39,7 @@ pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
     let task = job.task.name();
     let mut spec = job_spec(bench, job);
     let mut labels = common_labels(names);
-    labels.insert("app.kubernetes.io/component".to_owned(), task.to_owned());
+    labels.insert(label::COMPONENT.to_owned(), task.to_owned());
     if let Task::Custom { labels: extra, .. } = &job.task {
         labels.extend(extra.clone());
     }
@@ -150,9 +150,9 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
     let mut volumes = bench_volumes(bench, true, false, scratch);
     volumes.extend(extra_volumes);
     let pod_labels = BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), names.chart.clone()),
-        ("app.kubernetes.io/instance".to_owned(), names.release.clone()),
-        ("app.kubernetes.io/component".to_owned(), task.to_owned()),
+        (label::NAME.to_owned(), names.chart.clone()),
+        (label::INSTANCE.to_owned(), names.release.clone()),
+        (label::COMPONENT.to_owned(), task.to_owned()),
         crate::model::part_of_label(names),
     ]);
     JobSpec {

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::{Manifest, common_labels, meta};
 use crate::model::Bench;
 use crate::model::component::{Component, KedaScaler};
+use crate::model::label;
 
 /// The ScaledObject of a worker, and the TriggerAuthentication holding its
 /// Redis password when it needs one.
@@ -18,7 +19,7 @@ pub fn build(bench: &Bench, component: &Component, scaler: &KedaScaler) -> Vec<M
     let names = &bench.names;
     let name = names.deployment(component.kind);
     let mut labels = common_labels(names);
-    labels.insert("app.kubernetes.io/component".to_owned(), component.kind.suffix().to_owned());
+    labels.insert(label::COMPONENT.to_owned(), component.kind.suffix().to_owned());
     let mut trigger_metadata = BTreeMap::from([
         ("address".to_owned(), scaler.address.clone()),
         ("listName".to_owned(), scaler.list_name.clone()),

@@ -28,7 +28,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Bench, Names, k8s};
+use crate::model::{Bench, Names, k8s, label};
 
 /// One object of the bundle. Every variant is boxed: k8s-openapi structs
 /// are kilobytes each (a `Volume` alone is 3 KiB), and a list of unboxed
@@ -116,11 +116,7 @@ impl Manifest {
 
     /// The `app.kubernetes.io/component` label: a Deployment's component or a Job's task.
     pub fn component(&self) -> Option<&str> {
-        self.metadata()
-            .labels
-            .as_ref()?
-            .get("app.kubernetes.io/component")
-            .map(String::as_str)
+        self.metadata().labels.as_ref()?.get(label::COMPONENT).map(String::as_str)
     }
 
     pub fn name(&self) -> &str {
@@ -200,17 +196,6 @@ pub fn meta(names: &Names, name: impl Into<String>, labels: BTreeMap<String, Str
     }
 }
 
-/// The label keys the objects' metadata is built with, valid as written (a
-/// test holds each to [`k8s::is_qualified_name`]): [`verify`] checks the
-/// others, the keys the user gave, and not these again on every object.
-const OWN_LABEL_KEYS: &[&str] = &[
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/instance",
-    "app.kubernetes.io/managed-by",
-    "app.kubernetes.io/component",
-    "app.kubernetes.io/version",
-];
-
 /// Checks a generated object for what the API server would reject and the
 /// values-level rules cannot see: names, and Deployments whose selector does
 /// not select their own pods.
@@ -228,7 +213,7 @@ pub fn verify(manifest: &Manifest, problems: &mut Vec<Diagnostic>) {
         ));
     }
     for (key, value) in manifest.metadata().labels.iter().flatten() {
-        let valid_key = OWN_LABEL_KEYS.contains(&key.as_str()) || k8s::is_qualified_name(key);
+        let valid_key = label::ALL.contains(&key.as_str()) || k8s::is_qualified_name(key);
         if !valid_key || !k8s::is_label_value(value) {
             problems.push(Diagnostic::new(
                 Code::InvalidLabel,
@@ -257,7 +242,7 @@ mod tests {
     #[test]
     fn verify_rejects_a_label_key_it_was_not_built_with() {
         let labels = BTreeMap::from([
-            ("app.kubernetes.io/name".to_owned(), "erpnext".to_owned()),
+            (label::NAME.to_owned(), "erpnext".to_owned()),
             ("bad key".to_owned(), "x".to_owned()),
         ]);
         let config_map = Manifest::ConfigMap(Box::new(ConfigMap {
@@ -276,7 +261,7 @@ mod tests {
 
     #[test]
     fn own_label_keys_are_qualified_names() {
-        for key in OWN_LABEL_KEYS {
+        for key in label::ALL {
             assert!(k8s::is_qualified_name(key), "{key}");
         }
     }

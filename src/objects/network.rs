@@ -31,7 +31,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Manifest, common_labels, meta};
 use crate::model::component::ComponentKind;
-use crate::model::{Bench, component_name_label, part_of_label, selector_labels};
+use crate::model::{Bench, component_name_label, label, part_of_label, selector_labels};
 use crate::values::NetworkPolicy as NetworkPolicySettings;
 
 pub fn build(bench: &Bench) -> Vec<Manifest> {
@@ -158,7 +158,7 @@ fn accepting(bench: &Bench, kinds: &[ComponentKind], from: NetworkPolicyPeer) ->
     let pods = LabelSelector {
         match_labels: None,
         match_expressions: Some(vec![LabelSelectorRequirement {
-            key: "app.kubernetes.io/name".to_owned(),
+            key: label::NAME.to_owned(),
             operator: "In".to_owned(),
             values: Some(kinds.iter().map(|k| component_name_label(&bench.names, *k)).collect()),
         }]),

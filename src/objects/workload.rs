@@ -19,7 +19,7 @@ use super::{Manifest, common_labels, meta, storage};
 use crate::model::component::kind::NGINX_CONF_DIR;
 use crate::model::component::{Component, ComponentKind, Hpa, LOGS_DIR, SITES_DIR, ScratchDir};
 use crate::model::jobs::Task;
-use crate::model::{Bench, Volume, selector_labels};
+use crate::model::{Bench, Volume, label, selector_labels};
 use crate::templates;
 
 /// The Deployment of a component, and its Service and HPA when it has them.
@@ -62,7 +62,7 @@ pub fn build(bench: &Bench, component: Component, wait_for_migrate: Option<&Cont
 
 fn component_labels(bench: &Bench, kind: ComponentKind) -> BTreeMap<String, String> {
     let mut labels = common_labels(&bench.names);
-    labels.insert("app.kubernetes.io/component".to_owned(), kind.suffix().to_owned());
+    labels.insert(label::COMPONENT.to_owned(), kind.suffix().to_owned());
     labels
 }
 
@@ -72,8 +72,8 @@ fn deployment(bench: &Bench, mut component: Component, wait_for_migrate: Option<
     let selector = selector_labels(names, kind);
     let mut pod_labels = selector.clone();
     // The chart's extra pod label, kept so existing selectors in NetworkPolicies still match.
-    pod_labels.insert("app.kubernetes.io/app".to_owned(), "frappe".to_owned());
-    pod_labels.insert("app.kubernetes.io/component".to_owned(), kind.suffix().to_owned());
+    pod_labels.insert(label::APP.to_owned(), "frappe".to_owned());
+    pod_labels.insert(label::COMPONENT.to_owned(), kind.suffix().to_owned());
     pod_labels.extend([crate::model::part_of_label(names)]);
 
     let mut containers = vec![main_container(bench, &mut component)];

@@ -39,6 +39,7 @@ use crate::diff::compare::{equivalent, quantity_order};
 use crate::diff::object::{Key, Object};
 use crate::emit;
 use crate::templates;
+use crate::unicode::is_bidi_control;
 
 /// Why no plan can be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -480,11 +481,12 @@ impl Plan {
 
 /// `text` for a comment of the script: control characters and line breaks
 /// escaped, so that nothing read from a file or an argument can end the
-/// comment and become a command.
+/// comment and become a command, and bidirectional controls escaped, so
+/// that none shows the commands around it in another order.
 fn one_line(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            let escape = c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}');
+            let escape = c.is_control() || is_bidi_control(c) || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}');
             let shown: Vec<char> = if escape { c.escape_default().collect() } else { vec![c] };
             shown
         })
