@@ -396,6 +396,36 @@ impl<'a> NodeDeserializer<'a> {
         }
     }
 
+    /// Reports the keys of a struct's map that are not among its `fields`:
+    /// a key of the chart this tool ignores, or an unknown key with the
+    /// nearest valid one. Apart from the generic `deserialize_struct`, so
+    /// that every struct shares one copy of this code.
+    fn report_unknown_keys(&self, entries: &[Entry], fields: &'static [&'static str]) {
+        let path = || self.crumb.path();
+        for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
+            let key_path = path().key(&entry.key);
+            if let Some(chart_only) = chart_only_key(&key_path.to_string()) {
+                self.collected.borrow_mut().push(
+                    Diagnostic::new(Code::ChartOnlyKey, format!("`{key_path}` is ignored: {}", chart_only.reason))
+                        .at(entry.key_span)
+                        .field(&key_path)
+                        .help("it changes nothing here; remove it once the values no longer serve the chart"),
+                );
+                continue;
+            }
+            let mut diagnostic = Diagnostic::new(Code::UnknownKey, format!("unknown key `{}` in `{}`", entry.key, path()))
+                .at(entry.key_span)
+                .field(&path().key(&entry.key));
+            let parent = Some(path()).filter(|p| !p.is_root()).map(|p| p.to_string()).unwrap_or_default();
+            diagnostic = match crate::suggest::unknown_key(&parent, &entry.key, fields) {
+                Some(help) => diagnostic.help(help),
+                None if fields.is_empty() => diagnostic.help("this map takes no keys"),
+                None => diagnostic.help(format!("valid keys here: {}", one_of(fields))),
+            };
+            self.collected.borrow_mut().push(diagnostic);
+        }
+    }
+
     fn warn(&self, code: Code, message: String, help: String) {
         self.collected.borrow_mut().push(
             Diagnostic::new(code, message)
@@ -583,29 +613,7 @@ impl<'de, 'a> Deserializer<'de> for NodeDeserializer<'a> {
             Value::Null => &[],
             _ => return Err(self.wrong_type(&format!("a map ({})", struct_name(name)))),
         };
-        let path = || self.crumb.path();
-        for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
-            let key_path = path().key(&entry.key);
-            if let Some(chart_only) = chart_only_key(&key_path.to_string()) {
-                self.collected.borrow_mut().push(
-                    Diagnostic::new(Code::ChartOnlyKey, format!("`{key_path}` is ignored: {}", chart_only.reason))
-                        .at(entry.key_span)
-                        .field(&key_path)
-                        .help("it changes nothing here; remove it once the values no longer serve the chart"),
-                );
-                continue;
-            }
-            let mut diagnostic = Diagnostic::new(Code::UnknownKey, format!("unknown key `{}` in `{}`", entry.key, path()))
-                .at(entry.key_span)
-                .field(&path().key(&entry.key));
-            let parent = Some(path()).filter(|p| !p.is_root()).map(|p| p.to_string()).unwrap_or_default();
-            diagnostic = match crate::suggest::unknown_key(&parent, &entry.key, fields) {
-                Some(help) => diagnostic.help(help),
-                None if fields.is_empty() => diagnostic.help("this map takes no keys"),
-                None => diagnostic.help(format!("valid keys here: {}", one_of(fields))),
-            };
-            self.collected.borrow_mut().push(diagnostic);
-        }
+        self.report_unknown_keys(entries, fields);
         let known = Entries {
             entries,
             index: 0,
