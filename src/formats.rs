@@ -1,14 +1,17 @@
 //! Machine-readable forms of diagnostics for `lint --format`: JSON, GitHub
 //! Actions workflow commands, and SARIF 2.1.0. Each prints a diagnostic's
-//! texts as [`Diagnostic::shown`] gives them, secrets masked.
+//! texts as [`Diagnostic::shown`] gives them, secrets masked. The JSON
+//! writer here ([`write_pretty`]) is also `diff --format json`'s.
 
 use std::io::{self, Write};
 
 use serde::{Serialize, Serializer};
+use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value as Json, json};
 
 use crate::diagnostic::{Code, Diagnostic, Severity, capped};
 use crate::source::{Sources, Span, escape_controls};
+use crate::unicode::is_bidi_control;
 
 /// What every format prints of one diagnostic: its location spelled out
 /// and its texts as they may be printed. Made as soon as a file is checked,
@@ -210,9 +213,66 @@ impl Serialize for Each<'_> {
 }
 
 /// Writes `value` as pretty-printed JSON and a final line break, flushed
-/// (a `BufWriter` dropped unflushed would lose a write error).
-fn write_pretty(mut out: impl Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut out, value)?;
+/// (a `BufWriter` dropped unflushed would lose a write error). Every JSON
+/// report the tool prints is written here: its strings hold file names and
+/// values from the inputs, and a bidirectional control among them is
+/// written as a `\uXXXX` escape ([`crate::unicode`]), which JSON readers read
+/// back as the character itself.
+pub(crate) fn write_pretty(mut out: impl Write, value: &impl Serialize) -> io::Result<()> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, BidiEscaped::default()))?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// serde_json's pretty layout, with each bidirectional control in a string
+/// written as an escape, where serde_json writes it as it is.
+#[derive(Default)]
+struct BidiEscaped(PrettyFormatter<'static>);
+
+impl Formatter for BidiEscaped {
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices().filter(|(_, c)| is_bidi_control(*c)) {
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            start = at + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }

@@ -4,16 +4,18 @@
 //! The templates are compiled into the binary (no files to ship beside it)
 //! and rendered with strict undefined behaviour, so a misspelt variable is an
 //! error in the tests rather than an empty string in a cluster. Every value
-//! that comes from the values file goes through the `shell` filter, which
-//! single-quotes it.
+//! that comes from an input goes through the `shell` filter, which
+//! single-quotes it ([`shell_quote`]).
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
 use crate::model::jobs::{Restore, S3Target, Task};
+use crate::unicode::is_bidi_control;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("prelude.sh", include_str!("../templates/prelude.sh.j2")),
@@ -70,14 +72,31 @@ fn render(name: &str, ctx: minijinja::Value) -> String {
 }
 
 /// Quotes a word for bash: `it's` becomes `'it'\''s'`.
+///
+/// Single quotes hold any character as it is, which is right for bash but
+/// not for whoever reads the script first: a bidirectional control would
+/// show the line in another order ([`crate::unicode`]), and a control
+/// character could move the cursor or end the line. Each of these is
+/// written in ANSI-C quotes instead, as the bytes of its UTF-8 encoding
+/// (`'data'$'\xe2\x80\xae''pvc'`), which bash reads back the same in every
+/// locale (`$'\u202e'` would depend on it). NUL is left as it is: no bash
+/// word can hold it, and bash refuses to run a script that has one, where
+/// `$'\x00'` would cut the word short.
 pub(crate) fn shell_quote(word: &str) -> String {
     let mut quoted = String::with_capacity(word.len() + 2);
     quoted.push('\'');
-    for (i, part) in word.split('\'').enumerate() {
-        if i > 0 {
-            quoted.push_str(r"'\''");
+    for c in word.chars() {
+        match c {
+            '\'' => quoted.push_str(r"'\''"),
+            c if c != '\0' && (c.is_control() || is_bidi_control(c)) => {
+                quoted.push_str("'$'");
+                for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                    let _ = write!(quoted, "\\x{byte:02x}");
+                }
+                quoted.push_str("''");
+            }
+            c => quoted.push(c),
         }
-        quoted.push_str(part);
     }
     quoted.push('\'');
     quoted
@@ -258,6 +277,38 @@ mod tests {
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote("'"), r"''\'''");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    /// What bash makes of `quoted`, alone and in a command substitution
+    /// inside double quotes, as the takeover plan uses it, in `locale`.
+    fn read_by_bash(quoted: &str, locale: &str) -> [Vec<u8>; 2] {
+        [format!("printf %s {quoted}"), format!("printf %s \"$(printf %s {quoted})\"")].map(|script| {
+            let output = std::process::Command::new("bash")
+                .args(["-c", &script])
+                .env("LC_ALL", locale)
+                .output()
+                .expect("bash runs");
+            assert!(output.status.success(), "{script}: {}", String::from_utf8_lossy(&output.stderr));
+            output.stdout
+        })
+    }
+
+    #[test]
+    fn words_with_characters_a_reader_does_not_see_are_quoted_as_bytes_bash_reads_back() {
+        for word in [
+            "persistentvolumeclaim/data\u{202e}pvc",
+            "\u{2066}'x'\u{2069}",
+            "\u{61c}\u{200e}\u{200f}\u{202a}\u{202b}\u{202c}\u{202d}\u{2067}\u{2068}",
+            "a\rb\nc\u{1b}]0;title\u{7}d\u{85}e\u{7f}",
+        ] {
+            let quoted = shell_quote(word);
+            assert!(!quoted.contains(|c: char| c.is_control() || is_bidi_control(c)), "{quoted:?}");
+            for locale in ["C", "C.UTF-8"] {
+                for read in read_by_bash(&quoted, locale) {
+                    assert_eq!(read, word.as_bytes(), "{quoted} in {locale}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -65,6 +65,11 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
 }
 
+/// How many bidirectional controls `text` holds as they are, unescaped.
+pub(crate) fn bidi_controls(text: &str) -> usize {
+    text.chars().filter(|c| frappe_manifests::unicode::is_bidi_control(*c)).count()
+}
+
 /// Runs the pipeline in-process on values text.
 pub(crate) fn check_text(values: &str, sets: &[&str], release: &str, namespace: Option<&str>) -> Outcome {
     pipeline::run(&Request {

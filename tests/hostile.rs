@@ -20,7 +20,7 @@ use frappe_manifests::model::Settings;
 use frappe_manifests::pipeline::{self, Input, Request};
 use frappe_manifests::source::{MAX_INPUT_BYTES, MAX_RUN_INPUT_BYTES, SHOWN_LINE_CHARS};
 
-use crate::common::{MINIMAL, binary, documents, kubectl, project_root, skip, skip_unless_ci, text};
+use crate::common::{MINIMAL, bidi_controls, binary, documents, kubectl, project_root, skip, skip_unless_ci, text};
 
 /// The strings the writer's unit tests use (`src/emit.rs`).
 fn tricky_strings() -> Vec<String> {
@@ -513,12 +513,6 @@ fn diagnostics_of_a_wide_one_line_file_print_a_small_multiple_of_it_in_every_for
 /// another, nor in what lint prints in any format.
 #[test]
 fn no_bidirectional_control_of_a_value_reaches_a_reader_raw() {
-    let raw = |output: &[u8]| {
-        text(output)
-            .chars()
-            .filter(|c| frappe_manifests::unicode::is_bidi_control(*c))
-            .count()
-    };
     let env = "admin\u{202e}nimda";
     let config = "server {\n  # allow \u{2066}all\u{2069}\n  deny all;\n}\n";
     let values = format!(
@@ -528,7 +522,7 @@ fn no_bidirectional_control_of_a_value_reaches_a_reader_raw() {
     );
     let output = render_values(&values);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_eq!(raw(&output.stdout), 0, "{}", text(&output.stdout));
+    assert_eq!(bidi_controls(&text(&output.stdout)), 0, "{}", text(&output.stdout));
     assert!(text(&output.stdout).contains(r"admin\u202Enimda"), "{}", text(&output.stdout));
     let docs = documents(&text(&output.stdout));
     let nginx_config = docs
@@ -540,9 +534,59 @@ fn no_bidirectional_control_of_a_value_reaches_a_reader_raw() {
     for format in ["human", "github", "json", "sarif"] {
         let output = lint_text("bidi.yaml", values, &["--format", format]);
         assert_eq!(output.status.code(), Some(1), "{format}");
-        assert_eq!(raw(&output.stdout), 0, "{format}: {}", text(&output.stdout));
+        assert_eq!(bidi_controls(&text(&output.stdout)), 0, "{format}: {}", text(&output.stdout));
         assert!(text(&output.stdout).contains("pwned"), "{format}");
     }
+}
+
+/// The JSON reports (`lint --format json|sarif`, `diff --format json`) hold
+/// text from their inputs exactly, a file name or a value of the objects
+/// compared with: a bidirectional control in it is written as a JSON escape,
+/// which a reader of the report sees and a JSON reader reads back as the
+/// character.
+#[test]
+fn json_reports_write_bidirectional_controls_as_escapes() {
+    let name = "values\u{202e}lmay.yaml";
+    for format in ["json", "sarif"] {
+        let output = lint_text(name, &format!("{MINIMAL}imag: {{}}\n"), &["--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{format}: {}", text(&output.stderr));
+        assert_eq!(bidi_controls(&text(&output.stdout)), 0, "{format}: {}", text(&output.stdout));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let file = match format {
+            "json" => &report[0]["file"],
+            _ => &report["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        };
+        assert!(file.as_str().is_some_and(|file| file.ends_with(name)), "{format}: {file}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("values.yaml"), MINIMAL).unwrap();
+    let against = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: erpnext-config\ndata:\n  FRAPPE_DB_HOST: \"db\\u202Einternal\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"only\\u2066helm\\u2069\"\n";
+    std::fs::write(dir.path().join("against.yaml"), against).unwrap();
+    let output = Command::new(binary())
+        .args(["diff", "-f", "values.yaml", "--against", "against.yaml", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(bidi_controls(&text(&output.stdout)), 0, "{}", text(&output.stdout));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let objects = report["objects"].as_array().unwrap();
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["change"] == "removed" && o["name"] == "only\u{2066}helm\u{2069}"),
+        "{report}"
+    );
+    let config = objects.iter().find(|o| o["name"] == "erpnext-config").unwrap();
+    assert!(
+        config["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["before"] == "db\u{202e}internal"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::{Value, json};
 
 use crate::common::{self, documents, run, text};
-use crate::diff::{CHART_RENDER, SEED_VALUES};
+use crate::diff::{CHART_RENDER, SEED_RENDER, SEED_VALUES};
 
 const LIVE_VALUES: &str = "tests/fixtures/helm/live-values.yaml";
 const LIVE_MANIFEST: &str = "tests/fixtures/helm/live-manifest.yaml";
@@ -356,6 +356,60 @@ fn claims_only_helm_had_are_kept_unless_asked() {
             .count(),
         1
     );
+}
+
+/// Names in the helm manifest and the bundle's directory reach the plan's
+/// commands; a bidirectional control in one would show the command in
+/// another order than bash runs it. None is in the plan as it is, and every
+/// command still names exactly the object and file it acts on: the plan,
+/// run by bash with a `kubectl` that records its arguments, calls it with
+/// the names as they were.
+#[test]
+fn names_with_bidirectional_controls_are_escaped_in_the_plan_and_run_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let helm = dir.path().join("helm.yaml");
+    let extra = "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: \"data\\u202Epvc\"\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 8Gi}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"only\\u2066helm\\u2069\"\n";
+    std::fs::write(&helm, format!("{}{extra}", read(CHART_RENDER))).unwrap();
+    let bundle = dir.path().join("bundle\u{202e}lmay");
+    let mut args = vec![
+        "takeover",
+        "--from-helm",
+        helm.to_str().unwrap(),
+        "--output-dir",
+        bundle.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SEED_RENDER);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let plan = text(&output.stdout);
+    assert_eq!(common::bidi_controls(&plan), 0, "{plan}");
+
+    // A function, which bash calls before any `kubectl` on the PATH.
+    let log = dir.path().join("kubectl.log");
+    let recording = "kubectl() { printf '%s\\0' \"$@\" >> \"$KUBECTL_LOG\"; printf '\\n' >> \"$KUBECTL_LOG\"; }\n";
+    let ran = Command::new("bash")
+        .arg("-c")
+        .arg(format!("{recording}{plan}"))
+        .current_dir(dir.path())
+        .env("KUBECTL_LOG", &log)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{}", text(&ran.stderr));
+    let calls: Vec<Vec<String>> = text(&std::fs::read(&log).unwrap())
+        .lines()
+        .map(|call| call.trim_end_matches('\0').split('\0').map(str::to_owned).collect())
+        .collect();
+    let called = |args: &[&str]| calls.iter().any(|call| args.iter().all(|arg| call.iter().any(|a| a == arg)));
+    assert!(called(&["annotate", "persistentvolumeclaim/data\u{202e}pvc"]), "{calls:?}");
+    assert!(called(&["delete", "configmap/only\u{2066}helm\u{2069}"]), "{calls:?}");
+    for file in std::fs::read_dir(std::fs::canonicalize(&bundle).unwrap()).unwrap() {
+        let file = file.unwrap().path();
+        if file.file_name().unwrap() != "kustomization.yaml" {
+            assert!(called(&["apply", file.to_str().unwrap()]), "{file:?} is not applied: {calls:?}");
+        }
+    }
 }
 
 #[test]

@@ -218,9 +218,9 @@ impl Comparison {
             },
             objects,
         };
-        let mut text = serde_json::to_string_pretty(&report).expect("the report serializes");
-        text.push('\n');
-        text
+        let mut text = Vec::new();
+        crate::formats::write_pretty(&mut text, &report).expect("the report serializes");
+        String::from_utf8(text).expect("JSON is UTF-8")
     }
 }
 

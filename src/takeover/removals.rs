@@ -23,12 +23,13 @@
 use serde_json::{Map, Value};
 
 use crate::diff::object::{ItemIndex, Key, Object, merge_key};
+use crate::model::label;
 use crate::node::Path;
 
 /// Metadata helm adds to every object it creates or adopts, outside its
 /// manifest (helm's `pkg/action/validate.go`, `setMetadataVisitor`).
 const HELM_ANNOTATIONS: &[&str] = &["meta.helm.sh/release-name", "meta.helm.sh/release-namespace"];
-const HELM_LABELS: &[&str] = &["app.kubernetes.io/managed-by"];
+const HELM_LABELS: &[&str] = &[label::MANAGED_BY];
 
 /// The record to give `kubectl apply` before it applies `ours` over the
 /// live object helm made from `helm`, and the fields it will remove.
