@@ -137,6 +137,17 @@ fn render_values(values: &str) -> Output {
         .unwrap()
 }
 
+/// Renders the minimal values with `config` as nginx's configuration and
+/// `env` as the value of socket.io's environment variable `X`: two strings
+/// of the input that reach the bundle whole, one of them multi-line.
+fn render_nginx_config_and_env(config: &str, env: &str) -> Output {
+    render_values(&format!(
+        "{MINIMAL}nginx:\n  config: {}\nsocketio:\n  envVars:\n  - name: X\n    value: {}\n",
+        serde_json::to_string(config).unwrap(),
+        serde_json::to_string(env).unwrap()
+    ))
+}
+
 // ---------------------------------------------------------------------------
 // Every string reads back identically.
 
@@ -211,12 +222,7 @@ fn every_string_reads_back_the_same_through_yaml_1_1_readers() {
 fn a_line_separator_in_a_value_adds_no_object_and_no_key() {
     let config = "server {}\n\u{2028}---\u{2028}apiVersion: v1\u{2028}kind: ConfigMap\u{2028}metadata: {name: evil, namespace: kube-system}\u{2028}data: {x: y}\u{2028}---\u{2028}apiVersion: v1\u{2028}data: {default.conf: x}\u{2028}";
     let env = "x\n\u{2029}      hostPID: true\u{2029}      hostNetwork: true\u{0085}      x-swallowed:";
-    let values = format!(
-        "{MINIMAL}nginx:\n  config: {}\nsocketio:\n  envVars:\n  - name: X\n    value: {}\n",
-        serde_json::to_string(config).unwrap(),
-        serde_json::to_string(env).unwrap()
-    );
-    let output = render_values(&values);
+    let output = render_nginx_config_and_env(config, env);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stream = text(&output.stdout);
     let ours = sorted_by_name(documents(&stream));
@@ -515,12 +521,7 @@ fn diagnostics_of_a_wide_one_line_file_print_a_small_multiple_of_it_in_every_for
 fn no_bidirectional_control_of_a_value_reaches_a_reader_raw() {
     let env = "admin\u{202e}nimda";
     let config = "server {\n  # allow \u{2066}all\u{2069}\n  deny all;\n}\n";
-    let values = format!(
-        "{MINIMAL}nginx:\n  config: {}\nsocketio:\n  envVars:\n  - name: X\n    value: {}\n",
-        serde_json::to_string(config).unwrap(),
-        serde_json::to_string(env).unwrap()
-    );
-    let output = render_values(&values);
+    let output = render_nginx_config_and_env(config, env);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(bidi_controls(&text(&output.stdout)), 0, "{}", text(&output.stdout));
     assert!(text(&output.stdout).contains(r"admin\u202Enimda"), "{}", text(&output.stdout));
