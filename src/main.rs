@@ -61,10 +61,57 @@ fn parse(args: &[std::ffi::OsString]) -> Cli {
         Colour::Ansi => clap::ColorChoice::Always,
         Colour::Plain => clap::ColorChoice::Never,
     };
-    let mut matches = Cli::command().color(choice).get_matches_from(args);
+    let mut command = Cli::command().color(choice);
+    // clap names the program in usage lines after the file name of argv[0],
+    // which is as much input as any argument.
+    if let Some(name) = args.first().and_then(|a| Path::new(a).file_name()) {
+        command = command.bin_name(source::escape_controls(&name.to_string_lossy()).into_owned());
+    }
+    let hostile = args.iter().skip(1).any(|arg| escaped(&arg.to_string_lossy()).is_some());
+    let mut matches = command.try_get_matches_from(args).unwrap_or_else(|error| exit_with(error, hostile));
     // `_mut` takes the values out of the matches; `from_arg_matches` would
     // clone them all first.
     Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|error| error.exit())
+}
+
+/// Prints a clap error (or help) and exits as clap does. When an argument
+/// holds a control or bidirectional character, what clap quotes of the
+/// arguments is escaped first, like any other input text
+/// ([`source::escape_controls`]): an argument can come from a script, a CI
+/// variable or an Argo CD Application's parameters, and `--x\u{1b}]0;…` in
+/// an "unexpected argument" message must not reach the terminal raw. The
+/// quoted values are escaped in clap's context, so its layout and colours
+/// stay. Its tips ("to pass '--x' as a value, use '-- --x'") are dropped
+/// instead: they quote an argument, or only the `--name` of `--name=value`,
+/// inside clap's own styling, where it cannot be told apart.
+fn exit_with(mut error: clap::Error, hostile: bool) -> ! {
+    use clap::error::ContextValue;
+    if hostile {
+        let rewritten: Vec<_> = error
+            .context()
+            .filter_map(|(kind, value)| match value {
+                ContextValue::String(text) => Some((kind, ContextValue::String(escaped(text)?))),
+                ContextValue::Strings(texts) if texts.iter().any(|t| escaped(t).is_some()) => Some((
+                    kind,
+                    ContextValue::Strings(texts.iter().map(|t| source::escape_controls(t).into_owned()).collect()),
+                )),
+                ContextValue::StyledStrs(_) => Some((kind, ContextValue::None)),
+                _ => None,
+            })
+            .collect();
+        for (kind, value) in rewritten {
+            error.insert(kind, value);
+        }
+    }
+    error.exit()
+}
+
+/// `text` escaped, when it has anything to escape.
+fn escaped(text: &str) -> Option<String> {
+    match source::escape_controls(text) {
+        std::borrow::Cow::Owned(escaped) => Some(escaped),
+        std::borrow::Cow::Borrowed(_) => None,
+    }
 }
 
 /// The last `--color WHEN` before `--`, looked at before clap parses the

@@ -218,10 +218,15 @@ fn stages<T>(
     diagnostics.extend(typing);
     let (bench, rules) = model::build(values.as_ref()?, &request.settings, &root);
     diagnostics.extend(rules);
+    // The model holds all that the objects need: the tree and the typed
+    // values go before the objects are built, so a render's heap peaks at
+    // the largest of the stages rather than at their sum.
+    let file = root.span.file;
+    drop((values, root));
     let mut problems = Vec::new();
     let manifests = finish(bench?, &mut problems);
     let clean = problems.is_empty();
-    diagnostics.extend(problems.into_iter().map(|d| d.at(Span::file_start(root.span.file))));
+    diagnostics.extend(problems.into_iter().map(|d| d.at(Span::file_start(file))));
     clean.then_some(manifests)
 }
 

@@ -645,6 +645,49 @@ fn no_control_character_of_a_value_reaches_the_terminal_raw() {
 }
 
 #[test]
+fn no_control_character_of_an_argument_reaches_the_terminal_raw_in_a_usage_error() {
+    use std::os::unix::process::CommandExt as _;
+    let raw = |text: &str| text.chars().filter(|&c| c.is_control() && c != '\n').count() + bidi_controls(text);
+    // An unknown option, alone and as `--name=value` (clap's tip quotes only
+    // its name), a bad value, an unknown subcommand, and the program's own
+    // name: clap quotes each.
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "frappe-manifests",
+            &["render", "--bo\u{1b}]0;PWN\u{7}gus\r"],
+            "--bo\\u{1b}]0;PWN\\u{7}gus\\r",
+        ),
+        (
+            "frappe-manifests",
+            &["render", "--x\u{1b}[2J\n::error::pwned=1"],
+            "--x\\u{1b}[2J\\n::error::pwned",
+        ),
+        ("frappe-manifests", &["render", "--color", "al\u{202e}ways"], "al\\u{202e}ways"),
+        ("frappe-manifests", &["rend\u{202e}er\n::error::x"], "rend\\u{202e}er\\n::error::x"),
+        ("/bin/fm\u{1b}]0;PWN\u{7}", &["render", "--bogus"], "fm\\u{1b}]0;PWN\\u{7} render"),
+    ];
+    for (program, args, shown) in cases {
+        for colour in ["never", "always"] {
+            let output = Command::new(binary())
+                .arg0(program)
+                .args(args)
+                .args(["--color", colour])
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(2), "{args:?}");
+            let stderr = text(&output.stderr);
+            assert!(stderr.contains(shown), "{args:?} {colour}: {stderr}");
+            // With colour, clap's own SGR sequences are the only escape
+            // characters left.
+            let sgr = if colour == "never" { 0 } else { stderr.matches("\u{1b}[").count() };
+            assert!(colour == "never" || sgr > 0, "{stderr}");
+            assert_eq!(raw(&stderr), sgr, "{program:?} {args:?} {colour}: {stderr}");
+            assert!(!stderr.lines().any(|line| line.starts_with("::error")), "{stderr}");
+        }
+    }
+}
+
+#[test]
 fn diff_of_lists_of_30000_items_shows_only_their_changes_in_linear_time() {
     // gunicorn's flags were applied, and env items matched by name, with a
     // search per item: 30,000 of each took minutes.
