@@ -16,9 +16,10 @@
 //! compares a render with what runs, and [`takeover`] plans the move of a
 //! live Helm release to the render.
 //!
-//! Below the stages, modules depend only downwards: [`source`] (texts,
-//! spans, secrets) ← [`node`] (the tree and its paths) ← [`diagnostic`] ←
-//! the stages that report.
+//! Below the stages, modules depend only downwards: [`unicode`] (which
+//! characters are shown escaped) ← [`source`] (texts, spans, secrets) ←
+//! [`node`] (the tree and its paths) ← [`diagnostic`] ← the stages that
+//! report.
 
 #![forbid(unsafe_code)]
 
