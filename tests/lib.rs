@@ -15,6 +15,7 @@ mod jobs;
 mod lint;
 mod load;
 mod masking;
+mod phased_apply;
 mod render;
 mod rules;
 mod runtime;
