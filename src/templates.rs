@@ -121,7 +121,12 @@ pub(crate) struct Upgrade<'a> {
 pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
     let Upgrade { image, exec_deployment } = upgrade;
     let script = match task {
-        Task::Configure { rds, bench_id, .. } => render("configure.sh", context! { rds, bench_id }),
+        Task::Configure {
+            rds,
+            bench_id,
+            keep_backups_for_hours,
+            ..
+        } => render("configure.sh", context! { rds, bench_id, keep_backups_for_hours }),
         Task::CreateSites { sites, force, db_type, .. } => {
             let sites: Vec<SiteApps<'_>> = sites.iter().map(|(name, apps)| SiteApps { name, apps }).collect();
             let db_type = match db_type {
@@ -255,6 +260,7 @@ mod tests {
             &Task::Configure {
                 rds: true,
                 bench_id: Some("shop's bench".to_owned()),
+                keep_backups_for_hours: Some(168),
                 fix_volume: false,
                 env: vec![],
                 command: None,
@@ -266,6 +272,7 @@ mod tests {
         assert!(configure.starts_with("set -euo pipefail\n"));
         assert!(configure.contains("RDS_DB=1 "));
         assert!(configure.contains(r"KEDA_BENCH_ID='shop'\''s bench' "), "values are shell-quoted");
+        assert!(configure.contains("KEEP_BACKUPS_FOR_HOURS=168 "));
         let snippet = websocket_snippet("b-erpnext-socketio", "erp", 9000);
         assert!(snippet.contains("proxy_pass http://b-erpnext-socketio.erp.svc.cluster.local:9000;"));
         assert!(snippet.contains("proxy_set_header Upgrade $http_upgrade;"));

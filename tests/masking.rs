@@ -165,6 +165,31 @@ fn render_prints_no_secret_on_stderr() {
     }
 }
 
+/// A misspelt or run-together password key is the one a diagnostic quotes
+/// ("unknown key; did you mean `dbRootPassword`?"): its value is masked
+/// like the correctly spelt key's.
+#[test]
+fn misspelt_and_run_together_password_keys_are_masked() {
+    let values = "dbRootPasword: Typo-Secret-1\ndbrootpassword: Joined-Secret-2\nadminPassowrd: Swapped-Secret-3\n\
+                  worker:\n  gunicorn:\n    envVars:\n      - {name: PGPASSWORD, value: Env-Secret-4, valueFrm: x}\n";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(&["lint", "--format", format, MINIMAL_FILE, "-"], Some(values.as_bytes()));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        for secret in ["Typo-Secret-1", "Joined-Secret-2", "Swapped-Secret-3", "Env-Secret-4"] {
+            assert!(!shown.contains(secret), "lint --format {format} prints `{secret}`:\n{shown}");
+        }
+        assert!(shown.contains("dbRootPasword"), "{shown}");
+    }
+    let output = run(&["render", "-f", MINIMAL_FILE, "--set-string", "dbrootpassword=Set-Joined-5"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        !stderr.contains("Set-Joined-5") && stderr.contains("dbrootpassword=***"),
+        "{stderr}"
+    );
+}
+
 /// A password given with `--set-file` (a password file, line break and
 /// all) or `--set-string`, in a list or alone, is masked wherever a
 /// diagnostic quotes it, in every format; and it still reaches the Secret.

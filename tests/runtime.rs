@@ -359,6 +359,39 @@ fn configure_writes_the_settings_without_putting_them_on_a_command_line() {
     assert_eq!(bench.bench_log(), "", "configure ran bench");
 }
 
+/// Every `bench backup` deletes the site's local backups older than
+/// `keep_backups_for_hours`, 24 hours when unset (frappe/utils/backups.py:
+/// `new_backup` calls `delete_temp_backups`): `retainDays: 14` kept one day
+/// until configure wrote it.
+#[test]
+fn configure_keeps_local_backups_for_the_backup_jobs_retain_days() {
+    let base = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
+    for (backup, hours) in [
+        (
+            "jobs:\n  backup: {enabled: true, siteName: erp.example.com, retainDays: 14}\n",
+            Some(336),
+        ),
+        (
+            "jobs:\n  backupMultipleSites: {enabled: true, retainDays: 3, schedule: \"0 3 * * *\", sites: [{name: a.example.com}]}\n",
+            Some(72),
+        ),
+        ("jobs:\n  backup: {enabled: true, siteName: erp.example.com}\n", None),
+        ("", None),
+    ] {
+        let docs = documents(&render_text(&format!("{base}{backup}"), &[]));
+        let bench = ScratchBench::new();
+        std::fs::write(bench.root().join("sites/common_site_config.json"), "{}").unwrap();
+        let output = bench.run_job(&docs, "configure");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let config = bench.config();
+        assert_eq!(
+            config.get("keep_backups_for_hours").and_then(Value::as_u64),
+            hours,
+            "{backup}: {config}"
+        );
+    }
+}
+
 #[test]
 fn configure_fails_with_the_remedies_when_a_volume_is_not_writable() {
     let docs = documents(&render_text(MINIMAL, &[]));

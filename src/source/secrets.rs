@@ -108,7 +108,20 @@ fn has_telling_fragment(key: &[u8]) -> bool {
 /// `REFERENCE_ENDINGS`, and `existing` and `key`), in lower case: an ASCII
 /// key without one of them says nothing. (A non-ASCII key may lower-case
 /// into one: the Kelvin sign `K` becomes `k`.)
-const TELLING_FRAGMENTS: &[&str] = &["pass", "pwd", "secret", "token", "credential", "key", "existing", "name", "ref"];
+/// `pas` and `word` also cover every one-typo spelling of `password`
+/// ([`resembles_password`]): a single edit leaves one of them whole.
+const TELLING_FRAGMENTS: &[&str] = &[
+    "pas",
+    "word",
+    "pwd",
+    "secret",
+    "token",
+    "credential",
+    "key",
+    "existing",
+    "name",
+    "ref",
+];
 
 /// [`key_meaning`] from the key's words.
 fn meaning_of_words(key: &str) -> KeyMeaning {
@@ -121,7 +134,7 @@ fn meaning_of_words(key: &str) -> KeyMeaning {
     if is_reference {
         return KeyMeaning::Reference;
     }
-    if has_secret_word(&words) {
+    if has_secret_word(&words) || resembles_password(key) {
         KeyMeaning::Secret
     } else {
         KeyMeaning::Neutral
@@ -133,6 +146,36 @@ fn has_secret_word(words: &[&str]) -> bool {
         || words
             .windows(2)
             .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| is_word(pair[0], a) && is_word(pair[1], b)))
+}
+
+/// Whether `key`, lower-cased and without its punctuation, holds `passwd`,
+/// `password`, or `password` with one typo (a letter missing, added or
+/// wrong, or two swapped: `pasword`, `passowrd`). The word split misses keys
+/// written run together (`DBROOTPASSWORD`, `PGPASSWORD`) and misspelt ones
+/// (`dbRootPasword`), and a misspelt key is the one a diagnostic quotes.
+fn resembles_password(key: &str) -> bool {
+    const PASSWORD: &[u8] = b"password";
+    let letters: Vec<u8> = key
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    letters.windows(6).any(|w| w == b"passwd")
+        || (PASSWORD.len() - 1..=PASSWORD.len() + 1).any(|len| letters.windows(len).any(|w| within_one_edit(w, PASSWORD)))
+}
+
+/// Whether `a` becomes `b` by at most one insertion, deletion, substitution
+/// or swap of neighbours (the optimal string alignment distance is 0 or 1).
+fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    match (a.len(), b.len()) {
+        (0, 0) => true,
+        (m, n) if m == n => a[1..] == b[1..] || (m >= 2 && a[0] == b[1] && a[1] == b[0] && a[2..] == b[2..]),
+        (m, n) if m == n + 1 => a[1..] == *b,
+        (m, n) if m + 1 == n => *a == b[1..],
+        _ => false,
+    }
 }
 
 /// Whether a word of a key, in any case, is `lower`, a lower-case word.
@@ -759,6 +802,11 @@ mod tests {
             "secretKeyRef",
             "hostname",
             "Passwd",
+            "dbRootPasword",
+            "adminPaswsord",
+            "PGPASSWORD",
+            "bypass",
+            "crossword",
         ]);
         assert!(keys.len() > 500, "{}", keys.len());
         for key in keys {
@@ -798,7 +846,41 @@ mod tests {
         ] {
             assert_eq!(key_meaning(reference), KeyMeaning::Reference, "{reference}");
         }
-        for neutral in ["dbHost", "bypass", "passthrough", "compass", "tokenizer", "value", "keys", "monkey"] {
+        for misspelt_or_run_together in [
+            "dbrootpassword",
+            "DBROOTPASSWORD",
+            "PGPASSWORD",
+            "SMTPPASSWORD",
+            "adminpassword",
+            "passwords",
+            "dbRootPasword",
+            "dbRootPassowrd",
+            "dbRootPasswrd",
+            "dbRootPassswords",
+            "adminPaswsord",
+            "mysqlpasswd",
+        ] {
+            assert_eq!(
+                key_meaning(misspelt_or_run_together),
+                KeyMeaning::Secret,
+                "{misspelt_or_run_together}"
+            );
+        }
+        for neutral in [
+            "dbHost",
+            "bypass",
+            "passthrough",
+            "compass",
+            "tokenizer",
+            "value",
+            "keys",
+            "monkey",
+            "passport",
+            "crossword",
+            "keyword",
+            "swordfish",
+            "wordpress",
+        ] {
             assert_eq!(key_meaning(neutral), KeyMeaning::Neutral, "{neutral}");
         }
     }

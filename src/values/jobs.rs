@@ -250,7 +250,9 @@ job! {
         /// e.g. `0 3 * * *`.
         #[serde(skip_serializing_if = "Spanned::is_none")]
         schedule: Spanned<Option<String>> = Spanned::default(),
-        /// Delete backup files older than this many days after each backup (extension).
+        /// Keep local backup files this many days (extension): older ones are deleted after each
+        /// backup, and Frappe's `keep_backups_for_hours` is set to match (every `bench backup`
+        /// deletes the site's backups older than that, 24 hours when it is not set).
         #[serde(skip_serializing_if = "Spanned::is_none")]
         retain_days: Spanned<Option<u32>> = Spanned::default(),
         /// Upload each backup's files to S3-compatible storage (extension).
@@ -269,7 +271,9 @@ job! {
         /// Run on this cron schedule as a CronJob instead of once (extension).
         #[serde(skip_serializing_if = "Spanned::is_none")]
         schedule: Spanned<Option<String>> = Spanned::default(),
-        /// Delete backup files older than this many days after each backup (extension).
+        /// Keep local backup files this many days (extension): older ones are deleted after each
+        /// backup, and Frappe's `keep_backups_for_hours` is set to match (every `bench backup`
+        /// deletes the site's backups older than that, 24 hours when it is not set).
         #[serde(skip_serializing_if = "Spanned::is_none")]
         retain_days: Spanned<Option<u32>> = Spanned::default(),
         /// Upload each backup's files to S3-compatible storage (extension).

@@ -42,6 +42,11 @@ pub enum Task {
         /// With KEDA: the bench id its triggers expect, which configure checks no
         /// `bench_id` in `common_site_config.json` overrides.
         bench_id: Option<String>,
+        /// `keep_backups_for_hours` for `common_site_config.json`: the local
+        /// backups' `retainDays` in hours. Every `bench backup` deletes the
+        /// site's backups older than that, 24 hours when it is not set
+        /// (frappe/utils/backups.py `new_backup` → `delete_temp_backups`).
+        keep_backups_for_hours: Option<u64>,
         fix_volume: bool,
         env: Vec<EnvVar>,
         command: Option<Vec<String>>,
@@ -250,8 +255,12 @@ pub fn resolve(
     let one_off_backup = backup.as_ref().is_some_and(|b| b.schedule.is_none());
     let migrate = tasks::migrate(jobs, one_off_backup, report);
     let clear_cache = tasks::clear_cache(jobs, migrate.as_ref(), report);
+    let keep_backups_for_hours = match backup.as_ref().map(|b| &b.task) {
+        Some(Task::Backup { retain_days, .. }) => retain_days.map(|days| u64::from(days) * 24),
+        _ => None,
+    };
     let resolved = [
-        tasks::configure(values, bench_id, report),
+        tasks::configure(values, bench_id, keep_backups_for_hours, report),
         tasks::volume_permissions(jobs, report),
         tasks::create_sites(jobs, db_type, &mut credentials, report),
         tasks::drop_sites(jobs, &mut credentials, report),

@@ -11,7 +11,12 @@ use crate::model::report::Reporter;
 use crate::values::{Anchor, DbType, Jobs, S3Storage, Spanned, Values};
 
 /// Writes the database and Redis settings into the bench.
-pub(super) fn configure(values: &Values, bench_id: Option<&str>, report: &mut Reporter<'_>) -> Option<BenchJob> {
+pub(super) fn configure(
+    values: &Values,
+    bench_id: Option<&str>,
+    keep_backups_for_hours: Option<u64>,
+    report: &mut Reporter<'_>,
+) -> Option<BenchJob> {
     let configure = &values.jobs.configure;
     if !*configure.enabled {
         return None;
@@ -24,6 +29,7 @@ pub(super) fn configure(values: &Values, bench_id: Option<&str>, report: &mut Re
         Task::Configure {
             rds: values.db_rds,
             bench_id: bench_id.map(str::to_owned),
+            keep_backups_for_hours,
             fix_volume: *configure.fix_volume,
             env: configure.env_vars.to_vec(),
             command: (!configure.command.is_empty()).then(|| configure.command.clone()),
