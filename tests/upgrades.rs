@@ -965,6 +965,53 @@ fn migrate_waits_for_a_site_being_created_beyond_the_backing_services_timeout() 
     assert!(bench.calls().contains(&"--site shop.example.com migrate".to_owned()));
 }
 
+/// create-site queues every site it will see to when it starts, and a site
+/// stays queued until its turn ended: a migrate started beside it waits for a
+/// site whose creation has not begun yet, beyond WAIT_TIMEOUT, rather than
+/// giving up on it ("nothing is creating it").
+#[test]
+fn migrate_waits_for_a_site_that_create_site_has_queued() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    backed_up(&bench, &docs);
+    std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
+    let queued: Vec<_> = SITES
+        .iter()
+        .map(|site| bench.root().join(format!("sites/.frappe-manifests/{site}.queued")))
+        .collect();
+    queued.iter().for_each(|marker| std::fs::write(marker, "").unwrap());
+    let (root, markers) = (bench.root().to_owned(), queued.clone());
+    let create = std::thread::spawn(move || {
+        // Longer than WAIT_TIMEOUT (3 s here) before the first site appears.
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        for (site, marker) in SITES.iter().zip(markers) {
+            std::fs::create_dir_all(root.join("sites").join(site)).unwrap();
+            std::fs::write(root.join("sites").join(site).join("site_config.json"), "{}").unwrap();
+            std::fs::remove_file(marker).unwrap();
+        }
+    });
+    let output = bench.run(&script(&docs, "migrate"), None);
+    create.join().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        bench.calls().contains(&"--site shop.example.com migrate".to_owned()),
+        "{:?}",
+        bench.calls()
+    );
+
+    // The create-site Job leaves no site queued, whether it succeeds or not.
+    for fail_on in [None, Some(("new-site hr.example.com", "database exists"))] {
+        let bench = ScratchBench::configured();
+        let output = bench.run(&script(&docs, "create-site"), fail_on);
+        assert_eq!(output.status.success(), fail_on.is_none(), "{}", text(&output.stderr));
+        for site in SITES {
+            let marker = bench.root().join(format!("sites/.frappe-manifests/{site}.queued"));
+            assert!(!marker.exists(), "{site} stays queued after create-site ({fail_on:?})");
+        }
+    }
+}
+
 /// A claim of a `WaitForFirstConsumer` storage class is Pending, which
 /// Argo CD counts as Progressing, until a pod mounts it: each claim is in the
 /// wave of the first object that mounts it, never before.
