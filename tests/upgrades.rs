@@ -339,7 +339,10 @@ fn the_one_off_backup_waits_for_its_sites_and_migrate_waits_for_the_backup() {
     assert!(bench.calls().is_empty(), "no backup of a site that is not there");
     SITES.iter().for_each(|site| bench.add_site(site));
     let output = bench.run(&migrate, None);
-    assert!(!output.status.success(), "a failed backup stops migrate at once");
+    assert!(
+        !output.status.success(),
+        "a failed backup stops migrate (after WAIT_TIMEOUT, as it failed before)"
+    );
     assert!(text(&output.stderr).contains("backup Job"), "{}", text(&output.stderr));
     assert!(bench.calls().is_empty());
 
@@ -904,7 +907,9 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     backed_up(&bench, &docs);
     let migrate = bench.run(&script(&docs, "migrate"), Some(("--site crm.example.com migrate", "patch failed")));
     assert!(!migrate.status.success());
-    let failed = bench.command(&wait, "16").output().unwrap();
+    // Stamped before the pod began to wait: it stands once nothing rewrites
+    // it within WAIT_TIMEOUT.
+    let failed = bench.command(&wait, "16").env("WAIT_TIMEOUT", "3").output().unwrap();
     assert!(!failed.status.success(), "a failed migrate keeps the new pods from starting");
     assert!(
         text(&failed.stderr).contains("the migrate Job failed on crm.example.com"),
@@ -1010,6 +1015,89 @@ fn migrate_waits_for_a_site_that_create_site_has_queued() {
             assert!(!marker.exists(), "{site} stays queued after create-site ({fail_on:?})");
         }
     }
+}
+
+/// The failure's advice says: fix the cause, delete the failed Jobs, apply
+/// again. The Jobs that wait then find the earlier attempt's `failed` stamp,
+/// and wait for the new attempt to rewrite it rather than stop at once; a
+/// failure stamped while they wait still stops them at once.
+#[test]
+fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let image = job(&docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (backup, migrate, clear_cache) = (script(&docs, "backup"), script(&docs, "migrate"), script(&docs, "clear-cache"));
+    let stamps = |bench: &ScratchBench| bench.root().join("sites/.frappe-manifests");
+
+    // The backup failed before; migrate and the new backup start together.
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    std::fs::create_dir_all(stamps(&bench)).unwrap();
+    std::fs::write(stamps(&bench).join("backed-up"), format!("failed {image}\n")).unwrap();
+    std::thread::scope(|scope| {
+        let migrating = scope.spawn(|| bench.run(&migrate, None));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let output = bench.run(&backup, None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let output = migrating.join().unwrap();
+        assert!(
+            output.status.success(),
+            "migrate waited for the new backup: {}",
+            text(&output.stderr)
+        );
+    });
+
+    // migrate failed on a site before; clear-cache and the new migrate start together.
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    std::fs::create_dir_all(stamps(&bench).join("migrated")).unwrap();
+    std::fs::write(stamps(&bench).join("migrated/hr.example.com"), format!("failed {image}\n")).unwrap();
+    for site in ["shop.example.com", "crm.example.com"] {
+        std::fs::write(stamps(&bench).join("migrated").join(site), format!("migrated {image}\n")).unwrap();
+    }
+    std::thread::scope(|scope| {
+        let clearing = scope.spawn(|| bench.run(&clear_cache, None));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let output = bench.run(&migrate, None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let output = clearing.join().unwrap();
+        assert!(
+            output.status.success(),
+            "clear-cache waited for the new migrate: {}",
+            text(&output.stderr)
+        );
+    });
+
+    // A failure stamped while clear-cache waits stops it at once, and one
+    // that nothing rewrites stops it after WAIT_TIMEOUT (3 s here).
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    std::fs::create_dir_all(stamps(&bench).join("migrated")).unwrap();
+    let started = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        let clearing = scope.spawn(|| bench.run(&clear_cache, None));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        std::fs::write(stamps(&bench).join("migrated/shop.example.com"), format!("failed {image}\n")).unwrap();
+        let output = clearing.join().unwrap();
+        assert!(!output.status.success());
+        assert!(
+            text(&output.stderr).contains("the migrate Job failed on shop.example.com"),
+            "{}",
+            text(&output.stderr)
+        );
+    });
+    assert!(started.elapsed() < std::time::Duration::from_secs(3 + 5), "{:?}", started.elapsed());
+    let output = bench.run(&clear_cache, None);
+    assert!(!output.status.success(), "the earlier failure stands once nothing rewrites it");
+    assert!(
+        text(&output.stderr).contains("the migrate Job failed on shop.example.com"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 /// A claim of a `WaitForFirstConsumer` storage class is Pending, which
