@@ -552,6 +552,42 @@ fn a_site_or_app_name_starting_with_a_dash_is_refused() {
     assert!(refused[2].0.contains("`-shop.example.com`") && refused[2].1 == 11, "{refused:?}");
 }
 
+/// The upload deletes old keys under the prefix as shell words: a space or a
+/// wildcard in the prefix would split a key or reach keys outside it.
+#[test]
+fn an_s3_prefix_is_segments_of_plain_characters() {
+    for (prefix, valid) in [
+        ("", true),
+        ("/erp/nightly/", true),
+        ("erp_2.backups-a", true),
+        ("shop backups/*", false),
+        ("erp/../other", false),
+        ("a//b", false),
+        ("$(id)", false),
+    ] {
+        let values = format!(
+            "dbHost: db\ndbExistingSecret: s\nexternalRedis: {{cache: \"redis://c:6379\", queue: \"redis://q:6379\"}}\n\
+             jobs:\n  backup:\n    enabled: true\n    siteName: a.example.com\n    s3: {{bucket: b, existingSecret: k, prefix: \"{prefix}\"}}\n"
+        );
+        let outcome = check_text(&values, &[], "erpnext", None);
+        let refused: Vec<_> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "invalid-value")
+            .map(|d| (d.message.clone(), d.span.map_or(0, |s| s.line)))
+            .collect();
+        if valid {
+            assert!(refused.is_empty() && outcome.manifests.is_some(), "{prefix}: {refused:?}");
+        } else {
+            assert_eq!(refused.len(), 1, "{prefix}: {refused:?}");
+            assert!(
+                refused[0].0.contains("is not an S3 key prefix") && refused[0].1 == 8,
+                "{prefix}: {refused:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn passwords_in_the_values_go_into_one_secret() {
     let values = "dbHost: db\ndbRootPassword: root-pw\nexternalRedis: {cache: \"redis://c:6379\", queue: \"redis://q:6379\"}\njobs:\n  createSite:\n    enabled: true\n    siteName: erp.example.com\n    adminPassword: admin-pw\n";

@@ -22,7 +22,10 @@ use crate::source::secrets::{self, KeyMeaning, MASK, SEARCHED_LEN};
 /// The secret texts of some objects, to mask wherever they appear.
 #[derive(Debug, Default)]
 pub struct Secrets {
+    /// Masked wherever they appear.
     texts: BTreeSet<String>,
+    /// Shorter than [`SEARCHED_LEN`]: masked where they are a whole value.
+    whole_values: BTreeSet<String>,
 }
 
 impl Secrets {
@@ -70,6 +73,8 @@ impl Secrets {
         // masking every `x` of a one-letter password would garble everything.
         if text.chars().count() >= SEARCHED_LEN {
             self.texts.insert(text);
+        } else if !text.is_empty() {
+            self.whole_values.insert(text);
         }
     }
 
@@ -85,7 +90,9 @@ impl Secrets {
 
     fn mask_values(&self, value: &mut Value, secret_key: bool) {
         match value {
-            Value::String(text) if secret_key && !text.is_empty() => *text = MASK.to_owned(),
+            Value::String(text) if (secret_key && !text.is_empty()) || self.whole_values.contains(text.as_str()) => {
+                *text = MASK.to_owned();
+            }
             Value::String(text) => *text = self.mask_text(text),
             Value::Object(map) => {
                 if secret_env_value(map).is_some() {
@@ -170,6 +177,19 @@ mod tests {
             assert!(!shown.contains(leak), "{leak} is printed: {shown}");
         }
         assert!(shown.contains(r#""value":"db""#), "{shown}");
+    }
+
+    #[test]
+    fn a_short_secret_is_masked_where_it_is_a_whole_value() {
+        let secret = json!({"kind": "Secret", "stringData": {"redis-password": "weakpw"}, "data": {"p": "b2xkcHc="}});
+        let config = json!({"data": {"FRAPPE_DB_HOST": "weakpw", "OLD": "oldpw", "NOTE": "weakpw is short", "HOST": "db"}});
+        let mut secrets = Secrets::default();
+        secrets.collect(&secret, true);
+        let shown = secrets.mask(&config, false);
+        assert_eq!(
+            shown,
+            json!({"data": {"FRAPPE_DB_HOST": "***", "OLD": "***", "NOTE": "weakpw is short", "HOST": "db"}})
+        );
     }
 
     #[test]

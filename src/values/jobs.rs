@@ -410,8 +410,9 @@ pub struct S3Storage {
     pub endpoint: Spanned<Option<String>>,
     /// The region.
     pub region: String,
-    /// Objects go under `<prefix>/<site>/`; empty: `<site>/`.
-    pub prefix: String,
+    /// Objects go under `<prefix>/<site>/`; empty: `<site>/`. Segments of letters, digits, `.`,
+    /// `-` and `_`, separated by `/`.
+    pub prefix: Spanned<String>,
     /// The Secret holding the access key pair.
     #[serde(skip_serializing_if = "Spanned::is_none")]
     pub existing_secret: Spanned<Option<String>>,
@@ -434,7 +435,7 @@ impl Default for S3Storage {
             bucket: Spanned::default(),
             endpoint: Spanned::default(),
             region: "us-east-1".to_owned(),
-            prefix: String::new(),
+            prefix: Spanned::default(),
             existing_secret: Spanned::default(),
             access_key_id_key: "access-key-id".to_owned(),
             secret_access_key_key: "secret-access-key".to_owned(),

@@ -215,6 +215,7 @@ fn s3_target(s3: &Spanned<Option<S3Storage>>, report: &mut Reporter<'_>) -> Opti
             .with_help("set `bucket: <name>`");
     }
     check_retain_days(&storage.retain_days, report);
+    check_s3_prefix(&storage.prefix, report);
     if storage.image.is_empty() {
         report.at_key(
             Code::InvalidValue,
@@ -514,6 +515,26 @@ fn check_site(site: &Spanned<String>, all_allowed: bool, report: &mut Reporter<'
         report
             .at(Code::InvalidValue, site, "`all` is not a site this Job can act on")
             .with_help("name the sites one by one");
+    }
+}
+
+/// The upload lists the keys under the prefix and deletes the old ones, key
+/// by key as shell words: a space or a wildcard in it would split a key or
+/// reach keys outside it.
+fn check_s3_prefix(prefix: &Spanned<String>, report: &mut Reporter<'_>) {
+    let trimmed = prefix.trim_matches('/');
+    let valid = trimmed.is_empty()
+        || trimmed.split('/').all(|segment| {
+            !matches!(segment, "" | "." | "..") && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        });
+    if !valid {
+        report
+            .at(
+                Code::InvalidValue,
+                prefix,
+                format!("`{}` is not an S3 key prefix the backups can use", **prefix),
+            )
+            .with_help("segments of letters, digits, `.`, `-` and `_`, separated by `/` (e.g. `erp/nightly`)");
     }
 }
 
