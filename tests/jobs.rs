@@ -552,6 +552,37 @@ fn a_site_or_app_name_starting_with_a_dash_is_refused() {
     assert!(refused[2].0.contains("`-shop.example.com`") && refused[2].1 == 11, "{refused:?}");
 }
 
+/// A backup of every site (`all`) waits until create-site has no site queued:
+/// `bench --site all backup` fails on a site half made (frappe's backup
+/// command exits 1 on it).
+#[test]
+fn a_backup_of_all_sites_waits_for_the_sites_being_created() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let values = multisite_values(port).replace(
+        "  backupMultipleSites:\n    enabled: true\n    retainDays: 7\n    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "  backup:\n    enabled: true\n    siteName: all\n",
+    );
+    assert!(values.contains("siteName: all"), "{values}");
+    let docs = documents(&render_text(&values, &[]));
+    let backup = script(&docs, "backup");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    let queued = bench.root().join("sites/.frappe-manifests/hr.example.com.queued");
+    std::fs::create_dir_all(queued.parent().unwrap()).unwrap();
+    std::fs::write(&queued, "").unwrap();
+    std::thread::scope(|scope| {
+        let backing_up = scope.spawn(|| bench.run(&backup, None));
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        assert!(bench.calls().is_empty(), "the backup waits: {:?}", bench.calls());
+        bench.add_site("hr.example.com");
+        std::fs::remove_file(&queued).unwrap();
+        let output = backing_up.join().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    });
+    assert_eq!(bench.calls(), ["--site all backup --with-files"]);
+}
+
 /// The upload deletes old keys under the prefix as shell words: a space or a
 /// wildcard in the prefix would split a key or reach keys outside it.
 #[test]
