@@ -216,8 +216,8 @@ fn s3_context(s3: &S3Target) -> minijinja::Value {
 }
 
 /// The script of the container that copies a backup's files to S3.
-pub(crate) fn s3_upload_script(s3: &S3Target) -> String {
-    render("s3-upload.sh", context! { upload_list => UPLOAD_LIST, ..s3_context(s3) })
+pub(crate) fn s3_upload_script(s3: &S3Target, image: &str) -> String {
+    render("s3-upload.sh", context! { upload_list => UPLOAD_LIST, image, ..s3_context(s3) })
 }
 
 /// The script of the container that fetches a restore's files from S3.

@@ -740,8 +740,22 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
     // The upload, as its container runs it; the bucket's copies older than
     // one second (for 7 days) are pruned.
     let upload = with_list(container_script(&docs, "backup", "upload")).replace("retain_seconds=604800", "retain_seconds=1");
+    let image = job(&docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stamp = || std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/backed-up")).unwrap();
+    assert_eq!(stamp(), format!("uploading {image}\n"), "no migrate goes ahead before the upload");
     let uploaded = run_s3_container(&bench, &docs, ("backup", "upload"), &upload, &aws_path);
     assert!(uploaded.status.success(), "{}{}", text(&uploaded.stdout), text(&uploaded.stderr));
+    assert_eq!(stamp(), format!("done {image}\n"));
+    // An upload that fails fails the backup for the migrate waiting on it.
+    let failing = upload.replace("bucket='erp-backups'", "bucket='no-such-bucket'");
+    assert_ne!(failing, upload);
+    let failed = run_s3_container(&bench, &docs, ("backup", "upload"), &failing, &aws_path);
+    assert!(!failed.status.success());
+    assert_eq!(stamp(), format!("failed {image}\n"));
+    std::fs::write(bench.root().join("sites/.frappe-manifests/backed-up"), format!("done {image}\n")).unwrap();
 
     let keys = aws(
         &aws_path,
