@@ -149,14 +149,19 @@ pub fn write(dir: &Path, manifests: &[Manifest]) -> Result<(), Error> {
     let new: BTreeSet<String> = names.iter().cloned().collect();
     let everything: BTreeSet<String> = previous.wrote.union(&new).cloned().collect();
     if !new.is_subset(&previous.wrote) {
-        replace_file(&dir, KUSTOMIZATION, kustomization(&previous.resources, &everything).as_bytes())?;
+        replace_file(
+            &dir,
+            KUSTOMIZATION,
+            kustomization(&previous.resources, &everything).as_bytes(),
+            false,
+        )?;
         sync_directory(&dir)?;
     }
     for (name, manifest) in names.iter().zip(manifests) {
-        replace_file(&dir, name, emit::to_yaml(manifest).as_bytes())?;
+        replace_file(&dir, name, emit::to_yaml(manifest).as_bytes(), manifest.kind() == "Secret")?;
     }
     sync_directory(&dir)?;
-    replace_file(&dir, KUSTOMIZATION, kustomization(&names, &everything).as_bytes())?;
+    replace_file(&dir, KUSTOMIZATION, kustomization(&names, &everything).as_bytes(), false)?;
     sync_directory(&dir)?;
 
     let stale: Vec<&String> = previous.wrote.difference(&new).collect();
@@ -169,7 +174,7 @@ pub fn write(dir: &Path, manifests: &[Manifest]) -> Result<(), Error> {
             }
         }
         sync_directory(&dir)?;
-        replace_file(&dir, KUSTOMIZATION, kustomization(&names, &new).as_bytes())?;
+        replace_file(&dir, KUSTOMIZATION, kustomization(&names, &new).as_bytes(), false)?;
         sync_directory(&dir)?;
     }
     Ok(())
@@ -220,11 +225,17 @@ fn remove_temporary_files(dir: &Path) -> io::Result<()> {
 }
 
 /// Writes `bytes` to `dir/name` by a synced temporary file renamed over it:
-/// a reader sees the old file or the new one, whole.
-fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+/// a reader sees the old file or the new one, whole. A `private` file (a
+/// Secret's) is readable by its owner only, whatever the umask.
+fn replace_file(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<(), Error> {
     let temporary = dir.join(format!("{TEMPORARY_PREFIX}{name}{TEMPORARY_SUFFIX}"));
     let written = (|| {
-        let mut file = File::options().write(true).create_new(true).open(&temporary)?;
+        let mut options = File::options();
+        options.write(true).create_new(true);
+        if private {
+            owner_only(&mut options);
+        }
+        let mut file = options.open(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()
     })();
@@ -238,6 +249,15 @@ fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
         Error::OutputDir { path, source }
     })
 }
+
+#[cfg(unix)]
+fn owner_only(options: &mut fs::OpenOptions) {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    options.mode(0o600);
+}
+
+#[cfg(not(unix))]
+fn owner_only(_: &mut fs::OpenOptions) {}
 
 /// Makes the renames and removals in `dir` durable, in the order made.
 fn sync_directory(dir: &Path) -> Result<(), Error> {

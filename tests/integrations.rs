@@ -240,6 +240,49 @@ fn the_krm_function_turns_a_resource_list_into_objects_and_results() {
     );
 }
 
+/// The Secret's file holds the passwords the values wrote: only its owner may
+/// read it, whatever the umask; the other files follow the umask.
+#[test]
+fn output_dir_writes_the_secret_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let work = tempfile::tempdir().unwrap();
+    let (values, dir) = (work.path().join("values.yaml"), work.path().join("rendered"));
+    std::fs::write(&values, format!("{MINIMAL}dbRootPassword: Root-Secret-9\n")).unwrap();
+    let output = Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$0\" render -f \"$1\" --output-dir \"$2\""])
+        .arg(binary())
+        .arg(&values)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let modes: Vec<(String, u32)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().permissions().mode() & 0o777,
+            )
+        })
+        .collect();
+    let secrets: Vec<_> = modes.iter().filter(|(name, _)| name.contains("-secret-")).collect();
+    assert_eq!(secrets.len(), 1, "{modes:?}");
+    assert_eq!(secrets[0].1, 0o600, "{modes:?}");
+    assert!(
+        std::fs::read_to_string(dir.join(&secrets[0].0))
+            .unwrap()
+            .contains("db-root-password")
+    );
+    assert!(
+        modes
+            .iter()
+            .filter(|(name, _)| !name.contains("-secret-"))
+            .all(|(_, mode)| *mode == 0o644),
+        "{modes:?}"
+    );
+}
+
 #[test]
 fn output_dir_writes_one_file_per_object_and_round_trips_through_kustomize() {
     let work = tempfile::tempdir().unwrap();
