@@ -1114,6 +1114,83 @@ fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
     );
 }
 
+/// helper-30's attack on the stamps: a backup stopped by SIGTERM (a pod
+/// deleted or evicted) stamps its failure, though bash runs the EXIT trap
+/// with the last command's status; a migrate that stops before a site it
+/// queued again fails that site again; the hour for site creation restarts
+/// with each site create-site finishes.
+#[test]
+fn stamps_say_failed_whatever_stops_a_job() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let image = job(&docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stamps = |bench: &ScratchBench| bench.root().join("sites/.frappe-manifests");
+
+    // SIGTERM while the backup waits for its sites.
+    let bench = ScratchBench::configured();
+    let child = bench.command(&script(&docs, "backup"), "16").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        std::fs::read_to_string(stamps(&bench).join("backed-up")).unwrap(),
+        format!("running {image}\n")
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        std::fs::read_to_string(stamps(&bench).join("backed-up")).unwrap(),
+        format!("failed {image}\n")
+    );
+
+    // migrate queues hr again, then stops at the backup's failure (stamped
+    // before it began to wait: it stands after WAIT_TIMEOUT): hr fails again.
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    std::fs::create_dir_all(stamps(&bench).join("migrated")).unwrap();
+    std::fs::write(stamps(&bench).join("backed-up"), format!("failed {image}\n")).unwrap();
+    std::fs::write(stamps(&bench).join("migrated/hr.example.com"), format!("failed {image}\n")).unwrap();
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(!output.status.success());
+    assert_eq!(
+        std::fs::read_to_string(stamps(&bench).join("migrated/hr.example.com")).unwrap(),
+        format!("failed {image}\n"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // Three queued sites, one finished every 2 s, with an hour of 3 s: each
+    // finished site restarts it.
+    let bench = ScratchBench::configured();
+    backed_up(&bench, &docs);
+    std::fs::create_dir_all(stamps(&bench)).unwrap();
+    let queued: Vec<_> = SITES.iter().map(|site| stamps(&bench).join(format!("{site}.queued"))).collect();
+    queued.iter().for_each(|marker| std::fs::write(marker, "").unwrap());
+    std::thread::scope(|scope| {
+        let migrating = scope.spawn(|| {
+            bench
+                .command(&script(&docs, "migrate"), "16")
+                .env("WAIT_TIMEOUT", "3")
+                .env("SITE_CREATION_TIMEOUT", "3")
+                .output()
+                .unwrap()
+        });
+        for (site, marker) in SITES.iter().zip(&queued).rev() {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            bench.add_site(site);
+            std::fs::remove_file(marker).unwrap();
+        }
+        let output = migrating.join().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    });
+}
+
 /// A claim of a `WaitForFirstConsumer` storage class is Pending, which
 /// Argo CD counts as Progressing, until a pod mounts it: each claim is in the
 /// wave of the first object that mounts it, never before.
