@@ -171,11 +171,29 @@ fn maintenance(bench: &ScratchBench, site: &str) -> Value {
 
 /// The one-off backup Job of the values' image as done, which their migrate
 /// Job waits for (its own test runs the backup itself).
-fn backed_up(bench: &ScratchBench, docs: &[Value]) {
-    let image = job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
+/// The bench image, which the upgrade stamps name.
+fn bench_image(docs: &[Value]) -> String {
+    job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
         .as_str()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+/// Runs the Job `waiter`, and a second later the Job `retried` beside it,
+/// as Jobs applied together start; both succeed.
+fn run_beside(bench: &ScratchBench, waiter: &str, retried: &str, what: &str) {
+    std::thread::scope(|scope| {
+        let waiting = scope.spawn(|| bench.run(waiter, None));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let output = bench.run(retried, None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let output = waiting.join().unwrap();
+        assert!(output.status.success(), "{what}: {}", text(&output.stderr));
+    });
+}
+
+fn backed_up(bench: &ScratchBench, docs: &[Value]) {
+    let image = bench_image(docs);
     std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
     std::fs::write(bench.root().join("sites/.frappe-manifests/backed-up"), format!("done {image}\n")).unwrap();
 }
@@ -740,10 +758,7 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
     // The upload, as its container runs it; the bucket's copies older than
     // one second (for 7 days) are pruned.
     let upload = with_list(container_script(&docs, "backup", "upload")).replace("retain_seconds=604800", "retain_seconds=1");
-    let image = job(&docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let image = bench_image(&docs);
     let stamp = || std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/backed-up")).unwrap();
     assert_eq!(stamp(), format!("uploading {image}\n"), "no migrate goes ahead before the upload");
     let uploaded = run_s3_container(&bench, &docs, ("backup", "upload"), &upload, &aws_path);
@@ -1039,10 +1054,7 @@ fn migrate_waits_for_a_site_that_create_site_has_queued() {
 fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
-    let image = job(&docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let image = bench_image(&docs);
     let (backup, migrate, clear_cache) = (script(&docs, "backup"), script(&docs, "migrate"), script(&docs, "clear-cache"));
     let stamps = |bench: &ScratchBench| bench.root().join("sites/.frappe-manifests");
 
@@ -1051,18 +1063,7 @@ fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
     SITES.iter().for_each(|site| bench.add_site(site));
     std::fs::create_dir_all(stamps(&bench)).unwrap();
     std::fs::write(stamps(&bench).join("backed-up"), format!("failed {image}\n")).unwrap();
-    std::thread::scope(|scope| {
-        let migrating = scope.spawn(|| bench.run(&migrate, None));
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        let output = bench.run(&backup, None);
-        assert!(output.status.success(), "{}", text(&output.stderr));
-        let output = migrating.join().unwrap();
-        assert!(
-            output.status.success(),
-            "migrate waited for the new backup: {}",
-            text(&output.stderr)
-        );
-    });
+    run_beside(&bench, &migrate, &backup, "migrate waited for the new backup");
 
     // migrate failed on a site before; clear-cache and the new migrate start together.
     let bench = ScratchBench::configured();
@@ -1073,18 +1074,7 @@ fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
     for site in ["shop.example.com", "crm.example.com"] {
         std::fs::write(stamps(&bench).join("migrated").join(site), format!("migrated {image}\n")).unwrap();
     }
-    std::thread::scope(|scope| {
-        let clearing = scope.spawn(|| bench.run(&clear_cache, None));
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        let output = bench.run(&migrate, None);
-        assert!(output.status.success(), "{}", text(&output.stderr));
-        let output = clearing.join().unwrap();
-        assert!(
-            output.status.success(),
-            "clear-cache waited for the new migrate: {}",
-            text(&output.stderr)
-        );
-    });
+    run_beside(&bench, &clear_cache, &migrate, "clear-cache waited for the new migrate");
 
     // A failure stamped while clear-cache waits stops it at once, and one
     // that nothing rewrites stops it after WAIT_TIMEOUT (3 s here).
@@ -1123,10 +1113,7 @@ fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
 fn stamps_say_failed_whatever_stops_a_job() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
-    let image = job(&docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let image = bench_image(&docs);
     let stamps = |bench: &ScratchBench| bench.root().join("sites/.frappe-manifests");
 
     // SIGTERM while the backup waits for its sites.
