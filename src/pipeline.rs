@@ -274,7 +274,24 @@ fn read(input: &Input, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>)
             let valid = String::from_utf8_lossy(&error.as_bytes()[..offset]).into_owned();
             let line = valid.matches('\n').count() as u32 + 1;
             let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            let cut_url = crate::source::secrets::unfinished_url(&valid);
             let file = sources.add(name.clone(), valid);
+            if let Some(range) = cut_url {
+                // What the file holds of a URL that the invalid byte cuts
+                // short, which may be its password without the `@` that
+                // would show it is one.
+                let value = sources.get(file).text[range.clone()].to_owned();
+                sources.add_secret(
+                    Span {
+                        file,
+                        start: range.start as u32,
+                        end: range.end as u32,
+                        line,
+                        column,
+                    },
+                    &value,
+                );
+            }
             diagnostics.push(
                 Diagnostic::new(
                     Code::YamlSyntax,

@@ -116,10 +116,13 @@ pub struct Span {
 /// One named input text.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// What a user calls it: a path as given, `<stdin>`, or `--set`.
+    /// What a user calls it: a path as given, `<stdin>`, or `--set`; with
+    /// any secret in it masked.
     pub name: String,
     pub text: String,
     syntax: SourceSyntax,
+    /// The secrets masked in the name as given.
+    name_secrets: Vec<String>,
     /// Recorded by the reader that parsed the text, or found from it when
     /// first needed.
     secrets: OnceLock<FileSecrets>,
@@ -166,10 +169,17 @@ impl Sources {
 
     fn push(&mut self, name: String, text: String, syntax: SourceSyntax) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion inputs"));
+        // A name is shown in every location; one that holds a secret (a URL
+        // with a password, a mistyped `dbRootPassword=…` argument) is kept
+        // masked, and what it hid is masked wherever else it is printed.
+        let hidden = secrets::merge(secrets::in_name(&name));
+        let name_secrets: Vec<String> = hidden.iter().map(|range| name[range.clone()].to_owned()).collect();
+        let name = if hidden.is_empty() { name } else { secrets::apply(&name, &hidden) };
         self.files.push(SourceFile {
             name,
             text,
             syntax,
+            name_secrets,
             secrets: OnceLock::new(),
         });
         self.secrets = OnceLock::new();

@@ -190,6 +190,68 @@ fn misspelt_and_run_together_password_keys_are_masked() {
     );
 }
 
+/// A text that does not parse still prints no secret: not in the lines an
+/// unclosed bracket or quote swallowed, nor after the error, where the
+/// parse never went; nor in a URL that a byte that is not UTF-8 cuts before
+/// its `@`; nor in an argument written without its `=` or its `--set`.
+#[test]
+fn inputs_that_do_not_parse_print_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let unclosed = write(
+        "unclosed.yaml",
+        b"dbHost: db\nimage: {repository: x\ndbRootPassword: Swallowed-Secret-1\n",
+    );
+    let after = write(
+        "after.yaml",
+        b"dbHost: db\nimage: [\n  - {tag: x, adminPassword: Flow-After-2}\njobs:\n  backup:\n    s3:\n      secretAccessKey: After-Secret-3\n",
+    );
+    let cut = write(
+        "cut.yaml",
+        b"dbHost: db\nexternalRedis:\n  cache: redis://user:Cut-Sec\xffret-4@cache:6379\n",
+    );
+    let cases: [Vec<&str>; 5] = [
+        vec!["lint", &unclosed],
+        vec!["lint", &after],
+        vec!["lint", &cut],
+        vec!["lint", MINIMAL_FILE, "--set", "dbRootPassword No-Equals-5"],
+        vec![
+            "lint",
+            MINIMAL_FILE,
+            "dbRootPassword=No-Set-6",
+            "https://user:Url-Name-7@example.com/values.yaml",
+        ],
+    ];
+    let secrets = [
+        "Swallowed-Secret-1",
+        "Flow-After-2",
+        "After-Secret-3",
+        "Cut-Sec",
+        "No-Equals-5",
+        "No-Set-6",
+        "Url-Name-7",
+    ];
+    for args in &cases {
+        for format in ["human", "json", "github", "sarif"] {
+            let mut args = args.clone();
+            args.extend(["--format", format]);
+            let output = run(&args);
+            assert_ne!(output.status.code(), Some(0), "{args:?}");
+            let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+            for secret in secrets {
+                assert!(!shown.contains(secret), "{args:?} prints `{secret}`:\n{shown}");
+            }
+            if format == "human" {
+                assert!(shown.contains("***"), "{args:?}:\n{shown}");
+            }
+        }
+    }
+}
+
 /// A password given with `--set-file` (a password file, line break and
 /// all) or `--set-string`, in a list or alone, is masked wherever a
 /// diagnostic quotes it, in every format; and it still reaches the Secret.

@@ -232,7 +232,15 @@ impl Secrets {
     /// The secret texts of every source.
     pub fn find(sources: &Sources) -> Secrets {
         let mut texts: Vec<String> = (0..sources.files.len())
-            .flat_map(|index| sources.file_secrets(FileId(index as u32)).texts.iter().cloned())
+            .flat_map(|index| {
+                let file = FileId(index as u32);
+                sources
+                    .file_secrets(file)
+                    .texts
+                    .iter()
+                    .chain(&sources.get(file).name_secrets)
+                    .cloned()
+            })
             .filter(|t| !t.trim().is_empty())
             .collect();
         texts.sort_unstable();
@@ -334,15 +342,19 @@ impl FileSecrets {
 
     /// A `--set` argument that did not parse (or was never parsed): when it
     /// has a secret word anywhere, everything after its first `=` (or `:`,
-    /// for `--set key:value`), since what it assigns is unknown; and the
-    /// user-info of any URL in it.
+    /// for `--set key:value`, or a blank, for `--set 'key value'`), since
+    /// what it assigns is unknown; and the user-info of any URL in it.
     fn unparsed_set_argument(text: &str) -> FileSecrets {
         let mut found = FileSecrets::default();
         for range in url_credentials(text) {
             found.credential(&text[range]);
         }
         if has_secret_word(&words(text))
-            && let Some(at) = text.find('=').or_else(|| text.find(':'))
+            && let Some(at) = text.find('=').or_else(|| text.find(':')).or_else(|| {
+                text.trim_start()
+                    .find(char::is_whitespace)
+                    .map(|at| at + text.len() - text.trim_start().len())
+            })
         {
             let rest = &text[at + 1..];
             if !rest.trim().is_empty() {
@@ -388,6 +400,31 @@ impl FileSecrets {
             self.texts.extend(text.lines().map(|l| l.trim().to_owned()));
         }
     }
+}
+
+/// What an input's name (a path as given) holds that is secret: the
+/// credentials of a URL, and what follows the `=` of a name that reads as an
+/// assignment to a secret key (`dbRootPassword=…` given where a file was
+/// expected, `--set` forgotten).
+pub(super) fn in_name(name: &str) -> Vec<Range<usize>> {
+    let mut ranges = url_credentials(name);
+    if let Some((key, value)) = name.split_once('=')
+        && !value.is_empty()
+        && has_secret_word(&words(key))
+    {
+        ranges.push(key.len() + 1..name.len());
+    }
+    ranges
+}
+
+/// Where a text ends inside a URL's authority (after `://`, before any
+/// blank or quote): the range after the `://`. A text cut short, at the
+/// first byte of a file that is not UTF-8, may end in a password whose `@`
+/// was never read.
+pub(crate) fn unfinished_url(text: &str) -> Option<Range<usize>> {
+    let start = text.rfind("://")? + 3;
+    let rest = &text[start..];
+    (!rest.is_empty() && !rest.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`'))).then_some(start..text.len())
 }
 
 /// The `value` of every env var `{name: DB_PASSWORD, value: …}` of the
@@ -489,6 +526,8 @@ pub(crate) struct YamlWalk<'t> {
     scalars: Vec<SeenScalar<'t>>,
     /// The scalars (indices into `scalars`) of each anchored node.
     anchors: HashMap<usize, Range<usize>>,
+    /// The text of each anchored key, for an alias used as a key.
+    anchored_keys: HashMap<usize, Cow<'t, str>>,
     /// Where the last event ended.
     last_end: usize,
 }
@@ -511,7 +550,18 @@ impl<'t> YamlWalk<'t> {
             && let Some((key @ None, key_end)) = &mut frame.map
         {
             *key = Some(match event {
-                Event::Scalar(text, ..) => text.clone(),
+                Event::Scalar(text, _, anchor, _) => {
+                    if *anchor != 0 {
+                        self.anchored_keys.insert(*anchor, text.clone());
+                    }
+                    text.clone()
+                }
+                // `*k : value` is under the key (or value) anchored `&k`.
+                Event::Alias(id) => match (self.anchored_keys.get(id), self.anchors.get(id)) {
+                    (Some(key), _) => key.clone(),
+                    (None, Some(anchored)) if anchored.len() == 1 => self.scalars[anchored.start].value.clone(),
+                    _ => Cow::Borrowed(""),
+                },
                 _ => Cow::Borrowed(""),
             });
             *key_end = range.end;
@@ -579,9 +629,15 @@ impl<'t> YamlWalk<'t> {
     /// where a secret value was expected, the rest of the text is masked.
     pub(crate) fn finish(self, text: &str, broken: bool) -> FileSecrets {
         let mut found = FileSecrets::default();
-        if broken && let Some(from) = self.secret_from(text) {
-            found.ranges.push(from..text.len());
-            found.text(&text[from..]);
+        if broken {
+            if let Some(from) = self.secret_from(text) {
+                found.ranges.push(from..text.len());
+                found.text(&text[from..]);
+            }
+            for range in secrets_by_line(text) {
+                found.text(&text[range.clone()]);
+                found.ranges.push(range);
+            }
         }
         for seen in &self.scalars {
             if seen.secret {
@@ -608,6 +664,120 @@ impl<'t> YamlWalk<'t> {
         };
         (secret && from < text.len()).then_some(from)
     }
+}
+
+/// The secret values of a YAML text that does not parse, read line by line.
+///
+/// A parse stops at its first error, so the walk sees nothing of the lines
+/// after it, nor of lines an unclosed quote or bracket swallowed; yet the
+/// error quotes one of them, and the user's next edit may quote others. So a
+/// broken text is also read as lines: a line's key (plain or quoted, after
+/// any `- `, and each key after a `{` or `,` on it) decides as in
+/// [`secret_under`], a secret key's value is masked to the end of its line,
+/// and every line indented under a secret key is masked whole. This masks
+/// more than the walk would, never less: only texts that already failed are
+/// read this way.
+fn secrets_by_line(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    // The keys whose values may go on below their line: the column of each
+    // and whether values under it are secret.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let content = body.trim_start_matches([' ', '\t']);
+        let mut column = body.len() - content.len();
+        let start = line_start;
+        line_start += line.len();
+        if content.is_empty() {
+            continue;
+        }
+        while open.last().is_some_and(|(open_column, _)| *open_column >= column) {
+            open.pop();
+        }
+        let inherited = open.last().is_some_and(|(_, secret)| *secret);
+        if inherited {
+            ranges.push(start + column..start + body.trim_end().len());
+            continue;
+        }
+        let mut rest = content;
+        while let Some(after) = rest
+            .strip_prefix('-')
+            .filter(|after| after.is_empty() || after.starts_with([' ', '\t']))
+        {
+            let item = after.trim_start_matches([' ', '\t']);
+            column += rest.len() - item.len();
+            rest = item;
+        }
+        let first = key_at(rest);
+        let secret = first.as_ref().is_some_and(|(key, _)| secret_under(key, false));
+        let value_start = first.as_ref().map_or(0, |(_, value_start)| *value_start);
+        if first.is_some() {
+            open.push((column, secret));
+        }
+        let mut mask_from = secret.then_some(value_start);
+        if !secret {
+            // The keys of a flow mapping written on this line.
+            let mut at = value_start;
+            while let Some(found) = rest[at..].find(['{', ',']) {
+                at += found + 1;
+                let after = &rest[at..];
+                let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+                if let Some((key, value_start)) = key_at(&after[blanks..])
+                    && key_meaning(&key) == KeyMeaning::Secret
+                {
+                    mask_from = Some(at + blanks + value_start);
+                    break;
+                }
+            }
+        }
+        if let Some(from) = mask_from {
+            let value = rest[from..].trim_end();
+            if !value.is_empty() && !value.starts_with('#') {
+                let from = start + column + from;
+                ranges.push(from..from + value.len());
+            }
+        }
+    }
+    ranges
+}
+
+/// The key that `text` starts with, plain or quoted, and where its value
+/// starts (after the `:` and its blanks); `None` when `text` starts no key.
+fn key_at(text: &str) -> Option<(Cow<'_, str>, usize)> {
+    let (key, after_key) = match text.as_bytes().first()? {
+        b'"' => {
+            let mut escaped = false;
+            let end = text[1..].find(|c: char| {
+                let ends = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                ends
+            })? + 1;
+            (Cow::Borrowed(&text[1..end]), end + 1)
+        }
+        b'\'' => {
+            let end = text[1..].find('\'')? + 1;
+            (Cow::Borrowed(&text[1..end]), end + 1)
+        }
+        b'{' | b'[' | b'}' | b']' | b',' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' => return None,
+        _ => {
+            let end = text
+                .match_indices(':')
+                .map(|(at, _)| at)
+                .find(|at| text[at + 1..].is_empty() || text[at + 1..].starts_with([' ', '\t']))?;
+            let key = &text[..end];
+            if key.contains([',', '{', '}', '[', ']']) || key.contains(" #") {
+                return None;
+            }
+            (Cow::Borrowed(key.trim_end()), end)
+        }
+    };
+    let rest = text[after_key..].trim_start_matches([' ', '\t']).strip_prefix(':')?;
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let value = rest.trim_start_matches([' ', '\t']);
+    Some((key, text.len() - value.len()))
 }
 
 /// The secrets of a YAML text no loader walked: parsed here, and walked
@@ -972,6 +1142,41 @@ note: 'see https://***@example.com/x'
     }
 
     #[test]
+    fn a_broken_file_is_also_read_line_by_line() {
+        // Lines an unclosed bracket or quote swallowed, and lines after the
+        // error, which the parse never reached.
+        assert_eq!(
+            shown("image: {repository: x\ndbRootPassword: hunter2\n"),
+            "image: {repository: x\ndbRootPassword: ***\n"
+        );
+        assert_eq!(
+            shown("image: \"abc\ndbRootPassword: hunter2\n"),
+            "image: \"abc\ndbRootPassword: ***\n"
+        );
+        assert_eq!(
+            shown("a: [\n  - {repository: x, 'adminPassword': hunter2}\n\"token\": abc # note\n"),
+            "a: [\n  - {repository: x, 'adminPassword': ***\n\"token\": ***\n"
+        );
+        // Under a secret key, every line is masked; a key's siblings are not.
+        assert_eq!(
+            shown("a: [\nsecrets:\n  one: hunter2\n  - two\n\n  three\ndbHost: db\ndbExistingSecret: db-root\n"),
+            "a: [\nsecrets:\n  ***\n  ***\n\n  ***\ndbHost: db\ndbExistingSecret: db-root\n"
+        );
+    }
+
+    #[test]
+    fn an_alias_used_as_a_key_is_the_key_it_names() {
+        assert_eq!(
+            shown("a: {&k dbRootPassword: hunter2}\nb:\n  *k : battery-staple\n"),
+            "a: {&k dbRootPassword: ***}\nb:\n  *k : ***\n"
+        );
+        assert_eq!(
+            shown("a: &k adminPassword\nb:\n  *k : battery-staple\n"),
+            "a: &k adminPassword\nb:\n  *k : ***\n"
+        );
+    }
+
+    #[test]
     fn set_arguments() {
         // The `--set` parser records what it finds; an argument that does
         // not parse is masked from its text.
@@ -987,6 +1192,15 @@ note: 'see https://***@example.com/x'
         assert!(crate::set::parse(&sources, file, crate::set::Flag::Set).is_err());
         let text = &sources.get(file).text;
         assert_eq!(apply(text, &sources.file_secrets(file).in_line(text, 0..text.len())), "a..b=***");
+
+        let mut sources = Sources::default();
+        let file = sources.add_set_argument(crate::set::Flag::Set, "dbRootPassword hunter2");
+        assert!(crate::set::parse(&sources, file, crate::set::Flag::Set).is_err());
+        let text = &sources.get(file).text;
+        assert_eq!(
+            apply(text, &sources.file_secrets(file).in_line(text, 0..text.len())),
+            "dbRootPassword ***"
+        );
     }
 
     #[test]
