@@ -135,7 +135,7 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
             };
             render("create-site.sh", context! { sites, force, db_type })
         }
-        Task::DropSites { sites, force, .. } => render("drop-site.sh", context! { sites, force }),
+        Task::DropSites { sites, force, backup, .. } => render("drop-site.sh", context! { sites, force, backup }),
         Task::Backup {
             sites,
             with_files,

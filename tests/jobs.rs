@@ -358,7 +358,8 @@ fn drop_site_and_backup_do_their_work() {
     let calls = bench.calls();
     assert_eq!(calls.len(), 1);
     assert!(
-        calls[0].starts_with("drop-site retired.example.com --db-root-username=root --archived-sites-path="),
+        calls[0].starts_with("drop-site retired.example.com --db-root-username=root --archived-sites-path=")
+            && !calls[0].contains("--no-backup"),
         "{}",
         calls[0]
     );
@@ -367,6 +368,44 @@ fn drop_site_and_backup_do_their_work() {
         !bench.root().join("sites/.frappe-manifests/retired.example.com.creating").exists(),
         "a dropped site is created afresh later"
     );
+    // bench backed the site up before dropping its database, and the backup
+    // moved with the folder; the script says where.
+    let dumps = |bench: &ScratchBench, name: &str| {
+        let backups = bench.root().join("sites/archived_sites").join(name).join("private/backups");
+        std::fs::read_dir(backups).map_or(0, |entries| {
+            entries
+                .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with("-database.sql.gz"))
+                .count()
+        })
+    };
+    assert_eq!(dumps(&bench, "retired.example.com"), 1);
+    assert!(
+        text(&output.stdout).contains(
+            "site retired.example.com dropped: its folder and the backup taken first are in sites/archived_sites/retired.example.com\n"
+        ),
+        "{}",
+        text(&output.stdout)
+    );
+    // A site of the same name, made and dropped again, goes beside the first.
+    bench.add_site("retired.example.com");
+    let output = bench.run(&script(&docs, "drop-site"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("are in sites/archived_sites/retired.example.com1\n"));
+    assert_eq!(dumps(&bench, "retired.example.com1"), 1);
+
+    // `backup: false` is the chart's `--no-backup`.
+    let values = multisite_values(listener.local_addr().unwrap().port());
+    let no_backup = script(
+        &documents(&render_text(&values, &["jobs.dropMultipleSites.backup=false"])),
+        "drop-site",
+    );
+    let bench = ScratchBench::configured();
+    bench.add_site("retired.example.com");
+    let output = bench.run(&no_backup, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(bench.calls()[0].contains(" --no-backup"), "{:?}", bench.calls());
+    assert_eq!(dumps(&bench, "retired.example.com"), 0);
+    assert!(!bench.site_exists("retired.example.com"));
 
     let bench = ScratchBench::configured();
     bench.add_site("shop.example.com");

@@ -224,6 +224,12 @@ job! {
     DropSiteJob (enabled: false) {
         /// Pass `--force` to `bench drop-site`.
         forced: bool = false,
+        /// Back each site up (database, public and private files) before its
+        /// database is dropped, as `bench drop-site` does unless told not to:
+        /// the backup moves with the site's folder to `sites/archived_sites/`.
+        /// `false` passes `--no-backup`, as the official chart always does,
+        /// and the database is gone for good.
+        backup: bool = true,
         /// The site to drop.
         site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
     }
@@ -234,6 +240,12 @@ job! {
     DropMultipleSitesJob (enabled: false) {
         /// Pass `--force` to `bench drop-site`.
         forced: bool = false,
+        /// Back each site up (database, public and private files) before its
+        /// database is dropped, as `bench drop-site` does unless told not to:
+        /// the backup moves with the site's folder to `sites/archived_sites/`.
+        /// `false` passes `--no-backup`, as the official chart always does,
+        /// and the database is gone for good.
+        backup: bool = true,
         /// The sites to drop.
         sites: Spanned<Vec<Site>> = Spanned::default(),
     }

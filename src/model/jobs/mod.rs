@@ -67,6 +67,8 @@ pub enum Task {
     DropSites {
         sites: Vec<String>,
         force: bool,
+        /// Without it, `--no-backup`.
+        backup: bool,
         db_root_user: String,
         db_root_password: SecretRef,
     },

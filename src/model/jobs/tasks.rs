@@ -122,18 +122,26 @@ pub(super) fn create_sites(jobs: &Jobs, db_type: DbType, credentials: &mut Crede
 pub(super) fn drop_sites(jobs: &Jobs, credentials: &mut Credentials<'_>, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let (single, multi) = (&jobs.drop_site, &jobs.drop_multiple_sites);
     let single_runs = choose(&single.enabled, &multi.enabled, "jobs.dropSite", "jobs.dropMultipleSites", report)?;
-    let (key, pod, enabled, sites, force) = if single_runs {
+    let (key, pod, enabled, sites, force, backup) = if single_runs {
         (
             "jobs.dropSite",
             single.pod(),
             &single.enabled,
             vec![&single.site_name],
             single.forced,
+            single.backup,
         )
     } else {
         check_not_empty("jobs.dropMultipleSites", &multi.sites, multi, report);
         let sites = multi.sites.iter().map(|s| &s.name).collect();
-        ("jobs.dropMultipleSites", multi.pod(), &multi.enabled, sites, multi.forced)
+        (
+            "jobs.dropMultipleSites",
+            multi.pod(),
+            &multi.enabled,
+            sites,
+            multi.forced,
+            multi.backup,
+        )
     };
     sites.iter().for_each(|site| check_site(site, false, report));
     let db_root_password = credentials.db_root_password(key, enabled, report)?;
@@ -142,6 +150,7 @@ pub(super) fn drop_sites(jobs: &Jobs, credentials: &mut Credentials<'_>, report:
         Task::DropSites {
             sites: site_names(&sites),
             force,
+            backup,
             db_root_user: credentials.db_root_user.clone(),
             db_root_password,
         },
