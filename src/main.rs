@@ -68,7 +68,9 @@ fn parse(args: &[std::ffi::OsString]) -> Cli {
         command = command.bin_name(source::escape_controls(&name.to_string_lossy()).into_owned());
     }
     let hostile = args.iter().skip(1).any(|arg| escaped(&arg.to_string_lossy()).is_some());
-    let mut matches = command.try_get_matches_from(args).unwrap_or_else(|error| exit_with(error, hostile));
+    let mut matches = command
+        .try_get_matches_from(args)
+        .unwrap_or_else(|error| exit_with(error, hostile, &hidden_arguments()));
     // `_mut` takes the values out of the matches; `from_arg_matches` would
     // clone them all first.
     Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|error| error.exit())
@@ -83,17 +85,26 @@ fn parse(args: &[std::ffi::OsString]) -> Cli {
 /// quoted values are escaped in clap's context, so its layout and colours
 /// stay. Its tips ("to pass '--x' as a value, use '-- --x'") are dropped
 /// instead: they quote an argument, or only the `--name` of `--name=value`,
-/// inside clap's own styling, where it cannot be told apart.
-fn exit_with(mut error: clap::Error, hostile: bool) -> ! {
+/// inside clap's own styling, where it cannot be told apart. Words that are
+/// secrets (`hidden`: the password of `--set dbRootPassword hunter2`, which
+/// clap finds unexpected) are masked the same way.
+fn exit_with(mut error: clap::Error, hostile: bool, hidden: &[String]) -> ! {
     use clap::error::ContextValue;
-    if hostile {
+    if hostile || !hidden.is_empty() {
+        let shown = |text: &str| -> Option<String> {
+            let masked = hidden
+                .iter()
+                .fold(text.to_owned(), |text, secret| text.replace(secret.as_str(), source::secrets::MASK));
+            let escaped = source::escape_controls(&masked).into_owned();
+            (escaped != text).then_some(escaped)
+        };
         let rewritten: Vec<_> = error
             .context()
             .filter_map(|(kind, value)| match value {
-                ContextValue::String(text) => Some((kind, ContextValue::String(escaped(text)?))),
-                ContextValue::Strings(texts) if texts.iter().any(|t| escaped(t).is_some()) => Some((
+                ContextValue::String(text) => Some((kind, ContextValue::String(shown(text)?))),
+                ContextValue::Strings(texts) if texts.iter().any(|t| shown(t).is_some()) => Some((
                     kind,
-                    ContextValue::Strings(texts.iter().map(|t| source::escape_controls(t).into_owned()).collect()),
+                    ContextValue::Strings(texts.iter().map(|t| shown(t).unwrap_or_else(|| t.clone())).collect()),
                 )),
                 ContextValue::StyledStrs(_) => Some((kind, ContextValue::None)),
                 _ => None,
@@ -212,6 +223,13 @@ fn settings(args: &ValuesArgs) -> Settings {
     }
 }
 
+/// The words of this command line that are secrets nothing assigns
+/// ([`source::secrets::words_meant_as_secrets`]).
+fn hidden_arguments() -> Vec<String> {
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    source::secrets::words_meant_as_secrets(&args)
+}
+
 /// What every render and lint request takes from the `--set` flags.
 fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
     Request {
@@ -222,6 +240,7 @@ fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
         settings: settings(args),
         rules: RuleControl::default(),
         phase: None,
+        hidden_arguments: hidden_arguments(),
     }
 }
 

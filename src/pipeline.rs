@@ -50,6 +50,10 @@ pub struct Request {
     pub rules: RuleControl,
     /// Only the objects of this phase of the upgrade order (`render --phase`).
     pub phase: Option<Phase>,
+    /// Command-line words that are secrets although nothing assigns them
+    /// ([`secrets::words_meant_as_secrets`](crate::source::secrets::words_meant_as_secrets)):
+    /// masked wherever they are printed, an input's name included.
+    pub hidden_arguments: Vec<String>,
 }
 
 /// The result of a run: the objects, or for [`render`] their YAML stream.
@@ -127,6 +131,7 @@ pub fn render(request: &Request) -> Outcome<String> {
 /// `finish` reports what it finds wrong in the objects to its second argument.
 fn run_with<T>(request: &Request, finish: impl FnOnce(Bench, &mut Vec<Diagnostic>) -> T) -> Outcome<T> {
     let mut sources = Sources::default();
+    sources.hide(&request.hidden_arguments);
     let mut diagnostics = Vec::new();
     let manifests = stages(request, &mut sources, &mut diagnostics, finish);
     request.rules.apply(&sources, &mut diagnostics);

@@ -148,6 +148,8 @@ pub struct Sources {
     files: Vec<SourceFile>,
     /// The secret texts of every source, gathered when the first text is shown.
     secrets: OnceLock<Secrets>,
+    /// Texts given on the command line that are secret, whatever reads them.
+    hidden: Vec<String>,
 }
 
 impl Sources {
@@ -172,7 +174,11 @@ impl Sources {
         // A name is shown in every location; one that holds a secret (a URL
         // with a password, a mistyped `dbRootPassword=…` argument) is kept
         // masked, and what it hid is masked wherever else it is printed.
-        let hidden = secrets::merge(secrets::in_name(&name));
+        let mut hidden = secrets::in_name(&name);
+        if self.hidden.contains(&name) {
+            hidden.push(0..name.len());
+        }
+        let hidden = secrets::merge(hidden);
         let name_secrets: Vec<String> = hidden.iter().map(|range| name[range.clone()].to_owned()).collect();
         let name = if hidden.is_empty() { name } else { secrets::apply(&name, &hidden) };
         self.files.push(SourceFile {
@@ -184,6 +190,12 @@ impl Sources {
         });
         self.secrets = OnceLock::new();
         id
+    }
+
+    /// Marks texts of the command line as secret wherever they are printed.
+    pub fn hide(&mut self, texts: &[String]) {
+        self.hidden.extend(texts.iter().filter(|text| !text.trim().is_empty()).cloned());
+        self.secrets = OnceLock::new();
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

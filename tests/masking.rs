@@ -192,8 +192,10 @@ fn misspelt_and_run_together_password_keys_are_masked() {
 
 /// A text that does not parse still prints no secret: not in the lines an
 /// unclosed bracket or quote swallowed, nor after the error, where the
-/// parse never went; nor in a URL that a byte that is not UTF-8 cuts before
-/// its `@`; nor in an argument written without its `=` or its `--set`.
+/// parse never went (an env var's `value` too); nor in a URL that a byte
+/// that is not UTF-8 cuts before its `@`; nor in an argument written without
+/// its `=` or its `--set`, which clap may take for a file or an unexpected
+/// argument. Nor a password that YAML reads as a tag.
 #[test]
 fn inputs_that_do_not_parse_print_no_secret() {
     let dir = tempfile::tempdir().unwrap();
@@ -214,17 +216,35 @@ fn inputs_that_do_not_parse_print_no_secret() {
         "cut.yaml",
         b"dbHost: db\nexternalRedis:\n  cache: redis://user:Cut-Sec\xffret-4@cache:6379\n",
     );
-    let cases: [Vec<&str>; 5] = [
+    let env = write(
+        "env.yaml",
+        b"worker:\n  gunicorn:\n    envVars:\n      - name: DB_PASSWORD\n\tvalue: Env-After-8\n",
+    );
+    let tagged = write("tagged.yaml", b"dbHost: db\ndbRootPassword: !Tag-Secret-9 x\n");
+    let cases: [Vec<&str>; 10] = [
         vec!["lint", &unclosed],
         vec!["lint", &after],
         vec!["lint", &cut],
+        vec!["lint", &env],
+        vec!["lint", &tagged],
         vec!["lint", MINIMAL_FILE, "--set", "dbRootPassword No-Equals-5"],
+        vec![
+            "lint",
+            MINIMAL_FILE,
+            "--set",
+            "dbRootPassword",
+            "No-Equals-10",
+            "--set",
+            "adminPassword No-Equals-11:x",
+        ],
+        vec!["render", "--set", "dbRootPassword", "No-Equals-10"],
         vec![
             "lint",
             MINIMAL_FILE,
             "dbRootPassword=No-Set-6",
             "https://user:Url-Name-7@example.com/values.yaml",
         ],
+        vec!["lint", "PGPASSWORD=No-Set-6", "user:Url-Name-7@host:values.yaml"],
     ];
     let secrets = [
         "Swallowed-Secret-1",
@@ -234,11 +254,17 @@ fn inputs_that_do_not_parse_print_no_secret() {
         "No-Equals-5",
         "No-Set-6",
         "Url-Name-7",
+        "Env-After-8",
+        "Tag-Secret-9",
+        "No-Equals-10",
+        "No-Equals-11",
     ];
     for args in &cases {
         for format in ["human", "json", "github", "sarif"] {
             let mut args = args.clone();
-            args.extend(["--format", format]);
+            if args[0] == "lint" {
+                args.extend(["--format", format]);
+            }
             let output = run(&args);
             assert_ne!(output.status.code(), Some(0), "{args:?}");
             let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));

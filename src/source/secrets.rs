@@ -241,6 +241,7 @@ impl Secrets {
                     .chain(&sources.get(file).name_secrets)
                     .cloned()
             })
+            .chain(sources.hidden.iter().cloned())
             .filter(|t| !t.trim().is_empty())
             .collect();
         texts.sort_unstable();
@@ -334,33 +335,57 @@ impl FileSecrets {
         for credential in url_credentials_of_value(value) {
             self.credential(credential);
         }
-        let secret = keys.into_iter().fold(false, |inherited, key| secret_under(key, inherited));
+        let secret = keys.into_iter().fold(false, |inherited, key| {
+            // `--set 'dbRootPassword pw=='` parses, as the key `dbRootPassword pw`.
+            if key.contains(char::is_whitespace) {
+                self.assigned_in_words(key);
+            }
+            secret_under(key, inherited)
+        });
         if secret && !value.is_empty() {
             self.add_value(text, range, value);
+        } else {
+            // `--set 'image.tag=1 dbRootPassword=pw'`: one value, a second
+            // assignment meant.
+            self.assigned_in_words(value);
+        }
+    }
+
+    /// The rest of `text` from the value of its first blank-separated word
+    /// that reads as an assignment to a secret key (`dbRootPassword=pw`,
+    /// `dbRootPassword pw`), as a secret text.
+    fn assigned_in_words(&mut self, text: &str) {
+        let mut words_from = text;
+        while !words_from.trim().is_empty() {
+            let word_start = words_from.len() - words_from.trim_start().len();
+            let word = &words_from[word_start..];
+            if let Some(rest) = after_first_separator(word) {
+                let key = &word[..word.len() - rest.len()];
+                if !rest.trim().is_empty() && (has_secret_word(&words(key)) || resembles_password(key)) {
+                    self.text(rest.trim());
+                    return;
+                }
+            }
+            let word_end = word.find(char::is_whitespace).map_or(word.len(), |end| end);
+            words_from = &word[word_end..];
         }
     }
 
     /// A `--set` argument that did not parse (or was never parsed): when it
-    /// has a secret word anywhere, everything after its first `=` (or `:`,
-    /// for `--set key:value`, or a blank, for `--set 'key value'`), since
-    /// what it assigns is unknown; and the user-info of any URL in it.
+    /// has a secret word anywhere, everything after its first `=`, `:` or
+    /// blank ([`after_first_separator`]), since what it assigns is unknown;
+    /// and the user-info of any URL in it.
     fn unparsed_set_argument(text: &str) -> FileSecrets {
         let mut found = FileSecrets::default();
         for range in url_credentials(text) {
             found.credential(&text[range]);
         }
-        if has_secret_word(&words(text))
-            && let Some(at) = text.find('=').or_else(|| text.find(':')).or_else(|| {
-                text.trim_start()
-                    .find(char::is_whitespace)
-                    .map(|at| at + text.len() - text.trim_start().len())
-            })
+        if (has_secret_word(&words(text)) || resembles_password(text))
+            && let Some(rest) = after_first_separator(text)
+            && !rest.trim().is_empty()
         {
-            let rest = &text[at + 1..];
-            if !rest.trim().is_empty() {
-                found.ranges.push(at + 1..text.len());
-                found.text(rest);
-            }
+            found.ranges.push(text.len() - rest.len()..text.len());
+            found.text(rest);
         }
         found
     }
@@ -402,17 +427,74 @@ impl FileSecrets {
     }
 }
 
+/// The words of a command line that are secrets nothing assigns: the word
+/// after a `--set`, `--set-string` or `--set-file` argument that names a
+/// secret key and has no `=` (`--set dbRootPassword hunter2`, written as
+/// helm's `--set` is not), which clap takes for an input file or an
+/// unexpected argument.
+pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
+    let args: Vec<&str> = args.iter().map(String::as_str).take_while(|arg| *arg != "--").collect();
+    let mut hidden = Vec::new();
+    let mut at = 0;
+    while at < args.len() {
+        let (flag, attached) = args[at].split_once('=').map_or((args[at], None), |(flag, rest)| (flag, Some(rest)));
+        at += 1;
+        if !matches!(flag, "--set" | "--set-string" | "--set-file") {
+            continue;
+        }
+        let assignment = match attached {
+            Some(assignment) => assignment,
+            None => {
+                at += 1;
+                match args.get(at - 1) {
+                    Some(assignment) => assignment,
+                    None => break,
+                }
+            }
+        };
+        if !assignment.contains('=')
+            && (has_secret_word(&words(assignment)) || resembles_password(assignment))
+            && let Some(next) = args.get(at).filter(|next| !next.starts_with('-'))
+        {
+            hidden.push((*next).to_owned());
+        }
+    }
+    hidden
+}
+
+/// What follows the first `=`, `:` or blank of `text` (after its leading
+/// blanks): in a `--set` argument or an input's name, the value of a
+/// `key=value`, `key:value` or `key value` that was meant as an assignment.
+fn after_first_separator(text: &str) -> Option<&str> {
+    let start = text.len() - text.trim_start().len();
+    let (at, separator) = text[start..]
+        .char_indices()
+        .find(|(_, c)| matches!(c, '=' | ':') || c.is_whitespace())?;
+    Some(&text[start + at + separator.len_utf8()..])
+}
+
 /// What an input's name (a path as given) holds that is secret: the
-/// credentials of a URL, and what follows the `=` of a name that reads as an
-/// assignment to a secret key (`dbRootPassword=…` given where a file was
-/// expected, `--set` forgotten).
+/// credentials of a URL (or of `user:password@host:path`), and the value of
+/// a name that reads as an assignment to a secret key (`dbRootPassword=…`
+/// given where a file was expected, its `--set` forgotten).
 pub(super) fn in_name(name: &str) -> Vec<Range<usize>> {
     let mut ranges = url_credentials(name);
-    if let Some((key, value)) = name.split_once('=')
+    if let Some(value) = after_first_separator(name)
         && !value.is_empty()
-        && has_secret_word(&words(key))
     {
-        ranges.push(key.len() + 1..name.len());
+        let key = &name[..name.len() - value.len()];
+        if !key.contains('/') && (has_secret_word(&words(key)) || resembles_password(key)) {
+            ranges.push(name.len() - value.len()..name.len());
+        }
+    }
+    // `user:password@host:path`, as scp and git write a remote file.
+    if !name.contains("://")
+        && let Some(at) = name.find('@')
+        && let Some(colon) = name[..at].find(':')
+        && !name[..colon].contains('/')
+        && colon + 1 < at
+    {
+        ranges.push(colon + 1..at);
     }
     ranges
 }
@@ -515,6 +597,9 @@ struct SeenScalar<'t> {
     range: Range<usize>,
     value: Cow<'t, str>,
     secret: bool,
+    /// For a mapping's value with a tag or an anchor, where its key ends:
+    /// the value as written starts at them.
+    key_end: Option<usize>,
 }
 
 /// A walk over a YAML text's events that records every value under a
@@ -581,20 +666,31 @@ impl<'t> YamlWalk<'t> {
             },
         };
         match event {
-            Event::Scalar(value, style, anchor, _) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 let null = *style == ScalarStyle::Plain && matches!(&**value, "" | "~" | "null" | "Null" | "NULL");
+                // A secret that starts with `!` or `&` reads as a tag or an
+                // anchor: the value's range starts after it, the mask before.
+                let has_properties = *anchor != 0 || tag.is_some();
+                let mut key_end = None;
                 if let Some(frame) = self.stack.last_mut() {
                     match key.as_deref() {
                         Some("name") => frame.env_name = Some(value.clone()),
                         Some("value") if !null => frame.env_value = Some(first_scalar),
                         _ => {}
                     }
+                    if has_properties
+                        && secret
+                        && let Some((_, end)) = frame.map
+                    {
+                        key_end = Some(end);
+                    }
                 }
-                if !null {
+                if !null || key_end.is_some() {
                     self.scalars.push(SeenScalar {
                         range,
                         value: value.clone(),
                         secret,
+                        key_end,
                     });
                 }
                 if *anchor != 0 {
@@ -627,12 +723,17 @@ impl<'t> YamlWalk<'t> {
     /// What the walk over the events of `text` found. `broken`: the parse
     /// ended in an error after the last event given; when the error comes
     /// where a secret value was expected, the rest of the text is masked.
-    pub(crate) fn finish(self, text: &str, broken: bool) -> FileSecrets {
+    pub(crate) fn finish(mut self, text: &str, broken: bool) -> FileSecrets {
         let mut found = FileSecrets::default();
         if broken {
             if let Some(from) = self.secret_from(text) {
                 found.ranges.push(from..text.len());
                 found.text(&text[from..]);
+            }
+            // The collections the error left open: an env var's `value`
+            // seen before it is secret by its `name` all the same.
+            while !self.stack.is_empty() {
+                self.close();
             }
             for range in secrets_by_line(text) {
                 found.text(&text[range.clone()]);
@@ -641,7 +742,10 @@ impl<'t> YamlWalk<'t> {
         }
         for seen in &self.scalars {
             if seen.secret {
-                found.add_value(text, seen.range.clone(), &seen.value);
+                let start = seen
+                    .key_end
+                    .map_or(seen.range.start, |key_end| value_start(text, key_end).min(seen.range.start));
+                found.add_value(text, start..seen.range.end.max(start), &seen.value);
             }
             for credential in url_credentials_of_value(&seen.value) {
                 found.credential(credential);
@@ -655,11 +759,7 @@ impl<'t> YamlWalk<'t> {
     fn secret_from(&self, text: &str) -> Option<usize> {
         let frame = self.stack.last()?;
         let (secret, from) = match &frame.map {
-            Some((Some(key), key_end)) => {
-                let after_key = &text[*key_end..];
-                let value_start = after_key.len() - after_key.trim_start_matches(|c: char| c == ':' || c.is_whitespace()).len();
-                (secret_under(key, frame.secret), key_end + value_start)
-            }
+            Some((Some(key), key_end)) => (secret_under(key, frame.secret), value_start(text, *key_end)),
             _ => (frame.secret, self.last_end),
         };
         (secret && from < text.len()).then_some(from)
@@ -671,33 +771,56 @@ impl<'t> YamlWalk<'t> {
 /// A parse stops at its first error, so the walk sees nothing of the lines
 /// after it, nor of lines an unclosed quote or bracket swallowed; yet the
 /// error quotes one of them, and the user's next edit may quote others. So a
-/// broken text is also read as lines: a line's key (plain or quoted, after
-/// any `- `, and each key after a `{` or `,` on it) decides as in
-/// [`secret_under`], a secret key's value is masked to the end of its line,
-/// and every line indented under a secret key is masked whole. This masks
-/// more than the walk would, never less: only texts that already failed are
-/// read this way.
+/// broken text is also read as lines (ended by LF, CRLF or CR, as YAML ends
+/// them): a line's key (plain or quoted, after any `- `, and each key after a
+/// `{`, `[` or `,` on it) decides as in [`secret_under`], and so does an env
+/// var's secret `name` for the `value` beside it; a secret value is masked to
+/// the end of its line, and every line indented under a secret key (comments
+/// too) is masked whole. This masks more than the walk would, never less:
+/// only texts that already failed are read this way.
 fn secrets_by_line(text: &str) -> Vec<Range<usize>> {
+    /// A key whose value may go on below its line.
+    struct Open {
+        column: usize,
+        /// Whether values under it are secret.
+        secret: bool,
+        /// Whether its line holds no value, so that a block follows (a
+        /// sequence may start at the key's own column).
+        nested: bool,
+    }
     let mut ranges = Vec::new();
-    // The keys whose values may go on below their line: the column of each
-    // and whether values under it are secret.
-    let mut open: Vec<(usize, bool)> = Vec::new();
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
+    let mut open: Vec<Open> = Vec::new();
+    // The column of the keys of a mapping whose `name` names a secret, and
+    // whether the last line with a key was that `name` (wherever a tab
+    // put it).
+    let mut secret_env_name: Option<usize> = None;
+    let mut after_secret_name = false;
+    for (start, body) in lines(text) {
         let content = body.trim_start_matches([' ', '\t']);
         let mut column = body.len() - content.len();
-        let start = line_start;
-        line_start += line.len();
-        if content.is_empty() {
+        let shown_len = content.trim_end().len();
+        if content.trim().is_empty() {
             continue;
         }
-        while open.last().is_some_and(|(open_column, _)| *open_column >= column) {
+        let is_item = content
+            .strip_prefix('-')
+            .is_some_and(|after| after.is_empty() || after.starts_with([' ', '\t']));
+        let under_secret = |open: &[Open]| open.iter().rev().find(|o| o.column < column).is_some_and(|o| o.secret);
+        if content.starts_with('#') {
+            // A comment leaves the structure as it is.
+            if under_secret(&open) {
+                ranges.push(start + column..start + column + shown_len);
+            }
+            continue;
+        }
+        while open
+            .last()
+            .is_some_and(|o| o.column > column || (o.column == column && !(is_item && o.nested)))
+        {
             open.pop();
         }
-        let inherited = open.last().is_some_and(|(_, secret)| *secret);
-        if inherited {
-            ranges.push(start + column..start + body.trim_end().len());
+        if open.last().is_some_and(|o| o.secret) {
+            ranges.push(start + column..start + column + shown_len);
             continue;
         }
         let mut rest = content;
@@ -708,31 +831,48 @@ fn secrets_by_line(text: &str) -> Vec<Range<usize>> {
             let item = after.trim_start_matches([' ', '\t']);
             column += rest.len() - item.len();
             rest = item;
+            secret_env_name = None;
         }
-        let first = key_at(rest);
-        let secret = first.as_ref().is_some_and(|(key, _)| secret_under(key, false));
-        let value_start = first.as_ref().map_or(0, |(_, value_start)| *value_start);
-        if first.is_some() {
-            open.push((column, secret));
+        if secret_env_name.is_some_and(|env_column| column < env_column) {
+            secret_env_name = None;
         }
-        let mut mask_from = secret.then_some(value_start);
-        if !secret {
-            // The keys of a flow mapping written on this line.
-            let mut at = value_start;
-            while let Some(found) = rest[at..].find(['{', ',']) {
-                at += found + 1;
-                let after = &rest[at..];
-                let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
-                if let Some((key, value_start)) = key_at(&after[blanks..])
-                    && key_meaning(&key) == KeyMeaning::Secret
-                {
-                    mask_from = Some(at + blanks + value_start);
-                    break;
+        let rest = &rest[..rest.trim_end().len()];
+        let keys = keys_on_line(rest);
+        let starts_with_key = key_at(rest).is_some();
+        let mut mask_from = None;
+        // `{name: DB_PASSWORD, value: …}` on this line.
+        let mut flow_env_secret = false;
+        let after_name = std::mem::take(&mut after_secret_name) && starts_with_key;
+        for (index, (key, value_start)) in keys.iter().enumerate() {
+            let at_line_start = index == 0 && starts_with_key;
+            let value = &rest[*value_start..];
+            let secret = key_meaning(key) == KeyMeaning::Secret
+                || (key == "value" && (flow_env_secret || (at_line_start && (after_name || secret_env_name == Some(column)))));
+            if key == "name" {
+                let name = value
+                    .split([',', '}', ']', '#'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                let names_secret = key_meaning(name) == KeyMeaning::Secret;
+                flow_env_secret |= names_secret;
+                if at_line_start && names_secret {
+                    secret_env_name = Some(column);
+                    after_secret_name = true;
                 }
+            }
+            if at_line_start {
+                let nested = value.is_empty() || value.starts_with('#');
+                open.push(Open { column, secret, nested });
+            }
+            if secret {
+                mask_from = Some(*value_start);
+                break;
             }
         }
         if let Some(from) = mask_from {
-            let value = rest[from..].trim_end();
+            let value = &rest[from..];
             if !value.is_empty() && !value.starts_with('#') {
                 let from = start + column + from;
                 ranges.push(from..from + value.len());
@@ -740,6 +880,41 @@ fn secrets_by_line(text: &str) -> Vec<Range<usize>> {
         }
     }
     ranges
+}
+
+/// The lines of `text` and where each starts, ended by LF, CRLF or CR.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= text.len() {
+            return None;
+        }
+        let start = at;
+        let end = text[start..].find(['\r', '\n']).map_or(text.len(), |i| start + i);
+        at = end
+            + if text[end..].starts_with("\r\n") {
+                2
+            } else {
+                usize::from(end < text.len())
+            };
+        Some((start, &text[start..end]))
+    })
+}
+
+/// The keys on one line (without its `- `): the one it starts with, and each
+/// that follows a `{`, `[` or `,`, with where its value starts.
+fn keys_on_line(line: &str) -> Vec<(Cow<'_, str>, usize)> {
+    let mut keys: Vec<(Cow<'_, str>, usize)> = key_at(line).into_iter().collect();
+    let mut at = keys.first().map_or(0, |(_, value_start)| *value_start);
+    while let Some(found) = line[at..].find(['{', '[', ',']) {
+        at += found + 1;
+        let after = &line[at..];
+        let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+        if let Some((key, value_start)) = key_at(&after[blanks..]) {
+            keys.push((key, at + blanks + value_start));
+        }
+    }
+    keys
 }
 
 /// The key that `text` starts with, plain or quoted, and where its value
@@ -756,7 +931,16 @@ fn key_at(text: &str) -> Option<(Cow<'_, str>, usize)> {
             (Cow::Borrowed(&text[1..end]), end + 1)
         }
         b'\'' => {
-            let end = text[1..].find('\'')? + 1;
+            // `''` is a quote inside the key.
+            let mut from = 1;
+            let end = loop {
+                let quote = text[from..].find('\'')? + from;
+                if text[quote + 1..].starts_with('\'') {
+                    from = quote + 2;
+                } else {
+                    break quote;
+                }
+            };
             (Cow::Borrowed(&text[1..end]), end + 1)
         }
         b'{' | b'[' | b'}' | b']' | b',' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' => return None,
@@ -778,6 +962,13 @@ fn key_at(text: &str) -> Option<(Cow<'_, str>, usize)> {
     }
     let value = rest.trim_start_matches([' ', '\t']);
     Some((key, text.len() - value.len()))
+}
+
+/// Where the value after a key that ends at `key_end` starts: after the
+/// `:` and the blanks.
+fn value_start(text: &str, key_end: usize) -> usize {
+    let after_key = &text[key_end.min(text.len())..];
+    text.len() - after_key.trim_start_matches(|c: char| c == ':' || c.is_whitespace()).len()
 }
 
 /// The secrets of a YAML text no loader walked: parsed here, and walked
@@ -1162,6 +1353,58 @@ note: 'see https://***@example.com/x'
             shown("a: [\nsecrets:\n  one: hunter2\n  - two\n\n  three\ndbHost: db\ndbExistingSecret: db-root\n"),
             "a: [\nsecrets:\n  ***\n  ***\n\n  ***\ndbHost: db\ndbExistingSecret: db-root\n"
         );
+    }
+
+    #[test]
+    fn the_line_reading_of_a_broken_file_follows_yaml() {
+        // Lines end at CR too; a comment leaves the structure as it was; an
+        // env var's secret `name` makes the `value` beside it secret,
+        // however it is indented; keys after `[`; `''` inside a quoted key.
+        assert_eq!(shown("x: y: z\rdbRootPassword: hunter2\r"), r"x: y: z\rdbRootPassword: ***");
+        assert_eq!(
+            shown("a: \"b\ndbRootPassword: |\n# rotated\n  hunter2\n"),
+            "a: \"b\ndbRootPassword: ***\n# rotated\n  ***\n"
+        );
+        assert_eq!(
+            shown("a: [\nenv:\n  - {name: SMTP_PASSWORD, value: staple}\n  - name: DB_PASSWORD\n\tvalue: hunter2\n"),
+            "a: [\nenv:\n  - {name: SMTP_PASSWORD, value: ***\n  - name: DB_PASSWORD\n value: ***\n"
+        );
+        assert_eq!(shown("a: \"b\nc: [dbRootPassword: hunter2]\n"), "a: \"b\nc: [dbRootPassword: ***\n");
+        assert_eq!(shown("a: \"b\n'it''s password': hunter2\n"), "a: \"b\n'it''s password': ***\n");
+        assert_eq!(shown("a: \"b\ntokens:\n- hunter2\nb: c\n"), "a: \"b\ntokens:\n***\nb: c\n");
+        // Blanks that are not spaces or tabs, under a secret key: no range
+        // ends before it starts.
+        assert_eq!(
+            shown("a: [\nsecrets:\n  \u{a0}\n\u{3000}x: y\n"),
+            "a: [\nsecrets:\n  \u{a0}\n\u{3000}***: y\n"
+        );
+    }
+
+    #[test]
+    fn a_secret_read_as_a_tag_or_an_anchor_is_masked_with_them() {
+        assert_eq!(shown("dbRootPassword: !hunter2 x\n"), "dbRootPassword: ***\n");
+        assert_eq!(shown("dbRootPassword: &hunter2 x\n"), "dbRootPassword: ***\n");
+        assert_eq!(shown("a: {dbRootPassword: !hunter2}\n"), "a: {dbRootPassword: ***}\n");
+    }
+
+    #[test]
+    fn command_line_words_and_names_that_hold_secrets() {
+        let args = |line: &str| words_meant_as_secrets(&line.split(' ').map(str::to_owned).collect::<Vec<_>>());
+        assert_eq!(args("lint a.yaml --set dbRootPassword hunter2 b.yaml"), ["hunter2"]);
+        assert_eq!(args("lint --set=jobs.backup.s3.secretAccessKey hunter2"), ["hunter2"]);
+        assert_eq!(args("lint --set-string adminPassword -f x"), Vec::<String>::new());
+        assert_eq!(args("lint --set dbRootPassword=x hunter2"), Vec::<String>::new());
+        assert_eq!(args("lint --set image.tag v1"), Vec::<String>::new());
+        assert_eq!(args("lint -- --set dbRootPassword hunter2"), Vec::<String>::new());
+
+        let masked = |name: &str| apply(name, &merge(in_name(name)));
+        assert_eq!(masked("PGPASSWORD=hunter2"), "PGPASSWORD=***");
+        assert_eq!(masked("dbRootPasword:hunter2"), "dbRootPasword:***");
+        assert_eq!(masked("https://user:hunter2@example.com/v.yaml"), "https://***@example.com/v.yaml");
+        assert_eq!(masked("user:hunter2@host:values.yaml"), "user:***@host:values.yaml");
+        assert_eq!(masked("/srv/secrets dir/values.yaml"), "/srv/secrets dir/values.yaml");
+        assert_eq!(masked("values/production.yaml"), "values/production.yaml");
+        assert_eq!(after_first_separator("dbRootPassword\u{a0}hunter2"), Some("hunter2"));
     }
 
     #[test]
