@@ -201,7 +201,7 @@ fn no_password_reaches_a_command_line_bench_log_or_the_volumes() {
     let docs = rendered(&listener);
     for release in ["15", "16"] {
         let bench = ScratchBench::configured();
-        std::fs::create_dir_all(bench.root().join("sites/retired.example.com")).unwrap();
+        bench.add_site("retired.example.com");
         for task in ["create-site", "drop-site"] {
             let output = bench.run_release(&script(&docs, task), release, None);
             assert!(output.status.success(), "{task}: {}", text(&output.stderr));
@@ -352,7 +352,13 @@ fn drop_site_and_backup_do_their_work() {
     bench.add_site("retired.example.com");
     std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests")).unwrap();
     std::fs::write(bench.root().join("sites/.frappe-manifests/retired.example.com.creating"), "").unwrap();
-    let output = bench.run(&script(&docs, "drop-site"), None);
+    let earlier = "20260101_000000-retired_example_com-database.sql.gz";
+    let site_backups = bench.root().join("sites/retired.example.com/private/backups");
+    std::fs::create_dir_all(&site_backups).unwrap();
+    std::fs::write(site_backups.join(earlier), "").unwrap();
+    // A day later, bench's backup deletes that one first (delete_temp_backups).
+    let a_day_later = "export BENCH_CLOCK_AHEAD_HOURS=25\n";
+    let output = bench.run(&format!("{a_day_later}{}", script(&docs, "drop-site")), None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("site gone.example.com does not exist: nothing to drop"));
     let calls = bench.calls();
@@ -380,6 +386,14 @@ fn drop_site_and_backup_do_their_work() {
     };
     assert_eq!(dumps(&bench, "retired.example.com"), 1);
     assert!(
+        bench
+            .root()
+            .join("sites/archived_sites/retired.example.com/private/backups-before-drop")
+            .join(earlier)
+            .exists(),
+        "the site's earlier backups are kept beside the new one"
+    );
+    assert!(
         text(&output.stdout).contains(
             "site retired.example.com dropped: its folder and the backup taken first are in sites/archived_sites/retired.example.com\n"
         ),
@@ -393,8 +407,40 @@ fn drop_site_and_backup_do_their_work() {
     assert!(text(&output.stdout).contains("are in sites/archived_sites/retired.example.com1\n"));
     assert_eq!(dumps(&bench, "retired.example.com1"), 1);
 
-    // `backup: false` is the chart's `--no-backup`.
+    // A backup that fails stops the drop, and the earlier backups stay where
+    // they were; with `forced`, the drop goes on and the log says there is
+    // no backup.
+    let bench = ScratchBench::configured();
+    bench.add_site("retired.example.com");
+    std::fs::create_dir_all(bench.root().join("sites/retired.example.com/private/backups")).unwrap();
+    std::fs::write(bench.root().join("sites/retired.example.com/private/backups").join(earlier), "").unwrap();
+    let failing = "export FAIL_BACKUP='[Errno 28] No space left on device'\n";
+    let output = bench.run(&format!("{failing}{}", script(&docs, "drop-site")), None);
+    assert!(!output.status.success());
+    assert!(bench.site_exists("retired.example.com"));
+    assert!(
+        bench
+            .root()
+            .join("sites/retired.example.com/private/backups")
+            .join(earlier)
+            .exists()
+    );
+    assert!(!bench.root().join("sites/retired.example.com/private/backups-before-drop").exists());
     let values = multisite_values(listener.local_addr().unwrap().port());
+    let forced = script(
+        &documents(&render_text(&values, &["jobs.dropMultipleSites.forced=true"])),
+        "drop-site",
+    );
+    let output = bench.run(&format!("{failing}{forced}"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(!bench.site_exists("retired.example.com"));
+    assert!(
+        text(&output.stderr).contains("site retired.example.com was dropped WITHOUT a backup"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // `backup: false` is the chart's `--no-backup`.
     let no_backup = script(
         &documents(&render_text(&values, &["jobs.dropMultipleSites.backup=false"])),
         "drop-site",

@@ -222,13 +222,14 @@ job! {
 job! {
     /// Drops one site.
     DropSiteJob (enabled: false) {
-        /// Pass `--force` to `bench drop-site`.
+        /// Pass `--force` to `bench drop-site`: drop the site even when an
+        /// error comes first, its backup failing included.
         forced: bool = false,
-        /// Back each site up (database, public and private files) before its
+        /// Back each site up (database, files, site config) before its
         /// database is dropped, as `bench drop-site` does unless told not to:
-        /// the backup moves with the site's folder to `sites/archived_sites/`.
-        /// `false` passes `--no-backup`, as the official chart always does,
-        /// and the database is gone for good.
+        /// the backup, and the site's earlier ones, move with its folder to
+        /// `sites/archived_sites/`. `false` passes `--no-backup`, as the
+        /// official chart always does, and the database is gone for good.
         backup: bool = true,
         /// The site to drop.
         site_name: Spanned<String> = Spanned::new("erp.cluster.local".to_owned()),
@@ -238,13 +239,14 @@ job! {
 job! {
     /// Drops several sites.
     DropMultipleSitesJob (enabled: false) {
-        /// Pass `--force` to `bench drop-site`.
+        /// Pass `--force` to `bench drop-site`: drop the site even when an
+        /// error comes first, its backup failing included.
         forced: bool = false,
-        /// Back each site up (database, public and private files) before its
+        /// Back each site up (database, files, site config) before its
         /// database is dropped, as `bench drop-site` does unless told not to:
-        /// the backup moves with the site's folder to `sites/archived_sites/`.
-        /// `false` passes `--no-backup`, as the official chart always does,
-        /// and the database is gone for good.
+        /// the backup, and the site's earlier ones, move with its folder to
+        /// `sites/archived_sites/`. `false` passes `--no-backup`, as the
+        /// official chart always does, and the database is gone for good.
         backup: bool = true,
         /// The sites to drop.
         sites: Spanned<Vec<Site>> = Spanned::default(),
