@@ -278,6 +278,31 @@ fn inputs_that_do_not_parse_print_no_secret() {
     }
 }
 
+/// A secret where no secret key says so: a Redis URL or host written
+/// without its scheme, a shortened or misspelt password key (quoted by
+/// "did you mean `dbRootPassword`?"), an assignment written as a value,
+/// the password given to `--set-file` in place of its path.
+#[test]
+fn secrets_written_the_wrong_way_print_no_secret() {
+    let values = "dbHost: \"root:Wrong-Way-1@db\"\nexternalRedis:\n  cache: \"default:Wrong-Way-2@cache:6379\"\n  queue: redis://q:6379\n\
+                  dbRootPw: Wrong-Way-3\nadminPsswd: Wrong-Way-4\njobs:\n  createSite: \"adminPassword=Wrong-Way-5\"\n";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(
+            &["lint", "--format", format, "-", "--set-file", "dbRootPassword=Wrong-Way-6"],
+            Some(values.as_bytes()),
+        );
+        assert_ne!(output.status.code(), Some(0));
+        let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        for n in 1..=6 {
+            assert!(
+                !shown.contains(&format!("Wrong-Way-{n}")),
+                "lint --format {format} prints Wrong-Way-{n}:\n{shown}"
+            );
+        }
+        assert!(shown.contains("dbRootPw"), "{shown}");
+    }
+}
+
 /// A password given with `--set-file` (a password file, line break and
 /// all) or `--set-string`, in a list or alone, is masked wherever a
 /// diagnostic quotes it, in every format; and it still reaches the Secret.

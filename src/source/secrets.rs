@@ -68,10 +68,19 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
     "credentials",
     "apikey",
+    // Shortened and misspelt: the keys a diagnostic quotes with a "did you
+    // mean `dbRootPassword`?".
+    "pw",
+    "passw",
+    "paswd",
+    "pswd",
+    "psswd",
+    "paswrd",
+    "passwrd",
 ];
 
 /// Pairs of consecutive words that mark a value as secret.
-const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("access", "key")];
+const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("access", "key"), ("encryption", "key")];
 
 /// Last words of keys that refer to a Secret or a key in it.
 const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
@@ -113,7 +122,9 @@ fn has_telling_fragment(key: &[u8]) -> bool {
 const TELLING_FRAGMENTS: &[&str] = &[
     "pas",
     "word",
-    "pwd",
+    "pw",
+    "psw",
+    "pssw",
     "secret",
     "token",
     "credential",
@@ -338,7 +349,7 @@ impl FileSecrets {
         let secret = keys.into_iter().fold(false, |inherited, key| {
             // `--set 'dbRootPassword pw=='` parses, as the key `dbRootPassword pw`.
             if key.contains(char::is_whitespace) {
-                self.assigned_in_words(key);
+                self.assigned_in_words(key, true);
             }
             secret_under(key, inherited)
         });
@@ -347,27 +358,30 @@ impl FileSecrets {
         } else {
             // `--set 'image.tag=1 dbRootPassword=pw'`: one value, a second
             // assignment meant.
-            self.assigned_in_words(value);
+            self.assigned_in_words(value, true);
         }
     }
 
-    /// The rest of `text` from the value of its first blank-separated word
-    /// that reads as an assignment to a secret key (`dbRootPassword=pw`,
-    /// `dbRootPassword pw`), as a secret text.
-    fn assigned_in_words(&mut self, text: &str) {
-        let mut words_from = text;
-        while !words_from.trim().is_empty() {
-            let word_start = words_from.len() - words_from.trim_start().len();
-            let word = &words_from[word_start..];
-            if let Some(rest) = after_first_separator(word) {
-                let key = &word[..word.len() - rest.len()];
-                if !rest.trim().is_empty() && (has_secret_word(&words(key)) || resembles_password(key)) {
-                    self.text(rest.trim());
-                    return;
-                }
+    /// The rest of `text` from the value of its first word that reads as an
+    /// assignment to a secret key (`dbRootPassword=pw`, `--password=pw`,
+    /// `adminPassword: pw`; with `blank_separates`, `dbRootPassword pw`
+    /// too), as a secret text.
+    fn assigned_in_words(&mut self, text: &str, blank_separates: bool) {
+        let mut at = 0;
+        while let Some(start) = text[at..].find(|c: char| !c.is_whitespace()).map(|i| at + i) {
+            let end = text[start..].find(char::is_whitespace).map_or(text.len(), |i| start + i);
+            let word = &text[start..end];
+            at = end;
+            let (key, value_from) = match word.find(['=', ':']) {
+                Some(separator) => (&word[..separator], start + separator + 1),
+                None if blank_separates => (word, end),
+                None => continue,
+            };
+            let value = text[value_from..].trim();
+            if !value.is_empty() && (has_secret_word(&words(key)) || resembles_password(key)) {
+                self.text(value);
+                return;
             }
-            let word_end = word.find(char::is_whitespace).map_or(word.len(), |end| end);
-            words_from = &word[word_end..];
         }
     }
 
@@ -741,6 +755,11 @@ impl<'t> YamlWalk<'t> {
             }
         }
         for seen in &self.scalars {
+            if !seen.secret && seen.value.contains(['=', ':']) {
+                // `createSite: "adminPassword=pw"`, `--db-password=pw` in
+                // a command: a value that assigns a secret itself.
+                found.assigned_in_words(&seen.value, false);
+            }
             if seen.secret {
                 let start = seen
                     .key_end
@@ -1011,7 +1030,15 @@ fn url_credentials_of_value(value: &str) -> Vec<&str> {
         return url_credentials(value).into_iter().map(|r| &value[r]).collect();
     }
     let Some(scheme_end) = value.find("://") else {
-        return Vec::new();
+        // `default:pw@cache:6379`, a URL written without its scheme (or
+        // with a broken one): what precedes the `@` in its word, when it
+        // holds a `:`.
+        return value
+            .rfind('@')
+            .map(|at| &value[value[..at].rfind(char::is_whitespace).map_or(0, |blank| blank + 1)..at])
+            .filter(|credential| credential.contains(':'))
+            .into_iter()
+            .collect();
     };
     let start = scheme_end + 3;
     let mut credentials: Vec<&str> = query_secrets(value, start, value.len()).into_iter().map(|r| &value[r]).collect();
@@ -1405,6 +1432,22 @@ note: 'see https://***@example.com/x'
         assert_eq!(masked("/srv/secrets dir/values.yaml"), "/srv/secrets dir/values.yaml");
         assert_eq!(masked("values/production.yaml"), "values/production.yaml");
         assert_eq!(after_first_separator("dbRootPassword\u{a0}hunter2"), Some("hunter2"));
+    }
+
+    #[test]
+    fn credentials_without_a_scheme_shortened_keys_and_assignments_in_values() {
+        assert_eq!(
+            shown("cache: \"default:hunter2@cache:6379\"\ndbHost: root:hunter2@db\nmail: admin@example.com\n"),
+            "cache: \"***@cache:6379\"\ndbHost: ***@db\nmail: admin@example.com\n"
+        );
+        assert_eq!(
+            shown("dbRootPw: hunter2\nadminPsswd: hunter2\nENCRYPTION_KEY: hunter2\npwaKey: x\n"),
+            "dbRootPw: ***\nadminPsswd: ***\nENCRYPTION_KEY: ***\npwaKey: x\n"
+        );
+        assert_eq!(
+            shown("createSite: \"adminPassword=battery-staple\"\ncommand: mysql --password=staple2 db\nnote: the password is rotated\n"),
+            "createSite: \"adminPassword=***\"\ncommand: mysql --password=***\nnote: the password is rotated\n"
+        );
     }
 
     #[test]

@@ -354,6 +354,9 @@ impl RedisAddress {
     /// defaults to 6379 and the database to 0, as redis-py's do.
     fn parse(text: &str) -> RedisAddress {
         let rest = text.split_once("://").map_or(text, |(_, rest)| rest);
+        // The query (`?password=…`) is no part of the address, and is
+        // never printed.
+        let rest = rest.split(['?', '#']).next().unwrap_or_default();
         let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
         let (server, database) = rest.split_once('/').unwrap_or((rest, ""));
         let (host, port) = match server.rsplit_once(':') {
@@ -558,6 +561,12 @@ mod tests {
             "frappe-bench-valkey-queue:6379/0"
         );
         assert_ne!(a, RedisAddress::parse("rediss://queue.example.com:6380/0"));
+        // A password in the query is no part of the address printed.
+        assert_eq!(
+            RedisAddress::parse("redis://oldq:6379/0?password=hunter2").to_string(),
+            "oldq:6379/0"
+        );
+        assert_eq!(RedisAddress::parse("redis://oldq?password=hunter2#x").to_string(), "oldq:6379/0");
     }
 
     #[test]
