@@ -225,9 +225,14 @@ fn settings(args: &ValuesArgs) -> Settings {
 
 /// The words of this command line that are secrets nothing assigns
 /// ([`source::secrets::words_meant_as_secrets`]).
+/// Found once: `lint` makes a request per file, and the command line may
+/// name thousands.
 fn hidden_arguments() -> Vec<String> {
-    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
-    source::secrets::words_meant_as_secrets(&args)
+    static HIDDEN: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+        source::secrets::words_meant_as_secrets(&args)
+    });
+    HIDDEN.clone()
 }
 
 /// What every render and lint request takes from the `--set` flags.
