@@ -1031,11 +1031,12 @@ fn url_credentials_of_value(value: &str) -> Vec<&str> {
     }
     let Some(scheme_end) = value.find("://") else {
         // `default:pw@cache:6379`, a URL written without its scheme (or
-        // with a broken one): what precedes the `@` in its word, when it
-        // holds a `:`.
+        // with a broken one, `redis:/u:pw@h`): what precedes the `@` back to
+        // a blank or a `/`, when it holds a `:`. (A user-info has no `/`;
+        // `registry:5000/frappe@sha256:…` is an image.)
         return value
             .rfind('@')
-            .map(|at| &value[value[..at].rfind(char::is_whitespace).map_or(0, |blank| blank + 1)..at])
+            .map(|at| &value[value[..at].rfind(|c: char| c.is_whitespace() || c == '/').map_or(0, |cut| cut + 1)..at])
             .filter(|credential| credential.contains(':'))
             .into_iter()
             .collect();
@@ -1437,8 +1438,13 @@ note: 'see https://***@example.com/x'
     #[test]
     fn credentials_without_a_scheme_shortened_keys_and_assignments_in_values() {
         assert_eq!(
-            shown("cache: \"default:hunter2@cache:6379\"\ndbHost: root:hunter2@db\nmail: admin@example.com\n"),
-            "cache: \"***@cache:6379\"\ndbHost: ***@db\nmail: admin@example.com\n"
+            shown("cache: \"default:hunter2@cache:6379\"\ndbHost: root:hunter2@db\nmail: admin@example.com\nqueue: redis:/u:hunter2@q\n"),
+            "cache: \"***@cache:6379\"\ndbHost: ***@db\nmail: admin@example.com\nqueue: redis:/***@q\n"
+        );
+        // An image with a registry's port and a digest holds no user-info.
+        assert_eq!(
+            shown("repository: registry.local:5000/frappe/erpnext@sha256:0123\n"),
+            "repository: registry.local:5000/frappe/erpnext@sha256:0123\n"
         );
         assert_eq!(
             shown("dbRootPw: hunter2\nadminPsswd: hunter2\nENCRYPTION_KEY: hunter2\npwaKey: x\n"),
