@@ -346,14 +346,17 @@ fn read_value_files(assignment: &mut set::Assignment, sources: &mut Sources, dia
         let name = scalar.text.clone();
         let path = std::path::Path::new(&name);
         let problem = match read_limited_file(path) {
-            Err(error) if secret => {
-                // `--set-file dbRootPassword=<the password>`: what names no
-                // file under a secret key may be the secret itself.
-                sources.add_secret(node.span, &name);
-                Diagnostic::new(Code::Io, unreadable(path, &name, &error, "a file"))
-                    .help("`--set-file` takes the path of a file that holds the value (shown masked here, as it may be the password itself); to give the value, use `--set-string`")
+            Err(error) => {
+                let problem = Diagnostic::new(Code::Io, unreadable(path, &name, &error, "a file"));
+                if secret {
+                    // `--set-file dbRootPassword=<the password>`: what names
+                    // no file under a secret key may be the secret itself.
+                    sources.add_secret(node.span, &name);
+                    problem.help("`--set-file` takes the path of a file that holds the value (shown masked here, as it may be the password itself); to give the value, use `--set-string`")
+                } else {
+                    problem
+                }
             }
-            Err(error) => Diagnostic::new(Code::Io, unreadable(path, &name, &error, "a file")),
             Ok(bytes) if bytes.len() > MAX_INPUT_BYTES => Diagnostic::new(
                 Code::InputLimit,
                 format!("`{name}` is larger than the {} bytes this tool reads", MAX_INPUT_BYTES),

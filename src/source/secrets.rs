@@ -152,6 +152,14 @@ fn meaning_of_words(key: &str) -> KeyMeaning {
     }
 }
 
+/// Whether a text that may be a key, written loosely (`dbRootPassword`,
+/// `--db-password`, `PGPASSWORD`, a misspelling), names a secret: what the
+/// texts that are not YAML keys (`--set` arguments, paths, words in a value)
+/// are asked.
+fn names_a_secret(text: &str) -> bool {
+    has_secret_word(&words(text)) || resembles_password(text)
+}
+
 fn has_secret_word(words: &[&str]) -> bool {
     words.iter().any(|w| SECRET_WORDS.iter().any(|secret| is_word(w, secret)))
         || words
@@ -378,7 +386,7 @@ impl FileSecrets {
                 None => continue,
             };
             let value = text[value_from..].trim();
-            if !value.is_empty() && (has_secret_word(&words(key)) || resembles_password(key)) {
+            if !value.is_empty() && names_a_secret(key) {
                 self.text(value);
                 return;
             }
@@ -394,7 +402,7 @@ impl FileSecrets {
         for range in url_credentials(text) {
             found.credential(&text[range]);
         }
-        if (has_secret_word(&words(text)) || resembles_password(text))
+        if names_a_secret(text)
             && let Some(rest) = after_first_separator(text)
             && !rest.trim().is_empty()
         {
@@ -467,7 +475,7 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
             }
         };
         if !assignment.contains('=')
-            && (has_secret_word(&words(assignment)) || resembles_password(assignment))
+            && names_a_secret(assignment)
             && let Some(next) = args.get(at).filter(|next| !next.starts_with('-'))
         {
             hidden.push((*next).to_owned());
@@ -497,7 +505,7 @@ pub(super) fn in_name(name: &str) -> Vec<Range<usize>> {
         && !value.is_empty()
     {
         let key = &name[..name.len() - value.len()];
-        if !key.contains('/') && (has_secret_word(&words(key)) || resembles_password(key)) {
+        if !key.contains('/') && names_a_secret(key) {
             ranges.push(name.len() - value.len()..name.len());
         }
     }
