@@ -129,6 +129,10 @@ codes! {
     ImageTag = "image-tag", Warning, allowable, "An image tag that is `latest`, missing or otherwise moves under you.";
     SnippetAnnotation = "snippet-annotation", Warning, allowable, "A configuration-snippet annotation, which ingress-nginx rejects unless `allow-snippet-annotations` is on.";
     MissingRequests = "missing-requests", Warning, allowable, "A component without CPU and memory requests: the scheduler cannot place it sensibly.";
+    UnadmittedGateway = "unadmitted-gateway", Warning, allowable, "The NetworkPolicy admits only the default ingress-nginx namespace while an HTTPRoute brings the traffic: the Gateway's proxies run elsewhere, and every request is dropped.";
+    ClientAddress = "client-address", Warning, allowable, "nginx trusts `X-Forwarded-For` only from 127.0.0.1 behind an Ingress or Gateway: Frappe sees one address for every client, and its per-address limits hit everyone.";
+    HttpLiveness = "http-liveness", Warning, allowable, "An HTTP liveness probe that Frappe answers: it fails during every migrate (maintenance mode) and while the database is away, and restarting gunicorn mends neither.";
+    SocketioSessions = "socketio-sessions", Warning, allowable, "socketio runs more than one pod and nothing keeps a browser on one: socket.io's long-polling requests that reach another pod fail, and realtime updates stop.";
 }
 
 /// One problem, located.

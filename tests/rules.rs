@@ -408,3 +408,125 @@ fn an_nginx_http_probe_must_name_a_site_only_where_nginx_asks_frappe_for_the_hos
     // A TCP probe asks nobody for a site.
     assert_eq!(probe_site("nginx:\n  livenessProbe:\n    tcpSocket: {port: 8080}\n", &[]), 0);
 }
+
+#[test]
+fn socketio_sessions_warn_only_where_a_browser_can_reach_two_pods() {
+    let count = |code: Code, extra: &str, sets: &[&str]| {
+        let outcome = crate::common::check_text(&format!("{}{extra}", crate::common::MINIMAL), sets, "erpnext", Some("erp"));
+        outcome.diagnostics.iter().filter(|d| d.code == code).count()
+    };
+    let sessions = |extra: &str, sets: &[&str]| count(Code::SocketioSessions, extra, sets);
+    let ingress = "ingress:\n  enabled: true\n  hosts: [{host: erp.example.com, paths: [{path: /, pathType: Prefix}]}]\n";
+    let affinity = "ingress:\n  enabled: true\n  annotations: {nginx.ingress.kubernetes.io/affinity: cookie}\n  hosts: [{host: erp.example.com, paths: [{path: /, pathType: Prefix}]}]\n";
+    let two = ["socketio.replicaCount=2"];
+    let both_two = ["socketio.replicaCount=2", "nginx.replicaCount=2"];
+    // One socketio pod: nothing to keep.
+    assert_eq!(sessions(ingress, &["nginx.replicaCount=3"]), 0);
+    // One nginx pod: the Service's ClientIP affinity keeps it on one socketio pod.
+    assert_eq!(sessions(ingress, &two), 0);
+    // Two nginx pods: the ingress spreads a browser's requests over them...
+    assert_eq!(sessions(ingress, &both_two), 1);
+    // ...unless it keeps each browser on one.
+    assert_eq!(sessions(affinity, &both_two), 0);
+    // An HTTPRoute brings traffic the Ingress's affinity does not hold.
+    assert_eq!(
+        sessions(
+            affinity,
+            &["socketio.replicaCount=2", "nginx.replicaCount=2", "httproute.enabled=true"]
+        ),
+        1
+    );
+    // Autoscaling counts as more than one pod, for socketio and for nginx.
+    let socketio_hpa = ["socketio.autoscaling.enabled=true", "socketio.autoscaling.maxReplicas=3"];
+    assert_eq!(sessions(ingress, &socketio_hpa), 0);
+    assert_eq!(
+        sessions(ingress, &[&socketio_hpa[..], &["nginx.autoscaling.enabled=true"]].concat()),
+        1
+    );
+    // Without nginx, the Ingress's own `/socket.io` path needs the affinity;
+    // the snippet proxies through the Service from the controller's pods.
+    let direct = "nginx:\n  enabled: false\n  assetsServedElsewhere: true\n";
+    assert_eq!(sessions(&format!("{direct}{ingress}"), &two), 1);
+    assert_eq!(sessions(&format!("{direct}{affinity}"), &two), 0);
+    assert_eq!(
+        sessions(
+            &format!("{direct}{affinity}"),
+            &["socketio.replicaCount=2", "ingress.websocket=snippet"]
+        ),
+        1
+    );
+    // With nginx, the snippet still sends `/socket.io` past it.
+    assert_eq!(sessions(affinity, &["socketio.replicaCount=2", "ingress.websocket=snippet"]), 1);
+
+    // The socketio Service, and only it, keeps a client on one pod.
+    let docs = crate::common::documents(&crate::common::render_text(crate::common::MINIMAL, &two));
+    for service in docs.iter().filter(|d| d["kind"] == "Service") {
+        let affinity = service["spec"]["sessionAffinity"].as_str();
+        let name = service["metadata"]["name"].as_str().unwrap_or_default();
+        assert_eq!(affinity, name.ends_with("-socketio").then_some("ClientIP"), "{name}");
+    }
+}
+
+#[test]
+fn liveness_that_asks_frappe_warns_and_readiness_does_not() {
+    let liveness = |extra: &str| {
+        let outcome = crate::common::check_text(&format!("{}{extra}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+        outcome.diagnostics.iter().filter(|d| d.code == Code::HttpLiveness).count()
+    };
+    let gunicorn =
+        |probe: &str, body: &str| format!("worker:\n  gunicorn:\n    probeSiteName: erp.example.com\n    {probe}:\n      {body}\n");
+    assert_eq!(
+        liveness(&gunicorn("livenessProbe", "httpGet: {path: /api/method/ping, port: 8000}")),
+        1
+    );
+    assert_eq!(
+        liveness(&gunicorn("readinessProbe", "httpGet: {path: /api/method/ping, port: 8000}")),
+        0
+    );
+    assert_eq!(liveness(&gunicorn("livenessProbe", "tcpSocket: {port: 8000}")), 0);
+    // The chart's form under `override: true` is the probe too.
+    assert_eq!(
+        liveness(
+            "worker:\n  gunicorn:\n    probeSiteName: erp.example.com\n    livenessProbe:\n      override: true\n      probe: {httpGet: {path: /api/method/ping, port: 8000}}\n"
+        ),
+        1
+    );
+    // nginx: only a path it hands to Frappe.
+    let nginx = |path: &str| {
+        format!(
+            "nginx:\n  livenessProbe:\n    httpGet: {{path: {path}, port: 8080, httpHeaders: [{{name: Host, value: erp.example.com}}]}}\n"
+        )
+    };
+    assert_eq!(liveness(&nginx("/api/method/ping")), 1);
+    assert_eq!(liveness(&nginx("/assets/frappe/dist/css/website.bundle.css")), 0);
+}
+
+#[test]
+fn network_and_address_warnings_follow_what_fronts_nginx() {
+    let codes = |extra: &str, sets: &[&str]| {
+        let outcome = crate::common::check_text(&format!("{}{extra}", crate::common::MINIMAL), sets, "erpnext", Some("erp"));
+        let count = |code| outcome.diagnostics.iter().filter(|d| d.code == code).count();
+        (count(Code::UnadmittedGateway), count(Code::ClientAddress))
+    };
+    let route = [
+        "httproute.enabled=true",
+        "networkPolicy.enabled=true",
+        "nginx.environment.upstreamRealIPAddress=10.0.0.0/8",
+    ];
+    assert_eq!(codes("", &route), (1, 0));
+    // A namespace the values choose is theirs to know.
+    let chosen = "networkPolicy:\n  ingressNamespaceSelector: {matchLabels: {kubernetes.io/metadata.name: envoy-gateway-system}}\n";
+    assert_eq!(codes(chosen, &route), (0, 0));
+    // The Ingress's controller is what the default admits.
+    assert_eq!(codes("", &["ingress.enabled=true", "networkPolicy.enabled=true"]), (0, 1));
+    // Nothing in front of nginx: its peers are whoever they are.
+    assert_eq!(codes("", &[]), (0, 0));
+    // Without nginx, gunicorn takes the address from the controller's header itself.
+    assert_eq!(
+        codes(
+            "nginx:\n  enabled: false\n  assetsServedElsewhere: true\n",
+            &["ingress.enabled=true"]
+        ),
+        (0, 0)
+    );
+}

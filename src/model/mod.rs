@@ -178,6 +178,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     // queues away from the list names the triggers watch.
     let keda_bench_id = components.iter().any(|c| c.keda.is_some()).then(component::default_bench_id);
     let ingress = resolve_ingress(values, &names, report);
+    routing::check_socketio_sessions(values, &components, report);
 
     let (db, redis) = (db?, redis?);
     redis::check_flush_spares_the_queue(values, &redis, report);

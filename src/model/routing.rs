@@ -2,7 +2,7 @@
 
 use k8s_openapi::api::networking::v1::IngressTLS;
 
-use super::component::ComponentKind;
+use super::component::{Component, ComponentKind};
 use super::names::Names;
 use super::report::Reporter;
 use crate::diagnostic::Code;
@@ -118,4 +118,60 @@ pub(super) fn resolve_ingress(values: &Values, names: &Names, report: &mut Repor
         tls: ingress.tls.to_vec(),
         websocket_snippet,
     })
+}
+
+/// The annotation with which ingress-nginx keeps a browser on one backend
+/// pod (`cookie`), for every path of the Ingress.
+const INGRESS_NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
+
+/// socket.io with more than one pod needs every request of a session to
+/// reach the pod that opened it. Frappe's client (`socketio_client.js`)
+/// sets no `transports`, so each connection starts with HTTP long-polling,
+/// several requests long, before it upgrades; a request that reaches
+/// another pod is refused (`Session ID unknown`), and after three failed
+/// attempts the client stops trying. The socketio Service keeps each nginx
+/// pod on one socketio pod (`sessionAffinity: ClientIP`); what is left is
+/// the hop before it.
+pub(super) fn check_socketio_sessions(values: &Values, components: &[Component], report: &mut Reporter<'_>) {
+    let find = |kind| components.iter().find(|c| c.kind == kind);
+    let Some(socketio) = find(ComponentKind::Socketio).filter(|c| c.is_replicated()) else {
+        return;
+    };
+    let ingress = &values.ingress;
+    // Only an Ingress carries the affinity: it would not hold for traffic
+    // that an HTTPRoute brings too.
+    let ingress_affinity = ingress.enabled && !values.httproute.enabled && ingress.annotations.contains_key(INGRESS_NGINX_AFFINITY);
+    let websocket = *ingress.websocket;
+    let sticky = match find(ComponentKind::Nginx) {
+        // Browser → nginx pod → socketio Service: one nginx pod, or an
+        // ingress that keeps each browser on one.
+        Some(nginx) if websocket != WebsocketMode::Snippet || !ingress.enabled => !nginx.is_replicated() || ingress_affinity,
+        // The ingress controller's own pods proxy to the Service.
+        Some(_) => false,
+        // The Ingress's `/socket.io` path reaches the socketio pods itself.
+        None => websocket == WebsocketMode::Auto && ingress_affinity,
+    };
+    if sticky {
+        return;
+    }
+    let socketio_values = &values.socketio;
+    let pods = match (&socketio.autoscaling, socketio.replicas) {
+        (Some(hpa), _) => format!("up to {} pods (`socketio.autoscaling`)", hpa.max_replicas),
+        (None, Some(replicas)) => format!("{replicas} pods"),
+        (None, None) => "more than one pod".to_owned(),
+    };
+    let at = if socketio_values.autoscaling.enabled {
+        socketio_values.autoscaling.anchor().key("enabled")
+    } else {
+        socketio_values.replica_count.anchor()
+    };
+    report
+        .at(
+            Code::SocketioSessions,
+            at,
+            format!("socketio runs {pods}, and nothing keeps a browser on one of them: socket.io's long-polling requests that reach another pod fail (`Session ID unknown`), and Frappe's client gives up after three attempts"),
+        )
+        .with_help(format!(
+            "run one pod (`socketio.replicaCount: 1`: one process holds thousands of connections), or keep each browser on one nginx pod: with ingress-nginx, `{INGRESS_NGINX_AFFINITY}: cookie` in `ingress.annotations` (the socketio Service keeps each nginx pod on one socketio pod)"
+        ));
 }

@@ -47,6 +47,11 @@ fn restricted_pod_security_context() -> PodSecurityContext {
         run_as_user: Some(1000),
         run_as_group: Some(1000),
         fs_group: Some(1000),
+        // Where the driver applies fsGroup, the kubelet otherwise walks the
+        // whole sites volume (every site's files and backups) at each pod's
+        // start; with this, only when the volume's root is not already the
+        // group's.
+        fs_group_change_policy: Some("OnRootMismatch".to_owned()),
         seccomp_profile: Some(SeccompProfile {
             type_: "RuntimeDefault".to_owned(),
             localhost_profile: None,

@@ -314,6 +314,7 @@ fn service(bench: &Bench, component: &Component) -> Option<Service> {
                 ..Default::default()
             }]),
             selector: Some(selector_labels(&bench.names, kind)),
+            session_affinity: spec.sticky_sessions.then(|| "ClientIP".to_owned()),
             ..Default::default()
         }),
         ..Default::default()

@@ -57,6 +57,12 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
         if let Some(pods) = policy.ingress_pod_selector.as_ref() {
             check_label_selector(pods, &policy.ingress_pod_selector.anchor(), report);
         }
+        if route.enabled {
+            routing::check_gateway_is_admitted(policy, report);
+        }
+    }
+    if *values.nginx.enabled && (values.ingress.enabled || route.enabled) {
+        nginx::check_client_address(&values.nginx.environment, report);
     }
     references::check_image(&values.image, report);
     references::check_references(values, report);

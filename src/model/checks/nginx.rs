@@ -3,7 +3,7 @@
 use crate::diagnostic::Code;
 use crate::model::k8s;
 use crate::model::report::Reporter;
-use crate::values::NginxEnvironment;
+use crate::values::{Anchor, NginxEnvironment};
 
 /// The nginx entrypoint's settings, which the image's template pastes into
 /// its nginx configuration unquoted (frappe_docker's
@@ -55,4 +55,28 @@ pub(super) fn check_nginx_environment(environment: &NginxEnvironment, report: &m
                 .with_help(format!("write {expected}; the value is pasted into the nginx configuration as is"));
         }
     }
+}
+
+/// The image's nginx takes the client's address from `X-Forwarded-For`
+/// only when the connection comes from `upstreamRealIPAddress`, and hands
+/// Frappe its peer's address otherwise (frappe_docker's
+/// `nginx-template.conf`: `set_real_ip_from`, then `X-Forwarded-For
+/// $remote_addr` to gunicorn). Behind an Ingress or a Gateway, the peer is
+/// the controller's pod, never 127.0.0.1: Frappe would see one address for
+/// every client, and its per-address limits (`rate_limit`, the login
+/// attempt tracker) would hit every user at once.
+pub(super) fn check_client_address(environment: &NginxEnvironment, report: &mut Reporter<'_>) {
+    let trusted = &environment.upstream_real_ip_address;
+    if **trusted != "127.0.0.1" {
+        return;
+    }
+    report
+        .at(
+            Code::ClientAddress,
+            trusted.or_in(Anchor::root().key("nginx").key("environment"), "upstreamRealIPAddress"),
+            "nginx takes the client's address from `X-Forwarded-For` only from 127.0.0.1, but the Ingress or Gateway in front of it connects from its own pods: Frappe would see the controller's address for every client, and its per-address limits (rate limits, failed-login lockouts) would hit every user at once",
+        )
+        .with_help(
+            "set `nginx.environment.upstreamRealIPAddress` to the range the controller's pods connect from (the cluster's pod CIDR, e.g. `10.0.0.0/8`); with `networkPolicy.enabled`, only the controller's namespace reaches nginx",
+        );
 }

@@ -5,7 +5,7 @@ use super::kubernetes::{check_annotations, check_object_name};
 use crate::diagnostic::Code;
 use crate::model::k8s;
 use crate::model::report::Reporter;
-use crate::values::{Anchor, HttpRoute, Ingress, WebsocketMode};
+use crate::values::{Anchor, HttpRoute, Ingress, NetworkPolicy, WebsocketMode};
 
 pub(super) fn check_ingress(ingress: &Ingress, report: &mut Reporter<'_>) {
     if let Some(name) = ingress.ingress_name.as_deref().filter(|n| !n.is_empty()) {
@@ -170,4 +170,25 @@ pub(super) fn check_http_route(route: &HttpRoute, report: &mut Reporter<'_>) {
             }
         }
     }
+}
+
+/// With an HTTPRoute, the Gateway's proxies bring the traffic, and they
+/// run in the Gateway implementation's namespace. The NetworkPolicy's
+/// default source is ingress-nginx's namespace, where no Gateway proxy runs
+/// (ingress-nginx implements no Gateway API): left so, it drops every
+/// request.
+pub(super) fn check_gateway_is_admitted(policy: &NetworkPolicy, report: &mut Reporter<'_>) {
+    let namespaces = &policy.ingress_namespace_selector;
+    if namespaces.place().is_some() {
+        return;
+    }
+    report
+        .at(
+            Code::UnadmittedGateway,
+            namespaces.or_in(Anchor::root().key("networkPolicy"), "ingressNamespaceSelector"),
+            "the NetworkPolicy admits traffic to the bench only from the namespace `ingress-nginx`, but the HTTPRoute's traffic comes from the Gateway's proxies, which run in their own namespace: every request would be dropped",
+        )
+        .with_help(
+            "set `networkPolicy.ingressNamespaceSelector` to the namespace of the Gateway's data plane, e.g. `{matchLabels: {kubernetes.io/metadata.name: envoy-gateway-system}}`",
+        );
 }

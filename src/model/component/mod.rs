@@ -134,4 +134,8 @@ pub struct Hpa {
 pub struct ServiceSpec {
     pub service_type: ServiceType,
     pub port: i32,
+    /// Whether the Service sends each client to the pod it sent it to
+    /// before (`sessionAffinity: ClientIP`): socket.io's long-polling
+    /// requests must all reach the pod that opened their session.
+    pub sticky_sessions: bool,
 }

@@ -6,6 +6,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::super::endpoint;
 use super::super::report::Reporter;
+use super::ComponentKind;
+use super::kind::Role;
 use crate::diagnostic::Code;
 use crate::values::{Anchor, ProbeKey, ProbeValue, Values};
 
@@ -172,10 +174,8 @@ const SITE_HEADER: &str = "X-Frappe-Site-Name";
 pub(in crate::model) fn check_proxy_probe(probe: &Probe, written: Anchor<'_>, report: &mut Reporter<'_>) {
     let Some(http) = &probe.http_get else { return };
     let path = http.path.as_deref().unwrap_or("/");
-    // nginx matches locations after decoding `%XX` and resolving `..`.
-    let static_file = path.starts_with("/assets") && !path.contains("..") && !path.contains('%');
     let names_a_site = http.http_headers.iter().flatten().any(|h| h.name.eq_ignore_ascii_case("host"));
-    if static_file || names_a_site {
+    if !nginx_hands_to_frappe(path) || names_a_site {
         return;
     }
     report
@@ -189,4 +189,40 @@ pub(in crate::model) fn check_proxy_probe(probe: &Probe, written: Anchor<'_>, re
         .with_help(
             "add `httpHeaders: [{name: Host, value: <site>}]` naming one of the bench's sites, probe a file under `/assets`, or use a `tcpSocket` probe",
         );
+}
+
+/// Whether the image's nginx hands `path` to Frappe rather than serving it
+/// from disk (only `/assets` is). nginx matches locations after decoding
+/// `%XX` and resolving `..`, so a path with either counts as Frappe's.
+fn nginx_hands_to_frappe(path: &str) -> bool {
+    !(path.starts_with("/assets") && !path.contains("..") && !path.contains('%'))
+}
+
+/// Warns of an HTTP liveness probe that Frappe answers: of gunicorn, or of
+/// nginx on a path it hands to Frappe. Frappe answers every request 503
+/// while the site is in maintenance mode (`frappe/app.py` `init_request`
+/// raises `SessionStopped`), which each migrate turns on for as long as it
+/// runs, and fails while the database is unreachable (`frappe.connect`).
+/// Restarting the pods mends neither; the kubelet would restart them all,
+/// then hold them in CrashLoopBackOff for minutes after Frappe is back.
+/// Readiness is the probe that should follow Frappe.
+pub(in crate::model) fn check_http_liveness(probe: &Probe, kind: ComponentKind, written: Anchor<'_>, report: &mut Reporter<'_>) {
+    let Some(http) = &probe.http_get else { return };
+    let path = http.path.as_deref().unwrap_or("/");
+    if kind.spec().role == Role::Proxy && !nginx_hands_to_frappe(path) {
+        return;
+    }
+    let port = kind.spec().port.unwrap_or(8000);
+    report
+        .at_key(
+            Code::HttpLiveness,
+            written.key("httpGet"),
+            format!(
+                "this liveness probe asks Frappe for `{path}`: Frappe answers 503 while a migrate holds the site in maintenance mode and fails while the database is unreachable, and Kubernetes would restart every {} pod, which mends neither",
+                kind.spec().container_name
+            ),
+        )
+        .with_help(format!(
+            "probe liveness with `tcpSocket: {{port: {port}}}` (the default) and keep this HTTP probe as the readiness probe"
+        ));
 }

@@ -13,7 +13,7 @@ use super::super::redis::Redis;
 use super::super::report::Reporter;
 use super::command::{NotAFlag, gunicorn_args};
 use super::kind::{DefaultProbe, Role};
-use super::probes::{check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
+use super::probes::{check_http_liveness, check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
 use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeKey, Spanned, Values};
@@ -56,6 +56,7 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
     component.service = values.service.map(|service| ServiceSpec {
         service_type: service.service_type,
         port: *service.port,
+        sticky_sessions: spec.role == Role::Realtime,
     });
     component.autoscaling = values.autoscaling.and_then(|autoscaling| hpa(autoscaling, report));
     if let Some(spread) = values.topology_spread {
@@ -117,11 +118,18 @@ fn proxy(component: &mut Component, context: &Context<'_>) {
     component.env = env;
 }
 
-/// nginx's HTTP probes reach Frappe for the site nginx names after the
-/// Host, when the image's configuration does that (no `nginx.config`, the
-/// site header `$host`).
+/// nginx's HTTP probes on paths it hands to Frappe, with the image's
+/// configuration (no `nginx.config`): a liveness probe must not follow
+/// Frappe, and each must name a site when nginx names it after the Host
+/// (the site header `$host`).
 fn check_proxy_probes(component: &Component, written: &ComponentValues<'_>, values: &Values, report: &mut Reporter<'_>) {
-    if values.nginx.config.is_some() || *values.nginx.environment.frappe_site_name_header != "$host" {
+    if values.nginx.config.is_some() {
+        return;
+    }
+    if let (Some(probe), Some(given)) = (&component.liveness_probe, written.liveness_probe.and_then(given_probe)) {
+        check_http_liveness(probe, component.kind, given.at, report);
+    }
+    if *values.nginx.environment.frappe_site_name_header != "$host" {
         return;
     }
     for (key, probe) in [
@@ -165,6 +173,9 @@ fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
         }
     }
     let site = probe_site(values, report);
+    if let (Some(probe), Some(given)) = (&component.liveness_probe, given_probe(&gunicorn.liveness_probe)) {
+        check_http_liveness(probe, component.kind, given.at, report);
+    }
     for (written, probe) in [
         (&gunicorn.liveness_probe, &mut component.liveness_probe),
         (&gunicorn.readiness_probe, &mut component.readiness_probe),
@@ -371,6 +382,11 @@ fn topology_spread(
             topology_key: (*default.topology_key).clone(),
             when_unsatisfiable: (*default.when_unsatisfiable).clone(),
             label_selector: Some(selector),
+            // Nodes whose taints the pods do not tolerate (control plane,
+            // dedicated pools) hold none of them; counted as domains, they
+            // make `DoNotSchedule` leave pods Pending (the API's default is
+            // `Ignore`).
+            node_taints_policy: Some("Honor".to_owned()),
             ..Default::default()
         }],
     }
