@@ -634,3 +634,29 @@ fn diff_masks_values_under_secret_keys() {
         assert!(shown.contains("SOME_TOKEN") && shown.contains("***"), "{shown}");
     }
 }
+
+
+/// `auth` ending a name is Redis's word for its password: an env var
+/// `REDIS_AUTH` or `AUTH` with a literal value is masked and warned about
+/// as `SMTP_PASSWORD` is, and so is a Redis URL's `?auth=` (which the URL
+/// parser refuses, quoting the URL).
+#[test]
+fn auth_names_a_secret() {
+    let values = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://q:6379/0?auth=Leak-Auth-1\n\
+                  worker:\n  gunicorn:\n    envVars:\n      - {name: REDIS_AUTH, value: Leak-Auth-2}\n      - {name: AUTH, value: Leak-Auth-3}\n";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(&["lint", "--format", format, "-"], Some(values.as_bytes()));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(!shown.contains("Leak"), "lint --format {format} prints a secret:\n{shown}");
+        assert!(shown.contains("invalid-redis-url"), "{shown}");
+    }
+    let output = run_with_stdin(&["lint", "--format", "json", "-"], Some(values.as_bytes()));
+    let items: Vec<Value> = serde_json::from_str(&text(&output.stdout)).unwrap();
+    let warned: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["code"] == "plaintext-password")
+        .map(|i| &i["line"])
+        .collect();
+    assert_eq!(warned, [8, 9], "{items:#?}");
+}

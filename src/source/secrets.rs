@@ -82,6 +82,11 @@ const SECRET_WORDS: &[&str] = &[
 /// Pairs of consecutive words that mark a value as secret.
 const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("access", "key"), ("encryption", "key")];
 
+/// Words that mark a value as secret when they end a key: `REDIS_AUTH`,
+/// `auth` (what Redis's `AUTH` command takes, a password). Before another
+/// word they only qualify it: `authType`, the volumes' `chapAuthSession`.
+const SECRET_LAST_WORDS: &[&str] = &["auth"];
+
 /// Last words of keys that refer to a Secret or a key in it.
 const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
 
@@ -114,9 +119,9 @@ fn has_telling_fragment(key: &[u8]) -> bool {
 }
 
 /// A fragment of every word above (in `SECRET_WORDS`, `SECRET_PAIRS`,
-/// `REFERENCE_ENDINGS`, and `existing` and `key`), in lower case: an ASCII
-/// key without one of them says nothing. (A non-ASCII key may lower-case
-/// into one: the Kelvin sign `K` becomes `k`.)
+/// `SECRET_LAST_WORDS`, `REFERENCE_ENDINGS`, and `existing` and `key`), in
+/// lower case: an ASCII key without one of them says nothing. (A non-ASCII
+/// key may lower-case into one: the Kelvin sign `K` becomes `k`.)
 /// `pas` and `word` also cover every one-typo spelling of `password`
 /// ([`resembles_password`]): a single edit leaves one of them whole.
 const TELLING_FRAGMENTS: &[&str] = &[
@@ -128,6 +133,7 @@ const TELLING_FRAGMENTS: &[&str] = &[
     "secret",
     "token",
     "credential",
+    "auth",
     "key",
     "existing",
     "name",
@@ -162,6 +168,9 @@ fn names_a_secret(text: &str) -> bool {
 
 fn has_secret_word(words: &[&str]) -> bool {
     words.iter().any(|w| SECRET_WORDS.iter().any(|secret| is_word(w, secret)))
+        || words
+            .last()
+            .is_some_and(|w| SECRET_LAST_WORDS.iter().any(|secret| is_word(w, secret)))
         || words
             .windows(2)
             .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| is_word(pair[0], a) && is_word(pair[1], b)))
@@ -1204,6 +1213,8 @@ mod tests {
             "PGPASSWORD",
             "bypass",
             "crossword",
+            "REDIS_AUTH",
+            "oauth",
         ]);
         assert!(keys.len() > 500, "{}", keys.len());
         for key in keys {
@@ -1227,6 +1238,10 @@ mod tests {
             "passwordSecret",
             "password",
             "DBPassword2",
+            "REDIS_AUTH",
+            "auth",
+            "AUTH_TOKEN",
+            "redisAuth",
         ] {
             assert_eq!(key_meaning(secret), KeyMeaning::Secret, "{secret}");
         }
@@ -1277,6 +1292,10 @@ mod tests {
             "keyword",
             "swordfish",
             "wordpress",
+            "chapAuthSession",
+            "authType",
+            "author",
+            "oauth",
         ] {
             assert_eq!(key_meaning(neutral), KeyMeaning::Neutral, "{neutral}");
         }
