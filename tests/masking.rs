@@ -660,3 +660,29 @@ fn auth_names_a_secret() {
         .collect();
     assert_eq!(warned, [8, 9], "{items:#?}");
 }
+
+/// An env var whose name names a secret holds a secret whatever its value
+/// is written as: a list or a mapping, which a typing error quotes, in
+/// `envVars`, the configure Job's env, init containers and sidecars, in a
+/// file or given with `--set`.
+#[test]
+fn secret_env_values_written_as_lists_or_maps_are_masked() {
+    let values = "dbHost: db\nexternalRedis: {cache: redis://cache:6379, queue: redis://q:6379}\n\
+                  jobs:\n  configure:\n    envVars:\n      - name: DB_PASSWORD\n        value:\n          - Leak-List-1\n\
+                  worker:\n  gunicorn:\n    envVars:\n      - {name: DB_PASSWORD, value: [Leak-List-2]}\n      - {value: {a: Leak-Map-3}, name: API_TOKEN}\n\
+                  \x20   initContainers:\n      - name: init\n        image: busybox\n        env: [{name: SMTP_PASSWORD, value: {a: Leak-Map-4, b: [Leak-5]}}]\n\
+                  socketio:\n  sidecars:\n    - name: side\n      image: busybox\n      env:\n        - name: REDIS_AUTH\n          value: {a: Leak-Map-6}\n";
+    let name = "worker.long.envVars[0].name=DB_PASSWORD";
+    let value = "worker.long.envVars[0].value={Leak-Set-7,Leak-Set-8}";
+    for format in ["human", "json", "github", "sarif"] {
+        for extra in [vec![], vec!["--set", name, "--set", value]] {
+            let mut args = vec!["lint", "--format", format, "-"];
+            args.extend(&extra);
+            let output = run_with_stdin(&args, Some(values.as_bytes()));
+            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+            assert!(shown.contains("invalid-type"), "{shown}");
+            assert!(!shown.contains("Leak"), "{} prints a secret:\n{shown}", args.join(" "));
+        }
+    }
+}

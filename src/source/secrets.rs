@@ -15,8 +15,9 @@
 //! What is secret:
 //! - a value under a key that names a secret ([`key_meaning`]): the values'
 //!   `dbRootPassword` and `adminPassword`, any key with a word such as
-//!   `password`, `secret` or `token`, and an env var `{name: DB_PASSWORD,
-//!   value: …}`; in a YAML file (block, flow, quoted, block scalars, through
+//!   `password`, `secret` or `token` or ending in `auth`, and an env var
+//!   `{name: DB_PASSWORD, value: …}` (all of its value, should it be a list
+//!   or a mapping); in a YAML file (block, flow, quoted, block scalars, through
 //!   aliases) or a `--set` argument;
 //! - the user-info of any URL (`redis://user:password@host`), and the value
 //!   of a query parameter whose name names a secret (`?password=…`),
@@ -540,10 +541,11 @@ pub(crate) fn unfinished_url(text: &str) -> Option<Range<usize>> {
     (!rest.is_empty() && !rest.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`'))).then_some(start..text.len())
 }
 
-/// The `value` of every env var `{name: DB_PASSWORD, value: …}` of the
-/// merged values whose name names a secret, wherever the two were written:
-/// the loader's walk finds a pair written together in one file; this finds
-/// a pair that `--set` assignments (one argument or several) or different
+/// The scalars of the `value` of every env var `{name: DB_PASSWORD, value:
+/// …}` of the merged values whose name names a secret (each scalar of a
+/// list or mapping written there, too), wherever the two were written: the
+/// loader's walk finds a pair written together in one file; this finds a
+/// pair that `--set` assignments (one argument or several) or different
 /// files give.
 pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
     let mut found = Vec::new();
@@ -551,17 +553,20 @@ pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
     while let Some(node) = stack.pop() {
         match &node.value {
             NodeValue::Map(entries) => {
-                let scalar = |key: &str| {
-                    entries.iter().find(|e| e.key == key).and_then(|e| match &e.value.value {
-                        NodeValue::Scalar(scalar) => Some((&e.value, scalar.text.as_str())),
-                        _ => None,
-                    })
-                };
-                if let (Some((_, name)), Some((value, text))) = (scalar("name"), scalar("value"))
-                    && !text.is_empty()
-                    && key_meaning(name) == KeyMeaning::Secret
+                let entry = |key: &str| entries.iter().find(|e| e.key == key).map(|e| &e.value);
+                if let (Some(name), Some(value)) = (entry("name"), entry("value"))
+                    && let NodeValue::Scalar(name) = &name.value
+                    && key_meaning(&name.text) == KeyMeaning::Secret
                 {
-                    found.push((value.span, text));
+                    let mut inside = vec![value];
+                    while let Some(node) = inside.pop() {
+                        match &node.value {
+                            NodeValue::Scalar(scalar) if !scalar.text.is_empty() => found.push((node.span, scalar.text.as_str())),
+                            NodeValue::Seq(items) => inside.extend(items),
+                            NodeValue::Map(entries) => inside.extend(entries.iter().map(|e| &e.value)),
+                            _ => {}
+                        }
+                    }
                 }
                 stack.extend(entries.iter().map(|e| &e.value));
             }
@@ -604,10 +609,13 @@ struct Frame<'t> {
     /// For a mapping, the key whose value comes next (`None` while a key is
     /// expected) and where it ends.
     map: Option<(Option<Cow<'t, str>>, usize)>,
-    /// `name: …` and the index of `value: …` in this mapping: an env var
-    /// whose name names a secret has a secret value.
+    /// `name: …` and the scalars (indices into `scalars`) of `value: …` in
+    /// this mapping: an env var whose name names a secret has a secret
+    /// value, whole, should it be a list or a mapping.
     env_name: Option<Cow<'t, str>>,
-    env_value: Option<usize>,
+    env_value: Option<Range<usize>>,
+    /// This collection is the `value: …` of the mapping above.
+    is_env_value: bool,
 }
 
 impl Frame<'_> {
@@ -619,6 +627,7 @@ impl Frame<'_> {
             map: map.then_some((None, 0)),
             env_name: None,
             env_value: None,
+            is_env_value: false,
         }
     }
 }
@@ -706,7 +715,7 @@ impl<'t> YamlWalk<'t> {
                 if let Some(frame) = self.stack.last_mut() {
                     match key.as_deref() {
                         Some("name") => frame.env_name = Some(value.clone()),
-                        Some("value") if !null => frame.env_value = Some(first_scalar),
+                        Some("value") if !null => frame.env_value = Some(first_scalar..first_scalar + 1),
                         _ => {}
                     }
                     if has_properties
@@ -735,16 +744,24 @@ impl<'t> YamlWalk<'t> {
                     }
                 }
             }
-            _ => self.stack.push(Frame::open(map, secret, anchor, first_scalar)),
+            _ => self.stack.push(Frame {
+                is_env_value: key.as_deref() == Some("value"),
+                ..Frame::open(map, secret, anchor, first_scalar)
+            }),
         }
     }
 
     fn close(&mut self) {
         let Some(frame) = self.stack.pop() else { return };
-        if let (Some(name), Some(index)) = (&frame.env_name, frame.env_value)
+        if let (Some(name), Some(value)) = (&frame.env_name, frame.env_value)
             && key_meaning(name) == KeyMeaning::Secret
         {
-            self.scalars[index].secret = true;
+            self.scalars[value].iter_mut().for_each(|seen| seen.secret = true);
+        }
+        if frame.is_env_value
+            && let Some(above) = self.stack.last_mut()
+        {
+            above.env_value = Some(frame.first_scalar..self.scalars.len());
         }
         if frame.anchor != 0 {
             self.anchors.insert(frame.anchor, frame.first_scalar..self.scalars.len());
