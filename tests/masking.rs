@@ -635,6 +635,25 @@ fn diff_masks_values_under_secret_keys() {
     }
 }
 
+/// `explain`'s KEY is typed where a `--set` path is, and may carry the
+/// assignment meant for one: its value is masked in what explain prints.
+#[test]
+fn explain_prints_no_secret_an_argument_assigns() {
+    for key in [
+        "dbRootPassword=Leak-Explain-1",
+        "dbRootPassword:Leak-Explain-2",
+        "dbRootPassword Leak-Explain-3",
+        "jobs.createSite.adminPassword.x=Leak.Explain-4",
+        "image.tag=1 adminPassword=Leak-Explain-5",
+        "externalRedis.cache=redis://u:Leak-Explain-6@cache",
+    ] {
+        let output = run(&["explain", key]);
+        let printed = text(&output.stdout) + &text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{key}: {printed}");
+        assert!(!printed.contains("Leak"), "explain `{key}` prints the secret:\n{printed}");
+        assert!(printed.contains("***"), "{key}: {printed}");
+    }
+}
 
 /// `auth` ending a name is Redis's word for its password: an env var
 /// `REDIS_AUTH` or `AUTH` with a literal value is masked and warned about
@@ -683,6 +702,38 @@ fn secret_env_values_written_as_lists_or_maps_are_masked() {
             let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
             assert!(shown.contains("invalid-type"), "{shown}");
             assert!(!shown.contains("Leak"), "{} prints a secret:\n{shown}", args.join(" "));
+        }
+    }
+}
+
+/// The stream `diff --against` and `takeover --from-helm` read is named
+/// as a values file is: credentials in its path are masked.
+#[test]
+fn compared_streams_named_with_credentials_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let output_dir = dir.path().join("out");
+    for path in [
+        "https://u:Leak-Path-1@example.com/live.yaml",
+        "user:Leak-Path-2@host:live.yaml",
+        "dbRootPassword=Leak-Path-3",
+    ] {
+        for args in [
+            vec!["diff", "-f", MINIMAL_FILE, "--against", path],
+            vec![
+                "takeover",
+                "-f",
+                MINIMAL_FILE,
+                "--from-helm",
+                path,
+                "--output-dir",
+                output_dir.to_str().unwrap(),
+            ],
+        ] {
+            let output = run(&args);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{}: {printed}", args.join(" "));
+            assert!(!printed.contains("Leak"), "{} prints the credential:\n{printed}", args.join(" "));
+            assert!(printed.contains("***"), "{printed}");
         }
     }
 }

@@ -531,6 +531,31 @@ pub(super) fn in_name(name: &str) -> Vec<Range<usize>> {
     ranges
 }
 
+/// A key path typed on the command line (`explain`'s KEY) as it may be
+/// printed and looked up: typed where a `--set` path is, it may carry the
+/// assignment meant for one (`dbRootPassword=…`), masked as a `--set`
+/// argument that does not parse is, and a URL's credentials.
+pub fn masked_key_path(text: &str) -> Cow<'_, str> {
+    let ranges = FileSecrets::unparsed_set_argument(text).ranges;
+    masked(text, ranges.into_iter().chain(url_credentials(text)).collect())
+}
+
+/// The name of an input no [`Sources`] registers (`diff --against`,
+/// `takeover --from-helm`) as it may be printed: masked as the name of a
+/// values file is ([`in_name`]).
+pub fn masked_name(name: &str) -> Cow<'_, str> {
+    masked(name, in_name(name))
+}
+
+/// `text` with `ranges` masked, borrowed when there are none.
+fn masked(text: &str, ranges: Vec<Range<usize>>) -> Cow<'_, str> {
+    if ranges.is_empty() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(apply(text, &merge(ranges)))
+    }
+}
+
 /// Where a text ends inside a URL's authority (after `://`, before any
 /// blank or quote): the range after the `://`. A text cut short, at the
 /// first byte of a file that is not UTF-8, may end in a password whose `@`
