@@ -737,3 +737,53 @@ fn compared_streams_named_with_credentials_are_masked() {
         }
     }
 }
+
+/// `diff` against a live release masks a password given to a command (in
+/// `args` or `command`, as a word of its own, after `=`, or in a shell
+/// line) and one in JSON a ConfigMap holds as text, and still shows what
+/// else differs there.
+#[test]
+fn diff_masks_passwords_in_commands_and_in_json_text() {
+    let rendered = run(&["render", "-f", MINIMAL_FILE]);
+    assert!(rendered.status.success());
+    let mut live = crate::common::documents(&text(&rendered.stdout));
+    for doc in &mut live {
+        if doc["kind"] == "Deployment" {
+            let container = &mut doc["spec"]["template"]["spec"]["containers"][0];
+            container["args"] = serde_json::json!(["--db-root-password", "Leak-Arg-1", "--admin-password=Qz1", "--verbose"]);
+            container["command"] = serde_json::json!([
+                "sh",
+                "-c",
+                "bench new-site --admin-password Leak-Arg-2 --mariadb-root-password=Qz2 site1"
+            ]);
+        }
+        if doc["kind"] == "ConfigMap" {
+            doc["data"]["site_config.json"] =
+                r#"{"db_name": "site1db", "db_password": "Leak-Json-3", "encryption_key": "Qz3", "redis_cache": "redis://:Leak-Json-4@cache:6379"}"#.into();
+        }
+    }
+    let stream: String = live.iter().map(|d| format!("---\n{d}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let against = dir.path().join("live.yaml");
+    std::fs::write(&against, stream).unwrap();
+    for format in ["human", "json"] {
+        let args = [
+            "diff",
+            "-f",
+            MINIMAL_FILE,
+            "--against",
+            against.to_str().unwrap(),
+            "--format",
+            format,
+        ];
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout);
+        for secret in ["Leak", "Qz"] {
+            assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
+        }
+        for kept in ["--verbose", "site1db", "--admin-password=***", "new-site"] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

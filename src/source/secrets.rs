@@ -494,6 +494,49 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
     hidden
 }
 
+/// The secret values among the words of a command line (a container's
+/// `args` or `command`, or the words of a shell line in one), as the index
+/// of each word that holds one and where in the word the value starts: the
+/// word after a flag whose name names a secret ([`key_meaning`]) and that
+/// carries no value (`--db-root-password pw`), and the value of a word that
+/// assigns one (`--admin-password=pw`, `PGPASSWORD=pw`). A value that only
+/// refers to a variable (`$(DB_ROOT_PASSWORD)`, which the kubelet expands
+/// from a Secret, `${X}`, `$X`) holds none.
+pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
+    // A flag or key is one word: a list's item with blanks is a shell line.
+    let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
+    let mut found = Vec::new();
+    let mut after_flag = false;
+    for (index, word) in words.iter().enumerate() {
+        let value_at = if std::mem::take(&mut after_flag) && !word.starts_with("--") {
+            Some(0)
+        } else if let Some((key, _)) = word.split_once('=') {
+            names_secret(key).then_some(key.len() + 1)
+        } else {
+            after_flag = word.starts_with('-') && names_secret(word);
+            None
+        };
+        if let Some(at) = value_at
+            && !is_variable_reference(&word[at..])
+        {
+            found.push((index, at));
+        }
+    }
+    found
+}
+
+/// Whether `value` (quoted or not) is only a reference to a variable:
+/// `$(NAME)`, `${NAME}`, `$NAME`; or empty.
+fn is_variable_reference(value: &str) -> bool {
+    let value = value.trim_matches(['"', '\'']);
+    let name = value
+        .strip_prefix("$(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .or_else(|| value.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')))
+        .or_else(|| value.strip_prefix('$'));
+    value.is_empty() || name.is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
 /// What follows the first `=`, `:` or blank of `text` (after its leading
 /// blanks): in a `--set` argument or an input's name, the value of a
 /// `key=value`, `key:value` or `key value` that was meant as an assignment.
