@@ -244,6 +244,27 @@ mod tests {
         );
     }
 
+    /// serde_json's messages quote the value they did not expect; a
+    /// parameter's value may be a password.
+    #[test]
+    fn parameters_that_do_not_parse_are_not_quoted() {
+        let app = tempfile::tempdir().unwrap();
+        for parameters in [
+            r#"[{"name":"set","array":"Leak-Param-1"}]"#,
+            r#"[{"name":"set","map":"Leak-Param-2"}]"#,
+            r#"[{"name":"set","map":{"dbRootPassword":["Leak-Param-3"]}}]"#,
+            r#"[{"name":"set","map":{"dbRootPassword":12345678901}}]"#,
+            r#""Leak-Param-4""#,
+            r#"[{"name":"set","map":{"dbRootPassword":"Leak-Param-5"}}] x"#,
+        ] {
+            let error = super::request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", parameters)]), app.path()).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, Error::ArgocdParameters { .. }), "{message}");
+            assert!(message.contains("line 1 column"), "{message}");
+            assert!(!message.contains("Leak") && !message.contains("12345678901"), "{message}");
+        }
+    }
+
     #[test]
     fn the_repository_root_is_the_working_directory_less_the_source_path() {
         let checkout = tempfile::tempdir().unwrap();

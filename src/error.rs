@@ -51,6 +51,17 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // serde_json's text of a data error quotes the value it did not
+            // expect (`invalid type: string "…"`), and any parameter may
+            // carry a password (a `set` map's value): only its place is
+            // said. Its syntax errors are fixed texts with a place.
+            Error::ArgocdParameters { source } if source.classify() == serde_json::error::Category::Data => write!(
+                f,
+                "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: the value at line {} column {} is not what a parameter holds \
+                 (`name`, and a `string`, an `array` of strings or a `map` of strings)",
+                source.line(),
+                source.column()
+            ),
             Error::ArgocdParameters { source } => {
                 write!(f, "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: {source}")
             }

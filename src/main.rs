@@ -159,7 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::KustomizePlugin(args) => kustomize_plugin(&args.config),
         Command::Diff(args) => diff(args),
         Command::Takeover(args) => takeover(args),
-        Command::Explain(args) => match schema::explain(&args.key) {
+        Command::Explain(args) => match schema::explain(&source::secrets::masked_key_path(&args.key)) {
             Ok(text) => write_stdout(text.as_bytes()),
             Err(error) => {
                 print_error(&error.to_string());
@@ -327,7 +327,7 @@ fn values_request(files: &[PathBuf], values: &ValuesArgs) -> anyhow::Result<Requ
 /// file already does.
 fn stream_input(path: &Path, flag: &str, values_files: &[PathBuf]) -> anyhow::Result<(String, String)> {
     if path.as_os_str() != "-" {
-        let name = path.display().to_string();
+        let name = source::secrets::masked_name(&path.display().to_string()).into_owned();
         let bytes = pipeline::read_limited_file(path).with_context(|| format!("cannot read `{name}`"))?;
         return Ok((name.clone(), within_limit(bytes, &format!("`{name}`"))?));
     }

@@ -634,3 +634,156 @@ fn diff_masks_values_under_secret_keys() {
         assert!(shown.contains("SOME_TOKEN") && shown.contains("***"), "{shown}");
     }
 }
+
+/// `explain`'s KEY is typed where a `--set` path is, and may carry the
+/// assignment meant for one: its value is masked in what explain prints.
+#[test]
+fn explain_prints_no_secret_an_argument_assigns() {
+    for key in [
+        "dbRootPassword=Leak-Explain-1",
+        "dbRootPassword:Leak-Explain-2",
+        "dbRootPassword Leak-Explain-3",
+        "jobs.createSite.adminPassword.x=Leak.Explain-4",
+        "image.tag=1 adminPassword=Leak-Explain-5",
+        "externalRedis.cache=redis://u:Leak-Explain-6@cache",
+    ] {
+        let output = run(&["explain", key]);
+        let printed = text(&output.stdout) + &text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{key}: {printed}");
+        assert!(!printed.contains("Leak"), "explain `{key}` prints the secret:\n{printed}");
+        assert!(printed.contains("***"), "{key}: {printed}");
+    }
+}
+
+/// `auth` ending a name is Redis's word for its password: an env var
+/// `REDIS_AUTH` or `AUTH` with a literal value is masked and warned about
+/// as `SMTP_PASSWORD` is, and so is a Redis URL's `?auth=` (which the URL
+/// parser refuses, quoting the URL).
+#[test]
+fn auth_names_a_secret() {
+    let values = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://q:6379/0?auth=Leak-Auth-1\n\
+                  worker:\n  gunicorn:\n    envVars:\n      - {name: REDIS_AUTH, value: Leak-Auth-2}\n      - {name: AUTH, value: Leak-Auth-3}\n";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(&["lint", "--format", format, "-"], Some(values.as_bytes()));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(!shown.contains("Leak"), "lint --format {format} prints a secret:\n{shown}");
+        assert!(shown.contains("invalid-redis-url"), "{shown}");
+    }
+    let output = run_with_stdin(&["lint", "--format", "json", "-"], Some(values.as_bytes()));
+    let items: Vec<Value> = serde_json::from_str(&text(&output.stdout)).unwrap();
+    let warned: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["code"] == "plaintext-password")
+        .map(|i| &i["line"])
+        .collect();
+    assert_eq!(warned, [8, 9], "{items:#?}");
+}
+
+/// An env var whose name names a secret holds a secret whatever its value
+/// is written as: a list or a mapping, which a typing error quotes, in
+/// `envVars`, the configure Job's env, init containers and sidecars, in a
+/// file or given with `--set`.
+#[test]
+fn secret_env_values_written_as_lists_or_maps_are_masked() {
+    let values = "dbHost: db\nexternalRedis: {cache: redis://cache:6379, queue: redis://q:6379}\n\
+                  jobs:\n  configure:\n    envVars:\n      - name: DB_PASSWORD\n        value:\n          - Leak-List-1\n\
+                  worker:\n  gunicorn:\n    envVars:\n      - {name: DB_PASSWORD, value: [Leak-List-2]}\n      - {value: {a: Leak-Map-3}, name: API_TOKEN}\n\
+                  \x20   initContainers:\n      - name: init\n        image: busybox\n        env: [{name: SMTP_PASSWORD, value: {a: Leak-Map-4, b: [Leak-5]}}]\n\
+                  socketio:\n  sidecars:\n    - name: side\n      image: busybox\n      env:\n        - name: REDIS_AUTH\n          value: {a: Leak-Map-6}\n";
+    let name = "worker.long.envVars[0].name=DB_PASSWORD";
+    let value = "worker.long.envVars[0].value={Leak-Set-7,Leak-Set-8}";
+    for format in ["human", "json", "github", "sarif"] {
+        for extra in [vec![], vec!["--set", name, "--set", value]] {
+            let mut args = vec!["lint", "--format", format, "-"];
+            args.extend(&extra);
+            let output = run_with_stdin(&args, Some(values.as_bytes()));
+            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+            assert!(shown.contains("invalid-type"), "{shown}");
+            assert!(!shown.contains("Leak"), "{} prints a secret:\n{shown}", args.join(" "));
+        }
+    }
+}
+
+/// The stream `diff --against` and `takeover --from-helm` read is named
+/// as a values file is: credentials in its path are masked.
+#[test]
+fn compared_streams_named_with_credentials_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let output_dir = dir.path().join("out");
+    for path in [
+        "https://u:Leak-Path-1@example.com/live.yaml",
+        "user:Leak-Path-2@host:live.yaml",
+        "dbRootPassword=Leak-Path-3",
+    ] {
+        for args in [
+            vec!["diff", "-f", MINIMAL_FILE, "--against", path],
+            vec![
+                "takeover",
+                "-f",
+                MINIMAL_FILE,
+                "--from-helm",
+                path,
+                "--output-dir",
+                output_dir.to_str().unwrap(),
+            ],
+        ] {
+            let output = run(&args);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{}: {printed}", args.join(" "));
+            assert!(!printed.contains("Leak"), "{} prints the credential:\n{printed}", args.join(" "));
+            assert!(printed.contains("***"), "{printed}");
+        }
+    }
+}
+
+/// `diff` against a live release masks a password given to a command (in
+/// `args` or `command`, as a word of its own, after `=`, or in a shell
+/// line) and one in JSON a ConfigMap holds as text, and still shows what
+/// else differs there.
+#[test]
+fn diff_masks_passwords_in_commands_and_in_json_text() {
+    let rendered = run(&["render", "-f", MINIMAL_FILE]);
+    assert!(rendered.status.success());
+    let mut live = crate::common::documents(&text(&rendered.stdout));
+    for doc in &mut live {
+        if doc["kind"] == "Deployment" {
+            let container = &mut doc["spec"]["template"]["spec"]["containers"][0];
+            container["args"] = serde_json::json!(["--db-root-password", "Leak-Arg-1", "--admin-password=Qz1", "--verbose"]);
+            container["command"] = serde_json::json!([
+                "sh",
+                "-c",
+                "bench new-site --admin-password Leak-Arg-2 --mariadb-root-password=Qz2 site1"
+            ]);
+        }
+        if doc["kind"] == "ConfigMap" {
+            doc["data"]["site_config.json"] =
+                r#"{"db_name": "site1db", "db_password": "Leak-Json-3", "encryption_key": "Qz3", "redis_cache": "redis://:Leak-Json-4@cache:6379"}"#.into();
+        }
+    }
+    let stream: String = live.iter().map(|d| format!("---\n{d}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let against = dir.path().join("live.yaml");
+    std::fs::write(&against, stream).unwrap();
+    for format in ["human", "json"] {
+        let args = [
+            "diff",
+            "-f",
+            MINIMAL_FILE,
+            "--against",
+            against.to_str().unwrap(),
+            "--format",
+            format,
+        ];
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout);
+        for secret in ["Leak", "Qz"] {
+            assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
+        }
+        for kept in ["--verbose", "site1db", "--admin-password=***", "new-site"] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

@@ -3,16 +3,20 @@
 //! the masker's `key_meaning`, through lists but not into objects, whose
 //! keys are Kubernetes' fields: `secret:` holds a reference), the value of an
 //! env var whose name says it is secret (`DB_PASSWORD`), the credentials of a
-//! URL (`redis://user:password@host`, `?password=`), and any of these texts
-//! wherever else it appears (the chart copies the Redis URL, password
-//! included, into its workers' probe commands). Each is shown as `***`, as
-//! in diagnostics.
+//! URL (`redis://user:password@host`, `?password=`), a password given to a
+//! command (`args: [--db-root-password, pw]`, `--admin-password=pw`, in a
+//! list or a shell line: the masker's `secret_arguments`), a secret in JSON
+//! held as text (a ConfigMap's `site_config.json` with its `db_password`),
+//! and any of these texts wherever else it appears (the chart copies the
+//! Redis URL, password included, into its workers' probe commands). Each is
+//! shown as `***`, as in diagnostics.
 //!
 //! Where two versions differ only in a masked text, the masks would read
 //! the same; they then say `*** (before)` and `*** (after)`, as `kubectl
 //! diff` does.
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use k8s_openapi::ByteString;
 use serde_json::Value;
@@ -56,6 +60,12 @@ impl Secrets {
                         self.add(password.to_owned());
                     }
                 }
+                for range in secret_arguments_in(text) {
+                    self.add(text[range].to_owned());
+                }
+                if let Some(json) = embedded_json(text) {
+                    self.collect_values(&json, secret_key);
+                }
             }
             Value::Object(map) => {
                 if let Some(text) = secret_env_value(map) {
@@ -63,7 +73,14 @@ impl Secrets {
                 }
                 map.iter().for_each(|(key, v)| self.collect_values(v, names_secret(key)));
             }
-            Value::Array(items) => items.iter().for_each(|v| self.collect_values(v, secret_key)),
+            Value::Array(items) => {
+                for (index, at) in secret_arguments(items) {
+                    if let Some(Value::String(word)) = items.get(index) {
+                        self.add(word[at..].to_owned());
+                    }
+                }
+                items.iter().for_each(|v| self.collect_values(v, secret_key));
+            }
             _ => {}
         }
     }
@@ -100,13 +117,32 @@ impl Secrets {
                 }
                 map.iter_mut().for_each(|(key, v)| self.mask_values(v, names_secret(key)));
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.mask_values(v, secret_key)),
+            Value::Array(items) => {
+                let arguments = secret_arguments(items);
+                for (index, item) in items.iter_mut().enumerate() {
+                    match (arguments.iter().find(|(argument, _)| *argument == index), item) {
+                        (Some((_, at)), Value::String(word)) => word.replace_range(at.., MASK),
+                        (_, item) => self.mask_values(item, secret_key),
+                    }
+                }
+            }
             _ => {}
         }
     }
 
     fn mask_text(&self, text: &str) -> String {
         let mut ranges = secrets::url_credentials(text);
+        ranges.extend(secret_arguments_in(text));
+        if let Some(json) = embedded_json(text) {
+            // Its secret strings where they are written: quoted whole, as
+            // JSON writes them, whatever their length.
+            let mut inside = Secrets::default();
+            inside.collect_values(&json, false);
+            for secret in inside.texts.iter().chain(&inside.whole_values) {
+                let quoted = Value::String(secret.clone()).to_string();
+                ranges.extend(text.match_indices(&quoted).map(|(at, _)| at + 1..at + quoted.len() - 1));
+            }
+        }
         for secret in &self.texts {
             ranges.extend(text.match_indices(secret.as_str()).map(|(at, found)| at..at + found.len()));
         }
@@ -122,6 +158,50 @@ impl Secrets {
         let (mut masked_before, mut masked_after) = (self.mask(before, secret_kind), self.mask(after, secret_kind));
         mark(before, after, &mut masked_before, &mut masked_after);
         (masked_before, masked_after)
+    }
+}
+
+/// The secret values of the words of a command line given as a list
+/// (`args`, `command`), as [`secrets::secret_arguments`] finds them.
+fn secret_arguments(items: &[Value]) -> Vec<(usize, usize)> {
+    if !items.iter().any(Value::is_string) {
+        return Vec::new();
+    }
+    let words: Vec<&str> = items.iter().map(|item| item.as_str().unwrap_or("")).collect();
+    secrets::secret_arguments(&words)
+}
+
+/// Where the secret values of the words of a text (a shell line) are.
+fn secret_arguments_in(text: &str) -> Vec<Range<usize>> {
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut start = None;
+    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (c.is_whitespace(), start) {
+            (true, Some(from)) => {
+                words.push((from, &text[from..at]));
+                start = None;
+            }
+            (false, None) => start = Some(at),
+            _ => {}
+        }
+    }
+    let texts: Vec<&str> = words.iter().map(|(_, word)| *word).collect();
+    secrets::secret_arguments(&texts)
+        .into_iter()
+        .map(|(index, at)| {
+            let (start, word) = words[index];
+            start + at..start + word.len()
+        })
+        .collect()
+}
+
+/// The JSON a text holds whole (an object or a list), as a ConfigMap may
+/// hold a `site_config.json`.
+fn embedded_json(text: &str) -> Option<Value> {
+    if text.trim_start().starts_with(['{', '[']) {
+        serde_json::from_str(text).ok()
+    } else {
+        None
     }
 }
 
@@ -189,6 +269,19 @@ mod tests {
         assert_eq!(
             shown,
             json!({"data": {"FRAPPE_DB_HOST": "***", "OLD": "***", "NOTE": "weakpw is short", "HOST": "db"}})
+        );
+    }
+
+    #[test]
+    fn passwords_given_to_commands_are_masked() {
+        let pod = json!({"args": ["--db-root-password", "Leak-1", "--admin-password=ab", "--verbose", "--token=$(TOKEN)"],
+            "command": ["sh", "-c", "bench new-site --admin-password Leak-2 --mariadb-root-password=cd site1"]});
+        let mut secrets = Secrets::default();
+        secrets.collect(&pod, false);
+        assert_eq!(
+            secrets.mask(&pod, false),
+            json!({"args": ["--db-root-password", "***", "--admin-password=***", "--verbose", "--token=$(TOKEN)"],
+                "command": ["sh", "-c", "bench new-site --admin-password *** --mariadb-root-password=*** site1"]})
         );
     }
 

@@ -15,8 +15,9 @@
 //! What is secret:
 //! - a value under a key that names a secret ([`key_meaning`]): the values'
 //!   `dbRootPassword` and `adminPassword`, any key with a word such as
-//!   `password`, `secret` or `token`, and an env var `{name: DB_PASSWORD,
-//!   value: …}`; in a YAML file (block, flow, quoted, block scalars, through
+//!   `password`, `secret` or `token` or ending in `auth`, and an env var
+//!   `{name: DB_PASSWORD, value: …}` (all of its value, should it be a list
+//!   or a mapping); in a YAML file (block, flow, quoted, block scalars, through
 //!   aliases) or a `--set` argument;
 //! - the user-info of any URL (`redis://user:password@host`), and the value
 //!   of a query parameter whose name names a secret (`?password=…`),
@@ -82,6 +83,11 @@ const SECRET_WORDS: &[&str] = &[
 /// Pairs of consecutive words that mark a value as secret.
 const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("access", "key"), ("encryption", "key")];
 
+/// Words that mark a value as secret when they end a key: `REDIS_AUTH`,
+/// `auth` (what Redis's `AUTH` command takes, a password). Before another
+/// word they only qualify it: `authType`, the volumes' `chapAuthSession`.
+const SECRET_LAST_WORDS: &[&str] = &["auth"];
+
 /// Last words of keys that refer to a Secret or a key in it.
 const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
 
@@ -114,9 +120,9 @@ fn has_telling_fragment(key: &[u8]) -> bool {
 }
 
 /// A fragment of every word above (in `SECRET_WORDS`, `SECRET_PAIRS`,
-/// `REFERENCE_ENDINGS`, and `existing` and `key`), in lower case: an ASCII
-/// key without one of them says nothing. (A non-ASCII key may lower-case
-/// into one: the Kelvin sign `K` becomes `k`.)
+/// `SECRET_LAST_WORDS`, `REFERENCE_ENDINGS`, and `existing` and `key`), in
+/// lower case: an ASCII key without one of them says nothing. (A non-ASCII
+/// key may lower-case into one: the Kelvin sign `K` becomes `k`.)
 /// `pas` and `word` also cover every one-typo spelling of `password`
 /// ([`resembles_password`]): a single edit leaves one of them whole.
 const TELLING_FRAGMENTS: &[&str] = &[
@@ -128,6 +134,7 @@ const TELLING_FRAGMENTS: &[&str] = &[
     "secret",
     "token",
     "credential",
+    "auth",
     "key",
     "existing",
     "name",
@@ -162,6 +169,9 @@ fn names_a_secret(text: &str) -> bool {
 
 fn has_secret_word(words: &[&str]) -> bool {
     words.iter().any(|w| SECRET_WORDS.iter().any(|secret| is_word(w, secret)))
+        || words
+            .last()
+            .is_some_and(|w| SECRET_LAST_WORDS.iter().any(|secret| is_word(w, secret)))
         || words
             .windows(2)
             .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| is_word(pair[0], a) && is_word(pair[1], b)))
@@ -484,6 +494,49 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
     hidden
 }
 
+/// The secret values among the words of a command line (a container's
+/// `args` or `command`, or the words of a shell line in one), as the index
+/// of each word that holds one and where in the word the value starts: the
+/// word after a flag whose name names a secret ([`key_meaning`]) and that
+/// carries no value (`--db-root-password pw`), and the value of a word that
+/// assigns one (`--admin-password=pw`, `PGPASSWORD=pw`). A value that only
+/// refers to a variable (`$(DB_ROOT_PASSWORD)`, which the kubelet expands
+/// from a Secret, `${X}`, `$X`) holds none.
+pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
+    // A flag or key is one word: a list's item with blanks is a shell line.
+    let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
+    let mut found = Vec::new();
+    let mut after_flag = false;
+    for (index, word) in words.iter().enumerate() {
+        let value_at = if std::mem::take(&mut after_flag) && !word.starts_with("--") {
+            Some(0)
+        } else if let Some((key, _)) = word.split_once('=') {
+            names_secret(key).then_some(key.len() + 1)
+        } else {
+            after_flag = word.starts_with('-') && names_secret(word);
+            None
+        };
+        if let Some(at) = value_at
+            && !is_variable_reference(&word[at..])
+        {
+            found.push((index, at));
+        }
+    }
+    found
+}
+
+/// Whether `value` (quoted or not) is only a reference to a variable:
+/// `$(NAME)`, `${NAME}`, `$NAME`; or empty.
+fn is_variable_reference(value: &str) -> bool {
+    let value = value.trim_matches(['"', '\'']);
+    let name = value
+        .strip_prefix("$(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .or_else(|| value.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')))
+        .or_else(|| value.strip_prefix('$'));
+    value.is_empty() || name.is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
 /// What follows the first `=`, `:` or blank of `text` (after its leading
 /// blanks): in a `--set` argument or an input's name, the value of a
 /// `key=value`, `key:value` or `key value` that was meant as an assignment.
@@ -521,6 +574,31 @@ pub(super) fn in_name(name: &str) -> Vec<Range<usize>> {
     ranges
 }
 
+/// A key path typed on the command line (`explain`'s KEY) as it may be
+/// printed and looked up: typed where a `--set` path is, it may carry the
+/// assignment meant for one (`dbRootPassword=…`), masked as a `--set`
+/// argument that does not parse is, and a URL's credentials.
+pub fn masked_key_path(text: &str) -> Cow<'_, str> {
+    let ranges = FileSecrets::unparsed_set_argument(text).ranges;
+    masked(text, ranges.into_iter().chain(url_credentials(text)).collect())
+}
+
+/// The name of an input no [`Sources`] registers (`diff --against`,
+/// `takeover --from-helm`) as it may be printed: masked as the name of a
+/// values file is ([`in_name`]).
+pub fn masked_name(name: &str) -> Cow<'_, str> {
+    masked(name, in_name(name))
+}
+
+/// `text` with `ranges` masked, borrowed when there are none.
+fn masked(text: &str, ranges: Vec<Range<usize>>) -> Cow<'_, str> {
+    if ranges.is_empty() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(apply(text, &merge(ranges)))
+    }
+}
+
 /// Where a text ends inside a URL's authority (after `://`, before any
 /// blank or quote): the range after the `://`. A text cut short, at the
 /// first byte of a file that is not UTF-8, may end in a password whose `@`
@@ -531,10 +609,11 @@ pub(crate) fn unfinished_url(text: &str) -> Option<Range<usize>> {
     (!rest.is_empty() && !rest.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`'))).then_some(start..text.len())
 }
 
-/// The `value` of every env var `{name: DB_PASSWORD, value: …}` of the
-/// merged values whose name names a secret, wherever the two were written:
-/// the loader's walk finds a pair written together in one file; this finds
-/// a pair that `--set` assignments (one argument or several) or different
+/// The scalars of the `value` of every env var `{name: DB_PASSWORD, value:
+/// …}` of the merged values whose name names a secret (each scalar of a
+/// list or mapping written there, too), wherever the two were written: the
+/// loader's walk finds a pair written together in one file; this finds a
+/// pair that `--set` assignments (one argument or several) or different
 /// files give.
 pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
     let mut found = Vec::new();
@@ -542,17 +621,20 @@ pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
     while let Some(node) = stack.pop() {
         match &node.value {
             NodeValue::Map(entries) => {
-                let scalar = |key: &str| {
-                    entries.iter().find(|e| e.key == key).and_then(|e| match &e.value.value {
-                        NodeValue::Scalar(scalar) => Some((&e.value, scalar.text.as_str())),
-                        _ => None,
-                    })
-                };
-                if let (Some((_, name)), Some((value, text))) = (scalar("name"), scalar("value"))
-                    && !text.is_empty()
-                    && key_meaning(name) == KeyMeaning::Secret
+                let entry = |key: &str| entries.iter().find(|e| e.key == key).map(|e| &e.value);
+                if let (Some(name), Some(value)) = (entry("name"), entry("value"))
+                    && let NodeValue::Scalar(name) = &name.value
+                    && key_meaning(&name.text) == KeyMeaning::Secret
                 {
-                    found.push((value.span, text));
+                    let mut inside = vec![value];
+                    while let Some(node) = inside.pop() {
+                        match &node.value {
+                            NodeValue::Scalar(scalar) if !scalar.text.is_empty() => found.push((node.span, scalar.text.as_str())),
+                            NodeValue::Seq(items) => inside.extend(items),
+                            NodeValue::Map(entries) => inside.extend(entries.iter().map(|e| &e.value)),
+                            _ => {}
+                        }
+                    }
                 }
                 stack.extend(entries.iter().map(|e| &e.value));
             }
@@ -595,10 +677,13 @@ struct Frame<'t> {
     /// For a mapping, the key whose value comes next (`None` while a key is
     /// expected) and where it ends.
     map: Option<(Option<Cow<'t, str>>, usize)>,
-    /// `name: …` and the index of `value: …` in this mapping: an env var
-    /// whose name names a secret has a secret value.
+    /// `name: …` and the scalars (indices into `scalars`) of `value: …` in
+    /// this mapping: an env var whose name names a secret has a secret
+    /// value, whole, should it be a list or a mapping.
     env_name: Option<Cow<'t, str>>,
-    env_value: Option<usize>,
+    env_value: Option<Range<usize>>,
+    /// This collection is the `value: …` of the mapping above.
+    is_env_value: bool,
 }
 
 impl Frame<'_> {
@@ -610,6 +695,7 @@ impl Frame<'_> {
             map: map.then_some((None, 0)),
             env_name: None,
             env_value: None,
+            is_env_value: false,
         }
     }
 }
@@ -697,7 +783,7 @@ impl<'t> YamlWalk<'t> {
                 if let Some(frame) = self.stack.last_mut() {
                     match key.as_deref() {
                         Some("name") => frame.env_name = Some(value.clone()),
-                        Some("value") if !null => frame.env_value = Some(first_scalar),
+                        Some("value") if !null => frame.env_value = Some(first_scalar..first_scalar + 1),
                         _ => {}
                     }
                     if has_properties
@@ -726,16 +812,24 @@ impl<'t> YamlWalk<'t> {
                     }
                 }
             }
-            _ => self.stack.push(Frame::open(map, secret, anchor, first_scalar)),
+            _ => self.stack.push(Frame {
+                is_env_value: key.as_deref() == Some("value"),
+                ..Frame::open(map, secret, anchor, first_scalar)
+            }),
         }
     }
 
     fn close(&mut self) {
         let Some(frame) = self.stack.pop() else { return };
-        if let (Some(name), Some(index)) = (&frame.env_name, frame.env_value)
+        if let (Some(name), Some(value)) = (&frame.env_name, frame.env_value)
             && key_meaning(name) == KeyMeaning::Secret
         {
-            self.scalars[index].secret = true;
+            self.scalars[value].iter_mut().for_each(|seen| seen.secret = true);
+        }
+        if frame.is_env_value
+            && let Some(above) = self.stack.last_mut()
+        {
+            above.env_value = Some(frame.first_scalar..self.scalars.len());
         }
         if frame.anchor != 0 {
             self.anchors.insert(frame.anchor, frame.first_scalar..self.scalars.len());
@@ -1204,6 +1298,8 @@ mod tests {
             "PGPASSWORD",
             "bypass",
             "crossword",
+            "REDIS_AUTH",
+            "oauth",
         ]);
         assert!(keys.len() > 500, "{}", keys.len());
         for key in keys {
@@ -1227,6 +1323,10 @@ mod tests {
             "passwordSecret",
             "password",
             "DBPassword2",
+            "REDIS_AUTH",
+            "auth",
+            "AUTH_TOKEN",
+            "redisAuth",
         ] {
             assert_eq!(key_meaning(secret), KeyMeaning::Secret, "{secret}");
         }
@@ -1277,6 +1377,10 @@ mod tests {
             "keyword",
             "swordfish",
             "wordpress",
+            "chapAuthSession",
+            "authType",
+            "author",
+            "oauth",
         ] {
             assert_eq!(key_meaning(neutral), KeyMeaning::Neutral, "{neutral}");
         }
