@@ -524,6 +524,25 @@ fn redis_urls_print_no_credential_whatever_it_holds() {
     assert_eq!(secret["data"]["redis-queue-password"], "TGVhay9xdWVyeQ==");
 }
 
+/// A URL's user-info without `:` is a user name to redis-py: the ACL user
+/// (`rediss://default@host`) whose password `existingSecret` gives. It is
+/// masked where an `@` follows it (it may be a password lacking its `:`,
+/// `Leak10` above), never where the same word is a key.
+#[test]
+fn an_acl_user_name_is_masked_only_before_its_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("acl.yaml");
+    std::fs::write(
+        &file,
+        "dbHost: db\nexternalRedis:\n  cache: rediss://default@cache:6380/0\n  queue: rediss://default@queue:6380/1\n  existingSecret: redis\n# default@queue was the old one\n",
+    )
+    .unwrap();
+    let output = run(&["lint", "--format", "json", file.to_str().unwrap()]);
+    let printed = text(&output.stdout) + &text(&output.stderr);
+    assert!(printed.contains("`worker.default` has no CPU or memory requests"), "{printed}");
+    assert!(!printed.contains("worker.***"), "{printed}");
+}
+
 /// An env var `{name: DB_PASSWORD, value: …}` is masked however `--set`
 /// and the files give its two halves: in one argument, in two, or one half
 /// in a file.

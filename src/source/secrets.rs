@@ -255,6 +255,9 @@ fn words(key: &str) -> Vec<&str> {
 pub struct Secrets {
     /// Each once, blank ones left out.
     texts: Vec<String>,
+    /// The user-infos without `:` of the sources' URLs, secret only where
+    /// an `@` follows them (see [`FileSecrets::credential`]).
+    user_names: Vec<String>,
 }
 
 impl Secrets {
@@ -275,7 +278,12 @@ impl Secrets {
             .collect();
         texts.sort_unstable();
         texts.dedup();
-        Secrets { texts }
+        let mut user_names: Vec<String> = (0..sources.files.len())
+            .flat_map(|index| sources.file_secrets(FileId(index as u32)).user_names.iter().cloned())
+            .collect();
+        user_names.sort_unstable();
+        user_names.dedup();
+        Secrets { texts, user_names }
     }
 
     /// The ranges of `text` where a secret of the sources appears (the
@@ -287,6 +295,14 @@ impl Secrets {
             for (at, _) in text.match_indices(secret.as_str()) {
                 let range = at..at + secret.len();
                 if secret.chars().count() >= SEARCHED_LEN || stands_apart(text, &range) {
+                    ranges.push(range);
+                }
+            }
+        }
+        for name in &self.user_names {
+            for (at, _) in text.match_indices(name.as_str()) {
+                let range = at..at + name.len();
+                if text[range.end..].starts_with('@') && stands_apart(text, &range) {
                     ranges.push(range);
                 }
             }
@@ -308,6 +324,7 @@ pub struct FileSecrets {
     /// Byte ranges of secret text in the source.
     ranges: Vec<Range<usize>>,
     texts: Vec<String>,
+    user_names: Vec<String>,
 }
 
 impl FileSecrets {
@@ -330,7 +347,7 @@ impl FileSecrets {
             found.add_value(text, 0..text.len(), text);
         }
         for credential in url_credentials_of_value(text) {
-            found.credential(credential);
+            found.credential(text, credential);
         }
         found
     }
@@ -362,7 +379,7 @@ impl FileSecrets {
     /// is secret wherever it is.
     pub(crate) fn assignment<'k>(&mut self, text: &str, keys: impl IntoIterator<Item = &'k str>, range: Range<usize>, value: &str) {
         for credential in url_credentials_of_value(value) {
-            self.credential(credential);
+            self.credential(value, credential);
         }
         let secret = keys.into_iter().fold(false, |inherited, key| {
             // `--set 'dbRootPassword pw=='` parses, as the key `dbRootPassword pw`.
@@ -410,7 +427,7 @@ impl FileSecrets {
     fn unparsed_set_argument(text: &str) -> FileSecrets {
         let mut found = FileSecrets::default();
         for range in url_credentials(text) {
-            found.credential(&text[range]);
+            found.credential(text, range);
         }
         if names_a_secret(text)
             && let Some(rest) = after_first_separator(text)
@@ -439,8 +456,22 @@ impl FileSecrets {
     /// A URL's user-info or secret query value, its password alone, which
     /// may be written elsewhere too, and each percent-decoded, as a client
     /// reads it.
-    fn credential(&mut self, credential: &str) {
+    fn credential(&mut self, text: &str, range: Range<usize>) {
+        let credential = &text[range.clone()];
+        // A user-info without `:` is a user name to redis-py, most often
+        // the ACL user (`rediss://default@host`) whose password a Secret
+        // gives, though it may be a password lacking its `:`. It is masked
+        // before an `@` only: as a text to find everywhere, `default` would
+        // hide `worker.default`. (A query's password has no `@` after it.)
         let password = credential.split_once(':').map(|(_, password)| password);
+        if password.is_none() && text[range.end..].starts_with('@') {
+            self.user_names.push(credential.to_owned());
+            let decoded = percent_encoding::percent_decode_str(credential).decode_utf8_lossy();
+            if decoded != credential {
+                self.user_names.push(decoded.into_owned());
+            }
+            return;
+        }
         for form in std::iter::once(credential).chain(password) {
             self.text(form);
             let decoded = percent_encoding::percent_decode_str(form).decode_utf8_lossy();
@@ -869,7 +900,7 @@ impl<'t> YamlWalk<'t> {
                 found.add_value(text, start..seen.range.end.max(start), &seen.value);
             }
             for credential in url_credentials_of_value(&seen.value) {
-                found.credential(credential);
+                found.credential(&seen.value, credential);
             }
         }
         found
@@ -1119,7 +1150,7 @@ pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize
     offset(&span.start)..offset(&span.end)
 }
 
-/// The credentials of the URLs in a value. A one-line value that is a URL
+/// Where the credentials of the URLs in a value are. A one-line value that is a URL
 /// is read so that what any reader may take for its user-info is masked:
 /// everything between `://` and the last `@`, wherever a client ends the
 /// user-info before it (redis-py ends it at the first `/`, `?` or `#`, and
@@ -1127,9 +1158,9 @@ pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize
 /// two agree on every URL it accepts). And the values of secret query
 /// parameters. Any other value (an nginx configuration) is searched as free
 /// text.
-fn url_credentials_of_value(value: &str) -> Vec<&str> {
+fn url_credentials_of_value(value: &str) -> Vec<Range<usize>> {
     if value.contains('\n') {
-        return url_credentials(value).into_iter().map(|r| &value[r]).collect();
+        return url_credentials(value);
     }
     let Some(scheme_end) = value.find("://") else {
         // `default:pw@cache:6379`, a URL written without its scheme (or
@@ -1138,15 +1169,15 @@ fn url_credentials_of_value(value: &str) -> Vec<&str> {
         // `registry:5000/frappe@sha256:…` is an image.)
         return value
             .rfind('@')
-            .map(|at| &value[value[..at].rfind(|c: char| c.is_whitespace() || c == '/').map_or(0, |cut| cut + 1)..at])
-            .filter(|credential| credential.contains(':'))
+            .map(|at| value[..at].rfind(|c: char| c.is_whitespace() || c == '/').map_or(0, |cut| cut + 1)..at)
+            .filter(|credential| value[credential.clone()].contains(':'))
             .into_iter()
             .collect();
     };
     let start = scheme_end + 3;
-    let mut credentials: Vec<&str> = query_secrets(value, start, value.len()).into_iter().map(|r| &value[r]).collect();
+    let mut credentials = query_secrets(value, start, value.len());
     if let Some(at) = value[start..].rfind('@').filter(|at| *at > 0) {
-        credentials.push(&value[start..start + at]);
+        credentials.push(start..start + at);
     }
     credentials
 }
