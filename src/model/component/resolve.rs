@@ -14,7 +14,6 @@ use super::super::report::Reporter;
 use super::command::{NotAFlag, gunicorn_args};
 use super::kind::{DefaultProbe, Role};
 use super::probes::{check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
-use super::shutdown::serving_grace_period;
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
 use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeKey, Spanned, Values};
@@ -77,7 +76,7 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
         }
         Role::Scheduler => scheduler(&mut component, values.pod.replica_count, report),
     }
-    if let Some(seconds) = serving_grace_period(&component, context.values) {
+    if let Some(seconds) = super::shutdown::serving_grace_period(&component, context.values) {
         component.termination_grace_period_seconds = Some(seconds);
     }
     if component.autoscaling.is_some() || component.keda.is_some() {
