@@ -616,3 +616,50 @@ fn a_control_character_in_a_key_is_reported_at_the_key() {
         .collect();
     assert_eq!(at_key, ["\"nel\\u0085\""], "{}", common::human(&outcome));
 }
+
+/// A rollout, a scale-in or a drain cuts no request the timeouts allow:
+/// gunicorn's workers get its request timeout to finish (`--graceful-timeout`),
+/// nginx its proxy read timeout, each after a preStop wait for the
+/// endpoints, and the pod's grace period covers both.
+#[test]
+fn stopping_web_pods_finish_the_requests_their_timeouts_allow() {
+    let values =
+        format!("{MINIMAL}worker:\n  gunicorn:\n    args: [\"--timeout=300\"]\nnginx:\n  environment:\n    proxyReadTimeout: 4m\n");
+    let docs = documents(&render_text(&values, &[]));
+    let pod = |name: &str| find(&docs, "Deployment", name)["spec"]["template"]["spec"].clone();
+    let pre_stop_seconds = |pod: &Value| {
+        let command = pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let words: Vec<&str> = command.iter().flat_map(|w| w.as_str().unwrap().split([' ', ';'])).collect();
+        let at = words.iter().position(|w| *w == "sleep").expect("the hook waits for the endpoints");
+        words[at + 1].parse::<i64>().unwrap()
+    };
+
+    let gunicorn = pod("erpnext-gunicorn");
+    let args: Vec<&str> = gunicorn["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        args.contains(&"--timeout=300") && args.contains(&"--graceful-timeout=300"),
+        "{args:?}"
+    );
+    let grace = gunicorn["terminationGracePeriodSeconds"].as_i64().unwrap();
+    assert!(grace > pre_stop_seconds(&gunicorn) + 300, "gunicorn's grace {grace}");
+
+    let nginx = pod("erpnext-nginx");
+    let hook = nginx["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][2]
+        .as_str()
+        .unwrap();
+    assert!(hook.contains("nginx -s quit"), "{hook}");
+    let grace = nginx["terminationGracePeriodSeconds"].as_i64().unwrap();
+    assert!(grace > pre_stop_seconds(&nginx) + 240, "nginx's grace {grace}");
+
+    let socketio = pod("erpnext-socketio");
+    assert!(pre_stop_seconds(&socketio) > 0);
+    assert!(socketio["terminationGracePeriodSeconds"].as_i64().unwrap() > pre_stop_seconds(&socketio));
+}

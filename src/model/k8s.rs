@@ -221,20 +221,38 @@ pub fn is_nginx_size(s: &str) -> bool {
 /// `h`, `d`, `w`, `M`, `y`), the last one's optional (seconds), e.g. `90`,
 /// `120s`, `1h30m`.
 pub fn is_nginx_time(s: &str) -> bool {
-    let mut rest = s;
+    nginx_time_seconds(s).is_some()
+}
+
+/// The seconds an nginx time (see [`is_nginx_time`]) stands for, rounded up,
+/// with nginx's units (`ngx_parse_time`: a month is 30 days, a year 365).
+pub fn nginx_time_seconds(s: &str) -> Option<u64> {
+    const UNITS: [(&str, u64); 8] = [
+        ("ms", 1),
+        ("s", 1_000),
+        ("m", 60_000),
+        ("h", 3_600_000),
+        ("d", 86_400_000),
+        ("w", 604_800_000),
+        ("M", 2_592_000_000),
+        ("y", 31_536_000_000),
+    ];
+    let (mut rest, mut millis) = (s, 0_u64);
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return false;
-        }
+        let number: u64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit = ["ms", "s", "m", "h", "d", "w", "M", "y"].into_iter().find(|u| rest.starts_with(u));
-        match unit {
-            Some(unit) => rest = &rest[unit.len()..],
-            None => return rest.is_empty(),
-        }
+        let unit = match UNITS.into_iter().find(|(unit, _)| rest.starts_with(unit)) {
+            Some((unit, millis)) => {
+                rest = &rest[unit.len()..];
+                millis
+            }
+            None if rest.is_empty() => 1_000,
+            None => return None,
+        };
+        millis = millis.checked_add(number.checked_mul(unit)?)?;
     }
-    !s.is_empty()
+    (!s.is_empty()).then(|| millis.div_ceil(1_000))
 }
 
 /// Whether `s` parses as a Kubernetes resource quantity: a decimal number
@@ -447,6 +465,9 @@ mod tests {
         }
         for bad in ["", "s", "1h 30m", "1x", "120;", "12s3x"] {
             assert!(!is_nginx_time(bad), "{bad}");
+        }
+        for (time, seconds) in [("120", 120), ("2m", 120), ("1h30m", 5400), ("1500ms", 2), ("1M", 2_592_000)] {
+            assert_eq!(nginx_time_seconds(time), Some(seconds), "{time}");
         }
     }
 

@@ -8,8 +8,8 @@ use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
-    Service, ServicePort, ServiceSpec, Volume as PodVolume, VolumeMount,
+    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, ExecAction, Lifecycle, LifecycleHandler,
+    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec, Volume as PodVolume, VolumeMount,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -218,6 +218,13 @@ fn main_container(bench: &Bench, component: &mut Component) -> Container {
                 protocol: Some("TCP".to_owned()),
                 ..Default::default()
             }]
+        }),
+        lifecycle: kind.pre_stop_command().map(|command| Lifecycle {
+            pre_stop: Some(LifecycleHandler {
+                exec: Some(ExecAction { command: Some(command) }),
+                ..Default::default()
+            }),
+            ..Default::default()
         }),
         liveness_probe: component.liveness_probe.take(),
         readiness_probe: component.readiness_probe.take(),

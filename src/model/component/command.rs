@@ -1,5 +1,12 @@
 //! The command lines of the main containers that the values change:
 //! gunicorn's, to which flag-style `worker.gunicorn.args` apply.
+//!
+//! gunicorn's `--timeout` is how long a request may run: Frappe's gunicorn
+//! (frappe/gunicorn, which Frappe's `pyproject.toml` pins) makes its gthread
+//! worker exit when a request takes longer. On SIGTERM the arbiter closes
+//! its listening sockets and gives the workers `--graceful-timeout` (default
+//! 30 s) to finish their requests before it kills them, so that flag follows
+//! `--timeout`: a rollout then cuts no request the timeout allows.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -29,15 +36,35 @@ pub struct NotAFlag {
     pub word: String,
 }
 
+/// gunicorn's request timeout: `--timeout` or `-t`.
+const TIMEOUT: Flag = Flag {
+    long: "--timeout",
+    short: Some("-t"),
+};
+/// How long gunicorn's workers may finish their requests after SIGTERM.
+const GRACEFUL_TIMEOUT: Flag = Flag {
+    long: "--graceful-timeout",
+    short: None,
+};
+/// gunicorn's `--graceful-timeout` when none is given (`gunicorn/config.py`).
+pub const GUNICORN_DEFAULT_GRACEFUL_TIMEOUT: u64 = 30;
+
+/// A gunicorn option with a value, as its command line spells it.
+struct Flag {
+    long: &'static str,
+    short: Option<&'static str>,
+}
+
 /// Applies flag-style gunicorn arguments to the image's command line: a flag
 /// already there (`--workers=2`) is replaced in place, a new one is added
-/// before the application. Fails on the first word that is not a flag when
-/// the list mixes flags and other words.
+/// before the application. Unless the flags set `--graceful-timeout`, it
+/// is `--timeout`'s (see the module's docs). Fails on the first word that is
+/// not a flag when the list mixes flags and other words. A whole command
+/// line is kept as it is.
 pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
-    if user.is_empty() {
-        return Ok(GUNICORN_COMMAND.iter().map(|w| (*w).to_owned()).collect());
-    }
-    if !user[0].starts_with('-') {
+    if let Some(first) = user.first()
+        && !first.starts_with('-')
+    {
         // A whole command line, as the chart takes it.
         return Ok(user.to_vec());
     }
@@ -50,10 +77,43 @@ pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
     let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
     let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
     replace_or_append(&mut args, user.iter().cloned(), |w| w.split('=').next().unwrap_or(w).to_owned());
+    if flag_value(&args, GRACEFUL_TIMEOUT).is_none()
+        && let Some(timeout) = flag_value(&args, TIMEOUT).filter(|&seconds| seconds > 0)
+    {
+        args.push(format!("{}={timeout}", GRACEFUL_TIMEOUT.long));
+    }
     let mut command = vec![GUNICORN_COMMAND[0].to_owned()];
     command.extend(args);
     command.push((*application).to_owned());
     Ok(command)
+}
+
+/// The seconds gunicorn gives its workers to finish their requests after
+/// SIGTERM, by its command line `args`.
+pub fn graceful_timeout(args: &[String]) -> u64 {
+    flag_value(args, GRACEFUL_TIMEOUT).unwrap_or(GUNICORN_DEFAULT_GRACEFUL_TIMEOUT)
+}
+
+/// The seconds the last of `args` that sets `flag` gives it, as gunicorn's
+/// parser reads them: `--flag=N`, `--flag N`, `-xN` or `-x N`. `None` when
+/// no word sets it, or the last one's value is not a number.
+fn flag_value(args: &[String], flag: Flag) -> Option<u64> {
+    let mut value = None;
+    let mut words = args.iter().map(String::as_str).peekable();
+    while let Some(word) = words.next() {
+        let attached = word.strip_prefix(flag.long).and_then(|rest| rest.strip_prefix('=')).or_else(|| {
+            flag.short
+                .and_then(|short| word.strip_prefix(short))
+                .filter(|rest| !rest.is_empty())
+        });
+        let given = match attached {
+            Some(text) => Some(text),
+            None if word == flag.long || Some(word) == flag.short => words.next(),
+            None => continue,
+        };
+        value = given.map(|text| text.parse().ok());
+    }
+    value.flatten()
 }
 
 /// Each of `items` in place of the item of `list` with the same key, or
@@ -92,6 +152,28 @@ mod tests {
         assert!(!args.contains(&"--workers=2".to_owned()));
         assert_eq!(args.iter().filter(|a| *a == "--preload").count(), 1);
         assert!(args.contains(&"--max-requests=1000".to_owned()));
+    }
+
+    #[test]
+    fn the_graceful_timeout_follows_the_request_timeout_unless_given() {
+        let graceful = |user: &[&str]| graceful_timeout(&gunicorn_args(&words(user)).unwrap());
+        assert_eq!(graceful(&[]), 120, "the image's --timeout=120");
+        assert_eq!(graceful(&["--timeout=300"]), 300);
+        assert_eq!(graceful(&["-t300"]), 300);
+        assert_eq!(graceful(&["--timeout=300", "--graceful-timeout=60"]), 60);
+        assert_eq!(
+            graceful(&["--timeout=0"]),
+            GUNICORN_DEFAULT_GRACEFUL_TIMEOUT,
+            "0: no limit to follow"
+        );
+        let whole = ["gunicorn", "--timeout", "300", "frappe.app:application"];
+        assert_eq!(
+            gunicorn_args(&words(&whole)).unwrap(),
+            words(&whole),
+            "a whole command is left alone"
+        );
+        assert_eq!(graceful(&whole), GUNICORN_DEFAULT_GRACEFUL_TIMEOUT);
+        assert_eq!(graceful(&["gunicorn", "--graceful-timeout", "90", "app"]), 90);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod command;
 pub mod kind;
 pub mod probes;
 pub(super) mod resolve;
+pub mod shutdown;
 
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
 use k8s_openapi::api::core::v1::{Affinity, Container, EnvVar, Probe, ResourceRequirements, Toleration, TopologySpreadConstraint};
@@ -56,7 +57,8 @@ pub struct Component {
     pub init_containers: Vec<Container>,
     pub sidecars: Vec<Container>,
     pub pod_annotations: StringMap,
-    /// `terminationGracePeriodSeconds` of the pods, when not Kubernetes' 30.
+    /// `terminationGracePeriodSeconds` of the pods, when not Kubernetes' 30:
+    /// the workers' from their queues, the others' from [`shutdown`].
     pub termination_grace_period_seconds: Option<i64>,
     pub topology_spread: Vec<TopologySpreadConstraint>,
     pub service: Option<ServiceSpec>,

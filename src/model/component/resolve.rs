@@ -77,6 +77,9 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
         }
         Role::Scheduler => scheduler(&mut component, values.pod.replica_count, report),
     }
+    if let Some(seconds) = super::shutdown::serving_grace_period(&component, context.values) {
+        component.termination_grace_period_seconds = Some(seconds);
+    }
     if component.autoscaling.is_some() || component.keda.is_some() {
         component.replicas = None;
     }
