@@ -530,3 +530,28 @@ fn network_and_address_warnings_follow_what_fronts_nginx() {
         (0, 0)
     );
 }
+
+#[test]
+fn nginx_must_wait_as_long_as_gunicorn_lets_a_request_run() {
+    let timeouts = |extra: &str| {
+        let outcome = crate::common::check_text(&format!("{}{extra}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+        outcome.diagnostics.iter().filter(|d| d.code == Code::ProxyTimeout).count()
+    };
+    let with = |gunicorn: &str, nginx: &str| {
+        format!("worker:\n  gunicorn:\n    args: {gunicorn}\nnginx:\n  environment:\n    proxyReadTimeout: \"{nginx}\"\n")
+    };
+    // The chart's defaults agree: 120 and 120.
+    assert_eq!(timeouts(""), 0);
+    assert_eq!(timeouts(&with("[--timeout=300]", "120")), 1);
+    assert_eq!(timeouts(&with("[--timeout=300]", "5m")), 0);
+    assert_eq!(timeouts(&with("[-t300]", "4m")), 1);
+    // No limit in gunicorn: nginx's is the only one, and it cuts.
+    assert_eq!(timeouts(&with("[--timeout=0]", "1h")), 1);
+    // gunicorn's own default is 30 seconds, for a whole command line too.
+    assert_eq!(timeouts(&with("[gunicorn, frappe.app:application]", "60")), 0);
+    // Without nginx, nothing stands between.
+    assert_eq!(
+        timeouts("worker:\n  gunicorn:\n    args: [--timeout=300]\nnginx:\n  enabled: false\n  assetsServedElsewhere: true\n"),
+        0
+    );
+}

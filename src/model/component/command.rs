@@ -88,6 +88,15 @@ pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
     Ok(command)
 }
 
+/// gunicorn's `--timeout` when none is given (`gunicorn/config.py`).
+const GUNICORN_DEFAULT_TIMEOUT: u64 = 30;
+
+/// The seconds a request may take before gunicorn ends it, by its command
+/// line `args`; 0 for none (`--timeout=0`).
+pub fn request_timeout(args: &[String]) -> u64 {
+    flag_value(args, TIMEOUT).unwrap_or(GUNICORN_DEFAULT_TIMEOUT)
+}
+
 /// The seconds gunicorn gives its workers to finish their requests after
 /// SIGTERM, by its command line `args`.
 pub fn graceful_timeout(args: &[String]) -> u64 {

@@ -11,12 +11,12 @@ use super::super::jobs;
 use super::super::names::{Names, selector_labels};
 use super::super::redis::Redis;
 use super::super::report::Reporter;
-use super::command::{NotAFlag, gunicorn_args};
+use super::command::{NotAFlag, gunicorn_args, request_timeout};
 use super::kind::{DefaultProbe, Role};
 use super::probes::{check_http_liveness, check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
-use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeKey, Spanned, Values};
+use crate::values::{self, Anchor, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeKey, Spanned, Values};
 
 /// What resolving a component needs besides its own values.
 pub(in crate::model) struct Context<'a> {
@@ -44,7 +44,49 @@ pub(in crate::model) fn resolve_components(context: &Context<'_>, report: &mut R
             components.push(resolve_component(kind, &values, context, report));
         }
     }
+    check_proxy_waits_for_gunicorn(&components, context.values, report);
     components
+}
+
+/// nginx gives up on gunicorn after `proxyReadTimeout` and answers 504,
+/// but gunicorn goes on with the request until its own `--timeout`: a
+/// report or an import that takes longer than nginx waits still runs, and
+/// a user who tries again runs it twice.
+fn check_proxy_waits_for_gunicorn(components: &[Component], values: &Values, report: &mut Reporter<'_>) {
+    let find = |kind| components.iter().find(|c| c.kind == kind);
+    let (Some(_), Some(gunicorn)) = (find(ComponentKind::Nginx), find(ComponentKind::Gunicorn)) else {
+        return;
+    };
+    let environment = &values.nginx.environment;
+    let request_timeout = request_timeout(&gunicorn.args);
+    // An invalid time is an error of its own (`checks::nginx`).
+    let Some(waits) = crate::model::k8s::nginx_time_seconds(&environment.proxy_read_timeout) else {
+        return;
+    };
+    let never = request_timeout == 0;
+    if !never && waits >= request_timeout {
+        return;
+    }
+    let limit = if never {
+        "no time limit (`--timeout=0`)".to_owned()
+    } else {
+        format!("up to {request_timeout}s (`--timeout`)")
+    };
+    report
+        .at(
+            Code::ProxyTimeout,
+            environment.proxy_read_timeout.or_in(Anchor::root().key("nginx").key("environment"), "proxyReadTimeout"),
+            format!(
+                "nginx waits {waits}s for gunicorn, which gives a request {limit}: a request that runs longer than nginx waits gets 504 while gunicorn goes on with it, and a user who tries again runs it twice"
+            ),
+        )
+        .with_help(if never {
+            "give gunicorn a `--timeout` in `worker.gunicorn.args` and nginx a `proxyReadTimeout` at least as long".to_owned()
+        } else {
+            format!(
+                "set `nginx.environment.proxyReadTimeout` to at least `{request_timeout}` (and the ingress's read timeout, e.g. ingress-nginx's `nginx.ingress.kubernetes.io/proxy-read-timeout`), or lower gunicorn's `--timeout`"
+            )
+        });
 }
 
 fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context: &Context<'_>, report: &mut Reporter<'_>) -> Component {
