@@ -128,7 +128,8 @@ fn values_file(file: &str, app_dir: &Path, root: &Path) -> Result<PathBuf, Error
         Ok(path)
     } else {
         Err(Error::OutsideRepository {
-            file: file.to_owned(),
+            // Shown as a values file's name is: a path may carry a password.
+            file: crate::source::secrets::masked_name(file).into_owned(),
             root: root.to_owned(),
         })
     }
@@ -242,6 +243,16 @@ mod tests {
             matches!(&outside, Err(Error::OutsideRepository { file, .. }) if file == "../.."),
             "{outside:?}"
         );
+        // Named as a values file is, a path that carries a password is masked.
+        for file in ["../https://u:Leak-P2@host/x.yaml", "../dbRootPassword=Leak-P7"] {
+            let parameters = format!(r#"[{{"name":"values-files","array":["{file}"]}}]"#);
+            let outside = super::request(env(&[("ARGOCD_APP_NAME", "x"), ("ARGOCD_APP_PARAMETERS", &parameters)]), app.path()).unwrap_err();
+            let message = outside.to_string();
+            assert!(
+                matches!(outside, Error::OutsideRepository { .. }) && !message.contains("Leak"),
+                "{message}"
+            );
+        }
     }
 
     /// serde_json's messages quote the value they did not expect; a

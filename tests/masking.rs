@@ -543,6 +543,52 @@ fn an_acl_user_name_is_masked_only_before_its_at() {
     assert!(!printed.contains("worker.***"), "{printed}");
 }
 
+/// A user name alone is masked where it is written even when its `@` is
+/// not on the line shown (a folded or escaped URL), and in a message after
+/// `://`; a flag under a secret-sounding key hides no other `false`; a key
+/// that names a secret by its last word does so when a broken `--set`
+/// carries it.
+#[test]
+fn user_names_flags_and_last_words_are_masked_where_they_are_written() {
+    let base = "dbHost: db.internal\nexternalRedis:\n  cache: redis://cache:6379\n";
+    let dir = tempfile::tempdir().unwrap();
+    for (n, queue) in [
+        "  queue: redis://Leak-User-1\n    @queue:6379\n",
+        "  queue: \"redis://Leak-User-2\\x40queue:6379\"\n",
+        "  queue: \"redis://Leak-User-3\\\n    @queue:6379\"\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("user-{n}.yaml"));
+        std::fs::write(&file, format!("{base}{queue}")).unwrap();
+        let file = file.to_str().unwrap();
+        for format in ["human", "json", "github", "sarif"] {
+            let output = run(&["lint", "--format", format, file]);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert!(!printed.contains("Leak"), "{queue} ({format}):\n{printed}");
+        }
+    }
+
+    let flags = dir.path().join("flags.yaml");
+    std::fs::write(
+        &flags,
+        format!("{base}  queue: redis://queue:6379\ningress:\n  annotations:\n    nginx.ingress.kubernetes.io/enable-global-auth: \"false\"\npersistence:\n  worker:\n    enabled: maybe\n"),
+    )
+    .unwrap();
+    let output = run(&["lint", flags.to_str().unwrap()]);
+    let printed = text(&output.stdout) + &text(&output.stderr);
+    assert!(printed.contains("expected `true` or `false`, found `maybe`"), "{printed}");
+
+    let broken = dir.path().join("base.yaml");
+    std::fs::write(&broken, format!("{base}  queue: redis://queue:6379\n")).unwrap();
+    for set in ["redisAuth[=Leak-Auth-1", "externalRedis.auth[0=Leak-Auth-2"] {
+        let output = run(&["lint", broken.to_str().unwrap(), "--set", set]);
+        let printed = text(&output.stdout) + &text(&output.stderr);
+        assert!(printed.contains("invalid-set") && !printed.contains("Leak"), "{set}:\n{printed}");
+    }
+}
+
 /// An env var `{name: DB_PASSWORD, value: …}` is masked however `--set`
 /// and the files give its two halves: in one argument, in two, or one half
 /// in a file.

@@ -54,9 +54,11 @@ impl Secrets {
                     self.add(text.clone());
                 }
                 for range in secrets::url_credentials(text) {
-                    let userinfo = &text[range];
-                    self.add(userinfo.to_owned());
-                    if let Some((_, password)) = userinfo.split_once(':') {
+                    // A user name alone (`rediss://default@host`, the ACL
+                    // user) is masked in its URL ([`Secrets::mask_text`]),
+                    // not wherever the word is: a worker's `default` queue.
+                    if let Some((_, password)) = text[range.clone()].split_once(':') {
+                        self.add(text[range].to_owned());
                         self.add(password.to_owned());
                     }
                 }
@@ -171,19 +173,34 @@ fn secret_arguments(items: &[Value]) -> Vec<(usize, usize)> {
     secrets::secret_arguments(&words)
 }
 
-/// Where the secret values of the words of a text (a shell line) are.
+/// Where the secret values of the words of a text (a shell line) are. A
+/// word runs to the next blank outside quotes, as the shell splits it:
+/// `--password "two words"` is one value.
 fn secret_arguments_in(text: &str) -> Vec<Range<usize>> {
     let mut words: Vec<(usize, &str)> = Vec::new();
     let mut start = None;
+    let mut quote = None;
     for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
-        match (c.is_whitespace(), start) {
-            (true, Some(from)) => {
-                words.push((from, &text[from..at]));
-                start = None;
+        match (quote, c) {
+            (Some(open), _) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                start.get_or_insert(at);
             }
-            (false, None) => start = Some(at),
-            _ => {}
+            (None, _) if c.is_whitespace() => {
+                if let Some(from) = start.take() {
+                    words.push((from, &text[from..at]));
+                }
+            }
+            (None, _) => {
+                start.get_or_insert(at);
+            }
         }
+    }
+    if let Some(from) = start {
+        // An unclosed quote: the rest is one word.
+        words.push((from, &text[from..]));
     }
     let texts: Vec<&str> = words.iter().map(|(_, word)| *word).collect();
     secrets::secret_arguments(&texts)
@@ -275,13 +292,15 @@ mod tests {
     #[test]
     fn passwords_given_to_commands_are_masked() {
         let pod = json!({"args": ["--db-root-password", "Leak-1", "--admin-password=ab", "--verbose", "--token=$(TOKEN)"],
-            "command": ["sh", "-c", "bench new-site --admin-password Leak-2 --mariadb-root-password=cd site1"]});
+            "command": ["sh", "-c", "bench new-site --admin-password Leak-2 --mariadb-root-password=cd site1"],
+            "quoted": ["sh", "-c", "mysql --password \"Leak 3 tail\" x; PGPASSWORD='Leak 4 tail' psql"]});
         let mut secrets = Secrets::default();
         secrets.collect(&pod, false);
         assert_eq!(
             secrets.mask(&pod, false),
             json!({"args": ["--db-root-password", "***", "--admin-password=***", "--verbose", "--token=$(TOKEN)"],
-                "command": ["sh", "-c", "bench new-site --admin-password *** --mariadb-root-password=*** site1"]})
+                "command": ["sh", "-c", "bench new-site --admin-password *** --mariadb-root-password=*** site1"],
+                "quoted": ["sh", "-c", "mysql --password *** x; PGPASSWORD=*** psql"]})
         );
     }
 

@@ -164,7 +164,15 @@ fn meaning_of_words(key: &str) -> KeyMeaning {
 /// texts that are not YAML keys (`--set` arguments, paths, words in a value)
 /// are asked.
 fn names_a_secret(text: &str) -> bool {
-    has_secret_word(&words(text)) || resembles_password(text)
+    has_secret_word(&words(text)) || resembles_password(text) || {
+        // `redisAuth[=pw`, `REDIS_AUTH pw`: a word that names a secret only
+        // as a key's last ([`SECRET_LAST_WORDS`]) is followed by what the
+        // key was given, and by an index (`auth[0`).
+        let key = text.split(['=', ':']).next().unwrap_or(text);
+        let key = key.split_whitespace().next().unwrap_or(key);
+        let key_words: Vec<&str> = words(key).into_iter().filter(|w| w.chars().any(char::is_alphabetic)).collect();
+        key != text && has_secret_word(&key_words)
+    }
 }
 
 fn has_secret_word(words: &[&str]) -> bool {
@@ -302,7 +310,8 @@ impl Secrets {
         for name in &self.user_names {
             for (at, _) in text.match_indices(name.as_str()) {
                 let range = at..at + name.len();
-                if text[range.end..].starts_with('@') && stands_apart(text, &range) {
+                let in_a_url = text[range.end..].starts_with('@') || text[..range.start].ends_with("://");
+                if in_a_url && stands_apart(text, &range) {
                     ranges.push(range);
                 }
             }
@@ -347,7 +356,7 @@ impl FileSecrets {
             found.add_value(text, 0..text.len(), text);
         }
         for credential in url_credentials_of_value(text) {
-            found.credential(text, credential);
+            found.credential(text, credential, text, 0..text.len());
         }
         found
     }
@@ -379,7 +388,7 @@ impl FileSecrets {
     /// is secret wherever it is.
     pub(crate) fn assignment<'k>(&mut self, text: &str, keys: impl IntoIterator<Item = &'k str>, range: Range<usize>, value: &str) {
         for credential in url_credentials_of_value(value) {
-            self.credential(value, credential);
+            self.credential(value, credential, text, range.clone());
         }
         let secret = keys.into_iter().fold(false, |inherited, key| {
             // `--set 'dbRootPassword pw=='` parses, as the key `dbRootPassword pw`.
@@ -427,7 +436,7 @@ impl FileSecrets {
     fn unparsed_set_argument(text: &str) -> FileSecrets {
         let mut found = FileSecrets::default();
         for range in url_credentials(text) {
-            found.credential(text, range);
+            found.credential(text, range, text, 0..text.len());
         }
         if names_a_secret(text)
             && let Some(rest) = after_first_separator(text)
@@ -441,6 +450,13 @@ impl FileSecrets {
 
     /// A secret value: `range` is where it is written, `value` what it means.
     pub(super) fn add_value(&mut self, text: &str, range: Range<usize>, value: &str) {
+        // A flag under a secret-sounding key (an annotation
+        // `…/enable-global-auth: "false"`) is masked where it is written;
+        // as a text to find everywhere it would hide every `false`.
+        if is_flag_word(value.trim()) {
+            self.ranges.push(range);
+            return;
+        }
         let raw = &text[range.clone()];
         let unquoted = match raw.as_bytes() {
             [b'"', .., b'"'] | [b'\'', .., b'\''] => &raw[1..raw.len() - 1],
@@ -453,18 +469,22 @@ impl FileSecrets {
         self.ranges.push(range);
     }
 
-    /// A URL's user-info or secret query value, its password alone, which
-    /// may be written elsewhere too, and each percent-decoded, as a client
-    /// reads it.
-    fn credential(&mut self, text: &str, range: Range<usize>) {
-        let credential = &text[range.clone()];
+    /// A URL's user-info or secret query value at `range` of `value`, its
+    /// password alone, which may be written elsewhere too, and each
+    /// percent-decoded, as a client reads it. `value` is written at
+    /// `written` in `source`.
+    fn credential(&mut self, value: &str, range: Range<usize>, source: &str, written: Range<usize>) {
+        let credential = &value[range.clone()];
         // A user-info without `:` is a user name to redis-py, most often
         // the ACL user (`rediss://default@host`) whose password a Secret
-        // gives, though it may be a password lacking its `:`. It is masked
-        // before an `@` only: as a text to find everywhere, `default` would
-        // hide `worker.default`. (A query's password has no `@` after it.)
+        // gives, though it may be a password lacking its `:`. As a text to
+        // find everywhere, `default` would hide `worker.default`: it is
+        // masked where it is written, and in other texts after `://` or
+        // before `@` ([`Secrets::in_text`]). (A query's password has no `@`
+        // after it.)
         let password = credential.split_once(':').map(|(_, password)| password);
-        if password.is_none() && text[range.end..].starts_with('@') {
+        if password.is_none() && value[range.end..].starts_with('@') {
+            self.user_name_at(source, written, credential);
             self.user_names.push(credential.to_owned());
             let decoded = percent_encoding::percent_decode_str(credential).decode_utf8_lossy();
             if decoded != credential {
@@ -478,6 +498,22 @@ impl FileSecrets {
             if decoded != form {
                 self.text(&decoded);
             }
+        }
+    }
+
+    /// Where user name `name` is written in `source[written]`: before its
+    /// `@`; or, when the value is not written as it reads (escapes, a
+    /// folded line), the whole of it.
+    fn user_name_at(&mut self, source: &str, written: Range<usize>, name: &str) {
+        let before = self.ranges.len();
+        let raw = &source[written.clone()];
+        for (at, _) in raw.match_indices(name) {
+            if raw[at + name.len()..].starts_with('@') {
+                self.ranges.push(written.start + at..written.start + at + name.len());
+            }
+        }
+        if self.ranges.len() == before {
+            self.ranges.push(written);
         }
     }
 
@@ -585,12 +621,17 @@ fn after_first_separator(text: &str) -> Option<&str> {
 /// given where a file was expected, its `--set` forgotten).
 pub(super) fn in_name(name: &str) -> Vec<Range<usize>> {
     let mut ranges = url_credentials(name);
-    if let Some(value) = after_first_separator(name)
-        && !value.is_empty()
-    {
-        let key = &name[..name.len() - value.len()];
-        if !key.contains('/') && names_a_secret(key) {
-            ranges.push(name.len() - value.len()..name.len());
+    // The whole name (`dbRootPassword=a/b`), and its last path segment
+    // (`../dbRootPassword=pw`).
+    let last_segment = name.rfind('/').map_or(0, |slash| slash + 1);
+    for part in [name, &name[last_segment..]] {
+        if let Some(value) = after_first_separator(part)
+            && !value.is_empty()
+        {
+            let key = &part[..part.len() - value.len()];
+            if !key.contains('/') && names_a_secret(key) {
+                ranges.push(name.len() - value.len()..name.len());
+            }
         }
     }
     // `user:password@host:path`, as scp and git write a remote file.
@@ -900,7 +941,7 @@ impl<'t> YamlWalk<'t> {
                 found.add_value(text, start..seen.range.end.max(start), &seen.value);
             }
             for credential in url_credentials_of_value(&seen.value) {
-                found.credential(&seen.value, credential);
+                found.credential(&seen.value, credential, text, seen.range.clone());
             }
         }
         found
@@ -1148,6 +1189,14 @@ fn yaml(text: &str) -> FileSecrets {
 pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize> {
     let offset = |marker: &granit_parser::Marker| marker.byte_offset().unwrap_or(0).min(text.len());
     offset(&span.start)..offset(&span.end)
+}
+
+/// Whether `word` is one YAML 1.1 or 1.2 reads as a boolean or null: no
+/// password, and words every diagnostic may print.
+fn is_flag_word(word: &str) -> bool {
+    ["true", "false", "yes", "no", "on", "off", "null", "~", ""]
+        .iter()
+        .any(|flag| word.eq_ignore_ascii_case(flag))
 }
 
 /// Where the credentials of the URLs in a value are. A one-line value that is a URL
