@@ -426,8 +426,9 @@ fn socketio_sessions_warn_only_where_a_browser_can_reach_two_pods() {
     assert_eq!(sessions(ingress, &two), 0);
     // Two nginx pods: the ingress spreads a browser's requests over them...
     assert_eq!(sessions(ingress, &both_two), 1);
-    // ...unless it keeps each browser on one.
+    // ...unless it keeps each browser on one (`cookie` is ingress-nginx's only affinity).
     assert_eq!(sessions(affinity, &both_two), 0);
+    assert_eq!(sessions(&affinity.replace("cookie", "none"), &both_two), 1);
     // An HTTPRoute brings traffic the Ingress's affinity does not hold.
     assert_eq!(
         sessions(
@@ -499,6 +500,8 @@ fn liveness_that_asks_frappe_warns_and_readiness_does_not() {
     };
     assert_eq!(liveness(&nginx("/api/method/ping")), 1);
     assert_eq!(liveness(&nginx("/assets/frappe/dist/css/website.bundle.css")), 0);
+    // nginx sends `/socket.io` to socketio, not to Frappe.
+    assert_eq!(liveness(&nginx("/socket.io/?EIO=4&transport=polling")), 0);
 }
 
 #[test]
@@ -521,6 +524,11 @@ fn network_and_address_warnings_follow_what_fronts_nginx() {
     assert_eq!(codes("", &["ingress.enabled=true", "networkPolicy.enabled=true"]), (0, 1));
     // Nothing in front of nginx: its peers are whoever they are.
     assert_eq!(codes("", &[]), (0, 0));
+    // The address set through nginx's env, or a configuration of the values' own.
+    let env = "nginx:\n  envVars: [{name: UPSTREAM_REAL_IP_ADDRESS, value: 10.0.0.0/8}]\n";
+    assert_eq!(codes(env, &["ingress.enabled=true"]), (0, 0));
+    let config = "nginx:\n  config: \"server { listen 8080; }\"\n";
+    assert_eq!(codes(config, &["ingress.enabled=true"]), (0, 0));
     // Without nginx, gunicorn takes the address from the controller's header itself.
     assert_eq!(
         codes(

@@ -140,7 +140,12 @@ pub(super) fn check_socketio_sessions(values: &Values, components: &[Component],
     let ingress = &values.ingress;
     // Only an Ingress carries the affinity: it would not hold for traffic
     // that an HTTPRoute brings too.
-    let ingress_affinity = ingress.enabled && !values.httproute.enabled && ingress.annotations.contains_key(INGRESS_NGINX_AFFINITY);
+    let ingress_affinity = ingress.enabled
+        && !values.httproute.enabled
+        && ingress
+            .annotations
+            .get(INGRESS_NGINX_AFFINITY)
+            .is_some_and(|affinity| affinity == "cookie");
     let websocket = *ingress.websocket;
     let sticky = match find(ComponentKind::Nginx) {
         // Browser → nginx pod → socketio Service: one nginx pod, or an
@@ -165,6 +170,17 @@ pub(super) fn check_socketio_sessions(values: &Values, components: &[Component],
     } else {
         socketio_values.replica_count.anchor()
     };
+    let one_pod = if socketio_values.autoscaling.enabled {
+        "run one pod (`socketio.autoscaling.enabled: false`, `socketio.replicaCount: 1`: one process holds thousands of connections)"
+    } else {
+        "run one pod (`socketio.replicaCount: 1`: one process holds thousands of connections)"
+    };
+    let sticky = if ingress.enabled && websocket == WebsocketMode::Snippet {
+        // The snippet's proxy_pass goes around ingress-nginx's affinity.
+        "or let nginx proxy `/socket.io` (`ingress.websocket: auto`) and keep each browser on one nginx pod".to_owned()
+    } else {
+        format!("or keep each browser on one nginx pod: with ingress-nginx, `{INGRESS_NGINX_AFFINITY}: cookie` in `ingress.annotations`")
+    };
     report
         .at(
             Code::SocketioSessions,
@@ -172,6 +188,6 @@ pub(super) fn check_socketio_sessions(values: &Values, components: &[Component],
             format!("socketio runs {pods}, and nothing keeps a browser on one of them: socket.io's long-polling requests that reach another pod fail (`Session ID unknown`), and Frappe's client gives up after three attempts"),
         )
         .with_help(format!(
-            "run one pod (`socketio.replicaCount: 1`: one process holds thousands of connections), or keep each browser on one nginx pod: with ingress-nginx, `{INGRESS_NGINX_AFFINITY}: cookie` in `ingress.annotations` (the socketio Service keeps each nginx pod on one socketio pod)"
+            "{one_pod}, {sticky} (the socketio Service keeps each nginx pod on one socketio pod)"
         ));
 }

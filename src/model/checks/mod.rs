@@ -61,8 +61,9 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
             routing::check_gateway_is_admitted(policy, report);
         }
     }
-    if *values.nginx.enabled && (values.ingress.enabled || route.enabled) {
-        nginx::check_client_address(&values.nginx.environment, report);
+    // A custom `nginx.config` does not read the environment.
+    if *values.nginx.enabled && values.nginx.config.is_none() && (values.ingress.enabled || route.enabled) {
+        nginx::check_client_address(&values.nginx.environment, &values.nginx.env_vars, report);
     }
     references::check_image(&values.image, report);
     references::check_references(values, report);

@@ -3,6 +3,8 @@
 use crate::diagnostic::Code;
 use crate::model::k8s;
 use crate::model::report::Reporter;
+use k8s_openapi::api::core::v1::EnvVar;
+
 use crate::values::{Anchor, NginxEnvironment};
 
 /// The nginx entrypoint's settings, which the image's template pastes into
@@ -65,16 +67,22 @@ pub(super) fn check_nginx_environment(environment: &NginxEnvironment, report: &m
 /// the controller's pod, never 127.0.0.1: Frappe would see one address for
 /// every client, and its per-address limits (`rate_limit`, the login
 /// attempt tracker) would hit every user at once.
-pub(super) fn check_client_address(environment: &NginxEnvironment, report: &mut Reporter<'_>) {
+pub(super) fn check_client_address(environment: &NginxEnvironment, env_vars: &[EnvVar], report: &mut Reporter<'_>) {
     let trusted = &environment.upstream_real_ip_address;
-    if **trusted != "127.0.0.1" {
+    // The values' env comes after the entrypoint's settings, and the last
+    // of a name wins.
+    let overridden = env_vars.iter().any(|var| var.name == "UPSTREAM_REAL_IP_ADDRESS");
+    if **trusted != "127.0.0.1" || overridden {
         return;
     }
     report
         .at(
             Code::ClientAddress,
             trusted.or_in(Anchor::root().key("nginx").key("environment"), "upstreamRealIPAddress"),
-            "nginx takes the client's address from `X-Forwarded-For` only from 127.0.0.1, but the Ingress or Gateway in front of it connects from its own pods: Frappe would see the controller's address for every client, and its per-address limits (rate limits, failed-login lockouts) would hit every user at once",
+            format!(
+                "nginx takes the client's address from `{}` only from 127.0.0.1, but the Ingress or Gateway in front of it connects from its own pods: Frappe would see the controller's address for every client, and its per-address limits (rate limits, failed-login lockouts) would hit every user at once",
+                *environment.upstream_real_ip_header
+            ),
         )
         .with_help(
             "set `nginx.environment.upstreamRealIPAddress` to the range the controller's pods connect from (the cluster's pod CIDR, e.g. `10.0.0.0/8`); with `networkPolicy.enabled`, only the controller's namespace reaches nginx",

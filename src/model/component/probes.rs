@@ -192,10 +192,12 @@ pub(in crate::model) fn check_proxy_probe(probe: &Probe, written: Anchor<'_>, re
 }
 
 /// Whether the image's nginx hands `path` to Frappe rather than serving it
-/// from disk (only `/assets` is). nginx matches locations after decoding
-/// `%XX` and resolving `..`, so a path with either counts as Frappe's.
+/// from disk (`/assets`) or proxying it to socketio (`/socket.io`). nginx
+/// matches locations after decoding `%XX` and resolving `..`, so a path with
+/// either counts as Frappe's.
 fn nginx_hands_to_frappe(path: &str) -> bool {
-    !(path.starts_with("/assets") && !path.contains("..") && !path.contains('%'))
+    let plain = !path.contains("..") && !path.contains('%');
+    !(plain && (path.starts_with("/assets") || path.starts_with("/socket.io")))
 }
 
 /// Warns of an HTTP liveness probe that Frappe answers: of gunicorn, or of
