@@ -651,13 +651,32 @@ fn stopping_web_pods_finish_the_requests_their_timeouts_allow() {
     let grace = gunicorn["terminationGracePeriodSeconds"].as_i64().unwrap();
     assert!(grace > pre_stop_seconds(&gunicorn) + 300, "gunicorn's grace {grace}");
 
+    // nginx: SIGQUIT to the master named by its pid file (no `nginx -s`,
+    // which parses the configuration and resolves the upstreams again), a
+    // wait as long as a proxied request may take, then SIGTERM for the
+    // websockets that never end by themselves.
     let nginx = pod("erpnext-nginx");
     let hook = nginx["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][2]
         .as_str()
         .unwrap();
-    assert!(hook.contains("nginx -s quit"), "{hook}");
+    assert!(!hook.contains("nginx -s"), "{hook}");
+    let quit = hook.find("kill -QUIT \"$pid\"").expect(hook);
+    assert!(hook[..quit].contains("pid=\"$(cat /run/nginx.pid)\""), "{hook}");
+    let waits: i64 = hook
+        .split("SECONDS >= ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect(hook)
+        .parse()
+        .unwrap();
+    assert_eq!(waits, 240, "{hook}");
+    let term = hook.find("kill -TERM \"$pid\"").expect(hook);
+    assert!(
+        quit < hook.find("SECONDS >= ").unwrap() && hook.find("SECONDS >= ").unwrap() < term,
+        "{hook}"
+    );
     let grace = nginx["terminationGracePeriodSeconds"].as_i64().unwrap();
-    assert!(grace > pre_stop_seconds(&nginx) + 240, "nginx's grace {grace}");
+    assert!(grace > pre_stop_seconds(&nginx) + waits, "nginx's grace {grace}");
 
     let socketio = pod("erpnext-socketio");
     assert!(pre_stop_seconds(&socketio) > 0);

@@ -217,42 +217,60 @@ pub fn is_nginx_size(s: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// An nginx time without blanks: numbers each with a unit (`ms`, `s`, `m`,
-/// `h`, `d`, `w`, `M`, `y`), the last one's optional (seconds), e.g. `90`,
-/// `120s`, `1h30m`.
+/// An nginx time as nginx reads `proxy_read_timeout` and its other
+/// millisecond directives, without blanks (the value is pasted into the
+/// configuration unquoted, where a blank starts another argument): e.g.
+/// `90`, `120s`, `1h30m`, `500ms`. See [`nginx_time_millis`].
 pub fn is_nginx_time(s: &str) -> bool {
-    nginx_time_seconds(s).is_some()
+    nginx_time_millis(s).is_some()
 }
 
-/// The seconds an nginx time (see [`is_nginx_time`]) stands for, rounded up,
-/// with nginx's units (`ngx_parse_time`: a month is 30 days, a year 365).
+/// The seconds an nginx time (see [`is_nginx_time`]) stands for, rounded up.
 pub fn nginx_time_seconds(s: &str) -> Option<u64> {
-    const UNITS: [(&str, u64); 8] = [
-        ("ms", 1),
-        ("s", 1_000),
-        ("m", 60_000),
-        ("h", 3_600_000),
-        ("d", 86_400_000),
+    nginx_time_millis(s).map(|millis| millis.div_ceil(1_000))
+}
+
+/// The milliseconds of an nginx time, or `None` where nginx refuses it
+/// (`invalid value`, and nginx does not start). nginx's `ngx_parse_time`
+/// (`src/core/ngx_parse.c`) for a millisecond directive (`is_sec == 0`):
+/// numbers each followed by a unit, the units `w d h m s ms` in that
+/// order and each at most once (no `y` or `M`, which only second
+/// directives take), a last number without a unit counting seconds, and
+/// nothing that overflows a 64-bit `ngx_int_t`.
+fn nginx_time_millis(s: &str) -> Option<u64> {
+    // In the only order nginx takes them, with their milliseconds.
+    const UNITS: [(&str, i64); 6] = [
         ("w", 604_800_000),
-        ("M", 2_592_000_000),
-        ("y", 31_536_000_000),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
     ];
-    let (mut rest, mut millis) = (s, 0_u64);
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let number: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit = match UNITS.into_iter().find(|(unit, _)| rest.starts_with(unit)) {
-            Some((unit, millis)) => {
-                rest = &rest[unit.len()..];
-                millis
-            }
-            None if rest.is_empty() => 1_000,
-            None => return None,
-        };
-        millis = millis.checked_add(number.checked_mul(unit)?)?;
+    let (mut rest, mut total, mut value, mut next_unit, mut digits_seen) = (s, 0_i64, 0_i64, 0, false);
+    while let Some(c) = rest.chars().next() {
+        if let Some(digit) = c.to_digit(10) {
+            value = value.checked_mul(10)?.checked_add(i64::from(digit))?;
+            digits_seen = true;
+            rest = &rest[1..];
+            continue;
+        }
+        // nginx reads `ms` wherever an `m` is followed by an `s`.
+        let unit = if rest.starts_with("ms") { "ms" } else { rest.get(..1)? };
+        let index = UNITS.iter().position(|(name, _)| *name == unit)?;
+        if index < next_unit {
+            return None;
+        }
+        next_unit = index + 1;
+        rest = &rest[unit.len()..];
+        total = total.checked_add(value.checked_mul(UNITS[index].1)?)?;
+        value = 0;
     }
-    (!s.is_empty()).then(|| millis.div_ceil(1_000))
+    if !digits_seen {
+        return None;
+    }
+    let millis = total.checked_add(value.checked_mul(1_000)?)?;
+    u64::try_from(millis).ok()
 }
 
 /// Whether `s` parses as a Kubernetes resource quantity: a decimal number
@@ -460,13 +478,32 @@ mod tests {
         for bad in ["", "m", "50mb", "50 m", "50m; gzip off"] {
             assert!(!is_nginx_size(bad), "{bad}");
         }
-        for ok in ["120", "120s", "2m", "1h30m", "500ms", "1y6M"] {
+        // What nginx 1.22 takes for `proxy_read_timeout`, and what it refuses.
+        for ok in ["120", "120s", "2m", "1h30m", "500ms", "1d", "1w2d3h4m5s6ms", "1m30", "0"] {
             assert!(is_nginx_time(ok), "{ok}");
         }
-        for bad in ["", "s", "1h 30m", "1x", "120;", "12s3x"] {
+        for bad in [
+            "", "s", "1h 30m", "1x", "120;", "12s3x", "1y", "1M", "1y6M", "30m1h", "1m1m", "1ms1s", "-1",
+        ] {
             assert!(!is_nginx_time(bad), "{bad}");
         }
-        for (time, seconds) in [("120", 120), ("2m", 120), ("1h30m", 5400), ("1500ms", 2), ("1M", 2_592_000)] {
+        // `ngx_int_t` milliseconds: 2^63 - 1 ms is the most, in any unit.
+        assert_eq!(nginx_time_millis("9223372036854775807ms"), Some(i64::MAX as u64));
+        assert!(!is_nginx_time("9223372036854775808ms"));
+        assert!(is_nginx_time("9223372036854775s"));
+        assert!(!is_nginx_time("9223372036854776s"));
+        assert!(!is_nginx_time("9223372036854776"));
+        assert!(!is_nginx_time("15250284453w"));
+        assert!(is_nginx_time("15250284452w"));
+        assert!(!is_nginx_time("15250284452w9223372036854775807ms"));
+        for (time, seconds) in [
+            ("120", 120),
+            ("2m", 120),
+            ("1h30m", 5400),
+            ("1500ms", 2),
+            ("1d", 86_400),
+            ("1m30", 90),
+        ] {
             assert_eq!(nginx_time_seconds(time), Some(seconds), "{time}");
         }
     }

@@ -219,7 +219,7 @@ fn main_container(bench: &Bench, component: &mut Component) -> Container {
                 ..Default::default()
             }]
         }),
-        lifecycle: kind.pre_stop_command().map(|command| Lifecycle {
+        lifecycle: component.pre_stop.take().map(|command| Lifecycle {
             pre_stop: Some(LifecycleHandler {
                 exec: Some(ExecAction { command: Some(command) }),
                 ..Default::default()

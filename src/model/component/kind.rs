@@ -51,15 +51,9 @@ const NGINX_RUN_DIR: ScratchDir = ScratchDir {
     volume: "nginx-run",
     path: "/run",
 };
-/// Where Debian's `nginx.conf` has nginx write its pid (in [`NGINX_RUN_DIR`]),
-/// which `nginx -s quit` reads.
-const NGINX_PID_FILE: &str = "/run/nginx.pid";
-
-/// Seconds a stopping pod behind a Service keeps serving before it stops
-/// listening: the pod leaves the Service's endpoints as it starts to stop,
-/// but kube-proxy and the ingress controller learn that a moment later and
-/// send it new connections until then.
-pub const ENDPOINT_REMOVAL_SECONDS: u64 = 5;
+/// Where Debian's `nginx.conf` has nginx write its master's pid (in
+/// [`NGINX_RUN_DIR`]), which nginx's preStop hook signals.
+pub(super) const NGINX_PID_FILE: &str = "/run/nginx.pid";
 
 /// What a component does in the bench, which decides what only it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,27 +309,6 @@ impl ComponentKind {
             Role::Scheduler => &["bench", "schedule"],
         };
         words.iter().map(|w| (*w).to_owned()).collect()
-    }
-
-    /// The main container's preStop command, for those behind a Service: it
-    /// waits [`ENDPOINT_REMOVAL_SECONDS`] before Kubernetes sends SIGTERM.
-    /// nginx never gets that signal (the image's `nginx-entrypoint.sh` runs
-    /// it as a child of bash, which as PID 1 ignores SIGTERM) and would stop
-    /// at once on it (with `nginx.config` it is PID 1), so its hook stops it
-    /// gracefully and waits until its requests are done. A command, not the
-    /// hook's `sleep` action, which needs Kubernetes 1.30: the image has
-    /// bash and `sleep`, and nginx needs a command anyway.
-    pub fn pre_stop_command(self) -> Option<Vec<String>> {
-        let wait = format!("sleep {ENDPOINT_REMOVAL_SECONDS}");
-        match self.spec().role {
-            Role::Proxy => Some(vec![
-                "bash".to_owned(),
-                "-c".to_owned(),
-                format!("{wait}; nginx -s quit && while kill -0 \"$(cat {NGINX_PID_FILE})\" 2>/dev/null; do sleep 1; done"),
-            ]),
-            Role::App | Role::Realtime => Some(wait.split(' ').map(str::to_owned).collect()),
-            Role::Worker { .. } | Role::Scheduler => None,
-        }
     }
 
     /// What the main container writes besides the shared volumes; with a

@@ -60,6 +60,9 @@ pub struct Component {
     /// `terminationGracePeriodSeconds` of the pods, when not Kubernetes' 30:
     /// the workers' from their queues, the others' from [`shutdown`].
     pub termination_grace_period_seconds: Option<i64>,
+    /// The main container's preStop command, for those behind a Service
+    /// (see [`shutdown`]).
+    pub pre_stop: Option<Vec<String>>,
     pub topology_spread: Vec<TopologySpreadConstraint>,
     pub service: Option<ServiceSpec>,
     /// KEDA scaling on the worker's queue, instead of an HPA.
@@ -93,6 +96,7 @@ impl Component {
             sidecars: pod.sidecars.to_vec(),
             pod_annotations: (**pod.pod_annotations).clone(),
             termination_grace_period_seconds: None,
+            pre_stop: None,
             topology_spread: Vec::new(),
             service: None,
             keda: None,

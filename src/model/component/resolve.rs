@@ -119,8 +119,9 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
         }
         Role::Scheduler => scheduler(&mut component, values.pod.replica_count, report),
     }
-    if let Some(seconds) = super::shutdown::serving_grace_period(&component, context.values) {
-        component.termination_grace_period_seconds = Some(seconds);
+    if let Some(stop) = super::shutdown::serving_stop(&component, context.values) {
+        component.pre_stop = Some(stop.pre_stop);
+        component.termination_grace_period_seconds = Some(stop.grace_period_seconds);
     }
     if component.autoscaling.is_some() || component.keda.is_some() {
         component.replicas = None;
