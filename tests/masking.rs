@@ -677,27 +677,37 @@ fn diff_masks_values_under_secret_keys() {
     let removed = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old"},
         "data": {"SMTP_PASSWORD": "Leak-Removed-4", "tokens": "k5"}});
     live.push(removed);
-    let stream: String = live.iter().map(|d| format!("---\n{d}\n")).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let against = dir.path().join("live.yaml");
-    std::fs::write(&against, stream).unwrap();
-    for format in ["human", "json"] {
-        let output = run(&[
-            "diff",
-            "-f",
-            MINIMAL_FILE,
-            "--against",
-            against.to_str().unwrap(),
-            "--format",
-            format,
-        ]);
-        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-        let shown = text(&output.stdout);
+    for (format, shown) in diff_of_minimal_against(&live) {
         for secret in ["Leak", "k3", "k5"] {
             assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
         }
         assert!(shown.contains("SOME_TOKEN") && shown.contains("***"), "{shown}");
     }
+}
+
+/// What `diff` of the minimal values against the `live` objects (a stream
+/// that differs from them) prints, in each format.
+fn diff_of_minimal_against(live: &[serde_json::Value]) -> Vec<(&'static str, String)> {
+    let stream: String = live.iter().map(|d| format!("---\n{d}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let against = dir.path().join("live.yaml");
+    std::fs::write(&against, stream).unwrap();
+    ["human", "json"]
+        .into_iter()
+        .map(|format| {
+            let output = run(&[
+                "diff",
+                "-f",
+                MINIMAL_FILE,
+                "--against",
+                against.to_str().unwrap(),
+                "--format",
+                format,
+            ]);
+            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            (format, text(&output.stdout))
+        })
+        .collect()
 }
 
 /// `explain`'s KEY is typed where a `--set` path is, and may carry the
@@ -827,23 +837,7 @@ fn diff_masks_passwords_in_commands_and_in_json_text() {
                 r#"{"db_name": "site1db", "db_password": "Leak-Json-3", "encryption_key": "Qz3", "redis_cache": "redis://:Leak-Json-4@cache:6379"}"#.into();
         }
     }
-    let stream: String = live.iter().map(|d| format!("---\n{d}\n")).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let against = dir.path().join("live.yaml");
-    std::fs::write(&against, stream).unwrap();
-    for format in ["human", "json"] {
-        let args = [
-            "diff",
-            "-f",
-            MINIMAL_FILE,
-            "--against",
-            against.to_str().unwrap(),
-            "--format",
-            format,
-        ];
-        let output = run(&args);
-        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-        let shown = text(&output.stdout);
+    for (format, shown) in diff_of_minimal_against(&live) {
         for secret in ["Leak", "Qz"] {
             assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
         }

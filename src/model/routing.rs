@@ -2,7 +2,7 @@
 
 use k8s_openapi::api::networking::v1::IngressTLS;
 
-use super::component::{Component, ComponentKind};
+use super::component::{self, Component, ComponentKind};
 use super::names::Names;
 use super::report::Reporter;
 use crate::diagnostic::Code;
@@ -133,7 +133,7 @@ const INGRESS_NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
 /// pod on one socketio pod (`sessionAffinity: ClientIP`); what is left is
 /// the hop before it.
 pub(super) fn check_socketio_sessions(values: &Values, components: &[Component], report: &mut Reporter<'_>) {
-    let find = |kind| components.iter().find(|c| c.kind == kind);
+    let find = |kind| component::find(components, kind);
     let Some(socketio) = find(ComponentKind::Socketio).filter(|c| c.is_replicated()) else {
         return;
     };

@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use super::{Manifest, common_labels, meta};
-use crate::model::component::ComponentKind;
+use crate::model::component::{self, ComponentKind};
 use crate::model::{self, Bench};
 use crate::{templates, values};
 
@@ -66,11 +66,8 @@ fn ingress(bench: &Bench, ingress: &model::Ingress) -> Manifest {
 
 fn http_route(bench: &Bench, route: &values::HttpRoute) -> Manifest {
     let names = &bench.names;
-    let (service, port) = bench
-        .components
-        .iter()
-        .find(|c| c.kind == ComponentKind::Nginx)
-        .or_else(|| bench.components.iter().find(|c| c.kind == ComponentKind::Gunicorn))
+    let (service, port) = component::find(&bench.components, ComponentKind::Nginx)
+        .or_else(|| component::find(&bench.components, ComponentKind::Gunicorn))
         .and_then(|c| c.service.as_ref().map(|s| (names.service(c.kind), s.port)))
         .expect("gunicorn always has a Service");
     let name = if route.name.is_empty() {

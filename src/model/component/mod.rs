@@ -71,6 +71,11 @@ pub struct Component {
     pub disruption_budget: Option<(Option<IntOrString>, Option<IntOrString>)>,
 }
 
+/// The component of `kind` among `components`, when it runs.
+pub fn find(components: &[Component], kind: ComponentKind) -> Option<&Component> {
+    components.iter().find(|c| c.kind == kind)
+}
+
 impl Component {
     /// Starts a component from the keys all components share.
     /// Whether more than one pod may run: two or more replicas, or an HPA.

@@ -53,8 +53,10 @@ pub(in crate::model) fn resolve_components(context: &Context<'_>, report: &mut R
 /// report or an import that takes longer than nginx waits still runs, and
 /// a user who tries again runs it twice.
 fn check_proxy_waits_for_gunicorn(components: &[Component], values: &Values, report: &mut Reporter<'_>) {
-    let find = |kind| components.iter().find(|c| c.kind == kind);
-    let (Some(_), Some(gunicorn)) = (find(ComponentKind::Nginx), find(ComponentKind::Gunicorn)) else {
+    let (Some(_), Some(gunicorn)) = (
+        super::find(components, ComponentKind::Nginx),
+        super::find(components, ComponentKind::Gunicorn),
+    ) else {
         return;
     };
     let environment = &values.nginx.environment;
