@@ -682,3 +682,48 @@ fn stopping_web_pods_finish_the_requests_their_timeouts_allow() {
     assert!(pre_stop_seconds(&socketio) > 0);
     assert!(socketio["terminationGracePeriodSeconds"].as_i64().unwrap() > pre_stop_seconds(&socketio));
 }
+
+/// The README's "A values file and what it produces": the values file (the
+/// table's left cell) and the abridged render (its right cell).
+fn readme_values_and_render() -> (String, String) {
+    let readme = std::fs::read_to_string(common::project_root().join("README.md")).unwrap();
+    let section = &readme[readme.find("### A values file and what it produces").expect("the README's example")..];
+    let mut blocks = section
+        .split("```yaml\n")
+        .skip(1)
+        .map(|block| block[..block.find("```").unwrap()].to_owned());
+    (blocks.next().unwrap(), blocks.next().unwrap())
+}
+
+/// Whether `whole` shows everything `part` shows: maps key by key, lists as
+/// an ordered selection of their items, where `...` stands for items left out.
+fn abridges(whole: &Value, part: &Value) -> bool {
+    match (whole, part) {
+        (Value::Object(whole), Value::Object(part)) => part.iter().all(|(key, value)| whole.get(key).is_some_and(|w| abridges(w, value))),
+        (Value::Array(whole), Value::Array(part)) => {
+            let mut items = whole.iter();
+            part.iter()
+                .filter(|item| *item != "...")
+                .all(|item| items.any(|w| abridges(w, item)))
+        }
+        _ => whole == part,
+    }
+}
+
+#[test]
+fn the_readmes_example_values_render_as_the_readme_shows() {
+    let (values, shown) = readme_values_and_render();
+    let outcome = check_text(&values, &[], "erpnext", None);
+    let manifests = outcome
+        .manifests
+        .as_ref()
+        .unwrap_or_else(|| panic!("the README's values do not render:\n{}", common::human(&outcome)));
+    let docs = documents(&emit::to_yaml_stream(manifests));
+    for part in documents(&shown) {
+        let whole = find(&docs, part["kind"].as_str().unwrap(), part["metadata"]["name"].as_str().unwrap());
+        assert!(
+            abridges(whole, &part),
+            "the README shows\n{part:#}\nwhere the render has\n{whole:#}"
+        );
+    }
+}
