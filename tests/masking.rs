@@ -664,9 +664,7 @@ fn set_items_after_a_secret_are_never_quoted() {
 /// Secret's data.
 #[test]
 fn diff_masks_values_under_secret_keys() {
-    let rendered = run(&["render", "-f", MINIMAL_FILE]);
-    assert!(rendered.status.success());
-    let mut live = crate::common::documents(&text(&rendered.stdout));
+    let mut live = minimal_render();
     for doc in &mut live {
         doc["metadata"]["annotations"]["x-password"] = "Leak-Annotation-1".into();
         if doc["kind"] == "ConfigMap" {
@@ -683,6 +681,13 @@ fn diff_masks_values_under_secret_keys() {
         }
         assert!(shown.contains("SOME_TOKEN") && shown.contains("***"), "{shown}");
     }
+}
+
+/// The objects the minimal values render, to change into a live release.
+fn minimal_render() -> Vec<Value> {
+    let rendered = run(&["render", "-f", MINIMAL_FILE]);
+    assert!(rendered.status.success());
+    crate::common::documents(&text(&rendered.stdout))
 }
 
 /// What `diff` of the minimal values against the `live` objects (a stream
@@ -819,9 +824,7 @@ fn compared_streams_named_with_credentials_are_masked() {
 /// else differs there.
 #[test]
 fn diff_masks_passwords_in_commands_and_in_json_text() {
-    let rendered = run(&["render", "-f", MINIMAL_FILE]);
-    assert!(rendered.status.success());
-    let mut live = crate::common::documents(&text(&rendered.stdout));
+    let mut live = minimal_render();
     for doc in &mut live {
         if doc["kind"] == "Deployment" {
             let container = &mut doc["spec"]["template"]["spec"]["containers"][0];
@@ -842,6 +845,85 @@ fn diff_masks_passwords_in_commands_and_in_json_text() {
             assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
         }
         for kept in ["--verbose", "site1db", "--admin-password=***", "new-site"] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// The minimal render with a gunicorn Deployment whose init containers run
+/// `commands`, and a ConfigMap that holds `files` too.
+fn live_with(commands: &[Value], files: &[(&str, &str)]) -> Vec<Value> {
+    let mut live = minimal_render();
+    for doc in &mut live {
+        if doc["kind"] == "Deployment" && doc["metadata"]["name"].as_str().unwrap().ends_with("gunicorn") {
+            let containers: Vec<Value> = commands
+                .iter()
+                .enumerate()
+                .map(|(n, command)| serde_json::json!({"name": format!("c{n}"), "image": "busybox", "command": command}))
+                .collect();
+            doc["spec"]["template"]["spec"]["initContainers"] = containers.into();
+        }
+        if doc["kind"] == "ConfigMap" {
+            for (name, content) in files {
+                doc["data"][*name] = (*content).into();
+            }
+        }
+    }
+    live
+}
+
+/// `diff` against a live release masks the password a client takes in a
+/// flag of its own (`mysql -ppw`, `redis-cli -a pw`, `curl -u user:pw`),
+/// as a word of a list or of a shell line, and leaves the same flags of
+/// other programs, a prompt's `-p` and a curl user name readable.
+#[test]
+fn diff_masks_passwords_given_to_client_flags() {
+    let commands = [
+        serde_json::json!(["sh", "-c", "mysql -uroot -pLeak-Mysql-1 -h db; nc -p2222 db 3306"]),
+        serde_json::json!(["/usr/bin/mariadb-dump", "-pLeak-Dump-2", "site1db"]),
+        serde_json::json!(["sh", "-c", "mysqladmin ping -p'Leak Admin 3' && mysql -p prompted"]),
+        serde_json::json!(["redis-cli", "-h", "queue", "-a", "Leak-Redis-4", "ping"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "curl -fsS -u backup:Leak-Curl-5 https://files; curl --user ops:Leak-Curl-6 -U proxy:Leak-Curl-7 x"
+        ]),
+        serde_json::json!(["curl", "-ubackup:Leak-Curl-8", "https://files"]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &[])) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        for kept in [
+            "-uroot",
+            "nc -p2222 db 3306",
+            "site1db",
+            "mysql -p prompted",
+            "backup:***",
+            "ops:***",
+            "proxy:***",
+            "ping",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// `diff` masks an assignment to a secret key nested in another's value,
+/// as helm's `--set=adminPassword=pw` and `--set a=1,adminPassword=pw`
+/// write it, and keeps the assignments before it.
+#[test]
+fn diff_masks_secret_assignments_nested_in_arguments() {
+    let commands = [
+        serde_json::json!(["helm", "upgrade", "erp", "--set=jobs.createSite.adminPassword=Leak-Set-1"]),
+        serde_json::json!(["sh", "-c", "helm upgrade erp --set-string=image.tag=v16,dbRootPassword=Leak-Set-2"]),
+        serde_json::json!(["helm", "upgrade", "erp", "--set", "image.tag=v16,adminPassword=Leak-Set-3"]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &[])) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        for kept in [
+            "--set=jobs.createSite.adminPassword=***",
+            "image.tag=v16,dbRootPassword=***",
+            "image.tag=v16,adminPassword=***",
+        ] {
             assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
         }
     }

@@ -4,12 +4,13 @@
 //! keys are Kubernetes' fields: `secret:` holds a reference), the value of an
 //! env var whose name says it is secret (`DB_PASSWORD`), the credentials of a
 //! URL (`redis://user:password@host`, `?password=`), a password given to a
-//! command (`args: [--db-root-password, pw]`, `--admin-password=pw`, in a
-//! list or a shell line: the masker's `secret_arguments`), a secret in JSON
-//! held as text (a ConfigMap's `site_config.json` with its `db_password`),
-//! and any of these texts wherever else it appears (the chart copies the
-//! Redis URL, password included, into its workers' probe commands). Each is
-//! shown as `***`, as in diagnostics.
+//! command (`args: [--db-root-password, pw]`, `--admin-password=pw`,
+//! `mysql -ppw`, `--set=adminPassword=pw`, in a list or a shell line: the
+//! masker's `secret_arguments`), a secret in JSON held as text (a
+//! ConfigMap's `site_config.json` with its `db_password`), and any of these
+//! texts wherever else it appears (the chart copies the Redis URL, password
+//! included, into its workers' probe commands). Each is shown as `***`, as
+//! in diagnostics.
 //!
 //! Where two versions differ only in a masked text, the masks would read
 //! the same; they then say `*** (before)` and `*** (after)`, as `kubectl

@@ -563,24 +563,41 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
 
 /// The secret values among the words of a command line (a container's
 /// `args` or `command`, or the words of a shell line in one), as the index
-/// of each word that holds one and where in the word the value starts: the
-/// word after a flag whose name names a secret ([`key_meaning`]) and that
-/// carries no value (`--db-root-password pw`), and the value of a word that
-/// assigns one (`--admin-password=pw`, `PGPASSWORD=pw`). A value that only
-/// refers to a variable (`$(DB_ROOT_PASSWORD)`, which the kubelet expands
-/// from a Secret, `${X}`, `$X`) holds none.
+/// of each word that holds one and where in the word the value starts:
+/// - the word after a flag whose name names a secret ([`key_meaning`]) and
+///   that carries no value (`--db-root-password pw`);
+/// - the value of a word that assigns one (`--admin-password=pw`,
+///   `PGPASSWORD=pw`), also where the assignment is nested in another's
+///   value, as helm's `--set=adminPassword=pw` and `--set
+///   image.tag=1,adminPassword=pw` write it;
+/// - the value of a client's own password flag ([`PASSWORD_FLAGS`]:
+///   `mysql -ppw`, `redis-cli -a pw`, `curl -u user:pw`), in the words
+///   from the client's name to the end of its command (`;`, `|`, `&`).
+///
+/// A value that only refers to a variable (`$(DB_ROOT_PASSWORD)`, which the
+/// kubelet expands from a Secret, `${X}`, `$X`) holds none.
 pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
     // A flag or key is one word: a list's item with blanks is a shell line.
     let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
     let mut found = Vec::new();
-    let mut after_flag = false;
+    // The client whose flags these are, and how the next word holds the
+    // value of the flag before it.
+    let mut client: Option<&str> = None;
+    let mut value_after_flag: Option<FlagValue> = None;
     for (index, word) in words.iter().enumerate() {
-        let value_at = if std::mem::take(&mut after_flag) && !word.starts_with("--") {
-            Some(0)
-        } else if let Some((key, _)) = word.split_once('=') {
-            names_secret(key).then_some(key.len() + 1)
+        let value_at = if let Some(value) = value_after_flag.take().filter(|_| !word.starts_with("--")) {
+            value.secret_start(word)
+        } else if let Some((flag, glued)) = client.and_then(|client| password_flag(client, word)) {
+            if glued.is_empty() {
+                value_after_flag = Some(flag.value);
+                None
+            } else {
+                flag.value.secret_start(glued).map(|at| flag.flag.len() + at)
+            }
+        } else if word.contains('=') {
+            assigned_secret(word, names_secret)
         } else {
-            after_flag = word.starts_with('-') && names_secret(word);
+            value_after_flag = (word.starts_with('-') && names_secret(word)).then_some(FlagValue::Password);
             None
         };
         if let Some(at) = value_at
@@ -588,8 +605,132 @@ pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
         {
             found.push((index, at));
         }
+        let name = word.rsplit('/').next().unwrap_or(word);
+        if PASSWORD_FLAGS.iter().any(|flag| flag.clients.contains(&name)) {
+            client = Some(name);
+        } else if word.ends_with([';', '|', '&']) {
+            client = None;
+        }
     }
     found
+}
+
+/// Where the value of the first assignment in `word` to a key that
+/// `names_secret` starts. A key runs back to the word's start or to the
+/// `=` or `,` before it: `--set=adminPassword=pw` assigns `adminPassword`.
+fn assigned_secret(word: &str, names_secret: impl Fn(&str) -> bool) -> Option<usize> {
+    let mut key_start = 0;
+    for (at, c) in word.char_indices() {
+        match c {
+            '=' if names_secret(&word[key_start..at]) => return Some(at + 1),
+            '=' | ',' => key_start = at + 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A client's own flag whose value is a password, which [`key_meaning`]
+/// cannot tell from its name.
+struct PasswordFlag {
+    /// The programs (the basename of the command word) that read it.
+    clients: &'static [&'static str],
+    flag: &'static str,
+    /// Whether the value may follow in the flag's word (`-ppw`).
+    glued: bool,
+    /// Whether the value may be the next word (`-a pw`).
+    separate: bool,
+    value: FlagValue,
+}
+
+/// What a flag's value is.
+#[derive(Debug, Clone, Copy)]
+enum FlagValue {
+    /// A password.
+    Password,
+    /// `user:password`: secret after the first `:`; a user name alone
+    /// holds none (the client then asks for the password).
+    UserAndPassword,
+}
+
+impl FlagValue {
+    /// Where in `value` the secret starts, if it holds one.
+    fn secret_start(self, value: &str) -> Option<usize> {
+        match self {
+            FlagValue::Password => Some(0),
+            FlagValue::UserAndPassword => value.find(':').map(|colon| colon + 1),
+        }
+    }
+}
+
+/// The MySQL and MariaDB clients bench and probes run.
+const MYSQL_CLIENTS: &[&str] = &["mysql", "mariadb", "mysqldump", "mariadb-dump", "mysqladmin", "mariadb-admin"];
+
+/// Client flags that take a password, as each client parses them.
+/// - MySQL's and MariaDB's `-p[password]` (`my_getopt`, `OPT_ARG`): the
+///   password only in the same word; `-p` alone asks for one, and the
+///   next word is the database (`mysql -p 3306` names one). Their
+///   `--password=pw` is found by its name.
+/// - `redis-cli -a <password>`: the next word only (`-a` must be the whole
+///   word). Its `--pass` is found by its name.
+/// - curl's `-u, --user <user:password>` and `-U, --proxy-user`, split at
+///   the first `:`; a short flag's value may follow in its word (`-uuser:pw`).
+const PASSWORD_FLAGS: &[PasswordFlag] = &[
+    PasswordFlag {
+        clients: MYSQL_CLIENTS,
+        flag: "-p",
+        glued: true,
+        separate: false,
+        value: FlagValue::Password,
+    },
+    PasswordFlag {
+        clients: &["redis-cli"],
+        flag: "-a",
+        glued: false,
+        separate: true,
+        value: FlagValue::Password,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "-u",
+        glued: true,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "--user",
+        glued: false,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "-U",
+        glued: true,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "--proxy-user",
+        glued: false,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+];
+
+/// The password flag of `client` that `word` is or starts, and what
+/// follows the flag in the word.
+fn password_flag<'w>(client: &str, word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
+    PASSWORD_FLAGS
+        .iter()
+        .filter(|flag| flag.clients.contains(&client))
+        .find_map(|flag| {
+            let glued = word.strip_prefix(flag.flag)?;
+            let takes = if glued.is_empty() { flag.separate } else { flag.glued };
+            takes.then_some((flag, glued))
+        })
 }
 
 /// Whether `value` (quoted or not) is only a reference to a variable:
