@@ -928,3 +928,35 @@ fn diff_masks_secret_assignments_nested_in_arguments() {
         }
     }
 }
+
+/// `diff` masks the secrets of configuration files a ConfigMap holds: JSON
+/// whose key or value is written with `\u` escapes, or whose password is a
+/// number, and INI or env-style lines (`password = pw`, `password: pw`);
+/// the other values of those files stay readable.
+#[test]
+fn diff_masks_escaped_numeric_and_line_assigned_secrets_in_config_text() {
+    let files = [
+        ("escaped-key.json", r#"{"db_name": "site1db", "db_p\u0061ssword": "Leak-Json-1"}"#),
+        ("escaped-value.json", r#"{"db_password": "Leak-Json-\u0032", "db_port": 3306}"#),
+        ("numeric.json", r#"{"db_password": 31415926535, "db_type": "mariadb"}"#),
+        ("my.cnf", "[client]\nuser = root\npassword = Leak-Ini-4\nport = 3306\n"),
+        ("app.yaml", "host: db\npassword: Leak-Line-5\nssl: false\n"),
+        ("app.env", "DB_PASSWORD=Leak-Env-6\nREDIS_AUTH=${REDIS_AUTH}\nWORKERS=default\n"),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&[], &files)) {
+        for secret in ["Leak", "31415926535"] {
+            assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
+        }
+        for kept in [
+            "site1db",
+            "3306",
+            "mariadb",
+            "user = root",
+            "ssl: false",
+            "${REDIS_AUTH}",
+            "WORKERS=default",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

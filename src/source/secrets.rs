@@ -733,6 +733,33 @@ fn password_flag<'w>(client: &str, word: &'w str) -> Option<(&'static PasswordFl
         })
 }
 
+/// The values that the lines of a text assign to secret keys, as
+/// configuration files write them: `password = pw` (an INI file, such as
+/// MySQL's `[client]` section), `password: pw`, `DB_PASSWORD=pw` (an env
+/// file); from after the first `=` or `:` to the end of the line. A key is
+/// one word of letters, digits, `_`, `-` and `.` (a list's `- ` and quotes
+/// aside): a line with blanks before its `=` is prose or a command, whose
+/// words [`secret_arguments`] reads, and one with `{` is JSON, read as JSON.
+/// A value that only refers to a variable holds none.
+pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    for (start, line) in lines(text) {
+        let line = line.trim_end();
+        let Some(separator) = line.find(['=', ':']) else {
+            continue;
+        };
+        let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
+        let value = line[separator + 1..].trim_start();
+        if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && key_meaning(key) == KeyMeaning::Secret
+            && !is_variable_reference(value)
+        {
+            found.push(start + line.len() - value.len()..start + line.len());
+        }
+    }
+    found
+}
+
 /// Whether `value` (quoted or not) is only a reference to a variable:
 /// `$(NAME)`, `${NAME}`, `$NAME`; or empty.
 fn is_variable_reference(value: &str) -> bool {
@@ -1334,7 +1361,7 @@ pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize
 
 /// Whether `word` is one YAML 1.1 or 1.2 reads as a boolean or null: no
 /// password, and words every diagnostic may print.
-fn is_flag_word(word: &str) -> bool {
+pub(crate) fn is_flag_word(word: &str) -> bool {
     ["true", "false", "yes", "no", "on", "off", "null", "~", ""]
         .iter()
         .any(|flag| word.eq_ignore_ascii_case(flag))
