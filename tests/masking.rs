@@ -960,3 +960,28 @@ fn diff_masks_escaped_numeric_and_line_assigned_secrets_in_config_text() {
         }
     }
 }
+
+/// A Redis URL given with `--set-file` whose user name and `@` are on
+/// different lines is refused, quoting it: no output shows the user name.
+#[test]
+fn a_redis_url_broken_over_lines_prints_no_user_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, url) in [
+        "redis://Leak-User-1\n@queue:6379\n",
+        "rediss://Leak-User-2\n  @queue:6380/0",
+        "redis://u:Leak-Pass-3\n@queue:6379\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("url-{n}.txt"));
+        std::fs::write(&file, url).unwrap();
+        let assignment = format!("externalRedis.queue={}", file.display());
+        for format in ["human", "json", "github", "sarif"] {
+            let output = run(&["lint", "--format", format, MINIMAL_FILE, "--set-file", &assignment]);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert!(printed.contains("invalid-redis-url"), "{url:?}: {printed}");
+            assert!(!printed.contains("Leak"), "{url:?} ({format}) prints a credential:\n{printed}");
+        }
+    }
+}

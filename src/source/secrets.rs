@@ -1373,10 +1373,15 @@ pub(crate) fn is_flag_word(word: &str) -> bool {
 /// user-info before it (redis-py ends it at the first `/`, `?` or `#`, and
 /// `RedisUrl::parse` refuses a URL with an `@` after one of them, so that the
 /// two agree on every URL it accepts). And the values of secret query
-/// parameters. Any other value (an nginx configuration) is searched as free
-/// text.
+/// parameters. So is a value that starts with a URL broken over lines (a
+/// `--set-file` file's, its user name on one line and its `@` on the next),
+/// which `RedisUrl::parse` refuses and quotes. Any other value of several
+/// lines (an nginx configuration) is searched as free text.
 fn url_credentials_of_value(value: &str) -> Vec<Range<usize>> {
-    if value.contains('\n') {
+    let starts_with_url = value.trim_start().split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    });
+    if value.contains('\n') && !starts_with_url {
         return url_credentials(value);
     }
     let Some(scheme_end) = value.find("://") else {
