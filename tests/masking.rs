@@ -690,6 +690,28 @@ fn minimal_render() -> Vec<Value> {
     crate::common::documents(&text(&rendered.stdout))
 }
 
+/// The minimal render with a gunicorn Deployment whose init containers run
+/// `commands`, and a ConfigMap that holds `files` too.
+fn live_with(commands: &[Value], files: &[(&str, &str)]) -> Vec<Value> {
+    let mut live = minimal_render();
+    for doc in &mut live {
+        if doc["kind"] == "Deployment" && doc["metadata"]["name"].as_str().unwrap().ends_with("gunicorn") {
+            let containers: Vec<Value> = commands
+                .iter()
+                .enumerate()
+                .map(|(n, command)| serde_json::json!({"name": format!("c{n}"), "image": "busybox", "command": command}))
+                .collect();
+            doc["spec"]["template"]["spec"]["initContainers"] = containers.into();
+        }
+        if doc["kind"] == "ConfigMap" {
+            for (name, content) in files {
+                doc["data"][*name] = (*content).into();
+            }
+        }
+    }
+    live
+}
+
 /// What `diff` of the minimal values against the `live` objects (a stream
 /// that differs from them) prints, in each format.
 fn diff_of_minimal_against(live: &[serde_json::Value]) -> Vec<(&'static str, String)> {
@@ -848,28 +870,6 @@ fn diff_masks_passwords_in_commands_and_in_json_text() {
             assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
         }
     }
-}
-
-/// The minimal render with a gunicorn Deployment whose init containers run
-/// `commands`, and a ConfigMap that holds `files` too.
-fn live_with(commands: &[Value], files: &[(&str, &str)]) -> Vec<Value> {
-    let mut live = minimal_render();
-    for doc in &mut live {
-        if doc["kind"] == "Deployment" && doc["metadata"]["name"].as_str().unwrap().ends_with("gunicorn") {
-            let containers: Vec<Value> = commands
-                .iter()
-                .enumerate()
-                .map(|(n, command)| serde_json::json!({"name": format!("c{n}"), "image": "busybox", "command": command}))
-                .collect();
-            doc["spec"]["template"]["spec"]["initContainers"] = containers.into();
-        }
-        if doc["kind"] == "ConfigMap" {
-            for (name, content) in files {
-                doc["data"][*name] = (*content).into();
-            }
-        }
-    }
-    live
 }
 
 /// `diff` against a live release masks the password a client takes in a
