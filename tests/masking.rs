@@ -664,9 +664,7 @@ fn set_items_after_a_secret_are_never_quoted() {
 /// Secret's data.
 #[test]
 fn diff_masks_values_under_secret_keys() {
-    let rendered = run(&["render", "-f", MINIMAL_FILE]);
-    assert!(rendered.status.success());
-    let mut live = crate::common::documents(&text(&rendered.stdout));
+    let mut live = minimal_render();
     for doc in &mut live {
         doc["metadata"]["annotations"]["x-password"] = "Leak-Annotation-1".into();
         if doc["kind"] == "ConfigMap" {
@@ -683,6 +681,35 @@ fn diff_masks_values_under_secret_keys() {
         }
         assert!(shown.contains("SOME_TOKEN") && shown.contains("***"), "{shown}");
     }
+}
+
+/// The objects the minimal values render, to change into a live release.
+fn minimal_render() -> Vec<Value> {
+    let rendered = run(&["render", "-f", MINIMAL_FILE]);
+    assert!(rendered.status.success());
+    crate::common::documents(&text(&rendered.stdout))
+}
+
+/// The minimal render with a gunicorn Deployment whose init containers run
+/// `commands`, and a ConfigMap that holds `files` too.
+fn live_with(commands: &[Value], files: &[(&str, &str)]) -> Vec<Value> {
+    let mut live = minimal_render();
+    for doc in &mut live {
+        if doc["kind"] == "Deployment" && doc["metadata"]["name"].as_str().unwrap().ends_with("gunicorn") {
+            let containers: Vec<Value> = commands
+                .iter()
+                .enumerate()
+                .map(|(n, command)| serde_json::json!({"name": format!("c{n}"), "image": "busybox", "command": command}))
+                .collect();
+            doc["spec"]["template"]["spec"]["initContainers"] = containers.into();
+        }
+        if doc["kind"] == "ConfigMap" {
+            for (name, content) in files {
+                doc["data"][*name] = (*content).into();
+            }
+        }
+    }
+    live
 }
 
 /// What `diff` of the minimal values against the `live` objects (a stream
@@ -819,9 +846,7 @@ fn compared_streams_named_with_credentials_are_masked() {
 /// else differs there.
 #[test]
 fn diff_masks_passwords_in_commands_and_in_json_text() {
-    let rendered = run(&["render", "-f", MINIMAL_FILE]);
-    assert!(rendered.status.success());
-    let mut live = crate::common::documents(&text(&rendered.stdout));
+    let mut live = minimal_render();
     for doc in &mut live {
         if doc["kind"] == "Deployment" {
             let container = &mut doc["spec"]["template"]["spec"]["containers"][0];
@@ -843,6 +868,120 @@ fn diff_masks_passwords_in_commands_and_in_json_text() {
         }
         for kept in ["--verbose", "site1db", "--admin-password=***", "new-site"] {
             assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// `diff` against a live release masks the password a client takes in a
+/// flag of its own (`mysql -ppw`, `redis-cli -a pw`, `curl -u user:pw`),
+/// as a word of a list or of a shell line, and leaves the same flags of
+/// other programs, a prompt's `-p` and a curl user name readable.
+#[test]
+fn diff_masks_passwords_given_to_client_flags() {
+    let commands = [
+        serde_json::json!(["sh", "-c", "mysql -uroot -pLeak-Mysql-1 -h db; nc -p2222 db 3306"]),
+        serde_json::json!(["/usr/bin/mariadb-dump", "-pLeak-Dump-2", "site1db"]),
+        serde_json::json!(["sh", "-c", "mysqladmin ping -p'Leak Admin 3' && mysql -p prompted"]),
+        serde_json::json!(["redis-cli", "-h", "queue", "-a", "Leak-Redis-4", "ping"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "curl -fsS -u backup:Leak-Curl-5 https://files; curl --user ops:Leak-Curl-6 -U proxy:Leak-Curl-7 x"
+        ]),
+        serde_json::json!(["curl", "-ubackup:Leak-Curl-8", "https://files"]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &[])) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        for kept in [
+            "-uroot",
+            "nc -p2222 db 3306",
+            "site1db",
+            "mysql -p prompted",
+            "backup:***",
+            "ops:***",
+            "proxy:***",
+            "ping",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// `diff` masks an assignment to a secret key nested in another's value,
+/// as helm's `--set=adminPassword=pw` and `--set a=1,adminPassword=pw`
+/// write it, and keeps the assignments before it.
+#[test]
+fn diff_masks_secret_assignments_nested_in_arguments() {
+    let commands = [
+        serde_json::json!(["helm", "upgrade", "erp", "--set=jobs.createSite.adminPassword=Leak-Set-1"]),
+        serde_json::json!(["sh", "-c", "helm upgrade erp --set-string=image.tag=v16,dbRootPassword=Leak-Set-2"]),
+        serde_json::json!(["helm", "upgrade", "erp", "--set", "image.tag=v16,adminPassword=Leak-Set-3"]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &[])) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        for kept in [
+            "--set=jobs.createSite.adminPassword=***",
+            "image.tag=v16,dbRootPassword=***",
+            "image.tag=v16,adminPassword=***",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// `diff` masks the secrets of configuration files a ConfigMap holds: JSON
+/// whose key or value is written with `\u` escapes, or whose password is a
+/// number, and INI or env-style lines (`password = pw`, `password: pw`);
+/// the other values of those files stay readable.
+#[test]
+fn diff_masks_escaped_numeric_and_line_assigned_secrets_in_config_text() {
+    let files = [
+        ("escaped-key.json", r#"{"db_name": "site1db", "db_p\u0061ssword": "Leak-Json-1"}"#),
+        ("escaped-value.json", r#"{"db_password": "Leak-Json-\u0032", "db_port": 3306}"#),
+        ("numeric.json", r#"{"db_password": 31415926535, "db_type": "mariadb"}"#),
+        ("my.cnf", "[client]\nuser = root\npassword = Leak-Ini-4\nport = 3306\n"),
+        ("app.yaml", "host: db\npassword: Leak-Line-5\nssl: false\n"),
+        ("app.env", "DB_PASSWORD=Leak-Env-6\nREDIS_AUTH=${REDIS_AUTH}\nWORKERS=default\n"),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&[], &files)) {
+        for secret in ["Leak", "31415926535"] {
+            assert!(!shown.contains(secret), "diff --format {format} prints {secret}:\n{shown}");
+        }
+        for kept in [
+            "site1db",
+            "3306",
+            "mariadb",
+            "user = root",
+            "ssl: false",
+            "${REDIS_AUTH}",
+            "WORKERS=default",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// A Redis URL given with `--set-file` whose user name and `@` are on
+/// different lines is refused, quoting it: no output shows the user name.
+#[test]
+fn a_redis_url_broken_over_lines_prints_no_user_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, url) in [
+        "redis://Leak-User-1\n@queue:6379\n",
+        "rediss://Leak-User-2\n  @queue:6380/0",
+        "redis://u:Leak-Pass-3\n@queue:6379\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("url-{n}.txt"));
+        std::fs::write(&file, url).unwrap();
+        let assignment = format!("externalRedis.queue={}", file.display());
+        for format in ["human", "json", "github", "sarif"] {
+            let output = run(&["lint", "--format", format, MINIMAL_FILE, "--set-file", &assignment]);
+            let printed = text(&output.stdout) + &text(&output.stderr);
+            assert!(printed.contains("invalid-redis-url"), "{url:?}: {printed}");
+            assert!(!printed.contains("Leak"), "{url:?} ({format}) prints a credential:\n{printed}");
         }
     }
 }

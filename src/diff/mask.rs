@@ -4,12 +4,14 @@
 //! keys are Kubernetes' fields: `secret:` holds a reference), the value of an
 //! env var whose name says it is secret (`DB_PASSWORD`), the credentials of a
 //! URL (`redis://user:password@host`, `?password=`), a password given to a
-//! command (`args: [--db-root-password, pw]`, `--admin-password=pw`, in a
-//! list or a shell line: the masker's `secret_arguments`), a secret in JSON
-//! held as text (a ConfigMap's `site_config.json` with its `db_password`),
-//! and any of these texts wherever else it appears (the chart copies the
-//! Redis URL, password included, into its workers' probe commands). Each is
-//! shown as `***`, as in diagnostics.
+//! command (`args: [--db-root-password, pw]`, `--admin-password=pw`,
+//! `mysql -ppw`, `--set=adminPassword=pw`, in a list or a shell line: the
+//! masker's `secret_arguments`), a secret in a configuration file held as
+//! text (a ConfigMap's `site_config.json` with its `db_password`, however
+//! JSON writes it; a `password = pw` line: `secret_assignment_lines`), and
+//! any of these texts wherever else it appears (the chart copies the Redis
+//! URL, password included, into its workers' probe commands). Each is shown
+//! as `***`, as in diagnostics.
 //!
 //! Where two versions differ only in a masked text, the masks would read
 //! the same; they then say `*** (before)` and `*** (after)`, as `kubectl
@@ -62,7 +64,7 @@ impl Secrets {
                         self.add(password.to_owned());
                     }
                 }
-                for range in secret_arguments_in(text) {
+                for range in secrets_in_text(text) {
                     self.add(text[range].to_owned());
                 }
                 if let Some(json) = embedded_json(text) {
@@ -83,11 +85,18 @@ impl Secrets {
                 }
                 items.iter().for_each(|v| self.collect_values(v, secret_key));
             }
+            Value::Number(number) if secret_key => self.add(number.to_string()),
             _ => {}
         }
     }
 
     fn add(&mut self, text: String) {
+        // A flag under a secret-sounding key (`x-auth: "false"`) is masked
+        // where it is written; as a text to mask everywhere it would hide
+        // every `false`.
+        if secrets::is_flag_word(text.trim()) {
+            return;
+        }
         // Shorter texts are masked where they are the whole value only:
         // masking every `x` of a one-letter password would garble everything.
         if text.chars().count() >= SEARCHED_LEN {
@@ -113,6 +122,7 @@ impl Secrets {
                 *text = MASK.to_owned();
             }
             Value::String(text) => *text = self.mask_text(text),
+            Value::Number(_) if secret_key => *value = Value::String(MASK.to_owned()),
             Value::Object(map) => {
                 if secret_env_value(map).is_some() {
                     map.insert("value".to_owned(), Value::String(MASK.to_owned()));
@@ -134,16 +144,9 @@ impl Secrets {
 
     fn mask_text(&self, text: &str) -> String {
         let mut ranges = secrets::url_credentials(text);
-        ranges.extend(secret_arguments_in(text));
+        ranges.extend(secrets_in_text(text));
         if let Some(json) = embedded_json(text) {
-            // Its secret strings where they are written: quoted whole, as
-            // JSON writes them, whatever their length.
-            let mut inside = Secrets::default();
-            inside.collect_values(&json, false);
-            for secret in inside.texts.iter().chain(&inside.whole_values) {
-                let quoted = Value::String(secret.clone()).to_string();
-                ranges.extend(text.match_indices(&quoted).map(|(at, _)| at + 1..at + quoted.len() - 1));
-            }
+            ranges.extend(self.in_json_text(text, &json));
         }
         for secret in &self.texts {
             ranges.extend(text.match_indices(secret.as_str()).map(|(at, found)| at..at + found.len()));
@@ -152,6 +155,32 @@ impl Secrets {
             return text.to_owned();
         }
         secrets::apply(text, &secrets::merge(ranges))
+    }
+
+    /// Where JSON text `text` (read: `json`) writes its secrets: each string
+    /// or number literal that is one of them, whatever its length and
+    /// however it is escaped (`"pw\u0021"`), and each escaped string that
+    /// holds one (which the search for the text as written misses).
+    fn in_json_text(&self, text: &str, json: &Value) -> Vec<Range<usize>> {
+        let mut inside = Secrets::default();
+        inside.collect_values(json, false);
+        json_literals(text)
+            .into_iter()
+            .filter_map(|literal| {
+                let written = &text[literal.clone()];
+                let read = match serde_json::from_str(written).ok()? {
+                    Value::String(read) => read,
+                    Value::Number(number) => number.to_string(),
+                    _ => return None,
+                };
+                let secret = inside.texts.contains(&read)
+                    || inside.whole_values.contains(&read)
+                    || (written.contains('\\') && self.mask_text(&read) != read);
+                // A string's mask goes inside its quotes.
+                let quote = usize::from(written.starts_with('"'));
+                secret.then(|| literal.start + quote..literal.end - quote)
+            })
+            .collect()
     }
 
     /// Both versions of an object as they may be printed: where masking
@@ -171,6 +200,15 @@ fn secret_arguments(items: &[Value]) -> Vec<(usize, usize)> {
     }
     let words: Vec<&str> = items.iter().map(|item| item.as_str().unwrap_or("")).collect();
     secrets::secret_arguments(&words)
+}
+
+/// Where the secrets a text assigns are: in its words, read as a shell line
+/// ([`secret_arguments_in`]), and in its lines, read as a configuration
+/// file ([`secrets::secret_assignment_lines`]).
+fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = secret_arguments_in(text);
+    ranges.extend(secrets::secret_assignment_lines(text));
+    ranges
 }
 
 /// Where the secret values of the words of a text (a shell line) are. A
@@ -220,6 +258,40 @@ fn embedded_json(text: &str) -> Option<Value> {
     } else {
         None
     }
+}
+
+/// Where the string and number literals of a JSON text are written, a
+/// string's quotes included. The text parsed as JSON already
+/// ([`embedded_json`]): this only tells where each literal starts and ends,
+/// which the parse does not say.
+fn json_literals(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut literals = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let start = at;
+        match bytes[at] {
+            b'"' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' {
+                    // An escape's second character is ASCII: `\"`, `\\`, `\u`.
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+                at = (at + 1).min(bytes.len());
+            }
+            b'-' | b'0'..=b'9' => {
+                while at < bytes.len() && matches!(bytes[at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    at += 1;
+                }
+            }
+            _ => {
+                at += 1;
+                continue;
+            }
+        }
+        literals.push(start..at);
+    }
+    literals
 }
 
 fn names_secret(key: &str) -> bool {
@@ -301,6 +373,17 @@ mod tests {
             json!({"args": ["--db-root-password", "***", "--admin-password=***", "--verbose", "--token=$(TOKEN)"],
                 "command": ["sh", "-c", "bench new-site --admin-password *** --mariadb-root-password=*** site1"],
                 "quoted": ["sh", "-c", "mysql --password *** x; PGPASSWORD=*** psql"]})
+        );
+    }
+
+    #[test]
+    fn a_flag_under_a_secret_key_hides_no_other_value() {
+        let config = json!({"annotations": {"x-auth": "false"}, "data": {"SSL": "false", "my.cnf": "skip_password = false\n"}});
+        let mut secrets = Secrets::default();
+        secrets.collect(&config, false);
+        assert_eq!(
+            secrets.mask(&config, false),
+            json!({"annotations": {"x-auth": "***"}, "data": {"SSL": "false", "my.cnf": "skip_password = ***\n"}})
         );
     }
 

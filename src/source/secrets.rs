@@ -563,30 +563,198 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
 
 /// The secret values among the words of a command line (a container's
 /// `args` or `command`, or the words of a shell line in one), as the index
-/// of each word that holds one and where in the word the value starts: the
-/// word after a flag whose name names a secret ([`key_meaning`]) and that
-/// carries no value (`--db-root-password pw`), and the value of a word that
-/// assigns one (`--admin-password=pw`, `PGPASSWORD=pw`). A value that only
-/// refers to a variable (`$(DB_ROOT_PASSWORD)`, which the kubelet expands
-/// from a Secret, `${X}`, `$X`) holds none.
+/// of each word that holds one and where in the word the value starts:
+/// - the word after a flag whose name names a secret ([`key_meaning`]) and
+///   that carries no value (`--db-root-password pw`);
+/// - the value of a word that assigns one (`--admin-password=pw`,
+///   `PGPASSWORD=pw`), also where the assignment is nested in another's
+///   value, as helm's `--set=adminPassword=pw` and `--set
+///   image.tag=1,adminPassword=pw` write it;
+/// - the value of a client's own password flag ([`PASSWORD_FLAGS`]:
+///   `mysql -ppw`, `redis-cli -a pw`, `curl -u user:pw`), in the words
+///   from the client's name to the end of its command (`;`, `|`, `&`).
+///
+/// A value that only refers to a variable (`$(DB_ROOT_PASSWORD)`, which the
+/// kubelet expands from a Secret, `${X}`, `$X`) holds none.
 pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
     // A flag or key is one word: a list's item with blanks is a shell line.
     let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
     let mut found = Vec::new();
-    let mut after_flag = false;
+    // The client whose flags these are, and how the next word holds the
+    // value of the flag before it.
+    let mut client: Option<&str> = None;
+    let mut value_after_flag: Option<FlagValue> = None;
     for (index, word) in words.iter().enumerate() {
-        let value_at = if std::mem::take(&mut after_flag) && !word.starts_with("--") {
-            Some(0)
-        } else if let Some((key, _)) = word.split_once('=') {
-            names_secret(key).then_some(key.len() + 1)
+        let value_at = if let Some(value) = value_after_flag.take().filter(|_| !word.starts_with("--")) {
+            value.secret_start(word)
+        } else if let Some((flag, glued)) = client.and_then(|client| password_flag(client, word)) {
+            if glued.is_empty() {
+                value_after_flag = Some(flag.value);
+                None
+            } else {
+                flag.value.secret_start(glued).map(|at| flag.flag.len() + at)
+            }
+        } else if word.contains('=') {
+            assigned_secret(word, names_secret)
         } else {
-            after_flag = word.starts_with('-') && names_secret(word);
+            value_after_flag = (word.starts_with('-') && names_secret(word)).then_some(FlagValue::Password);
             None
         };
         if let Some(at) = value_at
             && !is_variable_reference(&word[at..])
         {
             found.push((index, at));
+        }
+        let name = word.rsplit('/').next().unwrap_or(word);
+        if PASSWORD_FLAGS.iter().any(|flag| flag.clients.contains(&name)) {
+            client = Some(name);
+        } else if word.ends_with([';', '|', '&']) {
+            client = None;
+        }
+    }
+    found
+}
+
+/// Where the value of the first assignment in `word` to a key that
+/// `names_secret` starts. A key runs back to the word's start or to the
+/// `=` or `,` before it: `--set=adminPassword=pw` assigns `adminPassword`.
+fn assigned_secret(word: &str, names_secret: impl Fn(&str) -> bool) -> Option<usize> {
+    let mut key_start = 0;
+    for (at, c) in word.char_indices() {
+        match c {
+            '=' if names_secret(&word[key_start..at]) => return Some(at + 1),
+            '=' | ',' => key_start = at + 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A client's own flag whose value is a password, which [`key_meaning`]
+/// cannot tell from its name.
+struct PasswordFlag {
+    /// The programs (the basename of the command word) that read it.
+    clients: &'static [&'static str],
+    flag: &'static str,
+    /// Whether the value may follow in the flag's word (`-ppw`).
+    glued: bool,
+    /// Whether the value may be the next word (`-a pw`).
+    separate: bool,
+    value: FlagValue,
+}
+
+/// What a flag's value is.
+#[derive(Debug, Clone, Copy)]
+enum FlagValue {
+    /// A password.
+    Password,
+    /// `user:password`: secret after the first `:`; a user name alone
+    /// holds none (the client then asks for the password).
+    UserAndPassword,
+}
+
+impl FlagValue {
+    /// Where in `value` the secret starts, if it holds one.
+    fn secret_start(self, value: &str) -> Option<usize> {
+        match self {
+            FlagValue::Password => Some(0),
+            FlagValue::UserAndPassword => value.find(':').map(|colon| colon + 1),
+        }
+    }
+}
+
+/// The MySQL and MariaDB clients bench and probes run.
+const MYSQL_CLIENTS: &[&str] = &["mysql", "mariadb", "mysqldump", "mariadb-dump", "mysqladmin", "mariadb-admin"];
+
+/// Client flags that take a password, as each client parses them.
+/// - MySQL's and MariaDB's `-p[password]` (`my_getopt`, `OPT_ARG`): the
+///   password only in the same word; `-p` alone asks for one, and the
+///   next word is the database (`mysql -p 3306` names one). Their
+///   `--password=pw` is found by its name.
+/// - `redis-cli -a <password>`: the next word only (`-a` must be the whole
+///   word). Its `--pass` is found by its name.
+/// - curl's `-u, --user <user:password>` and `-U, --proxy-user`, split at
+///   the first `:`; a short flag's value may follow in its word (`-uuser:pw`).
+const PASSWORD_FLAGS: &[PasswordFlag] = &[
+    PasswordFlag {
+        clients: MYSQL_CLIENTS,
+        flag: "-p",
+        glued: true,
+        separate: false,
+        value: FlagValue::Password,
+    },
+    PasswordFlag {
+        clients: &["redis-cli"],
+        flag: "-a",
+        glued: false,
+        separate: true,
+        value: FlagValue::Password,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "-u",
+        glued: true,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "--user",
+        glued: false,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "-U",
+        glued: true,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+    PasswordFlag {
+        clients: &["curl"],
+        flag: "--proxy-user",
+        glued: false,
+        separate: true,
+        value: FlagValue::UserAndPassword,
+    },
+];
+
+/// The password flag of `client` that `word` is or starts, and what
+/// follows the flag in the word.
+fn password_flag<'w>(client: &str, word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
+    PASSWORD_FLAGS
+        .iter()
+        .filter(|flag| flag.clients.contains(&client))
+        .find_map(|flag| {
+            let glued = word.strip_prefix(flag.flag)?;
+            let takes = if glued.is_empty() { flag.separate } else { flag.glued };
+            takes.then_some((flag, glued))
+        })
+}
+
+/// The values that the lines of a text assign to secret keys, as
+/// configuration files write them: `password = pw` (an INI file, such as
+/// MySQL's `[client]` section), `password: pw`, `DB_PASSWORD=pw` (an env
+/// file); from after the first `=` or `:` to the end of the line. A key is
+/// one word of letters, digits, `_`, `-` and `.` (a list's `- ` and quotes
+/// aside): a line with blanks before its `=` is prose or a command, whose
+/// words [`secret_arguments`] reads, and one with `{` is JSON, read as JSON.
+/// A value that only refers to a variable holds none.
+pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    for (start, line) in lines(text) {
+        let line = line.trim_end();
+        let Some(separator) = line.find(['=', ':']) else {
+            continue;
+        };
+        let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
+        let value = line[separator + 1..].trim_start();
+        if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && key_meaning(key) == KeyMeaning::Secret
+            && !is_variable_reference(value)
+        {
+            found.push(start + line.len() - value.len()..start + line.len());
         }
     }
     found
@@ -1193,7 +1361,7 @@ pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize
 
 /// Whether `word` is one YAML 1.1 or 1.2 reads as a boolean or null: no
 /// password, and words every diagnostic may print.
-fn is_flag_word(word: &str) -> bool {
+pub(crate) fn is_flag_word(word: &str) -> bool {
     ["true", "false", "yes", "no", "on", "off", "null", "~", ""]
         .iter()
         .any(|flag| word.eq_ignore_ascii_case(flag))
@@ -1205,10 +1373,15 @@ fn is_flag_word(word: &str) -> bool {
 /// user-info before it (redis-py ends it at the first `/`, `?` or `#`, and
 /// `RedisUrl::parse` refuses a URL with an `@` after one of them, so that the
 /// two agree on every URL it accepts). And the values of secret query
-/// parameters. Any other value (an nginx configuration) is searched as free
-/// text.
+/// parameters. So is a value that starts with a URL broken over lines (a
+/// `--set-file` file's, its user name on one line and its `@` on the next),
+/// which `RedisUrl::parse` refuses and quotes. Any other value of several
+/// lines (an nginx configuration) is searched as free text.
 fn url_credentials_of_value(value: &str) -> Vec<Range<usize>> {
-    if value.contains('\n') {
+    let starts_with_url = value.trim_start().split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    });
+    if value.contains('\n') && !starts_with_url {
         return url_credentials(value);
     }
     let Some(scheme_end) = value.find("://") else {
