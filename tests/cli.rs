@@ -257,6 +257,35 @@ fn set_file_sets_a_files_content_and_reports_a_missing_file_where_it_is_named() 
     assert!(text(&missing.stderr).contains("cannot read `no-such-file.txt`: no such file"));
 }
 
+/// A Redis URL kept in a file ends in a line break, which `--set-file`
+/// keeps, as helm does: Python's `urlsplit` (under redis-py's `parse_url`)
+/// removes tabs and line breaks, so Frappe reads the URL without it, and so
+/// do we. The URLs written hold none.
+#[test]
+fn a_redis_url_from_a_file_reads_without_its_last_line_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("queue.url");
+    std::fs::write(&url, "redis://queue:6380/1\n").unwrap();
+    let argument = format!("externalRedis.queue={}", url.display());
+    let output = run(&["render", "examples/minimal.yaml", "--set-file", &argument]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let docs = rendered(&output);
+    let config = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["data"]["FRAPPE_REDIS_QUEUE"].is_string())
+        .unwrap();
+    assert_eq!(config["data"]["FRAPPE_REDIS_QUEUE"], "redis://queue:6380/1");
+
+    std::fs::write(&url, "redis://queue:6380/1\u{0}").unwrap();
+    let output = run(&["render", "examples/minimal.yaml", "--set-file", &argument]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("error[invalid-redis-url]"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
 #[test]
 fn values_files_come_as_arguments_with_f_or_with_values_and_template_renders() {
     let with_f = run(&["render", "-f", "examples/minimal.yaml"]);

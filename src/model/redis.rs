@@ -42,6 +42,9 @@ pub struct RedisUrl {
 /// messages quote the URL only whole, which diagnostics mask.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RedisUrlError {
+    /// A control character other than a tab or a line break (which are
+    /// removed, as Python removes them).
+    ControlCharacter,
     Scheme,
     BareHost,
     UnclosedBracket,
@@ -65,6 +68,7 @@ pub enum RedisUrlError {
 impl fmt::Display for RedisUrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            RedisUrlError::ControlCharacter => f.write_str("it holds a control character"),
             RedisUrlError::Scheme => f.write_str("the scheme must be `redis://` or `rediss://`"),
             RedisUrlError::BareHost => f.write_str("write a URL such as `redis://host:6379`, not a bare host"),
             RedisUrlError::UnclosedBracket => f.write_str("an IPv6 host needs a closing `]`"),
@@ -106,6 +110,15 @@ fn decode(text: &str, plus: bool) -> Result<String, RedisUrlError> {
 
 impl RedisUrl {
     pub fn parse(url: &str) -> Result<RedisUrl, RedisUrlError> {
+        // redis-py's `parse_url` reads a URL with Python's `urlsplit`,
+        // which removes every tab and line break first (3.9.5 and later,
+        // bpo-43882), as the WHATWG parser of socket.io's Node does: the
+        // last line break of a `--set-file` file, which helm keeps, breaks
+        // no Frappe pod. The URLs written are built from the parts.
+        let url = url.replace(['\t', '\r', '\n'], "");
+        if url.contains(char::is_control) {
+            return Err(RedisUrlError::ControlCharacter);
+        }
         let (tls, rest) = if let Some(rest) = url.strip_prefix("rediss://") {
             (true, rest)
         } else if let Some(rest) = url.strip_prefix("redis://") {
@@ -518,7 +531,18 @@ fn check_socketio_keys(values: &Values, report: &mut Reporter<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::RedisUrl;
+    use super::{RedisUrl, RedisUrlError};
+
+    #[test]
+    fn reads_a_url_without_tabs_and_line_breaks_as_python_does() {
+        // Python 3.11.7, redis 8.1.0: `parse_url('redis://u:p@qu\\neue:6380/1\\n')`
+        // gives host `queue`, port 6380, db 1.
+        assert_eq!(
+            RedisUrl::parse("redis://u:p@qu\neue:6380/1\n"),
+            RedisUrl::parse("redis://u:p@queue:6380/1")
+        );
+        assert_eq!(RedisUrl::parse("redis://queue\u{0}:6379"), Err(RedisUrlError::ControlCharacter));
+    }
 
     #[test]
     fn parses_the_forms_frappe_accepts() {
