@@ -987,3 +987,48 @@ fn a_redis_url_broken_over_lines_prints_no_user_name() {
         }
     }
 }
+
+/// `diff` reads a shell line as `sh` does before it looks for a client's
+/// password flag: a client after an operator glued to it (`cd /x&&mysql`,
+/// `$(mysql …)`, a pipe), a flag in quotes (`"-ppw"`), a command quoted
+/// inside another (`su -c 'mysql -ppw'`), curl's clustered flags
+/// (`-fsSu user:pw`), the other MySQL clients, sshpass, `bench
+/// set-admin-password` and an `Authorization` header; the quotes and the
+/// rest of each line stay readable.
+#[test]
+fn diff_masks_client_passwords_however_the_shell_line_writes_them() {
+    let commands = [
+        serde_json::json!(["sh", "-c", "cd /srv&&mysql -pLeak-Glued-1 site1db; echo x|mariadb -pLeak-Pipe-2"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "v=$(mysqladmin -pLeak-Subst-3 ping) && (mysqldump -pLeak-Sub-4 site1db)"
+        ]),
+        serde_json::json!(["sh", "-c", "mysql \"-pLeak-Quoted-5\" -e 'select 1'"]),
+        serde_json::json!(["sh", "-c", "su frappe -c 'redis-cli -a Leak-Nested-6 ping'"]),
+        serde_json::json!(["sh", "-c", "curl -fsSu backup:Leak-Cluster-7 https://files"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysqlcheck -pLeak-Check-8 --all-databases; sshpass -p Leak-Ssh-9 scp a b"
+        ]),
+        serde_json::json!(["bench", "--site", "site1", "set-admin-password", "Leak-Admin-10"]),
+        serde_json::json!(["sh", "-c", "curl -H 'Authorization: Basic Leak-Header-11' https://files"]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &[])) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        // JSON escapes the quotes that YAML leaves as they are.
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in [
+            "cd /srv&&mysql -p*** site1db",
+            "(mysqldump -p*** site1db)",
+            r#"mysql "-p***" -e 'select 1'"#,
+            "'redis-cli -a *** ping'",
+            "backup:***",
+            "set-admin-password",
+            "Authorization: ***'",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

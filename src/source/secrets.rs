@@ -35,6 +35,8 @@ use std::ops::Range;
 use granit_parser::{Event, ScalarStyle};
 
 use super::{FileId, SourceSyntax, Sources};
+
+mod shell;
 use crate::node::{Node, Segment, Value as NodeValue};
 
 /// What replaces a secret in printed text.
@@ -84,9 +86,11 @@ const SECRET_WORDS: &[&str] = &[
 const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("access", "key"), ("encryption", "key")];
 
 /// Words that mark a value as secret when they end a key: `REDIS_AUTH`,
-/// `auth` (what Redis's `AUTH` command takes, a password). Before another
-/// word they only qualify it: `authType`, the volumes' `chapAuthSession`.
-const SECRET_LAST_WORDS: &[&str] = &["auth"];
+/// `auth` (what Redis's `AUTH` command takes, a password), and HTTP's
+/// `Authorization` header (`Basic dXNlcjpwdw==`, a bearer token). Before
+/// another word they only qualify it: `authType`, the volumes'
+/// `chapAuthSession`.
+const SECRET_LAST_WORDS: &[&str] = &["auth", "authorization"];
 
 /// Last words of keys that refer to a Secret or a key in it.
 const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
@@ -592,7 +596,7 @@ pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
                 value_after_flag = Some(flag.value);
                 None
             } else {
-                flag.value.secret_start(glued).map(|at| flag.flag.len() + at)
+                flag.value.secret_start(glued).map(|at| word.len() - glued.len() + at)
             }
         } else if word.contains('=') {
             assigned_secret(word, names_secret)
@@ -608,10 +612,31 @@ pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
         let name = word.rsplit('/').next().unwrap_or(word);
         if PASSWORD_FLAGS.iter().any(|flag| flag.clients.contains(&name)) {
             client = Some(name);
-        } else if word.ends_with([';', '|', '&']) {
+        } else if word.ends_with([';', '|', '&', '(', ')', '`', '\n']) {
             client = None;
         }
     }
+    found
+}
+
+/// Where the secrets a text assigns are: in its words, read as a shell
+/// line ([`secret_arguments`]), and in its lines, read as a configuration
+/// file ([`secret_assignment_lines`]). A word that holds blanks once its
+/// quotes are gone (`sh -c 'mysql -ppw'`, `-H "Authorization: Basic x"`)
+/// is read again as such a text.
+pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
+    let words = shell::words(text);
+    let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+    let mut found: Vec<Range<usize>> = secret_arguments(&texts)
+        .into_iter()
+        .filter_map(|(index, at)| words[index].written(at..words[index].text.len()))
+        .collect();
+    // Its quotes gone, such a word is shorter than the text: this ends.
+    let quoted_line = |word: &&shell::ShellWord| word.text.trim().contains(char::is_whitespace) && word.text.len() < text.len();
+    for word in words.iter().filter(quoted_line) {
+        found.extend(secrets_in_text(&word.text).into_iter().filter_map(|range| word.written(range)));
+    }
+    found.extend(secret_assignment_lines(text));
     found
 }
 
@@ -640,6 +665,9 @@ struct PasswordFlag {
     glued: bool,
     /// Whether the value may be the next word (`-a pw`).
     separate: bool,
+    /// The client's short flags that take no value, which may come before
+    /// a short `flag` in its word (curl's `-fsSu user:pw`).
+    clustered_after: &'static str,
     value: FlagValue,
 }
 
@@ -663,8 +691,26 @@ impl FlagValue {
     }
 }
 
-/// The MySQL and MariaDB clients bench and probes run.
-const MYSQL_CLIENTS: &[&str] = &["mysql", "mariadb", "mysqldump", "mariadb-dump", "mysqladmin", "mariadb-admin"];
+/// The MySQL and MariaDB clients bench, probes and backup Jobs run, each
+/// under its MySQL and its MariaDB name.
+const MYSQL_CLIENTS: &[&str] = &[
+    "mysql",
+    "mariadb",
+    "mysqldump",
+    "mariadb-dump",
+    "mysqladmin",
+    "mariadb-admin",
+    "mysqlcheck",
+    "mariadb-check",
+    "mysqlimport",
+    "mariadb-import",
+    "mysqlshow",
+    "mariadb-show",
+    "mysqlslap",
+    "mariadb-slap",
+    "mysqlbinlog",
+    "mariadb-binlog",
+];
 
 /// Client flags that take a password, as each client parses them.
 /// - MySQL's and MariaDB's `-p[password]` (`my_getopt`, `OPT_ARG`): the
@@ -674,13 +720,20 @@ const MYSQL_CLIENTS: &[&str] = &["mysql", "mariadb", "mysqldump", "mariadb-dump"
 /// - `redis-cli -a <password>`: the next word only (`-a` must be the whole
 ///   word). Its `--pass` is found by its name.
 /// - curl's `-u, --user <user:password>` and `-U, --proxy-user`, split at
-///   the first `:`; a short flag's value may follow in its word (`-uuser:pw`).
+///   the first `:`; a short flag's value may follow in its word
+///   (`-uuser:pw`), and short flags that take no value may come before it
+///   there (`-fsSu user:pw`; curl's manual, "OPTIONS"). A long flag's value
+///   is the next word only: curl has no `--user=…`.
+/// - sshpass's `-p <password>` (`getopt`: in its word or the next).
+/// - Frappe's `bench set-admin-password <password>` (its `admin-password`
+///   argument, `frappe/commands/site.py`).
 const PASSWORD_FLAGS: &[PasswordFlag] = &[
     PasswordFlag {
         clients: MYSQL_CLIENTS,
         flag: "-p",
         glued: true,
         separate: false,
+        clustered_after: "",
         value: FlagValue::Password,
     },
     PasswordFlag {
@@ -688,6 +741,7 @@ const PASSWORD_FLAGS: &[PasswordFlag] = &[
         flag: "-a",
         glued: false,
         separate: true,
+        clustered_after: "",
         value: FlagValue::Password,
     },
     PasswordFlag {
@@ -695,6 +749,7 @@ const PASSWORD_FLAGS: &[PasswordFlag] = &[
         flag: "-u",
         glued: true,
         separate: true,
+        clustered_after: CURL_FLAGS_WITHOUT_VALUE,
         value: FlagValue::UserAndPassword,
     },
     PasswordFlag {
@@ -702,6 +757,7 @@ const PASSWORD_FLAGS: &[PasswordFlag] = &[
         flag: "--user",
         glued: false,
         separate: true,
+        clustered_after: "",
         value: FlagValue::UserAndPassword,
     },
     PasswordFlag {
@@ -709,6 +765,7 @@ const PASSWORD_FLAGS: &[PasswordFlag] = &[
         flag: "-U",
         glued: true,
         separate: true,
+        clustered_after: CURL_FLAGS_WITHOUT_VALUE,
         value: FlagValue::UserAndPassword,
     },
     PasswordFlag {
@@ -716,9 +773,30 @@ const PASSWORD_FLAGS: &[PasswordFlag] = &[
         flag: "--proxy-user",
         glued: false,
         separate: true,
+        clustered_after: "",
         value: FlagValue::UserAndPassword,
     },
+    PasswordFlag {
+        clients: &["sshpass"],
+        flag: "-p",
+        glued: true,
+        separate: true,
+        clustered_after: "",
+        value: FlagValue::Password,
+    },
+    PasswordFlag {
+        clients: &["bench"],
+        flag: "set-admin-password",
+        glued: false,
+        separate: true,
+        clustered_after: "",
+        value: FlagValue::Password,
+    },
 ];
+
+/// curl's short flags that take no value (`-f`, `-s`, `-S`, `-L`, `-k`,
+/// `-v`, ...), as its manual lists them.
+const CURL_FLAGS_WITHOUT_VALUE: &str = "0123456#aBfgGiIjJklLMnNOpqRsSvVZ";
 
 /// The password flag of `client` that `word` is or starts, and what
 /// follows the flag in the word.
@@ -727,7 +805,13 @@ fn password_flag<'w>(client: &str, word: &'w str) -> Option<(&'static PasswordFl
         .iter()
         .filter(|flag| flag.clients.contains(&client))
         .find_map(|flag| {
-            let glued = word.strip_prefix(flag.flag)?;
+            let glued = word.strip_prefix(flag.flag).or_else(|| {
+                // `-fsSu`: the flag's letter after others that take no value.
+                let letter = flag.flag.strip_prefix('-').filter(|letter| letter.len() == 1)?;
+                let cluster = word.strip_prefix('-')?;
+                let at = cluster.find(letter)?;
+                (at > 0 && cluster[..at].chars().all(|c| flag.clustered_after.contains(c))).then(|| &cluster[at + 1..])
+            })?;
             let takes = if glued.is_empty() { flag.separate } else { flag.glued };
             takes.then_some((flag, glued))
         })
