@@ -1032,3 +1032,26 @@ fn diff_masks_client_passwords_however_the_shell_line_writes_them() {
         }
     }
 }
+
+/// Settings about a secret that are no secret (`password_reset_limit`,
+/// `PASSWORD_MIN_LENGTH`, a token's TTL) and a log format's `%(p)s` field
+/// stay readable in `diff`, and so does every other value equal to them.
+#[test]
+fn diff_shows_measures_of_secrets_and_log_format_fields() {
+    let files = [
+        ("site_config.json", r#"{"password_reset_limit": 3, "minimum_password_score": 2}"#),
+        ("app.env", "PASSWORD_MIN_LENGTH=12\nTOKEN_TTL=3600\n"),
+        ("logging.conf", "format = %(asctime)s password=%(message)s\n"),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&[], &files)) {
+        for kept in [
+            r#"\"password_reset_limit\": 3"#,
+            r#"\"minimum_password_score\": 2"#,
+            "PASSWORD_MIN_LENGTH=12",
+            "TOKEN_TTL=3600",
+            "password=%(message)s",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

@@ -92,6 +92,13 @@ const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("ac
 /// `chapAuthSession`.
 const SECRET_LAST_WORDS: &[&str] = &["auth", "authorization"];
 
+/// Last words of keys that hold a measure of a secret, not the secret:
+/// `password_reset_limit`, `minimum_password_score`, `PASSWORD_MIN_LENGTH`,
+/// `TOKEN_TTL`.
+const MEASURE_ENDINGS: &[&str] = &[
+    "limit", "length", "score", "ttl", "expiry", "age", "timeout", "count", "policy", "strength", "min", "max",
+];
+
 /// Last words of keys that refer to a Secret or a key in it.
 const REFERENCE_ENDINGS: &[&str] = &["name", "names", "ref", "refs"];
 
@@ -155,6 +162,12 @@ fn meaning_of_words(key: &str) -> KeyMeaning {
         || matches!(words[..], [only] if is_word(only, "key"));
     if is_reference {
         return KeyMeaning::Reference;
+    }
+    if words
+        .last()
+        .is_some_and(|w| MEASURE_ENDINGS.iter().any(|ending| is_word(w, ending)))
+    {
+        return KeyMeaning::Neutral;
     }
     if has_secret_word(&words) || resembles_password(key) {
         KeyMeaning::Secret
@@ -845,12 +858,17 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
 }
 
 /// Whether `value` (quoted or not) is only a reference to a variable:
-/// `$(NAME)`, `${NAME}`, `$NAME`; or empty.
+/// `$(NAME)`, `${NAME}`, `$NAME`, a Python format's `%(name)s` (a log
+/// format's field); or empty.
 fn is_variable_reference(value: &str) -> bool {
     let value = value.trim_matches(['"', '\'']);
     let name = value
         .strip_prefix("$(")
         .and_then(|rest| rest.strip_suffix(')'))
+        .or_else(|| {
+            let rest = value.strip_prefix("%(")?;
+            rest.strip_suffix(|c: char| c.is_ascii_alphabetic())?.strip_suffix(')')
+        })
         .or_else(|| value.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')))
         .or_else(|| value.strip_prefix('$'));
     value.is_empty() || name.is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
