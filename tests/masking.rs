@@ -1055,3 +1055,39 @@ fn diff_shows_measures_of_secrets_and_log_format_fields() {
         }
     }
 }
+
+/// What `diff` masks in a command, diagnostics mask in the values too: a
+/// client's password flag in a shell line that a message quotes whole
+/// (`command` given as a string), the word after a secret flag in a list,
+/// and a short password glued to its flag; in a file or a `--set`
+/// argument, in every format of `lint`, on `render`'s stderr, and in a key
+/// `explain` is given.
+#[test]
+fn diagnostics_mask_passwords_given_to_commands_in_the_values() {
+    let values = "dbHost: db\nexternalRedis: {cache: 'redis://cache:6379', queue: 'redis://q:6379'}\n\
+                  worker:\n  gunicorn:\n    initContainers:\n\
+                  \x20     - name: wait\n        image: busybox\n        command: \"cd /srv&&mysqladmin ping -pLeak-Ping-1\"\n\
+                  \x20     - name: args\n        image: busybox\n        args: [--db-root-password, Leak-Arg-2, {x: 1}]\n\
+                  \x20     - name: short\n        image: busybox\n        command: [mysql, -pLk3, {x: 1}]\n\
+                  \x20     - name: nested\n        image: busybox\n        command: \"su -c 'redis-cli -a Leak-Nested-4 ping'\"\n";
+    let set = "worker.gunicorn.initContainers[0].args=cd /srv&&mysql -pLeak-Set-5";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(&["lint", "--format", format, "-", "--set", set], Some(values.as_bytes()));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout) + &text(&output.stderr);
+        assert!(shown.contains("invalid-type") && shown.contains("--set"), "{shown}");
+        for secret in ["Leak", "Lk3"] {
+            assert!(!shown.contains(secret), "lint --format {format} prints {secret}:\n{shown}");
+        }
+    }
+    let output = run_with_stdin(&["render", "-f", "-"], Some(values.as_bytes()));
+    let shown = text(&output.stderr);
+    assert!(shown.contains("invalid-type"), "{shown}");
+    for secret in ["Leak", "Lk3"] {
+        assert!(!shown.contains(secret), "render prints {secret}:\n{shown}");
+    }
+    let output = run(&["explain", "worker.gunicorn.args=mysql -pLeak-Explain-6"]);
+    let shown = text(&output.stdout) + &text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(!shown.contains("Leak"), "explain prints the password:\n{shown}");
+}

@@ -420,6 +420,8 @@ impl FileSecrets {
             // `--set 'image.tag=1 dbRootPassword=pw'`: one value, a second
             // assignment meant.
             self.assigned_in_words(value, true);
+            // `--set 'worker.gunicorn.args[2]=mysql -ppw'`.
+            self.in_value_text(value, (text.get(range.clone()) == Some(value)).then_some(range.start));
         }
     }
 
@@ -449,7 +451,8 @@ impl FileSecrets {
     /// A `--set` argument that did not parse (or was never parsed): when it
     /// has a secret word anywhere, everything after its first `=`, `:` or
     /// blank ([`after_first_separator`]), since what it assigns is unknown;
-    /// and the user-info of any URL in it.
+    /// otherwise the secrets of that rest read as a command
+    /// ([`FileSecrets::in_value_text`]); and the user-info of any URL in it.
     fn unparsed_set_argument(text: &str) -> FileSecrets {
         let mut found = FileSecrets::default();
         for range in url_credentials(text) {
@@ -461,8 +464,39 @@ impl FileSecrets {
         {
             found.ranges.push(text.len() - rest.len()..text.len());
             found.text(rest);
+        } else if let Some(value) = after_first_separator(text) {
+            // `--set 'worker.gunicorn.command=mysql -ppw' x`.
+            found.in_value_text(value, Some(text.len() - value.len()));
         }
         found
+    }
+
+    /// The secrets that `value`, a command or a configuration file's text,
+    /// gives ([`secrets_in_text`]): masked where they are written when the
+    /// value is written as it reads from `written_at` on, and wherever
+    /// their texts (or their words') appear.
+    fn in_value_text(&mut self, value: &str, written_at: Option<usize>) {
+        for part in secrets_in_text(value) {
+            self.part_of_value(value, part, written_at);
+        }
+    }
+
+    /// `part` of `value`, a secret: see [`FileSecrets::in_value_text`].
+    fn part_of_value(&mut self, value: &str, part: Range<usize>, written_at: Option<usize>) {
+        let secret = &value[part.clone()];
+        if is_flag_word(secret.trim()) {
+            return;
+        }
+        if let Some(start) = written_at {
+            self.ranges.push(start + part.start..start + part.end);
+        }
+        self.text(secret);
+        // A short password glued to a letter of its flag (`-ppw`) never
+        // stands apart: its word, from its blank on, does.
+        if value[..part.start].ends_with(char::is_alphanumeric) {
+            let word_start = value[..part.start].rfind(char::is_whitespace).map_or(0, |blank| blank + 1);
+            self.text(&value[word_start..part.end]);
+        }
     }
 
     /// A secret value: `range` is where it is written, `value` what it means.
@@ -625,7 +659,7 @@ pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
         let name = word.rsplit('/').next().unwrap_or(word);
         if PASSWORD_FLAGS.iter().any(|flag| flag.clients.contains(&name)) {
             client = Some(name);
-        } else if word.ends_with([';', '|', '&', '(', ')', '`', '\n']) {
+        } else if word.ends_with([';', '|', '&']) {
             client = None;
         }
     }
@@ -638,18 +672,18 @@ pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
 /// quotes are gone (`sh -c 'mysql -ppw'`, `-H "Authorization: Basic x"`)
 /// is read again as such a text.
 pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
-    let words = shell::words(text);
-    let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-    let mut found: Vec<Range<usize>> = secret_arguments(&texts)
-        .into_iter()
-        .filter_map(|(index, at)| words[index].written(at..words[index].text.len()))
-        .collect();
-    // Its quotes gone, such a word is shorter than the text: this ends.
-    let quoted_line = |word: &&shell::ShellWord| word.text.trim().contains(char::is_whitespace) && word.text.len() < text.len();
-    for word in words.iter().filter(quoted_line) {
-        found.extend(secrets_in_text(&word.text).into_iter().filter_map(|range| word.written(range)));
-    }
-    found.extend(secret_assignment_lines(text));
+    let mut found = secret_assignment_lines(text);
+    shell::for_each_command(text, |words| {
+        let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+        for (index, at) in secret_arguments(&texts) {
+            found.extend(words[index].written(at..words[index].text.len()));
+        }
+        // Its quotes gone, such a word is shorter than the text: this ends.
+        let quoted_line = |word: &&shell::ShellWord| word.text.contains(char::is_whitespace) && word.text.len() < text.len();
+        for word in words.iter().filter(quoted_line) {
+            found.extend(secrets_in_text(&word.text).into_iter().filter_map(|range| word.written(range)));
+        }
+    });
     found
 }
 
@@ -1026,6 +1060,9 @@ struct Frame<'t> {
     env_value: Option<Range<usize>>,
     /// This collection is the `value: …` of the mapping above.
     is_env_value: bool,
+    /// For a sequence, its items (indices into `scalars`; `None` for a
+    /// collection): the words of a command (`args: [-p, pw]`).
+    items: Vec<Option<usize>>,
 }
 
 impl Frame<'_> {
@@ -1038,6 +1075,7 @@ impl Frame<'_> {
             env_name: None,
             env_value: None,
             is_env_value: false,
+            items: Vec::new(),
         }
     }
 }
@@ -1050,6 +1088,16 @@ struct SeenScalar<'t> {
     /// For a mapping's value with a tag or an anchor, where its key ends:
     /// the value as written starts at them.
     key_end: Option<usize>,
+}
+
+impl SeenScalar<'_> {
+    /// Where the value starts in YAML text `text`, when it is written there
+    /// as it reads (plain, or quoted without escapes).
+    fn written_as_read(&self, text: &str) -> Option<usize> {
+        let written = &text[self.range.clone()];
+        let quote = usize::from(written.starts_with(['"', '\'']));
+        (written.get(quote..written.len() - quote) == Some(&*self.value)).then_some(self.range.start + quote)
+    }
 }
 
 /// A walk over a YAML text's events that records every value under a
@@ -1065,6 +1113,9 @@ pub(crate) struct YamlWalk<'t> {
     anchored_keys: HashMap<usize, Cow<'t, str>>,
     /// Where the last event ended.
     last_end: usize,
+    /// The secret values of sequences read as commands: the scalar, and
+    /// where in it the value starts ([`secret_arguments`]).
+    arguments: Vec<(usize, usize)>,
 }
 
 impl<'t> YamlWalk<'t> {
@@ -1108,7 +1159,13 @@ impl<'t> YamlWalk<'t> {
         let (secret, key) = match self.stack.last_mut() {
             None => (false, None),
             Some(frame) => match frame.map.as_mut() {
-                None => (frame.secret, None),
+                None => {
+                    // A sequence's item: a word, if it is a scalar the walk
+                    // keeps (below).
+                    let word = matches!(event, Event::Scalar(value, style, ..) if !is_null(value, *style));
+                    frame.items.push(word.then_some(first_scalar));
+                    (frame.secret, None)
+                }
                 Some((key, _)) => {
                     let key = key.take().unwrap_or_default();
                     (secret_under(&key, frame.secret), Some(key))
@@ -1117,7 +1174,7 @@ impl<'t> YamlWalk<'t> {
         };
         match event {
             Event::Scalar(value, style, anchor, tag) => {
-                let null = *style == ScalarStyle::Plain && matches!(&**value, "" | "~" | "null" | "Null" | "NULL");
+                let null = is_null(value, *style);
                 // A secret that starts with `!` or `&` reads as a tag or an
                 // anchor: the value's range starts after it, the mask before.
                 let has_properties = *anchor != 0 || tag.is_some();
@@ -1163,6 +1220,16 @@ impl<'t> YamlWalk<'t> {
 
     fn close(&mut self) {
         let Some(frame) = self.stack.pop() else { return };
+        if frame.items.iter().flatten().next().is_some() {
+            let words: Vec<&str> = frame
+                .items
+                .iter()
+                .map(|item| item.map_or("", |scalar| &*self.scalars[scalar].value))
+                .collect();
+            for (index, at) in secret_arguments(&words) {
+                self.arguments.extend(frame.items[index].map(|scalar| (scalar, at)));
+            }
+        }
         if let (Some(name), Some(value)) = (&frame.env_name, frame.env_value)
             && key_meaning(name) == KeyMeaning::Secret
         {
@@ -1198,11 +1265,20 @@ impl<'t> YamlWalk<'t> {
                 found.ranges.push(range);
             }
         }
+        for &(scalar, at) in &self.arguments {
+            let seen = &self.scalars[scalar];
+            found.part_of_value(&seen.value, at..seen.value.len(), seen.written_as_read(text));
+        }
         for seen in &self.scalars {
             if !seen.secret && seen.value.contains(['=', ':']) {
                 // `createSite: "adminPassword=pw"`, `--db-password=pw` in
                 // a command: a value that assigns a secret itself.
                 found.assigned_in_words(&seen.value, false);
+            }
+            if !seen.secret && seen.value.contains(char::is_whitespace) {
+                // `sh -c "mysql -ppw"`, a configuration file's
+                // `password = pw` line, as `diff` reads them.
+                found.in_value_text(&seen.value, seen.written_as_read(text));
             }
             if seen.secret {
                 let start = seen
@@ -1227,6 +1303,11 @@ impl<'t> YamlWalk<'t> {
         };
         (secret && from < text.len()).then_some(from)
     }
+}
+
+/// Whether a scalar is YAML's null.
+fn is_null(value: &str, style: ScalarStyle) -> bool {
+    style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// The secret values of a YAML text that does not parse, read line by line.

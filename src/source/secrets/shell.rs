@@ -15,8 +15,10 @@ pub(super) struct ShellWord {
     /// (`;`, `&`, `|`, `(`, `)`, a backquote, `<`, `>`, a line break) is a
     /// word of its own.
     pub(super) text: String,
-    /// Where each byte of `text` is written in the line.
-    written: Vec<usize>,
+    /// Where the bytes of `text` are written in the line, in runs: from
+    /// `.0` of the text on, each byte at `.1` of the line and onwards (a
+    /// run ends where a quote or an escape was removed).
+    runs: Vec<(usize, usize)>,
 }
 
 impl ShellWord {
@@ -27,19 +29,43 @@ impl ShellWord {
             return None;
         }
         let last = self.text[..range.end].chars().next_back()?;
-        Some(self.written[range.start]..self.written[range.end - last.len_utf8()] + last.len_utf8())
+        Some(self.written_at(range.start)..self.written_at(range.end - last.len_utf8()) + last.len_utf8())
+    }
+
+    /// Where byte `at` of the text is written.
+    fn written_at(&self, at: usize) -> usize {
+        let run = self.runs.partition_point(|(start, _)| *start <= at) - 1;
+        let (start, written) = self.runs[run];
+        written + at - start
+    }
+
+    fn new() -> Self {
+        ShellWord {
+            text: String::new(),
+            runs: Vec::new(),
+        }
     }
 
     fn push(&mut self, c: char, at: usize) {
+        let continues = self
+            .runs
+            .last()
+            .is_some_and(|(start, written)| written + self.text.len() - start == at);
+        if !continues {
+            self.runs.push((self.text.len(), at));
+        }
         self.text.push(c);
-        self.written.extend(std::iter::repeat_n(at, c.len_utf8()));
     }
 }
 
-/// The words of `line`. An unclosed quote runs to the end of the line.
-/// `$(NAME)`, which the kubelet expands in a container's command, stays in
-/// its word; any other `$(` starts a command.
-pub(super) fn words(line: &str) -> Vec<ShellWord> {
+/// Calls `command` with the words of each command of `line`, in order: a
+/// command ends at `;`, `&`, `|`, `(`, `)`, a backquote or a line break
+/// outside quotes (`<` and `>` are words of their own). An unclosed quote
+/// runs to the end of the line. `$(NAME)`, which the kubelet expands in a
+/// container's command, stays in its word; any other `$(` starts a
+/// command. One command's words at a time: a long text (an nginx
+/// configuration) costs no more memory than its longest command.
+pub(super) fn for_each_command(line: &str, mut command: impl FnMut(&[ShellWord])) {
     let mut words = Vec::new();
     let mut word: Option<ShellWord> = None;
     let mut quote = None;
@@ -48,10 +74,7 @@ pub(super) fn words(line: &str) -> Vec<ShellWord> {
     let mut open_parens = 0usize;
     let mut chars = line.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
-        let current = word.get_or_insert_with(|| ShellWord {
-            text: String::new(),
-            written: Vec::new(),
-        });
+        let current = word.get_or_insert_with(ShellWord::new);
         match (quote, c) {
             (Some('\''), '\'') | (Some('"'), '"') => quote = None,
             (Some('\''), _) => current.push(c, at),
@@ -65,8 +88,7 @@ pub(super) fn words(line: &str) -> Vec<ShellWord> {
                     current.push(next, at);
                 }
             }
-            (_, '$') if kubelet_variable(&line[at..]).is_some() => {
-                let length = kubelet_variable(&line[at..]).unwrap_or(0);
+            (_, '$') if let Some(length) = kubelet_variable(&line[at..]) => {
                 for (at, c) in line[at..at + length].char_indices().map(|(i, c)| (at + i, c)) {
                     current.push(c, at);
                 }
@@ -77,19 +99,23 @@ pub(super) fn words(line: &str) -> Vec<ShellWord> {
             (Some(_), _) => current.push(c, at),
             (None, '(') if !current.text.is_empty() && !current.text.ends_with('$') => current.push(c, at),
             (None, ')') if open_parens == 0 => current.push(c, at),
-            (None, ';' | '&' | '|' | '(' | ')' | '`' | '<' | '>' | '\n') => {
+            (None, '<' | '>') => {
+                words.extend(word.take().filter(|w| !w.text.is_empty()));
+                let mut redirection = ShellWord::new();
+                redirection.push(c, at);
+                words.push(redirection);
+            }
+            (None, ';' | '&' | '|' | '(' | ')' | '`' | '\n') => {
                 match c {
                     '(' => open_parens += 1,
                     ')' => open_parens -= 1,
                     _ => {}
                 }
                 words.extend(word.take().filter(|w| !w.text.is_empty()));
-                let mut operator = ShellWord {
-                    text: String::new(),
-                    written: Vec::new(),
-                };
-                operator.push(c, at);
-                words.push(operator);
+                if !words.is_empty() {
+                    command(&words);
+                    words.clear();
+                }
             }
             (None, _) if c.is_whitespace() => {
                 words.extend(word.take().filter(|w| !w.text.is_empty()));
@@ -98,7 +124,9 @@ pub(super) fn words(line: &str) -> Vec<ShellWord> {
         }
     }
     words.extend(word.filter(|w| !w.text.is_empty()));
-    words
+    if !words.is_empty() {
+        command(&words);
+    }
 }
 
 /// The length of the `$(NAME)` that `text` starts with, if it does.
@@ -110,33 +138,39 @@ fn kubelet_variable(text: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::words;
+    use super::for_each_command;
 
-    fn texts(line: &str) -> Vec<String> {
-        words(line).into_iter().map(|w| w.text).collect()
+    /// The words of each command of `line`.
+    fn commands(line: &str) -> Vec<Vec<String>> {
+        let mut found = Vec::new();
+        for_each_command(line, |words| found.push(words.iter().map(|w| w.text.clone()).collect()));
+        found
     }
 
     #[test]
     fn reads_quotes_escapes_and_operators_as_sh_does() {
-        assert_eq!(texts(r#"mysql "-ppw" -p'a b' -p\$x"#), ["mysql", "-ppw", "-pa b", "-p$x"]);
+        assert_eq!(commands(r#"mysql "-ppw" -p'a b' -p\$x"#), [["mysql", "-ppw", "-pa b", "-p$x"]]);
         assert_eq!(
-            texts("cd /x&&mysql -ppw;(a)"),
-            ["cd", "/x", "&", "&", "mysql", "-ppw", ";", "(", "a", ")"]
+            commands("cd /x&&mysql -ppw;(a)"),
+            [vec!["cd", "/x"], vec!["mysql", "-ppw"], vec!["a"]]
         );
         assert_eq!(
-            texts("$(mysql -ppw) --password=$(DB_PASSWORD)"),
-            ["$", "(", "mysql", "-ppw", ")", "--password=$(DB_PASSWORD)"]
+            commands("v=$(mysql -ppw) --password=$(DB_PASSWORD)"),
+            [vec!["v=$"], vec!["mysql", "-ppw"], vec!["--password=$(DB_PASSWORD)"]]
         );
-        assert_eq!(texts("mysql -p\\\npw\nls"), ["mysql", "-ppw", "\n", "ls"]);
-        assert_eq!(texts(r#"echo "a \"b\" \c" 'd"#), ["echo", r#"a "b" \c"#, "d"]);
-        assert_eq!(texts("--format=%(h)s,%(p)s"), ["--format=%(h)s,%(p)s"]);
+        assert_eq!(commands("mysql -p\\\npw\nls"), [vec!["mysql", "-ppw"], vec!["ls"]]);
+        assert_eq!(commands(r#"echo "a \"b\" \c" 'd"#), [["echo", r#"a "b" \c"#, "d"]]);
+        assert_eq!(commands("--format=%(h)s,%(p)s"), [["--format=%(h)s,%(p)s"]]);
     }
 
     #[test]
     fn maps_a_words_text_back_to_where_it_is_written() {
         let line = r#"mysql "-ppw" -p'a b'"#;
-        let found = words(line);
-        assert_eq!(&line[found[1].written(2..4).unwrap()], "pw");
-        assert_eq!(&line[found[2].written(2..5).unwrap()], "a b");
+        let mut written = Vec::new();
+        for_each_command(line, |words| {
+            written.push(&line[words[1].written(2..4).unwrap()]);
+            written.push(&line[words[2].written(2..5).unwrap()]);
+        });
+        assert_eq!(written, ["pw", "a b"]);
     }
 }
