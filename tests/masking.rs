@@ -1091,3 +1091,23 @@ fn diagnostics_mask_passwords_given_to_commands_in_the_values() {
     assert_eq!(output.status.code(), Some(2), "{shown}");
     assert!(!shown.contains("Leak"), "explain prints the password:\n{shown}");
 }
+
+/// `diff` reads a ConfigMap's YAML text as a values file is read: a secret
+/// in a block scalar, a folded one, a list or behind an alias is masked; an
+/// empty password and the other keys stay readable.
+#[test]
+fn diff_masks_secrets_of_yaml_text() {
+    let files = [
+        ("block.yaml", "db:\n  password: |\n    Leak-Block-1\n  host: site1db\n"),
+        ("folded.yaml", "password: >-\n  Leak-Folded-2\nempty_password: \"\"\n"),
+        ("list.yaml", "tokens:\n  - Leak-Item-3\nworkers: 4\n"),
+        ("alias.yaml", "base: &b Leak-Alias-4\nredis:\n  password: *b\n"),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&[], &files)) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in ["host: site1db", r#"empty_password: """#, "workers: 4"] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

@@ -8,7 +8,8 @@
 //! `mysql -ppw`, `--set=adminPassword=pw`, in a list or a shell line: the
 //! masker's `secret_arguments`), a secret in a configuration file held as
 //! text (a ConfigMap's `site_config.json` with its `db_password`, however
-//! JSON writes it; a `password = pw` line: `secret_assignment_lines`), and
+//! JSON writes it; a `password = pw` line: `secret_assignment_lines`; YAML
+//! text read as a values file is: `secrets_in_yaml_text`), and
 //! any of these texts wherever else it appears (the chart copies the Redis
 //! URL, password included, into its workers' probe commands). Each is shown
 //! as `***`, as in diagnostics.
@@ -64,7 +65,10 @@ impl Secrets {
                         self.add(password.to_owned());
                     }
                 }
-                for range in secrets::secrets_in_text(text) {
+                for range in secrets::secrets_in_text(text)
+                    .into_iter()
+                    .chain(secrets::secrets_in_yaml_text(text))
+                {
                     self.add(text[range].to_owned());
                 }
                 if let Some(json) = embedded_json(text) {
@@ -145,6 +149,7 @@ impl Secrets {
     fn mask_text(&self, text: &str) -> String {
         let mut ranges = secrets::url_credentials(text);
         ranges.extend(secrets::secrets_in_text(text));
+        ranges.extend(secrets::secrets_in_yaml_text(text));
         if let Some(json) = embedded_json(text) {
             ranges.extend(self.in_json_text(text, &json));
         }

@@ -1536,6 +1536,21 @@ fn yaml(text: &str) -> FileSecrets {
     walk.finish(text, broken)
 }
 
+/// Where the secrets of a text of several lines are when it is read as
+/// YAML (a ConfigMap's `app.yaml`), as a values file is read: under a
+/// secret key in a block scalar, a list or a flow mapping, through an
+/// alias. A text that is not YAML gives what its lines give. An empty
+/// value (`password: ""`) is shown.
+pub fn secrets_in_yaml_text(text: &str) -> Vec<Range<usize>> {
+    if !text.trim_end().contains('\n') {
+        return Vec::new();
+    }
+    let mut ranges = yaml(text).ranges;
+    // `password: ""` says there is none.
+    ranges.retain(|range| !text[range.clone()].trim_matches(['"', '\'']).is_empty());
+    ranges
+}
+
 /// Where an event of the parse of `text` is written, as the walk takes it.
 pub(crate) fn event_range(text: &str, span: &granit_parser::Span) -> Range<usize> {
     let offset = |marker: &granit_parser::Marker| marker.byte_offset().unwrap_or(0).min(text.len());
