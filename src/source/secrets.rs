@@ -35,9 +35,9 @@ use std::ops::Range;
 use granit_parser::{Event, ScalarStyle};
 
 use super::{FileId, SourceSyntax, Sources};
+use crate::node::{Node, Segment, Value as NodeValue};
 
 mod shell;
-use crate::node::{Node, Segment, Value as NodeValue};
 
 /// What replaces a secret in printed text.
 pub const MASK: &str = "***";

@@ -11,9 +11,7 @@ use std::ops::Range;
 /// One word of a shell line.
 #[derive(Debug)]
 pub(super) struct ShellWord {
-    /// What the word says, its quotes and escapes removed. An operator
-    /// (`;`, `&`, `|`, `(`, `)`, a backquote, `<`, `>`, a line break) is a
-    /// word of its own.
+    /// What the word says, its quotes and escapes removed.
     pub(super) text: String,
     /// Where the bytes of `text` are written in the line, in runs: from
     /// `.0` of the text on, each byte at `.1` of the line and onwards (a
@@ -82,7 +80,7 @@ pub(super) fn for_each_command(line: &str, mut command: impl FnMut(&[ShellWord])
             // A backslash keeps the next character (outside quotes any,
             // inside double quotes those that are special there); before a
             // line break both go.
-            (None, '\\') | (Some(_), '\\') if chars.peek().is_some_and(|(_, next)| quote.is_none() || "$`\"\\\n".contains(*next)) => {
+            (_, '\\') if chars.peek().is_some_and(|(_, next)| quote.is_none() || "$`\"\\\n".contains(*next)) => {
                 let (at, next) = chars.next().unwrap_or((at, c));
                 if next != '\n' {
                     current.push(next, at);
