@@ -987,3 +987,127 @@ fn a_redis_url_broken_over_lines_prints_no_user_name() {
         }
     }
 }
+
+/// `diff` reads a shell line as `sh` does before it looks for a client's
+/// password flag: a client after an operator glued to it (`cd /x&&mysql`,
+/// `$(mysql …)`, a pipe), a flag in quotes (`"-ppw"`), a command quoted
+/// inside another (`su -c 'mysql -ppw'`), curl's clustered flags
+/// (`-fsSu user:pw`), the other MySQL clients, sshpass, `bench
+/// set-admin-password` and an `Authorization` header; the quotes and the
+/// rest of each line stay readable.
+#[test]
+fn diff_masks_client_passwords_however_the_shell_line_writes_them() {
+    let commands = [
+        serde_json::json!(["sh", "-c", "cd /srv&&mysql -pLeak-Glued-1 site1db; echo x|mariadb -pLeak-Pipe-2"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "v=$(mysqladmin -pLeak-Subst-3 ping) && (mysqldump -pLeak-Sub-4 site1db)"
+        ]),
+        serde_json::json!(["sh", "-c", "mysql \"-pLeak-Quoted-5\" -e 'select 1'"]),
+        serde_json::json!(["sh", "-c", "su frappe -c 'redis-cli -a Leak-Nested-6 ping'"]),
+        serde_json::json!(["sh", "-c", "curl -fsSu backup:Leak-Cluster-7 https://files"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysqlcheck -pLeak-Check-8 --all-databases; sshpass -p Leak-Ssh-9 scp a b"
+        ]),
+        serde_json::json!(["bench", "--site", "site1", "set-admin-password", "Leak-Admin-10"]),
+        serde_json::json!(["sh", "-c", "curl -H 'Authorization: Basic Leak-Header-11' https://files"]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &[])) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        // JSON escapes the quotes that YAML leaves as they are.
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in [
+            "cd /srv&&mysql -p*** site1db",
+            "(mysqldump -p*** site1db)",
+            r#"mysql "-p***" -e 'select 1'"#,
+            "'redis-cli -a *** ping'",
+            "backup:***",
+            "set-admin-password",
+            "Authorization: ***'",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// Settings about a secret that are no secret (`password_reset_limit`,
+/// `PASSWORD_MIN_LENGTH`, a token's TTL) and a log format's `%(p)s` field
+/// stay readable in `diff`, and so does every other value equal to them.
+#[test]
+fn diff_shows_measures_of_secrets_and_log_format_fields() {
+    let files = [
+        ("site_config.json", r#"{"password_reset_limit": 3, "minimum_password_score": 2}"#),
+        ("app.env", "PASSWORD_MIN_LENGTH=12\nTOKEN_TTL=3600\n"),
+        ("logging.conf", "format = %(asctime)s password=%(message)s\n"),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&[], &files)) {
+        for kept in [
+            r#"\"password_reset_limit\": 3"#,
+            r#"\"minimum_password_score\": 2"#,
+            "PASSWORD_MIN_LENGTH=12",
+            "TOKEN_TTL=3600",
+            "password=%(message)s",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// What `diff` masks in a command, diagnostics mask in the values too: a
+/// client's password flag in a shell line that a message quotes whole
+/// (`command` given as a string), the word after a secret flag in a list,
+/// and a short password glued to its flag; in a file or a `--set`
+/// argument, in every format of `lint`, on `render`'s stderr, and in a key
+/// `explain` is given.
+#[test]
+fn diagnostics_mask_passwords_given_to_commands_in_the_values() {
+    let values = "dbHost: db\nexternalRedis: {cache: 'redis://cache:6379', queue: 'redis://q:6379'}\n\
+                  worker:\n  gunicorn:\n    initContainers:\n\
+                  \x20     - name: wait\n        image: busybox\n        command: \"cd /srv&&mysqladmin ping -pLeak-Ping-1\"\n\
+                  \x20     - name: args\n        image: busybox\n        args: [--db-root-password, Leak-Arg-2, {x: 1}]\n\
+                  \x20     - name: short\n        image: busybox\n        command: [mysql, -pLk3, {x: 1}]\n\
+                  \x20     - name: nested\n        image: busybox\n        command: \"su -c 'redis-cli -a Leak-Nested-4 ping'\"\n";
+    let set = "worker.gunicorn.initContainers[0].args=cd /srv&&mysql -pLeak-Set-5";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(&["lint", "--format", format, "-", "--set", set], Some(values.as_bytes()));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout) + &text(&output.stderr);
+        assert!(shown.contains("invalid-type") && shown.contains("--set"), "{shown}");
+        for secret in ["Leak", "Lk3"] {
+            assert!(!shown.contains(secret), "lint --format {format} prints {secret}:\n{shown}");
+        }
+    }
+    let output = run_with_stdin(&["render", "-f", "-"], Some(values.as_bytes()));
+    let shown = text(&output.stderr);
+    assert!(shown.contains("invalid-type"), "{shown}");
+    for secret in ["Leak", "Lk3"] {
+        assert!(!shown.contains(secret), "render prints {secret}:\n{shown}");
+    }
+    let output = run(&["explain", "worker.gunicorn.args=mysql -pLeak-Explain-6"]);
+    let shown = text(&output.stdout) + &text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(!shown.contains("Leak"), "explain prints the password:\n{shown}");
+}
+
+/// `diff` reads a ConfigMap's YAML text as a values file is read: a secret
+/// in a block scalar, a folded one, a list or behind an alias is masked; an
+/// empty password and the other keys stay readable.
+#[test]
+fn diff_masks_secrets_of_yaml_text() {
+    let files = [
+        ("block.yaml", "db:\n  password: |\n    Leak-Block-1\n  host: site1db\n"),
+        ("folded.yaml", "password: >-\n  Leak-Folded-2\nempty_password: \"\"\n"),
+        ("list.yaml", "tokens:\n  - Leak-Item-3\nworkers: 4\n"),
+        ("alias.yaml", "base: &b Leak-Alias-4\nredis:\n  password: *b\n"),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&[], &files)) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in ["host: site1db", r#"empty_password: """#, "workers: 4"] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

@@ -8,7 +8,8 @@
 //! `mysql -ppw`, `--set=adminPassword=pw`, in a list or a shell line: the
 //! masker's `secret_arguments`), a secret in a configuration file held as
 //! text (a ConfigMap's `site_config.json` with its `db_password`, however
-//! JSON writes it; a `password = pw` line: `secret_assignment_lines`), and
+//! JSON writes it; a `password = pw` line: `secret_assignment_lines`; YAML
+//! text read as a values file is: `secrets_in_yaml_text`), and
 //! any of these texts wherever else it appears (the chart copies the Redis
 //! URL, password included, into its workers' probe commands). Each is shown
 //! as `***`, as in diagnostics.
@@ -64,7 +65,10 @@ impl Secrets {
                         self.add(password.to_owned());
                     }
                 }
-                for range in secrets_in_text(text) {
+                for range in secrets::secrets_in_text(text)
+                    .into_iter()
+                    .chain(secrets::secrets_in_yaml_text(text))
+                {
                     self.add(text[range].to_owned());
                 }
                 if let Some(json) = embedded_json(text) {
@@ -144,7 +148,8 @@ impl Secrets {
 
     fn mask_text(&self, text: &str) -> String {
         let mut ranges = secrets::url_credentials(text);
-        ranges.extend(secrets_in_text(text));
+        ranges.extend(secrets::secrets_in_text(text));
+        ranges.extend(secrets::secrets_in_yaml_text(text));
         if let Some(json) = embedded_json(text) {
             ranges.extend(self.in_json_text(text, &json));
         }
@@ -200,54 +205,6 @@ fn secret_arguments(items: &[Value]) -> Vec<(usize, usize)> {
     }
     let words: Vec<&str> = items.iter().map(|item| item.as_str().unwrap_or("")).collect();
     secrets::secret_arguments(&words)
-}
-
-/// Where the secrets a text assigns are: in its words, read as a shell line
-/// ([`secret_arguments_in`]), and in its lines, read as a configuration
-/// file ([`secrets::secret_assignment_lines`]).
-fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
-    let mut ranges = secret_arguments_in(text);
-    ranges.extend(secrets::secret_assignment_lines(text));
-    ranges
-}
-
-/// Where the secret values of the words of a text (a shell line) are. A
-/// word runs to the next blank outside quotes, as the shell splits it:
-/// `--password "two words"` is one value.
-fn secret_arguments_in(text: &str) -> Vec<Range<usize>> {
-    let mut words: Vec<(usize, &str)> = Vec::new();
-    let mut start = None;
-    let mut quote = None;
-    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
-        match (quote, c) {
-            (Some(open), _) if c == open => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                start.get_or_insert(at);
-            }
-            (None, _) if c.is_whitespace() => {
-                if let Some(from) = start.take() {
-                    words.push((from, &text[from..at]));
-                }
-            }
-            (None, _) => {
-                start.get_or_insert(at);
-            }
-        }
-    }
-    if let Some(from) = start {
-        // An unclosed quote: the rest is one word.
-        words.push((from, &text[from..]));
-    }
-    let texts: Vec<&str> = words.iter().map(|(_, word)| *word).collect();
-    secrets::secret_arguments(&texts)
-        .into_iter()
-        .map(|(index, at)| {
-            let (start, word) = words[index];
-            start + at..start + word.len()
-        })
-        .collect()
 }
 
 /// The JSON a text holds whole (an object or a list), as a ConfigMap may
@@ -372,7 +329,7 @@ mod tests {
             secrets.mask(&pod, false),
             json!({"args": ["--db-root-password", "***", "--admin-password=***", "--verbose", "--token=$(TOKEN)"],
                 "command": ["sh", "-c", "bench new-site --admin-password *** --mariadb-root-password=*** site1"],
-                "quoted": ["sh", "-c", "mysql --password *** x; PGPASSWORD=*** psql"]})
+                "quoted": ["sh", "-c", "mysql --password \"***\" x; PGPASSWORD='***' psql"]})
         );
     }
 
