@@ -65,10 +65,7 @@ impl Secrets {
                         self.add(password.to_owned());
                     }
                 }
-                for range in secrets::secrets_in_text(text)
-                    .into_iter()
-                    .chain(secrets::secrets_in_yaml_text(text))
-                {
+                for range in secrets_of_text(text) {
                     self.add(text[range].to_owned());
                 }
                 if let Some(json) = embedded_json(text) {
@@ -148,8 +145,7 @@ impl Secrets {
 
     fn mask_text(&self, text: &str) -> String {
         let mut ranges = secrets::url_credentials(text);
-        ranges.extend(secrets::secrets_in_text(text));
-        ranges.extend(secrets::secrets_in_yaml_text(text));
+        ranges.extend(secrets_of_text(text));
         if let Some(json) = embedded_json(text) {
             ranges.extend(self.in_json_text(text, &json));
         }
@@ -205,6 +201,15 @@ fn secret_arguments(items: &[Value]) -> Vec<(usize, usize)> {
     }
     let words: Vec<&str> = items.iter().map(|item| item.as_str().unwrap_or("")).collect();
     secrets::secret_arguments(&words)
+}
+
+/// Where the secrets of a text (a command, or a configuration file a
+/// ConfigMap holds) are: read as shell lines and assignment lines, and as
+/// YAML when it has several lines.
+fn secrets_of_text(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = secrets::secrets_in_text(text);
+    ranges.extend(secrets::secrets_in_yaml_text(text));
+    ranges
 }
 
 /// The JSON a text holds whole (an object or a list), as a ConfigMap may

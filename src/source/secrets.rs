@@ -1573,7 +1573,8 @@ pub(crate) fn is_flag_word(word: &str) -> bool {
 /// two agree on every URL it accepts). And the values of secret query
 /// parameters. So is a value that starts with a URL broken over lines (a
 /// `--set-file` file's, its user name on one line and its `@` on the next),
-/// which `RedisUrl::parse` refuses and quotes. Any other value of several
+/// which `RedisUrl::parse` reads without its line breaks, as Python does, or
+/// refuses and quotes. Any other value of several
 /// lines (an nginx configuration) is searched as free text.
 fn url_credentials_of_value(value: &str) -> Vec<Range<usize>> {
     let starts_with_url = value.trim_start().split_once("://").is_some_and(|(scheme, _)| {
