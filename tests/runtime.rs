@@ -359,6 +359,25 @@ fn configure_writes_the_settings_without_putting_them_on_a_command_line() {
     assert_eq!(bench.bench_log(), "", "configure ran bench");
 }
 
+/// Frappe runs Chromium for "chrome" PDFs from `chromium_path` only, and
+/// otherwise downloads one into the read-only bench directory: configure
+/// points it at the image's chromium-headless-shell, as frappe_docker's
+/// compose.yaml does, and keeps a path the user set.
+#[test]
+fn configure_points_frappe_at_the_images_chromium_and_keeps_a_path_set() {
+    let docs = documents(&render_text(MINIMAL, &[]));
+    for (before, expected) in [
+        ("{}", "/usr/bin/chromium-headless-shell"),
+        (r#"{"chromium_path": "/opt/chrome/chrome"}"#, "/opt/chrome/chrome"),
+    ] {
+        let bench = ScratchBench::new();
+        std::fs::write(bench.root().join("sites/common_site_config.json"), before).unwrap();
+        let output = bench.run_job(&docs, "configure");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(bench.config()["chromium_path"], expected, "{before}");
+    }
+}
+
 /// Every `bench backup` deletes the site's local backups older than
 /// `keep_backups_for_hours`, 24 hours when unset (frappe/utils/backups.py:
 /// `new_backup` calls `delete_temp_backups`): `retainDays: 14` kept one day
