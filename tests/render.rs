@@ -683,6 +683,45 @@ fn stopping_web_pods_finish_the_requests_their_timeouts_allow() {
     assert!(socketio["terminationGracePeriodSeconds"].as_i64().unwrap() > pre_stop_seconds(&socketio));
 }
 
+/// The image's `start.sh` takes gunicorn's workers, threads and timeout from
+/// `GUNICORN_WORKERS`, `GUNICORN_THREADS` and `GUNICORN_TIMEOUT` (frappe_docker's
+/// compose.yaml sets them): the rendered command line, which replaces
+/// `start.sh`, takes them too, an empty one keeping the image's value, and
+/// flags in `worker.gunicorn.args` still win. The timeout reaches
+/// `--graceful-timeout` and the grace period as a flag's does.
+#[test]
+fn gunicorn_takes_the_images_gunicorn_env_and_args_win() {
+    let env = "    envVars:\n    - {name: GUNICORN_WORKERS, value: \"8\"}\n    - {name: GUNICORN_TIMEOUT, value: \"300\"}\n    - {name: GUNICORN_THREADS, value: \"\"}\n";
+    let gunicorn = |extra: &str| {
+        let values = format!("{MINIMAL}worker:\n  gunicorn:\n{env}{extra}");
+        let docs = documents(&render_text(&values, &[]));
+        find(&docs, "Deployment", "erpnext-gunicorn")["spec"]["template"]["spec"].clone()
+    };
+    let args = |pod: &Value| -> Vec<String> {
+        pod["containers"][0]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let pod = gunicorn("");
+    let line = args(&pod);
+    for flag in ["--workers=8", "--timeout=300", "--graceful-timeout=300", "--threads=4"] {
+        assert_eq!(line.iter().filter(|a| *a == flag).count(), 1, "{flag} in {line:?}");
+    }
+    assert!(!line.iter().any(|a| a == "--workers=2" || a == "--timeout=120"), "{line:?}");
+    assert!(pod["terminationGracePeriodSeconds"].as_i64().unwrap() > 300);
+
+    let line = args(&gunicorn("    args: [--workers=3]\n"));
+    assert!(
+        line.contains(&"--workers=3".to_owned()) && !line.contains(&"--workers=8".to_owned()),
+        "{line:?}"
+    );
+    assert!(line.contains(&"--timeout=300".to_owned()), "{line:?}");
+}
+
 /// The README's "A values file and what it produces": the values file (the
 /// table's left cell) and the abridged render (its right cell).
 fn readme_values_and_render() -> (String, String) {

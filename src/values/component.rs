@@ -173,8 +173,10 @@ component! {
         /// when the component runs two or more replicas or autoscales.
         pod_disruption_budget: DisruptionBudget = DisruptionBudget::default(),
         /// Gunicorn flags such as `--workers=4`, applied to the image's gunicorn
-        /// command line (same flag replaced, others added). A list that does not
-        /// start with a flag replaces the whole command instead.
+        /// command line (same flag replaced, others added), over what
+        /// `GUNICORN_WORKERS`, `GUNICORN_THREADS` and `GUNICORN_TIMEOUT` in
+        /// `envVars` set there. A list that does not start with a flag replaces
+        /// the whole command instead.
         args: Spanned<Vec<String>> = Spanned::default(),
         /// Liveness probe. Replaces the default (TCP on 8000) whole.
         #[serde(skip_serializing_if = "Spanned::is_none")]

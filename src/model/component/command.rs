@@ -1,6 +1,15 @@
 //! The command lines of the main containers that the values change:
 //! gunicorn's, to which flag-style `worker.gunicorn.args` apply.
 //!
+//! The image's gunicorn command is `start.sh` (frappe_docker 2c44349a, in its
+//! images since May 2026), which fills `--threads`, `--workers` and
+//! `--timeout` from `GUNICORN_THREADS`, `GUNICORN_WORKERS` and
+//! `GUNICORN_TIMEOUT`, as frappe_docker's `compose.yaml` and env-variables
+//! docs set them. The Deployment names the whole command line instead (so
+//! that it runs the same on older images, whose command was this line with
+//! the defaults), and fills those three flags from the container's env
+//! itself, before the values' flags apply.
+//!
 //! gunicorn's `--timeout` is how long a request may run: Frappe's gunicorn
 //! (frappe/gunicorn, which Frappe's `pyproject.toml` pins) makes its gthread
 //! worker exit when a request takes longer. On SIGTERM the arbiter closes
@@ -12,7 +21,10 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
-/// The gunicorn command line of the frappe/erpnext image (its `CMD`), which
+use k8s_openapi::api::core::v1::EnvVar;
+
+/// The gunicorn command line of the frappe/erpnext image: what its `start.sh`
+/// runs without `GUNICORN_*` env (and what its `CMD` was before), which
 /// flag-style `worker.gunicorn.args` are applied to.
 pub const GUNICORN_COMMAND: &[&str] = &[
     "/home/frappe/frappe-bench/env/bin/gunicorn",
@@ -49,19 +61,43 @@ const GRACEFUL_TIMEOUT: Flag = Flag {
 /// gunicorn's `--graceful-timeout` when none is given (`gunicorn/config.py`).
 pub const GUNICORN_DEFAULT_GRACEFUL_TIMEOUT: u64 = 30;
 
+/// The env vars from which the image's `start.sh` takes these flags of
+/// [`GUNICORN_COMMAND`], each keeping the value there when unset or empty
+/// (`${GUNICORN_WORKERS:-2}`).
+const GUNICORN_ENV_FLAGS: [(&str, &str); 3] = [
+    ("GUNICORN_THREADS", "--threads"),
+    ("GUNICORN_WORKERS", "--workers"),
+    ("GUNICORN_TIMEOUT", "--timeout"),
+];
+
+/// The flags `env` gives the image's command line, as `start.sh` takes them:
+/// from the last entry of each name (the one the container gets), when it
+/// has a value written in the values and not empty. A value from a Secret
+/// or ConfigMap (`valueFrom`) is unknown here, and the image's flag stays.
+fn env_flags(env: &[EnvVar]) -> Vec<String> {
+    GUNICORN_ENV_FLAGS
+        .iter()
+        .filter_map(|(name, flag)| {
+            let value = env.iter().rev().find(|var| var.name == *name)?.value.as_deref()?;
+            (!value.is_empty()).then(|| format!("{flag}={value}"))
+        })
+        .collect()
+}
+
 /// A gunicorn option with a value, as its command line spells it.
 struct Flag {
     long: &'static str,
     short: Option<&'static str>,
 }
 
-/// Applies flag-style gunicorn arguments to the image's command line: a flag
-/// already there (`--workers=2`) is replaced in place, a new one is added
-/// before the application. Unless the flags set `--graceful-timeout`, it
-/// is `--timeout`'s (see the module's docs). Fails on the first word that is
-/// not a flag when the list mixes flags and other words. A whole command
-/// line is kept as it is.
-pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
+/// Applies flag-style gunicorn arguments to the image's command line, after
+/// the flags the container's `GUNICORN_*` env gives it ([`env_flags`]): a
+/// flag already there (`--workers=2`) is replaced in place, a new one is
+/// added before the application. Unless the flags set `--graceful-timeout`,
+/// it is `--timeout`'s (see the module's docs). Fails on the first word that
+/// is not a flag when the list mixes flags and other words. A whole command
+/// line is kept as it is, env or not: it replaces `start.sh`.
+pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<Vec<String>, NotAFlag> {
     if let Some(first) = user.first()
         && !first.starts_with('-')
     {
@@ -76,7 +112,8 @@ pub fn gunicorn_args(user: &[String]) -> Result<Vec<String>, NotAFlag> {
     }
     let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
     let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
-    replace_or_append(&mut args, user.iter().cloned(), |w| w.split('=').next().unwrap_or(w).to_owned());
+    let flags = env_flags(env).into_iter().chain(user.iter().cloned());
+    replace_or_append(&mut args, flags, |w| w.split('=').next().unwrap_or(w).to_owned());
     if flag_value(&args, GRACEFUL_TIMEOUT).is_none()
         && let Some(timeout) = flag_value(&args, TIMEOUT).filter(|&seconds| seconds > 0)
     {
@@ -154,7 +191,7 @@ mod tests {
 
     #[test]
     fn gunicorn_flags_are_applied_to_the_command_line() {
-        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"])).unwrap();
+        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"]), &[]).unwrap();
         assert_eq!(args.first().map(String::as_str), Some(GUNICORN_COMMAND[0]));
         assert_eq!(args.last().map(String::as_str), Some("frappe.app:application"));
         assert!(args.contains(&"--workers=4".to_owned()));
@@ -165,7 +202,7 @@ mod tests {
 
     #[test]
     fn the_graceful_timeout_follows_the_request_timeout_unless_given() {
-        let graceful = |user: &[&str]| graceful_timeout(&gunicorn_args(&words(user)).unwrap());
+        let graceful = |user: &[&str]| graceful_timeout(&gunicorn_args(&words(user), &[]).unwrap());
         assert_eq!(graceful(&[]), 120, "the image's --timeout=120");
         assert_eq!(graceful(&["--timeout=300"]), 300);
         assert_eq!(graceful(&["-t300"]), 300);
@@ -177,12 +214,32 @@ mod tests {
         );
         let whole = ["gunicorn", "--timeout", "300", "frappe.app:application"];
         assert_eq!(
-            gunicorn_args(&words(&whole)).unwrap(),
+            gunicorn_args(&words(&whole), &[]).unwrap(),
             words(&whole),
             "a whole command is left alone"
         );
         assert_eq!(graceful(&whole), GUNICORN_DEFAULT_GRACEFUL_TIMEOUT);
         assert_eq!(graceful(&["gunicorn", "--graceful-timeout", "90", "app"]), 90);
+    }
+
+    /// The container gets the last entry of a name; a value from a Secret or
+    /// ConfigMap is not known when rendering, so the image's flag stays.
+    #[test]
+    fn gunicorn_env_is_read_as_the_container_gets_it() {
+        let var = |name: &str, value: Option<&str>| EnvVar {
+            name: name.to_owned(),
+            value: value.map(str::to_owned),
+            value_from: value.is_none().then(Default::default),
+        };
+        let env = [
+            var("GUNICORN_WORKERS", Some("3")),
+            var("GUNICORN_WORKERS", Some("5")),
+            var("GUNICORN_TIMEOUT", Some("90")),
+            var("GUNICORN_TIMEOUT", None),
+        ];
+        assert_eq!(env_flags(&env), ["--workers=5"]);
+        let line = gunicorn_args(&[], &env).unwrap();
+        assert!(line.contains(&"--timeout=120".to_owned()), "{line:?}");
     }
 
     #[test]
@@ -201,9 +258,9 @@ mod tests {
     #[test]
     fn a_full_command_is_kept_and_mixed_args_are_refused() {
         let full = words(&["gunicorn", "app:x"]);
-        assert_eq!(gunicorn_args(&full).unwrap(), full);
+        assert_eq!(gunicorn_args(&full, &[]).unwrap(), full);
         assert_eq!(
-            gunicorn_args(&words(&["--workers", "4"])),
+            gunicorn_args(&words(&["--workers", "4"]), &[]),
             Err(NotAFlag {
                 index: 1,
                 word: "4".to_owned()

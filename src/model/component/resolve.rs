@@ -208,11 +208,11 @@ fn check_assets_are_served(values: &Values, report: &mut Reporter<'_>) {
     }
 }
 
-/// gunicorn: the values' flags on the image's command line, and the site
-/// its HTTP probes ask for.
+/// gunicorn: its `GUNICORN_*` env and the values' flags on the image's
+/// command line, and the site its HTTP probes ask for.
 fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
     let gunicorn = &values.worker.gunicorn;
-    match gunicorn_args(&gunicorn.args) {
+    match gunicorn_args(&gunicorn.args, &component.env) {
         Ok(args) => component.args = args,
         Err(NotAFlag { index, word }) => {
             report
