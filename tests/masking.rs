@@ -1111,3 +1111,72 @@ fn diff_masks_secrets_of_yaml_text() {
         }
     }
 }
+
+/// `diff` masks a password a client takes as an argument of its own
+/// command (Redis's `AUTH [username] password`, Frappe's `bench
+/// set-password USER PASSWORD` and `set-admin-password`, options anywhere
+/// among them), in a MySQL client's group of short flags (`-vppw`), MySQL
+/// Shell's `-ppw` and URIs, `bench worker -p`, and a password written
+/// around a reference (`-p"$X"pw`); a reference alone, a command
+/// substitution, other tools' `-p` and the MySQL flags that take a value
+/// stay readable.
+#[test]
+fn diff_masks_passwords_given_to_client_commands_and_grouped_flags() {
+    let commands = [
+        serde_json::json!(["redis-cli", "-h", "queue", "AUTH", "Leak-Auth-1"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "redis-cli auth default Leak-Auth-2; redis-cli HELLO 3 AUTH default Leak-Auth-3"
+        ]),
+        serde_json::json!(["bench", "--site", "site1", "set-password", "Administrator", "Leak-Bench-4"]),
+        serde_json::json!([
+            "bench",
+            "--site",
+            "site1",
+            "set-admin-password",
+            "--logout-all-sessions",
+            "Leak-Bench-5"
+        ]),
+        serde_json::json!(["sh", "-c", "bench worker -p Leak-Bench-6 --queue short; bench start -p Procfile"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysql -vpLeak-Group-7 site1db; mariadb-dump -cepLeak-Group-8 site1db; mysql -Dproduction -hpostgres"
+        ]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysqlsh -pLeak-Shell-9 root@db; mysqlsh root:Leak-Shell-10@db:3306; mysqlsh --uri=mysql://r:Leak-Shell-11@db"
+        ]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysql -p\"$ROOT\"Leak12 site1db; mysql -p'Leak-13'\"$ROOT\"; mysql -p\"$ROOT\" kept1; mysql -p$(cat /run/pw) kept2"
+        ]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "sshpass -p Leak-Ssh-14 ssh -p 2222 host; sshpass -vpLeak-Ssh-15 scp a b"
+        ]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &[])) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in [
+            "AUTH default ***",
+            "set-password",
+            "Administrator",
+            "--logout-all-sessions",
+            "bench start -p Procfile",
+            "mysql -vp*** site1db",
+            "mysql -Dproduction -hpostgres",
+            "root:***@db:3306",
+            r#"mysql -p"$ROOT" kept1"#,
+            "mysql -p$(cat /run/pw) kept2",
+            "ssh -p 2222 host",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

@@ -79,9 +79,9 @@ impl Secrets {
                 map.iter().for_each(|(key, v)| self.collect_values(v, names_secret(key)));
             }
             Value::Array(items) => {
-                for (index, at) in secret_arguments(items) {
+                for (index, value) in secret_arguments(items) {
                     if let Some(Value::String(word)) = items.get(index) {
-                        self.add(word[at..].to_owned());
+                        self.add(word[value].to_owned());
                     }
                 }
                 items.iter().for_each(|v| self.collect_values(v, secret_key));
@@ -134,7 +134,7 @@ impl Secrets {
                 let arguments = secret_arguments(items);
                 for (index, item) in items.iter_mut().enumerate() {
                     match (arguments.iter().find(|(argument, _)| *argument == index), item) {
-                        (Some((_, at)), Value::String(word)) => word.replace_range(at.., MASK),
+                        (Some((_, value)), Value::String(word)) => word.replace_range(value.clone(), MASK),
                         (_, item) => self.mask_values(item, secret_key),
                     }
                 }
@@ -195,7 +195,7 @@ impl Secrets {
 
 /// The secret values of the words of a command line given as a list
 /// (`args`, `command`), as [`secrets::secret_arguments`] finds them.
-fn secret_arguments(items: &[Value]) -> Vec<(usize, usize)> {
+fn secret_arguments(items: &[Value]) -> Vec<(usize, Range<usize>)> {
     if !items.iter().any(Value::is_string) {
         return Vec::new();
     }
