@@ -425,6 +425,17 @@ impl FileSecrets {
         }
     }
 
+    /// The items of a `--set` list (`args={mysql,-ppw}`), each its text and
+    /// where it is written in `text`, read as the words of a command.
+    pub(crate) fn list_items(&mut self, text: &str, items: &[(Range<usize>, &str)]) {
+        let words: Vec<&str> = items.iter().map(|(_, word)| *word).collect();
+        for (index, value) in secret_arguments(&words) {
+            let (written, word) = &items[index];
+            let written_at = (text.get(written.clone()) == Some(*word)).then_some(written.start);
+            self.part_of_value(word, value, written_at);
+        }
+    }
+
     /// The rest of `text` from the value of its first word that reads as an
     /// assignment to a secret key (`dbRootPassword=pw`, `--password=pw`,
     /// `adminPassword: pw`; with `blank_separates`, `dbRootPassword pw`
@@ -1042,18 +1053,28 @@ const PASSWORD_COMMANDS: &[PasswordCommand] = &[
 /// file); from after the first `=` or `:` to the end of the line. A key is
 /// one word of letters, digits, `_`, `-` and `.` (a list's `- ` and quotes
 /// aside): a line with blanks before its `=` is prose or a command, whose
-/// words [`secret_arguments`] reads, and one with `{` is JSON, read as JSON.
+/// words [`secret_arguments`] reads. Anywhere in a line, the fields
+/// [`secret_fields_in_line`] finds: JSON, a flow mapping, code, XML.
 /// A value that only refers to a variable holds none.
 pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     for (start, line) in lines(text) {
         let line = line.trim_end();
+        if line.contains(['"', '\'', '{', '<']) {
+            found.extend(
+                secret_fields_in_line(line)
+                    .into_iter()
+                    .map(|field| start + field.start..start + field.end),
+            );
+        }
         let Some(separator) = line.find(['=', ':']) else {
             continue;
         };
         let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
         let value = line[separator + 1..].trim_start();
+        // `'password' => 'pw'` is a field of code.
         if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && !value.starts_with('>')
             && key_meaning(key) == KeyMeaning::Secret
             && !is_variable_reference(value)
         {
@@ -1061,6 +1082,141 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// The values of the secret fields written anywhere in `line`, whatever
+/// precedes them (`LOG_CONFIG={"password": "pw"}`, one JSON object of many
+/// lines of them):
+/// - a quoted key, then `:`, `=>` or `=`, then its value: JSON, a Python
+///   dict, PHP's `'password' => 'pw'`;
+/// - a plain key after a flow mapping's `{` or `,`, then `: `
+///   (`creds: {password: pw, host: db}`), whose value may be a flow
+///   sequence or mapping (`{tokens: [a, b]}`);
+/// - an XML element's text, `<password>pw</password>`.
+///
+/// A quoted value is masked inside its quotes; an empty one, `null`,
+/// `true` or `false` and a reference to a variable hold none.
+fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
+    let bytes = line.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let key = match bytes[at] {
+            b'"' | b'\'' => quoted_end(line, at).map(|end| (at + 1..end - 1, end)),
+            b'{' | b',' => {
+                let start = at + 1 + (line[at + 1..].len() - line[at + 1..].trim_start().len());
+                let length = line[start..]
+                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+                    .unwrap_or(line.len() - start);
+                let plain = start + length;
+                (length > 0 && line[plain..].starts_with(": ")).then_some((start..plain, plain))
+            }
+            b'<' => {
+                let start = at + 1;
+                let length = line[start..]
+                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+                    .unwrap_or(line.len() - start);
+                let name = &line[start..start + length];
+                // `<password>pw</password>`, its attributes aside.
+                let text = line[start + length..]
+                    .starts_with(['>', ' '])
+                    .then(|| line[start + length..].find('>'))
+                    .flatten()
+                    .map(|open| start + length + open + 1)
+                    .filter(|open| !line[..*open].ends_with("/>"));
+                let close = text.and_then(|open| line[open..].find(&format!("</{name}>")).map(|i| (open, open + i)));
+                if let Some((open, close)) = close.filter(|_| length > 0 && key_meaning(name) == KeyMeaning::Secret) {
+                    if !is_variable_reference(line[open..close].trim()) {
+                        found.push(open..close);
+                    }
+                    at = close;
+                    continue;
+                }
+                None
+            }
+            _ => None,
+        };
+        let Some((key, key_end)) = key else {
+            at += 1;
+            continue;
+        };
+        let after = &line[key_end..];
+        let separator = after.trim_start();
+        let value_at = ["=>", ":", "="]
+            .iter()
+            .find_map(|sign| separator.strip_prefix(sign))
+            .map(|rest| line.len() - rest.trim_start().len());
+        match value_at {
+            Some(value_at) if key_meaning(&line[key]) == KeyMeaning::Secret => {
+                let (value, value_end) = field_value(line, value_at);
+                let shown = &line[value.clone()];
+                if !shown.is_empty() && !is_flag_word(shown) && !is_variable_reference(shown) {
+                    found.push(value);
+                }
+                at = value_end.max(key_end);
+            }
+            _ => at = key_end.max(at + 1),
+        }
+    }
+    found
+}
+
+/// Where the quoted text that starts at `start` (its quote) ends, after its
+/// closing quote; a backslash escapes the next character.
+fn quoted_end(line: &str, start: usize) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let quote = bytes[start];
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            byte if byte == quote => return Some(at + 1),
+            _ => at += 1,
+        }
+    }
+    None
+}
+
+/// The value of a field that starts at `start` of `line`, as what to mask
+/// (inside its quotes) and where it ends: a quoted text, a flow sequence
+/// or mapping to its closing bracket, or a word up to a `,`, `;`, `}`, `]`,
+/// `)` or blank.
+fn field_value(line: &str, start: usize) -> (Range<usize>, usize) {
+    let bytes = line.as_bytes();
+    match bytes.get(start) {
+        Some(b'"' | b'\'') => match quoted_end(line, start) {
+            Some(end) => (start + 1..end - 1, end),
+            None => (start + 1..line.len(), line.len()),
+        },
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut at = start;
+            while at < bytes.len() {
+                match bytes[at] {
+                    b'"' | b'\'' => {
+                        at = quoted_end(line, at).unwrap_or(line.len());
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return (start..at + 1, at + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+            (start..line.len(), line.len())
+        }
+        _ => {
+            let end = line[start..]
+                .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '}' | ']' | ')'))
+                .map_or(line.len(), |i| start + i);
+            (start..end, end)
+        }
+    }
 }
 
 /// Whether `value` (quoted or not) is only a reference to a variable:
@@ -1235,6 +1391,13 @@ struct Frame<'t> {
     /// For a sequence, its items (indices into `scalars`; `None` for a
     /// collection): the words of a command (`args: [-p, pw]`).
     items: Vec<Option<usize>>,
+    /// This sequence is the `command: …` (0) or `args: …` (1) of the
+    /// mapping above.
+    command_part: Option<usize>,
+    /// For a mapping, the items of its `command` and `args` sequences: a
+    /// container runs them as one command line (`command: [mysql]`,
+    /// `args: [-ppw]`).
+    command_line: [Option<Vec<Option<usize>>>; 2],
 }
 
 impl Frame<'_> {
@@ -1248,6 +1411,8 @@ impl Frame<'_> {
             env_value: None,
             is_env_value: false,
             items: Vec::new(),
+            command_part: None,
+            command_line: [None, None],
         }
     }
 }
@@ -1385,22 +1550,22 @@ impl<'t> YamlWalk<'t> {
             }
             _ => self.stack.push(Frame {
                 is_env_value: key.as_deref() == Some("value"),
+                command_part: ["command", "args"].iter().position(|part| key.as_deref() == Some(part)),
                 ..Frame::open(map, secret, anchor, first_scalar)
             }),
         }
     }
 
     fn close(&mut self) {
-        let Some(frame) = self.stack.pop() else { return };
-        if frame.items.iter().flatten().next().is_some() {
-            let words: Vec<&str> = frame
-                .items
-                .iter()
-                .map(|item| item.map_or("", |scalar| &*self.scalars[scalar].value))
-                .collect();
-            for (index, value) in secret_arguments(&words) {
-                self.arguments.extend(frame.items[index].map(|scalar| (scalar, value)));
-            }
+        let Some(mut frame) = self.stack.pop() else { return };
+        self.read_command(&frame.items);
+        if let [Some(command), Some(args)] = &frame.command_line {
+            self.read_command(&[&command[..], &args[..]].concat());
+        }
+        if let Some(part) = frame.command_part
+            && let Some(above) = self.stack.last_mut()
+        {
+            above.command_line[part] = Some(std::mem::take(&mut frame.items));
         }
         if let (Some(name), Some(value)) = (&frame.env_name, frame.env_value)
             && key_meaning(name) == KeyMeaning::Secret
@@ -1414,6 +1579,21 @@ impl<'t> YamlWalk<'t> {
         }
         if frame.anchor != 0 {
             self.anchors.insert(frame.anchor, frame.first_scalar..self.scalars.len());
+        }
+    }
+
+    /// The secret values of `items`, a sequence's, read as the words of a
+    /// command.
+    fn read_command(&mut self, items: &[Option<usize>]) {
+        if items.iter().flatten().next().is_none() {
+            return;
+        }
+        let words: Vec<&str> = items
+            .iter()
+            .map(|item| item.map_or("", |scalar| &*self.scalars[scalar].value))
+            .collect();
+        for (index, value) in secret_arguments(&words) {
+            self.arguments.extend(items[index].map(|scalar| (scalar, value)));
         }
     }
 
@@ -1447,9 +1627,10 @@ impl<'t> YamlWalk<'t> {
                 // a command: a value that assigns a secret itself.
                 found.assigned_in_words(&seen.value, false);
             }
-            if !seen.secret && seen.value.contains(char::is_whitespace) {
+            if !seen.secret && (seen.value.contains(char::is_whitespace) || seen.value.contains(['"', '\'', '<'])) {
                 // `sh -c "mysql -ppw"`, a configuration file's
-                // `password = pw` line, as `diff` reads them.
+                // `password = pw` line, `LOG={"password":"pw"}`, as `diff`
+                // reads them.
                 found.in_value_text(&seen.value, seen.written_as_read(text));
             }
             if seen.secret {
