@@ -710,8 +710,8 @@ fn is_client(name: &str) -> bool {
 /// file ([`secret_assignment_lines`]). A word that holds blanks once its
 /// quotes are gone (`sh -c 'mysql -ppw'`, `-H "Authorization: Basic x"`)
 /// is read again as such a text. A value that only refers to a variable is
-/// told by how it is written: `-p"$X"` refers to one, `-p"$X"pw` and
-/// `-p'$X'` do not, and `-p$(cat /run/secret)` runs a command.
+/// told by how it is written: `-p"$X"` refers to one, `-p"$X"pw` holds a
+/// password too, and `-p$(cat /run/secret)` runs a command.
 pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
     let mut found = secret_assignment_lines(text);
     shell::for_each_command(text, |words| {
@@ -2410,6 +2410,101 @@ note: 'see https://***@example.com/x'
             apply(text, &sources.file_secrets(file).in_line(text, 0..text.len())),
             "dbRootPassword ***"
         );
+    }
+
+    /// Each command line as it is shown once [`secrets_in_text`] masked it.
+    fn masked_commands(line: &str) -> String {
+        apply(line, &merge(secrets_in_text(line)))
+    }
+
+    #[test]
+    fn client_commands_grouped_flags_and_uris_hold_passwords() {
+        for (line, shown) in [
+            (
+                "redis-cli -h q AUTH pw1; redis-cli auth user pw2 x",
+                "redis-cli -h q AUTH ***; redis-cli auth user *** x",
+            ),
+            ("redis-cli HELLO 3 AUTH default pw3", "redis-cli HELLO 3 AUTH default ***"),
+            (
+                "bench --site s set-password --logout-all-sessions Administrator pw4",
+                "bench --site s set-password --logout-all-sessions Administrator ***",
+            ),
+            (
+                "bench --site s set-admin-password --logout-all-sessions pw5",
+                "bench --site s set-admin-password --logout-all-sessions ***",
+            ),
+            (
+                "bench worker --queue short -p pw6; bench start -p Procfile",
+                "bench worker --queue short -p ***; bench start -p Procfile",
+            ),
+            (
+                "mysql -vBppw7 db; mysql -Dpdb -hpostgres -p 3306",
+                "mysql -vBp*** db; mysql -Dpdb -hpostgres -p 3306",
+            ),
+            (
+                "mariadb-dump -cepw8 db; mysqladmin -vDppw db",
+                "mariadb-dump -cep*** db; mysqladmin -vDppw db",
+            ),
+            (
+                "mysqlsh -ppw9 root:pw10@db --uri=r:pw11@db --password1=pw12",
+                "mysqlsh -p*** root:***@db --uri=r:***@db --password1=***",
+            ),
+            (
+                "sshpass -ppw13 ssh -p 22 h; sshpass -vp pw14 scp -P 22 a b",
+                "sshpass -p*** ssh -p 22 h; sshpass -vp *** scp -P 22 a b",
+            ),
+            ("curl -:u u:pw15 x; curl -5u u:pw16 x", "curl -:u u:*** x; curl -5u u:pw16 x"),
+            (
+                r#"mysql -p"$X"pw17; mysql -p'pw18'"${X}"; mysql -p"$X" db; mysql -p$(cat f) db"#,
+                r#"mysql -p"***; mysql -p'***"; mysql -p"$X" db; mysql -p$(cat f) db"#,
+            ),
+        ] {
+            assert_eq!(masked_commands(line), shown, "{line}");
+        }
+        // Frappe's own options that take a password are found by their names
+        // (`frappe/commands/site.py`, `scheduler.py`; frappe-bench's
+        // `bench/commands/install.py`, `setup.py`).
+        for option in [
+            "--admin-password",
+            "--db-password",
+            "--db-root-password",
+            "--mariadb-root-password",
+            "--password",
+            "--rq-password",
+            "--mysql_root_password",
+            "--mariadb_root_password",
+        ] {
+            assert_eq!(masked_commands(&format!("bench {option} pw x")), format!("bench {option} *** x"));
+            assert_eq!(masked_commands(&format!("bench {option}=pw x")), format!("bench {option}=*** x"));
+        }
+    }
+
+    #[test]
+    fn secret_fields_anywhere_in_a_line() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (r#"{"a": 1, "password": "p\"w", "b": 2}"#, r#"{"a": 1, "password": "***", "b": 2}"#),
+            (r#"X={"token":"pw","n":1}"#, r#"X={"token":"***","n":1}"#),
+            ("'password' => 'pw', 'host' => 'db'", "'password' => '***', 'host' => 'db'"),
+            ("creds: {password: pw, host: db}", "creds: {password: ***, host: db}"),
+            ("a: {tokens: [x, {y: z}], n: 1}", "a: {tokens: ***, n: 1}"),
+            (
+                "<password type=plain>pw</password><user>u</user>",
+                "<password type=plain>***</password><user>u</user>",
+            ),
+            // Shown: an empty password, null, a measure, references, a redirection.
+            (
+                r#"{"password": "", "pw": null, "password_reset_limit": 3}"#,
+                r#"{"password": "", "pw": null, "password_reset_limit": 3}"#,
+            ),
+            (
+                r#"{"password": "${PW}"}<password>$(PW)</password>"#,
+                r#"{"password": "${PW}"}<password>$(PW)</password>"#,
+            ),
+            ("mysql <password.sql >out; <password/>x", "mysql <password.sql >out; <password/>x"),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
     }
 
     #[test]
