@@ -5,10 +5,12 @@
 //! env var whose name says it is secret (`DB_PASSWORD`), the credentials of a
 //! URL (`redis://user:password@host`, `?password=`), a password given to a
 //! command (`args: [--db-root-password, pw]`, `--admin-password=pw`,
-//! `mysql -ppw`, `--set=adminPassword=pw`, in a list or a shell line: the
-//! masker's `secret_arguments`), a secret in a configuration file held as
-//! text (a ConfigMap's `site_config.json` with its `db_password`, however
-//! JSON writes it; a `password = pw` line: `secret_assignment_lines`; YAML
+//! `mysql -ppw`, `--set=adminPassword=pw`, in a list, a container's
+//! `command` and `args` read as one, or a shell line: the masker's
+//! `secret_arguments`), a secret in a configuration file held as text (a
+//! ConfigMap's `site_config.json` with its `db_password`, however JSON
+//! writes it; a `password = pw` line, a field of JSON, code or XML
+//! anywhere in a line: `secret_assignment_lines`; YAML
 //! text read as a values file is: `secrets_in_yaml_text`), and
 //! any of these texts wherever else it appears (the chart copies the Redis
 //! URL, password included, into its workers' probe commands). Each is shown

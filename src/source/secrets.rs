@@ -1118,14 +1118,17 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
                     .unwrap_or(line.len() - start);
                 let name = &line[start..start + length];
                 // `<password>pw</password>`, its attributes aside.
-                let text = line[start + length..]
-                    .starts_with(['>', ' '])
-                    .then(|| line[start + length..].find('>'))
-                    .flatten()
-                    .map(|open| start + length + open + 1)
-                    .filter(|open| !line[..*open].ends_with("/>"));
-                let close = text.and_then(|open| line[open..].find(&format!("</{name}>")).map(|i| (open, open + i)));
-                if let Some((open, close)) = close.filter(|_| length > 0 && key_meaning(name) == KeyMeaning::Secret) {
+                let after_name = &line[start + length..];
+                let element = if length > 0 && after_name.starts_with(['>', ' ']) && key_meaning(name) == KeyMeaning::Secret {
+                    after_name
+                        .find('>')
+                        .map(|open| start + length + open + 1)
+                        .filter(|open| !line[..*open].ends_with("/>"))
+                        .and_then(|open| line[open..].find(&format!("</{name}>")).map(|close| (open, open + close)))
+                } else {
+                    None
+                };
+                if let Some((open, close)) = element {
                     if !is_variable_reference(line[open..close].trim()) {
                         found.push(open..close);
                     }
