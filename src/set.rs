@@ -246,6 +246,16 @@ fn secrets(text: &str, flag: Flag, assignments: &[Assignment]) -> FileSecrets {
                 secrets.assignment(text, keys, node.span.start as usize..node.span.end as usize, &scalar.text);
             }
         }
+        if let Value::Seq(items) = &assignment.value.value {
+            let words: Vec<_> = items
+                .iter()
+                .filter_map(|node| match &node.value {
+                    Value::Scalar(scalar) => Some((node.span.start as usize..node.span.end as usize, scalar.text.as_str())),
+                    _ => None,
+                })
+                .collect();
+            secrets.list_items(text, &words);
+        }
     }
     secrets
 }

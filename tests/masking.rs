@@ -1111,3 +1111,152 @@ fn diff_masks_secrets_of_yaml_text() {
         }
     }
 }
+
+/// `diff` masks a password a client takes as an argument of its own
+/// command (Redis's `AUTH [username] password`, Frappe's `bench
+/// set-password USER PASSWORD` and `set-admin-password`, options anywhere
+/// among them), in a MySQL client's group of short flags (`-vppw`), MySQL
+/// Shell's `-ppw` and URIs, `bench worker -p`, and a password written
+/// around a reference (`-p"$X"pw`); a reference alone, a command
+/// substitution, other tools' `-p` and the MySQL flags that take a value
+/// stay readable. A container's `args` are read after its `command`.
+#[test]
+fn diff_masks_passwords_given_to_client_commands_and_grouped_flags() {
+    let commands = [
+        serde_json::json!(["redis-cli", "-h", "queue", "AUTH", "Leak-Auth-1"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "redis-cli auth default Leak-Auth-2; redis-cli HELLO 3 AUTH default Leak-Auth-3"
+        ]),
+        serde_json::json!(["bench", "--site", "site1", "set-password", "Administrator", "Leak-Bench-4"]),
+        serde_json::json!([
+            "bench",
+            "--site",
+            "site1",
+            "set-admin-password",
+            "--logout-all-sessions",
+            "Leak-Bench-5"
+        ]),
+        serde_json::json!(["sh", "-c", "bench worker -p Leak-Bench-6 --queue short; bench start -p Procfile"]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysql -vpLeak-Group-7 site1db; mariadb-dump -cepLeak-Group-8 site1db; mysql -Dproduction -hpostgres"
+        ]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysqlsh -pLeak-Shell-9 root@db; mysqlsh root:Leak-Shell-10@db:3306; mysqlsh --uri=mysql://r:Leak-Shell-11@db"
+        ]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "mysql -p\"$ROOT\"Leak12 site1db; mysql -p'Leak-13'\"$ROOT\"; mysql -p\"$ROOT\" kept1; mysql -p$(cat /run/pw) kept2"
+        ]),
+        serde_json::json!([
+            "sh",
+            "-c",
+            "sshpass -p Leak-Ssh-14 ssh -p 2222 host; sshpass -vpLeak-Ssh-15 scp a b"
+        ]),
+    ];
+    let mut live = live_with(&commands, &[]);
+    // A container runs its `command` and `args` as one command line.
+    for doc in &mut live {
+        if let Some(containers) = doc["spec"]["template"]["spec"]["initContainers"].as_array_mut() {
+            containers.push(
+                serde_json::json!({"name": "split", "image": "busybox", "args": ["-pLeak-Split-16", "site1db"], "command": ["mysql"]}),
+            );
+        }
+    }
+    for (format, shown) in diff_of_minimal_against(&live) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a password:\n{shown}");
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in [
+            "AUTH default ***",
+            "set-password",
+            "Administrator",
+            "--logout-all-sessions",
+            "bench start -p Procfile",
+            "mysql -vp*** site1db",
+            "mysql -Dproduction -hpostgres",
+            "root:***@db:3306",
+            r#"mysql -p"$ROOT" kept1"#,
+            "mysql -p$(cat /run/pw) kept2",
+            "ssh -p 2222 host",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// `diff` masks a secret field wherever a line of a ConfigMap's text
+/// writes it: in a one-line flow mapping (a flow sequence as its value
+/// too), in JSON lines, in JSON after a prefix, in XML, in PHP's and
+/// Python's dicts; the other fields, an empty password, a measure and a
+/// reference stay readable.
+#[test]
+fn diff_masks_secret_fields_anywhere_in_a_line_of_config_text() {
+    let files = [
+        ("flow.yaml", "creds: {password: Leak-Flow-1, host: site1db}"),
+        ("flow-list.yaml", "db: {tokens: [Leak-Flow-2, Leak-Flow-3], workers: 4}"),
+        (
+            "log.jsonl",
+            "{\"level\": \"info\", \"password\": \"Leak-Json-4\"}\n{\"level\": \"warn\", \"api_key\": \"Leak-Json-5\"}",
+        ),
+        ("prefixed.env", "LOG_CONFIG={\"password\":\"Leak-Json-6\",\"level\":\"debug\"}"),
+        (
+            "app.xml",
+            "<config>\n  <password>Leak-Xml-7</password>\n  <user>frappe</user>\n</config>",
+        ),
+        (
+            "config.php",
+            "$db = array(\n  'password' => 'Leak-Php-8',\n  'host' => 'mariadb',\n);",
+        ),
+        (
+            "settings.py",
+            "DATABASES = {\"default\": {\"PASSWORD\": \"Leak-Py-9\", \"HOST\": \"mariadb\"}}",
+        ),
+        ("kept.json", "{\"password\": \"\", \"password_reset_limit\": 3}"),
+        ("kept.xml", "<password>${DB_PASSWORD}</password>"),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&[], &files)) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in [
+            "host: site1db",
+            "workers: 4",
+            r#""level": "info""#,
+            r#""level":"debug""#,
+            "<user>frappe</user>",
+            "'password' => '***'",
+            "'host' => 'mariadb'",
+            r#""HOST": "mariadb""#,
+            r#"{"password": "", "password_reset_limit": 3}"#,
+            "<password>${DB_PASSWORD}</password>",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// Diagnostics read a container's `command` and `args` lists as one
+/// command line, whichever comes first, and a `--set` list as the words of
+/// a command: their passwords are masked in every format of `lint`; a
+/// field of JSON text in a value is masked too.
+#[test]
+fn diagnostics_mask_passwords_of_command_and_args_lists_and_set_lists() {
+    let values = "dbHost: db\nexternalRedis: {cache: 'redis://cache:6379', queue: 'redis://q:6379'}\n\
+                  worker:\n  gunicorn:\n    initContainers:\n\
+                  \x20     - name: command-first\n        image: busybox\n        command: [mysql]\n        args: [-pLeak-Args-1, {x: 1}]\n\
+                  \x20     - name: args-first\n        image: busybox\n        args: [AUTH, Leak-Args-2, {x: 1}]\n        command: [redis-cli]\n\
+                  \x20     - name: json\n        image: busybox\n        command: [{x: 1}, 'LOG={\"password\":\"Leak-Json-3\"}']\n";
+    let set = "worker.gunicorn.initContainers[1].args={mysql,-vpLeak-Set-4}";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(&["lint", "--format", format, "-", "--set", set], Some(values.as_bytes()));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout) + &text(&output.stderr);
+        assert!(shown.contains("invalid-type") && shown.contains("--set"), "{shown}");
+        assert!(!shown.contains("Leak"), "lint --format {format} prints a password:\n{shown}");
+    }
+}

@@ -5,10 +5,12 @@
 //! env var whose name says it is secret (`DB_PASSWORD`), the credentials of a
 //! URL (`redis://user:password@host`, `?password=`), a password given to a
 //! command (`args: [--db-root-password, pw]`, `--admin-password=pw`,
-//! `mysql -ppw`, `--set=adminPassword=pw`, in a list or a shell line: the
-//! masker's `secret_arguments`), a secret in a configuration file held as
-//! text (a ConfigMap's `site_config.json` with its `db_password`, however
-//! JSON writes it; a `password = pw` line: `secret_assignment_lines`; YAML
+//! `mysql -ppw`, `--set=adminPassword=pw`, in a list, a container's
+//! `command` and `args` read as one, or a shell line: the masker's
+//! `secret_arguments`), a secret in a configuration file held as text (a
+//! ConfigMap's `site_config.json` with its `db_password`, however JSON
+//! writes it; a `password = pw` line, a field of JSON, code or XML
+//! anywhere in a line: `secret_assignment_lines`; YAML
 //! text read as a values file is: `secrets_in_yaml_text`), and
 //! any of these texts wherever else it appears (the chart copies the Redis
 //! URL, password included, into its workers' probe commands). Each is shown
@@ -76,12 +78,17 @@ impl Secrets {
                 if let Some(text) = secret_env_value(map) {
                     self.add(text.to_owned());
                 }
+                for (key, index, value) in command_line_arguments(map) {
+                    if let Some(word) = map[key].get(index).and_then(Value::as_str) {
+                        self.add(word[value].to_owned());
+                    }
+                }
                 map.iter().for_each(|(key, v)| self.collect_values(v, names_secret(key)));
             }
             Value::Array(items) => {
-                for (index, at) in secret_arguments(items) {
+                for (index, value) in secret_arguments(items.iter()) {
                     if let Some(Value::String(word)) = items.get(index) {
-                        self.add(word[at..].to_owned());
+                        self.add(word[value].to_owned());
                     }
                 }
                 items.iter().for_each(|v| self.collect_values(v, secret_key));
@@ -128,13 +135,18 @@ impl Secrets {
                 if secret_env_value(map).is_some() {
                     map.insert("value".to_owned(), Value::String(MASK.to_owned()));
                 }
+                for (key, index, value) in command_line_arguments(map) {
+                    if let Some(Value::String(word)) = map.get_mut(key).and_then(|items| items.get_mut(index)) {
+                        word.replace_range(value, MASK);
+                    }
+                }
                 map.iter_mut().for_each(|(key, v)| self.mask_values(v, names_secret(key)));
             }
             Value::Array(items) => {
-                let arguments = secret_arguments(items);
+                let arguments = secret_arguments(items.iter());
                 for (index, item) in items.iter_mut().enumerate() {
                     match (arguments.iter().find(|(argument, _)| *argument == index), item) {
-                        (Some((_, at)), Value::String(word)) => word.replace_range(at.., MASK),
+                        (Some((_, value)), Value::String(word)) => word.replace_range(value.clone(), MASK),
                         (_, item) => self.mask_values(item, secret_key),
                     }
                 }
@@ -195,12 +207,28 @@ impl Secrets {
 
 /// The secret values of the words of a command line given as a list
 /// (`args`, `command`), as [`secrets::secret_arguments`] finds them.
-fn secret_arguments(items: &[Value]) -> Vec<(usize, usize)> {
-    if !items.iter().any(Value::is_string) {
+fn secret_arguments<'v>(items: impl Iterator<Item = &'v Value>) -> Vec<(usize, Range<usize>)> {
+    let words: Vec<&str> = items.map(|item| item.as_str().unwrap_or("")).collect();
+    if words.iter().all(|word| word.is_empty()) {
         return Vec::new();
     }
-    let words: Vec<&str> = items.iter().map(|item| item.as_str().unwrap_or("")).collect();
     secrets::secret_arguments(&words)
+}
+
+/// The secret values of a container's `command` and `args`, which it runs
+/// as one command line (`command: [mysql]`, `args: [-ppw]`): the key of
+/// the list each is in, its index there and where in the word it is.
+fn command_line_arguments(map: &serde_json::Map<String, Value>) -> Vec<(&'static str, usize, Range<usize>)> {
+    let (Some(Value::Array(command)), Some(Value::Array(args))) = (map.get("command"), map.get("args")) else {
+        return Vec::new();
+    };
+    secret_arguments(command.iter().chain(args))
+        .into_iter()
+        .map(|(index, value)| match index.checked_sub(command.len()) {
+            None => ("command", index, value),
+            Some(index) => ("args", index, value),
+        })
+        .collect()
 }
 
 /// Where the secrets of a text (a command, or a configuration file a

@@ -425,6 +425,17 @@ impl FileSecrets {
         }
     }
 
+    /// The items of a `--set` list (`args={mysql,-ppw}`), each its text and
+    /// where it is written in `text`, read as the words of a command.
+    pub(crate) fn list_items(&mut self, text: &str, items: &[(Range<usize>, &str)]) {
+        let words: Vec<&str> = items.iter().map(|(_, word)| *word).collect();
+        for (index, value) in secret_arguments(&words) {
+            let (written, word) = &items[index];
+            let written_at = (text.get(written.clone()) == Some(*word)).then_some(written.start);
+            self.part_of_value(word, value, written_at);
+        }
+    }
+
     /// The rest of `text` from the value of its first word that reads as an
     /// assignment to a secret key (`dbRootPassword=pw`, `--password=pw`,
     /// `adminPassword: pw`; with `blank_separates`, `dbRootPassword pw`
@@ -614,7 +625,7 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
 
 /// The secret values among the words of a command line (a container's
 /// `args` or `command`, or the words of a shell line in one), as the index
-/// of each word that holds one and where in the word the value starts:
+/// of each word that holds one and where in the word the value is:
 /// - the word after a flag whose name names a secret ([`key_meaning`]) and
 ///   that carries no value (`--db-root-password pw`);
 /// - the value of a word that assigns one (`--admin-password=pw`,
@@ -623,42 +634,63 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
 ///   image.tag=1,adminPassword=pw` write it;
 /// - the value of a client's own password flag ([`PASSWORD_FLAGS`]:
 ///   `mysql -ppw`, `redis-cli -a pw`, `curl -u user:pw`), in the words
-///   from the client's name to the end of its command (`;`, `|`, `&`).
+///   from the client's name to the end of its command (`;`, `|`, `&`);
+/// - the argument of a client's command that is a password
+///   ([`PASSWORD_COMMANDS`]: `redis-cli AUTH user pw`, `bench
+///   set-password user pw`).
 ///
 /// A value that only refers to a variable (`$(DB_ROOT_PASSWORD)`, which the
 /// kubelet expands from a Secret, `${X}`, `$X`) holds none.
-pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
+pub fn secret_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
+    let mut found = password_arguments(words);
+    found.retain(|(index, value)| !is_variable_reference(&words[*index][value.clone()]));
+    found
+}
+
+/// [`secret_arguments`], the values that only refer to a variable
+/// included: a shell line tells them by how they are written (`-p"$X"pw`
+/// reads `-p$Xpw`, a reference and a password).
+fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
     // A flag or key is one word: a list's item with blanks is a shell line.
     let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
     let mut found = Vec::new();
-    // The client whose flags these are, and how the next word holds the
-    // value of the flag before it.
-    let mut client: Option<&str> = None;
+    // The client whose flags these are and where its name is, how the next
+    // word holds the value of the flag before it, and which word a
+    // client's command takes its password in.
+    let mut client: Option<(&str, usize)> = None;
     let mut value_after_flag: Option<FlagValue> = None;
+    let mut password_word = None;
     for (index, word) in words.iter().enumerate() {
-        let value_at = if let Some(value) = value_after_flag.take().filter(|_| !word.starts_with("--")) {
-            value.secret_start(word)
-        } else if let Some((flag, glued)) = client.and_then(|client| password_flag(client, word)) {
+        let flag = client.and_then(|(name, at)| password_flag(name, &words[at + 1..index], word));
+        let value = if password_word == Some(index) {
+            Some(0..word.len())
+        } else if let Some(value) = value_after_flag.take().filter(|_| !word.starts_with("--")) {
+            value.secret_in(word)
+        } else if let Some((flag, glued)) = flag
+            && (glued.is_empty() || flag.value.secret_in(glued).is_some())
+        {
             if glued.is_empty() {
                 value_after_flag = Some(flag.value);
-                None
-            } else {
-                flag.value.secret_start(glued).map(|at| word.len() - glued.len() + at)
             }
+            let start = word.len() - glued.len();
+            flag.value.secret_in(glued).map(|value| start + value.start..start + value.end)
+        } else if let Some((name, _)) = client
+            && let Some(command) = PASSWORD_COMMANDS
+                .iter()
+                .find(|command| command.clients.contains(&name) && word.eq_ignore_ascii_case(command.command))
+        {
+            password_word = command.password_word(&words[index + 1..]).map(|after| index + 1 + after);
+            None
         } else if word.contains('=') {
-            assigned_secret(word, names_secret)
+            assigned_secret(word, names_secret).map(|at| at..word.len())
         } else {
             value_after_flag = (word.starts_with('-') && names_secret(word)).then_some(FlagValue::Password);
             None
         };
-        if let Some(at) = value_at
-            && !is_variable_reference(&word[at..])
-        {
-            found.push((index, at));
-        }
+        found.extend(value.filter(|value| !value.is_empty()).map(|value| (index, value)));
         let name = word.rsplit('/').next().unwrap_or(word);
-        if PASSWORD_FLAGS.iter().any(|flag| flag.clients.contains(&name)) {
-            client = Some(name);
+        if is_client(name) {
+            client = Some((name, index));
         } else if word.ends_with([';', '|', '&']) {
             client = None;
         }
@@ -666,17 +698,32 @@ pub fn secret_arguments(words: &[&str]) -> Vec<(usize, usize)> {
     found
 }
 
+/// Whether `name` is a program of [`PASSWORD_FLAGS`] or
+/// [`PASSWORD_COMMANDS`].
+fn is_client(name: &str) -> bool {
+    PASSWORD_FLAGS.iter().any(|flag| flag.clients.contains(&name))
+        || PASSWORD_COMMANDS.iter().any(|command| command.clients.contains(&name))
+}
+
 /// Where the secrets a text assigns are: in its words, read as a shell
 /// line ([`secret_arguments`]), and in its lines, read as a configuration
 /// file ([`secret_assignment_lines`]). A word that holds blanks once its
 /// quotes are gone (`sh -c 'mysql -ppw'`, `-H "Authorization: Basic x"`)
-/// is read again as such a text.
+/// is read again as such a text. A value that only refers to a variable is
+/// told by how it is written: `-p"$X"` refers to one, `-p"$X"pw` holds a
+/// password too, and `-p$(cat /run/secret)` runs a command.
 pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
     let mut found = secret_assignment_lines(text);
     shell::for_each_command(text, |words| {
         let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-        for (index, at) in secret_arguments(&texts) {
-            found.extend(words[index].written(at..words[index].text.len()));
+        for (index, value) in password_arguments(&texts) {
+            let Some(written) = words[index].written(value.clone()) else {
+                continue;
+            };
+            let substituted = &texts[index][value] == "$" && text[written.end..].starts_with('(');
+            if !substituted && !is_variable_reference(&text[written.clone()]) {
+                found.push(written);
+            }
         }
         // Its quotes gone, such a word is shorter than the text: this ends.
         let quoted_line = |word: &&shell::ShellWord| word.text.contains(char::is_whitespace) && word.text.len() < text.len();
@@ -707,16 +754,38 @@ fn assigned_secret(word: &str, names_secret: impl Fn(&str) -> bool) -> Option<us
 struct PasswordFlag {
     /// The programs (the basename of the command word) that read it.
     clients: &'static [&'static str],
+    /// The flag; empty for the client's operands (`mysqlsh user:pw@host`).
     flag: &'static str,
     /// Whether the value may follow in the flag's word (`-ppw`).
     glued: bool,
     /// Whether the value may be the next word (`-a pw`).
     separate: bool,
     /// The client's short flags that take no value, which may come before
-    /// a short `flag` in its word (curl's `-fsSu user:pw`).
+    /// a short `flag` in its word (curl's `-fsSu user:pw`, mysql's `-vppw`).
     clustered_after: &'static str,
+    /// The subcommand the flag is one of, which must come before it
+    /// (`bench worker -p pw`; `bench start -p` names a Procfile).
+    subcommand: Option<&'static str>,
+    /// For a client whose options end at its first operand (sshpass, whose
+    /// operand is the program it runs: `sshpass -p pw ssh -p 22 host`), its
+    /// short flags that take a value, which tell an option's value from an
+    /// operand.
+    options_end_at_operand: Option<&'static str>,
     value: FlagValue,
 }
+
+/// What most flags are: a password glued to the flag or not, in any
+/// command of its client.
+const PASSWORD: PasswordFlag = PasswordFlag {
+    clients: &[],
+    flag: "",
+    glued: true,
+    separate: true,
+    clustered_after: "",
+    subcommand: None,
+    options_end_at_operand: None,
+    value: FlagValue::Password,
+};
 
 /// What a flag's value is.
 #[derive(Debug, Clone, Copy)]
@@ -726,132 +795,169 @@ enum FlagValue {
     /// `user:password`: secret after the first `:`; a user name alone
     /// holds none (the client then asks for the password).
     UserAndPassword,
+    /// `[scheme://][user[:password]@]host`: secret between the first `:`
+    /// and the last `@`.
+    UserInfo,
 }
 
 impl FlagValue {
-    /// Where in `value` the secret starts, if it holds one.
-    fn secret_start(self, value: &str) -> Option<usize> {
+    /// Where in `value` the secret is, if it holds one.
+    fn secret_in(self, value: &str) -> Option<Range<usize>> {
         match self {
-            FlagValue::Password => Some(0),
-            FlagValue::UserAndPassword => value.find(':').map(|colon| colon + 1),
+            FlagValue::Password => Some(0..value.len()),
+            FlagValue::UserAndPassword => value.find(':').map(|colon| colon + 1..value.len()),
+            FlagValue::UserInfo => {
+                let at = value.rfind('@')?;
+                let user_start = value.find("://").map_or(0, |scheme| scheme + 3);
+                let colon = user_start + value.get(user_start..at)?.find(':')?;
+                Some(colon + 1..at)
+            }
         }
     }
 }
 
-/// The MySQL and MariaDB clients bench, probes and backup Jobs run, each
-/// under its MySQL and its MariaDB name.
-const MYSQL_CLIENTS: &[&str] = &[
-    "mysql",
-    "mariadb",
-    "mysqldump",
-    "mariadb-dump",
-    "mysqladmin",
-    "mariadb-admin",
-    "mysqlcheck",
-    "mariadb-check",
-    "mysqlimport",
-    "mariadb-import",
-    "mysqlshow",
-    "mariadb-show",
-    "mysqlslap",
-    "mariadb-slap",
-    "mysqlbinlog",
-    "mariadb-binlog",
-];
+/// A MySQL or MariaDB client (under each name) and its short flags that
+/// take no value. `my_getopt` reads a word of short flags letter by letter
+/// until one takes a value, which is the rest of the word (`-vppw`: `-v`,
+/// then `-p` with `pw`). The letters are those `--help` lists without a
+/// value in MariaDB 10.11 (Debian's `mariadb-client`), each tool its own.
+const fn mysql_client(clients: &'static [&'static str], clustered_after: &'static str) -> PasswordFlag {
+    PasswordFlag {
+        clients,
+        flag: "-p",
+        separate: false,
+        clustered_after,
+        ..PASSWORD
+    }
+}
 
 /// Client flags that take a password, as each client parses them.
 /// - MySQL's and MariaDB's `-p[password]` (`my_getopt`, `OPT_ARG`): the
 ///   password only in the same word; `-p` alone asks for one, and the
 ///   next word is the database (`mysql -p 3306` names one). Their
 ///   `--password=pw` is found by its name.
+/// - MySQL Shell's `-p[password]` (in its word only; `--password pw` asks
+///   for one and `pw` is read as the URI), the URI it connects to
+///   (`[scheme://]user:pw@host`, an operand or `--uri`) and `--ssh`'s
+///   (`mysqlsh`'s `shell_options.cc`). Its `--password=pw`,
+///   `--dbpassword=pw` and `--password1=pw` to `--password3=pw` are found
+///   by their names.
 /// - `redis-cli -a <password>`: the next word only (`-a` must be the whole
 ///   word). Its `--pass` is found by its name.
 /// - curl's `-u, --user <user:password>` and `-U, --proxy-user`, split at
 ///   the first `:`; a short flag's value may follow in its word
 ///   (`-uuser:pw`), and short flags that take no value may come before it
-///   there (`-fsSu user:pw`; curl's manual, "OPTIONS"). A long flag's value
+///   there (`-fsSu user:pw`; curl's `tool_getparam.c`). A long flag's value
 ///   is the next word only: curl has no `--user=…`.
-/// - sshpass's `-p <password>` (`getopt`: in its word or the next).
-/// - Frappe's `bench set-admin-password <password>` (its `admin-password`
-///   argument, `frappe/commands/site.py`).
+/// - sshpass's `-p <password>` (`getopt`, `"+f:d:p:P:heVv"`: in its word or
+///   the next, after `-h`, `-e`, `-V`, `-v` in its word, and never after
+///   the program it runs).
+/// - Frappe's `bench worker -p <password>` (`--rq-password`, found by its
+///   name too; `frappe/commands/scheduler.py`).
 const PASSWORD_FLAGS: &[PasswordFlag] = &[
+    mysql_client(&["mysql", "mariadb"], "ABCEGHILNTUVXbcfinoqrstvw"),
+    mysql_client(&["mysqldump", "mariadb-dump"], "ABCEFHKNQRVXYacdefilnqtvxy"),
+    mysql_client(&["mysqladmin", "mariadb-admin"], "CEVbflrsv"),
+    mysql_client(&["mysqlcheck", "mariadb-check"], "1ABCFVZacefgmoqrsv"),
+    mysql_client(&["mysqlimport", "mariadb-import"], "CLVdfiklrsv"),
+    mysql_client(&["mysqlshow", "mariadb-show"], "CViktv"),
+    mysql_client(&["mysqlslap", "mariadb-slap"], "CTVasv"),
+    mysql_client(&["mysqlbinlog", "mariadb-binlog"], "BDFHRVcfstv"),
     PasswordFlag {
-        clients: MYSQL_CLIENTS,
+        clients: &["mysqlsh"],
         flag: "-p",
-        glued: true,
         separate: false,
-        clustered_after: "",
-        value: FlagValue::Password,
+        ..PASSWORD
+    },
+    PasswordFlag {
+        clients: &["mysqlsh"],
+        flag: "",
+        separate: false,
+        value: FlagValue::UserInfo,
+        ..PASSWORD
+    },
+    PasswordFlag {
+        clients: &["mysqlsh"],
+        flag: "--uri",
+        value: FlagValue::UserInfo,
+        ..PASSWORD
+    },
+    PasswordFlag {
+        clients: &["mysqlsh"],
+        flag: "--ssh",
+        value: FlagValue::UserInfo,
+        ..PASSWORD
     },
     PasswordFlag {
         clients: &["redis-cli"],
         flag: "-a",
         glued: false,
-        separate: true,
-        clustered_after: "",
-        value: FlagValue::Password,
+        ..PASSWORD
     },
     PasswordFlag {
         clients: &["curl"],
         flag: "-u",
-        glued: true,
-        separate: true,
         clustered_after: CURL_FLAGS_WITHOUT_VALUE,
         value: FlagValue::UserAndPassword,
+        ..PASSWORD
     },
     PasswordFlag {
         clients: &["curl"],
         flag: "--user",
         glued: false,
-        separate: true,
-        clustered_after: "",
         value: FlagValue::UserAndPassword,
+        ..PASSWORD
     },
     PasswordFlag {
         clients: &["curl"],
         flag: "-U",
-        glued: true,
-        separate: true,
         clustered_after: CURL_FLAGS_WITHOUT_VALUE,
         value: FlagValue::UserAndPassword,
+        ..PASSWORD
     },
     PasswordFlag {
         clients: &["curl"],
         flag: "--proxy-user",
         glued: false,
-        separate: true,
-        clustered_after: "",
         value: FlagValue::UserAndPassword,
+        ..PASSWORD
     },
     PasswordFlag {
         clients: &["sshpass"],
         flag: "-p",
-        glued: true,
-        separate: true,
-        clustered_after: "",
-        value: FlagValue::Password,
+        clustered_after: "heVv",
+        options_end_at_operand: Some("fdpP"),
+        ..PASSWORD
     },
     PasswordFlag {
         clients: &["bench"],
-        flag: "set-admin-password",
-        glued: false,
-        separate: true,
-        clustered_after: "",
-        value: FlagValue::Password,
+        flag: "-p",
+        subcommand: Some("worker"),
+        ..PASSWORD
     },
 ];
 
-/// curl's short flags that take no value (`-f`, `-s`, `-S`, `-L`, `-k`,
-/// `-v`, ...), as its manual lists them.
-const CURL_FLAGS_WITHOUT_VALUE: &str = "0123456#aBfgGiIjJklLMnNOpqRsSvVZ";
+/// curl's short flags that take no value (`ARG_NONE` and `ARG_BOOL` in
+/// `aliases[]` of curl's `src/tool_getparam.c`: `-f`, `-s`, `-S`, `-L`,
+/// `-k`, `-v`, `-:` for `--next`, ...).
+const CURL_FLAGS_WITHOUT_VALUE: &str = "#012346:BGIJLMNORSVZafgijklnpqsv";
 
 /// The password flag of `client` that `word` is or starts, and what
-/// follows the flag in the word.
-fn password_flag<'w>(client: &str, word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
+/// follows the flag in the word. `before`: the client's words before it.
+fn password_flag<'w>(client: &str, before: &[&str], word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
     PASSWORD_FLAGS
         .iter()
         .filter(|flag| flag.clients.contains(&client))
+        .filter(|flag| flag.subcommand.is_none_or(|subcommand| before.contains(&subcommand)))
+        .filter(|flag| {
+            flag.options_end_at_operand
+                .is_none_or(|takes_value| !has_operand(before, takes_value))
+        })
         .find_map(|flag| {
+            if flag.flag.is_empty() {
+                // An operand.
+                return (!word.starts_with('-')).then_some((flag, word));
+            }
             let glued = word.strip_prefix(flag.flag).or_else(|| {
                 // `-fsSu`: the flag's letter after others that take no value.
                 let letter = flag.flag.strip_prefix('-').filter(|letter| letter.len() == 1)?;
@@ -864,24 +970,111 @@ fn password_flag<'w>(client: &str, word: &'w str) -> Option<(&'static PasswordFl
         })
 }
 
+/// Whether `words`, a client's options as `getopt` reads them, hold an
+/// operand: a word that is no option (`-x`, `-xvalue`) and no value of an
+/// option before it (one of `takes_value`, alone in its word).
+fn has_operand(words: &[&str], takes_value: &str) -> bool {
+    let mut value_next = false;
+    words.iter().any(|word| {
+        let is_value = std::mem::take(&mut value_next);
+        match word.strip_prefix('-') {
+            Some(letters) if !is_value && !letters.is_empty() => {
+                value_next = letters.len() == 1 && takes_value.contains(letters);
+                false
+            }
+            _ => !is_value,
+        }
+    })
+}
+
+/// A client's command whose argument is a password.
+struct PasswordCommand {
+    /// The programs (the basename of the command word) that run it.
+    clients: &'static [&'static str],
+    /// Its name, in any case.
+    command: &'static str,
+    /// Which of its arguments (counted from 0) the password is: the last
+    /// one given of those up to `arguments.end()`, given that it is at
+    /// least `arguments.start()` (`AUTH [username] password`).
+    arguments: std::ops::RangeInclusive<usize>,
+    /// Whether the words that start with `-` between them are options of
+    /// the command, not arguments.
+    skips_options: bool,
+}
+
+impl PasswordCommand {
+    /// Which of `after`, the words after the command's name in its command
+    /// line, holds the password.
+    fn password_word(&self, after: &[&str]) -> Option<usize> {
+        let arguments: Vec<usize> = after
+            .iter()
+            .enumerate()
+            .filter(|(_, word)| !(self.skips_options && word.starts_with('-')))
+            .map(|(index, _)| index)
+            .take(self.arguments.end() + 1)
+            .collect();
+        let last = arguments.len().checked_sub(1)?;
+        (last >= *self.arguments.start()).then(|| arguments[last])
+    }
+}
+
+/// Client commands that take a password as an argument:
+/// - Redis's `AUTH [username] password` (`src/commands/auth.json`), which
+///   redis-cli sends as its words after its options give it; and
+///   `HELLO 3 AUTH username password`, read the same.
+/// - Frappe's `bench set-password USER [PASSWORD]` and `bench
+///   set-admin-password [ADMIN_PASSWORD]`, click commands whose only
+///   option, `--logout-all-sessions`, may come anywhere among them
+///   (`frappe/commands/site.py`, v15 and v16).
+const PASSWORD_COMMANDS: &[PasswordCommand] = &[
+    PasswordCommand {
+        clients: &["redis-cli"],
+        command: "auth",
+        arguments: 0..=1,
+        skips_options: false,
+    },
+    PasswordCommand {
+        clients: &["bench"],
+        command: "set-password",
+        arguments: 1..=1,
+        skips_options: true,
+    },
+    PasswordCommand {
+        clients: &["bench"],
+        command: "set-admin-password",
+        arguments: 0..=0,
+        skips_options: true,
+    },
+];
+
 /// The values that the lines of a text assign to secret keys, as
 /// configuration files write them: `password = pw` (an INI file, such as
 /// MySQL's `[client]` section), `password: pw`, `DB_PASSWORD=pw` (an env
 /// file); from after the first `=` or `:` to the end of the line. A key is
 /// one word of letters, digits, `_`, `-` and `.` (a list's `- ` and quotes
 /// aside): a line with blanks before its `=` is prose or a command, whose
-/// words [`secret_arguments`] reads, and one with `{` is JSON, read as JSON.
+/// words [`secret_arguments`] reads. Anywhere in a line, the fields
+/// [`secret_fields_in_line`] finds: JSON, a flow mapping, code, XML.
 /// A value that only refers to a variable holds none.
 pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     for (start, line) in lines(text) {
         let line = line.trim_end();
+        if line.contains(['"', '\'', '{', '<']) {
+            found.extend(
+                secret_fields_in_line(line)
+                    .into_iter()
+                    .map(|field| start + field.start..start + field.end),
+            );
+        }
         let Some(separator) = line.find(['=', ':']) else {
             continue;
         };
         let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
         let value = line[separator + 1..].trim_start();
+        // `'password' => 'pw'` is a field of code.
         if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && !value.starts_with('>')
             && key_meaning(key) == KeyMeaning::Secret
             && !is_variable_reference(value)
         {
@@ -889,6 +1082,144 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// The values of the secret fields written anywhere in `line`, whatever
+/// precedes them (`LOG_CONFIG={"password": "pw"}`, one JSON object of many
+/// lines of them):
+/// - a quoted key, then `:`, `=>` or `=`, then its value: JSON, a Python
+///   dict, PHP's `'password' => 'pw'`;
+/// - a plain key after a flow mapping's `{` or `,`, then `: `
+///   (`creds: {password: pw, host: db}`), whose value may be a flow
+///   sequence or mapping (`{tokens: [a, b]}`);
+/// - an XML element's text, `<password>pw</password>`.
+///
+/// A quoted value is masked inside its quotes; an empty one, `null`,
+/// `true` or `false` and a reference to a variable hold none.
+fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
+    let bytes = line.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let key = match bytes[at] {
+            b'"' | b'\'' => quoted_end(line, at).map(|end| (at + 1..end - 1, end)),
+            b'{' | b',' => {
+                let start = at + 1 + (line[at + 1..].len() - line[at + 1..].trim_start().len());
+                let length = line[start..]
+                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+                    .unwrap_or(line.len() - start);
+                let plain = start + length;
+                (length > 0 && line[plain..].starts_with(": ")).then_some((start..plain, plain))
+            }
+            b'<' => {
+                let start = at + 1;
+                let length = line[start..]
+                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+                    .unwrap_or(line.len() - start);
+                let name = &line[start..start + length];
+                // `<password>pw</password>`, its attributes aside.
+                let after_name = &line[start + length..];
+                let element = if length > 0 && after_name.starts_with(['>', ' ']) && key_meaning(name) == KeyMeaning::Secret {
+                    after_name
+                        .find('>')
+                        .map(|open| start + length + open + 1)
+                        .filter(|open| !line[..*open].ends_with("/>"))
+                        .and_then(|open| line[open..].find(&format!("</{name}>")).map(|close| (open, open + close)))
+                } else {
+                    None
+                };
+                if let Some((open, close)) = element {
+                    if !is_variable_reference(line[open..close].trim()) {
+                        found.push(open..close);
+                    }
+                    at = close;
+                    continue;
+                }
+                None
+            }
+            _ => None,
+        };
+        let Some((key, key_end)) = key else {
+            at += 1;
+            continue;
+        };
+        let after = &line[key_end..];
+        let separator = after.trim_start();
+        let value_at = ["=>", ":", "="]
+            .iter()
+            .find_map(|sign| separator.strip_prefix(sign))
+            .map(|rest| line.len() - rest.trim_start().len());
+        match value_at {
+            Some(value_at) if key_meaning(&line[key]) == KeyMeaning::Secret => {
+                let (value, value_end) = field_value(line, value_at);
+                let shown = &line[value.clone()];
+                if !shown.is_empty() && !is_flag_word(shown) && !is_variable_reference(shown) {
+                    found.push(value);
+                }
+                at = value_end.max(key_end);
+            }
+            _ => at = key_end.max(at + 1),
+        }
+    }
+    found
+}
+
+/// Where the quoted text that starts at `start` (its quote) ends, after its
+/// closing quote; a backslash escapes the next character.
+fn quoted_end(line: &str, start: usize) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let quote = bytes[start];
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            byte if byte == quote => return Some(at + 1),
+            _ => at += 1,
+        }
+    }
+    None
+}
+
+/// The value of a field that starts at `start` of `line`, as what to mask
+/// (inside its quotes) and where it ends: a quoted text, a flow sequence
+/// or mapping to its closing bracket, or a word up to a `,`, `;`, `}`, `]`,
+/// `)` or blank.
+fn field_value(line: &str, start: usize) -> (Range<usize>, usize) {
+    let bytes = line.as_bytes();
+    match bytes.get(start) {
+        Some(b'"' | b'\'') => match quoted_end(line, start) {
+            Some(end) => (start + 1..end - 1, end),
+            None => (start + 1..line.len(), line.len()),
+        },
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut at = start;
+            while at < bytes.len() {
+                match bytes[at] {
+                    b'"' | b'\'' => {
+                        at = quoted_end(line, at).unwrap_or(line.len());
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return (start..at + 1, at + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+            (start..line.len(), line.len())
+        }
+        _ => {
+            let end = line[start..]
+                .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '}' | ']' | ')'))
+                .map_or(line.len(), |i| start + i);
+            (start..end, end)
+        }
+    }
 }
 
 /// Whether `value` (quoted or not) is only a reference to a variable:
@@ -1063,6 +1394,13 @@ struct Frame<'t> {
     /// For a sequence, its items (indices into `scalars`; `None` for a
     /// collection): the words of a command (`args: [-p, pw]`).
     items: Vec<Option<usize>>,
+    /// This sequence is the `command: …` (0) or `args: …` (1) of the
+    /// mapping above.
+    command_part: Option<usize>,
+    /// For a mapping, the items of its `command` and `args` sequences: a
+    /// container runs them as one command line (`command: [mysql]`,
+    /// `args: [-ppw]`).
+    command_line: [Option<Vec<Option<usize>>>; 2],
 }
 
 impl Frame<'_> {
@@ -1076,6 +1414,8 @@ impl Frame<'_> {
             env_value: None,
             is_env_value: false,
             items: Vec::new(),
+            command_part: None,
+            command_line: [None, None],
         }
     }
 }
@@ -1114,8 +1454,8 @@ pub(crate) struct YamlWalk<'t> {
     /// Where the last event ended.
     last_end: usize,
     /// The secret values of sequences read as commands: the scalar, and
-    /// where in it the value starts ([`secret_arguments`]).
-    arguments: Vec<(usize, usize)>,
+    /// where in it the value is ([`secret_arguments`]).
+    arguments: Vec<(usize, Range<usize>)>,
 }
 
 impl<'t> YamlWalk<'t> {
@@ -1213,22 +1553,22 @@ impl<'t> YamlWalk<'t> {
             }
             _ => self.stack.push(Frame {
                 is_env_value: key.as_deref() == Some("value"),
+                command_part: ["command", "args"].iter().position(|part| key.as_deref() == Some(part)),
                 ..Frame::open(map, secret, anchor, first_scalar)
             }),
         }
     }
 
     fn close(&mut self) {
-        let Some(frame) = self.stack.pop() else { return };
-        if frame.items.iter().flatten().next().is_some() {
-            let words: Vec<&str> = frame
-                .items
-                .iter()
-                .map(|item| item.map_or("", |scalar| &*self.scalars[scalar].value))
-                .collect();
-            for (index, at) in secret_arguments(&words) {
-                self.arguments.extend(frame.items[index].map(|scalar| (scalar, at)));
-            }
+        let Some(mut frame) = self.stack.pop() else { return };
+        self.read_command(&frame.items);
+        if let [Some(command), Some(args)] = &frame.command_line {
+            self.read_command(&[&command[..], &args[..]].concat());
+        }
+        if let Some(part) = frame.command_part
+            && let Some(above) = self.stack.last_mut()
+        {
+            above.command_line[part] = Some(std::mem::take(&mut frame.items));
         }
         if let (Some(name), Some(value)) = (&frame.env_name, frame.env_value)
             && key_meaning(name) == KeyMeaning::Secret
@@ -1242,6 +1582,21 @@ impl<'t> YamlWalk<'t> {
         }
         if frame.anchor != 0 {
             self.anchors.insert(frame.anchor, frame.first_scalar..self.scalars.len());
+        }
+    }
+
+    /// The secret values of `items`, a sequence's, read as the words of a
+    /// command.
+    fn read_command(&mut self, items: &[Option<usize>]) {
+        if items.iter().flatten().next().is_none() {
+            return;
+        }
+        let words: Vec<&str> = items
+            .iter()
+            .map(|item| item.map_or("", |scalar| &*self.scalars[scalar].value))
+            .collect();
+        for (index, value) in secret_arguments(&words) {
+            self.arguments.extend(items[index].map(|scalar| (scalar, value)));
         }
     }
 
@@ -1265,9 +1620,9 @@ impl<'t> YamlWalk<'t> {
                 found.ranges.push(range);
             }
         }
-        for &(scalar, at) in &self.arguments {
-            let seen = &self.scalars[scalar];
-            found.part_of_value(&seen.value, at..seen.value.len(), seen.written_as_read(text));
+        for (scalar, value) in &self.arguments {
+            let seen = &self.scalars[*scalar];
+            found.part_of_value(&seen.value, value.clone(), seen.written_as_read(text));
         }
         for seen in &self.scalars {
             if !seen.secret && seen.value.contains(['=', ':']) {
@@ -1275,9 +1630,10 @@ impl<'t> YamlWalk<'t> {
                 // a command: a value that assigns a secret itself.
                 found.assigned_in_words(&seen.value, false);
             }
-            if !seen.secret && seen.value.contains(char::is_whitespace) {
+            if !seen.secret && (seen.value.contains(char::is_whitespace) || seen.value.contains(['"', '\'', '<'])) {
                 // `sh -c "mysql -ppw"`, a configuration file's
-                // `password = pw` line, as `diff` reads them.
+                // `password = pw` line, `LOG={"password":"pw"}`, as `diff`
+                // reads them.
                 found.in_value_text(&seen.value, seen.written_as_read(text));
             }
             if seen.secret {
@@ -2057,6 +2413,101 @@ note: 'see https://***@example.com/x'
             apply(text, &sources.file_secrets(file).in_line(text, 0..text.len())),
             "dbRootPassword ***"
         );
+    }
+
+    /// Each command line as it is shown once [`secrets_in_text`] masked it.
+    fn masked_commands(line: &str) -> String {
+        apply(line, &merge(secrets_in_text(line)))
+    }
+
+    #[test]
+    fn client_commands_grouped_flags_and_uris_hold_passwords() {
+        for (line, shown) in [
+            (
+                "redis-cli -h q AUTH pw1; redis-cli auth user pw2 x",
+                "redis-cli -h q AUTH ***; redis-cli auth user *** x",
+            ),
+            ("redis-cli HELLO 3 AUTH default pw3", "redis-cli HELLO 3 AUTH default ***"),
+            (
+                "bench --site s set-password --logout-all-sessions Administrator pw4",
+                "bench --site s set-password --logout-all-sessions Administrator ***",
+            ),
+            (
+                "bench --site s set-admin-password --logout-all-sessions pw5",
+                "bench --site s set-admin-password --logout-all-sessions ***",
+            ),
+            (
+                "bench worker --queue short -p pw6; bench start -p Procfile",
+                "bench worker --queue short -p ***; bench start -p Procfile",
+            ),
+            (
+                "mysql -vBppw7 db; mysql -Dpdb -hpostgres -p 3306",
+                "mysql -vBp*** db; mysql -Dpdb -hpostgres -p 3306",
+            ),
+            (
+                "mariadb-dump -cepw8 db; mysqladmin -vDppw db",
+                "mariadb-dump -cep*** db; mysqladmin -vDppw db",
+            ),
+            (
+                "mysqlsh -ppw9 root:pw10@db --uri=r:pw11@db --password1=pw12",
+                "mysqlsh -p*** root:***@db --uri=r:***@db --password1=***",
+            ),
+            (
+                "sshpass -ppw13 ssh -p 22 h; sshpass -vp pw14 scp -P 22 a b",
+                "sshpass -p*** ssh -p 22 h; sshpass -vp *** scp -P 22 a b",
+            ),
+            ("curl -:u u:pw15 x; curl -5u u:pw16 x", "curl -:u u:*** x; curl -5u u:pw16 x"),
+            (
+                r#"mysql -p"$X"pw17; mysql -p'pw18'"${X}"; mysql -p"$X" db; mysql -p$(cat f) db"#,
+                r#"mysql -p"***; mysql -p'***"; mysql -p"$X" db; mysql -p$(cat f) db"#,
+            ),
+        ] {
+            assert_eq!(masked_commands(line), shown, "{line}");
+        }
+        // Frappe's own options that take a password are found by their names
+        // (`frappe/commands/site.py`, `scheduler.py`; frappe-bench's
+        // `bench/commands/install.py`, `setup.py`).
+        for option in [
+            "--admin-password",
+            "--db-password",
+            "--db-root-password",
+            "--mariadb-root-password",
+            "--password",
+            "--rq-password",
+            "--mysql_root_password",
+            "--mariadb_root_password",
+        ] {
+            assert_eq!(masked_commands(&format!("bench {option} pw x")), format!("bench {option} *** x"));
+            assert_eq!(masked_commands(&format!("bench {option}=pw x")), format!("bench {option}=*** x"));
+        }
+    }
+
+    #[test]
+    fn secret_fields_anywhere_in_a_line() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (r#"{"a": 1, "password": "p\"w", "b": 2}"#, r#"{"a": 1, "password": "***", "b": 2}"#),
+            (r#"X={"token":"pw","n":1}"#, r#"X={"token":"***","n":1}"#),
+            ("'password' => 'pw', 'host' => 'db'", "'password' => '***', 'host' => 'db'"),
+            ("creds: {password: pw, host: db}", "creds: {password: ***, host: db}"),
+            ("a: {tokens: [x, {y: z}], n: 1}", "a: {tokens: ***, n: 1}"),
+            (
+                "<password type=plain>pw</password><user>u</user>",
+                "<password type=plain>***</password><user>u</user>",
+            ),
+            // Shown: an empty password, null, a measure, references, a redirection.
+            (
+                r#"{"password": "", "pw": null, "password_reset_limit": 3}"#,
+                r#"{"password": "", "pw": null, "password_reset_limit": 3}"#,
+            ),
+            (
+                r#"{"password": "${PW}"}<password>$(PW)</password>"#,
+                r#"{"password": "${PW}"}<password>$(PW)</password>"#,
+            ),
+            ("mysql <password.sql >out; <password/>x", "mysql <password.sql >out; <password/>x"),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
     }
 
     #[test]
