@@ -654,14 +654,14 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
     // A flag or key is one word: a list's item with blanks is a shell line.
     let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
     let mut found = Vec::new();
-    // The client whose flags these are and where its name is, how the next
-    // word holds the value of the flag before it, and which word a
+    // The client whose flags these are and what its words so far tell, how
+    // the next word holds the value of the flag before it, and which word a
     // client's command takes its password in.
-    let mut client: Option<(&str, usize)> = None;
+    let mut client: Option<ClientWords> = None;
     let mut value_after_flag: Option<FlagValue> = None;
     let mut password_word = None;
     for (index, word) in words.iter().enumerate() {
-        let flag = client.and_then(|(name, at)| password_flag(name, &words[at + 1..index], word));
+        let flag = client.as_ref().and_then(|client| password_flag(client, word));
         let value = if password_word == Some(index) {
             Some(0..word.len())
         } else if let Some(value) = value_after_flag.take().filter(|_| !word.starts_with("--")) {
@@ -674,10 +674,10 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
             }
             let start = word.len() - glued.len();
             flag.value.secret_in(glued).map(|value| start + value.start..start + value.end)
-        } else if let Some((name, _)) = client
+        } else if let Some(client) = &client
             && let Some(command) = PASSWORD_COMMANDS
                 .iter()
-                .find(|command| command.clients.contains(&name) && word.eq_ignore_ascii_case(command.command))
+                .find(|command| command.clients.contains(&client.name) && word.eq_ignore_ascii_case(command.command))
         {
             password_word = command.password_word(&words[index + 1..]).map(|after| index + 1 + after);
             None
@@ -690,12 +690,68 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
         found.extend(value.filter(|value| !value.is_empty()).map(|value| (index, value)));
         let name = word.rsplit('/').next().unwrap_or(word);
         if is_client(name) {
-            client = Some((name, index));
+            client = Some(ClientWords::new(name));
         } else if word.ends_with([';', '|', '&']) {
             client = None;
+        } else if let Some(client) = &mut client {
+            client.read(word);
         }
     }
     found
+}
+
+/// A client in a command line, and what its words after its name tell its
+/// flags ([`PasswordFlag::subcommand`],
+/// [`PasswordFlag::options_end_at_operand`]), read one word at a time: a
+/// client's words are read once, however many there are.
+struct ClientWords<'w> {
+    name: &'w str,
+    /// The subcommands of its flags among its words.
+    subcommands: Vec<&'static str>,
+    /// Whether `getopt` reads an operand among them: a word that is no
+    /// option (`-x`, `-xvalue`) and no value of the option before it.
+    operand: bool,
+    /// Whether the next word is the value of an option that takes one,
+    /// alone in its word.
+    value_next: bool,
+}
+
+impl<'w> ClientWords<'w> {
+    fn new(name: &'w str) -> Self {
+        ClientWords {
+            name,
+            subcommands: Vec::new(),
+            operand: false,
+            value_next: false,
+        }
+    }
+
+    /// The password flags of this client.
+    fn flags(&self) -> impl Iterator<Item = &'static PasswordFlag> + use<'w> {
+        let name = self.name;
+        PASSWORD_FLAGS.iter().filter(move |flag| flag.clients.contains(&name))
+    }
+
+    /// Takes the client's next word into account.
+    fn read(&mut self, word: &str) {
+        if let Some(subcommand) = self
+            .flags()
+            .find_map(|flag| flag.subcommand.filter(|subcommand| *subcommand == word))
+            && !self.subcommands.contains(&subcommand)
+        {
+            self.subcommands.push(subcommand);
+        }
+        let Some(takes_value) = self.flags().find_map(|flag| flag.options_end_at_operand) else {
+            return;
+        };
+        let is_value = std::mem::take(&mut self.value_next);
+        match word.strip_prefix('-') {
+            Some(letters) if !is_value && !letters.is_empty() => {
+                self.value_next = letters.len() == 1 && takes_value.contains(letters);
+            }
+            _ => self.operand |= !is_value,
+        }
+    }
 }
 
 /// Whether `name` is a program of [`PASSWORD_FLAGS`] or
@@ -943,16 +999,12 @@ const PASSWORD_FLAGS: &[PasswordFlag] = &[
 const CURL_FLAGS_WITHOUT_VALUE: &str = "#012346:BGIJLMNORSVZafgijklnpqsv";
 
 /// The password flag of `client` that `word` is or starts, and what
-/// follows the flag in the word. `before`: the client's words before it.
-fn password_flag<'w>(client: &str, before: &[&str], word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
-    PASSWORD_FLAGS
-        .iter()
-        .filter(|flag| flag.clients.contains(&client))
-        .filter(|flag| flag.subcommand.is_none_or(|subcommand| before.contains(&subcommand)))
-        .filter(|flag| {
-            flag.options_end_at_operand
-                .is_none_or(|takes_value| !has_operand(before, takes_value))
-        })
+/// follows the flag in the word.
+fn password_flag<'w>(client: &ClientWords, word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
+    client
+        .flags()
+        .filter(|flag| flag.subcommand.is_none_or(|subcommand| client.subcommands.contains(&subcommand)))
+        .filter(|flag| flag.options_end_at_operand.is_none() || !client.operand)
         .find_map(|flag| {
             if flag.flag.is_empty() {
                 // An operand.
@@ -968,23 +1020,6 @@ fn password_flag<'w>(client: &str, before: &[&str], word: &'w str) -> Option<(&'
             let takes = if glued.is_empty() { flag.separate } else { flag.glued };
             takes.then_some((flag, glued))
         })
-}
-
-/// Whether `words`, a client's options as `getopt` reads them, hold an
-/// operand: a word that is no option (`-x`, `-xvalue`) and no value of an
-/// option before it (one of `takes_value`, alone in its word).
-fn has_operand(words: &[&str], takes_value: &str) -> bool {
-    let mut value_next = false;
-    words.iter().any(|word| {
-        let is_value = std::mem::take(&mut value_next);
-        match word.strip_prefix('-') {
-            Some(letters) if !is_value && !letters.is_empty() => {
-                value_next = letters.len() == 1 && takes_value.contains(letters);
-                false
-            }
-            _ => !is_value,
-        }
-    })
 }
 
 /// A client's command whose argument is a password.
@@ -1099,10 +1134,22 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
 fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
     let bytes = line.as_bytes();
     let mut found = Vec::new();
+    // Each search reads the line at most once: a quote that closes (of
+    // `"`, of `'`) or a `>` not found is not looked for again, and the end
+    // tags are found once, when an element is first looked at. (Each `"` of
+    // `\"\"\"…`, and each `<password` of a long line, read the rest of it.)
+    let mut unclosed_quotes = [false; 2];
+    let mut no_tag_end = false;
+    let mut tags: Option<HashMap<&str, Vec<usize>>> = None;
     let mut at = 0;
     while at < bytes.len() {
         let key = match bytes[at] {
-            b'"' | b'\'' => quoted_end(line, at).map(|end| (at + 1..end - 1, end)),
+            quote @ (b'"' | b'\'') => {
+                let unclosed = &mut unclosed_quotes[usize::from(quote == b'\'')];
+                let end = if *unclosed { None } else { quoted_end(line, at) };
+                *unclosed = end.is_none();
+                end.map(|end| (at + 1..end - 1, end))
+            }
             b'{' | b',' => {
                 let start = at + 1 + (line[at + 1..].len() - line[at + 1..].trim_start().len());
                 let length = line[start..]
@@ -1113,18 +1160,20 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
             }
             b'<' => {
                 let start = at + 1;
-                let length = line[start..]
-                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
-                    .unwrap_or(line.len() - start);
+                let length = line[start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - start);
                 let name = &line[start..start + length];
                 // `<password>pw</password>`, its attributes aside.
                 let after_name = &line[start + length..];
-                let element = if length > 0 && after_name.starts_with(['>', ' ']) && key_meaning(name) == KeyMeaning::Secret {
-                    after_name
-                        .find('>')
-                        .map(|open| start + length + open + 1)
-                        .filter(|open| !line[..*open].ends_with("/>"))
-                        .and_then(|open| line[open..].find(&format!("</{name}>")).map(|close| (open, open + close)))
+                let element = if length > 0 && after_name.starts_with(['>', ' ']) && !no_tag_end && key_meaning(name) == KeyMeaning::Secret
+                {
+                    let open = after_name.find('>').map(|open| start + length + open + 1);
+                    no_tag_end = open.is_none();
+                    let tags = tags.get_or_insert_with(|| end_tags(line));
+                    open.filter(|open| !line[..*open].ends_with("/>")).and_then(|open| {
+                        let closes = tags.get(name)?;
+                        let close = closes.get(closes.partition_point(|close| *close < open))?;
+                        Some((open, *close))
+                    })
                 } else {
                     None
                 };
@@ -1152,8 +1201,7 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
         match value_at {
             Some(value_at) if key_meaning(&line[key]) == KeyMeaning::Secret => {
                 let (value, value_end) = field_value(line, value_at);
-                let shown = &line[value.clone()];
-                if !shown.is_empty() && !is_flag_word(shown) && !is_variable_reference(shown) {
+                if holds_secret(&line[value.clone()]) {
                     found.push(value);
                 }
                 at = value_end.max(key_end);
@@ -1162,6 +1210,33 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// The end tags of `line` (`</name>`, `</name >`): each element's name and
+/// where its end tags start, in order.
+fn end_tags(line: &str) -> HashMap<&str, Vec<usize>> {
+    let mut tags: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (close, _) in line.match_indices("</") {
+        let rest = &line[close + 2..];
+        let length = rest.find(|c| !is_xml_name_char(c)).unwrap_or(rest.len());
+        if length > 0 && rest[length..].trim_start().starts_with('>') {
+            tags.entry(&rest[..length]).or_default().push(close);
+        }
+    }
+    tags
+}
+
+/// Whether `c` may be part of an XML element's name (as far as a secret's
+/// name goes: letters, digits, `_`, `-`, `.` and a namespace's `:`).
+fn is_xml_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')
+}
+
+/// Whether a field's value, as [`field_value`] reads it, holds a secret:
+/// it is neither empty, a word YAML reads as a boolean or null, nor a
+/// reference to a variable.
+fn holds_secret(value: &str) -> bool {
+    !value.is_empty() && !is_flag_word(value) && !is_variable_reference(value)
 }
 
 /// Where the quoted text that starts at `start` (its quote) ends, after its
