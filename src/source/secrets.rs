@@ -1035,6 +1035,9 @@ struct PasswordCommand {
     /// Whether the words that start with `-` between them are options of
     /// the command, not arguments.
     skips_options: bool,
+    /// Whether its first argument is a key whose value the password is,
+    /// and only when the key names a secret (`set-config db_password pw`).
+    keyed: bool,
 }
 
 impl PasswordCommand {
@@ -1048,6 +1051,9 @@ impl PasswordCommand {
             .map(|(index, _)| index)
             .take(self.arguments.end() + 1)
             .collect();
+        if self.keyed && arguments.first().is_none_or(|&key| key_meaning(after[key]) != KeyMeaning::Secret) {
+            return None;
+        }
         let last = arguments.len().checked_sub(1)?;
         (last >= *self.arguments.start()).then(|| arguments[last])
     }
@@ -1061,24 +1067,38 @@ impl PasswordCommand {
 ///   set-admin-password [ADMIN_PASSWORD]`, click commands whose only
 ///   option, `--logout-all-sessions`, may come anywhere among them
 ///   (`frappe/commands/site.py`, v15 and v16).
+/// - Frappe's `bench set-config KEY VALUE`, when the key names a secret
+///   (`db_password`, `redis_password`, `encryption_key`): a click command
+///   whose options `-g`/`--global`, `-p`/`--parse` and `--as-dict` take no
+///   value (`frappe/commands/utils.py`).
 const PASSWORD_COMMANDS: &[PasswordCommand] = &[
     PasswordCommand {
         clients: &["redis-cli"],
         command: "auth",
         arguments: 0..=1,
         skips_options: false,
+        keyed: false,
     },
     PasswordCommand {
         clients: &["bench"],
         command: "set-password",
         arguments: 1..=1,
         skips_options: true,
+        keyed: false,
     },
     PasswordCommand {
         clients: &["bench"],
         command: "set-admin-password",
         arguments: 0..=0,
         skips_options: true,
+        keyed: false,
+    },
+    PasswordCommand {
+        clients: &["bench"],
+        command: "set-config",
+        arguments: 1..=1,
+        skips_options: true,
+        keyed: true,
     },
 ];
 
@@ -1107,13 +1127,19 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
         };
         let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
         let value = line[separator + 1..].trim_start();
-        // `'password' => 'pw'` is a field of code.
-        if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            && !value.starts_with('>')
-            && key_meaning(key) == KeyMeaning::Secret
-            && !is_variable_reference(value)
-        {
-            found.push(start + line.len() - value.len()..start + line.len());
+        if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) && key_meaning(key) == KeyMeaning::Secret {
+            match value.strip_prefix('>') {
+                // `password => 'pw', host => 'db'` is a field of code (Perl,
+                // Ruby, PHP), its value as far as a field's goes.
+                Some(arrowed) => {
+                    let (value, _) = field_value(line, line.len() - arrowed.trim_start().len());
+                    if holds_secret(&line[value.clone()]) {
+                        found.push(start + value.start..start + value.end);
+                    }
+                }
+                None if !is_variable_reference(value) => found.push(start + line.len() - value.len()..start + line.len()),
+                None => {}
+            }
         }
     }
     found
@@ -1126,7 +1152,8 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
 ///   dict, PHP's `'password' => 'pw'`;
 /// - a plain key after a flow mapping's `{` or `,`, then `: `
 ///   (`creds: {password: pw, host: db}`), whose value may be a flow
-///   sequence or mapping (`{tokens: [a, b]}`);
+///   sequence or mapping (`{tokens: [a, b]}`); or after `{`, `,` or `(`,
+///   then `=>` (Perl's `(user => 'u', password => 'pw')`);
 /// - an XML element's text, `<password>pw</password>`.
 ///
 /// A quoted value is masked inside its quotes; an empty one, `null`,
@@ -1150,13 +1177,15 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
                 *unclosed = end.is_none();
                 end.map(|end| (at + 1..end - 1, end))
             }
-            b'{' | b',' => {
+            opener @ (b'{' | b',' | b'(') => {
                 let start = at + 1 + (line[at + 1..].len() - line[at + 1..].trim_start().len());
                 let length = line[start..]
                     .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
                     .unwrap_or(line.len() - start);
                 let plain = start + length;
-                (length > 0 && line[plain..].starts_with(": ")).then_some((start..plain, plain))
+                // `(password: str)` is a Python parameter's type.
+                let mapped = (opener != b'(' && line[plain..].starts_with(": ")) || line[plain..].trim_start().starts_with("=>");
+                (length > 0 && mapped).then_some((start..plain, plain))
             }
             b'<' => {
                 let start = at + 1;
@@ -2554,6 +2583,58 @@ note: 'see https://***@example.com/x'
         ] {
             assert_eq!(masked_commands(&format!("bench {option} pw x")), format!("bench {option} *** x"));
             assert_eq!(masked_commands(&format!("bench {option}=pw x")), format!("bench {option}=*** x"));
+        }
+    }
+
+    /// `bench set-config KEY VALUE` sets a password when its key names
+    /// one; other keys' values, options anywhere, stay readable.
+    #[test]
+    fn set_config_of_a_secret_key_holds_a_password() {
+        for (line, shown) in [
+            (
+                "bench --site s set-config db_password pw1; bench set-config -gp encryption_key pw2",
+                "bench --site s set-config db_password ***; bench set-config -gp encryption_key ***",
+            ),
+            (
+                "bench set-config redis_password -g pw3 x",
+                "bench set-config redis_password -g *** x",
+            ),
+            (
+                "bench set-config -g db_host mariadb; bench set-config -gp socketio_port 9000",
+                "bench set-config -g db_host mariadb; bench set-config -gp socketio_port 9000",
+            ),
+            (
+                "bench set-config db_password $(DB_PASSWORD)",
+                "bench set-config db_password $(DB_PASSWORD)",
+            ),
+        ] {
+            assert_eq!(masked_commands(line), shown, "{line}");
+        }
+    }
+
+    /// A plain key before `=>` (Perl's and Ruby's hashes) is a field's key,
+    /// after a line's start, `{`, `,` or `(`; an end tag may hold a blank
+    /// before its `>`; a Python parameter's type is no field's value.
+    #[test]
+    fn arrowed_fields_and_spaced_end_tags_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            ("password => 'pw1', host => 'db'", "password => '***', host => 'db'"),
+            (
+                "my %db = (user => 'u', password => 'pw2');",
+                "my %db = (user => 'u', password => '***');",
+            ),
+            ("{user => 'u', :x => 1, token => pw3}", "{user => 'u', :x => 1, token => ***}"),
+            (
+                "<password >pw4</password >, <password>pw5</password\t>",
+                "<password >***</password >, <password>***</password\t>",
+            ),
+            (
+                "def login(password: str, token: str = None):",
+                "def login(password: str, token: str = None):",
+            ),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
         }
     }
 
