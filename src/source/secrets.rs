@@ -493,7 +493,7 @@ impl FileSecrets {
     }
 
     /// `part` of `value`, a secret: see [`FileSecrets::in_value_text`].
-    fn part_of_value(&mut self, value: &str, part: Range<usize>, written_at: Option<usize>) {
+    pub(super) fn part_of_value(&mut self, value: &str, part: Range<usize>, written_at: Option<usize>) {
         let secret = &value[part.clone()];
         if is_flag_word(secret.trim()) {
             return;
@@ -1445,6 +1445,45 @@ pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
                             NodeValue::Map(entries) => inside.extend(entries.iter().map(|e| &e.value)),
                             _ => {}
                         }
+                    }
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            NodeValue::Seq(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The secret values of the `command` and `args` of every mapping of the
+/// merged values that has both (a container's, `jobs.configure`'s), read
+/// as one command line ([`secret_arguments`]): each word's node, its text
+/// and where in it the value is. The loader's walk finds a pair written
+/// together in one file; this finds a pair that different files or
+/// `--set` assignments give (`command: [mysql]` in one, `args: [-ppw]` in
+/// another).
+pub(crate) fn secret_command_line_values(root: &Node) -> Vec<(super::Span, &str, Range<usize>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            NodeValue::Map(entries) => {
+                let list = |key: &str| match entries.iter().find(|e| e.key == key).map(|e| &e.value.value) {
+                    Some(NodeValue::Seq(items)) => Some(items),
+                    _ => None,
+                };
+                if let (Some(command), Some(args)) = (list("command"), list("args")) {
+                    let items: Vec<&Node> = command.iter().chain(args).collect();
+                    let words: Vec<&str> = items
+                        .iter()
+                        .map(|item| match &item.value {
+                            NodeValue::Scalar(scalar) => scalar.text.as_str(),
+                            _ => "",
+                        })
+                        .collect();
+                    for (index, value) in secret_arguments(&words) {
+                        found.push((items[index].span, words[index], value));
                     }
                 }
                 stack.extend(entries.iter().map(|e| &e.value));
