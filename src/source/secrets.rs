@@ -1172,9 +1172,11 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
     while at < bytes.len() {
         let key = match bytes[at] {
             quote @ (b'"' | b'\'') => {
+                // An escaped quote (`\"`) starts no quoted text.
+                let escaped = bytes[..at].iter().rev().take_while(|byte| **byte == b'\\').count() % 2 == 1;
                 let unclosed = &mut unclosed_quotes[usize::from(quote == b'\'')];
-                let end = if *unclosed { None } else { quoted_end(line, at) };
-                *unclosed = end.is_none();
+                let end = if *unclosed || escaped { None } else { quoted_end(line, at) };
+                *unclosed |= end.is_none() && !escaped;
                 end.map(|end| (at + 1..end - 1, end))
             }
             opener @ (b'{' | b',' | b'(') => {
@@ -1235,7 +1237,10 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
                 }
                 at = value_end.max(key_end);
             }
-            _ => at = key_end.max(at + 1),
+            Some(_) => at = key_end.max(at + 1),
+            // A quoted text that is no key may hold fields itself:
+            // `CFG='{"token":"pw"}'`.
+            None => at += 1,
         }
     }
     found
@@ -2672,6 +2677,23 @@ note: 'see https://***@example.com/x'
                 "def login(password: str, token: str = None):",
                 "def login(password: str, token: str = None):",
             ),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+
+    /// A quoted text that is no field's key is read for fields too: a
+    /// shell's quoted JSON that holds no blank, which no word of the line
+    /// reads again.
+    #[test]
+    fn fields_inside_a_quoted_text_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (
+                r#"export CFG='{"token":"pw1","level":"debug"}'"#,
+                r#"export CFG='{"token":"***","level":"debug"}'"#,
+            ),
+            (r#"echo "{'password':'pw2'}" '{"n":1}'"#, r#"echo "{'password':'***'}" '{"n":1}'"#),
         ] {
             assert_eq!(shown(text), masked, "{text}");
         }
