@@ -219,6 +219,9 @@ fn stages<T>(
     for (span, value) in crate::source::secrets::secret_env_values(&root) {
         sources.add_secret(span, value);
     }
+    for (span, word, part) in crate::source::secrets::secret_command_line_values(&root) {
+        sources.add_secret_part(span, word, part);
+    }
     let (values, typing) = deserialize_all::<Values>(&root);
     diagnostics.extend(typing);
     let (bench, rules) = model::build(values.as_ref()?, &request.settings, &root);

@@ -19,6 +19,7 @@ pub mod secrets;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use granit_parser::{Options, Parser, StrInput};
@@ -260,11 +261,28 @@ impl Sources {
     /// tell alone: an env var's `value` whose `name` another assignment or
     /// file gives ([`secrets::secret_env_values`]).
     pub(crate) fn add_secret(&mut self, span: Span, value: &str) {
+        self.add_to_secrets(span, |text, range, found| found.add_value(text, range, value));
+    }
+
+    /// Marks `part` of `word`, the value written at `span`, as secret, which
+    /// no reader could tell alone: a password among a container's `args`
+    /// whose `command` another assignment or file gives
+    /// ([`secrets::secret_command_line_values`]).
+    pub(crate) fn add_secret_part(&mut self, span: Span, word: &str, part: Range<usize>) {
+        self.add_to_secrets(span, |text, range, found| {
+            let written_at = (text.get(range.clone()) == Some(word)).then_some(range.start);
+            found.part_of_value(word, part, written_at);
+        });
+    }
+
+    /// Adds to the secrets of the source of `span`, with its text and where
+    /// in it `span` is.
+    fn add_to_secrets(&mut self, span: Span, add: impl FnOnce(&str, Range<usize>, &mut FileSecrets)) {
         let SourceFile { text, syntax, secrets, .. } = &mut self.files[span.file.0 as usize];
         secrets.get_or_init(|| FileSecrets::of_text(text, *syntax));
         let range = (span.start as usize).min(text.len())..(span.end as usize).min(text.len());
         if let Some(found) = secrets.get_mut() {
-            found.add_value(text, range, value);
+            add(text, range, found);
         }
         self.secrets = OnceLock::new();
     }

@@ -485,6 +485,31 @@ fn a_map_of_99000_keys_is_checked_in_linear_time() {
 }
 
 #[test]
+fn secrets_of_long_lines_and_long_command_lines_are_found_in_linear_time() {
+    // Each `"` of `\"\"\"…` looked for its closing quote to the end of the
+    // line (or, in a quoted text, for the quote that closes it), and each
+    // word after `sshpass` read the client's words before it again, in a
+    // list or a shell line: minutes each.
+    let quotes = format!("{MINIMAL}note: '{}'\n", r#"\""#.repeat(300_000));
+    let quoted = format!("{MINIMAL}note: '\"{}\"'\n", r#"\""#.repeat(300_000));
+    let words = vec!["-x"; 60_000].join(", ");
+    let commands = format!("{MINIMAL}jobs:\n  configure:\n    command: [sshpass]\n    args: [{words}]\n");
+    let shell = format!(
+        "{MINIMAL}jobs:\n  configure:\n    command: [sh, -c, 'sshpass {}']\n",
+        "-x ".repeat(60_000)
+    );
+    for (name, values) in [
+        ("quotes.yaml", quotes),
+        ("quoted.yaml", quoted),
+        ("commands.yaml", commands),
+        ("shell.yaml", shell),
+    ] {
+        let output = lint_text(name, &values, &[]);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{name}: {}", text(&output.stderr));
+    }
+}
+
+#[test]
 fn diagnostics_of_a_wide_one_line_file_print_a_small_multiple_of_it_in_every_format() {
     // 20,000 unknown keys on one line of 209 kB: each diagnostic quoted the
     // whole line, and every one was printed (6.2 GB).

@@ -1260,3 +1260,31 @@ fn diagnostics_mask_passwords_of_command_and_args_lists_and_set_lists() {
         assert!(!shown.contains("Leak"), "lint --format {format} prints a password:\n{shown}");
     }
 }
+
+/// A container's `command` and `args` given by different values files, or
+/// by a file and `--set`, are still one command line: the password its
+/// `args` give is masked in the diagnostics of `render` and `lint -f`.
+#[test]
+fn diagnostics_mask_passwords_of_command_and_args_given_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (command, args) = (dir.path().join("command.yaml"), dir.path().join("args.yaml"));
+    std::fs::write(
+        &command,
+        "dbHost: db\nexternalRedis: {cache: 'redis://cache:6379', queue: 'redis://q:6379'}\njobs:\n  configure:\n    command: [mysql]\n",
+    )
+    .unwrap();
+    std::fs::write(&args, "jobs:\n  configure:\n    args: [-pLeak-Apart-1, {x: 1}]\n").unwrap();
+    let (command, args) = (command.to_str().unwrap(), args.to_str().unwrap());
+    let set = "jobs.configure.args={-vpLeak-Apart-2,site1db},jobs.configure.fixVolume=maybe";
+    for arguments in [
+        vec!["render", "-f", command, "-f", args],
+        vec!["lint", "--format", "json", "-f", command, "-f", args],
+        vec!["render", "-f", command, "--set", set],
+    ] {
+        let output = run(&arguments);
+        assert_ne!(output.status.code(), Some(0), "{arguments:?}");
+        let shown = text(&output.stdout) + &text(&output.stderr);
+        assert!(shown.contains("invalid-type"), "{arguments:?}: {shown}");
+        assert!(!shown.contains("Leak"), "{arguments:?} prints a password:\n{shown}");
+    }
+}

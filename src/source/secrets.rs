@@ -493,7 +493,7 @@ impl FileSecrets {
     }
 
     /// `part` of `value`, a secret: see [`FileSecrets::in_value_text`].
-    fn part_of_value(&mut self, value: &str, part: Range<usize>, written_at: Option<usize>) {
+    pub(super) fn part_of_value(&mut self, value: &str, part: Range<usize>, written_at: Option<usize>) {
         let secret = &value[part.clone()];
         if is_flag_word(secret.trim()) {
             return;
@@ -654,14 +654,14 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
     // A flag or key is one word: a list's item with blanks is a shell line.
     let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
     let mut found = Vec::new();
-    // The client whose flags these are and where its name is, how the next
-    // word holds the value of the flag before it, and which word a
+    // The client whose flags these are and what its words so far tell, how
+    // the next word holds the value of the flag before it, and which word a
     // client's command takes its password in.
-    let mut client: Option<(&str, usize)> = None;
+    let mut client: Option<ClientWords> = None;
     let mut value_after_flag: Option<FlagValue> = None;
     let mut password_word = None;
     for (index, word) in words.iter().enumerate() {
-        let flag = client.and_then(|(name, at)| password_flag(name, &words[at + 1..index], word));
+        let flag = client.as_ref().and_then(|client| password_flag(client, word));
         let value = if password_word == Some(index) {
             Some(0..word.len())
         } else if let Some(value) = value_after_flag.take().filter(|_| !word.starts_with("--")) {
@@ -674,10 +674,10 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
             }
             let start = word.len() - glued.len();
             flag.value.secret_in(glued).map(|value| start + value.start..start + value.end)
-        } else if let Some((name, _)) = client
+        } else if let Some(client) = &client
             && let Some(command) = PASSWORD_COMMANDS
                 .iter()
-                .find(|command| command.clients.contains(&name) && word.eq_ignore_ascii_case(command.command))
+                .find(|command| command.clients.contains(&client.name) && word.eq_ignore_ascii_case(command.command))
         {
             password_word = command.password_word(&words[index + 1..]).map(|after| index + 1 + after);
             None
@@ -690,12 +690,68 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
         found.extend(value.filter(|value| !value.is_empty()).map(|value| (index, value)));
         let name = word.rsplit('/').next().unwrap_or(word);
         if is_client(name) {
-            client = Some((name, index));
+            client = Some(ClientWords::new(name));
         } else if word.ends_with([';', '|', '&']) {
             client = None;
+        } else if let Some(client) = &mut client {
+            client.read(word);
         }
     }
     found
+}
+
+/// A client in a command line, and what its words after its name tell its
+/// flags ([`PasswordFlag::subcommand`],
+/// [`PasswordFlag::options_end_at_operand`]), read one word at a time: a
+/// client's words are read once, however many there are.
+struct ClientWords<'w> {
+    name: &'w str,
+    /// The subcommands of its flags among its words.
+    subcommands: Vec<&'static str>,
+    /// Whether `getopt` reads an operand among them: a word that is no
+    /// option (`-x`, `-xvalue`) and no value of the option before it.
+    operand: bool,
+    /// Whether the next word is the value of an option that takes one,
+    /// alone in its word.
+    value_next: bool,
+}
+
+impl<'w> ClientWords<'w> {
+    fn new(name: &'w str) -> Self {
+        ClientWords {
+            name,
+            subcommands: Vec::new(),
+            operand: false,
+            value_next: false,
+        }
+    }
+
+    /// The password flags of this client.
+    fn flags(&self) -> impl Iterator<Item = &'static PasswordFlag> + use<'w> {
+        let name = self.name;
+        PASSWORD_FLAGS.iter().filter(move |flag| flag.clients.contains(&name))
+    }
+
+    /// Takes the client's next word into account.
+    fn read(&mut self, word: &str) {
+        if let Some(subcommand) = self
+            .flags()
+            .find_map(|flag| flag.subcommand.filter(|subcommand| *subcommand == word))
+            && !self.subcommands.contains(&subcommand)
+        {
+            self.subcommands.push(subcommand);
+        }
+        let Some(takes_value) = self.flags().find_map(|flag| flag.options_end_at_operand) else {
+            return;
+        };
+        let is_value = std::mem::take(&mut self.value_next);
+        match word.strip_prefix('-') {
+            Some(letters) if !is_value && !letters.is_empty() => {
+                self.value_next = letters.len() == 1 && takes_value.contains(letters);
+            }
+            _ => self.operand |= !is_value,
+        }
+    }
 }
 
 /// Whether `name` is a program of [`PASSWORD_FLAGS`] or
@@ -943,16 +999,12 @@ const PASSWORD_FLAGS: &[PasswordFlag] = &[
 const CURL_FLAGS_WITHOUT_VALUE: &str = "#012346:BGIJLMNORSVZafgijklnpqsv";
 
 /// The password flag of `client` that `word` is or starts, and what
-/// follows the flag in the word. `before`: the client's words before it.
-fn password_flag<'w>(client: &str, before: &[&str], word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
-    PASSWORD_FLAGS
-        .iter()
-        .filter(|flag| flag.clients.contains(&client))
-        .filter(|flag| flag.subcommand.is_none_or(|subcommand| before.contains(&subcommand)))
-        .filter(|flag| {
-            flag.options_end_at_operand
-                .is_none_or(|takes_value| !has_operand(before, takes_value))
-        })
+/// follows the flag in the word.
+fn password_flag<'w>(client: &ClientWords, word: &'w str) -> Option<(&'static PasswordFlag, &'w str)> {
+    client
+        .flags()
+        .filter(|flag| flag.subcommand.is_none_or(|subcommand| client.subcommands.contains(&subcommand)))
+        .filter(|flag| flag.options_end_at_operand.is_none() || !client.operand)
         .find_map(|flag| {
             if flag.flag.is_empty() {
                 // An operand.
@@ -970,23 +1022,6 @@ fn password_flag<'w>(client: &str, before: &[&str], word: &'w str) -> Option<(&'
         })
 }
 
-/// Whether `words`, a client's options as `getopt` reads them, hold an
-/// operand: a word that is no option (`-x`, `-xvalue`) and no value of an
-/// option before it (one of `takes_value`, alone in its word).
-fn has_operand(words: &[&str], takes_value: &str) -> bool {
-    let mut value_next = false;
-    words.iter().any(|word| {
-        let is_value = std::mem::take(&mut value_next);
-        match word.strip_prefix('-') {
-            Some(letters) if !is_value && !letters.is_empty() => {
-                value_next = letters.len() == 1 && takes_value.contains(letters);
-                false
-            }
-            _ => !is_value,
-        }
-    })
-}
-
 /// A client's command whose argument is a password.
 struct PasswordCommand {
     /// The programs (the basename of the command word) that run it.
@@ -1000,6 +1035,9 @@ struct PasswordCommand {
     /// Whether the words that start with `-` between them are options of
     /// the command, not arguments.
     skips_options: bool,
+    /// Whether its first argument is a key whose value the password is,
+    /// and only when the key names a secret (`set-config db_password pw`).
+    keyed: bool,
 }
 
 impl PasswordCommand {
@@ -1013,6 +1051,9 @@ impl PasswordCommand {
             .map(|(index, _)| index)
             .take(self.arguments.end() + 1)
             .collect();
+        if self.keyed && arguments.first().is_none_or(|&key| key_meaning(after[key]) != KeyMeaning::Secret) {
+            return None;
+        }
         let last = arguments.len().checked_sub(1)?;
         (last >= *self.arguments.start()).then(|| arguments[last])
     }
@@ -1026,24 +1067,38 @@ impl PasswordCommand {
 ///   set-admin-password [ADMIN_PASSWORD]`, click commands whose only
 ///   option, `--logout-all-sessions`, may come anywhere among them
 ///   (`frappe/commands/site.py`, v15 and v16).
+/// - Frappe's `bench set-config KEY VALUE`, when the key names a secret
+///   (`db_password`, `redis_password`, `encryption_key`): a click command
+///   whose options `-g`/`--global`, `-p`/`--parse` and `--as-dict` take no
+///   value (`frappe/commands/utils.py`).
 const PASSWORD_COMMANDS: &[PasswordCommand] = &[
     PasswordCommand {
         clients: &["redis-cli"],
         command: "auth",
         arguments: 0..=1,
         skips_options: false,
+        keyed: false,
     },
     PasswordCommand {
         clients: &["bench"],
         command: "set-password",
         arguments: 1..=1,
         skips_options: true,
+        keyed: false,
     },
     PasswordCommand {
         clients: &["bench"],
         command: "set-admin-password",
         arguments: 0..=0,
         skips_options: true,
+        keyed: false,
+    },
+    PasswordCommand {
+        clients: &["bench"],
+        command: "set-config",
+        arguments: 1..=1,
+        skips_options: true,
+        keyed: true,
     },
 ];
 
@@ -1072,13 +1127,19 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
         };
         let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
         let value = line[separator + 1..].trim_start();
-        // `'password' => 'pw'` is a field of code.
-        if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            && !value.starts_with('>')
-            && key_meaning(key) == KeyMeaning::Secret
-            && !is_variable_reference(value)
-        {
-            found.push(start + line.len() - value.len()..start + line.len());
+        if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) && key_meaning(key) == KeyMeaning::Secret {
+            match value.strip_prefix('>') {
+                // `password => 'pw', host => 'db'` is a field of code (Perl,
+                // Ruby, PHP), its value as far as a field's goes.
+                Some(arrowed) => {
+                    let (value, _) = field_value(line, line.len() - arrowed.trim_start().len());
+                    if holds_secret(&line[value.clone()]) {
+                        found.push(start + value.start..start + value.end);
+                    }
+                }
+                None if !is_variable_reference(value) => found.push(start + line.len() - value.len()..start + line.len()),
+                None => {}
+            }
         }
     }
     found
@@ -1091,7 +1152,8 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
 ///   dict, PHP's `'password' => 'pw'`;
 /// - a plain key after a flow mapping's `{` or `,`, then `: `
 ///   (`creds: {password: pw, host: db}`), whose value may be a flow
-///   sequence or mapping (`{tokens: [a, b]}`);
+///   sequence or mapping (`{tokens: [a, b]}`); or after `{`, `,` or `(`,
+///   then `=>` (Perl's `(user => 'u', password => 'pw')`);
 /// - an XML element's text, `<password>pw</password>`.
 ///
 /// A quoted value is masked inside its quotes; an empty one, `null`,
@@ -1099,32 +1161,50 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
 fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
     let bytes = line.as_bytes();
     let mut found = Vec::new();
+    // Each search reads the line at most once: a quote that closes (of
+    // `"`, of `'`) or a `>` not found is not looked for again, and the end
+    // tags are found once, when an element is first looked at. (Each `"` of
+    // `\"\"\"…`, and each `<password` of a long line, read the rest of it.)
+    let mut unclosed_quotes = [false; 2];
+    let mut no_tag_end = false;
+    let mut tags: Option<HashMap<&str, Vec<usize>>> = None;
     let mut at = 0;
     while at < bytes.len() {
         let key = match bytes[at] {
-            b'"' | b'\'' => quoted_end(line, at).map(|end| (at + 1..end - 1, end)),
-            b'{' | b',' => {
+            quote @ (b'"' | b'\'') => {
+                // An escaped quote (`\"`) starts no quoted text.
+                let escaped = bytes[..at].iter().rev().take_while(|byte| **byte == b'\\').count() % 2 == 1;
+                let unclosed = &mut unclosed_quotes[usize::from(quote == b'\'')];
+                let end = if *unclosed || escaped { None } else { quoted_end(line, at) };
+                *unclosed |= end.is_none() && !escaped;
+                end.map(|end| (at + 1..end - 1, end))
+            }
+            opener @ (b'{' | b',' | b'(') => {
                 let start = at + 1 + (line[at + 1..].len() - line[at + 1..].trim_start().len());
                 let length = line[start..]
                     .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
                     .unwrap_or(line.len() - start);
                 let plain = start + length;
-                (length > 0 && line[plain..].starts_with(": ")).then_some((start..plain, plain))
+                // `(password: str)` is a Python parameter's type.
+                let mapped = (opener != b'(' && line[plain..].starts_with(": ")) || line[plain..].trim_start().starts_with("=>");
+                (length > 0 && mapped).then_some((start..plain, plain))
             }
             b'<' => {
                 let start = at + 1;
-                let length = line[start..]
-                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
-                    .unwrap_or(line.len() - start);
+                let length = line[start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - start);
                 let name = &line[start..start + length];
                 // `<password>pw</password>`, its attributes aside.
                 let after_name = &line[start + length..];
-                let element = if length > 0 && after_name.starts_with(['>', ' ']) && key_meaning(name) == KeyMeaning::Secret {
-                    after_name
-                        .find('>')
-                        .map(|open| start + length + open + 1)
-                        .filter(|open| !line[..*open].ends_with("/>"))
-                        .and_then(|open| line[open..].find(&format!("</{name}>")).map(|close| (open, open + close)))
+                let element = if length > 0 && after_name.starts_with(['>', ' ']) && !no_tag_end && key_meaning(name) == KeyMeaning::Secret
+                {
+                    let open = after_name.find('>').map(|open| start + length + open + 1);
+                    no_tag_end = open.is_none();
+                    let tags = tags.get_or_insert_with(|| end_tags(line));
+                    open.filter(|open| !line[..*open].ends_with("/>")).and_then(|open| {
+                        let closes = tags.get(name)?;
+                        let close = closes.get(closes.partition_point(|close| *close < open))?;
+                        Some((open, *close))
+                    })
                 } else {
                     None
                 };
@@ -1152,16 +1232,45 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
         match value_at {
             Some(value_at) if key_meaning(&line[key]) == KeyMeaning::Secret => {
                 let (value, value_end) = field_value(line, value_at);
-                let shown = &line[value.clone()];
-                if !shown.is_empty() && !is_flag_word(shown) && !is_variable_reference(shown) {
+                if holds_secret(&line[value.clone()]) {
                     found.push(value);
                 }
                 at = value_end.max(key_end);
             }
-            _ => at = key_end.max(at + 1),
+            Some(_) => at = key_end.max(at + 1),
+            // A quoted text that is no key may hold fields itself:
+            // `CFG='{"token":"pw"}'`.
+            None => at += 1,
         }
     }
     found
+}
+
+/// The end tags of `line` (`</name>`, `</name >`): each element's name and
+/// where its end tags start, in order.
+fn end_tags(line: &str) -> HashMap<&str, Vec<usize>> {
+    let mut tags: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (close, _) in line.match_indices("</") {
+        let rest = &line[close + 2..];
+        let length = rest.find(|c| !is_xml_name_char(c)).unwrap_or(rest.len());
+        if length > 0 && rest[length..].trim_start().starts_with('>') {
+            tags.entry(&rest[..length]).or_default().push(close);
+        }
+    }
+    tags
+}
+
+/// Whether `c` may be part of an XML element's name (as far as a secret's
+/// name goes: letters, digits, `_`, `-`, `.` and a namespace's `:`).
+fn is_xml_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')
+}
+
+/// Whether a field's value, as [`field_value`] reads it, holds a secret:
+/// it is neither empty, a word YAML reads as a boolean or null, nor a
+/// reference to a variable.
+fn holds_secret(value: &str) -> bool {
+    !value.is_empty() && !is_flag_word(value) && !is_variable_reference(value)
 }
 
 /// Where the quoted text that starts at `start` (its quote) ends, after its
@@ -1341,6 +1450,45 @@ pub(crate) fn secret_env_values(root: &Node) -> Vec<(super::Span, &str)> {
                             NodeValue::Map(entries) => inside.extend(entries.iter().map(|e| &e.value)),
                             _ => {}
                         }
+                    }
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            NodeValue::Seq(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The secret values of the `command` and `args` of every mapping of the
+/// merged values that has both (a container's, `jobs.configure`'s), read
+/// as one command line ([`secret_arguments`]): each word's node, its text
+/// and where in it the value is. The loader's walk finds a pair written
+/// together in one file; this finds a pair that different files or
+/// `--set` assignments give (`command: [mysql]` in one, `args: [-ppw]` in
+/// another).
+pub(crate) fn secret_command_line_values(root: &Node) -> Vec<(super::Span, &str, Range<usize>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            NodeValue::Map(entries) => {
+                let list = |key: &str| match entries.iter().find(|e| e.key == key).map(|e| &e.value.value) {
+                    Some(NodeValue::Seq(items)) => Some(items),
+                    _ => None,
+                };
+                if let (Some(command), Some(args)) = (list("command"), list("args")) {
+                    let items: Vec<&Node> = command.iter().chain(args).collect();
+                    let words: Vec<&str> = items
+                        .iter()
+                        .map(|item| match &item.value {
+                            NodeValue::Scalar(scalar) => scalar.text.as_str(),
+                            _ => "",
+                        })
+                        .collect();
+                    for (index, value) in secret_arguments(&words) {
+                        found.push((items[index].span, words[index], value));
                     }
                 }
                 stack.extend(entries.iter().map(|e| &e.value));
@@ -2479,6 +2627,75 @@ note: 'see https://***@example.com/x'
         ] {
             assert_eq!(masked_commands(&format!("bench {option} pw x")), format!("bench {option} *** x"));
             assert_eq!(masked_commands(&format!("bench {option}=pw x")), format!("bench {option}=*** x"));
+        }
+    }
+
+    /// `bench set-config KEY VALUE` sets a password when its key names
+    /// one; other keys' values, options anywhere, stay readable.
+    #[test]
+    fn set_config_of_a_secret_key_holds_a_password() {
+        for (line, shown) in [
+            (
+                "bench --site s set-config db_password pw1; bench set-config -gp encryption_key pw2",
+                "bench --site s set-config db_password ***; bench set-config -gp encryption_key ***",
+            ),
+            (
+                "bench set-config redis_password -g pw3 x",
+                "bench set-config redis_password -g *** x",
+            ),
+            (
+                "bench set-config -g db_host mariadb; bench set-config -gp socketio_port 9000",
+                "bench set-config -g db_host mariadb; bench set-config -gp socketio_port 9000",
+            ),
+            (
+                "bench set-config db_password $(DB_PASSWORD)",
+                "bench set-config db_password $(DB_PASSWORD)",
+            ),
+        ] {
+            assert_eq!(masked_commands(line), shown, "{line}");
+        }
+    }
+
+    /// A plain key before `=>` (Perl's and Ruby's hashes) is a field's key,
+    /// after a line's start, `{`, `,` or `(`; an end tag may hold a blank
+    /// before its `>`; a Python parameter's type is no field's value.
+    #[test]
+    fn arrowed_fields_and_spaced_end_tags_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            ("password => 'pw1', host => 'db'", "password => '***', host => 'db'"),
+            (
+                "my %db = (user => 'u', password => 'pw2');",
+                "my %db = (user => 'u', password => '***');",
+            ),
+            ("{user => 'u', :x => 1, token => pw3}", "{user => 'u', :x => 1, token => ***}"),
+            (
+                "<password >pw4</password >, <password>pw5</password\t>",
+                "<password >***</password >, <password>***</password\t>",
+            ),
+            (
+                "def login(password: str, token: str = None):",
+                "def login(password: str, token: str = None):",
+            ),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+
+    /// A quoted text that is no field's key is read for fields too: a
+    /// shell's quoted JSON that holds no blank, which no word of the line
+    /// reads again.
+    #[test]
+    fn fields_inside_a_quoted_text_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (
+                r#"export CFG='{"token":"pw1","level":"debug"}'"#,
+                r#"export CFG='{"token":"***","level":"debug"}'"#,
+            ),
+            (r#"echo "{'password':'pw2'}" '{"n":1}'"#, r#"echo "{'password':'***'}" '{"n":1}'"#),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
         }
     }
 

@@ -141,8 +141,11 @@ pub fn graceful_timeout(args: &[String]) -> u64 {
 }
 
 /// The seconds the last of `args` that sets `flag` gives it, as gunicorn's
-/// parser reads them: `--flag=N`, `--flag N`, `-xN` or `-x N`. `None` when
-/// no word sets it, or the last one's value is not a number.
+/// parser reads them: `--flag=N`, `--flag N`, `-xN` or `-x N`, the number
+/// read by Python's `int`, blanks around it aside (`GUNICORN_TIMEOUT: " 300"`
+/// gives `--timeout= 300`; `gunicorn/config.py`'s `Setting.add_option`
+/// gives argparse the setting's `type`, `int`). `None` when no word sets
+/// it, or the last one's value is not a number.
 fn flag_value(args: &[String], flag: Flag) -> Option<u64> {
     let mut value = None;
     let mut words = args.iter().map(String::as_str).peekable();
@@ -157,7 +160,7 @@ fn flag_value(args: &[String], flag: Flag) -> Option<u64> {
             None if word == flag.long || Some(word) == flag.short => words.next(),
             None => continue,
         };
-        value = given.map(|text| text.parse().ok());
+        value = given.map(|text| text.trim().parse().ok());
     }
     value.flatten()
 }
@@ -240,6 +243,21 @@ mod tests {
         assert_eq!(env_flags(&env), ["--workers=5"]);
         let line = gunicorn_args(&[], &env).unwrap();
         assert!(line.contains(&"--timeout=120".to_owned()), "{line:?}");
+    }
+
+    /// gunicorn reads `--timeout= 300` (a `GUNICORN_TIMEOUT` of `" 300"`,
+    /// as `start.sh` passes it) as 300 seconds: so do the graceful timeout
+    /// and the request timeout that follow it.
+    #[test]
+    fn a_timeout_with_blanks_around_it_is_read_as_gunicorn_reads_it() {
+        let env = [EnvVar {
+            name: "GUNICORN_TIMEOUT".to_owned(),
+            value: Some(" 300".to_owned()),
+            value_from: None,
+        }];
+        let line = gunicorn_args(&[], &env).unwrap();
+        assert_eq!(graceful_timeout(&line), 300, "{line:?}");
+        assert_eq!(request_timeout(&line), 300, "{line:?}");
     }
 
     #[test]
