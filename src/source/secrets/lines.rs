@@ -1,0 +1,344 @@
+//! The secrets of a configuration text read line by line: `key = value`
+//! assignments (INI, env files, YAML-style lines), and secret fields anywhere
+//! in a line (JSON, flow mappings, `=>` dicts, XML elements).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::is_flag_word;
+use super::keys::{KeyMeaning, key_meaning};
+use super::yaml::lines;
+
+/// The values that the lines of a text assign to secret keys, as
+/// configuration files write them: `password = pw` (an INI file, such as
+/// MySQL's `[client]` section), `password: pw`, `DB_PASSWORD=pw` (an env
+/// file); from after the first `=` or `:` to the end of the line. A key is
+/// one word of letters, digits, `_`, `-` and `.` (a list's `- ` and quotes
+/// aside): a line with blanks before its `=` is prose or a command, whose
+/// words [`secret_arguments`] reads. Anywhere in a line, the fields
+/// [`secret_fields_in_line`] finds: JSON, a flow mapping, code, XML.
+/// A value that only refers to a variable holds none.
+pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    for (start, line) in lines(text) {
+        let line = line.trim_end();
+        if line.contains(['"', '\'', '{', '<']) {
+            found.extend(
+                secret_fields_in_line(line)
+                    .into_iter()
+                    .map(|field| start + field.start..start + field.end),
+            );
+        }
+        let Some(separator) = line.find(['=', ':']) else {
+            continue;
+        };
+        let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
+        let value = line[separator + 1..].trim_start();
+        if key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) && key_meaning(key) == KeyMeaning::Secret {
+            match value.strip_prefix('>') {
+                // `password => 'pw', host => 'db'` is a field of code (Perl,
+                // Ruby, PHP), its value as far as a field's goes.
+                Some(arrowed) => {
+                    let (value, _) = field_value(line, line.len() - arrowed.trim_start().len());
+                    if holds_secret(&line[value.clone()]) {
+                        found.push(start + value.start..start + value.end);
+                    }
+                }
+                None if !is_variable_reference(value) => found.push(start + line.len() - value.len()..start + line.len()),
+                None => {}
+            }
+        }
+    }
+    found
+}
+
+/// The values of the secret fields written anywhere in `line`, whatever
+/// precedes them (`LOG_CONFIG={"password": "pw"}`, one JSON object of many
+/// lines of them):
+/// - a quoted key, then `:`, `=>` or `=`, then its value: JSON, a Python
+///   dict, PHP's `'password' => 'pw'`;
+/// - a plain key after a flow mapping's `{` or `,`, then `: `
+///   (`creds: {password: pw, host: db}`), whose value may be a flow
+///   sequence or mapping (`{tokens: [a, b]}`); or after `{`, `,` or `(`,
+///   then `=>` (Perl's `(user => 'u', password => 'pw')`);
+/// - an XML element's text, `<password>pw</password>`.
+///
+/// A quoted value is masked inside its quotes; an empty one, `null`,
+/// `true` or `false` and a reference to a variable hold none.
+fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
+    let bytes = line.as_bytes();
+    let mut found = Vec::new();
+    // Each search reads the line at most once: a quote that closes (of
+    // `"`, of `'`) or a `>` not found is not looked for again, and the end
+    // tags are found once, when an element is first looked at. (Each `"` of
+    // `\"\"\"…`, and each `<password` of a long line, read the rest of it.)
+    let mut unclosed_quotes = [false; 2];
+    let mut no_tag_end = false;
+    let mut tags: Option<HashMap<&str, Vec<usize>>> = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        let key = match bytes[at] {
+            quote @ (b'"' | b'\'') => {
+                // An escaped quote (`\"`) starts no quoted text.
+                let escaped = bytes[..at].iter().rev().take_while(|byte| **byte == b'\\').count() % 2 == 1;
+                let unclosed = &mut unclosed_quotes[usize::from(quote == b'\'')];
+                let end = if *unclosed || escaped { None } else { quoted_end(line, at) };
+                *unclosed |= end.is_none() && !escaped;
+                end.map(|end| (at + 1..end - 1, end))
+            }
+            opener @ (b'{' | b',' | b'(') => {
+                let start = at + 1 + (line[at + 1..].len() - line[at + 1..].trim_start().len());
+                let length = line[start..]
+                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+                    .unwrap_or(line.len() - start);
+                let plain = start + length;
+                // `(password: str)` is a Python parameter's type.
+                let mapped = (opener != b'(' && line[plain..].starts_with(": ")) || line[plain..].trim_start().starts_with("=>");
+                (length > 0 && mapped).then_some((start..plain, plain))
+            }
+            b'<' => {
+                let start = at + 1;
+                let length = line[start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - start);
+                let name = &line[start..start + length];
+                // `<password>pw</password>`, its attributes aside.
+                let after_name = &line[start + length..];
+                let element = if length > 0 && after_name.starts_with(['>', ' ']) && !no_tag_end && key_meaning(name) == KeyMeaning::Secret
+                {
+                    let open = after_name.find('>').map(|open| start + length + open + 1);
+                    no_tag_end = open.is_none();
+                    let tags = tags.get_or_insert_with(|| end_tags(line));
+                    open.filter(|open| !line[..*open].ends_with("/>")).and_then(|open| {
+                        let closes = tags.get(name)?;
+                        let close = closes.get(closes.partition_point(|close| *close < open))?;
+                        Some((open, *close))
+                    })
+                } else {
+                    None
+                };
+                if let Some((open, close)) = element {
+                    if !is_variable_reference(line[open..close].trim()) {
+                        found.push(open..close);
+                    }
+                    at = close;
+                    continue;
+                }
+                None
+            }
+            _ => None,
+        };
+        let Some((key, key_end)) = key else {
+            at += 1;
+            continue;
+        };
+        let after = &line[key_end..];
+        let separator = after.trim_start();
+        let value_at = ["=>", ":", "="]
+            .iter()
+            .find_map(|sign| separator.strip_prefix(sign))
+            .map(|rest| line.len() - rest.trim_start().len());
+        match value_at {
+            Some(value_at) if key_meaning(&line[key]) == KeyMeaning::Secret => {
+                let (value, value_end) = field_value(line, value_at);
+                if holds_secret(&line[value.clone()]) {
+                    found.push(value);
+                }
+                at = value_end.max(key_end);
+            }
+            Some(_) => at = key_end.max(at + 1),
+            // A quoted text that is no key may hold fields itself:
+            // `CFG='{"token":"pw"}'`.
+            None => at += 1,
+        }
+    }
+    found
+}
+
+/// The end tags of `line` (`</name>`, `</name >`): each element's name and
+/// where its end tags start, in order.
+fn end_tags(line: &str) -> HashMap<&str, Vec<usize>> {
+    let mut tags: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (close, _) in line.match_indices("</") {
+        let rest = &line[close + 2..];
+        let length = rest.find(|c| !is_xml_name_char(c)).unwrap_or(rest.len());
+        if length > 0 && rest[length..].trim_start().starts_with('>') {
+            tags.entry(&rest[..length]).or_default().push(close);
+        }
+    }
+    tags
+}
+
+/// Whether `c` may be part of an XML element's name (as far as a secret's
+/// name goes: letters, digits, `_`, `-`, `.` and a namespace's `:`).
+fn is_xml_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')
+}
+
+/// Whether a field's value, as [`field_value`] reads it, holds a secret:
+/// it is neither empty, a word YAML reads as a boolean or null, nor a
+/// reference to a variable.
+fn holds_secret(value: &str) -> bool {
+    !value.is_empty() && !is_flag_word(value) && !is_variable_reference(value)
+}
+
+/// Where the quoted text that starts at `start` (its quote) ends, after its
+/// closing quote; a backslash escapes the next character.
+fn quoted_end(line: &str, start: usize) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let quote = bytes[start];
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            byte if byte == quote => return Some(at + 1),
+            _ => at += 1,
+        }
+    }
+    None
+}
+
+/// The value of a field that starts at `start` of `line`, as what to mask
+/// (inside its quotes) and where it ends: a quoted text, a flow sequence
+/// or mapping to its closing bracket, or a word up to a `,`, `;`, `}`, `]`,
+/// `)` or blank.
+fn field_value(line: &str, start: usize) -> (Range<usize>, usize) {
+    let bytes = line.as_bytes();
+    match bytes.get(start) {
+        Some(b'"' | b'\'') => match quoted_end(line, start) {
+            Some(end) => (start + 1..end - 1, end),
+            None => (start + 1..line.len(), line.len()),
+        },
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut at = start;
+            while at < bytes.len() {
+                match bytes[at] {
+                    b'"' | b'\'' => {
+                        at = quoted_end(line, at).unwrap_or(line.len());
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return (start..at + 1, at + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+            (start..line.len(), line.len())
+        }
+        _ => {
+            let end = line[start..]
+                .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '}' | ']' | ')'))
+                .map_or(line.len(), |i| start + i);
+            (start..end, end)
+        }
+    }
+}
+
+/// Whether `value` (quoted or not) is only a reference to a variable:
+/// `$(NAME)`, `${NAME}`, `$NAME`, a Python format's `%(name)s` (a log
+/// format's field); or empty.
+pub(super) fn is_variable_reference(value: &str) -> bool {
+    let value = value.trim_matches(['"', '\'']);
+    let name = value
+        .strip_prefix("$(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .or_else(|| {
+            let rest = value.strip_prefix("%(")?;
+            rest.strip_suffix(|c: char| c.is_ascii_alphabetic())?.strip_suffix(')')
+        })
+        .or_else(|| value.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')))
+        .or_else(|| value.strip_prefix('$'));
+    value.is_empty() || name.is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+/// What follows the first `=`, `:` or blank of `text` (after its leading
+/// blanks): in a `--set` argument or an input's name, the value of a
+/// `key=value`, `key:value` or `key value` that was meant as an assignment.
+pub(super) fn after_first_separator(text: &str) -> Option<&str> {
+    let start = text.len() - text.trim_start().len();
+    let (at, separator) = text[start..]
+        .char_indices()
+        .find(|(_, c)| matches!(c, '=' | ':') || c.is_whitespace())?;
+    Some(&text[start + at + separator.len_utf8()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::secrets::{apply, merge};
+
+    /// A plain key before `=>` (Perl's and Ruby's hashes) is a field's key,
+    /// after a line's start, `{`, `,` or `(`; an end tag may hold a blank
+    /// before its `>`; a Python parameter's type is no field's value.
+    #[test]
+    fn arrowed_fields_and_spaced_end_tags_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            ("password => 'pw1', host => 'db'", "password => '***', host => 'db'"),
+            (
+                "my %db = (user => 'u', password => 'pw2');",
+                "my %db = (user => 'u', password => '***');",
+            ),
+            ("{user => 'u', :x => 1, token => pw3}", "{user => 'u', :x => 1, token => ***}"),
+            (
+                "<password >pw4</password >, <password>pw5</password\t>",
+                "<password >***</password >, <password>***</password\t>",
+            ),
+            (
+                "def login(password: str, token: str = None):",
+                "def login(password: str, token: str = None):",
+            ),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+
+    /// A quoted text that is no field's key is read for fields too: a
+    /// shell's quoted JSON that holds no blank, which no word of the line
+    /// reads again.
+    #[test]
+    fn fields_inside_a_quoted_text_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (
+                r#"export CFG='{"token":"pw1","level":"debug"}'"#,
+                r#"export CFG='{"token":"***","level":"debug"}'"#,
+            ),
+            (r#"echo "{'password':'pw2'}" '{"n":1}'"#, r#"echo "{'password':'***'}" '{"n":1}'"#),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+
+    #[test]
+    fn secret_fields_anywhere_in_a_line() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (r#"{"a": 1, "password": "p\"w", "b": 2}"#, r#"{"a": 1, "password": "***", "b": 2}"#),
+            (r#"X={"token":"pw","n":1}"#, r#"X={"token":"***","n":1}"#),
+            ("'password' => 'pw', 'host' => 'db'", "'password' => '***', 'host' => 'db'"),
+            ("creds: {password: pw, host: db}", "creds: {password: ***, host: db}"),
+            ("a: {tokens: [x, {y: z}], n: 1}", "a: {tokens: ***, n: 1}"),
+            (
+                "<password type=plain>pw</password><user>u</user>",
+                "<password type=plain>***</password><user>u</user>",
+            ),
+            // Shown: an empty password, null, a measure, references, a redirection.
+            (
+                r#"{"password": "", "pw": null, "password_reset_limit": 3}"#,
+                r#"{"password": "", "pw": null, "password_reset_limit": 3}"#,
+            ),
+            (
+                r#"{"password": "${PW}"}<password>$(PW)</password>"#,
+                r#"{"password": "${PW}"}<password>$(PW)</password>"#,
+            ),
+            ("mysql <password.sql >out; <password/>x", "mysql <password.sql >out; <password/>x"),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+}
