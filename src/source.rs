@@ -269,10 +269,7 @@ impl Sources {
     /// whose `command` another assignment or file gives
     /// ([`secrets::secret_command_line_values`]).
     pub(crate) fn add_secret_part(&mut self, span: Span, word: &str, part: Range<usize>) {
-        self.add_to_secrets(span, |text, range, found| {
-            let written_at = (text.get(range.clone()) == Some(word)).then_some(range.start);
-            found.part_of_value(word, part, written_at);
-        });
+        self.add_to_secrets(span, |text, range, found| found.part_of_word(text, range, word, part));
     }
 
     /// Adds to the secrets of the source of `span`, with its text and where

@@ -222,9 +222,16 @@ impl FileSecrets {
         let words: Vec<&str> = items.iter().map(|(_, word)| *word).collect();
         for (index, value) in secret_arguments(&words) {
             let (written, word) = &items[index];
-            let written_at = (text.get(written.clone()) == Some(*word)).then_some(written.start);
-            self.part_of_value(word, value, written_at);
+            self.part_of_word(text, written.clone(), word, value);
         }
+    }
+
+    /// `part` of `word`, a secret, where `written` of `text` holds the word:
+    /// its place is known when the word is written there as it reads
+    /// (unquoted, unescaped); its text is masked wherever it appears anyway.
+    pub(crate) fn part_of_word(&mut self, text: &str, written: Range<usize>, word: &str, part: Range<usize>) {
+        let written_at = (text.get(written.clone()) == Some(word)).then_some(written.start);
+        self.part_of_value(word, part, written_at);
     }
 
     /// The rest of `text` from the value of its first word that reads as an
@@ -284,7 +291,7 @@ impl FileSecrets {
     }
 
     /// `part` of `value`, a secret: see [`FileSecrets::in_value_text`].
-    pub(super) fn part_of_value(&mut self, value: &str, part: Range<usize>, written_at: Option<usize>) {
+    fn part_of_value(&mut self, value: &str, part: Range<usize>, written_at: Option<usize>) {
         let secret = &value[part.clone()];
         if is_flag_word(secret.trim()) {
             return;
