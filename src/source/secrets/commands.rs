@@ -570,6 +570,7 @@ mod tests {
                 "sshpass -p*** ssh -p 22 h; sshpass -vp *** scp -P 22 a b",
             ),
             ("curl -:u u:pw15 x; curl -5u u:pw16 x", "curl -:u u:*** x; curl -5u u:pw16 x"),
+            ("curl --oauth2-bearer tok19 x", "curl --oauth2-bearer *** x"),
             (
                 r#"mysql -p"$X"pw17; mysql -p'pw18'"${X}"; mysql -p"$X" db; mysql -p$(cat f) db"#,
                 r#"mysql -p"***; mysql -p'***"; mysql -p"$X" db; mysql -p$(cat f) db"#,

@@ -27,6 +27,8 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
     "credentials",
     "apikey",
+    // A bearer token: curl's `--oauth2-bearer <token>`.
+    "bearer",
     // Shortened and misspelt: the keys a diagnostic quotes with a "did you
     // mean `dbRootPassword`?".
     "pw",
@@ -101,6 +103,7 @@ const TELLING_FRAGMENTS: &[&str] = &[
     "secret",
     "token",
     "credential",
+    "bearer",
     "auth",
     "key",
     "existing",
@@ -284,6 +287,8 @@ mod tests {
             "auth",
             "AUTH_TOKEN",
             "redisAuth",
+            "oauth2-bearer",
+            "BEARER",
         ] {
             assert_eq!(key_meaning(secret), KeyMeaning::Secret, "{secret}");
         }
