@@ -102,10 +102,12 @@ pub(crate) fn shell_quote(word: &str) -> String {
     quoted
 }
 
+/// A site of create-site.sh.
 #[derive(Serialize)]
-struct SiteApps<'a> {
+struct SiteToCreate<'a> {
     name: &'a str,
     apps: &'a [String],
+    host_name: Option<&'a str>,
 }
 
 /// What the upgrade scripts say about the bench they run in.
@@ -128,12 +130,20 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
             ..
         } => render("configure.sh", context! { rds, bench_id, keep_backups_for_hours }),
         Task::CreateSites { sites, force, db_type, .. } => {
-            let sites: Vec<SiteApps<'_>> = sites.iter().map(|(name, apps)| SiteApps { name, apps }).collect();
+            let sites: Vec<SiteToCreate<'_>> = sites
+                .iter()
+                .map(|site| SiteToCreate {
+                    name: &site.name,
+                    apps: &site.apps,
+                    host_name: site.host_name.as_deref(),
+                })
+                .collect();
             let db_type = match db_type {
                 crate::values::DbType::Mariadb => "mariadb",
                 crate::values::DbType::Postgres => "postgres",
             };
-            render("create-site.sh", context! { sites, force, db_type })
+            let any_host_name = sites.iter().any(|site| site.host_name.is_some());
+            render("create-site.sh", context! { sites, any_host_name, force, db_type })
         }
         Task::DropSites { sites, force, backup, .. } => render("drop-site.sh", context! { sites, force, backup }),
         Task::Backup {

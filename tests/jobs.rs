@@ -132,6 +132,73 @@ fn create_site_creates_what_is_missing_installs_apps_on_what_exists_and_stops_at
     assert!(text(&output.stderr).contains("bench new-site hr.example.com failed"));
 }
 
+/// Frappe builds links outside a request (the scheduler's and the workers'
+/// emails) from a site's `host_name`, else from `http://` and its name: a
+/// site the Ingress serves over TLS gets its `https://` URL, once.
+#[test]
+fn a_site_served_over_tls_gets_its_https_url_as_host_name_and_keeps_its_own() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let tls = "ingress:
+  enabled: true
+  hosts:
+    - {host: shop.example.com, paths: [{path: /, pathType: Prefix}]}
+    - {host: hr.example.com, paths: [{path: /, pathType: Prefix}]}
+    - {host: crm.example.com, paths: [{path: /, pathType: Prefix}]}
+  tls:
+    - {secretName: shop-tls, hosts: [shop.example.com]}
+    - {secretName: wildcard-tls, hosts: ['*.example.com']}
+";
+    let port = listener.local_addr().unwrap().port();
+    let values = multisite_values(port) + tls;
+    let create = script(&documents(&render_text(&values, &[])), "create-site");
+    let bench = ScratchBench::configured();
+    bench.add_site("hr.example.com");
+    let site_config = |site: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(bench.root().join(format!("sites/{site}/site_config.json"))).unwrap()).unwrap()
+    };
+    let hr = bench.root().join("sites/hr.example.com/site_config.json");
+    std::fs::write(&hr, r#"{"db_name": "_0123456789abcdef", "host_name": "https://erp.example.org"}"#).unwrap();
+    let output = bench.run(&create, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(site_config("shop.example.com")["host_name"], "https://shop.example.com");
+    assert_eq!(
+        site_config("crm.example.com")["host_name"],
+        "https://crm.example.com",
+        "a wildcard TLS host covers one label"
+    );
+    assert_eq!(
+        site_config("hr.example.com")["host_name"],
+        "https://erp.example.org",
+        "a host_name set is kept"
+    );
+    assert!(
+        bench
+            .calls()
+            .contains(&"--site shop.example.com set-config host_name https://shop.example.com".to_owned()),
+        "bench writes it, under Frappe's lock: {:?}",
+        bench.calls()
+    );
+
+    // No TLS for the host, a site header naming one site for every host, or
+    // an nginx configuration of the values' own: no URL is known.
+    let plain = tls.replace(
+        "  tls:\n    - {secretName: shop-tls, hosts: [shop.example.com]}\n    - {secretName: wildcard-tls, hosts: ['*.example.com']}\n",
+        "",
+    );
+    let one_site = format!("{tls}nginx:\n  environment:\n    frappeSiteNameHeader: shop.example.com\n");
+    for extra in [plain.as_str(), one_site.as_str()] {
+        let values = multisite_values(port) + extra;
+        let create = script(&documents(&render_text(&values, &[])), "create-site");
+        assert!(!create.contains("set-config"), "{extra}");
+        let bench = ScratchBench::configured();
+        let output = bench.run(&create, None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let config: Value =
+            serde_json::from_str(&std::fs::read_to_string(bench.root().join("sites/shop.example.com/site_config.json")).unwrap()).unwrap();
+        assert!(config.get("host_name").is_none(), "{extra}: {config}");
+    }
+}
+
 #[test]
 fn a_half_created_site_is_not_taken_for_a_created_one() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -184,7 +184,8 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
     redis::check_flush_spares_the_queue(values, &redis, report);
     let credentials_checksum = credentials_checksum(&redis.inline_secrets);
     let connection_env = connection_env(&db, &redis);
-    let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, keda_bench_id.as_deref(), report);
+    let https_ingress = ingress.as_ref().filter(|_| routing::sites_named_by_host(values));
+    let (jobs, inline_secrets) = jobs::resolve(values, &names.fullname, db_type, keda_bench_id.as_deref(), https_ingress, report);
     Some(Bench {
         image: image(values),
         pull_policy: values.image.pull_policy.as_str(),

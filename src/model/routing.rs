@@ -120,6 +120,42 @@ pub(super) fn resolve_ingress(values: &Values, names: &Names, report: &mut Repor
     })
 }
 
+impl Ingress {
+    /// The public URL of the site named `site` when this Ingress serves it
+    /// over TLS: a rule routes that name as a host, and a TLS entry lists it
+    /// (or a wildcard over it). A TLS entry without hosts says nothing.
+    pub(crate) fn https_url(&self, site: &str) -> Option<String> {
+        let routed = self.rules.iter().any(|rule| rule.host.is_empty() || host_matches(&rule.host, site));
+        let encrypted = self
+            .tls
+            .iter()
+            .flat_map(|tls| tls.hosts.iter().flatten())
+            .any(|host| host_matches(host, site));
+        (routed && encrypted).then(|| format!("https://{site}"))
+    }
+}
+
+/// Whether an Ingress host (`erp.example.com`, or `*.example.com`, whose
+/// `*` stands for exactly one DNS label) names `site`.
+fn host_matches(host: &str, site: &str) -> bool {
+    match host.strip_prefix("*.") {
+        Some(domain) => site
+            .split_once('.')
+            .is_some_and(|(label, rest)| !label.is_empty() && rest.eq_ignore_ascii_case(domain)),
+        None => host.eq_ignore_ascii_case(site),
+    }
+}
+
+/// Whether a request reaches the site its host names: Frappe picks the site
+/// by `X-Frappe-Site-Name`, else by the host (`init_request` in
+/// frappe/app.py), and nginx sets that header to `$host` unless the values
+/// name one site for every host (`frappeSiteNameHeader`) or replace its
+/// configuration (`nginx.config`), which may do anything.
+pub(super) fn sites_named_by_host(values: &Values) -> bool {
+    let nginx = &values.nginx;
+    !*nginx.enabled || (nginx.config.is_none() && *nginx.environment.frappe_site_name_header == "$host")
+}
+
 /// The annotation with which ingress-nginx keeps a browser on one backend
 /// pod (`cookie`), for every path of the Ingress.
 const INGRESS_NGINX_AFFINITY: &str = "nginx.ingress.kubernetes.io/affinity";
@@ -190,4 +226,20 @@ pub(super) fn check_socketio_sessions(values: &Values, components: &[Component],
         .with_help(format!(
             "{one_pod}, {sticky} (the socketio Service keeps each nginx pod on one socketio pod)"
         ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_matches;
+
+    #[test]
+    fn a_wildcard_host_stands_for_one_label() {
+        assert!(host_matches("erp.example.com", "erp.example.com"));
+        assert!(host_matches("ERP.example.com", "erp.example.com"));
+        assert!(host_matches("*.example.com", "erp.example.com"));
+        assert!(!host_matches("*.example.com", "example.com"));
+        assert!(!host_matches("*.example.com", "a.erp.example.com"));
+        assert!(!host_matches("*.example.com", ".example.com"));
+        assert!(!host_matches("erp.example.com", "erp.example.org"));
+    }
 }

@@ -14,6 +14,7 @@ mod tasks;
 
 use super::k8s;
 use super::report::Reporter;
+use super::routing::Ingress;
 use crate::diagnostic::Code;
 use crate::values::{DbType, JobPod, Jobs, StringMap, Values};
 use credentials::Credentials;
@@ -56,7 +57,7 @@ pub enum Task {
     VolumePermissions,
     /// `bench new-site` for each site.
     CreateSites {
-        sites: Vec<(String, Vec<String>)>,
+        sites: Vec<SiteToCreate>,
         force: bool,
         db_type: DbType,
         db_root_user: String,
@@ -234,6 +235,20 @@ pub struct InlineSecrets {
     pub admin_password: Option<String>,
 }
 
+/// A site of the create-site Job.
+#[derive(Debug, Clone)]
+pub struct SiteToCreate {
+    pub name: String,
+    /// The apps to install on it, new or not.
+    pub apps: Vec<String>,
+    /// The `host_name` its config gets when it has none: Frappe builds the
+    /// links of whatever runs outside a request (the scheduler's and the
+    /// workers' emails) from it, and without it from `http://` and the
+    /// site's name (`get_url`, frappe/utils/data.py). Set when the Ingress
+    /// serves the site over TLS.
+    pub host_name: Option<String>,
+}
+
 pub const DB_ROOT_PASSWORD_KEY: &str = "db-root-password";
 pub const ADMIN_PASSWORD_KEY: &str = "admin-password";
 
@@ -244,6 +259,7 @@ pub fn resolve(
     fullname: &str,
     db_type: DbType,
     bench_id: Option<&str>,
+    https_ingress: Option<&Ingress>,
     report: &mut Reporter<'_>,
 ) -> (Vec<BenchJob>, InlineSecrets) {
     let jobs = &values.jobs;
@@ -264,7 +280,7 @@ pub fn resolve(
     let resolved = [
         tasks::configure(values, bench_id, keep_backups_for_hours, report),
         tasks::volume_permissions(jobs, report),
-        tasks::create_sites(jobs, db_type, &mut credentials, report),
+        tasks::create_sites(jobs, db_type, https_ingress, &mut credentials, report),
         tasks::drop_sites(jobs, &mut credentials, report),
         backup,
         restore,

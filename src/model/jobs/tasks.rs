@@ -5,7 +5,8 @@ use super::credentials::Credentials;
 use super::cron::check_cron;
 use sha2::{Digest, Sha256};
 
-use super::{BenchJob, Restore, S3Target, SecretRef, Task, bench_job};
+use super::{BenchJob, Ingress, Restore, S3Target, SecretRef, SiteToCreate, Task, bench_job};
+
 use crate::diagnostic::Code;
 use crate::model::report::Reporter;
 use crate::values::{Anchor, DbType, Jobs, S3Storage, Spanned, Values};
@@ -50,7 +51,15 @@ pub(super) fn volume_permissions(jobs: &Jobs, report: &mut Reporter<'_>) -> Opti
 }
 
 /// `bench new-site`, with the sites' apps and both passwords.
-pub(super) fn create_sites(jobs: &Jobs, db_type: DbType, credentials: &mut Credentials<'_>, report: &mut Reporter<'_>) -> Option<BenchJob> {
+/// `https_ingress`: the Ingress by whose hosts requests reach their sites,
+/// whose TLS hosts give the sites their `host_name`.
+pub(super) fn create_sites(
+    jobs: &Jobs,
+    db_type: DbType,
+    https_ingress: Option<&Ingress>,
+    credentials: &mut Credentials<'_>,
+    report: &mut Reporter<'_>,
+) -> Option<BenchJob> {
     let (single, multi) = (&jobs.create_site, &jobs.create_multiple_sites);
     let single_runs = choose(
         &single.enabled,
@@ -107,7 +116,14 @@ pub(super) fn create_sites(jobs: &Jobs, db_type: DbType, credentials: &mut Crede
     Some(bench_job(
         pod,
         Task::CreateSites {
-            sites: sites.iter().map(|(name, apps)| ((***name).clone(), apps.to_vec())).collect(),
+            sites: sites
+                .iter()
+                .map(|(name, apps)| SiteToCreate {
+                    name: (***name).clone(),
+                    apps: apps.to_vec(),
+                    host_name: https_ingress.and_then(|ingress| ingress.https_url(name)),
+                })
+                .collect(),
             force,
             db_type,
             db_root_user: credentials.db_root_user.clone(),
