@@ -205,9 +205,10 @@ fn is_client(name: &str) -> bool {
 
 /// Where the secrets a text assigns are: in its words, read as a shell
 /// line ([`secret_arguments`]), and in its lines, read as a configuration
-/// file ([`secret_assignment_lines`]). A word that holds blanks once its
-/// quotes are gone (`sh -c 'mysql -ppw'`, `-H "Authorization: Basic x"`)
-/// is read again as such a text. A value that only refers to a variable is
+/// file ([`secret_assignment_lines`]). A word that holds blanks or quotes
+/// once its own quotes and escapes are gone (`sh -c 'mysql -ppw'`, `-H
+/// "Authorization: Basic x"`, `LOG="{\"password\":\"pw\"}"`) is read
+/// again as such a text. A value that only refers to a variable is
 /// told by how it is written: `-p"$X"` refers to one, `-p"$X"pw` holds a
 /// password too, and `-p$(cat /run/secret)` runs a command.
 pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
@@ -224,8 +225,12 @@ pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
             }
         }
         // Its quotes gone, such a word is shorter than the text: this ends.
-        let quoted_line = |word: &&shell::ShellWord| word.text.contains(char::is_whitespace) && word.text.len() < text.len();
-        for word in words.iter().filter(quoted_line) {
+        // A quote left in a word's text was escaped or inside other quotes
+        // (`LOG="{\"password\":\"pw\"}"`): JSON the shell unescapes.
+        let quoted_text = |word: &&shell::ShellWord| {
+            word.text.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'')) && word.text.len() < text.len()
+        };
+        for word in words.iter().filter(quoted_text) {
             found.extend(secrets_in_text(&word.text).into_iter().filter_map(|range| word.written(range)));
         }
     });
@@ -712,6 +717,28 @@ mod tests {
         ] {
             assert_eq!(masked_commands(&format!("bench {option} pw x")), format!("bench {option} *** x"));
             assert_eq!(masked_commands(&format!("bench {option}=pw x")), format!("bench {option}=*** x"));
+        }
+    }
+
+    /// A quoted word whose text holds quotes once the shell removed its own
+    /// (escaped JSON in an env file's or a shell's double quotes, JSON in a
+    /// JSON string) is read again as a text; JSON in single quotes already
+    /// was, and an escaped quote with no field stays readable.
+    #[test]
+    fn escaped_json_in_a_quoted_word_holds_secrets() {
+        for (line, shown) in [
+            (
+                r#"LOG_CONFIG="{\"password\":\"pw1\",\"level\":\"debug\"}""#,
+                r#"LOG_CONFIG="{\"password\":\"***\",\"level\":\"debug\"}""#,
+            ),
+            (
+                r#"LOG_CONFIG='{"password":"pw2","level":"debug"}'"#,
+                r#"LOG_CONFIG='{"password":"***","level":"debug"}'"#,
+            ),
+            (r#"{"LOG": "{\"token\":\"pw3\"}"}"#, r#"{"LOG": "{\"token\":\"***\"}"}"#),
+            (r#"echo "say \"hi\"" it\'s"#, r#"echo "say \"hi\"" it\'s"#),
+        ] {
+            assert_eq!(masked_commands(line), shown, "{line}");
         }
     }
 
