@@ -498,11 +498,25 @@ fn secrets_of_long_lines_and_long_command_lines_are_found_in_linear_time() {
         "{MINIMAL}jobs:\n  configure:\n    command: [sh, -c, 'sshpass {}']\n",
         "-x ".repeat(60_000)
     );
+    // Words whose text holds quotes are read again; an XML start tag's
+    // attributes, and the lines after a secret element's start tag, each
+    // once.
+    let escaped = format!("{MINIMAL}note: '{}'\n", r#"L="{\"password\":\"p\"}" "#.repeat(50_000));
+    let attributes = format!("{MINIMAL}note: '{}'\n", r#"<a b = "x" password="#.repeat(100_000));
+    let elements = format!("{MINIMAL}note: |\n{}", "  <password> <a b=\"x\"\n".repeat(100_000));
+    let redis = format!(
+        "{MINIMAL}jobs:\n  configure:\n    command: [sh, -c, 'redis-cli config {}']\n",
+        "set ".repeat(60_000)
+    );
     for (name, values) in [
         ("quotes.yaml", quotes),
         ("quoted.yaml", quoted),
         ("commands.yaml", commands),
         ("shell.yaml", shell),
+        ("escaped.yaml", escaped),
+        ("attributes.yaml", attributes),
+        ("elements.yaml", elements),
+        ("redis.yaml", redis),
     ] {
         let output = lint_text(name, &values, &[]);
         assert!(matches!(output.status.code(), Some(0 | 1)), "{name}: {}", text(&output.stderr));

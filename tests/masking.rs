@@ -1288,3 +1288,70 @@ fn diagnostics_mask_passwords_of_command_and_args_given_apart() {
         assert!(!shown.contains("Leak"), "{arguments:?} prints a password:\n{shown}");
     }
 }
+
+/// `diff` masks what the last attack found printed: escaped JSON in a
+/// double-quoted env line, an XML element's text on the lines after its
+/// start tag and secret attributes, and the passwords of Redis's
+/// `MIGRATE … AUTH`/`AUTH2`, `CONFIG SET requirepass`/`masterauth` and
+/// `ACL SETUSER`'s rules; single-quoted JSON stays masked, and measures and
+/// forms of secrets (`secret_rotation_days`, `<token-lifetime>`,
+/// `bearerFormat`) and `MIGRATE`'s `KEYS` stay readable.
+#[test]
+fn diff_masks_escaped_json_xml_across_lines_and_redis_admin_commands() {
+    let files = [
+        (
+            "log.env",
+            "LOG_CONFIG=\"{\\\"password\\\":\\\"Leak-Esc-1\\\"}\"\nLOG_SQ='{\"password\":\"Leak-Sq-2\"}'\n",
+        ),
+        (
+            "app.xml",
+            "<config>\n  <password>\n    Leak-Xml-3\n  </password>\n  <user name=\"frappe\" password = \"Leak-Xml-4\"/>\n  <c password='Leak Xml 5'>\n</config>\n",
+        ),
+        (
+            "api.yaml",
+            "bearerFormat: JWT\nsecret_rotation_days: 30\nsession: <token-lifetime>3600</token-lifetime>\n",
+        ),
+    ];
+    let commands = [
+        serde_json::json!([
+            "redis-cli",
+            "MIGRATE",
+            "h",
+            "6379",
+            "",
+            "0",
+            "5000",
+            "AUTH",
+            "Leak-Mig-6",
+            "KEYS",
+            "kept-key"
+        ]),
+        serde_json::json!([
+            "redis-cli",
+            "MIGRATE",
+            "h",
+            "6379",
+            "k",
+            "0",
+            "5000",
+            "AUTH2",
+            "default",
+            "Leak-Mig-7"
+        ]),
+        serde_json::json!(["sh", "-c", "redis-cli CONFIG SET requirepass Leak-Cfg-8 masterauth Leak-Cfg-9"]),
+        serde_json::json!(["redis-cli", "ACL", "SETUSER", "bob", "on", ">Leak-Acl-10", "<Leak-Acl-11", "~*"]),
+    ];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &files)) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in [
+            "bearerFormat: JWT",
+            "secret_rotation_days: 30",
+            "<token-lifetime>3600</token-lifetime>",
+            "kept-key",
+            "user name=",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}

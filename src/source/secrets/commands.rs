@@ -76,15 +76,18 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
     let names_secret = |flag: &str| !flag.contains(char::is_whitespace) && key_meaning(flag.trim_start_matches('-')) == KeyMeaning::Secret;
     let mut found = Vec::new();
     // The client whose flags these are and what its words so far tell, how
-    // the next word holds the value of the flag before it, and which word a
-    // client's command takes its password in.
+    // the next word holds the value of the flag before it, the passwords of
+    // a client's command ahead (the last first), and where the arguments
+    // that command read end: no command is looked for among them, so that
+    // each word is read by one command at most.
     let mut client: Option<ClientWords> = None;
     let mut value_after_flag: Option<FlagValue> = None;
-    let mut password_word = None;
+    let mut command_passwords: Vec<(usize, Range<usize>)> = Vec::new();
+    let mut arguments_end = 0;
     for (index, word) in words.iter().enumerate() {
         let flag = client.as_ref().and_then(|client| password_flag(client, word));
-        let value = if password_word == Some(index) {
-            Some(0..word.len())
+        let value = if command_passwords.last().is_some_and(|(at, _)| *at == index) {
+            command_passwords.pop().map(|(_, value)| value)
         } else if let Some(value) = value_after_flag.take().filter(|_| !word.starts_with("--")) {
             value.secret_in(word)
         } else if let Some((flag, glued)) = flag
@@ -96,11 +99,12 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
             let start = word.len() - glued.len();
             flag.value.secret_in(glued).map(|value| start + value.start..start + value.end)
         } else if let Some(client) = &client
-            && let Some(command) = PASSWORD_COMMANDS
-                .iter()
-                .find(|command| command.clients.contains(&client.name) && word.eq_ignore_ascii_case(command.command))
+            && index >= arguments_end
+            && let Some(command) = PASSWORD_COMMANDS.iter().find(|command| client.runs(command, word))
         {
-            password_word = command.password_word(&words[index + 1..]).map(|after| index + 1 + after);
+            let (passwords, read) = command.passwords(&words[index + 1..]);
+            command_passwords = passwords.into_iter().rev().map(|(at, value)| (index + 1 + at, value)).collect();
+            arguments_end = index + 1 + read;
             None
         } else if word.contains('=') {
             assigned_secret(word, names_secret).map(|at| at..word.len())
@@ -127,7 +131,8 @@ fn password_arguments(words: &[&str]) -> Vec<(usize, Range<usize>)> {
 /// client's words are read once, however many there are.
 struct ClientWords<'w> {
     name: &'w str,
-    /// The subcommands of its flags among its words.
+    /// The subcommands of its flags, and the commands its commands are
+    /// within ([`PasswordCommand::within`]), among its words.
     subcommands: Vec<&'static str>,
     /// Whether `getopt` reads an operand among them: a word that is no
     /// option (`-x`, `-xvalue`) and no value of the option before it.
@@ -147,6 +152,14 @@ impl<'w> ClientWords<'w> {
         }
     }
 
+    /// Whether `word` is `command` of this client, within the command it
+    /// must be within.
+    fn runs(&self, command: &PasswordCommand, word: &str) -> bool {
+        command.clients.contains(&self.name)
+            && word.eq_ignore_ascii_case(command.command)
+            && command.within.is_none_or(|within| self.subcommands.contains(&within))
+    }
+
     /// The password flags of this client.
     fn flags(&self) -> impl Iterator<Item = &'static PasswordFlag> + use<'w> {
         let name = self.name;
@@ -155,9 +168,17 @@ impl<'w> ClientWords<'w> {
 
     /// Takes the client's next word into account.
     fn read(&mut self, word: &str) {
-        if let Some(subcommand) = self
+        let name = self.name;
+        let subcommand = self
             .flags()
             .find_map(|flag| flag.subcommand.filter(|subcommand| *subcommand == word))
+            .or_else(|| {
+                PASSWORD_COMMANDS
+                    .iter()
+                    .filter(|command| command.clients.contains(&name))
+                    .find_map(|command| command.within.filter(|within| word.eq_ignore_ascii_case(within)))
+            });
+        if let Some(subcommand) = subcommand
             && !self.subcommands.contains(&subcommand)
         {
             self.subcommands.push(subcommand);
@@ -184,9 +205,10 @@ fn is_client(name: &str) -> bool {
 
 /// Where the secrets a text assigns are: in its words, read as a shell
 /// line ([`secret_arguments`]), and in its lines, read as a configuration
-/// file ([`secret_assignment_lines`]). A word that holds blanks once its
-/// quotes are gone (`sh -c 'mysql -ppw'`, `-H "Authorization: Basic x"`)
-/// is read again as such a text. A value that only refers to a variable is
+/// file ([`secret_assignment_lines`]). A word that holds blanks or quotes
+/// once its own quotes and escapes are gone (`sh -c 'mysql -ppw'`, `-H
+/// "Authorization: Basic x"`, `LOG="{\"password\":\"pw\"}"`) is read
+/// again as such a text. A value that only refers to a variable is
 /// told by how it is written: `-p"$X"` refers to one, `-p"$X"pw` holds a
 /// password too, and `-p$(cat /run/secret)` runs a command.
 pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
@@ -203,8 +225,12 @@ pub fn secrets_in_text(text: &str) -> Vec<Range<usize>> {
             }
         }
         // Its quotes gone, such a word is shorter than the text: this ends.
-        let quoted_line = |word: &&shell::ShellWord| word.text.contains(char::is_whitespace) && word.text.len() < text.len();
-        for word in words.iter().filter(quoted_line) {
+        // A quote left in a word's text was escaped or inside other quotes
+        // (`LOG="{\"password\":\"pw\"}"`): JSON the shell unescapes.
+        let quoted_text = |word: &&shell::ShellWord| {
+            word.text.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'')) && word.text.len() < text.len()
+        };
+        for word in words.iter().filter(quoted_text) {
             found.extend(secrets_in_text(&word.text).into_iter().filter_map(|range| word.written(range)));
         }
     });
@@ -449,34 +475,82 @@ struct PasswordCommand {
     clients: &'static [&'static str],
     /// Its name, in any case.
     command: &'static str,
-    /// Which of its arguments (counted from 0) the password is: the last
-    /// one given of those up to `arguments.end()`, given that it is at
-    /// least `arguments.start()` (`AUTH [username] password`).
-    arguments: std::ops::RangeInclusive<usize>,
-    /// Whether the words that start with `-` between them are options of
-    /// the command, not arguments.
+    /// The command it is an option or a subcommand of, which must come
+    /// before it among the client's words, in any case (`MIGRATE … AUTH
+    /// pw`, `CONFIG SET`).
+    within: Option<&'static str>,
+    /// Whether the words that start with `-` between its arguments are
+    /// options of the command, not arguments.
     skips_options: bool,
-    /// Whether its first argument is a key whose value the password is,
-    /// and only when the key names a secret (`set-config db_password pw`).
-    keyed: bool,
+    /// Which of its arguments hold passwords.
+    password: CommandPassword,
+}
+
+/// Which arguments of a [`PasswordCommand`] hold passwords.
+enum CommandPassword {
+    /// The last one given of those up to `end()` (counted from 0), given
+    /// that it is at least `start()` (`AUTH [username] password`).
+    Last(std::ops::RangeInclusive<usize>),
+    /// Pairs of a key and its value, from its first argument: each value
+    /// whose key names a secret ([`key_meaning`]) or is one of `keys`;
+    /// with `repeated`, as many pairs as are given (`CONFIG SET parameter
+    /// value [parameter value …]`), else one (`set-config KEY VALUE`).
+    Keyed { keys: &'static [&'static str], repeated: bool },
+    /// Rules after its first argument (a user's name): what follows a
+    /// rule's first character when it is one of these; a rule that is
+    /// that character alone (a shell line's `>pw` is a redirection, split
+    /// from its word) gives the whole next argument.
+    Rules(&'static str),
 }
 
 impl PasswordCommand {
-    /// Which of `after`, the words after the command's name in its command
-    /// line, holds the password.
-    fn password_word(&self, after: &[&str]) -> Option<usize> {
-        let arguments: Vec<usize> = after
+    /// The passwords among `after`, the words after the command's name in
+    /// its command line: each word's index and where in it the password
+    /// is; and how many of the words were read.
+    fn passwords(&self, after: &[&str]) -> (Vec<(usize, Range<usize>)>, usize) {
+        let mut arguments = after
             .iter()
             .enumerate()
             .filter(|(_, word)| !(self.skips_options && word.starts_with('-')))
-            .map(|(index, _)| index)
-            .take(self.arguments.end() + 1)
-            .collect();
-        if self.keyed && arguments.first().is_none_or(|&key| key_meaning(after[key]) != KeyMeaning::Secret) {
-            return None;
+            .map(|(index, _)| index);
+        let whole = |index: usize| (index, 0..after[index].len());
+        let mut found = Vec::new();
+        let mut read = 0;
+        match &self.password {
+            CommandPassword::Last(range) => {
+                let given: Vec<usize> = arguments.take(range.end() + 1).collect();
+                read = given.last().map_or(0, |last| last + 1);
+                if given.len() > *range.start() {
+                    found.extend(given.last().map(|last| whole(*last)));
+                }
+            }
+            CommandPassword::Keyed { keys, repeated } => {
+                while let (Some(key), Some(value)) = (arguments.next(), arguments.next()) {
+                    read = value + 1;
+                    let key = after[key];
+                    if key_meaning(key) == KeyMeaning::Secret || keys.iter().any(|secret| key.eq_ignore_ascii_case(secret)) {
+                        found.push(whole(value));
+                    }
+                    if !repeated {
+                        break;
+                    }
+                }
+            }
+            CommandPassword::Rules(prefixes) => {
+                let mut next_is_password = false;
+                for index in arguments.skip(1) {
+                    read = index + 1;
+                    let rule = after[index];
+                    if std::mem::take(&mut next_is_password) {
+                        found.push(whole(index));
+                    } else if let Some(first) = rule.chars().next().filter(|c| prefixes.contains(*c)) {
+                        next_is_password = rule.len() == first.len_utf8();
+                        found.push((index, first.len_utf8()..rule.len()));
+                    }
+                }
+            }
         }
-        let last = arguments.len().checked_sub(1)?;
-        (last >= *self.arguments.start()).then(|| arguments[last])
+        (found, read)
     }
 }
 
@@ -484,6 +558,19 @@ impl PasswordCommand {
 /// - Redis's `AUTH [username] password` (`src/commands/auth.json`), which
 ///   redis-cli sends as its words after its options give it; and
 ///   `HELLO 3 AUTH username password`, read the same.
+/// - Redis's `MIGRATE host port key|"" destination-db timeout [COPY]
+///   [REPLACE] [AUTH password | AUTH2 username password] [KEYS key …]`
+///   (`src/commands/migrate.json`): its `AUTH` takes one argument.
+/// - Redis's `CONFIG SET parameter value [parameter value …]`
+///   (`src/commands/config-set.json`, pairs since Redis 7.0) of
+///   `requirepass` and `masterauth`, the server's and its replication's
+///   passwords, and the parameters whose names name one
+///   (`tls-key-file-pass`); `masteruser` is a user's name.
+/// - Redis's `ACL SETUSER username [rule …]`
+///   (`src/commands/acl-setuser.json`): the rules `>password` and
+///   `<password` (which removes one, naming it) and `#hash` and `!hash`,
+///   a password's SHA-256, unsalted: a guess is checked against it
+///   offline, so it is masked as the password is.
 /// - Frappe's `bench set-password USER [PASSWORD]` and `bench
 ///   set-admin-password [ADMIN_PASSWORD]`, click commands whose only
 ///   option, `--logout-all-sessions`, may come anywhere among them
@@ -492,34 +579,71 @@ impl PasswordCommand {
 ///   (`db_password`, `redis_password`, `encryption_key`): a click command
 ///   whose options `-g`/`--global`, `-p`/`--parse` and `--as-dict` take no
 ///   value (`frappe/commands/utils.py`).
+///
+/// The first that fits a word is read: a command within another comes
+/// before the same name alone.
 const PASSWORD_COMMANDS: &[PasswordCommand] = &[
     PasswordCommand {
         clients: &["redis-cli"],
         command: "auth",
-        arguments: 0..=1,
+        within: Some("migrate"),
         skips_options: false,
-        keyed: false,
+        password: CommandPassword::Last(0..=0),
+    },
+    PasswordCommand {
+        clients: &["redis-cli"],
+        command: "auth2",
+        within: Some("migrate"),
+        skips_options: false,
+        password: CommandPassword::Last(1..=1),
+    },
+    PasswordCommand {
+        clients: &["redis-cli"],
+        command: "auth",
+        within: None,
+        skips_options: false,
+        password: CommandPassword::Last(0..=1),
+    },
+    PasswordCommand {
+        clients: &["redis-cli"],
+        command: "set",
+        within: Some("config"),
+        skips_options: false,
+        password: CommandPassword::Keyed {
+            keys: &["requirepass", "masterauth"],
+            repeated: true,
+        },
+    },
+    PasswordCommand {
+        clients: &["redis-cli"],
+        command: "setuser",
+        within: Some("acl"),
+        skips_options: false,
+        password: CommandPassword::Rules("><#!"),
     },
     PasswordCommand {
         clients: &["bench"],
         command: "set-password",
-        arguments: 1..=1,
+        within: None,
         skips_options: true,
-        keyed: false,
+        password: CommandPassword::Last(1..=1),
     },
     PasswordCommand {
         clients: &["bench"],
         command: "set-admin-password",
-        arguments: 0..=0,
+        within: None,
         skips_options: true,
-        keyed: false,
+        password: CommandPassword::Last(0..=0),
     },
     PasswordCommand {
         clients: &["bench"],
         command: "set-config",
-        arguments: 1..=1,
+        within: None,
         skips_options: true,
-        keyed: true,
+        password: CommandPassword::Keyed {
+            keys: &[],
+            repeated: false,
+        },
     },
 ];
 
@@ -593,6 +717,67 @@ mod tests {
         ] {
             assert_eq!(masked_commands(&format!("bench {option} pw x")), format!("bench {option} *** x"));
             assert_eq!(masked_commands(&format!("bench {option}=pw x")), format!("bench {option}=*** x"));
+        }
+    }
+
+    /// A quoted word whose text holds quotes once the shell removed its own
+    /// (escaped JSON in an env file's or a shell's double quotes, JSON in a
+    /// JSON string) is read again as a text; JSON in single quotes already
+    /// was, and an escaped quote with no field stays readable.
+    #[test]
+    fn escaped_json_in_a_quoted_word_holds_secrets() {
+        for (line, shown) in [
+            (
+                r#"LOG_CONFIG="{\"password\":\"pw1\",\"level\":\"debug\"}""#,
+                r#"LOG_CONFIG="{\"password\":\"***\",\"level\":\"debug\"}""#,
+            ),
+            (
+                r#"LOG_CONFIG='{"password":"pw2","level":"debug"}'"#,
+                r#"LOG_CONFIG='{"password":"***","level":"debug"}'"#,
+            ),
+            (r#"{"LOG": "{\"token\":\"pw3\"}"}"#, r#"{"LOG": "{\"token\":\"***\"}"}"#),
+            (r#"echo "say \"hi\"" it\'s"#, r#"echo "say \"hi\"" it\'s"#),
+        ] {
+            assert_eq!(masked_commands(line), shown, "{line}");
+        }
+    }
+
+    /// Redis's commands that carry a password, within redis-cli only:
+    /// `MIGRATE`'s `AUTH password` and `AUTH2 username password` (its
+    /// `KEYS` after them stay readable), `CONFIG SET` of `requirepass` and
+    /// `masterauth` (pairs, Redis 7), and `ACL SETUSER`'s rules that add
+    /// or remove a password or its hash.
+    #[test]
+    fn redis_commands_that_carry_a_password() {
+        for (line, shown) in [
+            (
+                "redis-cli MIGRATE h 6379 \"\" 0 5000 AUTH pw1 KEYS a b",
+                "redis-cli MIGRATE h 6379 \"\" 0 5000 AUTH *** KEYS a b",
+            ),
+            (
+                "redis-cli migrate h 6379 k 0 5000 COPY auth2 default pw2 KEYS a",
+                "redis-cli migrate h 6379 k 0 5000 COPY auth2 default *** KEYS a",
+            ),
+            (
+                "redis-cli CONFIG SET maxmemory 1gb requirepass pw3 masterauth pw4 masteruser u",
+                "redis-cli CONFIG SET maxmemory 1gb requirepass *** masterauth *** masteruser u",
+            ),
+            (
+                "redis-cli config set tls-key-file-pass pw5",
+                "redis-cli config set tls-key-file-pass ***",
+            ),
+            (
+                "redis-cli ACL SETUSER bob on '>pw6' '<pw7' '#0a1b' '!2c3d' ~* +@all nopass",
+                "redis-cli ACL SETUSER bob on '>***' '<***' '#***' '!***' ~* +@all nopass",
+            ),
+            ("redis-cli ACL SETUSER bob on >pw8 ~*", "redis-cli ACL SETUSER bob on >*** ~*"),
+            // Not within redis-cli, or no password: readable.
+            (
+                "redis-cli SET requirepass x; redis-cli CONFIG GET requirepass; echo ACL SETUSER bob >pw9",
+                "redis-cli SET requirepass x; redis-cli CONFIG GET requirepass; echo ACL SETUSER bob >pw9",
+            ),
+        ] {
+            assert_eq!(masked_commands(line), shown, "{line}");
         }
     }
 

@@ -50,11 +50,13 @@ const SECRET_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key"), ("ac
 /// `chapAuthSession`.
 const SECRET_LAST_WORDS: &[&str] = &["auth", "authorization"];
 
-/// Last words of keys that hold a measure of a secret, not the secret:
-/// `password_reset_limit`, `minimum_password_score`, `PASSWORD_MIN_LENGTH`,
-/// `TOKEN_TTL`.
+/// Last words of keys that hold a measure or the form of a secret, not the
+/// secret: `password_reset_limit`, `minimum_password_score`,
+/// `PASSWORD_MIN_LENGTH`, `TOKEN_TTL`, `secret_rotation_days`,
+/// `token-lifetime`, OpenAPI's `bearerFormat: JWT`.
 const MEASURE_ENDINGS: &[&str] = &[
-    "limit", "length", "score", "ttl", "expiry", "age", "timeout", "count", "policy", "strength", "min", "max",
+    "limit", "length", "score", "ttl", "expiry", "age", "timeout", "count", "policy", "strength", "min", "max", "days", "hours", "minutes",
+    "seconds", "lifetime", "format",
 ];
 
 /// Last words of keys that refer to a Secret or a key in it.
@@ -343,6 +345,9 @@ mod tests {
             "authType",
             "author",
             "oauth",
+            "secret_rotation_days",
+            "token-lifetime",
+            "bearerFormat",
         ] {
             assert_eq!(key_meaning(neutral), KeyMeaning::Neutral, "{neutral}");
         }

@@ -20,14 +20,24 @@ use super::yaml::lines;
 /// A value that only refers to a variable holds none.
 pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
+    // A secret XML element whose text goes on after its line: its name.
+    let mut open_element: Option<&str> = None;
     for (start, line) in lines(text) {
         let line = line.trim_end();
+        if let Some(name) = open_element {
+            let close = end_tag(line, name);
+            let inside = &line[..close.unwrap_or(line.len())];
+            let trimmed = inside.trim();
+            if !is_variable_reference(trimmed) {
+                let from = start + inside.len() - inside.trim_start().len();
+                found.push(from..from + trimmed.len());
+            }
+            open_element = open_element.filter(|_| close.is_none());
+        }
         if line.contains(['"', '\'', '{', '<']) {
-            found.extend(
-                secret_fields_in_line(line)
-                    .into_iter()
-                    .map(|field| start + field.start..start + field.end),
-            );
+            let (fields, open) = secret_fields_in_line(line);
+            found.extend(fields.into_iter().map(|field| start + field.start..start + field.end));
+            open_element = open_element.or(open);
         }
         let Some(separator) = line.find(['=', ':']) else {
             continue;
@@ -61,13 +71,17 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
 ///   (`creds: {password: pw, host: db}`), whose value may be a flow
 ///   sequence or mapping (`{tokens: [a, b]}`); or after `{`, `,` or `(`,
 ///   then `=>` (Perl's `(user => 'u', password => 'pw')`);
-/// - an XML element's text, `<password>pw</password>`.
+/// - an XML element's text, `<password>pw</password>`, and an attribute's
+///   value, `<user name="u" password="pw"/>`.
 ///
 /// A quoted value is masked inside its quotes; an empty one, `null`,
-/// `true` or `false` and a reference to a variable hold none.
-fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
+/// `true` or `false` and a reference to a variable hold none. Also the name
+/// of a secret element whose start tag ends the line: its text is on the
+/// lines [`secret_assignment_lines`] reads after it, to its end tag.
+fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
     let bytes = line.as_bytes();
     let mut found = Vec::new();
+    let mut open_element = None;
     // Each search reads the line at most once: a quote that closes (of
     // `"`, of `'`) or a `>` not found is not looked for again, and the end
     // tags are found once, when an element is first looked at. (Each `"` of
@@ -100,6 +114,11 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
                 let start = at + 1;
                 let length = line[start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - start);
                 let name = &line[start..start + length];
+                let attributes_end = if length > 0 {
+                    secret_attributes(line, start + length, &mut unclosed_quotes, &mut found)
+                } else {
+                    start
+                };
                 // `<password>pw</password>`, its attributes aside.
                 let after_name = &line[start + length..];
                 let element = if length > 0 && after_name.starts_with(['>', ' ']) && !no_tag_end && key_meaning(name) == KeyMeaning::Secret
@@ -107,22 +126,36 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
                     let open = after_name.find('>').map(|open| start + length + open + 1);
                     no_tag_end = open.is_none();
                     let tags = tags.get_or_insert_with(|| end_tags(line));
-                    open.filter(|open| !line[..*open].ends_with("/>")).and_then(|open| {
-                        let closes = tags.get(name)?;
-                        let close = closes.get(closes.partition_point(|close| *close < open))?;
-                        Some((open, *close))
+                    open.filter(|open| !line[..*open].ends_with("/>")).map(|open| {
+                        let close = tags
+                            .get(name)
+                            .and_then(|closes| closes.get(closes.partition_point(|close| *close < open)));
+                        (open, close.copied())
                     })
                 } else {
                     None
                 };
-                if let Some((open, close)) = element {
-                    if !is_variable_reference(line[open..close].trim()) {
-                        found.push(open..close);
+                match element {
+                    Some((open, Some(close))) => {
+                        if !is_variable_reference(line[open..close].trim()) {
+                            found.push(open..close);
+                        }
+                        at = close;
+                        continue;
                     }
-                    at = close;
-                    continue;
+                    // A start tag that ends its line: its text is on the
+                    // lines after it. (Not `mysql <password.sql >out`.)
+                    Some((open, None)) if line[open..].trim().is_empty() => {
+                        open_element = Some(name);
+                        at = line.len();
+                        continue;
+                    }
+                    _ if attributes_end > start + length => {
+                        at = attributes_end;
+                        continue;
+                    }
+                    _ => None,
                 }
-                None
             }
             _ => None,
         };
@@ -150,7 +183,50 @@ fn secret_fields_in_line(line: &str) -> Vec<Range<usize>> {
             None => at += 1,
         }
     }
-    found
+    (found, open_element)
+}
+
+/// The attributes of an XML start tag from `start` of `line` (after its
+/// name), `name="value"` or `name='value'`, blanks around the `=`: the
+/// values of those whose names name a secret go to `found`; returns where
+/// the last attribute read ends. `unclosed_quotes` (of `"`, of `'`) says
+/// which quote no later one closes, so that no search reads the line twice.
+fn secret_attributes(line: &str, start: usize, unclosed_quotes: &mut [bool; 2], found: &mut Vec<Range<usize>>) -> usize {
+    let mut at = start;
+    loop {
+        let name_start = line.len() - line[at..].trim_start().len();
+        if name_start == at {
+            return at;
+        }
+        let length = line[name_start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - name_start);
+        let Some(value) = line[name_start + length..].trim_start().strip_prefix('=').map(str::trim_start) else {
+            return at;
+        };
+        let quote = match value.as_bytes().first() {
+            Some(quote @ (b'"' | b'\'')) if length > 0 => *quote,
+            _ => return at,
+        };
+        let value_start = line.len() - value.len() + 1;
+        let unclosed = &mut unclosed_quotes[usize::from(quote == b'\'')];
+        let Some(value_end) = (!*unclosed).then(|| line[value_start..].find(char::from(quote))).flatten() else {
+            *unclosed = true;
+            return at;
+        };
+        let value_end = value_start + value_end;
+        if key_meaning(&line[name_start..name_start + length]) == KeyMeaning::Secret && holds_secret(&line[value_start..value_end]) {
+            found.push(value_start..value_end);
+        }
+        at = value_end + 1;
+    }
+}
+
+/// Where the first end tag `</name>` (`</name >`) of `line` starts.
+fn end_tag(line: &str, name: &str) -> Option<usize> {
+    line.match_indices("</").map(|(close, _)| close).find(|close| {
+        line[close + 2..]
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.trim_start().starts_with('>'))
+    })
 }
 
 /// The end tags of `line` (`</name>`, `</name >`): each element's name and
@@ -291,6 +367,40 @@ mod tests {
             (
                 "def login(password: str, token: str = None):",
                 "def login(password: str, token: str = None):",
+            ),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+
+    /// An XML element's text on the lines after its start tag, to its end
+    /// tag (or the text's end); an attribute that names a secret, quoted
+    /// either way, blanks around its `=`. Other attributes and elements,
+    /// and a reference, stay readable.
+    #[test]
+    fn xml_text_on_later_lines_and_attributes_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (
+                "<config>\n  <password>\n    pw1\n  </password>\n  <user>u</user>\n</config>",
+                "<config>\n  <password>\n    ***\n  </password>\n  <user>u</user>\n</config>",
+            ),
+            (
+                "<db-password >\npw2\n pw3 </db-password> <host>db</host>\n<n>1</n>",
+                "<db-password >\n***\n *** </db-password> <host>db</host>\n<n>1</n>",
+            ),
+            (
+                "<password>\n  ${DB_PASSWORD}\n</password>",
+                "<password>\n  ${DB_PASSWORD}\n</password>",
+            ),
+            ("<token>\npw4", "<token>\n***"),
+            (
+                r#"<user name="x" password="pw5"/> <c password = 'p w6' n='1'>"#,
+                r#"<user name="x" password="***"/> <c password = '***' n='1'>"#,
+            ),
+            (
+                r#"<c a="it's" apiKey='pw7' password="" token="$(T)">"#,
+                r#"<c a="it's" apiKey='***' password="" token="$(T)">"#,
             ),
         ] {
             assert_eq!(shown(text), masked, "{text}");
