@@ -755,26 +755,57 @@ fn gunicorn_takes_its_env_from_value_from_when_it_starts() {
         let mut command = std::process::Command::new(words[0]);
         command.args(&words[1..]);
         command
-            .env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).envs(env.iter().copied());
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(env.iter().copied());
         let output = command.output().unwrap();
         assert!(output.status.success(), "{args:?}: {output:?}");
         let line = String::from_utf8(output.stdout).unwrap();
         let prefix = format!("{flag}=");
-        line.lines().filter_map(|w| w.strip_prefix(&prefix)).last().unwrap_or_else(|| panic!("no {flag} in {line}")).to_owned()
+        line.lines()
+            .rev()
+            .find_map(|w| w.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no {flag} in {line}"))
+            .to_owned()
     };
 
-    let line = args(&values("    - {name: GUNICORN_THREADS, valueFrom: {secretKeyRef: {name: gunicorn-tuning, key: threads}}}\n"));
-    assert_eq!(started(&line, &[("GUNICORN_WORKERS", "6"), ("GUNICORN_THREADS", "8")], "--workers"), "6");
-    assert_eq!(started(&line, &[("GUNICORN_WORKERS", "6"), ("GUNICORN_THREADS", "8")], "--threads"), "8");
-    assert_eq!(started(&line, &[("GUNICORN_WORKERS", ""), ("GUNICORN_THREADS", "8")], "--workers"), "2", "empty: the image's");
-    assert_eq!(started(&line, &[("GUNICORN_THREADS", "8")], "--workers"), "2", "missing: the image's");
+    let line = args(&values(
+        "    - {name: GUNICORN_THREADS, valueFrom: {secretKeyRef: {name: gunicorn-tuning, key: threads}}}\n",
+    ));
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", "6"), ("GUNICORN_THREADS", "8")], "--workers"),
+        "6"
+    );
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", "6"), ("GUNICORN_THREADS", "8")], "--threads"),
+        "8"
+    );
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", ""), ("GUNICORN_THREADS", "8")], "--workers"),
+        "2",
+        "empty: the image's"
+    );
+    assert_eq!(
+        started(&line, &[("GUNICORN_THREADS", "8")], "--workers"),
+        "2",
+        "missing: the image's"
+    );
     assert_eq!(started(&line, &[("GUNICORN_WORKERS", "6")], "--timeout"), "120");
 
     let line = args(&values("    args: [--workers=3]\n"));
-    assert_eq!(started(&line, &[("GUNICORN_WORKERS", "6")], "--workers"), "3", "the values' flag wins: {line:?}");
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", "6")], "--workers"),
+        "3",
+        "the values' flag wins: {line:?}"
+    );
 
-    let line = args(&format!("{MINIMAL}worker:\n  gunicorn:\n    envVars:\n    - {{name: GUNICORN_WORKERS, value: \"6\"}}\n"));
-    assert_eq!(line[0], "/home/frappe/frappe-bench/env/bin/gunicorn", "a written value needs no shell: {line:?}");
+    let line = args(&format!(
+        "{MINIMAL}worker:\n  gunicorn:\n    envVars:\n    - {{name: GUNICORN_WORKERS, value: \"6\"}}\n"
+    ));
+    assert_eq!(
+        line[0], "/home/frappe/frappe-bench/env/bin/gunicorn",
+        "a written value needs no shell: {line:?}"
+    );
     assert!(line.contains(&"--workers=6".to_owned()), "{line:?}");
 }
 

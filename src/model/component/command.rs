@@ -93,9 +93,6 @@ const GUNICORN_ENV_FLAGS: [(&str, Flag); 3] = [
     ("GUNICORN_TIMEOUT", TIMEOUT),
 ];
 
-/// The var that gives gunicorn's request timeout.
-const TIMEOUT_VAR: &str = GUNICORN_ENV_FLAGS[2].0;
-
 /// The flags the container's `GUNICORN_*` env gives the image's command
 /// line, as `start.sh` takes them from the last entry of each name (the one
 /// the container gets).
@@ -136,6 +133,8 @@ struct Flag {
 /// gunicorn's command line for the Deployment's `args`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GunicornLine {
+    /// The gunicorn command line, or `bash -c` running it ([`read_at_start`]);
+    /// [`request_timeout`] and [`graceful_timeout`] read either.
     pub args: Vec<String>,
     /// The index in `env` of a `GUNICORN_TIMEOUT` from `valueFrom`, which
     /// gunicorn takes when it starts: the `--graceful-timeout` and the grace
@@ -182,7 +181,7 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<GunicornLine, No
     command.extend(args);
     command.push((*application).to_owned());
     Ok(GunicornLine {
-        timeout_read_at_start: env.at_start.iter().find(|(name, ..)| *name == TIMEOUT_VAR).map(|&(.., index)| index),
+        timeout_read_at_start: env.at_start.iter().find(|(_, flag, _)| *flag == TIMEOUT).map(|&(.., index)| index),
         args: read_at_start(command, &env.at_start),
     })
 }
@@ -204,7 +203,9 @@ fn read_at_start(command: Vec<String>, at_start: &[(&str, Flag, usize)]) -> Vec<
             .expect("the image's command line sets each flag of its env");
         script.push_str(&format!(r#" {}="${{{name}:-{image}}}""#, flag.long));
     }
-    ["bash", "-c"].map(str::to_owned).into_iter().chain([script]).chain(command).collect()
+    let mut args = vec!["bash".to_owned(), "-c".to_owned(), script];
+    args.extend(command);
+    args
 }
 
 /// gunicorn's `--timeout` when none is given (`gunicorn/config.py`).
@@ -283,7 +284,9 @@ mod tests {
 
     #[test]
     fn gunicorn_flags_are_applied_to_the_command_line() {
-        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"]), &[]).unwrap().args;
+        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"]), &[])
+            .unwrap()
+            .args;
         assert_eq!(args.first().map(String::as_str), Some(GUNICORN_COMMAND[0]));
         assert_eq!(args.last().map(String::as_str), Some("frappe.app:application"));
         assert!(args.contains(&"--workers=4".to_owned()));
@@ -368,7 +371,11 @@ mod tests {
         assert_eq!(command, gunicorn_args(&words(&["--max-requests=500"]), &[]).unwrap().args);
         assert_eq!(line.timeout_read_at_start, None);
         let whole = words(&["gunicorn", "app:x"]);
-        assert_eq!(gunicorn_args(&whole, &env).unwrap().args, whole, "a whole command replaces start.sh");
+        assert_eq!(
+            gunicorn_args(&whole, &env).unwrap().args,
+            whole,
+            "a whole command replaces start.sh"
+        );
     }
 
     /// gunicorn reads `--timeout= 300` (a `GUNICORN_TIMEOUT` of `" 300"`,
