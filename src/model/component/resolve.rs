@@ -220,7 +220,7 @@ fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
                         Code::UnknownTimeout,
                         gunicorn.env_vars.anchor().index(index).key("valueFrom"),
                         format!(
-                            "gunicorn takes `GUNICORN_TIMEOUT` from `valueFrom` when it starts, but its `--graceful-timeout`, the pods' grace period and the `proxy-timeout` check follow the timeout on the rendered line ({}s): a rollout cuts requests that run longer",
+                            "gunicorn takes `GUNICORN_TIMEOUT` from `valueFrom` when it starts, but its `--graceful-timeout`, the pods' grace period and the `proxy-timeout` check can only follow the {}s known when rendering: with a longer timeout, a rollout cuts requests the timeout allows",
                             request_timeout(&line.args)
                         ),
                     )
