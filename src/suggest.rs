@@ -54,6 +54,13 @@ const OTHER_CHARTS: &[OtherChartKey] = &[
         key: "pullSecrets",
         help: "the pull secrets are a top-level list here: `imagePullSecrets: [{name: …}]`",
     },
+    // charts that copy the container's field name (`envFrom`): the rendered
+    // gunicorn command line reads `GUNICORN_*` only from `envVars`
+    OtherChartKey {
+        parent: "*",
+        key: "envFrom",
+        help: "`envFrom` is not taken here: list each variable in `envVars`, one that a ConfigMap or Secret holds with `valueFrom`",
+    },
     // charts that copy the Deployment's field name (`replicas`)
     OtherChartKey {
         parent: "*",
@@ -168,7 +175,9 @@ mod tests {
 
     #[test]
     fn every_other_chart_key_gets_its_help() {
-        let component = &["replicaCount", "resources", "autoscaling"];
+        let component = &["replicaCount", "resources", "autoscaling", "envVars"];
+        // The keys of an `envVars` item.
+        let env_var = ["valueFrom"];
         for entry in OTHER_CHARTS {
             let (parent, fields): (&str, &[&str]) = match entry.parent {
                 "*" => ("worker.gunicorn", component),
@@ -184,7 +193,7 @@ mod tests {
             for named in entry.help.split('`').skip(1).step_by(2).filter(|named| *named != entry.key) {
                 let first = named.split(['.', ':', ' ']).next().unwrap();
                 assert!(
-                    TOP.contains(&first) || component.contains(&first) || first == "redis",
+                    TOP.contains(&first) || component.contains(&first) || env_var.contains(&first) || first == "redis",
                     "`{}`'s help names `{named}`",
                     entry.key
                 );

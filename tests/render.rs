@@ -722,6 +722,135 @@ fn gunicorn_takes_the_images_gunicorn_env_and_args_win() {
     assert!(line.contains(&"--timeout=300".to_owned()), "{line:?}");
 }
 
+/// A `GUNICORN_*` var from a ConfigMap or Secret (`valueFrom`) reaches
+/// gunicorn as the image's `start.sh` gives it: read when the container
+/// starts, the image's value when it is empty or missing (an `optional`
+/// key). The rendered args are run by bash as the kubelet would, with
+/// `printf` for gunicorn, in each of those cases. A flag in
+/// `worker.gunicorn.args` still wins, and a literal value keeps the plain
+/// command line.
+#[test]
+fn gunicorn_takes_its_env_from_value_from_when_it_starts() {
+    let from = "      valueFrom: {configMapKeyRef: {name: gunicorn-tuning, key: workers, optional: true}}\n";
+    let values = |extra: &str| format!("{MINIMAL}worker:\n  gunicorn:\n    envVars:\n    - name: GUNICORN_WORKERS\n{from}{extra}");
+    let args = |values: &str| -> Vec<String> {
+        let docs = documents(&render_text(values, &[]));
+        let container = &find(&docs, "Deployment", "erpnext-gunicorn")["spec"]["template"]["spec"]["containers"][0];
+        container["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect()
+    };
+    // What gunicorn gets for `flag`: the last word that sets it.
+    let started = |args: &[String], env: &[(&str, &str)], flag: &str| -> String {
+        let words: Vec<&str> = args
+            .iter()
+            .flat_map(|a| match a.as_str() {
+                "/home/frappe/frappe-bench/env/bin/gunicorn" => vec!["printf", "%s\n"],
+                word => vec![word],
+            })
+            .collect();
+        let mut command = std::process::Command::new(words[0]);
+        command.args(&words[1..]);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(env.iter().copied());
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        let line = String::from_utf8(output.stdout).unwrap();
+        let prefix = format!("{flag}=");
+        line.lines()
+            .rev()
+            .find_map(|w| w.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no {flag} in {line}"))
+            .to_owned()
+    };
+
+    let line = args(&values(
+        "    - {name: GUNICORN_THREADS, valueFrom: {secretKeyRef: {name: gunicorn-tuning, key: threads}}}\n",
+    ));
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", "6"), ("GUNICORN_THREADS", "8")], "--workers"),
+        "6"
+    );
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", "6"), ("GUNICORN_THREADS", "8")], "--threads"),
+        "8"
+    );
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", ""), ("GUNICORN_THREADS", "8")], "--workers"),
+        "2",
+        "empty: the image's"
+    );
+    assert_eq!(
+        started(&line, &[("GUNICORN_THREADS", "8")], "--workers"),
+        "2",
+        "missing: the image's"
+    );
+    assert_eq!(started(&line, &[("GUNICORN_WORKERS", "6")], "--timeout"), "120");
+
+    let line = args(&values("    args: [--workers=3]\n"));
+    assert_eq!(
+        started(&line, &[("GUNICORN_WORKERS", "6")], "--workers"),
+        "3",
+        "the values' flag wins: {line:?}"
+    );
+
+    let line = args(&format!(
+        "{MINIMAL}worker:\n  gunicorn:\n    envVars:\n    - {{name: GUNICORN_WORKERS, value: \"6\"}}\n"
+    ));
+    assert_eq!(
+        line[0], "/home/frappe/frappe-bench/env/bin/gunicorn",
+        "a written value needs no shell: {line:?}"
+    );
+    assert!(line.contains(&"--workers=6".to_owned()), "{line:?}");
+}
+
+/// A `GUNICORN_TIMEOUT` from `valueFrom` is taken when gunicorn starts, but
+/// what follows the timeout at render time cannot follow it: a warning says
+/// so, and no warning comes where the values' flag sets the timeout.
+#[test]
+fn a_timeout_from_value_from_warns_that_the_grace_period_cannot_follow_it() {
+    let warned = |extra: &str| {
+        let values = format!(
+            "{MINIMAL}worker:\n  gunicorn:\n    envVars:\n    - {{name: GUNICORN_TIMEOUT, valueFrom: {{secretKeyRef: {{name: tuning, key: timeout}}}}}}\n{extra}"
+        );
+        let outcome = check_text(&values, &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "a warning does not block the render");
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == frappe_manifests::diagnostic::Code::UnknownTimeout)
+            .count()
+    };
+    assert_eq!(warned(""), 1);
+    assert_eq!(warned("    args: [--timeout=300]\n"), 0);
+}
+
+/// Components take no `envFrom`, which would hide the vars from the
+/// rendered command line: the key is refused, and its help says how a var
+/// from a ConfigMap or Secret is given.
+#[test]
+fn env_from_is_refused_with_the_way_to_give_a_var_from_a_config_map() {
+    let outcome = check_text(
+        &format!("{MINIMAL}worker:\n  gunicorn:\n    envFrom:\n    - configMapRef: {{name: gunicorn-tuning}}\n"),
+        &[],
+        "erpnext",
+        None,
+    );
+    assert!(outcome.manifests.is_none());
+    let refused = outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code == frappe_manifests::diagnostic::Code::UnknownKey)
+        .expect("envFrom is an unknown key");
+    let help = refused.help.as_deref().unwrap_or_default();
+    assert!(help.contains("`envVars`") && help.contains("`valueFrom`"), "{help}");
+}
+
 /// The README's "A values file and what it produces": the values file (the
 /// table's left cell) and the abridged render (its right cell).
 fn readme_values_and_render() -> (String, String) {

@@ -10,6 +10,19 @@
 //! the defaults), and fills those three flags from the container's env
 //! itself, before the values' flags apply.
 //!
+//! A var whose value is written in the values is put on the line here. One
+//! from a Secret, a ConfigMap or the pod's fields (`valueFrom`) is only
+//! known when the container starts, so the line then runs through `bash`,
+//! which adds the flag as `start.sh` does: `--workers="${GUNICORN_WORKERS:-2}"`,
+//! the image's value when the var is empty or missing (an `optional` key
+//! the ConfigMap lacks). Kubernetes' own `$(GUNICORN_WORKERS)` in `args`
+//! would not do: it stays as written when the var is missing and expands
+//! to nothing when it is empty, and gunicorn refuses both (`invalid int
+//! value`) where the image would have started. The script is a constant
+//! but for the flags' names and the image's values; the line, the values'
+//! flags among them, reaches it as its arguments, which no shell reads as
+//! code; `exec` leaves gunicorn as the process that gets SIGTERM.
+//!
 //! gunicorn's `--timeout` is how long a request may run: Frappe's gunicorn
 //! (frappe/gunicorn, which Frappe's `pyproject.toml` pins) makes its gthread
 //! worker exit when a request takes longer. On SIGTERM the arbiter closes
@@ -53,6 +66,16 @@ const TIMEOUT: Flag = Flag {
     long: "--timeout",
     short: Some("-t"),
 };
+/// gunicorn's worker processes: `--workers` or `-w`.
+const WORKERS: Flag = Flag {
+    long: "--workers",
+    short: Some("-w"),
+};
+/// The threads of each gunicorn worker.
+const THREADS: Flag = Flag {
+    long: "--threads",
+    short: None,
+};
 /// How long gunicorn's workers may finish their requests after SIGTERM.
 const GRACEFUL_TIMEOUT: Flag = Flag {
     long: "--graceful-timeout",
@@ -64,45 +87,78 @@ pub const GUNICORN_DEFAULT_GRACEFUL_TIMEOUT: u64 = 30;
 /// The env vars from which the image's `start.sh` takes these flags of
 /// [`GUNICORN_COMMAND`], each keeping the value there when unset or empty
 /// (`${GUNICORN_WORKERS:-2}`).
-const GUNICORN_ENV_FLAGS: [(&str, &str); 3] = [
-    ("GUNICORN_THREADS", "--threads"),
-    ("GUNICORN_WORKERS", "--workers"),
-    ("GUNICORN_TIMEOUT", "--timeout"),
+const GUNICORN_ENV_FLAGS: [(&str, Flag); 3] = [
+    ("GUNICORN_THREADS", THREADS),
+    ("GUNICORN_WORKERS", WORKERS),
+    ("GUNICORN_TIMEOUT", TIMEOUT),
 ];
 
-/// The flags `env` gives the image's command line, as `start.sh` takes them:
-/// from the last entry of each name (the one the container gets), when it
-/// has a value written in the values and not empty. A value from a Secret
-/// or ConfigMap (`valueFrom`) is unknown here, and the image's flag stays.
-fn env_flags(env: &[EnvVar]) -> Vec<String> {
-    GUNICORN_ENV_FLAGS
-        .iter()
-        .filter_map(|(name, flag)| {
-            let value = env.iter().rev().find(|var| var.name == *name)?.value.as_deref()?;
-            (!value.is_empty()).then(|| format!("{flag}={value}"))
-        })
-        .collect()
+/// The flags the container's `GUNICORN_*` env gives the image's command
+/// line, as `start.sh` takes them from the last entry of each name (the one
+/// the container gets).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct EnvFlags {
+    /// From values written in the values and not empty: `--workers=5`.
+    written: Vec<String>,
+    /// From `valueFrom`, which the container learns when it starts: the
+    /// var's name, its flag and its entry's index in `env`.
+    at_start: Vec<(&'static str, Flag, usize)>,
+}
+
+/// The container's `GUNICORN_*` env as flags; a `valueFrom` one only when
+/// `user`, the values' flags, do not set its flag: those win, and the flag
+/// read at start comes after them on the line.
+fn env_flags(env: &[EnvVar], user: &[String]) -> EnvFlags {
+    let mut flags = EnvFlags::default();
+    for (name, flag) in GUNICORN_ENV_FLAGS {
+        let Some((index, var)) = env.iter().enumerate().rfind(|(_, var)| var.name == name) else {
+            continue;
+        };
+        match (&var.value_from, var.value.as_deref()) {
+            (Some(_), _) if last_setting(user, flag).is_none() => flags.at_start.push((name, flag, index)),
+            (None, Some(value)) if !value.is_empty() => flags.written.push(format!("{}={value}", flag.long)),
+            _ => {}
+        }
+    }
+    flags
 }
 
 /// A gunicorn option with a value, as its command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Flag {
     long: &'static str,
     short: Option<&'static str>,
+}
+
+/// gunicorn's command line for the Deployment's `args`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GunicornLine {
+    /// The gunicorn command line, or `bash -c` running it ([`read_at_start`]);
+    /// [`request_timeout`] and [`graceful_timeout`] read either.
+    pub args: Vec<String>,
+    /// The index in `env` of a `GUNICORN_TIMEOUT` from `valueFrom`, which
+    /// gunicorn takes when it starts: the `--graceful-timeout` and the grace
+    /// period that follow the timeout here follow the image's instead.
+    pub timeout_read_at_start: Option<usize>,
 }
 
 /// Applies flag-style gunicorn arguments to the image's command line, after
 /// the flags the container's `GUNICORN_*` env gives it ([`env_flags`]): a
 /// flag already there (`--workers=2`) is replaced in place, a new one is
 /// added before the application. Unless the flags set `--graceful-timeout`,
-/// it is `--timeout`'s (see the module's docs). Fails on the first word that
-/// is not a flag when the list mixes flags and other words. A whole command
-/// line is kept as it is, env or not: it replaces `start.sh`.
-pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<Vec<String>, NotAFlag> {
+/// it is `--timeout`'s (see the module's docs). A var known only when the
+/// container starts is added then, by [`read_at_start`]. Fails on the first
+/// word that is not a flag when the list mixes flags and other words. A
+/// whole command line is kept as it is, env or not: it replaces `start.sh`.
+pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<GunicornLine, NotAFlag> {
     if let Some(first) = user.first()
         && !first.starts_with('-')
     {
         // A whole command line, as the chart takes it.
-        return Ok(user.to_vec());
+        return Ok(GunicornLine {
+            args: user.to_vec(),
+            timeout_read_at_start: None,
+        });
     }
     if let Some(index) = user.iter().position(|w| !w.starts_with('-')) {
         return Err(NotAFlag {
@@ -112,8 +168,10 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<Vec<String>, Not
     }
     let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
     let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
-    let flags = env_flags(env).into_iter().chain(user.iter().cloned());
-    replace_or_append(&mut args, flags, |w| w.split('=').next().unwrap_or(w).to_owned());
+    let env = env_flags(env, user);
+    replace_or_append(&mut args, env.written.into_iter().chain(user.iter().cloned()), |w| {
+        w.split('=').next().unwrap_or(w).to_owned()
+    });
     if flag_value(&args, GRACEFUL_TIMEOUT).is_none()
         && let Some(timeout) = flag_value(&args, TIMEOUT).filter(|&seconds| seconds > 0)
     {
@@ -122,7 +180,32 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<Vec<String>, Not
     let mut command = vec![GUNICORN_COMMAND[0].to_owned()];
     command.extend(args);
     command.push((*application).to_owned());
-    Ok(command)
+    Ok(GunicornLine {
+        timeout_read_at_start: env.at_start.iter().find(|(_, flag, _)| *flag == TIMEOUT).map(|&(.., index)| index),
+        args: read_at_start(command, &env.at_start),
+    })
+}
+
+/// `command`, run by `bash` so that each var of `at_start` gives its flag
+/// when the container starts, as `start.sh` does, after the line's own
+/// words (gunicorn takes the last): `bash -c 'exec "$0" "$@"
+/// --workers="${GUNICORN_WORKERS:-2}"' /…/gunicorn --chdir=… …`. The line
+/// as it is without any.
+fn read_at_start(command: Vec<String>, at_start: &[(&str, Flag, usize)]) -> Vec<String> {
+    if at_start.is_empty() {
+        return command;
+    }
+    let mut script = r#"exec "$0" "$@""#.to_owned();
+    for (name, flag, _) in at_start {
+        let image = GUNICORN_COMMAND
+            .iter()
+            .find_map(|word| word.strip_prefix(flag.long)?.strip_prefix('='))
+            .expect("the image's command line sets each flag of its env");
+        script.push_str(&format!(r#" {}="${{{name}:-{image}}}""#, flag.long));
+    }
+    let mut args = vec!["bash".to_owned(), "-c".to_owned(), script];
+    args.extend(command);
+    args
 }
 
 /// gunicorn's `--timeout` when none is given (`gunicorn/config.py`).
@@ -141,28 +224,35 @@ pub fn graceful_timeout(args: &[String]) -> u64 {
 }
 
 /// The seconds the last of `args` that sets `flag` gives it, as gunicorn's
-/// parser reads them: `--flag=N`, `--flag N`, `-xN` or `-x N`, the number
-/// read by Python's `int`, blanks around it aside (`GUNICORN_TIMEOUT: " 300"`
-/// gives `--timeout= 300`; `gunicorn/config.py`'s `Setting.add_option`
-/// gives argparse the setting's `type`, `int`). `None` when no word sets
-/// it, or the last one's value is not a number.
+/// parser reads them: the number read by Python's `int`, blanks around it
+/// aside (`GUNICORN_TIMEOUT: " 300"` gives `--timeout= 300`;
+/// `gunicorn/config.py`'s `Setting.add_option` gives argparse the
+/// setting's `type`, `int`). `None` when no word sets it, or the last one's
+/// value is not a number.
 fn flag_value(args: &[String], flag: Flag) -> Option<u64> {
+    last_setting(args, flag)?.and_then(|text| text.trim().parse().ok())
+}
+
+/// The value the last of `args` that sets `flag` gives it, as gunicorn's
+/// parser reads the words: `--flag=N`, `--flag N`, `-xN` or `-x N`.
+/// `None` when no word sets it, `Some(None)` when the last one is the
+/// line's last word and has no value.
+fn last_setting(args: &[String], flag: Flag) -> Option<Option<&str>> {
     let mut value = None;
-    let mut words = args.iter().map(String::as_str).peekable();
+    let mut words = args.iter().map(String::as_str);
     while let Some(word) = words.next() {
         let attached = word.strip_prefix(flag.long).and_then(|rest| rest.strip_prefix('=')).or_else(|| {
             flag.short
                 .and_then(|short| word.strip_prefix(short))
                 .filter(|rest| !rest.is_empty())
         });
-        let given = match attached {
-            Some(text) => Some(text),
-            None if word == flag.long || Some(word) == flag.short => words.next(),
+        value = match attached {
+            Some(text) => Some(Some(text)),
+            None if word == flag.long || Some(word) == flag.short => Some(words.next()),
             None => continue,
         };
-        value = given.map(|text| text.trim().parse().ok());
     }
-    value.flatten()
+    value
 }
 
 /// Each of `items` in place of the item of `list` with the same key, or
@@ -194,7 +284,9 @@ mod tests {
 
     #[test]
     fn gunicorn_flags_are_applied_to_the_command_line() {
-        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"]), &[]).unwrap();
+        let args = gunicorn_args(&words(&["--workers=4", "--timeout=120", "--preload", "--max-requests=1000"]), &[])
+            .unwrap()
+            .args;
         assert_eq!(args.first().map(String::as_str), Some(GUNICORN_COMMAND[0]));
         assert_eq!(args.last().map(String::as_str), Some("frappe.app:application"));
         assert!(args.contains(&"--workers=4".to_owned()));
@@ -205,7 +297,7 @@ mod tests {
 
     #[test]
     fn the_graceful_timeout_follows_the_request_timeout_unless_given() {
-        let graceful = |user: &[&str]| graceful_timeout(&gunicorn_args(&words(user), &[]).unwrap());
+        let graceful = |user: &[&str]| graceful_timeout(&gunicorn_args(&words(user), &[]).unwrap().args);
         assert_eq!(graceful(&[]), 120, "the image's --timeout=120");
         assert_eq!(graceful(&["--timeout=300"]), 300);
         assert_eq!(graceful(&["-t300"]), 300);
@@ -217,7 +309,7 @@ mod tests {
         );
         let whole = ["gunicorn", "--timeout", "300", "frappe.app:application"];
         assert_eq!(
-            gunicorn_args(&words(&whole), &[]).unwrap(),
+            gunicorn_args(&words(&whole), &[]).unwrap().args,
             words(&whole),
             "a whole command is left alone"
         );
@@ -225,24 +317,65 @@ mod tests {
         assert_eq!(graceful(&["gunicorn", "--graceful-timeout", "90", "app"]), 90);
     }
 
-    /// The container gets the last entry of a name; a value from a Secret or
-    /// ConfigMap is not known when rendering, so the image's flag stays.
-    #[test]
-    fn gunicorn_env_is_read_as_the_container_gets_it() {
-        let var = |name: &str, value: Option<&str>| EnvVar {
+    fn var(name: &str, value: Option<&str>) -> EnvVar {
+        EnvVar {
             name: name.to_owned(),
             value: value.map(str::to_owned),
             value_from: value.is_none().then(Default::default),
-        };
+        }
+    }
+
+    /// The container gets the last entry of a name; a value from `valueFrom`
+    /// is read when the container starts, unless the values' flags set its
+    /// flag, in any of gunicorn's spellings.
+    #[test]
+    fn gunicorn_env_is_read_as_the_container_gets_it() {
         let env = [
             var("GUNICORN_WORKERS", Some("3")),
             var("GUNICORN_WORKERS", Some("5")),
             var("GUNICORN_TIMEOUT", Some("90")),
             var("GUNICORN_TIMEOUT", None),
+            var("GUNICORN_THREADS", None),
+            var("GUNICORN_THREADS", Some("")),
         ];
-        assert_eq!(env_flags(&env), ["--workers=5"]);
+        assert_eq!(
+            env_flags(&env, &[]),
+            EnvFlags {
+                written: words(&["--workers=5"]),
+                at_start: vec![("GUNICORN_TIMEOUT", TIMEOUT, 3)],
+            }
+        );
+        for user in [&["--timeout=60"][..], &["-t60"], &["-t", "60"], &["--timeout", "60"]] {
+            assert_eq!(env_flags(&env, &words(user)).at_start, [], "{user:?}");
+        }
         let line = gunicorn_args(&[], &env).unwrap();
-        assert!(line.contains(&"--timeout=120".to_owned()), "{line:?}");
+        assert_eq!(line.timeout_read_at_start, Some(3));
+        assert!(line.args.contains(&"--timeout=120".to_owned()), "{line:?}");
+    }
+
+    /// A var read at start gives its flag after the line's words, the
+    /// image's value when it is empty or missing, as `start.sh` does.
+    #[test]
+    fn a_var_from_value_from_is_added_by_the_shell_when_the_container_starts() {
+        let env = [var("GUNICORN_WORKERS", None), var("GUNICORN_THREADS", None)];
+        let line = gunicorn_args(&words(&["--max-requests=500"]), &env).unwrap();
+        let (shell, command) = line.args.split_at(3);
+        assert_eq!(
+            shell,
+            [
+                "bash",
+                "-c",
+                r#"exec "$0" "$@" --threads="${GUNICORN_THREADS:-4}" --workers="${GUNICORN_WORKERS:-2}""#
+            ]
+        );
+        assert_eq!(command, gunicorn_args(&words(&["--max-requests=500"]), &[]).unwrap().args);
+        assert_eq!(line.timeout_read_at_start, None);
+        let whole = words(&["gunicorn", "app:x"]);
+        assert_eq!(
+            gunicorn_args(&whole, &env).unwrap().args,
+            whole,
+            "a whole command replaces start.sh"
+        );
     }
 
     /// gunicorn reads `--timeout= 300` (a `GUNICORN_TIMEOUT` of `" 300"`,
@@ -255,7 +388,7 @@ mod tests {
             value: Some(" 300".to_owned()),
             value_from: None,
         }];
-        let line = gunicorn_args(&[], &env).unwrap();
+        let line = gunicorn_args(&[], &env).unwrap().args;
         assert_eq!(graceful_timeout(&line), 300, "{line:?}");
         assert_eq!(request_timeout(&line), 300, "{line:?}");
     }
@@ -276,7 +409,7 @@ mod tests {
     #[test]
     fn a_full_command_is_kept_and_mixed_args_are_refused() {
         let full = words(&["gunicorn", "app:x"]);
-        assert_eq!(gunicorn_args(&full, &[]).unwrap(), full);
+        assert_eq!(gunicorn_args(&full, &[]).unwrap().args, full);
         assert_eq!(
             gunicorn_args(&words(&["--workers", "4"]), &[]),
             Err(NotAFlag {

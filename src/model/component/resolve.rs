@@ -213,7 +213,21 @@ fn check_assets_are_served(values: &Values, report: &mut Reporter<'_>) {
 fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
     let gunicorn = &values.worker.gunicorn;
     match gunicorn_args(&gunicorn.args, &component.env) {
-        Ok(args) => component.args = args,
+        Ok(line) => {
+            if let Some(index) = line.timeout_read_at_start {
+                report
+                    .at(
+                        Code::UnknownTimeout,
+                        gunicorn.env_vars.anchor().index(index).key("valueFrom"),
+                        format!(
+                            "gunicorn takes `GUNICORN_TIMEOUT` from `valueFrom` when it starts, but its `--graceful-timeout`, the pods' grace period and the `proxy-timeout` check can only follow the {}s known when rendering: with a longer timeout, a rollout cuts requests the timeout allows",
+                            request_timeout(&line.args)
+                        ),
+                    )
+                    .with_help("write the timeout as the var's `value`, or set `--timeout=<seconds>` in `worker.gunicorn.args`, so that they follow it");
+            }
+            component.args = line.args;
+        }
         Err(NotAFlag { index, word }) => {
             report
                 .at(Code::GunicornArgs, gunicorn.args.anchor().index(index), format!("`{word}` is not a gunicorn flag, but the list starts with flags"))
