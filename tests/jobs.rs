@@ -132,13 +132,9 @@ fn create_site_creates_what_is_missing_installs_apps_on_what_exists_and_stops_at
     assert!(text(&output.stderr).contains("bench new-site hr.example.com failed"));
 }
 
-/// Frappe builds links outside a request (the scheduler's and the workers'
-/// emails) from a site's `host_name`, else from `http://` and its name: a
-/// site the Ingress serves over TLS gets its `https://` URL, once.
-#[test]
-fn a_site_served_over_tls_gets_its_https_url_as_host_name_and_keeps_its_own() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let tls = "ingress:
+/// An Ingress serving the three sites of [`multisite_values`] over TLS, one
+/// by its name and two by a wildcard.
+const TLS_INGRESS: &str = "ingress:
   enabled: true
   hosts:
     - {host: shop.example.com, paths: [{path: /, pathType: Prefix}]}
@@ -148,6 +144,14 @@ fn a_site_served_over_tls_gets_its_https_url_as_host_name_and_keeps_its_own() {
     - {secretName: shop-tls, hosts: [shop.example.com]}
     - {secretName: wildcard-tls, hosts: ['*.example.com']}
 ";
+
+/// Frappe builds links outside a request (the scheduler's and the workers'
+/// emails) from a site's `host_name`, else from `http://` and its name: a
+/// site the Ingress serves over TLS gets its `https://` URL, once.
+#[test]
+fn a_site_served_over_tls_gets_its_https_url_as_host_name_and_keeps_its_own() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let tls = TLS_INGRESS;
     let port = listener.local_addr().unwrap().port();
     let values = multisite_values(port) + tls;
     let create = script(&documents(&render_text(&values, &[])), "create-site");
@@ -196,6 +200,30 @@ fn a_site_served_over_tls_gets_its_https_url_as_host_name_and_keeps_its_own() {
         let config: Value =
             serde_json::from_str(&std::fs::read_to_string(bench.root().join("sites/shop.example.com/site_config.json")).unwrap()).unwrap();
         assert!(config.get("host_name").is_none(), "{extra}: {config}");
+    }
+}
+
+/// Frappe reads a site's config over `common_site_config.json`
+/// (`get_site_config`): a `host_name` set for the whole bench is the site's
+/// too, and one written into the site's own config would replace it.
+#[test]
+fn a_host_name_of_the_whole_bench_is_kept() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()) + TLS_INGRESS;
+    let create = script(&documents(&render_text(&values, &[])), "create-site");
+    let bench = ScratchBench::configured();
+    let common = bench.root().join("sites/common_site_config.json");
+    std::fs::write(
+        &common,
+        r#"{"db_host": "127.0.0.1", "redis_queue": "rediss://q", "host_name": "https://erp.example.org"}"#,
+    )
+    .unwrap();
+    let output = bench.run(&create, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for site in ["shop.example.com", "hr.example.com", "crm.example.com"] {
+        let config: Value =
+            serde_json::from_str(&std::fs::read_to_string(bench.root().join(format!("sites/{site}/site_config.json"))).unwrap()).unwrap();
+        assert!(config.get("host_name").is_none(), "{site}: {config}");
     }
 }
 
