@@ -132,7 +132,7 @@ codes! {
     UnadmittedGateway = "unadmitted-gateway", Warning, allowable, "The NetworkPolicy admits only the default ingress-nginx namespace while an HTTPRoute brings the traffic: the Gateway's proxies run elsewhere, and every request is dropped.";
     ClientAddress = "client-address", Warning, allowable, "nginx trusts `X-Forwarded-For` only from 127.0.0.1 behind an Ingress or Gateway: Frappe sees one address for every client, and its per-address limits hit everyone.";
     HttpLiveness = "http-liveness", Warning, allowable, "An HTTP liveness probe that Frappe answers: it fails during every migrate (maintenance mode) and while the database is away, and restarting gunicorn mends neither.";
-    UnknownTimeout = "unknown-timeout", Warning, allowable, "`GUNICORN_TIMEOUT` comes from a Secret, a ConfigMap or the pod's fields (`valueFrom`): gunicorn takes it when it starts, but the graceful timeout, the pods' grace period and the `proxy-timeout` check follow only a timeout written in the values.";
+    UnknownTimeout = "unknown-timeout", Warning, allowable, "gunicorn's timeout is settled only when the pod starts (a `GUNICORN_TIMEOUT` from `valueFrom`, or a `$(VAR)` the kubelet expands): the graceful timeout, the pods' grace period and the `proxy-timeout` check follow only a timeout written in the values.";
     ProxyTimeout = "proxy-timeout", Warning, allowable, "nginx gives up on gunicorn before gunicorn's `--timeout` ends a request: the user gets 504 while the request goes on, and trying again runs it twice.";
     SocketioSessions = "socketio-sessions", Warning, allowable, "socketio runs more than one pod and nothing keeps a browser on one: socket.io's long-polling requests that reach another pod fail, and realtime updates stop.";
 }

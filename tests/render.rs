@@ -830,6 +830,43 @@ fn a_timeout_from_value_from_warns_that_the_grace_period_cannot_follow_it() {
     assert_eq!(warned("    args: [--timeout=300]\n"), 0);
 }
 
+/// A timeout that names a var (`$(T)`), which the kubelet expands when the
+/// pod starts, is no number when rendering either: the grace period cannot
+/// follow it, and a warning says so where it is written, in `args` or in
+/// `GUNICORN_TIMEOUT`'s value. One written in seconds earns none.
+#[test]
+fn a_timeout_that_names_a_var_warns_where_it_is_written() {
+    let warned_at = |gunicorn: &str| -> Vec<Option<String>> {
+        let values = format!("{MINIMAL}worker:\n  gunicorn:\n{gunicorn}");
+        let outcome = check_text(&values, &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "a warning does not block the render");
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == frappe_manifests::diagnostic::Code::UnknownTimeout)
+            .map(|d| d.field.clone())
+            .collect()
+    };
+    let from_config_map = "    - {name: T, valueFrom: {configMapKeyRef: {name: tuning, key: timeout}}}\n";
+    assert_eq!(
+        warned_at(&format!("    envVars:\n{from_config_map}    args: [--max-requests=500, -t$(T)]\n")),
+        [Some("worker.gunicorn.args[1]".to_owned())]
+    );
+    assert_eq!(
+        warned_at(&format!(
+            "    envVars:\n{from_config_map}    - {{name: GUNICORN_TIMEOUT, value: \"$(T)\"}}\n"
+        )),
+        [Some("worker.gunicorn.envVars[1].value".to_owned())]
+    );
+    assert_eq!(
+        warned_at(&format!(
+            "    envVars:\n{from_config_map}    - {{name: GUNICORN_TIMEOUT, value: \"$(T)\"}}\n    args: [--timeout=300]\n"
+        )),
+        [],
+        "the values' flag in seconds wins"
+    );
+}
+
 /// Components take no `envFrom`, which would hide the vars from the
 /// rendered command line: the key is refused, and its help says how a var
 /// from a ConfigMap or Secret is given.

@@ -136,10 +136,24 @@ pub struct GunicornLine {
     /// The gunicorn command line, or `bash -c` running it ([`read_at_start`]);
     /// [`request_timeout`] and [`graceful_timeout`] read either.
     pub args: Vec<String>,
-    /// The index in `env` of a `GUNICORN_TIMEOUT` from `valueFrom`, which
-    /// gunicorn takes when it starts: the `--graceful-timeout` and the grace
-    /// period that follow the timeout here follow the image's instead.
-    pub timeout_read_at_start: Option<usize>,
+    /// Where gunicorn's timeout comes from when it is known only when the
+    /// container starts: the `--graceful-timeout` and the grace period that
+    /// follow the timeout here cannot follow it.
+    pub unknown_timeout: Option<UnknownTimeout>,
+}
+
+/// A gunicorn timeout that only the container's start settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownTimeout {
+    /// A `GUNICORN_TIMEOUT` from `valueFrom`, read by the shell
+    /// ([`read_at_start`]): its index in `env`.
+    ValueFrom(usize),
+    /// A `GUNICORN_TIMEOUT` whose written value names a var (`$(T)`), which
+    /// the kubelet expands in `args`: its index in `env`.
+    EnvReference(usize),
+    /// A timeout flag of the values that names a var (`--timeout=$(T)`):
+    /// its index in `worker.gunicorn.args`.
+    ArgReference(usize),
 }
 
 /// Applies flag-style gunicorn arguments to the image's command line, after
@@ -157,7 +171,7 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<GunicornLine, No
         // A whole command line, as the chart takes it.
         return Ok(GunicornLine {
             args: user.to_vec(),
-            timeout_read_at_start: None,
+            unknown_timeout: None,
         });
     }
     if let Some(index) = user.iter().position(|w| !w.starts_with('-')) {
@@ -168,8 +182,8 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<GunicornLine, No
     }
     let (application, flags) = GUNICORN_COMMAND[1..].split_last().expect("gunicorn command has an application");
     let mut args: Vec<String> = flags.iter().map(|w| (*w).to_owned()).collect();
-    let env = env_flags(env, user);
-    replace_or_append(&mut args, env.written.into_iter().chain(user.iter().cloned()), |w| {
+    let from_env = env_flags(env, user);
+    replace_or_append(&mut args, from_env.written.into_iter().chain(user.iter().cloned()), |w| {
         w.split('=').next().unwrap_or(w).to_owned()
     });
     if flag_value(&args, GRACEFUL_TIMEOUT).is_none()
@@ -177,13 +191,37 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<GunicornLine, No
     {
         args.push(format!("{}={timeout}", GRACEFUL_TIMEOUT.long));
     }
+    let unknown_timeout = match from_env.at_start.iter().find(|(_, flag, _)| *flag == TIMEOUT) {
+        Some(&(.., index)) => Some(UnknownTimeout::ValueFrom(index)),
+        None => timeout_reference(&args, user, env),
+    };
     let mut command = vec![GUNICORN_COMMAND[0].to_owned()];
     command.extend(args);
     command.push((*application).to_owned());
     Ok(GunicornLine {
-        timeout_read_at_start: env.at_start.iter().find(|(_, flag, _)| *flag == TIMEOUT).map(|&(.., index)| index),
-        args: read_at_start(command, &env.at_start),
+        unknown_timeout,
+        args: read_at_start(command, &from_env.at_start),
     })
+}
+
+/// Where the timeout of `flags` (the line's, `user`'s applied over the
+/// env's) comes from when it names a var (`$(T)`) that the kubelet expands
+/// when the container starts: the values' flag when one sets it, else the
+/// `GUNICORN_TIMEOUT` of `env`. A timeout so named reads as no number here,
+/// which would leave the grace period at gunicorn's default unseen.
+fn timeout_reference(flags: &[String], user: &[String], env: &[EnvVar]) -> Option<UnknownTimeout> {
+    let value = last_setting(flags, TIMEOUT)??;
+    if !value.contains("$(") {
+        return None;
+    }
+    let sets_timeout = |word: &String| last_setting(std::slice::from_ref(word), TIMEOUT).is_some();
+    match user.iter().rposition(sets_timeout) {
+        Some(index) => Some(UnknownTimeout::ArgReference(index)),
+        None => {
+            let (name, _) = GUNICORN_ENV_FLAGS.iter().find(|(_, flag)| *flag == TIMEOUT)?;
+            env.iter().rposition(|var| var.name == *name).map(UnknownTimeout::EnvReference)
+        }
+    }
 }
 
 /// `command`, run by `bash` so that each var of `at_start` gives its flag
@@ -349,7 +387,7 @@ mod tests {
             assert_eq!(env_flags(&env, &words(user)).at_start, [], "{user:?}");
         }
         let line = gunicorn_args(&[], &env).unwrap();
-        assert_eq!(line.timeout_read_at_start, Some(3));
+        assert_eq!(line.unknown_timeout, Some(UnknownTimeout::ValueFrom(3)));
         assert!(line.args.contains(&"--timeout=120".to_owned()), "{line:?}");
     }
 
@@ -369,13 +407,27 @@ mod tests {
             ]
         );
         assert_eq!(command, gunicorn_args(&words(&["--max-requests=500"]), &[]).unwrap().args);
-        assert_eq!(line.timeout_read_at_start, None);
+        assert_eq!(line.unknown_timeout, None);
         let whole = words(&["gunicorn", "app:x"]);
         assert_eq!(
             gunicorn_args(&whole, &env).unwrap().args,
             whole,
             "a whole command replaces start.sh"
         );
+    }
+
+    /// A timeout that names a var the kubelet expands is unknown here, and
+    /// is found where it is written: the values' flag when one sets the
+    /// timeout, else `GUNICORN_TIMEOUT`'s value.
+    #[test]
+    fn a_timeout_that_names_a_var_is_found_where_it_is_written() {
+        let env = [var("GUNICORN_TIMEOUT", Some("$(T)"))];
+        let unknown = |user: &[&str], env: &[EnvVar]| gunicorn_args(&words(user), env).unwrap().unknown_timeout;
+        assert_eq!(unknown(&[], &env), Some(UnknownTimeout::EnvReference(0)));
+        assert_eq!(unknown(&["--preload", "-t$(T)"], &[]), Some(UnknownTimeout::ArgReference(1)));
+        assert_eq!(unknown(&["--timeout=$(T)"], &env), Some(UnknownTimeout::ArgReference(0)));
+        assert_eq!(unknown(&["--timeout=60"], &env), None);
+        assert_eq!(unknown(&[], &[var("GUNICORN_TIMEOUT", Some("90"))]), None);
     }
 
     /// gunicorn reads `--timeout= 300` (a `GUNICORN_TIMEOUT` of `" 300"`,

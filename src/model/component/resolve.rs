@@ -11,7 +11,7 @@ use super::super::jobs;
 use super::super::names::{Names, selector_labels};
 use super::super::redis::Redis;
 use super::super::report::Reporter;
-use super::command::{NotAFlag, gunicorn_args, request_timeout};
+use super::command::{NotAFlag, UnknownTimeout, gunicorn_args, request_timeout};
 use super::kind::{DefaultProbe, Role};
 use super::probes::{check_http_liveness, check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
@@ -208,23 +208,48 @@ fn check_assets_are_served(values: &Values, report: &mut Reporter<'_>) {
     }
 }
 
+/// Warns that what follows gunicorn's timeout at render time (the
+/// `--graceful-timeout`, the grace period, the `proxy-timeout` check) cannot
+/// follow one that the container's start settles.
+fn warn_of_unknown_timeout(unknown: UnknownTimeout, args: &[String], gunicorn: &values::Gunicorn, report: &mut Reporter<'_>) {
+    let env_vars = gunicorn.env_vars.anchor();
+    let (at, source, help) = match unknown {
+        UnknownTimeout::ValueFrom(index) => (
+            env_vars.index(index).key("valueFrom"),
+            "gunicorn takes `GUNICORN_TIMEOUT` from `valueFrom` when it starts",
+            "write the timeout as the var's `value`, or set `--timeout=<seconds>` in `worker.gunicorn.args`, so that they follow it",
+        ),
+        UnknownTimeout::EnvReference(index) => (
+            env_vars.index(index).key("value"),
+            "`GUNICORN_TIMEOUT` names a var (`$(…)`) that the kubelet expands in gunicorn's `--timeout` when the pod starts",
+            "write the timeout in seconds as the var's `value`, or set `--timeout=<seconds>` in `worker.gunicorn.args`, so that they follow it",
+        ),
+        UnknownTimeout::ArgReference(index) => (
+            gunicorn.args.anchor().index(index),
+            "gunicorn's `--timeout` names a var (`$(…)`) that the kubelet expands when the pod starts",
+            "write the timeout in seconds, `--timeout=<seconds>`, so that they follow it",
+        ),
+    };
+    report
+        .at(
+            Code::UnknownTimeout,
+            at,
+            format!(
+                "{source}, but its `--graceful-timeout`, the pods' grace period and the `proxy-timeout` check can only follow the {}s known when rendering: with a longer timeout, a rollout cuts requests the timeout allows",
+                request_timeout(args)
+            ),
+        )
+        .with_help(help);
+}
+
 /// gunicorn: its `GUNICORN_*` env and the values' flags on the image's
 /// command line, and the site its HTTP probes ask for.
 fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
     let gunicorn = &values.worker.gunicorn;
     match gunicorn_args(&gunicorn.args, &component.env) {
         Ok(line) => {
-            if let Some(index) = line.timeout_read_at_start {
-                report
-                    .at(
-                        Code::UnknownTimeout,
-                        gunicorn.env_vars.anchor().index(index).key("valueFrom"),
-                        format!(
-                            "gunicorn takes `GUNICORN_TIMEOUT` from `valueFrom` when it starts, but its `--graceful-timeout`, the pods' grace period and the `proxy-timeout` check can only follow the {}s known when rendering: with a longer timeout, a rollout cuts requests the timeout allows",
-                            request_timeout(&line.args)
-                        ),
-                    )
-                    .with_help("write the timeout as the var's `value`, or set `--timeout=<seconds>` in `worker.gunicorn.args`, so that they follow it");
+            if let Some(unknown) = line.unknown_timeout {
+                warn_of_unknown_timeout(unknown, &line.args, gunicorn, report);
             }
             component.args = line.args;
         }
