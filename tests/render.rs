@@ -809,22 +809,29 @@ fn gunicorn_takes_its_env_from_value_from_when_it_starts() {
     assert!(line.contains(&"--workers=6".to_owned()), "{line:?}");
 }
 
+/// The `unknown-timeout` warnings of the minimal values with
+/// `worker.gunicorn` given `gunicorn` (its keys, the first unindented),
+/// which do not block the render.
+fn unknown_timeout_warnings(gunicorn: &str) -> Vec<frappe_manifests::diagnostic::Diagnostic> {
+    let outcome = check_text(&format!("{MINIMAL}worker:\n  gunicorn:\n    {gunicorn}"), &[], "erpnext", None);
+    assert!(outcome.manifests.is_some(), "a warning does not block the render");
+    outcome
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == frappe_manifests::diagnostic::Code::UnknownTimeout)
+        .collect()
+}
+
 /// A `GUNICORN_TIMEOUT` from `valueFrom` is taken when gunicorn starts, but
 /// what follows the timeout at render time cannot follow it: a warning says
 /// so, and no warning comes where the values' flag sets the timeout.
 #[test]
 fn a_timeout_from_value_from_warns_that_the_grace_period_cannot_follow_it() {
     let warned = |extra: &str| {
-        let values = format!(
-            "{MINIMAL}worker:\n  gunicorn:\n    envVars:\n    - {{name: GUNICORN_TIMEOUT, valueFrom: {{secretKeyRef: {{name: tuning, key: timeout}}}}}}\n{extra}"
-        );
-        let outcome = check_text(&values, &[], "erpnext", None);
-        assert!(outcome.manifests.is_some(), "a warning does not block the render");
-        outcome
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == frappe_manifests::diagnostic::Code::UnknownTimeout)
-            .count()
+        unknown_timeout_warnings(&format!(
+            "envVars:\n    - {{name: GUNICORN_TIMEOUT, valueFrom: {{secretKeyRef: {{name: tuning, key: timeout}}}}}}\n{extra}"
+        ))
+        .len()
     };
     assert_eq!(warned(""), 1);
     assert_eq!(warned("    args: [--timeout=300]\n"), 0);
@@ -837,14 +844,9 @@ fn a_timeout_from_value_from_warns_that_the_grace_period_cannot_follow_it() {
 #[test]
 fn a_timeout_that_names_a_var_warns_where_it_is_written() {
     let warned_at = |gunicorn: &str| -> Vec<Option<String>> {
-        let values = format!("{MINIMAL}worker:\n  gunicorn:\n{gunicorn}");
-        let outcome = check_text(&values, &[], "erpnext", None);
-        assert!(outcome.manifests.is_some(), "a warning does not block the render");
-        outcome
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == frappe_manifests::diagnostic::Code::UnknownTimeout)
-            .map(|d| d.field.clone())
+        unknown_timeout_warnings(gunicorn.trim_start())
+            .into_iter()
+            .map(|d| d.field)
             .collect()
     };
     let from_config_map = "    - {name: T, valueFrom: {configMapKeyRef: {name: tuning, key: timeout}}}\n";
