@@ -809,6 +809,43 @@ fn gunicorn_takes_its_env_from_value_from_when_it_starts() {
     assert!(line.contains(&"--workers=6".to_owned()), "{line:?}");
 }
 
+/// gunicorn reads `--workers`, `--threads` and the timeouts with Python's
+/// `int` and refuses its command line when one is no number: the render
+/// fails, pointing at where the values set it.
+#[test]
+fn a_gunicorn_number_that_is_no_number_is_an_error_where_it_is_written() {
+    let refused_at = |gunicorn: &str| -> Vec<Option<String>> {
+        let outcome = check_text(&format!("{MINIMAL}worker:\n  gunicorn:\n{gunicorn}"), &[], "erpnext", None);
+        let errors: Vec<Option<String>> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == frappe_manifests::diagnostic::Code::InvalidValue)
+            .map(|d| d.field.clone())
+            .collect();
+        assert_eq!(outcome.manifests.is_none(), !errors.is_empty(), "{errors:?}");
+        errors
+    };
+    assert_eq!(
+        refused_at("    envVars:\n    - {name: GUNICORN_WORKERS, value: four}\n"),
+        [Some("worker.gunicorn.envVars[0].value".to_owned())]
+    );
+    assert_eq!(
+        refused_at("    args: [--preload, --threads=8x, --graceful-timeout]\n"),
+        [
+            Some("worker.gunicorn.args[1]".to_owned()),
+            Some("worker.gunicorn.args[2]".to_owned())
+        ]
+    );
+    // The values' flag wins over the env; a var the kubelet expands, and
+    // what Python's `int` reads, are numbers enough.
+    assert_eq!(
+        refused_at(
+            "    envVars:\n    - {name: GUNICORN_WORKERS, value: four}\n    - {name: T, value: \"60\"}\n    args: [--workers=3, \"--timeout=$(T)\", \"--threads= 1_0 \"]\n"
+        ),
+        []
+    );
+}
+
 /// The `unknown-timeout` warnings of the minimal values with
 /// `worker.gunicorn` given `gunicorn` (its keys, the first unindented),
 /// which do not block the render.

@@ -140,7 +140,35 @@ pub struct GunicornLine {
     /// container starts: the `--graceful-timeout` and the grace period that
     /// follow the timeout here cannot follow it.
     pub unknown_timeout: Option<UnknownTimeout>,
+    /// The values' settings of flags gunicorn reads as numbers that no
+    /// number is written in: gunicorn would refuse the line.
+    pub not_numbers: Vec<NotANumber>,
 }
+
+/// A flag that gunicorn reads as a number (argparse with Python's `int`,
+/// `gunicorn/config.py`'s `Setting.add_option`) set by the values to a text
+/// that is none: gunicorn exits with `invalid int value` and the pod never
+/// starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotANumber {
+    /// The flag, `--workers`.
+    pub flag: &'static str,
+    /// What it is set to; `None` for a flag that ends the line bare.
+    pub value: Option<String>,
+    pub set_by: SetBy,
+}
+
+/// Where the values set a flag of the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetBy {
+    /// The word of `worker.gunicorn.args` at this index.
+    Arg(usize),
+    /// The written value of the `GUNICORN_*` var at this index of the env.
+    Env(usize),
+}
+
+/// The flags gunicorn reads as numbers that the line holds.
+const NUMBER_FLAGS: [Flag; 4] = [WORKERS, THREADS, TIMEOUT, GRACEFUL_TIMEOUT];
 
 /// A gunicorn timeout that only the container's start settles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +200,7 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<GunicornLine, No
         return Ok(GunicornLine {
             args: user.to_vec(),
             unknown_timeout: None,
+            not_numbers: Vec::new(),
         });
     }
     if let Some(index) = user.iter().position(|w| !w.starts_with('-')) {
@@ -195,11 +224,33 @@ pub fn gunicorn_args(user: &[String], env: &[EnvVar]) -> Result<GunicornLine, No
         Some(&(.., index)) => Some(UnknownTimeout::ValueFrom(index)),
         None => timeout_reference(&args, user, env),
     };
+    let not_numbers = NUMBER_FLAGS
+        .into_iter()
+        .filter_map(|flag| {
+            let set_by = set_by(flag, user, env)?;
+            // The values' word alone: a bare flag (`--workers`) has no
+            // value, as every word of theirs is a flag.
+            let value = match set_by {
+                SetBy::Arg(index) => last_setting(&user[index..=index], flag)?,
+                SetBy::Env(_) => last_setting(&args, flag)?,
+            };
+            // A var the kubelet expands (`$(T)`) is no number yet.
+            if value.is_some_and(|text| text.contains("$(") || python_int(text).is_some()) {
+                return None;
+            }
+            Some(NotANumber {
+                flag: flag.long,
+                value: value.map(str::to_owned),
+                set_by,
+            })
+        })
+        .collect();
     let mut command = vec![GUNICORN_COMMAND[0].to_owned()];
     command.extend(args);
     command.push((*application).to_owned());
     Ok(GunicornLine {
         unknown_timeout,
+        not_numbers,
         args: read_at_start(command, &from_env.at_start),
     })
 }
@@ -214,14 +265,46 @@ fn timeout_reference(flags: &[String], user: &[String], env: &[EnvVar]) -> Optio
     if !value.contains("$(") {
         return None;
     }
-    let sets_timeout = |word: &String| last_setting(std::slice::from_ref(word), TIMEOUT).is_some();
-    match user.iter().rposition(sets_timeout) {
-        Some(index) => Some(UnknownTimeout::ArgReference(index)),
+    Some(match set_by(TIMEOUT, user, env)? {
+        SetBy::Arg(index) => UnknownTimeout::ArgReference(index),
+        SetBy::Env(index) => UnknownTimeout::EnvReference(index),
+    })
+}
+
+/// Where the values set `flag` of the line: the last of their flags that
+/// sets it, which wins, else the last `GUNICORN_*` var of it. `None` when
+/// the image's line sets it.
+fn set_by(flag: Flag, user: &[String], env: &[EnvVar]) -> Option<SetBy> {
+    let sets = |word: &String| last_setting(std::slice::from_ref(word), flag).is_some();
+    match user.iter().rposition(sets) {
+        Some(index) => Some(SetBy::Arg(index)),
         None => {
-            let (name, _) = GUNICORN_ENV_FLAGS.iter().find(|(_, flag)| *flag == TIMEOUT)?;
-            env.iter().rposition(|var| var.name == *name).map(UnknownTimeout::EnvReference)
+            let (name, _) = GUNICORN_ENV_FLAGS.iter().find(|(_, of)| *of == flag)?;
+            env.iter().rposition(|var| var.name == *name).map(SetBy::Env)
         }
     }
+}
+
+/// `text` as Python's `int` reads it: blanks around it, a sign, ASCII
+/// digits with single `_` between them. (`int` reads other scripts' digits
+/// too, which no values file writes.)
+fn python_int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty()
+        || !digits
+            .split('_')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    // Digits past i64's range read as its largest: still a number.
+    let value: i64 = digits.replace('_', "").parse().unwrap_or(i64::MAX);
+    Some(if negative { -value } else { value })
 }
 
 /// `command`, run by `bash` so that each var of `at_start` gives its flag
@@ -268,7 +351,9 @@ pub fn graceful_timeout(args: &[String]) -> u64 {
 /// setting's `type`, `int`). `None` when no word sets it, or the last one's
 /// value is not a number.
 fn flag_value(args: &[String], flag: Flag) -> Option<u64> {
-    last_setting(args, flag)?.and_then(|text| text.trim().parse().ok())
+    last_setting(args, flag)?
+        .and_then(python_int)
+        .and_then(|value| u64::try_from(value).ok())
 }
 
 /// The value the last of `args` that sets `flag` gives it, as gunicorn's
@@ -433,6 +518,51 @@ mod tests {
     /// gunicorn reads `--timeout= 300` (a `GUNICORN_TIMEOUT` of `" 300"`,
     /// as `start.sh` passes it) as 300 seconds: so do the graceful timeout
     /// and the request timeout that follow it.
+    /// Python's `int`: blanks, one sign, digits with single `_` between.
+    #[test]
+    fn numbers_are_read_as_pythons_int_reads_them() {
+        for (text, read) in [(" 300 ", Some(300)), ("+4", Some(4)), ("-1", Some(-1)), ("1_000", Some(1000))] {
+            assert_eq!(python_int(text), read, "{text:?}");
+        }
+        for text in ["", " ", "four", "4x", "1__0", "_1", "1_", "+-4", "4.0", "0x10"] {
+            assert_eq!(python_int(text), None, "{text:?}");
+        }
+    }
+
+    /// A number flag the values set to what is no number is found where it
+    /// is written: the values' flag that wins, else the `GUNICORN_*` var. A
+    /// var the kubelet expands (`$(T)`) and the image's own are not.
+    #[test]
+    fn a_number_flag_set_to_no_number_is_found_where_it_is_written() {
+        let not_numbers = |user: &[&str], env: &[EnvVar]| gunicorn_args(&words(user), env).unwrap().not_numbers;
+        let env = [var("GUNICORN_WORKERS", Some("four")), var("GUNICORN_TIMEOUT", Some("$(T)"))];
+        assert_eq!(
+            not_numbers(&[], &env),
+            [NotANumber {
+                flag: "--workers",
+                value: Some("four".to_owned()),
+                set_by: SetBy::Env(0),
+            }]
+        );
+        assert_eq!(not_numbers(&["--workers=3"], &env), []);
+        assert_eq!(
+            not_numbers(&["--preload", "--threads=x", "--graceful-timeout"], &[]),
+            [
+                NotANumber {
+                    flag: "--threads",
+                    value: Some("x".to_owned()),
+                    set_by: SetBy::Arg(1),
+                },
+                NotANumber {
+                    flag: "--graceful-timeout",
+                    value: None,
+                    set_by: SetBy::Arg(2),
+                },
+            ]
+        );
+        assert_eq!(not_numbers(&["-t 1_000", "-w+2"], &[]), []);
+    }
+
     #[test]
     fn a_timeout_with_blanks_around_it_is_read_as_gunicorn_reads_it() {
         let env = [EnvVar {

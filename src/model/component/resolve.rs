@@ -11,7 +11,7 @@ use super::super::jobs;
 use super::super::names::{Names, selector_labels};
 use super::super::redis::Redis;
 use super::super::report::Reporter;
-use super::command::{NotAFlag, UnknownTimeout, gunicorn_args, request_timeout};
+use super::command::{NotAFlag, NotANumber, SetBy, UnknownTimeout, gunicorn_args, request_timeout};
 use super::kind::{DefaultProbe, Role};
 use super::probes::{check_http_liveness, check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
@@ -242,6 +242,25 @@ fn warn_of_unknown_timeout(unknown: UnknownTimeout, args: &[String], gunicorn: &
         .with_help(help);
 }
 
+/// A flag gunicorn reads as a number, set to what is none: gunicorn would
+/// refuse its command line, and the pod never start.
+fn refuse_not_a_number(not_a_number: &NotANumber, gunicorn: &values::Gunicorn, report: &mut Reporter<'_>) {
+    let NotANumber { flag, value, set_by } = not_a_number;
+    let at = match *set_by {
+        SetBy::Arg(index) => gunicorn.args.anchor().index(index),
+        SetBy::Env(index) => gunicorn.env_vars.anchor().index(index).key("value"),
+    };
+    let given = match value {
+        Some(value) => format!(
+            "`{flag}` is set to `{value}`, which is not a whole number: gunicorn reads it with Python's `int`, refuses the command line (`invalid int value`)"
+        ),
+        None => format!("`{flag}` is given without its number: gunicorn refuses the command line"),
+    };
+    report
+        .at(Code::InvalidValue, at, format!("{given} and the pod never starts"))
+        .with_help(format!("write it in digits, e.g. `{flag}=4`"));
+}
+
 /// gunicorn: its `GUNICORN_*` env and the values' flags on the image's
 /// command line, and the site its HTTP probes ask for.
 fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
@@ -250,6 +269,9 @@ fn app(component: &mut Component, values: &Values, report: &mut Reporter<'_>) {
         Ok(line) => {
             if let Some(unknown) = line.unknown_timeout {
                 warn_of_unknown_timeout(unknown, &line.args, gunicorn, report);
+            }
+            for not_a_number in &line.not_numbers {
+                refuse_not_a_number(not_a_number, gunicorn, report);
             }
             component.args = line.args;
         }
