@@ -872,6 +872,21 @@ fn a_timeout_from_value_from_warns_that_the_grace_period_cannot_follow_it() {
     };
     assert_eq!(warned(""), 1);
     assert_eq!(warned("    args: [--timeout=300]\n"), 0);
+    // With a `--graceful-timeout` of the values' own, the grace period
+    // follows it: only the `proxy-timeout` check cannot follow the timeout.
+    let said = |extra: &str| {
+        unknown_timeout_warnings(&format!(
+            "envVars:\n    - {{name: GUNICORN_TIMEOUT, valueFrom: {{secretKeyRef: {{name: tuning, key: timeout}}}}}}\n{extra}"
+        ))[0]
+            .message
+            .clone()
+    };
+    assert!(said("").contains("grace period"));
+    let given = said("    args: [--graceful-timeout=600]\n");
+    assert!(
+        !given.contains("grace period") && given.contains("`proxy-timeout` check"),
+        "{given}"
+    );
 }
 
 /// A timeout that names a var (`$(T)`), which the kubelet expands when the

@@ -332,6 +332,12 @@ fn read_at_start(command: Vec<String>, at_start: &[(&str, Flag, usize)]) -> Vec<
 /// gunicorn's `--timeout` when none is given (`gunicorn/config.py`).
 const GUNICORN_DEFAULT_TIMEOUT: u64 = 30;
 
+/// Whether flag-style `worker.gunicorn.args` set `--graceful-timeout`, so
+/// that it follows no timeout.
+pub fn sets_graceful_timeout(user: &[String]) -> bool {
+    last_setting(user, GRACEFUL_TIMEOUT).is_some()
+}
+
 /// The seconds a request may take before gunicorn ends it, by its command
 /// line `args`; 0 for none (`--timeout=0`).
 pub fn request_timeout(args: &[String]) -> u64 {

@@ -11,7 +11,7 @@ use super::super::jobs;
 use super::super::names::{Names, selector_labels};
 use super::super::redis::Redis;
 use super::super::report::Reporter;
-use super::command::{NotAFlag, NotANumber, SetBy, UnknownTimeout, gunicorn_args, request_timeout};
+use super::command::{NotAFlag, NotANumber, SetBy, UnknownTimeout, gunicorn_args, request_timeout, sets_graceful_timeout};
 use super::kind::{DefaultProbe, Role};
 use super::probes::{check_http_liveness, check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
@@ -230,15 +230,19 @@ fn warn_of_unknown_timeout(unknown: UnknownTimeout, args: &[String], gunicorn: &
             "write the timeout in seconds, `--timeout=<seconds>`, so that they follow it",
         ),
     };
-    report
-        .at(
-            Code::UnknownTimeout,
-            at,
-            format!(
-                "{source}, but its `--graceful-timeout`, the pods' grace period and the `proxy-timeout` check can only follow the {}s known when rendering: with a longer timeout, a rollout cuts requests the timeout allows",
-                request_timeout(args)
-            ),
+    let known = request_timeout(args);
+    // A `--graceful-timeout` of the values' own sets the grace period too.
+    let cannot_follow = if sets_graceful_timeout(&gunicorn.args) {
+        format!(
+            "the `proxy-timeout` check can only follow the {known}s known when rendering: with a longer timeout, nginx may give up on requests gunicorn still runs"
         )
+    } else {
+        format!(
+            "its `--graceful-timeout`, the pods' grace period and the `proxy-timeout` check can only follow the {known}s known when rendering: with a longer timeout, a rollout cuts requests the timeout allows"
+        )
+    };
+    report
+        .at(Code::UnknownTimeout, at, format!("{source}, but {cannot_follow}"))
         .with_help(help);
 }
 
