@@ -382,23 +382,42 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Every key of `common_site_config.json` that bench takes a password from
+/// before it asks for it, for each engine: `root_password` (v15 and v16),
+/// v16's `mariadb_root_password` and `postgres_root_password`
+/// (frappe/database/{mariadb,postgres}/setup_db.py, get_root_connection), and
+/// `admin_password` (frappe/utils/install.py, get_admin_password).
 #[test]
 fn a_password_in_the_bench_config_stops_site_creation() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let bench = ScratchBench::configured();
-    std::fs::write(
-        bench.root().join("sites/common_site_config.json"),
-        r#"{"db_host": "127.0.0.1", "redis_queue": "rediss://q", "root_password": "x"}"#,
-    )
-    .unwrap();
-    let output = bench.run(&script(&rendered(&listener), "create-site"), None);
-    assert!(!output.status.success());
-    assert!(
-        text(&output.stderr).contains("common_site_config.json holds"),
-        "{}",
-        text(&output.stderr)
-    );
-    assert!(bench.calls().is_empty(), "bench would have answered its prompts from that file");
+    let mariadb = multisite_values(listener.local_addr().unwrap().port());
+    let postgres = mariadb.replace("dbHost:", "dbType: postgres\ndbHost:");
+    for (values, key) in [
+        (&mariadb, "root_password"),
+        (&mariadb, "mariadb_root_password"),
+        (&mariadb, "admin_password"),
+        (&postgres, "root_password"),
+        (&postgres, "postgres_root_password"),
+        (&postgres, "admin_password"),
+    ] {
+        let bench = ScratchBench::configured();
+        std::fs::write(
+            bench.root().join("sites/common_site_config.json"),
+            format!(r#"{{"db_host": "127.0.0.1", "redis_queue": "rediss://q", "{key}": "x"}}"#),
+        )
+        .unwrap();
+        let output = bench.run(&script(&documents(&render_text(values, &[])), "create-site"), None);
+        assert!(!output.status.success(), "{key}");
+        assert!(
+            text(&output.stderr).contains("common_site_config.json holds"),
+            "{key}: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            bench.calls().is_empty(),
+            "{key}: bench would have answered its prompts from that file"
+        );
+    }
 }
 
 #[test]
