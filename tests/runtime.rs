@@ -492,7 +492,10 @@ fn without_nginx_the_static_files_must_be_served_elsewhere() {
 #[test]
 fn configure_stops_at_a_site_whose_own_config_names_another_database_server() {
     let docs = documents(&render_text(MINIMAL, &[]));
-    let db_host = find(&docs, "ConfigMap", "erpnext-config")["data"]["FRAPPE_DB_HOST"].as_str().unwrap().to_owned();
+    let db_host = find(&docs, "ConfigMap", "erpnext-config")["data"]["FRAPPE_DB_HOST"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let site = |bench: &ScratchBench, name: &str, config: &str| {
         std::fs::create_dir_all(bench.root().join("sites").join(name)).unwrap();
         std::fs::write(bench.root().join("sites").join(name).join("site_config.json"), config).unwrap();
