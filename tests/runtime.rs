@@ -483,3 +483,49 @@ fn without_nginx_the_static_files_must_be_served_elsewhere() {
     assert_eq!(errors(&off), ["unserved-assets"]);
     assert!(errors(&format!("{off}  assetsServedElsewhere: true\n")).is_empty());
 }
+
+/// Frappe prefers FRAPPE_DB_HOST and FRAPPE_DB_PORT to a site's own
+/// `db_host` and `db_port` (get_site_config), so a site whose config names
+/// another server would silently be served from dbHost: configure stops,
+/// naming it, before it writes anything. A site naming dbHost (as the chart's
+/// create-site writes it) and one naming nothing are fine.
+#[test]
+fn configure_stops_at_a_site_whose_own_config_names_another_database_server() {
+    let docs = documents(&render_text(MINIMAL, &[]));
+    let db_host = find(&docs, "ConfigMap", "erpnext-config")["data"]["FRAPPE_DB_HOST"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let site = |bench: &ScratchBench, name: &str, config: &str| {
+        std::fs::create_dir_all(bench.root().join("sites").join(name)).unwrap();
+        std::fs::write(bench.root().join("sites").join(name).join("site_config.json"), config).unwrap();
+    };
+    let same = format!(r#"{{"db_name": "_a", "db_host": "{db_host}", "db_port": 3306}}"#);
+    let bench = ScratchBench::new();
+    site(&bench, "chart.example.com", &same);
+    site(&bench, "new.example.com", r#"{"db_name": "_b"}"#);
+    let output = bench.run_job(&docs, "configure");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    for (other, key) in [
+        (r#"{"db_name": "_c", "db_host": "old-db.internal"}"#, "db_host"),
+        (r#"{"db_name": "_c", "db_port": "3307"}"#, "db_port"),
+    ] {
+        let bench = ScratchBench::new();
+        site(&bench, "chart.example.com", &same);
+        site(&bench, "moved.example.com", other);
+        let output = bench.run_job(&docs, "configure");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{key}: {stderr}");
+        assert!(
+            stderr.contains(&format!("sites/moved.example.com/site_config.json sets {key}")),
+            "{key}: {stderr}"
+        );
+        assert!(!stderr.contains("chart.example.com"), "{key}: {stderr}");
+        assert!(
+            !bench.root().join("sites/common_site_config.json").exists()
+                || !bench.config().as_object().unwrap().contains_key("redis_queue"),
+            "{key}: configure wrote the settings before it stopped"
+        );
+    }
+}
