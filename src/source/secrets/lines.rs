@@ -40,6 +40,10 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
             open_element = open_element.or(open);
         }
         let Some(separator) = line.find(['=', ':']) else {
+            // `requirepass pw`, as redis.conf writes its directives.
+            if let Some(value) = blank_separated_secret(line) {
+                found.push(start + value.start..start + value.end);
+            }
             continue;
         };
         let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
@@ -60,6 +64,28 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// The value of a line that is a secret key, a blank and one word or one
+/// quoted text (redis.conf's `requirepass pw` and `masterauth "p w"`); a
+/// line of more words is prose or a command.
+fn blank_separated_secret(line: &str) -> Option<Range<usize>> {
+    let trimmed = line.trim_start();
+    let (key, value) = trimmed.split_once(char::is_whitespace)?;
+    let value = value.trim();
+    let one_value = match value.as_bytes() {
+        [quote @ (b'"' | b'\''), .., last] => last == quote,
+        _ => !value.contains(char::is_whitespace),
+    };
+    // A quoted value is masked inside its quotes.
+    let quote = usize::from(value.len() >= 2 && value.starts_with(['"', '\'']));
+    let start = line.trim_end().len() - value.len() + quote;
+    let end = line.trim_end().len() - quote;
+    (one_value
+        && key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && key_meaning(key) == KeyMeaning::Secret
+        && holds_secret(&line[start..end]))
+    .then_some(start..end)
 }
 
 /// The values of the secret fields written anywhere in `line`, whatever
@@ -114,14 +140,18 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
                 let start = at + 1;
                 let length = line[start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - start);
                 let name = &line[start..start + length];
-                let attributes_end = if length > 0 {
+                let (attributes_end, keyed_secret) = if length > 0 {
                     secret_attributes(line, start + length, &mut unclosed_quotes, &mut found)
                 } else {
-                    start
+                    (start, false)
                 };
-                // `<password>pw</password>`, its attributes aside.
+                // `<password>pw</password>`, its attributes aside; a
+                // Java properties file's `<entry key="db.password">pw</entry>`.
                 let after_name = &line[start + length..];
-                let element = if length > 0 && after_name.starts_with(['>', ' ']) && !no_tag_end && key_meaning(name) == KeyMeaning::Secret
+                let element = if length > 0
+                    && after_name.starts_with(['>', ' '])
+                    && !no_tag_end
+                    && (keyed_secret || key_meaning(name) == KeyMeaning::Secret)
                 {
                     let open = after_name.find('>').map(|open| start + length + open + 1);
                     no_tag_end = open.is_none();
@@ -146,6 +176,19 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
                     // A start tag that ends its line: its text is on the
                     // lines after it. (Not `mysql <password.sql >out`.)
                     Some((open, None)) if line[open..].trim().is_empty() => {
+                        open_element = Some(name);
+                        at = line.len();
+                        continue;
+                    }
+                    // `<password>pw`, its end tag on a later line: the rest
+                    // of the line is its text too. (A `>` after a blank
+                    // may be a redirection: `mysql <password.sql >out`.)
+                    Some((open, None)) if open == attributes_end + 1 => {
+                        let text = line[open..].trim();
+                        if !is_variable_reference(text) {
+                            let from = line.len() - line[open..].trim_start().len();
+                            found.push(from..from + text.len());
+                        }
                         open_element = Some(name);
                         at = line.len();
                         continue;
@@ -188,33 +231,53 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
 
 /// The attributes of an XML start tag from `start` of `line` (after its
 /// name), `name="value"` or `name='value'`, blanks around the `=`: the
-/// values of those whose names name a secret go to `found`; returns where
-/// the last attribute read ends. `unclosed_quotes` (of `"`, of `'`) says
-/// which quote no later one closes, so that no search reads the line twice.
-fn secret_attributes(line: &str, start: usize, unclosed_quotes: &mut [bool; 2], found: &mut Vec<Range<usize>>) -> usize {
+/// values of those whose names name a secret go to `found`, and the
+/// `value` of a tag whose `key` or `name` names one (.NET's `<add
+/// key="DbPassword" value="pw"/>`); returns where the last attribute read
+/// ends, and whether a `key` or `name` named a secret (the element's text
+/// is then one). `unclosed_quotes` (of `"`, of `'`) says which quote no
+/// later one closes, so that no search reads the line twice.
+fn secret_attributes(line: &str, start: usize, unclosed_quotes: &mut [bool; 2], found: &mut Vec<Range<usize>>) -> (usize, bool) {
     let mut at = start;
+    let mut keyed_secret = false;
+    // The value of a `value` attribute before the `key` that names a secret.
+    let mut value_before_key = None;
     loop {
         let name_start = line.len() - line[at..].trim_start().len();
         if name_start == at {
-            return at;
+            return (at, keyed_secret);
         }
         let length = line[name_start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - name_start);
         let Some(value) = line[name_start + length..].trim_start().strip_prefix('=').map(str::trim_start) else {
-            return at;
+            return (at, keyed_secret);
         };
         let quote = match value.as_bytes().first() {
             Some(quote @ (b'"' | b'\'')) if length > 0 => *quote,
-            _ => return at,
+            _ => return (at, keyed_secret),
         };
         let value_start = line.len() - value.len() + 1;
         let unclosed = &mut unclosed_quotes[usize::from(quote == b'\'')];
         let Some(value_end) = (!*unclosed).then(|| line[value_start..].find(char::from(quote))).flatten() else {
             *unclosed = true;
-            return at;
+            return (at, keyed_secret);
         };
         let value_end = value_start + value_end;
-        if key_meaning(&line[name_start..name_start + length]) == KeyMeaning::Secret && holds_secret(&line[value_start..value_end]) {
-            found.push(value_start..value_end);
+        let name = &line[name_start..name_start + length];
+        let value = value_start..value_end;
+        if name.eq_ignore_ascii_case("key") || name.eq_ignore_ascii_case("name") {
+            if key_meaning(&line[value.clone()]) == KeyMeaning::Secret {
+                keyed_secret = true;
+                found.extend(value_before_key.take());
+            }
+        } else if name.eq_ignore_ascii_case("value") && holds_secret(&line[value.clone()]) {
+            if keyed_secret {
+                found.push(value.clone());
+            } else {
+                value_before_key = Some(value.clone());
+            }
+        }
+        if key_meaning(name) == KeyMeaning::Secret && holds_secret(&line[value.clone()]) {
+            found.push(value);
         }
         at = value_end + 1;
     }
@@ -401,6 +464,39 @@ mod tests {
             (
                 r#"<c a="it's" apiKey='pw7' password="" token="$(T)">"#,
                 r#"<c a="it's" apiKey='***' password="" token="$(T)">"#,
+            ),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+
+    /// redis.conf's directives, a key and its value apart by a blank; an
+    /// XML element's text after its start tag on its line, its end tag on a
+    /// later one; the `value` of a key/value pair (.NET's `<add>`, Java's
+    /// `<entry>`) whose key names a secret. Prose, a redirection and other
+    /// pairs stay readable.
+    #[test]
+    fn blank_separated_directives_xml_text_after_its_start_tag_and_keyed_values_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (
+                "bind 0.0.0.0\nrequirepass pw1\nmasterauth \"p w2\"\n# requirepass foobared\n",
+                "bind 0.0.0.0\nrequirepass ***\nmasterauth \"***\"\n# requirepass foobared\n",
+            ),
+            ("password is rotated\npassword $PW\n", "password is rotated\npassword $PW\n"),
+            (
+                "<password>pw3\n  pw4\n</password>\n<user>u</user>",
+                "<password>***\n  ***\n</password>\n<user>u</user>",
+            ),
+            ("<password type=\"t\"> pw5 \n</password>", "<password type=\"t\"> *** \n</password>"),
+            ("mysql <password.sql >out\nnext line", "mysql <password.sql >out\nnext line"),
+            (
+                r#"<add key="DbPassword" value="pw6"/><add value="pw7" name="api_key"/><add key="Host" value="db"/>"#,
+                r#"<add key="DbPassword" value="***"/><add value="***" name="api_key"/><add key="Host" value="db"/>"#,
+            ),
+            (
+                r#"<entry key="db.password">pw8</entry><entry key="db.host">db</entry>"#,
+                r#"<entry key="db.password">***</entry><entry key="db.host">db</entry>"#,
             ),
         ] {
             assert_eq!(shown(text), masked, "{text}");
