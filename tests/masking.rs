@@ -1376,6 +1376,10 @@ fn diff_masks_redis_directives_run_together_keys_and_keyed_xml_values() {
              <entry key=\"db.password\">Leak-Entry-4</entry>\n<password>Leak-Xml-5\n  Leak-Xml-6</password>\n",
         ),
         ("DBPASS", "Leak-Key-7"),
+        (
+            "env.list",
+            "ENV=[{\"name\":\"DB_PASSWORD\",\"value\":\"Leak-Env-10\"},{\"name\":\"HOST\",\"value\":\"db-host-2\"}]\n",
+        ),
     ];
     let commands = [serde_json::json!([
         "redis-server",
@@ -1389,7 +1393,7 @@ fn diff_masks_redis_directives_run_together_keys_and_keyed_xml_values() {
     for (format, shown) in diff_of_minimal_against(&live_with(&commands, &files)) {
         assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
         let shown = shown.replace(r#"\""#, r#"""#);
-        for kept in ["# requirepass foobared", "value=\"db-host\"", "6380"] {
+        for kept in ["# requirepass foobared", "value=\"db-host\"", "db-host-2", "6380"] {
             assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
         }
     }

@@ -115,6 +115,8 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
     let mut unclosed_quotes = [false; 2];
     let mut no_tag_end = false;
     let mut tags: Option<HashMap<&str, Vec<usize>>> = None;
+    // The last `name` field named a secret: the `value` after it is one.
+    let mut named_secret = false;
     let mut at = 0;
     while at < bytes.len() {
         let key = match bytes[at] {
@@ -212,15 +214,28 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
             .iter()
             .find_map(|sign| separator.strip_prefix(sign))
             .map(|rest| line.len() - rest.trim_start().len());
+        let name = &line[key];
         match value_at {
-            Some(value_at) if key_meaning(&line[key]) == KeyMeaning::Secret => {
+            Some(value_at) if key_meaning(name) == KeyMeaning::Secret || (named_secret && name.eq_ignore_ascii_case("value")) => {
+                named_secret = false;
                 let (value, value_end) = field_value(line, value_at);
                 if holds_secret(&line[value.clone()]) {
                     found.push(value);
                 }
                 at = value_end.max(key_end);
             }
-            Some(_) => at = key_end.max(at + 1),
+            Some(value_at) => {
+                // `{"name": "DB_PASSWORD", "value": "pw"}`, an env var's
+                // pair in JSON text: its `value` is secret.
+                // Only a quoted name is read: its search ends at the next
+                // quote of its kind, the next value's at the latest, so
+                // the names of a line read it twice at most.
+                if name.eq_ignore_ascii_case("name") {
+                    named_secret = line[value_at..].starts_with(['"', '\''])
+                        && key_meaning(&line[field_value(line, value_at).0]) == KeyMeaning::Secret;
+                }
+                at = key_end.max(at + 1);
+            }
             // A quoted text that is no key may hold fields itself:
             // `CFG='{"token":"pw"}'`.
             None => at += 1,
@@ -497,6 +512,10 @@ mod tests {
             (
                 r#"<entry key="db.password">pw8</entry><entry key="db.host">db</entry>"#,
                 r#"<entry key="db.password">***</entry><entry key="db.host">db</entry>"#,
+            ),
+            (
+                r#"ENV=[{"name":"DB_PASSWORD","value":"pw9"},{"name":"HOST","value":"db"}]"#,
+                r#"ENV=[{"name":"DB_PASSWORD","value":"***"},{"name":"HOST","value":"db"}]"#,
             ),
         ] {
             assert_eq!(shown(text), masked, "{text}");
