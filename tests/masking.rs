@@ -1357,7 +1357,7 @@ fn diff_masks_escaped_json_xml_across_lines_and_redis_admin_commands() {
 }
 
 /// `diff` masks what the review of the last attack found printed:
-/// redis.conf's `requirepass pw` and `masterauth pw`, redis-server's
+/// redis.conf's `requirepass pw`, `masterauth pw` and `user … >pw`, redis-server's
 /// `--requirepass` and `--masterauth` flags and keys run together into
 /// `pass` (`DBPASS`), an XML element's text after its start tag with its
 /// end tag on a later line, and the value of .NET's `<add key=… value=…/>`
@@ -1368,7 +1368,8 @@ fn diff_masks_redis_directives_run_together_keys_and_keyed_xml_values() {
     let files = [
         (
             "redis.conf",
-            "bind 0.0.0.0\nrequirepass Leak-Conf-1\nmasterauth \"Leak Conf 2\"\n# requirepass foobared\n",
+            "bind 0.0.0.0\nrequirepass Leak-Conf-1\nmasterauth \"Leak Conf 2\"\n# requirepass foobared\n\
+             user default on >Leak-Acl-11 ~cache:* +@all\n",
         ),
         (
             "app.config",
@@ -1393,7 +1394,7 @@ fn diff_masks_redis_directives_run_together_keys_and_keyed_xml_values() {
     for (format, shown) in diff_of_minimal_against(&live_with(&commands, &files)) {
         assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
         let shown = shown.replace(r#"\""#, r#"""#);
-        for kept in ["# requirepass foobared", "value=\"db-host\"", "db-host-2", "6380"] {
+        for kept in ["# requirepass foobared", "value=\"db-host\"", "db-host-2", "6380", "~cache:* +@all"] {
             assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
         }
     }

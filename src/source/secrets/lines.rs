@@ -39,6 +39,11 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
             found.extend(fields.into_iter().map(|field| start + field.start..start + field.end));
             open_element = open_element.or(open);
         }
+        found.extend(
+            acl_user_passwords(line)
+                .into_iter()
+                .map(|rule| start + rule.start..start + rule.end),
+        );
         let Some(separator) = line.find(['=', ':']) else {
             // `requirepass pw`, as redis.conf writes its directives.
             if let Some(value) = blank_separated_secret(line) {
@@ -64,6 +69,26 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// The passwords of redis.conf's `user <name> [rule …]` directive, whose
+/// rules are `ACL SETUSER`'s: what follows the `>` and `<` of a password
+/// and the `#` and `!` of its SHA-256 (an unsalted hash a guess is checked
+/// against offline), in the words after the user's name.
+fn acl_user_passwords(line: &str) -> Vec<Range<usize>> {
+    let trimmed = line.trim_start();
+    if !trimmed.get(..5).is_some_and(|directive| directive.eq_ignore_ascii_case("user ")) {
+        return Vec::new();
+    }
+    let mut rules = Vec::new();
+    let mut at = line.len() - trimmed.len();
+    for (index, word) in line[at..].split(' ').enumerate() {
+        if index >= 2 && word.len() > 1 && word.starts_with(['>', '<', '#', '!']) {
+            rules.push(at + 1..at + word.len());
+        }
+        at += word.len() + 1;
+    }
+    rules
 }
 
 /// The value of a line that is a secret key, a blank and one word or one
@@ -499,6 +524,11 @@ mod tests {
                 "bind 0.0.0.0\nrequirepass ***\nmasterauth \"***\"\n# requirepass foobared\n",
             ),
             ("password is rotated\npassword $PW\n", "password is rotated\npassword $PW\n"),
+            (
+                "user default on >pw10 ~cache:* +@all\nuser bob on #5e88 <pw11 resetkeys",
+                "user default on >*** ~cache:* +@all\nuser bob on #*** <*** resetkeys",
+            ),
+            ("echo user > out", "echo user > out"),
             (
                 "<password>pw3\n  pw4\n</password>\n<user>u</user>",
                 "<password>***\n  ***\n</password>\n<user>u</user>",
