@@ -514,7 +514,7 @@ fn secrets_of_long_lines_and_long_command_lines_are_found_in_linear_time() {
     let keyed = format!("{MINIMAL}note: '{}'\n", r#"<add key="password" value="x" "#.repeat(50_000));
     let directives = format!(
         "{MINIMAL}note: |\n{}",
-        "  requirepass x\n  <password>x <a b=\"x\"\n  user u >x\n".repeat(100_000)
+        "  requirepass x\n  <password>x <a b=\"x\"\n  user u >x\n  machine h h h\n".repeat(100_000)
     );
     for (name, values) in [
         ("names.yaml", names),

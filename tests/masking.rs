@@ -1359,7 +1359,8 @@ fn diff_masks_escaped_json_xml_across_lines_and_redis_admin_commands() {
 /// `diff` masks what the review of the last attack found printed:
 /// redis.conf's `requirepass pw`, `masterauth pw` and `user … >pw`, redis-server's
 /// `--requirepass` and `--masterauth` flags and keys run together into
-/// `pass` (`DBPASS`), an XML element's text after its start tag with its
+/// `pass` (`DBPASS`), nginx's headers and parameters and `.netrc`'s
+/// `password` token, an XML element's text after its start tag with its
 /// end tag on a later line, and the value of .NET's `<add key=… value=…/>`
 /// and Java's `<entry key=…>` whose key names a secret. Prose and the
 /// other pairs stay readable.
@@ -1378,6 +1379,11 @@ fn diff_masks_redis_directives_run_together_keys_and_keyed_xml_values() {
         ),
         ("DBPASS", "Leak-Key-7"),
         (
+            "nginx.conf",
+            "location / {\n  proxy_set_header X-Api-Key Leak-Header-12;\n  proxy_set_header Host $host;\n}\n",
+        ),
+        (".netrc", "machine api.example.com login bob password Leak-Netrc-13\n"),
+        (
             "env.list",
             "ENV=[{\"name\":\"DB_PASSWORD\",\"value\":\"Leak-Env-10\"},{\"name\":\"HOST\",\"value\":\"db-host-2\"}]\n",
         ),
@@ -1394,7 +1400,15 @@ fn diff_masks_redis_directives_run_together_keys_and_keyed_xml_values() {
     for (format, shown) in diff_of_minimal_against(&live_with(&commands, &files)) {
         assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
         let shown = shown.replace(r#"\""#, r#"""#);
-        for kept in ["# requirepass foobared", "value=\"db-host\"", "db-host-2", "6380", "~cache:* +@all"] {
+        for kept in [
+            "# requirepass foobared",
+            "value=\"db-host\"",
+            "db-host-2",
+            "6380",
+            "~cache:* +@all",
+            "proxy_set_header Host $host;",
+            "login bob",
+        ] {
             assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
         }
     }

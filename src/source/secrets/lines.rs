@@ -44,6 +44,7 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
                 .into_iter()
                 .map(|rule| start + rule.start..start + rule.end),
         );
+        found.extend(named_directive_value(line).map(|value| start + value.start..start + value.end));
         let Some(separator) = line.find(['=', ':']) else {
             // `requirepass pw`, as redis.conf writes its directives.
             if let Some(value) = blank_separated_secret(line) {
@@ -89,6 +90,42 @@ fn acl_user_passwords(line: &str) -> Vec<Range<usize>> {
         at += word.len() + 1;
     }
     rules
+}
+
+/// nginx's directives that name a header or a parameter and give its value
+/// (`proxy_set_header X-Api-Key pw;`, `fastcgi_param DB_PASSWORD pw;`),
+/// and `.netrc`'s line of tokens (`machine h login u password pw`): the
+/// keyword before the value.
+const NAMED_DIRECTIVES: &[&str] = &[
+    "proxy_set_header",
+    "add_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+    "machine",
+];
+
+/// The value of a [`NAMED_DIRECTIVES`] line whose name names a secret: the
+/// word after that name, or the quoted text there, without its `;`.
+fn named_directive_value(line: &str) -> Option<Range<usize>> {
+    let trimmed = line.trim_start();
+    let (directive, _) = trimmed.split_once(char::is_whitespace)?;
+    if !NAMED_DIRECTIVES.contains(&directive) {
+        return None;
+    }
+    let mut at = line.len() - trimmed.len() + directive.len();
+    let mut named = false;
+    while let Some(word_start) = line[at..].find(|c: char| !c.is_whitespace()).map(|i| at + i) {
+        if named {
+            let (value, _) = field_value(line, word_start);
+            return holds_secret(&line[value.clone()]).then_some(value);
+        }
+        let word_end = line[word_start..].find(char::is_whitespace).map_or(line.len(), |i| word_start + i);
+        named = key_meaning(&line[word_start..word_end]) == KeyMeaning::Secret;
+        at = word_end;
+    }
+    None
 }
 
 /// The value of a line that is a secret key, a blank and one word or one
@@ -529,6 +566,14 @@ mod tests {
                 "user default on >*** ~cache:* +@all\nuser bob on #*** <*** resetkeys",
             ),
             ("echo user > out", "echo user > out"),
+            (
+                "proxy_set_header X-Api-Key pw12;\n  add_header Authorization \"Bearer pw13\";\nfastcgi_param DB_PASSWORD pw14;\nproxy_set_header Host $host;",
+                "proxy_set_header X-Api-Key ***;\n  add_header Authorization \"***\";\nfastcgi_param DB_PASSWORD ***;\nproxy_set_header Host $host;",
+            ),
+            (
+                "machine h login u password pw15\nproxy_set_header X-Token $token;",
+                "machine h login u password ***\nproxy_set_header X-Token $token;",
+            ),
             (
                 "<password>pw3\n  pw4\n</password>\n<user>u</user>",
                 "<password>***\n  ***\n</password>\n<user>u</user>",
