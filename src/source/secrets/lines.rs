@@ -1,6 +1,7 @@
 //! The secrets of a configuration text read line by line: `key = value`
-//! assignments (INI, env files, YAML-style lines), and secret fields anywhere
-//! in a line (JSON, flow mappings, `=>` dicts, XML elements).
+//! assignments (INI, env files, YAML-style lines), `key value` directives
+//! (redis.conf, nginx, `.netrc`), and secret fields anywhere in a line
+//! (JSON, flow mappings, `=>` dicts, XML elements).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -17,7 +18,11 @@ use super::yaml::lines;
 /// aside): a line with blanks before its `=` is prose or a command, whose
 /// words [`secret_arguments`] reads. Anywhere in a line, the fields
 /// [`secret_fields_in_line`] finds: JSON, a flow mapping, code, XML.
-/// A value that only refers to a variable holds none.
+/// Directives of a key and its value apart by a blank: a line that is only
+/// that ([`blank_separated_secret`]: `requirepass pw`), redis.conf's `user`
+/// ([`acl_user_passwords`]), nginx's headers and `.netrc`'s tokens
+/// ([`named_directive_value`]). A value that only refers to a variable
+/// holds none.
 pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     // A secret XML element whose text goes on after its line: its name.
