@@ -172,16 +172,21 @@ const WORDS_ENDING_IN_PASS: &[&str] = &["bypass", "compass", "encompass", "overp
 /// `--requirepass` and env vars such as `DBPASS` and `ADMINPASS` do, the
 /// word split cannot tell.
 fn ends_in_pass(word: &str) -> bool {
-    let lower = word.to_lowercase();
-    lower.len() > "pass".len() && lower.ends_with("pass") && !WORDS_ENDING_IN_PASS.contains(&lower.as_str())
+    runs_into(word, "pass") && !WORDS_ENDING_IN_PASS.iter().any(|english| word.eq_ignore_ascii_case(english))
 }
 
 /// Whether a key's last word runs another into `auth`, as Redis's
 /// `masterauth` (a replica's password for its master) does; `oauth` names
 /// a protocol.
 fn ends_in_auth(word: &str) -> bool {
-    let lower = word.to_lowercase();
-    lower.len() > "auth".len() && lower.ends_with("auth") && lower != "oauth"
+    runs_into(word, "auth") && !word.eq_ignore_ascii_case("oauth")
+}
+
+/// Whether `word` is longer than `tail` and ends in it, in any case. Bytes,
+/// not a lower-cased copy: `key_meaning` runs on every key of every render.
+fn runs_into(word: &str, tail: &str) -> bool {
+    let (word, tail) = (word.as_bytes(), tail.as_bytes());
+    word.len() > tail.len() && word[word.len() - tail.len()..].eq_ignore_ascii_case(tail)
 }
 
 /// Whether `key`, lower-cased and without its punctuation, holds `passwd`,
