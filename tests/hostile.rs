@@ -508,7 +508,18 @@ fn secrets_of_long_lines_and_long_command_lines_are_found_in_linear_time() {
         "{MINIMAL}jobs:\n  configure:\n    command: [sh, -c, 'redis-cli config {}']\n",
         "set ".repeat(60_000)
     );
+    // A `name` field's value is read for the `value` after it, a
+    // blank-separated directive's line and the text after a start tag once.
+    let names = format!("{MINIMAL}note: '{}'\n", r#"{"name":"password","name":x"#.repeat(50_000));
+    let keyed = format!("{MINIMAL}note: '{}'\n", r#"<add key="password" value="x" "#.repeat(50_000));
+    let directives = format!(
+        "{MINIMAL}note: |\n{}",
+        "  requirepass x\n  <password>x <a b=\"x\"\n  user u >x\n  machine h h h\n".repeat(100_000)
+    );
     for (name, values) in [
+        ("names.yaml", names),
+        ("keyed.yaml", keyed),
+        ("directives.yaml", directives),
         ("quotes.yaml", quotes),
         ("quoted.yaml", quoted),
         ("commands.yaml", commands),

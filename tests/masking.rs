@@ -1355,3 +1355,76 @@ fn diff_masks_escaped_json_xml_across_lines_and_redis_admin_commands() {
         }
     }
 }
+
+/// `diff` masks what the review of the last attack found printed:
+/// redis.conf's `requirepass pw`, `masterauth pw` and `user … >pw`, redis-server's
+/// `--requirepass` and `--masterauth` flags and keys run together into
+/// `pass` (`DBPASS`), nginx's headers and parameters and `.netrc`'s
+/// `password` token, an XML element's text after its start tag with its
+/// end tag on a later line, and the value of .NET's `<add key=… value=…/>`
+/// and Java's `<entry key=…>` whose key names a secret. Prose and the
+/// other pairs stay readable.
+#[test]
+fn diff_masks_redis_directives_run_together_keys_and_keyed_xml_values() {
+    let files = [
+        (
+            "redis.conf",
+            "bind 0.0.0.0\nrequirepass Leak-Conf-1\nmasterauth \"Leak Conf 2\"\n# requirepass foobared\n\
+             user default on >Leak-Acl-11 ~cache:* +@all\n",
+        ),
+        (
+            "app.config",
+            "<appSettings>\n  <add key=\"DbPassword\" value=\"Leak-Add-3\"/>\n  <add key=\"Host\" value=\"db-host\"/>\n</appSettings>\n\
+             <entry key=\"db.password\">Leak-Entry-4</entry>\n<password>Leak-Xml-5\n  Leak-Xml-6</password>\n",
+        ),
+        ("DBPASS", "Leak-Key-7"),
+        (
+            "nginx.conf",
+            "location / {\n  proxy_set_header X-Api-Key Leak-Header-12;\n  proxy_set_header Host $host;\n}\n",
+        ),
+        (".netrc", "machine api.example.com login bob password Leak-Netrc-13\n"),
+        (
+            "env.list",
+            "ENV=[{\"name\":\"DB_PASSWORD\",\"value\":\"Leak-Env-10\"},{\"name\":\"HOST\",\"value\":\"db-host-2\"}]\n",
+        ),
+    ];
+    let commands = [serde_json::json!([
+        "redis-server",
+        "--requirepass",
+        "Leak-Flag-8",
+        "--masterauth",
+        "Leak-Flag-9",
+        "--port",
+        "6380"
+    ])];
+    for (format, shown) in diff_of_minimal_against(&live_with(&commands, &files)) {
+        assert!(!shown.contains("Leak"), "diff --format {format} prints a secret:\n{shown}");
+        let shown = shown.replace(r#"\""#, r#"""#);
+        for kept in [
+            "# requirepass foobared",
+            "value=\"db-host\"",
+            "db-host-2",
+            "6380",
+            "~cache:* +@all",
+            "proxy_set_header Host $host;",
+            "login bob",
+        ] {
+            assert!(shown.contains(kept), "diff --format {format} hides {kept}:\n{shown}");
+        }
+    }
+}
+
+/// Keys run together into `pass` or `auth` (Redis's `requirepass` and
+/// `masterauth`, `DBPASS`) are masked in the lines a diagnostic quotes.
+#[test]
+fn diagnostics_mask_run_together_pass_and_auth_keys() {
+    let values = "dbHost: db\nexternalRedis: {cache: 'redis://cache:6379', queue: 'redis://q:6379'}\n\
+                  worker:\n  gunicorn:\n    requirepass: Leak-Key-1\n    masterauth: Leak-Key-2\n    DBPASS: Leak-Key-3\n";
+    for format in ["human", "json", "github", "sarif"] {
+        let output = run_with_stdin(&["lint", "--format", format, "-"], Some(values.as_bytes()));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let shown = text(&output.stdout) + &text(&output.stderr);
+        assert!(shown.contains("unknown-key"), "{shown}");
+        assert!(!shown.contains("Leak"), "lint --format {format} prints a secret:\n{shown}");
+    }
+}

@@ -38,6 +38,7 @@ use serde_json::Value;
 use crate::diff::compare::{equivalent, quantity_order};
 use crate::diff::object::{Key, Object};
 use crate::emit;
+use crate::source::secrets;
 use crate::templates;
 use crate::unicode::is_bidi_control;
 
@@ -353,7 +354,11 @@ impl RedisAddress {
     /// `redis://user:password@host:6379/1`, or a bare `host:port`; the port
     /// defaults to 6379 and the database to 0, as redis-py's do.
     fn parse(text: &str) -> RedisAddress {
-        let rest = text.split_once("://").map_or(text, |(_, rest)| rest);
+        // A password with a `?`, `#` or `/` (`redis://:pw#x@host`) would
+        // be cut at it and its start read as the host or port: every
+        // reading of the credentials is masked first, as diagnostics do.
+        let masked = secrets::apply(text, &secrets::merge(secrets::url_credentials(text)));
+        let rest = masked.split_once("://").map_or(masked.as_str(), |(_, rest)| rest);
         // The query (`?password=…`) is no part of the address, and is
         // never printed.
         let rest = rest.split(['?', '#']).next().unwrap_or_default();
@@ -567,6 +572,11 @@ mod tests {
             "oldq:6379/0"
         );
         assert_eq!(RedisAddress::parse("redis://oldq?password=hunter2#x").to_string(), "oldq:6379/0");
+        // A password that holds a `#`, `?` or `/`, unescaped.
+        for url in ["redis://:Leak#1@oldq:6379", "redis://u:Leak?2@oldq", "redis://:Leak/3@oldq"] {
+            assert_eq!(RedisAddress::parse(url).to_string(), "oldq:6379/0", "{url}");
+        }
+        assert!(!RedisAddress::parse("redis://oldq/0?password=Le@k4").to_string().contains("k4"));
     }
 
     #[test]

@@ -154,13 +154,39 @@ pub(super) fn names_a_secret(text: &str) -> bool {
 }
 
 fn has_secret_word(words: &[&str]) -> bool {
-    words.iter().any(|w| SECRET_WORDS.iter().any(|secret| is_word(w, secret)))
+    words
+        .iter()
+        .any(|w| SECRET_WORDS.iter().any(|secret| is_word(w, secret)) || ends_in_pass(w))
         || words
             .last()
-            .is_some_and(|w| SECRET_LAST_WORDS.iter().any(|secret| is_word(w, secret)))
+            .is_some_and(|w| SECRET_LAST_WORDS.iter().any(|secret| is_word(w, secret)) || ends_in_auth(w))
         || words
             .windows(2)
             .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| is_word(pair[0], a) && is_word(pair[1], b)))
+}
+
+/// English words that end in `pass` and name no password.
+const WORDS_ENDING_IN_PASS: &[&str] = &["bypass", "compass", "encompass", "overpass", "underpass", "surpass", "trespass"];
+
+/// Whether a word runs another into `pass`, as Redis's `requirepass` and
+/// `--requirepass` and env vars such as `DBPASS` and `ADMINPASS` do, the
+/// word split cannot tell.
+fn ends_in_pass(word: &str) -> bool {
+    runs_into(word, "pass") && !WORDS_ENDING_IN_PASS.iter().any(|english| word.eq_ignore_ascii_case(english))
+}
+
+/// Whether a key's last word runs another into `auth`, as Redis's
+/// `masterauth` (a replica's password for its master) does; `oauth` names
+/// a protocol.
+fn ends_in_auth(word: &str) -> bool {
+    runs_into(word, "auth") && !word.eq_ignore_ascii_case("oauth")
+}
+
+/// Whether `word` is longer than `tail` and ends in it, in any case. Bytes,
+/// not a lower-cased copy: `key_meaning` runs on every key of every render.
+fn runs_into(word: &str, tail: &str) -> bool {
+    let (word, tail) = (word.as_bytes(), tail.as_bytes());
+    word.len() > tail.len() && word[word.len() - tail.len()..].eq_ignore_ascii_case(tail)
 }
 
 /// Whether `key`, lower-cased and without its punctuation, holds `passwd`,
@@ -262,6 +288,8 @@ mod tests {
             "crossword",
             "REDIS_AUTH",
             "oauth",
+            "requirepass",
+            "masterauth",
         ]);
         assert!(keys.len() > 500, "{}", keys.len());
         for key in keys {
@@ -291,6 +319,11 @@ mod tests {
             "redisAuth",
             "oauth2-bearer",
             "BEARER",
+            "requirepass",
+            "masterauth",
+            "DBPASS",
+            "adminpass",
+            "REDISAUTH",
         ] {
             assert_eq!(key_meaning(secret), KeyMeaning::Secret, "{secret}");
         }
@@ -348,6 +381,8 @@ mod tests {
             "secret_rotation_days",
             "token-lifetime",
             "bearerFormat",
+            "overpass",
+            "surpass",
         ] {
             assert_eq!(key_meaning(neutral), KeyMeaning::Neutral, "{neutral}");
         }

@@ -1,6 +1,7 @@
 //! The secrets of a configuration text read line by line: `key = value`
-//! assignments (INI, env files, YAML-style lines), and secret fields anywhere
-//! in a line (JSON, flow mappings, `=>` dicts, XML elements).
+//! assignments (INI, env files, YAML-style lines), `key value` directives
+//! (redis.conf, nginx, `.netrc`), and secret fields anywhere in a line
+//! (JSON, flow mappings, `=>` dicts, XML elements).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -17,7 +18,11 @@ use super::yaml::lines;
 /// aside): a line with blanks before its `=` is prose or a command, whose
 /// words [`secret_arguments`] reads. Anywhere in a line, the fields
 /// [`secret_fields_in_line`] finds: JSON, a flow mapping, code, XML.
-/// A value that only refers to a variable holds none.
+/// Directives of a key and its value apart by a blank: a line that is only
+/// that ([`blank_separated_secret`]: `requirepass pw`), redis.conf's `user`
+/// ([`acl_user_passwords`]), nginx's headers and `.netrc`'s tokens
+/// ([`named_directive_value`]). A value that only refers to a variable
+/// holds none.
 pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     // A secret XML element whose text goes on after its line: its name.
@@ -39,7 +44,17 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
             found.extend(fields.into_iter().map(|field| start + field.start..start + field.end));
             open_element = open_element.or(open);
         }
+        found.extend(
+            acl_user_passwords(line)
+                .into_iter()
+                .map(|rule| start + rule.start..start + rule.end),
+        );
+        found.extend(named_directive_value(line).map(|value| start + value.start..start + value.end));
         let Some(separator) = line.find(['=', ':']) else {
+            // `requirepass pw`, as redis.conf writes its directives.
+            if let Some(value) = blank_separated_secret(line) {
+                found.push(start + value.start..start + value.end);
+            }
             continue;
         };
         let key = line[..separator].trim().trim_start_matches(['-', ' ']).trim_matches(['"', '\'']);
@@ -60,6 +75,84 @@ pub fn secret_assignment_lines(text: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// The passwords of redis.conf's `user <name> [rule …]` directive, whose
+/// rules are `ACL SETUSER`'s: what follows the `>` and `<` of a password
+/// and the `#` and `!` of its SHA-256 (an unsalted hash a guess is checked
+/// against offline), in the words after the user's name.
+fn acl_user_passwords(line: &str) -> Vec<Range<usize>> {
+    let trimmed = line.trim_start();
+    if !trimmed.get(..5).is_some_and(|directive| directive.eq_ignore_ascii_case("user ")) {
+        return Vec::new();
+    }
+    let mut rules = Vec::new();
+    let mut at = line.len() - trimmed.len();
+    for (index, word) in line[at..].split(' ').enumerate() {
+        if index >= 2 && word.len() > 1 && word.starts_with(['>', '<', '#', '!']) {
+            rules.push(at + 1..at + word.len());
+        }
+        at += word.len() + 1;
+    }
+    rules
+}
+
+/// nginx's directives that name a header or a parameter and give its value
+/// (`proxy_set_header X-Api-Key pw;`, `fastcgi_param DB_PASSWORD pw;`),
+/// and `.netrc`'s line of tokens (`machine h login u password pw`): the
+/// keyword before the value.
+const NAMED_DIRECTIVES: &[&str] = &[
+    "proxy_set_header",
+    "add_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+    "machine",
+];
+
+/// The value of a [`NAMED_DIRECTIVES`] line whose name names a secret: the
+/// word after that name, or the quoted text there, without its `;`.
+fn named_directive_value(line: &str) -> Option<Range<usize>> {
+    let trimmed = line.trim_start();
+    let (directive, _) = trimmed.split_once(char::is_whitespace)?;
+    if !NAMED_DIRECTIVES.contains(&directive) {
+        return None;
+    }
+    let mut at = line.len() - trimmed.len() + directive.len();
+    let mut named = false;
+    while let Some(word_start) = line[at..].find(|c: char| !c.is_whitespace()).map(|i| at + i) {
+        if named {
+            let (value, _) = field_value(line, word_start);
+            return holds_secret(&line[value.clone()]).then_some(value);
+        }
+        let word_end = line[word_start..].find(char::is_whitespace).map_or(line.len(), |i| word_start + i);
+        named = key_meaning(&line[word_start..word_end]) == KeyMeaning::Secret;
+        at = word_end;
+    }
+    None
+}
+
+/// The value of a line that is a secret key, a blank and one word or one
+/// quoted text (redis.conf's `requirepass pw` and `masterauth "p w"`); a
+/// line of more words is prose or a command.
+fn blank_separated_secret(line: &str) -> Option<Range<usize>> {
+    let trimmed = line.trim_start();
+    let (key, value) = trimmed.split_once(char::is_whitespace)?;
+    let value = value.trim();
+    let one_value = match value.as_bytes() {
+        [quote @ (b'"' | b'\''), .., last] => last == quote,
+        _ => !value.contains(char::is_whitespace),
+    };
+    // A quoted value is masked inside its quotes.
+    let quote = usize::from(value.len() >= 2 && value.starts_with(['"', '\'']));
+    let start = line.trim_end().len() - value.len() + quote;
+    let end = line.trim_end().len() - quote;
+    (one_value
+        && key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && key_meaning(key) == KeyMeaning::Secret
+        && holds_secret(&line[start..end]))
+    .then_some(start..end)
 }
 
 /// The values of the secret fields written anywhere in `line`, whatever
@@ -89,6 +182,8 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
     let mut unclosed_quotes = [false; 2];
     let mut no_tag_end = false;
     let mut tags: Option<HashMap<&str, Vec<usize>>> = None;
+    // The last `name` field named a secret: the `value` after it is one.
+    let mut named_secret = false;
     let mut at = 0;
     while at < bytes.len() {
         let key = match bytes[at] {
@@ -114,14 +209,18 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
                 let start = at + 1;
                 let length = line[start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - start);
                 let name = &line[start..start + length];
-                let attributes_end = if length > 0 {
+                let (attributes_end, keyed_secret) = if length > 0 {
                     secret_attributes(line, start + length, &mut unclosed_quotes, &mut found)
                 } else {
-                    start
+                    (start, false)
                 };
-                // `<password>pw</password>`, its attributes aside.
+                // `<password>pw</password>`, its attributes aside; a
+                // Java properties file's `<entry key="db.password">pw</entry>`.
                 let after_name = &line[start + length..];
-                let element = if length > 0 && after_name.starts_with(['>', ' ']) && !no_tag_end && key_meaning(name) == KeyMeaning::Secret
+                let element = if length > 0
+                    && after_name.starts_with(['>', ' '])
+                    && !no_tag_end
+                    && (keyed_secret || key_meaning(name) == KeyMeaning::Secret)
                 {
                     let open = after_name.find('>').map(|open| start + length + open + 1);
                     no_tag_end = open.is_none();
@@ -150,6 +249,19 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
                         at = line.len();
                         continue;
                     }
+                    // `<password>pw`, its end tag on a later line: the rest
+                    // of the line is its text too. (A `>` after a blank
+                    // may be a redirection: `mysql <password.sql >out`.)
+                    Some((open, None)) if open == attributes_end + 1 => {
+                        let text = line[open..].trim();
+                        if !is_variable_reference(text) {
+                            let from = line.len() - line[open..].trim_start().len();
+                            found.push(from..from + text.len());
+                        }
+                        open_element = Some(name);
+                        at = line.len();
+                        continue;
+                    }
                     _ if attributes_end > start + length => {
                         at = attributes_end;
                         continue;
@@ -169,15 +281,28 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
             .iter()
             .find_map(|sign| separator.strip_prefix(sign))
             .map(|rest| line.len() - rest.trim_start().len());
+        let name = &line[key];
         match value_at {
-            Some(value_at) if key_meaning(&line[key]) == KeyMeaning::Secret => {
+            Some(value_at) if key_meaning(name) == KeyMeaning::Secret || (named_secret && name.eq_ignore_ascii_case("value")) => {
+                named_secret = false;
                 let (value, value_end) = field_value(line, value_at);
                 if holds_secret(&line[value.clone()]) {
                     found.push(value);
                 }
                 at = value_end.max(key_end);
             }
-            Some(_) => at = key_end.max(at + 1),
+            Some(value_at) => {
+                // `{"name": "DB_PASSWORD", "value": "pw"}`, an env var's
+                // pair in JSON text: its `value` is secret.
+                // Only a quoted name is read: its search ends at the next
+                // quote of its kind, the next value's at the latest, so
+                // the names of a line read it twice at most.
+                if name.eq_ignore_ascii_case("name") {
+                    named_secret = line[value_at..].starts_with(['"', '\''])
+                        && key_meaning(&line[field_value(line, value_at).0]) == KeyMeaning::Secret;
+                }
+                at = key_end.max(at + 1);
+            }
             // A quoted text that is no key may hold fields itself:
             // `CFG='{"token":"pw"}'`.
             None => at += 1,
@@ -188,33 +313,53 @@ fn secret_fields_in_line(line: &str) -> (Vec<Range<usize>>, Option<&str>) {
 
 /// The attributes of an XML start tag from `start` of `line` (after its
 /// name), `name="value"` or `name='value'`, blanks around the `=`: the
-/// values of those whose names name a secret go to `found`; returns where
-/// the last attribute read ends. `unclosed_quotes` (of `"`, of `'`) says
-/// which quote no later one closes, so that no search reads the line twice.
-fn secret_attributes(line: &str, start: usize, unclosed_quotes: &mut [bool; 2], found: &mut Vec<Range<usize>>) -> usize {
+/// values of those whose names name a secret go to `found`, and the
+/// `value` of a tag whose `key` or `name` names one (.NET's `<add
+/// key="DbPassword" value="pw"/>`); returns where the last attribute read
+/// ends, and whether a `key` or `name` named a secret (the element's text
+/// is then one). `unclosed_quotes` (of `"`, of `'`) says which quote no
+/// later one closes, so that no search reads the line twice.
+fn secret_attributes(line: &str, start: usize, unclosed_quotes: &mut [bool; 2], found: &mut Vec<Range<usize>>) -> (usize, bool) {
     let mut at = start;
+    let mut keyed_secret = false;
+    // The value of a `value` attribute before the `key` that names a secret.
+    let mut value_before_key = None;
     loop {
         let name_start = line.len() - line[at..].trim_start().len();
         if name_start == at {
-            return at;
+            return (at, keyed_secret);
         }
         let length = line[name_start..].find(|c| !is_xml_name_char(c)).unwrap_or(line.len() - name_start);
         let Some(value) = line[name_start + length..].trim_start().strip_prefix('=').map(str::trim_start) else {
-            return at;
+            return (at, keyed_secret);
         };
         let quote = match value.as_bytes().first() {
             Some(quote @ (b'"' | b'\'')) if length > 0 => *quote,
-            _ => return at,
+            _ => return (at, keyed_secret),
         };
         let value_start = line.len() - value.len() + 1;
         let unclosed = &mut unclosed_quotes[usize::from(quote == b'\'')];
         let Some(value_end) = (!*unclosed).then(|| line[value_start..].find(char::from(quote))).flatten() else {
             *unclosed = true;
-            return at;
+            return (at, keyed_secret);
         };
         let value_end = value_start + value_end;
-        if key_meaning(&line[name_start..name_start + length]) == KeyMeaning::Secret && holds_secret(&line[value_start..value_end]) {
-            found.push(value_start..value_end);
+        let name = &line[name_start..name_start + length];
+        let value = value_start..value_end;
+        if name.eq_ignore_ascii_case("key") || name.eq_ignore_ascii_case("name") {
+            if key_meaning(&line[value.clone()]) == KeyMeaning::Secret {
+                keyed_secret = true;
+                found.extend(value_before_key.take());
+            }
+        } else if name.eq_ignore_ascii_case("value") && holds_secret(&line[value.clone()]) {
+            if keyed_secret {
+                found.push(value.clone());
+            } else {
+                value_before_key = Some(value.clone());
+            }
+        }
+        if key_meaning(name) == KeyMeaning::Secret && holds_secret(&line[value.clone()]) {
+            found.push(value);
         }
         at = value_end + 1;
     }
@@ -401,6 +546,56 @@ mod tests {
             (
                 r#"<c a="it's" apiKey='pw7' password="" token="$(T)">"#,
                 r#"<c a="it's" apiKey='***' password="" token="$(T)">"#,
+            ),
+        ] {
+            assert_eq!(shown(text), masked, "{text}");
+        }
+    }
+
+    /// redis.conf's directives, a key and its value apart by a blank; an
+    /// XML element's text after its start tag on its line, its end tag on a
+    /// later one; the `value` of a key/value pair (.NET's `<add>`, Java's
+    /// `<entry>`) whose key names a secret. Prose, a redirection and other
+    /// pairs stay readable.
+    #[test]
+    fn blank_separated_directives_xml_text_after_its_start_tag_and_keyed_values_hold_secrets() {
+        let shown = |text: &str| apply(text, &merge(secret_assignment_lines(text)));
+        for (text, masked) in [
+            (
+                "bind 0.0.0.0\nrequirepass pw1\nmasterauth \"p w2\"\n# requirepass foobared\n",
+                "bind 0.0.0.0\nrequirepass ***\nmasterauth \"***\"\n# requirepass foobared\n",
+            ),
+            ("password is rotated\npassword $PW\n", "password is rotated\npassword $PW\n"),
+            (
+                "user default on >pw10 ~cache:* +@all\nuser bob on #5e88 <pw11 resetkeys",
+                "user default on >*** ~cache:* +@all\nuser bob on #*** <*** resetkeys",
+            ),
+            ("echo user > out", "echo user > out"),
+            (
+                "proxy_set_header X-Api-Key pw12;\n  add_header Authorization \"Bearer pw13\";\nfastcgi_param DB_PASSWORD pw14;\nproxy_set_header Host $host;",
+                "proxy_set_header X-Api-Key ***;\n  add_header Authorization \"***\";\nfastcgi_param DB_PASSWORD ***;\nproxy_set_header Host $host;",
+            ),
+            (
+                "machine h login u password pw15\nproxy_set_header X-Token $token;",
+                "machine h login u password ***\nproxy_set_header X-Token $token;",
+            ),
+            (
+                "<password>pw3\n  pw4\n</password>\n<user>u</user>",
+                "<password>***\n  ***\n</password>\n<user>u</user>",
+            ),
+            ("<password type=\"t\"> pw5 \n</password>", "<password type=\"t\"> *** \n</password>"),
+            ("mysql <password.sql >out\nnext line", "mysql <password.sql >out\nnext line"),
+            (
+                r#"<add key="DbPassword" value="pw6"/><add value="pw7" name="api_key"/><add key="Host" value="db"/>"#,
+                r#"<add key="DbPassword" value="***"/><add value="***" name="api_key"/><add key="Host" value="db"/>"#,
+            ),
+            (
+                r#"<entry key="db.password">pw8</entry><entry key="db.host">db</entry>"#,
+                r#"<entry key="db.password">***</entry><entry key="db.host">db</entry>"#,
+            ),
+            (
+                r#"ENV=[{"name":"DB_PASSWORD","value":"pw9"},{"name":"HOST","value":"db"}]"#,
+                r#"ENV=[{"name":"DB_PASSWORD","value":"***"},{"name":"HOST","value":"db"}]"#,
             ),
         ] {
             assert_eq!(shown(text), masked, "{text}");
