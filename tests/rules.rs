@@ -291,6 +291,190 @@ networkPolicy: {enabled: true, ingressPodSelector: {matchLabels: {app.kubernetes
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }
 
+/// What validation.go refuses in the Kubernetes types the values embed
+/// (env, resources, probes, containers) is refused at lint, at the key; and
+/// what it accepts, after its defaults, is not.
+#[test]
+fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
+    let env = "worker: {gunicorn: {envVars: [";
+    let sidecar = "socketio: {sidecars: [{name: proxy, image: 'envoyproxy/envoy:v1.31.0', ";
+    let init = "socketio: {initContainers: [{name: wait, image: 'busybox:1.36', ";
+    let cases: &[(String, &str, &str)] = &[
+        (
+            format!("{env}{{name: SITE, value: erp.example.com, valueFrom: {{secretKeyRef: {{name: erp, key: site}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom",
+        ),
+        (
+            format!("{env}{{name: SITE, valueFrom: {{}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom",
+        ),
+        (
+            format!("{env}{{name: SITE, valueFrom: {{secretKeyRef: {{name: erp, key: site}}, configMapKeyRef: {{name: erp, key: site}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom",
+        ),
+        (
+            format!("{env}{{name: SITE, valueFrom: {{secretKeyRef: {{name: Erp_Secret, key: site}}}}}}]}}}}"),
+            "invalid-name",
+            "worker.gunicorn.envVars[0].valueFrom.secretKeyRef.name",
+        ),
+        (
+            format!("{env}{{name: SITE, valueFrom: {{secretKeyRef: {{name: erp, key: 'site/name'}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.secretKeyRef.key",
+        ),
+        (
+            format!("{env}{{name: SITE, valueFrom: {{configMapKeyRef: {{name: erp, key: ''}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.configMapKeyRef.key",
+        ),
+        (
+            format!("{env}{{name: POD, valueFrom: {{fieldRef: {{fieldPath: metadata.labels.app}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.fieldRef.fieldPath",
+        ),
+        (
+            format!("{env}{{name: MEM, valueFrom: {{resourceFieldRef: {{resource: limits.memroy}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.resource",
+        ),
+        (
+            "nginx: {resources: {requests: {memory: 1Gi}, limits: {memory: 512Mi}}}".into(),
+            "invalid-value",
+            "nginx.resources.requests.memory",
+        ),
+        (
+            "nginx: {resources: {requests: {cpu: 100m, memroy: 1Gi}}}".into(),
+            "invalid-value",
+            "nginx.resources.requests.memroy",
+        ),
+        (
+            "jobs: {migrate: {resources: {limits: {cpu: '-1'}}}}".into(),
+            "invalid-value",
+            "jobs.migrate.resources.limits.cpu",
+        ),
+        (
+            "socketio: {livenessProbe: {tcpSocket: {port: 9000}, successThreshold: 2}}".into(),
+            "invalid-value",
+            "socketio.livenessProbe.successThreshold",
+        ),
+        (
+            "socketio: {readinessProbe: {tcpSocket: {port: 9000}, timeoutSeconds: -1}}".into(),
+            "invalid-value",
+            "socketio.readinessProbe.timeoutSeconds",
+        ),
+        (
+            "socketio: {readinessProbe: {tcpSocket: {port: 9000}, terminationGracePeriodSeconds: 10}}".into(),
+            "invalid-value",
+            "socketio.readinessProbe.terminationGracePeriodSeconds",
+        ),
+        (
+            "worker: {gunicorn: {livenessProbe: {override: true, probe: {httpGet: {path: /api/method/ping, port: 8000, scheme: http, httpHeaders: [{name: Host, value: erp.example.com}]}}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.livenessProbe.probe.httpGet.scheme",
+        ),
+        (
+            "socketio: {readinessProbe: {tcpSocket: {port: socket_io}}}".into(),
+            "invalid-port",
+            "socketio.readinessProbe.tcpSocket.port",
+        ),
+        (
+            "socketio: {readinessProbe: {exec: {}}}".into(),
+            "invalid-value",
+            "socketio.readinessProbe.exec",
+        ),
+        (
+            format!("{sidecar}imagePullPolicy: always}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].imagePullPolicy",
+        ),
+        (
+            format!("{sidecar}ports: [{{name: admin, containerPort: 9901}}, {{name: admin, containerPort: 9902}}]}}]}}"),
+            "invalid-port",
+            "socketio.sidecars[0].ports[1].name",
+        ),
+        (
+            format!("{sidecar}ports: [{{containerPort: 9901, protocol: tcp}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].ports[0].protocol",
+        ),
+        (
+            format!("{sidecar}restartPolicy: Always}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].restartPolicy",
+        ),
+        (
+            format!("{init}readinessProbe: {{exec: {{command: [true]}}}}}}]}}"),
+            "invalid-value",
+            "socketio.initContainers[0].readinessProbe",
+        ),
+        (
+            format!("{init}restartPolicy: OnFailure}}]}}"),
+            "invalid-value",
+            "socketio.initContainers[0].restartPolicy",
+        ),
+        (
+            "jobs: {custom: {enabled: true, initContainers: [{name: wait, image: 'busybox:1.36', lifecycle: {preStop: {exec: {command: [true]}}}}], containers: [{name: task, image: 'busybox:1.36'}]}}".into(),
+            "invalid-value",
+            "jobs.custom.initContainers[0].lifecycle",
+        ),
+    ];
+    // Every case is tried, and every miss named: each is a rule of its own.
+    let mut missed = Vec::new();
+    for (extra, code, field) in cases {
+        let values = format!("{}{extra}\n", crate::common::MINIMAL);
+        let outcome = crate::common::check_text(&values, &[], "erpnext", Some("erp"));
+        let found = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code.as_str() == *code && d.field.as_deref() == Some(*field));
+        match found {
+            Some(found) => {
+                assert!(found.is_error(), "{found:?}");
+                assert!(found.span.is_some_and(|s| s.line > 4), "`{field}` is not located: {found:?}");
+            }
+            None => missed.push(format!("no {code} at `{field}` for {extra}")),
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+
+    // Accepted by the API server, some of it only after its defaults.
+    let valid = "\
+worker:
+  gunicorn:
+    envVars:
+      - {name: EMPTY_VALUE, value: '', valueFrom: {secretKeyRef: {name: erp, key: site}}}
+      - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+      - {name: APP, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: \"metadata.labels['app.kubernetes.io/name']\"}}}
+      - {name: MEMORY, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}
+      - {name: PAGES, valueFrom: {resourceFieldRef: {resource: requests.hugepages-2Mi}}}
+      - {name: SETTINGS, valueFrom: {configMapKeyRef: {name: erp.settings, key: common_site_config.json}}}
+    resources:
+      requests: {cpu: '1', memory: 1Gi, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1}
+      limits: {cpu: 1000m, memory: 1073741824, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1}
+    readinessProbe:
+      override: true
+      probe: {httpGet: {path: /api/method/ping, port: 8000, scheme: HTTPS, httpHeaders: [{name: Host, value: erp.example.com}]}, successThreshold: 3}
+    startupProbe: {tcpSocket: {port: 8000}, successThreshold: 1, failureThreshold: 30}
+socketio:
+  livenessProbe: {tcpSocket: {port: 9000}, successThreshold: 0, periodSeconds: 0, terminationGracePeriodSeconds: 30}
+  initContainers:
+    - name: proxy
+      image: envoyproxy/envoy:v1.31.0
+      restartPolicy: Always
+      readinessProbe: {tcpSocket: {port: admin}}
+      lifecycle: {preStop: {sleep: {seconds: 5}}}
+      ports: [{name: admin, containerPort: 9901}, {name: envoy, containerPort: 10000, protocol: UDP}]
+  sidecars:
+    - {name: exporter, image: 'prom/statsd-exporter:v0.26.0', imagePullPolicy: '', ports: [{containerPort: 9102, protocol: ''}]}
+";
+    let outcome = crate::common::check_text(&format!("{}{valid}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+    let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+}
+
 /// Without `serviceAccount.create`, pods run as the named account, or as
 /// the namespace's `default` one, as with the chart: never as an account
 /// nothing renders.

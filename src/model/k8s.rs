@@ -296,6 +296,101 @@ pub fn is_quantity(s: &str) -> bool {
     }
 }
 
+/// A quantity's exact value, `mantissa × 10^exp10 × 2^exp2`: what the API
+/// server compares a request with its limit by (`Quantity.Cmp`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuantityValue {
+    pub negative: bool,
+    mantissa: u128,
+    exp10: i32,
+    exp2: i32,
+}
+
+impl QuantityValue {
+    pub fn is_zero(&self) -> bool {
+        self.mantissa == 0
+    }
+}
+
+/// The value of a quantity [`is_quantity`] accepts; `None` for one it does
+/// not, or one too long or too precise to compare exactly here (more than 38
+/// digits, or finer than the nano the API server rounds to).
+pub fn quantity_value(s: &str) -> Option<QuantityValue> {
+    if !is_quantity(s) {
+        return None;
+    }
+    let negative = s.starts_with('-');
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let number_end = unsigned.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(number_end);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    let (mut exp10, exp2) = match suffix {
+        "" => (0, 0),
+        "Ki" => (0, 10),
+        "Mi" => (0, 20),
+        "Gi" => (0, 30),
+        "Ti" => (0, 40),
+        "Pi" => (0, 50),
+        "Ei" => (0, 60),
+        "n" => (-9, 0),
+        "u" => (-6, 0),
+        "m" => (-3, 0),
+        "k" => (3, 0),
+        "M" => (6, 0),
+        "G" => (9, 0),
+        "T" => (12, 0),
+        "P" => (15, 0),
+        "E" => (18, 0),
+        exponent => (exponent[1..].parse::<i32>().ok().filter(|e| e.abs() <= 1000)?, 0),
+    };
+    exp10 -= i32::try_from(fraction.len()).ok()?;
+    let significant = digits.trim_end_matches('0');
+    exp10 += i32::try_from(digits.len() - significant.len()).ok()?;
+    if significant.len() > 38 || (!significant.is_empty() && exp10 < -9) {
+        return None;
+    }
+    let mantissa = if significant.is_empty() { 0 } else { significant.parse().ok()? };
+    Some(QuantityValue {
+        negative: negative && mantissa != 0,
+        mantissa,
+        exp10,
+        exp2,
+    })
+}
+
+/// `a` against `b`, for two quantities that are not negative; `None` where
+/// the exact comparison does not fit in 128 bits (`1E` against `1n`).
+pub fn compare_quantities(a: QuantityValue, b: QuantityValue) -> Option<std::cmp::Ordering> {
+    if a.negative || b.negative {
+        return None;
+    }
+    if a.mantissa == 0 || b.mantissa == 0 {
+        return Some(a.mantissa.min(1).cmp(&b.mantissa.min(1)));
+    }
+    let exp10 = a.exp10.min(b.exp10);
+    let exp2 = a.exp2.min(b.exp2);
+    let scaled = |q: QuantityValue| -> Option<u128> {
+        let tens = 10u128.checked_pow(u32::try_from(q.exp10 - exp10).ok()?)?;
+        let twos = 2u128.checked_pow(u32::try_from(q.exp2 - exp2).ok()?)?;
+        q.mantissa.checked_mul(tens)?.checked_mul(twos)
+    };
+    Some(scaled(a)?.cmp(&scaled(b)?))
+}
+
+/// A container port's name (IsValidPortName, an IANA service name): at most
+/// 15 lower-case letters, digits and `-`, with a letter, and no `-` at
+/// either end or twice in a row.
+pub fn is_port_name(s: &str) -> bool {
+    (1..=15).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().any(|b| b.is_ascii_lowercase())
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
 /// Storage classes that only provide ReadWriteOnce block volumes, whatever
 /// the claim asks: a ReadWriteMany claim on them never binds, or binds once
 /// and leaves every other pod Pending.
@@ -330,6 +425,45 @@ pub const BLOCK_ONLY_STORAGE_CLASSES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_compare_exactly() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let cmp = |a: &str, b: &str| compare_quantities(quantity_value(a).unwrap(), quantity_value(b).unwrap());
+        for (a, b, expected) in [
+            ("1", "1000m", Equal),
+            ("0.1", "100m", Equal),
+            ("1Gi", "1073741824", Equal),
+            ("1Gi", "1G", Greater),
+            ("1.5Gi", "1536Mi", Equal),
+            ("2", "500m", Greater),
+            ("500m", "0.5001", Less),
+            ("1e3", "1k", Equal),
+            ("0", "0m", Equal),
+            ("0", "1n", Less),
+            ("+1", "1", Equal),
+            ("010", "10", Equal),
+        ] {
+            assert_eq!(cmp(a, b), Some(expected), "{a} against {b}");
+        }
+        assert!(quantity_value("-1").unwrap().negative);
+        assert!(!quantity_value("-0").unwrap().negative);
+        assert_eq!(quantity_value("0.1n"), None, "finer than the API server keeps");
+        assert_eq!(
+            compare_quantities(quantity_value("12345678901234567890E").unwrap(), quantity_value("1n").unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn port_names() {
+        for ok in ["http", "metrics", "h2c", "web-1", "a23456789012345"] {
+            assert!(is_port_name(ok), "{ok}");
+        }
+        for bad in ["", "Metrics", "8080", "-http", "http-", "web--1", "a234567890123456", "my_port"] {
+            assert!(!is_port_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn quantities() {

@@ -5,7 +5,7 @@
 //! These types carry no places of their own: each check gets an [`Anchor`]
 //! at the value that holds one, and points at keys below it.
 
-use k8s_openapi::api::core::v1::{Container, EnvVar, Probe, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, EnvVar, Probe, ResourceRequirements, Toleration};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -16,7 +16,27 @@ use crate::model::report::Reporter;
 use crate::source::secrets::{KeyMeaning, key_meaning};
 use crate::values::{Anchor, StringMap, TopologySpreadValues};
 
-pub(super) fn check_probe(probe: &Probe, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// Which probe a probe is: the API server holds each to its own rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ProbeKind {
+    Liveness,
+    Readiness,
+    Startup,
+}
+
+impl ProbeKind {
+    pub(super) const ALL: [(ProbeKind, &'static str); 3] = [
+        (ProbeKind::Liveness, "livenessProbe"),
+        (ProbeKind::Readiness, "readinessProbe"),
+        (ProbeKind::Startup, "startupProbe"),
+    ];
+}
+
+/// A probe as validateProbe and validateLivenessProbe,
+/// validateReadinessProbe and validateStartupProbe check it
+/// (pkg/apis/core/validation/validation.go), after the defaults the API
+/// server gives first (a `0` threshold or period becomes its default).
+pub(super) fn check_probe(probe: &Probe, kind: ProbeKind, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     let handlers: Vec<&str> = [
         probe.exec.as_ref().map(|_| "exec"),
         probe.http_get.as_ref().map(|_| "httpGet"),
@@ -57,6 +77,84 @@ pub(super) fn check_probe(probe: &Probe, at: &Anchor<'_>, report: &mut Reporter<
     if let Some(port) = probe.tcp_socket.as_ref().and_then(|t| port_of(&t.port)) {
         check_port(port, &at.key("tcpSocket").key("port"), report);
     }
+    for (handler, port) in [
+        ("httpGet", probe.http_get.as_ref().map(|h| &h.port)),
+        ("tcpSocket", probe.tcp_socket.as_ref().map(|t| &t.port)),
+    ] {
+        if let Some(IntOrString::String(name)) = port {
+            check_port_name(name, &at.key(handler).key("port"), report);
+        }
+    }
+    if let Some(scheme) = probe.http_get.as_ref().and_then(|h| h.scheme.as_deref())
+        && !matches!(scheme, "HTTP" | "HTTPS" | "")
+    {
+        report
+            .at(
+                Code::InvalidValue,
+                at.key("httpGet").key("scheme"),
+                format!("`{scheme}` is not a probe scheme"),
+            )
+            .with_help("use `HTTP` or `HTTPS`, in capitals");
+    }
+    if probe
+        .exec
+        .as_ref()
+        .is_some_and(|e| e.command.as_deref().unwrap_or_default().is_empty())
+    {
+        report
+            .at_key(Code::InvalidValue, at.key("exec"), "the `exec` handler has no `command`")
+            .with_help("give the command to run as a list: `command: [cat, /tmp/healthy]`");
+    }
+    for (key, number) in [
+        ("initialDelaySeconds", probe.initial_delay_seconds),
+        ("timeoutSeconds", probe.timeout_seconds),
+        ("periodSeconds", probe.period_seconds),
+        ("successThreshold", probe.success_threshold),
+        ("failureThreshold", probe.failure_threshold),
+    ] {
+        if let Some(number) = number.filter(|n| *n < 0) {
+            report.at(Code::InvalidValue, at.key(key), format!("`{key}` cannot be negative ({number})"));
+        }
+    }
+    // 0 is defaulted to 1 before validation.
+    if let Some(threshold) = probe.success_threshold.filter(|n| *n > 1)
+        && kind != ProbeKind::Readiness
+    {
+        let name = if kind == ProbeKind::Liveness { "liveness" } else { "startup" };
+        report
+            .at(
+                Code::InvalidValue,
+                at.key("successThreshold"),
+                format!("a {name} probe's `successThreshold` must be 1, not {threshold}"),
+            )
+            .with_help("remove `successThreshold`: one success is all a liveness or startup probe can count");
+    }
+    if let Some(seconds) = probe.termination_grace_period_seconds {
+        if kind == ProbeKind::Readiness {
+            report
+                .at_key(
+                    Code::InvalidValue,
+                    at.key("terminationGracePeriodSeconds"),
+                    "a readiness probe takes no `terminationGracePeriodSeconds`",
+                )
+                .with_help("remove it: a failing readiness probe takes the pod out of the Service and restarts nothing");
+        } else if seconds <= 0 {
+            report.at(
+                Code::InvalidValue,
+                at.key("terminationGracePeriodSeconds"),
+                format!("`terminationGracePeriodSeconds` must be at least 1, not {seconds}"),
+            );
+        }
+    }
+}
+
+/// A named port (IsValidPortName).
+fn check_port_name(name: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !k8s::is_port_name(name) {
+        report
+            .at(Code::InvalidPort, at, format!("`{name}` is not a valid port name"))
+            .with_help("port names are at most 15 lower-case letters, digits and `-`, with at least one letter, e.g. `http` or `metrics`");
+    }
 }
 
 pub(super) fn check_port(port: i32, at: &Anchor<'_>, report: &mut Reporter<'_>) {
@@ -81,10 +179,52 @@ pub(super) fn check_quantity<'a>(quantity: &Quantity, at: impl FnOnce() -> Ancho
     }
 }
 
+/// A container's resources as ValidateContainerResourceRequirements checks
+/// them (validation.go): quantities, resource names, no negative amount, and
+/// no request above its limit. Prefixed (extended) resource names are left
+/// to the API server.
 pub(super) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    const STANDARD: &[&str] = &["cpu", "memory", "ephemeral-storage"];
     for (key, map) in [("limits", &resources.limits), ("requests", &resources.requests)] {
         for (resource, quantity) in map.iter().flatten() {
             check_quantity(quantity, || at.key(key).key(resource), report);
+            if !resource.contains('/') && !STANDARD.contains(&resource.as_str()) && !resource.starts_with("hugepages-") {
+                let diagnostic = report.at_key(
+                    Code::InvalidValue,
+                    at.key(key).key(resource),
+                    format!("`{resource}` is not a container resource"),
+                );
+                match crate::suggest::closest(resource, STANDARD.iter().copied()) {
+                    Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
+                    None => diagnostic.with_help(
+                        "use `cpu`, `memory`, `ephemeral-storage`, `hugepages-<size>`, or a prefixed name such as `nvidia.com/gpu`",
+                    ),
+                };
+            }
+            if k8s::quantity_value(&quantity.0).is_some_and(|v| v.negative) {
+                report.at(
+                    Code::InvalidValue,
+                    at.key(key).key(resource),
+                    format!("`{resource}` cannot be negative ({})", quantity.0),
+                );
+            }
+        }
+    }
+    for (resource, request) in resources.requests.iter().flatten() {
+        let Some(limit) = resources.limits.as_ref().and_then(|limits| limits.get(resource)) else {
+            continue;
+        };
+        let (Some(request_value), Some(limit_value)) = (k8s::quantity_value(&request.0), k8s::quantity_value(&limit.0)) else {
+            continue;
+        };
+        if k8s::compare_quantities(request_value, limit_value) == Some(std::cmp::Ordering::Greater) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    at.key("requests").key(resource),
+                    format!("the {resource} request ({}) is above its limit ({})", request.0, limit.0),
+                )
+                .with_help(format!("raise `limits.{resource}` to at least the request, or lower the request"));
         }
     }
 }
@@ -115,10 +255,136 @@ pub(super) fn check_env(env: &[EnvVar], at: &Anchor<'_>, report: &mut Reporter<'
                 )
                 .with_help("use letters, digits, `_`, `-` and `.`, not starting with a digit");
         }
+        check_value_from(var, &at.index(i), report);
     }
 }
 
-pub(super) fn check_containers(containers: &[Container], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// `valueFrom` as validateEnvVarValueFrom checks it (validation.go): one
+/// source exactly, no `value` beside it (an empty one is no value), and the
+/// Secret or ConfigMap it names.
+fn check_value_from(var: &EnvVar, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    let Some(source) = &var.value_from else { return };
+    let at = at.key("valueFrom");
+    let sources: Vec<&str> = [
+        source.field_ref.as_ref().map(|_| "fieldRef"),
+        source.resource_field_ref.as_ref().map(|_| "resourceFieldRef"),
+        source.config_map_key_ref.as_ref().map(|_| "configMapKeyRef"),
+        source.secret_key_ref.as_ref().map(|_| "secretKeyRef"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if sources.is_empty() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                &at,
+                format!("the env var `{}` has a `valueFrom` with no source", var.name),
+            )
+            .with_help("give one of `secretKeyRef`, `configMapKeyRef`, `fieldRef` or `resourceFieldRef`");
+    } else if var.value.as_deref().is_some_and(|value| !value.is_empty()) {
+        report
+            .at_key(
+                Code::InvalidValue,
+                &at,
+                format!("the env var `{}` has both `value` and `valueFrom`; Kubernetes takes one", var.name),
+            )
+            .with_help("remove `value` to read it from the source, or `valueFrom` to use the value written here");
+    } else if sources.len() > 1 {
+        report
+            .at_key(
+                Code::InvalidValue,
+                &at,
+                format!(
+                    "the env var `{}` has {} sources ({}); Kubernetes allows exactly one",
+                    var.name,
+                    sources.len(),
+                    sources.join(", ")
+                ),
+            )
+            .with_help("keep one source under `valueFrom`");
+    }
+    if let Some(secret) = &source.secret_key_ref {
+        check_object_name(&secret.name, "Secret", &at.key("secretKeyRef").key("name"), report);
+        check_secret_key(&secret.key, &at.key("secretKeyRef").key("key"), report);
+    }
+    if let Some(config_map) = &source.config_map_key_ref {
+        check_object_name(&config_map.name, "ConfigMap", &at.key("configMapKeyRef").key("name"), report);
+        if !k8s::is_config_key(&config_map.key) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    at.key("configMapKeyRef").key("key"),
+                    format!("`{}` is not a valid ConfigMap key", config_map.key),
+                )
+                .with_help("ConfigMap keys are at most 253 letters, digits, `-`, `_` and `.`, and do not start with `..`");
+        }
+    }
+    if let Some(field) = &source.field_ref
+        && !is_env_field_path(&field.field_path)
+    {
+        report
+            .at(Code::InvalidValue, at.key("fieldRef").key("fieldPath"), format!("`{}` is not a field an env var can read", field.field_path))
+            .with_help("use `metadata.name`, `metadata.namespace`, `metadata.uid`, `metadata.labels['<key>']`, `metadata.annotations['<key>']`, `spec.nodeName`, `spec.serviceAccountName`, `status.hostIP`, `status.hostIPs`, `status.podIP` or `status.podIPs`");
+    }
+    if let Some(resource) = &source.resource_field_ref {
+        const RESOURCES: &[&str] = &[
+            "limits.cpu",
+            "limits.memory",
+            "limits.ephemeral-storage",
+            "requests.cpu",
+            "requests.memory",
+            "requests.ephemeral-storage",
+        ];
+        let name = resource.resource.as_str();
+        if !RESOURCES.contains(&name) && !name.starts_with("limits.hugepages-") && !name.starts_with("requests.hugepages-") {
+            let diagnostic = report.at(
+                Code::InvalidValue,
+                at.key("resourceFieldRef").key("resource"),
+                format!("`{name}` is not a resource an env var can read"),
+            );
+            match crate::suggest::closest(name, RESOURCES.iter().copied()) {
+                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
+                None => {
+                    diagnostic.with_help("use `requests.cpu`, `requests.memory`, `limits.cpu`, `limits.memory` (or `ephemeral-storage`)")
+                }
+            };
+        }
+    }
+}
+
+/// A `fieldRef.fieldPath` an env var may read (validEnvDownwardAPIFieldPathExpressions,
+/// and a label or annotation by key).
+fn is_env_field_path(path: &str) -> bool {
+    const PATHS: &[&str] = &[
+        "metadata.name",
+        "metadata.namespace",
+        "metadata.uid",
+        "spec.nodeName",
+        "spec.serviceAccountName",
+        "status.hostIP",
+        "status.hostIPs",
+        "status.podIP",
+        "status.podIPs",
+    ];
+    if PATHS.contains(&path) {
+        return true;
+    }
+    let Some((map, key)) = path.strip_suffix("']").and_then(|p| p.split_once("['")) else {
+        return false;
+    };
+    match map {
+        "metadata.labels" => k8s::is_qualified_name(key),
+        "metadata.annotations" => k8s::is_qualified_name(&key.to_ascii_lowercase()),
+        _ => false,
+    }
+}
+
+/// Containers the values add; `init` for init containers, which may have
+/// probes and lifecycle hooks only as sidecars (`restartPolicy: Always`,
+/// validateInitContainers), where other containers may have no
+/// `restartPolicy` at all (validateContainers).
+pub(super) fn check_containers(containers: &[Container], init: bool, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     for (i, container) in containers.iter().enumerate() {
         let base = at.index(i);
         if !k8s::is_dns1123_label(&container.name) {
@@ -143,14 +409,107 @@ pub(super) fn check_containers(containers: &[Container], at: &Anchor<'_>, report
             check_resources(resources, &base.key("resources"), report);
         }
         check_env(container.env.as_deref().unwrap_or_default(), &base.key("env"), report);
-        for (key, probe) in [
-            ("livenessProbe", &container.liveness_probe),
-            ("readinessProbe", &container.readiness_probe),
-            ("startupProbe", &container.startup_probe),
-        ] {
-            if let Some(probe) = probe {
-                check_probe(probe, &base.key(key), report);
+        let sidecar = container.restart_policy.as_deref() == Some("Always");
+        match container.restart_policy.as_deref() {
+            Some(policy) if !init => {
+                report
+                    .at_key(
+                        Code::InvalidValue,
+                        base.key("restartPolicy"),
+                        format!("`restartPolicy: {policy}` is for init containers only"),
+                    )
+                    .with_help("remove it: a pod's containers restart as the pod's `restartPolicy` says");
             }
+            Some(policy) if policy != "Always" => {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        base.key("restartPolicy"),
+                        format!("an init container's `restartPolicy` can only be `Always`, not `{policy}`"),
+                    )
+                    .with_help("set `Always` to make it a sidecar, or remove it");
+            }
+            _ => {}
+        }
+        let probes = [&container.liveness_probe, &container.readiness_probe, &container.startup_probe];
+        for ((kind, key), probe) in ProbeKind::ALL.into_iter().zip(probes) {
+            let Some(probe) = probe else { continue };
+            if init && !sidecar {
+                report
+                    .at_key(
+                        Code::InvalidValue,
+                        base.key(key),
+                        format!("an init container cannot have a `{key}`"),
+                    )
+                    .with_help("remove it, or set `restartPolicy: Always` to run the container as a sidecar, which may have probes");
+            } else {
+                check_probe(probe, kind, &base.key(key), report);
+            }
+        }
+        if init && !sidecar && container.lifecycle.is_some() {
+            report
+                .at_key(
+                    Code::InvalidValue,
+                    base.key("lifecycle"),
+                    "an init container cannot have a `lifecycle`",
+                )
+                .with_help("remove it, or set `restartPolicy: Always` to run the container as a sidecar");
+        }
+        if let Some(policy) = container.image_pull_policy.as_deref()
+            && !policy.is_empty()
+        {
+            const POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
+            if !POLICIES.contains(&policy) {
+                let diagnostic = report.at(
+                    Code::InvalidValue,
+                    base.key("imagePullPolicy"),
+                    format!("`{policy}` is not an image pull policy"),
+                );
+                match crate::suggest::closest(policy, POLICIES.iter().copied()) {
+                    Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
+                    None => diagnostic.with_help("use `IfNotPresent`, `Always` or `Never`"),
+                };
+            }
+        }
+        check_container_ports(container.ports.as_deref().unwrap_or_default(), &base.key("ports"), report);
+    }
+}
+
+/// A container's ports as validateContainerPorts checks them: valid and
+/// unique names, port numbers, and a protocol (TCP when left out).
+fn check_container_ports(ports: &[ContainerPort], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    let mut names: Vec<&str> = Vec::new();
+    for (i, port) in ports.iter().enumerate() {
+        let base = at.index(i);
+        if let Some(name) = port.name.as_deref().filter(|n| !n.is_empty()) {
+            if !k8s::is_port_name(name) {
+                check_port_name(name, &base.key("name"), report);
+            } else if names.contains(&name) {
+                report
+                    .at(
+                        Code::InvalidPort,
+                        base.key("name"),
+                        format!("the port name `{name}` is used twice in this container"),
+                    )
+                    .with_help("give each port its own name");
+            } else {
+                names.push(name);
+            }
+        }
+        check_port(port.container_port, &base.key("containerPort"), report);
+        if let Some(host_port) = port.host_port.filter(|p| *p != 0) {
+            check_port(host_port, &base.key("hostPort"), report);
+        }
+        if let Some(protocol) = port.protocol.as_deref()
+            && !matches!(protocol, "TCP" | "UDP" | "SCTP" | "")
+        {
+            report
+                .at(
+                    Code::InvalidValue,
+                    base.key("protocol"),
+                    format!("`{protocol}` is not a port protocol"),
+                )
+                .with_help("use `TCP`, `UDP` or `SCTP`, in capitals");
         }
     }
 }

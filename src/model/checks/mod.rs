@@ -23,8 +23,8 @@ use k8s_openapi::api::core::v1::Probe;
 use super::component::probes::{GivenProbe, given_probe};
 use crate::values::{ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
 use kubernetes::{
-    check_annotations, check_containers, check_env, check_label_selector, check_labels, check_object_name, check_port, check_probe,
-    check_quantity, check_resources, check_secret_key, check_tolerations, check_topology_spread,
+    ProbeKind, check_annotations, check_containers, check_env, check_label_selector, check_labels, check_object_name, check_port,
+    check_probe, check_quantity, check_resources, check_secret_key, check_tolerations, check_topology_spread,
 };
 
 pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
@@ -107,8 +107,9 @@ fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
 /// The keys of one component.
 fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report: &mut Reporter<'_>) {
     // Probes and the Service port as written, even for a disabled nginx.
-    for key in [component.liveness_probe, component.readiness_probe, component.startup_probe] {
-        check_probe_key(key, report);
+    let probes = [component.liveness_probe, component.readiness_probe, component.startup_probe];
+    for ((kind, _), key) in ProbeKind::ALL.into_iter().zip(probes) {
+        check_probe_key(key, kind, report);
     }
     if let Some(service) = component.service {
         check_port(*service.port, &service.port.anchor(), report);
@@ -126,8 +127,8 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
     }
     check_resources(pod.resources, &pod.resources.anchor(), report);
     check_env(pod.env_vars, &pod.env_vars.anchor(), report);
-    check_containers(pod.init_containers, &pod.init_containers.anchor(), report);
-    check_containers(pod.sidecars, &pod.sidecars.anchor(), report);
+    check_containers(pod.init_containers, true, &pod.init_containers.anchor(), report);
+    check_containers(pod.sidecars, false, &pod.sidecars.anchor(), report);
     check_annotations(pod.pod_annotations, &pod.pod_annotations.anchor(), report);
     check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
     check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
@@ -175,7 +176,7 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
 
 /// A probe key in either form: the probe it gives is checked as the API
 /// server would, and the chart's form gets what the chart means by it.
-fn check_probe_key(key: Option<&ProbeKey>, report: &mut Reporter<'_>) {
+fn check_probe_key(key: Option<&ProbeKey>, kind: ProbeKind, report: &mut Reporter<'_>) {
     let Some(key) = key else { return };
     if let Some(ProbeValue::Chart(chart)) = key.as_ref()
         && !*chart.override_default
@@ -190,7 +191,7 @@ fn check_probe_key(key: Option<&ProbeKey>, report: &mut Reporter<'_>) {
             .with_help("set `override: true` to use it, or remove it");
     }
     match given_probe(key) {
-        Some(GivenProbe { probe: Some(probe), at }) => check_probe(probe, &at, report),
+        Some(GivenProbe { probe: Some(probe), at }) => check_probe(probe, kind, &at, report),
         Some(GivenProbe { probe: None, at }) => {
             report
                 .at_key(Code::ProbeHandlers, at, "`override: true` without a `probe`")
@@ -210,8 +211,8 @@ fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
         check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
     }
     let custom = &jobs.custom;
-    check_containers(&custom.init_containers, &custom.init_containers.anchor(), report);
-    check_containers(&custom.containers, &custom.containers.anchor(), report);
+    check_containers(&custom.init_containers, true, &custom.init_containers.anchor(), report);
+    check_containers(&custom.containers, false, &custom.containers.anchor(), report);
     check_labels(&custom.labels, &custom.labels.anchor(), report);
 }
 
