@@ -488,7 +488,8 @@ fn without_nginx_the_static_files_must_be_served_elsewhere() {
 /// `db_host` and `db_port` (get_site_config), so a site whose config names
 /// another server would silently be served from dbHost: configure stops,
 /// naming it, before it writes anything. A site naming dbHost (as the chart's
-/// create-site writes it) and one naming nothing are fine.
+/// create-site writes it, or in other letter case), one naming nothing and
+/// one whose setting Frappe reads as unset (0 or false: `or`) are fine.
 #[test]
 fn configure_stops_at_a_site_whose_own_config_names_another_database_server() {
     let docs = documents(&render_text(MINIMAL, &[]));
@@ -504,6 +505,17 @@ fn configure_stops_at_a_site_whose_own_config_names_another_database_server() {
     let bench = ScratchBench::new();
     site(&bench, "chart.example.com", &same);
     site(&bench, "new.example.com", r#"{"db_name": "_b"}"#);
+    site(
+        &bench,
+        "upper.example.com",
+        &format!(r#"{{"db_name": "_f", "db_host": "{}"}}"#, db_host.to_uppercase()),
+    );
+    site(&bench, "unset.example.com", r#"{"db_name": "_d", "db_host": "", "db_port": 0}"#);
+    site(
+        &bench,
+        "false.example.com",
+        r#"{"db_name": "_e", "db_host": null, "db_port": false}"#,
+    );
     let output = bench.run_job(&docs, "configure");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
