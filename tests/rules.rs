@@ -238,13 +238,7 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
         ),
     ];
     for (extra, code, field) in cases {
-        let values = format!("{}{extra}\n", crate::common::MINIMAL);
-        let outcome = crate::common::check_text(&values, &[], "erpnext", Some("erp"));
-        let found = outcome
-            .diagnostics
-            .iter()
-            .find(|d| d.code.as_str() == *code && d.field.as_deref() == Some(*field));
-        let found = found.unwrap_or_else(|| panic!("no {code} at `{field}` for\n{extra}\n{}", crate::common::human(&outcome)));
+        let found = diagnostic_at(&extra, code, field).unwrap_or_else(|report| panic!("no {code} at `{field}` for\n{extra}\n{report}"));
         assert!(found.span.is_some_and(|s| s.line > 4), "`{field}` is not located: {found:?}");
         assert!(found.help.is_some(), "`{field}` has no fix: {found:?}");
     }
@@ -424,18 +418,12 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
     // Every case is tried, and every miss named: each is a rule of its own.
     let mut missed = Vec::new();
     for (extra, code, field) in cases {
-        let values = format!("{}{extra}\n", crate::common::MINIMAL);
-        let outcome = crate::common::check_text(&values, &[], "erpnext", Some("erp"));
-        let found = outcome
-            .diagnostics
-            .iter()
-            .find(|d| d.code.as_str() == *code && d.field.as_deref() == Some(*field));
-        match found {
-            Some(found) => {
+        match diagnostic_at(&extra, code, field) {
+            Ok(found) => {
                 assert!(found.is_error(), "{found:?}");
                 assert!(found.span.is_some_and(|s| s.line > 4), "`{field}` is not located: {found:?}");
             }
-            None => missed.push(format!("no {code} at `{field}` for {extra}")),
+            Err(_) => missed.push(format!("no {code} at `{field}` for {extra}")),
         }
     }
     assert!(missed.is_empty(), "{}", missed.join("\n"));
@@ -746,4 +734,17 @@ fn nginx_must_wait_as_long_as_gunicorn_lets_a_request_run() {
         timeouts("worker:\n  gunicorn:\n    args: [--timeout=300]\nnginx:\n  enabled: false\n  assetsServedElsewhere: true\n"),
         0
     );
+}
+
+/// The diagnostic of `code` at `field` for the minimal values with `extra`
+/// added, or the whole human report when there is none.
+fn diagnostic_at(extra: &str, code: &str, field: &str) -> Result<Diagnostic, String> {
+    let values = format!("{}{extra}\n", crate::common::MINIMAL);
+    let outcome = crate::common::check_text(&values, &[], "erpnext", Some("erp"));
+    outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == code && d.field.as_deref() == Some(field))
+        .cloned()
+        .ok_or_else(|| crate::common::human(&outcome))
 }
