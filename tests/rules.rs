@@ -238,7 +238,7 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
         ),
     ];
     for (extra, code, field) in cases {
-        let found = diagnostic_at(&extra, code, field).unwrap_or_else(|report| panic!("no {code} at `{field}` for\n{extra}\n{report}"));
+        let found = diagnostic_at(extra, code, field).unwrap_or_else(|report| panic!("no {code} at `{field}` for\n{extra}\n{report}"));
         assert!(found.span.is_some_and(|s| s.line > 4), "`{field}` is not located: {found:?}");
         assert!(found.help.is_some(), "`{field}` has no fix: {found:?}");
     }
@@ -418,7 +418,7 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
     // Every case is tried, and every miss named: each is a rule of its own.
     let mut missed = Vec::new();
     for (extra, code, field) in cases {
-        match diagnostic_at(&extra, code, field) {
+        match diagnostic_at(extra, code, field) {
             Ok(found) => {
                 assert!(found.is_error(), "{found:?}");
                 assert!(found.span.is_some_and(|s| s.line > 4), "`{field}` is not located: {found:?}");
