@@ -253,7 +253,7 @@ pub(super) fn check_env(env: &[EnvVar], at: &Anchor<'_>, report: &mut Reporter<'
                     at.index(i).key("name"),
                     format!("`{}` is not a valid environment variable name", var.name),
                 )
-                .with_help("use letters, digits, `_`, `-` and `.`, not starting with a digit");
+                .with_help("use printable ASCII characters other than `=`: the value goes in `value`");
         }
         check_value_from(var, &at.index(i), report);
     }
