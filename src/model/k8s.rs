@@ -59,12 +59,11 @@ fn is_name_part(s: &str) -> bool {
         && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// An environment variable name as Kubernetes 1.33 validates it by default:
-/// letters, digits, `_`, `-` and `.`, not starting with a digit.
+/// An environment variable name as Kubernetes 1.33 validates it by default
+/// (IsRelaxedEnvVarName: RelaxedEnvironmentVariableValidation is on by
+/// default from 1.32): printable ASCII other than `=`.
 pub fn is_env_var_name(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    !s.is_empty() && s.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'=')
 }
 
 /// A key of a Secret or ConfigMap (IsConfigMapKey): at most 253 letters,
@@ -655,7 +654,11 @@ mod tests {
         assert!(is_qualified_name("cert-manager.io/cluster-issuer"));
         assert!(!is_qualified_name("bad key"));
         assert!(is_env_var_name("DB_HOST"));
-        assert!(!is_env_var_name("1DB"));
+        assert!(is_env_var_name("1DB"), "a leading digit is printable ASCII");
+        assert!(is_env_var_name("MY VAR:1"));
+        assert!(!is_env_var_name(""));
+        assert!(!is_env_var_name("CLÉ"));
+        assert!(!is_env_var_name("A\tB"));
         assert!(!is_env_var_name("A=B"));
     }
 }

@@ -28,7 +28,7 @@ pub const DNS_LABEL_OR_EMPTY: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$";
 pub const QUANTITY: &str = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$";
 
 /// An environment variable name ([`crate::model::k8s::is_env_var_name`]).
-pub const ENV_VAR_NAME: &str = r"^[A-Za-z_.-][A-Za-z0-9_.-]*$";
+pub const ENV_VAR_NAME: &str = r"^[ -<>-~]+$";
 
 /// The start of a Redis URL (`crate::model::redis` checks the rest), or an
 /// empty string, which means unset (the chart's values.yaml has `cache: ""`).

@@ -253,7 +253,7 @@ pub(super) fn check_env(env: &[EnvVar], at: &Anchor<'_>, report: &mut Reporter<'
                     at.index(i).key("name"),
                     format!("`{}` is not a valid environment variable name", var.name),
                 )
-                .with_help("use letters, digits, `_`, `-` and `.`, not starting with a digit");
+                .with_help("use printable ASCII characters other than `=`: the value goes in `value`");
         }
         check_value_from(var, &at.index(i), report);
     }
@@ -354,12 +354,15 @@ fn check_value_from(var: &EnvVar, at: &Anchor<'_>, report: &mut Reporter<'_>) {
 }
 
 /// A `fieldRef.fieldPath` an env var may read (validEnvDownwardAPIFieldPathExpressions,
-/// and a label or annotation by key).
+/// and a label or annotation by key). `spec.host` is the old name of
+/// `spec.nodeName`: ConvertDownwardAPIFieldLabel (pkg/apis/core/pods/helpers.go)
+/// renames it before validateObjectFieldSelector checks the path.
 fn is_env_field_path(path: &str) -> bool {
     const PATHS: &[&str] = &[
         "metadata.name",
         "metadata.namespace",
         "metadata.uid",
+        "spec.host",
         "spec.nodeName",
         "spec.serviceAccountName",
         "status.hostIP",
@@ -741,5 +744,33 @@ pub(super) fn check_secret_key(key: &str, at: &Anchor<'_>, report: &mut Reporter
         report
             .at(Code::InvalidValue, at, message)
             .with_help("Secret keys are at most 253 letters, digits, `-`, `_` and `.`, and do not start with `..`");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_field_paths() {
+        for ok in [
+            "metadata.name",
+            "spec.nodeName",
+            "spec.host",
+            "status.podIPs",
+            "metadata.labels['app.kubernetes.io/name']",
+            "metadata.annotations['Example.com/Foo']",
+        ] {
+            assert!(is_env_field_path(ok), "{ok}");
+        }
+        for bad in [
+            "metadata.labels",
+            "spec.restartPolicy",
+            "status.phase",
+            "metadata.name['x']",
+            "spec.hostname",
+        ] {
+            assert!(!is_env_field_path(bad), "{bad}");
+        }
     }
 }
