@@ -201,7 +201,8 @@ pub(super) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>,
                     ),
                 };
             }
-            if k8s::quantity_value(&quantity.0).is_some_and(|v| v.negative) {
+            // Only a quantity written with a minus may be negative (`-0` is not).
+            if quantity.0.starts_with('-') && k8s::quantity_value(&quantity.0).is_some_and(|v| v.negative) {
                 report.at(
                     Code::InvalidValue,
                     at.key(key).key(resource),
