@@ -283,17 +283,36 @@ pub fn is_quantity(s: &str) -> bool {
     if digits == 0 || number.matches('.').count() > 1 {
         return false;
     }
-    match suffix {
-        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" => true,
-        exponent => {
-            let Some(rest) = exponent.strip_prefix(['e', 'E']) else {
-                return false;
-            };
-            let rest = rest.strip_prefix(['+', '-']).unwrap_or(rest);
-            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
-        }
+    if SUFFIXES.iter().any(|(known, ..)| *known == suffix) {
+        return true;
     }
+    let Some(rest) = suffix.strip_prefix(['e', 'E']) else {
+        return false;
+    };
+    let rest = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+    !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
 }
+
+/// A quantity's suffixes and what each multiplies by, as powers of ten and
+/// of two: none, binary-SI (`Ki`…`Ei`) and decimal-SI (`n`…`E`).
+const SUFFIXES: [(&str, i32, i32); 16] = [
+    ("", 0, 0),
+    ("Ki", 0, 10),
+    ("Mi", 0, 20),
+    ("Gi", 0, 30),
+    ("Ti", 0, 40),
+    ("Pi", 0, 50),
+    ("Ei", 0, 60),
+    ("n", -9, 0),
+    ("u", -6, 0),
+    ("m", -3, 0),
+    ("k", 3, 0),
+    ("M", 6, 0),
+    ("G", 9, 0),
+    ("T", 12, 0),
+    ("P", 15, 0),
+    ("E", 18, 0),
+];
 
 /// A quantity's exact value, `mantissa × 10^exp10 × 2^exp2`: what the API
 /// server compares a request with its limit by (`Quantity.Cmp`).
@@ -325,24 +344,9 @@ pub fn quantity_value(s: &str) -> Option<QuantityValue> {
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     let digits = format!("{whole}{fraction}");
     let digits = digits.trim_start_matches('0');
-    let (mut exp10, exp2) = match suffix {
-        "" => (0, 0),
-        "Ki" => (0, 10),
-        "Mi" => (0, 20),
-        "Gi" => (0, 30),
-        "Ti" => (0, 40),
-        "Pi" => (0, 50),
-        "Ei" => (0, 60),
-        "n" => (-9, 0),
-        "u" => (-6, 0),
-        "m" => (-3, 0),
-        "k" => (3, 0),
-        "M" => (6, 0),
-        "G" => (9, 0),
-        "T" => (12, 0),
-        "P" => (15, 0),
-        "E" => (18, 0),
-        exponent => (exponent[1..].parse::<i32>().ok().filter(|e| e.abs() <= 1000)?, 0),
+    let (mut exp10, exp2) = match SUFFIXES.iter().find(|(known, ..)| *known == suffix) {
+        Some(&(_, exp10, exp2)) => (exp10, exp2),
+        None => (suffix[1..].parse::<i32>().ok().filter(|e| e.abs() <= 1000)?, 0),
     };
     exp10 -= i32::try_from(fraction.len()).ok()?;
     let significant = digits.trim_end_matches('0');
