@@ -414,6 +414,66 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "invalid-value",
             "jobs.custom.initContainers[0].lifecycle",
         ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, nvidia.com/gpu: 1}, limits: {nvidia.com/gpu: 2}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests[\"nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, nvidia.com/gpu: 1}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests[\"nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1}, limits: {nvidia.com/gpu: 500m}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.limits[\"nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1}, limits: {Nvidia.com/gpu: 1}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.limits[\"Nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, hugepages-2Mi: 3Mi}, limits: {hugepages-2Mi: 3Mi}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests.hugepages-2Mi",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, hugepages-2Mi: 2Mi}, limits: {hugepages-2Mi: 4Mi}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests.hugepages-2Mi",
+        ),
+        (
+            format!("{sidecar}resources: {{limits: {{hugepages-1Gi: 1Gi}}}}}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].resources.limits.hugepages-1Gi",
+        ),
+        (
+            format!("{env}{{name: MEM, valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: '1024'}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
+        ),
+        (
+            format!("{env}{{name: CPU, valueFrom: {{resourceFieldRef: {{resource: requests.cpu, divisor: 1Mi}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
+        ),
+        (
+            format!("{env}{{name: POD, valueFrom: {{fieldRef: {{apiVersion: apps/v1, fieldPath: metadata.name}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.fieldRef.apiVersion",
+        ),
+        (
+            "socketio: {sidecars: [{name: a, image: 'busybox:1.36', ports: [{containerPort: 80, hostPort: 8080}]}, {name: b, image: 'busybox:1.36', ports: [{containerPort: 81, hostPort: 8080, protocol: TCP}]}]}".into(),
+            "invalid-port",
+            "socketio.sidecars[1].ports[0].hostPort",
+        ),
+        (
+            format!("{init}ports: [{{containerPort: 80, hostPort: 8080}}, {{containerPort: 81, hostPort: 8080}}]}}]}}"),
+            "invalid-port",
+            "socketio.initContainers[0].ports[1].hostPort",
+        ),
     ];
     // Every case is tried, and every miss named: each is a rule of its own.
     let mut missed = Vec::new();
@@ -439,9 +499,15 @@ worker:
       - {name: MEMORY, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}
       - {name: PAGES, valueFrom: {resourceFieldRef: {resource: requests.hugepages-2Mi}}}
       - {name: SETTINGS, valueFrom: {configMapKeyRef: {name: erp.settings, key: common_site_config.json}}}
+      - {name: MEM_MI, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1024Ki}}}
+      - {name: MEM_K, valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: '1000'}}}
+      - {name: CPU_M, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '0.001'}}}
+      - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1000m}}}
+      - {name: NO_DIVISOR, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '0'}}}
+      - {name: NODE, valueFrom: {fieldRef: {apiVersion: '', fieldPath: spec.nodeName}}}
     resources:
-      requests: {cpu: '1', memory: 1Gi, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1}
-      limits: {cpu: 1000m, memory: 1073741824, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1}
+      requests: {cpu: '1', memory: 1Gi, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1, example.com/dongle: 2000m, example.kubernetes.io/thing: 500m}
+      limits: {cpu: 1000m, memory: 1073741824, hugepages-2Mi: 65536Ki, nvidia.com/gpu: 1, example.com/dongle: 2, fpga.example.com/slot: 1}
     readinessProbe:
       override: true
       probe: {httpGet: {path: /api/method/ping, port: 8000, scheme: HTTPS, httpHeaders: [{name: Host, value: erp.example.com}]}, successThreshold: 3}
@@ -454,9 +520,11 @@ socketio:
       restartPolicy: Always
       readinessProbe: {tcpSocket: {port: admin}}
       lifecycle: {preStop: {sleep: {seconds: 5}}}
-      ports: [{name: admin, containerPort: 9901}, {name: envoy, containerPort: 10000, protocol: UDP}]
+      ports: [{name: admin, containerPort: 9901, hostPort: 9901}, {name: envoy, containerPort: 10000, protocol: UDP}]
+    - {name: warm, image: 'busybox:1.36', ports: [{containerPort: 9901, hostPort: 9901}]}
   sidecars:
-    - {name: exporter, image: 'prom/statsd-exporter:v0.26.0', imagePullPolicy: '', ports: [{containerPort: 9102, protocol: ''}]}
+    - {name: exporter, image: 'prom/statsd-exporter:v0.26.0', imagePullPolicy: '', ports: [{containerPort: 9102, protocol: '', hostPort: 9102}, {containerPort: 9125, hostPort: 9102, protocol: UDP}]}
+    - {name: exporter-2, image: 'prom/statsd-exporter:v0.26.0', ports: [{containerPort: 9102, hostPort: 9102, hostIP: 10.0.0.1}]}
 ";
     let outcome = crate::common::check_text(&format!("{}{valid}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
     let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();

@@ -179,10 +179,12 @@ pub(super) fn check_quantity<'a>(quantity: &Quantity, at: impl FnOnce() -> Ancho
     }
 }
 
-/// A container's resources as ValidateContainerResourceRequirements checks
-/// them (validation.go): quantities, resource names, no negative amount, and
-/// no request above its limit. Prefixed (extended) resource names are left
-/// to the API server.
+/// A container's resources as ValidateResourceRequirements checks them
+/// (validation.go): quantities, resource names, no negative amount, no
+/// request above its limit, and for what cannot be overcommitted (extended
+/// resources such as `nvidia.com/gpu`, and hugepages) a limit equal to the
+/// request. Extended resources come in whole units, hugepages in whole
+/// pages, and hugepages only beside a CPU or memory amount.
 pub(super) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     const STANDARD: &[&str] = &["cpu", "memory", "ephemeral-storage"];
     for (key, map) in [("limits", &resources.limits), ("requests", &resources.requests)] {
@@ -200,6 +202,16 @@ pub(super) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>,
                         "use `cpu`, `memory`, `ephemeral-storage`, `hugepages-<size>`, or a prefixed name such as `nvidia.com/gpu`",
                     ),
                 };
+            } else if resource.contains('/')
+                && !(k8s::is_qualified_name(resource) && (is_native_resource(resource) || is_extended_resource(resource)))
+            {
+                report
+                    .at_key(
+                        Code::InvalidValue,
+                        at.key(key).key(resource),
+                        format!("`{resource}` is not a valid extended resource name"),
+                    )
+                    .with_help("extended resources are `<domain>/<name>`, e.g. `nvidia.com/gpu`, as the device plugin advertises them");
             }
             // Only a quantity written with a minus may be negative (`-0` is not).
             if quantity.0.starts_with('-') && k8s::quantity_value(&quantity.0).is_some_and(|v| v.negative) {
@@ -209,25 +221,114 @@ pub(super) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>,
                     format!("`{resource}` cannot be negative ({})", quantity.0),
                 );
             }
+            let value = k8s::quantity_value(&quantity.0);
+            // ValidateResourceQuantityValue: `MilliValue() % 1000`.
+            if is_extended_resource(resource) && value.and_then(|v| v.ceil_scaled(3)).is_some_and(|milli| milli % 1000 != 0) {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        at.key(key).key(resource),
+                        format!("`{resource}` comes in whole units, not {}", quantity.0),
+                    )
+                    .with_help("write a whole number, such as `1`");
+            }
+            // validateResourceQuantityHugePageValue: whole pages of the size the name gives.
+            if let Some(size) = resource.strip_prefix("hugepages-")
+                && let Some(value) = value.and_then(|v| v.ceil_scaled(0))
+            {
+                let page = k8s::quantity_value(size)
+                    .filter(|page| page.ceil_scaled(3).is_some_and(|milli| milli > 0 && milli % 1000 == 0))
+                    .and_then(|page| page.ceil_scaled(0));
+                if page.is_none_or(|page| value % page != 0) {
+                    report
+                        .at(
+                            Code::InvalidValue,
+                            at.key(key).key(resource),
+                            format!("{} is not a whole number of `{size}` pages", quantity.0),
+                        )
+                        .with_help(format!("give a multiple of the page size, e.g. `{size}` times the pages needed"));
+                }
+            }
         }
     }
     for (resource, request) in resources.requests.iter().flatten() {
-        let Some(limit) = resources.limits.as_ref().and_then(|limits| limits.get(resource)) else {
+        // IsOvercommitAllowed: only native resources other than hugepages.
+        let exact = !is_native_resource(resource) || resource.starts_with("hugepages-");
+        let limit = resources.limits.as_ref().and_then(|limits| limits.get(resource));
+        let Some(limit) = limit else {
+            if exact {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        at.key("requests").key(resource),
+                        format!("a {resource} request needs a limit, equal to it"),
+                    )
+                    .with_help(format!("set `limits.{resource}: {}` (it cannot be overcommitted)", request.0));
+            }
             continue;
         };
         let (Some(request_value), Some(limit_value)) = (k8s::quantity_value(&request.0), k8s::quantity_value(&limit.0)) else {
             continue;
         };
-        if k8s::compare_quantities(request_value, limit_value) == Some(std::cmp::Ordering::Greater) {
-            report
-                .at(
-                    Code::InvalidValue,
-                    at.key("requests").key(resource),
-                    format!("the {resource} request ({}) is above its limit ({})", request.0, limit.0),
-                )
-                .with_help(format!("raise `limits.{resource}` to at least the request, or lower the request"));
+        match k8s::compare_quantities(request_value, limit_value) {
+            Some(std::cmp::Ordering::Less) if exact => {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        at.key("requests").key(resource),
+                        format!("the {resource} request ({}) must equal its limit ({})", request.0, limit.0),
+                    )
+                    .with_help(format!(
+                        "{resource} cannot be overcommitted: give the request and the limit the same amount"
+                    ));
+            }
+            Some(std::cmp::Ordering::Greater) => {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        at.key("requests").key(resource),
+                        format!("the {resource} request ({}) is above its limit ({})", request.0, limit.0),
+                    )
+                    .with_help(format!("raise `limits.{resource}` to at least the request, or lower the request"));
+            }
+            _ => {}
         }
     }
+    // "HugePages require cpu or memory", in the requests or the limits.
+    let amounts = [("limits", &resources.limits), ("requests", &resources.requests)];
+    if !amounts
+        .iter()
+        .flat_map(|(_, map)| map.iter().flatten())
+        .any(|(name, _)| name == "cpu" || name == "memory")
+    {
+        let hugepages = amounts.iter().find_map(|(key, map)| {
+            Some((
+                key,
+                map.iter().flatten().map(|(name, _)| name).find(|n| n.starts_with("hugepages-"))?,
+            ))
+        });
+        if let Some((key, name)) = hugepages {
+            report
+                .at_key(
+                    Code::InvalidValue,
+                    at.key(key).key(name),
+                    "hugepages need a `cpu` or `memory` amount beside them",
+                )
+                .with_help("add `requests.memory` (or `cpu`) for the container");
+        }
+    }
+}
+
+/// IsNativeResource (pkg/apis/core/helper/helpers.go): no prefix, or a
+/// `kubernetes.io/` one.
+fn is_native_resource(name: &str) -> bool {
+    !name.contains('/') || name.contains("kubernetes.io/")
+}
+
+/// IsExtendedResourceName: a prefixed name outside `kubernetes.io/`, not
+/// starting `requests.`, that stays a qualified name with one in front.
+fn is_extended_resource(name: &str) -> bool {
+    !is_native_resource(name) && !name.starts_with("requests.") && k8s::is_qualified_name(&format!("requests.{name}"))
 }
 
 /// Env var names and, for one whose name names a secret (the masker's
@@ -321,7 +422,19 @@ fn check_value_from(var: &EnvVar, at: &Anchor<'_>, report: &mut Reporter<'_>) {
                 .with_help("ConfigMap keys are at most 253 letters, digits, `-`, `_` and `.`, and do not start with `..`");
         }
     }
-    if let Some(field) = &source.field_ref
+    // The API server defaults an empty `apiVersion` to `v1` (defaults.go,
+    // SetDefaults_ObjectFieldSelector) and converts no other (ConvertDownwardAPIFieldLabel).
+    if let Some(version) = source.field_ref.as_ref().map(|f| f.api_version.as_deref().unwrap_or_default())
+        && !matches!(version, "v1" | "")
+    {
+        report
+            .at(
+                Code::InvalidValue,
+                at.key("fieldRef").key("apiVersion"),
+                format!("`{version}` is not an API version an env var can read a field of"),
+            )
+            .with_help("use `apiVersion: v1`, or leave it out");
+    } else if let Some(field) = &source.field_ref
         && !is_env_field_path(&field.field_path)
     {
         report
@@ -351,6 +464,54 @@ fn check_value_from(var: &EnvVar, at: &Anchor<'_>, report: &mut Reporter<'_>) {
                 }
             };
         }
+        if let Some(divisor) = &resource.divisor {
+            let divisor_at = || at.key("resourceFieldRef").key("divisor");
+            check_quantity(divisor, divisor_at, report);
+            if k8s::is_quantity(&divisor.0) && !is_divisor_for(name, &divisor.0) {
+                let allowed = if name.ends_with(".cpu") {
+                    "`1` or `1m`"
+                } else {
+                    "`1`, or 1 with a suffix, such as `1Mi` or `1M`"
+                };
+                report
+                    .at(
+                        Code::InvalidValue,
+                        divisor_at(),
+                        format!("`{}` is not a divisor for `{name}`", divisor.0),
+                    )
+                    .with_help(format!("use {allowed}"));
+            }
+        }
+    }
+}
+
+/// Whether validateContainerResourceDivisor (validation.go) takes `divisor`
+/// for `resource`: for CPU `1m` or `1`, for memory, ephemeral storage and
+/// hugepages `1` or 1 of a suffix (`1k`…`1E`, `1Ki`…`1Ei`), compared as
+/// `Quantity.String()` writes it back (`1024Ki` is `1Mi`, `1000` is `1k`,
+/// `1024` and `1e3` stay as they are). Zero is no divisor; other resources
+/// take any.
+fn is_divisor_for(resource: &str, divisor: &str) -> bool {
+    use k8s::QuantityFormat::{BinarySi, DecimalSi};
+    let Some(value) = k8s::quantity_value(divisor) else { return true };
+    let amount = |s: &str| k8s::quantity_value(s).expect("a quantity");
+    let equals = |s: &str| k8s::compare_quantities(value, amount(s)) == Some(std::cmp::Ordering::Equal);
+    // A binary quantity below 1024 is written back as a decimal one.
+    let format = match k8s::quantity_format(divisor) {
+        BinarySi if !equals("1Ki") && k8s::compare_quantities(value, amount("1Ki")) == Some(std::cmp::Ordering::Less) => DecimalSi,
+        format => format,
+    };
+    let decimal = ["1k", "1M", "1G", "1T", "1P", "1E"];
+    let binary = ["1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei"];
+    let sized = || (format == DecimalSi && decimal.into_iter().any(equals)) || (format == BinarySi && binary.into_iter().any(equals));
+    if value.is_zero() || equals("1") {
+        return true;
+    }
+    match resource {
+        "limits.cpu" | "requests.cpu" => format == DecimalSi && equals("1m"),
+        "limits.memory" | "requests.memory" | "limits.ephemeral-storage" | "requests.ephemeral-storage" => sized(),
+        _ if resource.starts_with("limits.hugepages-") || resource.starts_with("requests.hugepages-") => sized(),
+        _ => true,
     }
 }
 
@@ -389,6 +550,9 @@ fn is_env_field_path(path: &str) -> bool {
 /// validateInitContainers), where other containers may have no
 /// `restartPolicy` at all (validateContainers).
 pub(super) fn check_containers(containers: &[Container], init: bool, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    // The host ports taken: across a pod's containers, which run together,
+    // but within each init container alone (checkHostPortConflicts).
+    let mut host_ports = Vec::new();
     for (i, container) in containers.iter().enumerate() {
         let base = at.index(i);
         if !k8s::is_dns1123_label(&container.name) {
@@ -475,13 +639,28 @@ pub(super) fn check_containers(containers: &[Container], init: bool, at: &Anchor
                 };
             }
         }
-        check_container_ports(container.ports.as_deref().unwrap_or_default(), &base.key("ports"), report);
+        if init {
+            host_ports.clear();
+        }
+        check_container_ports(
+            container.ports.as_deref().unwrap_or_default(),
+            &mut host_ports,
+            &base.key("ports"),
+            report,
+        );
     }
 }
 
 /// A container's ports as validateContainerPorts checks them: valid and
-/// unique names, port numbers, and a protocol (TCP when left out).
-fn check_container_ports(ports: &[ContainerPort], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// unique names, port numbers, and a protocol (TCP when left out); and a
+/// host port that `host_ports` (protocol, host IP, port) does not hold yet
+/// (AccumulateUniqueHostPorts).
+fn check_container_ports<'a>(
+    ports: &'a [ContainerPort],
+    host_ports: &mut Vec<(&'a str, &'a str, i32)>,
+    at: &Anchor<'_>,
+    report: &mut Reporter<'_>,
+) {
     let mut names: Vec<&str> = Vec::new();
     for (i, port) in ports.iter().enumerate() {
         let base = at.index(i);
@@ -503,6 +682,19 @@ fn check_container_ports(ports: &[ContainerPort], at: &Anchor<'_>, report: &mut 
         check_port(port.container_port, &base.key("containerPort"), report);
         if let Some(host_port) = port.host_port.filter(|p| *p != 0) {
             check_port(host_port, &base.key("hostPort"), report);
+            let protocol = port.protocol.as_deref().filter(|p| !p.is_empty()).unwrap_or("TCP");
+            let taken = (protocol, port.host_ip.as_deref().unwrap_or_default(), host_port);
+            if host_ports.contains(&taken) {
+                report
+                    .at(
+                        Code::InvalidPort,
+                        base.key("hostPort"),
+                        format!("the host port {host_port}/{protocol} is taken twice in this pod"),
+                    )
+                    .with_help("give each container port its own `hostPort`, or a different `hostIP`");
+            } else {
+                host_ports.push(taken);
+            }
         }
         if let Some(protocol) = port.protocol.as_deref()
             && !matches!(protocol, "TCP" | "UDP" | "SCTP" | "")
