@@ -474,6 +474,56 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "invalid-port",
             "socketio.initContainers[0].ports[1].hostPort",
         ),
+        (
+            "nginx: {affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: []}}}}".into(),
+            "invalid-value",
+            "nginx.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+        ),
+        (
+            "nginx: {affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: node.example.com/cores, operator: Gt, values: ['4', '8']}]}]}}}}".into(),
+            "invalid-value",
+            "nginx.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values",
+        ),
+        (
+            "jobs: {migrate: {affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, preference: {matchExpressions: [{key: disktype, operator: Equals, values: [ssd]}]}}]}}}}".into(),
+            "invalid-value",
+            "jobs.migrate.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].operator",
+        ),
+        (
+            "worker: {gunicorn: {affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, podAffinityTerm: {topologyKey: kubernetes.io/hostname}}]}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+        ),
+        (
+            "worker: {gunicorn: {affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: '', labelSelector: {matchLabels: {app: erp}}}]}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+        ),
+        (
+            "podSecurityContext: {runAsUser: -1}".into(),
+            "invalid-value",
+            "podSecurityContext.runAsUser",
+        ),
+        (
+            "podSecurityContext: {fsGroupChangePolicy: onRootMismatch}".into(),
+            "invalid-value",
+            "podSecurityContext.fsGroupChangePolicy",
+        ),
+        (
+            "securityContext: {seccompProfile: {type: Localhost}}".into(),
+            "invalid-value",
+            "securityContext.seccompProfile",
+        ),
+        (
+            "securityContext: {allowPrivilegeEscalation: false, privileged: true}".into(),
+            "invalid-value",
+            "securityContext.allowPrivilegeEscalation",
+        ),
+        (
+            format!("{sidecar}securityContext: {{appArmorProfile: {{type: RuntimeDefault, localhostProfile: frappe}}}}}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].securityContext.appArmorProfile.localhostProfile",
+        ),
     ];
     // Every case is tried, and every miss named: each is a rule of its own.
     let mut missed = Vec::new();
@@ -512,6 +562,22 @@ worker:
       override: true
       probe: {httpGet: {path: /api/method/ping, port: 8000, scheme: HTTPS, httpHeaders: [{name: Host, value: erp.example.com}]}, successThreshold: 3}
     startupProbe: {tcpSocket: {port: 8000}, successThreshold: 1, failureThreshold: 30}
+    affinity:
+      nodeAffinity:
+        requiredDuringSchedulingIgnoredDuringExecution:
+          nodeSelectorTerms:
+            - matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}, {key: node.example.com/cores, operator: Gt, values: ['4']}]
+            - matchFields: [{key: metadata.name, operator: NotIn, values: [node-1]}]
+        preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, preference: {matchExpressions: [{key: disktype, operator: Exists}]}}]
+      podAntiAffinity:
+        requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app.kubernetes.io/component: gunicorn}}, namespaces: [erp]}]
+        preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {topologyKey: topology.kubernetes.io/zone, namespaceSelector: {}}}]
+podSecurityContext: {runAsUser: 1000, runAsGroup: 0, fsGroup: 1000, supplementalGroups: [2147483647], fsGroupChangePolicy: OnRootMismatch, seccompProfile: {type: RuntimeDefault}}
+securityContext:
+  allowPrivilegeEscalation: false
+  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
+  seccompProfile: {type: Localhost, localhostProfile: profiles/frappe.json}
+  appArmorProfile: {type: Localhost, localhostProfile: k8s-frappe}
 socketio:
   livenessProbe: {tcpSocket: {port: 9000}, successThreshold: 0, periodSeconds: 0, terminationGracePeriodSeconds: 30}
   initContainers:

@@ -5,7 +5,10 @@
 //! These types carry no places of their own: each check gets an [`Anchor`]
 //! at the value that holds one, and points at keys below it.
 
-use k8s_openapi::api::core::v1::{Container, ContainerPort, EnvVar, Probe, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{
+    Affinity, AppArmorProfile, Container, ContainerPort, EnvVar, NodeSelectorTerm, PodAffinityTerm, PodSecurityContext, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, Toleration,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -576,6 +579,9 @@ pub(super) fn check_containers(containers: &[Container], init: bool, at: &Anchor
         if let Some(resources) = &container.resources {
             check_resources(resources, &base.key("resources"), report);
         }
+        if let Some(context) = &container.security_context {
+            check_security_context(context, &base.key("securityContext"), report);
+        }
         check_env(container.env.as_deref().unwrap_or_default(), &base.key("env"), report);
         let sidecar = container.restart_policy.as_deref() == Some("Always");
         match container.restart_policy.as_deref() {
@@ -796,6 +802,309 @@ pub(super) fn check_tolerations(tolerations: &[Toleration], at: &Anchor<'_>, rep
                     "`tolerationSeconds` needs `effect: NoExecute`",
                 )
                 .with_help("set `effect: NoExecute`, or remove `tolerationSeconds`");
+        }
+    }
+}
+
+/// Affinity as validateAffinity checks it (validation.go): node selector
+/// terms and their operators, weights of 1 to 100, and pod affinity terms
+/// with a topology key, valid namespaces and label selectors.
+pub(super) fn check_affinity(affinity: &Affinity, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
+    const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
+    if let Some(node) = &affinity.node_affinity {
+        let at = at.key("nodeAffinity");
+        if let Some(required) = &node.required_during_scheduling_ignored_during_execution {
+            if required.node_selector_terms.is_empty() {
+                report
+                    .at_key(Code::InvalidValue, at.key(REQUIRED), "a required node affinity needs at least one of `nodeSelectorTerms`")
+                    .with_help("add a term such as `{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]}`, or remove the key");
+            }
+            for (i, term) in required.node_selector_terms.iter().enumerate() {
+                check_node_selector_term(term, &at.key(REQUIRED).key("nodeSelectorTerms").index(i), report);
+            }
+        }
+        for (i, term) in node
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .flatten()
+            .enumerate()
+        {
+            check_weight(term.weight, &at.key(PREFERRED).index(i).key("weight"), report);
+            check_node_selector_term(&term.preference, &at.key(PREFERRED).index(i).key("preference"), report);
+        }
+    }
+    let pod_affinities = [
+        (
+            "podAffinity",
+            affinity.pod_affinity.as_ref().map(|a| {
+                (
+                    &a.required_during_scheduling_ignored_during_execution,
+                    &a.preferred_during_scheduling_ignored_during_execution,
+                )
+            }),
+        ),
+        (
+            "podAntiAffinity",
+            affinity.pod_anti_affinity.as_ref().map(|a| {
+                (
+                    &a.required_during_scheduling_ignored_during_execution,
+                    &a.preferred_during_scheduling_ignored_during_execution,
+                )
+            }),
+        ),
+    ];
+    for (key, terms) in pod_affinities {
+        let Some((required, preferred)) = terms else { continue };
+        let at = at.key(key);
+        for (i, term) in required.iter().flatten().enumerate() {
+            check_pod_affinity_term(term, &at.key(REQUIRED).index(i), report);
+        }
+        for (i, term) in preferred.iter().flatten().enumerate() {
+            check_weight(term.weight, &at.key(PREFERRED).index(i).key("weight"), report);
+            check_pod_affinity_term(&term.pod_affinity_term, &at.key(PREFERRED).index(i).key("podAffinityTerm"), report);
+        }
+    }
+}
+
+fn check_weight(weight: i32, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !(1..=100).contains(&weight) {
+        report
+            .at(Code::InvalidValue, at, format!("`weight` must be 1 to 100, not {weight}"))
+            .with_help("the scheduler adds the weights of the terms a node meets: give the most wanted the most");
+    }
+}
+
+/// A node selector term (ValidateNodeSelectorTerm): its expressions by
+/// node label, and its fields, of which only `metadata.name` is one.
+fn check_node_selector_term(term: &NodeSelectorTerm, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (i, requirement) in term.match_expressions.iter().flatten().enumerate() {
+        let base = at.key("matchExpressions").index(i);
+        if !k8s::is_qualified_name(&requirement.key) {
+            report.at(
+                Code::InvalidLabel,
+                base.key("key"),
+                format!("`{}` is not a valid node label key", requirement.key),
+            );
+        }
+        let values = requirement.values.as_deref().unwrap_or_default();
+        let operator = requirement.operator.as_str();
+        let wrong = match operator {
+            "In" | "NotIn" if values.is_empty() => Some(format!("`{operator}` needs `values`")),
+            "Exists" | "DoesNotExist" if !values.is_empty() => Some(format!("`{operator}` takes no `values`")),
+            "Gt" | "Lt" if values.len() != 1 => Some(format!("`{operator}` takes exactly one value, a number")),
+            "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => None,
+            other => {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        base.key("operator"),
+                        format!("`{other}` is not a node selector operator"),
+                    )
+                    .with_help("use `In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt` or `Lt`");
+                None
+            }
+        };
+        if let Some(message) = wrong {
+            report.at_key(Code::InvalidValue, base.key("values"), message);
+        }
+    }
+    for (i, requirement) in term.match_fields.iter().flatten().enumerate() {
+        let base = at.key("matchFields").index(i);
+        if requirement.key != "metadata.name" {
+            report
+                .at(
+                    Code::InvalidValue,
+                    base.key("key"),
+                    format!("`{}` is not a node field a selector can match", requirement.key),
+                )
+                .with_help("match `metadata.name`, or select by a node label under `matchExpressions`");
+        }
+        let values = requirement.values.as_deref().unwrap_or_default();
+        if !matches!(requirement.operator.as_str(), "In" | "NotIn") {
+            report
+                .at(
+                    Code::InvalidValue,
+                    base.key("operator"),
+                    format!("`{}` is not an operator for a node field", requirement.operator),
+                )
+                .with_help("use `In` or `NotIn`");
+        } else if values.len() != 1 {
+            report.at_key(
+                Code::InvalidValue,
+                base.key("values"),
+                "a node field selector takes exactly one value",
+            );
+        }
+        for (j, value) in values.iter().enumerate() {
+            check_object_name(value, "Node", &base.key("values").index(j), report);
+        }
+    }
+}
+
+/// A pod affinity term (validatePodAffinityTerm): its selectors, the
+/// namespaces it names, and a topology key, which it cannot go without.
+fn check_pod_affinity_term(term: &PodAffinityTerm, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if let Some(selector) = &term.label_selector {
+        check_label_selector(selector, &at.key("labelSelector"), report);
+    }
+    if let Some(selector) = &term.namespace_selector {
+        check_label_selector(selector, &at.key("namespaceSelector"), report);
+    }
+    for (i, namespace) in term.namespaces.iter().flatten().enumerate() {
+        if !k8s::is_dns1123_label(namespace) {
+            report.at(
+                Code::InvalidName,
+                at.key("namespaces").index(i),
+                format!("`{namespace}` is not a valid namespace name"),
+            );
+        }
+    }
+    if term.topology_key.is_empty() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                at.key("topologyKey"),
+                "a pod affinity term needs a `topologyKey`",
+            )
+            .with_help("name the node label that groups nodes, such as `kubernetes.io/hostname` or `topology.kubernetes.io/zone`");
+    } else if !k8s::is_qualified_name(&term.topology_key) {
+        report.at(
+            Code::InvalidLabel,
+            at.key("topologyKey"),
+            format!("`{}` is not a node label key", term.topology_key),
+        );
+    }
+}
+
+/// The pod-level security context (validatePodSpecSecurityContext): user
+/// and group IDs, and what the container-level one shares with it.
+pub(super) fn check_pod_security_context(context: &PodSecurityContext, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (key, id) in [
+        ("runAsUser", context.run_as_user),
+        ("runAsGroup", context.run_as_group),
+        ("fsGroup", context.fs_group),
+    ] {
+        if let Some(id) = id {
+            check_id(id, &at.key(key), report);
+        }
+    }
+    for (i, id) in context.supplemental_groups.iter().flatten().enumerate() {
+        check_id(*id, &at.key("supplementalGroups").index(i), report);
+    }
+    if let Some(policy) = context.fs_group_change_policy.as_deref()
+        && !matches!(policy, "OnRootMismatch" | "Always")
+    {
+        report
+            .at(
+                Code::InvalidValue,
+                at.key("fsGroupChangePolicy"),
+                format!("`{policy}` is not an `fsGroupChangePolicy`"),
+            )
+            .with_help("use `OnRootMismatch` or `Always`");
+    }
+    check_profiles(context.seccomp_profile.as_ref(), context.app_armor_profile.as_ref(), at, report);
+}
+
+/// A container's security context (ValidateSecurityContext).
+pub(super) fn check_security_context(context: &SecurityContext, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (key, id) in [("runAsUser", context.run_as_user), ("runAsGroup", context.run_as_group)] {
+        if let Some(id) = id {
+            check_id(id, &at.key(key), report);
+        }
+    }
+    check_profiles(context.seccomp_profile.as_ref(), context.app_armor_profile.as_ref(), at, report);
+    if context.allow_privilege_escalation == Some(false) {
+        if context.privileged == Some(true) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    at.key("allowPrivilegeEscalation"),
+                    "a privileged container cannot have `allowPrivilegeEscalation: false`",
+                )
+                .with_help("remove `privileged: true`, or `allowPrivilegeEscalation: false`");
+        }
+        // Only this spelling: validation.go compares the string as written.
+        let added = context.capabilities.as_ref().and_then(|c| c.add.as_deref()).unwrap_or_default();
+        if let Some(i) = added.iter().position(|capability| capability == "CAP_SYS_ADMIN") {
+            report
+                .at(
+                    Code::InvalidValue,
+                    at.key("capabilities").key("add").index(i),
+                    "`CAP_SYS_ADMIN` cannot be added with `allowPrivilegeEscalation: false`",
+                )
+                .with_help("remove `CAP_SYS_ADMIN`, or `allowPrivilegeEscalation: false`");
+        }
+    }
+}
+
+/// A user or group ID (IsValidUserID, IsValidGroupID): 0 to 2147483647.
+fn check_id(id: i64, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !(0..=i64::from(i32::MAX)).contains(&id) {
+        report
+            .at(Code::InvalidValue, at, format!("`{id}` is not a user or group ID"))
+            .with_help("IDs are 0 to 2147483647");
+    }
+}
+
+/// `seccompProfile` and `appArmorProfile` (validateSeccompProfileField,
+/// ValidateAppArmorProfileField): a known type, and a `localhostProfile`
+/// with `Localhost` only, where it is needed.
+fn check_profiles(seccomp: Option<&SeccompProfile>, app_armor: Option<&AppArmorProfile>, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    let profiles = [
+        (
+            "seccompProfile",
+            seccomp.map(|p| (p.type_.as_str(), p.localhost_profile.as_deref())),
+        ),
+        (
+            "appArmorProfile",
+            app_armor.map(|p| (p.type_.as_str(), p.localhost_profile.as_deref())),
+        ),
+    ];
+    for (key, profile) in profiles {
+        let Some((kind, localhost)) = profile else { continue };
+        let at = at.key(key);
+        match (kind, localhost) {
+            ("Localhost", None) => {
+                report
+                    .at_key(Code::InvalidValue, &at, format!("a `Localhost` {key} needs a `localhostProfile`"))
+                    .with_help("name the profile the node has, e.g. `localhostProfile: profiles/frappe.json`");
+            }
+            ("Localhost", Some(path)) => {
+                let bad = if key == "seccompProfile" {
+                    (path.starts_with('/') || path.split('/').any(|part| part == ".."))
+                        .then_some("must be a path relative to the kubelet's seccomp directory, without `..`")
+                } else {
+                    (path.trim() != path || path.is_empty()).then_some("must name a profile, without blanks around it")
+                };
+                if let Some(reason) = bad {
+                    report.at(
+                        Code::InvalidValue,
+                        at.key("localhostProfile"),
+                        format!("`localhostProfile` {reason}"),
+                    );
+                }
+            }
+            ("RuntimeDefault" | "Unconfined", Some(_)) => {
+                report
+                    .at_key(
+                        Code::InvalidValue,
+                        at.key("localhostProfile"),
+                        format!("`localhostProfile` is for `type: Localhost` only, not `{kind}`"),
+                    )
+                    .with_help("remove `localhostProfile`, or set `type: Localhost`");
+            }
+            ("RuntimeDefault" | "Unconfined", None) => {}
+            (other, _) => {
+                let message = if other.is_empty() {
+                    format!("the {key} has no `type`")
+                } else {
+                    format!("`{other}` is not a profile type")
+                };
+                report
+                    .at(Code::InvalidValue, at.key("type"), message)
+                    .with_help("use `RuntimeDefault`, `Localhost` or `Unconfined`");
+            }
         }
     }
 }
