@@ -524,6 +524,36 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "invalid-value",
             "socketio.sidecars[0].securityContext.appArmorProfile.localhostProfile",
         ),
+        (
+            format!("{sidecar}volumeMounts: [{{name: sites-dir, mountPath: /data}}, {{name: logs, mountPath: /data}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[1].mountPath",
+        ),
+        (
+            format!("{sidecar}volumeMounts: [{{name: sites-dir, mountPath: /data, subPath: ../etc}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[0].subPath",
+        ),
+        (
+            format!("{init}volumeMounts: [{{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}}]}}]}}"),
+            "invalid-value",
+            "socketio.initContainers[0].volumeMounts[0].mountPropagation",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}]}}".into(),
+            "invalid-value",
+            "jobs.custom.containers[0].volumeMounts[0].name",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36'}], volumes: [{name: logs, emptyDir: {}}]}}".into(),
+            "invalid-name",
+            "jobs.custom.volumes[0].name",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36'}], volumes: [{name: Scratch_1, emptyDir: {}}]}}".into(),
+            "invalid-name",
+            "jobs.custom.volumes[0].name",
+        ),
     ];
     // Every case is tried, and every miss named: each is a rule of its own.
     let mut missed = Vec::new();
@@ -578,6 +608,12 @@ securityContext:
   capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
   seccompProfile: {type: Localhost, localhostProfile: profiles/frappe.json}
   appArmorProfile: {type: Localhost, localhostProfile: k8s-frappe}
+jobs:
+  custom:
+    enabled: true
+    volumes: [{name: scratch, emptyDir: {}}, {name: backup, persistentVolumeClaim: {claimName: erp-backups}}]
+    initContainers: [{name: fetch, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}]
+    containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /sites, readOnly: true}, {name: logs, mountPath: /logs}, {name: backup, mountPath: /backup}, {name: scratch, mountPath: /scratch}]}]
 socketio:
   livenessProbe: {tcpSocket: {port: 9000}, successThreshold: 0, periodSeconds: 0, terminationGracePeriodSeconds: 30}
   initContainers:
@@ -587,7 +623,7 @@ socketio:
       readinessProbe: {tcpSocket: {port: admin}}
       lifecycle: {preStop: {sleep: {seconds: 5}}}
       ports: [{name: admin, containerPort: 9901, hostPort: 9901}, {name: envoy, containerPort: 10000, protocol: UDP}]
-    - {name: warm, image: 'busybox:1.36', ports: [{containerPort: 9901, hostPort: 9901}]}
+    - {name: warm, image: 'busybox:1.36', ports: [{containerPort: 9901, hostPort: 9901}], volumeMounts: [{name: sites-dir, mountPath: /data, subPath: sites/assets, mountPropagation: HostToContainer}, {name: logs, mountPath: /logs, subPathExpr: $(POD_NAME)}]}
   sidecars:
     - {name: exporter, image: 'prom/statsd-exporter:v0.26.0', imagePullPolicy: '', ports: [{containerPort: 9102, protocol: '', hostPort: 9102}, {containerPort: 9125, hostPort: 9102, protocol: UDP}]}
     - {name: exporter-2, image: 'prom/statsd-exporter:v0.26.0', ports: [{containerPort: 9102, hostPort: 9102, hostIP: 10.0.0.1}]}

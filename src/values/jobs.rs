@@ -474,7 +474,7 @@ job! {
         /// `Never` or `OnFailure`.
         restart_policy: Spanned<String> = Spanned::new("Never".to_owned()),
         /// Extra volumes of the Job's pod (the bench's `sites-dir` and `logs` are always there).
-        volumes: Vec<Volume> = Vec::new(),
+        volumes: Spanned<Vec<Volume>> = Spanned::default(),
     }
 }
 

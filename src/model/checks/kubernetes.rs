@@ -7,7 +7,7 @@
 
 use k8s_openapi::api::core::v1::{
     Affinity, AppArmorProfile, Container, ContainerPort, EnvVar, NodeSelectorTerm, PodAffinityTerm, PodSecurityContext, Probe,
-    ResourceRequirements, SeccompProfile, SecurityContext, Toleration,
+    ResourceRequirements, SeccompProfile, SecurityContext, Toleration, Volume,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -583,6 +583,7 @@ pub(super) fn check_containers(containers: &[Container], init: bool, at: &Anchor
             check_security_context(context, &base.key("securityContext"), report);
         }
         check_env(container.env.as_deref().unwrap_or_default(), &base.key("env"), report);
+        check_volume_mounts(container, &base.key("volumeMounts"), report);
         let sidecar = container.restart_policy.as_deref() == Some("Always");
         match container.restart_policy.as_deref() {
             Some(policy) if !init => {
@@ -654,6 +655,134 @@ pub(super) fn check_containers(containers: &[Container], init: bool, at: &Anchor
             &base.key("ports"),
             report,
         );
+    }
+}
+
+/// A container's volume mounts as ValidateVolumeMounts checks them, but for
+/// the volume each names, which the pod's other keys decide: a name and a
+/// mount path, each path once, `subPath` and `subPathExpr` relative and
+/// without `..` (validateLocalDescendingPath), not both, and a known
+/// `mountPropagation` (`Bidirectional` only for a privileged container).
+fn check_volume_mounts(container: &Container, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    let mut paths: Vec<&str> = Vec::new();
+    for (i, mount) in container.volume_mounts.iter().flatten().enumerate() {
+        let base = at.index(i);
+        if mount.name.is_empty() {
+            report
+                .at_key(Code::InvalidValue, base.key("name"), "a volume mount needs the `name` of a volume")
+                .with_help("name one of the pod's volumes");
+        }
+        if mount.mount_path.is_empty() {
+            report
+                .at_key(Code::InvalidValue, base.key("mountPath"), "a volume mount needs a `mountPath`")
+                .with_help("give the absolute path the volume appears at in the container");
+        } else if paths.contains(&mount.mount_path.as_str()) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    base.key("mountPath"),
+                    format!("`{}` is mounted twice in this container", mount.mount_path),
+                )
+                .with_help("mount each volume at its own path");
+        }
+        paths.push(&mount.mount_path);
+        for (key, path) in [("subPath", &mount.sub_path), ("subPathExpr", &mount.sub_path_expr)] {
+            let Some(path) = path.as_deref().filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            if path.starts_with('/') || path.split('/').any(|part| part == "..") {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        base.key(key),
+                        format!("`{path}` must be a path inside the volume: relative, without `..`"),
+                    )
+                    .with_help(format!(
+                        "write `{key}` relative to the volume's root, e.g. `sites/common_site_config.json`"
+                    ));
+            }
+        }
+        if mount.sub_path.as_deref().is_some_and(|p| !p.is_empty()) && mount.sub_path_expr.as_deref().is_some_and(|p| !p.is_empty()) {
+            report
+                .at_key(
+                    Code::InvalidValue,
+                    base.key("subPathExpr"),
+                    "a volume mount takes `subPath` or `subPathExpr`, not both",
+                )
+                .with_help("keep one of them");
+        }
+        match mount.mount_propagation.as_deref() {
+            None | Some("None" | "HostToContainer") => {}
+            Some("Bidirectional") => {
+                if container.security_context.as_ref().and_then(|c| c.privileged) != Some(true) {
+                    report
+                        .at_key(
+                            Code::InvalidValue,
+                            base.key("mountPropagation"),
+                            "`Bidirectional` mount propagation is for privileged containers only",
+                        )
+                        .with_help("use `HostToContainer`, or leave it out");
+                }
+            }
+            Some(other) => {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        base.key("mountPropagation"),
+                        format!("`{other}` is not a mount propagation"),
+                    )
+                    .with_help("use `None`, `HostToContainer` or `Bidirectional`");
+            }
+        }
+    }
+}
+
+/// The volumes the values add to a pod beside `taken`, the pod's own, as
+/// ValidateVolumes checks their names: DNS-1123 labels, each once.
+pub(super) fn check_volumes(volumes: &[Volume], taken: &[&str], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    let mut names = taken.to_vec();
+    for (i, volume) in volumes.iter().enumerate() {
+        let name = volume.name.as_str();
+        if !k8s::is_dns1123_label(name) {
+            let message = if name.is_empty() {
+                "the volume has no `name`".to_owned()
+            } else {
+                format!("`{name}` is not a valid volume name")
+            };
+            report
+                .at(Code::InvalidName, at.index(i).key("name"), message)
+                .with_help("volume names are at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit");
+        } else if names.contains(&name) {
+            report
+                .at(
+                    Code::InvalidName,
+                    at.index(i).key("name"),
+                    format!("the pod already has a volume named `{name}`"),
+                )
+                .with_help("give the volume another name; the bench's `sites-dir` and `logs` are always there");
+        } else {
+            names.push(name);
+        }
+    }
+}
+
+/// The mounts of `containers` that name no volume in `volumes`, the pod's.
+pub(super) fn check_mounted_volumes_exist(containers: &[Container], volumes: &[&str], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    for (i, container) in containers.iter().enumerate() {
+        for (j, mount) in container.volume_mounts.iter().flatten().enumerate() {
+            if !mount.name.is_empty() && !volumes.contains(&mount.name.as_str()) {
+                report
+                    .at(
+                        Code::InvalidValue,
+                        at.index(i).key("volumeMounts").index(j).key("name"),
+                        format!("the pod has no volume named `{}`", mount.name),
+                    )
+                    .with_help(format!(
+                        "mount one of {}, or add the volume under `volumes`",
+                        volumes.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+                    ));
+            }
+        }
     }
 }
 
