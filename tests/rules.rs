@@ -535,7 +535,7 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "socketio.sidecars[0].volumeMounts[0].subPath",
         ),
         (
-            format!("{init}volumeMounts: [{{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}}]}}]}}"),
+            format!("{init}securityContext: {{runAsNonRoot: true}}, volumeMounts: [{{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}}]}}]}}"),
             "invalid-value",
             "socketio.initContainers[0].volumeMounts[0].mountPropagation",
         ),
@@ -612,7 +612,9 @@ jobs:
   custom:
     enabled: true
     volumes: [{name: scratch, emptyDir: {}}, {name: backup, persistentVolumeClaim: {claimName: erp-backups}}]
-    initContainers: [{name: fetch, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}]
+    initContainers:
+      - {name: fetch, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}
+      - {name: mounter, image: 'busybox:1.36', securityContext: {privileged: true}, volumeMounts: [{name: scratch, mountPath: /mnt, mountPropagation: Bidirectional}]}
     containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /sites, readOnly: true}, {name: logs, mountPath: /logs}, {name: backup, mountPath: /backup}, {name: scratch, mountPath: /scratch}]}]
 socketio:
   livenessProbe: {tcpSocket: {port: 9000}, successThreshold: 0, periodSeconds: 0, terminationGracePeriodSeconds: 30}
@@ -629,6 +631,14 @@ socketio:
     - {name: exporter-2, image: 'prom/statsd-exporter:v0.26.0', ports: [{containerPort: 9102, hostPort: 9102, hostIP: 10.0.0.1}]}
 ";
     let outcome = crate::common::check_text(&format!("{}{valid}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+    let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+
+    // A container without a securityContext runs under `securityContext`, here a privileged one.
+    let inherited = "securityContext: {privileged: true}
+socketio: {sidecars: [{name: mounter, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /mnt, mountPropagation: Bidirectional}]}]}
+";
+    let outcome = crate::common::check_text(&format!("{}{inherited}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
     let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }

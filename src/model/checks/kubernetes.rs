@@ -713,8 +713,10 @@ fn check_volume_mounts(container: &Container, at: &Anchor<'_>, report: &mut Repo
         }
         match mount.mount_propagation.as_deref() {
             None | Some("None" | "HostToContainer") => {}
+            // A container without a securityContext gets the values' own
+            // (`securityContext`), which may make it privileged.
             Some("Bidirectional") => {
-                if container.security_context.as_ref().and_then(|c| c.privileged) != Some(true) {
+                if container.security_context.as_ref().is_some_and(|c| c.privileged != Some(true)) {
                     report
                         .at_key(
                             Code::InvalidValue,
