@@ -1,6 +1,7 @@
 //! What the API server would reject in the Kubernetes types the values
 //! embed (probes, resources, env, containers, tolerations, labels, selectors,
-//! spread) and in the names of objects they refer to.
+//! spread, affinity, security contexts, volumes and their mounts) and in the
+//! names of objects they refer to.
 //!
 //! These types carry no places of their own: each check gets an [`Anchor`]
 //! at the value that holds one, and points at keys below it.
