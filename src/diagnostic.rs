@@ -87,7 +87,7 @@ codes! {
     DuplicateKey = "duplicate-key", Error, fixed, "A key appears twice in the same mapping.";
     UnknownKey = "unknown-key", Error, allowable, "A key that the schema does not define, including inside embedded Kubernetes types.";
     InvalidType = "invalid-type", Error, fixed, "A value of the wrong type (a list where a map is expected, a string where a number is).";
-    InvalidValue = "invalid-value", Error, fixed, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting); or what the API server refuses in an embedded Kubernetes type (an env var with both `value` and `valueFrom`, a request above its limit, a liveness probe's `successThreshold` other than 1).";
+    InvalidValue = "invalid-value", Error, fixed, "A value outside what the key accepts: out of range, not one of the allowed words, or not of its form (an image reference, a Secret key, an nginx setting); or what the API server refuses in an embedded Kubernetes type (an env var with both `value` and `valueFrom`, a request above its limit, an `nvidia.com/gpu` request without an equal limit, a liveness probe's `successThreshold` other than 1, a pod affinity term without `topologyKey`, a negative `runAsUser`, a path mounted twice in a container).";
     Yaml11Scalar = "yaml11-scalar", Warning, allowable, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
     ControlCharacter = "control-character", Warning, allowable, "A string with DEL or a C1 control character (U+0080-U+009F, NEL among them): kustomize turns NEL into a space and refuses the others.";
     MergeConflict = "merge-conflict", Error, fixed, "A later values file turns a map into a list or a scalar, or the reverse.";
@@ -116,10 +116,10 @@ codes! {
     HpaReplicas = "hpa-replicas", Error, fixed, "Autoscaling needs `1 <= minReplicas <= maxReplicas`.";
     HpaNeedsRequest = "hpa-needs-request", Error, fixed, "A utilization target needs a resource request for that resource.";
     InvalidQuantity = "invalid-quantity", Error, fixed, "A resource quantity that Kubernetes cannot parse (`1.5.3Gi`).";
-    InvalidName = "invalid-name", Error, fixed, "An object name, or the name of an object referred to (a Secret, claim, class, ServiceAccount, Gateway), that Kubernetes rejects: not a DNS label or subdomain, or too long.";
+    InvalidName = "invalid-name", Error, fixed, "An object name, or the name of an object referred to (a Secret, claim, class, ServiceAccount, Gateway), that Kubernetes rejects: not a DNS label or subdomain, or too long; or a volume name a pod already has.";
     InvalidHost = "invalid-host", Error, fixed, "A host that is not what it must be: an ingress or HTTPRoute host that is not a DNS-1123 subdomain or a `*.` wildcard, a database host that is not a DNS name or IP address.";
     InvalidPath = "invalid-path", Error, fixed, "An ingress or HTTPRoute path that is not absolute or could step out of a directory (`/../`, `//`, `%2F`), or an unknown pathType.";
-    InvalidPort = "invalid-port", Error, fixed, "A port outside 1-65535, or a port name Kubernetes rejects (over 15 characters, not lower case, used twice in a container).";
+    InvalidPort = "invalid-port", Error, fixed, "A port outside 1-65535, or a port name Kubernetes rejects (over 15 characters, not lower case, used twice in a container), or a host port two container ports of a pod take.";
     InvalidEnvName = "invalid-env-name", Error, fixed, "An environment variable name Kubernetes rejects.";
     InvalidAccessMode = "invalid-access-mode", Error, fixed, "A PersistentVolumeClaim access mode Kubernetes does not know.";
     InvalidLabel = "invalid-label", Error, fixed, "A label or annotation key or value Kubernetes rejects, including taint keys, topology keys and selectors.";

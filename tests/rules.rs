@@ -414,6 +414,146 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "invalid-value",
             "jobs.custom.initContainers[0].lifecycle",
         ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, nvidia.com/gpu: 1}, limits: {nvidia.com/gpu: 2}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests[\"nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, nvidia.com/gpu: 1}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests[\"nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1}, limits: {nvidia.com/gpu: 500m}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.limits[\"nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1}, limits: {Nvidia.com/gpu: 1}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.limits[\"Nvidia.com/gpu\"]",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, hugepages-2Mi: 3Mi}, limits: {hugepages-2Mi: 3Mi}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests.hugepages-2Mi",
+        ),
+        (
+            "worker: {gunicorn: {resources: {requests: {cpu: 1, hugepages-2Mi: 2Mi}, limits: {hugepages-2Mi: 4Mi}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.resources.requests.hugepages-2Mi",
+        ),
+        (
+            format!("{sidecar}resources: {{limits: {{hugepages-1Gi: 1Gi}}}}}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].resources.limits.hugepages-1Gi",
+        ),
+        (
+            format!("{env}{{name: MEM, valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: '1024'}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
+        ),
+        (
+            format!("{env}{{name: CPU, valueFrom: {{resourceFieldRef: {{resource: requests.cpu, divisor: 1Mi}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
+        ),
+        (
+            format!("{env}{{name: POD, valueFrom: {{fieldRef: {{apiVersion: apps/v1, fieldPath: metadata.name}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.fieldRef.apiVersion",
+        ),
+        (
+            "socketio: {sidecars: [{name: a, image: 'busybox:1.36', ports: [{containerPort: 80, hostPort: 8080}]}, {name: b, image: 'busybox:1.36', ports: [{containerPort: 81, hostPort: 8080, protocol: TCP}]}]}".into(),
+            "invalid-port",
+            "socketio.sidecars[1].ports[0].hostPort",
+        ),
+        (
+            format!("{init}ports: [{{containerPort: 80, hostPort: 8080}}, {{containerPort: 81, hostPort: 8080}}]}}]}}"),
+            "invalid-port",
+            "socketio.initContainers[0].ports[1].hostPort",
+        ),
+        (
+            "nginx: {affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: []}}}}".into(),
+            "invalid-value",
+            "nginx.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+        ),
+        (
+            "nginx: {affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: node.example.com/cores, operator: Gt, values: ['4', '8']}]}]}}}}".into(),
+            "invalid-value",
+            "nginx.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values",
+        ),
+        (
+            "jobs: {migrate: {affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, preference: {matchExpressions: [{key: disktype, operator: Equals, values: [ssd]}]}}]}}}}".into(),
+            "invalid-value",
+            "jobs.migrate.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].operator",
+        ),
+        (
+            "worker: {gunicorn: {affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, podAffinityTerm: {topologyKey: kubernetes.io/hostname}}]}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+        ),
+        (
+            "worker: {gunicorn: {affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: '', labelSelector: {matchLabels: {app: erp}}}]}}}}".into(),
+            "invalid-value",
+            "worker.gunicorn.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+        ),
+        (
+            "podSecurityContext: {runAsUser: -1}".into(),
+            "invalid-value",
+            "podSecurityContext.runAsUser",
+        ),
+        (
+            "podSecurityContext: {fsGroupChangePolicy: onRootMismatch}".into(),
+            "invalid-value",
+            "podSecurityContext.fsGroupChangePolicy",
+        ),
+        (
+            "securityContext: {seccompProfile: {type: Localhost}}".into(),
+            "invalid-value",
+            "securityContext.seccompProfile",
+        ),
+        (
+            "securityContext: {allowPrivilegeEscalation: false, privileged: true}".into(),
+            "invalid-value",
+            "securityContext.allowPrivilegeEscalation",
+        ),
+        (
+            format!("{sidecar}securityContext: {{appArmorProfile: {{type: RuntimeDefault, localhostProfile: frappe}}}}}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].securityContext.appArmorProfile.localhostProfile",
+        ),
+        (
+            format!("{sidecar}volumeMounts: [{{name: sites-dir, mountPath: /data}}, {{name: logs, mountPath: /data}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[1].mountPath",
+        ),
+        (
+            format!("{sidecar}volumeMounts: [{{name: sites-dir, mountPath: /data, subPath: ../etc}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[0].subPath",
+        ),
+        (
+            format!("{init}securityContext: {{runAsNonRoot: true}}, volumeMounts: [{{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}}]}}]}}"),
+            "invalid-value",
+            "socketio.initContainers[0].volumeMounts[0].mountPropagation",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}]}}".into(),
+            "invalid-value",
+            "jobs.custom.containers[0].volumeMounts[0].name",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36'}], volumes: [{name: logs, emptyDir: {}}]}}".into(),
+            "invalid-name",
+            "jobs.custom.volumes[0].name",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36'}], volumes: [{name: Scratch_1, emptyDir: {}}]}}".into(),
+            "invalid-name",
+            "jobs.custom.volumes[0].name",
+        ),
     ];
     // Every case is tried, and every miss named: each is a rule of its own.
     let mut missed = Vec::new();
@@ -439,13 +579,43 @@ worker:
       - {name: MEMORY, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}
       - {name: PAGES, valueFrom: {resourceFieldRef: {resource: requests.hugepages-2Mi}}}
       - {name: SETTINGS, valueFrom: {configMapKeyRef: {name: erp.settings, key: common_site_config.json}}}
+      - {name: MEM_MI, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1024Ki}}}
+      - {name: MEM_K, valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: '1000'}}}
+      - {name: CPU_M, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '0.001'}}}
+      - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1000m}}}
+      - {name: NO_DIVISOR, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '0'}}}
+      - {name: NODE, valueFrom: {fieldRef: {apiVersion: '', fieldPath: spec.nodeName}}}
     resources:
-      requests: {cpu: '1', memory: 1Gi, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1}
-      limits: {cpu: 1000m, memory: 1073741824, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1}
+      requests: {cpu: '1', memory: 1Gi, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1, example.com/dongle: 2000m, example.kubernetes.io/thing: 500m}
+      limits: {cpu: 1000m, memory: 1073741824, hugepages-2Mi: 65536Ki, nvidia.com/gpu: 1, example.com/dongle: 2, fpga.example.com/slot: 1}
     readinessProbe:
       override: true
       probe: {httpGet: {path: /api/method/ping, port: 8000, scheme: HTTPS, httpHeaders: [{name: Host, value: erp.example.com}]}, successThreshold: 3}
     startupProbe: {tcpSocket: {port: 8000}, successThreshold: 1, failureThreshold: 30}
+    affinity:
+      nodeAffinity:
+        requiredDuringSchedulingIgnoredDuringExecution:
+          nodeSelectorTerms:
+            - matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}, {key: node.example.com/cores, operator: Gt, values: ['4']}]
+            - matchFields: [{key: metadata.name, operator: NotIn, values: [node-1]}]
+        preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, preference: {matchExpressions: [{key: disktype, operator: Exists}]}}]
+      podAntiAffinity:
+        requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app.kubernetes.io/component: gunicorn}}, namespaces: [erp]}]
+        preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {topologyKey: topology.kubernetes.io/zone, namespaceSelector: {}}}]
+podSecurityContext: {runAsUser: 1000, runAsGroup: 0, fsGroup: 1000, supplementalGroups: [2147483647], fsGroupChangePolicy: OnRootMismatch, seccompProfile: {type: RuntimeDefault}}
+securityContext:
+  allowPrivilegeEscalation: false
+  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
+  seccompProfile: {type: Localhost, localhostProfile: profiles/frappe.json}
+  appArmorProfile: {type: Localhost, localhostProfile: k8s-frappe}
+jobs:
+  custom:
+    enabled: true
+    volumes: [{name: scratch, emptyDir: {}}, {name: backup, persistentVolumeClaim: {claimName: erp-backups}}]
+    initContainers:
+      - {name: fetch, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}
+      - {name: mounter, image: 'busybox:1.36', securityContext: {privileged: true}, volumeMounts: [{name: scratch, mountPath: /mnt, mountPropagation: Bidirectional}]}
+    containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /sites, readOnly: true}, {name: logs, mountPath: /logs}, {name: backup, mountPath: /backup}, {name: scratch, mountPath: /scratch}]}]
 socketio:
   livenessProbe: {tcpSocket: {port: 9000}, successThreshold: 0, periodSeconds: 0, terminationGracePeriodSeconds: 30}
   initContainers:
@@ -454,11 +624,21 @@ socketio:
       restartPolicy: Always
       readinessProbe: {tcpSocket: {port: admin}}
       lifecycle: {preStop: {sleep: {seconds: 5}}}
-      ports: [{name: admin, containerPort: 9901}, {name: envoy, containerPort: 10000, protocol: UDP}]
+      ports: [{name: admin, containerPort: 9901, hostPort: 9901}, {name: envoy, containerPort: 10000, protocol: UDP}]
+    - {name: warm, image: 'busybox:1.36', ports: [{containerPort: 9901, hostPort: 9901}], volumeMounts: [{name: sites-dir, mountPath: /data, subPath: sites/assets, mountPropagation: HostToContainer}, {name: logs, mountPath: /logs, subPathExpr: $(POD_NAME)}]}
   sidecars:
-    - {name: exporter, image: 'prom/statsd-exporter:v0.26.0', imagePullPolicy: '', ports: [{containerPort: 9102, protocol: ''}]}
+    - {name: exporter, image: 'prom/statsd-exporter:v0.26.0', imagePullPolicy: '', ports: [{containerPort: 9102, protocol: '', hostPort: 9102}, {containerPort: 9125, hostPort: 9102, protocol: UDP}]}
+    - {name: exporter-2, image: 'prom/statsd-exporter:v0.26.0', ports: [{containerPort: 9102, hostPort: 9102, hostIP: 10.0.0.1}]}
 ";
     let outcome = crate::common::check_text(&format!("{}{valid}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+    let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+
+    // A container without a securityContext runs under `securityContext`, here a privileged one.
+    let inherited = "securityContext: {privileged: true}
+socketio: {sidecars: [{name: mounter, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /mnt, mountPropagation: Bidirectional}]}]}
+";
+    let outcome = crate::common::check_text(&format!("{}{inherited}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
     let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }

@@ -328,6 +328,44 @@ impl QuantityValue {
     pub fn is_zero(&self) -> bool {
         self.mantissa == 0
     }
+
+    /// The value times `10^exp10`, rounded up, of one that is not negative:
+    /// `Quantity.Value()` for `0`, `MilliValue()` for `3`. `None` where it
+    /// does not fit in 128 bits.
+    pub fn ceil_scaled(&self, exp10: i32) -> Option<u128> {
+        if self.negative {
+            return None;
+        }
+        let scale = self.exp10.checked_add(exp10)?;
+        let numerator = self
+            .mantissa
+            .checked_mul(2u128.checked_pow(u32::try_from(self.exp2).ok()?)?)?
+            .checked_mul(10u128.checked_pow(u32::try_from(scale.max(0)).ok()?)?)?;
+        let denominator = 10u128.checked_pow(u32::try_from(-scale.min(0)).ok()?)?;
+        Some(numerator.div_ceil(denominator))
+    }
+}
+
+/// How `Quantity.String()` writes a quantity back: with the binary suffix
+/// family it was written in, the decimal one, or a decimal exponent. A
+/// binary quantity below 1024 is written as a decimal one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuantityFormat {
+    BinarySi,
+    DecimalSi,
+    DecimalExponent,
+}
+
+/// The format of a quantity [`is_quantity`] accepts, by its suffix.
+pub fn quantity_format(s: &str) -> QuantityFormat {
+    let suffix = s.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'));
+    if suffix.starts_with(['e', 'E']) {
+        QuantityFormat::DecimalExponent
+    } else if suffix.ends_with('i') {
+        QuantityFormat::BinarySi
+    } else {
+        QuantityFormat::DecimalSi
+    }
 }
 
 /// The value of a quantity [`is_quantity`] accepts; `None` for one it does
@@ -449,6 +487,17 @@ mod tests {
         ] {
             assert_eq!(cmp(a, b), Some(expected), "{a} against {b}");
         }
+        let ceil = |q: &str, exp10: i32| quantity_value(q).unwrap().ceil_scaled(exp10);
+        assert_eq!(ceil("1.5", 3), Some(1500));
+        assert_eq!(ceil("0.9999", 3), Some(1000), "MilliValue rounds up");
+        assert_eq!(ceil("1n", 3), Some(1));
+        assert_eq!(ceil("0.5Ki", 0), Some(512));
+        assert_eq!(ceil("2Mi", 0), Some(2_097_152));
+        assert_eq!(ceil("1500m", 0), Some(2));
+        assert_eq!(quantity_format("1Mi"), QuantityFormat::BinarySi);
+        assert_eq!(quantity_format("1e3"), QuantityFormat::DecimalExponent);
+        assert_eq!(quantity_format("1M"), QuantityFormat::DecimalSi);
+        assert_eq!(quantity_format("1"), QuantityFormat::DecimalSi);
         assert!(quantity_value("-1").unwrap().negative);
         assert!(!quantity_value("-0").unwrap().negative);
         assert_eq!(quantity_value("0.1n"), None, "finer than the API server keeps");

@@ -18,13 +18,15 @@ pub(super) fn service_account(values: &Values, names: &Names) -> String {
 }
 
 pub(super) fn pod_security_context(values: &Values) -> PodSecurityContext {
-    values.pod_security_context.clone().unwrap_or_else(restricted_pod_security_context)
+    (*values.pod_security_context)
+        .clone()
+        .unwrap_or_else(restricted_pod_security_context)
 }
 
 /// Our own containers': restricted, with a read-only root filesystem,
 /// because what they write is known ([`super::component::ScratchDir`]).
 pub(super) fn container_security_context(values: &Values) -> SecurityContext {
-    values.security_context.clone().unwrap_or_else(|| SecurityContext {
+    (*values.security_context).clone().unwrap_or_else(|| SecurityContext {
         read_only_root_filesystem: Some(true),
         ..restricted_container_security_context()
     })
@@ -34,8 +36,7 @@ pub(super) fn container_security_context(values: &Values) -> SecurityContext {
 /// containers): restricted too, but with a writable root filesystem, since
 /// what they write is not known.
 pub(super) fn user_container_security_context(values: &Values) -> SecurityContext {
-    values
-        .security_context
+    (*values.security_context)
         .clone()
         .unwrap_or_else(restricted_container_security_context)
 }

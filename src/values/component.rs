@@ -20,7 +20,7 @@ pub struct PodValues<'a> {
     pub resources: &'a Spanned<ResourceRequirements>,
     pub node_selector: &'a Spanned<StringMap>,
     pub tolerations: &'a Spanned<Vec<Toleration>>,
-    pub affinity: Option<&'a Affinity>,
+    pub affinity: &'a Spanned<Option<Affinity>>,
     pub env_vars: &'a Spanned<Vec<EnvVar>>,
     pub init_containers: &'a Spanned<Vec<Container>>,
     pub sidecars: &'a Spanned<Vec<Container>>,
@@ -76,8 +76,8 @@ macro_rules! component {
             /// Taints the pods tolerate.
             pub tolerations: Spanned<Vec<Toleration>>,
             /// Node and pod affinity of the pods.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub affinity: Option<Affinity>,
+            #[serde(skip_serializing_if = "Spanned::is_none")]
+            pub affinity: Spanned<Option<Affinity>>,
             /// Extra environment variables of the main container.
             pub env_vars: Spanned<Vec<EnvVar>>,
             /// Extra init containers of the pods.
@@ -96,7 +96,7 @@ macro_rules! component {
                     resources: Spanned::default(),
                     node_selector: Spanned::default(),
                     tolerations: Spanned::default(),
-                    affinity: None,
+                    affinity: Spanned::default(),
                     env_vars: Spanned::default(),
                     init_containers: Spanned::default(),
                     sidecars: Spanned::default(),
@@ -113,7 +113,7 @@ macro_rules! component {
                     resources: &self.resources,
                     node_selector: &self.node_selector,
                     tolerations: &self.tolerations,
-                    affinity: self.affinity.as_ref(),
+                    affinity: &self.affinity,
                     env_vars: &self.env_vars,
                     init_containers: &self.init_containers,
                     sidecars: &self.sidecars,

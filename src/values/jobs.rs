@@ -17,7 +17,7 @@ pub struct JobPod<'a> {
     pub resources: &'a Spanned<ResourceRequirements>,
     pub node_selector: &'a Spanned<StringMap>,
     pub tolerations: &'a Spanned<Vec<Toleration>>,
-    pub affinity: Option<&'a Affinity>,
+    pub affinity: &'a Spanned<Option<Affinity>>,
 }
 
 macro_rules! job {
@@ -46,8 +46,8 @@ macro_rules! job {
             /// Taints the Job's pod tolerates.
             pub tolerations: Spanned<Vec<Toleration>>,
             /// Affinity of the Job's pod.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub affinity: Option<Affinity>,
+            #[serde(skip_serializing_if = "Spanned::is_none")]
+            pub affinity: Spanned<Option<Affinity>>,
             $( $(#[$field_meta])* pub $field: $ty, )*
         }
 
@@ -60,7 +60,7 @@ macro_rules! job {
                     resources: Spanned::default(),
                     node_selector: Spanned::default(),
                     tolerations: Spanned::default(),
-                    affinity: None,
+                    affinity: Spanned::default(),
                     $( $field: $default, )*
                 }
             }
@@ -75,7 +75,7 @@ macro_rules! job {
                     resources: &self.resources,
                     node_selector: &self.node_selector,
                     tolerations: &self.tolerations,
-                    affinity: self.affinity.as_ref(),
+                    affinity: &self.affinity,
                 }
             }
         }
@@ -474,7 +474,7 @@ job! {
         /// `Never` or `OnFailure`.
         restart_policy: Spanned<String> = Spanned::new("Never".to_owned()),
         /// Extra volumes of the Job's pod (the bench's `sites-dir` and `logs` are always there).
-        volumes: Vec<Volume> = Vec::new(),
+        volumes: Spanned<Vec<Volume>> = Spanned::default(),
     }
 }
 

@@ -74,16 +74,16 @@ pub struct Values {
     #[serde(default)]
     pub service_account: ServiceAccount,
     /// Pod-level security context of every pod. Replaces the default whole.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_security_context: Option<PodSecurityContext>,
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
+    pub pod_security_context: Spanned<Option<PodSecurityContext>>,
     /// Container-level security context of every container. Replaces the
     /// default whole. The default adds `readOnlyRootFilesystem: true` to
     /// the bench's own containers, with emptyDirs where they write (`/tmp`;
     /// for nginx also `/etc/nginx/conf.d`, `/var/lib/nginx` and `/run`); a
     /// context given here without it leaves the root writable and mounts
     /// none of them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<SecurityContext>,
+    #[serde(default, skip_serializing_if = "Spanned::is_none")]
+    pub security_context: Spanned<Option<SecurityContext>>,
     /// The nginx front: serves assets and proxies to gunicorn and socketio.
     #[serde(default)]
     pub nginx: Box<Nginx>,

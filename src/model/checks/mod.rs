@@ -23,8 +23,9 @@ use k8s_openapi::api::core::v1::Probe;
 use super::component::probes::{GivenProbe, given_probe};
 use crate::values::{ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
 use kubernetes::{
-    ProbeKind, check_annotations, check_containers, check_env, check_label_selector, check_labels, check_object_name, check_port,
-    check_probe, check_quantity, check_resources, check_secret_key, check_tolerations, check_topology_spread,
+    ProbeKind, check_affinity, check_annotations, check_containers, check_env, check_label_selector, check_labels,
+    check_mounted_volumes_exist, check_object_name, check_pod_security_context, check_port, check_probe, check_quantity, check_resources,
+    check_secret_key, check_security_context, check_tolerations, check_topology_spread, check_volumes,
 };
 
 pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
@@ -36,6 +37,12 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
         check_port(port, &values.db_port.anchor(), report);
     }
     check_jobs(&values.jobs, report);
+    if let Some(context) = values.pod_security_context.as_ref() {
+        check_pod_security_context(context, &values.pod_security_context.anchor(), report);
+    }
+    if let Some(context) = values.security_context.as_ref() {
+        check_security_context(context, &values.security_context.anchor(), report);
+    }
     for volume in [&values.persistence.worker, &values.persistence.logs] {
         check_volume(volume, report);
     }
@@ -132,6 +139,9 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
     check_annotations(pod.pod_annotations, &pod.pod_annotations.anchor(), report);
     check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
     check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
+    if let Some(affinity) = pod.affinity.as_ref() {
+        check_affinity(affinity, &pod.affinity.anchor(), report);
+    }
     let requests = pod.resources.requests.as_ref();
     if requests.is_none_or(BTreeMap::is_empty) {
         // The component's path, for the message: built only for one.
@@ -209,10 +219,23 @@ fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
         check_resources(pod.resources, &pod.resources.anchor(), report);
         check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
         check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
+        if let Some(affinity) = pod.affinity.as_ref() {
+            check_affinity(affinity, &pod.affinity.anchor(), report);
+        }
     }
     let custom = &jobs.custom;
     check_containers(&custom.init_containers, true, &custom.init_containers.anchor(), report);
     check_containers(&custom.containers, false, &custom.containers.anchor(), report);
+    // The custom Job's pod has the bench's sites and logs volumes, and its own
+    // (job_spec in objects/job.rs).
+    const BENCH_VOLUMES: [&str; 2] = ["sites-dir", "logs"];
+    check_volumes(&custom.volumes, &BENCH_VOLUMES, &custom.volumes.anchor(), report);
+    let volumes: Vec<&str> = BENCH_VOLUMES
+        .into_iter()
+        .chain(custom.volumes.iter().map(|v| v.name.as_str()))
+        .collect();
+    check_mounted_volumes_exist(&custom.init_containers, &volumes, &custom.init_containers.anchor(), report);
+    check_mounted_volumes_exist(&custom.containers, &volumes, &custom.containers.anchor(), report);
     check_labels(&custom.labels, &custom.labels.anchor(), report);
 }
 

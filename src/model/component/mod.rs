@@ -96,7 +96,7 @@ impl Component {
             resources: (**pod.resources).clone(),
             node_selector: (**pod.node_selector).clone(),
             tolerations: pod.tolerations.to_vec(),
-            affinity: pod.affinity.cloned(),
+            affinity: pod.affinity.as_ref().cloned(),
             init_containers: pod.init_containers.to_vec(),
             sidecars: pod.sidecars.to_vec(),
             pod_annotations: (**pod.pod_annotations).clone(),

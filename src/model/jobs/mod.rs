@@ -304,7 +304,7 @@ fn bench_job(pod: JobPod<'_>, task: Task, schedule: Option<String>) -> BenchJob 
         resources: (**pod.resources).clone(),
         node_selector: (**pod.node_selector).clone(),
         tolerations: pod.tolerations.to_vec(),
-        affinity: pod.affinity.cloned(),
+        affinity: pod.affinity.as_ref().cloned(),
         schedule,
     }
 }

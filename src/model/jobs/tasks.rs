@@ -470,7 +470,7 @@ pub(super) fn custom(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob>
             init_containers: custom.init_containers.to_vec(),
             containers: custom.containers.to_vec(),
             restart_policy: (*custom.restart_policy).clone(),
-            volumes: custom.volumes.clone(),
+            volumes: custom.volumes.to_vec(),
         },
         None,
     ))
