@@ -953,6 +953,56 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     assert!(started.status.success(), "{}", text(&started.stderr));
 }
 
+/// The wait-for-migrate script of the gunicorn Deployment.
+fn gunicorn_wait(docs: &[Value]) -> String {
+    let gunicorn = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-gunicorn")
+        .unwrap();
+    let init = gunicorn["spec"]["template"]["spec"]["initContainers"].as_array().unwrap();
+    let wait = init.iter().find(|c| c["name"] == "wait-for-migrate").unwrap();
+    wait["args"][0].as_str().unwrap().to_owned()
+}
+
+/// helper-56: the pods of the release that runs while the next is migrated
+/// (and after that migrate failed, and during the rollout) are replaced as
+/// ever when a node is drained or a replica added; the replacement waits
+/// for nothing, as they did not. Pods of an older release still wait.
+#[test]
+fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bumped = |tag: &str| documents(&crate::common::render_text(&multisite_values(port), &[&format!("image.tag={tag}")]));
+    let (running, next, later) = (rendered(&listener), bumped("v16.99.0"), bumped("v16.100.0"));
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let starts = |docs: &[Value]| {
+        let output = bench.command(&gunicorn_wait(docs), "16").env("MIGRATE_TIMEOUT", "2").env("WAIT_TIMEOUT", "2").output().unwrap();
+        output.status.success()
+    };
+    backed_up(&bench, &running);
+    assert!(bench.run(&script(&running, "migrate"), None).status.success());
+    assert!(starts(&running));
+
+    backed_up(&bench, &next);
+    let failed = bench.run(&script(&next, "migrate"), Some(("--site hr.example.com migrate", "patch failed")));
+    assert!(!failed.status.success());
+    assert!(
+        starts(&running),
+        "shop migrated with the next image, hr failed: the running release's pods still start"
+    );
+    assert!(!starts(&next), "the next release's pods do not");
+
+    assert!(bench.run(&script(&next, "migrate"), None).status.success());
+    assert!(starts(&next));
+    assert!(starts(&running), "until the rollout replaced them");
+
+    backed_up(&bench, &later);
+    assert!(bench.run(&script(&later, "migrate"), None).status.success());
+    assert!(!starts(&running), "two releases back: the pods wait");
+    assert!(starts(&next) && starts(&later));
+}
+
 #[test]
 fn the_charts_clear_cache_keys_are_accepted_and_its_rollout_wait_is_named_unneeded() {
     let chart = "jobs:\n  clearCache:\n    enabled: true\n    serviceAccountName: \"\"\n    initContainer:\n      enabled: false\n      \
