@@ -213,6 +213,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     let mut expected = Vec::new();
     for site in SITES {
         expected.push(format!("--site {site} set-maintenance-mode on"));
+        expected.push(format!("--site {site} ready-for-migration"));
         expected.push(format!("--site {site} backup --with-files"));
         expected.push(format!("--site {site} migrate"));
         expected.push(format!("--site {site} set-maintenance-mode off"));
@@ -220,7 +221,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     assert_eq!(
         bench.calls(),
         expected,
-        "maintenance on, backup, migrate, maintenance off, site after site"
+        "maintenance on, no background job left, backup, migrate, maintenance off, site after site"
     );
     for site in SITES {
         assert_eq!(
@@ -257,6 +258,57 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     assert_eq!(bench.calls().len(), calls + expected.len(), "a new image is migrated");
 }
 
+/// helper-56: in maintenance mode the scheduler queues nothing, but the
+/// running release's workers go on with the jobs already queued, on the
+/// schema migrate changes: migrate waits for them as frappe's own check
+/// says (`bench ready-for-migration`), and goes on after JOBS_TIMEOUT.
+#[test]
+fn migrate_waits_for_the_sites_background_jobs_in_maintenance_mode() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let output = bench
+        .command(&script(&docs, "migrate"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("PENDING_JOB_CHECKS", "2")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let shop: Vec<String> = bench.calls().into_iter().filter(|c| c.starts_with("--site shop.example.com")).collect();
+    assert_eq!(
+        shop,
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com backup --with-files",
+            "--site shop.example.com migrate",
+            "--site shop.example.com set-maintenance-mode off",
+        ],
+        "no backup and no migrate while a job of the site is queued or runs"
+    );
+
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    backed_up(&bench, &docs);
+    let output = bench
+        .command(&script(&docs, "migrate"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("JOBS_TIMEOUT", "0")
+        .env("PENDING_JOB_CHECKS", "1000")
+        .output();
+    let output = output.unwrap();
+    assert!(
+        text(&output.stderr).contains("shop.example.com still has background jobs queued or running after 0s; migrating anyway"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(bench.calls().contains(&"--site shop.example.com migrate".to_owned()), "{:?}", bench.calls());
+}
+
 #[test]
 fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -273,10 +325,12 @@ fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
         bench.calls(),
         [
             "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
             "--site shop.example.com backup --with-files",
             "--site shop.example.com migrate",
             "--site shop.example.com set-maintenance-mode off",
             "--site hr.example.com set-maintenance-mode on",
+            "--site hr.example.com ready-for-migration",
             "--site hr.example.com backup --with-files",
             "--site hr.example.com migrate",
         ],
