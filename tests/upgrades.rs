@@ -1057,6 +1057,49 @@ fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
     assert!(starts(&next) && starts(&later));
 }
 
+/// helper-56: going back to the previous image is a restore's work. The
+/// previous release's migrate Job run again (Argo CD pruned it and syncs it
+/// anew; an older revision synced) stops at a site migrated from its image
+/// to a newer one, rather than run the older code's migrate over it, and
+/// goes on once the site is restored and its stamp gone.
+#[test]
+fn the_previous_releases_migrate_does_not_run_over_a_site_migrated_past_it() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (previous, next) = (
+        rendered(&listener),
+        documents(&crate::common::render_text(&multisite_values(port), &["image.tag=v16.99.0"])),
+    );
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    for docs in [&previous, &next] {
+        backed_up(&bench, docs);
+        assert!(bench.run(&script(docs, "migrate"), None).status.success());
+    }
+    let stamp = |site: &str| std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated").join(site)).unwrap();
+    let calls = bench.calls().len();
+    backed_up(&bench, &previous);
+    let output = bench.run(&script(&previous, "migrate"), None);
+    assert!(!output.status.success(), "a downgrade fails the Job");
+    let log = text(&output.stderr);
+    assert!(
+        log.contains(&format!(
+            "shop.example.com was migrated from {} to {}",
+            bench_image(&previous),
+            bench_image(&next)
+        )),
+        "{log}"
+    );
+    assert!(log.contains("jobs.restore") && log.contains("rm sites/.frappe-manifests/migrated/shop.example.com"), "{log}");
+    assert_eq!(bench.calls().len(), calls, "nothing ran: {:?}", &bench.calls()[calls..]);
+    assert_eq!(stamp("shop.example.com"), format!("migrated {}\n", bench_image(&next)), "the stamp stays");
+
+    // Restored by hand, each site's stamp deleted: migrated with the previous image.
+    std::fs::remove_dir_all(bench.root().join("sites/.frappe-manifests/migrated")).unwrap();
+    assert!(bench.run(&script(&previous, "migrate"), None).status.success());
+    assert_eq!(stamp("crm.example.com"), format!("migrated {}\n", bench_image(&previous)));
+}
+
 #[test]
 fn the_charts_clear_cache_keys_are_accepted_and_its_rollout_wait_is_named_unneeded() {
     let chart = "jobs:\n  clearCache:\n    enabled: true\n    serviceAccountName: \"\"\n    initContainer:\n      enabled: false\n      \
