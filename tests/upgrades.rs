@@ -276,7 +276,11 @@ fn migrate_waits_for_the_sites_background_jobs_in_maintenance_mode() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let shop: Vec<String> = bench.calls().into_iter().filter(|c| c.starts_with("--site shop.example.com")).collect();
+    let shop: Vec<String> = bench
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("--site shop.example.com"))
+        .collect();
     assert_eq!(
         shop,
         [
@@ -306,7 +310,11 @@ fn migrate_waits_for_the_sites_background_jobs_in_maintenance_mode() {
         "{}",
         text(&output.stderr)
     );
-    assert!(bench.calls().contains(&"--site shop.example.com migrate".to_owned()), "{:?}", bench.calls());
+    assert!(
+        bench.calls().contains(&"--site shop.example.com migrate".to_owned()),
+        "{:?}",
+        bench.calls()
+    );
 }
 
 #[test]
@@ -1031,7 +1039,12 @@ fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
     let starts = |docs: &[Value]| {
-        let output = bench.command(&gunicorn_wait(docs), "16").env("MIGRATE_TIMEOUT", "2").env("WAIT_TIMEOUT", "2").output().unwrap();
+        let output = bench
+            .command(&gunicorn_wait(docs), "16")
+            .env("MIGRATE_TIMEOUT", "2")
+            .env("WAIT_TIMEOUT", "2")
+            .output()
+            .unwrap();
         output.status.success()
     };
     backed_up(&bench, &running);
@@ -1090,9 +1103,16 @@ fn the_previous_releases_migrate_does_not_run_over_a_site_migrated_past_it() {
         )),
         "{log}"
     );
-    assert!(log.contains("jobs.restore") && log.contains("rm sites/.frappe-manifests/migrated/shop.example.com"), "{log}");
+    assert!(
+        log.contains("jobs.restore") && log.contains("rm sites/.frappe-manifests/migrated/shop.example.com"),
+        "{log}"
+    );
     assert_eq!(bench.calls().len(), calls, "nothing ran: {:?}", &bench.calls()[calls..]);
-    assert_eq!(stamp("shop.example.com"), format!("migrated {}\n", bench_image(&next)), "the stamp stays");
+    assert_eq!(
+        stamp("shop.example.com"),
+        format!("migrated {}\n", bench_image(&next)),
+        "the stamp stays"
+    );
 
     // Restored by hand, each site's stamp deleted: migrated with the previous image.
     std::fs::remove_dir_all(bench.root().join("sites/.frappe-manifests/migrated")).unwrap();
