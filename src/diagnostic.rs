@@ -108,6 +108,7 @@ codes! {
     MissingSecret = "missing-secret", Error, fixed, "A Job needs a password (database root, Administrator) and neither a Secret nor a value gives it.";
     InvalidSchedule = "invalid-schedule", Error, fixed, "A backup schedule that is not a cron expression.";
     UnconfirmedRestore = "unconfirmed-restore", Error, fixed, "A restore, which overwrites a site's database, whose `confirm` does not name the site.";
+    DroppedSite = "dropped-site", Error, fixed, "A site the drop-site Job drops that another Job creates, migrates, backs up or restores: drop-site runs again at every Argo CD sync and every apply after it deleted itself, beside site creation, and drops the site whenever it exists.";
     JobConflict = "job-conflict", Warning, allowable, "A single-site and a multiple-site Job of the same kind are both enabled; only the single-site one runs.";
     RootContainer = "root-container", Warning, allowable, "A helper that runs as root (`fixVolume`, `volumePermissions`), breaking the restricted Pod Security Standard.";
     MissingNamespace = "missing-namespace", Error, fixed, "A feature needs the namespace, and neither `--namespace` nor `namespace:` gives one.";

@@ -164,6 +164,7 @@ const BEYOND_SCHEMA: &[Code] = &[
     Code::ProbeSite,
     Code::UnservedAssets,
     Code::UnconfirmedRestore,
+    Code::DroppedSite,
     // A grammar beyond what a pattern should hold.
     Code::GunicornArgs,
     Code::InvalidSchedule,

@@ -213,6 +213,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     let mut expected = Vec::new();
     for site in SITES {
         expected.push(format!("--site {site} set-maintenance-mode on"));
+        expected.push(format!("--site {site} ready-for-migration"));
         expected.push(format!("--site {site} backup --with-files"));
         expected.push(format!("--site {site} migrate"));
         expected.push(format!("--site {site} set-maintenance-mode off"));
@@ -220,7 +221,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     assert_eq!(
         bench.calls(),
         expected,
-        "maintenance on, backup, migrate, maintenance off, site after site"
+        "maintenance on, no background job left, backup, migrate, maintenance off, site after site"
     );
     for site in SITES {
         assert_eq!(
@@ -257,6 +258,65 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     assert_eq!(bench.calls().len(), calls + expected.len(), "a new image is migrated");
 }
 
+/// helper-56: in maintenance mode the scheduler queues nothing, but the
+/// running release's workers go on with the jobs already queued, on the
+/// schema migrate changes: migrate waits for them as frappe's own check
+/// says (`bench ready-for-migration`), and goes on after JOBS_TIMEOUT.
+#[test]
+fn migrate_waits_for_the_sites_background_jobs_in_maintenance_mode() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let output = bench
+        .command(&script(&docs, "migrate"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("PENDING_JOB_CHECKS", "2")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let shop: Vec<String> = bench
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("--site shop.example.com"))
+        .collect();
+    assert_eq!(
+        shop,
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com backup --with-files",
+            "--site shop.example.com migrate",
+            "--site shop.example.com set-maintenance-mode off",
+        ],
+        "no backup and no migrate while a job of the site is queued or runs"
+    );
+
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    backed_up(&bench, &docs);
+    let output = bench
+        .command(&script(&docs, "migrate"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("JOBS_TIMEOUT", "0")
+        .env("PENDING_JOB_CHECKS", "1000")
+        .output();
+    let output = output.unwrap();
+    assert!(
+        text(&output.stderr).contains("shop.example.com still has background jobs queued or running after 0s; migrating anyway"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(
+        bench.calls().contains(&"--site shop.example.com migrate".to_owned()),
+        "{:?}",
+        bench.calls()
+    );
+}
+
 #[test]
 fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -273,10 +333,12 @@ fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
         bench.calls(),
         [
             "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
             "--site shop.example.com backup --with-files",
             "--site shop.example.com migrate",
             "--site shop.example.com set-maintenance-mode off",
             "--site hr.example.com set-maintenance-mode on",
+            "--site hr.example.com ready-for-migration",
             "--site hr.example.com backup --with-files",
             "--site hr.example.com migrate",
         ],
@@ -951,6 +1013,111 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
     assert!(bench.run(&script(&docs, "migrate"), None).status.success());
     let started = bench.command(&wait, "16").env("MIGRATE_TIMEOUT", "2").output().unwrap();
     assert!(started.status.success(), "{}", text(&started.stderr));
+}
+
+/// The wait-for-migrate script of the gunicorn Deployment.
+fn gunicorn_wait(docs: &[Value]) -> String {
+    let gunicorn = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-gunicorn")
+        .unwrap();
+    let init = gunicorn["spec"]["template"]["spec"]["initContainers"].as_array().unwrap();
+    let wait = init.iter().find(|c| c["name"] == "wait-for-migrate").unwrap();
+    wait["args"][0].as_str().unwrap().to_owned()
+}
+
+/// helper-56: the pods of the release that runs while the next is migrated
+/// (and after that migrate failed, and during the rollout) are replaced as
+/// ever when a node is drained or a replica added; the replacement waits
+/// for nothing, as they did not. Pods of an older release still wait.
+#[test]
+fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bumped = |tag: &str| documents(&crate::common::render_text(&multisite_values(port), &[&format!("image.tag={tag}")]));
+    let (running, next, later) = (rendered(&listener), bumped("v16.99.0"), bumped("v16.100.0"));
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    let starts = |docs: &[Value]| {
+        let output = bench
+            .command(&gunicorn_wait(docs), "16")
+            .env("MIGRATE_TIMEOUT", "2")
+            .env("WAIT_TIMEOUT", "2")
+            .output()
+            .unwrap();
+        output.status.success()
+    };
+    backed_up(&bench, &running);
+    assert!(bench.run(&script(&running, "migrate"), None).status.success());
+    assert!(starts(&running));
+
+    backed_up(&bench, &next);
+    let failed = bench.run(&script(&next, "migrate"), Some(("--site hr.example.com migrate", "patch failed")));
+    assert!(!failed.status.success());
+    assert!(
+        starts(&running),
+        "shop migrated with the next image, hr failed: the running release's pods still start"
+    );
+    assert!(!starts(&next), "the next release's pods do not");
+
+    assert!(bench.run(&script(&next, "migrate"), None).status.success());
+    assert!(starts(&next));
+    assert!(starts(&running), "until the rollout replaced them");
+
+    backed_up(&bench, &later);
+    assert!(bench.run(&script(&later, "migrate"), None).status.success());
+    assert!(!starts(&running), "two releases back: the pods wait");
+    assert!(starts(&next) && starts(&later));
+}
+
+/// helper-56: going back to the previous image is a restore's work. The
+/// previous release's migrate Job run again (Argo CD pruned it and syncs it
+/// anew; an older revision synced) stops at a site migrated from its image
+/// to a newer one, rather than run the older code's migrate over it, and
+/// goes on once the site is restored and its stamp gone.
+#[test]
+fn the_previous_releases_migrate_does_not_run_over_a_site_migrated_past_it() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (previous, next) = (
+        rendered(&listener),
+        documents(&crate::common::render_text(&multisite_values(port), &["image.tag=v16.99.0"])),
+    );
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    for docs in [&previous, &next] {
+        backed_up(&bench, docs);
+        assert!(bench.run(&script(docs, "migrate"), None).status.success());
+    }
+    let stamp = |site: &str| std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated").join(site)).unwrap();
+    let calls = bench.calls().len();
+    backed_up(&bench, &previous);
+    let output = bench.run(&script(&previous, "migrate"), None);
+    assert!(!output.status.success(), "a downgrade fails the Job");
+    let log = text(&output.stderr);
+    assert!(
+        log.contains(&format!(
+            "shop.example.com was migrated from {} to {}",
+            bench_image(&previous),
+            bench_image(&next)
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains("jobs.restore") && log.contains("rm sites/.frappe-manifests/migrated/shop.example.com"),
+        "{log}"
+    );
+    assert_eq!(bench.calls().len(), calls, "nothing ran: {:?}", &bench.calls()[calls..]);
+    assert_eq!(
+        stamp("shop.example.com"),
+        format!("migrated {}\n", bench_image(&next)),
+        "the stamp stays"
+    );
+
+    // Restored by hand, each site's stamp deleted: migrated with the previous image.
+    std::fs::remove_dir_all(bench.root().join("sites/.frappe-manifests/migrated")).unwrap();
+    assert!(bench.run(&script(&previous, "migrate"), None).status.success());
+    assert_eq!(stamp("crm.example.com"), format!("migrated {}\n", bench_image(&previous)));
 }
 
 #[test]

@@ -16,7 +16,7 @@ use super::k8s;
 use super::report::Reporter;
 use super::routing::Ingress;
 use crate::diagnostic::Code;
-use crate::values::{DbType, JobPod, Jobs, StringMap, Values};
+use crate::values::{DbType, JobPod, Jobs, Spanned, StringMap, Values};
 use credentials::Credentials;
 
 /// A Job (or, with a schedule, a CronJob) to render.
@@ -277,7 +277,7 @@ pub fn resolve(
         Some(Task::Backup { retain_days, .. }) => retain_days.map(|days| u64::from(days) * 24),
         _ => None,
     };
-    let resolved = [
+    let resolved: Vec<BenchJob> = [
         tasks::configure(values, bench_id, keep_backups_for_hours, report),
         tasks::volume_permissions(jobs, report),
         tasks::create_sites(jobs, db_type, https_ingress, &mut credentials, report),
@@ -292,6 +292,7 @@ pub fn resolve(
     .flatten()
     .collect();
     check_job_pods(jobs, report);
+    check_dropped_sites(jobs, &resolved, report);
     (resolved, credentials.into_inline())
 }
 
@@ -306,6 +307,49 @@ fn bench_job(pod: JobPod<'_>, task: Task, schedule: Option<String>) -> BenchJob 
         tolerations: pod.tolerations.to_vec(),
         affinity: pod.affinity.as_ref().cloned(),
         schedule,
+    }
+}
+
+/// A site the drop-site Job drops must not be one another Job acts on. The
+/// drop-site Job runs again at every apply once it deleted itself
+/// ([`crate::objects::job::FINISHED_JOB_TTL`]) and at every Argo CD sync (a
+/// Sync hook), in the wave of site creation, and drops the site whenever it
+/// exists; migrate, backup and restore wait for a site that is gone.
+fn check_dropped_sites(jobs: &Jobs, resolved: &[BenchJob], report: &mut Reporter<'_>) {
+    if !resolved.iter().any(|job| matches!(job.task, Task::DropSites { .. })) {
+        return;
+    }
+    // The single-site Job wins, as in `tasks::drop_sites`.
+    let dropped: Vec<&Spanned<String>> = if *jobs.drop_site.enabled {
+        vec![&jobs.drop_site.site_name]
+    } else {
+        jobs.drop_multiple_sites.sites.iter().map(|site| &site.name).collect()
+    };
+    for site in dropped {
+        let users: Vec<&str> = resolved
+            .iter()
+            .filter(|job| acts_on(&job.task, site))
+            .map(|job| job.task.name())
+            .collect();
+        if let Some(first) = users.first() {
+            report
+                .at(
+                    Code::DroppedSite,
+                    site,
+                    format!("the drop-site Job drops `{}`, which the {first} Job acts on", **site),
+                )
+                .with_help("drop-site runs again at every Argo CD sync, and at every apply once it deleted itself (10 minutes after it finished), and drops the site whenever it exists: take the site out of the drop list once it is dropped, or out of the other Jobs");
+        }
+    }
+}
+
+/// Whether a task creates, migrates, backs up or restores the site by name.
+fn acts_on(task: &Task, site: &str) -> bool {
+    match task {
+        Task::CreateSites { sites, .. } => sites.iter().any(|s| s.name == site),
+        Task::Migrate { sites, .. } | Task::Backup { sites, .. } => sites.iter().any(|s| s == site),
+        Task::Restore(restore) => restore.site == site,
+        _ => false,
     }
 }
 
