@@ -1441,7 +1441,15 @@ jobs:
                 .flat_map(|list| container[list].as_array().into_iter().flatten())
                 .filter_map(Value::as_str);
             for word in words {
-                assert_eq!(expanded_by_the_kubelet(word, &names), word, "the kubelet changes {what}");
+                let expanded = expanded_by_the_kubelet(word, &names);
+                if let Some(at) = word.bytes().zip(expanded.bytes()).position(|(a, b)| a != b) {
+                    let line = word[..at].lines().count();
+                    panic!(
+                        "the kubelet changes line {line} of {what}: {:?}",
+                        word.lines().nth(line.saturating_sub(1))
+                    );
+                }
+                assert_eq!(expanded.len(), word.len(), "the kubelet changes the end of {what}");
                 seen += 1;
             }
             for var in env {
