@@ -71,22 +71,6 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
     references::check_image(&values.image, report);
     references::check_references(values, report);
 
-    // The Jobs answer bench's password prompts with these, a line each.
-    for password in [
-        &values.db_root_password,
-        &values.jobs.create_site.admin_password,
-        &values.jobs.create_multiple_sites.admin_password,
-    ] {
-        if password.as_deref().is_some_and(|p| p.contains('\n')) {
-            report
-                .at(
-                    Code::InvalidValue,
-                    password,
-                    "this password holds a line break: bench reads it from its prompt a line at a time, so it would be cut there, and its rest taken as the answer to the next prompt",
-                )
-                .with_help("write the password without line breaks: a block scalar `|` ends with one (`|-` does not), and so does a file given to `--set-file` that ends its last line");
-        }
-    }
     if values.db_root_password.as_deref().is_some_and(|p| !p.is_empty()) {
         report
             .at(
