@@ -20,6 +20,7 @@ use crate::unicode::is_bidi_control;
 const TEMPLATES: &[(&str, &str)] = &[
     ("prelude.sh", include_str!("../templates/prelude.sh.j2")),
     ("lib.sh", include_str!("../templates/lib.sh.j2")),
+    ("prompts.sh", include_str!("../templates/prompts.sh.j2")),
     ("configure.sh", include_str!("../templates/configure.sh.j2")),
     ("create-site.sh", include_str!("../templates/create-site.sh.j2")),
     ("drop-site.sh", include_str!("../templates/drop-site.sh.j2")),
