@@ -20,6 +20,7 @@ use crate::unicode::is_bidi_control;
 const TEMPLATES: &[(&str, &str)] = &[
     ("prelude.sh", include_str!("../templates/prelude.sh.j2")),
     ("lib.sh", include_str!("../templates/lib.sh.j2")),
+    ("prompts.sh", include_str!("../templates/prompts.sh.j2")),
     ("configure.sh", include_str!("../templates/configure.sh.j2")),
     ("create-site.sh", include_str!("../templates/create-site.sh.j2")),
     ("drop-site.sh", include_str!("../templates/drop-site.sh.j2")),
@@ -82,12 +83,19 @@ fn render(name: &str, ctx: minijinja::Value) -> String {
 /// locale (`$'\u202e'` would depend on it). NUL is left as it is: no bash
 /// word can hold it, and bash refuses to run a script that has one, where
 /// `$'\x00'` would cut the word short.
+///
+/// A `$` is written outside the quotes, as `\$`: the scripts are a
+/// container's `args`, which the kubelet reads before bash does, turning
+/// `$$` into `$` and `$(NAME)` into the value of the container's variable
+/// `NAME` (a Secret's, as `$(AWS_SECRET_ACCESS_KEY)`), quoted or not. It
+/// does neither to `\$'(`.
 pub(crate) fn shell_quote(word: &str) -> String {
     let mut quoted = String::with_capacity(word.len() + 2);
     quoted.push('\'');
     for c in word.chars() {
         match c {
             '\'' => quoted.push_str(r"'\''"),
+            '$' => quoted.push_str(r"'\$'"),
             c if c != '\0' && (c.is_control() || is_bidi_control(c)) => {
                 quoted.push_str("'$'");
                 for byte in c.encode_utf8(&mut [0; 4]).bytes() {
@@ -324,6 +332,40 @@ mod tests {
                 for read in read_by_bash(&quoted, locale) {
                     assert_eq!(read, word.as_bytes(), "{quoted} in {locale}");
                 }
+            }
+        }
+    }
+
+    /// What the kubelet makes of a container's `args` (Kubernetes'
+    /// `third_party/forked/golang/expansion`): `$$` is `$`, and `$(NAME)`
+    /// the value of `NAME`, here every name's.
+    fn expanded_by_the_kubelet(text: &str) -> String {
+        let mut expanded = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            expanded.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            if let Some(tail) = after.strip_prefix('$') {
+                expanded.push('$');
+                rest = tail;
+            } else if let Some(end) = after.strip_prefix('(').and_then(|r| r.find(')')) {
+                expanded.push_str("<value>");
+                rest = &after[end + 2..];
+            } else {
+                expanded.push('$');
+                rest = after;
+            }
+        }
+        expanded + rest
+    }
+
+    #[test]
+    fn the_kubelet_reads_no_variable_and_no_escape_in_a_quoted_word() {
+        for word in ["$(AWS_SECRET_ACCESS_KEY)", "a$$b", "$$(X)", "$", "x$", "$\u{1b}$", "'$('"] {
+            let quoted = shell_quote(word);
+            assert_eq!(expanded_by_the_kubelet(&quoted), quoted, "{word}");
+            for read in read_by_bash(&quoted, "C.UTF-8") {
+                assert_eq!(read, word.as_bytes(), "{quoted}");
             }
         }
     }

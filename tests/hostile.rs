@@ -1349,3 +1349,133 @@ fn concurrent_renders_into_one_directory_take_turns() {
         "something was left beside the directory"
     );
 }
+
+/// What the kubelet makes of a container's `command`, `args` and env
+/// `value`s before the process sees them (Kubernetes'
+/// `third_party/forked/golang/expansion`): `$$` is `$`, and `$(NAME)` is the
+/// value of the container's variable `NAME` when it has one (here, every
+/// name in `names` is one) and stays as written otherwise.
+fn expanded_by_the_kubelet(text: &str, names: &[String]) -> String {
+    let mut expanded = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        expanded.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            expanded.push('$');
+            rest = tail;
+        } else if let Some(end) = after.strip_prefix('(').and_then(|r| r.find(')')) {
+            let name = &after[1..=end];
+            if names.iter().any(|n| n == name) {
+                expanded.push_str("<the value of ");
+                expanded.push_str(name);
+                expanded.push('>');
+            } else {
+                expanded.push('$');
+                expanded.push_str(&after[..end + 2]);
+            }
+            rest = &after[end + 2..];
+        } else {
+            expanded.push('$');
+            rest = after;
+        }
+    }
+    expanded + rest
+}
+
+#[test]
+fn the_kubelet_expands_nothing_in_what_the_bench_containers_run() {
+    assert_eq!(
+        expanded_by_the_kubelet("a$$b $(X) $(Y) $ $(", &["X".to_owned()]),
+        "a$b <the value of X> $(Y) $ $("
+    );
+    // Each text of the values that reaches a script or a variable of a Job
+    // names a Secret-backed variable of its container, or escapes a `$`.
+    let values = format!(
+        "{MINIMAL}dbRootUser: 'ro$$ot$(DB_ROOT_PASSWORD)$(FRAPPE_DB_HOST)'
+dbExistingSecret: db-root
+jobs:
+  createSite: {{enabled: true, siteName: erp.example.com, adminExistingSecret: admin}}
+  dropSite: {{enabled: true, siteName: old.example.com}}
+  migrate: {{enabled: true, siteName: erp.example.com}}
+  backup:
+    enabled: true
+    siteName: erp.example.com
+    s3:
+      bucket: 'backups$(AWS_SECRET_ACCESS_KEY)$$'
+      endpoint: 'https://s3.example.com/$(AWS_SECRET_ACCESS_KEY)'
+      region: '$(AWS_SECRET_ACCESS_KEY)'
+      existingSecret: s3-keys
+  restore:
+    enabled: true
+    siteName: erp.example.com
+    confirm: erp.example.com
+    database: 20260101_030000-erp_example_com-database.sql.gz
+    fromS3: true
+"
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let config_keys: Vec<String> = docs
+        .iter()
+        .filter(|d| d["kind"] == "ConfigMap")
+        .flat_map(|d| d["data"].as_object().into_iter().flat_map(|data| data.keys().cloned()))
+        .collect();
+    let mut seen = 0;
+    for doc in &docs {
+        let spec = match doc["kind"].as_str() {
+            Some("Deployment" | "Job") => &doc["spec"]["template"]["spec"],
+            Some("CronJob") => &doc["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+            _ => continue,
+        };
+        let containers = ["initContainers", "containers"]
+            .iter()
+            .flat_map(|list| spec[list].as_array().into_iter().flatten());
+        for container in containers {
+            let env = container["env"].as_array().map(Vec::as_slice).unwrap_or_default();
+            let mut names = config_keys.clone();
+            names.extend(env.iter().filter_map(|var| var["name"].as_str().map(str::to_owned)));
+            let what = format!("{} {} container {}", doc["kind"], doc["metadata"]["name"], container["name"]);
+            // The scripts reach bash as they are written.
+            let words = ["command", "args"]
+                .iter()
+                .flat_map(|list| container[list].as_array().into_iter().flatten())
+                .filter_map(Value::as_str);
+            for word in words {
+                let expanded = expanded_by_the_kubelet(word, &names);
+                if let Some(at) = word.bytes().zip(expanded.bytes()).position(|(a, b)| a != b) {
+                    let line = word[..at].lines().count();
+                    panic!(
+                        "the kubelet changes line {line} of {what}: {:?}",
+                        word.lines().nth(line.saturating_sub(1))
+                    );
+                }
+                assert_eq!(expanded.len(), word.len(), "the kubelet changes the end of {what}");
+                seen += 1;
+            }
+            for var in env {
+                let (Some(name), Some(value)) = (var["name"].as_str(), var["value"].as_str()) else {
+                    continue;
+                };
+                let expanded = expanded_by_the_kubelet(value, &names);
+                assert!(!expanded.contains("<the value of"), "{name} of {what} is {expanded}");
+                if let Some(written) = [
+                    ("DB_ROOT_USER", "ro$$ot$(DB_ROOT_PASSWORD)$(FRAPPE_DB_HOST)"),
+                    ("AWS_DEFAULT_REGION", "$(AWS_SECRET_ACCESS_KEY)"),
+                ]
+                .iter()
+                .find_map(|(var, written)| (*var == name).then_some(written))
+                {
+                    assert_eq!(expanded, *written, "{name} of {what}");
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen > 20, "{seen} texts");
+    for secret in ["AWS_SECRET_ACCESS_KEY", "DB_ROOT_PASSWORD"] {
+        assert!(
+            docs.iter().any(|d| d.to_string().contains(&format!("$({secret})"))),
+            "{secret} is in the test"
+        );
+    }
+}

@@ -847,3 +847,71 @@ fn passwords_in_the_values_go_into_one_secret() {
     );
     assert!(!serde_json::to_string(job).unwrap().contains("admin-pw"));
 }
+
+/// bench reads each password from its prompt a line at a time: a password
+/// with a line break (a Secret made from a file that ends in one) would be
+/// cut there, and its rest taken as the answer to the next prompt, the
+/// Administrator password among them. Each Job that answers prompts refuses
+/// it before it runs bench.
+#[test]
+fn a_password_with_a_line_break_is_refused_before_bench_reads_it() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    for (task, variable) in [
+        ("create-site", "DB_ROOT_PASSWORD"),
+        ("create-site", "ADMIN_PASSWORD"),
+        ("drop-site", "DB_ROOT_PASSWORD"),
+    ] {
+        let bench = ScratchBench::configured();
+        bench.add_site("retired.example.com");
+        let mut command = bench.command(&script(&docs, task), "16");
+        command
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", ROOT_PASSWORD)
+            .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env(variable, "from-a-file\n");
+        let output = command.output().unwrap();
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{task} {variable}: {:?}", bench.secrets());
+        assert!(stderr.contains(&format!("{variable} holds a line break")), "{task}: {stderr}");
+        assert!(bench.calls().is_empty(), "{task} {variable}: bench ran: {:?}", bench.calls());
+    }
+}
+
+/// Written in the values, such a password is refused at its key, once,
+/// when a Job answers a prompt with it.
+#[test]
+fn a_password_of_the_values_with_a_line_break_is_refused_at_its_key() {
+    let drop = "jobs:\n  dropSite: {enabled: true, siteName: old.example.com}\n";
+    let both = "jobs:\n  dropSite: {enabled: true, siteName: old.example.com}\n  createSite: {enabled: true, adminPassword: admin-pw}\n";
+    for (values, field) in [
+        (format!("dbRootPassword: |\n  root-pw\n{drop}"), Some("dbRootPassword")),
+        (format!("dbRootPassword: \"root\\npw\"\n{both}"), Some("dbRootPassword")),
+        // No Job reads it.
+        ("dbRootPassword: |\n  root-pw\n".to_owned(), None),
+        (
+            "dbRootPassword: root-pw\njobs:\n  createSite:\n    enabled: true\n    adminPassword: \"admin\\npw\"\n".to_owned(),
+            Some("jobs.createSite.adminPassword"),
+        ),
+        (
+            "dbRootPassword: root-pw\njobs:\n  createMultipleSites:\n    enabled: true\n    adminPassword: \"admin\\n\"\n".to_owned(),
+            Some("jobs.createMultipleSites.adminPassword"),
+        ),
+    ] {
+        let outcome = check_text(&format!("{}{values}", crate::common::MINIMAL), &[], "erpnext", None);
+        let refused: Vec<_> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error() && d.message.contains("line break"))
+            .collect();
+        let fields: Vec<_> = refused.iter().map(|d| d.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            field.map(Some).into_iter().collect::<Vec<_>>(),
+            "{values}: {}",
+            crate::common::human(&outcome)
+        );
+        assert!(refused.iter().all(|d| d.span.is_some_and(|s| s.line > 4)), "{field:?} is located");
+    }
+}

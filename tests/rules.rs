@@ -236,6 +236,22 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
             "invalid-value",
             "nginx.environment.clientMaxBodySize",
         ),
+        // A variable of the same name replaces the setting, and is pasted in the same way.
+        (
+            "nginx: {envVars: [{name: FLAG, value: x}, {name: CLIENT_MAX_BODY_SIZE, value: '50m; include /etc/passwd'}]}".into(),
+            "invalid-value",
+            "nginx.envVars[1].value",
+        ),
+        (
+            "nginx: {envVars: [{name: FRAPPE_SITE_NAME_HEADER, value: '$host; return 200 x'}]}".into(),
+            "invalid-value",
+            "nginx.envVars[0].value",
+        ),
+        (
+            "nginx: {envVars: [{name: BACKEND, value: 'gunicorn:8000 fail_timeout=0; } server { listen 8081'}]}".into(),
+            "invalid-value",
+            "nginx.envVars[0].value",
+        ),
     ];
     for (extra, code, field) in cases {
         let found = diagnostic_at(extra, code, field).unwrap_or_else(|report| panic!("no {code} at `{field}` for\n{extra}\n{report}"));
@@ -274,6 +290,12 @@ nginx:
     frappeSiteNameHeader: erp.example.com
     proxyReadTimeout: 2m
     clientMaxBodySize: 1g
+  envVars:
+    - {name: UPSTREAM_REAL_IP_ADDRESS, value: 10.0.0.0/8}
+    - {name: FRAPPE_SITE_NAME_HEADER, value: $http_x_frappe_site_name}
+    - {name: BACKEND, value: 'erpnext-gunicorn:8000'}
+    - {name: SOCKETIO, value: '[fd00::1]:9000'}
+    - {name: CLIENT_MAX_BODY_SIZE, valueFrom: {configMapKeyRef: {name: nginx-limits, key: body}}}
 socketio: {sidecars: [{name: proxy, image: 'envoyproxy/envoy:v1.31.0'}]}
 worker:
   defaultTopologySpread: {topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}

@@ -264,11 +264,6 @@ fn job_name_env() -> EnvVar {
 /// the bench's path, its access keys from the Secret and its home (the
 /// CLI's cache) and temporary files in the pod's scratch volume.
 fn aws_container(bench: &Bench, name: &str, s3: &S3Target, script: String) -> Container {
-    let value = |name: &str, value: &str| EnvVar {
-        name: name.to_owned(),
-        value: Some(value.to_owned()),
-        value_from: None,
-    };
     Container {
         name: name.to_owned(),
         image: Some(s3.image.clone()),
@@ -278,10 +273,10 @@ fn aws_container(bench: &Bench, name: &str, s3: &S3Target, script: String) -> Co
         env: Some(vec![
             secret_env("AWS_ACCESS_KEY_ID", &s3.access_key_id),
             secret_env("AWS_SECRET_ACCESS_KEY", &s3.secret_access_key),
-            value("AWS_DEFAULT_REGION", &s3.region),
-            value("HOME", S3_DIR),
+            literal_env("AWS_DEFAULT_REGION", &s3.region),
+            literal_env("HOME", S3_DIR),
             // The root file system may be read-only.
-            value("TMPDIR", S3_DIR),
+            literal_env("TMPDIR", S3_DIR),
         ]),
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(vec![
@@ -315,14 +310,19 @@ fn s3_scratch_mount() -> VolumeMount {
 
 /// The database root user, and its password from a Secret.
 fn root_login_env(user: &str, password: &SecretRef) -> [EnvVar; 2] {
-    [
-        EnvVar {
-            name: "DB_ROOT_USER".to_owned(),
-            value: Some(user.to_owned()),
-            value_from: None,
-        },
-        secret_env("DB_ROOT_PASSWORD", password),
-    ]
+    [literal_env("DB_ROOT_USER", user), secret_env("DB_ROOT_PASSWORD", password)]
+}
+
+/// A variable whose value the process gets exactly as the values write it.
+/// The kubelet reads `$(NAME)` in a `value` as the value of the container's
+/// variable `NAME` (a Secret's, `$(AWS_SECRET_ACCESS_KEY)`), and `$$` as
+/// `$`; each `$` written `$$` comes through as itself.
+fn literal_env(name: &str, value: &str) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: Some(value.replace('$', "$$")),
+        value_from: None,
+    }
 }
 
 fn secret_env(name: &str, secret: &SecretRef) -> EnvVar {

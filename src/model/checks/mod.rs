@@ -69,6 +69,9 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
         }
     }
     // A custom `nginx.config` does not read the environment.
+    if *values.nginx.enabled && values.nginx.config.is_none() {
+        nginx::check_entrypoint_env_vars(&values.nginx.env_vars, report);
+    }
     if *values.nginx.enabled && values.nginx.config.is_none() && (values.ingress.enabled || route.enabled) {
         nginx::check_client_address(&values.nginx.environment, &values.nginx.env_vars, report);
     }

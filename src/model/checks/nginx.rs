@@ -5,56 +5,104 @@ use crate::model::k8s;
 use crate::model::report::Reporter;
 use k8s_openapi::api::core::v1::EnvVar;
 
-use crate::values::{Anchor, NginxEnvironment};
+use crate::values::{Anchor, NginxEnvironment, Spanned};
+
+/// A setting of the nginx entrypoint: its variable, what it must be, and
+/// what that is in words.
+type Setting = (&'static str, fn(&str) -> bool, &'static str);
 
 /// The nginx entrypoint's settings, which the image's template pastes into
 /// its nginx configuration unquoted (frappe_docker's
-/// `resources/nginx-template.conf`): each must be what its directive takes,
-/// and nothing that could end the directive and start another.
+/// `resources/core/nginx/nginx-template.conf`, through `envsubst` in
+/// `nginx-entrypoint.sh`): each must be what its directive takes, and
+/// nothing that could end the directive and start another.
+const SETTINGS: [Setting; 6] = [
+    (
+        "UPSTREAM_REAL_IP_ADDRESS",
+        |v| k8s::is_ip_or_cidr(v) || k8s::is_dns1123_subdomain(&v.to_ascii_lowercase()),
+        "the address, CIDR range or host name of the trusted proxies, e.g. `10.0.0.0/8` (`set_real_ip_from`)",
+    ),
+    (
+        "UPSTREAM_REAL_IP_RECURSIVE",
+        |v| matches!(v, "on" | "off"),
+        "`on` or `off` (`real_ip_recursive`)",
+    ),
+    (
+        "UPSTREAM_REAL_IP_HEADER",
+        |v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')),
+        "a header name such as `X-Forwarded-For`, or `proxy_protocol` (`real_ip_header`)",
+    ),
+    (
+        "FRAPPE_SITE_NAME_HEADER",
+        |v| k8s::is_nginx_variable(v) || k8s::is_dns1123_subdomain(v),
+        "an nginx variable such as `$host` or `$http_x_frappe_site_name`, or one site's name",
+    ),
+    (
+        "PROXY_READ_TIMEOUT",
+        k8s::is_nginx_time,
+        "an nginx time such as `120`, `120s` or `2m` (`proxy_read_timeout`)",
+    ),
+    (
+        "CLIENT_MAX_BODY_SIZE",
+        k8s::is_nginx_size,
+        "an nginx size such as `50m` or `1g` (`client_max_body_size`)",
+    ),
+];
+
+/// The upstreams of gunicorn and socketio (`server ${BACKEND}`), which the
+/// render sets from the Services, pasted in the same way.
+const UPSTREAMS: [Setting; 2] = [
+    ("BACKEND", is_upstream, "`host:port` of gunicorn's Service (`server`)"),
+    ("SOCKETIO", is_upstream, "`host:port` of socketio's Service (`server`)"),
+];
+
+/// `host:port` (or `[ipv6]:port`) as nginx's `server` takes it.
+fn is_upstream(v: &str) -> bool {
+    let Some((host, port)) = v.rsplit_once(':') else {
+        return false;
+    };
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let host_ok = (k8s::is_ip_or_cidr(host) && !host.contains('/')) || k8s::is_dns1123_subdomain(&host.to_ascii_lowercase());
+    host_ok && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The values' `nginx.environment`, key by key.
 pub(super) fn check_nginx_environment(environment: &NginxEnvironment, report: &mut Reporter<'_>) {
-    let settings = [
-        (
-            "upstreamRealIPAddress",
-            &environment.upstream_real_ip_address,
-            (|v| k8s::is_ip_or_cidr(v) || k8s::is_dns1123_subdomain(&v.to_ascii_lowercase())) as fn(&str) -> bool,
-            "the address, CIDR range or host name of the trusted proxies, e.g. `10.0.0.0/8` (`set_real_ip_from`)",
-        ),
-        (
-            "upstreamRealIPRecursive",
-            &environment.upstream_real_ip_recursive,
-            |v| matches!(v, "on" | "off"),
-            "`on` or `off` (`real_ip_recursive`)",
-        ),
-        (
-            "upstreamRealIPHeader",
-            &environment.upstream_real_ip_header,
-            |v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')),
-            "a header name such as `X-Forwarded-For`, or `proxy_protocol` (`real_ip_header`)",
-        ),
-        (
-            "frappeSiteNameHeader",
-            &environment.frappe_site_name_header,
-            |v| k8s::is_nginx_variable(v) || k8s::is_dns1123_subdomain(v),
-            "an nginx variable such as `$host` or `$http_x_frappe_site_name`, or one site's name",
-        ),
-        (
-            "proxyReadTimeout",
-            &environment.proxy_read_timeout,
-            k8s::is_nginx_time,
-            "an nginx time such as `120`, `120s` or `2m` (`proxy_read_timeout`)",
-        ),
-        (
-            "clientMaxBodySize",
-            &environment.client_max_body_size,
-            k8s::is_nginx_size,
-            "an nginx size such as `50m` or `1g` (`client_max_body_size`)",
-        ),
+    let values = [
+        ("upstreamRealIPAddress", &environment.upstream_real_ip_address),
+        ("upstreamRealIPRecursive", &environment.upstream_real_ip_recursive),
+        ("upstreamRealIPHeader", &environment.upstream_real_ip_header),
+        ("frappeSiteNameHeader", &environment.frappe_site_name_header),
+        ("proxyReadTimeout", &environment.proxy_read_timeout),
+        ("clientMaxBodySize", &environment.client_max_body_size),
     ];
-    for (key, value, valid, expected) in settings {
+    for ((key, value), (_, valid, expected)) in values.into_iter().zip(SETTINGS) {
         if !valid(value) {
             report
                 .at(Code::InvalidValue, value, format!("`{}` is not a valid `{key}`", **value))
                 .with_help(format!("write {expected}; the value is pasted into the nginx configuration as is"));
+        }
+    }
+}
+
+/// A variable of `nginx.envVars` named as a setting of the entrypoint comes
+/// after the entrypoint's own (the last of a name wins), and is pasted into
+/// the configuration in the same way: it is held to the same.
+pub(super) fn check_entrypoint_env_vars(env_vars: &Spanned<Vec<EnvVar>>, report: &mut Reporter<'_>) {
+    for (i, var) in env_vars.iter().enumerate() {
+        let Some((name, valid, expected)) = SETTINGS.iter().chain(&UPSTREAMS).find(|(name, ..)| var.name == *name) else {
+            continue;
+        };
+        if let Some(value) = var.value.as_deref().filter(|value| !valid(value)) {
+            report
+                .at(
+                    Code::InvalidValue,
+                    env_vars.anchor().index(i).key("value"),
+                    format!("`{value}` is not a valid `{name}`"),
+                )
+                .with_help(format!(
+                    "write {expected}; the nginx entrypoint pastes it into its configuration as is"
+                ));
         }
     }
 }

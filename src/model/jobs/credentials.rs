@@ -15,6 +15,9 @@ pub(super) struct Credentials<'a> {
     /// `dbRootUser`, else the engine's superuser.
     pub(super) db_root_user: String,
     inline: InlineSecrets,
+    /// Whether the values' root password was checked, by the first Job that
+    /// reads it.
+    root_password_checked: bool,
 }
 
 impl<'a> Credentials<'a> {
@@ -32,6 +35,7 @@ impl<'a> Credentials<'a> {
             fullname,
             db_root_user,
             inline: InlineSecrets::default(),
+            root_password_checked: false,
         }
     }
 
@@ -52,6 +56,10 @@ impl<'a> Credentials<'a> {
             });
         }
         if values.db_root_password.as_ref().is_some_and(|p| !p.is_empty()) {
+            if !self.root_password_checked {
+                self.root_password_checked = true;
+                check_prompt_answer(&values.db_root_password, report);
+            }
             return Some(SecretRef {
                 name: self.fullname.to_owned(),
                 key: DB_ROOT_PASSWORD_KEY.to_owned(),
@@ -86,6 +94,7 @@ impl<'a> Credentials<'a> {
                 key: (**existing_secret_key).clone(),
             }),
             (None, Some(text)) => {
+                check_prompt_answer(password, report);
                 report
                     .at(
                         Code::PlaintextPassword,
@@ -119,5 +128,21 @@ impl<'a> Credentials<'a> {
     /// The passwords the Jobs put into the bench's Secret.
     pub(super) fn into_inline(self) -> InlineSecrets {
         self.inline
+    }
+}
+
+/// The Jobs answer bench's password prompts (getpass) with the passwords, a
+/// line each: a line break would cut a password there, and its rest would
+/// answer the next prompt (a root password of `pw\n` created sites with an
+/// empty Administrator password).
+fn check_prompt_answer(password: &Spanned<Option<String>>, report: &mut Reporter<'_>) {
+    if password.as_deref().is_some_and(|p| p.contains('\n')) {
+        report
+            .at(
+                Code::InvalidValue,
+                password,
+                "this password holds a line break: bench reads it from its prompt a line at a time, so it would be cut there, and its rest taken as the answer to the next prompt",
+            )
+            .with_help("write the password without line breaks: a block scalar `|` ends with one (`|-` does not), and so does a file given to `--set-file` that ends its last line");
     }
 }
