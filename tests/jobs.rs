@@ -884,7 +884,6 @@ fn a_password_with_a_line_break_is_refused_before_bench_reads_it() {
     }
 }
 
-
 /// A Job with no prompt to answer does not look at the passwords: one that
 /// finds every site created, or every site to drop gone (as each does when
 /// it runs again, at an upgrade that renames it, or every sync for
