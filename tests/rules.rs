@@ -455,6 +455,11 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
         ),
         (
+            format!("{env}{{name: MEM, valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: 1e6}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
+        ),
+        (
             format!("{env}{{name: CPU, valueFrom: {{resourceFieldRef: {{resource: requests.cpu, divisor: 1Mi}}}}}}]}}}}"),
             "invalid-value",
             "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
@@ -585,6 +590,8 @@ worker:
       - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1000m}}}
       - {name: NO_DIVISOR, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '0'}}}
       - {name: NODE, valueFrom: {fieldRef: {apiVersion: '', fieldPath: spec.nodeName}}}
+      - {name: MEM_E, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1E}}}
+      - {name: MEM_EI, valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: 1Ei}}}
     resources:
       requests: {cpu: '1', memory: 1Gi, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1, example.com/dongle: 2000m, example.kubernetes.io/thing: 500m}
       limits: {cpu: 1000m, memory: 1073741824, hugepages-2Mi: 65536Ki, nvidia.com/gpu: 1, example.com/dongle: 2, fpga.example.com/slot: 1}
