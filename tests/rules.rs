@@ -648,6 +648,32 @@ socketio: {sidecars: [{name: mounter, image: 'busybox:1.36', volumeMounts: [{nam
     let outcome = crate::common::check_text(&format!("{}{inherited}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
     let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+
+    // What production values carry: Bitnami's anti-affinity presets, GKE and
+    // EKS node affinity, OpenShift's restricted-v2 IDs, GPUs in the limits
+    // only (a Deployment's template gets no request from its limit, and
+    // needs none), hugepages beside a memory request only.
+    let production = "\
+podSecurityContext: {runAsUser: 1000680000, runAsGroup: 1000680000, fsGroup: 1000680000, supplementalGroups: [1000680000], seLinuxOptions: {level: 's0:c26,c15'}}
+securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL], add: [SYS_ADMIN]}, runAsNonRoot: true, runAsUser: 1000680000}
+nginx:
+  affinity:
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {labelSelector: {matchLabels: {app.kubernetes.io/component: nginx}}, topologyKey: kubernetes.io/hostname, namespaces: [], matchLabelKeys: [pod-template-hash]}}]
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms: [{matchExpressions: [{key: cloud.google.com/gke-nodepool, operator: In, values: [default-pool]}, {key: cloud.google.com/gke-spot, operator: DoesNotExist}]}, {}]
+worker:
+  long:
+    resources: {requests: {cpu: 2, memory: 8Gi, hugepages-2Mi: 64Mi}, limits: {nvidia.com/gpu: 1, aws.amazon.com/neuron: '1', hugepages-2Mi: 65536Ki}}
+    affinity:
+      nodeAffinity:
+        requiredDuringSchedulingIgnoredDuringExecution:
+          nodeSelectorTerms: [{matchExpressions: [{key: eks.amazonaws.com/capacityType, operator: In, values: [ON_DEMAND]}, {key: karpenter.k8s.aws/instance-cpu, operator: Gt, values: ['3']}]}]
+";
+    let outcome = crate::common::check_text(&format!("{}{production}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+    let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }
 
 /// Without `serviceAccount.create`, pods run as the named account, or as
