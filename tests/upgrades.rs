@@ -1068,9 +1068,12 @@ fn gunicorn_wait(docs: &[Value]) -> String {
 }
 
 /// helper-56: the pods of the release that runs while the next is migrated
-/// (and after that migrate failed, and during the rollout) are replaced as
-/// ever when a node is drained or a replica added; the replacement waits
-/// for nothing, as they did not. Pods of an older release still wait.
+/// (and after that migrate failed) are replaced as ever when a node is
+/// drained or a replica added; the replacement waits for nothing, as they did
+/// not. helper-58: once the next migrate succeeded they wait again, as
+/// before: `kubectl rollout undo`, or the previous image applied again without
+/// a restore (whose migrate Job refuses the site), would otherwise start the
+/// older code over the newer schema for good. Pods of an older release wait.
 #[test]
 fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1103,12 +1106,16 @@ fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
 
     assert!(bench.run(&script(&next, "migrate"), None).status.success());
     assert!(starts(&next));
-    assert!(starts(&running), "until the rollout replaced them");
+    assert!(
+        !starts(&running),
+        "every site migrated: a rollout undone to the previous image waits for its migrate"
+    );
 
     backed_up(&bench, &later);
     assert!(bench.run(&script(&later, "migrate"), None).status.success());
     assert!(!starts(&running), "two releases back: the pods wait");
-    assert!(starts(&next) && starts(&later));
+    assert!(starts(&later));
+    assert!(!starts(&next), "the later migrate succeeded: the previous release's pods wait too");
 }
 
 /// helper-56: going back to the previous image is a restore's work. The
