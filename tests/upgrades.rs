@@ -334,7 +334,10 @@ fn a_failing_ready_for_migration_fails_the_step_rather_than_wait() {
         .env("WAIT_TIMEOUT", "3")
         .env("JOBS_TIMEOUT", "2")
         .env("FAIL_ON", "--site shop.example.com ready-for-migration")
-        .env("FAIL_MESSAGE", "redis.exceptions.ConnectionError: Error 111 connecting to redis-queue:6379. Connection refused.")
+        .env(
+            "FAIL_MESSAGE",
+            "redis.exceptions.ConnectionError: Error 111 connecting to redis-queue:6379. Connection refused.",
+        )
         .output()
         .unwrap();
     assert!(!output.status.success());
