@@ -946,3 +946,31 @@ fn a_password_of_the_values_with_a_line_break_is_refused_at_its_key() {
         assert!(refused.iter().all(|d| d.span.is_some_and(|s| s.line > 4)), "{field:?} is located");
     }
 }
+
+#[test]
+fn the_jobs_that_change_a_site_ask_node_autoscalers_to_keep_their_node() {
+    let values = std::fs::read_to_string(example("multisite")).unwrap();
+    let docs = documents(&render_text(&values, &[]));
+    let mut seen = Vec::new();
+    for doc in docs.iter().filter(|d| d["kind"] == "Job" || d["kind"] == "CronJob") {
+        let template = if doc["kind"] == "CronJob" {
+            &doc["spec"]["jobTemplate"]["spec"]["template"]
+        } else {
+            &doc["spec"]["template"]
+        };
+        let task = template["metadata"]["labels"]["app.kubernetes.io/component"].as_str().unwrap();
+        let annotations = &template["metadata"]["annotations"];
+        // Cut off part-way, these leave a site half migrated, half made or
+        // in maintenance mode, and their Jobs do not retry.
+        if ["create-site", "drop-site", "migrate", "restore"].contains(&task) {
+            assert_eq!(annotations["cluster-autoscaler.kubernetes.io/safe-to-evict"], "false", "{task}");
+            assert_eq!(annotations["karpenter.sh/do-not-disrupt"], "true", "{task}");
+        } else {
+            assert!(annotations.is_null(), "{task}: {annotations}");
+        }
+        seen.push(task.to_owned());
+    }
+    for task in ["create-site", "drop-site", "migrate", "configure", "backup"] {
+        assert!(seen.iter().any(|t| t == task), "no {task} Job: {seen:?}");
+    }
+}

@@ -477,6 +477,11 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
         ),
         (
+            format!("{env}{{name: MEM, valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: 1e6}}}}}}]}}}}"),
+            "invalid-value",
+            "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
+        ),
+        (
             format!("{env}{{name: CPU, valueFrom: {{resourceFieldRef: {{resource: requests.cpu, divisor: 1Mi}}}}}}]}}}}"),
             "invalid-value",
             "worker.gunicorn.envVars[0].valueFrom.resourceFieldRef.divisor",
@@ -607,6 +612,8 @@ worker:
       - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1000m}}}
       - {name: NO_DIVISOR, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '0'}}}
       - {name: NODE, valueFrom: {fieldRef: {apiVersion: '', fieldPath: spec.nodeName}}}
+      - {name: MEM_E, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1E}}}
+      - {name: MEM_EI, valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: 1Ei}}}
     resources:
       requests: {cpu: '1', memory: 1Gi, hugepages-2Mi: 64Mi, nvidia.com/gpu: 1, example.com/dongle: 2000m, example.kubernetes.io/thing: 500m}
       limits: {cpu: 1000m, memory: 1073741824, hugepages-2Mi: 65536Ki, nvidia.com/gpu: 1, example.com/dongle: 2, fpga.example.com/slot: 1}
@@ -661,6 +668,32 @@ socketio:
 socketio: {sidecars: [{name: mounter, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /mnt, mountPropagation: Bidirectional}]}]}
 ";
     let outcome = crate::common::check_text(&format!("{}{inherited}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+    let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+
+    // What production values carry: Bitnami's anti-affinity presets, GKE and
+    // EKS node affinity, OpenShift's restricted-v2 IDs, GPUs in the limits
+    // only (a Deployment's template gets no request from its limit, and
+    // needs none), hugepages beside a memory request only.
+    let production = "\
+podSecurityContext: {runAsUser: 1000680000, runAsGroup: 1000680000, fsGroup: 1000680000, supplementalGroups: [1000680000], seLinuxOptions: {level: 's0:c26,c15'}}
+securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL], add: [SYS_ADMIN]}, runAsNonRoot: true, runAsUser: 1000680000}
+nginx:
+  affinity:
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {labelSelector: {matchLabels: {app.kubernetes.io/component: nginx}}, topologyKey: kubernetes.io/hostname, namespaces: [], matchLabelKeys: [pod-template-hash]}}]
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms: [{matchExpressions: [{key: cloud.google.com/gke-nodepool, operator: In, values: [default-pool]}, {key: cloud.google.com/gke-spot, operator: DoesNotExist}]}, {}]
+worker:
+  long:
+    resources: {requests: {cpu: 2, memory: 8Gi, hugepages-2Mi: 64Mi}, limits: {nvidia.com/gpu: 1, aws.amazon.com/neuron: '1', hugepages-2Mi: 65536Ki}}
+    affinity:
+      nodeAffinity:
+        requiredDuringSchedulingIgnoredDuringExecution:
+          nodeSelectorTerms: [{matchExpressions: [{key: eks.amazonaws.com/capacityType, operator: In, values: [ON_DEMAND]}, {key: karpenter.k8s.aws/instance-cpu, operator: Gt, values: ['3']}]}]
+";
+    let outcome = crate::common::check_text(&format!("{}{production}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
     let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }

@@ -317,6 +317,50 @@ fn migrate_waits_for_the_sites_background_jobs_in_maintenance_mode() {
     );
 }
 
+/// helper-58: `bench ready-for-migration` exits 1 for pending jobs and for
+/// any error alike (frappe/commands/scheduler.py ready_for_migration: an
+/// unreachable Redis raises). Only its NOT READY answer is waited on: an
+/// error fails the step at once, with its advice, rather than hold the site
+/// in maintenance mode for JOBS_TIMEOUT and then migrate "anyway".
+#[test]
+fn a_failing_ready_for_migration_fails_the_step_rather_than_wait() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    backed_up(&bench, &docs);
+    let output = bench
+        .command(&script(&docs, "migrate"), "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("JOBS_TIMEOUT", "2")
+        .env("FAIL_ON", "--site shop.example.com ready-for-migration")
+        .env(
+            "FAIL_MESSAGE",
+            "redis.exceptions.ConnectionError: Error 111 connecting to redis-queue:6379. Connection refused.",
+        )
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let log = text(&output.stderr);
+    assert!(
+        log.contains("stopped before migrate: bench ready-for-migration failed (exit status 1)"),
+        "{log}"
+    );
+    assert!(!log.contains("migrating anyway"), "{log}");
+    assert!(text(&output.stdout).contains("Connection refused"), "its error is in the log");
+    assert_eq!(
+        bench.calls().iter().filter(|c| c.ends_with("ready-for-migration")).count(),
+        1,
+        "asked once: {:?}",
+        bench.calls()
+    );
+    assert!(
+        !bench.calls().iter().any(|c| c.ends_with(" migrate") || c.contains(" backup")),
+        "{:?}",
+        bench.calls()
+    );
+}
+
 #[test]
 fn a_failed_migrate_stops_in_maintenance_mode_and_says_what_to_do() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1027,9 +1071,12 @@ fn gunicorn_wait(docs: &[Value]) -> String {
 }
 
 /// helper-56: the pods of the release that runs while the next is migrated
-/// (and after that migrate failed, and during the rollout) are replaced as
-/// ever when a node is drained or a replica added; the replacement waits
-/// for nothing, as they did not. Pods of an older release still wait.
+/// (and after that migrate failed) are replaced as ever when a node is
+/// drained or a replica added; the replacement waits for nothing, as they did
+/// not. helper-58: once the next migrate succeeded they wait again, as
+/// before: `kubectl rollout undo`, or the previous image applied again without
+/// a restore (whose migrate Job refuses the site), would otherwise start the
+/// older code over the newer schema for good. Pods of an older release wait.
 #[test]
 fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1062,12 +1109,16 @@ fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
 
     assert!(bench.run(&script(&next, "migrate"), None).status.success());
     assert!(starts(&next));
-    assert!(starts(&running), "until the rollout replaced them");
+    assert!(
+        !starts(&running),
+        "every site migrated: a rollout undone to the previous image waits for its migrate"
+    );
 
     backed_up(&bench, &later);
     assert!(bench.run(&script(&later, "migrate"), None).status.success());
     assert!(!starts(&running), "two releases back: the pods wait");
-    assert!(starts(&next) && starts(&later));
+    assert!(starts(&later));
+    assert!(!starts(&next), "the later migrate succeeded: the previous release's pods wait too");
 }
 
 /// helper-56: going back to the previous image is a restore's work. The

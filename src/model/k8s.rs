@@ -356,13 +356,16 @@ pub enum QuantityFormat {
     DecimalExponent,
 }
 
-/// The format of a quantity [`is_quantity`] accepts, by its suffix.
+/// The format of a quantity [`is_quantity`] accepts, by its suffix. The
+/// suffix tables come first, as the API server reads them
+/// (`suffixHandler.interpret`): `E` is exa and `Ei` exbi, and only an `e` or
+/// `E` with more after it is an exponent.
 pub fn quantity_format(s: &str) -> QuantityFormat {
     let suffix = s.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'));
-    if suffix.starts_with(['e', 'E']) {
-        QuantityFormat::DecimalExponent
-    } else if suffix.ends_with('i') {
+    if suffix.ends_with('i') {
         QuantityFormat::BinarySi
+    } else if suffix.len() > 1 && suffix.starts_with(['e', 'E']) {
+        QuantityFormat::DecimalExponent
     } else {
         QuantityFormat::DecimalSi
     }
@@ -498,6 +501,9 @@ mod tests {
         assert_eq!(quantity_format("1e3"), QuantityFormat::DecimalExponent);
         assert_eq!(quantity_format("1M"), QuantityFormat::DecimalSi);
         assert_eq!(quantity_format("1"), QuantityFormat::DecimalSi);
+        assert_eq!(quantity_format("1E"), QuantityFormat::DecimalSi, "exa");
+        assert_eq!(quantity_format("1Ei"), QuantityFormat::BinarySi, "exbi");
+        assert_eq!(quantity_format("1E3"), QuantityFormat::DecimalExponent);
         assert!(quantity_value("-1").unwrap().negative);
         assert!(!quantity_value("-0").unwrap().negative);
         assert_eq!(quantity_value("0.1n"), None, "finer than the API server keeps");

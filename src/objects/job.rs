@@ -160,6 +160,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
         template: PodTemplateSpec {
             metadata: Some(ObjectMeta {
                 labels: Some(pod_labels),
+                annotations: job.task.changes_a_site().then(keep_on_its_node),
                 ..Default::default()
             }),
             spec: Some(PodSpec {
@@ -175,6 +176,18 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
         },
         ..Default::default()
     }
+}
+
+/// The annotations by which the cluster autoscaler and Karpenter leave a
+/// pod's node alone while it runs (`cluster-autoscaler.kubernetes.io/safe-to-evict`,
+/// `karpenter.sh/do-not-disrupt`): neither drains a node for a scale-down,
+/// a consolidation or a drift under such a pod. A node drained by hand, or
+/// lost, still stops it.
+fn keep_on_its_node() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("cluster-autoscaler.kubernetes.io/safe-to-evict".to_owned(), "false".to_owned()),
+        ("karpenter.sh/do-not-disrupt".to_owned(), "true".to_owned()),
+    ])
 }
 
 /// The bench container running a task's script with the settings of the

@@ -1011,35 +1011,15 @@ fn check_weight(weight: i32, at: &Anchor<'_>, report: &mut Reporter<'_>) {
 /// node label, and its fields, of which only `metadata.name` is one.
 fn check_node_selector_term(term: &NodeSelectorTerm, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     for (i, requirement) in term.match_expressions.iter().flatten().enumerate() {
-        let base = at.key("matchExpressions").index(i);
-        if !k8s::is_qualified_name(&requirement.key) {
-            report.at(
-                Code::InvalidLabel,
-                base.key("key"),
-                format!("`{}` is not a valid node label key", requirement.key),
-            );
-        }
         let values = requirement.values.as_deref().unwrap_or_default();
-        let operator = requirement.operator.as_str();
-        let wrong = match operator {
-            "In" | "NotIn" if values.is_empty() => Some(format!("`{operator}` needs `values`")),
-            "Exists" | "DoesNotExist" if !values.is_empty() => Some(format!("`{operator}` takes no `values`")),
-            "Gt" | "Lt" if values.len() != 1 => Some(format!("`{operator}` takes exactly one value, a number")),
-            "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => None,
-            other => {
-                report
-                    .at(
-                        Code::InvalidValue,
-                        base.key("operator"),
-                        format!("`{other}` is not a node selector operator"),
-                    )
-                    .with_help("use `In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt` or `Lt`");
-                None
-            }
-        };
-        if let Some(message) = wrong {
-            report.at_key(Code::InvalidValue, base.key("values"), message);
-        }
+        check_requirement(
+            Selector::Node,
+            &requirement.key,
+            &requirement.operator,
+            values,
+            &at.key("matchExpressions").index(i),
+            report,
+        );
     }
     for (i, requirement) in term.match_fields.iter().flatten().enumerate() {
         let base = at.key("matchFields").index(i);
@@ -1296,6 +1276,44 @@ pub(super) fn check_topology_spread(spread: TopologySpreadValues<'_>, report: &m
     }
 }
 
+/// Which selector a requirement is of: a label selector's
+/// (ValidateLabelSelectorRequirement) or a node selector's, which also
+/// compares numbers (ValidateNodeSelectorRequirement: `Gt` and `Lt`, with
+/// one value).
+#[derive(Clone, Copy, PartialEq)]
+enum Selector {
+    Label,
+    Node,
+}
+
+/// A requirement's key, operator and the number of its values.
+fn check_requirement(selector: Selector, key: &str, operator: &str, values: &[String], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    let node = selector == Selector::Node;
+    if !k8s::is_qualified_name(key) {
+        let what = if node { "node label key" } else { "label key" };
+        report.at(Code::InvalidLabel, at.key("key"), format!("`{key}` is not a valid {what}"));
+    }
+    let wrong = match operator {
+        "In" | "NotIn" if values.is_empty() => format!("`{operator}` needs `values`"),
+        "Exists" | "DoesNotExist" if !values.is_empty() => format!("`{operator}` takes no `values`"),
+        "Gt" | "Lt" if node && values.len() != 1 => format!("`{operator}` takes exactly one value, a number"),
+        "In" | "NotIn" | "Exists" | "DoesNotExist" => return,
+        "Gt" | "Lt" if node => return,
+        other => {
+            let (what, operators) = if node {
+                ("a node selector", "`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt` or `Lt`")
+            } else {
+                ("a selector", "`In`, `NotIn`, `Exists` or `DoesNotExist`")
+            };
+            report
+                .at(Code::InvalidValue, at.key("operator"), format!("`{other}` is not {what} operator"))
+                .with_help(format!("use {operators}"));
+            return;
+        }
+    };
+    report.at_key(Code::InvalidValue, at.key("values"), wrong);
+}
+
 /// A label selector's labels and expressions.
 pub(super) fn check_label_selector(selector: &LabelSelector, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     if let Some(labels) = &selector.match_labels {
@@ -1303,40 +1321,8 @@ pub(super) fn check_label_selector(selector: &LabelSelector, at: &Anchor<'_>, re
     }
     for (i, requirement) in selector.match_expressions.iter().flatten().enumerate() {
         let base = at.key("matchExpressions").index(i);
-        if !k8s::is_qualified_name(&requirement.key) {
-            report.at(
-                Code::InvalidLabel,
-                base.key("key"),
-                format!("`{}` is not a valid label key", requirement.key),
-            );
-        }
         let values = requirement.values.as_deref().unwrap_or_default();
-        match requirement.operator.as_str() {
-            "In" | "NotIn" if values.is_empty() => {
-                report.at_key(
-                    Code::InvalidValue,
-                    base.key("values"),
-                    format!("`{}` needs `values`", requirement.operator),
-                );
-            }
-            "Exists" | "DoesNotExist" if !values.is_empty() => {
-                report.at(
-                    Code::InvalidValue,
-                    base.key("values"),
-                    format!("`{}` takes no `values`", requirement.operator),
-                );
-            }
-            "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
-            other => {
-                report
-                    .at(
-                        Code::InvalidValue,
-                        base.key("operator"),
-                        format!("`{other}` is not a selector operator"),
-                    )
-                    .with_help("use `In`, `NotIn`, `Exists` or `DoesNotExist`");
-            }
-        }
+        check_requirement(Selector::Label, &requirement.key, &requirement.operator, values, &base, report);
         for (j, value) in values.iter().enumerate() {
             if !k8s::is_label_value(value) {
                 report.at(

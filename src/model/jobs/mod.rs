@@ -160,6 +160,18 @@ impl Task {
         }
     }
 
+    /// Whether stopping the Job part-way leaves a site half changed: a
+    /// migrate, restore, creation or drop cut off leaves the site in
+    /// maintenance mode, half migrated or half made, and its Job does not
+    /// retry. Its pod asks node autoscalers not to take its node away
+    /// meanwhile ([`crate::objects::job`]).
+    pub fn changes_a_site(&self) -> bool {
+        matches!(
+            self,
+            Task::Migrate { .. } | Task::Restore(_) | Task::CreateSites { .. } | Task::DropSites { .. }
+        )
+    }
+
     /// The part of the Job's name that says what it does.
     pub fn name(&self) -> &'static str {
         match self {
