@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
-use crate::model::jobs::{Restore, S3Target, Task};
+use crate::model::jobs::{Restore, S3Target, SecretRef, Task};
 use crate::unicode::is_bidi_control;
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -127,6 +127,12 @@ pub(crate) struct Upgrade<'a> {
     pub exec_deployment: &'a str,
 }
 
+/// Where a password comes from, for a message that asks to rewrite it:
+/// `Secret erp-secrets, key db-root-password`.
+fn secret_source(secret: &SecretRef) -> String {
+    format!("Secret {}, key {}", secret.name, secret.key)
+}
+
 /// The script of a Job's task. `None` for tasks without a script.
 pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
     let Upgrade { image, exec_deployment } = upgrade;
@@ -137,7 +143,14 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
             keep_backups_for_hours,
             ..
         } => render("configure.sh", context! { rds, bench_id, keep_backups_for_hours }),
-        Task::CreateSites { sites, force, db_type, .. } => {
+        Task::CreateSites {
+            sites,
+            force,
+            db_type,
+            db_root_password,
+            admin_password,
+            ..
+        } => {
             let sites: Vec<SiteToCreate<'_>> = sites
                 .iter()
                 .map(|site| SiteToCreate {
@@ -151,9 +164,22 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
                 crate::values::DbType::Postgres => "postgres",
             };
             let any_host_name = sites.iter().any(|site| site.host_name.is_some());
-            render("create-site.sh", context! { sites, any_host_name, force, db_type })
+            let (root_secret, admin_secret) = (secret_source(db_root_password), secret_source(admin_password));
+            render(
+                "create-site.sh",
+                context! { sites, any_host_name, force, db_type, root_secret, admin_secret },
+            )
         }
-        Task::DropSites { sites, force, backup, .. } => render("drop-site.sh", context! { sites, force, backup }),
+        Task::DropSites {
+            sites,
+            force,
+            backup,
+            db_root_password,
+            ..
+        } => {
+            let root_secret = secret_source(db_root_password);
+            render("drop-site.sh", context! { sites, force, backup, root_secret })
+        }
         Task::Backup {
             sites,
             with_files,
@@ -171,13 +197,15 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
                 private_files,
                 allow_downgrade,
                 request,
+                db_root_password,
                 ..
             } = &**restore;
+            let root_secret = secret_source(db_root_password);
             let files = restore_files(restore);
             let from_s3 = restore.from_s3.is_some();
             render(
                 "restore.sh",
-                context! { site, database, public_files, private_files, allow_downgrade, request, files, from_s3, image, exec_deployment },
+                context! { site, database, public_files, private_files, allow_downgrade, request, files, from_s3, image, exec_deployment, root_secret },
             )
         }
         Task::Migrate {

@@ -1354,8 +1354,16 @@ fn concurrent_renders_into_one_directory_take_turns() {
 /// `value`s before the process sees them (Kubernetes'
 /// `third_party/forked/golang/expansion`): `$$` is `$`, and `$(NAME)` is the
 /// value of the container's variable `NAME` when it has one (here, every
-/// name in `names` is one) and stays as written otherwise.
+/// name in `names` is one) and stays as written otherwise. Every name of
+/// capitals, digits and `_` counts as one too: the kubelet also gives the
+/// container a variable for each Service of the namespace
+/// (`<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT`, ...; `enableServiceLinks`)
+/// and for the `kubernetes` Service, which no render can list.
 fn expanded_by_the_kubelet(text: &str, names: &[String]) -> String {
+    let is_service_variable_name = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    };
     let mut expanded = String::new();
     let mut rest = text;
     while let Some(at) = rest.find('$') {
@@ -1366,7 +1374,7 @@ fn expanded_by_the_kubelet(text: &str, names: &[String]) -> String {
             rest = tail;
         } else if let Some(end) = after.strip_prefix('(').and_then(|r| r.find(')')) {
             let name = &after[1..=end];
-            if names.iter().any(|n| n == name) {
+            if names.iter().any(|n| n == name) || is_service_variable_name(name) {
                 expanded.push_str("<the value of ");
                 expanded.push_str(name);
                 expanded.push('>');
@@ -1386,8 +1394,12 @@ fn expanded_by_the_kubelet(text: &str, names: &[String]) -> String {
 #[test]
 fn the_kubelet_expands_nothing_in_what_the_bench_containers_run() {
     assert_eq!(
-        expanded_by_the_kubelet("a$$b $(X) $(Y) $ $(", &["X".to_owned()]),
-        "a$b <the value of X> $(Y) $ $("
+        expanded_by_the_kubelet("a$$b $(X) $(begin_waiting) $ $(", &["X".to_owned()]),
+        "a$b <the value of X> $(begin_waiting) $ $("
+    );
+    assert_eq!(
+        expanded_by_the_kubelet("$(KUBERNETES_SERVICE_HOST)", &[]),
+        "<the value of KUBERNETES_SERVICE_HOST>"
     );
     // Each text of the values that reaches a script or a variable of a Job
     // names a Secret-backed variable of its container, or escapes a `$`.

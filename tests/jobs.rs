@@ -874,11 +874,42 @@ fn a_password_with_a_line_break_is_refused_before_bench_reads_it() {
         let output = command.output().unwrap();
         let stderr = text(&output.stderr);
         assert!(!output.status.success(), "{task} {variable}: {:?}", bench.secrets());
-        assert!(stderr.contains(&format!("{variable} holds a line break")), "{task}: {stderr}");
+        // It names the Secret key to rewrite, and the Job to run again.
+        assert!(
+            stderr.contains(&format!("{variable}, from Secret erp-secrets, key password, holds a line break")),
+            "{task}: {stderr}"
+        );
+        assert!(stderr.contains("kubectl delete job "), "{task}: {stderr}");
         assert!(bench.calls().is_empty(), "{task} {variable}: bench ran: {:?}", bench.calls());
     }
 }
 
+/// A Job with no prompt to answer does not look at the passwords: one that
+/// finds every site created, or every site to drop gone (as each does when
+/// it runs again, at an upgrade that renames it, or every sync for
+/// drop-site), succeeds whatever the Secret holds.
+#[test]
+fn a_password_with_a_line_break_stops_no_job_that_asks_bench_nothing() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    for task in ["create-site", "drop-site"] {
+        let bench = ScratchBench::configured();
+        if task == "create-site" {
+            for site in ["shop.example.com", "hr.example.com", "crm.example.com"] {
+                bench.add_site(site);
+            }
+        }
+        let mut command = bench.command(&script(&docs, task), "16");
+        command
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", "from-a-file\n")
+            .env("ADMIN_PASSWORD", "from-a-file\n");
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{task}: {}", text(&output.stderr));
+        assert!(bench.secrets().is_empty(), "{task}: a prompt was answered");
+    }
+}
 /// Written in the values, such a password is refused at its key, once,
 /// when a Job answers a prompt with it.
 #[test]

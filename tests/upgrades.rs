@@ -1511,3 +1511,41 @@ fn the_s3_scripts_expand_no_empty_array_unguarded() {
         assert_eq!(unguarded_array_expansions(&script), Vec::<String>::new(), "{task}/{container}");
     }
 }
+
+/// The restore Job answers bench's root password prompt: a password with a
+/// line break is refused before bench runs, naming the Secret key; a request
+/// carried out already asks nothing, and succeeds whatever the Secret holds.
+#[test]
+fn a_restore_refuses_a_root_password_with_a_line_break_only_when_it_restores() {
+    let (_listener, port, bench, backups) = restore_bench();
+    let dump = "20260101_030000-shop_example_com-database.sql.gz";
+    std::fs::write(backups.join(dump), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, &format!("    database: {dump}\n")),
+        &[],
+    ));
+    let restore = script(&docs, "restore");
+    let with_line_break = |bench: &ScratchBench| {
+        let mut command = bench.command(&restore, "16");
+        command
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", "from-a-file\n");
+        command.output().unwrap()
+    };
+    let output = with_line_break(&bench);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("DB_ROOT_PASSWORD, from Secret erp-secrets, key password, holds a line break"),
+        "{stderr}"
+    );
+    assert!(bench.calls().is_empty(), "bench ran: {:?}", bench.calls());
+
+    let output = bench.run(&restore, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let calls = bench.calls().len();
+    let output = with_line_break(&bench);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(bench.calls().len(), calls, "the request was carried out already");
+}

@@ -219,12 +219,16 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         } => {
             env.extend(root_login_env(db_root_user, db_root_password));
             env.push(secret_env("ADMIN_PASSWORD", admin_password));
+            env.push(job_name_env());
         }
         Task::DropSites {
             db_root_user,
             db_root_password,
             ..
-        } => env.extend(root_login_env(db_root_user, db_root_password)),
+        } => {
+            env.extend(root_login_env(db_root_user, db_root_password));
+            env.push(job_name_env());
+        }
         Task::Restore(restore) => {
             env.extend(root_login_env(&restore.db_root_user, &restore.db_root_password));
             env.push(job_name_env());
@@ -257,8 +261,8 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
     }
 }
 
-/// `JOB_NAME`, the Job's own name: a failed migrate's log names the Job to
-/// delete before running it again.
+/// `JOB_NAME`, the Job's own name: a failed migrate's (or restore's, or a
+/// refused password's) log names the Job to delete before running it again.
 fn job_name_env() -> EnvVar {
     EnvVar {
         name: "JOB_NAME".to_owned(),
