@@ -364,34 +364,14 @@ mod tests {
         }
     }
 
-    /// What the kubelet makes of a container's `args` (Kubernetes'
-    /// `third_party/forked/golang/expansion`): `$$` is `$`, and `$(NAME)`
-    /// the value of `NAME`, here every name's.
-    fn expanded_by_the_kubelet(text: &str) -> String {
-        let mut expanded = String::new();
-        let mut rest = text;
-        while let Some(at) = rest.find('$') {
-            expanded.push_str(&rest[..at]);
-            let after = &rest[at + 1..];
-            if let Some(tail) = after.strip_prefix('$') {
-                expanded.push('$');
-                rest = tail;
-            } else if let Some(end) = after.strip_prefix('(').and_then(|r| r.find(')')) {
-                expanded.push_str("<value>");
-                rest = &after[end + 2..];
-            } else {
-                expanded.push('$');
-                rest = after;
-            }
-        }
-        expanded + rest
-    }
-
     #[test]
     fn the_kubelet_reads_no_variable_and_no_escape_in_a_quoted_word() {
         for word in ["$(AWS_SECRET_ACCESS_KEY)", "a$$b", "$$(X)", "$", "x$", "$\u{1b}$", "'$('"] {
             let quoted = shell_quote(word);
-            assert_eq!(expanded_by_the_kubelet(&quoted), quoted, "{word}");
+            // The kubelet changes a container's `args` only at `$$` and `$(`
+            // (Kubernetes' `third_party/forked/golang/expansion`; tests/hostile.rs
+            // runs every container of a render through a copy of it).
+            assert!(!quoted.contains("$$") && !quoted.contains("$("), "{word}: {quoted}");
             for read in read_by_bash(&quoted, "C.UTF-8") {
                 assert_eq!(read, word.as_bytes(), "{quoted}");
             }
