@@ -133,8 +133,9 @@ fn secret_source(secret: &SecretRef) -> String {
     format!("Secret {}, key {}", secret.name, secret.key)
 }
 
-/// The script of a Job's task. `None` for tasks without a script.
-pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
+/// The script of a Job's task, `scheduled` for a CronJob's. `None` for
+/// tasks without a script.
+pub(crate) fn job_script(task: &Task, scheduled: bool, upgrade: Upgrade<'_>) -> Option<String> {
     let Upgrade { image, exec_deployment } = upgrade;
     let script = match task {
         Task::Configure {
@@ -187,7 +188,10 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
             s3,
         } => {
             let upload_list = s3.as_ref().map(|_| UPLOAD_LIST);
-            render("backup.sh", context! { sites, with_files, retain_days, upload_list, image })
+            render(
+                "backup.sh",
+                context! { sites, with_files, retain_days, upload_list, skipped_list => SKIPPED_LIST, scheduled, image },
+            )
         }
         Task::Restore(restore) => {
             let Restore {
@@ -234,6 +238,9 @@ pub(crate) fn job_script(task: &Task, upgrade: Upgrade<'_>) -> Option<String> {
 /// container of the same pod (an `emptyDir` both mount at [`S3_DIR`]).
 pub(crate) const S3_DIR: &str = "/s3";
 const UPLOAD_LIST: &str = "/s3/files";
+/// Where a scheduled backup container lists the sites it skipped, in
+/// maintenance mode, for the upload container to fail on.
+const SKIPPED_LIST: &str = "/s3/skipped";
 
 /// The files a restore reads: the database, and the files archives it names.
 fn restore_files(restore: &Restore) -> Vec<&str> {
@@ -263,7 +270,10 @@ fn s3_context(s3: &S3Target) -> minijinja::Value {
 
 /// The script of the container that copies a backup's files to S3.
 pub(crate) fn s3_upload_script(s3: &S3Target, image: &str) -> String {
-    render("s3-upload.sh", context! { upload_list => UPLOAD_LIST, image, ..s3_context(s3) })
+    render(
+        "s3-upload.sh",
+        context! { upload_list => UPLOAD_LIST, skipped_list => SKIPPED_LIST, image, ..s3_context(s3) },
+    )
 }
 
 /// The script of the container that fetches a restore's files from S3.
@@ -312,6 +322,7 @@ mod tests {
                 command: None,
                 args: None,
             },
+            false,
             upgrade,
         )
         .unwrap();

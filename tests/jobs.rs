@@ -593,6 +593,166 @@ fn drop_site_and_backup_do_their_work() {
     assert!(backups.join("new.sql.gz").exists());
 }
 
+/// The multisite values with the backup of shop and hr on a schedule: a CronJob.
+pub(crate) fn scheduled_backup_values(db_port: u16) -> String {
+    let values = multisite_values(db_port).replace("    retainDays: 7\n", "    retainDays: 7\n    schedule: \"0 3 * * *\"\n");
+    assert!(values.contains("schedule:"), "{values}");
+    values
+}
+
+/// A backup file of `site` that `retainDays: 7` deletes: 30 days old.
+pub(crate) fn old_backup(bench: &ScratchBench, site: &str) -> PathBuf {
+    let backups = bench.root().join("sites").join(site).join("private/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let old = backups.join("old.sql.gz");
+    std::fs::write(&old, "").unwrap();
+    assert!(
+        Command::new("touch")
+            .args(["-d", "30 days ago"])
+            .arg(&old)
+            .status()
+            .unwrap()
+            .success()
+    );
+    old
+}
+
+/// `bench --site <site> set-maintenance-mode <state>`, as a migrate or restore
+/// Job runs it (the fake writes `maintenance_mode` into the site's config, as
+/// frappe's update_site_config does).
+pub(crate) fn set_maintenance_mode(bench: &ScratchBench, site: &str, state: &str) {
+    let output = bench.run(&format!("bench --site {site} set-maintenance-mode {state}"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+/// The `backup` command lines bench ran.
+pub(crate) fn backups_run(bench: &ScratchBench) -> Vec<String> {
+    bench.calls().into_iter().filter(|c| c.ends_with(" backup --with-files")).collect()
+}
+
+/// helper-56: `bench backup` does not look at maintenance mode, in which a
+/// migrate or restore changes the site's database. The scheduled backup
+/// waits for it to end, for MAINTENANCE_TIMEOUT seconds, then skips that
+/// site, keeps its older backups, backs up the others and fails.
+#[test]
+fn a_scheduled_backup_skips_a_site_in_maintenance_mode_and_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = documents(&render_text(&scheduled_backup_values(listener.local_addr().unwrap().port()), &[]));
+    assert_eq!(job(&docs, "backup")["kind"], "CronJob");
+    let backup = script(&docs, "backup");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let (shop_old, hr_old) = (old_backup(&bench, "shop.example.com"), old_backup(&bench, "hr.example.com"));
+    set_maintenance_mode(&bench, "shop.example.com", "on");
+
+    let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=2\n{backup}"), None);
+    assert!(!output.status.success(), "the CronJob's run fails");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: shop.example.com is still in maintenance mode after 2s"),
+        "{stderr}"
+    );
+    assert_eq!(
+        backups_run(&bench),
+        ["--site hr.example.com backup --with-files"],
+        "the others are backed up"
+    );
+    assert!(shop_old.exists(), "the skipped site keeps its older backups");
+    assert!(!hr_old.exists(), "the others' past retainDays are deleted");
+
+    // Maintenance mode of the whole bench counts too (frappe reads the
+    // site's config over common_site_config.json).
+    set_maintenance_mode(&bench, "shop.example.com", "off");
+    let bench_wide = bench.run("bench set-config -g maintenance_mode 1", None);
+    assert!(bench_wide.status.success(), "{}", text(&bench_wide.stderr));
+    let before = backups_run(&bench).len();
+    let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=0\n{backup}"), None);
+    assert!(!output.status.success());
+    assert_eq!(
+        backups_run(&bench)[before..],
+        ["--site shop.example.com backup --with-files"],
+        "shop's own `maintenance_mode: 0` is what frappe reads; hr's is the bench's"
+    );
+    assert!(text(&output.stderr).contains("hr.example.com is still in maintenance mode"));
+}
+
+#[test]
+fn a_scheduled_backup_waits_for_maintenance_mode_to_end() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = documents(&render_text(&scheduled_backup_values(listener.local_addr().unwrap().port()), &[]));
+    let backup = script(&docs, "backup");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    set_maintenance_mode(&bench, "shop.example.com", "on");
+    std::thread::scope(|scope| {
+        let backing_up = scope.spawn(|| bench.run(&format!("export MAINTENANCE_TIMEOUT=60\n{backup}"), None));
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        assert!(backups_run(&bench).is_empty(), "the backup waits: {:?}", bench.calls());
+        set_maintenance_mode(&bench, "shop.example.com", "off");
+        let output = backing_up.join().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    });
+    assert_eq!(
+        backups_run(&bench),
+        [
+            "--site shop.example.com backup --with-files",
+            "--site hr.example.com backup --with-files"
+        ]
+    );
+}
+
+/// The one-off backup of an upgrade runs whatever the sites' maintenance
+/// mode: a failed migrate leaves its site in it, and the next attempt's
+/// backup (and the migrate that waits for it) must not stop there.
+#[test]
+fn the_one_off_backup_does_not_wait_for_maintenance_mode() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    assert_eq!(job(&docs, "backup")["kind"], "Job");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    set_maintenance_mode(&bench, "shop.example.com", "on");
+    let started = std::time::Instant::now();
+    let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=30\n{}", script(&docs, "backup")), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(started.elapsed().as_secs() < 10, "no wait");
+    assert_eq!(
+        backups_run(&bench),
+        [
+            "--site shop.example.com backup --with-files",
+            "--site hr.example.com backup --with-files"
+        ]
+    );
+}
+
+/// A scheduled backup of `all` takes the sites one by one, as `bench --site
+/// all` would (folders with a site_config.json), and skips the one in
+/// maintenance mode.
+#[test]
+fn a_scheduled_backup_of_all_sites_skips_the_one_in_maintenance_mode() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "  backupMultipleSites:\n    enabled: true\n    retainDays: 7\n    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "  backup:\n    enabled: true\n    siteName: all\n    retainDays: 7\n    schedule: \"0 3 * * *\"\n",
+    );
+    assert!(values.contains("siteName: all"), "{values}");
+    let backup = script(&documents(&render_text(&values, &[])), "backup");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    std::fs::create_dir_all(bench.root().join("sites/assets")).unwrap();
+    let (shop_old, hr_old) = (old_backup(&bench, "shop.example.com"), old_backup(&bench, "hr.example.com"));
+    set_maintenance_mode(&bench, "hr.example.com", "on");
+    let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=0\n{backup}"), None);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("hr.example.com is still in maintenance mode"));
+    assert_eq!(backups_run(&bench), ["--site shop.example.com backup --with-files"]);
+    assert!(hr_old.exists() && !shop_old.exists());
+}
+
 #[test]
 fn jobs_wait_for_the_database_with_a_bounded_timeout() {
     // Port 1, below the range the kernel hands out for port 0: nothing

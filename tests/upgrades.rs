@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::common::{check_text, documents, example, human, run, text};
 use crate::fake_bench::ScratchBench;
-use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, script};
+use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, scheduled_backup_values, script, set_maintenance_mode};
 
 /// The documents of a YAML stream as written, without their `---`.
 fn written_documents(stream: &str) -> Vec<String> {
@@ -515,9 +515,20 @@ fn clearing_caches_alone_covers_every_site_and_leaves_maintenance_mode_alone() {
     assert!(!clear.contains("wait_for_migrate '"), "{clear}");
 }
 
+/// The pod spec of a Job or CronJob.
+fn pod_spec<'a>(docs: &'a [Value], task: &str) -> &'a Value {
+    let job = job(docs, task);
+    let spec = if job["kind"] == "CronJob" {
+        &job["spec"]["jobTemplate"]["spec"]
+    } else {
+        &job["spec"]
+    };
+    &spec["template"]["spec"]
+}
+
 /// The script of a Job's container (or init container) `name`.
 fn container_script(docs: &[Value], task: &str, name: &str) -> String {
-    let pod = &job(docs, task)["spec"]["template"]["spec"];
+    let pod = pod_spec(docs, task);
     let containers = pod["initContainers"]
         .as_array()
         .into_iter()
@@ -532,7 +543,7 @@ fn container_script(docs: &[Value], task: &str, name: &str) -> String {
 
 /// The literal environment of a Job's container `name`.
 fn container_env(docs: &[Value], task: &str, name: &str) -> Vec<(String, String)> {
-    let pod = &job(docs, task)["spec"]["template"]["spec"];
+    let pod = pod_spec(docs, task);
     let containers = pod["initContainers"]
         .as_array()
         .into_iter()
@@ -969,6 +980,64 @@ fn backups_reach_s3_old_copies_are_pruned_and_a_restore_fetches_its_files() {
     for secret in [S3_KEY_ID, S3_SECRET] {
         assert!(!logs.contains(secret), "an S3 key in a log");
     }
+}
+
+/// With S3, the scheduled backup container succeeds with a site skipped
+/// (in maintenance mode), so that the upload container copies the others'
+/// files; that one fails on the skipped site, and prunes none of its copies.
+#[test]
+fn a_scheduled_backup_to_s3_uploads_the_others_and_fails_on_a_site_in_maintenance_mode() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = scheduled_backup_values(listener.local_addr().unwrap().port()).replace(
+        "    retainDays: 7\n",
+        "    retainDays: 7\n    s3: {bucket: erp-backups, existingSecret: s3-keys, retainDays: 7}\n",
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    set_maintenance_mode(&bench, "shop.example.com", "on");
+    // Scratch files of the pod's /s3 volume.
+    let (list, skipped) = (bench.root().join("upload-list"), bench.root().join("skipped-list"));
+    let scratch = |script: String| {
+        script
+            .replace("/s3/files", list.to_str().unwrap())
+            .replace("/s3/skipped", skipped.to_str().unwrap())
+    };
+    let backup = scratch(config_exports(&docs) + &container_script(&docs, "backup", "backup"));
+    let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=0\n{backup}"), None);
+    assert!(
+        output.status.success(),
+        "the upload container runs after it: {}",
+        text(&output.stderr)
+    );
+    assert!(text(&output.stderr).contains("shop.example.com is still in maintenance mode"));
+
+    // `aws s3 cp` records its destination; a listing of old copies names
+    // one of each site.
+    let uploads = bench.root().join("aws.log");
+    bench.add_command(
+        "aws",
+        &format!(
+            "#!/bin/bash\nprintf '%s\\n' \"$*\" >>{log}\n[[ $2 != list-objects-v2 ]] || printf 'old-%s\\n' \"${{6%/}}\"\n",
+            log = uploads.display()
+        ),
+    );
+    let upload = scratch(container_script(&docs, "backup", "upload"));
+    let output = bench.command(&upload, "16").output().unwrap();
+    assert!(!output.status.success(), "the CronJob's run fails");
+    assert!(
+        text(&output.stderr).contains("not backed up, in maintenance mode: shop.example.com"),
+        "{}",
+        text(&output.stderr)
+    );
+    let calls = std::fs::read_to_string(&uploads).unwrap();
+    assert!(calls.contains("s3://erp-backups/hr.example.com/"), "{calls}");
+    assert!(!calls.contains("shop.example.com"), "nothing of the skipped site: {calls}");
+    assert!(
+        calls.contains("rm --only-show-errors s3://erp-backups/old-hr.example.com"),
+        "{calls}"
+    );
 }
 
 #[test]

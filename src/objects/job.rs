@@ -198,7 +198,7 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         image: &bench.image,
         exec_deployment: &exec_deployment,
     };
-    let script = templates::job_script(&job.task, upgrade).expect("scripted tasks have a script");
+    let script = templates::job_script(&job.task, job.schedule.is_some(), upgrade).expect("scripted tasks have a script");
     let (command, args) = match &job.task {
         Task::Configure { command, args, .. } => (
             command.clone().unwrap_or_else(|| vec!["bash".to_owned(), "-c".to_owned()]),
