@@ -772,6 +772,35 @@ fn a_scheduled_backup_of_all_sites_skips_the_one_in_maintenance_mode() {
     assert!(hr_old.exists() && !shop_old.exists());
 }
 
+/// helper-61: `bench --site all backup` goes on past a site whose backup
+/// fails (a broken database or site_config.json) and fails at the end
+/// (frappe/commands/site.py backup); the scheduled backup, which takes the
+/// sites one by one, does the same, and keeps that site's older backups.
+#[test]
+fn a_scheduled_backup_goes_on_past_a_site_whose_backup_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "  backupMultipleSites:\n    enabled: true\n    retainDays: 7\n    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "  backup:\n    enabled: true\n    siteName: all\n    retainDays: 7\n    schedule: \"0 3 * * *\"\n",
+    );
+    let backup = script(&documents(&render_text(&values, &[])), "backup");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let (shop_old, hr_old) = (old_backup(&bench, "shop.example.com"), old_backup(&bench, "hr.example.com"));
+    let output = bench.run(&backup, Some(("--site hr.example.com backup", "pymysql.err.OperationalError: (1049, \"Unknown database\")")));
+    assert!(!output.status.success(), "the run fails");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error: the backup of hr.example.com failed"), "{stderr}");
+    assert!(stderr.contains("not backed up (in maintenance mode, or its backup failed): hr.example.com"), "{stderr}");
+    assert_eq!(
+        backups_run(&bench),
+        ["--site hr.example.com backup --with-files", "--site shop.example.com backup --with-files"],
+        "shop, after hr, is backed up"
+    );
+    assert!(hr_old.exists() && !shop_old.exists(), "the failed site's older backups are kept");
+}
+
 #[test]
 fn jobs_wait_for_the_database_with_a_bounded_timeout() {
     // Port 1, below the range the kernel hands out for port 0: nothing
