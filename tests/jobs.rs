@@ -625,6 +625,19 @@ pub(crate) fn set_maintenance_mode(bench: &ScratchBench, site: &str, state: &str
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
 
+/// helper-61: the stamp of a one-off backup (`done <image>`) that a
+/// migrate Job of that image waits for, which a scheduled backup (of a
+/// release before or after, or an unpruned CronJob) must leave alone: its
+/// `running`, `failed` or `done` of its own image would stop or hold up
+/// that migrate.
+pub(crate) fn one_off_backup_stamp(bench: &ScratchBench) -> PathBuf {
+    let stamps = bench.root().join("sites/.frappe-manifests");
+    std::fs::create_dir_all(&stamps).unwrap();
+    let stamp = stamps.join("backed-up");
+    std::fs::write(&stamp, "done frappe/erpnext:v16.0.0\n").unwrap();
+    stamp
+}
+
 /// The `backup` command lines bench ran.
 pub(crate) fn backups_run(bench: &ScratchBench) -> Vec<String> {
     bench.calls().into_iter().filter(|c| c.ends_with(" backup --with-files")).collect()
@@ -645,9 +658,11 @@ fn a_scheduled_backup_skips_a_site_in_maintenance_mode_and_fails() {
     bench.add_site("hr.example.com");
     let (shop_old, hr_old) = (old_backup(&bench, "shop.example.com"), old_backup(&bench, "hr.example.com"));
     set_maintenance_mode(&bench, "shop.example.com", "on");
+    let stamp = one_off_backup_stamp(&bench);
 
     let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=2\n{backup}"), None);
     assert!(!output.status.success(), "the CronJob's run fails");
+    assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "done frappe/erpnext:v16.0.0\n");
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("error: shop.example.com is still in maintenance mode after 2s"),
@@ -700,6 +715,7 @@ fn a_scheduled_backup_backs_up_the_others_then_waits_for_maintenance_mode_to_end
         bench.add_site("shop.example.com");
         bench.add_site("hr.example.com");
         set_maintenance_mode(&bench, waiting, "on");
+        let stamp = one_off_backup_stamp(&bench);
         std::thread::scope(|scope| {
             let backing_up = scope.spawn(|| bench.run(&format!("export MAINTENANCE_TIMEOUT=60\n{backup}"), None));
             std::thread::sleep(std::time::Duration::from_secs(3));
@@ -712,6 +728,7 @@ fn a_scheduled_backup_backs_up_the_others_then_waits_for_maintenance_mode_to_end
             let output = backing_up.join().unwrap();
             assert!(output.status.success(), "{}", text(&output.stderr));
         });
+        assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "done frappe/erpnext:v16.0.0\n");
         assert_eq!(
             backups_run(&bench),
             [
