@@ -805,14 +805,26 @@ fn a_scheduled_backup_goes_on_past_a_site_whose_backup_fails() {
     bench.add_site("shop.example.com");
     bench.add_site("hr.example.com");
     let (shop_old, hr_old) = (old_backup(&bench, "shop.example.com"), old_backup(&bench, "hr.example.com"));
-    let output = bench.run(&backup, Some(("--site hr.example.com backup", "pymysql.err.OperationalError: (1049, \"Unknown database\")")));
+    let output = bench.run(
+        &backup,
+        Some((
+            "--site hr.example.com backup",
+            "pymysql.err.OperationalError: (1049, \"Unknown database\")",
+        )),
+    );
     assert!(!output.status.success(), "the run fails");
     let stderr = text(&output.stderr);
     assert!(stderr.contains("error: the backup of hr.example.com failed"), "{stderr}");
-    assert!(stderr.contains("not backed up (in maintenance mode, or its backup failed): hr.example.com"), "{stderr}");
+    assert!(
+        stderr.contains("not backed up (in maintenance mode, or its backup failed): hr.example.com"),
+        "{stderr}"
+    );
     assert_eq!(
         backups_run(&bench),
-        ["--site hr.example.com backup --with-files", "--site shop.example.com backup --with-files"],
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ],
         "shop, after hr, is backed up"
     );
     assert!(hr_old.exists() && !shop_old.exists(), "the failed site's older backups are kept");
