@@ -269,10 +269,11 @@ fn s3_context(s3: &S3Target) -> minijinja::Value {
 }
 
 /// The script of the container that copies a backup's files to S3.
-pub(crate) fn s3_upload_script(s3: &S3Target, image: &str) -> String {
+/// `scheduled` for a CronJob's, which leaves the one-off backup's stamp alone.
+pub(crate) fn s3_upload_script(s3: &S3Target, image: &str, scheduled: bool) -> String {
     render(
         "s3-upload.sh",
-        context! { upload_list => UPLOAD_LIST, skipped_list => SKIPPED_LIST, image, ..s3_context(s3) },
+        context! { upload_list => UPLOAD_LIST, skipped_list => SKIPPED_LIST, image, scheduled, ..s3_context(s3) },
     )
 }
 

@@ -625,6 +625,19 @@ pub(crate) fn set_maintenance_mode(bench: &ScratchBench, site: &str, state: &str
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
 
+/// helper-61: the stamp of a one-off backup (`done <image>`) that a
+/// migrate Job of that image waits for, which a scheduled backup (of a
+/// release before or after, or an unpruned CronJob) must leave alone: its
+/// `running`, `failed` or `done` of its own image would stop or hold up
+/// that migrate.
+pub(crate) fn one_off_backup_stamp(bench: &ScratchBench) -> PathBuf {
+    let stamps = bench.root().join("sites/.frappe-manifests");
+    std::fs::create_dir_all(&stamps).unwrap();
+    let stamp = stamps.join("backed-up");
+    std::fs::write(&stamp, "done frappe/erpnext:v16.0.0\n").unwrap();
+    stamp
+}
+
 /// The `backup` command lines bench ran.
 pub(crate) fn backups_run(bench: &ScratchBench) -> Vec<String> {
     bench.calls().into_iter().filter(|c| c.ends_with(" backup --with-files")).collect()
@@ -645,9 +658,11 @@ fn a_scheduled_backup_skips_a_site_in_maintenance_mode_and_fails() {
     bench.add_site("hr.example.com");
     let (shop_old, hr_old) = (old_backup(&bench, "shop.example.com"), old_backup(&bench, "hr.example.com"));
     set_maintenance_mode(&bench, "shop.example.com", "on");
+    let stamp = one_off_backup_stamp(&bench);
 
     let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=2\n{backup}"), None);
     assert!(!output.status.success(), "the CronJob's run fails");
+    assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "done frappe/erpnext:v16.0.0\n");
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("error: shop.example.com is still in maintenance mode after 2s"),
@@ -677,30 +692,51 @@ fn a_scheduled_backup_skips_a_site_in_maintenance_mode_and_fails() {
     assert!(text(&output.stderr).contains("hr.example.com is still in maintenance mode"));
 }
 
+/// helper-61: the sites out of maintenance mode are backed up first, then
+/// the run waits for the others: a site left in maintenance mode for days (a
+/// failed migrate awaiting the operator) does not hold up, every night, the
+/// backups of the sites after it (shop is named first; of `all`, hr comes
+/// first).
 #[test]
-fn a_scheduled_backup_waits_for_maintenance_mode_to_end() {
+fn a_scheduled_backup_backs_up_the_others_then_waits_for_maintenance_mode_to_end() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let docs = documents(&render_text(&scheduled_backup_values(listener.local_addr().unwrap().port()), &[]));
-    let backup = script(&docs, "backup");
-    let bench = ScratchBench::configured();
-    bench.add_site("shop.example.com");
-    bench.add_site("hr.example.com");
-    set_maintenance_mode(&bench, "shop.example.com", "on");
-    std::thread::scope(|scope| {
-        let backing_up = scope.spawn(|| bench.run(&format!("export MAINTENANCE_TIMEOUT=60\n{backup}"), None));
-        std::thread::sleep(std::time::Duration::from_secs(3));
-        assert!(backups_run(&bench).is_empty(), "the backup waits: {:?}", bench.calls());
-        set_maintenance_mode(&bench, "shop.example.com", "off");
-        let output = backing_up.join().unwrap();
-        assert!(output.status.success(), "{}", text(&output.stderr));
-    });
-    assert_eq!(
-        backups_run(&bench),
-        [
-            "--site shop.example.com backup --with-files",
-            "--site hr.example.com backup --with-files"
-        ]
+    let named = scheduled_backup_values(listener.local_addr().unwrap().port());
+    let all = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "  backupMultipleSites:\n    enabled: true\n    retainDays: 7\n    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "  backup:\n    enabled: true\n    siteName: all\n    retainDays: 7\n    schedule: \"0 3 * * *\"\n",
     );
+    assert!(all.contains("siteName: all"), "{all}");
+    for (values, waiting, other) in [
+        (named, "shop.example.com", "hr.example.com"),
+        (all, "hr.example.com", "shop.example.com"),
+    ] {
+        let backup = script(&documents(&render_text(&values, &[])), "backup");
+        let bench = ScratchBench::configured();
+        bench.add_site("shop.example.com");
+        bench.add_site("hr.example.com");
+        set_maintenance_mode(&bench, waiting, "on");
+        let stamp = one_off_backup_stamp(&bench);
+        std::thread::scope(|scope| {
+            let backing_up = scope.spawn(|| bench.run(&format!("export MAINTENANCE_TIMEOUT=60\n{backup}"), None));
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            assert_eq!(
+                backups_run(&bench),
+                [format!("--site {other} backup --with-files")],
+                "the other site is backed up, {waiting} waited for"
+            );
+            set_maintenance_mode(&bench, waiting, "off");
+            let output = backing_up.join().unwrap();
+            assert!(output.status.success(), "{}", text(&output.stderr));
+        });
+        assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "done frappe/erpnext:v16.0.0\n");
+        assert_eq!(
+            backups_run(&bench),
+            [
+                format!("--site {other} backup --with-files"),
+                format!("--site {waiting} backup --with-files")
+            ]
+        );
+    }
 }
 
 /// The one-off backup of an upgrade runs whatever the sites' maintenance
@@ -751,6 +787,47 @@ fn a_scheduled_backup_of_all_sites_skips_the_one_in_maintenance_mode() {
     assert!(text(&output.stderr).contains("hr.example.com is still in maintenance mode"));
     assert_eq!(backups_run(&bench), ["--site shop.example.com backup --with-files"]);
     assert!(hr_old.exists() && !shop_old.exists());
+}
+
+/// helper-61: `bench --site all backup` goes on past a site whose backup
+/// fails (a broken database or site_config.json) and fails at the end
+/// (frappe/commands/site.py backup); the scheduled backup, which takes the
+/// sites one by one, does the same, and keeps that site's older backups.
+#[test]
+fn a_scheduled_backup_goes_on_past_a_site_whose_backup_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "  backupMultipleSites:\n    enabled: true\n    retainDays: 7\n    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "  backup:\n    enabled: true\n    siteName: all\n    retainDays: 7\n    schedule: \"0 3 * * *\"\n",
+    );
+    let backup = script(&documents(&render_text(&values, &[])), "backup");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let (shop_old, hr_old) = (old_backup(&bench, "shop.example.com"), old_backup(&bench, "hr.example.com"));
+    let output = bench.run(
+        &backup,
+        Some((
+            "--site hr.example.com backup",
+            "pymysql.err.OperationalError: (1049, \"Unknown database\")",
+        )),
+    );
+    assert!(!output.status.success(), "the run fails");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error: the backup of hr.example.com failed"), "{stderr}");
+    assert!(
+        stderr.contains("not backed up (in maintenance mode, or its backup failed): hr.example.com"),
+        "{stderr}"
+    );
+    assert_eq!(
+        backups_run(&bench),
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ],
+        "shop, after hr, is backed up"
+    );
+    assert!(hr_old.exists() && !shop_old.exists(), "the failed site's older backups are kept");
 }
 
 #[test]

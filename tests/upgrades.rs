@@ -997,6 +997,7 @@ fn a_scheduled_backup_to_s3_uploads_the_others_and_fails_on_a_site_in_maintenanc
     bench.add_site("shop.example.com");
     bench.add_site("hr.example.com");
     set_maintenance_mode(&bench, "shop.example.com", "on");
+    let stamp = crate::jobs::one_off_backup_stamp(&bench);
     // Scratch files of the pod's /s3 volume.
     let (list, skipped) = (bench.root().join("upload-list"), bench.root().join("skipped-list"));
     let scratch = |script: String| {
@@ -1027,13 +1028,14 @@ fn a_scheduled_backup_to_s3_uploads_the_others_and_fails_on_a_site_in_maintenanc
     let output = bench.command(&upload, "16").output().unwrap();
     assert!(!output.status.success(), "the CronJob's run fails");
     assert!(
-        text(&output.stderr).contains("not backed up, in maintenance mode: shop.example.com"),
+        text(&output.stderr).contains("not backed up (in maintenance mode, or its backup failed): shop.example.com"),
         "{}",
         text(&output.stderr)
     );
     let calls = std::fs::read_to_string(&uploads).unwrap();
     assert!(calls.contains("s3://erp-backups/hr.example.com/"), "{calls}");
     assert!(!calls.contains("shop.example.com"), "nothing of the skipped site: {calls}");
+    assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "done frappe/erpnext:v16.0.0\n");
     assert!(
         calls.contains("rm --only-show-errors s3://erp-backups/old-hr.example.com"),
         "{calls}"

@@ -116,7 +116,12 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
         // The backup first, then the copy to S3, which reads the list of
         // files the backup wrote from the volume they share.
         Task::Backup { s3: Some(s3), .. } => {
-            let upload = aws_container(bench, "upload", s3, templates::s3_upload_script(s3, &bench.image));
+            let upload = aws_container(
+                bench,
+                "upload",
+                s3,
+                templates::s3_upload_script(s3, &bench.image, job.schedule.is_some()),
+            );
             (
                 vec![script_container(bench, job)],
                 vec![upload],
