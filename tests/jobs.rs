@@ -625,7 +625,7 @@ pub(crate) fn set_maintenance_mode(bench: &ScratchBench, site: &str, state: &str
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
 
-/// helper-61: the stamp of a one-off backup (`done <image>`) that a
+/// The stamp of a one-off backup (`done <image>`) that a
 /// migrate Job of that image waits for, which a scheduled backup (of a
 /// release before or after, or an unpruned CronJob) must leave alone: its
 /// `running`, `failed` or `done` of its own image would stop or hold up
@@ -643,7 +643,7 @@ pub(crate) fn backups_run(bench: &ScratchBench) -> Vec<String> {
     bench.calls().into_iter().filter(|c| c.ends_with(" backup --with-files")).collect()
 }
 
-/// helper-56: `bench backup` does not look at maintenance mode, in which a
+/// `bench backup` does not look at maintenance mode, in which a
 /// migrate or restore changes the site's database. The scheduled backup
 /// waits for it to end, for MAINTENANCE_TIMEOUT seconds, then skips that
 /// site, keeps its older backups, backs up the others and fails.
@@ -692,7 +692,7 @@ fn a_scheduled_backup_skips_a_site_in_maintenance_mode_and_fails() {
     assert!(text(&output.stderr).contains("hr.example.com is still in maintenance mode"));
 }
 
-/// helper-61: the sites out of maintenance mode are backed up first, then
+/// The sites out of maintenance mode are backed up first, then
 /// the run waits for the others: a site left in maintenance mode for days (a
 /// failed migrate awaiting the operator) does not hold up, every night, the
 /// backups of the sites after it (shop is named first; of `all`, hr comes
@@ -789,7 +789,7 @@ fn a_scheduled_backup_of_all_sites_skips_the_one_in_maintenance_mode() {
     assert!(hr_old.exists() && !shop_old.exists());
 }
 
-/// helper-61: `bench --site all backup` goes on past a site whose backup
+/// `bench --site all backup` goes on past a site whose backup
 /// fails (a broken database or site_config.json) and fails at the end
 /// (frappe/commands/site.py backup); the scheduled backup, which takes the
 /// sites one by one, does the same, and keeps that site's older backups.

@@ -258,7 +258,7 @@ fn an_upgrade_runs_in_order_and_a_second_run_does_nothing() {
     assert_eq!(bench.calls().len(), calls + expected.len(), "a new image is migrated");
 }
 
-/// helper-56: in maintenance mode the scheduler queues nothing, but the
+/// In maintenance mode the scheduler queues nothing, but the
 /// running release's workers go on with the jobs already queued, on the
 /// schema migrate changes: migrate waits for them as frappe's own check
 /// says (`bench ready-for-migration`), and goes on after JOBS_TIMEOUT.
@@ -317,7 +317,7 @@ fn migrate_waits_for_the_sites_background_jobs_in_maintenance_mode() {
     );
 }
 
-/// helper-58: `bench ready-for-migration` exits 1 for pending jobs and for
+/// `bench ready-for-migration` exits 1 for pending jobs and for
 /// any error alike (frappe/commands/scheduler.py ready_for_migration: an
 /// unreachable Redis raises). Only its NOT READY answer is waited on: an
 /// error fails the step at once, with its advice, rather than hold the site
@@ -1141,10 +1141,10 @@ fn gunicorn_wait(docs: &[Value]) -> String {
     wait["args"][0].as_str().unwrap().to_owned()
 }
 
-/// helper-56: the pods of the release that runs while the next is migrated
+/// The pods of the release that runs while the next is migrated
 /// (and after that migrate failed) are replaced as ever when a node is
 /// drained or a replica added; the replacement waits for nothing, as they did
-/// not. helper-58: once the next migrate succeeded they wait again, as
+/// not. Once the next migrate succeeded they wait again, as
 /// before: `kubectl rollout undo`, or the previous image applied again without
 /// a restore (whose migrate Job refuses the site), would otherwise start the
 /// older code over the newer schema for good. Pods of an older release wait.
@@ -1192,7 +1192,7 @@ fn pods_of_the_running_release_start_again_during_and_after_the_next_migrate() {
     assert!(!starts(&next), "the later migrate succeeded: the previous release's pods wait too");
 }
 
-/// helper-56: going back to the previous image is a restore's work. The
+/// Going back to the previous image is a restore's work. The
 /// previous release's migrate Job run again (Argo CD pruned it and syncs it
 /// anew; an older revision synced) stops at a site migrated from its image
 /// to a newer one, rather than run the older code's migrate over it, and
@@ -1393,7 +1393,7 @@ fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
     );
 }
 
-/// helper-30's attack on the stamps: a backup stopped by SIGTERM (a pod
+/// A backup stopped by SIGTERM (a pod
 /// deleted or evicted) stamps its failure, though bash runs the EXIT trap
 /// with the last command's status; a migrate that stops before a site it
 /// queued again fails that site again; the hour for site creation restarts
