@@ -468,6 +468,11 @@ fn a_plan_that_would_lose_data_or_act_blindly_is_refused_and_nothing_is_written(
             &["--set", "redisQueueHost=redis://frappe-bench-valkey-queue:6379"],
             "the render's queue Redis is the Service `frappe-bench-valkey-queue`",
         ),
+        // DNS names are case-insensitive: this one reaches the same Service.
+        (
+            &["--set", "redisQueueHost=redis://Frappe-Bench-Valkey-Queue.erpnext.svc:6379"],
+            "the render's queue Redis is the Service `frappe-bench-valkey-queue`",
+        ),
     ];
     for (extra, message) in cases {
         let takeover = takeover(SEED_VALUES, CHART_RENDER, extra);

@@ -323,6 +323,10 @@ fn endpoints(rendered: &[Object]) -> Vec<(&'static str, String)> {
 fn in_cluster_services(rendered: &[Object], helm_only: &[&Object]) -> Vec<Refusal> {
     let mut refusals = Vec::new();
     for (used_as, host) in endpoints(rendered) {
+        // DNS names are case-insensitive (RFC 4343), and the cluster's DNS
+        // answers `Frappe-Bench-Valkey-Queue` as the Service of that name;
+        // Service names themselves are lowercase.
+        let host = host.to_ascii_lowercase();
         for service in helm_only.iter().filter(|o| o.key.is("", "Service")) {
             let name = &service.key.name;
             let in_namespace = service.key.namespace.as_deref().is_some_and(|ns| {
