@@ -17,7 +17,8 @@
 //! 3. What only helm had is deleted, the last installed first; never a
 //!    claim, unless asked.
 //! 4. helm's release record (the `sh.helm.release.v1.<release>.v<N>`
-//!    Secrets) is saved to a file and deleted last, so that until then helm
+//!    Secrets, or ConfigMaps with `HELM_DRIVER=configmap`) is saved to a
+//!    file and deleted last, so that until then helm
 //!    can still take the release back, and after it `helm uninstall` can
 //!    delete nothing.
 //!
