@@ -799,3 +799,75 @@ fn run_by_kubectl_the_plan_leaves_exactly_the_bundle() {
             .contains("valkey")
     );
 }
+
+#[test]
+fn a_job_of_the_release_that_still_runs_stops_the_plan_before_anything_changes() {
+    // The plan deletes the chart's Jobs: a migrate or a site creation cut
+    // off part-way leaves its site half migrated or half made. The seed's
+    // release has one Job, the chart's configure Job.
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let commands = commands(&takeover.plan);
+    let check = position(&commands, "custom-columns=NAME:.metadata.name,ACTIVE:.status.active");
+    let first_change = commands
+        .iter()
+        .position(|c| {
+            c.starts_with("kubectl annotate")
+                || c.contains("set-last-applied")
+                || c.starts_with("kubectl apply")
+                || c.starts_with("kubectl delete")
+        })
+        .unwrap();
+    assert!(check < first_change, "{}", commands.join("\n"));
+    let helm = read(CHART_RENDER);
+    let jobs: Vec<String> = resources(&helm).into_iter().filter(|r| r.starts_with("job.batch/")).collect();
+    assert!(!jobs.is_empty());
+    for job in &jobs {
+        assert!(commands[check].contains(&format!("'{job}'")), "{job}: {}", commands[check]);
+    }
+
+    // The check itself, by the real kubectl against the chart's objects.
+    let Some(kubectl) = common::kubectl() else { return };
+    if !python() {
+        return;
+    }
+    let start = takeover.plan.find("running=$(").unwrap();
+    let end = start + takeover.plan[start..].find("\nfi\n").unwrap() + 4;
+    let script = format!("set -euo pipefail\n{}echo went on\n", &takeover.plan[start..end]);
+    for active in [Some(1), Some(0), None] {
+        let objects: Vec<String> = documents(&helm)
+            .into_iter()
+            .filter(|o| o.is_object())
+            .map(|mut o| {
+                if let Some(active) = active
+                    && o["kind"] == "Job"
+                    && o["metadata"]["name"].as_str().unwrap().contains("-conf-bench-")
+                {
+                    o["status"] = json!({"active": active});
+                }
+                o.to_string()
+            })
+            .collect();
+        let stand_in = StandIn::start(kubectl.clone(), &objects.join("\n---\n"));
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env("KUBECONFIG", stand_in.work.path().join("kubeconfig"))
+            .env("KUBECACHEDIR", stand_in.work.path().join("cache"))
+            .env("PATH", std::env::var("PATH").unwrap())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        if active == Some(1) {
+            assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+            assert!(
+                stderr.contains("Jobs of the release still run: frappe-bench-erpnext-conf-bench-TIMESTAMP"),
+                "{stderr}"
+            );
+            assert!(!stdout.contains("went on"));
+        } else {
+            assert!(output.status.success(), "{active:?}: {stdout}{stderr}");
+            assert!(stdout.contains("went on"), "{active:?}: {stdout}");
+        }
+    }
+}

@@ -1,6 +1,9 @@
 //! `takeover`: the plan that moves a live Helm release to the bundle, as
 //! commands to read and run, in the only order that keeps the data.
 //!
+//! 0. Nothing happens while a Job of the release still runs: the plan
+//!    deletes them, and one cut off part-way leaves its site half made or
+//!    half migrated.
 //! 1. Every PersistentVolumeClaim of the release is protected before
 //!    anything else: `helm.sh/resource-policy: keep` (which helm upgrade and
 //!    rollback read on the live object), and its volume's reclaim policy set
@@ -109,6 +112,8 @@ pub struct Request<'a> {
 pub struct Plan {
     namespace: String,
     release: String,
+    /// The release's Jobs: none may still run when the plan deletes them.
+    jobs: Vec<String>,
     protect: Vec<String>,
     queue_change: Option<(String, String)>,
     records: Vec<RecordStep>,
@@ -177,6 +182,12 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
     Ok(Plan {
         namespace,
         release: request.release.to_owned(),
+        jobs: request
+            .helm
+            .iter()
+            .filter(|o| o.key.is("batch", "Job"))
+            .map(|o| o.key.resource())
+            .collect(),
         protect: request
             .helm
             .iter()
@@ -479,6 +490,7 @@ impl Plan {
             namespace: &self.namespace,
             helm_file: one_line(helm_file),
             bundle: one_line(&bundle.display().to_string()),
+            jobs: &self.jobs,
             protect: self.protect.iter().map(|name| format!("persistentvolumeclaim/{name}")).collect(),
             queue_change: self.queue_change.as_ref().map(|(from, to)| [one_line(from), one_line(to)]),
             records,
@@ -521,6 +533,7 @@ struct ScriptContext<'a> {
     namespace: &'a str,
     helm_file: String,
     bundle: String,
+    jobs: &'a [String],
     protect: Vec<String>,
     queue_change: Option<[String; 2]>,
     records: Vec<ScriptRecord<'a>>,
