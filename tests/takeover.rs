@@ -474,6 +474,11 @@ fn a_plan_that_would_lose_data_or_act_blindly_is_refused_and_nothing_is_written(
             &["--set", "redisQueueHost=redis://frappe-bench-valkey-queue:6379"],
             "the render's queue Redis is the Service `frappe-bench-valkey-queue`",
         ),
+        // Another claim for the sites: the bench would start on an empty volume.
+        (
+            &["--set", "persistence.worker.existingClaim=erp-sites"],
+            "the release's pods mount the sites directory from the claim `frappe-bench-erpnext`, the render's would from the claim `erp-sites`",
+        ),
         // DNS names are case-insensitive: this one reaches the same Service.
         (
             &["--set", "redisQueueHost=redis://Frappe-Bench-Valkey-Queue.erpnext.svc:6379"],

@@ -16,7 +16,8 @@
 //!    change first. What the API server does not let change is handled
 //!    kind by kind: a Job or a Deployment whose selector differs is deleted
 //!    and created again; a claim's spec is only grown, and a render that
-//!    would change it otherwise is refused.
+//!    would change it otherwise, or mount the sites from another claim, is
+//!    refused.
 //! 3. What only helm had is deleted, the last installed first; never a
 //!    claim, unless asked.
 //! 4. helm's release record (the `sh.helm.release.v1.<release>.v<N>`
@@ -42,6 +43,7 @@ use serde_json::Value;
 use crate::diff::compare::{equivalent, quantity_order};
 use crate::diff::object::{Key, Object};
 use crate::emit;
+use crate::model::component::SITES_DIR;
 use crate::source::secrets;
 use crate::templates;
 use crate::unicode::is_bidi_control;
@@ -66,6 +68,9 @@ pub enum Refusal {
     /// The render reaches its database or a Redis through a Service only
     /// helm had, which the plan would delete.
     InClusterService { service: String, used_as: &'static str },
+    /// The render's pods would mount the sites directory from another
+    /// volume than the release's: they would start without the sites.
+    SitesVolume { workload: String, live: String, rendered: String },
 }
 
 impl fmt::Display for Refusal {
@@ -91,6 +96,11 @@ impl fmt::Display for Refusal {
                 f,
                 "the render's {used_as} is the Service `{service}`, which only the helm release has and the plan would delete; \
                  this tool expects the database and Redis outside the release: move the data there first, and point the values at it"
+            ),
+            Refusal::SitesVolume { workload, live, rendered } => write!(
+                f,
+                "{workload}: the release's pods mount the sites directory from {live}, the render's would from {rendered}, \
+                 and start without the release's sites; set `persistence.worker.existingClaim` so that the render mounts the release's claim"
             ),
         }
     }
@@ -168,6 +178,7 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
     let helm_only: Vec<&Object> = request.helm.iter().filter(|o| !rendered_keys.contains(&o.key)).collect();
 
     let mut refusals = in_cluster_services(request.rendered, &helm_only);
+    refusals.extend(sites_volume_change(request.rendered, &helm_by_key));
     let mut records = Vec::new();
     let mut applies = Vec::new();
     for (index, ours) in request.rendered.iter().enumerate() {
@@ -243,6 +254,39 @@ fn apply_step(index: usize, ours: &Object, helm: Option<&Object>, refusals: &mut
         removes: removed.iter().map(ToString::to_string).collect(),
     };
     (step, Some(record))
+}
+
+/// The first Deployment whose pods the render would give another sites
+/// volume than the release's: a new claim is empty, and every site would be
+/// gone from the bench (create-site would even create them anew, with new
+/// databases).
+fn sites_volume_change(rendered: &[Object], helm_by_key: &HashMap<&Key, &Object>) -> Option<Refusal> {
+    rendered.iter().filter(|o| o.key.is("apps", "Deployment")).find_map(|ours| {
+        let live = sites_volume(&helm_by_key.get(&ours.key)?.value)?;
+        let rendered = sites_volume(&ours.value).unwrap_or_else(|| "no volume".to_owned());
+        (live != rendered).then(|| Refusal::SitesVolume {
+            workload: ours.key.to_string(),
+            live,
+            rendered,
+        })
+    })
+}
+
+/// What a workload's pods mount the sites directory from: a claim, or
+/// another kind of volume; `None` when none of its containers mounts it.
+fn sites_volume(object: &Value) -> Option<String> {
+    let spec = &object["spec"]["template"]["spec"];
+    let name = spec["containers"]
+        .as_array()?
+        .iter()
+        .flat_map(|c| c["volumeMounts"].as_array().into_iter().flatten())
+        .find(|m| m["mountPath"].as_str().map(|p| p.trim_end_matches('/')) == Some(SITES_DIR))?["name"]
+        .as_str()?;
+    let volume = spec["volumes"].as_array().into_iter().flatten().find(|v| v["name"] == name);
+    Some(match volume.and_then(|v| v["persistentVolumeClaim"]["claimName"].as_str()) {
+        Some(claim) => format!("the claim `{claim}`"),
+        None => format!("the volume `{name}`, no claim"),
+    })
 }
 
 /// What of `helm_only` is deleted, the last installed first, and the claims
