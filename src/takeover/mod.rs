@@ -260,21 +260,41 @@ fn apply_step(index: usize, ours: &Object, helm: Option<&Object>, refusals: &mut
 /// volume than the release's: a new claim is empty, and every site would be
 /// gone from the bench (create-site would even create them anew, with new
 /// databases).
+/// A release whose pods keep the sites on no claim (the chart's `emptyDir`
+/// without persistence) has none to lose.
 fn sites_volume_change(rendered: &[Object], helm_by_key: &HashMap<&Key, &Object>) -> Option<Refusal> {
     rendered.iter().filter(|o| o.key.is("apps", "Deployment")).find_map(|ours| {
         let live = sites_volume(&helm_by_key.get(&ours.key)?.value)?;
-        let rendered = sites_volume(&ours.value).unwrap_or_else(|| "no volume".to_owned());
-        (live != rendered).then(|| Refusal::SitesVolume {
+        let rendered = sites_volume(&ours.value);
+        (live.claim && Some(&live) != rendered.as_ref()).then(|| Refusal::SitesVolume {
             workload: ours.key.to_string(),
-            live,
-            rendered,
+            live: live.to_string(),
+            rendered: rendered.map_or_else(|| "no volume".to_owned(), |v| v.to_string()),
         })
     })
 }
 
-/// What a workload's pods mount the sites directory from: a claim, or
-/// another kind of volume; `None` when none of its containers mounts it.
-fn sites_volume(object: &Value) -> Option<String> {
+/// The volume pods mount the sites directory from.
+#[derive(Debug, PartialEq, Eq)]
+struct SitesVolume {
+    /// Whether `name` is a claim's name, or a volume's that is no claim.
+    claim: bool,
+    name: String,
+}
+
+impl fmt::Display for SitesVolume {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.claim {
+            write!(f, "the claim `{}`", self.name)
+        } else {
+            write!(f, "the volume `{}`, no claim", self.name)
+        }
+    }
+}
+
+/// What a workload's pods mount the sites directory from; `None` when none
+/// of its containers mounts it.
+fn sites_volume(object: &Value) -> Option<SitesVolume> {
     let spec = &object["spec"]["template"]["spec"];
     let name = spec["containers"]
         .as_array()?
@@ -284,8 +304,14 @@ fn sites_volume(object: &Value) -> Option<String> {
         .as_str()?;
     let volume = spec["volumes"].as_array().into_iter().flatten().find(|v| v["name"] == name);
     Some(match volume.and_then(|v| v["persistentVolumeClaim"]["claimName"].as_str()) {
-        Some(claim) => format!("the claim `{claim}`"),
-        None => format!("the volume `{name}`, no claim"),
+        Some(claim) => SitesVolume {
+            claim: true,
+            name: claim.to_owned(),
+        },
+        None => SitesVolume {
+            claim: false,
+            name: name.to_owned(),
+        },
     })
 }
 
