@@ -668,6 +668,31 @@ mod tests {
     }
 
     #[test]
+    fn only_a_release_that_keeps_the_sites_on_a_claim_can_lose_them() {
+        let deployment = |volume: serde_json::Value| {
+            Object::new(
+                serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                    "spec": {"template": {"spec": {
+                        "containers": [{"name": "web", "volumeMounts": [{"name": "sites-dir", "mountPath": format!("{SITES_DIR}/")}]}],
+                        "volumes": [volume]}}}}),
+                Some("erp"),
+            )
+            .unwrap()
+        };
+        let claim = |name: &str| deployment(serde_json::json!({"name": "sites-dir", "persistentVolumeClaim": {"claimName": name}}));
+        let empty_dir = deployment(serde_json::json!({"name": "sites-dir", "emptyDir": {}}));
+        let change = |helm: &Object, ours: &Object| sites_volume_change(std::slice::from_ref(ours), &HashMap::from([(&helm.key, helm)]));
+        assert_eq!(change(&claim("sites"), &claim("sites")), None);
+        assert!(
+            matches!(change(&claim("sites"), &claim("other")), Some(Refusal::SitesVolume { live, rendered, .. })
+                if live == "the claim `sites`" && rendered == "the claim `other`")
+        );
+        assert!(change(&claim("sites"), &empty_dir).is_some());
+        // The chart without persistence: each pod had its own empty sites.
+        assert_eq!(change(&empty_dir, &claim("sites")), None);
+    }
+
+    #[test]
     fn comments_stay_on_one_line() {
         assert_eq!(one_line("a\nrm -rf /\u{2028}b"), "a\\nrm -rf /\\u{2028}b");
     }
