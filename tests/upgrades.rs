@@ -621,7 +621,13 @@ fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
         .iter()
         .position(|c| c.starts_with("--site shop.example.com restore"))
         .expect("a restore");
-    assert_eq!(calls[restore - 1], "--site shop.example.com set-maintenance-mode on");
+    assert_eq!(
+        calls[restore - 2..restore],
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration"
+        ]
+    );
     assert_eq!(
         calls[restore + 1],
         "--site shop.example.com migrate",
@@ -652,6 +658,95 @@ fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
     let output = bench.run(&script(&again, "restore"), None);
     assert!(output.status.success());
     assert_eq!(bench.calls().len(), 2 * calls.len(), "a new request id restores once more");
+}
+
+/// bench restore drops the site's database and loads the backup into a
+/// new one (frappe installer.py `_new_site`, database setup_database), and
+/// the workers go on with the site's queued jobs in maintenance mode
+/// (`execute_job` does not look at it): the restore waits for them as migrate
+/// does, with frappe's own check, and goes on after JOBS_TIMEOUT.
+#[test]
+fn a_restore_waits_for_the_sites_background_jobs_in_maintenance_mode() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: old-database.sql.gz\n");
+    let restore = script(&documents(&crate::common::render_text(&values, &[])), "restore");
+    let output = bench
+        .command(&restore, "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("PENDING_JOB_CHECKS", "2")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let calls = bench.calls();
+    assert_eq!(
+        calls[..4],
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+        ],
+        "no restore while a job of the site is queued or runs: {calls:?}"
+    );
+    assert!(calls[4].starts_with("--site shop.example.com restore "), "{calls:?}");
+
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let restore = script(
+        &documents(&crate::common::render_text(&restore_values(port, "    database: old-database.sql.gz\n"), &[])),
+        "restore",
+    );
+    let output = bench
+        .command(&restore, "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("JOBS_TIMEOUT", "0")
+        .env("PENDING_JOB_CHECKS", "1000")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("shop.example.com still has background jobs queued or running after 0s; restoring anyway"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore ")));
+}
+
+/// An error of the check (an unreachable Redis) fails the restore before it
+/// changes anything, rather than wait or restore under running jobs.
+#[test]
+fn a_restore_whose_background_job_check_fails_restores_nothing() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: old-database.sql.gz\n");
+    let restore = script(&documents(&crate::common::render_text(&values, &[])), "restore");
+    let failed = bench.run(
+        &restore,
+        Some((
+            "--site shop.example.com ready-for-migration",
+            "redis.exceptions.ConnectionError: Error 111 connecting to redis-queue:6379. Connection refused.",
+        )),
+    );
+    assert!(!failed.status.success());
+    let log = text(&failed.stderr);
+    assert!(log.contains("bench ready-for-migration failed on shop.example.com (exit status 1"), "{log}");
+    assert!(log.contains("nothing was restored"), "{log}");
+    assert!(log.contains("--site shop.example.com set-maintenance-mode off"), "{log}");
+    assert!(
+        !bench.calls().iter().any(|c| c.contains(" restore ")),
+        "{:?}",
+        bench.calls()
+    );
+    assert_eq!(maintenance(&bench, "shop.example.com"), 1);
+    assert!(
+        !bench.root().join("sites/.frappe-manifests/restored/shop.example.com").exists(),
+        "the request is not recorded: run again, it restores"
+    );
 }
 
 #[test]
