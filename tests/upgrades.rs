@@ -749,6 +749,128 @@ fn a_restore_whose_background_job_check_fails_restores_nothing() {
     );
 }
 
+/// With kubectl, the restore Job and a migrate Job of the same image start
+/// together in the pre phase (one applied before and deleted since is applied
+/// again): the migrate Job must not switch maintenance mode, back up or
+/// migrate a site while bench restore drops and loads its database. It waits
+/// for the restore, then finds the site migrated with its image.
+#[test]
+fn a_migrate_job_started_beside_a_restore_of_its_site_waits_for_it() {
+    let (_listener, port, bench, backups) = restore_bench();
+    bench.add_site("hr.example.com");
+    bench.add_site("crm.example.com");
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    backed_up(&bench, &docs);
+    let run = |task: &str| {
+        bench
+            .command(&script(&docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .env("RESTORE_SECONDS", "4")
+            .output()
+            .unwrap()
+    };
+    std::thread::scope(|scope| {
+        let restore = scope.spawn(|| run("restore"));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let migrate = run("migrate");
+        assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+        let restore = restore.join().unwrap();
+        assert!(restore.status.success(), "{}", text(&restore.stderr));
+    });
+    let shop: Vec<String> = bench
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("--site shop.example.com"))
+        .map(|c| if c.starts_with("--site shop.example.com restore ") { "--site shop.example.com restore".to_owned() } else { c })
+        .collect();
+    assert_eq!(
+        shop,
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com restore",
+            "--site shop.example.com migrate",
+            "--site shop.example.com clear-cache",
+            "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
+            "--site shop.example.com set-maintenance-mode off",
+        ],
+        "the restore alone changes shop.example.com"
+    );
+    assert_eq!(maintenance(&bench, "shop.example.com"), 0);
+    assert!(
+        bench.calls().contains(&"--site hr.example.com migrate".to_owned()),
+        "the other sites are migrated: {:?}",
+        bench.calls()
+    );
+}
+
+/// The site's lock is a flock(2) lock: a Job that holds it and dies, even
+/// by SIGKILL, leaves nothing behind; one that holds it longer than
+/// LOCK_TIMEOUT stops the other Job before it changed anything, with the way
+/// out (a lock kept by a dead node's file system).
+#[test]
+fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    backed_up(&bench, &docs);
+    let lock = bench.root().join("sites/.frappe-manifests/locks/shop.example.com");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let hold = || {
+        // --close: only flock holds it, not its command (a container's
+        // processes end together, and so does this holder).
+        let holder = std::process::Command::new("flock")
+            .arg("--close")
+            .arg(&lock)
+            .args(["sleep", "20"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        holder
+    };
+    let run = |task: &str| {
+        bench
+            .command(&script(&docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("LOCK_TIMEOUT", "1")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .output()
+            .unwrap()
+    };
+
+    let mut holder = hold();
+    for task in ["restore", "migrate"] {
+        let output = run(task);
+        assert!(!output.status.success(), "{task}");
+        let log = text(&output.stderr);
+        assert!(log.contains("another Job held sites/.frappe-manifests/locks/shop.example.com for 1s"), "{log}");
+        assert!(log.contains("rm sites/.frappe-manifests/locks/shop.example.com"), "{log}");
+        assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
+    }
+    assert!(
+        std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated/shop.example.com"))
+            .unwrap()
+            .starts_with("failed "),
+        "the pods waiting for the migrate stop waiting"
+    );
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+
+    let output = run("restore");
+    assert!(output.status.success(), "released by SIGKILL: {}", text(&output.stderr));
+    assert!(bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore ")));
+}
+
 #[test]
 fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_again() {
     let (_listener, port, bench, backups) = restore_bench();
