@@ -567,6 +567,17 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "socketio.initContainers[0].volumeMounts[0].mountPropagation",
         ),
         (
+            format!("{sidecar}volumeMounts: [{{name: scratch, mountPath: /scratch}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[0].name",
+        ),
+        // nginx runs no Frappe: its pod has no logs volume.
+        (
+            "nginx: {initContainers: [{name: wait, image: 'busybox:1.36', volumeMounts: [{name: logs, mountPath: /logs}]}]}".into(),
+            "invalid-value",
+            "nginx.initContainers[0].volumeMounts[0].name",
+        ),
+        (
             "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}]}}".into(),
             "invalid-value",
             "jobs.custom.containers[0].volumeMounts[0].name",
@@ -696,6 +707,41 @@ worker:
     let outcome = crate::common::check_text(&format!("{}{production}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
     let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+}
+
+/// A container the values add to a component's pod may mount every volume
+/// that pod has, and only those: the volumes lint knows are the rendered ones.
+#[test]
+fn added_containers_may_mount_every_volume_of_their_pod() {
+    for sets in [&[][..], &["nginx.config=server"][..]] {
+        let docs = crate::common::documents(&crate::common::render_text(crate::common::MINIMAL, sets));
+        for (section, deployment) in [
+            ("nginx", "nginx"),
+            ("socketio", "socketio"),
+            ("worker: {gunicorn", "gunicorn"),
+            ("worker: {default", "worker-d"),
+            ("worker: {short", "worker-s"),
+            ("worker: {long", "worker-l"),
+            ("worker: {scheduler", "scheduler"),
+        ] {
+            let pod = &crate::common::find(&docs, "Deployment", &format!("erpnext-{deployment}"))["spec"]["template"]["spec"];
+            let mounts: Vec<String> = pod["volumes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| format!("{{name: {0}, mountPath: /mnt/{0}}}", v["name"].as_str().unwrap()))
+                .collect();
+            let container = format!("{{name: mounter, image: 'busybox:1.36', volumeMounts: [{}]}}", mounts.join(", "));
+            let closing = "}".repeat(section.matches('{').count());
+            let values = format!(
+                "{}{section}: {{sidecars: [{container}], initContainers: [{container}]}}{closing}\n",
+                crate::common::MINIMAL
+            );
+            let outcome = crate::common::check_text(&values, sets, "erpnext", Some("erp"));
+            let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+            assert!(errors.is_empty(), "{values}{sets:?}\n{}", crate::common::human(&outcome));
+        }
+    }
 }
 
 /// Without `serviceAccount.create`, pods run as the named account, or as

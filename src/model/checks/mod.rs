@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use super::component::ComponentKind;
 use super::k8s;
 use super::report::Reporter;
+use super::security::container_security_context;
 use crate::diagnostic::Code;
 use k8s_openapi::api::core::v1::Probe;
 
@@ -31,7 +32,7 @@ use kubernetes::{
 pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
     check_in_cluster_services(values, report);
     for &kind in ComponentKind::ALL {
-        check_component(kind, &kind.values(values), report);
+        check_component(kind, &kind.values(values), &component_volumes(kind, values), report);
     }
     if let Some(port) = *values.db_port {
         check_port(port, &values.db_port.anchor(), report);
@@ -114,8 +115,27 @@ fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
     }
 }
 
-/// The keys of one component.
-fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report: &mut Reporter<'_>) {
+/// The volumes of a component's pod (`deployment` in objects/workload.rs):
+/// the sites volume, the logs volume where Frappe runs, nginx's
+/// configuration from the values, and the main container's scratch
+/// directories when its root filesystem is read-only.
+fn component_volumes(kind: ComponentKind, values: &Values) -> Vec<&'static str> {
+    let custom_nginx_config = values.nginx.config.is_some();
+    let mut volumes = vec!["sites-dir"];
+    if kind.runs_frappe() {
+        volumes.push("logs");
+    }
+    if kind.is_proxy() && custom_nginx_config {
+        volumes.push("nginx-config");
+    }
+    if container_security_context(values).read_only_root_filesystem == Some(true) {
+        volumes.extend(kind.scratch_dirs(custom_nginx_config).iter().map(|dir| dir.volume));
+    }
+    volumes
+}
+
+/// The keys of one component, whose pod has `volumes`.
+fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, volumes: &[&str], report: &mut Reporter<'_>) {
     // Probes and the Service port as written, even for a disabled nginx.
     let probes = [component.liveness_probe, component.readiness_probe, component.startup_probe];
     for ((kind, _), key) in ProbeKind::ALL.into_iter().zip(probes) {
@@ -139,6 +159,8 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
     check_env(pod.env_vars, &pod.env_vars.anchor(), report);
     check_containers(pod.init_containers, true, &pod.init_containers.anchor(), report);
     check_containers(pod.sidecars, false, &pod.sidecars.anchor(), report);
+    check_mounted_volumes_exist(pod.init_containers, volumes, None, &pod.init_containers.anchor(), report);
+    check_mounted_volumes_exist(pod.sidecars, volumes, None, &pod.sidecars.anchor(), report);
     check_annotations(pod.pod_annotations, &pod.pod_annotations.anchor(), report);
     check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
     check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
@@ -237,8 +259,9 @@ fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
         .into_iter()
         .chain(custom.volumes.iter().map(|v| v.name.as_str()))
         .collect();
-    check_mounted_volumes_exist(&custom.init_containers, &volumes, &custom.init_containers.anchor(), report);
-    check_mounted_volumes_exist(&custom.containers, &volumes, &custom.containers.anchor(), report);
+    let more = Some("jobs.custom.volumes");
+    check_mounted_volumes_exist(&custom.init_containers, &volumes, more, &custom.init_containers.anchor(), report);
+    check_mounted_volumes_exist(&custom.containers, &volumes, more, &custom.containers.anchor(), report);
     check_labels(&custom.labels, &custom.labels.anchor(), report);
 }
 

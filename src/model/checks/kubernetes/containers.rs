@@ -235,21 +235,30 @@ pub(crate) fn check_volumes(volumes: &[Volume], taken: &[&str], at: &Anchor<'_>,
     }
 }
 
-/// The mounts of `containers` that name no volume in `volumes`, the pod's.
-pub(crate) fn check_mounted_volumes_exist(containers: &[Container], volumes: &[&str], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// The mounts of `containers` that name no volume in `volumes`, the pod's
+/// (ValidateVolumeMounts: "not found"); `more` is the key that adds volumes
+/// to the pod, where there is one.
+pub(crate) fn check_mounted_volumes_exist(
+    containers: &[Container],
+    volumes: &[&str],
+    more: Option<&str>,
+    at: &Anchor<'_>,
+    report: &mut Reporter<'_>,
+) {
     for (i, container) in containers.iter().enumerate() {
         for (j, mount) in container.volume_mounts.iter().flatten().enumerate() {
             if !mount.name.is_empty() && !volumes.contains(&mount.name.as_str()) {
+                let known = volumes.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
                 report
                     .at(
                         Code::InvalidValue,
                         at.index(i).key("volumeMounts").index(j).key("name"),
                         format!("the pod has no volume named `{}`", mount.name),
                     )
-                    .with_help(format!(
-                        "mount one of {}, or add the volume under `volumes`",
-                        volumes.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
-                    ));
+                    .with_help(match more {
+                        Some(key) => format!("mount one of {known}, or add the volume under `{key}`"),
+                        None => format!("mount one of {known}: the pod has no other volumes"),
+                    });
             }
         }
     }
