@@ -577,6 +577,18 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "invalid-value",
             "nginx.initContainers[0].volumeMounts[0].name",
         ),
+        // Without a securityContext of its own, a container runs under the
+        // restricted default, which is not privileged.
+        (
+            format!("{sidecar}volumeMounts: [{{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[0].mountPropagation",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}]}]}}".into(),
+            "invalid-value",
+            "jobs.custom.containers[0].volumeMounts[0].mountPropagation",
+        ),
         (
             "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}]}}".into(),
             "invalid-value",

@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 use super::component::ComponentKind;
 use super::k8s;
 use super::report::Reporter;
-use super::security::container_security_context;
+use super::security::{container_security_context, user_container_security_context};
 use crate::diagnostic::Code;
-use k8s_openapi::api::core::v1::Probe;
+use k8s_openapi::api::core::v1::{Probe, SecurityContext};
 
 use super::component::probes::{GivenProbe, given_probe};
 use crate::values::{ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
@@ -31,13 +31,17 @@ use kubernetes::{
 
 pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
     check_in_cluster_services(values, report);
+    // What the containers the values add run under when they set no
+    // securityContext of their own (objects/workload.rs, objects/job.rs).
+    let inherited = user_container_security_context(values);
     for &kind in ComponentKind::ALL {
-        check_component(kind, &kind.values(values), &component_volumes(kind, values), report);
+        let volumes = component_volumes(kind, values);
+        check_component(kind, &kind.values(values), &volumes, &inherited, report);
     }
     if let Some(port) = *values.db_port {
         check_port(port, &values.db_port.anchor(), report);
     }
-    check_jobs(&values.jobs, report);
+    check_jobs(&values.jobs, &inherited, report);
     if let Some(context) = values.pod_security_context.as_ref() {
         check_pod_security_context(context, &values.pod_security_context.anchor(), report);
     }
@@ -134,8 +138,15 @@ fn component_volumes(kind: ComponentKind, values: &Values) -> Vec<&'static str> 
     volumes
 }
 
-/// The keys of one component, whose pod has `volumes`.
-fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, volumes: &[&str], report: &mut Reporter<'_>) {
+/// The keys of one component, whose pod has `volumes`, and whose added
+/// containers run under `inherited` unless they say otherwise.
+fn check_component(
+    kind: ComponentKind,
+    component: &ComponentValues<'_>,
+    volumes: &[&str],
+    inherited: &SecurityContext,
+    report: &mut Reporter<'_>,
+) {
     // Probes and the Service port as written, even for a disabled nginx.
     let probes = [component.liveness_probe, component.readiness_probe, component.startup_probe];
     for ((kind, _), key) in ProbeKind::ALL.into_iter().zip(probes) {
@@ -157,8 +168,8 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, volumes
     }
     check_resources(pod.resources, &pod.resources.anchor(), report);
     check_env(pod.env_vars, &pod.env_vars.anchor(), report);
-    check_containers(pod.init_containers, true, &pod.init_containers.anchor(), report);
-    check_containers(pod.sidecars, false, &pod.sidecars.anchor(), report);
+    check_containers(pod.init_containers, true, inherited, &pod.init_containers.anchor(), report);
+    check_containers(pod.sidecars, false, inherited, &pod.sidecars.anchor(), report);
     check_mounted_volumes_exist(pod.init_containers, volumes, None, &pod.init_containers.anchor(), report);
     check_mounted_volumes_exist(pod.sidecars, volumes, None, &pod.sidecars.anchor(), report);
     check_annotations(pod.pod_annotations, &pod.pod_annotations.anchor(), report);
@@ -236,8 +247,9 @@ fn check_probe_key(key: Option<&ProbeKey>, kind: ProbeKind, report: &mut Reporte
     }
 }
 
-/// The Kubernetes types in the Jobs' keys.
-fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
+/// The Kubernetes types in the Jobs' keys; the custom Job's containers run
+/// under `inherited` unless they say otherwise.
+fn check_jobs(jobs: &Jobs, inherited: &SecurityContext, report: &mut Reporter<'_>) {
     let env = &jobs.configure.env_vars;
     check_env(env, &env.anchor(), report);
     for pod in jobs.all() {
@@ -249,8 +261,8 @@ fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
         }
     }
     let custom = &jobs.custom;
-    check_containers(&custom.init_containers, true, &custom.init_containers.anchor(), report);
-    check_containers(&custom.containers, false, &custom.containers.anchor(), report);
+    check_containers(&custom.init_containers, true, inherited, &custom.init_containers.anchor(), report);
+    check_containers(&custom.containers, false, inherited, &custom.containers.anchor(), report);
     // The custom Job's pod has the bench's sites and logs volumes, and its own
     // (job_spec in objects/job.rs).
     const BENCH_VOLUMES: [&str; 2] = ["sites-dir", "logs"];

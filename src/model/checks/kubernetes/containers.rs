@@ -2,7 +2,7 @@
 //! Job's): their names, restart policies, probes, ports, mounts, and the
 //! volumes a pod gives them.
 
-use k8s_openapi::api::core::v1::{Container, ContainerPort, Volume};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, SecurityContext, Volume};
 
 use crate::diagnostic::Code;
 use crate::model::k8s;
@@ -18,8 +18,15 @@ use super::{check_port, check_port_name};
 /// Containers the values add; `init` for init containers, which may have
 /// probes and lifecycle hooks only as sidecars (`restartPolicy: Always`,
 /// validateInitContainers), where other containers may have no
-/// `restartPolicy` at all (validateContainers).
-pub(crate) fn check_containers(containers: &[Container], init: bool, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// `restartPolicy` at all (validateContainers). A container without a
+/// `securityContext` is rendered with `inherited`.
+pub(crate) fn check_containers(
+    containers: &[Container],
+    init: bool,
+    inherited: &SecurityContext,
+    at: &Anchor<'_>,
+    report: &mut Reporter<'_>,
+) {
     // The host ports taken: across a pod's containers, which run together,
     // but within each init container alone (checkHostPortConflicts).
     let mut host_ports = Vec::new();
@@ -50,7 +57,8 @@ pub(crate) fn check_containers(containers: &[Container], init: bool, at: &Anchor
             check_security_context(context, &base.key("securityContext"), report);
         }
         check_env(container.env.as_deref().unwrap_or_default(), &base.key("env"), report);
-        check_volume_mounts(container, &base.key("volumeMounts"), report);
+        let context = container.security_context.as_ref().unwrap_or(inherited);
+        check_volume_mounts(container, context, &base.key("volumeMounts"), report);
         let sidecar = container.restart_policy.as_deref() == Some("Always");
         match container.restart_policy.as_deref() {
             Some(policy) if !init => {
@@ -129,8 +137,9 @@ pub(crate) fn check_containers(containers: &[Container], init: bool, at: &Anchor
 /// the volume each names, which the pod's other keys decide: a name and a
 /// mount path, each path once, `subPath` and `subPathExpr` relative and
 /// without `..` (validateLocalDescendingPath), not both, and a known
-/// `mountPropagation` (`Bidirectional` only for a privileged container).
-fn check_volume_mounts(container: &Container, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// `mountPropagation` (`Bidirectional` only for a privileged container,
+/// validateMountPropagation: `context` is the one the container runs under).
+fn check_volume_mounts(container: &Container, context: &SecurityContext, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     let mut paths: Vec<&str> = Vec::new();
     for (i, mount) in container.volume_mounts.iter().flatten().enumerate() {
         let base = at.index(i);
@@ -180,17 +189,19 @@ fn check_volume_mounts(container: &Container, at: &Anchor<'_>, report: &mut Repo
         }
         match mount.mount_propagation.as_deref() {
             None | Some("None" | "HostToContainer") => {}
-            // A container without a securityContext gets the values' own
-            // (`securityContext`), which may make it privileged.
             Some("Bidirectional") => {
-                if container.security_context.as_ref().is_some_and(|c| c.privileged != Some(true)) {
+                if context.privileged != Some(true) {
                     report
                         .at_key(
                             Code::InvalidValue,
                             base.key("mountPropagation"),
                             "`Bidirectional` mount propagation is for privileged containers only",
                         )
-                        .with_help("use `HostToContainer`, or leave it out");
+                        .with_help(if container.security_context.is_none() {
+                            "use `HostToContainer`, or leave it out: a container without a `securityContext` of its own runs under the top-level `securityContext` (restricted when unset), which is not privileged"
+                        } else {
+                            "use `HostToContainer`, or leave it out"
+                        });
                 }
             }
             Some(other) => {
