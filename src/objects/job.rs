@@ -108,6 +108,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
         Task::VolumePermissions => {
             let chown = root_container(
                 bench,
+                job,
                 "volume-permissions",
                 vec!["chown".into(), "-R".into(), "1000:1000".into(), BENCH_DIR.into()],
             );
@@ -144,7 +145,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
             let mut init = Vec::new();
             if let Task::Configure { fix_volume: true, .. } = other {
                 let command = vec!["chown".into(), "-R".into(), "1000:1000".into(), SITES_DIR.into(), LOGS_DIR.into()];
-                init.push(root_container(bench, "fix-volume-ownership", command));
+                init.push(root_container(bench, job, "fix-volume-ownership", command));
             }
             (init, vec![script_container(bench, job)], "Never".to_owned(), Vec::new())
         }
@@ -363,13 +364,16 @@ fn secret_env(name: &str, secret: &SecretRef) -> EnvVar {
 }
 
 /// A container that changes file ownership, which needs root; only rendered
-/// when the values ask for it (`fixVolume`, `volumePermissions`).
-fn root_container(bench: &Bench, name: &str, command: Vec<String>) -> Container {
+/// when the values ask for it (`fixVolume`, `volumePermissions`). It takes
+/// the Job's `resources`, as in the chart (`job-fix-volume-permission.yaml`,
+/// and `job-configure-bench.yaml` for its init container).
+fn root_container(bench: &Bench, job: &BenchJob, name: &str, command: Vec<String>) -> Container {
     Container {
         name: name.to_owned(),
         image: Some(bench.image.clone()),
         image_pull_policy: Some(bench.pull_policy.to_owned()),
         command: Some(command),
+        resources: Some(job.resources.clone()),
         security_context: Some(SecurityContext {
             run_as_user: Some(0),
             run_as_non_root: Some(false),

@@ -3,6 +3,7 @@
 
 use super::credentials::Credentials;
 use super::cron::check_cron;
+use k8s_openapi::api::core::v1::ResourceRequirements;
 use sha2::{Digest, Sha256};
 
 use super::{BenchJob, Ingress, Restore, S3Target, SecretRef, SiteToCreate, Task, bench_job};
@@ -442,6 +443,17 @@ pub(super) fn clear_cache(jobs: &Jobs, migrate: Option<&BenchJob>, report: &mut 
 /// The values' own containers.
 pub(super) fn custom(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let custom = &jobs.custom;
+    // The Job's containers are all the values' own, each with its own
+    // `resources`; the chart has no `jobs.custom.resources` either.
+    if *custom.resources != ResourceRequirements::default() {
+        report
+            .at_key(
+                Code::UnusedKey,
+                &custom.resources,
+                "`jobs.custom.resources` changes nothing: the custom Job's containers are yours, and each takes only its own `resources`",
+            )
+            .with_help("move it to `resources` of each container under `jobs.custom.containers` (and `initContainers`)");
+    }
     if !*custom.enabled {
         return None;
     }
