@@ -252,6 +252,12 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
             "invalid-value",
             "nginx.envVars[0].value",
         ),
+        // Empty, the entrypoint's default upstream is nginx's own pod.
+        (
+            "nginx: {envVars: [{name: SOCKETIO, value: ''}]}".into(),
+            "invalid-value",
+            "nginx.envVars[0].value",
+        ),
     ];
     for (extra, code, field) in cases {
         let found = diagnostic_at(extra, code, field).unwrap_or_else(|report| panic!("no {code} at `{field}` for\n{extra}\n{report}"));
@@ -296,6 +302,12 @@ nginx:
     - {name: BACKEND, value: 'erpnext-gunicorn:8000'}
     - {name: SOCKETIO, value: '[fd00::1]:9000'}
     - {name: CLIENT_MAX_BODY_SIZE, valueFrom: {configMapKeyRef: {name: nginx-limits, key: body}}}
+    # Empty: the entrypoint's default (`[[ -z ... ]]` in nginx-entrypoint.sh).
+    - {name: CLIENT_MAX_BODY_SIZE, value: ''}
+    - {name: PROXY_READ_TIMEOUT, value: ''}
+    - {name: UPSTREAM_REAL_IP_RECURSIVE, value: ''}
+    - {name: UPSTREAM_REAL_IP_HEADER, value: ''}
+    - {name: FRAPPE_SITE_NAME_HEADER}
 socketio: {sidecars: [{name: proxy, image: 'envoyproxy/envoy:v1.31.0'}]}
 worker:
   defaultTopologySpread: {topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
@@ -992,6 +1004,9 @@ fn network_and_address_warnings_follow_what_fronts_nginx() {
     // The address set through nginx's env, or a configuration of the values' own.
     let env = "nginx:\n  envVars: [{name: UPSTREAM_REAL_IP_ADDRESS, value: 10.0.0.0/8}]\n";
     assert_eq!(codes(env, &["ingress.enabled=true"]), (0, 0));
+    // An empty one leaves the entrypoint's 127.0.0.1.
+    let empty = "nginx:\n  envVars: [{name: UPSTREAM_REAL_IP_ADDRESS, value: 10.0.0.0/8}, {name: UPSTREAM_REAL_IP_ADDRESS, value: ''}]\n";
+    assert_eq!(codes(empty, &["ingress.enabled=true"]), (0, 1));
     let config = "nginx:\n  config: \"server { listen 8080; }\"\n";
     assert_eq!(codes(config, &["ingress.enabled=true"]), (0, 0));
     // Without nginx, gunicorn takes the address from the controller's header itself.
