@@ -165,6 +165,17 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
             "invalid-value",
             "jobs.custom.containers[0].image",
         ),
+        // The kubelet expands `$(VAR)` in a command and env, never in an image.
+        (
+            "jobs: {backup: {enabled: true, s3: {bucket: erp, existingSecret: s3-keys, image: 'amazon/aws-cli:$(AWS_CLI_TAG)'}}}".into(),
+            "invalid-value",
+            "jobs.backup.s3.image",
+        ),
+        (
+            "jobs: {backupMultipleSites: {s3: {bucket: erp, existingSecret: s3-keys, image: ''}}}".into(),
+            "invalid-value",
+            "jobs.backupMultipleSites.s3.image",
+        ),
         (
             "nginx: {tolerations: [{key: spot, effect: NoScheduling}]}".into(),
             "invalid-value",

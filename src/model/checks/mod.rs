@@ -24,7 +24,7 @@ use k8s_openapi::api::core::v1::{Probe, SecurityContext};
 use super::component::probes::{GivenProbe, given_probe};
 use crate::values::{ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
 use kubernetes::{
-    ProbeKind, check_affinity, check_annotations, check_containers, check_env, check_label_selector, check_labels,
+    ProbeKind, check_affinity, check_annotations, check_containers, check_env, check_image_reference, check_label_selector, check_labels,
     check_mounted_volumes_exist, check_object_name, check_pod_security_context, check_port, check_probe, check_quantity, check_resources,
     check_secret_key, check_security_context, check_tolerations, check_topology_spread, check_volumes,
 };
@@ -275,6 +275,12 @@ fn check_jobs(jobs: &Jobs, inherited: &SecurityContext, report: &mut Reporter<'_
     check_mounted_volumes_exist(&custom.init_containers, &volumes, more, &custom.init_containers.anchor(), report);
     check_mounted_volumes_exist(&custom.containers, &volumes, more, &custom.containers.anchor(), report);
     check_labels(&custom.labels, &custom.labels.anchor(), report);
+    for s3 in [&jobs.backup.s3, &jobs.backup_multiple_sites.s3] {
+        if let Some(storage) = s3.as_ref() {
+            let missing = || "`s3.image` is empty: it names the AWS CLI image that uploads".to_owned();
+            check_image_reference(&storage.image, missing, &storage.image.anchor(), report);
+        }
+    }
 }
 
 /// A claim: an existing one's name, or the class, size and access modes of

@@ -242,13 +242,6 @@ fn s3_target(s3: &Spanned<Option<S3Storage>>, report: &mut Reporter<'_>) -> Opti
     }
     check_retain_days(&storage.retain_days, report);
     check_s3_prefix(&storage.prefix, report);
-    if storage.image.is_empty() {
-        report.at_key(
-            Code::InvalidValue,
-            &storage.image,
-            "`s3.image` is empty: it names the AWS CLI image that uploads",
-        );
-    }
     let Some(secret) = storage.existing_secret.as_deref().filter(|s| !s.is_empty()) else {
         report
             .at_key(

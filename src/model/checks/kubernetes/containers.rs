@@ -40,16 +40,12 @@ pub(crate) fn check_containers(
             );
         }
         let image = container.image.as_deref().unwrap_or_default();
-        if !k8s::is_image_reference(image) {
-            let message = if image.is_empty() {
-                format!("the container `{}` has no image", container.name)
-            } else {
-                format!("`{image}` is not an image reference")
-            };
-            report.at(Code::InvalidValue, base.key("image"), message).with_help(
-                "write `[registry/]repository[:tag][@sha256:digest]`, e.g. `busybox:1.36` or `registry.example.com/tools/backup:v2`",
-            );
-        }
+        check_image_reference(
+            image,
+            || format!("the container `{}` has no image", container.name),
+            &base.key("image"),
+            report,
+        );
         if let Some(resources) = &container.resources {
             check_resources(resources, &base.key("resources"), report);
         }
@@ -129,6 +125,22 @@ pub(crate) fn check_containers(
             &mut host_ports,
             &base.key("ports"),
             report,
+        );
+    }
+}
+
+/// A container's `image` as the runtime parses it (distribution/reference's
+/// grammar): the kubelet expands no `$(VAR)` there. `missing` says what an
+/// empty one is.
+pub(crate) fn check_image_reference(image: &str, missing: impl FnOnce() -> String, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !k8s::is_image_reference(image) {
+        let message = if image.is_empty() {
+            missing()
+        } else {
+            format!("`{image}` is not an image reference")
+        };
+        report.at(Code::InvalidValue, at, message).with_help(
+            "write `[registry/]repository[:tag][@sha256:digest]`, e.g. `busybox:1.36` or `registry.example.com/tools/backup:v2`",
         );
     }
 }
