@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, SecretKeySelector,
-    SecurityContext, Volume, VolumeMount,
+    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec,
+    ResourceRequirements, SecretKeySelector, SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use sha2::{Digest, Sha256};
@@ -373,7 +373,9 @@ fn root_container(bench: &Bench, job: &BenchJob, name: &str, command: Vec<String
         image: Some(bench.image.clone()),
         image_pull_policy: Some(bench.pull_policy.to_owned()),
         command: Some(command),
-        resources: Some(job.resources.clone()),
+        // Left out when empty: the Job's name hashes its pod, and an empty
+        // `resources` would rename (and rerun) every chown Job already applied.
+        resources: (job.resources != ResourceRequirements::default()).then(|| job.resources.clone()),
         security_context: Some(SecurityContext {
             run_as_user: Some(0),
             run_as_non_root: Some(false),
