@@ -364,6 +364,48 @@ fn claims_only_helm_had_are_kept_unless_asked() {
     );
 }
 
+#[test]
+fn the_charts_database_root_password_stays_when_the_values_lack_it() {
+    // Given at install with `--set dbRootPassword=…`, it is in no values
+    // file: the chart's Secret may hold its only copy.
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    let without: String = read(LIVE_VALUES)
+        .lines()
+        .filter(|l| !l.starts_with("dbRootPassword:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let values_path = values.to_str().unwrap();
+
+    // The bundle has a Secret of that name (for the queue Redis password):
+    // the key stays in it.
+    std::fs::write(&values, &without).unwrap();
+    let updated = takeover(values_path, LIVE_MANIFEST, &[]);
+    succeeded(&updated);
+    let records = records(&updated.plan);
+    let secret = record(&records, "Secret/frappe-bench-erpnext");
+    assert!(secret.get("data").is_none(), "{secret}");
+    assert!(
+        updated.plan.contains("#   keeps `db-root-password`, which only helm set"),
+        "{}",
+        updated.plan
+    );
+
+    // The bundle has no Secret: the chart's is kept.
+    std::fs::write(&values, without.replace(":fixture-queue-password@", "")).unwrap();
+    let kept = takeover(values_path, LIVE_MANIFEST, &[]);
+    succeeded(&kept);
+    assert!(!kept.bundle.join("03-secret-frappe-bench-erpnext.yaml").exists());
+    assert!(
+        !commands(&kept.plan)
+            .iter()
+            .any(|c| c.starts_with("kubectl delete") && c.contains("'secret/")),
+        "{}",
+        kept.plan
+    );
+    assert!(kept.plan.contains("# Kept: secret/frappe-bench-erpnext, which only helm had"));
+}
+
 /// Names in the helm manifest and the bundle's directory reach the plan's
 /// commands; a bidirectional control in one would show the command in
 /// another order than bash runs it. None is in the plan as it is, and every
