@@ -967,7 +967,7 @@ fn a_release_record_kubectl_cannot_read_stops_the_plan() {
     if !python() {
         return;
     }
-    let start = takeover.plan.find("records=$(").unwrap();
+    let start = takeover.plan.find("\n# 4. ").unwrap();
     let script = format!("set -euo pipefail\n{}echo went on\n", &takeover.plan[start..]);
     let stand_in = StandIn::forbidding(
         kubectl,
