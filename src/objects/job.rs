@@ -9,6 +9,10 @@
 //! Job's template, it deletes itself ([`FINISHED_JOB_TTL`]) after it finished,
 //! so that `kubectl apply` never has to change it. A CronJob is updated in
 //! place, so it keeps a plain `<fullname>-<task>` name.
+//!
+//! A Job that changes a site comes with a PodDisruptionBudget of the same
+//! name ([`disruption_budget`]): the Eviction API, which `kubectl drain` and
+//! managed node upgrades use, then refuses to evict its running pod.
 
 use std::collections::BTreeMap;
 
@@ -17,14 +21,16 @@ use k8s_openapi::api::core::v1::{
     ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, SecretKeySelector,
     SecurityContext, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use sha2::{Digest, Sha256};
 
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::component::{BENCH_DIR, ComponentKind, LOGS_DIR, SITES_DIR, TMP_DIR};
 use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, S3Target, SecretRef, Task};
-use crate::model::{Bench, label};
+use crate::model::{Bench, Names, label};
 use crate::templates::{self, S3_DIR};
 
 /// Seconds a finished Job whose name leaves out the image is kept (with its
@@ -33,8 +39,59 @@ use crate::templates::{self, S3_DIR};
 /// done.
 pub const FINISHED_JOB_TTL: i32 = 600;
 
-/// The Job, or the CronJob when the task runs on a schedule.
-pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
+/// The label the Job controller puts on each pod of a Job, the Job's name as
+/// its value (Kubernetes 1.27 and later).
+pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
+
+/// The Job, or the CronJob when the task runs on a schedule; before a Job
+/// that changes a site, its [`disruption_budget`]. Only backups run on a
+/// schedule, and none changes a site.
+pub fn build(bench: &Bench, job: &BenchJob) -> Vec<Manifest> {
+    let manifest = job_or_cron_job(bench, job);
+    match &manifest {
+        Manifest::Job(built) if job.task.changes_a_site() => {
+            let budget = disruption_budget(&bench.names, &built.metadata);
+            vec![Manifest::PodDisruptionBudget(Box::new(budget)), manifest]
+        }
+        _ => vec![manifest],
+    }
+}
+
+/// A PodDisruptionBudget that keeps the Eviction API (`kubectl drain`, the
+/// node upgrades of GKE, EKS and AKS, the cluster autoscaler, Karpenter)
+/// from evicting the running pod of the Job `job`: cut off part-way, a
+/// migrate leaves its site half migrated (MariaDB commits each DDL
+/// statement), a restore half loaded.
+///
+/// `minAvailable: 1` as an integer: the disruption controller then counts
+/// the pods the selector matches, where `maxUnavailable` or a percentage
+/// would look for the scale of their controller, which a Job does not have
+/// (`getExpectedPodCount`). Its one pod, Ready while it runs (it has no
+/// readiness probe), leaves no disruption allowed. A pod that has finished,
+/// or not yet started (Pending: still pulling its image or running an init
+/// container, before it changed anything), is evicted regardless (the
+/// eviction handler's `canIgnorePDB`). The selector is the Job's own name,
+/// which Kubernetes puts on its pods: a budget over the pods of two Jobs of
+/// the same task would allow one eviction when both run. Named as the Job
+/// is, so that each Job has its own.
+fn disruption_budget(names: &Names, job: &ObjectMeta) -> PodDisruptionBudget {
+    let name = job.name.clone().expect("a Job has a name");
+    let selector = BTreeMap::from([(JOB_NAME_LABEL.to_owned(), name.clone())]);
+    PodDisruptionBudget {
+        metadata: meta(names, name, job.labels.clone().unwrap_or_default()),
+        spec: Some(PodDisruptionBudgetSpec {
+            min_available: Some(IntOrString::Int(1)),
+            selector: Some(LabelSelector {
+                match_labels: Some(selector),
+                match_expressions: None,
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn job_or_cron_job(bench: &Bench, job: &BenchJob) -> Manifest {
     let names = &bench.names;
     let task = job.task.name();
     let mut spec = job_spec(bench, job);
@@ -274,7 +331,7 @@ fn job_name_env() -> EnvVar {
         value: None,
         value_from: Some(EnvVarSource {
             field_ref: Some(ObjectFieldSelector {
-                field_path: "metadata.labels['batch.kubernetes.io/job-name']".to_owned(),
+                field_path: format!("metadata.labels['{JOB_NAME_LABEL}']"),
                 api_version: None,
             }),
             ..Default::default()
