@@ -9,6 +9,9 @@ use frappe_manifests::objects::Manifest;
 use frappe_manifests::order::{self, Phase};
 use serde_json::Value;
 
+/// The label the Job controller puts on a Job's pods, with the Job's name.
+const JOB_NAME: &str = "batch.kubernetes.io/job-name";
+
 use crate::common::{check_text, documents, example, human, run, text};
 use crate::fake_bench::ScratchBench;
 use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, scheduled_backup_values, script, set_maintenance_mode};
@@ -132,6 +135,79 @@ fn argo_cd_waves_follow_the_phases_and_no_job_is_a_hook() {
             Some("Sync"),
             "{task} deletes itself after it finished: as a plain resource it would leave the application OutOfSync"
         );
+    }
+}
+
+/// `kubectl drain` and the node upgrades of GKE, EKS and AKS evict pods
+/// through the Eviction API, which reads PodDisruptionBudgets and no
+/// annotation: each Job that changes a site has a budget of its own, which
+/// the API server holds before the Job's pod runs, for kubectl's phases and
+/// Argo CD's waves alike.
+#[test]
+fn each_job_that_changes_a_site_has_its_own_disruption_budget_before_it() {
+    let values = format!(
+        "{}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n    database: a-database.sql.gz\n",
+        multisite_values(3306)
+    );
+    let outcome = check_text(&values, &[], "erpnext", Some("erp"));
+    let mut manifests = outcome.manifests.clone().unwrap_or_else(|| panic!("{}", human(&outcome)));
+    frappe_manifests::argocd::annotate(&mut manifests);
+    let wave = |m: &Manifest| -> i32 {
+        m.metadata().annotations.as_ref().unwrap()["argocd.argoproj.io/sync-wave"]
+            .parse()
+            .unwrap()
+    };
+    let json = |m: &Manifest| serde_json::to_value(m).unwrap();
+    let mut fenced = Vec::new();
+    let mut unfenced = Vec::new();
+    for (at, job) in manifests.iter().enumerate().filter(|(_, m)| m.kind() == "Job") {
+        let task = job.component().unwrap();
+        let own: Vec<(usize, &Manifest)> = manifests
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.kind() == "PodDisruptionBudget" && json(m)["spec"]["selector"]["matchLabels"][JOB_NAME] == job.name())
+            .collect();
+        if !["create-site", "drop-site", "migrate", "restore"].contains(&task) {
+            assert!(own.is_empty(), "{task} leaves no site half changed");
+            unfenced.push(task);
+            continue;
+        }
+        let [(budget_at, budget)] = own[..] else {
+            panic!("{task}: {} budgets", own.len())
+        };
+        let spec = &json(budget)["spec"];
+        // An integer: `maxUnavailable` or a percentage needs the scale of the
+        // pods' controller, and a Job has none.
+        assert_eq!(spec["minAvailable"], 1, "{task}");
+        assert_eq!(spec.get("maxUnavailable"), None, "{task}");
+        // This Job's pods and no other's: the label Kubernetes puts on them,
+        // which the scripts read their Job's name from too.
+        assert_eq!(
+            spec["selector"],
+            serde_json::json!({"matchLabels": {JOB_NAME: job.name()}}),
+            "{task}"
+        );
+        let pod_env = json(job)["spec"]["template"]["spec"]["containers"][0]["env"].clone();
+        assert!(
+            pod_env.as_array().unwrap().iter().any(|e| e["valueFrom"]["fieldRef"]["fieldPath"]
+                == format!("metadata.labels['{JOB_NAME}']")),
+            "{task}: {pod_env}"
+        );
+        assert_eq!(budget.name(), job.name(), "{task}: one budget per Job, named as it is");
+        // Applied before the Job: in its phase or an earlier one and, within
+        // a phase, earlier in the stream; in an earlier Argo CD wave.
+        assert!(order::place(budget).phase <= order::place(job).phase, "{task}");
+        assert!(budget_at < at, "{task}: kubectl applies the budget first");
+        assert!(wave(budget) < wave(job), "{task}: wave {} after {}", wave(budget), wave(job));
+        // A plain resource, not a hook: it stays while a hook Job is deleted
+        // and created again.
+        assert_eq!(budget.metadata().annotations.as_ref().unwrap().get("argocd.argoproj.io/hook"), None);
+        fenced.push(task);
+    }
+    fenced.sort();
+    assert_eq!(fenced, ["create-site", "drop-site", "migrate", "restore"]);
+    for task in ["configure", "backup", "clear-cache"] {
+        assert!(unfenced.contains(&task), "no {task} Job: {unfenced:?}");
     }
 }
 
