@@ -189,8 +189,11 @@ fn each_job_that_changes_a_site_has_its_own_disruption_budget_before_it() {
         );
         let pod_env = json(job)["spec"]["template"]["spec"]["containers"][0]["env"].clone();
         assert!(
-            pod_env.as_array().unwrap().iter().any(|e| e["valueFrom"]["fieldRef"]["fieldPath"]
-                == format!("metadata.labels['{JOB_NAME}']")),
+            pod_env
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["valueFrom"]["fieldRef"]["fieldPath"] == format!("metadata.labels['{JOB_NAME}']")),
             "{task}: {pod_env}"
         );
         assert_eq!(budget.name(), job.name(), "{task}: one budget per Job, named as it is");
