@@ -12,14 +12,16 @@
 //!
 //! A Job that changes a site comes with a PodDisruptionBudget of the same
 //! name ([`disruption_budget`]): the Eviction API, which `kubectl drain` and
-//! managed node upgrades use, then refuses to evict its running pod.
+//! managed node upgrades use, then refuses to evict its pod while it is
+//! Ready, which its [`changing_a_site_probe`] makes it only while the script
+//! changes a site, not while it waits.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, SecretKeySelector,
-    SecurityContext, Volume, VolumeMount,
+    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ExecAction, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
+    SecretKeySelector, SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -31,7 +33,7 @@ use super::{Manifest, common_labels, meta, storage};
 use crate::model::component::{BENCH_DIR, ComponentKind, LOGS_DIR, SITES_DIR, TMP_DIR};
 use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, S3Target, SecretRef, Task};
 use crate::model::{Bench, Names, label};
-use crate::templates::{self, S3_DIR};
+use crate::templates::{self, CHANGING_A_SITE_FILE, CHANGING_A_SITE_PROBE_PERIOD, S3_DIR};
 
 /// Seconds a finished Job whose name leaves out the image is kept (with its
 /// pod and logs). Until then, applying a new image fails on it (`field is
@@ -59,15 +61,28 @@ pub fn build(bench: &Bench, job: &BenchJob) -> Vec<Manifest> {
 
 /// A PodDisruptionBudget that keeps the Eviction API (`kubectl drain`, the
 /// node upgrades of GKE, EKS and AKS, the cluster autoscaler, Karpenter)
-/// from evicting the running pod of the Job `job`: cut off part-way, a
-/// migrate leaves its site half migrated (MariaDB commits each DDL
-/// statement), a restore half loaded.
+/// from evicting the pod of the Job `job` while it changes a site: cut off
+/// part-way, a migrate leaves its site half migrated (MariaDB commits each
+/// DDL statement), a restore half loaded.
+///
+/// Only then: the pod is Ready only while its script changes a site
+/// ([`changing_a_site_probe`]), and `unhealthyPodEvictionPolicy:
+/// AlwaysAllow` lets the eviction handler take a running pod that is not
+/// Ready without looking at the budget. The Job waits far longer than it
+/// changes (for the backing services, the one-off backup, a site's
+/// creation: hours, up to a day), and a drain, or a node upgrade that gives
+/// up after 15 minutes (EKS), would wait all that time. A pod that was not
+/// Ready when the handler read it is deleted with that version as a
+/// precondition, so one that turned Ready meanwhile is refused (HTTP 429).
+/// Kubernetes 1.27 and later (beta, on by default; GA in 1.31); an older
+/// API server drops the field, and the budget then holds the pod while it
+/// runs.
 ///
 /// `minAvailable: 1` as an integer: the disruption controller then counts
 /// the pods the selector matches, where `maxUnavailable` or a percentage
 /// would look for the scale of their controller, which a Job does not have
-/// (`getExpectedPodCount`). Its one pod, Ready while it runs (it has no
-/// readiness probe), leaves no disruption allowed. A pod that has finished,
+/// (`getExpectedPodCount`). Its one pod, Ready or not, leaves no disruption
+/// allowed (the condition is `InsufficientPods`, always). A pod that has finished,
 /// or not yet started (Pending: still pulling its image or running an init
 /// container, before it changed anything), is evicted regardless (the
 /// eviction handler's `canIgnorePDB`). The selector is the Job's own name,
@@ -85,7 +100,8 @@ fn disruption_budget(names: &Names, job: &ObjectMeta) -> PodDisruptionBudget {
                 match_labels: Some(selector),
                 match_expressions: None,
             }),
-            ..Default::default()
+            unhealthy_pod_eviction_policy: Some("AlwaysAllow".to_owned()),
+            max_unavailable: None,
         }),
         ..Default::default()
     }
@@ -319,6 +335,25 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         resources: Some(job.resources.clone()),
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(mounts),
+        readiness_probe: job.task.changes_a_site().then(changing_a_site_probe),
+        ..Default::default()
+    }
+}
+
+/// Ready while the file the script keeps while it changes a site is there
+/// (`templates/changing-a-site.sh.j2`), in the container's own `/tmp`. Each
+/// run forks one process in the container, every
+/// [`CHANGING_A_SITE_PROBE_PERIOD`] seconds. Three failures in a row (the
+/// default) make the pod unready again: one exec that times out under the
+/// load of a migrate leaves it Ready. The message is what `kubectl describe
+/// pod` shows under the probe's `Unhealthy` events while the Job waits.
+fn changing_a_site_probe() -> Probe {
+    let test = format!("test -e {CHANGING_A_SITE_FILE} || {{ echo 'not changing a site: an eviction may take this pod'; exit 1; }}");
+    Probe {
+        exec: Some(ExecAction {
+            command: Some(vec!["sh".to_owned(), "-c".to_owned(), test]),
+        }),
+        period_seconds: Some(CHANGING_A_SITE_PROBE_PERIOD),
         ..Default::default()
     }
 }
