@@ -57,6 +57,7 @@ fn build_environment() -> Environment<'static> {
     // (a `String` argument would copy it); anything else is formatted as
     // `String` formats it.
     env.add_filter("shell", |word: Cow<'_, str>| shell_quote(&word));
+    // What `changing-a-site.sh` shares with the Jobs' readiness probe.
     env.add_global("changing_a_site_file", CHANGING_A_SITE_FILE);
     env.add_global("probe_period", CHANGING_A_SITE_PROBE_PERIOD);
     env.add_global("ready_delay", 2 * CHANGING_A_SITE_PROBE_PERIOD);
