@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("drop-site.sh", include_str!("../templates/drop-site.sh.j2")),
     ("backup.sh", include_str!("../templates/backup.sh.j2")),
     ("upgrade.sh", include_str!("../templates/upgrade.sh.j2")),
+    ("site-change.sh", include_str!("../templates/site-change.sh.j2")),
     ("changing-a-site.sh", include_str!("../templates/changing-a-site.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
     ("wait-for-migrate.sh", include_str!("../templates/wait-for-migrate.sh.j2")),

@@ -162,7 +162,13 @@ fn claims_are_protected_first_and_the_release_record_goes_last() {
         "{}",
         commands[saved]
     );
-    let removed = position(&commands, "kubectl delete secret -n 'erpnext' -l 'owner=helm,name=frappe-bench'");
+    // helm keeps the record in Secrets, or in ConfigMaps (HELM_DRIVER=configmap,
+    // helm's pkg/storage/driver/cfgmaps.go): either way it goes.
+    assert!(commands[saved].contains("kubectl get secret,configmap "), "{}", commands[saved]);
+    let removed = position(
+        &commands,
+        "kubectl delete secret,configmap -n 'erpnext' -l 'owner=helm,name=frappe-bench'",
+    );
     assert!(saved < removed);
     let last_other = commands
         .iter()
@@ -466,6 +472,16 @@ fn a_plan_that_would_lose_data_or_act_blindly_is_refused_and_nothing_is_written(
         ),
         (
             &["--set", "redisQueueHost=redis://frappe-bench-valkey-queue:6379"],
+            "the render's queue Redis is the Service `frappe-bench-valkey-queue`",
+        ),
+        // Another claim for the sites: the bench would start on an empty volume.
+        (
+            &["--set", "persistence.worker.existingClaim=erp-sites"],
+            "the release's pods mount the sites directory from the claim `frappe-bench-erpnext`, the render's would from the claim `erp-sites`",
+        ),
+        // DNS names are case-insensitive: this one reaches the same Service.
+        (
+            &["--set", "redisQueueHost=redis://Frappe-Bench-Valkey-Queue.erpnext.svc:6379"],
             "the render's queue Redis is the Service `frappe-bench-valkey-queue`",
         ),
     ];
@@ -787,4 +803,76 @@ fn run_by_kubectl_the_plan_leaves_exactly_the_bundle() {
             .to_string()
             .contains("valkey")
     );
+}
+
+#[test]
+fn a_job_of_the_release_that_still_runs_stops_the_plan_before_anything_changes() {
+    // The plan deletes the chart's Jobs: a migrate or a site creation cut
+    // off part-way leaves its site half migrated or half made. The seed's
+    // release has one Job, the chart's configure Job.
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let commands = commands(&takeover.plan);
+    let check = position(&commands, "custom-columns=NAME:.metadata.name,ACTIVE:.status.active");
+    let first_change = commands
+        .iter()
+        .position(|c| {
+            c.starts_with("kubectl annotate")
+                || c.contains("set-last-applied")
+                || c.starts_with("kubectl apply")
+                || c.starts_with("kubectl delete")
+        })
+        .unwrap();
+    assert!(check < first_change, "{}", commands.join("\n"));
+    let helm = read(CHART_RENDER);
+    let jobs: Vec<String> = resources(&helm).into_iter().filter(|r| r.starts_with("job.batch/")).collect();
+    assert!(!jobs.is_empty());
+    for job in &jobs {
+        assert!(commands[check].contains(&format!("'{job}'")), "{job}: {}", commands[check]);
+    }
+
+    // The check itself, by the real kubectl against the chart's objects.
+    let Some(kubectl) = common::kubectl() else { return };
+    if !python() {
+        return;
+    }
+    let start = takeover.plan.find("running=$(").unwrap();
+    let end = start + takeover.plan[start..].find("\nfi\n").unwrap() + 4;
+    let script = format!("set -euo pipefail\n{}echo went on\n", &takeover.plan[start..end]);
+    for active in [Some(1), Some(0), None] {
+        let objects: Vec<String> = documents(&helm)
+            .into_iter()
+            .filter(|o| o.is_object())
+            .map(|mut o| {
+                if let Some(active) = active
+                    && o["kind"] == "Job"
+                    && o["metadata"]["name"].as_str().unwrap().contains("-conf-bench-")
+                {
+                    o["status"] = json!({"active": active});
+                }
+                o.to_string()
+            })
+            .collect();
+        let stand_in = StandIn::start(kubectl.clone(), &objects.join("\n---\n"));
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env("KUBECONFIG", stand_in.work.path().join("kubeconfig"))
+            .env("KUBECACHEDIR", stand_in.work.path().join("cache"))
+            .env("PATH", std::env::var("PATH").unwrap())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        if active == Some(1) {
+            assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+            assert!(
+                stderr.contains("Jobs of the release still run: frappe-bench-erpnext-conf-bench-TIMESTAMP"),
+                "{stderr}"
+            );
+            assert!(!stdout.contains("went on"));
+        } else {
+            assert!(output.status.success(), "{active:?}: {stdout}{stderr}");
+            assert!(stdout.contains("went on"), "{active:?}: {stdout}");
+        }
+    }
 }

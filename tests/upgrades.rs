@@ -859,7 +859,13 @@ fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
         .iter()
         .position(|c| c.starts_with("--site shop.example.com restore"))
         .expect("a restore");
-    assert_eq!(calls[restore - 1], "--site shop.example.com set-maintenance-mode on");
+    assert_eq!(
+        calls[restore - 2..restore],
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration"
+        ]
+    );
     assert_eq!(
         calls[restore + 1],
         "--site shop.example.com migrate",
@@ -890,6 +896,232 @@ fn a_restore_runs_once_per_request_with_the_password_on_stdin() {
     let output = bench.run(&script(&again, "restore"), None);
     assert!(output.status.success());
     assert_eq!(bench.calls().len(), 2 * calls.len(), "a new request id restores once more");
+}
+
+/// bench restore drops the site's database and loads the backup into a
+/// new one (frappe installer.py `_new_site`, database setup_database), and
+/// the workers go on with the site's queued jobs in maintenance mode
+/// (`execute_job` does not look at it): the restore waits for them as migrate
+/// does, with frappe's own check, and goes on after JOBS_TIMEOUT.
+#[test]
+fn a_restore_waits_for_the_sites_background_jobs_in_maintenance_mode() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: old-database.sql.gz\n");
+    let restore = script(&documents(&crate::common::render_text(&values, &[])), "restore");
+    let output = bench
+        .command(&restore, "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("PENDING_JOB_CHECKS", "2")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let calls = bench.calls();
+    assert_eq!(
+        calls[..4],
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com ready-for-migration",
+        ],
+        "no restore while a job of the site is queued or runs: {calls:?}"
+    );
+    assert!(calls[4].starts_with("--site shop.example.com restore "), "{calls:?}");
+
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let restore = script(
+        &documents(&crate::common::render_text(
+            &restore_values(port, "    database: old-database.sql.gz\n"),
+            &[],
+        )),
+        "restore",
+    );
+    let output = bench
+        .command(&restore, "16")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .env("JOBS_TIMEOUT", "0")
+        .env("PENDING_JOB_CHECKS", "1000")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("shop.example.com still has background jobs queued or running after 0s; restoring anyway"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore ")));
+}
+
+/// An error of the check (an unreachable Redis) fails the restore before it
+/// changes anything, rather than wait or restore under running jobs.
+#[test]
+fn a_restore_whose_background_job_check_fails_restores_nothing() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: old-database.sql.gz\n");
+    let restore = script(&documents(&crate::common::render_text(&values, &[])), "restore");
+    let failed = bench.run(
+        &restore,
+        Some((
+            "--site shop.example.com ready-for-migration",
+            "redis.exceptions.ConnectionError: Error 111 connecting to redis-queue:6379. Connection refused.",
+        )),
+    );
+    assert!(!failed.status.success());
+    let log = text(&failed.stderr);
+    assert!(
+        log.contains("bench ready-for-migration failed on shop.example.com (exit status 1"),
+        "{log}"
+    );
+    assert!(log.contains("nothing was restored"), "{log}");
+    assert!(log.contains("--site shop.example.com set-maintenance-mode off"), "{log}");
+    assert!(!bench.calls().iter().any(|c| c.contains(" restore ")), "{:?}", bench.calls());
+    assert_eq!(maintenance(&bench, "shop.example.com"), 1);
+    assert!(
+        !bench.root().join("sites/.frappe-manifests/restored/shop.example.com").exists(),
+        "the request is not recorded: run again, it restores"
+    );
+}
+
+/// With kubectl, the restore Job and a migrate Job of the same image start
+/// together in the pre phase (one applied before and deleted since is applied
+/// again): the migrate Job must not switch maintenance mode, back up or
+/// migrate a site while bench restore drops and loads its database. It waits
+/// for the restore, then finds the site migrated with its image.
+#[test]
+fn a_migrate_job_started_beside_a_restore_of_its_site_waits_for_it() {
+    let (_listener, port, bench, backups) = restore_bench();
+    bench.add_site("hr.example.com");
+    bench.add_site("crm.example.com");
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    backed_up(&bench, &docs);
+    let run = |task: &str| {
+        bench
+            .command(&script(&docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .env("RESTORE_SECONDS", "4")
+            .output()
+            .unwrap()
+    };
+    std::thread::scope(|scope| {
+        let restore = scope.spawn(|| run("restore"));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let migrate = run("migrate");
+        assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+        let restore = restore.join().unwrap();
+        assert!(restore.status.success(), "{}", text(&restore.stderr));
+    });
+    let shop: Vec<String> = bench
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("--site shop.example.com"))
+        .map(|c| {
+            if c.starts_with("--site shop.example.com restore ") {
+                "--site shop.example.com restore".to_owned()
+            } else {
+                c
+            }
+        })
+        .collect();
+    assert_eq!(
+        shop,
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com restore",
+            "--site shop.example.com migrate",
+            "--site shop.example.com clear-cache",
+            "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
+            "--site shop.example.com set-maintenance-mode off",
+        ],
+        "the restore alone changes shop.example.com"
+    );
+    assert_eq!(maintenance(&bench, "shop.example.com"), 0);
+    assert!(
+        bench.calls().contains(&"--site hr.example.com migrate".to_owned()),
+        "the other sites are migrated: {:?}",
+        bench.calls()
+    );
+}
+
+/// The site's lock is a flock(2) lock: a Job that holds it and dies, even
+/// by SIGKILL, leaves nothing behind; one that holds it longer than
+/// LOCK_TIMEOUT stops the other Job before it changed anything, with the way
+/// out (a lock kept by a dead node's file system).
+#[test]
+fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    backed_up(&bench, &docs);
+    let lock = bench.root().join("sites/.frappe-manifests/locks/shop.example.com");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let hold = || {
+        // --close: only flock holds it, not its command (a container's
+        // processes end together, and so does this holder).
+        let holder = std::process::Command::new("flock")
+            .arg("--close")
+            .arg(&lock)
+            .args(["sleep", "20"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        holder
+    };
+    let run = |task: &str| {
+        bench
+            .command(&script(&docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("LOCK_TIMEOUT", "1")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .output()
+            .unwrap()
+    };
+
+    let mut holder = hold();
+    for task in ["restore", "migrate"] {
+        let output = run(task);
+        assert!(!output.status.success(), "{task}");
+        let log = text(&output.stderr);
+        assert!(
+            log.contains("another Job held sites/.frappe-manifests/locks/shop.example.com for 1s"),
+            "{log}"
+        );
+        assert!(log.contains("rm sites/.frappe-manifests/locks/shop.example.com"), "{log}");
+        assert!(
+            task == "restore" || log.contains("did not start: another Job held the site's lock"),
+            "{log}"
+        );
+        assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
+    }
+    assert!(
+        std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated/shop.example.com"))
+            .unwrap()
+            .starts_with("failed "),
+        "the pods waiting for the migrate stop waiting"
+    );
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+
+    let output = run("restore");
+    assert!(output.status.success(), "released by SIGKILL: {}", text(&output.stderr));
+    assert!(bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore ")));
 }
 
 #[test]

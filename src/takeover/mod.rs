@@ -1,6 +1,9 @@
 //! `takeover`: the plan that moves a live Helm release to the bundle, as
 //! commands to read and run, in the only order that keeps the data.
 //!
+//! 0. Nothing happens while a Job of the release still runs: the plan
+//!    deletes them, and one cut off part-way leaves its site half made or
+//!    half migrated.
 //! 1. Every PersistentVolumeClaim of the release is protected before
 //!    anything else: `helm.sh/resource-policy: keep` (which helm upgrade and
 //!    rollback read on the live object), and its volume's reclaim policy set
@@ -13,11 +16,13 @@
 //!    change first. What the API server does not let change is handled
 //!    kind by kind: a Job or a Deployment whose selector differs is deleted
 //!    and created again; a claim's spec is only grown, and a render that
-//!    would change it otherwise is refused.
+//!    would change it otherwise, or mount the sites from another claim, is
+//!    refused.
 //! 3. What only helm had is deleted, the last installed first; never a
 //!    claim, unless asked.
 //! 4. helm's release record (the `sh.helm.release.v1.<release>.v<N>`
-//!    Secrets) is saved to a file and deleted last, so that until then helm
+//!    Secrets, or ConfigMaps with `HELM_DRIVER=configmap`) is saved to a
+//!    file and deleted last, so that until then helm
 //!    can still take the release back, and after it `helm uninstall` can
 //!    delete nothing.
 //!
@@ -38,6 +43,7 @@ use serde_json::Value;
 use crate::diff::compare::{equivalent, quantity_order};
 use crate::diff::object::{Key, Object};
 use crate::emit;
+use crate::model::component::SITES_DIR;
 use crate::source::secrets;
 use crate::templates;
 use crate::unicode::is_bidi_control;
@@ -62,6 +68,9 @@ pub enum Refusal {
     /// The render reaches its database or a Redis through a Service only
     /// helm had, which the plan would delete.
     InClusterService { service: String, used_as: &'static str },
+    /// The render's pods would mount the sites directory from another
+    /// volume than the release's: they would start without the sites.
+    SitesVolume { workload: String, live: String, rendered: String },
 }
 
 impl fmt::Display for Refusal {
@@ -88,6 +97,11 @@ impl fmt::Display for Refusal {
                 "the render's {used_as} is the Service `{service}`, which only the helm release has and the plan would delete; \
                  this tool expects the database and Redis outside the release: move the data there first, and point the values at it"
             ),
+            Refusal::SitesVolume { workload, live, rendered } => write!(
+                f,
+                "{workload}: the release's pods mount the sites directory from {live}, the render's would from {rendered}, \
+                 and start without the release's sites; set `persistence.worker.existingClaim` so that the render mounts the release's claim"
+            ),
         }
     }
 }
@@ -108,6 +122,8 @@ pub struct Request<'a> {
 pub struct Plan {
     namespace: String,
     release: String,
+    /// The release's Jobs: none may still run when the plan deletes them.
+    jobs: Vec<String>,
     protect: Vec<String>,
     queue_change: Option<(String, String)>,
     records: Vec<RecordStep>,
@@ -162,6 +178,7 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
     let helm_only: Vec<&Object> = request.helm.iter().filter(|o| !rendered_keys.contains(&o.key)).collect();
 
     let mut refusals = in_cluster_services(request.rendered, &helm_only);
+    refusals.extend(sites_volume_change(request.rendered, &helm_by_key));
     let mut records = Vec::new();
     let mut applies = Vec::new();
     for (index, ours) in request.rendered.iter().enumerate() {
@@ -176,6 +193,12 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
     Ok(Plan {
         namespace,
         release: request.release.to_owned(),
+        jobs: request
+            .helm
+            .iter()
+            .filter(|o| o.key.is("batch", "Job"))
+            .map(|o| o.key.resource())
+            .collect(),
         protect: request
             .helm
             .iter()
@@ -231,6 +254,65 @@ fn apply_step(index: usize, ours: &Object, helm: Option<&Object>, refusals: &mut
         removes: removed.iter().map(ToString::to_string).collect(),
     };
     (step, Some(record))
+}
+
+/// The first Deployment whose pods the render would give another sites
+/// volume than the release's: a new claim is empty, and every site would be
+/// gone from the bench (create-site would even create them anew, with new
+/// databases).
+/// A release whose pods keep the sites on no claim (the chart's `emptyDir`
+/// without persistence) has none to lose.
+fn sites_volume_change(rendered: &[Object], helm_by_key: &HashMap<&Key, &Object>) -> Option<Refusal> {
+    rendered.iter().filter(|o| o.key.is("apps", "Deployment")).find_map(|ours| {
+        let live = sites_volume(&helm_by_key.get(&ours.key)?.value)?;
+        let rendered = sites_volume(&ours.value);
+        (live.claim && Some(&live) != rendered.as_ref()).then(|| Refusal::SitesVolume {
+            workload: ours.key.to_string(),
+            live: live.to_string(),
+            rendered: rendered.map_or_else(|| "no volume".to_owned(), |v| v.to_string()),
+        })
+    })
+}
+
+/// The volume pods mount the sites directory from.
+#[derive(Debug, PartialEq, Eq)]
+struct SitesVolume {
+    /// Whether `name` is a claim's name, or a volume's that is no claim.
+    claim: bool,
+    name: String,
+}
+
+impl fmt::Display for SitesVolume {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.claim {
+            write!(f, "the claim `{}`", self.name)
+        } else {
+            write!(f, "the volume `{}`, no claim", self.name)
+        }
+    }
+}
+
+/// What a workload's pods mount the sites directory from; `None` when none
+/// of its containers mounts it.
+fn sites_volume(object: &Value) -> Option<SitesVolume> {
+    let spec = &object["spec"]["template"]["spec"];
+    let name = spec["containers"]
+        .as_array()?
+        .iter()
+        .flat_map(|c| c["volumeMounts"].as_array().into_iter().flatten())
+        .find(|m| m["mountPath"].as_str().map(|p| p.trim_end_matches('/')) == Some(SITES_DIR))?["name"]
+        .as_str()?;
+    let volume = spec["volumes"].as_array().into_iter().flatten().find(|v| v["name"] == name);
+    Some(match volume.and_then(|v| v["persistentVolumeClaim"]["claimName"].as_str()) {
+        Some(claim) => SitesVolume {
+            claim: true,
+            name: claim.to_owned(),
+        },
+        None => SitesVolume {
+            claim: false,
+            name: name.to_owned(),
+        },
+    })
 }
 
 /// What of `helm_only` is deleted, the last installed first, and the claims
@@ -323,6 +405,10 @@ fn endpoints(rendered: &[Object]) -> Vec<(&'static str, String)> {
 fn in_cluster_services(rendered: &[Object], helm_only: &[&Object]) -> Vec<Refusal> {
     let mut refusals = Vec::new();
     for (used_as, host) in endpoints(rendered) {
+        // DNS names are case-insensitive (RFC 4343), and the cluster's DNS
+        // answers `Frappe-Bench-Valkey-Queue` as the Service of that name;
+        // Service names themselves are lowercase.
+        let host = host.to_ascii_lowercase();
         for service in helm_only.iter().filter(|o| o.key.is("", "Service")) {
             let name = &service.key.name;
             let in_namespace = service.key.namespace.as_deref().is_some_and(|ns| {
@@ -474,6 +560,7 @@ impl Plan {
             namespace: &self.namespace,
             helm_file: one_line(helm_file),
             bundle: one_line(&bundle.display().to_string()),
+            jobs: &self.jobs,
             protect: self.protect.iter().map(|name| format!("persistentvolumeclaim/{name}")).collect(),
             queue_change: self.queue_change.as_ref().map(|(from, to)| [one_line(from), one_line(to)]),
             records,
@@ -516,6 +603,7 @@ struct ScriptContext<'a> {
     namespace: &'a str,
     helm_file: String,
     bundle: String,
+    jobs: &'a [String],
     protect: Vec<String>,
     queue_change: Option<[String; 2]>,
     records: Vec<ScriptRecord<'a>>,
@@ -577,6 +665,31 @@ mod tests {
             assert_eq!(RedisAddress::parse(url).to_string(), "oldq:6379/0", "{url}");
         }
         assert!(!RedisAddress::parse("redis://oldq/0?password=Le@k4").to_string().contains("k4"));
+    }
+
+    #[test]
+    fn only_a_release_that_keeps_the_sites_on_a_claim_can_lose_them() {
+        let deployment = |volume: serde_json::Value| {
+            Object::new(
+                serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                    "spec": {"template": {"spec": {
+                        "containers": [{"name": "web", "volumeMounts": [{"name": "sites-dir", "mountPath": format!("{SITES_DIR}/")}]}],
+                        "volumes": [volume]}}}}),
+                Some("erp"),
+            )
+            .unwrap()
+        };
+        let claim = |name: &str| deployment(serde_json::json!({"name": "sites-dir", "persistentVolumeClaim": {"claimName": name}}));
+        let empty_dir = deployment(serde_json::json!({"name": "sites-dir", "emptyDir": {}}));
+        let change = |helm: &Object, ours: &Object| sites_volume_change(std::slice::from_ref(ours), &HashMap::from([(&helm.key, helm)]));
+        assert_eq!(change(&claim("sites"), &claim("sites")), None);
+        assert!(
+            matches!(change(&claim("sites"), &claim("other")), Some(Refusal::SitesVolume { live, rendered, .. })
+                if live == "the claim `sites`" && rendered == "the claim `other`")
+        );
+        assert!(change(&claim("sites"), &empty_dir).is_some());
+        // The chart without persistence: each pod had its own empty sites.
+        assert_eq!(change(&empty_dir, &claim("sites")), None);
     }
 
     #[test]
