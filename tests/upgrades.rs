@@ -1109,6 +1109,10 @@ fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job(
             "{log}"
         );
         assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
+        assert!(
+            !bench.changing_a_site_file().exists(),
+            "{task} waited for the lock unready: a drain could take it"
+        );
     }
     assert!(
         std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated/shop.example.com"))
