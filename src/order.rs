@@ -20,6 +20,7 @@
 //! before the Sync phase.
 
 use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
 use crate::objects::Manifest;
 
@@ -27,7 +28,8 @@ use crate::objects::Manifest;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Phase {
     /// What migrate needs, and the Jobs up to migrate: volume permissions,
-    /// configure, site creation and drop, backup, restore, migrate.
+    /// configure, site creation and drop, backup, restore, migrate (and the
+    /// disruption budgets of those that change a site).
     Pre,
     /// Everything else: the Deployments, Services, autoscalers, routes,
     /// scheduled backups and custom Jobs.
@@ -53,6 +55,8 @@ pub fn place(manifest: &Manifest) -> Place {
         | Manifest::Secret(_)
         | Manifest::ConfigMap(_)
         | Manifest::PersistentVolumeClaim(_) => (Phase::Pre, -5),
+        // A Job's disruption budget, in force before the Job's pod runs.
+        Manifest::PodDisruptionBudget(budget) if fences_a_job(budget) => (Phase::Pre, -5),
         Manifest::Job(_) => match manifest.component() {
             Some("volume-permissions") => (Phase::Pre, -4),
             Some("configure") => (Phase::Pre, -3),
@@ -91,6 +95,15 @@ pub fn waves(manifests: &[Manifest]) -> Vec<i8> {
             _ => place(manifest).wave,
         })
         .collect()
+}
+
+/// Whether the budget is a Job's ([`crate::objects::job`]): it selects the
+/// pods of a Job by the Job's name.
+fn fences_a_job(budget: &PodDisruptionBudget) -> bool {
+    let selector = budget.spec.as_ref().and_then(|spec| spec.selector.as_ref());
+    selector
+        .and_then(|selector| selector.match_labels.as_ref())
+        .is_some_and(|labels| labels.contains_key(crate::objects::job::JOB_NAME_LABEL))
 }
 
 fn pod_spec(manifest: &Manifest) -> Option<&PodSpec> {

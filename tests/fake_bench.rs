@@ -87,7 +87,12 @@ impl ScratchBench {
             .env("BENCH_DIR", self.root())
             .env("ARGV_LOG", self.argv_log())
             .env("SECRETS_LOG", self.dir.path().join("secrets.log"))
-            .env("FAKE_FRAPPE", release);
+            .env("FAKE_FRAPPE", release)
+            // The file of the Job's readiness probe, here rather than in the
+            // machine's /tmp, and no wait for a probe that never runs.
+            .env("CHANGING_A_SITE_FILE", self.changing_a_site_file())
+            .env("READY_DELAY", "0")
+            .env("READINESS_LOG", self.dir.path().join("readiness.log"));
         command
     }
 
@@ -152,6 +157,31 @@ impl ScratchBench {
 
     fn read(&self, file: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(file)).unwrap_or_default()
+    }
+
+    /// The file whose presence makes a Job's pod Ready (its readiness probe).
+    pub(crate) fn changing_a_site_file(&self) -> PathBuf {
+        self.dir.path().join("changing-a-site")
+    }
+
+    /// Each bench command line (and each `sleep` of a script, with
+    /// [`Self::record_sleeps`]) after `ready` or `unready`: whether the Job's
+    /// readiness probe would have found [`Self::changing_a_site_file`].
+    pub(crate) fn readiness(&self) -> Vec<String> {
+        self.read("readiness.log").lines().map(str::to_owned).collect()
+    }
+
+    /// Puts a `sleep` on the scripts' PATH that records itself in
+    /// [`Self::readiness`] before it sleeps: the scripts' waits sleep
+    /// between their checks.
+    pub(crate) fn record_sleeps(&self) {
+        self.add_command(
+            "sleep",
+            r#"#!/usr/bin/env bash
+printf '%s sleep %s\n' "$([[ -e $CHANGING_A_SITE_FILE ]] && echo ready || echo unready)" "$*" >>"$READINESS_LOG"
+PATH=${PATH#*:} exec sleep "$@"
+"#,
+        );
     }
 
     /// Each command line bench was run with, as `ps` shows it.

@@ -9,6 +9,9 @@ use frappe_manifests::objects::Manifest;
 use frappe_manifests::order::{self, Phase};
 use serde_json::Value;
 
+/// The label the Job controller puts on a Job's pods, with the Job's name.
+const JOB_NAME: &str = "batch.kubernetes.io/job-name";
+
 use crate::common::{check_text, documents, example, human, run, text};
 use crate::fake_bench::ScratchBench;
 use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, scheduled_backup_values, script, set_maintenance_mode};
@@ -133,6 +136,241 @@ fn argo_cd_waves_follow_the_phases_and_no_job_is_a_hook() {
             "{task} deletes itself after it finished: as a plain resource it would leave the application OutOfSync"
         );
     }
+}
+
+/// `kubectl drain` and the node upgrades of GKE, EKS and AKS evict pods
+/// through the Eviction API, which reads PodDisruptionBudgets and no
+/// annotation: each Job that changes a site has a budget of its own, which
+/// the API server holds before the Job's pod runs, for kubectl's phases and
+/// Argo CD's waves alike.
+#[test]
+fn each_job_that_changes_a_site_has_its_own_disruption_budget_before_it() {
+    let values = format!(
+        "{}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n    database: a-database.sql.gz\n",
+        multisite_values(3306)
+    );
+    let outcome = check_text(&values, &[], "erpnext", Some("erp"));
+    let mut manifests = outcome.manifests.clone().unwrap_or_else(|| panic!("{}", human(&outcome)));
+    frappe_manifests::argocd::annotate(&mut manifests);
+    let wave = |m: &Manifest| -> i32 {
+        m.metadata().annotations.as_ref().unwrap()["argocd.argoproj.io/sync-wave"]
+            .parse()
+            .unwrap()
+    };
+    let json = |m: &Manifest| serde_json::to_value(m).unwrap();
+    let mut fenced = Vec::new();
+    let mut unfenced = Vec::new();
+    for (at, job) in manifests.iter().enumerate().filter(|(_, m)| m.kind() == "Job") {
+        let task = job.component().unwrap();
+        let own: Vec<(usize, &Manifest)> = manifests
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.kind() == "PodDisruptionBudget" && json(m)["spec"]["selector"]["matchLabels"][JOB_NAME] == job.name())
+            .collect();
+        if !["create-site", "drop-site", "migrate", "restore"].contains(&task) {
+            assert!(own.is_empty(), "{task} leaves no site half changed");
+            unfenced.push(task);
+            continue;
+        }
+        let [(budget_at, budget)] = own[..] else {
+            panic!("{task}: {} budgets", own.len())
+        };
+        let spec = &json(budget)["spec"];
+        // An integer: `maxUnavailable` or a percentage needs the scale of the
+        // pods' controller, and a Job has none.
+        assert_eq!(spec["minAvailable"], 1, "{task}");
+        assert_eq!(spec.get("maxUnavailable"), None, "{task}");
+        // This Job's pods and no other's: the label Kubernetes puts on them,
+        // which the scripts read their Job's name from too.
+        assert_eq!(
+            spec["selector"],
+            serde_json::json!({"matchLabels": {JOB_NAME: job.name()}}),
+            "{task}"
+        );
+        let pod_env = json(job)["spec"]["template"]["spec"]["containers"][0]["env"].clone();
+        assert!(
+            pod_env
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["valueFrom"]["fieldRef"]["fieldPath"] == format!("metadata.labels['{JOB_NAME}']")),
+            "{task}: {pod_env}"
+        );
+        assert_eq!(budget.name(), job.name(), "{task}: one budget per Job, named as it is");
+        // Applied before the Job: in its phase or an earlier one and, within
+        // a phase, earlier in the stream; in an earlier Argo CD wave.
+        assert!(order::place(budget).phase <= order::place(job).phase, "{task}");
+        assert!(budget_at < at, "{task}: kubectl applies the budget first");
+        assert!(wave(budget) < wave(job), "{task}: wave {} after {}", wave(budget), wave(job));
+        // A plain resource, not a hook: it stays while a hook Job is deleted
+        // and created again.
+        assert_eq!(budget.metadata().annotations.as_ref().unwrap().get("argocd.argoproj.io/hook"), None);
+        fenced.push(task);
+    }
+    fenced.sort();
+    assert_eq!(fenced, ["create-site", "drop-site", "migrate", "restore"]);
+    for task in ["configure", "backup", "clear-cache"] {
+        assert!(unfenced.contains(&task), "no {task} Job: {unfenced:?}");
+    }
+}
+
+/// A Job that changes a site mostly waits (for the backing services, the
+/// one-off backup, a site's creation: up to a day), and changes a site for
+/// a part of its run: its pod is Ready only then (a readiness probe on a
+/// file of its own /tmp), and its budget lets an eviction take it while it
+/// is not (`unhealthyPodEvictionPolicy: AlwaysAllow`), so that a drain waits
+/// only while a site is being changed.
+#[test]
+fn a_jobs_pod_is_ready_only_while_it_changes_a_site_and_its_budget_lets_the_rest_go() {
+    let values = format!(
+        "{}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n    database: a-database.sql.gz\n",
+        multisite_values(3306)
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let mut probed = Vec::new();
+    for job in docs.iter().filter(|d| d["kind"] == "Job") {
+        let task = job["metadata"]["labels"]["app.kubernetes.io/component"].as_str().unwrap();
+        let pod = &job["spec"]["template"]["spec"];
+        let container = &pod["containers"][0];
+        let budget = docs
+            .iter()
+            .find(|d| d["kind"] == "PodDisruptionBudget" && d["metadata"]["name"] == job["metadata"]["name"]);
+        let Some(budget) = budget else {
+            assert!(container.get("readinessProbe").is_none(), "{task}: no budget, no probe");
+            continue;
+        };
+        assert_eq!(budget["spec"]["unhealthyPodEvictionPolicy"], "AlwaysAllow", "{task}");
+        let probe = &container["readinessProbe"];
+        assert_eq!(probe["periodSeconds"], 5, "{task}: {probe}");
+        let command = probe["exec"]["command"].as_array().unwrap();
+        let file = "/tmp/frappe-manifests-changing-a-site";
+        assert!(
+            command[2].as_str().unwrap().starts_with(&format!("test -e {file} ||")),
+            "{task}: {probe}"
+        );
+        // The script keeps the file the probe looks for, in the pod's own
+        // writable /tmp (an emptyDir: the root filesystem is read-only).
+        let script = container["args"][0].as_str().unwrap();
+        assert!(
+            script.contains(&format!("changing_a_site_file=${{CHANGING_A_SITE_FILE:-{file}}}")),
+            "{task}"
+        );
+        assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+        let tmp = container["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["mountPath"] == "/tmp")
+            .unwrap();
+        let volume = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == tmp["name"])
+            .unwrap();
+        assert!(volume["emptyDir"].is_object(), "{task}: {volume}");
+        probed.push(task);
+    }
+    probed.sort();
+    assert_eq!(probed, ["create-site", "drop-site", "migrate", "restore"]);
+}
+
+/// Run against the fake bench, migrate is Ready (its probe's file there)
+/// from just before maintenance mode goes on to just after it goes off,
+/// site after site, having waited for the probe first; not while it waits
+/// for the one-off backup.
+#[test]
+fn migrate_is_ready_from_maintenance_on_to_off_and_not_while_it_waits() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    bench.record_sleeps();
+    let output = std::thread::scope(|scope| {
+        let migrating = scope.spawn(|| bench.run(&script(&docs, "migrate"), None));
+        // The backup ends once migrate has waited for it a while.
+        while !bench.readiness().iter().any(|line| line.contains("sleep")) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        backed_up(&bench, &docs);
+        migrating.join().unwrap()
+    });
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let mut seen = bench.readiness();
+    seen.dedup();
+    let mut expected = vec!["unready sleep 5".to_owned()];
+    for site in SITES {
+        expected.push("ready sleep 0".to_owned());
+        for step in [
+            "set-maintenance-mode on",
+            "ready-for-migration",
+            "backup --with-files",
+            "migrate",
+            "set-maintenance-mode off",
+        ] {
+            expected.push(format!("ready --site {site} {step}"));
+        }
+    }
+    assert_eq!(
+        seen, expected,
+        "waiting for the backup: unready; each site from maintenance on to off: ready"
+    );
+    assert!(!bench.changing_a_site_file().exists(), "unready once the last site is done");
+}
+
+/// create-site is Ready while `bench new-site` or `install-app` runs,
+/// drop-site while `bench drop-site` runs, and restore from maintenance on
+/// to off; not while they ask bench for its options or wait.
+#[test]
+fn site_creation_drop_and_restore_are_ready_only_while_they_change_a_site() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    bench.add_site("hr.example.com");
+    bench.add_site("retired.example.com");
+    bench.record_sleeps();
+    for task in ["create-site", "drop-site"] {
+        let output = bench.run(&script(&docs, task), None);
+        assert!(output.status.success(), "{task}: {}", text(&output.stderr));
+    }
+    let created = |site: &str, apps: &str| {
+        format!("ready new-site {site} --db-type=mariadb --db-root-username=root --mariadb-user-host-login-scope=% --install-app={apps}")
+    };
+    assert_eq!(
+        bench.readiness(),
+        [
+            "unready new-site --help".to_owned(),
+            "ready sleep 0".to_owned(),
+            created("shop.example.com", "erpnext --install-app=payments"),
+            "ready sleep 0".to_owned(),
+            "ready --site hr.example.com install-app erpnext hrms".to_owned(),
+            "ready sleep 0".to_owned(),
+            created("crm.example.com", "erpnext --install-app=crm"),
+            "ready sleep 0".to_owned(),
+            "ready drop-site retired.example.com --db-root-username=root --archived-sites-path=archived_sites".to_owned(),
+        ]
+    );
+    assert!(!bench.changing_a_site_file().exists());
+
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("a-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: a-database.sql.gz\n"),
+        &[],
+    ));
+    let output = bench.run(&script(&docs, "restore"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let readiness = bench.readiness();
+    assert_eq!(
+        readiness.first().map(String::as_str),
+        Some("ready --site shop.example.com set-maintenance-mode on")
+    );
+    assert_eq!(
+        readiness.last().map(String::as_str),
+        Some("ready --site shop.example.com set-maintenance-mode off")
+    );
+    assert!(readiness.iter().all(|line| line.starts_with("ready ")), "{readiness:?}");
+    assert!(!bench.changing_a_site_file().exists());
 }
 
 #[test]
@@ -871,6 +1109,10 @@ fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job(
             "{log}"
         );
         assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
+        assert!(
+            !bench.changing_a_site_file().exists(),
+            "{task} waited for the lock unready: a drain could take it"
+        );
     }
     assert!(
         std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated/shop.example.com"))

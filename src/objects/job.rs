@@ -9,23 +9,31 @@
 //! Job's template, it deletes itself ([`FINISHED_JOB_TTL`]) after it finished,
 //! so that `kubectl apply` never has to change it. A CronJob is updated in
 //! place, so it keeps a plain `<fullname>-<task>` name.
+//!
+//! A Job that changes a site comes with a PodDisruptionBudget of the same
+//! name ([`disruption_budget`]): the Eviction API, which `kubectl drain` and
+//! managed node upgrades use, then refuses to evict its pod while it is
+//! Ready, which its [`changing_a_site_probe`] makes it only while the script
+//! changes a site, not while it waits.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec,
+    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ExecAction, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
     ResourceRequirements, SecretKeySelector, SecurityContext, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use sha2::{Digest, Sha256};
 
 use super::workload::{bench_mounts, bench_volumes, pod_defaults};
 use super::{Manifest, common_labels, meta, storage};
 use crate::model::component::{BENCH_DIR, ComponentKind, LOGS_DIR, SITES_DIR, TMP_DIR};
 use crate::model::jobs::{BenchJob, NAME_HASH_DIGITS, Rerun, S3Target, SecretRef, Task};
-use crate::model::{Bench, label};
-use crate::templates::{self, S3_DIR};
+use crate::model::{Bench, Names, label};
+use crate::templates::{self, CHANGING_A_SITE_FILE, CHANGING_A_SITE_PROBE_PERIOD, S3_DIR};
 
 /// Seconds a finished Job whose name leaves out the image is kept (with its
 /// pod and logs). Until then, applying a new image fails on it (`field is
@@ -33,8 +41,73 @@ use crate::templates::{self, S3_DIR};
 /// done.
 pub const FINISHED_JOB_TTL: i32 = 600;
 
-/// The Job, or the CronJob when the task runs on a schedule.
-pub fn build(bench: &Bench, job: &BenchJob) -> Manifest {
+/// The label the Job controller puts on each pod of a Job, the Job's name as
+/// its value (Kubernetes 1.27 and later).
+pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
+
+/// The Job, or the CronJob when the task runs on a schedule; before a Job
+/// that changes a site, its [`disruption_budget`]. Only backups run on a
+/// schedule, and none changes a site.
+pub fn build(bench: &Bench, job: &BenchJob) -> Vec<Manifest> {
+    let manifest = job_or_cron_job(bench, job);
+    match &manifest {
+        Manifest::Job(built) if job.task.changes_a_site() => {
+            let budget = disruption_budget(&bench.names, &built.metadata);
+            vec![Manifest::PodDisruptionBudget(Box::new(budget)), manifest]
+        }
+        _ => vec![manifest],
+    }
+}
+
+/// A PodDisruptionBudget that keeps the Eviction API (`kubectl drain`, the
+/// node upgrades of GKE, EKS and AKS, the cluster autoscaler, Karpenter)
+/// from evicting the pod of the Job `job` while it changes a site: cut off
+/// part-way, a migrate leaves its site half migrated (MariaDB commits each
+/// DDL statement), a restore half loaded.
+///
+/// Only then: the pod is Ready only while its script changes a site
+/// ([`changing_a_site_probe`]), and `unhealthyPodEvictionPolicy:
+/// AlwaysAllow` lets the eviction handler take a running pod that is not
+/// Ready without looking at the budget. The Job waits far longer than it
+/// changes (for the backing services, the one-off backup, a site's
+/// creation: hours, up to a day), and a drain, or a node upgrade that gives
+/// up after 15 minutes (EKS), would wait all that time. A pod that was not
+/// Ready when the handler read it is deleted with that version as a
+/// precondition, so one that turned Ready meanwhile is refused (HTTP 429).
+/// Kubernetes 1.27 and later (beta, on by default; GA in 1.31); an older
+/// API server drops the field, and the budget then holds the pod while it
+/// runs.
+///
+/// `minAvailable: 1` as an integer: the disruption controller then counts
+/// the pods the selector matches, where `maxUnavailable` or a percentage
+/// would look for the scale of their controller, which a Job does not have
+/// (`getExpectedPodCount`). Its one pod, Ready or not, leaves no disruption
+/// allowed (the condition is `InsufficientPods`, always). A pod that has finished,
+/// or not yet started (Pending: still pulling its image or running an init
+/// container, before it changed anything), is evicted regardless (the
+/// eviction handler's `canIgnorePDB`). The selector is the Job's own name,
+/// which Kubernetes puts on its pods: a budget over the pods of two Jobs of
+/// the same task would allow one eviction when both run. Named as the Job
+/// is, so that each Job has its own.
+fn disruption_budget(names: &Names, job: &ObjectMeta) -> PodDisruptionBudget {
+    let name = job.name.clone().expect("a Job has a name");
+    let selector = BTreeMap::from([(JOB_NAME_LABEL.to_owned(), name.clone())]);
+    PodDisruptionBudget {
+        metadata: meta(names, name, job.labels.clone().unwrap_or_default()),
+        spec: Some(PodDisruptionBudgetSpec {
+            min_available: Some(IntOrString::Int(1)),
+            selector: Some(LabelSelector {
+                match_labels: Some(selector),
+                match_expressions: None,
+            }),
+            unhealthy_pod_eviction_policy: Some("AlwaysAllow".to_owned()),
+            max_unavailable: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn job_or_cron_job(bench: &Bench, job: &BenchJob) -> Manifest {
     let names = &bench.names;
     let task = job.task.name();
     let mut spec = job_spec(bench, job);
@@ -263,6 +336,25 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         resources: Some(job.resources.clone()),
         security_context: Some(bench.container_security_context.clone()),
         volume_mounts: Some(mounts),
+        readiness_probe: job.task.changes_a_site().then(changing_a_site_probe),
+        ..Default::default()
+    }
+}
+
+/// Ready while the file the script keeps while it changes a site is there
+/// (`templates/changing-a-site.sh.j2`), in the container's own `/tmp`. Each
+/// run forks one process in the container, every
+/// [`CHANGING_A_SITE_PROBE_PERIOD`] seconds. Three failures in a row (the
+/// default) make the pod unready again: one exec that times out under the
+/// load of a migrate leaves it Ready. The message is what `kubectl describe
+/// pod` shows under the probe's `Unhealthy` events while the Job waits.
+fn changing_a_site_probe() -> Probe {
+    let test = format!("test -e {CHANGING_A_SITE_FILE} || {{ echo 'not changing a site: an eviction may take this pod'; exit 1; }}");
+    Probe {
+        exec: Some(ExecAction {
+            command: Some(vec!["sh".to_owned(), "-c".to_owned(), test]),
+        }),
+        period_seconds: Some(CHANGING_A_SITE_PROBE_PERIOD),
         ..Default::default()
     }
 }
@@ -275,7 +367,7 @@ fn job_name_env() -> EnvVar {
         value: None,
         value_from: Some(EnvVarSource {
             field_ref: Some(ObjectFieldSelector {
-                field_path: "metadata.labels['batch.kubernetes.io/job-name']".to_owned(),
+                field_path: format!("metadata.labels['{JOB_NAME_LABEL}']"),
                 api_version: None,
             }),
             ..Default::default()

@@ -4,7 +4,8 @@
 //! [`workload`] (Deployments, Services, HPAs, PodDisruptionBudgets),
 //! [`keda`] (ScaledObjects), [`storage`] (ServiceAccount, Secret,
 //! ConfigMaps, PVCs), [`job`] (the Jobs and the backup CronJob, with their
-//! scripts from [`crate::templates`]), [`routing`] (Ingress, HTTPRoute) and
+//! scripts from [`crate::templates`], and the PodDisruptionBudgets of the
+//! Jobs that change a site), [`routing`] (Ingress, HTTPRoute) and
 //! [`network`] (NetworkPolicies). Small helpers ([`meta`], [`common_labels`]) keep the
 //! literals short. Objects come out in helm's install order, so `kubectl
 //! apply` creates what pods need before the pods.
@@ -170,7 +171,7 @@ pub fn build(bench: Bench) -> Vec<Manifest> {
 /// last, after everything that reads them all (routes, policies).
 pub fn build_each(mut bench: Bench, mut each: impl FnMut(Manifest)) {
     storage::build(&bench).into_iter().for_each(&mut each);
-    bench.jobs.iter().for_each(|j| each(job::build(&bench, j)));
+    bench.jobs.iter().flat_map(|j| job::build(&bench, j)).for_each(&mut each);
     routing::build(&bench).into_iter().for_each(&mut each);
     network::build(&bench).into_iter().for_each(&mut each);
     let wait_for_migrate = workload::wait_for_migrate(&bench);
