@@ -336,6 +336,52 @@ fn a_pod_taken_by_a_disruption_is_replaced_without_counting_as_a_failure() {
     }
 }
 
+/// A pod cut off while it changes a site (preempted, its node lost or
+/// under pressure) is replaced without counting as a failure; its
+/// replacement does not redo the change by itself, again each time a pod is
+/// taken: the change under way is recorded on the sites volume under the
+/// Job's name and uid, and a pod of the same Job (same uid) that finds it
+/// fails at once, naming the site, with nothing changed. The same Job
+/// applied again (another uid: someone decided) goes on.
+#[test]
+fn a_pod_cut_off_while_it_changes_a_site_is_not_redone_by_its_replacement() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let migrate = |uid: &str| {
+        format!(
+            "export JOB_NAME=erpnext-migrate-1 JOB_UID={uid} HOSTNAME=pod-{uid}\n{}",
+            script(&docs, "migrate")
+        )
+    };
+    let record = bench.root().join("sites/.frappe-manifests/changing/erpnext-migrate-1");
+    // A pod that stops part-way leaves the record: here bench migrate fails
+    // on hr (a SIGKILL leaves it the same way).
+    let output = bench.run(&migrate("uid-1"), Some(("--site hr.example.com migrate", "killed")));
+    assert!(!output.status.success());
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), "uid-1 pod-uid-1 hr.example.com\n");
+    let calls = bench.calls().len();
+    let output = bench.run(&migrate("uid-1"), None);
+    assert!(!output.status.success(), "the replacement stops");
+    let log = text(&output.stderr);
+    assert!(
+        log.contains("pod pod-uid-1 of this Job stopped part-way while it changed hr.example.com")
+            && log.contains("kubectl delete job erpnext-migrate-1"),
+        "{log}"
+    );
+    assert_eq!(bench.calls().len(), calls, "it changes nothing");
+    assert_eq!(maintenance(&bench, "hr.example.com"), 1, "hr stays as it was left");
+    assert!(!record.exists(), "said once: a retry under backoffLimit goes on");
+    // The Job deleted and applied again has another uid, and goes on.
+    std::fs::write(&record, "uid-1 pod-uid-1 hr.example.com\n").unwrap();
+    let output = bench.run(&migrate("uid-2"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(maintenance(&bench, "hr.example.com"), 0);
+    assert!(!record.exists(), "a change done leaves no record");
+}
+
 /// Run against the fake bench, migrate is Ready (its probe's file there)
 /// from just before maintenance mode goes on to just after it goes off,
 /// site after site, having waited for the probe first; not while it waits

@@ -47,6 +47,10 @@ pub const FINISHED_JOB_TTL: i32 = 600;
 /// its value (Kubernetes 1.27 and later).
 pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
 
+/// The label the Job controller puts on each pod of a Job, the Job's uid as
+/// its value (Kubernetes 1.27 and later).
+pub const JOB_UID_LABEL: &str = "batch.kubernetes.io/controller-uid";
+
 /// The label on the pods of a Job that changes a site, which its
 /// [`disruption_budget`] selects: the Job's name as rendered. Not
 /// [`JOB_NAME_LABEL`], whose value Kubernetes takes from the Job's name when
@@ -344,7 +348,7 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         } => {
             env.extend(root_login_env(db_root_user, db_root_password));
             env.push(secret_env("ADMIN_PASSWORD", admin_password));
-            env.push(job_name_env());
+            env.extend(job_env());
         }
         Task::DropSites {
             db_root_user,
@@ -352,13 +356,13 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
             ..
         } => {
             env.extend(root_login_env(db_root_user, db_root_password));
-            env.push(job_name_env());
+            env.extend(job_env());
         }
         Task::Restore(restore) => {
             env.extend(root_login_env(&restore.db_root_user, &restore.db_root_password));
-            env.push(job_name_env());
+            env.extend(job_env());
         }
-        Task::Migrate { .. } => env.push(job_name_env()),
+        Task::Migrate { .. } => env.extend(job_env()),
         _ => {}
     }
     let mut mounts = bench_mounts(true, bench.scratch_dirs(&[TMP_DIR]));
@@ -407,18 +411,22 @@ fn changing_a_site_probe() -> Probe {
 
 /// `JOB_NAME`, the Job's own name: a failed migrate's (or restore's, or a
 /// refused password's) log names the Job to delete before running it again.
-fn job_name_env() -> EnvVar {
-    EnvVar {
-        name: "JOB_NAME".to_owned(),
+/// `JOB_UID`, its uid, which tells a pod of this Job from one of a Job of
+/// the same name applied again (`templates/changing-a-site.sh.j2`). Both
+/// from the labels the Job controller puts on its pods.
+fn job_env() -> [EnvVar; 2] {
+    let label = |name: &str, label: &str| EnvVar {
+        name: name.to_owned(),
         value: None,
         value_from: Some(EnvVarSource {
             field_ref: Some(ObjectFieldSelector {
-                field_path: format!("metadata.labels['{JOB_NAME_LABEL}']"),
+                field_path: format!("metadata.labels['{label}']"),
                 api_version: None,
             }),
             ..Default::default()
         }),
-    }
+    };
+    [label("JOB_NAME", JOB_NAME_LABEL), label("JOB_UID", JOB_UID_LABEL)]
 }
 
 /// The AWS CLI container of a backup or restore, with the sites volume at
