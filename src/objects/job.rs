@@ -291,9 +291,10 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
 /// in 1.31); the replacement starts only once the pod it replaces has
 /// stopped (failed), never beside it. While a Job changes a site, its
 /// [`disruption_budget`] keeps evictions away; the other disruptions may
-/// still cut it off, and its replacement then goes the way the Job run
-/// again by hand goes (each script's re-run: stamps, markers, the restore's
-/// request), which the README describes.
+/// still cut it off, and its replacement then stops, naming the site, rather
+/// than redo the change by itself, again each time a pod is taken
+/// (`templates/changing-a-site.sh.j2`, by [`job_env`]'s uid): someone looks
+/// at the site and runs the Job again, which the README describes.
 fn disruptions_ignored() -> PodFailurePolicy {
     PodFailurePolicy {
         rules: vec![PodFailurePolicyRule {
