@@ -867,7 +867,7 @@ fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job(
         );
         assert!(log.contains("rm sites/.frappe-manifests/locks/shop.example.com"), "{log}");
         assert!(
-            task == "restore" || log.contains("did not start: another Job held the site's lock"),
+            task == "restore" || log.contains("did not start: the site's lock was not taken"),
             "{log}"
         );
         assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
@@ -884,6 +884,43 @@ fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job(
     let output = run("restore");
     assert!(output.status.success(), "released by SIGKILL: {}", text(&output.stderr));
     assert!(bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore ")));
+}
+
+/// flock exits 1 only when another holds the lock; any other status is the
+/// file system refusing locks (ENOLCK: an NFSv3 mount without rpc.statd),
+/// which no wait ends and no deleted lock file cures: the Job says so at once.
+#[test]
+fn a_sites_volume_without_file_locks_is_named_not_taken_for_a_held_lock() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    backed_up(&bench, &docs);
+    // util-linux flock on ENOLCK: warn() and exit(EX_OSERR).
+    bench.add_command("flock", "#!/bin/sh\necho \"flock: $2: No locks available\" >&2\nexit 71\n");
+    for task in ["restore", "migrate"] {
+        let started = std::time::Instant::now();
+        let output = bench
+            .command(&script(&docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("LOCK_TIMEOUT", "30")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{task}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{task} did not wait");
+        let log = text(&output.stderr);
+        assert!(
+            log.contains("flock could not lock sites/.frappe-manifests/locks/shop.example.com (exit status 71"),
+            "{task}: {log}"
+        );
+        assert!(log.contains("must support file locks"), "{task}: {log}");
+        assert!(!log.contains("another Job held"), "{task}: {log}");
+        assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
+    }
 }
 
 #[test]
