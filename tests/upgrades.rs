@@ -1048,12 +1048,13 @@ fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_
     assert_eq!(
         bench.calls()[calls..],
         [
+            "--site shop.example.com ready-for-migration",
             "--site shop.example.com migrate",
             "--site shop.example.com clear-cache",
             "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
             "--site shop.example.com set-maintenance-mode off",
         ],
-        "run again, it finishes the restore"
+        "run again, it waits for the jobs the failed migrate queued, and finishes the restore"
     );
     let calls = bench.calls().len();
     assert!(bench.run(&restore, None).status.success());
