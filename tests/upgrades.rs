@@ -749,6 +749,10 @@ fn a_restore_whose_background_job_check_fails_restores_nothing() {
         !bench.root().join("sites/.frappe-manifests/restored/shop.example.com").exists(),
         "the request is not recorded: run again, it restores"
     );
+    let again = bench.run(&restore, None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(bench.calls().iter().any(|c| c.contains(" restore ")), "{:?}", bench.calls());
+    assert_eq!(maintenance(&bench, "shop.example.com"), 0);
 }
 
 /// With kubectl, the restore Job and a migrate Job of the same image start
