@@ -858,7 +858,13 @@ fn a_one_off_backup_started_beside_a_restore_of_its_site_waits_for_it() {
         .calls()
         .into_iter()
         .filter(|c| c.starts_with("--site shop.example.com"))
-        .map(|c| if c.starts_with("--site shop.example.com restore ") { "--site shop.example.com restore".to_owned() } else { c })
+        .map(|c| {
+            if c.starts_with("--site shop.example.com restore ") {
+                "--site shop.example.com restore".to_owned()
+            } else {
+                c
+            }
+        })
         .collect();
     assert_eq!(
         shop,
@@ -912,14 +918,21 @@ fn a_one_off_backup_of_all_sites_waits_for_each_sites_lock() {
     let output = run();
     assert!(!output.status.success());
     let log = text(&output.stderr);
-    assert!(log.contains("another Job held sites/.frappe-manifests/locks/hr.example.com for 1s"), "{log}");
+    assert!(
+        log.contains("another Job held sites/.frappe-manifests/locks/hr.example.com for 1s"),
+        "{log}"
+    );
     assert!(bench.calls().is_empty(), "nothing was backed up: {:?}", bench.calls());
     holder.kill().unwrap();
     holder.wait().unwrap();
 
     let output = run();
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(bench.calls().iter().any(|c| c.starts_with("--site all backup")), "{:?}", bench.calls());
+    assert!(
+        bench.calls().iter().any(|c| c.starts_with("--site all backup")),
+        "{:?}",
+        bench.calls()
+    );
 }
 
 /// The site's lock is a flock(2) lock: a Job that holds it and dies, even
