@@ -1211,3 +1211,49 @@ fn the_jobs_that_change_a_site_ask_node_autoscalers_to_keep_their_node() {
         assert!(seen.iter().any(|t| t == task), "no {task} Job: {seen:?}");
     }
 }
+
+/// Each Job's `resources` reach the container the Job is for, as in the
+/// chart: the chown of `volumePermissions` and `configure.fixVolume`
+/// included. The custom Job's containers are the values' own, so its
+/// `resources` go nowhere, and say so.
+#[test]
+fn job_resources_reach_their_containers_or_are_reported_unused() {
+    let resources = "{requests: {cpu: 50m, memory: 64Mi}}";
+    let values = format!(
+        "{}jobs:
+  volumePermissions: {{enabled: true, resources: {resources}}}
+  configure: {{fixVolume: true, resources: {resources}}}
+",
+        crate::common::MINIMAL
+    );
+    let docs = documents(&render_text(&values, &[]));
+    let pod = |task: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "Job" && d["metadata"]["labels"]["app.kubernetes.io/component"] == task)
+            .unwrap_or_else(|| panic!("no {task} Job"))["spec"]["template"]["spec"]
+            .clone()
+    };
+    let expected = serde_json::json!({"requests": {"cpu": "50m", "memory": "64Mi"}});
+    assert_eq!(pod("volume-permissions")["containers"][0]["resources"], expected);
+    assert_eq!(pod("configure")["initContainers"][0]["name"], "fix-volume-ownership");
+    assert_eq!(pod("configure")["initContainers"][0]["resources"], expected);
+    assert_eq!(pod("configure")["containers"][0]["resources"], expected);
+
+    let custom = format!(
+        "{}jobs:\n  custom:\n    enabled: true\n    resources: {resources}\n    containers: [{{name: task, image: 'busybox:1.36'}}]\n",
+        crate::common::MINIMAL
+    );
+    let outcome = check_text(&custom, &[], "erpnext", None);
+    let unused: Vec<_> = outcome.diagnostics.iter().filter(|d| d.code.as_str() == "unused-key").collect();
+    assert_eq!(unused.len(), 1, "{}", crate::common::human(&outcome));
+    assert_eq!(unused[0].field.as_deref(), Some("jobs.custom.resources"));
+    assert_eq!(unused[0].span.map(|s| s.line), Some(8));
+    // The chart's `resources: {}` is no mistake.
+    let chart_default = custom.replace(resources, "{}");
+    let outcome = check_text(&chart_default, &[], "erpnext", None);
+    assert!(
+        outcome.diagnostics.iter().all(|d| d.code.as_str() != "unused-key"),
+        "{}",
+        crate::common::human(&outcome)
+    );
+}

@@ -165,6 +165,17 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
             "invalid-value",
             "jobs.custom.containers[0].image",
         ),
+        // The kubelet expands `$(VAR)` in a command and env, never in an image.
+        (
+            "jobs: {backup: {enabled: true, s3: {bucket: erp, existingSecret: s3-keys, image: 'amazon/aws-cli:$(AWS_CLI_TAG)'}}}".into(),
+            "invalid-value",
+            "jobs.backup.s3.image",
+        ),
+        (
+            "jobs: {backupMultipleSites: {s3: {bucket: erp, existingSecret: s3-keys, image: ''}}}".into(),
+            "invalid-value",
+            "jobs.backupMultipleSites.s3.image",
+        ),
         (
             "nginx: {tolerations: [{key: spot, effect: NoScheduling}]}".into(),
             "invalid-value",
@@ -252,6 +263,12 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
             "invalid-value",
             "nginx.envVars[0].value",
         ),
+        // Empty, the entrypoint's default upstream is nginx's own pod.
+        (
+            "nginx: {envVars: [{name: SOCKETIO, value: ''}]}".into(),
+            "invalid-value",
+            "nginx.envVars[0].value",
+        ),
     ];
     for (extra, code, field) in cases {
         let found = diagnostic_at(extra, code, field).unwrap_or_else(|report| panic!("no {code} at `{field}` for\n{extra}\n{report}"));
@@ -296,6 +313,12 @@ nginx:
     - {name: BACKEND, value: 'erpnext-gunicorn:8000'}
     - {name: SOCKETIO, value: '[fd00::1]:9000'}
     - {name: CLIENT_MAX_BODY_SIZE, valueFrom: {configMapKeyRef: {name: nginx-limits, key: body}}}
+    # Empty: the entrypoint's default (`[[ -z ... ]]` in nginx-entrypoint.sh).
+    - {name: CLIENT_MAX_BODY_SIZE, value: ''}
+    - {name: PROXY_READ_TIMEOUT, value: ''}
+    - {name: UPSTREAM_REAL_IP_RECURSIVE, value: ''}
+    - {name: UPSTREAM_REAL_IP_HEADER, value: ''}
+    - {name: FRAPPE_SITE_NAME_HEADER}
 socketio: {sidecars: [{name: proxy, image: 'envoyproxy/envoy:v1.31.0'}]}
 worker:
   defaultTopologySpread: {topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
@@ -567,6 +590,29 @@ fn the_api_servers_refusals_in_embedded_types_are_errors_at_the_key() {
             "socketio.initContainers[0].volumeMounts[0].mountPropagation",
         ),
         (
+            format!("{sidecar}volumeMounts: [{{name: scratch, mountPath: /scratch}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[0].name",
+        ),
+        // nginx runs no Frappe: its pod has no logs volume.
+        (
+            "nginx: {initContainers: [{name: wait, image: 'busybox:1.36', volumeMounts: [{name: logs, mountPath: /logs}]}]}".into(),
+            "invalid-value",
+            "nginx.initContainers[0].volumeMounts[0].name",
+        ),
+        // Without a securityContext of its own, a container runs under the
+        // restricted default, which is not privileged.
+        (
+            format!("{sidecar}volumeMounts: [{{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}}]}}]}}"),
+            "invalid-value",
+            "socketio.sidecars[0].volumeMounts[0].mountPropagation",
+        ),
+        (
+            "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: sites-dir, mountPath: /data, mountPropagation: Bidirectional}]}]}}".into(),
+            "invalid-value",
+            "jobs.custom.containers[0].volumeMounts[0].mountPropagation",
+        ),
+        (
             "jobs: {custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36', volumeMounts: [{name: scratch, mountPath: /scratch}]}]}}".into(),
             "invalid-value",
             "jobs.custom.containers[0].volumeMounts[0].name",
@@ -696,6 +742,41 @@ worker:
     let outcome = crate::common::check_text(&format!("{}{production}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
     let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
+}
+
+/// A container the values add to a component's pod may mount every volume
+/// that pod has, and only those: the volumes lint knows are the rendered ones.
+#[test]
+fn added_containers_may_mount_every_volume_of_their_pod() {
+    for sets in [&[][..], &["nginx.config=server"][..]] {
+        let docs = crate::common::documents(&crate::common::render_text(crate::common::MINIMAL, sets));
+        for (section, deployment) in [
+            ("nginx", "nginx"),
+            ("socketio", "socketio"),
+            ("worker: {gunicorn", "gunicorn"),
+            ("worker: {default", "worker-d"),
+            ("worker: {short", "worker-s"),
+            ("worker: {long", "worker-l"),
+            ("worker: {scheduler", "scheduler"),
+        ] {
+            let pod = &crate::common::find(&docs, "Deployment", &format!("erpnext-{deployment}"))["spec"]["template"]["spec"];
+            let mounts: Vec<String> = pod["volumes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| format!("{{name: {0}, mountPath: /mnt/{0}}}", v["name"].as_str().unwrap()))
+                .collect();
+            let container = format!("{{name: mounter, image: 'busybox:1.36', volumeMounts: [{}]}}", mounts.join(", "));
+            let closing = "}".repeat(section.matches('{').count());
+            let values = format!(
+                "{}{section}: {{sidecars: [{container}], initContainers: [{container}]}}{closing}\n",
+                crate::common::MINIMAL
+            );
+            let outcome = crate::common::check_text(&values, sets, "erpnext", Some("erp"));
+            let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+            assert!(errors.is_empty(), "{values}{sets:?}\n{}", crate::common::human(&outcome));
+        }
+    }
 }
 
 /// Without `serviceAccount.create`, pods run as the named account, or as
@@ -934,6 +1015,9 @@ fn network_and_address_warnings_follow_what_fronts_nginx() {
     // The address set through nginx's env, or a configuration of the values' own.
     let env = "nginx:\n  envVars: [{name: UPSTREAM_REAL_IP_ADDRESS, value: 10.0.0.0/8}]\n";
     assert_eq!(codes(env, &["ingress.enabled=true"]), (0, 0));
+    // An empty one leaves the entrypoint's 127.0.0.1.
+    let empty = "nginx:\n  envVars: [{name: UPSTREAM_REAL_IP_ADDRESS, value: 10.0.0.0/8}, {name: UPSTREAM_REAL_IP_ADDRESS, value: ''}]\n";
+    assert_eq!(codes(empty, &["ingress.enabled=true"]), (0, 1));
     let config = "nginx:\n  config: \"server { listen 8080; }\"\n";
     assert_eq!(codes(config, &["ingress.enabled=true"]), (0, 0));
     // Without nginx, gunicorn takes the address from the controller's header itself.

@@ -364,6 +364,48 @@ fn claims_only_helm_had_are_kept_unless_asked() {
     );
 }
 
+#[test]
+fn the_charts_database_root_password_stays_when_the_values_lack_it() {
+    // Given at install with `--set dbRootPassword=…`, it is in no values
+    // file: the chart's Secret may hold its only copy.
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    let without: String = read(LIVE_VALUES)
+        .lines()
+        .filter(|l| !l.starts_with("dbRootPassword:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let values_path = values.to_str().unwrap();
+
+    // The bundle has a Secret of that name (for the queue Redis password):
+    // the key stays in it.
+    std::fs::write(&values, &without).unwrap();
+    let updated = takeover(values_path, LIVE_MANIFEST, &[]);
+    succeeded(&updated);
+    let records = records(&updated.plan);
+    let secret = record(&records, "Secret/frappe-bench-erpnext");
+    assert!(secret.get("data").is_none(), "{secret}");
+    assert!(
+        updated.plan.contains("#   keeps `db-root-password`, which only helm set"),
+        "{}",
+        updated.plan
+    );
+
+    // The bundle has no Secret: the chart's is kept.
+    std::fs::write(&values, without.replace(":fixture-queue-password@", "")).unwrap();
+    let kept = takeover(values_path, LIVE_MANIFEST, &[]);
+    succeeded(&kept);
+    assert!(!kept.bundle.join("03-secret-frappe-bench-erpnext.yaml").exists());
+    assert!(
+        !commands(&kept.plan)
+            .iter()
+            .any(|c| c.starts_with("kubectl delete") && c.contains("'secret/")),
+        "{}",
+        kept.plan
+    );
+    assert!(kept.plan.contains("# Kept: secret/frappe-bench-erpnext, which only helm had"));
+}
+
 /// Names in the helm manifest and the bundle's directory reach the plan's
 /// commands; a bidirectional control in one would show the command in
 /// another order than bash runs it. None is in the plan as it is, and every
@@ -609,10 +651,24 @@ struct StandIn {
 
 impl StandIn {
     fn start(kubectl: PathBuf, helm: &str) -> StandIn {
+        StandIn::forbidding(kubectl, helm, &[])
+    }
+
+    /// The same, answering `403 Forbidden` at each API path of `forbidden`,
+    /// as for a user without the right to read it.
+    fn forbidding(kubectl: PathBuf, helm: &str, forbidden: &[&str]) -> StandIn {
         let work = tempfile::tempdir().unwrap();
         let state: serde_json::Map<String, Value> = documents(helm).into_iter().map(|o| (api_path(&o), live(o))).collect();
+        let mut served = state.clone();
+        for path in forbidden {
+            served.insert(
+                (*path).to_owned(),
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden", "code": 403,
+                       "message": format!("{path} is forbidden")}),
+            );
+        }
         let state_file = work.path().join("state.json");
-        std::fs::write(&state_file, serde_json::to_string(&state).unwrap()).unwrap();
+        std::fs::write(&state_file, serde_json::to_string(&served).unwrap()).unwrap();
         let mut server = Command::new("python3")
             .arg(common::project_root().join("tests/fixtures/fake-apiserver.py"))
             .arg(&state_file)
@@ -636,6 +692,20 @@ impl StandIn {
             work,
             state,
         }
+    }
+
+    /// Runs `script` by bash, with kubectl talking to this server, in its
+    /// work directory.
+    fn bash(&self, script: &str) -> Output {
+        Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .current_dir(self.work.path())
+            .env("KUBECONFIG", self.work.path().join("kubeconfig"))
+            .env("KUBECACHEDIR", self.work.path().join("cache"))
+            .env("PATH", std::env::var("PATH").unwrap())
+            .output()
+            .unwrap()
     }
 
     fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> String {
@@ -875,4 +945,39 @@ fn a_job_of_the_release_that_still_runs_stops_the_plan_before_anything_changes()
             assert!(stdout.contains("went on"), "{active:?}: {stdout}");
         }
     }
+
+    // A kubectl that fails (no right to read Jobs) stops the script too,
+    // rather than read as no Job running.
+    let job = documents(&helm).into_iter().find(|o| o["kind"] == "Job").unwrap();
+    let output = StandIn::forbidding(kubectl, &helm, &[&api_path(&job)]).bash(&script);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("Forbidden"), "{stderr}");
+    assert!(!stdout.contains("went on"));
+}
+
+#[test]
+fn a_release_record_kubectl_cannot_read_stops_the_plan() {
+    // Without the right to list Secrets kubectl finds no record. Read as
+    // none, the plan would end as if done, leaving helm the record that a
+    // helm uninstall deletes every object of.
+    let takeover = takeover(SEED_VALUES, CHART_RENDER, &[]);
+    succeeded(&takeover);
+    let Some(kubectl) = common::kubectl() else { return };
+    if !python() {
+        return;
+    }
+    let start = takeover.plan.find("\n# 4. ").unwrap();
+    let script = format!("set -euo pipefail\n{}echo went on\n", &takeover.plan[start..]);
+    let stand_in = StandIn::forbidding(
+        kubectl,
+        &read(CHART_RENDER),
+        &["/api/v1/namespaces/erpnext/secrets", "/api/v1/namespaces/erpnext/configmaps"],
+    );
+    let output = stand_in.bash(&script);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("Forbidden"), "{stderr}");
+    assert!(!stderr.contains("warning: no Secret or ConfigMap"), "{stderr}");
+    assert!(!stdout.contains("went on"));
 }

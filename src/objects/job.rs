@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, SecretKeySelector,
-    SecurityContext, Volume, VolumeMount,
+    ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec,
+    ResourceRequirements, SecretKeySelector, SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use sha2::{Digest, Sha256};
@@ -108,6 +108,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
         Task::VolumePermissions => {
             let chown = root_container(
                 bench,
+                job,
                 "volume-permissions",
                 vec!["chown".into(), "-R".into(), "1000:1000".into(), BENCH_DIR.into()],
             );
@@ -144,7 +145,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
             let mut init = Vec::new();
             if let Task::Configure { fix_volume: true, .. } = other {
                 let command = vec!["chown".into(), "-R".into(), "1000:1000".into(), SITES_DIR.into(), LOGS_DIR.into()];
-                init.push(root_container(bench, "fix-volume-ownership", command));
+                init.push(root_container(bench, job, "fix-volume-ownership", command));
             }
             (init, vec![script_container(bench, job)], "Never".to_owned(), Vec::new())
         }
@@ -363,13 +364,18 @@ fn secret_env(name: &str, secret: &SecretRef) -> EnvVar {
 }
 
 /// A container that changes file ownership, which needs root; only rendered
-/// when the values ask for it (`fixVolume`, `volumePermissions`).
-fn root_container(bench: &Bench, name: &str, command: Vec<String>) -> Container {
+/// when the values ask for it (`fixVolume`, `volumePermissions`). It takes
+/// the Job's `resources`, as in the chart (`job-fix-volume-permission.yaml`,
+/// and `job-configure-bench.yaml` for its init container).
+fn root_container(bench: &Bench, job: &BenchJob, name: &str, command: Vec<String>) -> Container {
     Container {
         name: name.to_owned(),
         image: Some(bench.image.clone()),
         image_pull_policy: Some(bench.pull_policy.to_owned()),
         command: Some(command),
+        // Left out when empty: the Job's name hashes its pod, and an empty
+        // `resources` would rename (and rerun) every chown Job already applied.
+        resources: (job.resources != ResourceRequirements::default()).then(|| job.resources.clone()),
         security_context: Some(SecurityContext {
             run_as_user: Some(0),
             run_as_non_root: Some(false),

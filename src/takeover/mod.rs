@@ -19,7 +19,9 @@
 //!    would change it otherwise, or mount the sites from another claim, is
 //!    refused.
 //! 3. What only helm had is deleted, the last installed first; never a
-//!    claim, unless asked.
+//!    claim, unless asked, and never a Secret. A Secret keeps the keys only
+//!    helm set, too: the chart's may hold the only copy of the database root
+//!    password (given with `--set` at install, absent from the values).
 //! 4. helm's release record (the `sh.helm.release.v1.<release>.v<N>`
 //!    Secrets, or ConfigMaps with `HELM_DRIVER=configmap`) is saved to a
 //!    file and deleted last, so that until then helm
@@ -130,6 +132,7 @@ pub struct Plan {
     applies: Vec<ApplyStep>,
     deletions: Vec<DeleteStep>,
     kept_claims: Vec<String>,
+    kept_secrets: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -189,7 +192,7 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
     if !refusals.is_empty() {
         return Err(refusals);
     }
-    let (deletions, kept_claims) = deletions(&helm_only, request.delete_helm_claims);
+    let (deletions, kept_claims, kept_secrets) = deletions(&helm_only, request.delete_helm_claims);
     Ok(Plan {
         namespace,
         release: request.release.to_owned(),
@@ -210,6 +213,7 @@ pub fn plan(request: &Request) -> Result<Plan, Vec<Refusal>> {
         applies,
         deletions,
         kept_claims,
+        kept_secrets,
     })
 }
 
@@ -245,6 +249,15 @@ fn apply_step(index: usize, ours: &Object, helm: Option<&Object>, refusals: &mut
     if ours.key.is("apps", "Deployment") && ours.value["spec"].get("replicas").is_none() && helm.value["spec"].get("replicas").is_some() {
         step.notes
             .push("keeps its replica count: the bundle's autoscaler sets it from now on".to_owned());
+    }
+    if ours.key.is("", "Secret") {
+        let keys = helm.value["data"].as_object().into_iter().flatten().map(|(key, _)| key);
+        for key in keys.filter(|key| ours.value["data"].get(key.as_str()).is_none()) {
+            step.notes.push(format!(
+                "keeps `{}`, which only helm set: it may be the only copy of a password",
+                one_line(key)
+            ));
+        }
     }
     step.how = How::Update;
     let (record, removed) = removals::record(helm, ours);
@@ -316,11 +329,18 @@ fn sites_volume(object: &Value) -> Option<SitesVolume> {
 }
 
 /// What of `helm_only` is deleted, the last installed first, and the claims
-/// that are kept instead.
-fn deletions(helm_only: &[&Object], delete_helm_claims: bool) -> (Vec<DeleteStep>, Vec<String>) {
+/// and Secrets that are kept instead.
+fn deletions(helm_only: &[&Object], delete_helm_claims: bool) -> (Vec<DeleteStep>, Vec<String>, Vec<String>) {
     let mut deletions = Vec::new();
     let mut kept_claims = Vec::new();
+    let mut kept_secrets = Vec::new();
     for helm in helm_only.iter().rev() {
+        // A password in it may be the only copy: the chart's database root
+        // password given with `--set` at install is in no values file.
+        if helm.key.is("", "Secret") {
+            kept_secrets.push(helm.key.name.clone());
+            continue;
+        }
         let is_claim = helm.key.is("", "PersistentVolumeClaim");
         if is_claim && !delete_helm_claims {
             kept_claims.push(helm.key.name.clone());
@@ -340,7 +360,7 @@ fn deletions(helm_only: &[&Object], delete_helm_claims: bool) -> (Vec<DeleteStep
             note,
         });
     }
-    (deletions, kept_claims)
+    (deletions, kept_claims, kept_secrets)
 }
 
 /// What of a claim's spec the render changes: growth notes, or why the API
@@ -568,6 +588,7 @@ impl Plan {
             applies,
             deletions,
             kept_claims: self.kept_claims.iter().map(|name| one_line(name)).collect(),
+            kept_secrets: self.kept_secrets.iter().map(|name| one_line(name)).collect(),
             record_selector: format!("owner=helm,name={}", self.release),
             record_backup: format!("helm-release-{}-record.yaml", self.release),
         })
@@ -611,6 +632,7 @@ struct ScriptContext<'a> {
     applies: Vec<ScriptApply<'a>>,
     deletions: Vec<ScriptDelete<'a>>,
     kept_claims: Vec<String>,
+    kept_secrets: Vec<String>,
     record_selector: String,
     record_backup: String,
 }

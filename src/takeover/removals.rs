@@ -38,7 +38,9 @@ const HELM_LABELS: &[&str] = &[label::MANAGED_BY];
 /// bundle leaves out when an HPA or KEDA scales the Deployment (removing it
 /// would reset the Deployment to one replica until the autoscaler acts), and
 /// anything in a PersistentVolumeClaim's spec, which the API server does not
-/// let change.
+/// let change. Nor is a Secret's key: one only helm set may hold the only
+/// copy of a password (the chart's database root password, given with
+/// `--set` at install and so in no values file).
 pub(super) fn record(helm: &Object, ours: &Object) -> (Value, Vec<Path>) {
     let mut removed = Vec::new();
     let mut record = match removals(&helm.value, &ours.value, "", &Path::root(), &mut removed) {
@@ -51,6 +53,9 @@ pub(super) fn record(helm: &Object, ours: &Object) -> (Value, Vec<Path>) {
     }
     if ours.key.is("", "PersistentVolumeClaim") {
         forget(&mut record, &mut removed, &["spec"]);
+    }
+    if ours.key.is("", "Secret") {
+        forget(&mut record, &mut removed, &["data"]);
     }
     identify(&mut record, ours);
     (Value::Object(record), removed)

@@ -17,26 +17,31 @@ use std::collections::BTreeMap;
 use super::component::ComponentKind;
 use super::k8s;
 use super::report::Reporter;
+use super::security::{container_security_context, user_container_security_context};
 use crate::diagnostic::Code;
-use k8s_openapi::api::core::v1::Probe;
+use k8s_openapi::api::core::v1::{Probe, SecurityContext};
 
 use super::component::probes::{GivenProbe, given_probe};
 use crate::values::{ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
 use kubernetes::{
-    ProbeKind, check_affinity, check_annotations, check_containers, check_env, check_label_selector, check_labels,
+    ProbeKind, check_affinity, check_annotations, check_containers, check_env, check_image_reference, check_label_selector, check_labels,
     check_mounted_volumes_exist, check_object_name, check_pod_security_context, check_port, check_probe, check_quantity, check_resources,
     check_secret_key, check_security_context, check_tolerations, check_topology_spread, check_volumes,
 };
 
 pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
     check_in_cluster_services(values, report);
+    // What the containers the values add run under when they set no
+    // securityContext of their own (objects/workload.rs, objects/job.rs).
+    let inherited = user_container_security_context(values);
     for &kind in ComponentKind::ALL {
-        check_component(kind, &kind.values(values), report);
+        let volumes = component_volumes(kind, values);
+        check_component(kind, &kind.values(values), &volumes, &inherited, report);
     }
     if let Some(port) = *values.db_port {
         check_port(port, &values.db_port.anchor(), report);
     }
-    check_jobs(&values.jobs, report);
+    check_jobs(&values.jobs, &inherited, report);
     if let Some(context) = values.pod_security_context.as_ref() {
         check_pod_security_context(context, &values.pod_security_context.anchor(), report);
     }
@@ -114,8 +119,34 @@ fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
     }
 }
 
-/// The keys of one component.
-fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report: &mut Reporter<'_>) {
+/// The volumes of a component's pod (`deployment` in objects/workload.rs):
+/// the sites volume, the logs volume where Frappe runs, nginx's
+/// configuration from the values, and the main container's scratch
+/// directories when its root filesystem is read-only.
+fn component_volumes(kind: ComponentKind, values: &Values) -> Vec<&'static str> {
+    let custom_nginx_config = values.nginx.config.is_some();
+    let mut volumes = vec!["sites-dir"];
+    if kind.runs_frappe() {
+        volumes.push("logs");
+    }
+    if kind.is_proxy() && custom_nginx_config {
+        volumes.push("nginx-config");
+    }
+    if container_security_context(values).read_only_root_filesystem == Some(true) {
+        volumes.extend(kind.scratch_dirs(custom_nginx_config).iter().map(|dir| dir.volume));
+    }
+    volumes
+}
+
+/// The keys of one component, whose pod has `volumes`, and whose added
+/// containers run under `inherited` unless they say otherwise.
+fn check_component(
+    kind: ComponentKind,
+    component: &ComponentValues<'_>,
+    volumes: &[&str],
+    inherited: &SecurityContext,
+    report: &mut Reporter<'_>,
+) {
     // Probes and the Service port as written, even for a disabled nginx.
     let probes = [component.liveness_probe, component.readiness_probe, component.startup_probe];
     for ((kind, _), key) in ProbeKind::ALL.into_iter().zip(probes) {
@@ -137,8 +168,10 @@ fn check_component(kind: ComponentKind, component: &ComponentValues<'_>, report:
     }
     check_resources(pod.resources, &pod.resources.anchor(), report);
     check_env(pod.env_vars, &pod.env_vars.anchor(), report);
-    check_containers(pod.init_containers, true, &pod.init_containers.anchor(), report);
-    check_containers(pod.sidecars, false, &pod.sidecars.anchor(), report);
+    check_containers(pod.init_containers, true, inherited, &pod.init_containers.anchor(), report);
+    check_containers(pod.sidecars, false, inherited, &pod.sidecars.anchor(), report);
+    check_mounted_volumes_exist(pod.init_containers, volumes, None, &pod.init_containers.anchor(), report);
+    check_mounted_volumes_exist(pod.sidecars, volumes, None, &pod.sidecars.anchor(), report);
     check_annotations(pod.pod_annotations, &pod.pod_annotations.anchor(), report);
     check_labels(pod.node_selector, &pod.node_selector.anchor(), report);
     check_tolerations(pod.tolerations, &pod.tolerations.anchor(), report);
@@ -214,8 +247,9 @@ fn check_probe_key(key: Option<&ProbeKey>, kind: ProbeKind, report: &mut Reporte
     }
 }
 
-/// The Kubernetes types in the Jobs' keys.
-fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
+/// The Kubernetes types in the Jobs' keys; the custom Job's containers run
+/// under `inherited` unless they say otherwise.
+fn check_jobs(jobs: &Jobs, inherited: &SecurityContext, report: &mut Reporter<'_>) {
     let env = &jobs.configure.env_vars;
     check_env(env, &env.anchor(), report);
     for pod in jobs.all() {
@@ -227,8 +261,8 @@ fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
         }
     }
     let custom = &jobs.custom;
-    check_containers(&custom.init_containers, true, &custom.init_containers.anchor(), report);
-    check_containers(&custom.containers, false, &custom.containers.anchor(), report);
+    check_containers(&custom.init_containers, true, inherited, &custom.init_containers.anchor(), report);
+    check_containers(&custom.containers, false, inherited, &custom.containers.anchor(), report);
     // The custom Job's pod has the bench's sites and logs volumes, and its own
     // (job_spec in objects/job.rs).
     const BENCH_VOLUMES: [&str; 2] = ["sites-dir", "logs"];
@@ -237,9 +271,16 @@ fn check_jobs(jobs: &Jobs, report: &mut Reporter<'_>) {
         .into_iter()
         .chain(custom.volumes.iter().map(|v| v.name.as_str()))
         .collect();
-    check_mounted_volumes_exist(&custom.init_containers, &volumes, &custom.init_containers.anchor(), report);
-    check_mounted_volumes_exist(&custom.containers, &volumes, &custom.containers.anchor(), report);
+    let more = Some("jobs.custom.volumes");
+    check_mounted_volumes_exist(&custom.init_containers, &volumes, more, &custom.init_containers.anchor(), report);
+    check_mounted_volumes_exist(&custom.containers, &volumes, more, &custom.containers.anchor(), report);
     check_labels(&custom.labels, &custom.labels.anchor(), report);
+    for s3 in [&jobs.backup.s3, &jobs.backup_multiple_sites.s3] {
+        if let Some(storage) = s3.as_ref() {
+            let missing = || "`s3.image` is empty: it names the AWS CLI image that uploads".to_owned();
+            check_image_reference(&storage.image, missing, &storage.image.anchor(), report);
+        }
+    }
 }
 
 /// A claim: an existing one's name, or the class, size and access modes of

@@ -87,19 +87,31 @@ pub(super) fn check_nginx_environment(environment: &NginxEnvironment, report: &m
 
 /// A variable of `nginx.envVars` named as a setting of the entrypoint comes
 /// after the entrypoint's own (the last of a name wins), and is pasted into
-/// the configuration in the same way: it is held to the same.
+/// the configuration in the same way: it is held to the same. An empty one
+/// gets the entrypoint's default (`[[ -z ... ]]` in `nginx-entrypoint.sh`),
+/// which for the upstreams is nginx's own pod.
 pub(super) fn check_entrypoint_env_vars(env_vars: &Spanned<Vec<EnvVar>>, report: &mut Reporter<'_>) {
     for (i, var) in env_vars.iter().enumerate() {
         let Some((name, valid, expected)) = SETTINGS.iter().chain(&UPSTREAMS).find(|(name, ..)| var.name == *name) else {
             continue;
         };
-        if let Some(value) = var.value.as_deref().filter(|value| !valid(value)) {
+        if var.value_from.is_some() {
+            continue;
+        }
+        let value = var.value.as_deref().unwrap_or_default();
+        let upstream = UPSTREAMS.iter().any(|(upstream, ..)| upstream == name);
+        let at = || env_vars.anchor().index(i).key("value");
+        if value.is_empty() && upstream {
             report
                 .at(
                     Code::InvalidValue,
-                    env_vars.anchor().index(i).key("value"),
-                    format!("`{value}` is not a valid `{name}`"),
+                    at(),
+                    format!("an empty `{name}` makes the nginx entrypoint proxy to nginx's own pod (`0.0.0.0`), where nothing else runs"),
                 )
+                .with_help(format!("write {expected}, or remove the variable: the render sets it"));
+        } else if !value.is_empty() && !valid(value) {
+            report
+                .at(Code::InvalidValue, at(), format!("`{value}` is not a valid `{name}`"))
                 .with_help(format!(
                     "write {expected}; the nginx entrypoint pastes it into its configuration as is"
                 ));
@@ -118,8 +130,11 @@ pub(super) fn check_entrypoint_env_vars(env_vars: &Spanned<Vec<EnvVar>>, report:
 pub(super) fn check_client_address(environment: &NginxEnvironment, env_vars: &[EnvVar], report: &mut Reporter<'_>) {
     let trusted = &environment.upstream_real_ip_address;
     // The values' env comes after the entrypoint's settings, and the last
-    // of a name wins.
-    let overridden = env_vars.iter().any(|var| var.name == "UPSTREAM_REAL_IP_ADDRESS");
+    // of a name wins; an empty one leaves the entrypoint's 127.0.0.1.
+    let overridden = env_vars
+        .iter()
+        .rfind(|var| var.name == "UPSTREAM_REAL_IP_ADDRESS")
+        .is_some_and(|var| var.value_from.is_some() || var.value.as_deref().is_some_and(|v| !v.is_empty()));
     if **trusted != "127.0.0.1" || overridden {
         return;
     }

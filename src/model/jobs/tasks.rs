@@ -3,6 +3,7 @@
 
 use super::credentials::Credentials;
 use super::cron::check_cron;
+use k8s_openapi::api::core::v1::ResourceRequirements;
 use sha2::{Digest, Sha256};
 
 use super::{BenchJob, Ingress, Restore, S3Target, SecretRef, SiteToCreate, Task, bench_job};
@@ -241,13 +242,6 @@ fn s3_target(s3: &Spanned<Option<S3Storage>>, report: &mut Reporter<'_>) -> Opti
     }
     check_retain_days(&storage.retain_days, report);
     check_s3_prefix(&storage.prefix, report);
-    if storage.image.is_empty() {
-        report.at_key(
-            Code::InvalidValue,
-            &storage.image,
-            "`s3.image` is empty: it names the AWS CLI image that uploads",
-        );
-    }
     let Some(secret) = storage.existing_secret.as_deref().filter(|s| !s.is_empty()) else {
         report
             .at_key(
@@ -442,6 +436,17 @@ pub(super) fn clear_cache(jobs: &Jobs, migrate: Option<&BenchJob>, report: &mut 
 /// The values' own containers.
 pub(super) fn custom(jobs: &Jobs, report: &mut Reporter<'_>) -> Option<BenchJob> {
     let custom = &jobs.custom;
+    // The Job's containers are all the values' own, each with its own
+    // `resources`; the chart has no `jobs.custom.resources` either.
+    if *custom.resources != ResourceRequirements::default() {
+        report
+            .at_key(
+                Code::UnusedKey,
+                &custom.resources,
+                "`jobs.custom.resources` changes nothing: the custom Job's containers are yours, and each takes only its own `resources`",
+            )
+            .with_help("move it to `resources` of each container under `jobs.custom.containers` (and `initContainers`)");
+    }
     if !*custom.enabled {
         return None;
     }

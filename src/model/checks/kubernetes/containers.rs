@@ -2,7 +2,7 @@
 //! Job's): their names, restart policies, probes, ports, mounts, and the
 //! volumes a pod gives them.
 
-use k8s_openapi::api::core::v1::{Container, ContainerPort, Volume};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, SecurityContext, Volume};
 
 use crate::diagnostic::Code;
 use crate::model::k8s;
@@ -18,8 +18,15 @@ use super::{check_port, check_port_name};
 /// Containers the values add; `init` for init containers, which may have
 /// probes and lifecycle hooks only as sidecars (`restartPolicy: Always`,
 /// validateInitContainers), where other containers may have no
-/// `restartPolicy` at all (validateContainers).
-pub(crate) fn check_containers(containers: &[Container], init: bool, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// `restartPolicy` at all (validateContainers). A container without a
+/// `securityContext` is rendered with `inherited`.
+pub(crate) fn check_containers(
+    containers: &[Container],
+    init: bool,
+    inherited: &SecurityContext,
+    at: &Anchor<'_>,
+    report: &mut Reporter<'_>,
+) {
     // The host ports taken: across a pod's containers, which run together,
     // but within each init container alone (checkHostPortConflicts).
     let mut host_ports = Vec::new();
@@ -33,16 +40,12 @@ pub(crate) fn check_containers(containers: &[Container], init: bool, at: &Anchor
             );
         }
         let image = container.image.as_deref().unwrap_or_default();
-        if !k8s::is_image_reference(image) {
-            let message = if image.is_empty() {
-                format!("the container `{}` has no image", container.name)
-            } else {
-                format!("`{image}` is not an image reference")
-            };
-            report.at(Code::InvalidValue, base.key("image"), message).with_help(
-                "write `[registry/]repository[:tag][@sha256:digest]`, e.g. `busybox:1.36` or `registry.example.com/tools/backup:v2`",
-            );
-        }
+        check_image_reference(
+            image,
+            || format!("the container `{}` has no image", container.name),
+            &base.key("image"),
+            report,
+        );
         if let Some(resources) = &container.resources {
             check_resources(resources, &base.key("resources"), report);
         }
@@ -50,7 +53,8 @@ pub(crate) fn check_containers(containers: &[Container], init: bool, at: &Anchor
             check_security_context(context, &base.key("securityContext"), report);
         }
         check_env(container.env.as_deref().unwrap_or_default(), &base.key("env"), report);
-        check_volume_mounts(container, &base.key("volumeMounts"), report);
+        let context = container.security_context.as_ref().unwrap_or(inherited);
+        check_volume_mounts(container, context, &base.key("volumeMounts"), report);
         let sidecar = container.restart_policy.as_deref() == Some("Always");
         match container.restart_policy.as_deref() {
             Some(policy) if !init => {
@@ -125,12 +129,29 @@ pub(crate) fn check_containers(containers: &[Container], init: bool, at: &Anchor
     }
 }
 
+/// A container's `image` as the runtime parses it (distribution/reference's
+/// grammar): the kubelet expands no `$(VAR)` there. `missing` says what an
+/// empty one is.
+pub(crate) fn check_image_reference(image: &str, missing: impl FnOnce() -> String, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !k8s::is_image_reference(image) {
+        let message = if image.is_empty() {
+            missing()
+        } else {
+            format!("`{image}` is not an image reference")
+        };
+        report.at(Code::InvalidValue, at, message).with_help(
+            "write `[registry/]repository[:tag][@sha256:digest]`, e.g. `busybox:1.36` or `registry.example.com/tools/backup:v2`",
+        );
+    }
+}
+
 /// A container's volume mounts as ValidateVolumeMounts checks them, but for
 /// the volume each names, which the pod's other keys decide: a name and a
 /// mount path, each path once, `subPath` and `subPathExpr` relative and
 /// without `..` (validateLocalDescendingPath), not both, and a known
-/// `mountPropagation` (`Bidirectional` only for a privileged container).
-fn check_volume_mounts(container: &Container, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// `mountPropagation` (`Bidirectional` only for a privileged container,
+/// validateMountPropagation: `context` is the one the container runs under).
+fn check_volume_mounts(container: &Container, context: &SecurityContext, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     let mut paths: Vec<&str> = Vec::new();
     for (i, mount) in container.volume_mounts.iter().flatten().enumerate() {
         let base = at.index(i);
@@ -180,17 +201,19 @@ fn check_volume_mounts(container: &Container, at: &Anchor<'_>, report: &mut Repo
         }
         match mount.mount_propagation.as_deref() {
             None | Some("None" | "HostToContainer") => {}
-            // A container without a securityContext gets the values' own
-            // (`securityContext`), which may make it privileged.
             Some("Bidirectional") => {
-                if container.security_context.as_ref().is_some_and(|c| c.privileged != Some(true)) {
+                if context.privileged != Some(true) {
                     report
                         .at_key(
                             Code::InvalidValue,
                             base.key("mountPropagation"),
                             "`Bidirectional` mount propagation is for privileged containers only",
                         )
-                        .with_help("use `HostToContainer`, or leave it out");
+                        .with_help(if container.security_context.is_none() {
+                            "use `HostToContainer`, or leave it out: a container without a `securityContext` of its own runs under the top-level `securityContext` (restricted when unset), which is not privileged"
+                        } else {
+                            "use `HostToContainer`, or leave it out"
+                        });
                 }
             }
             Some(other) => {
@@ -235,21 +258,30 @@ pub(crate) fn check_volumes(volumes: &[Volume], taken: &[&str], at: &Anchor<'_>,
     }
 }
 
-/// The mounts of `containers` that name no volume in `volumes`, the pod's.
-pub(crate) fn check_mounted_volumes_exist(containers: &[Container], volumes: &[&str], at: &Anchor<'_>, report: &mut Reporter<'_>) {
+/// The mounts of `containers` that name no volume in `volumes`, the pod's
+/// (ValidateVolumeMounts: "not found"); `more` is the key that adds volumes
+/// to the pod, where there is one.
+pub(crate) fn check_mounted_volumes_exist(
+    containers: &[Container],
+    volumes: &[&str],
+    more: Option<&str>,
+    at: &Anchor<'_>,
+    report: &mut Reporter<'_>,
+) {
     for (i, container) in containers.iter().enumerate() {
         for (j, mount) in container.volume_mounts.iter().flatten().enumerate() {
             if !mount.name.is_empty() && !volumes.contains(&mount.name.as_str()) {
+                let known = volumes.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
                 report
                     .at(
                         Code::InvalidValue,
                         at.index(i).key("volumeMounts").index(j).key("name"),
                         format!("the pod has no volume named `{}`", mount.name),
                     )
-                    .with_help(format!(
-                        "mount one of {}, or add the volume under `volumes`",
-                        volumes.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
-                    ));
+                    .with_help(match more {
+                        Some(key) => format!("mount one of {known}, or add the volume under `{key}`"),
+                        None => format!("mount one of {known}: the pod has no other volumes"),
+                    });
             }
         }
     }

@@ -23,7 +23,7 @@ mod resources;
 mod scheduling;
 mod security;
 
-pub(super) use containers::{check_containers, check_mounted_volumes_exist, check_volumes};
+pub(super) use containers::{check_containers, check_image_reference, check_mounted_volumes_exist, check_volumes};
 pub(super) use env::check_env;
 pub(super) use probes::{ProbeKind, check_probe};
 pub(super) use resources::check_resources;
