@@ -275,11 +275,18 @@ fn check_jobs(jobs: &Jobs, inherited: &SecurityContext, report: &mut Reporter<'_
     check_mounted_volumes_exist(&custom.init_containers, &volumes, more, &custom.init_containers.anchor(), report);
     check_mounted_volumes_exist(&custom.containers, &volumes, more, &custom.containers.anchor(), report);
     check_labels(&custom.labels, &custom.labels.anchor(), report);
-    for s3 in [&jobs.backup.s3, &jobs.backup_multiple_sites.s3] {
-        if let Some(storage) = s3.as_ref() {
-            let missing = || "`s3.image` is empty: it names the AWS CLI image that uploads".to_owned();
-            check_image_reference(&storage.image, missing, &storage.image.anchor(), report);
-        }
+    // Only the backup Job that runs uploads (`backup` before
+    // `backupMultipleSites`, as `tasks::backup` chooses): another's `s3`
+    // reaches no container.
+    let running = [
+        (&jobs.backup.enabled, &jobs.backup.s3),
+        (&jobs.backup_multiple_sites.enabled, &jobs.backup_multiple_sites.s3),
+    ]
+    .into_iter()
+    .find(|(enabled, _)| ***enabled);
+    if let Some(storage) = running.and_then(|(_, s3)| s3.as_ref()) {
+        let missing = || "`s3.image` is empty: it names the AWS CLI image that uploads".to_owned();
+        check_image_reference(&storage.image, missing, &storage.image.anchor(), report);
     }
 }
 
