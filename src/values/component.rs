@@ -145,7 +145,8 @@ component! {
         /// Settings passed to the image's nginx entrypoint.
         environment: NginxEnvironment = NginxEnvironment::default(),
         /// A complete nginx server configuration replacing the image's
-        /// (mounted at `/etc/nginx/conf.d/default.conf`).
+        /// (mounted at `/etc/nginx/conf.d/default.conf`). Empty: none, as in
+        /// the chart.
         #[serde(skip_serializing_if = "Option::is_none")]
         config: Option<String> = None,
         /// Liveness probe. Replaces the default (TCP on 8080) whole.
