@@ -74,10 +74,10 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
         }
     }
     // A custom `nginx.config` does not read the environment.
-    if *values.nginx.enabled && values.nginx.config.is_none() {
+    if *values.nginx.enabled && values.nginx.custom_config().is_none() {
         nginx::check_entrypoint_env_vars(&values.nginx.env_vars, report);
     }
-    if *values.nginx.enabled && values.nginx.config.is_none() && (values.ingress.enabled || route.enabled) {
+    if *values.nginx.enabled && values.nginx.custom_config().is_none() && (values.ingress.enabled || route.enabled) {
         nginx::check_client_address(&values.nginx.environment, &values.nginx.env_vars, report);
     }
     references::check_image(&values.image, report);
@@ -124,7 +124,7 @@ fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
 /// configuration from the values, and the main container's scratch
 /// directories when its root filesystem is read-only.
 fn component_volumes(kind: ComponentKind, values: &Values) -> Vec<&'static str> {
-    let custom_nginx_config = values.nginx.config.is_some();
+    let custom_nginx_config = values.nginx.custom_config().is_some();
     let mut volumes = vec!["sites-dir"];
     if kind.runs_frappe() {
         volumes.push("logs");
