@@ -205,7 +205,7 @@ pub(crate) fn job_script(task: &Task, scheduled: bool, upgrade: Upgrade<'_>) -> 
             let upload_list = s3.as_ref().map(|_| UPLOAD_LIST);
             render(
                 "backup.sh",
-                context! { sites, with_files, retain_days, upload_list, skipped_list => SKIPPED_LIST, scheduled, image },
+                context! { sites, with_files, retain_days, upload_list, skipped_list => SKIPPED_LIST, scheduled, image, exec_deployment },
             )
         }
         Task::Restore(restore) => {

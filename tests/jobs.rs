@@ -1259,3 +1259,32 @@ fn job_resources_reach_their_containers_or_are_reported_unused() {
         crate::common::human(&outcome)
     );
 }
+
+/// Only the backup Job that runs uploads (`backup` before
+/// `backupMultipleSites`, as in the chart): the `s3` of the other reaches no
+/// container, and an image there that would not pull fails nothing.
+#[test]
+fn only_the_running_backups_s3_image_is_held_to_the_image_rule() {
+    let s3 = "s3: {bucket: erp, existingSecret: s3-keys, image: 'amazon/aws-cli:$(TAG)'}";
+    let errors = |jobs: &str| {
+        let outcome = check_text(&format!("{}jobs:\n{jobs}", crate::common::MINIMAL), &[], "erpnext", None);
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.field.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    let single = "  backup: {enabled: true, siteName: erp.example.com}\n";
+    let multi = "  backupMultipleSites: {enabled: true, sites: [{name: erp.example.com}]}\n";
+    // Disabled, or set aside for `backup`: nothing reports the image.
+    assert_eq!(errors(&format!("  backup: {{enabled: false, {s3}}}\n")), Vec::<String>::new());
+    assert_eq!(errors(&format!("{single}  backupMultipleSites: {{{s3}}}\n")), Vec::<String>::new());
+    assert_eq!(errors(&format!("  backup: {{{s3}}}\n{multi}")), Vec::<String>::new());
+    // The one that runs is held to it.
+    assert_eq!(errors(&single.replace('}', &format!(", {s3}}}"))), ["jobs.backup.s3.image"]);
+    assert_eq!(
+        errors(&multi.replacen("}]}", &format!("}}], {s3}}}"), 1)),
+        ["jobs.backupMultipleSites.s3.image"]
+    );
+}

@@ -986,3 +986,31 @@ fn the_readmes_example_values_render_as_the_readme_shows() {
         );
     }
 }
+
+/// The chart reads `nginx.config` with `if`, for which an empty string is
+/// false: the image's entrypoint writes the configuration. An empty
+/// `default.conf` of our own would leave nginx serving nothing.
+#[test]
+fn an_empty_nginx_config_leaves_the_entrypoints_configuration() {
+    let docs = documents(&render_text(&format!("{MINIMAL}nginx:\n  config: \"\"\n"), &[]));
+    assert!(
+        !docs
+            .iter()
+            .any(|doc| doc["kind"] == "ConfigMap" && doc["metadata"]["name"] == "erpnext-nginx-config"),
+        "no ConfigMap for an empty configuration"
+    );
+    let nginx = &find(&docs, "Deployment", "erpnext-nginx")["spec"]["template"]["spec"];
+    let container = &nginx["containers"][0];
+    assert_ne!(
+        container["args"][0], "nginx",
+        "the entrypoint runs, not nginx with a configuration of the values"
+    );
+    assert!(
+        !nginx["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|volume| volume["name"] == "nginx-config"),
+        "no configuration volume"
+    );
+}

@@ -172,7 +172,7 @@ fn every_free_text_field_that_reaches_an_object_is_checked() {
             "jobs.backup.s3.image",
         ),
         (
-            "jobs: {backupMultipleSites: {s3: {bucket: erp, existingSecret: s3-keys, image: ''}}}".into(),
+            "jobs: {backupMultipleSites: {enabled: true, sites: [{name: erp.example.com}], s3: {bucket: erp, existingSecret: s3-keys, image: ''}}}".into(),
             "invalid-value",
             "jobs.backupMultipleSites.s3.image",
         ),

@@ -1094,6 +1094,10 @@ fn a_restore_whose_background_job_check_fails_restores_nothing() {
         !bench.root().join("sites/.frappe-manifests/restored/shop.example.com").exists(),
         "the request is not recorded: run again, it restores"
     );
+    let again = bench.run(&restore, None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(bench.calls().iter().any(|c| c.contains(" restore ")), "{:?}", bench.calls());
+    assert_eq!(maintenance(&bench, "shop.example.com"), 0);
 }
 
 /// With kubectl, the restore Job and a migrate Job of the same image start
@@ -1163,6 +1167,119 @@ fn a_migrate_job_started_beside_a_restore_of_its_site_waits_for_it() {
     );
 }
 
+/// The one-off backup of a release and a restore start together (Argo CD
+/// wave -1, the kubectl pre phase: going back to the previous image with a
+/// restore makes a new one-off backup Job). A dump while bench restore loads
+/// the database would miss tables and be kept, and uploaded, as a good
+/// backup: the backup waits for the restore, and dumps the restored site.
+#[test]
+fn a_one_off_backup_started_beside_a_restore_of_its_site_waits_for_it() {
+    let (_listener, port, bench, backups) = restore_bench();
+    bench.add_site("hr.example.com");
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    let run = |task: &str| {
+        bench
+            .command(&script(&docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .env("RESTORE_SECONDS", "4")
+            .output()
+            .unwrap()
+    };
+    std::thread::scope(|scope| {
+        let restore = scope.spawn(|| run("restore"));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let backup = run("backup");
+        assert!(backup.status.success(), "{}", text(&backup.stderr));
+        let restore = restore.join().unwrap();
+        assert!(restore.status.success(), "{}", text(&restore.stderr));
+    });
+    let shop: Vec<String> = bench
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("--site shop.example.com"))
+        .map(|c| {
+            if c.starts_with("--site shop.example.com restore ") {
+                "--site shop.example.com restore".to_owned()
+            } else {
+                c
+            }
+        })
+        .collect();
+    assert_eq!(
+        shop,
+        [
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com restore",
+            "--site shop.example.com migrate",
+            "--site shop.example.com clear-cache",
+            "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
+            "--site shop.example.com set-maintenance-mode off",
+            "--site shop.example.com backup --with-files",
+        ],
+        "the backup of shop.example.com comes after its restore"
+    );
+    assert!(
+        bench.calls().contains(&"--site hr.example.com backup --with-files".to_owned()),
+        "the other site is backed up: {:?}",
+        bench.calls()
+    );
+}
+
+/// A one-off backup of `all` (one `bench --site all backup`) holds every
+/// site's lock.
+#[test]
+fn a_one_off_backup_of_all_sites_waits_for_each_sites_lock() {
+    let (_listener, port, bench, _backups) = restore_bench();
+    bench.add_site("hr.example.com");
+    let values = multisite_values(port).replace(
+        "  backupMultipleSites:\n    enabled: true\n    retainDays: 7\n    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "  backup:\n    enabled: true\n    siteName: all\n",
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let lock = bench.root().join("sites/.frappe-manifests/locks/hr.example.com");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let mut holder = std::process::Command::new("flock")
+        .arg("--close")
+        .arg(&lock)
+        .args(["sleep", "20"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let run = || {
+        bench
+            .command(&script(&docs, "backup"), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("LOCK_TIMEOUT", "1")
+            .output()
+            .unwrap()
+    };
+    let output = run();
+    assert!(!output.status.success());
+    let log = text(&output.stderr);
+    assert!(
+        log.contains("another Job held sites/.frappe-manifests/locks/hr.example.com for 1s"),
+        "{log}"
+    );
+    assert!(bench.calls().is_empty(), "nothing was backed up: {:?}", bench.calls());
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+
+    let output = run();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        bench.calls().iter().any(|c| c.starts_with("--site all backup")),
+        "{:?}",
+        bench.calls()
+    );
+}
+
 /// The site's lock is a flock(2) lock: a Job that holds it and dies, even
 /// by SIGKILL, leaves nothing behind; one that holds it longer than
 /// LOCK_TIMEOUT stops the other Job before it changed anything, with the way
@@ -1212,7 +1329,7 @@ fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job(
         );
         assert!(log.contains("rm sites/.frappe-manifests/locks/shop.example.com"), "{log}");
         assert!(
-            task == "restore" || log.contains("did not start: another Job held the site's lock"),
+            task == "restore" || log.contains("did not start: the site's lock was not taken"),
             "{log}"
         );
         assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
@@ -1233,6 +1350,43 @@ fn the_site_lock_of_a_killed_job_is_released_and_a_held_one_stops_the_other_job(
     let output = run("restore");
     assert!(output.status.success(), "released by SIGKILL: {}", text(&output.stderr));
     assert!(bench.calls().iter().any(|c| c.starts_with("--site shop.example.com restore ")));
+}
+
+/// flock exits 1 only when another holds the lock; any other status is the
+/// file system refusing locks (ENOLCK: an NFSv3 mount without rpc.statd),
+/// which no wait ends and no deleted lock file cures: the Job says so at once.
+#[test]
+fn a_sites_volume_without_file_locks_is_named_not_taken_for_a_held_lock() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    backed_up(&bench, &docs);
+    // util-linux flock on ENOLCK: warn() and exit(EX_OSERR).
+    bench.add_command("flock", "#!/bin/sh\necho \"flock: $2: No locks available\" >&2\nexit 71\n");
+    for task in ["restore", "migrate"] {
+        let started = std::time::Instant::now();
+        let output = bench
+            .command(&script(&docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("LOCK_TIMEOUT", "30")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{task}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{task} did not wait");
+        let log = text(&output.stderr);
+        assert!(
+            log.contains("flock could not lock sites/.frappe-manifests/locks/shop.example.com (exit status 71"),
+            "{task}: {log}"
+        );
+        assert!(log.contains("the sites volume file locks"), "{task}: {log}");
+        assert!(!log.contains("another Job held"), "{task}: {log}");
+        assert!(bench.calls().is_empty(), "{task} changed nothing: {:?}", bench.calls());
+    }
 }
 
 #[test]
@@ -1260,12 +1414,13 @@ fn a_restore_whose_migrate_failed_is_never_restored_again_and_migrates_when_run_
     assert_eq!(
         bench.calls()[calls..],
         [
+            "--site shop.example.com ready-for-migration",
             "--site shop.example.com migrate",
             "--site shop.example.com clear-cache",
             "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
             "--site shop.example.com set-maintenance-mode off",
         ],
-        "run again, it finishes the restore"
+        "run again, it waits for the jobs the failed migrate queued, and finishes the restore"
     );
     let calls = bench.calls().len();
     assert!(bench.run(&restore, None).status.success());

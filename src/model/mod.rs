@@ -200,7 +200,7 @@ fn resolve(values: &Values, settings: &Settings, report: &mut Reporter<'_>) -> O
         logs: volume(&values.persistence.logs, names.object("logs")),
         config: config_data(&db, &redis, &backing_services, credentials_checksum.as_deref()),
         secret: secret_data(values, &redis, inline_secrets),
-        nginx_config: values.nginx.config.clone().filter(|_| *values.nginx.enabled),
+        nginx_config: values.nginx.custom_config().map(str::to_owned).filter(|_| *values.nginx.enabled),
         ingress,
         http_route: values.httproute.enabled.then(|| values.httproute.clone()),
         jobs,

@@ -145,7 +145,8 @@ component! {
         /// Settings passed to the image's nginx entrypoint.
         environment: NginxEnvironment = NginxEnvironment::default(),
         /// A complete nginx server configuration replacing the image's
-        /// (mounted at `/etc/nginx/conf.d/default.conf`).
+        /// (mounted at `/etc/nginx/conf.d/default.conf`). Empty: none, as in
+        /// the chart.
         #[serde(skip_serializing_if = "Option::is_none")]
         config: Option<String> = None,
         /// Liveness probe. Replaces the default (TCP on 8080) whole.
@@ -267,6 +268,15 @@ fn one_replica(schema: &mut schemars::Schema) {
 }
 
 impl Nginx {
+    /// The custom nginx configuration, when there is one. The chart tests
+    /// `if .Values.nginx.config`, for which an empty string is false: the
+    /// image's entrypoint then writes its own configuration, as here. An
+    /// empty `config: ""` must not become an empty `default.conf` in which
+    /// nginx serves nothing.
+    pub fn custom_config(&self) -> Option<&str> {
+        self.config.as_deref().filter(|config| !config.is_empty())
+    }
+
     pub fn component(&self) -> ComponentValues<'_> {
         ComponentValues {
             enabled: *self.enabled,

@@ -74,10 +74,10 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
         }
     }
     // A custom `nginx.config` does not read the environment.
-    if *values.nginx.enabled && values.nginx.config.is_none() {
+    if *values.nginx.enabled && values.nginx.custom_config().is_none() {
         nginx::check_entrypoint_env_vars(&values.nginx.env_vars, report);
     }
-    if *values.nginx.enabled && values.nginx.config.is_none() && (values.ingress.enabled || route.enabled) {
+    if *values.nginx.enabled && values.nginx.custom_config().is_none() && (values.ingress.enabled || route.enabled) {
         nginx::check_client_address(&values.nginx.environment, &values.nginx.env_vars, report);
     }
     references::check_image(&values.image, report);
@@ -124,7 +124,7 @@ fn check_in_cluster_services(values: &Values, report: &mut Reporter<'_>) {
 /// configuration from the values, and the main container's scratch
 /// directories when its root filesystem is read-only.
 fn component_volumes(kind: ComponentKind, values: &Values) -> Vec<&'static str> {
-    let custom_nginx_config = values.nginx.config.is_some();
+    let custom_nginx_config = values.nginx.custom_config().is_some();
     let mut volumes = vec!["sites-dir"];
     if kind.runs_frappe() {
         volumes.push("logs");
@@ -275,11 +275,18 @@ fn check_jobs(jobs: &Jobs, inherited: &SecurityContext, report: &mut Reporter<'_
     check_mounted_volumes_exist(&custom.init_containers, &volumes, more, &custom.init_containers.anchor(), report);
     check_mounted_volumes_exist(&custom.containers, &volumes, more, &custom.containers.anchor(), report);
     check_labels(&custom.labels, &custom.labels.anchor(), report);
-    for s3 in [&jobs.backup.s3, &jobs.backup_multiple_sites.s3] {
-        if let Some(storage) = s3.as_ref() {
-            let missing = || "`s3.image` is empty: it names the AWS CLI image that uploads".to_owned();
-            check_image_reference(&storage.image, missing, &storage.image.anchor(), report);
-        }
+    // Only the backup Job that runs uploads (`backup` before
+    // `backupMultipleSites`, as `tasks::backup` chooses): another's `s3`
+    // reaches no container.
+    let running = [
+        (&jobs.backup.enabled, &jobs.backup.s3),
+        (&jobs.backup_multiple_sites.enabled, &jobs.backup_multiple_sites.s3),
+    ]
+    .into_iter()
+    .find(|(enabled, _)| ***enabled);
+    if let Some(storage) = running.and_then(|(_, s3)| s3.as_ref()) {
+        let missing = || "`s3.image` is empty: it names the AWS CLI image that uploads".to_owned();
+        check_image_reference(&storage.image, missing, &storage.image.anchor(), report);
     }
 }
 

@@ -149,7 +149,7 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
 fn proxy(component: &mut Component, context: &Context<'_>) {
     let (values, names) = (context.values, context.names);
     let nginx = &values.nginx;
-    component.args = component.kind.default_args(nginx.config.is_some());
+    component.args = component.kind.default_args(nginx.custom_config().is_some());
     let environment = &nginx.environment;
     let backend = |kind: ComponentKind, port: &Spanned<i32>| format!("{}:{}", names.service(kind), **port);
     let mut env = vec![
@@ -171,7 +171,7 @@ fn proxy(component: &mut Component, context: &Context<'_>) {
 /// Frappe, and each must name a site when nginx names it after the Host
 /// (the site header `$host`).
 fn check_proxy_probes(component: &Component, written: &ComponentValues<'_>, values: &Values, report: &mut Reporter<'_>) {
-    if values.nginx.config.is_some() {
+    if values.nginx.custom_config().is_some() {
         return;
     }
     if let (Some(probe), Some(given)) = (&component.liveness_probe, written.liveness_probe.and_then(given_probe)) {
