@@ -103,7 +103,7 @@ fn fences_a_job(budget: &PodDisruptionBudget) -> bool {
     let selector = budget.spec.as_ref().and_then(|spec| spec.selector.as_ref());
     selector
         .and_then(|selector| selector.match_labels.as_ref())
-        .is_some_and(|labels| labels.contains_key(crate::objects::job::JOB_NAME_LABEL))
+        .is_some_and(|labels| labels.contains_key(crate::objects::job::JOB_LABEL))
 }
 
 fn pod_spec(manifest: &Manifest) -> Option<&PodSpec> {

@@ -344,3 +344,74 @@ fn output_dir_writes_one_file_per_object_and_round_trips_through_kustomize() {
         .collect();
     assert!(leftovers.is_empty(), "no staging directories are left: {leftovers:?}");
 }
+
+/// kustomize's `namePrefix` and `nameSuffix` rename a Job and its
+/// PodDisruptionBudget, but no label value. Kubernetes labels the Job's pods
+/// with its name as it is in the cluster (`batch.kubernetes.io/job-name`),
+/// so a budget must select something a rename leaves alone: after the
+/// overlay, each budget of a Job that changes a site still selects that
+/// Job's pods and no other's, and the overlay's selector labels go to both
+/// sides.
+#[test]
+fn a_kustomize_rename_keeps_each_jobs_disruption_budget_on_its_pods() {
+    let Some(kubectl) = kubectl() else { return };
+    let values = format!(
+        "{}  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n    database: a-database.sql.gz\n",
+        crate::jobs::multisite_values(3306)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bundle.yaml"), crate::common::render_text(&values, &[])).unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources: [bundle.yaml]\nnamePrefix: blue-\nnameSuffix: -eu\nlabels:\n  - pairs: {team: erp}\n    includeSelectors: true\n",
+    )
+    .unwrap();
+    let output = Command::new(kubectl).arg("kustomize").arg(dir.path()).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    // Each Job's pod as the Job controller labels it: the template's labels,
+    // and the Job's name (as renamed) under batch.kubernetes.io/job-name.
+    let pods: Vec<(String, serde_json::Map<String, Value>)> = docs
+        .iter()
+        .filter(|d| d["kind"] == "Job")
+        .map(|job| {
+            let name = job["metadata"]["name"].as_str().unwrap().to_owned();
+            let mut labels = job["spec"]["template"]["metadata"]["labels"].as_object().unwrap().clone();
+            labels.insert("batch.kubernetes.io/job-name".to_owned(), Value::from(name.clone()));
+            (name, labels)
+        })
+        .collect();
+    let mut fenced = Vec::new();
+    for budget in docs.iter().filter(|d| d["kind"] == "PodDisruptionBudget") {
+        let name = budget["metadata"]["name"].as_str().unwrap();
+        let Some((job, _)) = pods.iter().find(|(job, _)| job == name) else {
+            continue; // a component's budget
+        };
+        assert!(name.starts_with("blue-") && name.ends_with("-eu"), "{name}");
+        let selector = budget["spec"]["selector"]["matchLabels"].as_object().unwrap();
+        assert_eq!(selector["team"], "erp", "{name}: the overlay's selector label");
+        let selected: Vec<&String> = pods
+            .iter()
+            .filter(|(_, labels)| selector.iter().all(|(key, value)| labels.get(key) == Some(value)))
+            .map(|(job, _)| job)
+            .collect();
+        assert_eq!(selected, [job], "{name} selects {selected:?}");
+        fenced.push(name.to_owned());
+    }
+    assert_eq!(fenced.len(), 4, "create-site, drop-site, migrate and restore: {fenced:?}");
+    // The scripts still learn their Job's name, as renamed, from the label
+    // Kubernetes puts on the pods.
+    for job in docs
+        .iter()
+        .filter(|d| d["kind"] == "Job" && fenced.contains(&d["metadata"]["name"].as_str().unwrap().to_owned()))
+    {
+        let env = job["spec"]["template"]["spec"]["containers"][0]["env"].as_array().unwrap();
+        assert!(
+            env.iter()
+                .any(|e| e["name"] == "JOB_NAME"
+                    && e["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['batch.kubernetes.io/job-name']"),
+            "{}",
+            job["metadata"]["name"]
+        );
+    }
+}

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 /// The label the Job controller puts on a Job's pods, with the Job's name.
 const JOB_NAME: &str = "batch.kubernetes.io/job-name";
+/// Our label on the pods of a Job that changes a site, with the Job's name
+/// as rendered: what its budget selects.
+const JOB_LABEL: &str = "frappe-manifests/job";
 
 use crate::common::{check_text, documents, example, human, run, text};
 use crate::fake_bench::ScratchBench;
@@ -165,7 +168,7 @@ fn each_job_that_changes_a_site_has_its_own_disruption_budget_before_it() {
         let own: Vec<(usize, &Manifest)> = manifests
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.kind() == "PodDisruptionBudget" && json(m)["spec"]["selector"]["matchLabels"][JOB_NAME] == job.name())
+            .filter(|(_, m)| m.kind() == "PodDisruptionBudget" && json(m)["spec"]["selector"]["matchLabels"][JOB_LABEL] == job.name())
             .collect();
         if !["create-site", "drop-site", "migrate", "restore"].contains(&task) {
             assert!(own.is_empty(), "{task} leaves no site half changed");
@@ -180,13 +183,21 @@ fn each_job_that_changes_a_site_has_its_own_disruption_budget_before_it() {
         // pods' controller, and a Job has none.
         assert_eq!(spec["minAvailable"], 1, "{task}");
         assert_eq!(spec.get("maxUnavailable"), None, "{task}");
-        // This Job's pods and no other's: the label Kubernetes puts on them,
-        // which the scripts read their Job's name from too.
+        // This Job's pods and no other's: a label of the pod template with
+        // the Job's name as rendered, which a kustomize rename leaves as it
+        // is (not the one Kubernetes puts on them from the Job's name).
         assert_eq!(
             spec["selector"],
-            serde_json::json!({"matchLabels": {JOB_NAME: job.name()}}),
+            serde_json::json!({"matchLabels": {JOB_LABEL: job.name()}}),
             "{task}"
         );
+        assert_eq!(
+            json(job)["spec"]["template"]["metadata"]["labels"][JOB_LABEL],
+            job.name(),
+            "{task}: the pods carry what the budget selects"
+        );
+        // The scripts read their Job's name from the label Kubernetes puts
+        // on the pods: the name the Job has in the cluster.
         let pod_env = json(job)["spec"]["template"]["spec"]["containers"][0]["env"].clone();
         assert!(
             pod_env
@@ -273,6 +284,102 @@ fn a_jobs_pod_is_ready_only_while_it_changes_a_site_and_its_budget_lets_the_rest
     }
     probed.sort();
     assert_eq!(probed, ["create-site", "drop-site", "migrate", "restore"]);
+}
+
+/// A pod a drain evicts while its Job waits (or that a preemption, a
+/// NoExecute taint, a lost node or the kubelet's node-pressure eviction
+/// takes: each marks it `DisruptionTarget`) is replaced, not counted against
+/// `backoffLimit` (0 by default, so it would fail the Job and stall the
+/// upgrade until someone runs the Job again). Every Job of our own scripts,
+/// whose pods never restart in place; not the user's custom Job, nor one
+/// whose failures should not count.
+#[test]
+fn a_pod_taken_by_a_disruption_is_replaced_without_counting_as_a_failure() {
+    let extra = "  restore:\n    enabled: true\n    siteName: shop.example.com\n    confirm: shop.example.com\n    database: a-database.sql.gz\n  volumePermissions: {enabled: true}\n  clearCache: {enabled: true}\n  custom: {enabled: true, containers: [{name: task, image: 'busybox:1.36'}]}\n";
+    let mut docs = documents(&crate::common::render_text(&format!("{}{extra}", multisite_values(3306)), &[]));
+    docs.extend(documents(&crate::common::render_text(&scheduled_backup_values(3306), &[])));
+    let ignored = serde_json::json!({"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]});
+    let mut covered = Vec::new();
+    for doc in docs.iter().filter(|d| d["kind"] == "Job" || d["kind"] == "CronJob") {
+        let spec = if doc["kind"] == "Job" {
+            &doc["spec"]
+        } else {
+            &doc["spec"]["jobTemplate"]["spec"]
+        };
+        let task = doc["metadata"]["labels"]["app.kubernetes.io/component"].as_str().unwrap();
+        if task == "custom" {
+            assert_eq!(spec.get("podFailurePolicy"), None, "the user's own Job");
+            covered.push(task.to_owned());
+            continue;
+        }
+        assert_eq!(spec["podFailurePolicy"], ignored, "{task}");
+        // A pod failure policy needs pods that never restart in place.
+        assert_eq!(spec["template"]["spec"]["restartPolicy"], "Never", "{task}");
+        // The script's own failure still counts, as often as the values say.
+        assert_eq!(spec["backoffLimit"], 0, "{task}");
+        covered.push(format!("{}:{task}", doc["kind"].as_str().unwrap()));
+    }
+    covered.sort();
+    for task in [
+        "custom",
+        "Job:volume-permissions",
+        "Job:configure",
+        "Job:create-site",
+        "Job:drop-site",
+        "Job:migrate",
+        "Job:restore",
+        "Job:backup",
+        "Job:clear-cache",
+        "CronJob:backup",
+    ] {
+        assert!(covered.iter().any(|c| c == task), "{task}: {covered:?}");
+    }
+}
+
+/// A pod cut off while it changes a site (preempted, its node lost or
+/// under pressure) is replaced without counting as a failure; its
+/// replacement does not redo the change by itself, again each time a pod is
+/// taken: the change under way is recorded on the sites volume under the
+/// Job's name and uid, and a pod of the same Job (same uid) that finds it
+/// fails at once, naming the site, with nothing changed. The same Job
+/// applied again (another uid: someone decided) goes on.
+#[test]
+fn a_pod_cut_off_while_it_changes_a_site_is_not_redone_by_its_replacement() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let migrate = |uid: &str| {
+        format!(
+            "export JOB_NAME=erpnext-migrate-1 JOB_UID={uid} HOSTNAME=pod-{uid}\n{}",
+            script(&docs, "migrate")
+        )
+    };
+    let record = bench.root().join("sites/.frappe-manifests/changing/erpnext-migrate-1");
+    // A pod that stops part-way leaves the record: here bench migrate fails
+    // on hr (a SIGKILL leaves it the same way).
+    let output = bench.run(&migrate("uid-1"), Some(("--site hr.example.com migrate", "killed")));
+    assert!(!output.status.success());
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), "uid-1 pod-uid-1 hr.example.com\n");
+    let calls = bench.calls().len();
+    let output = bench.run(&migrate("uid-1"), None);
+    assert!(!output.status.success(), "the replacement stops");
+    let log = text(&output.stderr);
+    assert!(
+        log.contains("pod pod-uid-1 of this Job stopped part-way while it changed hr.example.com")
+            && log.contains("kubectl delete job erpnext-migrate-1"),
+        "{log}"
+    );
+    assert_eq!(bench.calls().len(), calls, "it changes nothing");
+    assert_eq!(maintenance(&bench, "hr.example.com"), 1, "hr stays as it was left");
+    assert!(!record.exists(), "said once: a retry under backoffLimit goes on");
+    // The Job deleted and applied again has another uid, and goes on.
+    std::fs::write(&record, "uid-1 pod-uid-1 hr.example.com\n").unwrap();
+    let output = bench.run(&migrate("uid-2"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(maintenance(&bench, "hr.example.com"), 0);
+    assert!(!record.exists(), "a change done leaves no record");
 }
 
 /// Run against the fake bench, migrate is Ready (its probe's file there)

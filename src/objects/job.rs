@@ -18,7 +18,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::batch::v1::{
+    CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec, PodFailurePolicy, PodFailurePolicyOnPodConditionsPattern, PodFailurePolicyRule,
+};
 use k8s_openapi::api::core::v1::{
     ConfigMapEnvSource, Container, EnvFromSource, EnvVar, EnvVarSource, ExecAction, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
     ResourceRequirements, SecretKeySelector, SecurityContext, Volume, VolumeMount,
@@ -45,13 +47,32 @@ pub const FINISHED_JOB_TTL: i32 = 600;
 /// its value (Kubernetes 1.27 and later).
 pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
 
+/// The label the Job controller puts on each pod of a Job, the Job's uid as
+/// its value (Kubernetes 1.27 and later).
+pub const JOB_UID_LABEL: &str = "batch.kubernetes.io/controller-uid";
+
+/// The label on the pods of a Job that changes a site, which its
+/// [`disruption_budget`] selects: the Job's name as rendered. Not
+/// [`JOB_NAME_LABEL`], whose value Kubernetes takes from the Job's name when
+/// it runs: kustomize's `namePrefix` and `nameSuffix` rename the Job and the
+/// budget but no label value, and a budget over the rendered name would then
+/// select no pod. A value in the pod template is left as it is by a rename,
+/// and `labels` (`includeSelectors`) or `commonLabels` add theirs to the
+/// template and to the selector alike.
+pub const JOB_LABEL: &str = "frappe-manifests/job";
+
 /// The Job, or the CronJob when the task runs on a schedule; before a Job
 /// that changes a site, its [`disruption_budget`]. Only backups run on a
 /// schedule, and none changes a site.
 pub fn build(bench: &Bench, job: &BenchJob) -> Vec<Manifest> {
-    let manifest = job_or_cron_job(bench, job);
-    match &manifest {
+    let mut manifest = job_or_cron_job(bench, job);
+    match &mut manifest {
         Manifest::Job(built) if job.task.changes_a_site() => {
+            let name = built.metadata.name.clone().expect("a Job has a name");
+            // After the name, which hashes the pod template: the label is the name.
+            let template = &mut built.spec.as_mut().expect("a Job has a spec").template;
+            let labels = template.metadata.get_or_insert_default().labels.get_or_insert_default();
+            labels.insert(JOB_LABEL.to_owned(), name);
             let budget = disruption_budget(&bench.names, &built.metadata);
             vec![Manifest::PodDisruptionBudget(Box::new(budget)), manifest]
         }
@@ -85,13 +106,14 @@ pub fn build(bench: &Bench, job: &BenchJob) -> Vec<Manifest> {
 /// allowed (the condition is `InsufficientPods`, always). A pod that has finished,
 /// or not yet started (Pending: still pulling its image or running an init
 /// container, before it changed anything), is evicted regardless (the
-/// eviction handler's `canIgnorePDB`). The selector is the Job's own name,
-/// which Kubernetes puts on its pods: a budget over the pods of two Jobs of
-/// the same task would allow one eviction when both run. Named as the Job
-/// is, so that each Job has its own.
+/// eviction handler's `canIgnorePDB`). The selector is the Job's own name
+/// as rendered ([`JOB_LABEL`], on its pods): a budget over the pods of two
+/// Jobs of the same task would allow one eviction when both run, and two
+/// budgets over one pod make the Eviction API refuse it with an error.
+/// Named as the Job is, so that each Job has its own.
 fn disruption_budget(names: &Names, job: &ObjectMeta) -> PodDisruptionBudget {
     let name = job.name.clone().expect("a Job has a name");
-    let selector = BTreeMap::from([(JOB_NAME_LABEL.to_owned(), name.clone())]);
+    let selector = BTreeMap::from([(JOB_LABEL.to_owned(), name.clone())]);
     PodDisruptionBudget {
         metadata: meta(names, name, job.labels.clone().unwrap_or_default()),
         spec: Some(PodDisruptionBudgetSpec {
@@ -236,6 +258,9 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
     ]);
     JobSpec {
         backoff_limit: Some(job.backoff_limit),
+        // Our own scripts only, whose pods never restart in place (which
+        // a pod failure policy needs); the user's custom Job may.
+        pod_failure_policy: (!matches!(job.task, Task::Custom { .. }) && restart_policy == "Never").then(disruptions_ignored),
         template: PodTemplateSpec {
             metadata: Some(ObjectMeta {
                 labels: Some(pod_labels),
@@ -254,6 +279,32 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
             }),
         },
         ..Default::default()
+    }
+}
+
+/// A pod failure policy by which a pod taken away by a disruption (the
+/// `DisruptionTarget` condition: an eviction, such as a node drain's; a
+/// preemption; a NoExecute taint; its node gone; the kubelet's node-pressure
+/// eviction or node shutdown) is replaced rather than counted against
+/// `backoffLimit`: a drain while the Job waits no longer fails it. A
+/// failure of the script itself still counts. Kubernetes 1.26 and later (GA
+/// in 1.31); the replacement starts only once the pod it replaces has
+/// stopped (failed), never beside it. While a Job changes a site, its
+/// [`disruption_budget`] keeps evictions away; the other disruptions may
+/// still cut it off, and its replacement then stops, naming the site, rather
+/// than redo the change by itself, again each time a pod is taken
+/// (`templates/changing-a-site.sh.j2`, by [`job_env`]'s uid): someone looks
+/// at the site and runs the Job again, which the README describes.
+fn disruptions_ignored() -> PodFailurePolicy {
+    PodFailurePolicy {
+        rules: vec![PodFailurePolicyRule {
+            action: "Ignore".to_owned(),
+            on_pod_conditions: Some(vec![PodFailurePolicyOnPodConditionsPattern {
+                type_: "DisruptionTarget".to_owned(),
+                status: "True".to_owned(),
+            }]),
+            on_exit_codes: None,
+        }],
     }
 }
 
@@ -298,7 +349,7 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
         } => {
             env.extend(root_login_env(db_root_user, db_root_password));
             env.push(secret_env("ADMIN_PASSWORD", admin_password));
-            env.push(job_name_env());
+            env.extend(job_env());
         }
         Task::DropSites {
             db_root_user,
@@ -306,13 +357,13 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
             ..
         } => {
             env.extend(root_login_env(db_root_user, db_root_password));
-            env.push(job_name_env());
+            env.extend(job_env());
         }
         Task::Restore(restore) => {
             env.extend(root_login_env(&restore.db_root_user, &restore.db_root_password));
-            env.push(job_name_env());
+            env.extend(job_env());
         }
-        Task::Migrate { .. } => env.push(job_name_env()),
+        Task::Migrate { .. } => env.extend(job_env()),
         _ => {}
     }
     let mut mounts = bench_mounts(true, bench.scratch_dirs(&[TMP_DIR]));
@@ -361,18 +412,22 @@ fn changing_a_site_probe() -> Probe {
 
 /// `JOB_NAME`, the Job's own name: a failed migrate's (or restore's, or a
 /// refused password's) log names the Job to delete before running it again.
-fn job_name_env() -> EnvVar {
-    EnvVar {
-        name: "JOB_NAME".to_owned(),
+/// `JOB_UID`, its uid, which tells a pod of this Job from one of a Job of
+/// the same name applied again (`templates/changing-a-site.sh.j2`). Both
+/// from the labels the Job controller puts on its pods.
+fn job_env() -> [EnvVar; 2] {
+    let label = |name: &str, label: &str| EnvVar {
+        name: name.to_owned(),
         value: None,
         value_from: Some(EnvVarSource {
             field_ref: Some(ObjectFieldSelector {
-                field_path: format!("metadata.labels['{JOB_NAME_LABEL}']"),
+                field_path: format!("metadata.labels['{label}']"),
                 api_version: None,
             }),
             ..Default::default()
         }),
-    }
+    };
+    [label("JOB_NAME", JOB_NAME_LABEL), label("JOB_UID", JOB_UID_LABEL)]
 }
 
 /// The AWS CLI container of a backup or restore, with the sites volume at
