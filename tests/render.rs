@@ -683,6 +683,39 @@ fn stopping_web_pods_finish_the_requests_their_timeouts_allow() {
     assert!(socketio["terminationGracePeriodSeconds"].as_i64().unwrap() > pre_stop_seconds(&socketio));
 }
 
+/// nginx's hook waits as long as the read timeout nginx gets: the last
+/// `PROXY_READ_TIMEOUT` of `nginx.envVars` over `proxyReadTimeout`, the
+/// entrypoint's 120 for an empty one.
+#[test]
+fn nginx_stops_after_the_read_timeout_it_gets() {
+    let waits = |nginx: &str| {
+        let docs = documents(&render_text(&format!("{MINIMAL}nginx:\n{nginx}"), &[]));
+        let pod = find(&docs, "Deployment", "erpnext-nginx")["spec"]["template"]["spec"].clone();
+        let hook = pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][2]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let waits: i64 = hook
+            .split("SECONDS >= ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect(&hook)
+            .parse()
+            .unwrap();
+        assert!(pod["terminationGracePeriodSeconds"].as_i64().unwrap() > waits);
+        waits
+    };
+    assert_eq!(waits("  environment: {proxyReadTimeout: ''}\n"), 120);
+    assert_eq!(
+        waits("  environment: {proxyReadTimeout: 4m}\n  envVars: [{name: PROXY_READ_TIMEOUT, value: 10m}]\n"),
+        600
+    );
+    assert_eq!(
+        waits("  environment: {proxyReadTimeout: 4m}\n  envVars: [{name: PROXY_READ_TIMEOUT, value: ''}]\n"),
+        120
+    );
+}
+
 /// The image's `start.sh` takes gunicorn's workers, threads and timeout from
 /// `GUNICORN_WORKERS`, `GUNICORN_THREADS` and `GUNICORN_TIMEOUT` (frappe_docker's
 /// compose.yaml sets them): the rendered command line, which replaces

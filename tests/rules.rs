@@ -1055,6 +1055,88 @@ fn nginx_must_wait_as_long_as_gunicorn_lets_a_request_run() {
     );
 }
 
+/// Each of the entrypoint's settings is what nginx gets: the last
+/// `nginx.envVars` variable of its name, else `nginx.environment`'s key,
+/// and for an empty one the entrypoint's default (`[[ -z ... ]]` in
+/// frappe_docker's `nginx-entrypoint.sh`), as with the chart. Every rule
+/// about a setting reads that.
+#[test]
+fn nginx_settings_are_read_as_the_entrypoint_reads_them() {
+    let check = |extra: &str| crate::common::check_text(&format!("{}{extra}", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+    let errors = |extra: &str| -> Vec<String> {
+        let outcome = check(extra);
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{} at {}", d.code.as_str(), d.field.as_deref().unwrap_or_default()))
+            .collect()
+    };
+    let count = |extra: &str, code: Code| check(extra).diagnostics.iter().filter(|d| d.code == code).count();
+
+    // Empty: the entrypoint's default, not a value to refuse.
+    let empty = "nginx:\n  environment: {upstreamRealIPAddress: '', upstreamRealIPRecursive: '', upstreamRealIPHeader: '', frappeSiteNameHeader: '', proxyReadTimeout: '', clientMaxBodySize: ''}\n";
+    assert_eq!(errors(empty), Vec::<String>::new());
+
+    // Only the last variable of a name reaches nginx.
+    let backend =
+        |first: &str, last: &str| format!("nginx:\n  envVars: [{{name: BACKEND, value: '{first}'}}, {{name: BACKEND, value: '{last}'}}]\n");
+    assert_eq!(errors(&backend("", "erpnext-gunicorn:8000")), Vec::<String>::new());
+    assert_eq!(errors(&backend("gunicorn 8000", "erpnext-gunicorn:8000")), Vec::<String>::new());
+    assert_eq!(
+        errors(&backend("erpnext-gunicorn:8000", "")),
+        ["invalid-value at nginx.envVars[1].value"]
+    );
+
+    // 127.0.0.1, the default of an empty address, behind an Ingress.
+    let address = |environment: &str, env_vars: &str| {
+        let values = format!(
+            "ingress: {{enabled: true, hosts: [{{host: erp.example.com, paths: [{{path: /, pathType: Prefix}}]}}]}}\nnginx:\n  environment: {{upstreamRealIPAddress: '{environment}'}}\n  envVars: [{env_vars}]\n"
+        );
+        check(&values)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::ClientAddress)
+            .map(|d| d.field.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(address("", ""), ["nginx.environment.upstreamRealIPAddress"]);
+    assert_eq!(
+        address("10.0.0.0/8", "{name: UPSTREAM_REAL_IP_ADDRESS, value: ''}"),
+        ["nginx.envVars[0].value"]
+    );
+    assert_eq!(
+        address("", "{name: UPSTREAM_REAL_IP_ADDRESS, value: 10.0.0.0/8}"),
+        Vec::<String>::new()
+    );
+
+    // nginx's read timeout against gunicorn's 300 seconds.
+    let timeout = |environment: &str, env_vars: &str| {
+        count(
+            &format!(
+                "worker:\n  gunicorn:\n    args: [--timeout=300]\nnginx:\n  environment: {{proxyReadTimeout: '{environment}'}}\n  envVars: [{env_vars}]\n"
+            ),
+            Code::ProxyTimeout,
+        )
+    };
+    assert_eq!(timeout("", ""), 1);
+    assert_eq!(timeout("5m", "{name: PROXY_READ_TIMEOUT, value: ''}"), 1);
+    assert_eq!(timeout("120", "{name: PROXY_READ_TIMEOUT, value: 5m}"), 0);
+
+    // The site header: `$host` by default, for which a probe must name a site.
+    let probe = |environment: &str, env_vars: &str| {
+        count(
+            &format!(
+                "nginx:\n  readinessProbe:\n    httpGet: {{path: /api/method/ping, port: 8080}}\n  environment: {{frappeSiteNameHeader: '{environment}'}}\n  envVars: [{env_vars}]\n"
+            ),
+            Code::ProbeSite,
+        )
+    };
+    assert_eq!(probe("", ""), 1);
+    assert_eq!(probe("erp.example.com", "{name: FRAPPE_SITE_NAME_HEADER, value: ''}"), 1);
+    assert_eq!(probe("$host", "{name: FRAPPE_SITE_NAME_HEADER, value: erp.example.com}"), 0);
+}
+
 /// The diagnostic of `code` at `field` for the minimal values with `extra`
 /// added, or the whole human report when there is none.
 fn diagnostic_at(extra: &str, code: &str, field: &str) -> Result<Diagnostic, String> {

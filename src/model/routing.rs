@@ -153,7 +153,12 @@ fn host_matches(host: &str, site: &str) -> bool {
 /// configuration (`nginx.config`), which may do anything.
 pub(super) fn sites_named_by_host(values: &Values) -> bool {
     let nginx = &values.nginx;
-    !*nginx.enabled || (nginx.custom_config().is_none() && *nginx.environment.frappe_site_name_header == "$host")
+    !*nginx.enabled
+        || (nginx.custom_config().is_none()
+            && nginx
+                .entrypoint_setting(crate::values::EntrypointSetting::FrappeSiteNameHeader)
+                .value
+                == Some("$host"))
 }
 
 /// The annotation with which ingress-nginx keeps a browser on one backend

@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ProbeValue, Spanned, StringMap};
+use super::{Anchor, ProbeValue, Spanned, StringMap};
 
 /// The keys every component's pods share, borrowed from any component.
 pub struct PodValues<'a> {
@@ -275,6 +275,40 @@ impl Nginx {
     /// nginx serves nothing.
     pub fn custom_config(&self) -> Option<&str> {
         self.config.as_deref().filter(|config| !config.is_empty())
+    }
+
+    /// The value nginx uses for one of the entrypoint's settings, which every
+    /// rule about it reads. The render passes `environment`'s first and
+    /// `envVars` after them, and the last variable of a name wins; an empty
+    /// one gets the entrypoint's default. `value` is `None` for a
+    /// `valueFrom`, known only in the cluster.
+    pub fn entrypoint_setting(&self, setting: EntrypointSetting) -> NginxSetting<'_> {
+        let env_vars = &self.env_vars;
+        let (written, at) = match env_vars.iter().rposition(|var| var.name == setting.variable()) {
+            Some(i) if env_vars[i].value_from.is_some() => {
+                return NginxSetting {
+                    value: None,
+                    at: env_vars.anchor().index(i).key("valueFrom"),
+                };
+            }
+            Some(i) => (
+                env_vars[i].value.as_deref().unwrap_or_default(),
+                env_vars.anchor().index(i).key("value"),
+            ),
+            None => {
+                let typed = self.environment.get(setting);
+                (
+                    typed.as_str(),
+                    typed.or_in(Anchor::root().key("nginx").key("environment"), setting.key()),
+                )
+            }
+        };
+        let value = if written.is_empty() {
+            setting.entrypoint_default()
+        } else {
+            written
+        };
+        NginxSetting { value: Some(value), at }
     }
 
     pub fn component(&self) -> ComponentValues<'_> {
@@ -579,17 +613,105 @@ pub struct NginxEnvironment {
     pub client_max_body_size: Spanned<String>,
 }
 
+/// The chart's defaults are the entrypoint's.
 impl Default for NginxEnvironment {
     fn default() -> Self {
+        let default = |setting: EntrypointSetting| Spanned::new(setting.entrypoint_default().to_owned());
         NginxEnvironment {
-            upstream_real_ip_address: Spanned::new("127.0.0.1".to_owned()),
-            upstream_real_ip_recursive: Spanned::new("off".to_owned()),
-            upstream_real_ip_header: Spanned::new("X-Forwarded-For".to_owned()),
-            frappe_site_name_header: Spanned::new("$host".to_owned()),
-            proxy_read_timeout: Spanned::new("120".to_owned()),
-            client_max_body_size: Spanned::new("50m".to_owned()),
+            upstream_real_ip_address: default(EntrypointSetting::UpstreamRealIpAddress),
+            upstream_real_ip_recursive: default(EntrypointSetting::UpstreamRealIpRecursive),
+            upstream_real_ip_header: default(EntrypointSetting::UpstreamRealIpHeader),
+            frappe_site_name_header: default(EntrypointSetting::FrappeSiteNameHeader),
+            proxy_read_timeout: default(EntrypointSetting::ProxyReadTimeout),
+            client_max_body_size: default(EntrypointSetting::ClientMaxBodySize),
         }
     }
+}
+
+impl NginxEnvironment {
+    /// The key of `setting`, as written.
+    pub fn get(&self, setting: EntrypointSetting) -> &Spanned<String> {
+        match setting {
+            EntrypointSetting::UpstreamRealIpAddress => &self.upstream_real_ip_address,
+            EntrypointSetting::UpstreamRealIpRecursive => &self.upstream_real_ip_recursive,
+            EntrypointSetting::UpstreamRealIpHeader => &self.upstream_real_ip_header,
+            EntrypointSetting::FrappeSiteNameHeader => &self.frappe_site_name_header,
+            EntrypointSetting::ProxyReadTimeout => &self.proxy_read_timeout,
+            EntrypointSetting::ClientMaxBodySize => &self.client_max_body_size,
+        }
+    }
+}
+
+/// A setting of the image's nginx entrypoint that `nginx.environment` sets
+/// (frappe_docker's `resources/core/nginx/nginx-entrypoint.sh`; the render
+/// sets the other two, `BACKEND` and `SOCKETIO`, from the Services).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntrypointSetting {
+    UpstreamRealIpAddress,
+    UpstreamRealIpRecursive,
+    UpstreamRealIpHeader,
+    FrappeSiteNameHeader,
+    ProxyReadTimeout,
+    ClientMaxBodySize,
+}
+
+impl EntrypointSetting {
+    /// In the order the render passes them.
+    pub const ALL: [EntrypointSetting; 6] = [
+        EntrypointSetting::UpstreamRealIpAddress,
+        EntrypointSetting::UpstreamRealIpRecursive,
+        EntrypointSetting::UpstreamRealIpHeader,
+        EntrypointSetting::FrappeSiteNameHeader,
+        EntrypointSetting::ProxyReadTimeout,
+        EntrypointSetting::ClientMaxBodySize,
+    ];
+
+    /// The entrypoint's variable.
+    pub fn variable(self) -> &'static str {
+        match self {
+            EntrypointSetting::UpstreamRealIpAddress => "UPSTREAM_REAL_IP_ADDRESS",
+            EntrypointSetting::UpstreamRealIpRecursive => "UPSTREAM_REAL_IP_RECURSIVE",
+            EntrypointSetting::UpstreamRealIpHeader => "UPSTREAM_REAL_IP_HEADER",
+            EntrypointSetting::FrappeSiteNameHeader => "FRAPPE_SITE_NAME_HEADER",
+            EntrypointSetting::ProxyReadTimeout => "PROXY_READ_TIMEOUT",
+            EntrypointSetting::ClientMaxBodySize => "CLIENT_MAX_BODY_SIZE",
+        }
+    }
+
+    /// Its key in `nginx.environment`.
+    pub fn key(self) -> &'static str {
+        match self {
+            EntrypointSetting::UpstreamRealIpAddress => "upstreamRealIPAddress",
+            EntrypointSetting::UpstreamRealIpRecursive => "upstreamRealIPRecursive",
+            EntrypointSetting::UpstreamRealIpHeader => "upstreamRealIPHeader",
+            EntrypointSetting::FrappeSiteNameHeader => "frappeSiteNameHeader",
+            EntrypointSetting::ProxyReadTimeout => "proxyReadTimeout",
+            EntrypointSetting::ClientMaxBodySize => "clientMaxBodySize",
+        }
+    }
+
+    /// What the entrypoint sets the variable to when it is empty
+    /// (`[[ -z ... ]]`).
+    pub fn entrypoint_default(self) -> &'static str {
+        match self {
+            EntrypointSetting::UpstreamRealIpAddress => "127.0.0.1",
+            EntrypointSetting::UpstreamRealIpRecursive => "off",
+            EntrypointSetting::UpstreamRealIpHeader => "X-Forwarded-For",
+            EntrypointSetting::FrappeSiteNameHeader => "$host",
+            EntrypointSetting::ProxyReadTimeout => "120",
+            EntrypointSetting::ClientMaxBodySize => "50m",
+        }
+    }
+}
+
+/// The value nginx uses for an entrypoint setting ([`Nginx::entrypoint_setting`]).
+#[derive(Debug, Clone)]
+pub struct NginxSetting<'a> {
+    /// `None` for a `valueFrom`, known only in the cluster.
+    pub value: Option<&'a str>,
+    /// Where the values set it: the last `nginx.envVars` variable of its
+    /// name, else its key in `nginx.environment`.
+    pub at: Anchor<'a>,
 }
 
 /// A PodDisruptionBudget for a component (extension).

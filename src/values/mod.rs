@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 
 pub use chart_only::{CHART_ONLY_KEYS, ChartOnlyKey};
 pub use component::{
-    Autoscaling, ComponentValues, DefaultTopologySpread, DisruptionBudget, Gunicorn, Keda, Nginx, NginxEnvironment, PodValues, ProbeKey,
-    Scheduler, SecretKey, ServiceType, ServiceValues, Socketio, TopologySpreadValues, Worker, Workers,
+    Autoscaling, ComponentValues, DefaultTopologySpread, DisruptionBudget, EntrypointSetting, Gunicorn, Keda, Nginx, NginxEnvironment,
+    NginxSetting, PodValues, ProbeKey, Scheduler, SecretKey, ServiceType, ServiceValues, Socketio, TopologySpreadValues, Worker, Workers,
 };
 pub use data_service::DataService;
 pub use ingress::{HttpRoute, HttpRouteMatch, HttpRouteParentRef, HttpRouteRule, Ingress, IngressHost, IngressPath, WebsocketMode};

@@ -78,7 +78,7 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
         nginx::check_entrypoint_env_vars(&values.nginx.env_vars, report);
     }
     if *values.nginx.enabled && values.nginx.custom_config().is_none() && (values.ingress.enabled || route.enabled) {
-        nginx::check_client_address(&values.nginx.environment, &values.nginx.env_vars, report);
+        nginx::check_client_address(&values.nginx, report);
     }
     references::check_image(&values.image, report);
     references::check_references(values, report);

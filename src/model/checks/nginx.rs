@@ -5,11 +5,20 @@ use crate::model::k8s;
 use crate::model::report::Reporter;
 use k8s_openapi::api::core::v1::EnvVar;
 
-use crate::values::{Anchor, NginxEnvironment, Spanned};
+use crate::values::{EntrypointSetting, Nginx, NginxEnvironment, Spanned};
 
 /// A setting of the nginx entrypoint: its variable, what it must be, and
 /// what that is in words.
 type Setting = (&'static str, fn(&str) -> bool, &'static str);
+
+/// What a setting must be, and what that is in words.
+fn requirement(setting: EntrypointSetting) -> (fn(&str) -> bool, &'static str) {
+    let (_, valid, expected) = SETTINGS
+        .iter()
+        .find(|(name, ..)| *name == setting.variable())
+        .expect("every setting has its rule");
+    (*valid, *expected)
+}
 
 /// The nginx entrypoint's settings, which the image's template pastes into
 /// its nginx configuration unquoted (frappe_docker's
@@ -66,18 +75,14 @@ fn is_upstream(v: &str) -> bool {
     host_ok && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The values' `nginx.environment`, key by key.
+/// The values' `nginx.environment`, key by key. An empty one gets the
+/// entrypoint's default (`[[ -z ... ]]` in `nginx-entrypoint.sh`), as
+/// with the chart.
 pub(super) fn check_nginx_environment(environment: &NginxEnvironment, report: &mut Reporter<'_>) {
-    let values = [
-        ("upstreamRealIPAddress", &environment.upstream_real_ip_address),
-        ("upstreamRealIPRecursive", &environment.upstream_real_ip_recursive),
-        ("upstreamRealIPHeader", &environment.upstream_real_ip_header),
-        ("frappeSiteNameHeader", &environment.frappe_site_name_header),
-        ("proxyReadTimeout", &environment.proxy_read_timeout),
-        ("clientMaxBodySize", &environment.client_max_body_size),
-    ];
-    for ((key, value), (_, valid, expected)) in values.into_iter().zip(SETTINGS) {
-        if !valid(value) {
+    for setting in EntrypointSetting::ALL {
+        let (key, value) = (setting.key(), environment.get(setting));
+        let (valid, expected) = requirement(setting);
+        if !value.is_empty() && !valid(value) {
             report
                 .at(Code::InvalidValue, value, format!("`{}` is not a valid `{key}`", **value))
                 .with_help(format!("write {expected}; the value is pasted into the nginx configuration as is"));
@@ -86,15 +91,16 @@ pub(super) fn check_nginx_environment(environment: &NginxEnvironment, report: &m
 }
 
 /// A variable of `nginx.envVars` named as a setting of the entrypoint comes
-/// after the entrypoint's own (the last of a name wins), and is pasted into
-/// the configuration in the same way: it is held to the same. An empty one
-/// gets the entrypoint's default (`[[ -z ... ]]` in `nginx-entrypoint.sh`),
-/// which for the upstreams is nginx's own pod.
+/// after the entrypoint's own, and is pasted into the configuration in the
+/// same way: it is held to the same. Only the last of a name counts: it
+/// wins. An empty one gets the entrypoint's default (`[[ -z ... ]]` in
+/// `nginx-entrypoint.sh`), which for the upstreams is nginx's own pod.
 pub(super) fn check_entrypoint_env_vars(env_vars: &Spanned<Vec<EnvVar>>, report: &mut Reporter<'_>) {
-    for (i, var) in env_vars.iter().enumerate() {
-        let Some((name, valid, expected)) = SETTINGS.iter().chain(&UPSTREAMS).find(|(name, ..)| var.name == *name) else {
+    for (name, valid, expected) in SETTINGS.iter().chain(&UPSTREAMS) {
+        let Some(i) = env_vars.iter().rposition(|var| var.name == *name) else {
             continue;
         };
+        let var = &env_vars[i];
         if var.value_from.is_some() {
             continue;
         }
@@ -127,27 +133,24 @@ pub(super) fn check_entrypoint_env_vars(env_vars: &Spanned<Vec<EnvVar>>, report:
 /// the controller's pod, never 127.0.0.1: Frappe would see one address for
 /// every client, and its per-address limits (`rate_limit`, the login
 /// attempt tracker) would hit every user at once.
-pub(super) fn check_client_address(environment: &NginxEnvironment, env_vars: &[EnvVar], report: &mut Reporter<'_>) {
-    let trusted = &environment.upstream_real_ip_address;
-    // The values' env comes after the entrypoint's settings, and the last
-    // of a name wins; an empty one leaves the entrypoint's 127.0.0.1.
-    let overridden = env_vars
-        .iter()
-        .rfind(|var| var.name == "UPSTREAM_REAL_IP_ADDRESS")
-        .is_some_and(|var| var.value_from.is_some() || var.value.as_deref().is_some_and(|v| !v.is_empty()));
-    if **trusted != "127.0.0.1" || overridden {
+pub(super) fn check_client_address(nginx: &Nginx, report: &mut Reporter<'_>) {
+    let trusted = nginx.entrypoint_setting(EntrypointSetting::UpstreamRealIpAddress);
+    if trusted.value != Some("127.0.0.1") {
         return;
     }
+    let header = nginx
+        .entrypoint_setting(EntrypointSetting::UpstreamRealIpHeader)
+        .value
+        .map_or_else(|| "its header".to_owned(), |header| format!("`{header}`"));
     report
         .at(
             Code::ClientAddress,
-            trusted.or_in(Anchor::root().key("nginx").key("environment"), "upstreamRealIPAddress"),
+            trusted.at,
             format!(
-                "nginx takes the client's address from `{}` only from 127.0.0.1, but the Ingress or Gateway in front of it connects from its own pods: Frappe would see the controller's address for every client, and its per-address limits (rate limits, failed-login lockouts) would hit every user at once",
-                *environment.upstream_real_ip_header
+                "nginx takes the client's address from {header} only from 127.0.0.1, but the Ingress or Gateway in front of it connects from its own pods: Frappe would see the controller's address for every client, and its per-address limits (rate limits, failed-login lockouts) would hit every user at once"
             ),
         )
         .with_help(
-            "set `nginx.environment.upstreamRealIPAddress` to the range the controller's pods connect from (the cluster's pod CIDR, e.g. `10.0.0.0/8`); with `networkPolicy.enabled`, only the controller's namespace reaches nginx",
+            "set `nginx.environment.upstreamRealIPAddress` (or the last `UPSTREAM_REAL_IP_ADDRESS` of `nginx.envVars`, which wins over it) to the range the controller's pods connect from (the cluster's pod CIDR, e.g. `10.0.0.0/8`); with `networkPolicy.enabled`, only the controller's namespace reaches nginx",
         );
 }

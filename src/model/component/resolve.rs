@@ -16,7 +16,7 @@ use super::kind::{DefaultProbe, Role};
 use super::probes::{check_http_liveness, check_proxy_probe, given_probe, gunicorn_startup_probe, name_the_site, probe_site, tcp_probe};
 use super::{Component, ComponentKind, Hpa, KedaScaler, ServiceSpec, WORKER_GRACE_MARGIN_SECONDS, default_bench_id};
 use crate::diagnostic::Code;
-use crate::values::{self, Anchor, Autoscaling, ComponentValues, DefaultTopologySpread, ProbeKey, Spanned, Values};
+use crate::values::{self, Autoscaling, ComponentValues, DefaultTopologySpread, EntrypointSetting, ProbeKey, Spanned, Values};
 
 /// What resolving a component needs besides its own values.
 pub(in crate::model) struct Context<'a> {
@@ -59,10 +59,11 @@ fn check_proxy_waits_for_gunicorn(components: &[Component], values: &Values, rep
     ) else {
         return;
     };
-    let environment = &values.nginx.environment;
+    let read_timeout = values.nginx.entrypoint_setting(EntrypointSetting::ProxyReadTimeout);
     let request_timeout = request_timeout(&gunicorn.args);
-    // An invalid time is an error of its own (`checks::nginx`).
-    let Some(waits) = crate::model::k8s::nginx_time_seconds(&environment.proxy_read_timeout) else {
+    // An invalid time is an error of its own (`checks::nginx`); one from
+    // `valueFrom` is the cluster's to know.
+    let Some(waits) = read_timeout.value.and_then(crate::model::k8s::nginx_time_seconds) else {
         return;
     };
     let never = request_timeout == 0;
@@ -77,7 +78,7 @@ fn check_proxy_waits_for_gunicorn(components: &[Component], values: &Values, rep
     report
         .at(
             Code::ProxyTimeout,
-            environment.proxy_read_timeout.or_in(Anchor::root().key("nginx").key("environment"), "proxyReadTimeout"),
+            read_timeout.at,
             format!(
                 "nginx waits {waits}s for gunicorn, which gives a request {limit}: a request that runs longer than nginx waits gets 504 while gunicorn goes on with it, and a user who tries again runs it twice"
             ),
@@ -150,18 +151,16 @@ fn proxy(component: &mut Component, context: &Context<'_>) {
     let (values, names) = (context.values, context.names);
     let nginx = &values.nginx;
     component.args = component.kind.default_args(nginx.custom_config().is_some());
-    let environment = &nginx.environment;
     let backend = |kind: ComponentKind, port: &Spanned<i32>| format!("{}:{}", names.service(kind), **port);
     let mut env = vec![
         env_var("BACKEND", backend(ComponentKind::Gunicorn, &values.worker.gunicorn.service.port)),
         env_var("SOCKETIO", backend(ComponentKind::Socketio, &values.socketio.service.port)),
-        env_var("UPSTREAM_REAL_IP_ADDRESS", (*environment.upstream_real_ip_address).clone()),
-        env_var("UPSTREAM_REAL_IP_RECURSIVE", (*environment.upstream_real_ip_recursive).clone()),
-        env_var("UPSTREAM_REAL_IP_HEADER", (*environment.upstream_real_ip_header).clone()),
-        env_var("FRAPPE_SITE_NAME_HEADER", (*environment.frappe_site_name_header).clone()),
-        env_var("PROXY_READ_TIMEOUT", (*environment.proxy_read_timeout).clone()),
-        env_var("CLIENT_MAX_BODY_SIZE", (*environment.client_max_body_size).clone()),
     ];
+    // As written, an empty one too, which the entrypoint defaults as with the chart.
+    for setting in EntrypointSetting::ALL {
+        env.push(env_var(setting.variable(), (**nginx.environment.get(setting)).clone()));
+    }
+    // After them, so that the values' own win ([`values::Nginx::entrypoint_setting`]).
     env.append(&mut component.env);
     component.env = env;
 }
@@ -177,7 +176,7 @@ fn check_proxy_probes(component: &Component, written: &ComponentValues<'_>, valu
     if let (Some(probe), Some(given)) = (&component.liveness_probe, written.liveness_probe.and_then(given_probe)) {
         check_http_liveness(probe, component.kind, given.at, report);
     }
-    if *values.nginx.environment.frappe_site_name_header != "$host" {
+    if values.nginx.entrypoint_setting(EntrypointSetting::FrappeSiteNameHeader).value != Some("$host") {
         return;
     }
     for (key, probe) in [

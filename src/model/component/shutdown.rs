@@ -17,7 +17,7 @@ use super::Component;
 use super::command::graceful_timeout;
 use super::kind::{NGINX_PID_FILE, Role};
 use crate::model::k8s::nginx_time_seconds;
-use crate::values::Values;
+use crate::values::{EntrypointSetting, Values};
 
 /// Seconds a stopping pod behind a Service keeps serving before it stops
 /// listening: the pod leaves the Service's endpoints as it starts to stop,
@@ -44,7 +44,15 @@ pub(super) fn serving_stop(component: &Component, values: &Values) -> Option<Ser
     let endpoints = format!("sleep {ENDPOINT_REMOVAL_SECONDS}");
     let (pre_stop, last_request) = match component.kind.spec().role {
         Role::Proxy => {
-            let read_timeout = nginx_time_seconds(&values.nginx.environment.proxy_read_timeout)?;
+            // One from `valueFrom` is known only in the cluster: the
+            // entrypoint's default is the best guess.
+            let setting = EntrypointSetting::ProxyReadTimeout;
+            let read_timeout = values
+                .nginx
+                .entrypoint_setting(setting)
+                .value
+                .unwrap_or(setting.entrypoint_default());
+            let read_timeout = nginx_time_seconds(read_timeout)?;
             (nginx_pre_stop(&endpoints, read_timeout), read_timeout)
         }
         Role::App => (words(&endpoints), graceful_timeout(&component.args)),
