@@ -382,6 +382,56 @@ fn a_pod_cut_off_while_it_changes_a_site_is_not_redone_by_its_replacement() {
     assert!(!record.exists(), "a change done leaves no record");
 }
 
+/// An eviction takes a Job's pod while it is not Ready (its budget lets it),
+/// and the kubelet sends SIGTERM to the container's first process: the
+/// script, PID 1 of its PID namespace, to which the kernel delivers only a
+/// signal it traps. One that comes while the script waits for the probe
+/// (READY_DELAY) before a change ends it there: no record, nothing changed,
+/// rather than the change begun and cut off at the end of the grace period.
+/// drop-site, whose script traps nothing else.
+#[test]
+fn a_pod_evicted_before_its_change_begins_stops_there() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    if !Command::new("unshare").args(["-rpf", "true"]).status().is_ok_and(|s| s.success()) {
+        eprintln!("skipped: this machine has no user and PID namespaces (unshare -rpf) for a PID 1");
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    bench.add_site("retired.example.com");
+    let mut command = bench.command(r#"exec unshare -rpf bash -c "$JOB_SCRIPT""#, "16");
+    command
+        .env("JOB_SCRIPT", script(&docs, "drop-site"))
+        .env("JOB_NAME", "erpnext-drop-site-1")
+        .env("JOB_UID", "uid-1")
+        .env("READY_DELAY", "3")
+        .env("WAIT_TIMEOUT", "3")
+        .env("DB_ROOT_USER", "root")
+        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    let start = Instant::now();
+    while !bench.changing_a_site_file().exists() {
+        assert!(start.elapsed() < Duration::from_secs(30), "drop-site never came to its change");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The script: unshare's child, PID 1 in the namespace unshare made.
+    let pgrep = Command::new("pgrep").arg("-P").arg(child.id().to_string()).output().unwrap();
+    let script_pid = text(&pgrep.stdout).trim().to_owned();
+    assert!(
+        Command::new("kill").args(["-TERM", &script_pid]).status().unwrap().success(),
+        "{script_pid:?}"
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143), "ended by the SIGTERM: {}", text(&output.stderr));
+    assert!(!bench.root().join("sites/.frappe-manifests/changing/erpnext-drop-site-1").exists());
+    assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
+    assert!(bench.root().join("sites/retired.example.com").is_dir());
+}
+
 /// Run against the fake bench, migrate is Ready (its probe's file there)
 /// from just before maintenance mode goes on to just after it goes off,
 /// site after site, having waited for the probe first; not while it waits
