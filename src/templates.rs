@@ -27,7 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("backup.sh", include_str!("../templates/backup.sh.j2")),
     ("upgrade.sh", include_str!("../templates/upgrade.sh.j2")),
     ("site-change.sh", include_str!("../templates/site-change.sh.j2")),
-    ("changing-a-site.sh", include_str!("../templates/changing-a-site.sh.j2")),
+    ("disruption.sh", include_str!("../templates/disruption.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
     ("wait-for-migrate.sh", include_str!("../templates/wait-for-migrate.sh.j2")),
     ("restore.sh", include_str!("../templates/restore.sh.j2")),
@@ -58,7 +58,7 @@ fn build_environment() -> Environment<'static> {
     // (a `String` argument would copy it); anything else is formatted as
     // `String` formats it.
     env.add_filter("shell", |word: Cow<'_, str>| shell_quote(&word));
-    // What `changing-a-site.sh` shares with the Jobs' readiness probe.
+    // What `disruption.sh` shares with the Jobs' readiness probe.
     env.add_global("changing_a_site_file", CHANGING_A_SITE_FILE);
     env.add_global("probe_period", CHANGING_A_SITE_PROBE_PERIOD);
     env.add_global("ready_delay", 2 * CHANGING_A_SITE_PROBE_PERIOD);
@@ -72,7 +72,7 @@ fn build_environment() -> Environment<'static> {
 }
 
 /// The file that is there while a Job's script changes a site
-/// (`changing-a-site.sh`): its container's readinessProbe tests for it. In
+/// (`disruption.sh`): its container's readinessProbe tests for it. In
 /// the pod's own `/tmp` (an emptyDir under a read-only root filesystem),
 /// never on the sites volume, which every pod shares.
 pub(crate) const CHANGING_A_SITE_FILE: &str = "/tmp/frappe-manifests-changing-a-site";

@@ -293,7 +293,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
 /// [`disruption_budget`] keeps evictions away; the other disruptions may
 /// still cut it off, and its replacement then stops, naming the site, rather
 /// than redo the change by itself, again each time a pod is taken
-/// (`templates/changing-a-site.sh.j2`, by [`job_env`]'s uid): someone looks
+/// (`templates/disruption.sh.j2`, by [`job_env`]'s uid): someone looks
 /// at the site and runs the Job again, which the README describes.
 fn disruptions_ignored() -> PodFailurePolicy {
     PodFailurePolicy {
@@ -393,7 +393,7 @@ fn script_container(bench: &Bench, job: &BenchJob) -> Container {
 }
 
 /// Ready while the file the script keeps while it changes a site is there
-/// (`templates/changing-a-site.sh.j2`), in the container's own `/tmp`. Each
+/// (`templates/disruption.sh.j2`), in the container's own `/tmp`. Each
 /// run forks one process in the container, every
 /// [`CHANGING_A_SITE_PROBE_PERIOD`] seconds. Three failures in a row (the
 /// default) make the pod unready again: one exec that times out under the
@@ -413,7 +413,7 @@ fn changing_a_site_probe() -> Probe {
 /// `JOB_NAME`, the Job's own name: a failed migrate's (or restore's, or a
 /// refused password's) log names the Job to delete before running it again.
 /// `JOB_UID`, its uid, which tells a pod of this Job from one of a Job of
-/// the same name applied again (`templates/changing-a-site.sh.j2`). Both
+/// the same name applied again (`templates/disruption.sh.j2`). Both
 /// from the labels the Job controller puts on its pods.
 fn job_env() -> [EnvVar; 2] {
     let label = |name: &str, label: &str| EnvVar {
