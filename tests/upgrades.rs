@@ -1150,6 +1150,42 @@ fn a_restore_whose_background_job_check_fails_restores_nothing() {
     assert_eq!(maintenance(&bench, "shop.example.com"), 0);
 }
 
+/// Runs the Job `task` of `docs` one second after the restore Job started
+/// (a restore that takes 4 s), both to success, and returns the bench calls
+/// on shop.example.com, the restored site, in their order.
+fn beside_a_restore(bench: &ScratchBench, docs: &[Value], task: &str) -> Vec<String> {
+    let run = |task: &str| {
+        bench
+            .command(&script(docs, task), "16")
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
+            .env("RESTORE_SECONDS", "4")
+            .output()
+            .unwrap()
+    };
+    std::thread::scope(|scope| {
+        let restore = scope.spawn(|| run("restore"));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let beside = run(task);
+        assert!(beside.status.success(), "{task}: {}", text(&beside.stderr));
+        let restore = restore.join().unwrap();
+        assert!(restore.status.success(), "{}", text(&restore.stderr));
+    });
+    bench
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("--site shop.example.com"))
+        .map(|c| {
+            if c.starts_with("--site shop.example.com restore ") {
+                "--site shop.example.com restore".to_owned()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// With kubectl, the restore Job and a migrate Job of the same image start
 /// together in the pre phase (one applied before and deleted since is applied
 /// again): the migrate Job must not switch maintenance mode, back up or
@@ -1166,36 +1202,7 @@ fn a_migrate_job_started_beside_a_restore_of_its_site_waits_for_it() {
         &[],
     ));
     backed_up(&bench, &docs);
-    let run = |task: &str| {
-        bench
-            .command(&script(&docs, task), "16")
-            .env("WAIT_TIMEOUT", "3")
-            .env("DB_ROOT_USER", "root")
-            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
-            .env("RESTORE_SECONDS", "4")
-            .output()
-            .unwrap()
-    };
-    std::thread::scope(|scope| {
-        let restore = scope.spawn(|| run("restore"));
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        let migrate = run("migrate");
-        assert!(migrate.status.success(), "{}", text(&migrate.stderr));
-        let restore = restore.join().unwrap();
-        assert!(restore.status.success(), "{}", text(&restore.stderr));
-    });
-    let shop: Vec<String> = bench
-        .calls()
-        .into_iter()
-        .filter(|c| c.starts_with("--site shop.example.com"))
-        .map(|c| {
-            if c.starts_with("--site shop.example.com restore ") {
-                "--site shop.example.com restore".to_owned()
-            } else {
-                c
-            }
-        })
-        .collect();
+    let shop = beside_a_restore(&bench, &docs, "migrate");
     assert_eq!(
         shop,
         [
@@ -1231,36 +1238,7 @@ fn a_one_off_backup_started_beside_a_restore_of_its_site_waits_for_it() {
         &restore_values(port, "    database: old-database.sql.gz\n"),
         &[],
     ));
-    let run = |task: &str| {
-        bench
-            .command(&script(&docs, task), "16")
-            .env("WAIT_TIMEOUT", "3")
-            .env("DB_ROOT_USER", "root")
-            .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
-            .env("RESTORE_SECONDS", "4")
-            .output()
-            .unwrap()
-    };
-    std::thread::scope(|scope| {
-        let restore = scope.spawn(|| run("restore"));
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        let backup = run("backup");
-        assert!(backup.status.success(), "{}", text(&backup.stderr));
-        let restore = restore.join().unwrap();
-        assert!(restore.status.success(), "{}", text(&restore.stderr));
-    });
-    let shop: Vec<String> = bench
-        .calls()
-        .into_iter()
-        .filter(|c| c.starts_with("--site shop.example.com"))
-        .map(|c| {
-            if c.starts_with("--site shop.example.com restore ") {
-                "--site shop.example.com restore".to_owned()
-            } else {
-                c
-            }
-        })
-        .collect();
+    let shop = beside_a_restore(&bench, &docs, "backup");
     assert_eq!(
         shop,
         [
