@@ -385,26 +385,21 @@ fn a_pod_cut_off_while_it_changes_a_site_is_not_redone_by_its_replacement() {
 /// An eviction takes a Job's pod while it is not Ready (its budget lets it),
 /// and the kubelet sends SIGTERM to the container's first process: the
 /// script, PID 1 of its PID namespace, to which the kernel delivers only a
-/// signal it traps. One that comes while the script waits for the probe
-/// (READY_DELAY) before a change ends it there: no record, nothing changed,
-/// rather than the change begun and cut off at the end of the grace period.
-/// drop-site, whose script traps nothing else.
-#[test]
-fn a_pod_evicted_before_its_change_begins_stops_there() {
+/// signal it traps. This runs the script of `job` so, and sends the SIGTERM
+/// while it waits for the probe (READY_DELAY) before its change; it returns
+/// the script's output, `None` where the machine has no user and PID
+/// namespaces.
+fn evicted_at_its_change(bench: &ScratchBench, docs: &[Value], job: &str) -> Option<std::process::Output> {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
     if !Command::new("unshare").args(["-rpf", "true"]).status().is_ok_and(|s| s.success()) {
         eprintln!("skipped: this machine has no user and PID namespaces (unshare -rpf) for a PID 1");
-        return;
+        return None;
     }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let docs = rendered(&listener);
-    let bench = ScratchBench::configured();
-    bench.add_site("retired.example.com");
     let mut command = bench.command(r#"exec unshare -rpf bash -c "$JOB_SCRIPT""#, "16");
     command
-        .env("JOB_SCRIPT", script(&docs, "drop-site"))
-        .env("JOB_NAME", "erpnext-drop-site-1")
+        .env("JOB_SCRIPT", script(docs, job))
+        .env("JOB_NAME", format!("erpnext-{job}-1"))
         .env("JOB_UID", "uid-1")
         .env("READY_DELAY", "3")
         .env("WAIT_TIMEOUT", "3")
@@ -415,7 +410,7 @@ fn a_pod_evicted_before_its_change_begins_stops_there() {
     let child = command.spawn().unwrap();
     let start = Instant::now();
     while !bench.changing_a_site_file().exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "drop-site never came to its change");
+        assert!(start.elapsed() < Duration::from_secs(30), "{job} never came to its change");
         std::thread::sleep(Duration::from_millis(20));
     }
     // The script: unshare's child, PID 1 in the namespace unshare made.
@@ -427,9 +422,46 @@ fn a_pod_evicted_before_its_change_begins_stops_there() {
     );
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(143), "ended by the SIGTERM: {}", text(&output.stderr));
-    assert!(!bench.root().join("sites/.frappe-manifests/changing/erpnext-drop-site-1").exists());
+    assert!(!bench.root().join(format!("sites/.frappe-manifests/changing/erpnext-{job}-1")).exists());
+    Some(output)
+}
+
+/// A drop-site pod (whose script traps nothing else) evicted in the moment
+/// before its change stops there: no record, nothing changed, rather than
+/// the change begun and cut off at the end of the grace period.
+#[test]
+fn a_pod_evicted_before_its_change_begins_stops_there() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    bench.add_site("retired.example.com");
+    if evicted_at_its_change(&bench, &docs, "drop-site").is_none() {
+        return;
+    }
     assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
     assert!(bench.root().join("sites/retired.example.com").is_dir());
+}
+
+/// A migrate pod evicted before its change says so, not that its site is
+/// missing, and fails the site's stamp, which the pod that replaces it
+/// queues again.
+#[test]
+fn a_migrate_pod_evicted_before_its_change_says_it_was_stopped() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let Some(output) = evicted_at_its_change(&bench, &docs, "migrate") else {
+        return;
+    };
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("this pod was stopped (SIGTERM"), "{stderr}");
+    assert!(!stderr.contains("not there"), "{stderr}");
+    assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
+    let image = bench_image(&docs);
+    let stamp = std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated").join(SITES[0])).unwrap();
+    assert_eq!(stamp, format!("failed {image}\n"));
 }
 
 /// Run against the fake bench, migrate is Ready (its probe's file there)
