@@ -422,7 +422,12 @@ fn evicted_at_its_change(bench: &ScratchBench, docs: &[Value], job: &str) -> Opt
     );
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(143), "ended by the SIGTERM: {}", text(&output.stderr));
-    assert!(!bench.root().join(format!("sites/.frappe-manifests/changing/erpnext-{job}-1")).exists());
+    assert!(
+        !bench
+            .root()
+            .join(format!("sites/.frappe-manifests/changing/erpnext-{job}-1"))
+            .exists()
+    );
     Some(output)
 }
 

@@ -7,56 +7,37 @@ use k8s_openapi::api::core::v1::EnvVar;
 
 use crate::values::{EntrypointSetting, Nginx, NginxEnvironment, Spanned};
 
-/// A setting of the nginx entrypoint: its variable, what it must be, and
-/// what that is in words.
+/// A variable of the nginx entrypoint: its name, what it must be, and what
+/// that is in words.
 type Setting = (&'static str, fn(&str) -> bool, &'static str);
 
-/// What a setting must be, and what that is in words.
+/// What the nginx entrypoint's setting must be, and what that is in words.
+/// The image's template pastes each into its nginx configuration unquoted
+/// (frappe_docker's `resources/core/nginx/nginx-template.conf`, through
+/// `envsubst` in `nginx-entrypoint.sh`): each must be what its directive
+/// takes, and nothing that could end the directive and start another.
 fn requirement(setting: EntrypointSetting) -> (fn(&str) -> bool, &'static str) {
-    let (_, valid, expected) = SETTINGS
-        .iter()
-        .find(|(name, ..)| *name == setting.variable())
-        .expect("every setting has its rule");
-    (*valid, *expected)
+    match setting {
+        EntrypointSetting::UpstreamRealIpAddress => (
+            |v| k8s::is_ip_or_cidr(v) || k8s::is_dns1123_subdomain(&v.to_ascii_lowercase()),
+            "the address, CIDR range or host name of the trusted proxies, e.g. `10.0.0.0/8` (`set_real_ip_from`)",
+        ),
+        EntrypointSetting::UpstreamRealIpRecursive => (|v| matches!(v, "on" | "off"), "`on` or `off` (`real_ip_recursive`)"),
+        EntrypointSetting::UpstreamRealIpHeader => (
+            |v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')),
+            "a header name such as `X-Forwarded-For`, or `proxy_protocol` (`real_ip_header`)",
+        ),
+        EntrypointSetting::FrappeSiteNameHeader => (
+            |v| k8s::is_nginx_variable(v) || k8s::is_dns1123_subdomain(v),
+            "an nginx variable such as `$host` or `$http_x_frappe_site_name`, or one site's name",
+        ),
+        EntrypointSetting::ProxyReadTimeout => (
+            k8s::is_nginx_time,
+            "an nginx time such as `120`, `120s` or `2m` (`proxy_read_timeout`)",
+        ),
+        EntrypointSetting::ClientMaxBodySize => (k8s::is_nginx_size, "an nginx size such as `50m` or `1g` (`client_max_body_size`)"),
+    }
 }
-
-/// The nginx entrypoint's settings, which the image's template pastes into
-/// its nginx configuration unquoted (frappe_docker's
-/// `resources/core/nginx/nginx-template.conf`, through `envsubst` in
-/// `nginx-entrypoint.sh`): each must be what its directive takes, and
-/// nothing that could end the directive and start another.
-const SETTINGS: [Setting; 6] = [
-    (
-        "UPSTREAM_REAL_IP_ADDRESS",
-        |v| k8s::is_ip_or_cidr(v) || k8s::is_dns1123_subdomain(&v.to_ascii_lowercase()),
-        "the address, CIDR range or host name of the trusted proxies, e.g. `10.0.0.0/8` (`set_real_ip_from`)",
-    ),
-    (
-        "UPSTREAM_REAL_IP_RECURSIVE",
-        |v| matches!(v, "on" | "off"),
-        "`on` or `off` (`real_ip_recursive`)",
-    ),
-    (
-        "UPSTREAM_REAL_IP_HEADER",
-        |v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')),
-        "a header name such as `X-Forwarded-For`, or `proxy_protocol` (`real_ip_header`)",
-    ),
-    (
-        "FRAPPE_SITE_NAME_HEADER",
-        |v| k8s::is_nginx_variable(v) || k8s::is_dns1123_subdomain(v),
-        "an nginx variable such as `$host` or `$http_x_frappe_site_name`, or one site's name",
-    ),
-    (
-        "PROXY_READ_TIMEOUT",
-        k8s::is_nginx_time,
-        "an nginx time such as `120`, `120s` or `2m` (`proxy_read_timeout`)",
-    ),
-    (
-        "CLIENT_MAX_BODY_SIZE",
-        k8s::is_nginx_size,
-        "an nginx size such as `50m` or `1g` (`client_max_body_size`)",
-    ),
-];
 
 /// The upstreams of gunicorn and socketio (`server ${BACKEND}`), which the
 /// render sets from the Services, pasted in the same way.
@@ -96,7 +77,11 @@ pub(super) fn check_nginx_environment(environment: &NginxEnvironment, report: &m
 /// wins. An empty one gets the entrypoint's default (`[[ -z ... ]]` in
 /// `nginx-entrypoint.sh`), which for the upstreams is nginx's own pod.
 pub(super) fn check_entrypoint_env_vars(env_vars: &Spanned<Vec<EnvVar>>, report: &mut Reporter<'_>) {
-    for (name, valid, expected) in SETTINGS.iter().chain(&UPSTREAMS) {
+    let settings = EntrypointSetting::ALL.map(|setting| {
+        let (valid, expected) = requirement(setting);
+        (setting.variable(), valid, expected)
+    });
+    for (name, valid, expected) in settings.iter().chain(&UPSTREAMS) {
         let Some(i) = env_vars.iter().rposition(|var| var.name == *name) else {
             continue;
         };
