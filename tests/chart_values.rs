@@ -261,3 +261,26 @@ fn the_committed_schema_accepts_the_charts_values() {
     let mixed = serde_json::json!({"worker": {"default": {"livenessProbe": {"override": true, "probe": {}, "periodSeconds": 5}}}});
     assert!(!validator.is_valid(&mixed), "the chart's form takes no probe fields beside it");
 }
+
+/// The names of the objects of `kind` that `values` renders for the release
+/// `frappe-bench` (fullname `frappe-bench-erpnext`, as helm names it).
+fn names_of(values: &str, kind: &str) -> Vec<String> {
+    let outcome = check_text(values, &[], "frappe-bench", None);
+    let manifests = outcome.manifests.as_ref().unwrap_or_else(|| panic!("{}", common::human(&outcome)));
+    documents(&emit::to_yaml_stream(manifests))
+        .iter()
+        .filter(|d| d["kind"] == kind)
+        .map(|d| d["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_httproute_has_the_charts_name() {
+    // The chart names it `<fullname>-httproute` unless `httproute.name`
+    // says otherwise: under another name, a takeover would delete the
+    // chart's route and create a second one.
+    let route = format!("{MINIMAL}httproute: {{enabled: true}}\n");
+    assert_eq!(names_of(&route, "HTTPRoute"), ["frappe-bench-erpnext-httproute"]);
+    let named = format!("{MINIMAL}httproute: {{enabled: true, name: erp-route}}\n");
+    assert_eq!(names_of(&named, "HTTPRoute"), ["erp-route"]);
+}
