@@ -284,3 +284,34 @@ fn the_httproute_has_the_charts_name() {
     let named = format!("{MINIMAL}httproute: {{enabled: true, name: erp-route}}\n");
     assert_eq!(names_of(&named, "HTTPRoute"), ["erp-route"]);
 }
+
+/// The command of the configure Job's `fixVolume` init container.
+fn fix_volume_command(values: &str) -> Value {
+    let outcome = check_text(values, &[], "erpnext", None);
+    let manifests = outcome.manifests.as_ref().unwrap_or_else(|| panic!("{}", common::human(&outcome)));
+    let docs = documents(&emit::to_yaml_stream(manifests));
+    let job = docs
+        .iter()
+        .find(|d| d["kind"] == "Job" && d["metadata"]["name"].as_str().unwrap().starts_with("erpnext-configure-"))
+        .expect("a configure Job");
+    job["spec"]["template"]["spec"]["initContainers"][0]["command"].clone()
+}
+
+#[test]
+fn fix_volume_gives_the_volumes_to_the_user_the_bench_runs_as() {
+    // The chart chowns to `securityContext.runAsUser` (default 1000): the
+    // volumes must belong to the user the bench's processes run as, or
+    // they cannot write their sites.
+    let fix = format!("{MINIMAL}jobs: {{configure: {{fixVolume: true}}}}\n");
+    let dirs = ["/home/frappe/frappe-bench/sites", "/home/frappe/frappe-bench/logs"];
+    let chown = |owner: &str| serde_json::json!(["chown", "-R", owner, dirs[0], dirs[1]]);
+    assert_eq!(fix_volume_command(&fix), chown("1000:1000"));
+    // The containers' own user, with the pod's group (the restricted default's).
+    assert_eq!(fix_volume_command(&format!("{fix}securityContext: {{runAsUser: 1001}}\n")), chown("1001:1000"));
+    // The pod's, when the containers set none.
+    let pod = "podSecurityContext: {runAsUser: 1002, runAsGroup: 1003, fsGroup: 1003}\n";
+    assert_eq!(fix_volume_command(&format!("{fix}{pod}")), chown("1002:1003"));
+    // A user without a group anywhere: the user's number, as the chart does.
+    let pod = "podSecurityContext: {runAsUser: 1004}\n";
+    assert_eq!(fix_volume_command(&format!("{fix}{pod}")), chown("1004:1004"));
+}
