@@ -315,3 +315,25 @@ fn fix_volume_gives_the_volumes_to_the_user_the_bench_runs_as() {
     let pod = "podSecurityContext: {runAsUser: 1004}\n";
     assert_eq!(fix_volume_command(&format!("{fix}{pod}")), chown("1004:1004"));
 }
+
+#[test]
+fn a_claim_that_is_not_mounted_is_an_unused_key() {
+    // As in the chart, `enabled: false` gives an emptyDir whatever
+    // `existingClaim` names: the sites on that claim would not be there.
+    for volume in ["worker", "logs"] {
+        let values = format!("{MINIMAL}persistence: {{{volume}: {{enabled: false, existingClaim: erp-{volume}}}}}\n");
+        let outcome = check_text(&values, &[], "erpnext", None);
+        let field = format!("persistence.{volume}.existingClaim");
+        let warning = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::UnusedKey && d.field.as_deref() == Some(field.as_str()))
+            .unwrap_or_else(|| panic!("no unused-key at {field}: {}", common::human(&outcome)));
+        assert_eq!(warning.severity, Severity::Warning);
+        assert!(warning.help.as_deref().unwrap_or_default().contains("enabled: true"), "{warning:?}");
+        // Mounted, the claim is used.
+        let mounted = format!("{MINIMAL}persistence: {{{volume}: {{enabled: true, existingClaim: erp-{volume}}}}}\n");
+        let warnings = codes(&check_text(&mounted, &[], "erpnext", None), Severity::Warning);
+        assert!(!warnings.contains(&"unused-key"), "{warnings:?}");
+    }
+}
