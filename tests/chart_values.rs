@@ -307,7 +307,10 @@ fn fix_volume_gives_the_volumes_to_the_user_the_bench_runs_as() {
     let chown = |owner: &str| serde_json::json!(["chown", "-R", owner, dirs[0], dirs[1]]);
     assert_eq!(fix_volume_command(&fix), chown("1000:1000"));
     // The containers' own user, with the pod's group (the restricted default's).
-    assert_eq!(fix_volume_command(&format!("{fix}securityContext: {{runAsUser: 1001}}\n")), chown("1001:1000"));
+    assert_eq!(
+        fix_volume_command(&format!("{fix}securityContext: {{runAsUser: 1001}}\n")),
+        chown("1001:1000")
+    );
     // The pod's, when the containers set none.
     let pod = "podSecurityContext: {runAsUser: 1002, runAsGroup: 1003, fsGroup: 1003}\n";
     assert_eq!(fix_volume_command(&format!("{fix}{pod}")), chown("1002:1003"));
