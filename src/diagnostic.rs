@@ -99,7 +99,7 @@ codes! {
     InvalidRedisUrl = "invalid-redis-url", Error, fixed, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
     InClusterService = "in-cluster-service", Error, fixed, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
     LegacyKey = "legacy-key", Warning, allowable, "A key of an older chart version, still accepted under its new name.";
-    UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), a probe under the chart's `override: false`, or one the upgrade order makes unneeded (`jobs.clearCache.initContainer`).";
+    UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), a probe under the chart's `override: false`, an `existingClaim` under `enabled: false`, or one the upgrade order makes unneeded (`jobs.clearCache.initContainer`).";
     ChartOnlyKey = "chart-only-key", Warning, allowable, "A key of the official chart that this tool ignores on purpose (`worker.healthProbe`); the warning says why.";
     ProbeSite = "probe-site", Error, fixed, "An HTTP probe of gunicorn, or of nginx on a path nginx hands to Frappe, that names no site: Frappe answers 404 to a request for the pod's IP.";
     UnservedAssets = "unserved-assets", Error, fixed, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";

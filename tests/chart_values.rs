@@ -261,3 +261,82 @@ fn the_committed_schema_accepts_the_charts_values() {
     let mixed = serde_json::json!({"worker": {"default": {"livenessProbe": {"override": true, "probe": {}, "periodSeconds": 5}}}});
     assert!(!validator.is_valid(&mixed), "the chart's form takes no probe fields beside it");
 }
+
+/// The names of the objects of `kind` that `values` renders for the release
+/// `frappe-bench` (fullname `frappe-bench-erpnext`, as helm names it).
+fn names_of(values: &str, kind: &str) -> Vec<String> {
+    let outcome = check_text(values, &[], "frappe-bench", None);
+    let manifests = outcome.manifests.as_ref().unwrap_or_else(|| panic!("{}", common::human(&outcome)));
+    documents(&emit::to_yaml_stream(manifests))
+        .iter()
+        .filter(|d| d["kind"] == kind)
+        .map(|d| d["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_httproute_has_the_charts_name() {
+    // The chart names it `<fullname>-httproute` unless `httproute.name`
+    // says otherwise: under another name, a takeover would delete the
+    // chart's route and create a second one.
+    let route = format!("{MINIMAL}httproute: {{enabled: true}}\n");
+    assert_eq!(names_of(&route, "HTTPRoute"), ["frappe-bench-erpnext-httproute"]);
+    let named = format!("{MINIMAL}httproute: {{enabled: true, name: erp-route}}\n");
+    assert_eq!(names_of(&named, "HTTPRoute"), ["erp-route"]);
+}
+
+/// The command of the configure Job's `fixVolume` init container.
+fn fix_volume_command(values: &str) -> Value {
+    let outcome = check_text(values, &[], "erpnext", None);
+    let manifests = outcome.manifests.as_ref().unwrap_or_else(|| panic!("{}", common::human(&outcome)));
+    let docs = documents(&emit::to_yaml_stream(manifests));
+    let job = docs
+        .iter()
+        .find(|d| d["kind"] == "Job" && d["metadata"]["name"].as_str().unwrap().starts_with("erpnext-configure-"))
+        .expect("a configure Job");
+    job["spec"]["template"]["spec"]["initContainers"][0]["command"].clone()
+}
+
+#[test]
+fn fix_volume_gives_the_volumes_to_the_user_the_bench_runs_as() {
+    // The chart chowns to `securityContext.runAsUser` (default 1000): the
+    // volumes must belong to the user the bench's processes run as, or
+    // they cannot write their sites.
+    let fix = format!("{MINIMAL}jobs: {{configure: {{fixVolume: true}}}}\n");
+    let dirs = ["/home/frappe/frappe-bench/sites", "/home/frappe/frappe-bench/logs"];
+    let chown = |owner: &str| serde_json::json!(["chown", "-R", owner, dirs[0], dirs[1]]);
+    assert_eq!(fix_volume_command(&fix), chown("1000:1000"));
+    // The containers' own user, with the pod's group (the restricted default's).
+    assert_eq!(
+        fix_volume_command(&format!("{fix}securityContext: {{runAsUser: 1001}}\n")),
+        chown("1001:1000")
+    );
+    // The pod's, when the containers set none.
+    let pod = "podSecurityContext: {runAsUser: 1002, runAsGroup: 1003, fsGroup: 1003}\n";
+    assert_eq!(fix_volume_command(&format!("{fix}{pod}")), chown("1002:1003"));
+    // A user without a group anywhere: the user's number, as the chart does.
+    let pod = "podSecurityContext: {runAsUser: 1004}\n";
+    assert_eq!(fix_volume_command(&format!("{fix}{pod}")), chown("1004:1004"));
+}
+
+#[test]
+fn a_claim_that_is_not_mounted_is_an_unused_key() {
+    // As in the chart, `enabled: false` gives an emptyDir whatever
+    // `existingClaim` names: the sites on that claim would not be there.
+    for volume in ["worker", "logs"] {
+        let values = format!("{MINIMAL}persistence: {{{volume}: {{enabled: false, existingClaim: erp-{volume}}}}}\n");
+        let outcome = check_text(&values, &[], "erpnext", None);
+        let field = format!("persistence.{volume}.existingClaim");
+        let warning = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::UnusedKey && d.field.as_deref() == Some(field.as_str()))
+            .unwrap_or_else(|| panic!("no unused-key at {field}: {}", common::human(&outcome)));
+        assert_eq!(warning.severity, Severity::Warning);
+        assert!(warning.help.as_deref().unwrap_or_default().contains("enabled: true"), "{warning:?}");
+        // Mounted, the claim is used.
+        let mounted = format!("{MINIMAL}persistence: {{{volume}: {{enabled: true, existingClaim: erp-{volume}}}}}\n");
+        let warnings = codes(&check_text(&mounted, &[], "erpnext", None), Severity::Warning);
+        assert!(!warnings.contains(&"unused-key"), "{warnings:?}");
+    }
+}

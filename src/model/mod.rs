@@ -145,6 +145,16 @@ impl Bench {
             &[]
         }
     }
+
+    /// `user:group` of the bench's own containers: their security context's,
+    /// else the pod's, else the image's frappe user (1000). Without a group,
+    /// the user's number, as the chart's `fixVolume` chown takes it.
+    pub fn owner(&self) -> String {
+        let (container, pod) = (&self.container_security_context, &self.pod_security_context);
+        let user = container.run_as_user.or(pod.run_as_user).unwrap_or(1000);
+        let group = container.run_as_group.or(pod.run_as_group).unwrap_or(user);
+        format!("{user}:{group}")
+    }
 }
 
 /// Resolves and checks `values`. Returns the bench when no rule found an

@@ -239,7 +239,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
         other => {
             let mut init = Vec::new();
             if let Task::Configure { fix_volume: true, .. } = other {
-                let command = vec!["chown".into(), "-R".into(), "1000:1000".into(), SITES_DIR.into(), LOGS_DIR.into()];
+                let command = vec!["chown".into(), "-R".into(), bench.owner(), SITES_DIR.into(), LOGS_DIR.into()];
                 init.push(root_container(bench, job, "fix-volume-ownership", command));
             }
             (init, vec![script_container(bench, job)], "Never".to_owned(), Vec::new())

@@ -70,8 +70,9 @@ fn http_route(bench: &Bench, route: &values::HttpRoute) -> Manifest {
         .or_else(|| component::find(&bench.components, ComponentKind::Gunicorn))
         .and_then(|c| c.service.as_ref().map(|s| (names.service(c.kind), s.port)))
         .expect("gunicorn always has a Service");
+    // The chart's name, so that a takeover keeps the chart's route.
     let name = if route.name.is_empty() {
-        names.fullname.clone()
+        format!("{}-httproute", names.fullname)
     } else {
         (*route.name).clone()
     };

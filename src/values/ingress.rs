@@ -95,7 +95,7 @@ pub enum WebsocketMode {
 pub struct HttpRoute {
     /// Render the HTTPRoute.
     pub enabled: bool,
-    /// Name of the route. Default: the full name.
+    /// Name of the route. Default: `<fullname>-httproute`, as in the chart.
     pub name: Spanned<String>,
     /// Annotations of the route.
     pub annotations: Spanned<StringMap>,

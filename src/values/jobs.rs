@@ -147,10 +147,12 @@ impl Jobs {
 job! {
     /// The configure Job.
     ConfigureJob (enabled: true) {
-        /// Run a root init container that chowns the volumes to the frappe user
-        /// (1000). Off by default here (the chart turns it on): the pod's `fsGroup`
-        /// already gives the frappe user the volumes on most storage, and a root
-        /// container breaks the restricted Pod Security Standard.
+        /// Run a root init container that chowns the volumes to the user the
+        /// bench runs as (1000 unless `securityContext` or `podSecurityContext`
+        /// set `runAsUser`). Off by default here (the chart turns it on): the
+        /// pod's `fsGroup` already gives the frappe user the volumes on most
+        /// storage, and a root container breaks the restricted Pod Security
+        /// Standard.
         fix_volume: Spanned<bool> = Spanned::new(false),
         /// Extra environment variables.
         env_vars: Spanned<Vec<EnvVar>> = Spanned::default(),

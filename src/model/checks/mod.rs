@@ -294,6 +294,17 @@ fn check_jobs(jobs: &Jobs, inherited: &SecurityContext, report: &mut Reporter<'_
 /// the one rendered.
 fn check_volume(volume: &Volume, report: &mut Reporter<'_>) {
     if !volume.enabled {
+        // As in the chart: an emptyDir, whatever claim is named. The data
+        // on that claim would be missing from every pod.
+        if volume.existing_claim.as_deref().is_some_and(|c| !c.is_empty()) {
+            report
+                .at(
+                    Code::UnusedKey,
+                    &volume.existing_claim,
+                    "this claim is not mounted: with `enabled: false` the volume is an emptyDir, empty at each pod's start",
+                )
+                .with_help("set `enabled: true` to mount the claim, or remove `existingClaim`");
+        }
         return;
     }
     if let Some(claim) = volume.existing_claim.as_deref().filter(|c| !c.is_empty()) {
