@@ -286,15 +286,37 @@ fn the_httproute_has_the_charts_name() {
 }
 
 /// The command of the configure Job's `fixVolume` init container.
-fn fix_volume_command(values: &str) -> Value {
+/// The command of the first container of `containers` (`initContainers` or
+/// `containers`) in the Job whose name starts with `erpnext-<job>-`.
+fn job_command(values: &str, job: &str, containers: &str) -> Value {
     let outcome = check_text(values, &[], "erpnext", None);
     let manifests = outcome.manifests.as_ref().unwrap_or_else(|| panic!("{}", common::human(&outcome)));
     let docs = documents(&emit::to_yaml_stream(manifests));
+    let prefix = format!("erpnext-{job}-");
     let job = docs
         .iter()
-        .find(|d| d["kind"] == "Job" && d["metadata"]["name"].as_str().unwrap().starts_with("erpnext-configure-"))
-        .expect("a configure Job");
-    job["spec"]["template"]["spec"]["initContainers"][0]["command"].clone()
+        .find(|d| d["kind"] == "Job" && d["metadata"]["name"].as_str().unwrap().starts_with(&prefix))
+        .unwrap_or_else(|| panic!("a {prefix} Job"));
+    job["spec"]["template"]["spec"][containers][0]["command"].clone()
+}
+
+fn fix_volume_command(values: &str) -> Value {
+    job_command(values, "configure", "initContainers")
+}
+
+/// `jobs.volumePermissions` gives the bench to the same user as `fixVolume`
+/// (the chart's Job always chowns to 1000:1000, which leaves a bench that
+/// runs as another user unable to write its sites).
+#[test]
+fn volume_permissions_gives_the_bench_to_the_user_it_runs_as() {
+    let job = format!("{MINIMAL}jobs: {{volumePermissions: {{enabled: true}}}}\n");
+    let chown = |owner: &str| serde_json::json!(["chown", "-R", owner, "/home/frappe/frappe-bench"]);
+    assert_eq!(job_command(&job, "volume-permissions", "containers"), chown("1000:1000"));
+    let pod = "podSecurityContext: {runAsUser: 1002, runAsGroup: 1003, fsGroup: 1003}\n";
+    assert_eq!(
+        job_command(&format!("{job}{pod}"), "volume-permissions", "containers"),
+        chown("1002:1003")
+    );
 }
 
 #[test]

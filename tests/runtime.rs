@@ -425,6 +425,16 @@ fn configure_fails_with_the_remedies_when_a_volume_is_not_writable() {
         stderr.contains("jobs.configure.fixVolume") && stderr.contains("anonuid"),
         "{stderr}"
     );
+    // The owner it names is the user this Job runs as, as fixVolume chowns.
+    let id = |flag: &str| {
+        String::from_utf8(Command::new("id").arg(flag).output().unwrap().stdout)
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let owner = format!("{}:{}", id("-u"), id("-g"));
+    assert!(stderr.contains(&format!("chowns both volumes to {owner}")), "{stderr}");
+    assert!(stderr.contains(&format!("anonuid={},anongid={}", id("-u"), id("-g"))), "{stderr}");
     assert!(!bench.root().join("sites/apps.txt").exists(), "it stopped before writing anything");
 }
 

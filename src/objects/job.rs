@@ -205,7 +205,7 @@ fn job_spec(bench: &Bench, job: &BenchJob) -> JobSpec {
                 bench,
                 job,
                 "volume-permissions",
-                vec!["chown".into(), "-R".into(), "1000:1000".into(), BENCH_DIR.into()],
+                vec!["chown".into(), "-R".into(), bench.owner(), BENCH_DIR.into()],
             );
             (Vec::new(), vec![chown], "Never".to_owned(), Vec::new())
         }

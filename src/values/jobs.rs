@@ -89,8 +89,9 @@ pub struct Jobs {
     /// Writes the database and Redis settings into the bench's
     /// `common_site_config.json` on the sites volume. On by default.
     pub configure: Spanned<ConfigureJob>,
-    /// Runs `chown -R 1000:1000` over the bench directory as root. Breaks the
-    /// restricted Pod Security Standard; only for volumes that ignore `fsGroup`.
+    /// Runs `chown -R` over the bench directory as root, to the user the
+    /// bench runs as (as `configure.fixVolume`). Breaks the restricted Pod
+    /// Security Standard; only for volumes that ignore `fsGroup`.
     pub volume_permissions: Spanned<VolumePermissionsJob>,
     /// Creates one site (`bench new-site`). Takes precedence over `createMultipleSites`.
     pub create_site: Spanned<CreateSiteJob>,

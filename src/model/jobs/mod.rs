@@ -53,7 +53,7 @@ pub enum Task {
         command: Option<Vec<String>>,
         args: Option<Vec<String>>,
     },
-    /// `chown -R 1000:1000` over the bench, as root.
+    /// `chown -R` over the bench to the user the bench runs as, as root.
     VolumePermissions,
     /// `bench new-site` for each site.
     CreateSites {
