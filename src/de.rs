@@ -372,11 +372,14 @@ impl<'a> NodeDeserializer<'a> {
                 if let Some(other_type) = other_type {
                     self.warn(
                         Code::Yaml11Scalar,
+                        // Neither quotes the value: a secret's would be masked
+                        // to `***`, or shown where it is too short to mask in
+                        // free text (`on`); the snippet shows it, masked.
                         format!(
-                            "`{}` is the string \"{text}\" here, but other YAML tools read `{text}` as {other_type}",
+                            "`{}` is a string here, but other YAML tools read this unquoted value as {other_type}",
                             self.crumb.path()
                         ),
-                        format!("quote it: \"{text}\""),
+                        "quote the value: every YAML tool reads a quoted value as a string".to_owned(),
                     );
                 }
                 if let Some(c) = c1_control(text) {

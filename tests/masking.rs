@@ -1428,3 +1428,26 @@ fn diagnostics_mask_run_together_pass_and_auth_keys() {
         assert!(!shown.contains("Leak"), "lint --format {format} prints a secret:\n{shown}");
     }
 }
+
+/// A secret that YAML 1.1 tools read as a boolean earns its `yaml11-scalar`
+/// warning, which reads whole and shows the value nowhere but masked in the
+/// snippet: `on` is too short to mask in free text.
+#[test]
+fn a_yaml11_warning_on_a_secret_reads_whole_with_the_value_masked() {
+    let values = "dbRootPassword: on\n";
+    let output = run_with_stdin(&["render", "-f", MINIMAL_FILE, "-f", "-"], Some(values.as_bytes()));
+    let stderr = text(&output.stderr);
+    let warning = stderr
+        .lines()
+        .find(|line| line.starts_with("warning[yaml11-scalar]"))
+        .unwrap_or_else(|| panic!("no yaml11-scalar warning:\n{stderr}"));
+    assert_eq!(
+        warning,
+        "warning[yaml11-scalar]: `dbRootPassword` is a string here, but other YAML tools read this unquoted value as a boolean in YAML 1.1 (helm, kubectl)"
+    );
+    assert!(stderr.contains("dbRootPassword: ***"), "{stderr}");
+    assert!(
+        !stderr.contains(": on") && !stderr.contains("\"on\"") && !stderr.contains("`on`"),
+        "{stderr}"
+    );
+}
