@@ -1151,9 +1151,9 @@ fn a_restore_whose_background_job_check_fails_restores_nothing() {
 }
 
 /// Runs the script `second` one second after the script `first` started, as
-/// Jobs applied together start, with the Jobs' passwords and `env`, and
-/// checks that both succeed.
-fn one_after_the_other(bench: &ScratchBench, first: &str, second: &str, env: &[(&str, &str)]) {
+/// Jobs applied together start, with the Jobs' passwords and `env`, checks
+/// that both succeed, and returns the second one's standard output.
+fn one_after_the_other(bench: &ScratchBench, first: &str, second: &str, env: &[(&str, &str)]) -> String {
     let run = |script: &str| {
         bench
             .command(script, "16")
@@ -1169,10 +1169,11 @@ fn one_after_the_other(bench: &ScratchBench, first: &str, second: &str, env: &[(
         std::thread::sleep(std::time::Duration::from_secs(1));
         let second_run = run(second);
         let first_run = first_run.join().unwrap();
-        for (output, which) in [(second_run, "the second"), (first_run, "the first")] {
+        for (output, which) in [(&second_run, "the second"), (&first_run, "the first")] {
             assert!(output.status.success(), "{which}: {}", text(&output.stderr));
         }
-    });
+        text(&second_run.stdout)
+    })
 }
 
 /// The bench calls on shop.example.com, the restored site, in their order.
@@ -1446,8 +1447,8 @@ fn a_scheduled_backup_comes_back_to_a_site_another_job_holds() {
     );
 }
 
-/// Values that drop shop.example.com and back up `all`, once or on a schedule.
-fn drop_shop_values(db_port: u16, schedule: bool) -> String {
+/// Values that drop `site` and back up `all`, once or on a schedule.
+fn drop_values(db_port: u16, site: &str, schedule: bool) -> String {
     let schedule = if schedule { "    schedule: \"0 3 * * *\"\n" } else { "" };
     format!(
         "dbHost: 127.0.0.1
@@ -1462,7 +1463,7 @@ jobs:
     siteName: all
 {schedule}  dropSite:
     enabled: true
-    siteName: shop.example.com
+    siteName: {site}
 "
     )
 }
@@ -1479,24 +1480,29 @@ fn a_backup_of_all_sites_started_beside_a_drop_waits_for_it() {
     for schedule in [false, true] {
         let (_listener, port, bench, _backups) = restore_bench();
         bench.add_site("hr.example.com");
-        let docs = documents(&crate::common::render_text(&drop_shop_values(port, schedule), &[]));
+        let docs = documents(&crate::common::render_text(&drop_values(port, "hr.example.com", schedule), &[]));
         assert_eq!(job(&docs, "backup")["kind"], if schedule { "CronJob" } else { "Job" });
-        one_after_the_other(
+        let log = one_after_the_other(
             &bench,
             &script(&docs, "drop-site"),
             &script(&docs, "backup"),
             &[("BACKUP_SECONDS", "3")],
         );
-        assert!(!bench.site_exists("shop.example.com"));
-        assert!(bench.root().join("sites/archived_sites/shop.example.com").is_dir());
+        assert!(!bench.site_exists("hr.example.com"));
+        assert!(bench.root().join("sites/archived_sites/hr.example.com").is_dir());
         let backups: Vec<String> = bench.calls().into_iter().filter(|c| c.contains(" backup")).collect();
         if schedule {
-            assert_eq!(backups, ["--site hr.example.com backup --with-files"], "shop was dropped meanwhile");
+            assert_eq!(backups, ["--site shop.example.com backup --with-files"], "hr was dropped meanwhile");
+            assert!(
+                log.contains("another Job is changing hr.example.com (it holds sites/.frappe-manifests/locks/hr.example.com): backing up the other sites first")
+                    && log.contains("hr.example.com was dropped meanwhile: nothing to back up"),
+                "{log}"
+            );
         } else {
             assert_eq!(backups, ["--site all backup --with-files"]);
         }
-        assert_eq!(dumps(&bench, "hr.example.com"), ["-- fake dump of hr.example.com\n"]);
-        let lock = bench.root().join("sites/.frappe-manifests/locks/shop.example.com");
+        assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n"]);
+        let lock = bench.root().join("sites/.frappe-manifests/locks/hr.example.com");
         let free = std::process::Command::new("flock")
             .args(["-n"])
             .arg(&lock)
@@ -1518,7 +1524,7 @@ fn a_drop_started_beside_a_restore_of_its_site_waits_for_it() {
         &restore_values(port, "    database: old-database.sql.gz\n"),
         &[],
     ));
-    let dropping = documents(&crate::common::render_text(&drop_shop_values(port, false), &[]));
+    let dropping = documents(&crate::common::render_text(&drop_values(port, "shop.example.com", false), &[]));
     one_after_the_other(
         &bench,
         &script(&restoring, "restore"),
