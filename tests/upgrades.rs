@@ -1344,11 +1344,11 @@ fn dumps(bench: &ScratchBench, site: &str) -> Vec<String> {
 }
 
 /// A scheduled backup checks maintenance mode, then dumps: a restore (or
-/// migrate) that takes the site between the two would drop and load the
-/// database under the dump. bench keeps a dump that read a half-loaded
-/// database as a good one (mariadb-dump ends well), and retention then
-/// deletes older, good ones. Each site's dump runs under its lock: the
-/// restore waits for it.
+/// migrate) that takes the site between the two (bench backup dumps seconds
+/// after it starts) would drop and load the database under the dump. bench
+/// keeps a dump that read a half-loaded database as a good one (mariadb-dump
+/// ends well), and retention then deletes older, good ones. Each site's dump
+/// runs under its lock: the restore waits for it.
 #[test]
 fn a_scheduled_backup_dumps_each_site_under_its_lock() {
     let (_listener, port, bench, backups) = restore_bench();
@@ -1362,7 +1362,7 @@ fn a_scheduled_backup_dumps_each_site_under_its_lock() {
         &bench,
         &script(&docs, "backup"),
         &script(&docs, "restore"),
-        &[("RESTORE_SECONDS", "4"), ("BACKUP_SECONDS", "3")],
+        &[("RESTORE_SECONDS", "4"), ("BACKUP_START_SECONDS", "2"), ("BACKUP_SECONDS", "1")],
     );
     assert_eq!(
         calls_on_shop(&bench),
