@@ -2624,3 +2624,28 @@ fn a_restore_refuses_a_root_password_with_a_line_break_only_when_it_restores() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(bench.calls().len(), calls, "the request was carried out already");
 }
+
+/// A one-off backup of `all` holds every site's lock to its end; a site
+/// named beside `all` (`sites: [all, shop]`) is then its own already. flock
+/// locks belong to an open file, so locking the site again from a second
+/// open of its file waits on this very Job, for LOCK_TIMEOUT (a day), and
+/// the migrate Jobs wait on its stamp meanwhile.
+#[test]
+fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "    sites: [{name: all}, {name: shop.example.com}]\n",
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    assert_eq!(job(&docs, "backup")["kind"], "Job");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let output = bench.run(&format!("export LOCK_TIMEOUT=3\n{}", script(&docs, "backup")), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        crate::jobs::backups_run(&bench),
+        ["--site all backup --with-files", "--site shop.example.com backup --with-files"]
+    );
+}
