@@ -1170,7 +1170,7 @@ fn one_after_the_other(bench: &ScratchBench, first: &str, second: &str, env: &[(
         let second_run = run(second);
         let first_run = first_run.join().unwrap();
         for (output, which) in [(&second_run, "the second"), (&first_run, "the first")] {
-            assert!(output.status.success(), "{which}: {}", text(&output.stderr));
+            assert!(output.status.success(), "{which}: {}{}", text(&output.stdout), text(&output.stderr));
         }
         text(&second_run.stdout)
     })
@@ -2648,4 +2648,24 @@ fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
         crate::jobs::backups_run(&bench),
         ["--site all backup --with-files", "--site shop.example.com backup --with-files"]
     );
+}
+
+/// A scheduled backup of `all` started beside the drop of the bench's only
+/// site comes back to it after the drop, and finds it gone: nothing to back
+/// up, and nothing for retention to delete (its folder pattern then matches
+/// no folder, and `find` on the pattern itself would fail the run).
+#[test]
+fn a_scheduled_backup_of_all_after_the_last_site_was_dropped_succeeds() {
+    let (_listener, port, bench, _backups) = restore_bench();
+    let values = drop_values(port, "shop.example.com", true).replace("    siteName: all\n", "    siteName: all\n    retainDays: 7\n");
+    assert!(values.contains("retainDays"), "{values}");
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let log = one_after_the_other(
+        &bench,
+        &script(&docs, "drop-site"),
+        &script(&docs, "backup"),
+        &[("BACKUP_SECONDS", "3")],
+    );
+    assert!(!bench.site_exists("shop.example.com"));
+    assert!(log.contains("shop.example.com was dropped meanwhile: nothing to back up"), "{log}");
 }
