@@ -1421,8 +1421,9 @@ fn a_scheduled_backup_comes_back_to_a_site_another_job_holds() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("error: another Job still held sites/.frappe-manifests/locks/shop.example.com after 2s"),
-        "{stderr}"
+        stderr.contains("error: another Job still held sites/.frappe-manifests/locks/shop.example.com after 2s")
+            && stderr.contains("kubectl exec deploy/erpnext-gunicorn -- rm sites/.frappe-manifests/locks/shop.example.com"),
+        "what to do: {stderr}"
     );
     assert_eq!(crate::jobs::backups_run(&bench), ["--site hr.example.com backup --with-files"]);
     assert!(shop_old.exists(), "the skipped site keeps its older backups");
