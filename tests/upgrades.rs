@@ -2670,3 +2670,31 @@ fn a_scheduled_backup_of_all_after_the_last_site_was_dropped_succeeds() {
     assert!(!bench.site_exists("shop.example.com"));
     assert!(log.contains("shop.example.com was dropped meanwhile: nothing to back up"), "{log}");
 }
+
+/// A lock file that cannot be opened (here a folder in its place; a
+/// sites volume whose locks folder another user made) stops the Job with
+/// the file and what to look at, before it changed anything: the scheduled
+/// backup tries the lock under `if`, where `set -e` would let the failed
+/// open go on to a flock on no file.
+#[test]
+fn a_lock_file_that_cannot_be_opened_stops_the_job_saying_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for values in [scheduled_backup_values(port), multisite_values(port)] {
+        let docs = documents(&crate::common::render_text(&values, &[]));
+        let bench = ScratchBench::configured();
+        bench.add_site("shop.example.com");
+        bench.add_site("hr.example.com");
+        std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests/locks/shop.example.com")).unwrap();
+        let output = bench.run(&script(&docs, "backup"), None);
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(
+                "error: could not open sites/.frappe-manifests/locks/shop.example.com (see above); nothing was changed on shop.example.com."
+            ) && !stderr.contains("unbound variable"),
+            "{stderr}"
+        );
+        assert!(crate::jobs::backups_run(&bench).is_empty(), "nothing was backed up");
+    }
+}
