@@ -194,7 +194,7 @@ pub(crate) fn job_script(task: &Task, scheduled: bool, upgrade: Upgrade<'_>) -> 
             ..
         } => {
             let root_secret = secret_source(db_root_password);
-            render("drop-site.sh", context! { sites, force, backup, root_secret })
+            render("drop-site.sh", context! { sites, force, backup, root_secret, exec_deployment })
         }
         Task::Backup {
             sites,

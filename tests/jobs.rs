@@ -816,7 +816,7 @@ fn a_scheduled_backup_goes_on_past_a_site_whose_backup_fails() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("error: the backup of hr.example.com failed"), "{stderr}");
     assert!(
-        stderr.contains("not backed up (in maintenance mode, or its backup failed): hr.example.com"),
+        stderr.contains("not backed up (another Job changing it, in maintenance mode, or its backup failed): hr.example.com"),
         "{stderr}"
     );
     assert_eq!(

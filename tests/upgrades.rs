@@ -1187,28 +1187,34 @@ fn a_restore_whose_background_job_check_fails_restores_nothing() {
     assert_eq!(maintenance(&bench, "shop.example.com"), 0);
 }
 
-/// Runs the Job `task` of `docs` one second after the restore Job started
-/// (a restore that takes 4 s), both to success, and returns the bench calls
-/// on shop.example.com, the restored site, in their order.
-fn beside_a_restore(bench: &ScratchBench, docs: &[Value], task: &str) -> Vec<String> {
-    let run = |task: &str| {
+/// Runs the script `second` one second after the script `first` started, as
+/// Jobs applied together start, with the Jobs' passwords and `env`, checks
+/// that both succeed, and returns the second one's standard output.
+fn one_after_the_other(bench: &ScratchBench, first: &str, second: &str, env: &[(&str, &str)]) -> String {
+    let run = |script: &str| {
         bench
-            .command(&script(docs, task), "16")
+            .command(script, "16")
             .env("WAIT_TIMEOUT", "3")
             .env("DB_ROOT_USER", "root")
             .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
-            .env("RESTORE_SECONDS", "4")
+            .envs(env.iter().copied())
             .output()
             .unwrap()
     };
     std::thread::scope(|scope| {
-        let restore = scope.spawn(|| run("restore"));
+        let first_run = scope.spawn(|| run(first));
         std::thread::sleep(std::time::Duration::from_secs(1));
-        let beside = run(task);
-        assert!(beside.status.success(), "{task}: {}", text(&beside.stderr));
-        let restore = restore.join().unwrap();
-        assert!(restore.status.success(), "{}", text(&restore.stderr));
-    });
+        let second_run = run(second);
+        let first_run = first_run.join().unwrap();
+        for (output, which) in [(&second_run, "the second"), (&first_run, "the first")] {
+            assert!(output.status.success(), "{which}: {}{}", text(&output.stdout), text(&output.stderr));
+        }
+        text(&second_run.stdout)
+    })
+}
+
+/// The bench calls on shop.example.com, the restored site, in their order.
+fn calls_on_shop(bench: &ScratchBench) -> Vec<String> {
     bench
         .calls()
         .into_iter()
@@ -1221,6 +1227,14 @@ fn beside_a_restore(bench: &ScratchBench, docs: &[Value], task: &str) -> Vec<Str
             }
         })
         .collect()
+}
+
+/// Runs the Job `task` of `docs` one second after the restore Job started
+/// (a restore that takes 4 s), both to success, and returns the bench calls
+/// on shop.example.com, the restored site, in their order.
+fn beside_a_restore(bench: &ScratchBench, docs: &[Value], task: &str) -> Vec<String> {
+    one_after_the_other(bench, &script(docs, "restore"), &script(docs, task), &[("RESTORE_SECONDS", "4")]);
+    calls_on_shop(bench)
 }
 
 /// With kubectl, the restore Job and a migrate Job of the same image start
@@ -1342,6 +1356,232 @@ fn a_one_off_backup_of_all_sites_waits_for_each_sites_lock() {
         bench.calls().iter().any(|c| c.starts_with("--site all backup")),
         "{:?}",
         bench.calls()
+    );
+}
+
+/// The dumps of `site` in its backups folder, unzipped.
+fn dumps(bench: &ScratchBench, site: &str) -> Vec<String> {
+    let backups = bench.root().join("sites").join(site).join("private/backups");
+    let mut dumps: Vec<String> = std::fs::read_dir(&backups)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        // What bench wrote: named by its time, `YYYYmmdd_HHMMSS-`.
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("20") && name.ends_with("-database.sql.gz")
+        })
+        .map(|path| {
+            let output = std::process::Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
+            text(&output.stdout)
+        })
+        .collect();
+    dumps.sort();
+    dumps
+}
+
+/// A scheduled backup checks maintenance mode, then dumps: a restore (or
+/// migrate) that takes the site between the two (bench backup dumps seconds
+/// after it starts) would drop and load the database under the dump. bench
+/// keeps a dump that read a half-loaded database as a good one (mariadb-dump
+/// ends well), and retention then deletes older, good ones. Each site's dump
+/// runs under its lock: the restore waits for it.
+#[test]
+fn a_scheduled_backup_dumps_each_site_under_its_lock() {
+    let (_listener, port, bench, backups) = restore_bench();
+    bench.add_site("hr.example.com");
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let values = restore_values(port, "    database: old-database.sql.gz\n")
+        .replace("    retainDays: 7\n", "    retainDays: 7\n    schedule: \"0 3 * * *\"\n");
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    assert_eq!(job(&docs, "backup")["kind"], "CronJob");
+    one_after_the_other(
+        &bench,
+        &script(&docs, "backup"),
+        &script(&docs, "restore"),
+        &[("RESTORE_SECONDS", "4"), ("BACKUP_START_SECONDS", "2"), ("BACKUP_SECONDS", "1")],
+    );
+    assert_eq!(
+        calls_on_shop(&bench),
+        [
+            "--site shop.example.com backup --with-files",
+            "--site shop.example.com set-maintenance-mode on",
+            "--site shop.example.com ready-for-migration",
+            "--site shop.example.com restore",
+            "--site shop.example.com migrate",
+            "--site shop.example.com clear-cache",
+            "--site shop.example.com execute frappe.cache_manager.clear_global_cache",
+            "--site shop.example.com set-maintenance-mode off",
+        ],
+        "the restore waits for the dump"
+    );
+    assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n"]);
+}
+
+/// A site whose lock another Job holds is busy, as one in maintenance mode
+/// is: the scheduled backup backs up the others first, then waits for it
+/// within MAINTENANCE_TIMEOUT, then skips it, keeps its older backups and
+/// fails. It never waits a day for the lock.
+#[test]
+fn a_scheduled_backup_comes_back_to_a_site_another_job_holds() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = documents(&crate::common::render_text(
+        &scheduled_backup_values(listener.local_addr().unwrap().port()),
+        &[],
+    ));
+    let backup = script(&docs, "backup");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let shop_old = crate::jobs::old_backup(&bench, "shop.example.com");
+    let lock = bench.root().join("sites/.frappe-manifests/locks/shop.example.com");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let hold = |seconds: &str| {
+        let holder = std::process::Command::new("flock")
+            .arg("--close")
+            .arg(&lock)
+            .args(["sleep", seconds])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        holder
+    };
+
+    let mut holder = hold("20");
+    let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=2 LOCK_TIMEOUT=86400\n{backup}"), None);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(!output.status.success(), "the CronJob's run fails");
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        stdout.contains("another Job is changing shop.example.com (it holds sites/.frappe-manifests/locks/shop.example.com): backing up the other sites first"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: another Job still held sites/.frappe-manifests/locks/shop.example.com after 2s")
+            && stderr.contains("kubectl exec deploy/erpnext-gunicorn -- rm sites/.frappe-manifests/locks/shop.example.com"),
+        "what to do: {stderr}"
+    );
+    assert_eq!(crate::jobs::backups_run(&bench), ["--site hr.example.com backup --with-files"]);
+    assert!(shop_old.exists(), "the skipped site keeps its older backups");
+
+    let mut holder = hold("3");
+    let output = bench.run(&format!("export MAINTENANCE_TIMEOUT=60\n{backup}"), None);
+    holder.wait().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains(
+            "another Job is changing shop.example.com (it holds sites/.frappe-manifests/locks/shop.example.com): waiting for it to end"
+        ),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(
+        crate::jobs::backups_run(&bench)[1..],
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ]
+    );
+}
+
+/// Values that drop `site` and back up `all`, once or on a schedule.
+fn drop_values(db_port: u16, site: &str, schedule: bool) -> String {
+    let schedule = if schedule { "    schedule: \"0 3 * * *\"\n" } else { "" };
+    format!(
+        "dbHost: 127.0.0.1
+dbPort: {db_port}
+dbExistingSecret: erp-secrets
+externalRedis:
+  cache: rediss://default:cache-pass@127.0.0.1:{db_port}/0
+  queue: rediss://default:queue-pass@127.0.0.1:{db_port}/1
+jobs:
+  backup:
+    enabled: true
+    siteName: all
+{schedule}  dropSite:
+    enabled: true
+    siteName: {site}
+"
+    )
+}
+
+/// With kubectl, drop-site and a backup of `all` start together in the pre
+/// phase. bench drop-site backs the site up, drops its database and moves its
+/// folder away: under the backup's dump of the site, or before bench reaches
+/// it, that backup fails. drop-site holds the site's lock: the one-off
+/// backup waits for it, the scheduled one backs up the others first; both
+/// then find the site gone. The lock file stays, free: a site made again
+/// under that name takes it.
+#[test]
+fn a_backup_of_all_sites_started_beside_a_drop_waits_for_it() {
+    for schedule in [false, true] {
+        let (_listener, port, bench, _backups) = restore_bench();
+        bench.add_site("hr.example.com");
+        let docs = documents(&crate::common::render_text(&drop_values(port, "hr.example.com", schedule), &[]));
+        assert_eq!(job(&docs, "backup")["kind"], if schedule { "CronJob" } else { "Job" });
+        let log = one_after_the_other(
+            &bench,
+            &script(&docs, "drop-site"),
+            &script(&docs, "backup"),
+            &[("BACKUP_SECONDS", "3")],
+        );
+        assert!(!bench.site_exists("hr.example.com"));
+        assert!(bench.root().join("sites/archived_sites/hr.example.com").is_dir());
+        let backups: Vec<String> = bench.calls().into_iter().filter(|c| c.contains(" backup")).collect();
+        if schedule {
+            assert_eq!(backups, ["--site shop.example.com backup --with-files"], "hr was dropped meanwhile");
+            assert!(
+                log.contains("another Job is changing hr.example.com (it holds sites/.frappe-manifests/locks/hr.example.com): backing up the other sites first")
+                    && log.contains("hr.example.com was dropped meanwhile: nothing to back up"),
+                "{log}"
+            );
+        } else {
+            assert_eq!(backups, ["--site all backup --with-files"]);
+        }
+        assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n"]);
+        let lock = bench.root().join("sites/.frappe-manifests/locks/hr.example.com");
+        let free = std::process::Command::new("flock")
+            .args(["-n"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .unwrap();
+        assert!(lock.exists() && free.success(), "the lock file stays, free");
+    }
+}
+
+/// drop-site started beside a restore of the site (values changed before
+/// the restore ended) waits for it, rather than move the folder away under
+/// bench restore, and then drops the restored site.
+#[test]
+fn a_drop_started_beside_a_restore_of_its_site_waits_for_it() {
+    let (_listener, port, bench, backups) = restore_bench();
+    std::fs::write(backups.join("old-database.sql.gz"), "").unwrap();
+    let restoring = documents(&crate::common::render_text(
+        &restore_values(port, "    database: old-database.sql.gz\n"),
+        &[],
+    ));
+    let dropping = documents(&crate::common::render_text(&drop_values(port, "shop.example.com", false), &[]));
+    one_after_the_other(
+        &bench,
+        &script(&restoring, "restore"),
+        &script(&dropping, "drop-site"),
+        &[("RESTORE_SECONDS", "4")],
+    );
+    let calls = bench.calls();
+    let restored = calls.iter().position(|c| c == "--site shop.example.com set-maintenance-mode off");
+    let dropped = calls.iter().position(|c| c.starts_with("drop-site shop.example.com "));
+    assert!(
+        restored.is_some() && dropped > restored,
+        "the drop comes after the restore: {calls:?}"
+    );
+    assert!(
+        bench
+            .root()
+            .join("sites/archived_sites/shop.example.com/restored-database.sql.gz")
+            .exists(),
+        "the restored site is dropped"
     );
 }
 
@@ -1829,7 +2069,8 @@ fn a_scheduled_backup_to_s3_uploads_the_others_and_fails_on_a_site_in_maintenanc
     let output = bench.command(&upload, "16").output().unwrap();
     assert!(!output.status.success(), "the CronJob's run fails");
     assert!(
-        text(&output.stderr).contains("not backed up (in maintenance mode, or its backup failed): shop.example.com"),
+        text(&output.stderr)
+            .contains("not backed up (another Job changing it, in maintenance mode, or its backup failed): shop.example.com"),
         "{}",
         text(&output.stderr)
     );
@@ -2420,4 +2661,77 @@ fn a_restore_refuses_a_root_password_with_a_line_break_only_when_it_restores() {
     let output = with_line_break(&bench);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(bench.calls().len(), calls, "the request was carried out already");
+}
+
+/// A one-off backup of `all` holds every site's lock to its end; a site
+/// named beside `all` (`sites: [all, shop]`) is then its own already. flock
+/// locks belong to an open file, so locking the site again from a second
+/// open of its file waits on this very Job, for LOCK_TIMEOUT (a day), and
+/// the migrate Jobs wait on its stamp meanwhile.
+#[test]
+fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "    sites: [{name: all}, {name: shop.example.com}]\n",
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    assert_eq!(job(&docs, "backup")["kind"], "Job");
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let output = bench.run(&format!("export LOCK_TIMEOUT=3\n{}", script(&docs, "backup")), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        crate::jobs::backups_run(&bench),
+        ["--site all backup --with-files", "--site shop.example.com backup --with-files"]
+    );
+}
+
+/// A scheduled backup of `all` started beside the drop of the bench's only
+/// site comes back to it after the drop, and finds it gone: nothing to back
+/// up, and nothing for retention to delete (its folder pattern then matches
+/// no folder, and `find` on the pattern itself would fail the run).
+#[test]
+fn a_scheduled_backup_of_all_after_the_last_site_was_dropped_succeeds() {
+    let (_listener, port, bench, _backups) = restore_bench();
+    let values = drop_values(port, "shop.example.com", true).replace("    siteName: all\n", "    siteName: all\n    retainDays: 7\n");
+    assert!(values.contains("retainDays"), "{values}");
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let log = one_after_the_other(
+        &bench,
+        &script(&docs, "drop-site"),
+        &script(&docs, "backup"),
+        &[("BACKUP_SECONDS", "3")],
+    );
+    assert!(!bench.site_exists("shop.example.com"));
+    assert!(log.contains("shop.example.com was dropped meanwhile: nothing to back up"), "{log}");
+}
+
+/// A lock file that cannot be opened (here a folder in its place; a
+/// sites volume whose locks folder another user made) stops the Job with
+/// the file and what to look at, before it changed anything: the scheduled
+/// backup tries the lock under `if`, where `set -e` would let the failed
+/// open go on to a flock on no file.
+#[test]
+fn a_lock_file_that_cannot_be_opened_stops_the_job_saying_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for values in [scheduled_backup_values(port), multisite_values(port)] {
+        let docs = documents(&crate::common::render_text(&values, &[]));
+        let bench = ScratchBench::configured();
+        bench.add_site("shop.example.com");
+        bench.add_site("hr.example.com");
+        std::fs::create_dir_all(bench.root().join("sites/.frappe-manifests/locks/shop.example.com")).unwrap();
+        let output = bench.run(&script(&docs, "backup"), None);
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(
+                "error: could not open sites/.frappe-manifests/locks/shop.example.com (see above); nothing was changed on shop.example.com."
+            ) && !stderr.contains("unbound variable"),
+            "{stderr}"
+        );
+        assert!(crate::jobs::backups_run(&bench).is_empty(), "nothing was backed up");
+    }
 }
