@@ -463,10 +463,33 @@ fn a_migrate_pod_evicted_before_its_change_says_it_was_stopped() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("this pod was stopped (SIGTERM"), "{stderr}");
     assert!(!stderr.contains("not there"), "{stderr}");
+    // The clear-cache Job stops at the failed stamp: it is not the pod
+    // that goes on by itself.
+    assert!(stderr.contains("clear-cache Job, if it waited for this one already, stopped"), "{stderr}");
     assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
     let image = bench_image(&docs);
     let stamp = std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated").join(SITES[0])).unwrap();
     assert_eq!(stamp, format!("failed {image}\n"));
+}
+
+/// A migrate that cannot record the start of its change (the record's
+/// folder cannot be made) says that nothing began, not that bench migrate
+/// failed and left the site in maintenance mode.
+#[test]
+fn a_migrate_that_cannot_record_its_start_says_nothing_changed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    std::fs::write(bench.root().join("sites/.frappe-manifests/changing"), "").unwrap();
+    let script = format!("export JOB_NAME=erpnext-migrate-1 JOB_UID=uid-1\n{}", script(&docs, "migrate"));
+    let output = bench.run(&script, None);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("did not start: its start could not be recorded"), "{stderr}");
+    assert!(!stderr.contains("migrate failed") && !stderr.contains("maintenance mode (HTTP 503)"), "{stderr}");
+    assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
 }
 
 /// Run against the fake bench, migrate is Ready (its probe's file there)
