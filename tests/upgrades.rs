@@ -465,7 +465,10 @@ fn a_migrate_pod_evicted_before_its_change_says_it_was_stopped() {
     assert!(!stderr.contains("not there"), "{stderr}");
     // The clear-cache Job stops at the failed stamp: it is not the pod
     // that goes on by itself.
-    assert!(stderr.contains("clear-cache Job, if it waited for this one already, stopped"), "{stderr}");
+    assert!(
+        stderr.contains("clear-cache Job, if it waited for this one already, stopped"),
+        "{stderr}"
+    );
     assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
     let image = bench_image(&docs);
     let stamp = std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated").join(SITES[0])).unwrap();
@@ -488,8 +491,50 @@ fn a_migrate_that_cannot_record_its_start_says_nothing_changed() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("did not start: its start could not be recorded"), "{stderr}");
-    assert!(!stderr.contains("migrate failed") && !stderr.contains("maintenance mode (HTTP 503)"), "{stderr}");
+    assert!(
+        !stderr.contains("migrate failed") && !stderr.contains("maintenance mode (HTTP 503)"),
+        "{stderr}"
+    );
     assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
+}
+
+/// A migrate pod stopped (SIGTERM: its Job deleted, the pod preempted)
+/// during a bench step ends once the step returned: its advice says it was
+/// stopped there, not that the step failed.
+#[test]
+fn a_migrate_pod_stopped_during_a_step_does_not_say_the_step_failed() {
+    use std::os::unix::fs::PermissionsExt;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    // Before the fake bench on PATH: a bench that sends the script the
+    // SIGTERM as maintenance mode goes on, and then goes through.
+    let scratch = bench.root().parent().unwrap().to_owned();
+    let stopper = scratch.join("stopper");
+    std::fs::create_dir_all(&stopper).unwrap();
+    let stopping_bench = stopper.join("bench");
+    std::fs::write(
+        &stopping_bench,
+        format!(
+            "#!/bin/bash\n[[ \"$*\" != *'set-maintenance-mode on'* ]] || kill -TERM $PPID\nexec {} \"$@\"\n",
+            scratch.join("bin/bench").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&stopping_bench, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = format!("export PATH={}:$PATH\n{}", stopper.display(), script(&docs, "migrate"));
+    let output = bench.run(&script, None);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(
+        stderr.contains(
+            "this pod was stopped (SIGTERM: its Job deleted, or the pod preempted or its node lost) at bench set-maintenance-mode"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("failed (exit status 143)"), "{stderr}");
 }
 
 /// Run against the fake bench, migrate is Ready (its probe's file there)
