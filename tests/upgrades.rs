@@ -513,6 +513,7 @@ fn a_migrate_pod_evicted_while_it_waits_for_the_lock_stops_at_once() {
     let locks = bench.root().join("sites/.frappe-manifests/locks");
     std::fs::create_dir_all(&locks).unwrap();
     let mut holder = Command::new("flock")
+        .arg("-o")
         .arg(locks.join(SITES[0]))
         .args(["sleep", "20"])
         .spawn()
