@@ -205,7 +205,12 @@ impl Diagnostic {
     /// format prints through this, so a rule that quotes a value can neither
     /// leak it nor drive the terminal with it.
     pub fn shown<'a>(&'a self, sources: &Sources) -> Shown<'a> {
-        let shown = |text| printable(sources.redact(text));
+        let about: Vec<Span> = self
+            .span
+            .into_iter()
+            .chain(self.related.as_deref().map(|(span, _)| *span))
+            .collect();
+        let shown = |text| printable(sources.redact_about(text, &about));
         Shown {
             message: shown(&self.message),
             help: self.help.as_deref().map(shown),

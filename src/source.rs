@@ -239,7 +239,19 @@ impl Sources {
     /// `text` (a message, a help, a note) with every secret of the sources
     /// masked, the user-info of their URLs included.
     pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let masked = self.secrets().in_text(text);
+        self.redact_about(text, &[])
+    }
+
+    /// `text`, a diagnostic's message, help or note about the places
+    /// `about`, redacted as [`Sources::redact`] does, and with the secret
+    /// flag words written there (`dbRootPassword: on`) masked too: those are
+    /// masked only where they are written, and a message may quote them.
+    pub fn redact_about<'t>(&self, text: &'t str, about: &[Span]) -> Cow<'t, str> {
+        let mut masked = self.secrets().in_text(text);
+        for span in about {
+            masked.extend(self.file_secrets(span.file).flags_in(text, span.start as usize..span.end as usize));
+        }
+        let masked = secrets::merge(masked);
         if masked.is_empty() {
             Cow::Borrowed(text)
         } else {

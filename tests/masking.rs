@@ -1451,3 +1451,26 @@ fn a_yaml11_warning_on_a_secret_reads_whole_with_the_value_masked() {
         "{stderr}"
     );
 }
+
+/// A secret that is a flag word (`~`, `on`) is masked only where it is
+/// written, not searched for everywhere (it would hide every `on`); a
+/// diagnostic about that place that quotes the value masks it too.
+#[test]
+fn a_diagnostic_quoting_a_secret_flag_word_masks_it() {
+    for value in ["\"~\"", "\"on \""] {
+        let values = format!("nginx:\n  nodeSelector:\n    token: {value}\n");
+        for format in ["human", "json", "github", "sarif"] {
+            let output = run_with_stdin(&["lint", "--format", format, MINIMAL_FILE, "-"], Some(values.as_bytes()));
+            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            let shown = text(&output.stdout) + &text(&output.stderr);
+            assert!(shown.contains("is not a valid label value"), "{shown}");
+            assert!(
+                !shown.contains("`~`") && !shown.contains("`on `"),
+                "lint --format {format} prints {value}:\n{shown}"
+            );
+        }
+    }
+    let output = run(&["render", "-f", MINIMAL_FILE, "--set-string", "nginx.nodeSelector.token=~"]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("`***` is not a valid label value"), "{stderr}");
+}

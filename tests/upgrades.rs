@@ -463,10 +463,136 @@ fn a_migrate_pod_evicted_before_its_change_says_it_was_stopped() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("this pod was stopped (SIGTERM"), "{stderr}");
     assert!(!stderr.contains("not there"), "{stderr}");
+    // The clear-cache Job stops at the failed stamp: it is not the pod
+    // that goes on by itself.
+    assert!(
+        stderr.contains("clear-cache Job, if it waited for this one already, stopped"),
+        "{stderr}"
+    );
     assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
     let image = bench_image(&docs);
     let stamp = std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated").join(SITES[0])).unwrap();
     assert_eq!(stamp, format!("failed {image}\n"));
+}
+
+/// A migrate that cannot record the start of its change (the record's
+/// folder cannot be made) says that nothing began, not that bench migrate
+/// failed and left the site in maintenance mode.
+#[test]
+fn a_migrate_that_cannot_record_its_start_says_nothing_changed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    std::fs::write(bench.root().join("sites/.frappe-manifests/changing"), "").unwrap();
+    let script = format!("export JOB_NAME=erpnext-migrate-1 JOB_UID=uid-1\n{}", script(&docs, "migrate"));
+    let output = bench.run(&script, None);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("did not start: its start could not be recorded"), "{stderr}");
+    assert!(
+        !stderr.contains("migrate failed") && !stderr.contains("maintenance mode (HTTP 503)"),
+        "{stderr}"
+    );
+    assert_eq!(bench.calls(), Vec::<String>::new(), "nothing changed");
+}
+
+/// A migrate pod evicted while it waits for its site's lock (another Job
+/// holds it, for up to a day) stops at once, with its advice and the site's
+/// stamp failed, rather than at the SIGKILL that ends its grace period.
+#[test]
+fn a_migrate_pod_evicted_while_it_waits_for_the_lock_stops_at_once() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let locks = bench.root().join("sites/.frappe-manifests/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let mut holder = Command::new("flock")
+        .arg("-o")
+        .arg(locks.join(SITES[0]))
+        .args(["sleep", "20"])
+        .spawn()
+        .unwrap();
+    let mut command = bench.command(&script(&docs, "migrate"), "16");
+    command.env("WAIT_TIMEOUT", "3").stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let waiting = Instant::now();
+    while !std::fs::read_to_string(bench.argv_log()).is_ok_and(|log| !log.is_empty()) && waiting.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let stopped = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if stopped.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let elapsed = stopped.elapsed();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert!(elapsed < Duration::from_secs(5), "stopped after {elapsed:?}: {stderr}");
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("this pod was stopped (SIGTERM"), "{stderr}");
+    let stamp = std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/migrated").join(SITES[0])).unwrap();
+    assert_eq!(stamp, format!("failed {}\n", bench_image(&docs)));
+}
+
+/// A migrate pod stopped (SIGTERM: its Job deleted, the pod preempted)
+/// during a bench step ends once the step returned: its advice says it was
+/// stopped there, not that the step failed.
+#[test]
+fn a_migrate_pod_stopped_during_a_step_does_not_say_the_step_failed() {
+    use std::os::unix::fs::PermissionsExt;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    // Before the fake bench on PATH: a bench that sends the script the
+    // SIGTERM as maintenance mode goes on, and then goes through.
+    let scratch = bench.root().parent().unwrap().to_owned();
+    let stopper = scratch.join("stopper");
+    std::fs::create_dir_all(&stopper).unwrap();
+    let stopping_bench = stopper.join("bench");
+    std::fs::write(
+        &stopping_bench,
+        format!(
+            "#!/bin/bash\n[[ \"$*\" != *'set-maintenance-mode on'* ]] || kill -TERM $PPID\nexec {} \"$@\"\n",
+            scratch.join("bin/bench").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&stopping_bench, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = format!("export PATH={}:$PATH\n{}", stopper.display(), script(&docs, "migrate"));
+    let output = bench.run(&script, None);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(
+        stderr.contains(
+            "this pod was stopped (SIGTERM: its Job deleted, or the pod preempted or its node lost) at bench set-maintenance-mode"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("failed (exit status 143)"), "{stderr}");
 }
 
 /// Run against the fake bench, migrate is Ready (its probe's file there)

@@ -142,6 +142,10 @@ pub struct FileSecrets {
     ranges: Vec<Range<usize>>,
     texts: Vec<String>,
     user_names: Vec<String>,
+    /// The secret values that are flag words ([`is_flag_word`]), with where
+    /// each is written: not searched for everywhere, but in the texts of a
+    /// diagnostic about that place, which may quote its value.
+    flags: Vec<(Range<usize>, String)>,
 }
 
 impl FileSecrets {
@@ -188,6 +192,25 @@ impl FileSecrets {
                 Some(start..start + trimmed.len())
             })
             .collect()
+    }
+
+    /// The ranges of `text` (a diagnostic's message or help) where a secret
+    /// flag word written within `about` (byte offsets in the source) stands
+    /// apart: a rule that quotes the value it reports (`` `~` is not a valid
+    /// label value``) would print it.
+    pub fn flags_in(&self, text: &str, about: Range<usize>) -> Vec<Range<usize>> {
+        let mut ranges = Vec::new();
+        for (_, value) in self.flags.iter().filter(|(r, _)| r.start < about.end && r.end > about.start) {
+            for form in [value.as_str(), value.trim()].into_iter().filter(|form| !form.is_empty()) {
+                for (at, _) in text.match_indices(form) {
+                    let range = at..at + form.len();
+                    if stands_apart(text, &range) {
+                        ranges.push(range);
+                    }
+                }
+            }
+        }
+        ranges
     }
 
     /// One assignment of a parsed `--set` argument `text`: its value, written
@@ -314,6 +337,7 @@ impl FileSecrets {
         // `…/enable-global-auth: "false"`) is masked where it is written;
         // as a text to find everywhere it would hide every `false`.
         if is_flag_word(value.trim()) {
+            self.flags.push((range.clone(), value.to_owned()));
             self.ranges.push(range);
             return;
         }
