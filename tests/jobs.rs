@@ -13,7 +13,9 @@ use serde_json::Value;
 use crate::common::{check_text, documents, example, render_text, snapshot_settings, text};
 use crate::fake_bench::{ADMIN_PASSWORD, ROOT_PASSWORD, ScratchBench};
 
-pub(crate) fn multisite_values(db_port: u16) -> String {
+/// The database and Redis of the fake bench's server at `db_port`, and the
+/// `jobs:` key that the values of the Jobs' tests go on with.
+pub(crate) fn fake_bench_endpoints(db_port: u16) -> String {
     format!(
         "dbHost: 127.0.0.1
 dbPort: {db_port}
@@ -22,7 +24,13 @@ externalRedis:
   cache: rediss://default:cache-pass@127.0.0.1:{db_port}/0
   queue: rediss://default:queue-pass@127.0.0.1:{db_port}/1
 jobs:
-  createMultipleSites:
+"
+    )
+}
+
+pub(crate) fn multisite_values(db_port: u16) -> String {
+    format!(
+        "{}  createMultipleSites:
     enabled: true
     adminExistingSecret: erp-secrets
     sites:
@@ -39,7 +47,8 @@ jobs:
   dropMultipleSites:
     enabled: true
     sites: [{{name: retired.example.com}}, {{name: gone.example.com}}]
-"
+",
+        fake_bench_endpoints(db_port)
     )
 }
 

@@ -1615,20 +1615,14 @@ fn a_scheduled_backup_comes_back_to_a_site_another_job_holds() {
 fn drop_values(db_port: u16, site: &str, schedule: bool) -> String {
     let schedule = if schedule { "    schedule: \"0 3 * * *\"\n" } else { "" };
     format!(
-        "dbHost: 127.0.0.1
-dbPort: {db_port}
-dbExistingSecret: erp-secrets
-externalRedis:
-  cache: rediss://default:cache-pass@127.0.0.1:{db_port}/0
-  queue: rediss://default:queue-pass@127.0.0.1:{db_port}/1
-jobs:
-  backup:
+        "{}  backup:
     enabled: true
     siteName: all
 {schedule}  dropSite:
     enabled: true
     siteName: {site}
-"
+",
+        crate::jobs::fake_bench_endpoints(db_port)
     )
 }
 
