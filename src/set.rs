@@ -30,8 +30,8 @@ pub(crate) const MAX_ASSIGNMENTS: usize = 1_000;
 /// [`crate::pipeline`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
-    /// YAML scalars, typed by what the key wants: `3` is a number, `"3"` a
-    /// string, `null` removes.
+    /// Typed as helm's `--set` types them: booleans, `null` (which removes)
+    /// and integers; anything else, and `"3"`, is a string.
     Set,
     /// Strings, exactly as written: `null`, `3` and `"3"` (quotes included)
     /// stay text.
@@ -186,8 +186,20 @@ fn scalar(flag: Flag, written: &str) -> Value {
     if flag != Flag::Set {
         return string(written);
     }
+    let plain = |text: &str| {
+        Value::Scalar(Scalar {
+            text: text.to_owned(),
+            plain: true,
+        })
+    };
+    // helm's `--set` types a value only as a boolean, null or a decimal
+    // integer, and keeps anything else the string written (`16.10`, `on`,
+    // `~`, `1e3`): helm `pkg/strvals/parser.go` `typedVal`, `strings.EqualFold`
+    // for the words. A run of digits with a leading zero, a string to helm,
+    // is read as YAML reads it (`010` is 10, with a `yaml11-scalar` warning
+    // that the chart's templates would paste it as the octal 8).
     match written {
-        "null" | "~" => Value::Null,
+        null if null.eq_ignore_ascii_case("null") => Value::Null,
         // helm sets an empty string for `key=`; an empty plain scalar would be null.
         "" => string(""),
         quoted
@@ -196,11 +208,17 @@ fn scalar(flag: Flag, written: &str) -> Value {
         {
             string(&quoted[1..quoted.len() - 1])
         }
-        plain => Value::Scalar(Scalar {
-            text: plain.to_owned(),
-            plain: true,
-        }),
+        boolean if boolean.eq_ignore_ascii_case("true") || boolean.eq_ignore_ascii_case("false") => plain(&boolean.to_ascii_lowercase()),
+        integer if is_decimal_integer(integer) => plain(integer),
+        other => string(other),
     }
+}
+
+/// `[-+]digits`, as helm's `--set` reads an integer (`strconv.ParseInt`,
+/// base 10).
+fn is_decimal_integer(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A `{a,b}` list, from `start` (its `{`) to `end`: the items split at
@@ -592,15 +610,15 @@ mod tests {
 
     #[test]
     fn braces_make_lists_as_in_helm() {
-        assert_eq!(values("a={x,y},b=1", Flag::Set), ["[x, y]", "1"]);
+        assert_eq!(values("a={x,y},b=1", Flag::Set), [r#"["x", "y"]"#, "1"]);
         assert_eq!(values("a={1021,902}", Flag::Set), ["[1021, 902]"]);
-        assert_eq!(values("a[0].b={x}", Flag::Set), ["[x]"]);
+        assert_eq!(values("a[0].b={x}", Flag::Set), [r#"["x"]"#]);
         assert_eq!(values("a={}", Flag::Set), ["[]"]);
         assert_eq!(values("a={,}", Flag::Set), [r#"["", ""]"#]);
         // Escapes: a literal comma or brace in an item, braces that are no list.
-        assert_eq!(values(r"a={x\,y,z\}}", Flag::Set), [r#"[x,y, z}]"#]);
-        assert_eq!(values(r"a=\{x\,y\}", Flag::Set), ["{x,y}"]);
-        assert_eq!(values("a=x{y},b={z}", Flag::Set), ["x{y}", "[z]"]);
+        assert_eq!(values(r"a={x\,y,z\}}", Flag::Set), [r#"["x,y", "z}"]"#]);
+        assert_eq!(values(r"a=\{x\,y\}", Flag::Set), [r#""{x,y}""#]);
+        assert_eq!(values("a=x{y},b={z}", Flag::Set), [r#""x{y}""#, r#"["z"]"#]);
         // Items are typed like single values.
         assert_eq!(values(r#"a={null,"3",3}"#, Flag::Set), [r#"[null, "3", 3]"#]);
         // A trailing comma is accepted, as helm does.
@@ -609,9 +627,9 @@ mod tests {
 
     #[test]
     fn map_entries_keep_lists_and_take_the_rest_as_written() {
-        assert_eq!(values(&map_entry("a", "{x,y}"), Flag::Set), ["[x, y]"]);
-        assert_eq!(values(&map_entry("a", r"x,y\z"), Flag::Set), [r"x,y\z"]);
-        assert_eq!(values(&map_entry("a", "{x"), Flag::Set), ["{x"]);
+        assert_eq!(values(&map_entry("a", "{x,y}"), Flag::Set), [r#"["x", "y"]"#]);
+        assert_eq!(values(&map_entry("a", r"x,y\z"), Flag::Set), [r#""x,y\\z""#]);
+        assert_eq!(values(&map_entry("a", "{x"), Flag::Set), [r#""{x""#]);
     }
 
     #[test]
@@ -621,5 +639,21 @@ mod tests {
             [r#""null""#, r#""3""#, r#""\"3\"""#, r#""""#, r#"["true", "~"]"#]
         );
         assert_eq!(values(r#"a=null,b=3,c="3""#, Flag::Set), ["null", "3", r#""3""#]);
+    }
+
+    /// `--set` types what helm's `--set` types: booleans (any case), null
+    /// and integers; `16.10`, `on`, `~` and `1e3` stay strings there, as
+    /// `helm template --set` shows them (`kindOf` gives `string`).
+    #[test]
+    fn set_types_values_as_helm_does() {
+        assert_eq!(
+            values("a=TRUE,b=False,c=NULL,d=-5,e=12,f=010", Flag::Set),
+            ["true", "false", "null", "-5", "12", "010"]
+        );
+        assert_eq!(
+            values("a=16.10,b=on,c=yes,d=~,e=1e3,f=0x1F,g=12:30", Flag::Set),
+            [r#""16.10""#, r#""on""#, r#""yes""#, r#""~""#, r#""1e3""#, r#""0x1F""#, r#""12:30""#]
+        );
+        assert_eq!(values("a={16.10,on,3}", Flag::Set), [r#"["16.10", "on", 3]"#]);
     }
 }

@@ -214,6 +214,42 @@ fn yaml11_traps_are_read_as_yaml_1_2_with_a_warning() {
     assert_eq!(stderr.matches("warning[yaml11-scalar]").count(), 4, "{stderr}");
 }
 
+/// `--set` reads a value as helm's `--set` does: `16.10` and `on` are the
+/// strings written there (helm types only booleans, null and integers), so
+/// they earn no `yaml11-scalar` warning telling the user to quote them,
+/// which in a `--set` would put the quotes into the value. A value helm
+/// does type keeps its warning: `true` for a string, `010` for a number.
+#[test]
+fn set_values_are_typed_as_helm_types_them() {
+    let output = run(&[
+        "render",
+        "-f",
+        "examples/minimal.yaml",
+        "--set",
+        "image.tag=16.10,nginx.environment.upstreamRealIPRecursive=on",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("image: frappe/erpnext:16.10"), "{stdout}");
+    assert!(stdout.contains("value: \"on\""), "{stdout}");
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("yaml11-scalar"), "{stderr}");
+    let output = run(&[
+        "render",
+        "-f",
+        "examples/minimal.yaml",
+        "--set",
+        "image.tag=true,socketio.replicaCount=010",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stderr).matches("warning[yaml11-scalar]").count(),
+        2,
+        "{}",
+        text(&output.stderr)
+    );
+}
+
 #[test]
 fn bad_set_and_merge_arguments_name_their_source() {
     refused(
