@@ -304,9 +304,10 @@ fn fix_volume_command(values: &str) -> Value {
     job_command(values, "configure", "initContainers")
 }
 
-/// `jobs.volumePermissions` gives the bench to the same user as `fixVolume`
-/// (the chart's Job always chowns to 1000:1000, which leaves a bench that
-/// runs as another user unable to write its sites).
+/// `jobs.volumePermissions` gives the bench to the same user as `fixVolume`,
+/// as the chart's Job chowns to `securityContext.runAsUser`
+/// (`job-fix-volume-permission.yaml`); 1000:1000 whatever the user would
+/// leave a bench that runs as another unable to write its sites.
 #[test]
 fn volume_permissions_gives_the_bench_to_the_user_it_runs_as() {
     let job = format!("{MINIMAL}jobs: {{volumePermissions: {{enabled: true}}}}\n");
