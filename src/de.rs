@@ -321,7 +321,13 @@ impl<'a> NodeDeserializer<'a> {
         let Some(text) = self.plain_text() else {
             let error = self.wrong_type("an integer");
             return Err(match &self.node.value {
-                Value::Scalar(_) => error.help("remove the quotes: a quoted number is a string"),
+                // helm's `--set` keeps `010` text; its value has no quotes to remove.
+                Value::Scalar(Scalar { text, .. }) => match text.parse::<i128>() {
+                    Ok(n) if n.to_string() != text.trim_start_matches('+') => {
+                        error.help(format!("write `{n}`, unquoted and without leading zeros"))
+                    }
+                    _ => error.help("remove the quotes: a quoted number is a string"),
+                },
                 _ => error,
             });
         };

@@ -31,7 +31,8 @@ pub(crate) const MAX_ASSIGNMENTS: usize = 1_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
     /// Typed as helm's `--set` types them: booleans, `null` (which removes)
-    /// and integers; anything else, and `"3"`, is a string.
+    /// and integers; anything else (`010`, `16.10`, `"3"` with its quotes)
+    /// is the string written.
     Set,
     /// Strings, exactly as written: `null`, `3` and `"3"` (quotes included)
     /// stay text.
@@ -194,31 +195,23 @@ fn scalar(flag: Flag, written: &str) -> Value {
     };
     // helm's `--set` types a value only as a boolean, null or a decimal
     // integer, and keeps anything else the string written (`16.10`, `on`,
-    // `~`, `1e3`): helm `pkg/strvals/parser.go` `typedVal`, `strings.EqualFold`
-    // for the words. A run of digits with a leading zero, a string to helm,
-    // is read as YAML reads it (`010` is 10, with a `yaml11-scalar` warning
-    // that the chart's templates would paste it as the octal 8).
+    // `~`, `1e3`, `010`, and quotes, which it does not strip): helm
+    // `pkg/strvals/parser.go` `typedVal`, `strings.EqualFold` for the words.
     match written {
         null if null.eq_ignore_ascii_case("null") => Value::Null,
         // helm sets an empty string for `key=`; an empty plain scalar would be null.
         "" => string(""),
-        quoted
-            if quoted.len() >= 2
-                && (quoted.starts_with('"') && quoted.ends_with('"') || quoted.starts_with('\'') && quoted.ends_with('\'')) =>
-        {
-            string(&quoted[1..quoted.len() - 1])
-        }
         boolean if boolean.eq_ignore_ascii_case("true") || boolean.eq_ignore_ascii_case("false") => plain(&boolean.to_ascii_lowercase()),
-        integer if is_decimal_integer(integer) => plain(integer),
+        integer if is_helm_integer(integer) => plain(integer),
         other => string(other),
     }
 }
 
-/// `[-+]digits`, as helm's `--set` reads an integer (`strconv.ParseInt`,
-/// base 10).
-fn is_decimal_integer(text: &str) -> bool {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+/// What helm's `--set` reads as an integer: `0`, or text that does not
+/// start with `0` and `strconv.ParseInt(text, 10, 64)` accepts (`-5`,
+/// `+5`, not `010` nor a number past 64 bits), as `i64`'s parser accepts.
+fn is_helm_integer(text: &str) -> bool {
+    text == "0" || !text.starts_with('0') && text.parse::<i64>().is_ok()
 }
 
 /// A `{a,b}` list, from `start` (its `{`) to `end`: the items split at
@@ -620,7 +613,7 @@ mod tests {
         assert_eq!(values(r"a=\{x\,y\}", Flag::Set), [r#""{x,y}""#]);
         assert_eq!(values("a=x{y},b={z}", Flag::Set), [r#""x{y}""#, r#"["z"]"#]);
         // Items are typed like single values.
-        assert_eq!(values(r#"a={null,"3",3}"#, Flag::Set), [r#"[null, "3", 3]"#]);
+        assert_eq!(values(r#"a={null,"3",3}"#, Flag::Set), [r#"[null, "\"3\"", 3]"#]);
         // A trailing comma is accepted, as helm does.
         assert_eq!(values("a=1,b=2,", Flag::Set), ["1", "2"]);
     }
@@ -638,21 +631,36 @@ mod tests {
             values(r#"a=null,b=3,c="3",d=,e={true,~}"#, Flag::SetString),
             [r#""null""#, r#""3""#, r#""\"3\"""#, r#""""#, r#"["true", "~"]"#]
         );
-        assert_eq!(values(r#"a=null,b=3,c="3""#, Flag::Set), ["null", "3", r#""3""#]);
+        assert_eq!(values(r#"a=null,b=3,c="3""#, Flag::Set), ["null", "3", r#""\"3\"""#]);
     }
 
     /// `--set` types what helm's `--set` types: booleans (any case), null
-    /// and integers; `16.10`, `on`, `~` and `1e3` stay strings there, as
-    /// `helm template --set` shows them (`kindOf` gives `string`).
+    /// and integers; `16.10`, `on`, `~`, `1e3`, `010` and quoted text stay
+    /// the strings written, as `helm template --set` shows them (`kindOf`
+    /// gives `string`, and `"x"` keeps its quotes).
     #[test]
     fn set_types_values_as_helm_does() {
         assert_eq!(
-            values("a=TRUE,b=False,c=NULL,d=-5,e=12,f=010", Flag::Set),
-            ["true", "false", "null", "-5", "12", "010"]
+            values("a=TRUE,b=False,c=NULL,d=-5,e=12,f=+5,g=0", Flag::Set),
+            ["true", "false", "null", "-5", "12", "+5", "0"]
         );
         assert_eq!(
-            values("a=16.10,b=on,c=yes,d=~,e=1e3,f=0x1F,g=12:30", Flag::Set),
-            [r#""16.10""#, r#""on""#, r#""yes""#, r#""~""#, r#""1e3""#, r#""0x1F""#, r#""12:30""#]
+            values("a=16.10,b=on,c=yes,d=~,e=1e3,f=0x1F,g=12:30,h=010,i=00", Flag::Set),
+            [
+                r#""16.10""#,
+                r#""on""#,
+                r#""yes""#,
+                r#""~""#,
+                r#""1e3""#,
+                r#""0x1F""#,
+                r#""12:30""#,
+                r#""010""#,
+                r#""00""#
+            ]
+        );
+        assert_eq!(
+            values(r#"a="x",b='y',c=99999999999999999999"#, Flag::Set),
+            [r#""\"x\"""#, r#""'y'""#, r#""99999999999999999999""#]
         );
         assert_eq!(values("a={16.10,on,3}", Flag::Set), [r#"["16.10", "on", 3]"#]);
     }

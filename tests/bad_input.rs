@@ -239,14 +239,37 @@ fn set_values_are_typed_as_helm_types_them() {
         "-f",
         "examples/minimal.yaml",
         "--set",
-        "image.tag=true,socketio.replicaCount=010",
+        "image.tag=true,socketio.replicaCount=2",
     ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stderr).matches("warning[yaml11-scalar]").count(),
-        2,
+        1,
         "{}",
         text(&output.stderr)
+    );
+    // helm's `--set` keeps `010` and quotes as text (`kindOf` gives `string`,
+    // `"x"` with its quotes): a tag keeps its leading zero, and a count that
+    // is text is refused, not read as 10 or 8.
+    let output = run(&["render", "-f", "examples/minimal.yaml", "--set", "image.tag=010"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("image: frappe/erpnext:010"),
+        "{}",
+        text(&output.stdout)
+    );
+    refused(
+        &run(&["render", "-f", "examples/minimal.yaml", "--set", "socketio.replicaCount=010"]),
+        1,
+        &[
+            "expected an integer, found the string \"010\"",
+            "help: write `10`, unquoted and without leading zeros",
+        ],
+    );
+    refused(
+        &run(&["render", "-f", "examples/minimal.yaml", "--set", "socketio.replicaCount=\"2\""]),
+        1,
+        &["expected an integer", "help: remove the quotes"],
     );
 }
 
