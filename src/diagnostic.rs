@@ -99,7 +99,7 @@ codes! {
     InvalidRedisUrl = "invalid-redis-url", Error, fixed, "A Redis URL that is not `redis://` or `rediss://[user:password@]host[:port][/db]`.";
     InClusterService = "in-cluster-service", Error, fixed, "An in-cluster database or Redis of the chart is enabled; this tool expects external services.";
     LegacyKey = "legacy-key", Warning, allowable, "A key of an older chart version, still accepted under its new name.";
-    UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), a probe under the chart's `override: false`, an `existingClaim` under `enabled: false`, or one the upgrade order makes unneeded (`jobs.clearCache.initContainer`).";
+    UnusedKey = "unused-key", Warning, allowable, "A key that changes nothing: one Frappe v15 and v16 do not read (`externalRedis.socketio`, `redisSocketIOHost`), a probe under the chart's `override: false`, an `existingClaim` under `enabled: false`, one the upgrade order makes unneeded (`jobs.clearCache.initContainer`, `.serviceAccountName`), or `jobs.custom.resources` (each container takes its own).";
     ChartOnlyKey = "chart-only-key", Warning, allowable, "A key of the official chart that this tool ignores on purpose (`worker.healthProbe`); the warning says why.";
     ProbeSite = "probe-site", Error, fixed, "An HTTP probe of gunicorn, or of nginx on a path nginx hands to Frappe, that names no site: Frappe answers 404 to a request for the pod's IP.";
     UnservedAssets = "unserved-assets", Error, fixed, "Without nginx, nothing serves `/assets` and `/files`: gunicorn serves neither in production.";
@@ -127,7 +127,7 @@ codes! {
     // Advice.
     RwxBlockStorage = "rwx-block-storage", Warning, allowable, "ReadWriteMany asked of a storage class that only offers ReadWriteOnce block volumes.";
     PlaintextPassword = "plaintext-password", Warning, allowable, "A password written in the values file; prefer a reference to an existing Secret.";
-    ImageTag = "image-tag", Warning, allowable, "An image tag that is `latest`, missing or otherwise moves under you.";
+    ImageTag = "image-tag", Warning, allowable, "An image tag that names no release: `latest`, or one starting `latest-` or ending `-latest` (`v16-latest`).";
     SnippetAnnotation = "snippet-annotation", Warning, allowable, "A configuration-snippet annotation, which ingress-nginx rejects unless `allow-snippet-annotations` is on.";
     MissingRequests = "missing-requests", Warning, allowable, "A component without CPU and memory requests: the scheduler cannot place it sensibly.";
     UnadmittedGateway = "unadmitted-gateway", Warning, allowable, "The NetworkPolicy admits only the default ingress-nginx namespace while an HTTPRoute brings the traffic: the Gateway's proxies run elsewhere, and every request is dropped.";
