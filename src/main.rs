@@ -194,7 +194,10 @@ fn completions(shell: clap_complete::Shell) -> String {
 fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
     let mut command = Cli::command().disable_help_subcommand(true);
     if let Some(dir) = &args.dir {
-        clap_mangen::generate_to(command, dir).with_context(|| format!("cannot write the manual pages into `{}`", dir.display()))?;
+        // Made when missing, as an output directory is (`/usr/local/share/man/man1` may be).
+        std::fs::create_dir_all(dir)
+            .and_then(|()| clap_mangen::generate_to(command, dir))
+            .with_context(|| format!("cannot write the manual pages into `{}`", dir.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
     command.build();

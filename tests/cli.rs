@@ -451,8 +451,10 @@ fn completions_complete_commands_in_bash_and_exist_for_every_shell() {
 
 #[test]
 fn the_manual_has_a_page_per_command_with_every_option_and_renders() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = run(&["man", "--dir", &dir.path().display().to_string()]);
+    let temp = tempfile::tempdir().unwrap();
+    // The directory is made when missing, as `/usr/local/share/man/man1` may be.
+    let dir = temp.path().join("share/man/man1");
+    let output = run(&["man", "--dir", &dir.display().to_string()]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     for (command, longs) in options_by_command() {
         let name = if command == "frappe-manifests" {
@@ -460,7 +462,7 @@ fn the_manual_has_a_page_per_command_with_every_option_and_renders() {
         } else {
             format!("frappe-manifests-{command}")
         };
-        let page = std::fs::read_to_string(dir.path().join(format!("{name}.1"))).unwrap_or_else(|_| panic!("no page for `{command}`"));
+        let page = std::fs::read_to_string(dir.join(format!("{name}.1"))).unwrap_or_else(|_| panic!("no page for `{command}`"));
         for long in longs {
             // roff escapes the dashes of options (`\-\-set\-file`).
             assert!(
@@ -469,7 +471,7 @@ fn the_manual_has_a_page_per_command_with_every_option_and_renders() {
             );
         }
         if command != "frappe-manifests" {
-            let main = std::fs::read_to_string(dir.path().join("frappe-manifests.1")).unwrap();
+            let main = std::fs::read_to_string(dir.join("frappe-manifests.1")).unwrap();
             assert!(
                 main.contains(&format!("{}(1)", name.replace('-', "\\-"))),
                 "the main page does not list `{command}`"
@@ -481,14 +483,14 @@ fn the_manual_has_a_page_per_command_with_every_option_and_renders() {
     assert!(printed.status.success());
     assert_eq!(
         text(&printed.stdout),
-        std::fs::read_to_string(dir.path().join("frappe-manifests-render.1")).unwrap()
+        std::fs::read_to_string(dir.join("frappe-manifests-render.1")).unwrap()
     );
     assert_eq!(run(&["man", "no-such-command"]).status.code(), Some(2));
 
     // groff formats it without a warning, when installed.
     let groff = std::process::Command::new("groff")
         .args(["-man", "-Tutf8", "-ww"])
-        .arg(dir.path().join("frappe-manifests-render.1"))
+        .arg(dir.join("frappe-manifests-render.1"))
         .output();
     match groff {
         Ok(output) => {
