@@ -117,8 +117,10 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
     };
 
     let mut assignments = Vec::new();
-    // The path of a secret assignment made so far, as written.
-    let mut secret_path: Option<&str> = None;
+    // Where the path of a secret assignment made so far is written. A
+    // refusal of what follows points there: a column past the secret, or
+    // the span's end, would count its characters.
+    let mut secret_path: Option<(usize, usize)> = None;
     // The env vars given a secret name so far (the path to each).
     let mut secret_env_vars: Vec<Vec<Segment>> = Vec::new();
     let parts = split_assignments(text);
@@ -129,12 +131,13 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
         if part.is_empty() && n == last && n > 0 {
             break;
         }
-        if let Some(path) = secret_path {
+        if let Some((path_start, path_end)) = secret_path {
+            let path = &text[path_start..path_end];
             return Err(Diagnostic::new(
                 Code::InvalidSet,
                 format!("`{path}` is secret, and more follows it in the same argument"),
             )
-            .at(spans.at(start, end))
+            .at(spans.at(path_start, path_end))
             .help(format!(
                 "give `{path}` in a `{} {path}=…` of its own, with each `,` of its value escaped as `\\,`: an unescaped `,` starts another assignment",
                 flag.name()
@@ -164,11 +167,11 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
                 secret_env_vars.push(parent.to_vec());
             }
             if key == "value" && secret_env_vars.iter().any(|env| env[..] == *parent) {
-                secret_path = Some(&text[start..start + eq]);
+                secret_path = Some((start, start + eq));
             }
         }
         if secrets::path_is_secret(&segments) {
-            secret_path = Some(&text[start..start + eq]);
+            secret_path = Some((start, start + eq));
         }
         assignments.push(Assignment { path, value });
     }

@@ -659,6 +659,29 @@ fn set_items_after_a_secret_are_never_quoted() {
     }
 }
 
+/// Nor does the message tell a cut password's length: it points at where
+/// the secret starts, not at what follows it (a column past the password
+/// would count its characters).
+#[test]
+fn set_refusals_after_a_secret_do_not_tell_its_length() {
+    let printed = |argument: &str, format: &str| {
+        let output = run(&["lint", "--format", format, MINIMAL_FILE, "--set", argument]);
+        assert_eq!(output.status.code(), Some(1), "{argument}");
+        text(&output.stdout) + &text(&output.stderr)
+    };
+    for format in ["human", "json", "github", "sarif"] {
+        for (short, long) in [
+            ("dbRootPassword=ab,image.tag=v1", "dbRootPassword=abcdefghijklmnop,image.tag=v1"),
+            (
+                "worker.gunicorn.envVars[0].name=DB_PASSWORD,worker.gunicorn.envVars[0].value=ab,x=1",
+                "worker.gunicorn.envVars[0].name=DB_PASSWORD,worker.gunicorn.envVars[0].value=abcdefghijklmnop,x=1",
+            ),
+        ] {
+            assert_eq!(printed(short, format), printed(long, format), "{format}");
+        }
+    }
+}
+
 /// `diff` masks a value under a key that names a secret, in a ConfigMap's
 /// data, an annotation or an env var, in every format, as it masks a
 /// Secret's data.
