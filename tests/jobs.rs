@@ -917,7 +917,10 @@ fn each_job_script_defines_only_the_shared_functions_it_calls() {
     ] {
         let docs = documents(&render_text(&values, &[]));
         for task in tasks {
-            scripts.push((format!("{task} ({})", job(&docs, task)["kind"]), script_text(&docs, task)));
+            scripts.push((
+                format!("{task} ({})", job(&docs, task)["kind"].as_str().unwrap()),
+                script_text(&docs, task),
+            ));
         }
     }
     for (name, script) in &scripts {
