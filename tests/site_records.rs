@@ -413,3 +413,63 @@ fn a_scheduled_backup_of_all_leaves_a_half_created_site_alone() {
         "{stderr}"
     );
 }
+
+/// The scheduled backup of named sites checks create-site's markers of each
+/// site when it reaches it, as that of `all` does, rather than wait for every
+/// named site at its start: a half-created site is left alone at once and
+/// does not fail the run, a queued one waits until the others are backed
+/// up, and a site that does not exist (nothing creating it) fails the run
+/// but not the others' backups.
+#[test]
+fn a_scheduled_backup_of_named_sites_checks_each_sites_markers_when_it_reaches_it() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let docs = documents(&render_text(&crate::jobs::scheduled_backup_values(port), &[]));
+    assert_eq!(crate::jobs::job(&docs, "backup")["kind"], "CronJob");
+    let backup = format!("export MAINTENANCE_TIMEOUT=2 SITE_CREATION_TIMEOUT=2\n{}", script(&docs, "backup"));
+
+    // hr half-created: shop is backed up, hr and its older backups left alone.
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let old = crate::jobs::old_backup(&bench, "hr.example.com");
+    mark(&bench, "hr.example.com", "creating");
+    let output = bench.run(&backup, None);
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    assert_eq!(crate::jobs::backups_run(&bench), ["--site shop.example.com backup --with-files"]);
+    assert!(old.exists(), "its older backups are kept");
+    assert!(
+        text(&output.stdout).contains("hr.example.com is half-created (sites/.frappe-manifests/hr.example.com.creating is there, and no create-site Job has it queued): not backed up"),
+        "{}",
+        text(&output.stdout)
+    );
+
+    // shop queued all along: hr is backed up first, and the run fails on
+    // shop, naming its marker.
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    mark(&bench, "shop.example.com", "queued");
+    let output = bench.run(&backup, None);
+    assert!(!output.status.success());
+    assert_eq!(crate::jobs::backups_run(&bench), ["--site hr.example.com backup --with-files"]);
+    assert!(
+        text(&output.stderr).contains("error: the create-site Job still had shop.example.com queued after 2s"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // shop does not exist, and nothing creates it: hr is backed up, and the
+    // run fails on shop.
+    let bench = ScratchBench::configured();
+    bench.add_site("hr.example.com");
+    let output = bench.run(&backup, None);
+    assert!(!output.status.success());
+    assert_eq!(crate::jobs::backups_run(&bench), ["--site hr.example.com backup --with-files"]);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: site shop.example.com does not exist: it was not backed up")
+            && stderr.contains("not backed up (another Job changing it, in maintenance mode, still being created, or its backup failed): shop.example.com"),
+        "{stderr}"
+    );
+}
