@@ -469,7 +469,9 @@ fn a_scheduled_backup_of_named_sites_checks_each_sites_markers_when_it_reaches_i
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("error: site shop.example.com does not exist: it was not backed up")
-            && stderr.contains("not backed up (another Job changing it, in maintenance mode, still being created, or its backup failed): shop.example.com"),
+            && stderr.contains(
+                "not backed up (another Job changing it, in maintenance mode, still being created, or its backup failed): shop.example.com"
+            ),
         "{stderr}"
     );
 }
