@@ -825,7 +825,9 @@ fn a_scheduled_backup_goes_on_past_a_site_whose_backup_fails() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("error: the backup of hr.example.com failed"), "{stderr}");
     assert!(
-        stderr.contains("not backed up (another Job changing it, in maintenance mode, or its backup failed): hr.example.com"),
+        stderr.contains(
+            "not backed up (another Job changing it, in maintenance mode, still being created, or its backup failed): hr.example.com"
+        ),
         "{stderr}"
     );
     assert_eq!(
@@ -883,6 +885,66 @@ fn every_job_script_of_the_multisite_example_is_snapshotted() {
     assert_eq!(cron["spec"]["schedule"], "0 3 * * *");
     assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
     assert_eq!(cron["spec"]["successfulJobsHistoryLimit"], 3);
+}
+
+/// The functions the Jobs share for a site's lock, its background jobs and
+/// create-site's markers are each in one template, and each script includes
+/// only those it calls: what a script holds is what it runs.
+#[test]
+fn each_job_script_defines_only_the_shared_functions_it_calls() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let shared = [
+        "wait_for_background_jobs",
+        "lock_site",
+        "try_lock_site",
+        "site_lock_file",
+        "lock_refused",
+        "unlock_site",
+        "creating_marker",
+        "queued_marker",
+    ];
+    let restore = "  restore: {enabled: true, siteName: shop.example.com, confirm: shop.example.com, database: a-database.sql.gz}\n";
+    let all = "  backup: {enabled: true, siteName: all}\n";
+    let scheduled_all = "  backup: {enabled: true, siteName: all, schedule: \"0 3 * * *\"}\n";
+    let mut scripts = Vec::new();
+    for (values, tasks) in [
+        (multisite_values(port), &["create-site", "migrate", "backup", "drop-site"][..]),
+        (scheduled_backup_values(port), &["backup"][..]),
+        (format!("{}{restore}", fake_bench_endpoints(port)), &["restore"][..]),
+        (format!("{}{all}", fake_bench_endpoints(port)), &["backup"][..]),
+        (format!("{}{scheduled_all}", fake_bench_endpoints(port)), &["backup"][..]),
+    ] {
+        let docs = documents(&render_text(&values, &[]));
+        for task in tasks {
+            scripts.push((
+                format!("{task} ({})", job(&docs, task)["kind"].as_str().unwrap()),
+                script_text(&docs, task),
+            ));
+        }
+    }
+    for (name, script) in &scripts {
+        // What runs: the lines but comments.
+        let script: String = script
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        for function in shared {
+            let defined = script.lines().filter(|l| *l == format!("{function}() {{")).count();
+            assert!(defined <= 1, "{name} defines {function} {defined} times");
+            let used = script
+                .match_indices(function)
+                .filter(|(at, _)| {
+                    let before = script[..*at].chars().next_back();
+                    let after = script[at + function.len()..].chars().next();
+                    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                    !word(before) && !word(after) && !script[*at..].starts_with(&format!("{function}() {{"))
+                })
+                .count();
+            assert!(defined == 0 || used > 0, "{name} defines {function} and never calls it");
+        }
+    }
 }
 
 #[test]

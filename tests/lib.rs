@@ -21,5 +21,6 @@ mod rules;
 mod runtime;
 mod schema;
 mod security;
+mod site_records;
 mod takeover;
 mod upgrades;

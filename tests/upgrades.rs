@@ -2189,8 +2189,9 @@ fn a_scheduled_backup_to_s3_uploads_the_others_and_fails_on_a_site_in_maintenanc
     let output = bench.command(&upload, "16").output().unwrap();
     assert!(!output.status.success(), "the CronJob's run fails");
     assert!(
-        text(&output.stderr)
-            .contains("not backed up (another Job changing it, in maintenance mode, or its backup failed): shop.example.com"),
+        text(&output.stderr).contains(
+            "not backed up (another Job changing it, in maintenance mode, still being created, or its backup failed): shop.example.com"
+        ),
         "{}",
         text(&output.stderr)
     );
