@@ -37,9 +37,15 @@ fn migrate(port: u16, tag: &str) -> Vec<Value> {
 }
 
 fn restore(port: u16, tag: &str) -> Vec<Value> {
+    restore_request(port, tag, "r1")
+}
+
+fn restore_request(port: u16, tag: &str, request_id: &str) -> Vec<Value> {
     docs(
         port,
-        "  restore: {enabled: true, siteName: shop.example.com, confirm: shop.example.com, database: a-database.sql.gz, requestId: r1}\n",
+        &format!(
+            "  restore: {{enabled: true, siteName: shop.example.com, confirm: shop.example.com, database: a-database.sql.gz, requestId: {request_id}}}\n"
+        ),
         &[&format!("image.tag={tag}")],
     )
 }
@@ -86,12 +92,12 @@ fn image(docs: &[Value]) -> String {
 }
 
 /// A site dropped by the drop-site Job and made again under its name starts
-/// afresh: its records (the upgrade stamps, the restore requests done or
-/// pending, a creation marker) went with its folder into its archive, so a
-/// restore request carried out on the old site is carried out on the new
-/// one, the downgrade guard does not judge the new site by the old one's
-/// stamps, and the Deployments' wait-for-migrate waits for the new site's
-/// own migrate.
+/// afresh: its records (the upgrade stamps, a restore pending, a creation
+/// marker) went with its folder into its archive, so the downgrade guard
+/// does not judge the new site by the old one's stamps, and the
+/// Deployments' wait-for-migrate waits for the new site's own migrate. The
+/// restore requests carried out are copied there and stay: one met again
+/// would load an old backup over the new site.
 #[test]
 fn a_site_dropped_and_made_again_starts_afresh_and_its_records_go_with_its_archive() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -118,9 +124,10 @@ fn a_site_dropped_and_made_again_starts_afresh_and_its_records_go_with_its_archi
     let log = succeeds(&bench, &drop_site(port), "drop-site");
     let archive = bench.root().join("sites/archived_sites").join(SITE);
     assert!(archive.is_dir(), "{log}");
-    for path in [&stamp, &before, &restored] {
+    for path in [&stamp, &before] {
         assert!(!path.exists(), "{} stays for a site made again: {log}", path.display());
     }
+    assert_eq!(read(&restored), request, "the requests carried out stay");
     let archived = archive.join("frappe-manifests");
     assert_eq!(read(&archived.join("migrated")), format!("migrated {}\n", image(&newer)));
     assert_eq!(read(&archived.join("migrated-before")), format!("migrated {}\n", image(&older)));
@@ -160,19 +167,27 @@ fn a_site_dropped_and_made_again_starts_afresh_and_its_records_go_with_its_archi
     );
     assert_eq!(read(&stamp), format!("migrated {}\n", image(&older)));
 
-    // The same restore request, for the new site: carried out.
+    // The same restore request met again (a values file reverted, an old
+    // copy applied): not carried out over the new site.
     put_backup(&bench);
     let calls = bench.calls().len();
     let log = succeeds(&bench, &restore(port, "v16.1.0"), "restore");
+    assert_eq!(bench.calls().len(), calls, "{log}");
+    assert!(
+        log.contains("carried out already") && log.contains("give jobs.restore a new requestId"),
+        "{log}"
+    );
+    // A new request: carried out, once.
+    let calls = bench.calls().len();
+    let log = succeeds(&bench, &restore_request(port, "v16.1.0", "r2"), "restore");
     assert!(
         bench.calls()[calls..]
             .iter()
             .any(|c| c.starts_with(&format!("--site {SITE} restore "))),
         "{log}"
     );
-    // And carried out once.
     let calls = bench.calls().len();
-    succeeds(&bench, &restore(port, "v16.1.0"), "restore");
+    succeeds(&bench, &restore_request(port, "v16.1.0", "r2"), "restore");
     assert_eq!(bench.calls().len(), calls);
 
     // Dropped again: the second archive holds the second site's records.
