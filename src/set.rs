@@ -205,16 +205,25 @@ fn scalar(flag: Flag, written: &str) -> Value {
         // helm sets an empty string for `key=`; an empty plain scalar would be null.
         "" => string(""),
         boolean if boolean.eq_ignore_ascii_case("true") || boolean.eq_ignore_ascii_case("false") => plain(&boolean.to_ascii_lowercase()),
-        integer if is_helm_integer(integer) => plain(integer),
-        other => string(other),
+        // Written as helm holds it, an int64: `+5` is 5 and `-010` is -10
+        // to helm, where YAML 1.1 tools would read `-010` as octal.
+        integer => match helm_integer(integer) {
+            Some(n) => plain(&n.to_string()),
+            None => string(integer),
+        },
     }
 }
 
 /// What helm's `--set` reads as an integer: `0`, or text that does not
 /// start with `0` and `strconv.ParseInt(text, 10, 64)` accepts (`-5`,
-/// `+5`, not `010` nor a number past 64 bits), as `i64`'s parser accepts.
-fn is_helm_integer(text: &str) -> bool {
-    text == "0" || !text.starts_with('0') && text.parse::<i64>().is_ok()
+/// `+5`, `-010`, not `010` nor a number past 64 bits), as `i64`'s parser
+/// accepts.
+fn helm_integer(text: &str) -> Option<i64> {
+    match text {
+        "0" => Some(0),
+        _ if text.starts_with('0') => None,
+        _ => text.parse().ok(),
+    }
 }
 
 /// A `{a,b}` list, from `start` (its `{`) to `end`: the items split at
@@ -645,7 +654,7 @@ mod tests {
     fn set_types_values_as_helm_does() {
         assert_eq!(
             values("a=TRUE,b=False,c=NULL,d=-5,e=12,f=+5,g=0", Flag::Set),
-            ["true", "false", "null", "-5", "12", "+5", "0"]
+            ["true", "false", "null", "-5", "12", "5", "0"]
         );
         assert_eq!(
             values("a=16.10,b=on,c=yes,d=~,e=1e3,f=0x1F,g=12:30,h=010,i=00", Flag::Set),
@@ -660,6 +669,12 @@ mod tests {
                 r#""010""#,
                 r#""00""#
             ]
+        );
+        // Integers as helm holds them (int64): `helm template --set` prints
+        // `+5` as 5, `-010` as -10 and `-0` as 0.
+        assert_eq!(
+            values("a=+5,b=-010,c=-0,d=+010,e=-9223372036854775808", Flag::Set),
+            ["5", "-10", "0", "10", "-9223372036854775808"]
         );
         assert_eq!(
             values(r#"a="x",b='y',c=99999999999999999999"#, Flag::Set),
