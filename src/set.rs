@@ -155,12 +155,19 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
             .at(span),
         })?;
         let value_start = start + eq + 1;
+        let segments: Vec<Segment> = path.iter().map(|(segment, _)| segment.clone()).collect();
         let value = if text[value_start..end].starts_with('{') {
-            list(text, &spans, flag, value_start, end).map_err(|(s, e, message)| invalid(s, e, message))?
+            list(text, &spans, flag, value_start, end).map_err(|(s, e, message)| {
+                // A column in or past a secret list would count its characters.
+                if secrets::path_is_secret(&segments) {
+                    invalid(start, start + eq, message)
+                } else {
+                    invalid(s, e, message)
+                }
+            })?
         } else {
             Node::new(scalar(flag, &unescape(&text[value_start..end])), spans.at(value_start, end))
         };
-        let segments: Vec<Segment> = path.iter().map(|(segment, _)| segment.clone()).collect();
         if let ([parent @ .., Segment::Key(key)], Value::Scalar(scalar)) = (&segments[..], &value.value) {
             // An env var `{name: DB_PASSWORD, value: …}` given in one argument.
             if key == "name" && secrets::key_meaning(&scalar.text) == secrets::KeyMeaning::Secret {
