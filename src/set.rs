@@ -155,12 +155,19 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
             .at(span),
         })?;
         let value_start = start + eq + 1;
+        let segments: Vec<Segment> = path.iter().map(|(segment, _)| segment.clone()).collect();
         let value = if text[value_start..end].starts_with('{') {
-            list(text, &spans, flag, value_start, end).map_err(|(s, e, message)| invalid(s, e, message))?
+            list(text, &spans, flag, value_start, end).map_err(|(s, e, message)| {
+                // A column in or past a secret list would count its characters.
+                if secrets::path_is_secret(&segments) {
+                    invalid(start, start + eq, message)
+                } else {
+                    invalid(s, e, message)
+                }
+            })?
         } else {
             Node::new(scalar(flag, &unescape(&text[value_start..end])), spans.at(value_start, end))
         };
-        let segments: Vec<Segment> = path.iter().map(|(segment, _)| segment.clone()).collect();
         if let ([parent @ .., Segment::Key(key)], Value::Scalar(scalar)) = (&segments[..], &value.value) {
             // An env var `{name: DB_PASSWORD, value: …}` given in one argument.
             if key == "name" && secrets::key_meaning(&scalar.text) == secrets::KeyMeaning::Secret {
@@ -205,16 +212,25 @@ fn scalar(flag: Flag, written: &str) -> Value {
         // helm sets an empty string for `key=`; an empty plain scalar would be null.
         "" => string(""),
         boolean if boolean.eq_ignore_ascii_case("true") || boolean.eq_ignore_ascii_case("false") => plain(&boolean.to_ascii_lowercase()),
-        integer if is_helm_integer(integer) => plain(integer),
-        other => string(other),
+        // Written as helm holds it, an int64: `+5` is 5 and `-010` is -10
+        // to helm, where YAML 1.1 tools would read `-010` as octal.
+        integer => match helm_integer(integer) {
+            Some(n) => plain(&n.to_string()),
+            None => string(integer),
+        },
     }
 }
 
 /// What helm's `--set` reads as an integer: `0`, or text that does not
 /// start with `0` and `strconv.ParseInt(text, 10, 64)` accepts (`-5`,
-/// `+5`, not `010` nor a number past 64 bits), as `i64`'s parser accepts.
-fn is_helm_integer(text: &str) -> bool {
-    text == "0" || !text.starts_with('0') && text.parse::<i64>().is_ok()
+/// `+5`, `-010`, not `010` nor a number past 64 bits), as `i64`'s parser
+/// accepts.
+fn helm_integer(text: &str) -> Option<i64> {
+    match text {
+        "0" => Some(0),
+        _ if text.starts_with('0') => None,
+        _ => text.parse().ok(),
+    }
 }
 
 /// A `{a,b}` list, from `start` (its `{`) to `end`: the items split at
@@ -645,7 +661,7 @@ mod tests {
     fn set_types_values_as_helm_does() {
         assert_eq!(
             values("a=TRUE,b=False,c=NULL,d=-5,e=12,f=+5,g=0", Flag::Set),
-            ["true", "false", "null", "-5", "12", "+5", "0"]
+            ["true", "false", "null", "-5", "12", "5", "0"]
         );
         assert_eq!(
             values("a=16.10,b=on,c=yes,d=~,e=1e3,f=0x1F,g=12:30,h=010,i=00", Flag::Set),
@@ -660,6 +676,12 @@ mod tests {
                 r#""010""#,
                 r#""00""#
             ]
+        );
+        // Integers as helm holds them (int64): `helm template --set` prints
+        // `+5` as 5, `-010` as -10 and `-0` as 0.
+        assert_eq!(
+            values("a=+5,b=-010,c=-0,d=+010,e=-9223372036854775808", Flag::Set),
+            ["5", "-10", "0", "10", "-9223372036854775808"]
         );
         assert_eq!(
             values(r#"a="x",b='y',c=99999999999999999999"#, Flag::Set),

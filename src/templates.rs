@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("site-lock-wait.sh", include_str!("../templates/site-lock-wait.sh.j2")),
     ("background-jobs.sh", include_str!("../templates/background-jobs.sh.j2")),
     ("creation-markers.sh", include_str!("../templates/creation-markers.sh.j2")),
+    ("site-records.sh", include_str!("../templates/site-records.sh.j2")),
     ("disruption.sh", include_str!("../templates/disruption.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
     ("wait-for-migrate.sh", include_str!("../templates/wait-for-migrate.sh.j2")),

@@ -271,6 +271,13 @@ fn set_values_are_typed_as_helm_types_them() {
         1,
         &["expected an integer", "help: remove the quotes"],
     );
+    // helm reads `+010` as the int64 10 (`strconv.ParseInt` takes the sign
+    // and the zeros after it): a count of 10, not the octal 8 YAML 1.1
+    // tools would warn about.
+    let output = run(&["render", "-f", "examples/minimal.yaml", "--set", "socketio.replicaCount=+010"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("replicas: 10"), "{}", text(&output.stdout));
+    assert!(!text(&output.stderr).contains("yaml11-scalar"), "{}", text(&output.stderr));
 }
 
 #[test]

@@ -676,6 +676,9 @@ fn set_refusals_after_a_secret_do_not_tell_its_length() {
                 "worker.gunicorn.envVars[0].name=DB_PASSWORD,worker.gunicorn.envVars[0].value=ab,x=1",
                 "worker.gunicorn.envVars[0].name=DB_PASSWORD,worker.gunicorn.envVars[0].value=abcdefghijklmnop,x=1",
             ),
+            // A secret list with text after it, or left open.
+            ("dbRootPassword={ab}x", "dbRootPassword={abcdefghijklmnop}x"),
+            ("dbRootPassword={ab,cd", "dbRootPassword={abcdefghijklmnop,cd"),
         ] {
             assert_eq!(printed(short, format), printed(long, format), "{format}");
         }

@@ -531,3 +531,34 @@ fn a_drop_stopped_after_bench_moved_the_folder_moves_the_records_on_the_next_run
     );
     assert!(!records(&bench).join("dropping").join(SITE).exists());
 }
+
+/// A site made again after a drop-site Job stopped once bench moved its
+/// folder, before any other drop-site Job ran: the create-site Job moves the
+/// old site's records into its archive first, so the new site does not take
+/// its stamps and requests.
+#[test]
+fn a_site_made_again_after_a_stopped_drop_does_not_take_the_old_sites_records() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bench = ScratchBench::configured();
+    succeeds(&bench, &create_site(port), "create-site");
+    succeeds(&bench, &migrate(port, "v16.1.0"), "migrate");
+    let stamp = records(&bench).join("migrated").join(SITE);
+    let drop = script(&drop_site(port), "drop-site");
+    bench.add_command("fake-bench", include_str!("fixtures/fake-bench.sh"));
+    bench.add_command(
+        "bench",
+        "#!/usr/bin/env bash\nfake-bench \"$@\"\n[[ $1 != drop-site ]] || kill -TERM \"$DROPPING_PID\"\n",
+    );
+    let output = bench.run(&format!("export DROPPING_PID=$$\n{drop}"), None);
+    assert_eq!(output.status.code(), Some(143), "{}", text(&output.stderr));
+    assert!(stamp.exists());
+
+    bench.add_command("bench", "#!/usr/bin/env bash\nexec fake-bench \"$@\"\n");
+    let log = succeeds(&bench, &create_site(port), "create-site");
+    assert!(bench.site_exists(SITE), "{log}");
+    assert!(!stamp.exists(), "the new site took the old site's stamp: {log}");
+    let archive = bench.root().join("sites/archived_sites").join(SITE);
+    assert!(archive.join("frappe-manifests/migrated").exists(), "{log}");
+    assert!(!records(&bench).join("dropping").join(SITE).exists(), "{log}");
+}
