@@ -519,7 +519,7 @@ fn stopped_drop(port: u16) -> (ScratchBench, std::path::PathBuf) {
 /// site's records followed it (a SIGTERM ends the script as soon as bench
 /// returns; SIGKILL or a node lost anywhere): the next drop-site Job finds the
 /// site gone, and moves them into the archive then, so that a site made
-/// again under the name does not take the old site's stamps and requests.
+/// again under the name does not take the old site's stamps.
 #[test]
 fn a_drop_stopped_after_bench_moved_the_folder_moves_the_records_on_the_next_run() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -543,7 +543,7 @@ fn a_drop_stopped_after_bench_moved_the_folder_moves_the_records_on_the_next_run
 /// A site made again after a drop-site Job stopped once bench moved its
 /// folder, before any other drop-site Job ran: the create-site Job moves the
 /// old site's records into its archive first, so the new site does not take
-/// its stamps and requests.
+/// its stamps.
 #[test]
 fn a_site_made_again_after_a_stopped_drop_does_not_take_the_old_sites_records() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
