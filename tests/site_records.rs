@@ -491,22 +491,16 @@ fn a_scheduled_backup_of_named_sites_checks_each_sites_markers_when_it_reaches_i
     );
 }
 
-/// A drop-site Job stopped once bench moved the site's folder, before the
-/// site's records followed it (a SIGTERM ends the script as soon as bench
-/// returns; SIGKILL or a node lost anywhere): the next drop-site Job finds the
-/// site gone, and moves them into the archive then, so that a site made
-/// again under the name does not take the old site's stamps and requests.
-#[test]
-fn a_drop_stopped_after_bench_moved_the_folder_moves_the_records_on_the_next_run() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+/// A site created and migrated, then a drop-site Job whose pod gets SIGTERM
+/// while bench drop-site runs (its Job deleted): bench moved the folder, the
+/// script stopped before the records followed it. Returns the bench (its
+/// `bench` plain again) and the site's migrate stamp, still in place.
+fn stopped_drop(port: u16) -> (ScratchBench, std::path::PathBuf) {
     let bench = ScratchBench::configured();
     succeeds(&bench, &create_site(port), "create-site");
     succeeds(&bench, &migrate(port, "v16.1.0"), "migrate");
     let stamp = records(&bench).join("migrated").join(SITE);
     let drop = script(&drop_site(port), "drop-site");
-
-    // The pod gets SIGTERM while bench drop-site runs (its Job deleted).
     bench.add_command("fake-bench", include_str!("fixtures/fake-bench.sh"));
     bench.add_command(
         "bench",
@@ -515,11 +509,25 @@ fn a_drop_stopped_after_bench_moved_the_folder_moves_the_records_on_the_next_run
     let output = bench.run(&format!("export DROPPING_PID=$$\n{drop}"), None);
     assert_eq!(output.status.code(), Some(143), "{}", text(&output.stderr));
     assert!(!bench.site_exists(SITE));
+    assert!(bench.root().join("sites/archived_sites").join(SITE).is_dir());
+    assert!(stamp.exists());
+    bench.add_command("bench", "#!/usr/bin/env bash\nexec fake-bench \"$@\"\n");
+    (bench, stamp)
+}
+
+/// A drop-site Job stopped once bench moved the site's folder, before the
+/// site's records followed it (a SIGTERM ends the script as soon as bench
+/// returns; SIGKILL or a node lost anywhere): the next drop-site Job finds the
+/// site gone, and moves them into the archive then, so that a site made
+/// again under the name does not take the old site's stamps.
+#[test]
+fn a_drop_stopped_after_bench_moved_the_folder_moves_the_records_on_the_next_run() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (bench, stamp) = stopped_drop(port);
     let archive = bench.root().join("sites/archived_sites").join(SITE);
-    assert!(archive.is_dir());
 
     // The next drop-site Job (the same values applied again).
-    bench.add_command("bench", "#!/usr/bin/env bash\nexec fake-bench \"$@\"\n");
     let log = succeeds(&bench, &drop_site(port), "drop-site");
     assert!(!stamp.exists(), "the old site's stamp stays for a site made again: {log}");
     assert!(archive.join("frappe-manifests/migrated").exists(), "{log}");
@@ -535,26 +543,13 @@ fn a_drop_stopped_after_bench_moved_the_folder_moves_the_records_on_the_next_run
 /// A site made again after a drop-site Job stopped once bench moved its
 /// folder, before any other drop-site Job ran: the create-site Job moves the
 /// old site's records into its archive first, so the new site does not take
-/// its stamps and requests.
+/// its stamps.
 #[test]
 fn a_site_made_again_after_a_stopped_drop_does_not_take_the_old_sites_records() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let bench = ScratchBench::configured();
-    succeeds(&bench, &create_site(port), "create-site");
-    succeeds(&bench, &migrate(port, "v16.1.0"), "migrate");
-    let stamp = records(&bench).join("migrated").join(SITE);
-    let drop = script(&drop_site(port), "drop-site");
-    bench.add_command("fake-bench", include_str!("fixtures/fake-bench.sh"));
-    bench.add_command(
-        "bench",
-        "#!/usr/bin/env bash\nfake-bench \"$@\"\n[[ $1 != drop-site ]] || kill -TERM \"$DROPPING_PID\"\n",
-    );
-    let output = bench.run(&format!("export DROPPING_PID=$$\n{drop}"), None);
-    assert_eq!(output.status.code(), Some(143), "{}", text(&output.stderr));
-    assert!(stamp.exists());
+    let (bench, stamp) = stopped_drop(port);
 
-    bench.add_command("bench", "#!/usr/bin/env bash\nexec fake-bench \"$@\"\n");
     let log = succeeds(&bench, &create_site(port), "create-site");
     assert!(bench.site_exists(SITE), "{log}");
     assert!(!stamp.exists(), "the new site took the old site's stamp: {log}");
