@@ -46,7 +46,11 @@ struct Parameter {
 /// variable up) for the application in `app_dir`, the working directory.
 pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request, Error> {
     let parameters: Vec<Parameter> = match env("ARGOCD_APP_PARAMETERS").filter(|p| !p.trim().is_empty()) {
-        Some(json) => serde_json::from_str(&json).map_err(|source| Error::ArgocdParameters { source })?,
+        // `null` when the Application names the plugin and gives no
+        // parameters: Argo CD JSON-encodes its nil list of them.
+        Some(json) => serde_json::from_str::<Option<_>>(&json)
+            .map_err(|source| Error::ArgocdParameters { source })?
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     let parameter = |name: &str| parameters.iter().find(|p| p.name == name);

@@ -20,6 +20,11 @@ fn install_as(dir: &Path, name: &str) -> PathBuf {
 /// Runs the shipped plugin's generate command as Argo CD's cmp-server does:
 /// no shell, in the application directory, with only Argo CD's variables.
 fn argocd_generate(app_dir: &Path, parameters: &str) -> std::process::Output {
+    argocd_generate_with(app_dir, parameters, &[])
+}
+
+/// [`argocd_generate`], with `env` added to (or replacing) Argo CD's variables.
+fn argocd_generate_with(app_dir: &Path, parameters: &str, env: &[(&str, &str)]) -> std::process::Output {
     let plugin: Value =
         serde_saphyr::from_str(&std::fs::read_to_string(project_root().join("integrations/argocd/plugin.yaml")).unwrap()).unwrap();
     assert_eq!(plugin["kind"], "ConfigManagementPlugin");
@@ -54,6 +59,7 @@ fn argocd_generate(app_dir: &Path, parameters: &str) -> std::process::Output {
         .env("ARGOCD_ENV_TEAM", "erp")
         .env("ARGOCD_APP_PARAMETERS", parameters)
         .env("PARAM_RELEASE", "erp")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
@@ -142,6 +148,25 @@ fn argocd_generate_fails_loudly_on_broken_values() {
         text(&output.stderr)
     );
     assert!(text(&output.stderr).contains("values.yaml:7:19"));
+}
+
+/// An Application that names the plugin and gives it no parameters (only
+/// `env`, or nothing at all) gets `ARGOCD_APP_PARAMETERS=null`: Argo CD
+/// JSON-encodes its nil list of parameters (argo-cd
+/// `pkg/apis/application/v1alpha1/types.go`, `ApplicationSourcePluginParameters.Environ`).
+#[test]
+fn argocd_generate_takes_null_parameters_as_none() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    std::fs::write(app.path().join("prod.yaml"), "socketio:\n  replicaCount: 2\n").unwrap();
+    let output = argocd_generate_with(app.path(), "null", &[("ARGOCD_ENV_VALUES_FILES", "values.yaml,prod.yaml")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    let socketio = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "shop-erpnext-socketio")
+        .unwrap();
+    assert_eq!(socketio["spec"]["replicas"], 2, "ARGOCD_ENV_VALUES_FILES applies");
 }
 
 #[test]
