@@ -42,6 +42,65 @@ struct Parameter {
     map: Option<BTreeMap<String, String>>,
 }
 
+impl Parameter {
+    /// The kinds of value it holds (`string`, `array`, `map`), leaving out
+    /// the empty ones.
+    fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        if self.string.as_ref().is_some_and(|s| !s.is_empty()) {
+            kinds.push("string");
+        }
+        if self.array.as_ref().is_some_and(|a| !a.is_empty()) {
+            kinds.push("array");
+        }
+        if self.map.as_ref().is_some_and(|m| !m.is_empty()) {
+            kinds.push("map");
+        }
+        kinds
+    }
+}
+
+/// The parameters `plugin.yaml` announces, and the kinds of value each is
+/// read from (`values-files` also takes one file as a `string`).
+const PARAMETERS: [(&str, &[&str]); 3] = [("values-files", &["array", "string"]), ("release", &["string"]), ("set", &["map"])];
+
+/// Refuses a parameter that would not be read: a name not in
+/// [`PARAMETERS`] (a typo), a value of another kind than the parameter's
+/// own, or a name given twice. Ignored, it would render another bench than
+/// the one asked for, and exit 0. Values are never quoted: any may be a
+/// password.
+fn check(parameters: &[Parameter]) -> Result<(), Error> {
+    for (n, parameter) in parameters.iter().enumerate() {
+        let problem = match PARAMETERS.iter().find(|(name, _)| *name == parameter.name) {
+            None => "is not one this plugin takes: it takes `values-files` (an array), `release` (a string) and `set` (a map)".to_owned(),
+            Some(_) if parameters[..n].iter().any(|earlier| earlier.name == parameter.name) => "is given twice".to_owned(),
+            Some((_, takes)) => {
+                let kinds = parameter.kinds();
+                if kinds.len() <= 1 && kinds.iter().all(|kind| takes.contains(kind)) {
+                    continue;
+                }
+                format!("holds {}, and is read from {}", words(&kinds, "and"), words(takes, "or"))
+            }
+        };
+        return Err(Error::ArgocdParameter {
+            name: crate::source::escape_controls(&parameter.name).into_owned(),
+            problem,
+        });
+    }
+    Ok(())
+}
+
+/// `kinds` as a phrase joined by `conjunction`: "a `string` and an `array`".
+fn words(kinds: &[&str], conjunction: &str) -> String {
+    let article = |kind: &str| if kind.starts_with('a') { "an" } else { "a" };
+    let words: Vec<String> = kinds.iter().map(|kind| format!("{} `{kind}`", article(kind))).collect();
+    match words.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {conjunction} {last}", rest.join(", ")),
+        None => "nothing".to_owned(),
+    }
+}
+
 /// Builds the render request from Argo CD's environment (`env` looks a
 /// variable up) for the application in `app_dir`, the working directory.
 pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request, Error> {
@@ -53,6 +112,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    check(&parameters)?;
     let parameter = |name: &str| parameters.iter().find(|p| p.name == name);
 
     let files: Vec<String> = match parameter("values-files").and_then(|p| p.array.clone().or_else(|| p.string.clone().map(|s| vec![s]))) {

@@ -169,6 +169,34 @@ fn argocd_generate_takes_null_parameters_as_none() {
     assert_eq!(socketio["spec"]["replicas"], 2, "ARGOCD_ENV_VALUES_FILES applies");
 }
 
+/// A parameter the plugin would not read (a name it does not take, a value
+/// of another kind than its own, the same name twice) is refused by name:
+/// ignored, it would render another bench than the one asked for, and exit 0.
+#[test]
+fn argocd_generate_refuses_parameters_it_would_ignore() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    for (parameters, named) in [
+        (r#"[{"name":"value-files","array":["prod.yaml"]}]"#, "`value-files`"),
+        (r#"[{"name":"set","string":"dbRootPassword=Leak-Param"}]"#, "`set`"),
+        (r#"[{"name":"release","array":["erp"]}]"#, "`release`"),
+        (r#"[{"name":"values-files","map":{"a":"prod.yaml"}}]"#, "`values-files`"),
+        (r#"[{"name":"set","map":{"a":"1"}},{"name":"set","map":{"b":"2"}}]"#, "`set`"),
+    ] {
+        let output = argocd_generate(app.path(), parameters);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{parameters}: {stderr}");
+        assert!(output.stdout.is_empty(), "{parameters}");
+        assert!(stderr.contains(named) && !stderr.contains("Leak"), "{parameters}: {stderr}");
+    }
+    // What holds nothing is nothing, of whatever kind.
+    let output = argocd_generate(
+        app.path(),
+        r#"[{"name":"set","map":{},"string":""},{"name":"release","string":"","array":[]}]"#,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
 #[test]
 fn kubectl_kustomize_runs_the_generator_and_the_overlay() {
     let Some(kubectl) = kubectl() else { return };
