@@ -117,10 +117,19 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
 
     let files: Vec<String> = match parameter("values-files").and_then(|p| p.array.clone().or_else(|| p.string.clone().map(|s| vec![s]))) {
         Some(files) if !files.is_empty() => files,
-        _ => match env("ARGOCD_ENV_VALUES_FILES").filter(|f| !f.trim().is_empty()) {
-            Some(list) => list.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
-            None => vec!["values.yaml".to_owned()],
-        },
+        _ => {
+            let listed: Vec<String> = env("ARGOCD_ENV_VALUES_FILES")
+                .unwrap_or_default()
+                .split(',')
+                .map(|f| f.trim().to_owned())
+                .filter(|f| !f.is_empty())
+                .collect();
+            if listed.is_empty() {
+                vec!["values.yaml".to_owned()]
+            } else {
+                listed
+            }
+        }
     };
     let root = repository_root(app_dir, env("ARGOCD_APP_SOURCE_PATH").as_deref());
     let files = files

@@ -169,6 +169,20 @@ fn argocd_generate_takes_null_parameters_as_none() {
     assert_eq!(socketio["spec"]["replicas"], 2, "ARGOCD_ENV_VALUES_FILES applies");
 }
 
+/// `ARGOCD_ENV_VALUES_FILES` that names no file (`,`) is as if unset, as an
+/// empty `values-files` is: `values.yaml`. It was a list of no files, which
+/// exited 1 without a word.
+#[test]
+fn argocd_generate_reads_values_yaml_when_the_list_names_no_file() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    for listed in [",", " , ", ""] {
+        let output = argocd_generate_with(app.path(), "[]", &[("ARGOCD_ENV_VALUES_FILES", listed)]);
+        assert!(output.status.success(), "`{listed}`: {}", text(&output.stderr));
+        assert!(!documents(&text(&output.stdout)).is_empty());
+    }
+}
+
 /// A parameter the plugin would not read (a name it does not take, a value
 /// of another kind than its own, the same name twice) is refused by name:
 /// ignored, it would render another bench than the one asked for, and exit 0.
