@@ -140,7 +140,13 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         .and_then(|p| p.string.clone())
         .filter(|r| !r.is_empty())
         .map(|r| (r, "the `release` parameter"))
-        .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()).map(|n| (n, "`ARGOCD_APP_NAME`")))
+        .or_else(|| {
+            // An Application outside Argo CD's namespace is `<namespace>_<name>`
+            // here; Argo CD's Helm sources take the name alone as the release.
+            let name = env("ARGOCD_APP_NAME")?;
+            let name = name.split_once('_').map_or(name.as_str(), |(_, name)| name);
+            (!name.is_empty()).then(|| (name.to_owned(), "`ARGOCD_APP_NAME`"))
+        })
         .ok_or(Error::NoRelease)?;
     // Keys are `--set` paths; values as Argo CD gives Helm parameters.
     let sets = parameter("set")

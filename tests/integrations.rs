@@ -183,6 +183,24 @@ fn argocd_generate_reads_values_yaml_when_the_list_names_no_file() {
     }
 }
 
+/// Argo CD names an Application outside its own namespace
+/// `<namespace>_<name>` in `ARGOCD_APP_NAME`; its Helm sources take the
+/// name alone as the release (argo-cd `reposerver/repository/repository.go`
+/// `helmTemplate`), and so does the plugin.
+#[test]
+fn argocd_generate_takes_the_release_from_the_name_of_an_application_in_any_namespace() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    let output = argocd_generate_with(app.path(), "[]", &[("ARGOCD_APP_NAME", "team-a_shop")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    assert!(
+        docs.iter()
+            .all(|d| d["metadata"]["name"].as_str().unwrap().starts_with("shop-erpnext")),
+        "the release is the Application's name"
+    );
+}
+
 /// A parameter the plugin would not read (a name it does not take, a value
 /// of another kind than its own, the same name twice) is refused by name:
 /// ignored, it would render another bench than the one asked for, and exit 0.
