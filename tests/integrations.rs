@@ -42,8 +42,6 @@ fn argocd_generate_with(app_dir: &Path, parameters: &str, env: &[(&str, &str)]) 
         .collect();
     let bin = tempfile::tempdir().unwrap();
     install_as(bin.path(), &command[0]);
-    let discover = plugin["spec"]["discover"]["fileName"].as_str().unwrap();
-    assert!(app_dir.join(discover).exists(), "the app directory is discovered by {discover}");
     Command::new(bin.path().join(&command[0]))
         .args(&command[1..])
         .args(args)
@@ -148,6 +146,25 @@ fn argocd_generate_fails_loudly_on_broken_values() {
         text(&output.stderr)
     );
     assert!(text(&output.stderr).contains("values.yaml:7:19"));
+}
+
+/// Argo CD offers each Application that names no source type (no `helm`,
+/// `kustomize`, `directory` or `plugin`) to every plugin with a `discover`
+/// rule before it looks for `Chart.yaml` (argo-cd
+/// `util/app/discovery/discovery.go`, `Discover`). A rule that matches
+/// `values.yaml` would claim every Helm chart's directory in the cluster, and
+/// one that does not match refuses the plugin even to an Application that
+/// names it (`cmpSupports`). So the plugin has none: Applications name it.
+#[test]
+fn the_argocd_plugin_claims_no_application_that_does_not_name_it() {
+    let plugin: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(project_root().join("integrations/argocd/plugin.yaml")).unwrap()).unwrap();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert!(
+        plugin["spec"].get("discover").is_none(),
+        "a discover rule: {}",
+        plugin["spec"]["discover"]
+    );
 }
 
 /// An Application that names the plugin and gives it no parameters (only
