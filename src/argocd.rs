@@ -115,7 +115,11 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
     check(&parameters)?;
     let parameter = |name: &str| parameters.iter().find(|p| p.name == name);
 
-    let files: Vec<String> = match parameter("values-files").and_then(|p| p.array.clone().or_else(|| p.string.clone().map(|s| vec![s]))) {
+    let files: Vec<String> = match parameter("values-files").and_then(|p| {
+        p.array
+            .clone()
+            .or_else(|| p.string.clone().filter(|s| !s.is_empty()).map(|s| vec![s]))
+    }) {
         Some(files) if !files.is_empty() => files,
         _ => {
             let listed: Vec<String> = env("ARGOCD_ENV_VALUES_FILES")

@@ -241,7 +241,7 @@ fn argocd_generate_refuses_parameters_it_would_ignore() {
     // What holds nothing is nothing, of whatever kind.
     let output = argocd_generate(
         app.path(),
-        r#"[{"name":"set","map":{},"string":""},{"name":"release","string":"","array":[]}]"#,
+        r#"[{"name":"set","map":{},"string":""},{"name":"release","string":"","array":[]},{"name":"values-files","string":""}]"#,
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
