@@ -166,6 +166,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
             release,
             release_source,
             namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
+            namespace_source: "`ARGOCD_APP_NAMESPACE`, the Application's destination",
         },
         ..Default::default()
     })

@@ -218,6 +218,33 @@ fn argocd_generate_takes_the_release_from_the_name_of_an_application_in_any_name
     );
 }
 
+/// An invalid namespace is reported where it came from: under Argo CD the
+/// Application's destination (`ARGOCD_APP_NAMESPACE`), under kustomize the
+/// generator's configuration. Neither has a `--namespace`.
+#[test]
+fn an_invalid_namespace_names_where_it_came_from() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    let output = argocd_generate_with(app.path(), "[]", &[("ARGOCD_APP_NAMESPACE", "Erp")]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`Erp` is not a valid namespace name (from `ARGOCD_APP_NAMESPACE`"),
+        "{stderr}"
+    );
+
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp, namespace: Erp}}\n  spec:\n    values:\n{}",
+        MINIMAL.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&input, &frappe_manifests::kustomize::LoadRestrictor::None);
+    assert!(failed);
+    assert!(
+        output.contains("`Erp` is not a valid namespace name (from the generator's `metadata.namespace`)"),
+        "{output}"
+    );
+}
+
 /// A parameter the plugin would not read (a name it does not take, a value
 /// of another kind than its own, the same name twice) is refused by name:
 /// ignored, it would render another bench than the one asked for, and exit 0.
