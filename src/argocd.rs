@@ -67,8 +67,8 @@ const PARAMETERS: [(&str, &[&str]); 3] = [("values-files", &["array", "string"])
 /// Refuses a parameter that would not be read: a name not in
 /// [`PARAMETERS`] (a typo), a value of another kind than the parameter's
 /// own, or a name given twice. Ignored, it would render another bench than
-/// the one asked for, and exit 0. Values are never quoted: any may be a
-/// password.
+/// the one asked for, and exit 0. Values are never quoted, and names are
+/// masked as a `--set` path is: any may carry a password.
 fn check(parameters: &[Parameter]) -> Result<(), Error> {
     for (n, parameter) in parameters.iter().enumerate() {
         let problem = match PARAMETERS.iter().find(|(name, _)| *name == parameter.name) {
@@ -82,8 +82,10 @@ fn check(parameters: &[Parameter]) -> Result<(), Error> {
                 format!("holds {}, and is read from {}", words(&kinds, "and"), words(takes, "or"))
             }
         };
+        // A name may be what was meant for `set` (`dbRootPassword=…`) or a URL.
+        let name = crate::source::secrets::masked_key_path(&parameter.name);
         return Err(Error::ArgocdParameter {
-            name: crate::source::escape_controls(&parameter.name).into_owned(),
+            name: crate::source::escape_controls(&name).into_owned(),
             problem,
         });
     }

@@ -258,6 +258,13 @@ fn argocd_generate_refuses_parameters_it_would_ignore() {
         (r#"[{"name":"release","array":["erp"]}]"#, "`release`"),
         (r#"[{"name":"values-files","map":{"a":"prod.yaml"}}]"#, "`values-files`"),
         (r#"[{"name":"set","map":{"a":"1"}},{"name":"set","map":{"b":"2"}}]"#, "`set`"),
+        // A name that carries what was meant for `set`, or a URL's password.
+        (r#"[{"name":"dbRootPassword=Leak-Name","string":"x"}]"#, "`dbRootPassword="),
+        (
+            r#"[{"name":"https://u:Leak-Url@host/x.yaml","string":"x"}]"#,
+            "`https://***@host/x.yaml`",
+        ),
+        (r#"[{"name":"a\n\u001b[2J\u202e","string":"x"}]"#, r"`a\n\u{1b}[2J\u{202e}`"),
     ] {
         let output = argocd_generate(app.path(), parameters);
         let stderr = text(&output.stderr);
