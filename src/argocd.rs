@@ -120,10 +120,11 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
     let files: Vec<String> = match parameter("values-files").and_then(|p| {
         p.array
             .clone()
+            .filter(|a| !a.is_empty())
             .or_else(|| p.string.clone().filter(|s| !s.is_empty()).map(|s| vec![s]))
     }) {
-        Some(files) if !files.is_empty() => files,
-        _ => {
+        Some(files) => files,
+        None => {
             let listed: Vec<String> = env("ARGOCD_ENV_VALUES_FILES")
                 .unwrap_or_default()
                 .split(',')
@@ -339,6 +340,30 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    /// An empty value is one not given, whatever its kind: `values-files`
+    /// with an empty `array` beside its `string` (Argo CD's UI keeps the
+    /// `string` a manifest wrote when it edits the `array`) is the `string`.
+    #[test]
+    fn an_empty_array_leaves_the_values_files_string() {
+        let app = tempfile::tempdir().unwrap();
+        let request = super::request(
+            env(&[
+                ("ARGOCD_APP_NAME", "x"),
+                (
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"values-files","array":[],"string":"prod.yaml"}]"#,
+                ),
+            ]),
+            app.path(),
+        )
+        .unwrap();
+        assert!(
+            matches!(&request.files[..], [Input::Path(path)] if path == Path::new("prod.yaml")),
+            "{:?}",
+            request.files
+        );
     }
 
     /// serde_json's messages quote the value they did not expect; a
