@@ -342,6 +342,34 @@ mod tests {
         }
     }
 
+    /// The parameters read are the ones `plugin.yaml` announces, each of the
+    /// kind announced: Argo CD's UI offers those, and any other is refused,
+    /// with a message that lists them.
+    #[test]
+    fn the_parameters_read_are_the_ones_the_plugin_announces() {
+        let plugin: serde_json::Value = serde_saphyr::from_str(include_str!("../integrations/argocd/plugin.yaml")).unwrap();
+        let announced: Vec<(&str, &str)> = plugin["spec"]["parameters"]["static"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p["collectionType"].as_str().unwrap()))
+            .collect();
+        let read: Vec<(&str, &str)> = PARAMETERS.iter().map(|(name, takes)| (*name, takes[0])).collect();
+        assert_eq!(announced, read);
+        let refused = check(&[Parameter {
+            name: "other".to_owned(),
+            string: None,
+            array: None,
+            map: None,
+        }])
+        .unwrap_err()
+        .to_string();
+        for (name, kind) in announced {
+            let listed = [format!("`{name}` (a {kind})"), format!("`{name}` (an {kind})")];
+            assert!(listed.iter().any(|l| refused.contains(l.as_str())), "{refused}");
+        }
+    }
+
     /// An empty value is one not given, whatever its kind: `values-files`
     /// with an empty `array` beside its `string` (Argo CD's UI keeps the
     /// `string` a manifest wrote when it edits the `array`) is the `string`.
