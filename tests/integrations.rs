@@ -179,10 +179,7 @@ fn argocd_generate_takes_null_parameters_as_none() {
     let output = argocd_generate_with(app.path(), "null", &[("ARGOCD_ENV_VALUES_FILES", "values.yaml,prod.yaml")]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let docs = documents(&text(&output.stdout));
-    let socketio = docs
-        .iter()
-        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "shop-erpnext-socketio")
-        .unwrap();
+    let socketio = crate::common::find(&docs, "Deployment", "shop-erpnext-socketio");
     assert_eq!(socketio["spec"]["replicas"], 2, "ARGOCD_ENV_VALUES_FILES applies");
 }
 
