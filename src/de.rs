@@ -387,7 +387,7 @@ impl<'a> NodeDeserializer<'a> {
                             "`{}` is a string here, but other YAML tools read this unquoted value as {other_type}",
                             self.crumb.path()
                         ),
-                        "quote the value: every YAML tool reads a quoted value as a string".to_owned(),
+                        "quote the value: every YAML tool reads a quoted value as a string; on the command line, give it with `--set-string`, as helm's `--set` keeps quotes in the value".to_owned(),
                     );
                 }
                 if let Some(c) = c1_control(text) {

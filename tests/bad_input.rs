@@ -248,6 +248,12 @@ fn set_values_are_typed_as_helm_types_them() {
         "{}",
         text(&output.stderr)
     );
+    // Quoting it in `--set` would keep the quotes in the tag, as helm does.
+    assert!(
+        text(&output.stderr).contains("on the command line, give it with `--set-string`"),
+        "{}",
+        text(&output.stderr)
+    );
     // helm's `--set` keeps `010` and quotes as text (`kindOf` gives `string`,
     // `"x"` with its quotes): a tag keeps its leading zero, and a count that
     // is text is refused, not read as 10 or 8.
