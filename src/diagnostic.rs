@@ -126,7 +126,7 @@ codes! {
     InvalidLabel = "invalid-label", Error, fixed, "A label or annotation key or value Kubernetes rejects, including taint keys, topology keys and selectors.";
     // Advice.
     RwxBlockStorage = "rwx-block-storage", Warning, allowable, "ReadWriteMany asked of a storage class that only offers ReadWriteOnce block volumes.";
-    PlaintextPassword = "plaintext-password", Warning, allowable, "A password written in the values file; prefer a reference to an existing Secret.";
+    PlaintextPassword = "plaintext-password", Warning, allowable, "A password written in the values (a file, `--set`, Argo CD's `set`); prefer a reference to an existing Secret.";
     ImageTag = "image-tag", Warning, allowable, "An image tag that names no release: `latest`, or one starting `latest-` or ending `-latest` (`v16-latest`).";
     SnippetAnnotation = "snippet-annotation", Warning, allowable, "A configuration-snippet annotation, which ingress-nginx rejects unless `allow-snippet-annotations` is on.";
     MissingRequests = "missing-requests", Warning, allowable, "A component without CPU and memory requests: the scheduler cannot place it sensibly.";

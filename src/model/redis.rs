@@ -471,7 +471,7 @@ fn password(
                 .at(
                     Code::PlaintextPassword,
                     written,
-                    format!("the {role} Redis password is written in the values file"),
+                    format!("the {role} Redis password is written in the values"),
                 )
                 .with_help("keep it in a Secret: set `externalRedis.existingSecret` and write the URL without the password");
             inline_secrets.insert(service.secret_key.to_owned(), password.clone());

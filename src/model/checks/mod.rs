@@ -88,7 +88,7 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
             .at(
                 Code::PlaintextPassword,
                 &values.db_root_password,
-                "the database root password is written in the values file",
+                "the database root password is written in the values",
             )
             .with_help("create a Secret with the password and set `dbExistingSecret` (and `dbExistingSecretPasswordKey`) instead");
     }

@@ -99,7 +99,7 @@ impl<'a> Credentials<'a> {
                     .at(
                         Code::PlaintextPassword,
                         password,
-                        "the Administrator password is written in the values file",
+                        "the Administrator password is written in the values",
                     )
                     .with_help(format!(
                         "create a Secret with the password and set `{key}.adminExistingSecret` instead"

@@ -21,10 +21,7 @@ pub(crate) fn check_env(env: &[EnvVar], at: &Anchor<'_>, report: &mut Reporter<'
                 .at(
                     Code::PlaintextPassword,
                     at.index(i).key("value"),
-                    format!(
-                        "the env var `{}` names a secret, and its value is written in the values file",
-                        var.name
-                    ),
+                    format!("the env var `{}` names a secret, and its value is written in the values", var.name),
                 )
                 .with_help("keep it in a Secret and reference it: `valueFrom: {secretKeyRef: {name: …, key: …}}`");
         }
