@@ -42,7 +42,7 @@ use crate::model::Settings;
 use crate::node::Path;
 use crate::objects::Manifest;
 use crate::pipeline::{self, Input, Outcome, Request};
-use crate::source::Sources;
+use crate::source::{DisplayLocation, Sources};
 use crate::{emit, load};
 
 pub const API_VERSION: &str = "frappe-manifests/v1alpha1";
@@ -319,12 +319,10 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
             let shown = d.shown(generated.sources());
             let located = match d.span {
                 Some(span) => format!(
-                    "[{}] {} ({}:{}:{})",
+                    "[{}] {} ({})",
                     d.code.as_str(),
                     shown.message,
-                    generated.sources().name(span.file),
-                    span.line,
-                    span.column
+                    DisplayLocation(generated.sources(), span)
                 ),
                 None => format!("[{}] {}", d.code.as_str(), shown.message),
             };

@@ -685,6 +685,202 @@ fn set_refusals_after_a_secret_do_not_tell_its_length() {
     }
 }
 
+/// Two secrets written in the same places: an output that differs between
+/// them tells a secret's length.
+const SHORT_AND_LONG: [&str; 2] = ["pw1", "pw1-and-twenty-seven-characters-more"];
+
+const FORMATS: [&str; 4] = ["human", "json", "github", "sarif"];
+
+/// What `lint --format FORMAT -f - ARGS` prints on both streams, of
+/// `values` on stdin, with `SECRET` in the values and the arguments written
+/// as `secret`, and `SECRET_FILE` in the arguments a file holding `secret`.
+fn lint_with_secret(format: &str, values: &str, args: &[&str], secret: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret.txt");
+    std::fs::write(&secret_file, format!("{secret}\n")).unwrap();
+    let args: Vec<String> = args
+        .iter()
+        .map(|arg| arg.replace("SECRET_FILE", secret_file.to_str().unwrap()).replace("SECRET", secret))
+        .collect();
+    let mut command = vec!["lint", "--format", format, "-f", "-"];
+    command.extend(args.iter().map(String::as_str));
+    let output = run_with_stdin(&command, Some(values.replace("SECRET", secret).as_bytes()));
+    let printed = text(&output.stdout) + &text(&output.stderr);
+    // The file's name is printed, and is another for each secret.
+    printed.replace(secret_file.to_str().unwrap(), "<secret file>")
+}
+
+/// In every format, what lint prints of `values` and `args` (see
+/// [`lint_with_secret`]) is the same for a short and a long secret, reports
+/// each of `codes`, and holds neither secret.
+fn assert_length_untold(values: &str, args: &[&str], codes: &[&str]) {
+    for format in FORMATS {
+        let [short, long] = SHORT_AND_LONG.map(|secret| lint_with_secret(format, values, args, secret));
+        for code in codes {
+            assert!(short.contains(code), "no {code} ({format}) in\n{short}");
+        }
+        assert!(!long.contains(SHORT_AND_LONG[0]), "{format} prints the secret:\n{long}");
+        assert_eq!(short, long, "{format} tells the secret's length of {values:?} {args:?}");
+    }
+}
+
+/// The column and end column of a diagnostic whose span covers a secret
+/// cover its mask, whatever its length: a value under a secret key, the
+/// credentials of a database or Redis URL, a `--set` or `--set-file`
+/// secret, a merge conflict at one.
+#[test]
+fn no_column_tells_the_length_of_a_secret_the_span_covers() {
+    let redis = "externalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
+    for (values, args, codes) in [
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: SECRET\n"),
+            vec![],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: \"mysql://root:SECRET@db:3306\"\n{redis}"),
+            vec![],
+            vec!["invalid-host"],
+        ),
+        (
+            "dbHost: db\nexternalRedis:\n  cache: redis://user:SECRET@cache:6379\n  queue: redis://queue:6379\n".to_owned(),
+            vec![],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec!["--set", "dbRootPassword=SECRET"],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec!["--set-file", "dbRootPassword=SECRET_FILE"],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: {{a: 1}}\n"),
+            vec!["--set", "dbRootPassword=SECRET"],
+            vec!["merge-conflict"],
+        ),
+    ] {
+        assert_length_untold(&values, &args, &codes);
+    }
+}
+
+/// Nor does the column of a diagnostic after a secret on the same line: in
+/// a flow mapping, after a URL's credentials, after a secret's text
+/// elsewhere, in a `--set` argument.
+#[test]
+fn no_column_tells_the_length_of_a_secret_before_it_on_the_line() {
+    let redis = "externalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
+    for (values, args, code) in [
+        (
+            format!(
+                "dbHost: db\n{redis}dbRootPassword: x\njobs: {{createSite: {{enabled: true, siteName: a.b, adminPassword: SECRET, bogusKey: 1}}}}\n"
+            ),
+            vec![],
+            "unknown-key",
+        ),
+        (
+            format!(
+                "dbHost: db\n{redis}worker: {{gunicorn: {{envVars: [{{name: DB_PASSWORD, value: SECRET}}, {{name: X, bogus: 1}}]}}}}\n"
+            ),
+            vec![],
+            "unknown-key",
+        ),
+        (
+            "dbHost: db\nexternalRedis: {cache: \"redis://user:SECRET@cache:6379\", queue: redis://queue:6379, bogusKey: 1}\n".to_owned(),
+            vec![],
+            "unknown-key",
+        ),
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: SECRET\nworker: {{gunicorn: {{nodeSelector: {{SECRET: []}}}}}}\n"),
+            vec![],
+            "invalid-type",
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec![
+                "--set",
+                "externalRedis.cache=redis://user:SECRET@cache:6379,worker.gunicorn.replicaCount=x",
+            ],
+            "invalid-type",
+        ),
+    ] {
+        assert_length_untold(&values, &args, &[code]);
+    }
+}
+
+/// Nor on the lines of a secret written over several: a block scalar, and
+/// a quoted scalar in a flow mapping with a key after it on its last line.
+#[test]
+fn no_column_tells_the_length_of_a_secret_over_several_lines() {
+    let start = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\ndbRootPassword: x\n";
+    assert_length_untold(
+        &format!("{start}jobs:\n  createSite:\n    enabled: true\n    siteName: a.b\n    adminPassword: |\n      SECRET\n      SECRET\n"),
+        &[],
+        &["plaintext-password"],
+    );
+    assert_length_untold(
+        &format!("{start}jobs: {{createSite: {{enabled: true, siteName: a.b, adminPassword: \"SECRET\n    SECRET\", bogusKey: 1}}}}\n"),
+        &[],
+        &["plaintext-password", "unknown-key"],
+    );
+}
+
+/// The human header's `file:line:column`, its caret and the JSON record
+/// agree on a diagnostic after a secret on the same line: all count the
+/// characters of the masked line that each of them shows.
+#[test]
+fn the_human_location_its_caret_and_json_agree_after_a_secret() {
+    let values = "dbHost: db\nexternalRedis: {cache: \"redis://user:SECRET@cache:6379\", queue: redis://queue:6379, bogusKey: 1}\n";
+    let secret = SHORT_AND_LONG[1];
+    let records: Vec<Value> = serde_json::from_str(&lint_with_secret("json", values, &[], secret)).unwrap();
+    let record = records.iter().find(|r| r["code"] == "unknown-key").expect("an unknown-key record");
+    let (line, column) = (record["line"].as_u64().unwrap(), record["column"].as_u64().unwrap() as usize);
+    assert_eq!(record["endColumn"].as_u64().unwrap() as usize, column + "bogusKey".len());
+
+    let human = lint_with_secret("human", values, &[], secret);
+    let block = human
+        .split("\n\n")
+        .find(|block| block.starts_with("error[unknown-key]"))
+        .expect("an unknown-key error");
+    assert!(block.contains(&format!("--> <stdin>:{line}:{column}\n")), "{block}");
+    let lines: Vec<&str> = block.lines().collect();
+    let shown = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("{line} | ")))
+        .expect("the source line");
+    let source = &lines[shown]["2 | ".len()..];
+    let caret = &lines[shown + 1]["  | ".len()..];
+    assert!(source.contains("redis://***@cache"), "{source}");
+    assert_eq!(caret.find('^'), Some(column - 1), "{block}");
+    assert!(
+        source.chars().skip(column - 1).collect::<String>().starts_with("bogusKey"),
+        "{block}"
+    );
+}
+
+/// The KRM function's results name the place of each diagnostic as the
+/// other formats do: its column is counted with the secrets masked too. (A
+/// secret's text used as a key, after which the function's YAML has a
+/// diagnostic on the same line, is the only case.)
+#[test]
+fn krm_results_tell_no_secret_length_through_a_column() {
+    let results = SHORT_AND_LONG.map(|secret| {
+        let list = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp}}\n  spec:\n    values:\n      dbHost: db\n      externalRedis: {{cache: redis://cache:6379, queue: redis://queue:6379}}\n      dbRootPassword: {secret}\n      worker: {{gunicorn: {{nodeSelector: {{{secret}: {{}}}}}}}}\n"
+        );
+        let krm = run_with_stdin(&["krm"], Some(list.as_bytes()));
+        assert_eq!(krm.status.code(), Some(1));
+        let messages: Vec<String> = text(&krm.stdout).lines().filter(|l| l.contains("message:")).map(str::to_owned).collect();
+        messages.join("\n")
+    });
+    assert!(results[0].contains("[invalid-type]"), "{}", results[0]);
+    assert!(!results[1].contains(SHORT_AND_LONG[0]), "{}", results[1]);
+    assert_eq!(results[0], results[1]);
+}
+
 /// `diff` masks a value under a key that names a secret, in a ConfigMap's
 /// data, an annotation or an env var, in every format, as it masks a
 /// Secret's data.
