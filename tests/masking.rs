@@ -710,18 +710,29 @@ fn lint_with_secret(format: &str, values: &str, args: &[&str], secret: &str) -> 
     printed.replace(secret_file.to_str().unwrap(), "<secret file>")
 }
 
-/// In every format, what lint prints of `values` and `args` (see
-/// [`lint_with_secret`]) is the same for a short and a long secret, reports
-/// each of `codes`, and holds neither secret.
-fn assert_length_untold(values: &str, args: &[&str], codes: &[&str]) {
+/// The formats in which what lint prints of `values` and `args` (see
+/// [`lint_with_secret`]) differs for a short and a long secret, each with
+/// the lines that differ. Every format must report each of `codes` and
+/// print neither secret.
+fn formats_telling_the_length(values: &str, args: &[&str], codes: &[&str]) -> Vec<String> {
+    let mut told = Vec::new();
     for format in FORMATS {
         let [short, long] = SHORT_AND_LONG.map(|secret| lint_with_secret(format, values, args, secret));
         for code in codes {
             assert!(short.contains(code), "no {code} ({format}) in\n{short}");
         }
         assert!(!long.contains(SHORT_AND_LONG[0]), "{format} prints the secret:\n{long}");
-        assert_eq!(short, long, "{format} tells the secret's length of {values:?} {args:?}");
+        let differing: Vec<String> = short
+            .lines()
+            .zip(long.lines())
+            .filter(|(short, long)| short != long)
+            .map(|(short, long)| format!("{short}\n  vs {long}"))
+            .collect();
+        if short != long {
+            told.push(format!("{format}, of {values:?} {args:?}:\n{}", differing.join("\n")));
+        }
     }
+    told
 }
 
 /// The column and end column of a diagnostic whose span covers a secret
@@ -731,7 +742,7 @@ fn assert_length_untold(values: &str, args: &[&str], codes: &[&str]) {
 #[test]
 fn no_column_tells_the_length_of_a_secret_the_span_covers() {
     let redis = "externalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
-    for (values, args, codes) in [
+    let told = [
         (
             format!("dbHost: db\n{redis}dbRootPassword: SECRET\n"),
             vec![],
@@ -762,9 +773,11 @@ fn no_column_tells_the_length_of_a_secret_the_span_covers() {
             vec!["--set", "dbRootPassword=SECRET"],
             vec!["merge-conflict"],
         ),
-    ] {
-        assert_length_untold(&values, &args, &codes);
-    }
+    ]
+    .iter()
+    .flat_map(|(values, args, codes)| formats_telling_the_length(values, args, codes))
+    .collect::<Vec<_>>();
+    assert!(told.is_empty(), "{}", told.join("\n\n"));
 }
 
 /// Nor does the column of a diagnostic after a secret on the same line: in
@@ -773,7 +786,7 @@ fn no_column_tells_the_length_of_a_secret_the_span_covers() {
 #[test]
 fn no_column_tells_the_length_of_a_secret_before_it_on_the_line() {
     let redis = "externalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
-    for (values, args, code) in [
+    let told = [
         (
             format!(
                 "dbHost: db\n{redis}dbRootPassword: x\njobs: {{createSite: {{enabled: true, siteName: a.b, adminPassword: SECRET, bogusKey: 1}}}}\n"
@@ -806,9 +819,11 @@ fn no_column_tells_the_length_of_a_secret_before_it_on_the_line() {
             ],
             "invalid-type",
         ),
-    ] {
-        assert_length_untold(&values, &args, &[code]);
-    }
+    ]
+    .iter()
+    .flat_map(|(values, args, code)| formats_telling_the_length(values, args, &[code]))
+    .collect::<Vec<_>>();
+    assert!(told.is_empty(), "{}", told.join("\n\n"));
 }
 
 /// Nor on the lines of a secret written over several: a block scalar, and
@@ -816,16 +831,22 @@ fn no_column_tells_the_length_of_a_secret_before_it_on_the_line() {
 #[test]
 fn no_column_tells_the_length_of_a_secret_over_several_lines() {
     let start = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\ndbRootPassword: x\n";
-    assert_length_untold(
-        &format!("{start}jobs:\n  createSite:\n    enabled: true\n    siteName: a.b\n    adminPassword: |\n      SECRET\n      SECRET\n"),
-        &[],
-        &["plaintext-password"],
-    );
-    assert_length_untold(
-        &format!("{start}jobs: {{createSite: {{enabled: true, siteName: a.b, adminPassword: \"SECRET\n    SECRET\", bogusKey: 1}}}}\n"),
-        &[],
-        &["plaintext-password", "unknown-key"],
-    );
+    let told = [
+        (
+            format!(
+                "{start}jobs:\n  createSite:\n    enabled: true\n    siteName: a.b\n    adminPassword: |\n      SECRET\n      SECRET\n"
+            ),
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("{start}jobs: {{createSite: {{enabled: true, siteName: a.b, adminPassword: \"SECRET\n    SECRET\", bogusKey: 1}}}}\n"),
+            vec!["plaintext-password", "unknown-key"],
+        ),
+    ]
+    .iter()
+    .flat_map(|(values, codes)| formats_telling_the_length(values, &[], codes))
+    .collect::<Vec<_>>();
+    assert!(told.is_empty(), "{}", told.join("\n\n"));
 }
 
 /// The human header's `file:line:column`, its caret and the JSON record
@@ -851,8 +872,9 @@ fn the_human_location_its_caret_and_json_agree_after_a_secret() {
         .iter()
         .position(|l| l.starts_with(&format!("{line} | ")))
         .expect("the source line");
-    let source = &lines[shown]["2 | ".len()..];
-    let caret = &lines[shown + 1]["  | ".len()..];
+    // The gutter: the line's number, or as many spaces, and ` | `.
+    let gutter = format!("{line} | ").len();
+    let (source, caret) = (&lines[shown][gutter..], &lines[shown + 1][gutter..]);
     assert!(source.contains("redis://***@cache"), "{source}");
     assert_eq!(caret.find('^'), Some(column - 1), "{block}");
     assert!(
