@@ -226,11 +226,16 @@ impl Sources {
     /// The 1-based columns where `span` starts and ends on its first line,
     /// counted on that line as it is shown, every secret masked: what every
     /// format prints, so that no column counts a secret's characters.
-    /// The end is past the start, even for an empty span.
+    /// The start is the reader's column less what the masks before it took
+    /// out, so that a line without a secret keeps the reader's count (which
+    /// leaves out a byte order mark, as editors do); the end is past it,
+    /// even for an empty span.
     pub fn shown_columns(&self, span: Span) -> (u32, u32) {
         let masked = self.masked_line(span);
-        let column = |chars: usize| u32::try_from(chars + 1).unwrap_or(u32::MAX);
-        (column(masked.from), column(masked.to.max(masked.from + 1)))
+        let column = i64::from(span.column) + masked.from as i64 - masked.raw_from as i64;
+        let column = u32::try_from(column.max(1)).unwrap_or(u32::MAX);
+        let width = u32::try_from(masked.to - masked.from).unwrap_or(u32::MAX).max(1);
+        (column, column.saturating_add(width))
     }
 
     /// The line that holds `span.start`, the secrets to mask in it, and the
@@ -252,7 +257,14 @@ impl Sources {
         let underline_end = (span.end as usize).min(line_end).max(underline_start);
         let from = secrets::masked_column(line, &ranges, underline_start - line_start, false);
         let to = secrets::masked_column(line, &ranges, underline_end - line_start, true);
-        MaskedLine { line, ranges, from, to }
+        let raw_from = line[..underline_start - line_start].chars().count();
+        MaskedLine {
+            line,
+            ranges,
+            from,
+            to,
+            raw_from,
+        }
     }
 
     /// `text` (a message, a help, a note) with every secret of the sources
@@ -358,6 +370,8 @@ struct MaskedLine<'a> {
     from: usize,
     /// Characters of the masked line up to the span's end on this line.
     to: usize,
+    /// Characters of the line as written before the span.
+    raw_from: usize,
 }
 
 /// A source line as a diagnostic shows it; columns count characters.

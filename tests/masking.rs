@@ -849,6 +849,28 @@ fn no_column_tells_the_length_of_a_secret_over_several_lines() {
     assert!(told.is_empty(), "{}", told.join("\n\n"));
 }
 
+/// A byte order mark is no character of the line to the YAML reader, nor
+/// to editors: a column after a secret on the first line leaves it out too,
+/// as every column of a line without a secret does.
+#[test]
+fn a_column_after_a_secret_leaves_out_a_byte_order_mark() {
+    let values = "\u{feff}{dbRootPassword: SECRET, dbHost: bad_host, externalRedis: {cache: \"redis://cache:6379\", queue: \"redis://queue:6379\"}}\n";
+    // `{dbRootPassword: ***, dbHost: ` before it.
+    let column = 31;
+    for secret in SHORT_AND_LONG {
+        let records: Vec<Value> = serde_json::from_str(&lint_with_secret("json", values, &[], secret)).unwrap();
+        let record = records
+            .iter()
+            .find(|r| r["code"] == "invalid-host")
+            .expect("an invalid-host record");
+        assert_eq!(
+            (&record["line"], &record["column"]),
+            (&Value::from(1), &Value::from(column)),
+            "{record}"
+        );
+    }
+}
+
 /// The human header's `file:line:column`, its caret and the JSON record
 /// agree on a diagnostic after a secret on the same line: all count the
 /// characters of the masked line that each of them shows.
