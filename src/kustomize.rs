@@ -330,7 +330,7 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
                 Some(help) => format!("{located}; help: {help}"),
                 None => located,
             };
-            result(d.severity, &message, file.as_deref(), d.field.as_deref())
+            result(d.severity, &message, file.as_deref(), shown.field.as_deref())
         })
         .collect();
     results.extend(omitted.iter().map(|omitted| {

@@ -925,6 +925,34 @@ fn krm_results_tell_no_secret_length_through_a_column() {
     assert_eq!(results[0], results[1]);
 }
 
+/// Nor through the key path of each result (`field.path`), which names a
+/// key that may be a secret's text, as the message does.
+#[test]
+fn krm_field_paths_print_no_secret() {
+    let results = SHORT_AND_LONG.map(|secret| {
+        let list = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp}}\n  spec:\n    values:\n      dbHost: db\n      externalRedis: {{cache: redis://cache:6379, queue: redis://queue:6379}}\n      dbRootPassword: {secret}\n      worker: {{gunicorn: {{resources: {{{secret}: 1}}, nodeSelector: {{\"a b {secret}\": x}}}}}}\n"
+        );
+        let krm = run_with_stdin(&["krm"], Some(list.as_bytes()));
+        assert_eq!(krm.status.code(), Some(1));
+        let answer = text(&krm.stdout);
+        assert!(!answer.contains(SHORT_AND_LONG[0]), "{answer}");
+        answer
+    });
+    let paths: Vec<&str> = results[0].lines().filter(|l| l.contains("path: worker.gunicorn.")).collect();
+    assert_eq!(
+        paths,
+        [
+            "    path: worker.gunicorn.nodeSelector[\"a b ***\"]",
+            "    path: worker.gunicorn.resources",
+            "    path: worker.gunicorn.resources.***"
+        ],
+        "{}",
+        results[0]
+    );
+    assert_eq!(results[0], results[1]);
+}
+
 /// `diff` masks a value under a key that names a secret, in a ConfigMap's
 /// data, an annotation or an env var, in every format, as it masks a
 /// Secret's data.
