@@ -225,28 +225,30 @@ impl Sources {
 
     /// The 1-based columns where `span` starts and ends on its first line,
     /// counted on that line as it is shown, every secret masked: what every
-    /// format prints, so that no column counts a secret's characters.
-    /// The start is the reader's column less what the masks before it took
-    /// out, so that a line without a secret keeps the reader's count (which
-    /// leaves out a byte order mark, as editors do); the end is past it,
-    /// even for an empty span.
+    /// format prints, so that no column counts a secret's characters. On a
+    /// line without a secret, the start is the reader's column; the end is
+    /// past it, even for an empty span.
     pub fn shown_columns(&self, span: Span) -> (u32, u32) {
         let masked = self.masked_line(span);
-        let column = i64::from(span.column) + masked.from as i64 - masked.raw_from as i64;
-        let column = u32::try_from(column.max(1)).unwrap_or(u32::MAX);
+        let column = u32::try_from(masked.from + 1).unwrap_or(u32::MAX);
         let width = u32::try_from(masked.to - masked.from).unwrap_or(u32::MAX).max(1);
         (column, column.saturating_add(width))
     }
 
     /// The line that holds `span.start`, the secrets to mask in it, and the
     /// characters of the masked line the span covers (up to the line's end).
+    /// The line starts where the source's reader counted `span.column`
+    /// from, `span.column - 1` characters before the span: not always after
+    /// a `\n`, since YAML ends a line at a lone `\r` too, a `--set` argument
+    /// is one line whatever it holds, and a byte order mark is no character
+    /// of the first line. It ends at the first line break after the start.
     fn masked_line(&self, span: Span) -> MaskedLine<'_> {
         let text = &self.get(span.file).text;
         let start = (span.start as usize).min(text.len());
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line = text[line_start..line_end].trim_end_matches('\r');
-        let line_end = line_start + line.len();
+        let before = (span.column as usize).saturating_sub(1);
+        let line_start = text[..start].char_indices().rev().take(before).last().map_or(start, |(i, _)| i);
+        let line_end = text[start..].find(['\n', '\r']).map_or(text.len(), |i| start + i);
+        let line = &text[line_start..line_end];
         let mut masked = self.file_secrets(span.file).in_line(line, line_start..line_end);
         masked.extend(self.secrets().in_text(line));
         // A line may hold a URL no value holds: in a comment, or in a file
@@ -257,14 +259,7 @@ impl Sources {
         let underline_end = (span.end as usize).min(line_end).max(underline_start);
         let from = secrets::masked_column(line, &ranges, underline_start - line_start, false);
         let to = secrets::masked_column(line, &ranges, underline_end - line_start, true);
-        let raw_from = line[..underline_start - line_start].chars().count();
-        MaskedLine {
-            line,
-            ranges,
-            from,
-            to,
-            raw_from,
-        }
+        MaskedLine { line, ranges, from, to }
     }
 
     /// `text` (a message, a help, a note) with every secret of the sources
@@ -370,8 +365,6 @@ struct MaskedLine<'a> {
     from: usize,
     /// Characters of the masked line up to the span's end on this line.
     to: usize,
-    /// Characters of the line as written before the span.
-    raw_from: usize,
 }
 
 /// A source line as a diagnostic shows it; columns count characters.

@@ -782,7 +782,9 @@ fn no_column_tells_the_length_of_a_secret_the_span_covers() {
 
 /// Nor does the column of a diagnostic after a secret on the same line: in
 /// a flow mapping, after a URL's credentials, after a secret's text
-/// elsewhere, in a `--set` argument.
+/// elsewhere, in a `--set` argument (one line, whatever line break it
+/// holds); nor after a secret on the line before, where a lone CR ends it,
+/// as YAML reads it.
 #[test]
 fn no_column_tells_the_length_of_a_secret_before_it_on_the_line() {
     let redis = "externalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
@@ -818,6 +820,16 @@ fn no_column_tells_the_length_of_a_secret_before_it_on_the_line() {
                 "externalRedis.cache=redis://user:SECRET@cache:6379,worker.gunicorn.replicaCount=x",
             ],
             "invalid-type",
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec!["--set", "externalRedis.cache=redis://user:SECRET@cache:6379\n,worker.gunicorn.bogus=1"],
+            "unknown-key",
+        ),
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: SECRET\nimage: {{tag: v1, bogus: 1}}\n").replace('\n', "\r"),
+            vec![],
+            "unknown-key",
         ),
     ]
     .iter()
@@ -873,36 +885,44 @@ fn a_column_after_a_secret_leaves_out_a_byte_order_mark() {
 
 /// The human header's `file:line:column`, its caret and the JSON record
 /// agree on a diagnostic after a secret on the same line: all count the
-/// characters of the masked line that each of them shows.
+/// characters of the masked line that each of them shows, the line as the
+/// YAML reader counts it (a lone CR ends it; a byte order mark is none of
+/// its characters).
 #[test]
 fn the_human_location_its_caret_and_json_agree_after_a_secret() {
-    let values = "dbHost: db\nexternalRedis: {cache: \"redis://user:SECRET@cache:6379\", queue: redis://queue:6379, bogusKey: 1}\n";
-    let secret = SHORT_AND_LONG[1];
-    let records: Vec<Value> = serde_json::from_str(&lint_with_secret("json", values, &[], secret)).unwrap();
-    let record = records.iter().find(|r| r["code"] == "unknown-key").expect("an unknown-key record");
-    let (line, column) = (record["line"].as_u64().unwrap(), record["column"].as_u64().unwrap() as usize);
-    assert_eq!(record["endColumn"].as_u64().unwrap() as usize, column + "bogusKey".len());
+    let redis = "externalRedis: {cache: \"redis://user:SECRET@cache:6379\", queue: redis://queue:6379";
+    for values in [
+        format!("dbHost: db\n{redis}, bogusKey: 1}}\n"),
+        format!("dbHost: db\rdbRootPassword: SECRET\r{redis}, bogusKey: 1}}\r"),
+        format!("\u{feff}{{dbHost: db, dbRootPassword: SECRET, bogusKey: 1, {redis}}}}}\n"),
+    ] {
+        let secret = SHORT_AND_LONG[1];
+        let records: Vec<Value> = serde_json::from_str(&lint_with_secret("json", &values, &[], secret)).unwrap();
+        let record = records.iter().find(|r| r["code"] == "unknown-key").expect("an unknown-key record");
+        let (line, column) = (record["line"].as_u64().unwrap(), record["column"].as_u64().unwrap() as usize);
+        assert_eq!(record["endColumn"].as_u64().unwrap() as usize, column + "bogusKey".len());
 
-    let human = lint_with_secret("human", values, &[], secret);
-    let block = human
-        .split("\n\n")
-        .find(|block| block.starts_with("error[unknown-key]"))
-        .expect("an unknown-key error");
-    assert!(block.contains(&format!("--> <stdin>:{line}:{column}\n")), "{block}");
-    let lines: Vec<&str> = block.lines().collect();
-    let shown = lines
-        .iter()
-        .position(|l| l.starts_with(&format!("{line} | ")))
-        .expect("the source line");
-    // The gutter: the line's number, or as many spaces, and ` | `.
-    let gutter = format!("{line} | ").len();
-    let (source, caret) = (&lines[shown][gutter..], &lines[shown + 1][gutter..]);
-    assert!(source.contains("redis://***@cache"), "{source}");
-    assert_eq!(caret.find('^'), Some(column - 1), "{block}");
-    assert!(
-        source.chars().skip(column - 1).collect::<String>().starts_with("bogusKey"),
-        "{block}"
-    );
+        let human = lint_with_secret("human", &values, &[], secret);
+        let block = human
+            .split("\n\n")
+            .find(|block| block.starts_with("error[unknown-key]"))
+            .expect("an unknown-key error");
+        assert!(block.contains(&format!("--> <stdin>:{line}:{column}\n")), "{block}");
+        let lines: Vec<&str> = block.lines().collect();
+        let shown = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{line} | ")))
+            .expect("the source line");
+        // The gutter: the line's number, or as many spaces, and ` | `.
+        let gutter = format!("{line} | ").len();
+        let (source, caret) = (&lines[shown][gutter..], &lines[shown + 1][gutter..]);
+        assert!(source.contains("redis://***@cache"), "{source}");
+        assert_eq!(caret.find('^'), Some(column - 1), "{block}");
+        assert!(
+            source.chars().skip(column - 1).collect::<String>().starts_with("bogusKey"),
+            "{block}"
+        );
+    }
 }
 
 /// The KRM function's results name the place of each diagnostic as the

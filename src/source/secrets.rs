@@ -636,13 +636,14 @@ pub fn masked_column(text: &str, ranges: &[Range<usize>], offset: usize, end: bo
 mod tests {
     use super::*;
 
-    /// `text` as diagnostics would quote each of its lines.
+    /// `text` as diagnostics would quote each of its lines (which YAML ends
+    /// at a lone CR too), joined with LF.
     fn shown(text: &str) -> String {
         let mut sources = Sources::default();
         let file = sources.add("values.yaml", text);
         let mut start = 0;
         let mut shown = Vec::new();
-        for (number, line) in text.split('\n').enumerate() {
+        for (number, line) in text.split(['\n', '\r']).enumerate() {
             let span = crate::source::Span {
                 file,
                 start: start as u32,
@@ -770,7 +771,7 @@ note: 'see https://***@example.com/x'
         // Lines end at CR too; a comment leaves the structure as it was; an
         // env var's secret `name` makes the `value` beside it secret,
         // however it is indented; keys after `[`; `''` inside a quoted key.
-        assert_eq!(shown("x: y: z\rdbRootPassword: hunter2\r"), r"x: y: z\rdbRootPassword: ***");
+        assert_eq!(shown("x: y: z\rdbRootPassword: hunter2\r"), "x: y: z\ndbRootPassword: ***\n");
         assert_eq!(
             shown("a: \"b\ndbRootPassword: |\n# rotated\n  hunter2\n"),
             "a: \"b\ndbRootPassword: ***\n# rotated\n  ***\n"
