@@ -973,6 +973,35 @@ fn krm_field_paths_print_no_secret() {
     assert_eq!(results[0], results[1]);
 }
 
+/// Nor through the column of the parser's message about a ResourceList
+/// that does not parse, after a secret on the line: a value under a secret
+/// key, from which a line that does not parse is masked, so that the column
+/// points at its `***` as lint's does; a URL's credentials, with lines
+/// ending in LF and in CR (where the parser writes its location otherwise).
+#[test]
+fn a_krm_parse_error_tells_no_secret_length_through_its_column() {
+    for (values, column) in [
+        ("{dbRootPassword: SECRET, x: [}", "column 30"),
+        ("{externalRedis: {cache: \"redis://u:SECRET@c:6379\"}, x: [}", "column 63"),
+    ] {
+        for line_break in ["\n", "\r"] {
+            let messages = SHORT_AND_LONG.map(|secret| {
+                let list = format!(
+                    "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  spec:\n    values: {}\n",
+                    values.replace("SECRET", secret)
+                )
+                .replace('\n', line_break);
+                let krm = run_with_stdin(&["krm"], Some(list.as_bytes()));
+                assert_eq!(krm.status.code(), Some(1));
+                text(&krm.stdout)
+            });
+            assert!(messages[0].contains("line 5") && messages[0].contains(column), "{}", messages[0]);
+            assert!(!messages[1].contains(SHORT_AND_LONG[0]), "{}", messages[1]);
+            assert_eq!(messages[0], messages[1]);
+        }
+    }
+}
+
 /// `diff` masks a value under a key that names a secret, in a ConfigMap's
 /// data, an annotation or an env var, in every format, as it masks a
 /// Secret's data.
