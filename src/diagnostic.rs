@@ -200,10 +200,10 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// The texts of the diagnostic as the tool prints them, with every secret
-    /// of `sources` masked and every control character escaped. Every output
-    /// format prints through this, so a rule that quotes a value can neither
-    /// leak it nor drive the terminal with it.
+    /// The texts of the diagnostic as the tool prints them, its key path
+    /// among them, with every secret of `sources` masked and every control
+    /// character escaped. Every output format prints through this, so a rule
+    /// that quotes a value can neither leak it nor drive the terminal with it.
     pub fn shown<'a>(&'a self, sources: &Sources) -> Shown<'a> {
         let about: Vec<Span> = self
             .span
@@ -213,6 +213,7 @@ impl Diagnostic {
         let shown = |text| printable(sources.redact_about(text, &about));
         Shown {
             message: shown(&self.message),
+            field: self.field.as_deref().map(shown),
             help: self.help.as_deref().map(shown),
             note: self.related.as_deref().map(|(_, note)| shown(note)),
         }
@@ -232,6 +233,9 @@ fn printable(text: Cow<'_, str>) -> Cow<'_, str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shown<'a> {
     pub message: Cow<'a, str>,
+    /// The key path: a key may be a secret's text (`nodeSelector: {<a
+    /// password>: x}`).
+    pub field: Option<Cow<'a, str>>,
     pub help: Option<Cow<'a, str>>,
     /// The note of the related place.
     pub note: Option<Cow<'a, str>>,

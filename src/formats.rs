@@ -1,6 +1,7 @@
 //! Machine-readable forms of diagnostics for `lint --format`: JSON, GitHub
 //! Actions workflow commands, and SARIF 2.1.0. Each prints a diagnostic's
-//! texts as [`Diagnostic::shown`] gives them, secrets masked. The JSON
+//! texts as [`Diagnostic::shown`] gives them, secrets masked, and its
+//! columns as [`Sources::shown_columns`] counts them, on the masked line. The JSON
 //! writer here ([`write_pretty`]) is also `diff --format json`'s.
 
 use std::io::{self, Write};
@@ -35,14 +36,9 @@ pub struct Record {
 impl Record {
     pub fn new(sources: &Sources, diagnostic: &Diagnostic) -> Record {
         let shown = diagnostic.shown(sources);
-        let (file, line, column, end_column) = match diagnostic.span {
-            Some(span) => (
-                Some(sources.name(span.file).to_owned()),
-                span.line,
-                span.column,
-                span.end_column(sources).max(span.column + 1),
-            ),
-            None => (None, 1, 1, 1),
+        let (file, line, (column, end_column)) = match diagnostic.span {
+            Some(span) => (Some(sources.name(span.file).to_owned()), span.line, sources.shown_columns(span)),
+            None => (None, 1, (1, 1)),
         };
         Record {
             file,

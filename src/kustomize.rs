@@ -42,7 +42,7 @@ use crate::model::Settings;
 use crate::node::Path;
 use crate::objects::Manifest;
 use crate::pipeline::{self, Input, Outcome, Request};
-use crate::source::Sources;
+use crate::source::{DisplayLocation, Sources, Span};
 use crate::{emit, load};
 
 pub const API_VERSION: &str = "frappe-manifests/v1alpha1";
@@ -269,13 +269,33 @@ pub fn read_resource_list(input: &str) -> Result<Json, Error> {
     let list: Json = serde_saphyr::from_str(input).map_err(|error| {
         // The parser's message goes on to quote the input's lines, which may
         // hold the generator's inline values: keep its first line, masked
-        // like every diagnostic.
+        // like every diagnostic, its column counted on the masked line as
+        // theirs are (a secret before it on the line would tell its length).
         let mut sources = Sources::default();
-        sources.add("ResourceList", input);
-        let error = error.to_string();
-        let first_line = error.lines().next().unwrap_or_default();
+        let file = sources.add("ResourceList", input);
+        let message = error.to_string();
+        let mut first_line = message.lines().next().unwrap_or_default().to_owned();
+        if let Some(at) = error.location() {
+            let number = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+            // The parser counts characters from the input's start.
+            let start = input
+                .char_indices()
+                .nth(at.span().offset() as usize)
+                .map_or(input.len(), |(i, _)| i);
+            let span = Span {
+                file,
+                start: number(start as u64),
+                end: number(start as u64),
+                line: number(at.line()),
+                column: number(at.column()),
+            };
+            let (column, _) = sources.shown_columns(span);
+            // `line 5 column 38: …`, or `… at line 5, column 38` where the
+            // parser shows no snippet (a CR line break).
+            first_line = first_line.replacen(&format!("column {}", at.column()), &format!("column {column}"), 1);
+        }
         Error::NotResourceList {
-            parser: Some(sources.redact(first_line).into_owned()),
+            parser: Some(sources.redact(&first_line).into_owned()),
         }
     })?;
     match list.get("kind").and_then(Json::as_str) {
@@ -323,12 +343,10 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
             let shown = d.shown(generated.sources());
             let located = match d.span {
                 Some(span) => format!(
-                    "[{}] {} ({}:{}:{})",
+                    "[{}] {} ({})",
                     d.code.as_str(),
                     shown.message,
-                    generated.sources().name(span.file),
-                    span.line,
-                    span.column
+                    DisplayLocation(generated.sources(), span)
                 ),
                 None => format!("[{}] {}", d.code.as_str(), shown.message),
             };
@@ -336,7 +354,7 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
                 Some(help) => format!("{located}; help: {help}"),
                 None => located,
             };
-            result(d.severity, &message, file.as_deref(), d.field.as_deref())
+            result(d.severity, &message, file.as_deref(), shown.field.as_deref())
         })
         .collect();
     results.extend(omitted.iter().map(|omitted| {

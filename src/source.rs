@@ -110,7 +110,9 @@ pub struct Span {
     pub end: u32,
     /// 1-based line of `start`.
     pub line: u32,
-    /// 1-based column of `start`, counted in characters.
+    /// 1-based column of `start`, counted in characters of the text as
+    /// written; what is printed is counted with the secrets masked
+    /// ([`Sources::shown_columns`]).
     pub column: u32,
 }
 
@@ -217,23 +219,47 @@ impl Sources {
     /// secret masked, tabs as single spaces (so that columns stay put), and
     /// where the span's underline goes in it.
     pub fn shown_line(&self, span: Span) -> ShownLine {
+        let masked = self.masked_line(span);
+        ShownLine::window(&secrets::apply(masked.line, &masked.ranges), masked.from, masked.to)
+    }
+
+    /// The 1-based columns where `span` starts and ends on its first line,
+    /// counted on that line as it is shown, every secret masked: what every
+    /// format prints, so that no column counts a secret's characters. On a
+    /// line without a secret, the start is the reader's column; the end is
+    /// past it, even for an empty span.
+    pub fn shown_columns(&self, span: Span) -> (u32, u32) {
+        let masked = self.masked_line(span);
+        let column = u32::try_from(masked.from + 1).unwrap_or(u32::MAX);
+        let width = u32::try_from(masked.to - masked.from).unwrap_or(u32::MAX).max(1);
+        (column, column.saturating_add(width))
+    }
+
+    /// The line that holds `span.start`, the secrets to mask in it, and the
+    /// characters of the masked line the span covers (up to the line's end).
+    /// The line starts where the source's reader counted `span.column`
+    /// from, `span.column - 1` characters before the span: not always after
+    /// a `\n`, since YAML ends a line at a lone `\r` too, a `--set` argument
+    /// is one line whatever it holds, and a byte order mark is no character
+    /// of the first line. It ends at the first line break after the start.
+    fn masked_line(&self, span: Span) -> MaskedLine<'_> {
         let text = &self.get(span.file).text;
         let start = (span.start as usize).min(text.len());
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line = text[line_start..line_end].trim_end_matches('\r');
-        let line_end = line_start + line.len();
+        let before = (span.column as usize).saturating_sub(1);
+        let line_start = text[..start].char_indices().rev().take(before).last().map_or(start, |(i, _)| i);
+        let line_end = text[start..].find(['\n', '\r']).map_or(text.len(), |i| start + i);
+        let line = &text[line_start..line_end];
         let mut masked = self.file_secrets(span.file).in_line(line, line_start..line_end);
         masked.extend(self.secrets().in_text(line));
         // A line may hold a URL no value holds: in a comment, or in a file
         // that does not parse.
         masked.extend(secrets::url_credentials(line));
-        let masked = secrets::merge(masked);
+        let ranges = secrets::merge(masked);
         let underline_start = start.min(line_end);
         let underline_end = (span.end as usize).min(line_end).max(underline_start);
-        let from = secrets::masked_column(line, &masked, underline_start - line_start, false);
-        let to = secrets::masked_column(line, &masked, underline_end - line_start, true);
-        ShownLine::window(&secrets::apply(line, &masked), from, to)
+        let from = secrets::masked_column(line, &ranges, underline_start - line_start, false);
+        let to = secrets::masked_column(line, &ranges, underline_end - line_start, true);
+        MaskedLine { line, ranges, from, to }
     }
 
     /// `text` (a message, a help, a note) with every secret of the sources
@@ -328,6 +354,17 @@ impl Sources {
         let start = (span.start as usize).min(end);
         text.get(start..end).unwrap_or("")
     }
+}
+
+/// A source line and the secrets to mask in it ([`Sources::masked_line`]).
+struct MaskedLine<'a> {
+    line: &'a str,
+    /// Byte ranges of `line`, merged.
+    ranges: Vec<Range<usize>>,
+    /// Characters of the masked line before the span.
+    from: usize,
+    /// Characters of the masked line up to the span's end on this line.
+    to: usize,
 }
 
 /// A source line as a diagnostic shows it; columns count characters.
@@ -444,22 +481,15 @@ impl Span {
     pub fn is_file_start(&self) -> bool {
         self.start == 0 && self.end == 0
     }
-
-    /// Line and column of the end of the span, for formats that want a range.
-    /// Spans never cross lines in practice except block scalars; those report
-    /// their first line only.
-    pub fn end_column(&self, sources: &Sources) -> u32 {
-        let snippet = sources.snippet(*self);
-        let first_line = snippet.split('\n').next().unwrap_or("");
-        self.column + first_line.chars().count() as u32
-    }
 }
 
-/// `file:line:column`, the form editors and terminals turn into links.
+/// `file:line:column`, the form editors and terminals turn into links; the
+/// column as [`Sources::shown_columns`] counts it.
 pub struct DisplayLocation<'a>(pub &'a Sources, pub Span);
 
 impl fmt::Display for DisplayLocation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", escape_controls(self.0.name(self.1.file)), self.1.line, self.1.column)
+        let (column, _) = self.0.shown_columns(self.1);
+        write!(f, "{}:{}:{}", escape_controls(self.0.name(self.1.file)), self.1.line, column)
     }
 }

@@ -685,6 +685,323 @@ fn set_refusals_after_a_secret_do_not_tell_its_length() {
     }
 }
 
+/// Two secrets written in the same places: an output that differs between
+/// them tells a secret's length.
+const SHORT_AND_LONG: [&str; 2] = ["pw1", "pw1-and-twenty-seven-characters-more"];
+
+const FORMATS: [&str; 4] = ["human", "json", "github", "sarif"];
+
+/// What `lint --format FORMAT -f - ARGS` prints on both streams, of
+/// `values` on stdin, with `SECRET` in the values and the arguments written
+/// as `secret`, and `SECRET_FILE` in the arguments a file holding `secret`.
+fn lint_with_secret(format: &str, values: &str, args: &[&str], secret: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret.txt");
+    std::fs::write(&secret_file, format!("{secret}\n")).unwrap();
+    let args: Vec<String> = args
+        .iter()
+        .map(|arg| arg.replace("SECRET_FILE", secret_file.to_str().unwrap()).replace("SECRET", secret))
+        .collect();
+    let mut command = vec!["lint", "--format", format, "-f", "-"];
+    command.extend(args.iter().map(String::as_str));
+    let output = run_with_stdin(&command, Some(values.replace("SECRET", secret).as_bytes()));
+    let printed = text(&output.stdout) + &text(&output.stderr);
+    // The file's name is printed, and is another for each secret.
+    printed.replace(secret_file.to_str().unwrap(), "<secret file>")
+}
+
+/// The formats in which what lint prints of `values` and `args` (see
+/// [`lint_with_secret`]) differs for a short and a long secret, each with
+/// the lines that differ. Every format must report each of `codes` and
+/// print neither secret.
+fn formats_telling_the_length(values: &str, args: &[&str], codes: &[&str]) -> Vec<String> {
+    let mut told = Vec::new();
+    for format in FORMATS {
+        let [short, long] = SHORT_AND_LONG.map(|secret| lint_with_secret(format, values, args, secret));
+        for code in codes {
+            assert!(short.contains(code), "no {code} ({format}) in\n{short}");
+        }
+        assert!(!long.contains(SHORT_AND_LONG[0]), "{format} prints the secret:\n{long}");
+        let differing: Vec<String> = short
+            .lines()
+            .zip(long.lines())
+            .filter(|(short, long)| short != long)
+            .map(|(short, long)| format!("{short}\n  vs {long}"))
+            .collect();
+        if short != long {
+            told.push(format!("{format}, of {values:?} {args:?}:\n{}", differing.join("\n")));
+        }
+    }
+    told
+}
+
+/// The column and end column of a diagnostic whose span covers a secret
+/// cover its mask, whatever its length: a value under a secret key, the
+/// credentials of a database or Redis URL, a `--set` or `--set-file`
+/// secret, a merge conflict at one.
+#[test]
+fn no_column_tells_the_length_of_a_secret_the_span_covers() {
+    let redis = "externalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
+    let told = [
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: SECRET\n"),
+            vec![],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: \"mysql://root:SECRET@db:3306\"\n{redis}"),
+            vec![],
+            vec!["invalid-host"],
+        ),
+        (
+            "dbHost: db\nexternalRedis:\n  cache: redis://user:SECRET@cache:6379\n  queue: redis://queue:6379\n".to_owned(),
+            vec![],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec!["--set", "dbRootPassword=SECRET"],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec!["--set-file", "dbRootPassword=SECRET_FILE"],
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: {{a: 1}}\n"),
+            vec!["--set", "dbRootPassword=SECRET"],
+            vec!["merge-conflict"],
+        ),
+    ]
+    .iter()
+    .flat_map(|(values, args, codes)| formats_telling_the_length(values, args, codes))
+    .collect::<Vec<_>>();
+    assert!(told.is_empty(), "{}", told.join("\n\n"));
+}
+
+/// Nor does the column of a diagnostic after a secret on the same line: in
+/// a flow mapping, after a URL's credentials, after a secret's text
+/// elsewhere, in a `--set` argument (one line, whatever line break it
+/// holds); nor after a secret on the line before, where a lone CR ends it,
+/// as YAML reads it.
+#[test]
+fn no_column_tells_the_length_of_a_secret_before_it_on_the_line() {
+    let redis = "externalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\n";
+    let told = [
+        (
+            format!(
+                "dbHost: db\n{redis}dbRootPassword: x\njobs: {{createSite: {{enabled: true, siteName: a.b, adminPassword: SECRET, bogusKey: 1}}}}\n"
+            ),
+            vec![],
+            "unknown-key",
+        ),
+        (
+            format!(
+                "dbHost: db\n{redis}worker: {{gunicorn: {{envVars: [{{name: DB_PASSWORD, value: SECRET}}, {{name: X, bogus: 1}}]}}}}\n"
+            ),
+            vec![],
+            "unknown-key",
+        ),
+        (
+            "dbHost: db\nexternalRedis: {cache: \"redis://user:SECRET@cache:6379\", queue: redis://queue:6379, bogusKey: 1}\n".to_owned(),
+            vec![],
+            "unknown-key",
+        ),
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: SECRET\nworker: {{gunicorn: {{nodeSelector: {{SECRET: []}}}}}}\n"),
+            vec![],
+            "invalid-type",
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec![
+                "--set",
+                "externalRedis.cache=redis://user:SECRET@cache:6379,worker.gunicorn.replicaCount=x",
+            ],
+            "invalid-type",
+        ),
+        (
+            format!("dbHost: db\n{redis}"),
+            vec!["--set", "externalRedis.cache=redis://user:SECRET@cache:6379\n,worker.gunicorn.bogus=1"],
+            "unknown-key",
+        ),
+        (
+            format!("dbHost: db\n{redis}dbRootPassword: SECRET\nimage: {{tag: v1, bogus: 1}}\n").replace('\n', "\r"),
+            vec![],
+            "unknown-key",
+        ),
+    ]
+    .iter()
+    .flat_map(|(values, args, code)| formats_telling_the_length(values, args, &[code]))
+    .collect::<Vec<_>>();
+    assert!(told.is_empty(), "{}", told.join("\n\n"));
+}
+
+/// Nor on the lines of a secret written over several: a block scalar, and
+/// a quoted scalar in a flow mapping with a key after it on its last line.
+#[test]
+fn no_column_tells_the_length_of_a_secret_over_several_lines() {
+    let start = "dbHost: db\nexternalRedis:\n  cache: redis://cache:6379\n  queue: redis://queue:6379\ndbRootPassword: x\n";
+    let told = [
+        (
+            format!(
+                "{start}jobs:\n  createSite:\n    enabled: true\n    siteName: a.b\n    adminPassword: |\n      SECRET\n      SECRET\n"
+            ),
+            vec!["plaintext-password"],
+        ),
+        (
+            format!("{start}jobs: {{createSite: {{enabled: true, siteName: a.b, adminPassword: \"SECRET\n    SECRET\", bogusKey: 1}}}}\n"),
+            vec!["plaintext-password", "unknown-key"],
+        ),
+    ]
+    .iter()
+    .flat_map(|(values, codes)| formats_telling_the_length(values, &[], codes))
+    .collect::<Vec<_>>();
+    assert!(told.is_empty(), "{}", told.join("\n\n"));
+}
+
+/// A byte order mark is no character of the line to the YAML reader, nor
+/// to editors: a column after a secret on the first line leaves it out too,
+/// as every column of a line without a secret does.
+#[test]
+fn a_column_after_a_secret_leaves_out_a_byte_order_mark() {
+    let values = "\u{feff}{dbRootPassword: SECRET, dbHost: bad_host, externalRedis: {cache: \"redis://cache:6379\", queue: \"redis://queue:6379\"}}\n";
+    // `{dbRootPassword: ***, dbHost: ` before it.
+    let column = 31;
+    for secret in SHORT_AND_LONG {
+        let records: Vec<Value> = serde_json::from_str(&lint_with_secret("json", values, &[], secret)).unwrap();
+        let record = records
+            .iter()
+            .find(|r| r["code"] == "invalid-host")
+            .expect("an invalid-host record");
+        assert_eq!(
+            (&record["line"], &record["column"]),
+            (&Value::from(1), &Value::from(column)),
+            "{record}"
+        );
+    }
+}
+
+/// The human header's `file:line:column`, its caret and the JSON record
+/// agree on a diagnostic after a secret on the same line: all count the
+/// characters of the masked line that each of them shows, the line as the
+/// YAML reader counts it (a lone CR ends it; a byte order mark is none of
+/// its characters).
+#[test]
+fn the_human_location_its_caret_and_json_agree_after_a_secret() {
+    let redis = "externalRedis: {cache: \"redis://user:SECRET@cache:6379\", queue: redis://queue:6379";
+    for values in [
+        format!("dbHost: db\n{redis}, bogusKey: 1}}\n"),
+        format!("dbHost: db\rdbRootPassword: SECRET\r{redis}, bogusKey: 1}}\r"),
+        format!("\u{feff}{{dbHost: db, dbRootPassword: SECRET, bogusKey: 1, {redis}}}}}\n"),
+    ] {
+        let secret = SHORT_AND_LONG[1];
+        let records: Vec<Value> = serde_json::from_str(&lint_with_secret("json", &values, &[], secret)).unwrap();
+        let record = records.iter().find(|r| r["code"] == "unknown-key").expect("an unknown-key record");
+        let (line, column) = (record["line"].as_u64().unwrap(), record["column"].as_u64().unwrap() as usize);
+        assert_eq!(record["endColumn"].as_u64().unwrap() as usize, column + "bogusKey".len());
+
+        let human = lint_with_secret("human", &values, &[], secret);
+        let block = human
+            .split("\n\n")
+            .find(|block| block.starts_with("error[unknown-key]"))
+            .expect("an unknown-key error");
+        assert!(block.contains(&format!("--> <stdin>:{line}:{column}\n")), "{block}");
+        let lines: Vec<&str> = block.lines().collect();
+        let shown = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{line} | ")))
+            .expect("the source line");
+        // The gutter: the line's number, or as many spaces, and ` | `.
+        let gutter = format!("{line} | ").len();
+        let (source, caret) = (&lines[shown][gutter..], &lines[shown + 1][gutter..]);
+        assert!(source.contains("redis://***@cache"), "{source}");
+        assert_eq!(caret.find('^'), Some(column - 1), "{block}");
+        assert!(
+            source.chars().skip(column - 1).collect::<String>().starts_with("bogusKey"),
+            "{block}"
+        );
+    }
+}
+
+/// The KRM function's results name the place of each diagnostic as the
+/// other formats do: its column is counted with the secrets masked too. (A
+/// secret's text used as a key, after which the function's YAML has a
+/// diagnostic on the same line, is the only case.)
+#[test]
+fn krm_results_tell_no_secret_length_through_a_column() {
+    let results = SHORT_AND_LONG.map(|secret| {
+        let list = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp}}\n  spec:\n    values:\n      dbHost: db\n      externalRedis: {{cache: redis://cache:6379, queue: redis://queue:6379}}\n      dbRootPassword: {secret}\n      worker: {{gunicorn: {{nodeSelector: {{{secret}: {{}}}}}}}}\n"
+        );
+        let krm = run_with_stdin(&["krm"], Some(list.as_bytes()));
+        assert_eq!(krm.status.code(), Some(1));
+        let messages: Vec<String> = text(&krm.stdout).lines().filter(|l| l.contains("message:")).map(str::to_owned).collect();
+        messages.join("\n")
+    });
+    assert!(results[0].contains("[invalid-type]"), "{}", results[0]);
+    assert!(!results[1].contains(SHORT_AND_LONG[0]), "{}", results[1]);
+    assert_eq!(results[0], results[1]);
+}
+
+/// Nor through the key path of each result (`field.path`), which names a
+/// key that may be a secret's text, as the message does.
+#[test]
+fn krm_field_paths_print_no_secret() {
+    let results = SHORT_AND_LONG.map(|secret| {
+        let list = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp}}\n  spec:\n    values:\n      dbHost: db\n      externalRedis: {{cache: redis://cache:6379, queue: redis://queue:6379}}\n      dbRootPassword: {secret}\n      worker: {{gunicorn: {{resources: {{{secret}: 1}}, nodeSelector: {{\"a b {secret}\": x}}}}}}\n"
+        );
+        let krm = run_with_stdin(&["krm"], Some(list.as_bytes()));
+        assert_eq!(krm.status.code(), Some(1));
+        let answer = text(&krm.stdout);
+        assert!(!answer.contains(SHORT_AND_LONG[0]), "{answer}");
+        answer
+    });
+    let paths: Vec<&str> = results[0].lines().filter(|l| l.contains("path: worker.gunicorn.")).collect();
+    assert_eq!(
+        paths,
+        [
+            "    path: worker.gunicorn.nodeSelector[\"a b ***\"]",
+            "    path: worker.gunicorn.resources",
+            "    path: worker.gunicorn.resources.***"
+        ],
+        "{}",
+        results[0]
+    );
+    assert_eq!(results[0], results[1]);
+}
+
+/// Nor through the column of the parser's message about a ResourceList
+/// that does not parse, after a secret on the line: a value under a secret
+/// key, from which a line that does not parse is masked, so that the column
+/// points at its `***` as lint's does; a URL's credentials, with lines
+/// ending in LF and in CR (where the parser writes its location otherwise).
+#[test]
+fn a_krm_parse_error_tells_no_secret_length_through_its_column() {
+    for (values, column) in [
+        ("{dbRootPassword: SECRET, x: [}", "column 30"),
+        ("{externalRedis: {cache: \"redis://u:SECRET@c:6379\"}, x: [}", "column 63"),
+    ] {
+        for line_break in ["\n", "\r"] {
+            let messages = SHORT_AND_LONG.map(|secret| {
+                let list = format!(
+                    "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  spec:\n    values: {}\n",
+                    values.replace("SECRET", secret)
+                )
+                .replace('\n', line_break);
+                let krm = run_with_stdin(&["krm"], Some(list.as_bytes()));
+                assert_eq!(krm.status.code(), Some(1));
+                text(&krm.stdout)
+            });
+            assert!(messages[0].contains("line 5") && messages[0].contains(column), "{}", messages[0]);
+            assert!(!messages[1].contains(SHORT_AND_LONG[0]), "{}", messages[1]);
+            assert_eq!(messages[0], messages[1]);
+        }
+    }
+}
+
 /// `diff` masks a value under a key that names a secret, in a ConfigMap's
 /// data, an annotation or an env var, in every format, as it masks a
 /// Secret's data.

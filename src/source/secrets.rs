@@ -636,13 +636,14 @@ pub fn masked_column(text: &str, ranges: &[Range<usize>], offset: usize, end: bo
 mod tests {
     use super::*;
 
-    /// `text` as diagnostics would quote each of its lines.
+    /// `text` as diagnostics would quote each of its lines (which YAML ends
+    /// at a lone CR too), joined with LF.
     fn shown(text: &str) -> String {
         let mut sources = Sources::default();
         let file = sources.add("values.yaml", text);
         let mut start = 0;
         let mut shown = Vec::new();
-        for (number, line) in text.split('\n').enumerate() {
+        for (number, line) in text.split(['\n', '\r']).enumerate() {
             let span = crate::source::Span {
                 file,
                 start: start as u32,
@@ -770,7 +771,7 @@ note: 'see https://***@example.com/x'
         // Lines end at CR too; a comment leaves the structure as it was; an
         // env var's secret `name` makes the `value` beside it secret,
         // however it is indented; keys after `[`; `''` inside a quoted key.
-        assert_eq!(shown("x: y: z\rdbRootPassword: hunter2\r"), r"x: y: z\rdbRootPassword: ***");
+        assert_eq!(shown("x: y: z\rdbRootPassword: hunter2\r"), "x: y: z\ndbRootPassword: ***\n");
         assert_eq!(
             shown("a: \"b\ndbRootPassword: |\n# rotated\n  hunter2\n"),
             "a: \"b\ndbRootPassword: ***\n# rotated\n  ***\n"
@@ -893,5 +894,30 @@ note: 'see https://***@example.com/x'
         assert_eq!(masked_column(line, &ranges, 16, true), 16);
         assert_eq!(masked_column(line, &ranges, 24, false), 20);
         assert_eq!(masked_column(line, &ranges, 33, true), 25);
+    }
+
+    /// The columns every format prints are those of the masked line, as its
+    /// underline: a span over a secret covers its mask, one after it moves
+    /// by what the mask took out; a span over several lines ends with the
+    /// characters of its first, a `\r` before its line break not among them.
+    #[test]
+    fn shown_columns_are_counted_on_the_masked_line() {
+        let text = "x: {dbRootPassword: hunter2hunter2, bogus: 1}\r\nimage:\r\n  tag: |\r\n    a\r\n    b\r\n";
+        let mut sources = Sources::default();
+        let file = sources.add("values.yaml", text);
+        let span = |written: &str, column: u32, line: u32| {
+            let start = text.find(written).unwrap() as u32;
+            let end = start + written.len() as u32;
+            crate::source::Span {
+                file,
+                start,
+                end,
+                line,
+                column,
+            }
+        };
+        assert_eq!(sources.shown_columns(span("hunter2hunter2", 21, 1)), (21, 24));
+        assert_eq!(sources.shown_columns(span("bogus", 37, 1)), (26, 31));
+        assert_eq!(sources.shown_columns(span("a\r\n    b", 5, 4)), (5, 6));
     }
 }
