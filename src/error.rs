@@ -56,17 +56,22 @@ impl fmt::Display for Error {
         match self {
             // serde_json's text of a data error quotes the value it did not
             // expect (`invalid type: string "…"`), and any parameter may
-            // carry a password (a `set` map's value): only its place is
-            // said. Its syntax errors are fixed texts with a place.
-            Error::ArgocdParameters { source } if source.classify() == serde_json::error::Category::Data => write!(
-                f,
-                "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: the value at line {} column {} is not what a parameter holds \
+            // carry a password (a `set` map's value): only what was wrong is
+            // said. Its syntax errors are fixed texts. Neither gives its place:
+            // Argo CD sends the parameters on one line, where a column counts
+            // the characters of every value before it.
+            Error::ArgocdParameters { source } if source.classify() == serde_json::error::Category::Data => f.write_str(
+                "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: a value is not what a parameter holds \
                  (`name`, and a `string`, an `array` of strings or a `map` of strings)",
-                source.line(),
-                source.column()
             ),
             Error::ArgocdParameters { source } => {
-                write!(f, "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: {source}")
+                let text = source.to_string();
+                let place = format!(" at line {} column {}", source.line(), source.column());
+                write!(
+                    f,
+                    "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: {}",
+                    text.strip_suffix(&place).unwrap_or(&text)
+                )
             }
             Error::ArgocdParameter { name, problem } => write!(f, "the Argo CD parameter `{name}` {problem}"),
             Error::OutsideRepository { file, root } => write!(
