@@ -121,8 +121,8 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
 
     let mut assignments = Vec::new();
     // Where the path of a secret assignment made so far is written. A
-    // refusal of what follows points there: a column past the secret, or
-    // the span's end, would count its characters.
+    // refusal of what follows points there, at a key the user can read,
+    // rather than past the secret's masked `***`.
     let mut secret_path: Option<(usize, usize)> = None;
     // The env vars given a secret name so far (the path to each).
     let mut secret_env_vars: Vec<Vec<Segment>> = Vec::new();
@@ -161,7 +161,7 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
         let segments: Vec<Segment> = path.iter().map(|(segment, _)| segment.clone()).collect();
         let value = if text[value_start..end].starts_with('{') {
             list(text, &spans, flag, value_start, end).map_err(|(s, e, message)| {
-                // A column in or past a secret list would count its characters.
+                // A place in a secret list would point into its masked `***`.
                 if secrets::path_is_secret(&segments) {
                     invalid(start, start + eq, message)
                 } else {
