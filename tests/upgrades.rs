@@ -390,44 +390,12 @@ fn a_pod_cut_off_while_it_changes_a_site_is_not_redone_by_its_replacement() {
 /// the script's output, `None` where the machine has no user and PID
 /// namespaces.
 fn evicted_at_its_change(bench: &ScratchBench, docs: &[Value], job: &str) -> Option<std::process::Output> {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-    if !Command::new("unshare").args(["-rpf", "true"]).status().is_ok_and(|s| s.success()) {
-        eprintln!("skipped: this machine has no user and PID namespaces (unshare -rpf) for a PID 1");
-        return None;
-    }
-    let mut command = bench.command(r#"exec unshare -rpf bash -c "$JOB_SCRIPT""#, "16");
-    command
-        .env("JOB_SCRIPT", script(docs, job))
-        .env("JOB_NAME", format!("erpnext-{job}-1"))
-        .env("JOB_UID", "uid-1")
-        .env("READY_DELAY", "3")
-        .env("WAIT_TIMEOUT", "3")
-        .env("DB_ROOT_USER", "root")
-        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = command.spawn().unwrap();
-    let start = Instant::now();
-    while !bench.changing_a_site_file().exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "{job} never came to its change");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // The script: unshare's child, PID 1 in the namespace unshare made.
-    let pgrep = Command::new("pgrep").arg("-P").arg(child.id().to_string()).output().unwrap();
-    let script_pid = text(&pgrep.stdout).trim().to_owned();
-    assert!(
-        Command::new("kill").args(["-TERM", &script_pid]).status().unwrap().success(),
-        "{script_pid:?}"
-    );
-    let output = child.wait_with_output().unwrap();
+    let job_name = format!("erpnext-{job}-1");
+    let env = [("JOB_NAME", job_name.as_str()), ("JOB_UID", "uid-1"), ("READY_DELAY", "3")];
+    let stopped = bench.terminate_as_pid_one(&script(docs, job), &env, || bench.changing_a_site_file().exists())?;
+    let output = stopped.output;
     assert_eq!(output.status.code(), Some(143), "ended by the SIGTERM: {}", text(&output.stderr));
-    assert!(
-        !bench
-            .root()
-            .join(format!("sites/.frappe-manifests/changing/erpnext-{job}-1"))
-            .exists()
-    );
+    assert!(!bench.root().join(format!("sites/.frappe-manifests/changing/{job_name}")).exists());
     Some(output)
 }
 
@@ -730,7 +698,7 @@ fn maintenance(bench: &ScratchBench, site: &str) -> Value {
 /// The one-off backup Job of the values' image as done, which their migrate
 /// Job waits for (its own test runs the backup itself).
 /// The bench image, which the upgrade stamps name.
-fn bench_image(docs: &[Value]) -> String {
+pub(crate) fn bench_image(docs: &[Value]) -> String {
     job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
         .as_str()
         .unwrap()
@@ -1085,7 +1053,7 @@ fn pod_spec<'a>(docs: &'a [Value], task: &str) -> &'a Value {
 }
 
 /// The script of a Job's container (or init container) `name`.
-fn container_script(docs: &[Value], task: &str, name: &str) -> String {
+pub(crate) fn container_script(docs: &[Value], task: &str, name: &str) -> String {
     let pod = pod_spec(docs, task);
     let containers = pod["initContainers"]
         .as_array()
