@@ -20,8 +20,9 @@ use crate::upgrades::{bench_image, container_script};
 const SITES: [&str; 2] = ["shop.example.com", "hr.example.com"];
 
 /// What a wait may take after the SIGTERM: its sleep between two checks (5 s
-/// at most) and the check.
-const WAIT_ENDS_WITHIN: Duration = Duration::from_secs(7);
+/// at most), the check, and a margin for a busy machine; far less than the
+/// waits' timeouts (an hour, two, a day) or the grace period.
+const WAIT_ENDS_WITHIN: Duration = Duration::from_secs(9);
 
 /// The seconds each `bench backup` dumps a database here (the fake's
 /// BACKUP_SECONDS).
@@ -48,14 +49,15 @@ fn backup_stamp(bench: &ScratchBench) -> String {
     std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/backed-up")).unwrap_or_default()
 }
 
-/// A bench with both sites, whose `bench backup` takes [`DUMP_SECONDS`].
+/// A bench with both sites.
 fn bench_with_sites() -> ScratchBench {
     let bench = ScratchBench::configured();
     SITES.iter().for_each(|site| bench.add_site(site));
     bench
 }
 
-/// Runs `script` as PID 1 and stops it while bench dumps the first site.
+/// Runs `script` as PID 1, each dump taking [`DUMP_SECONDS`], and stops it
+/// while bench dumps the first site.
 fn stopped_during_the_first_dump(bench: &ScratchBench, script: &str) -> Option<Terminated> {
     let dump = DUMP_SECONDS.to_string();
     let first = format!("--site {} backup", SITES[0]);
@@ -74,8 +76,12 @@ fn the_one_off_backup_stopped_during_a_dump_ends_after_it_and_stamps_its_failure
     let docs = rendered(&listener);
     let bench = bench_with_sites();
     bench.add_site("crm.example.com");
+    // The migrate Job's wait for the backup is bounded, should the backup
+    // not run here (no PID namespaces).
+    let mut migrate = bench.command(&script(&docs, "migrate"), "16");
+    migrate.env("WAIT_TIMEOUT", "3").env("BACKUP_TIMEOUT", "30");
     let (stopped, migrate) = std::thread::scope(|scope| {
-        let migrating = scope.spawn(|| bench.run(&script(&docs, "migrate"), None));
+        let migrating = scope.spawn(|| migrate.output().unwrap());
         let stopped = stopped_during_the_first_dump(&bench, &script(&docs, "backup"));
         let stopped_at = std::time::Instant::now();
         let migrate = migrating.join().unwrap();
@@ -93,7 +99,7 @@ fn the_one_off_backup_stopped_during_a_dump_ends_after_it_and_stamps_its_failure
     let (migrate, after) = migrate;
     assert_eq!(migrate.status.code(), Some(1));
     assert!(
-        text(&migrate.stderr).contains(&format!("error: the backup Job of {image} failed")) && after < Duration::from_secs(6),
+        text(&migrate.stderr).contains(&format!("error: the backup Job of {image} failed")) && after < WAIT_ENDS_WITHIN,
         "{after:?}: {}",
         text(&migrate.stderr)
     );

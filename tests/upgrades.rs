@@ -2525,8 +2525,8 @@ fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
 }
 
 /// A backup stopped by SIGTERM (a pod
-/// deleted or evicted) stamps its failure, though bash runs the EXIT trap
-/// with the last command's status; a migrate that stops before a site it
+/// deleted or evicted) stamps its failure (tests/sigterm.rs stops it as
+/// PID 1, as in its container); a migrate that stops before a site it
 /// queued again fails that site again; the hour for site creation restarts
 /// with each site create-site finishes.
 #[test]
