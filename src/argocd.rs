@@ -42,21 +42,101 @@ struct Parameter {
     map: Option<BTreeMap<String, String>>,
 }
 
+impl Parameter {
+    /// The kinds of value it holds (`string`, `array`, `map`), leaving out
+    /// the empty ones.
+    fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        if self.string.as_ref().is_some_and(|s| !s.is_empty()) {
+            kinds.push("string");
+        }
+        if self.array.as_ref().is_some_and(|a| !a.is_empty()) {
+            kinds.push("array");
+        }
+        if self.map.as_ref().is_some_and(|m| !m.is_empty()) {
+            kinds.push("map");
+        }
+        kinds
+    }
+}
+
+/// The parameters `plugin.yaml` announces, and the kinds of value each is
+/// read from (`values-files` also takes one file as a `string`).
+const PARAMETERS: [(&str, &[&str]); 3] = [("values-files", &["array", "string"]), ("release", &["string"]), ("set", &["map"])];
+
+/// Refuses a parameter that would not be read: a name not in
+/// [`PARAMETERS`] (a typo), a value of another kind than the parameter's
+/// own, or a name given twice. Ignored, it would render another bench than
+/// the one asked for, and exit 0. Values are never quoted, and names are
+/// masked as a `--set` path is: any may carry a password.
+fn check(parameters: &[Parameter]) -> Result<(), Error> {
+    for (n, parameter) in parameters.iter().enumerate() {
+        let problem = match PARAMETERS.iter().find(|(name, _)| *name == parameter.name) {
+            None => "is not one this plugin takes: it takes `values-files` (an array), `release` (a string) and `set` (a map)".to_owned(),
+            Some(_) if parameters[..n].iter().any(|earlier| earlier.name == parameter.name) => "is given twice".to_owned(),
+            Some((_, takes)) => {
+                let kinds = parameter.kinds();
+                if kinds.len() <= 1 && kinds.iter().all(|kind| takes.contains(kind)) {
+                    continue;
+                }
+                format!("holds {}, and is read from {}", words(&kinds, "and"), words(takes, "or"))
+            }
+        };
+        // A name may be what was meant for `set` (`dbRootPassword=…`) or a URL.
+        let name = crate::source::secrets::masked_key_path(&parameter.name);
+        return Err(Error::ArgocdParameter {
+            name: crate::source::escape_controls(&name).into_owned(),
+            problem,
+        });
+    }
+    Ok(())
+}
+
+/// `kinds` as a phrase joined by `conjunction`: "a `string` and an `array`".
+fn words(kinds: &[&str], conjunction: &str) -> String {
+    let article = |kind: &str| if kind.starts_with('a') { "an" } else { "a" };
+    let words: Vec<String> = kinds.iter().map(|kind| format!("{} `{kind}`", article(kind))).collect();
+    match words.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {conjunction} {last}", rest.join(", ")),
+        None => "nothing".to_owned(),
+    }
+}
+
 /// Builds the render request from Argo CD's environment (`env` looks a
 /// variable up) for the application in `app_dir`, the working directory.
 pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request, Error> {
     let parameters: Vec<Parameter> = match env("ARGOCD_APP_PARAMETERS").filter(|p| !p.trim().is_empty()) {
-        Some(json) => serde_json::from_str(&json).map_err(|source| Error::ArgocdParameters { source })?,
+        // `null` when the Application names the plugin and gives no
+        // parameters: Argo CD JSON-encodes its nil list of them.
+        Some(json) => serde_json::from_str::<Option<_>>(&json)
+            .map_err(|source| Error::ArgocdParameters { source })?
+            .unwrap_or_default(),
         None => Vec::new(),
     };
+    check(&parameters)?;
     let parameter = |name: &str| parameters.iter().find(|p| p.name == name);
 
-    let files: Vec<String> = match parameter("values-files").and_then(|p| p.array.clone().or_else(|| p.string.clone().map(|s| vec![s]))) {
-        Some(files) if !files.is_empty() => files,
-        _ => match env("ARGOCD_ENV_VALUES_FILES").filter(|f| !f.trim().is_empty()) {
-            Some(list) => list.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
-            None => vec!["values.yaml".to_owned()],
-        },
+    let files: Vec<String> = match parameter("values-files").and_then(|p| {
+        p.array
+            .clone()
+            .filter(|a| !a.is_empty())
+            .or_else(|| p.string.clone().filter(|s| !s.is_empty()).map(|s| vec![s]))
+    }) {
+        Some(files) => files,
+        None => {
+            let listed: Vec<String> = env("ARGOCD_ENV_VALUES_FILES")
+                .unwrap_or_default()
+                .split(',')
+                .map(|f| f.trim().to_owned())
+                .filter(|f| !f.is_empty())
+                .collect();
+            if listed.is_empty() {
+                vec!["values.yaml".to_owned()]
+            } else {
+                listed
+            }
+        }
     };
     let root = repository_root(app_dir, env("ARGOCD_APP_SOURCE_PATH").as_deref());
     let files = files
@@ -67,7 +147,13 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         .and_then(|p| p.string.clone())
         .filter(|r| !r.is_empty())
         .map(|r| (r, "the `release` parameter"))
-        .or_else(|| env("ARGOCD_APP_NAME").filter(|n| !n.is_empty()).map(|n| (n, "`ARGOCD_APP_NAME`")))
+        .or_else(|| {
+            // An Application outside Argo CD's namespace is `<namespace>_<name>`
+            // here; Argo CD's Helm sources take the name alone as the release.
+            let name = env("ARGOCD_APP_NAME")?;
+            let name = name.split_once('_').map_or(name.as_str(), |(_, name)| name);
+            (!name.is_empty()).then(|| (name.to_owned(), "`ARGOCD_APP_NAME`"))
+        })
         .ok_or(Error::NoRelease)?;
     // Keys are `--set` paths; values as Argo CD gives Helm parameters.
     let sets = parameter("set")
@@ -83,6 +169,7 @@ pub fn request(env: impl Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
             release,
             release_source,
             namespace: env("ARGOCD_APP_NAMESPACE").filter(|n| !n.is_empty()),
+            namespace_source: "`ARGOCD_APP_NAMESPACE`, the Application's destination",
         },
         ..Default::default()
     })
@@ -253,6 +340,58 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    /// The parameters read are the ones `plugin.yaml` announces, each of the
+    /// kind announced: Argo CD's UI offers those, and any other is refused,
+    /// with a message that lists them.
+    #[test]
+    fn the_parameters_read_are_the_ones_the_plugin_announces() {
+        let plugin: serde_json::Value = serde_saphyr::from_str(include_str!("../integrations/argocd/plugin.yaml")).unwrap();
+        let announced: Vec<(&str, &str)> = plugin["spec"]["parameters"]["static"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p["collectionType"].as_str().unwrap()))
+            .collect();
+        let read: Vec<(&str, &str)> = PARAMETERS.iter().map(|(name, takes)| (*name, takes[0])).collect();
+        assert_eq!(announced, read);
+        let refused = check(&[Parameter {
+            name: "other".to_owned(),
+            string: None,
+            array: None,
+            map: None,
+        }])
+        .unwrap_err()
+        .to_string();
+        for (name, kind) in announced {
+            let listed = [format!("`{name}` (a {kind})"), format!("`{name}` (an {kind})")];
+            assert!(listed.iter().any(|l| refused.contains(l.as_str())), "{refused}");
+        }
+    }
+
+    /// An empty value is one not given, whatever its kind: `values-files`
+    /// with an empty `array` beside its `string` (Argo CD's UI keeps the
+    /// `string` a manifest wrote when it edits the `array`) is the `string`.
+    #[test]
+    fn an_empty_array_leaves_the_values_files_string() {
+        let app = tempfile::tempdir().unwrap();
+        let request = super::request(
+            env(&[
+                ("ARGOCD_APP_NAME", "x"),
+                (
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"values-files","array":[],"string":"prod.yaml"}]"#,
+                ),
+            ]),
+            app.path(),
+        )
+        .unwrap();
+        assert!(
+            matches!(&request.files[..], [Input::Path(path)] if path == Path::new("prod.yaml")),
+            "{:?}",
+            request.files
+        );
     }
 
     /// serde_json's messages quote the value they did not expect; a

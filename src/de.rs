@@ -321,8 +321,10 @@ impl<'a> NodeDeserializer<'a> {
         let Some(text) = self.plain_text() else {
             let error = self.wrong_type("an integer");
             return Err(match &self.node.value {
-                // helm's `--set` keeps `010` text; its value has no quotes to remove.
+                // helm's `--set` keeps `010` text, and a number too large
+                // for an int64: such a value has no quotes to remove.
                 Value::Scalar(Scalar { text, .. }) => match text.parse::<i128>() {
+                    Ok(n) if !(min..=max).contains(&n) => error.help(format!("it is out of range ({min} to {max})")),
                     Ok(n) if n.to_string() != text.trim_start_matches('+') => {
                         error.help(format!("write `{n}`, unquoted and without leading zeros"))
                     }

@@ -15,6 +15,9 @@ use std::path::PathBuf;
 pub enum Error {
     /// `ARGOCD_APP_PARAMETERS` is not the JSON array of parameters Argo CD sends.
     ArgocdParameters { source: serde_json::Error },
+    /// An Argo CD parameter the plugin would not read: its `name` (control
+    /// characters escaped) and what `problem` it has.
+    ArgocdParameter { name: String, problem: String },
     /// A values file named by Argo CD's parameters resolves outside the
     /// application's repository.
     OutsideRepository { file: String, root: PathBuf },
@@ -65,6 +68,7 @@ impl fmt::Display for Error {
             Error::ArgocdParameters { source } => {
                 write!(f, "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD sends: {source}")
             }
+            Error::ArgocdParameter { name, problem } => write!(f, "the Argo CD parameter `{name}` {problem}"),
             Error::OutsideRepository { file, root } => write!(
                 f,
                 "values file `{file}` is outside the repository (`{}`), through `..` or a symbolic link; values files must be in the application's repository",

@@ -240,7 +240,10 @@ pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Genera
         Some(release) => (release.clone(), "the generator's `spec.release`"),
         None => (config.metadata.name.clone(), "the generator's `metadata.name`"),
     };
-    let namespace = config.spec.namespace.clone().or(config.metadata.namespace.clone());
+    let (namespace, namespace_source) = match &config.spec.namespace {
+        Some(namespace) => (Some(namespace.clone()), "the generator's `spec.namespace`"),
+        None => (config.metadata.namespace.clone(), "the generator's `metadata.namespace`"),
+    };
     Generated::Bench(pipeline::run(&Request {
         files,
         sets,
@@ -248,6 +251,7 @@ pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Genera
             release,
             release_source,
             namespace,
+            namespace_source,
         },
         ..Default::default()
     }))

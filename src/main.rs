@@ -223,6 +223,7 @@ fn settings(args: &ValuesArgs) -> Settings {
         release: args.release.clone(),
         release_source: "`--release`",
         namespace: args.namespace.clone(),
+        namespace_source: "`--namespace`",
     }
 }
 

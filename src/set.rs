@@ -80,10 +80,13 @@ impl Assignment {
 }
 
 /// One `--set` argument for a `key: value` of a map of overrides (Argo CD's
-/// `set` parameter, the kustomize generator's `spec.set`), as Argo CD passes
-/// a Helm parameter to `helm --set`: a value in braces is a list
-/// (`{a,b}`), any other value is taken as written, its backslashes, commas
-/// and braces escaped.
+/// `set` parameter, the kustomize generator's `spec.set`). The key is a
+/// `--set` path and a value in braces is a list (`{a,b}`), as Argo CD passes
+/// a Helm parameter to `helm --set`. Any other value is taken as written,
+/// its backslashes, commas and braces escaped. Argo CD escapes only the
+/// commas that follow no backslash (argo-cd `util/helm/cmd.go`
+/// `cleanSetParameters`), and helm reads every backslash as an escape: `a\,b`
+/// and `C:\dir` become `a,b` and `C:dir`, which would mangle a password.
 pub(crate) fn map_entry(key: &str, value: &str) -> String {
     if value.starts_with('{') && value.ends_with('}') {
         return format!("{key}={value}");
@@ -642,6 +645,9 @@ mod tests {
         assert_eq!(values(&map_entry("a", "{x,y}"), Flag::Set), [r#"["x", "y"]"#]);
         assert_eq!(values(&map_entry("a", r"x,y\z"), Flag::Set), [r#""x,y\\z""#]);
         assert_eq!(values(&map_entry("a", "{x"), Flag::Set), [r#""{x""#]);
+        // Where Argo CD's Helm sources drop the backslashes (README, Argo CD).
+        assert_eq!(values(&map_entry("a", r"a\,b"), Flag::Set), [r#""a\\,b""#]);
+        assert_eq!(values(&map_entry("a", r"C:\dir"), Flag::Set), [r#""C:\\dir""#]);
     }
 
     #[test]

@@ -271,6 +271,22 @@ fn set_values_are_typed_as_helm_types_them() {
         1,
         &["expected an integer", "help: remove the quotes"],
     );
+    // Past an int64, helm's `--set` keeps the digits as text: nothing was
+    // quoted, the number is too large.
+    refused(
+        &run(&[
+            "render",
+            "-f",
+            "examples/minimal.yaml",
+            "--set",
+            "socketio.replicaCount=99999999999999999999",
+        ]),
+        1,
+        &[
+            "expected an integer, found the string \"99999999999999999999\"",
+            "help: it is out of range (-2147483648 to 2147483647)",
+        ],
+    );
     // helm reads `+010` as the int64 10 (`strconv.ParseInt` takes the sign
     // and the zeros after it): a count of 10, not the octal 8 YAML 1.1
     // tools would warn about.

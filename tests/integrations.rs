@@ -20,6 +20,11 @@ fn install_as(dir: &Path, name: &str) -> PathBuf {
 /// Runs the shipped plugin's generate command as Argo CD's cmp-server does:
 /// no shell, in the application directory, with only Argo CD's variables.
 fn argocd_generate(app_dir: &Path, parameters: &str) -> std::process::Output {
+    argocd_generate_with(app_dir, parameters, &[])
+}
+
+/// [`argocd_generate`], with `env` added to (or replacing) Argo CD's variables.
+fn argocd_generate_with(app_dir: &Path, parameters: &str, env: &[(&str, &str)]) -> std::process::Output {
     let plugin: Value =
         serde_saphyr::from_str(&std::fs::read_to_string(project_root().join("integrations/argocd/plugin.yaml")).unwrap()).unwrap();
     assert_eq!(plugin["kind"], "ConfigManagementPlugin");
@@ -37,8 +42,6 @@ fn argocd_generate(app_dir: &Path, parameters: &str) -> std::process::Output {
         .collect();
     let bin = tempfile::tempdir().unwrap();
     install_as(bin.path(), &command[0]);
-    let discover = plugin["spec"]["discover"]["fileName"].as_str().unwrap();
-    assert!(app_dir.join(discover).exists(), "the app directory is discovered by {discover}");
     Command::new(bin.path().join(&command[0]))
         .args(&command[1..])
         .args(args)
@@ -54,6 +57,7 @@ fn argocd_generate(app_dir: &Path, parameters: &str) -> std::process::Output {
         .env("ARGOCD_ENV_TEAM", "erp")
         .env("ARGOCD_APP_PARAMETERS", parameters)
         .env("PARAM_RELEASE", "erp")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
@@ -142,6 +146,135 @@ fn argocd_generate_fails_loudly_on_broken_values() {
         text(&output.stderr)
     );
     assert!(text(&output.stderr).contains("values.yaml:7:19"));
+}
+
+/// Argo CD offers each Application that names no source type (no `helm`,
+/// `kustomize`, `directory` or `plugin`) to every plugin with a `discover`
+/// rule before it looks for `Chart.yaml` (argo-cd
+/// `util/app/discovery/discovery.go`, `Discover`). A rule that matches
+/// `values.yaml` would claim every Helm chart's directory in the cluster, and
+/// one that does not match refuses the plugin even to an Application that
+/// names it (`cmpSupports`). So the plugin has none: Applications name it.
+#[test]
+fn the_argocd_plugin_claims_no_application_that_does_not_name_it() {
+    let plugin: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(project_root().join("integrations/argocd/plugin.yaml")).unwrap()).unwrap();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert!(
+        plugin["spec"].get("discover").is_none(),
+        "a discover rule: {}",
+        plugin["spec"]["discover"]
+    );
+}
+
+/// An Application that names the plugin and gives it no parameters (only
+/// `env`, or nothing at all) gets `ARGOCD_APP_PARAMETERS=null`: Argo CD
+/// JSON-encodes its nil list of parameters (argo-cd
+/// `pkg/apis/application/v1alpha1/types.go`, `ApplicationSourcePluginParameters.Environ`).
+#[test]
+fn argocd_generate_takes_null_parameters_as_none() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    std::fs::write(app.path().join("prod.yaml"), "socketio:\n  replicaCount: 2\n").unwrap();
+    let output = argocd_generate_with(app.path(), "null", &[("ARGOCD_ENV_VALUES_FILES", "values.yaml,prod.yaml")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    let socketio = crate::common::find(&docs, "Deployment", "shop-erpnext-socketio");
+    assert_eq!(socketio["spec"]["replicas"], 2, "ARGOCD_ENV_VALUES_FILES applies");
+}
+
+/// `ARGOCD_ENV_VALUES_FILES` that names no file (`,`) is as if unset, as an
+/// empty `values-files` is: `values.yaml`. It was a list of no files, which
+/// exited 1 without a word.
+#[test]
+fn argocd_generate_reads_values_yaml_when_the_list_names_no_file() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    for listed in [",", " , ", ""] {
+        let output = argocd_generate_with(app.path(), "[]", &[("ARGOCD_ENV_VALUES_FILES", listed)]);
+        assert!(output.status.success(), "`{listed}`: {}", text(&output.stderr));
+        assert!(!documents(&text(&output.stdout)).is_empty());
+    }
+}
+
+/// Argo CD names an Application outside its own namespace
+/// `<namespace>_<name>` in `ARGOCD_APP_NAME`; its Helm sources take the
+/// name alone as the release (argo-cd `reposerver/repository/repository.go`
+/// `helmTemplate`), and so does the plugin.
+#[test]
+fn argocd_generate_takes_the_release_from_the_name_of_an_application_in_any_namespace() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    let output = argocd_generate_with(app.path(), "[]", &[("ARGOCD_APP_NAME", "team-a_shop")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let docs = documents(&text(&output.stdout));
+    assert!(
+        docs.iter()
+            .all(|d| d["metadata"]["name"].as_str().unwrap().starts_with("shop-erpnext")),
+        "the release is the Application's name"
+    );
+}
+
+/// An invalid namespace is reported where it came from: under Argo CD the
+/// Application's destination (`ARGOCD_APP_NAMESPACE`), under kustomize the
+/// generator's configuration. Neither has a `--namespace`.
+#[test]
+fn an_invalid_namespace_names_where_it_came_from() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    let output = argocd_generate_with(app.path(), "[]", &[("ARGOCD_APP_NAMESPACE", "Erp")]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`Erp` is not a valid namespace name (from `ARGOCD_APP_NAMESPACE`"),
+        "{stderr}"
+    );
+
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp, namespace: Erp}}\n  spec:\n    values:\n{}",
+        MINIMAL.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&input, &frappe_manifests::kustomize::LoadRestrictor::None);
+    assert!(failed);
+    assert!(
+        output.contains("`Erp` is not a valid namespace name (from the generator's `metadata.namespace`)"),
+        "{output}"
+    );
+}
+
+/// A parameter the plugin would not read (a name it does not take, a value
+/// of another kind than its own, the same name twice) is refused by name:
+/// ignored, it would render another bench than the one asked for, and exit 0.
+#[test]
+fn argocd_generate_refuses_parameters_it_would_ignore() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), MINIMAL).unwrap();
+    for (parameters, named) in [
+        (r#"[{"name":"value-files","array":["prod.yaml"]}]"#, "`value-files`"),
+        (r#"[{"name":"set","string":"dbRootPassword=Leak-Param"}]"#, "`set`"),
+        (r#"[{"name":"release","array":["erp"]}]"#, "`release`"),
+        (r#"[{"name":"values-files","map":{"a":"prod.yaml"}}]"#, "`values-files`"),
+        (r#"[{"name":"set","map":{"a":"1"}},{"name":"set","map":{"b":"2"}}]"#, "`set`"),
+        // A name that carries what was meant for `set`, or a URL's password.
+        (r#"[{"name":"dbRootPassword=Leak-Name","string":"x"}]"#, "`dbRootPassword="),
+        (
+            r#"[{"name":"https://u:Leak-Url@host/x.yaml","string":"x"}]"#,
+            "`https://***@host/x.yaml`",
+        ),
+        (r#"[{"name":"a\n\u001b[2J\u202e","string":"x"}]"#, r"`a\n\u{1b}[2J\u{202e}`"),
+    ] {
+        let output = argocd_generate(app.path(), parameters);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{parameters}: {stderr}");
+        assert!(output.stdout.is_empty(), "{parameters}");
+        assert!(stderr.contains(named) && !stderr.contains("Leak"), "{parameters}: {stderr}");
+    }
+    // What holds nothing is nothing, of whatever kind.
+    let output = argocd_generate(
+        app.path(),
+        r#"[{"name":"set","map":{},"string":""},{"name":"release","string":"","array":[]},{"name":"values-files","string":""}]"#,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
 }
 
 #[test]

@@ -60,6 +60,8 @@ pub struct Settings {
     pub release_source: &'static str,
     /// `--namespace`, which wins over `namespace:` in the values.
     pub namespace: Option<String>,
+    /// Where `namespace` comes from, as `release_source` says it.
+    pub namespace_source: &'static str,
 }
 
 impl Default for Settings {
@@ -68,6 +70,7 @@ impl Default for Settings {
             release: "erpnext".to_owned(),
             release_source: "`--release`",
             namespace: None,
+            namespace_source: "`--namespace`",
         }
     }
 }

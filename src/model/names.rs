@@ -135,7 +135,10 @@ pub(super) fn resolve_names(values: &Values, settings: &Settings, report: &mut R
     {
         let message = format!("`{namespace}` is not a valid namespace name");
         if settings.namespace.is_some() {
-            report.push(Diagnostic::new(Code::InvalidName, format!("{message} (from `--namespace`)")));
+            report.push(Diagnostic::new(
+                Code::InvalidName,
+                format!("{message} (from {})", settings.namespace_source),
+            ));
         } else {
             report.at(Code::InvalidName, &values.namespace, message);
         }
