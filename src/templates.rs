@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("site-records.sh", include_str!("../templates/site-records.sh.j2")),
     ("disruption.sh", include_str!("../templates/disruption.sh.j2")),
     ("sigterm.sh", include_str!("../templates/sigterm.sh.j2")),
+    ("dump.sh", include_str!("../templates/dump.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
     ("wait-for-migrate.sh", include_str!("../templates/wait-for-migrate.sh.j2")),
     ("restore.sh", include_str!("../templates/restore.sh.j2")),

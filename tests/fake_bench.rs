@@ -241,9 +241,20 @@ PATH=${PATH#*:} exec sleep "$@"
         );
     }
 
-    /// Each command line bench was run with, as `ps` shows it.
+    /// Each command line bench was run with, as `ps` shows it; but for the
+    /// `--backup-path` of a Job's dump into the site's own folder (dump.sh),
+    /// which every backup gives: the calls read as the backups asked for.
+    /// Any other `--backup-path` stays.
     pub(crate) fn calls(&self) -> Vec<String> {
-        self.read("argv.log").lines().map(str::to_owned).collect()
+        self.read("argv.log").lines().map(|call| self.without_dumping_folder(call)).collect()
+    }
+
+    fn without_dumping_folder(&self, call: &str) -> String {
+        let Some(site) = call.strip_prefix("--site ").and_then(|rest| rest.split(' ').next()) else {
+            return call.to_owned();
+        };
+        let option = format!(" --backup-path {}", self.root().join(DUMPING).join(site).display());
+        call.replacen(&option, "", 1)
     }
 
     /// What bench read from its prompts.
@@ -272,6 +283,9 @@ PATH=${PATH#*:} exec sleep "$@"
         std::fs::write(dir.join("site_config.json"), r#"{"db_name": "_0123456789abcdef"}"#).unwrap();
     }
 }
+
+/// Where a Job has bench write a site's dump (dump.sh), under the bench.
+pub(crate) const DUMPING: &str = "sites/.frappe-manifests/dumping";
 
 /// How long [`ScratchBench::terminate_as_pid_one`] lets a script go on after
 /// the SIGTERM before it kills it: the kubelet's grace period, 30 s by

@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use crate::common::{documents, render_text, text};
-use crate::fake_bench::{ScratchBench, Terminated};
+use crate::fake_bench::{DUMPING, GRACE_PERIOD, ScratchBench, Terminated};
 use crate::jobs::{one_off_backup_stamp, rendered, scheduled_backup_values, script};
 use crate::upgrades::{bench_image, container_script};
 
@@ -25,8 +25,9 @@ const SITES: [&str; 2] = ["shop.example.com", "hr.example.com"];
 const WAIT_ENDS_WITHIN: Duration = Duration::from_secs(9);
 
 /// The seconds each `bench backup` dumps a database here (the fake's
-/// BACKUP_SECONDS).
-const DUMP_SECONDS: u64 = 2;
+/// BACKUP_SECONDS): longer than the harness's grace period, so that a script
+/// that waited for the dump would end at its SIGKILL, not with `exit 143`.
+const DUMP_SECONDS: u64 = GRACE_PERIOD.as_secs() + 5;
 
 /// Whether bench was run with a command line that begins with `prefix`.
 fn ran(bench: &ScratchBench, prefix: &str) -> bool {
@@ -44,6 +45,16 @@ fn dumps(bench: &ScratchBench, site: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// That the dump of `site` was cut off, not waited for: its file, in its own
+/// folder (dump.sh), holds the header alone.
+fn assert_cut_off(bench: &ScratchBench, site: &str) {
+    let folder = bench.root().join(DUMPING).join(site);
+    let files: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|file| file.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let dump = std::process::Command::new("gzip").arg("-dc").arg(&files[0]).output().unwrap();
+    assert_eq!(text(&dump.stdout), format!("-- fake dump of {site}\n"));
+}
+
 /// The one-off backup's stamp, which the migrate Job of its image waits for.
 fn backup_stamp(bench: &ScratchBench) -> String {
     std::fs::read_to_string(bench.root().join("sites/.frappe-manifests/backed-up")).unwrap_or_default()
@@ -57,21 +68,26 @@ fn bench_with_sites() -> ScratchBench {
 }
 
 /// Runs `script` as PID 1, each dump taking [`DUMP_SECONDS`], and stops it
-/// while bench dumps the first site.
+/// while bench dumps the first site (its file begun).
 fn stopped_during_the_first_dump(bench: &ScratchBench, script: &str) -> Option<Terminated> {
     let dump = DUMP_SECONDS.to_string();
-    let first = format!("--site {} backup", SITES[0]);
-    bench.terminate_as_pid_one(script, &[("BACKUP_SECONDS", &dump)], || ran(bench, &first))
+    bench.terminate_as_pid_one(script, &[("BACKUP_SECONDS", &dump)], || dump_begun(bench, SITES[0]))
+}
+
+/// Whether bench began the dump of `site`: its file is in the site's folder
+/// for dumps (dump.sh).
+fn dump_begun(bench: &ScratchBench, site: &str) -> bool {
+    std::fs::read_dir(bench.root().join(DUMPING).join(site)).is_ok_and(|mut files| files.next().is_some())
 }
 
 /// The one-off backup stopped while `bench backup` dumps the first of its
-/// two sites: that dump ends (cut off, it would leave a truncated file in the
-/// site's backups, frappe's `take_dump` writing straight into it), the
-/// second site is not backed up, and the stamp says the backup failed, so
-/// that the migrate Job waiting for it stops at once, as on any failed
-/// backup, rather than wait for it up to BACKUP_TIMEOUT (a day).
+/// two sites ends at once (dump.sh: a dump may outlast the grace period, and
+/// its SIGKILL runs no trap), the dump cut off: nothing of it among the
+/// site's backups, the second site not backed up, and the stamp says the
+/// backup failed, so that the migrate Job waiting for it stops, as on any
+/// failed backup, rather than wait for it up to BACKUP_TIMEOUT (a day).
 #[test]
-fn the_one_off_backup_stopped_during_a_dump_ends_after_it_and_stamps_its_failure() {
+fn the_one_off_backup_stopped_during_a_dump_ends_at_once_keeps_none_of_it_and_stamps_its_failure() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = rendered(&listener);
     let bench = bench_with_sites();
@@ -91,8 +107,9 @@ fn the_one_off_backup_stopped_during_a_dump_ends_after_it_and_stamps_its_failure
         return;
     };
     let stderr = text(&stopped.output.stderr);
-    assert_eq!(dumps(&bench, SITES[0]), 1, "the dump under way ended: {stderr}");
-    stopped.assert_ended_within(Duration::from_secs(DUMP_SECONDS + 3));
+    stopped.assert_ended_within(GRACE_PERIOD);
+    assert_eq!(dumps(&bench, SITES[0]), 0, "nothing of the dump cut off among the backups: {stderr}");
+    assert_cut_off(&bench, SITES[0]);
     assert!(!ran(&bench, &format!("--site {} backup", SITES[1])), "{:?}", bench.calls());
     let image = bench_image(&docs);
     assert_eq!(backup_stamp(&bench), format!("failed {image}\n"));
@@ -103,6 +120,45 @@ fn the_one_off_backup_stopped_during_a_dump_ends_after_it_and_stamps_its_failure
         "{after:?}: {}",
         text(&migrate.stderr)
     );
+}
+
+/// A backup whose pod is killed (SIGKILL: the end of a grace period, its node
+/// lost; no trap runs) during a dump leaves none of it among the site's
+/// backups, where a restore of the latest backup would take it; the next
+/// backup of the site clears what it left, and keeps its own dump whole.
+#[test]
+fn a_dump_killed_part_way_is_never_among_the_backups() {
+    use std::os::unix::process::CommandExt;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = bench_with_sites();
+    let backup = script(&docs, "backup");
+    let mut command = bench.command(&backup, "16");
+    command.env("BACKUP_SECONDS", "30").process_group(0);
+    let mut killed = command.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !dump_begun(&bench, SITES[0]) {
+        assert!(started.elapsed() < Duration::from_secs(30), "no dump began: {:?}", bench.calls());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let group = format!("-{}", killed.id());
+    assert!(std::process::Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
+    killed.wait().unwrap();
+    let left = bench.root().join(DUMPING).join(SITES[0]);
+    assert_eq!(std::fs::read_dir(&left).unwrap().count(), 1, "the dump cut off is in its own folder");
+    assert_eq!(dumps(&bench, SITES[0]), 0, "nothing of the dump cut off among the backups");
+    let output = bench.run(&backup, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let backups = bench.root().join("sites").join(SITES[0]).join("private/backups");
+    let database = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|file| file.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with("-database.sql.gz"))
+        .collect::<Vec<_>>();
+    assert_eq!(database.len(), 1, "{database:?}");
+    let dump = std::process::Command::new("gzip").arg("-dc").arg(&database[0]).output().unwrap();
+    assert!(text(&dump.stdout).ends_with("-- dump completed\n"), "{}", text(&dump.stdout));
+    assert!(!left.exists(), "the next backup cleared what the dump cut off left");
 }
 
 /// The one-off backup stopped while it waits for a site the create-site Job
@@ -126,10 +182,10 @@ fn the_one_off_backup_stopped_while_it_waits_for_a_site_ends_within_seconds() {
 }
 
 /// A scheduled backup stopped while `bench backup` dumps the first of its
-/// two sites ends once that dump ended, and backs up nothing more; it leaves
-/// the one-off backup's stamp alone.
+/// two sites ends at once, keeps nothing of the dump cut off, and backs up
+/// nothing more; it leaves the one-off backup's stamp alone.
 #[test]
-fn a_scheduled_backup_stopped_during_a_dump_ends_after_it() {
+fn a_scheduled_backup_stopped_during_a_dump_ends_at_once_and_keeps_none_of_it() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let docs = documents(&render_text(&scheduled_backup_values(listener.local_addr().unwrap().port()), &[]));
     let bench = bench_with_sites();
@@ -142,8 +198,9 @@ fn a_scheduled_backup_stopped_during_a_dump_ends_after_it() {
         "the run went on: {:?}",
         bench.calls()
     );
-    stopped.assert_ended_within(Duration::from_secs(DUMP_SECONDS + 3));
-    assert_eq!(dumps(&bench, SITES[0]), 1, "the dump under way ended");
+    stopped.assert_ended_within(GRACE_PERIOD);
+    assert_eq!(dumps(&bench, SITES[0]), 0, "nothing of the dump cut off among the backups");
+    assert_cut_off(&bench, SITES[0]);
     assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "done frappe/erpnext:v16.0.0\n");
 }
 

@@ -16,7 +16,7 @@ const JOB_NAME: &str = "batch.kubernetes.io/job-name";
 const JOB_LABEL: &str = "frappe-manifests/job";
 
 use crate::common::{check_text, documents, example, human, run, text};
-use crate::fake_bench::ScratchBench;
+use crate::fake_bench::{DUMPING, ScratchBench};
 use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, scheduled_backup_values, script, set_maintenance_mode};
 
 /// The documents of a YAML stream as written, without their `---`.
@@ -592,10 +592,12 @@ fn migrate_is_ready_from_maintenance_on_to_off_and_not_while_it_waits() {
         for step in [
             "set-maintenance-mode on",
             "ready-for-migration",
-            "backup --with-files",
+            "backup --with-files --backup-path",
             "migrate",
             "set-maintenance-mode off",
         ] {
+            // A dump into the site's own folder (dump.sh).
+            let step = step.replace("--backup-path", &format!("--backup-path {}", bench.root().join(DUMPING).join(site).display()));
             expected.push(format!("ready --site {site} {step}"));
         }
     }
@@ -1447,7 +1449,7 @@ fn a_one_off_backup_of_all_sites_waits_for_each_sites_lock() {
     let output = run();
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        bench.calls().iter().any(|c| c.starts_with("--site all backup")),
+        bench.calls().iter().any(|c| c.starts_with("--site hr.example.com backup")),
         "{:?}",
         bench.calls()
     );
@@ -1509,7 +1511,7 @@ fn a_scheduled_backup_dumps_each_site_under_its_lock() {
         ],
         "the restore waits for the dump"
     );
-    assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n"]);
+    assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n-- dump completed\n"]);
 }
 
 /// A site whose lock another Job holds is busy, as one in maintenance mode
@@ -1625,9 +1627,11 @@ fn a_backup_of_all_sites_started_beside_a_drop_waits_for_it() {
                 "{log}"
             );
         } else {
-            assert_eq!(backups, ["--site all backup --with-files"]);
+            // Site by site, hr.example.com gone once the one-off backup had
+            // its lock.
+            assert_eq!(backups, ["--site shop.example.com backup --with-files"]);
         }
-        assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n"]);
+        assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n-- dump completed\n"]);
         let lock = bench.root().join("sites/.frappe-manifests/locks/hr.example.com");
         let free = std::process::Command::new("flock")
             .args(["-n"])
@@ -2773,7 +2777,11 @@ fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         crate::jobs::backups_run(&bench),
-        ["--site all backup --with-files", "--site shop.example.com backup --with-files"]
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ]
     );
 }
 
