@@ -75,9 +75,14 @@ fn stopped_during_the_first_dump(bench: &ScratchBench, script: &str) -> Option<T
 }
 
 /// Whether bench began the dump of `site`: its file is in the site's folder
-/// for dumps (dump.sh).
+/// for dumps (dump.sh), or among its backups.
 fn dump_begun(bench: &ScratchBench, site: &str) -> bool {
-    std::fs::read_dir(bench.root().join(DUMPING).join(site)).is_ok_and(|mut files| files.next().is_some())
+    let folders = [bench.root().join(DUMPING).join(site), bench.root().join("sites").join(site).join("private/backups")];
+    folders.iter().any(|folder| {
+        std::fs::read_dir(folder).is_ok_and(|files| {
+            files.map(|file| file.unwrap().file_name()).any(|name| name.to_string_lossy().ends_with("-database.sql.gz"))
+        })
+    })
 }
 
 /// The one-off backup stopped while `bench backup` dumps the first of its
@@ -144,9 +149,9 @@ fn a_dump_killed_part_way_is_never_among_the_backups() {
     let group = format!("-{}", killed.id());
     assert!(std::process::Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
     killed.wait().unwrap();
+    assert_eq!(dumps(&bench, SITES[0]), 0, "nothing of the dump cut off among the backups");
     let left = bench.root().join(DUMPING).join(SITES[0]);
     assert_eq!(std::fs::read_dir(&left).unwrap().count(), 1, "the dump cut off is in its own folder");
-    assert_eq!(dumps(&bench, SITES[0]), 0, "nothing of the dump cut off among the backups");
     let output = bench.run(&backup, None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let backups = bench.root().join("sites").join(SITES[0]).join("private/backups");
