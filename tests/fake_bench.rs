@@ -246,7 +246,10 @@ PATH=${PATH#*:} exec sleep "$@"
     /// which every backup gives: the calls read as the backups asked for.
     /// Any other `--backup-path` stays.
     pub(crate) fn calls(&self) -> Vec<String> {
-        self.read("argv.log").lines().map(|call| self.without_dumping_folder(call)).collect()
+        self.read("argv.log")
+            .lines()
+            .map(|call| self.without_dumping_folder(call))
+            .collect()
     }
 
     fn without_dumping_folder(&self, call: &str) -> String {

@@ -1093,7 +1093,10 @@ fn a_backup_of_all_sites_waits_for_the_sites_being_created() {
     // Site by site (dump.sh), as `bench --site all` takes them.
     assert_eq!(
         bench.calls(),
-        ["--site hr.example.com backup --with-files", "--site shop.example.com backup --with-files"]
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ]
     );
 }
 

@@ -77,10 +77,15 @@ fn stopped_during_the_first_dump(bench: &ScratchBench, script: &str) -> Option<T
 /// Whether bench began the dump of `site`: its file is in the site's folder
 /// for dumps (dump.sh), or among its backups.
 fn dump_begun(bench: &ScratchBench, site: &str) -> bool {
-    let folders = [bench.root().join(DUMPING).join(site), bench.root().join("sites").join(site).join("private/backups")];
+    let folders = [
+        bench.root().join(DUMPING).join(site),
+        bench.root().join("sites").join(site).join("private/backups"),
+    ];
     folders.iter().any(|folder| {
         std::fs::read_dir(folder).is_ok_and(|files| {
-            files.map(|file| file.unwrap().file_name()).any(|name| name.to_string_lossy().ends_with("-database.sql.gz"))
+            files
+                .map(|file| file.unwrap().file_name())
+                .any(|name| name.to_string_lossy().ends_with("-database.sql.gz"))
         })
     })
 }
@@ -113,7 +118,11 @@ fn the_one_off_backup_stopped_during_a_dump_ends_at_once_keeps_none_of_it_and_st
     };
     let stderr = text(&stopped.output.stderr);
     stopped.assert_ended_within(GRACE_PERIOD);
-    assert_eq!(dumps(&bench, SITES[0]), 0, "nothing of the dump cut off among the backups: {stderr}");
+    assert_eq!(
+        dumps(&bench, SITES[0]),
+        0,
+        "nothing of the dump cut off among the backups: {stderr}"
+    );
     assert_cut_off(&bench, SITES[0]);
     assert!(!ran(&bench, &format!("--site {} backup", SITES[1])), "{:?}", bench.calls());
     let image = bench_image(&docs);
@@ -147,11 +156,21 @@ fn a_dump_killed_part_way_is_never_among_the_backups() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let group = format!("-{}", killed.id());
-    assert!(std::process::Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .status()
+            .unwrap()
+            .success()
+    );
     killed.wait().unwrap();
     assert_eq!(dumps(&bench, SITES[0]), 0, "nothing of the dump cut off among the backups");
     let left = bench.root().join(DUMPING).join(SITES[0]);
-    assert_eq!(std::fs::read_dir(&left).unwrap().count(), 1, "the dump cut off is in its own folder");
+    assert_eq!(
+        std::fs::read_dir(&left).unwrap().count(),
+        1,
+        "the dump cut off is in its own folder"
+    );
     let output = bench.run(&backup, None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let backups = bench.root().join("sites").join(SITES[0]).join("private/backups");

@@ -597,7 +597,10 @@ fn migrate_is_ready_from_maintenance_on_to_off_and_not_while_it_waits() {
             "set-maintenance-mode off",
         ] {
             // A dump into the site's own folder (dump.sh).
-            let step = step.replace("--backup-path", &format!("--backup-path {}", bench.root().join(DUMPING).join(site).display()));
+            let step = step.replace(
+                "--backup-path",
+                &format!("--backup-path {}", bench.root().join(DUMPING).join(site).display()),
+            );
             expected.push(format!("ready --site {site} {step}"));
         }
     }
@@ -1511,7 +1514,10 @@ fn a_scheduled_backup_dumps_each_site_under_its_lock() {
         ],
         "the restore waits for the dump"
     );
-    assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n-- dump completed\n"]);
+    assert_eq!(
+        dumps(&bench, "shop.example.com"),
+        ["-- fake dump of shop.example.com\n-- dump completed\n"]
+    );
 }
 
 /// A site whose lock another Job holds is busy, as one in maintenance mode
@@ -1631,7 +1637,10 @@ fn a_backup_of_all_sites_started_beside_a_drop_waits_for_it() {
             // its lock.
             assert_eq!(backups, ["--site shop.example.com backup --with-files"]);
         }
-        assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n-- dump completed\n"]);
+        assert_eq!(
+            dumps(&bench, "shop.example.com"),
+            ["-- fake dump of shop.example.com\n-- dump completed\n"]
+        );
         let lock = bench.root().join("sites/.frappe-manifests/locks/hr.example.com");
         let free = std::process::Command::new("flock")
             .args(["-n"])
