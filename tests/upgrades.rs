@@ -2794,6 +2794,44 @@ fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
     );
 }
 
+/// As `bench --site all backup`, the one-off backup of `all` goes on past a
+/// site whose dump fails (it backs up site by site, each into its own
+/// folder), and fails at the end naming it.
+#[test]
+fn a_one_off_backup_of_all_goes_on_past_a_site_that_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "    sites: [{name: all}]\n",
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let output = bench.run(
+        &script(&docs, "backup"),
+        Some(("--site hr.example.com backup", "mariadb-dump: Got error")),
+    );
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: the backup of hr.example.com failed (see above); the other sites were backed up"),
+        "{stderr}"
+    );
+    // hr first, in the order of the names; shop after it all the same.
+    assert_eq!(
+        crate::jobs::backups_run(&bench),
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ]
+    );
+    let backups = std::fs::read_dir(bench.root().join("sites/shop.example.com/private/backups"))
+        .unwrap()
+        .count();
+    assert!(backups > 0, "shop was backed up");
+}
+
 /// A scheduled backup of `all` started beside the drop of the bench's only
 /// site comes back to it after the drop, and finds it gone: nothing to back
 /// up, and nothing for retention to delete (its folder pattern then matches
