@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("creation-markers.sh", include_str!("../templates/creation-markers.sh.j2")),
     ("site-records.sh", include_str!("../templates/site-records.sh.j2")),
     ("disruption.sh", include_str!("../templates/disruption.sh.j2")),
+    ("sigterm.sh", include_str!("../templates/sigterm.sh.j2")),
+    ("dump.sh", include_str!("../templates/dump.sh.j2")),
     ("migrate.sh", include_str!("../templates/migrate.sh.j2")),
     ("wait-for-migrate.sh", include_str!("../templates/wait-for-migrate.sh.j2")),
     ("restore.sh", include_str!("../templates/restore.sh.j2")),
@@ -346,7 +348,10 @@ mod tests {
             upgrade,
         )
         .unwrap();
-        assert!(configure.starts_with("set -euo pipefail\n"));
+        assert!(
+            configure.contains("\ntrap 'exit 143' TERM\n\nset -euo pipefail\n"),
+            "the SIGTERM trap first (sigterm.sh), then strict mode"
+        );
         assert!(configure.contains("RDS_DB=1 "));
         assert!(configure.contains(r"KEDA_BENCH_ID='shop'\''s bench' "), "values are shell-quoted");
         assert!(configure.contains("KEEP_BACKUPS_FOR_HOURS=168 "));

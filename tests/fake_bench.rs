@@ -10,7 +10,8 @@
 //! leaks on the volumes. Python stands in for the bench's `env/bin/python`.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -155,6 +156,62 @@ impl ScratchBench {
         command.output().unwrap()
     }
 
+    /// Runs `script` as a Job's container runs it: `bash -c`, the first
+    /// process (PID 1) of the container's PID namespace (here the one
+    /// `unshare -rpf` makes), to which the kernel delivers only the signals
+    /// it traps. Its environment is [`Self::run`]'s, then `env`. Once
+    /// `ready()` holds, it sends the script the SIGTERM the kubelet sends to
+    /// a pod deleted or evicted, and a SIGKILL [`GRACE_PERIOD`] later if the
+    /// script still runs, as the kubelet does. `None` (the test skipped)
+    /// where the machine has no user and PID namespaces.
+    pub(crate) fn terminate_as_pid_one(&self, script: &str, env: &[(&str, &str)], ready: impl Fn() -> bool) -> Option<Terminated> {
+        if !Command::new("unshare").args(["-rpf", "true"]).status().is_ok_and(|s| s.success()) {
+            crate::common::skip("this machine has no user and PID namespaces (unshare -rpf) for a PID 1");
+            return None;
+        }
+        let mut command = self.command(r#"exec unshare -rpf bash -c "$JOB_SCRIPT""#, "16");
+        command
+            .env("JOB_SCRIPT", script)
+            .env("WAIT_TIMEOUT", "3")
+            .env("DB_ROOT_USER", "root")
+            .env("DB_ROOT_PASSWORD", ROOT_PASSWORD)
+            .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let started = Instant::now();
+        while !ready() {
+            if child.try_wait().unwrap().is_some() {
+                let output = child.wait_with_output().unwrap();
+                panic!(
+                    "the script ended before the moment of the SIGTERM: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "the moment of the SIGTERM never came");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The script: unshare's child, PID 1 in the namespace unshare made.
+        let pgrep = Command::new("pgrep").arg("-P").arg(child.id().to_string()).output().unwrap();
+        let script_pid = String::from_utf8(pgrep.stdout).unwrap().trim().to_owned();
+        let signal = |name: &str| Command::new("kill").arg(name).arg(&script_pid).status().unwrap().success();
+        assert!(signal("-TERM"), "{script_pid:?}");
+        let signalled = Instant::now();
+        let mut killed = false;
+        while child.try_wait().unwrap().is_none() {
+            if !killed && signalled.elapsed() >= GRACE_PERIOD {
+                killed = signal("-KILL");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let after = signalled.elapsed();
+        Some(Terminated {
+            output: child.wait_with_output().unwrap(),
+            after,
+        })
+    }
+
     fn read(&self, file: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(file)).unwrap_or_default()
     }
@@ -184,9 +241,23 @@ PATH=${PATH#*:} exec sleep "$@"
         );
     }
 
-    /// Each command line bench was run with, as `ps` shows it.
+    /// Each command line bench was run with, as `ps` shows it; but for the
+    /// `--backup-path` of a Job's dump into the site's own folder (dump.sh),
+    /// which every backup gives: the calls read as the backups asked for.
+    /// Any other `--backup-path` stays.
     pub(crate) fn calls(&self) -> Vec<String> {
-        self.read("argv.log").lines().map(str::to_owned).collect()
+        self.read("argv.log")
+            .lines()
+            .map(|call| self.without_dumping_folder(call))
+            .collect()
+    }
+
+    fn without_dumping_folder(&self, call: &str) -> String {
+        let Some(site) = call.strip_prefix("--site ").and_then(|rest| rest.split(' ').next()) else {
+            return call.to_owned();
+        };
+        let option = format!(" --backup-path {}", self.root().join(DUMPING).join(site).display());
+        call.replacen(&option, "", 1)
     }
 
     /// What bench read from its prompts.
@@ -213,6 +284,35 @@ PATH=${PATH#*:} exec sleep "$@"
         let dir = self.root().join("sites").join(site);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("site_config.json"), r#"{"db_name": "_0123456789abcdef"}"#).unwrap();
+    }
+}
+
+/// Where a Job has bench write a site's dump (dump.sh), under the bench.
+pub(crate) const DUMPING: &str = "sites/.frappe-manifests/dumping";
+
+/// How long [`ScratchBench::terminate_as_pid_one`] lets a script go on after
+/// the SIGTERM before it kills it: the kubelet's grace period, 30 s by
+/// default, shorter here.
+pub(crate) const GRACE_PERIOD: Duration = Duration::from_secs(15);
+
+/// How a script ended after [`ScratchBench::terminate_as_pid_one`]'s SIGTERM.
+pub(crate) struct Terminated {
+    pub(crate) output: Output,
+    /// From the SIGTERM to the script's end.
+    pub(crate) after: Duration,
+}
+
+impl Terminated {
+    /// The script ended by itself (not killed at the end of the grace
+    /// period), with the status `exit 143` gives, within `limit` of the SIGTERM.
+    pub(crate) fn assert_ended_within(&self, limit: Duration) {
+        let stderr = String::from_utf8_lossy(&self.output.stderr);
+        assert!(
+            self.after < limit,
+            "still running {:?} after the SIGTERM (the limit: {limit:?}; {GRACE_PERIOD:?} is the grace period's SIGKILL): {stderr}",
+            self.after
+        );
+        assert_eq!(self.output.status.code(), Some(143), "ended by the SIGTERM's trap: {stderr}");
     }
 }
 

@@ -16,7 +16,7 @@ const JOB_NAME: &str = "batch.kubernetes.io/job-name";
 const JOB_LABEL: &str = "frappe-manifests/job";
 
 use crate::common::{check_text, documents, example, human, run, text};
-use crate::fake_bench::ScratchBench;
+use crate::fake_bench::{DUMPING, ScratchBench};
 use crate::jobs::{config_exports, job, job_name, multisite_values, rendered, scheduled_backup_values, script, set_maintenance_mode};
 
 /// The documents of a YAML stream as written, without their `---`.
@@ -390,44 +390,12 @@ fn a_pod_cut_off_while_it_changes_a_site_is_not_redone_by_its_replacement() {
 /// the script's output, `None` where the machine has no user and PID
 /// namespaces.
 fn evicted_at_its_change(bench: &ScratchBench, docs: &[Value], job: &str) -> Option<std::process::Output> {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-    if !Command::new("unshare").args(["-rpf", "true"]).status().is_ok_and(|s| s.success()) {
-        eprintln!("skipped: this machine has no user and PID namespaces (unshare -rpf) for a PID 1");
-        return None;
-    }
-    let mut command = bench.command(r#"exec unshare -rpf bash -c "$JOB_SCRIPT""#, "16");
-    command
-        .env("JOB_SCRIPT", script(docs, job))
-        .env("JOB_NAME", format!("erpnext-{job}-1"))
-        .env("JOB_UID", "uid-1")
-        .env("READY_DELAY", "3")
-        .env("WAIT_TIMEOUT", "3")
-        .env("DB_ROOT_USER", "root")
-        .env("DB_ROOT_PASSWORD", crate::fake_bench::ROOT_PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = command.spawn().unwrap();
-    let start = Instant::now();
-    while !bench.changing_a_site_file().exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "{job} never came to its change");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // The script: unshare's child, PID 1 in the namespace unshare made.
-    let pgrep = Command::new("pgrep").arg("-P").arg(child.id().to_string()).output().unwrap();
-    let script_pid = text(&pgrep.stdout).trim().to_owned();
-    assert!(
-        Command::new("kill").args(["-TERM", &script_pid]).status().unwrap().success(),
-        "{script_pid:?}"
-    );
-    let output = child.wait_with_output().unwrap();
+    let job_name = format!("erpnext-{job}-1");
+    let env = [("JOB_NAME", job_name.as_str()), ("JOB_UID", "uid-1"), ("READY_DELAY", "3")];
+    let stopped = bench.terminate_as_pid_one(&script(docs, job), &env, || bench.changing_a_site_file().exists())?;
+    let output = stopped.output;
     assert_eq!(output.status.code(), Some(143), "ended by the SIGTERM: {}", text(&output.stderr));
-    assert!(
-        !bench
-            .root()
-            .join(format!("sites/.frappe-manifests/changing/erpnext-{job}-1"))
-            .exists()
-    );
+    assert!(!bench.root().join(format!("sites/.frappe-manifests/changing/{job_name}")).exists());
     Some(output)
 }
 
@@ -624,10 +592,15 @@ fn migrate_is_ready_from_maintenance_on_to_off_and_not_while_it_waits() {
         for step in [
             "set-maintenance-mode on",
             "ready-for-migration",
-            "backup --with-files",
+            "backup --with-files --backup-path",
             "migrate",
             "set-maintenance-mode off",
         ] {
+            // A dump into the site's own folder (dump.sh).
+            let step = step.replace(
+                "--backup-path",
+                &format!("--backup-path {}", bench.root().join(DUMPING).join(site).display()),
+            );
             expected.push(format!("ready --site {site} {step}"));
         }
     }
@@ -730,7 +703,7 @@ fn maintenance(bench: &ScratchBench, site: &str) -> Value {
 /// The one-off backup Job of the values' image as done, which their migrate
 /// Job waits for (its own test runs the backup itself).
 /// The bench image, which the upgrade stamps name.
-fn bench_image(docs: &[Value]) -> String {
+pub(crate) fn bench_image(docs: &[Value]) -> String {
     job(docs, "migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
         .as_str()
         .unwrap()
@@ -1085,7 +1058,7 @@ fn pod_spec<'a>(docs: &'a [Value], task: &str) -> &'a Value {
 }
 
 /// The script of a Job's container (or init container) `name`.
-fn container_script(docs: &[Value], task: &str, name: &str) -> String {
+pub(crate) fn container_script(docs: &[Value], task: &str, name: &str) -> String {
     let pod = pod_spec(docs, task);
     let containers = pod["initContainers"]
         .as_array()
@@ -1479,7 +1452,7 @@ fn a_one_off_backup_of_all_sites_waits_for_each_sites_lock() {
     let output = run();
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        bench.calls().iter().any(|c| c.starts_with("--site all backup")),
+        bench.calls().iter().any(|c| c.starts_with("--site hr.example.com backup")),
         "{:?}",
         bench.calls()
     );
@@ -1541,7 +1514,10 @@ fn a_scheduled_backup_dumps_each_site_under_its_lock() {
         ],
         "the restore waits for the dump"
     );
-    assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n"]);
+    assert_eq!(
+        dumps(&bench, "shop.example.com"),
+        ["-- fake dump of shop.example.com\n-- dump completed\n"]
+    );
 }
 
 /// A site whose lock another Job holds is busy, as one in maintenance mode
@@ -1657,9 +1633,14 @@ fn a_backup_of_all_sites_started_beside_a_drop_waits_for_it() {
                 "{log}"
             );
         } else {
-            assert_eq!(backups, ["--site all backup --with-files"]);
+            // Site by site, hr.example.com gone once the one-off backup had
+            // its lock.
+            assert_eq!(backups, ["--site shop.example.com backup --with-files"]);
         }
-        assert_eq!(dumps(&bench, "shop.example.com"), ["-- fake dump of shop.example.com\n"]);
+        assert_eq!(
+            dumps(&bench, "shop.example.com"),
+            ["-- fake dump of shop.example.com\n-- dump completed\n"]
+        );
         let lock = bench.root().join("sites/.frappe-manifests/locks/hr.example.com");
         let free = std::process::Command::new("flock")
             .args(["-n"])
@@ -2557,8 +2538,8 @@ fn an_earlier_attempts_failure_does_not_stop_the_jobs_of_the_next() {
 }
 
 /// A backup stopped by SIGTERM (a pod
-/// deleted or evicted) stamps its failure, though bash runs the EXIT trap
-/// with the last command's status; a migrate that stops before a site it
+/// deleted or evicted) stamps its failure (tests/sigterm.rs stops it as
+/// PID 1, as in its container); a migrate that stops before a site it
 /// queued again fails that site again; the hour for site creation restarts
 /// with each site create-site finishes.
 #[test]
@@ -2805,8 +2786,50 @@ fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         crate::jobs::backups_run(&bench),
-        ["--site all backup --with-files", "--site shop.example.com backup --with-files"]
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ]
     );
+}
+
+/// As `bench --site all backup`, the one-off backup of `all` goes on past a
+/// site whose dump fails (it backs up site by site, each into its own
+/// folder), and fails at the end naming it.
+#[test]
+fn a_one_off_backup_of_all_goes_on_past_a_site_that_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "    sites: [{name: all}]\n",
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let output = bench.run(
+        &script(&docs, "backup"),
+        Some(("--site hr.example.com backup", "mariadb-dump: Got error")),
+    );
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: the backup of hr.example.com failed (see above); the other sites were backed up"),
+        "{stderr}"
+    );
+    // hr first, in the order of the names; shop after it all the same.
+    assert_eq!(
+        crate::jobs::backups_run(&bench),
+        [
+            "--site hr.example.com backup --with-files",
+            "--site shop.example.com backup --with-files"
+        ]
+    );
+    let backups = std::fs::read_dir(bench.root().join("sites/shop.example.com/private/backups"))
+        .unwrap()
+        .count();
+    assert!(backups > 0, "shop was backed up");
 }
 
 /// A scheduled backup of `all` started beside the drop of the bench's only
