@@ -1636,6 +1636,7 @@ fn a_backup_of_all_sites_started_beside_a_drop_waits_for_it() {
             // Site by site, hr.example.com gone once the one-off backup had
             // its lock.
             assert_eq!(backups, ["--site shop.example.com backup --with-files"]);
+            assert!(log.contains("hr.example.com was dropped meanwhile: nothing to back up"), "{log}");
         }
         assert_eq!(
             dumps(&bench, "shop.example.com"),
