@@ -2833,6 +2833,28 @@ fn a_one_off_backup_of_all_goes_on_past_a_site_that_fails() {
     assert!(backups > 0, "shop was backed up");
 }
 
+/// With no site, the one-off backup of `all` fails, as `bench --site all
+/// backup` does (no site to take): a migrate waiting for its stamp learns
+/// that nothing was backed up.
+#[test]
+fn a_one_off_backup_of_all_with_no_site_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "    sites: [{name: all}]\n",
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let bench = ScratchBench::configured();
+    let output = bench.run(&script(&docs, "backup"), None);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("error: there is no site to back up"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(crate::jobs::backups_run(&bench).is_empty());
+}
+
 /// A scheduled backup of `all` started beside the drop of the bench's only
 /// site comes back to it after the drop, and finds it gone: nothing to back
 /// up, and nothing for retention to delete (its folder pattern then matches
