@@ -2766,6 +2766,19 @@ fn a_restore_refuses_a_root_password_with_a_line_break_only_when_it_restores() {
     assert_eq!(bench.calls().len(), calls, "the request was carried out already");
 }
 
+/// The documents of the multisite values with a one-off backup of `sites`
+/// (a flow list of `{name: …}`), and the listener that stands for their
+/// backing services (keep it while the Jobs run).
+fn one_off_backup_of(sites: &str) -> (TcpListener, Vec<Value>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        &format!("    sites: [{sites}]\n"),
+    );
+    assert!(values.contains(sites), "{values}");
+    (listener, documents(&crate::common::render_text(&values, &[])))
+}
+
 /// A one-off backup of `all` holds every site's lock to its end; a site
 /// named beside `all` (`sites: [all, shop]`) is then its own already. flock
 /// locks belong to an open file, so locking the site again from a second
@@ -2773,12 +2786,7 @@ fn a_restore_refuses_a_root_password_with_a_line_break_only_when_it_restores() {
 /// the migrate Jobs wait on its stamp meanwhile.
 #[test]
 fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
-        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
-        "    sites: [{name: all}, {name: shop.example.com}]\n",
-    );
-    let docs = documents(&crate::common::render_text(&values, &[]));
+    let (_listener, docs) = one_off_backup_of("{name: all}, {name: shop.example.com}");
     assert_eq!(job(&docs, "backup")["kind"], "Job");
     let bench = ScratchBench::configured();
     bench.add_site("shop.example.com");
@@ -2800,12 +2808,7 @@ fn a_one_off_backup_of_all_and_a_named_site_does_not_wait_on_itself() {
 /// folder), and fails at the end naming it.
 #[test]
 fn a_one_off_backup_of_all_goes_on_past_a_site_that_fails() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
-        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
-        "    sites: [{name: all}]\n",
-    );
-    let docs = documents(&crate::common::render_text(&values, &[]));
+    let (_listener, docs) = one_off_backup_of("{name: all}");
     let bench = ScratchBench::configured();
     bench.add_site("shop.example.com");
     bench.add_site("hr.example.com");
@@ -2838,12 +2841,7 @@ fn a_one_off_backup_of_all_goes_on_past_a_site_that_fails() {
 /// that nothing was backed up.
 #[test]
 fn a_one_off_backup_of_all_with_no_site_fails() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let values = multisite_values(listener.local_addr().unwrap().port()).replace(
-        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
-        "    sites: [{name: all}]\n",
-    );
-    let docs = documents(&crate::common::render_text(&values, &[]));
+    let (_listener, docs) = one_off_backup_of("{name: all}");
     let bench = ScratchBench::configured();
     let output = bench.run(&script(&docs, "backup"), None);
     assert!(!output.status.success());
