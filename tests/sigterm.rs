@@ -1,9 +1,9 @@
 //! A Job's pod deleted or evicted (a sync that replaces the Job, `kubectl
 //! delete job`, a drain, a CronJob's run stopped): the kubelet sends SIGTERM
 //! to the container's first process, the script, and SIGKILL at the end of
-//! the grace period. Every Job's script ends on the SIGTERM once the command
-//! under way returns, with status 143, its EXIT trap run; within seconds
-//! when it waits. Each runs here as PID 1 of its own PID namespace
+//! the grace period. Every Job's script, and the Deployments' wait for
+//! migrate, ends on the SIGTERM once the command under way returns, with
+//! status 143, its EXIT trap run; within seconds when it waits. Each runs here as PID 1 of its own PID namespace
 //! ([`ScratchBench::terminate_as_pid_one`]), where the kernel delivers no
 //! signal the script does not trap.
 
@@ -13,7 +13,7 @@ use std::time::Duration;
 use crate::common::{documents, render_text, text};
 use crate::fake_bench::{DUMPING, GRACE_PERIOD, ScratchBench, Terminated};
 use crate::jobs::{one_off_backup_stamp, rendered, scheduled_backup_values, script};
-use crate::upgrades::{bench_image, container_script};
+use crate::upgrades::{bench_image, container_script, gunicorn_wait};
 
 /// The two sites the backups of [`rendered`] and [`scheduled_backup_values`]
 /// name, in their order.
@@ -275,6 +275,23 @@ fn clear_cache_stopped_while_it_waits_for_migrate_ends_within_seconds() {
     assert_eq!(bench.calls(), Vec::<String>::new());
 }
 
+/// A pod of a Deployment deleted while its wait-for-migrate init container
+/// waits for the migrate Job (up to MIGRATE_TIMEOUT, a day: a rollout
+/// replaced by the next one, the one undone, a scale-down, a drain) ends
+/// within seconds, not at the SIGKILL at the end of its grace period.
+#[test]
+fn a_pod_stopped_while_it_waits_for_migrate_ends_within_seconds() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let bench = bench_with_sites();
+    bench.record_sleeps();
+    let waiting = || bench.readiness().iter().any(|line| line.contains(" sleep "));
+    let Some(stopped) = bench.terminate_as_pid_one(&gunicorn_wait(&docs), &[], waiting) else {
+        return;
+    };
+    stopped.assert_ended_within(WAIT_ENDS_WITHIN);
+}
+
 /// The clear-cache Job stopped during a site's `bench clear-cache` ends once
 /// it returned: no other command runs.
 #[test]
@@ -353,7 +370,7 @@ fn the_one_off_upload_stopped_during_a_copy_ends_after_it_and_stamps_its_failure
 /// that a pod deleted or evicted while it runs stops there rather than at
 /// the grace period's SIGKILL.
 #[test]
-fn every_job_script_traps_sigterm_first() {
+fn every_bash_script_traps_sigterm_first() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let s3 = "    s3: {bucket: erp-backups, existingSecret: s3-keys}\n";
@@ -368,7 +385,7 @@ fn every_job_script_traps_sigterm_first() {
     for values in [one_off, scheduled, multisite] {
         for doc in documents(&render_text(&values, &[])) {
             let spec = match doc["kind"].as_str() {
-                Some("Job") => &doc["spec"],
+                Some("Job" | "Deployment") => &doc["spec"],
                 Some("CronJob") => &doc["spec"]["jobTemplate"]["spec"],
                 _ => continue,
             };
@@ -392,6 +409,7 @@ fn every_job_script_traps_sigterm_first() {
     let expected = [
         "CronJob backup",
         "CronJob upload",
+        "Deployment wait-for-migrate",
         "Job backup",
         "Job clear-cache",
         "Job configure",

@@ -2276,7 +2276,7 @@ fn pods_that_use_the_database_wait_for_migrate_even_when_applied_with_it() {
 }
 
 /// The wait-for-migrate script of the gunicorn Deployment.
-fn gunicorn_wait(docs: &[Value]) -> String {
+pub(crate) fn gunicorn_wait(docs: &[Value]) -> String {
     let gunicorn = docs
         .iter()
         .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-gunicorn")
