@@ -266,7 +266,15 @@ pub fn krm_function(input: &str, restrictor: &LoadRestrictor) -> (String, bool) 
 /// The ResourceList `input` holds: a mapping whose kind is `ResourceList`,
 /// or why it is not one.
 pub fn read_resource_list(input: &str) -> Result<Json, Error> {
-    let list: Json = serde_saphyr::from_str(input).map_err(|error| {
+    // kustomize writes the ResourceList with kyaml (go-yaml v3), whose plain
+    // scalars the input items must keep: `on`, `yes` and `y` are text, not
+    // YAML 1.1 booleans, and `010` is the integer 8 (go-yaml v3's
+    // `resolve`). Read otherwise, a ConfigMap's `on` would come back `true`.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        legacy_octal_numbers: true,
+    };
+    let list: Json = serde_saphyr::from_str_with_options(input, options).map_err(|error| {
         // The parser's message goes on to quote the input's lines, which may
         // hold the generator's inline values: keep its first line, masked
         // like every diagnostic, its column counted on the masked line as

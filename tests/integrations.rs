@@ -373,6 +373,27 @@ fn the_krm_function_turns_a_resource_list_into_objects_and_results() {
     );
 }
 
+/// kustomize hands the function its items as kyaml (go-yaml v3) wrote
+/// them, and reads what comes back the same way: a plain `on`, `yes` or `y`
+/// is text there, and `010` the integer 8. An item passes through as that.
+#[test]
+fn the_krm_function_passes_input_items_through_as_kustomize_reads_them() {
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: flags}}\n  data: {{a: on, b: yes, c: y, d: off, e: n, f: True}}\n  spec: {{mode: 010}}\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp, namespace: erp}}\n  spec:\n    values:\n{}",
+        MINIMAL.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&input, &frappe_manifests::kustomize::LoadRestrictor::None);
+    assert!(!failed, "{output}");
+    let list: Value = serde_saphyr::from_str(&output).unwrap();
+    let item = &list["items"][0];
+    assert_eq!(
+        item["data"],
+        serde_json::json!({"a": "on", "b": "yes", "c": "y", "d": "off", "e": "n", "f": true}),
+        "{output}"
+    );
+    assert_eq!(item["spec"]["mode"], 8, "{output}");
+}
+
 /// The Secret's file holds the passwords the values wrote: only its owner may
 /// read it, whatever the umask; the other files follow the umask.
 #[test]
