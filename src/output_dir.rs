@@ -10,10 +10,13 @@
 //! overwritten.
 //!
 //! The switch from one bundle to the next leaves no moment without a
-//! complete set: each file is written under a temporary name in DIR, synced,
-//! and renamed over its final name; the kustomization, which names the set,
-//! is renamed last; only then are the files of the previous set that the new
-//! one lacks removed. The directory is synced between these steps, so the
+//! complete set: every file is first written under a temporary name in DIR
+//! and synced, so that a render that fails while writing changes nothing;
+//! only then is each renamed over its final name, the kustomization, which
+//! names the set, last; only then are the files of the previous set that the
+//! new one lacks removed. (A render killed among the renames, a moment with
+//! no writing in it, can leave some files of the new set under the previous
+//! kustomization: the set's file names do not change between renders.) The directory is synced between these steps, so the
 //! order holds across a crash. The record is written first with the new
 //! names added, so that whatever a killed render leaves (its temporary
 //! files, new files, old ones not yet removed) is known to the next render,
@@ -23,7 +26,7 @@
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -145,20 +148,39 @@ pub fn write(dir: &Path, manifests: &[Manifest]) -> Result<(), Error> {
         }
     }
 
-    // The record first, so that whatever a kill leaves is known.
+    // Every object is written before any is renamed into place: a render
+    // that fails while writing (a full disk, a file size limit) removes what
+    // it wrote and leaves the previous bundle whole, never some of its
+    // files replaced by the new bundle's.
+    let mut staged = Vec::with_capacity(names.len());
+    for (name, manifest) in names.iter().zip(manifests) {
+        match write_temporary(&dir, name, emit::to_yaml(manifest).as_bytes(), manifest.kind() == "Secret") {
+            Ok(temporary) => staged.push((temporary, name)),
+            Err(error) => {
+                staged.iter().for_each(|(temporary, _)| drop(fs::remove_file(temporary)));
+                return Err(error);
+            }
+        }
+    }
+
+    // The record next, so that whatever a kill leaves is known.
     let new: BTreeSet<String> = names.iter().cloned().collect();
     let everything: BTreeSet<String> = previous.wrote.union(&new).cloned().collect();
     if !new.is_subset(&previous.wrote) {
-        replace_file(
+        let recorded = replace_file(
             &dir,
             KUSTOMIZATION,
             kustomization(&previous.resources, &everything).as_bytes(),
             false,
-        )?;
-        sync_directory(&dir)?;
+        )
+        .and_then(|()| sync_directory(&dir));
+        if let Err(error) = recorded {
+            staged.iter().for_each(|(temporary, _)| drop(fs::remove_file(temporary)));
+            return Err(error);
+        }
     }
-    for (name, manifest) in names.iter().zip(manifests) {
-        replace_file(&dir, name, emit::to_yaml(manifest).as_bytes(), manifest.kind() == "Secret")?;
+    for (temporary, name) in staged {
+        rename_into(&dir, temporary, name)?;
     }
     sync_directory(&dir)?;
     replace_file(&dir, KUSTOMIZATION, kustomization(&names, &everything).as_bytes(), false)?;
@@ -228,6 +250,13 @@ fn remove_temporary_files(dir: &Path) -> io::Result<()> {
 /// a reader sees the old file or the new one, whole. A `private` file (a
 /// Secret's) is readable by its owner only, whatever the umask.
 fn replace_file(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<(), Error> {
+    let temporary = write_temporary(dir, name, bytes, private)?;
+    rename_into(dir, temporary, name)
+}
+
+/// Writes `bytes` to the synced temporary file of `dir/name`, and returns
+/// its path; on failure, nothing of it is left.
+fn write_temporary(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<PathBuf, Error> {
     let temporary = dir.join(format!("{TEMPORARY_PREFIX}{name}{TEMPORARY_SUFFIX}"));
     let written = (|| {
         let mut options = File::options();
@@ -239,10 +268,17 @@ fn replace_file(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<(
         file.write_all(bytes)?;
         file.sync_all()
     })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(Error::OutputDir { path: temporary, source });
+    match written {
+        Ok(()) => Ok(temporary),
+        Err(source) => {
+            let _ = fs::remove_file(&temporary);
+            Err(Error::OutputDir { path: temporary, source })
+        }
     }
+}
+
+/// Renames a file [`write_temporary`] wrote over `dir/name`.
+fn rename_into(dir: &Path, temporary: PathBuf, name: &str) -> Result<(), Error> {
     let path = dir.join(name);
     fs::rename(&temporary, &path).map_err(|source| {
         let _ = fs::remove_file(&temporary);

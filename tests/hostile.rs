@@ -1228,6 +1228,37 @@ fn output_dir_writes_and_removes_only_its_own_files() {
     let output = render_to(&dir, broken.to_str().unwrap());
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(snapshot(&dir), before);
+
+    // So does one that cannot write a file (a full disk; here a file size
+    // limit of a few KiB, which the configure Job's file is over), even
+    // after writing smaller ones: none of the previous bundle's files is
+    // replaced by the new bundle's.
+    let output = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 8 && exec \"$0\" \"$@\""])
+        .arg(binary())
+        .args([
+            "render",
+            "-f",
+            "examples/minimal.yaml",
+            "-n",
+            "erp",
+            "--set",
+            "image.tag=v16.33.0",
+            "--output-dir",
+        ])
+        .arg(&dir)
+        .current_dir(project_root())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("File too large"), "{}", text(&output.stderr));
+    let after = snapshot(&dir);
+    let changed: Vec<&String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|name| before.get(*name) != after.get(*name))
+        .collect();
+    assert!(changed.is_empty(), "a failed render changed {changed:?}");
 }
 
 #[test]
