@@ -179,9 +179,7 @@ pub fn write(dir: &Path, manifests: &[Manifest]) -> Result<(), Error> {
             return Err(error);
         }
     }
-    for (temporary, name) in staged {
-        rename_into(&dir, temporary, name)?;
-    }
+    rename_all(&dir, staged)?;
     sync_directory(&dir)?;
     replace_file(&dir, KUSTOMIZATION, kustomization(&names, &everything).as_bytes(), false)?;
     sync_directory(&dir)?;
@@ -233,13 +231,33 @@ fn read_previous(dir: &Path) -> Result<Previous, Error> {
     })
 }
 
-/// Removes the temporary files of a render that was killed.
+/// Renames each of the `staged` temporary files over its name, in order.
+/// When one fails, the temporary files not yet renamed are removed, so that
+/// the failed render leaves none of them beside the user's files.
+fn rename_all(dir: &Path, staged: Vec<(PathBuf, &String)>) -> Result<(), Error> {
+    let mut staged = staged.into_iter();
+    while let Some((temporary, name)) = staged.next() {
+        if let Err(error) = rename_into(dir, temporary, name) {
+            staged.for_each(|(temporary, _)| drop(fs::remove_file(temporary)));
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// Removes the temporary files of a render that was killed: only names
+/// that [`write_temporary`] gives, so that a file of the user's that merely
+/// starts and ends alike is left alone.
 fn remove_temporary_files(dir: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX) && entry.file_type()?.is_file() {
+        let ours = name
+            .strip_prefix(TEMPORARY_PREFIX)
+            .and_then(|name| name.strip_suffix(TEMPORARY_SUFFIX))
+            .is_some_and(|name| name == KUSTOMIZATION || is_object_file_name(name));
+        if ours && entry.file_type()?.is_file() {
             fs::remove_file(entry.path())?;
         }
     }
@@ -258,19 +276,21 @@ fn replace_file(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<(
 /// its path; on failure, nothing of it is left.
 fn write_temporary(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<PathBuf, Error> {
     let temporary = dir.join(format!("{TEMPORARY_PREFIX}{name}{TEMPORARY_SUFFIX}"));
-    let written = (|| {
-        let mut options = File::options();
-        options.write(true).create_new(true);
-        if private {
-            owner_only(&mut options);
-        }
-        let mut file = options.open(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    match written {
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    if private {
+        owner_only(&mut options);
+    }
+    // What is already there under this name (a link, a directory) was not
+    // made by this render: the error leaves it alone.
+    let mut file = match options.open(&temporary) {
+        Ok(file) => file,
+        Err(source) => return Err(Error::OutputDir { path: temporary, source }),
+    };
+    match file.write_all(bytes).and_then(|()| file.sync_all()) {
         Ok(()) => Ok(temporary),
         Err(source) => {
+            drop(file);
             let _ = fs::remove_file(&temporary);
             Err(Error::OutputDir { path: temporary, source })
         }
@@ -326,6 +346,26 @@ mod tests {
             ".git",
         ] {
             assert!(!is_object_file_name(name), "{name}");
+        }
+    }
+
+    /// A rename that fails leaves none of the temporary files after it.
+    #[test]
+    fn a_failed_rename_removes_the_temporary_files_not_yet_renamed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let names: Vec<String> = ["00-a-x.yaml", "01-b-x.yaml", "02-c-x.yaml"].map(String::from).to_vec();
+        // A non-empty directory under the second name: renaming a file over it fails.
+        fs::create_dir_all(dir.join(&names[1]).join("inside")).unwrap();
+        let staged: Vec<(PathBuf, &String)> = names
+            .iter()
+            .map(|name| (write_temporary(dir, name, b"x\n", false).unwrap(), name))
+            .collect();
+        let temporaries: Vec<PathBuf> = staged.iter().map(|(temporary, _)| temporary.clone()).collect();
+        assert!(rename_all(dir, staged).is_err());
+        assert!(dir.join(&names[0]).is_file());
+        for temporary in temporaries {
+            assert!(!temporary.exists(), "{} is left behind", temporary.display());
         }
     }
 }

@@ -1301,6 +1301,32 @@ fn output_dir_refuses_to_overwrite_what_it_did_not_write() {
     assert_eq!(snapshot(&dir), before);
 }
 
+/// What lies under a name like a temporary file's and was not made by a
+/// render (a file of the user's, a link) is never removed: a render that
+/// cannot write its temporary file fails and changes nothing.
+#[test]
+fn output_dir_leaves_alone_what_looks_like_its_temporary_files() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rendered");
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    std::fs::write(dir.join(".frappe-manifests.notes.tmp"), "mine\n").unwrap();
+    let first = listed(&dir).remove(0);
+    let link = dir.join(format!(".frappe-manifests.{first}.tmp"));
+    std::os::unix::fs::symlink(work.path().join("elsewhere"), &link).unwrap();
+    let before = snapshot(&dir);
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains(&link.display().to_string()), "{}", text(&output.stderr));
+    assert_eq!(snapshot(&dir), before);
+    assert!(!work.path().join("elsewhere").exists(), "written through the link");
+
+    std::fs::remove_file(&link).unwrap();
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read_to_string(dir.join(".frappe-manifests.notes.tmp")).unwrap(), "mine\n");
+}
+
 #[test]
 fn output_dir_follows_a_link_and_cleans_up_after_a_killed_render() {
     let work = tempfile::tempdir().unwrap();
