@@ -1317,7 +1317,11 @@ fn output_dir_leaves_alone_what_looks_like_its_temporary_files() {
     let before = snapshot(&dir);
     let output = render_to(&dir, "examples/minimal.yaml");
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains(&link.display().to_string()), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(&link.display().to_string()),
+        "{}",
+        text(&output.stderr)
+    );
     assert_eq!(snapshot(&dir), before);
     assert!(!work.path().join("elsewhere").exists(), "written through the link");
 
