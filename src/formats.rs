@@ -190,12 +190,31 @@ fn sarif_result(r: &Record) -> Json {
     if let Some(file) = &r.file {
         result["locations"] = json!([{
             "physicalLocation": {
-                "artifactLocation": { "uri": file },
+                "artifactLocation": { "uri": artifact_uri(file) },
                 "region": { "startLine": r.line, "startColumn": r.column, "endLine": r.end_line, "endColumn": r.end_column },
             }
         }]);
     }
     result
+}
+
+/// A source's name as SARIF's `artifactLocation.uri`, which is a URI
+/// reference (the SARIF 2.1.0 schema's `format: uri-reference`): every byte
+/// but RFC 3986's unreserved characters and `/` is percent-encoded, so that a
+/// `%`, `#`, `?` or space in a file name reads back as itself (GitHub's
+/// upload, github/codeql-action's `resolveUriToFile`, decodes the URI with
+/// `decodeURIComponent`, and ends it at no `#`). An absolute path is a
+/// `file://` URI.
+pub fn artifact_uri(name: &str) -> String {
+    let mut uri = String::from(if name.starts_with('/') { "file://" } else { "" });
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
 }
 
 /// Records serialized as a JSON array, each turned into JSON only when it is

@@ -177,17 +177,44 @@ impl Generated {
     }
 }
 
-/// Runs the generator on a configuration document (`name` is how messages
-/// call it). Values files are read relative to the working directory, which
-/// kustomize sets to the kustomization's, where `restrictor` allows.
-pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Generated {
+/// What messages call the configuration text kustomize hands the generator:
+/// its own copy, written again (the user's comments, lines and layout are
+/// gone), so a location in it is found in the user's file by its keys.
+fn config_name(name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{KIND}/{name} as kustomize passes it"),
+        None => format!("{KIND} as kustomize passes it"),
+    }
+}
+
+/// Whether a source's name is [`config_name`]'s, not a values file's.
+fn is_config_text(name: &str) -> bool {
+    name.starts_with(KIND) && name.ends_with(" as kustomize passes it")
+}
+
+/// Runs the generator on the configuration at `at` in the YAML document
+/// `text` (the root for the exec plugin's file, `functionConfig` in a KRM
+/// ResourceList). The configuration's values are read from that text as a
+/// values file is, quotes and all. Values files are read relative to the
+/// working directory, which kustomize sets to the kustomization's, where
+/// `restrictor` allows.
+pub fn generate(text: String, at: &Path, restrictor: &LoadRestrictor) -> Generated {
     let mut sources = Sources::default();
-    let file = sources.add(name, text.clone());
-    let (root, mut diagnostics) = match load::load(&sources, file) {
+    let file = sources.add(config_name(None), text.clone());
+    let (document, mut diagnostics) = match load::load(&sources, file) {
         Ok(loaded) => loaded,
         Err(diagnostics) => return Generated::Config { sources, diagnostics },
     };
-    let (config, typing) = deserialize_all::<FrappeBench>(&root);
+    let Some(root) = document.find(at).map(|found| found.node) else {
+        return Generated::Config { sources, diagnostics };
+    };
+    let metadata_name = match root.find(&Path::parse("metadata.name")).map(|found| &found.node.value) {
+        Some(crate::node::Value::Scalar(scalar)) => Some(scalar.text.clone()),
+        _ => None,
+    };
+    let name = config_name(metadata_name.as_deref());
+    sources.rename(file, name.clone());
+    let (config, typing) = deserialize_all::<FrappeBench>(root);
     diagnostics.extend(typing);
     let Some(config) = config.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) else {
         return Generated::Config { sources, diagnostics };
@@ -225,9 +252,9 @@ pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Genera
     let mut files: Vec<Input> = config.spec.values_files.iter().map(|f| Input::Path(PathBuf::from(f))).collect();
     if config.spec.values.is_some() {
         files.push(Input::Embedded {
-            name: name.to_owned(),
+            name,
             text,
-            at: Path::parse("spec.values"),
+            at: at.key("spec").key("values"),
         });
     }
     let sets = config
@@ -260,13 +287,21 @@ pub fn generate(name: &str, text: String, restrictor: &LoadRestrictor) -> Genera
 /// The KRM function: a ResourceList in, a ResourceList out, and whether the
 /// generator found errors.
 pub fn krm_function(input: &str, restrictor: &LoadRestrictor) -> (String, bool) {
-    krm_answer(read_resource_list(input), restrictor)
+    krm_answer(input, read_resource_list(input), restrictor)
 }
 
 /// The ResourceList `input` holds: a mapping whose kind is `ResourceList`,
 /// or why it is not one.
 pub fn read_resource_list(input: &str) -> Result<Json, Error> {
-    let list: Json = serde_saphyr::from_str(input).map_err(|error| {
+    // kustomize writes the ResourceList with kyaml (go-yaml v3), whose plain
+    // scalars the input items must keep: `on`, `yes` and `y` are text, not
+    // YAML 1.1 booleans, and `010` is the integer 8 (go-yaml v3's
+    // `resolve`). Read otherwise, a ConfigMap's `on` would come back `true`.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        legacy_octal_numbers: true,
+    };
+    let list: Json = serde_saphyr::from_str_with_options(input, options).map_err(|error| {
         // The parser's message goes on to quote the input's lines, which may
         // hold the generator's inline values: keep its first line, masked
         // like every diagnostic, its column counted on the masked line as
@@ -304,8 +339,8 @@ pub fn read_resource_list(input: &str) -> Result<Json, Error> {
     }
 }
 
-/// [`krm_function`]'s answer to what [`read_resource_list`] read.
-pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (String, bool) {
+/// [`krm_function`]'s answer to what [`read_resource_list`] read from `input`.
+pub fn krm_answer(input: &str, list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (String, bool) {
     let list = match list {
         Ok(list) => list,
         Err(error) => {
@@ -316,7 +351,7 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
         }
     };
     let items: Vec<Json> = list.get("items").and_then(Json::as_array).cloned().unwrap_or_default();
-    let Some(config) = list.get("functionConfig").filter(|c| !c.is_null()) else {
+    if list.get("functionConfig").is_none_or(Json::is_null) {
         return (
             resource_list(
                 &items,
@@ -330,16 +365,21 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
             ),
             true,
         );
-    };
-    // Written by our own writer and read back by our own reader, so every
-    // string keeps its type and the values' locations point into this text.
-    let text = emit::to_yaml(config);
-    let generated = generate("functionConfig", text, restrictor);
+    }
+    // The configuration is read from the text kustomize wrote, not from
+    // `list`: its values are typed as a values file's are (a plain `010` or
+    // `on` is what the chart's values mean by it, and warned about; a quoted
+    // one is text), which the YAML reading of the items, kyaml's, would not do.
+    let generated = generate(input.to_owned(), &Path::parse("functionConfig"), restrictor);
     let (shown, omitted) = crate::diagnostic::capped(generated.diagnostics());
     let mut results: Vec<Json> = shown
         .into_iter()
         .map(|d| {
-            let file = d.span.map(|s| generated.sources().name(s.file).to_owned());
+            // kustomize's copy of the configuration is no file of the user's.
+            let file = d
+                .span
+                .map(|s| generated.sources().name(s.file).to_owned())
+                .filter(|name| !is_config_text(name));
             let shown = d.shown(generated.sources());
             let located = match d.span {
                 Some(span) => format!(
@@ -358,7 +398,10 @@ pub fn krm_answer(list: Result<Json, Error>, restrictor: &LoadRestrictor) -> (St
         })
         .collect();
     results.extend(omitted.iter().map(|omitted| {
-        let file = omitted.file.map(|file| generated.sources().name(file));
+        let file = omitted
+            .file
+            .map(|file| generated.sources().name(file))
+            .filter(|name| !is_config_text(name));
         let message = format!("[{}] {}", omitted.code.as_str(), omitted.message(generated.sources()));
         result(omitted.code.severity(), &message, file, None)
     }));

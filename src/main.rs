@@ -381,7 +381,7 @@ fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
     let bytes =
         pipeline::read_limited_file(config).with_context(|| format!("cannot read the generator configuration `{}`", config.display()))?;
     let text = within_limit(bytes, "the generator configuration")?;
-    let generated = kustomize::generate(&format!("{} generator config", kustomize::KIND), text, &load_restrictor()?);
+    let generated = kustomize::generate(text, &frappe_manifests::node::Path::root(), &load_restrictor()?);
     print_stderr(&render_human(generated.sources(), generated.diagnostics(), stderr_colour()));
     match generated.manifests() {
         Some(manifests) => write_stdout(emit::to_yaml_stream(manifests).as_bytes()),
@@ -393,11 +393,11 @@ fn kustomize_plugin(config: &Path) -> anyhow::Result<ExitCode> {
 fn krm() -> anyhow::Result<ExitCode> {
     let bytes = pipeline::read_limited(io::stdin(), 0).context("cannot read the ResourceList from standard input")?;
     let input = within_limit(bytes, "the ResourceList on standard input")?;
-    krm_reply(kustomize::read_resource_list(&input))
+    krm_reply(&input, kustomize::read_resource_list(&input))
 }
 
-fn krm_reply(list: Result<serde_json::Value, Error>) -> anyhow::Result<ExitCode> {
-    let (output, failed) = kustomize::krm_answer(list, &load_restrictor()?);
+fn krm_reply(input: &str, list: Result<serde_json::Value, Error>) -> anyhow::Result<ExitCode> {
+    let (output, failed) = kustomize::krm_answer(input, list, &load_restrictor()?);
     write_stdout(output.as_bytes())?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -417,12 +417,9 @@ const BARE_INPUT_IDLE: Duration = Duration::from_secs(5);
 /// usage, as on a terminal, not a hang or a KRM answer nobody asked for.
 fn bare() -> anyhow::Result<ExitCode> {
     let input = read_stdin_unless_idle(BARE_INPUT_IDLE)?;
-    let list = input
-        .as_deref()
-        .and_then(|bytes| std::str::from_utf8(bytes).ok())
-        .and_then(|text| kustomize::read_resource_list(text).ok());
-    if let Some(list) = list {
-        return krm_reply(Ok(list));
+    let text = input.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok());
+    if let Some((text, list)) = text.and_then(|text| Some((text, kustomize::read_resource_list(text).ok()?))) {
+        return krm_reply(text, Ok(list));
     }
     if input.is_some_and(|bytes| !bytes.is_empty()) {
         print_stderr(

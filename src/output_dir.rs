@@ -10,10 +10,13 @@
 //! overwritten.
 //!
 //! The switch from one bundle to the next leaves no moment without a
-//! complete set: each file is written under a temporary name in DIR, synced,
-//! and renamed over its final name; the kustomization, which names the set,
-//! is renamed last; only then are the files of the previous set that the new
-//! one lacks removed. The directory is synced between these steps, so the
+//! complete set: every file is first written under a temporary name in DIR
+//! and synced, so that a render that fails while writing changes nothing;
+//! only then is each renamed over its final name, the kustomization, which
+//! names the set, last; only then are the files of the previous set that the
+//! new one lacks removed. (A render killed among the renames, a moment with
+//! no writing in it, can leave some files of the new set under the previous
+//! kustomization: the set's file names do not change between renders.) The directory is synced between these steps, so the
 //! order holds across a crash. The record is written first with the new
 //! names added, so that whatever a killed render leaves (its temporary
 //! files, new files, old ones not yet removed) is known to the next render,
@@ -23,7 +26,7 @@
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -145,21 +148,38 @@ pub fn write(dir: &Path, manifests: &[Manifest]) -> Result<(), Error> {
         }
     }
 
-    // The record first, so that whatever a kill leaves is known.
+    // Every object is written before any is renamed into place: a render
+    // that fails while writing (a full disk, a file size limit) removes what
+    // it wrote and leaves the previous bundle whole, never some of its
+    // files replaced by the new bundle's.
+    let mut staged = Vec::with_capacity(names.len());
+    for (name, manifest) in names.iter().zip(manifests) {
+        match write_temporary(&dir, name, emit::to_yaml(manifest).as_bytes(), manifest.kind() == "Secret") {
+            Ok(temporary) => staged.push((temporary, name)),
+            Err(error) => {
+                staged.iter().for_each(|(temporary, _)| drop(fs::remove_file(temporary)));
+                return Err(error);
+            }
+        }
+    }
+
+    // The record next, so that whatever a kill leaves is known.
     let new: BTreeSet<String> = names.iter().cloned().collect();
     let everything: BTreeSet<String> = previous.wrote.union(&new).cloned().collect();
     if !new.is_subset(&previous.wrote) {
-        replace_file(
+        let recorded = replace_file(
             &dir,
             KUSTOMIZATION,
             kustomization(&previous.resources, &everything).as_bytes(),
             false,
-        )?;
-        sync_directory(&dir)?;
+        )
+        .and_then(|()| sync_directory(&dir));
+        if let Err(error) = recorded {
+            staged.iter().for_each(|(temporary, _)| drop(fs::remove_file(temporary)));
+            return Err(error);
+        }
     }
-    for (name, manifest) in names.iter().zip(manifests) {
-        replace_file(&dir, name, emit::to_yaml(manifest).as_bytes(), manifest.kind() == "Secret")?;
-    }
+    rename_all(&dir, staged)?;
     sync_directory(&dir)?;
     replace_file(&dir, KUSTOMIZATION, kustomization(&names, &everything).as_bytes(), false)?;
     sync_directory(&dir)?;
@@ -211,13 +231,33 @@ fn read_previous(dir: &Path) -> Result<Previous, Error> {
     })
 }
 
-/// Removes the temporary files of a render that was killed.
+/// Renames each of the `staged` temporary files over its name, in order.
+/// When one fails, the temporary files not yet renamed are removed, so that
+/// the failed render leaves none of them beside the user's files.
+fn rename_all(dir: &Path, staged: Vec<(PathBuf, &String)>) -> Result<(), Error> {
+    let mut staged = staged.into_iter();
+    while let Some((temporary, name)) = staged.next() {
+        if let Err(error) = rename_into(dir, temporary, name) {
+            staged.for_each(|(temporary, _)| drop(fs::remove_file(temporary)));
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// Removes the temporary files of a render that was killed: only names
+/// that [`write_temporary`] gives, so that a file of the user's that merely
+/// starts and ends alike is left alone.
 fn remove_temporary_files(dir: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX) && entry.file_type()?.is_file() {
+        let ours = name
+            .strip_prefix(TEMPORARY_PREFIX)
+            .and_then(|name| name.strip_suffix(TEMPORARY_SUFFIX))
+            .is_some_and(|name| name == KUSTOMIZATION || is_object_file_name(name));
+        if ours && entry.file_type()?.is_file() {
             fs::remove_file(entry.path())?;
         }
     }
@@ -228,21 +268,37 @@ fn remove_temporary_files(dir: &Path) -> io::Result<()> {
 /// a reader sees the old file or the new one, whole. A `private` file (a
 /// Secret's) is readable by its owner only, whatever the umask.
 fn replace_file(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<(), Error> {
+    let temporary = write_temporary(dir, name, bytes, private)?;
+    rename_into(dir, temporary, name)
+}
+
+/// Writes `bytes` to the synced temporary file of `dir/name`, and returns
+/// its path; on failure, nothing of it is left.
+fn write_temporary(dir: &Path, name: &str, bytes: &[u8], private: bool) -> Result<PathBuf, Error> {
     let temporary = dir.join(format!("{TEMPORARY_PREFIX}{name}{TEMPORARY_SUFFIX}"));
-    let written = (|| {
-        let mut options = File::options();
-        options.write(true).create_new(true);
-        if private {
-            owner_only(&mut options);
-        }
-        let mut file = options.open(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(Error::OutputDir { path: temporary, source });
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    if private {
+        owner_only(&mut options);
     }
+    // What is already there under this name (a link, a directory) was not
+    // made by this render: the error leaves it alone.
+    let mut file = match options.open(&temporary) {
+        Ok(file) => file,
+        Err(source) => return Err(Error::OutputDir { path: temporary, source }),
+    };
+    match file.write_all(bytes).and_then(|()| file.sync_all()) {
+        Ok(()) => Ok(temporary),
+        Err(source) => {
+            drop(file);
+            let _ = fs::remove_file(&temporary);
+            Err(Error::OutputDir { path: temporary, source })
+        }
+    }
+}
+
+/// Renames a file [`write_temporary`] wrote over `dir/name`.
+fn rename_into(dir: &Path, temporary: PathBuf, name: &str) -> Result<(), Error> {
     let path = dir.join(name);
     fs::rename(&temporary, &path).map_err(|source| {
         let _ = fs::remove_file(&temporary);
@@ -290,6 +346,26 @@ mod tests {
             ".git",
         ] {
             assert!(!is_object_file_name(name), "{name}");
+        }
+    }
+
+    /// A rename that fails leaves none of the temporary files after it.
+    #[test]
+    fn a_failed_rename_removes_the_temporary_files_not_yet_renamed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let names: Vec<String> = ["00-a-x.yaml", "01-b-x.yaml", "02-c-x.yaml"].map(String::from).to_vec();
+        // A non-empty directory under the second name: renaming a file over it fails.
+        fs::create_dir_all(dir.join(&names[1]).join("inside")).unwrap();
+        let staged: Vec<(PathBuf, &String)> = names
+            .iter()
+            .map(|name| (write_temporary(dir, name, b"x\n", false).unwrap(), name))
+            .collect();
+        let temporaries: Vec<PathBuf> = staged.iter().map(|(temporary, _)| temporary.clone()).collect();
+        assert!(rename_all(dir, staged).is_err());
+        assert!(dir.join(&names[0]).is_file());
+        for temporary in temporaries {
+            assert!(!temporary.exists(), "{} is left behind", temporary.display());
         }
     }
 }

@@ -174,16 +174,7 @@ impl Sources {
 
     fn push(&mut self, name: String, text: String, syntax: SourceSyntax) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion inputs"));
-        // A name is shown in every location; one that holds a secret (a URL
-        // with a password, a mistyped `dbRootPassword=…` argument) is kept
-        // masked, and what it hid is masked wherever else it is printed.
-        let mut hidden = secrets::in_name(&name);
-        if self.hidden.contains(&name) {
-            hidden.push(0..name.len());
-        }
-        let hidden = secrets::merge(hidden);
-        let name_secrets: Vec<String> = hidden.iter().map(|range| name[range.clone()].to_owned()).collect();
-        let name = if hidden.is_empty() { name } else { secrets::apply(&name, &hidden) };
+        let (name, name_secrets) = self.masked_name(name);
         self.files.push(SourceFile {
             name,
             text,
@@ -193,6 +184,30 @@ impl Sources {
         });
         self.secrets = OnceLock::new();
         id
+    }
+
+    /// Renames the source `id`, once what it is has been read from it (a
+    /// generator configuration's `metadata.name`).
+    pub fn rename(&mut self, id: FileId, name: impl Into<String>) {
+        let (name, name_secrets) = self.masked_name(name.into());
+        let file = &mut self.files[id.0 as usize];
+        file.name = name;
+        file.name_secrets = name_secrets;
+        self.secrets = OnceLock::new();
+    }
+
+    /// A name is shown in every location; one that holds a secret (a URL
+    /// with a password, a mistyped `dbRootPassword=…` argument) is kept
+    /// masked, and what it hid is masked wherever else it is printed.
+    fn masked_name(&self, name: String) -> (String, Vec<String>) {
+        let mut hidden = secrets::in_name(&name);
+        if self.hidden.contains(&name) {
+            hidden.push(0..name.len());
+        }
+        let hidden = secrets::merge(hidden);
+        let name_secrets: Vec<String> = hidden.iter().map(|range| name[range.clone()].to_owned()).collect();
+        let name = if hidden.is_empty() { name } else { secrets::apply(&name, &hidden) };
+        (name, name_secrets)
     }
 
     /// Marks texts of the command line as secret wherever they are printed.

@@ -149,6 +149,29 @@ fn github_escaping_follows_the_actions_toolkit() {
     assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
 }
 
+/// SARIF's `uri` is a URI reference: a file name's `%`, `#`, `?`, spaces and
+/// non-ASCII bytes are percent-encoded, and an absolute path is a `file:` URI.
+#[test]
+fn sarif_locations_are_uri_references() {
+    use frappe_manifests::formats::artifact_uri;
+    use std::process::Command;
+    assert_eq!(artifact_uri("values/prod.yaml"), "values/prod.yaml");
+    assert_eq!(artifact_uri("a b%20#1?.yaml"), "a%20b%2520%231%3F.yaml");
+    assert_eq!(artifact_uri("<stdin>"), "%3Cstdin%3E");
+    assert_eq!(artifact_uri("/srv/ci/é.yaml"), "file:///srv/ci/%C3%A9.yaml");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bench 50%.yaml"), format!("{MINIMAL}imag: {{}}\n")).unwrap();
+    let output = Command::new(binary())
+        .args(["lint", "--format", "sarif", "bench 50%.yaml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "bench%2050%25.yaml", "{sarif}");
+}
+
 #[test]
 fn explain_prints_type_default_and_description() {
     let output = run(&["explain", "worker.gunicorn.autoscaling"]);

@@ -603,11 +603,15 @@ fn json_reports_write_bidirectional_controls_as_escapes() {
         assert_eq!(output.status.code(), Some(1), "{format}: {}", text(&output.stderr));
         assert_eq!(bidi_controls(&text(&output.stdout)), 0, "{format}: {}", text(&output.stdout));
         let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-        let file = match format {
-            "json" => &report[0]["file"],
-            _ => &report["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        // SARIF's URI has the name's every non-ASCII byte percent-encoded.
+        let (file, name) = match format {
+            "json" => (&report[0]["file"], name.to_owned()),
+            _ => (
+                &report["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                frappe_manifests::formats::artifact_uri(name),
+            ),
         };
-        assert!(file.as_str().is_some_and(|file| file.ends_with(name)), "{format}: {file}");
+        assert!(file.as_str().is_some_and(|file| file.ends_with(&name)), "{format}: {file}");
     }
 
     let dir = tempfile::tempdir().unwrap();
@@ -1228,6 +1232,37 @@ fn output_dir_writes_and_removes_only_its_own_files() {
     let output = render_to(&dir, broken.to_str().unwrap());
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(snapshot(&dir), before);
+
+    // So does one that cannot write a file (a full disk; here a file size
+    // limit of a few KiB, which the configure Job's file is over), even
+    // after writing smaller ones: none of the previous bundle's files is
+    // replaced by the new bundle's.
+    let output = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 8 && exec \"$0\" \"$@\""])
+        .arg(binary())
+        .args([
+            "render",
+            "-f",
+            "examples/minimal.yaml",
+            "-n",
+            "erp",
+            "--set",
+            "image.tag=v16.33.0",
+            "--output-dir",
+        ])
+        .arg(&dir)
+        .current_dir(project_root())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("File too large"), "{}", text(&output.stderr));
+    let after = snapshot(&dir);
+    let changed: Vec<&String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|name| before.get(*name) != after.get(*name))
+        .collect();
+    assert!(changed.is_empty(), "a failed render changed {changed:?}");
 }
 
 #[test]
@@ -1264,6 +1299,36 @@ fn output_dir_refuses_to_overwrite_what_it_did_not_write() {
         text(&output.stderr)
     );
     assert_eq!(snapshot(&dir), before);
+}
+
+/// What lies under a name like a temporary file's and was not made by a
+/// render (a file of the user's, a link) is never removed: a render that
+/// cannot write its temporary file fails and changes nothing.
+#[test]
+fn output_dir_leaves_alone_what_looks_like_its_temporary_files() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rendered");
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    std::fs::write(dir.join(".frappe-manifests.notes.tmp"), "mine\n").unwrap();
+    let first = listed(&dir).remove(0);
+    let link = dir.join(format!(".frappe-manifests.{first}.tmp"));
+    std::os::unix::fs::symlink(work.path().join("elsewhere"), &link).unwrap();
+    let before = snapshot(&dir);
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(&link.display().to_string()),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(snapshot(&dir), before);
+    assert!(!work.path().join("elsewhere").exists(), "written through the link");
+
+    std::fs::remove_file(&link).unwrap();
+    let output = render_to(&dir, "examples/minimal.yaml");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read_to_string(dir.join(".frappe-manifests.notes.tmp")).unwrap(), "mine\n");
 }
 
 #[test]

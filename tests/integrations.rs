@@ -373,6 +373,85 @@ fn the_krm_function_turns_a_resource_list_into_objects_and_results() {
     );
 }
 
+/// kustomize hands the function its items as kyaml (go-yaml v3) wrote
+/// them, and reads what comes back the same way: a plain `on`, `yes` or `y`
+/// is text there, and `010` the integer 8. An item passes through as that.
+#[test]
+fn the_krm_function_passes_input_items_through_as_kustomize_reads_them() {
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: flags}}\n  data: {{a: on, b: yes, c: y, d: off, e: n, f: True}}\n  spec: {{mode: 010}}\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp, namespace: erp}}\n  spec:\n    values:\n{}",
+        MINIMAL.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&input, &frappe_manifests::kustomize::LoadRestrictor::None);
+    assert!(!failed, "{output}");
+    let list: Value = serde_saphyr::from_str(&output).unwrap();
+    let item = &list["items"][0];
+    assert_eq!(
+        item["data"],
+        serde_json::json!({"a": "on", "b": "yes", "c": "y", "d": "off", "e": "n", "f": true}),
+        "{output}"
+    );
+    assert_eq!(item["spec"]["mode"], 8, "{output}");
+}
+
+/// The FrappeBench's inline values are read from the text kustomize passes
+/// as a values file is read, not as kyaml reads the items: a plain `16.10`
+/// where a string is wanted stays `16.10`, with the warning a values file
+/// gets. kustomize's copy of the configuration is named for what it is (its
+/// lines are not the user's), and is no file of a result.
+#[test]
+fn the_krm_function_reads_inline_values_as_a_values_file_is_read() {
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: frappe-manifests/v1alpha1\n  kind: FrappeBench\n  metadata: {{name: erp, namespace: erp}}\n  spec:\n    values:\n      image: {{tag: 16.10}}\n{}",
+        MINIMAL.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let (output, failed) = frappe_manifests::kustomize::krm_function(&input, &frappe_manifests::kustomize::LoadRestrictor::None);
+    assert!(!failed, "{output}");
+    let list: Value = serde_saphyr::from_str(&output).unwrap();
+    let gunicorn = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "Deployment" && i["metadata"]["name"] == "erp-erpnext-gunicorn")
+        .unwrap();
+    let image = gunicorn["spec"]["template"]["spec"]["containers"][0]["image"].as_str().unwrap();
+    assert!(image.ends_with(":16.10"), "{image}");
+    let warning = list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["message"].as_str().unwrap().starts_with("[yaml11-scalar]"))
+        .expect("a yaml11-scalar warning");
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .contains("(FrappeBench/erp as kustomize passes it:10:20)"),
+        "{warning}"
+    );
+    assert!(warning.get("file").is_none(), "{warning}");
+    assert_eq!(warning["field"]["path"], "image.tag");
+}
+
+/// The exec plugin's configuration is kustomize's copy too, and is named so.
+#[test]
+fn the_exec_plugin_names_the_configuration_kustomize_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "apiVersion: frappe-manifests/v1alpha1\nkind: FrappeBench\nmetadata:\n  name: erp\nspec:\n  values:\n    replicas: 3\n{}",
+            MINIMAL.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        ),
+    )
+    .unwrap();
+    let output = Command::new(binary()).arg("kustomize-plugin").arg(&config).output().unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--> FrappeBench/erp as kustomize passes it:7:5"), "{stderr}");
+}
+
 /// The Secret's file holds the passwords the values wrote: only its owner may
 /// read it, whatever the umask; the other files follow the umask.
 #[test]

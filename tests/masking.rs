@@ -963,9 +963,9 @@ fn krm_field_paths_print_no_secret() {
     assert_eq!(
         paths,
         [
-            "    path: worker.gunicorn.nodeSelector[\"a b ***\"]",
             "    path: worker.gunicorn.resources",
-            "    path: worker.gunicorn.resources.***"
+            "    path: worker.gunicorn.resources.***",
+            "    path: worker.gunicorn.nodeSelector[\"a b ***\"]"
         ],
         "{}",
         results[0]
