@@ -744,6 +744,29 @@ worker:
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }
 
+/// A PodDisruptionBudget the API server refuses (`ValidatePodDisruptionBudgetSpec`)
+/// is an error at its key; one it takes passes.
+#[test]
+fn a_disruption_budget_the_api_server_refuses_is_an_error_at_its_key() {
+    let budget = |bounds: &str| format!("worker: {{gunicorn: {{replicaCount: 3, podDisruptionBudget: {bounds}}}}}");
+    let at = |key: &str| format!("worker.gunicorn.podDisruptionBudget.{key}");
+    for (bounds, key) in [
+        ("{maxUnavailable: 1, minAvailable: 2}", "minAvailable"),
+        ("{maxUnavailable: -1}", "maxUnavailable"),
+        ("{minAvailable: half}", "minAvailable"),
+        ("{maxUnavailable: '1'}", "maxUnavailable"),
+        ("{maxUnavailable: '%'}", "maxUnavailable"),
+        ("{minAvailable: 150%}", "minAvailable"),
+    ] {
+        let diagnostic = diagnostic_at(&budget(bounds), "invalid-value", &at(key)).unwrap_or_else(|report| panic!("{bounds}: {report}"));
+        assert!(diagnostic.is_error(), "{bounds}");
+    }
+    for bounds in ["{maxUnavailable: 2}", "{maxUnavailable: 50%}", "{minAvailable: 2}", "{minAvailable: 0%}"] {
+        let outcome = crate::common::check_text(&format!("{}{}\n", crate::common::MINIMAL, budget(bounds)), &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "{bounds}: {}", crate::common::human(&outcome));
+    }
+}
+
 /// A container the values add to a component's pod may mount every volume
 /// that pod has, and only those: the volumes lint knows are the rendered ones.
 #[test]

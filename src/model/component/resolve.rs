@@ -129,6 +129,9 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
     if component.autoscaling.is_some() || component.keda.is_some() {
         component.replicas = None;
     }
+    if let Some(budget) = values.disruption_budget {
+        check_disruption_budget(kind, budget, report);
+    }
     component.disruption_budget = values.disruption_budget.and_then(|budget| disruption_budget(budget, &component));
     // The chart spreads nginx and gunicorn; every replicated component
     // should survive losing a node.
@@ -453,6 +456,44 @@ fn grace_period(custom: &Spanned<Option<i64>>, queue_timeout_seconds: i64, repor
             .with_help("give the seconds a stopping worker may take to finish its job, or remove the key for the queue's timeout");
     }
     queue_timeout_seconds + WORKER_GRACE_MARGIN_SECONDS
+}
+
+/// What the API server refuses in a PodDisruptionBudget
+/// (`ValidatePodDisruptionBudgetSpec`, pkg/apis/policy/validation): both
+/// bounds at once, a negative number, or a string that is not a percentage
+/// (digits and `%`) of at most 100%.
+fn check_disruption_budget(kind: ComponentKind, budget: &values::DisruptionBudget, report: &mut Reporter<'_>) {
+    let at = kind.section().key("podDisruptionBudget");
+    if budget.max_unavailable.is_some() && budget.min_available.is_some() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                at.key("minAvailable"),
+                "a PodDisruptionBudget takes `maxUnavailable` or `minAvailable`, not both: Kubernetes refuses it",
+            )
+            .with_help("remove one of them");
+    }
+    for (key, bound) in [("maxUnavailable", &budget.max_unavailable), ("minAvailable", &budget.min_available)] {
+        let problem = match bound {
+            None => continue,
+            Some(IntOrString::Int(pods)) if *pods < 0 => format!("`{key}` cannot be negative"),
+            Some(IntOrString::Int(_)) => continue,
+            Some(IntOrString::String(text)) => match percentage(text) {
+                None => format!("`{key}: {text:?}` is neither a number of pods nor a percentage such as `50%`"),
+                Some(share) if share > 100 => format!("`{key}: {text}` is more than 100%"),
+                Some(_) => continue,
+            },
+        };
+        report
+            .at(Code::InvalidValue, at.key(key), problem)
+            .with_help("give a number of pods, unquoted (`1`), or a percentage of them (`50%`)");
+    }
+}
+
+/// `50%` as 50: digits and `%`, as Kubernetes' `IsValidPercent` takes it.
+fn percentage(text: &str) -> Option<u64> {
+    let digits = text.strip_suffix('%')?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.parse().unwrap_or(u64::MAX))
 }
 
 /// The PodDisruptionBudget's `(maxUnavailable, minAvailable)`: by default
