@@ -761,10 +761,50 @@ fn a_disruption_budget_the_api_server_refuses_is_an_error_at_its_key() {
         let diagnostic = diagnostic_at(&budget(bounds), "invalid-value", &at(key)).unwrap_or_else(|report| panic!("{bounds}: {report}"));
         assert!(diagnostic.is_error(), "{bounds}");
     }
-    for bounds in ["{maxUnavailable: 2}", "{maxUnavailable: 50%}", "{minAvailable: 2}", "{minAvailable: 0%}"] {
+    for bounds in [
+        "{maxUnavailable: 2}",
+        "{maxUnavailable: 50%}",
+        "{minAvailable: 2}",
+        "{minAvailable: 0%}",
+    ] {
         let outcome = crate::common::check_text(&format!("{}{}\n", crate::common::MINIMAL, budget(bounds)), &[], "erpnext", None);
         assert!(outcome.manifests.is_some(), "{bounds}: {}", crate::common::human(&outcome));
     }
+}
+
+/// A budget warns when it allows no eviction at the fewest pods the
+/// component runs, percentages rounded up as the disruption controller does.
+#[test]
+fn a_disruption_budget_that_allows_no_eviction_warns() {
+    let warns = |component: &str| {
+        let outcome = crate::common::check_text(&format!("{}{component}\n", crate::common::MINIMAL), &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "{component}: {}", crate::common::human(&outcome));
+        outcome.diagnostics.iter().any(|d| d.code.as_str() == "blocked-drain")
+    };
+    let gunicorn = |pods: &str, bounds: &str| format!("worker: {{gunicorn: {{{pods}, podDisruptionBudget: {bounds}}}}}");
+    let hpa = "resources: {requests: {cpu: 1, memory: 1Gi}}, autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 5}";
+    for (pods, bounds) in [
+        ("replicaCount: 3", "{maxUnavailable: 0}"),
+        ("replicaCount: 3", "{maxUnavailable: 0%}"),
+        ("replicaCount: 1", "{enabled: true, minAvailable: 1}"),
+        ("replicaCount: 2", "{minAvailable: 51%}"),
+        (hpa, "{minAvailable: 2}"),
+    ] {
+        assert!(warns(&gunicorn(pods, bounds)), "{pods} {bounds}");
+    }
+    for (pods, bounds) in [
+        ("replicaCount: 1", "{enabled: true}"),
+        ("replicaCount: 2", "{minAvailable: 1}"),
+        ("replicaCount: 2", "{minAvailable: 50%}"),
+        ("replicaCount: 3", "{maxUnavailable: 1%}"),
+        (hpa, "{minAvailable: 1}"),
+    ] {
+        assert!(!warns(&gunicorn(pods, bounds)), "{pods} {bounds}");
+    }
+    // KEDA's fewest pods, when it runs any, is one.
+    assert!(warns(
+        "worker: {long: {autoscaling: {keda: {enabled: true, minReplicas: 0}}, podDisruptionBudget: {minAvailable: 1}}}"
+    ));
 }
 
 /// A container the values add to a component's pod may mount every volume
