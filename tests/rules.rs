@@ -744,6 +744,26 @@ worker:
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }
 
+/// The Gateway API takes at most 16 rules in an HTTPRoute; without nginx the
+/// route adds one for `/socket.io`, which leaves the values 15.
+#[test]
+fn an_http_route_with_more_rules_than_the_gateway_api_takes_is_an_error() {
+    let route = |nginx: &str, count: usize| {
+        let rules: Vec<String> = (0..count).map(|i| format!("{{matches: [{{path: /p{i}}}]}}")).collect();
+        format!("{nginx}httproute: {{enabled: true, rules: [{}]}}", rules.join(", "))
+    };
+    let without_nginx = "nginx: {enabled: false, assetsServedElsewhere: true}\n";
+    let diagnostic =
+        diagnostic_at(&route(without_nginx, 16), "invalid-value", "httproute.rules[15]").unwrap_or_else(|report| panic!("{report}"));
+    assert!(diagnostic.is_error());
+    let diagnostic = diagnostic_at(&route("", 17), "invalid-value", "httproute.rules[16]").unwrap_or_else(|report| panic!("{report}"));
+    assert!(diagnostic.is_error());
+    for values in [route(without_nginx, 15), route("", 16)] {
+        let outcome = crate::common::check_text(&format!("{}{values}\n", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+        assert!(outcome.manifests.is_some(), "{}", crate::common::human(&outcome));
+    }
+}
+
 /// A PodDisruptionBudget the API server refuses (`ValidatePodDisruptionBudgetSpec`)
 /// is an error at its key; one it takes passes.
 #[test]

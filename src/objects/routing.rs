@@ -100,24 +100,29 @@ fn http_route(bench: &Bench, route: &values::HttpRoute) -> Manifest {
         .collect();
     // Without nginx, which proxies `/socket.io` itself, the route sends it
     // to socketio, as the Ingress's own `/socket.io` path does: Frappe's
-    // gunicorn serves no socket.io. The longest prefix wins, whatever the
-    // rules' order (the Gateway API's HTTPRouteRule.matches).
+    // gunicorn serves no socket.io. The longest prefix wins across rules;
+    // between equal matches the first rule does (the Gateway API's
+    // HTTPRouteRule.matches), so this one comes first, ahead of a rule of
+    // the values that also matches `/socket.io`.
     if component::find(&bench.components, ComponentKind::Nginx).is_none()
         && let Some(socketio) = component::find(&bench.components, ComponentKind::Socketio)
         && let Some(socketio_service) = &socketio.service
     {
-        rules.push(HttpRouteRule {
-            matches: vec![HttpRouteMatch {
-                path: HttpPathMatch {
-                    type_: "PathPrefix".to_owned(),
-                    value: "/socket.io".to_owned(),
-                },
-            }],
-            backend_refs: vec![BackendRef {
-                name: names.service(ComponentKind::Socketio),
-                port: socketio_service.port,
-            }],
-        });
+        rules.insert(
+            0,
+            HttpRouteRule {
+                matches: vec![HttpRouteMatch {
+                    path: HttpPathMatch {
+                        type_: "PathPrefix".to_owned(),
+                        value: "/socket.io".to_owned(),
+                    },
+                }],
+                backend_refs: vec![BackendRef {
+                    name: names.service(ComponentKind::Socketio),
+                    port: socketio_service.port,
+                }],
+            },
+        );
     }
     Manifest::HttpRoute(Box::new(HttpRoute {
         api_version: "gateway.networking.k8s.io/v1",
