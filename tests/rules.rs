@@ -758,7 +758,14 @@ fn an_http_route_with_more_rules_than_the_gateway_api_takes_is_an_error() {
     assert!(diagnostic.is_error());
     let diagnostic = diagnostic_at(&route("", 17), "invalid-value", "httproute.rules[16]").unwrap_or_else(|report| panic!("{report}"));
     assert!(diagnostic.is_error());
-    for values in [route(without_nginx, 15), route("", 16)] {
+    // 128 matches in all, 64 to a rule: the added one makes 129.
+    let matches = |nginx: &str| {
+        let rule = format!("{{matches: [{}]}}", vec!["{path: /p}"; 64].join(", "));
+        format!("{nginx}httproute: {{enabled: true, rules: [{rule}, {rule}]}}")
+    };
+    let diagnostic = diagnostic_at(&matches(without_nginx), "invalid-value", "httproute.rules").unwrap_or_else(|report| panic!("{report}"));
+    assert!(diagnostic.is_error());
+    for values in [route(without_nginx, 15), route("", 16), matches("")] {
         let outcome = crate::common::check_text(&format!("{}{values}\n", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
         assert!(outcome.manifests.is_some(), "{}", crate::common::human(&outcome));
     }
