@@ -821,6 +821,9 @@ fn a_disruption_budget_that_allows_no_eviction_warns() {
     }
     for (pods, bounds) in [
         ("replicaCount: 1", "{enabled: true}"),
+        // No pods, no drain to hold.
+        ("replicaCount: 0", "{enabled: true, minAvailable: 1}"),
+        ("replicaCount: 0", "{enabled: true, maxUnavailable: 0}"),
         ("replicaCount: 2", "{minAvailable: 1}"),
         ("replicaCount: 2", "{minAvailable: 50%}"),
         ("replicaCount: 3", "{maxUnavailable: 1%}"),

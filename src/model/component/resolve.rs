@@ -507,7 +507,10 @@ fn check_budget_allows_an_eviction(component: &Component, report: &mut Reporter<
         (None, Some(keda)) => keda.min_replicas.max(1),
         (None, None) => component.replicas.unwrap_or(1),
     };
-    let fewest = u64::try_from(fewest).unwrap_or(0).max(1);
+    // Without pods (`replicaCount: 0`) there is nothing for a drain to wait on.
+    let Ok(fewest @ 1..) = u64::try_from(fewest) else {
+        return;
+    };
     let (key, blocks) = match (max_unavailable, min_available) {
         (Some(IntOrString::Int(pods)), _) => ("maxUnavailable", *pods == 0),
         (Some(IntOrString::String(text)), _) => ("maxUnavailable", percentage(text) == Some(0)),
