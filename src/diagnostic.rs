@@ -135,6 +135,7 @@ codes! {
     HttpLiveness = "http-liveness", Warning, allowable, "An HTTP liveness probe that Frappe answers: it fails during every migrate (maintenance mode) and while the database is away, and restarting gunicorn mends neither.";
     UnknownTimeout = "unknown-timeout", Warning, allowable, "gunicorn's timeout is settled only when the pod starts (a `GUNICORN_TIMEOUT` from `valueFrom`, or a `$(VAR)` the kubelet expands): the graceful timeout, the pods' grace period and the `proxy-timeout` check follow only a timeout written in the values.";
     ProxyTimeout = "proxy-timeout", Warning, allowable, "nginx gives up on gunicorn before gunicorn's `--timeout` ends a request: the user gets 504 while the request goes on, and trying again runs it twice.";
+    BlockedDrain = "blocked-drain", Warning, allowable, "A component's PodDisruptionBudget allows no eviction at its fewest pods (`maxUnavailable: 0`, or a `minAvailable` of all of them): every node drain and node-pool upgrade that meets one of its pods waits for ever.";
     SocketioSessions = "socketio-sessions", Warning, allowable, "socketio runs more than one pod and nothing keeps a browser on one: socket.io's long-polling requests that reach another pod fail, and realtime updates stop.";
 }
 

@@ -370,6 +370,49 @@ fn without_nginx_auto_websocket_adds_a_socketio_path_per_host() {
 }
 
 #[test]
+fn without_nginx_the_http_route_sends_socket_io_to_socketio() {
+    let values = format!("{MINIMAL}nginx:\n  enabled: false\n  assetsServedElsewhere: true\nhttproute:\n  enabled: true\n");
+    let docs = documents(&render_text(&values, &[]));
+    let rules = find(&docs, "HTTPRoute", "erpnext-httproute")["spec"]["rules"].clone();
+    assert_eq!(
+        rules,
+        json!([
+            {"matches": [{"path": {"type": "PathPrefix", "value": "/socket.io"}}], "backendRefs": [{"name": "erpnext-socketio", "port": 9000}]},
+            {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [{"name": "erpnext-gunicorn", "port": 8000}]},
+        ])
+    );
+    // A rule of the values with the same match ties with it, and the
+    // Gateway API gives a tie to the first rule: socketio's comes first.
+    let values = format!(
+        "{MINIMAL}nginx:\n  enabled: false\n  assetsServedElsewhere: true\nhttproute:\n  enabled: true\n  rules:\n  - matches: [{{pathType: PathPrefix, path: /socket.io}}, {{pathType: PathPrefix, path: /}}]\n"
+    );
+    let docs = documents(&render_text(&values, &[]));
+    let rules = find(&docs, "HTTPRoute", "erpnext-httproute")["spec"]["rules"].clone();
+    let first_for_socket_io = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|rule| {
+            rule["matches"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["path"]["value"] == "/socket.io")
+        })
+        .unwrap();
+    assert_eq!(
+        first_for_socket_io["backendRefs"],
+        json!([{"name": "erpnext-socketio", "port": 9000}])
+    );
+    // With nginx, nginx proxies `/socket.io` itself.
+    let docs = documents(&render_text(&format!("{MINIMAL}httproute:\n  enabled: true\n"), &[]));
+    assert_eq!(
+        find(&docs, "HTTPRoute", "erpnext-httproute")["spec"]["rules"],
+        json!([{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [{"name": "erpnext", "port": 8080}]}])
+    );
+}
+
+#[test]
 fn without_a_namespace_objects_carry_none_and_the_flag_wins_over_the_values() {
     let docs = documents(&render_example("minimal", "erpnext", None));
     assert!(docs.iter().all(|d| d["metadata"].get("namespace").is_none()));

@@ -744,6 +744,99 @@ worker:
     assert!(errors.is_empty(), "{}", crate::common::human(&outcome));
 }
 
+/// The Gateway API takes at most 16 rules in an HTTPRoute; without nginx the
+/// route adds one for `/socket.io`, which leaves the values 15.
+#[test]
+fn an_http_route_with_more_rules_than_the_gateway_api_takes_is_an_error() {
+    let route = |nginx: &str, count: usize| {
+        let rules: Vec<String> = (0..count).map(|i| format!("{{matches: [{{path: /p{i}}}]}}")).collect();
+        format!("{nginx}httproute: {{enabled: true, rules: [{}]}}", rules.join(", "))
+    };
+    let without_nginx = "nginx: {enabled: false, assetsServedElsewhere: true}\n";
+    let diagnostic =
+        diagnostic_at(&route(without_nginx, 16), "invalid-value", "httproute.rules[15]").unwrap_or_else(|report| panic!("{report}"));
+    assert!(diagnostic.is_error());
+    let diagnostic = diagnostic_at(&route("", 17), "invalid-value", "httproute.rules[16]").unwrap_or_else(|report| panic!("{report}"));
+    assert!(diagnostic.is_error());
+    // 128 matches in all, 64 to a rule: the added one makes 129.
+    let matches = |nginx: &str| {
+        let rule = format!("{{matches: [{}]}}", vec!["{path: /p}"; 64].join(", "));
+        format!("{nginx}httproute: {{enabled: true, rules: [{rule}, {rule}]}}")
+    };
+    let diagnostic = diagnostic_at(&matches(without_nginx), "invalid-value", "httproute.rules").unwrap_or_else(|report| panic!("{report}"));
+    assert!(diagnostic.is_error());
+    for values in [route(without_nginx, 15), route("", 16), matches("")] {
+        let outcome = crate::common::check_text(&format!("{}{values}\n", crate::common::MINIMAL), &[], "erpnext", Some("erp"));
+        assert!(outcome.manifests.is_some(), "{}", crate::common::human(&outcome));
+    }
+}
+
+/// A PodDisruptionBudget the API server refuses (`ValidatePodDisruptionBudgetSpec`)
+/// is an error at its key; one it takes passes.
+#[test]
+fn a_disruption_budget_the_api_server_refuses_is_an_error_at_its_key() {
+    let budget = |bounds: &str| format!("worker: {{gunicorn: {{replicaCount: 3, podDisruptionBudget: {bounds}}}}}");
+    let at = |key: &str| format!("worker.gunicorn.podDisruptionBudget.{key}");
+    for (bounds, key) in [
+        ("{maxUnavailable: 1, minAvailable: 2}", "minAvailable"),
+        ("{maxUnavailable: -1}", "maxUnavailable"),
+        ("{minAvailable: half}", "minAvailable"),
+        ("{maxUnavailable: '1'}", "maxUnavailable"),
+        ("{maxUnavailable: '%'}", "maxUnavailable"),
+        ("{minAvailable: 150%}", "minAvailable"),
+    ] {
+        let diagnostic = diagnostic_at(&budget(bounds), "invalid-value", &at(key)).unwrap_or_else(|report| panic!("{bounds}: {report}"));
+        assert!(diagnostic.is_error(), "{bounds}");
+    }
+    for bounds in [
+        "{maxUnavailable: 2}",
+        "{maxUnavailable: 50%}",
+        "{minAvailable: 2}",
+        "{minAvailable: 0%}",
+    ] {
+        let outcome = crate::common::check_text(&format!("{}{}\n", crate::common::MINIMAL, budget(bounds)), &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "{bounds}: {}", crate::common::human(&outcome));
+    }
+}
+
+/// A budget warns when it allows no eviction at the fewest pods the
+/// component runs, percentages rounded up as the disruption controller does.
+#[test]
+fn a_disruption_budget_that_allows_no_eviction_warns() {
+    let warns = |component: &str| {
+        let outcome = crate::common::check_text(&format!("{}{component}\n", crate::common::MINIMAL), &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "{component}: {}", crate::common::human(&outcome));
+        outcome.diagnostics.iter().any(|d| d.code.as_str() == "blocked-drain")
+    };
+    let gunicorn = |pods: &str, bounds: &str| format!("worker: {{gunicorn: {{{pods}, podDisruptionBudget: {bounds}}}}}");
+    let hpa = "resources: {requests: {cpu: 1, memory: 1Gi}}, autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 5}";
+    for (pods, bounds) in [
+        ("replicaCount: 3", "{maxUnavailable: 0}"),
+        ("replicaCount: 3", "{maxUnavailable: 0%}"),
+        ("replicaCount: 1", "{enabled: true, minAvailable: 1}"),
+        ("replicaCount: 2", "{minAvailable: 51%}"),
+        (hpa, "{minAvailable: 2}"),
+    ] {
+        assert!(warns(&gunicorn(pods, bounds)), "{pods} {bounds}");
+    }
+    for (pods, bounds) in [
+        ("replicaCount: 1", "{enabled: true}"),
+        // No pods, no drain to hold.
+        ("replicaCount: 0", "{enabled: true, minAvailable: 1}"),
+        ("replicaCount: 0", "{enabled: true, maxUnavailable: 0}"),
+        ("replicaCount: 2", "{minAvailable: 1}"),
+        ("replicaCount: 2", "{minAvailable: 50%}"),
+        ("replicaCount: 3", "{maxUnavailable: 1%}"),
+        (hpa, "{minAvailable: 1}"),
+    ] {
+        assert!(!warns(&gunicorn(pods, bounds)), "{pods} {bounds}");
+    }
+    // KEDA's fewest pods, when it runs any, is one.
+    assert!(warns(
+        "worker: {long: {autoscaling: {keda: {enabled: true, minReplicas: 0}}, podDisruptionBudget: {minAvailable: 1}}}"
+    ));
+}
+
 /// A container the values add to a component's pod may mount every volume
 /// that pod has, and only those: the volumes lint knows are the rendered ones.
 #[test]

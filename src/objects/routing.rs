@@ -78,6 +78,52 @@ fn http_route(bench: &Bench, route: &values::HttpRoute) -> Manifest {
     };
     let mut metadata = meta(names, name, common_labels(names));
     metadata.annotations = (!route.annotations.is_empty()).then(|| (*route.annotations).clone());
+    let mut rules: Vec<HttpRouteRule> = route
+        .rules
+        .iter()
+        .map(|rule| HttpRouteRule {
+            matches: rule
+                .matches
+                .iter()
+                .map(|m| HttpRouteMatch {
+                    path: HttpPathMatch {
+                        type_: (*m.path_type).clone(),
+                        value: (*m.path).clone(),
+                    },
+                })
+                .collect(),
+            backend_refs: vec![BackendRef {
+                name: service.clone(),
+                port,
+            }],
+        })
+        .collect();
+    // Without nginx, which proxies `/socket.io` itself, the route sends it
+    // to socketio, as the Ingress's own `/socket.io` path does: Frappe's
+    // gunicorn serves no socket.io. The longest prefix wins across rules;
+    // between equal matches the first rule does (the Gateway API's
+    // HTTPRouteRule.matches), so this one comes first, ahead of a rule of
+    // the values that also matches `/socket.io`.
+    if component::find(&bench.components, ComponentKind::Nginx).is_none()
+        && let Some(socketio) = component::find(&bench.components, ComponentKind::Socketio)
+        && let Some(socketio_service) = &socketio.service
+    {
+        rules.insert(
+            0,
+            HttpRouteRule {
+                matches: vec![HttpRouteMatch {
+                    path: HttpPathMatch {
+                        type_: "PathPrefix".to_owned(),
+                        value: "/socket.io".to_owned(),
+                    },
+                }],
+                backend_refs: vec![BackendRef {
+                    name: names.service(ComponentKind::Socketio),
+                    port: socketio_service.port,
+                }],
+            },
+        );
+    }
     Manifest::HttpRoute(Box::new(HttpRoute {
         api_version: "gateway.networking.k8s.io/v1",
         kind: "HTTPRoute",
@@ -94,26 +140,7 @@ fn http_route(bench: &Bench, route: &values::HttpRoute) -> Manifest {
                 })
                 .collect(),
             hostnames: route.hostnames.to_vec(),
-            rules: route
-                .rules
-                .iter()
-                .map(|rule| HttpRouteRule {
-                    matches: rule
-                        .matches
-                        .iter()
-                        .map(|m| HttpRouteMatch {
-                            path: HttpPathMatch {
-                                type_: (*m.path_type).clone(),
-                                value: (*m.path).clone(),
-                            },
-                        })
-                        .collect(),
-                    backend_refs: vec![BackendRef {
-                        name: service.clone(),
-                        port,
-                    }],
-                })
-                .collect(),
+            rules,
         },
     }))
 }

@@ -57,7 +57,7 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
     let route = &values.httproute;
     check_annotations(&route.annotations, &route.annotations.anchor(), report);
     if route.enabled {
-        routing::check_http_route(route, report);
+        routing::check_http_route(route, !*values.nginx.enabled, report);
     }
     if *values.nginx.enabled {
         nginx::check_nginx_environment(&values.nginx.environment, report);

@@ -100,10 +100,50 @@ fn check_path_traversal(path: &str, sequences: &[&str], at: Anchor<'_>, report: 
     }
 }
 
+/// The most rules an HTTPRoute takes, and the most matches over all of them
+/// (the Gateway API's CRD: `HTTPRouteSpec.rules` MaxItems and its CEL rule).
+const ROUTE_MAX_RULES: usize = 16;
+const ROUTE_MAX_MATCHES: usize = 128;
+
 /// The HTTPRoute's names and matches, as the Gateway API's CRD validates them.
-pub(super) fn check_http_route(route: &HttpRoute, report: &mut Reporter<'_>) {
+/// Without nginx (`socketio_rule`), the route gets one rule more, for
+/// `/socket.io`, which counts against the CRD's limits.
+pub(super) fn check_http_route(route: &HttpRoute, socketio_rule: bool, report: &mut Reporter<'_>) {
     if !route.name.is_empty() {
         check_object_name(&route.name, "HTTPRoute", &route.name.anchor(), report);
+    }
+    let added = usize::from(socketio_rule);
+    let rules = Anchor::root().key("httproute").key("rules");
+    let with_socketio = if socketio_rule {
+        " (without nginx the route adds one for `/socket.io`)"
+    } else {
+        ""
+    };
+    let max_rules = ROUTE_MAX_RULES - added;
+    if route.rules.len() > max_rules {
+        report
+            .at(
+                Code::InvalidValue,
+                rules.index(max_rules),
+                format!(
+                    "`httproute.rules` has {} rules, more than the {max_rules} the Gateway API takes here{with_socketio}: the API server refuses the HTTPRoute",
+                    route.rules.len()
+                ),
+            )
+            .with_help("put several paths in one rule's `matches`: every rule sends to the same Service");
+    }
+    let matches: usize = route.rules.iter().map(|rule| rule.matches.len()).sum();
+    let max_matches = ROUTE_MAX_MATCHES - added;
+    if matches > max_matches {
+        report
+            .at_key(
+                Code::InvalidValue,
+                rules,
+                format!(
+                    "`httproute.rules` has {matches} matches in all, more than the {max_matches} the Gateway API takes here{with_socketio}: the API server refuses the HTTPRoute"
+                ),
+            )
+            .with_help("match fewer, shorter prefixes: `PathPrefix` takes every path below its own");
     }
     for (i, hostname) in route.hostnames.iter().enumerate() {
         if !k8s::is_ingress_host(hostname) {

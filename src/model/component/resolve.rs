@@ -129,7 +129,11 @@ fn resolve_component(kind: ComponentKind, values: &ComponentValues<'_>, context:
     if component.autoscaling.is_some() || component.keda.is_some() {
         component.replicas = None;
     }
+    if let Some(budget) = values.disruption_budget {
+        check_disruption_budget(kind, budget, report);
+    }
     component.disruption_budget = values.disruption_budget.and_then(|budget| disruption_budget(budget, &component));
+    check_budget_allows_an_eviction(&component, report);
     // The chart spreads nginx and gunicorn; every replicated component
     // should survive losing a node.
     if component.topology_spread.is_empty() && component.is_replicated() && !kind.is_singleton() {
@@ -453,6 +457,97 @@ fn grace_period(custom: &Spanned<Option<i64>>, queue_timeout_seconds: i64, repor
             .with_help("give the seconds a stopping worker may take to finish its job, or remove the key for the queue's timeout");
     }
     queue_timeout_seconds + WORKER_GRACE_MARGIN_SECONDS
+}
+
+/// What the API server refuses in a PodDisruptionBudget
+/// (`ValidatePodDisruptionBudgetSpec`, pkg/apis/policy/validation): both
+/// bounds at once, a negative number, or a string that is not a percentage
+/// (digits and `%`) of at most 100%.
+fn check_disruption_budget(kind: ComponentKind, budget: &values::DisruptionBudget, report: &mut Reporter<'_>) {
+    let at = kind.section().key("podDisruptionBudget");
+    if budget.max_unavailable.is_some() && budget.min_available.is_some() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                at.key("minAvailable"),
+                "a PodDisruptionBudget takes `maxUnavailable` or `minAvailable`, not both: Kubernetes refuses it",
+            )
+            .with_help("remove one of them");
+    }
+    for (key, bound) in [("maxUnavailable", &budget.max_unavailable), ("minAvailable", &budget.min_available)] {
+        let problem = match bound {
+            None => continue,
+            Some(IntOrString::Int(pods)) if *pods < 0 => format!("`{key}` cannot be negative"),
+            Some(IntOrString::Int(_)) => continue,
+            Some(IntOrString::String(text)) => match percentage(text) {
+                None => format!("`{key}: {text:?}` is neither a number of pods nor a percentage such as `50%`"),
+                Some(share) if share > 100 => format!("`{key}: {text}` is more than 100%"),
+                Some(_) => continue,
+            },
+        };
+        report
+            .at(Code::InvalidValue, at.key(key), problem)
+            .with_help("give a number of pods, unquoted (`1`), or a percentage of them (`50%`)");
+    }
+}
+
+/// A budget that allows no eviction while the component runs its fewest
+/// pods holds every node drain that meets one of them for ever: `kubectl
+/// drain`, node-pool upgrades and the cluster autoscaler retry the Eviction
+/// API, which answers 429 as long as the budget allows no disruption. The
+/// disruption controller rounds both percentages up
+/// (`GetScaledValueFromIntOrPercent(..., true)`).
+fn check_budget_allows_an_eviction(component: &Component, report: &mut Reporter<'_>) {
+    let Some((max_unavailable, min_available)) = &component.disruption_budget else {
+        return;
+    };
+    let fewest = match (&component.autoscaling, &component.keda) {
+        (Some(hpa), _) => hpa.min_replicas,
+        // KEDA's pods, when there are any.
+        (None, Some(keda)) => keda.min_replicas.max(1),
+        (None, None) => component.replicas.unwrap_or(1),
+    };
+    // Without pods (`replicaCount: 0`) there is nothing for a drain to wait on.
+    let Ok(fewest @ 1..) = u64::try_from(fewest) else {
+        return;
+    };
+    let (key, blocks) = match (max_unavailable, min_available) {
+        (Some(IntOrString::Int(pods)), _) => ("maxUnavailable", *pods == 0),
+        (Some(IntOrString::String(text)), _) => ("maxUnavailable", percentage(text) == Some(0)),
+        (_, Some(IntOrString::Int(pods))) => ("minAvailable", u64::try_from(*pods).is_ok_and(|pods| pods >= fewest)),
+        (_, Some(IntOrString::String(text))) => (
+            "minAvailable",
+            percentage(text).is_some_and(|share| fewest.saturating_mul(share).div_ceil(100) >= fewest),
+        ),
+        (None, None) => return,
+    };
+    if !blocks {
+        return;
+    }
+    let kind = component.kind;
+    let pods = if fewest == 1 {
+        "1 pod".to_owned()
+    } else {
+        format!("{fewest} pods")
+    };
+    report
+        .at(
+            Code::BlockedDrain,
+            kind.section().key("podDisruptionBudget").key(key),
+            format!(
+                "this PodDisruptionBudget allows no eviction while `{}` runs {pods}: every `kubectl drain`, node-pool upgrade and cluster-autoscaler scale-down that meets one of its pods waits for ever",
+                kind.values_path()
+            ),
+        )
+        .with_help(format!(
+            "use `maxUnavailable: 1` (the default), which lets one pod go at a time; a `minAvailable` must stay below the fewest pods the component runs ({fewest})"
+        ));
+}
+
+/// `50%` as 50: digits and `%`, as Kubernetes' `IsValidPercent` takes it.
+fn percentage(text: &str) -> Option<u64> {
+    let digits = text.strip_suffix('%')?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.parse().unwrap_or(u64::MAX))
 }
 
 /// The PodDisruptionBudget's `(maxUnavailable, minAvailable)`: by default
