@@ -204,6 +204,47 @@ pub fn is_ip_or_cidr(s: &str) -> bool {
     prefix.is_none_or(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u8>().is_ok_and(|p| p <= max_prefix))
 }
 
+/// A CIDR range as a NetworkPolicy's `ipBlock` takes it
+/// (IsValidCIDRForLegacyField): an IPv4 or IPv6 address, `/` and a prefix
+/// length the address family allows. The range it names is the address
+/// with the bits past the prefix cleared, as Go's `net.ParseCIDR` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    /// The first address of the range; an IPv4 one in the low 32 bits.
+    network: u128,
+    prefix: u8,
+    v4: bool,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (address, prefix) = s.split_once('/')?;
+        let (address, v4, width) = match address.parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(a) => (u128::from(u32::from(a)), true, 32),
+            std::net::IpAddr::V6(a) => (u128::from(a), false, 128),
+        };
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let prefix = prefix.parse::<u8>().ok().filter(|p| *p <= width)?;
+        let host_bits = u32::from(width - prefix);
+        let mask = u128::MAX.checked_shl(host_bits).unwrap_or(0);
+        Some(Cidr {
+            network: address & mask,
+            prefix,
+            v4,
+        })
+    }
+
+    /// Whether `inner` is a range inside this one and smaller than it, as
+    /// an `ipBlock`'s `except` must be (ValidateIPBlock).
+    pub fn strictly_contains(&self, inner: &Cidr) -> bool {
+        let width = if self.v4 { 32 } else { 128 };
+        let mask = u128::MAX.checked_shl(u32::from(width - self.prefix)).unwrap_or(0);
+        self.v4 == inner.v4 && self.prefix < inner.prefix && inner.network & mask == self.network
+    }
+}
+
 /// An nginx variable: `$` and a name of letters, digits and `_`.
 pub fn is_nginx_variable(s: &str) -> bool {
     s.strip_prefix('$')
@@ -640,6 +681,37 @@ mod tests {
             "localhost:5000/",
         ] {
             assert!(!is_image_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidr_ranges() {
+        for ok in ["0.0.0.0/0", "::/0", "10.0.0.0/8", "10.1.2.3/8", "fd00::/8", "192.168.1.1/32"] {
+            assert!(Cidr::parse(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "",
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0/8",
+            "example.com/8",
+        ] {
+            assert!(Cidr::parse(bad).is_none(), "{bad}");
+        }
+        let cidr = |s| Cidr::parse(s).unwrap();
+        assert!(cidr("10.0.0.0/8").strictly_contains(&cidr("10.1.0.0/16")));
+        assert!(cidr("0.0.0.0/0").strictly_contains(&cidr("169.254.169.254/32")));
+        assert!(cidr("::/0").strictly_contains(&cidr("fd00::/8")));
+        for (outer, inner) in [
+            ("10.0.0.0/8", "10.0.0.0/8"),
+            ("10.0.0.0/16", "10.0.0.0/8"),
+            ("10.0.0.0/8", "11.0.0.0/16"),
+            ("0.0.0.0/0", "fd00::/8"),
+        ] {
+            assert!(!cidr(outer).strictly_contains(&cidr(inner)), "{outer} {inner}");
         }
     }
 

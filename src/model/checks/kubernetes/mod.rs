@@ -1,7 +1,8 @@
 //! What the API server would reject in the Kubernetes types the values
 //! embed (probes, resources, env, containers, tolerations, labels, selectors,
-//! spread, affinity, security contexts, volumes and their mounts) and in the
-//! names of objects they refer to.
+//! spread, affinity, security contexts, volumes and their mounts, an HPA's
+//! behavior, NetworkPolicy egress rules) and in the names of objects they
+//! refer to.
 //!
 //! These types carry no places of their own: each check gets an [`Anchor`]
 //! at the value that holds one, and points at keys below it. One file per
@@ -16,15 +17,19 @@ use crate::model::k8s;
 use crate::model::report::Reporter;
 use crate::values::{Anchor, StringMap};
 
+mod autoscaling;
 mod containers;
 mod env;
+mod network;
 mod probes;
 mod resources;
 mod scheduling;
 mod security;
 
+pub(super) use autoscaling::check_hpa_behavior;
 pub(super) use containers::{check_containers, check_image_reference, check_mounted_volumes_exist, check_volumes};
 pub(super) use env::check_env;
+pub(super) use network::check_egress_rules;
 pub(super) use probes::{ProbeKind, check_probe};
 pub(super) use resources::check_resources;
 pub(super) use scheduling::{check_affinity, check_label_selector, check_tolerations, check_topology_spread};
