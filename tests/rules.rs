@@ -798,6 +798,11 @@ fn egress_rules_the_api_server_refuses_are_errors_at_their_key() {
             "to[0].ipBlock.except[0]",
         ),
         (
+            "{to: [{ipBlock: {cidr: '::/0', except: [10.0.0.0/8]}}]}",
+            "invalid-value",
+            "to[0].ipBlock.except[0]",
+        ),
+        (
             "{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/33]}}]}",
             "invalid-value",
             "to[0].ipBlock.except[0]",
@@ -835,6 +840,12 @@ fn egress_rules_the_api_server_refuses_are_errors_at_their_key() {
     for rules in [
         "{to: [{ipBlock: {cidr: 203.0.113.0/24}}], ports: [{port: 587, protocol: TCP}, {port: 993}]}",
         "{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 169.254.169.254/32]}}, {ipBlock: {cidr: '2001:db8::/32'}}]}",
+        "{to: [{ipBlock: {cidr: '::/0', except: ['fd00::/8', '2001:db8::1/128']}}]}",
+        // Kubernetes 1.33 still parses these as Go 1.16 did (ParseCIDRSloppy),
+        // and only warns: leading zeros, and an IPv4-mapped `except` inside
+        // the IPv4 range it maps into.
+        "{to: [{ipBlock: {cidr: 010.0.0.0/8, except: [010.1.0.0/16]}}]}",
+        "{to: [{ipBlock: {cidr: 10.0.0.0/8, except: ['::ffff:10.1.0.0/112']}}]}",
         "{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: mail}}, podSelector: {matchLabels: {app: relay}}}]}",
         "{ports: [{port: 30000, endPort: 32767, protocol: UDP}, {port: smtp, protocol: SCTP}]}",
         "{}",

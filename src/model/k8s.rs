@@ -204,44 +204,180 @@ pub fn is_ip_or_cidr(s: &str) -> bool {
     prefix.is_none_or(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u8>().is_ok_and(|p| p <= max_prefix))
 }
 
-/// A CIDR range as a NetworkPolicy's `ipBlock` takes it
-/// (IsValidCIDRForLegacyField): an IPv4 or IPv6 address, `/` and a prefix
-/// length the address family allows. The range it names is the address
-/// with the bits past the prefix cleared, as Go's `net.ParseCIDR` gives it.
+/// A CIDR range as a NetworkPolicy's `ipBlock` takes it: what Kubernetes
+/// 1.33 parses (IsValidCIDRForLegacyField, its StrictIPCIDRValidation gate
+/// off by default, which leaves netutils.ParseCIDRSloppy: Go 1.16's
+/// `net.ParseCIDR`). So an IPv4 number may carry leading zeros
+/// (`010.0.0.0/8` is 10.0.0.0/8), the address may have bits past the
+/// prefix, and an IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) counts as
+/// the IPv4 range it maps, as Go's `IPNet.Contains` sees it; the API server
+/// only warns of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
-    /// The first address of the range; an IPv4 one in the low 32 bits.
+    /// The first address of the range (the address with the bits past the
+    /// prefix cleared); an IPv4 one in the low 32 bits.
     network: u128,
-    prefix: u8,
     v4: bool,
+    /// The prefix length within `network`'s family.
+    prefix: u8,
+    /// The prefix length as written (`Mask.Size()`), which ValidateIPBlock
+    /// compares: 104 for `::ffff:10.0.0.0/104`, whose `prefix` is 8.
+    written_prefix: u8,
 }
 
 impl Cidr {
     pub fn parse(s: &str) -> Option<Cidr> {
         let (address, prefix) = s.split_once('/')?;
-        let (address, v4, width) = match address.parse::<std::net::IpAddr>().ok()? {
-            std::net::IpAddr::V4(a) => (u128::from(u32::from(a)), true, 32),
-            std::net::IpAddr::V6(a) => (u128::from(a), false, 128),
+        let (address, width): (u128, u8) = match go_net::parse_ipv4(address) {
+            Some(a) => (u128::from(a), 32),
+            None => (go_net::parse_ipv6(address)?, 128),
         };
-        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
+        let (written_prefix, used) = go_net::dtoi(prefix)?;
+        let written_prefix = u8::try_from(written_prefix).ok().filter(|p| *p <= width && used == prefix.len())?;
+        let network = address & mask(width, written_prefix);
+        // Go's To4: ten zero bytes, then 0xffff.
+        if width == 128 && network >> 32 == 0xffff {
+            return Some(Cidr {
+                network: network & u128::from(u32::MAX),
+                v4: true,
+                prefix: written_prefix - 96,
+                written_prefix,
+            });
         }
-        let prefix = prefix.parse::<u8>().ok().filter(|p| *p <= width)?;
-        let host_bits = u32::from(width - prefix);
-        let mask = u128::MAX.checked_shl(host_bits).unwrap_or(0);
         Some(Cidr {
-            network: address & mask,
-            prefix,
-            v4,
+            network,
+            v4: width == 32,
+            prefix: written_prefix,
+            written_prefix,
         })
     }
 
-    /// Whether `inner` is a range inside this one and smaller than it, as
-    /// an `ipBlock`'s `except` must be (ValidateIPBlock).
+    /// Whether `inner` may be an `except` of this range, as ValidateIPBlock
+    /// decides: this range contains `inner`'s first address, and `inner` has
+    /// the longer prefix as written.
     pub fn strictly_contains(&self, inner: &Cidr) -> bool {
         let width = if self.v4 { 32 } else { 128 };
-        let mask = u128::MAX.checked_shl(u32::from(width - self.prefix)).unwrap_or(0);
-        self.v4 == inner.v4 && self.prefix < inner.prefix && inner.network & mask == self.network
+        self.v4 == inner.v4
+            && inner.network & mask(width, self.prefix) == self.network
+            && self.written_prefix < inner.written_prefix
+    }
+}
+
+/// The mask of a prefix of `prefix` bits in an address of `width` bits, in
+/// the low `width` bits.
+fn mask(width: u8, prefix: u8) -> u128 {
+    let all = if width == 32 { u128::from(u32::MAX) } else { u128::MAX };
+    all & !(u128::MAX.checked_shr(u32::from(prefix)).unwrap_or(0) >> (128 - u32::from(width)))
+}
+
+/// Go 1.16's address parsing (net/ip.go, net/parse.go), which Kubernetes
+/// keeps for the fields it has always parsed so (k8s.io/utils/net's forked
+/// copy): numbers may carry leading zeros.
+mod go_net {
+    /// Larger than any number an address holds (`big` of parse.go).
+    const BIG: u32 = 0xFF_FFFF;
+
+    /// A decimal number at the start of `s`, and how many bytes it takes.
+    pub(super) fn dtoi(s: &str) -> Option<(u32, usize)> {
+        let mut n: u32 = 0;
+        let mut used = 0;
+        for b in s.bytes().take_while(u8::is_ascii_digit) {
+            n = n * 10 + u32::from(b - b'0');
+            if n >= BIG {
+                return None;
+            }
+            used += 1;
+        }
+        (used > 0).then_some((n, used))
+    }
+
+    /// A hexadecimal number at the start of `s`, and how many bytes it takes.
+    fn xtoi(s: &str) -> Option<(u32, usize)> {
+        let mut n: u32 = 0;
+        let mut used = 0;
+        for b in s.bytes() {
+            let Some(digit) = char::from(b).to_digit(16) else { break };
+            n = n * 16 + digit;
+            if n >= BIG {
+                return None;
+            }
+            used += 1;
+        }
+        (used > 0).then_some((n, used))
+    }
+
+    /// `d.d.d.d`.
+    pub(super) fn parse_ipv4(mut s: &str) -> Option<u32> {
+        let mut address = 0;
+        for i in 0..4 {
+            if i > 0 {
+                s = s.strip_prefix('.')?;
+            }
+            let (n, used) = dtoi(s)?;
+            if n > 0xFF {
+                return None;
+            }
+            address = address << 8 | n;
+            s = &s[used..];
+        }
+        s.is_empty().then_some(address)
+    }
+
+    /// An IPv6 address, perhaps ending in an IPv4 one.
+    pub(super) fn parse_ipv6(mut s: &str) -> Option<u128> {
+        let mut ip = [0u8; 16];
+        let mut ellipsis = None;
+        if let Some(rest) = s.strip_prefix("::") {
+            ellipsis = Some(0);
+            s = rest;
+            if s.is_empty() {
+                return Some(0);
+            }
+        }
+        let mut i = 0;
+        while i < 16 {
+            let (n, used) = xtoi(s)?;
+            let n = u16::try_from(n).ok()?;
+            if s.as_bytes().get(used) == Some(&b'.') {
+                if (ellipsis.is_none() && i != 12) || i + 4 > 16 {
+                    return None;
+                }
+                ip[i..i + 4].copy_from_slice(&parse_ipv4(s)?.to_be_bytes());
+                s = "";
+                i += 4;
+                break;
+            }
+            ip[i..i + 2].copy_from_slice(&n.to_be_bytes());
+            i += 2;
+            s = &s[used..];
+            if s.is_empty() {
+                break;
+            }
+            s = s.strip_prefix(':').filter(|rest| !rest.is_empty())?;
+            if let Some(rest) = s.strip_prefix(':') {
+                if ellipsis.is_some() {
+                    return None;
+                }
+                ellipsis = Some(i);
+                s = rest;
+                if s.is_empty() {
+                    break;
+                }
+            }
+        }
+        if !s.is_empty() {
+            return None;
+        }
+        if i < 16 {
+            // The ellipsis stands for the zero bytes that were not written.
+            let at = ellipsis?;
+            let missing = 16 - i;
+            ip.copy_within(at..i, at + missing);
+            ip[at..at + missing].fill(0);
+        } else if ellipsis.is_some() {
+            return None;
+        }
+        Some(u128::from_be_bytes(ip))
     }
 }
 
@@ -686,8 +822,25 @@ mod tests {
 
     #[test]
     fn cidr_ranges() {
-        for ok in ["0.0.0.0/0", "::/0", "10.0.0.0/8", "10.1.2.3/8", "fd00::/8", "192.168.1.1/32"] {
-            assert!(Cidr::parse(ok).is_some(), "{ok}");
+        let cidr = |s| Cidr::parse(s).unwrap_or_else(|| panic!("{s}"));
+        // As Go 1.16's net.ParseCIDR, which the API server keeps for ipBlock.
+        for (written, same_as) in [
+            ("0.0.0.0/0", "0.0.0.0/0"),
+            ("::/0", "::/0"),
+            ("10.1.2.3/8", "10.0.0.0/8"),
+            ("fd00::/8", "fd00::/8"),
+            ("2001:db8::1/128", "2001:db8::1/128"),
+            ("2001:DB8::/32", "2001:db8::/32"),
+            ("010.000.0.0/8", "10.0.0.0/8"),
+            ("10.0.0.0/008", "10.0.0.0/8"),
+            ("0:0:0:0:0:0:0:1/128", "::1/128"),
+            ("00000001::/16", "1::/16"),
+            ("::ffff:010.1.2.3/128", "::ffff:10.1.2.3/128"),
+            ("1:2:3:4:5:6:7::/128", "1:2:3:4:5:6:7:0/128"),
+            ("::1.2.3.4/128", "::102:304/128"),
+            ("1::2:3.4.5.6/128", "1::2:304:506/128"),
+        ] {
+            assert_eq!(cidr(written), cidr(same_as), "{written}");
         }
         for bad in [
             "",
@@ -696,20 +849,37 @@ mod tests {
             "::/129",
             "10.0.0.0/",
             "10.0.0.0/+8",
+            "10.0.0.0/8 ",
             "10.0.0/8",
+            "10.0.0.256/8",
             "example.com/8",
+            "fe80::1%eth0/64",
+            "1:2:3:4:5:6:7:8::/128",
+            "1::2::3/128",
+            "1:2:3:4:5:6:7/128",
+            "1:2:3:4:5:6:1.2.3.4:5/128",
+            "1:2:3:4:1.2.3.4/128",
+            "10000::/16",
+            ":1::/16",
         ] {
             assert!(Cidr::parse(bad).is_none(), "{bad}");
         }
-        let cidr = |s| Cidr::parse(s).unwrap();
         assert!(cidr("10.0.0.0/8").strictly_contains(&cidr("10.1.0.0/16")));
         assert!(cidr("0.0.0.0/0").strictly_contains(&cidr("169.254.169.254/32")));
         assert!(cidr("::/0").strictly_contains(&cidr("fd00::/8")));
+        assert!(cidr("::/0").strictly_contains(&cidr("2001:db8::1/128")));
+        // An IPv4-mapped range is inside the IPv4 range it maps into, its
+        // prefix compared as written (ValidateIPBlock's Mask.Size()).
+        assert!(cidr("10.0.0.0/8").strictly_contains(&cidr("::ffff:10.1.0.0/112")));
+        assert!(cidr("::ffff:10.0.0.0/104").strictly_contains(&cidr("::ffff:10.1.0.0/112")));
         for (outer, inner) in [
             ("10.0.0.0/8", "10.0.0.0/8"),
             ("10.0.0.0/16", "10.0.0.0/8"),
             ("10.0.0.0/8", "11.0.0.0/16"),
             ("0.0.0.0/0", "fd00::/8"),
+            ("::/0", "10.0.0.0/8"),
+            ("::/0", "::ffff:10.0.0.0/104"),
+            ("::ffff:10.0.0.0/104", "10.1.0.0/16"),
         ] {
             assert!(!cidr(outer).strictly_contains(&cidr(inner)), "{outer} {inner}");
         }
