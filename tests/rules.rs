@@ -837,6 +837,10 @@ fn egress_rules_the_api_server_refuses_are_errors_at_their_key() {
         let diagnostic = diagnostic_at(&egress(rules), code, &at(key)).unwrap_or_else(|report| panic!("{rules}: {report}"));
         assert!(diagnostic.is_error() && diagnostic.help.is_some(), "{rules}");
     }
+    // A number in quotes (or from `--set-string`) is a name to the API
+    // server: the fix is the quotes.
+    let quoted = diagnostic_at(&egress("{ports: [{port: '587'}]}"), "invalid-port", &at("ports[0].port")).unwrap();
+    assert!(quoted.help.as_deref().unwrap().contains("without quotes"), "{quoted:?}");
     for rules in [
         "{to: [{ipBlock: {cidr: 203.0.113.0/24}}], ports: [{port: 587, protocol: TCP}, {port: 993}]}",
         "{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 169.254.169.254/32]}}, {ipBlock: {cidr: '2001:db8::/32'}}]}",

@@ -44,6 +44,19 @@ fn check_port_name(name: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     }
 }
 
+/// The name an int-or-string `port` gives as text. Digits in quotes are
+/// text too, which the API server reads as a name and refuses: the fix is
+/// the quotes (or `--set-string`), not the name.
+fn check_named_port(name: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        report
+            .at(Code::InvalidPort, at, format!("`\"{name}\"` is text, which names a port, and a port name needs a letter"))
+            .with_help(format!("write the number {name} without quotes (with `--set`, not `--set-string`)"));
+    } else {
+        check_port_name(name, at, report);
+    }
+}
+
 pub(super) fn check_port(port: i32, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     if !(1..=65535).contains(&port) {
         report

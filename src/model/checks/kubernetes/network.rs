@@ -10,7 +10,7 @@ use crate::model::k8s::Cidr;
 use crate::model::report::Reporter;
 use crate::values::Anchor;
 
-use super::{check_label_selector, check_port, check_port_name};
+use super::{check_label_selector, check_named_port, check_port};
 
 pub(crate) fn check_egress_rules(rules: &[NetworkPolicyEgressRule], at: &Anchor<'_>, report: &mut Reporter<'_>) {
     for (i, rule) in rules.iter().enumerate() {
@@ -52,7 +52,7 @@ fn check_policy_port(port: &NetworkPolicyPort, at: &Anchor<'_>, report: &mut Rep
             }
         }
         (Some(IntOrString::String(name)), end) => {
-            check_port_name(name, &at.key("port"), report);
+            check_named_port(name, &at.key("port"), report);
             if end.is_some() {
                 report
                     .at_key(Code::InvalidValue, at.key("endPort"), "`endPort` needs a numeric `port`")
