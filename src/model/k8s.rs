@@ -257,9 +257,7 @@ impl Cidr {
     /// the longer prefix as written.
     pub fn strictly_contains(&self, inner: &Cidr) -> bool {
         let width = if self.v4 { 32 } else { 128 };
-        self.v4 == inner.v4
-            && inner.network & mask(width, self.prefix) == self.network
-            && self.written_prefix < inner.written_prefix
+        self.v4 == inner.v4 && inner.network & mask(width, self.prefix) == self.network && self.written_prefix < inner.written_prefix
     }
 }
 

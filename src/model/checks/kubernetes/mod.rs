@@ -50,7 +50,11 @@ fn check_port_name(name: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
 fn check_named_port(name: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
     if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
         report
-            .at(Code::InvalidPort, at, format!("`\"{name}\"` is text, which names a port, and a port name needs a letter"))
+            .at(
+                Code::InvalidPort,
+                at,
+                format!("`\"{name}\"` is text, which names a port, and a port name needs a letter"),
+            )
             .with_help(format!("write the number {name} without quotes (with `--set`, not `--set-string`)"));
     } else {
         check_port_name(name, at, report);
