@@ -228,19 +228,21 @@ pub struct Cidr {
 impl Cidr {
     pub fn parse(s: &str) -> Option<Cidr> {
         let (address, prefix) = s.split_once('/')?;
-        let (address, width): (u128, u8) = match go_net::parse_ipv4(address) {
-            Some(a) => (u128::from(a), 32),
-            None => (go_net::parse_ipv6(address)?, 128),
+        let (address, width): (u128, u8) = match without_leading_zeros(address).parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
+            std::net::IpAddr::V6(a) => (u128::from(a), 128),
         };
-        let (written_prefix, used) = go_net::dtoi(prefix)?;
-        let written_prefix = u8::try_from(written_prefix).ok().filter(|p| *p <= width && used == prefix.len())?;
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let written_prefix = prefix.parse::<u8>().ok().filter(|p| *p <= width)?;
         let network = address & mask(width, written_prefix);
         // Go's To4: ten zero bytes, then 0xffff.
         if width == 128 && network >> 32 == 0xffff {
             return Some(Cidr {
                 network: network & u128::from(u32::MAX),
                 v4: true,
-                prefix: written_prefix - 96,
+                prefix: written_prefix.saturating_sub(96),
                 written_prefix,
             });
         }
@@ -268,115 +270,21 @@ fn mask(width: u8, prefix: u8) -> u128 {
     all & !(u128::MAX.checked_shr(u32::from(prefix)).unwrap_or(0) >> (128 - u32::from(width)))
 }
 
-/// Go 1.16's address parsing (net/ip.go, net/parse.go), which Kubernetes
-/// keeps for the fields it has always parsed so (k8s.io/utils/net's forked
-/// copy): numbers may carry leading zeros.
-mod go_net {
-    /// Larger than any number an address holds (`big` of parse.go).
-    const BIG: u32 = 0xFF_FFFF;
-
-    /// A decimal number at the start of `s`, and how many bytes it takes.
-    pub(super) fn dtoi(s: &str) -> Option<(u32, usize)> {
-        let mut n: u32 = 0;
-        let mut used = 0;
-        for b in s.bytes().take_while(u8::is_ascii_digit) {
-            n = n * 10 + u32::from(b - b'0');
-            if n >= BIG {
-                return None;
-            }
-            used += 1;
-        }
-        (used > 0).then_some((n, used))
+/// `address` with the leading zeros of each of its numbers dropped (`010.0.0.1`
+/// as `10.0.0.1`, `0001::` as `1::`), keeping one of a number that is all
+/// zeros. Go's parser, which Kubernetes keeps for the fields it has always
+/// parsed so (k8s.io/utils/net's fork of Go 1.16's `net`), takes such zeros
+/// (as decimal, not octal); the platform's takes none. Anything else the
+/// platform's parser decides.
+fn without_leading_zeros(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    for piece in address.split_inclusive(['.', ':']) {
+        let number = piece.strip_suffix(['.', ':']).unwrap_or(piece);
+        let kept = number.trim_start_matches('0');
+        out.push_str(if kept.is_empty() && !number.is_empty() { "0" } else { kept });
+        out.push_str(&piece[number.len()..]);
     }
-
-    /// A hexadecimal number at the start of `s`, and how many bytes it takes.
-    fn xtoi(s: &str) -> Option<(u32, usize)> {
-        let mut n: u32 = 0;
-        let mut used = 0;
-        for b in s.bytes() {
-            let Some(digit) = char::from(b).to_digit(16) else { break };
-            n = n * 16 + digit;
-            if n >= BIG {
-                return None;
-            }
-            used += 1;
-        }
-        (used > 0).then_some((n, used))
-    }
-
-    /// `d.d.d.d`.
-    pub(super) fn parse_ipv4(mut s: &str) -> Option<u32> {
-        let mut address = 0;
-        for i in 0..4 {
-            if i > 0 {
-                s = s.strip_prefix('.')?;
-            }
-            let (n, used) = dtoi(s)?;
-            if n > 0xFF {
-                return None;
-            }
-            address = address << 8 | n;
-            s = &s[used..];
-        }
-        s.is_empty().then_some(address)
-    }
-
-    /// An IPv6 address, perhaps ending in an IPv4 one.
-    pub(super) fn parse_ipv6(mut s: &str) -> Option<u128> {
-        let mut ip = [0u8; 16];
-        let mut ellipsis = None;
-        if let Some(rest) = s.strip_prefix("::") {
-            ellipsis = Some(0);
-            s = rest;
-            if s.is_empty() {
-                return Some(0);
-            }
-        }
-        let mut i = 0;
-        while i < 16 {
-            let (n, used) = xtoi(s)?;
-            let n = u16::try_from(n).ok()?;
-            if s.as_bytes().get(used) == Some(&b'.') {
-                if (ellipsis.is_none() && i != 12) || i + 4 > 16 {
-                    return None;
-                }
-                ip[i..i + 4].copy_from_slice(&parse_ipv4(s)?.to_be_bytes());
-                s = "";
-                i += 4;
-                break;
-            }
-            ip[i..i + 2].copy_from_slice(&n.to_be_bytes());
-            i += 2;
-            s = &s[used..];
-            if s.is_empty() {
-                break;
-            }
-            s = s.strip_prefix(':').filter(|rest| !rest.is_empty())?;
-            if let Some(rest) = s.strip_prefix(':') {
-                if ellipsis.is_some() {
-                    return None;
-                }
-                ellipsis = Some(i);
-                s = rest;
-                if s.is_empty() {
-                    break;
-                }
-            }
-        }
-        if !s.is_empty() {
-            return None;
-        }
-        if i < 16 {
-            // The ellipsis stands for the zero bytes that were not written.
-            let at = ellipsis?;
-            let missing = 16 - i;
-            ip.copy_within(at..i, at + missing);
-            ip[at..at + missing].fill(0);
-        } else if ellipsis.is_some() {
-            return None;
-        }
-        Some(u128::from_be_bytes(ip))
-    }
+    out
 }
 
 /// An nginx variable: `$` and a name of letters, digits and `_`.
