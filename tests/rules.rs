@@ -799,6 +799,175 @@ fn a_disruption_budget_the_api_server_refuses_is_an_error_at_its_key() {
     }
 }
 
+/// `networkPolicy.externalEgress` as ValidateNetworkPolicyPort,
+/// ValidateNetworkPolicyPeer and ValidateIPBlock take it: what they refuse is
+/// an error at its key, what they take renders.
+#[test]
+fn egress_rules_the_api_server_refuses_are_errors_at_their_key() {
+    let egress = |rules: &str| format!("networkPolicy: {{enabled: true, externalEgress: [{rules}]}}");
+    let at = |key: &str| format!("networkPolicy.externalEgress[0].{key}");
+    for (rules, code, key) in [
+        ("{to: [{ipBlock: {cidr: 203.0.113.0/33}}]}", "invalid-value", "to[0].ipBlock.cidr"),
+        ("{to: [{ipBlock: {cidr: 203.0.113.7}}]}", "invalid-value", "to[0].ipBlock.cidr"),
+        (
+            "{to: [{ipBlock: {cidr: smtp.example.com/32}}]}",
+            "invalid-value",
+            "to[0].ipBlock.cidr",
+        ),
+        (
+            "{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}",
+            "invalid-value",
+            "to[0].ipBlock.except[0]",
+        ),
+        (
+            "{to: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}",
+            "invalid-value",
+            "to[0].ipBlock.except[0]",
+        ),
+        (
+            "{to: [{ipBlock: {cidr: '::/0', except: [10.0.0.0/8]}}]}",
+            "invalid-value",
+            "to[0].ipBlock.except[0]",
+        ),
+        (
+            "{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/33]}}]}",
+            "invalid-value",
+            "to[0].ipBlock.except[0]",
+        ),
+        (
+            "{to: [{ipBlock: {cidr: 10.0.0.0/8}, namespaceSelector: {}}]}",
+            "invalid-value",
+            "to[0].ipBlock",
+        ),
+        ("{to: [{}]}", "invalid-value", "to[0]"),
+        (
+            "{to: [{namespaceSelector: {matchLabels: {team: 'mail relay'}}}]}",
+            "invalid-label",
+            "to[0].namespaceSelector.matchLabels.team",
+        ),
+        (
+            "{to: [{podSelector: {matchExpressions: [{key: app, operator: in, values: [smtp]}]}}]}",
+            "invalid-value",
+            "to[0].podSelector.matchExpressions[0].operator",
+        ),
+        ("{ports: [{port: 587, protocol: tcp}]}", "invalid-value", "ports[0].protocol"),
+        ("{ports: [{port: 587, protocol: ICMP}]}", "invalid-value", "ports[0].protocol"),
+        ("{ports: [{port: 0}]}", "invalid-port", "ports[0].port"),
+        ("{ports: [{port: 70000}]}", "invalid-port", "ports[0].port"),
+        ("{ports: [{port: 32000, endPort: 70000}]}", "invalid-port", "ports[0].endPort"),
+        ("{ports: [{port: 2000, endPort: 1000}]}", "invalid-value", "ports[0].endPort"),
+        ("{ports: [{port: smtp, endPort: 600}]}", "invalid-value", "ports[0].endPort"),
+        ("{ports: [{endPort: 600}]}", "invalid-value", "ports[0].endPort"),
+        ("{ports: [{port: SMTP}]}", "invalid-port", "ports[0].port"),
+        ("{ports: [{port: '587'}]}", "invalid-port", "ports[0].port"),
+    ] {
+        let diagnostic = diagnostic_at(&egress(rules), code, &at(key)).unwrap_or_else(|report| panic!("{rules}: {report}"));
+        assert!(diagnostic.is_error() && diagnostic.help.is_some(), "{rules}");
+    }
+    // A number in quotes (or from `--set-string`) is a name to the API
+    // server: the fix is the quotes.
+    let quoted = diagnostic_at(&egress("{ports: [{port: '587'}]}"), "invalid-port", &at("ports[0].port")).unwrap();
+    assert!(quoted.help.as_deref().unwrap().contains("without quotes"), "{quoted:?}");
+    for rules in [
+        "{to: [{ipBlock: {cidr: 203.0.113.0/24}}], ports: [{port: 587, protocol: TCP}, {port: 993}]}",
+        "{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 169.254.169.254/32]}}, {ipBlock: {cidr: '2001:db8::/32'}}]}",
+        "{to: [{ipBlock: {cidr: '::/0', except: ['fd00::/8', '2001:db8::1/128']}}]}",
+        // Kubernetes 1.33 still parses these as Go 1.16 did (ParseCIDRSloppy),
+        // and only warns: leading zeros, and an IPv4-mapped `except` inside
+        // the IPv4 range it maps into.
+        "{to: [{ipBlock: {cidr: 010.0.0.0/8, except: [010.1.0.0/16]}}]}",
+        "{to: [{ipBlock: {cidr: 10.0.0.0/8, except: ['::ffff:10.1.0.0/112']}}]}",
+        "{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: mail}}, podSelector: {matchLabels: {app: relay}}}]}",
+        "{ports: [{port: 30000, endPort: 32767, protocol: UDP}, {port: smtp, protocol: SCTP}]}",
+        "{}",
+    ] {
+        let outcome = crate::common::check_text(&format!("{}{}\n", crate::common::MINIMAL, egress(rules)), &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "{rules}: {}", crate::common::human(&outcome));
+    }
+}
+
+/// `<component>.autoscaling.behavior` as validateScalingRules and
+/// validateScalingPolicy take it: what they refuse is an error at its key.
+#[test]
+fn an_hpa_behavior_the_api_server_refuses_is_an_error_at_its_key() {
+    let hpa = |behavior: &str| {
+        format!(
+            "worker: {{gunicorn: {{resources: {{requests: {{cpu: 1, memory: 1Gi}}}}, autoscaling: {{enabled: true, behavior: {behavior}}}}}}}"
+        )
+    };
+    let at = |key: &str| format!("worker.gunicorn.autoscaling.behavior.{key}");
+    for (behavior, code, key) in [
+        ("{scaleUp: {selectPolicy: max}}", "invalid-value", "scaleUp.selectPolicy"),
+        (
+            "{scaleDown: {stabilizationWindowSeconds: -1}}",
+            "invalid-value",
+            "scaleDown.stabilizationWindowSeconds",
+        ),
+        (
+            "{scaleDown: {stabilizationWindowSeconds: 3601}}",
+            "invalid-value",
+            "scaleDown.stabilizationWindowSeconds",
+        ),
+        ("{scaleDown: {policies: []}}", "invalid-value", "scaleDown.policies"),
+        (
+            "{scaleUp: {policies: [{type: pods, value: 4, periodSeconds: 60}]}}",
+            "invalid-value",
+            "scaleUp.policies[0].type",
+        ),
+        (
+            "{scaleUp: {policies: [{type: Pods, value: 0, periodSeconds: 60}]}}",
+            "invalid-value",
+            "scaleUp.policies[0].value",
+        ),
+        (
+            "{scaleUp: {policies: [{type: Percent, value: 100, periodSeconds: 0}]}}",
+            "invalid-value",
+            "scaleUp.policies[0].periodSeconds",
+        ),
+        (
+            "{scaleUp: {policies: [{type: Percent, value: 100, periodSeconds: 1801}]}}",
+            "invalid-value",
+            "scaleUp.policies[0].periodSeconds",
+        ),
+        ("{scaleUp: {tolerance: five percent}}", "invalid-quantity", "scaleUp.tolerance"),
+    ] {
+        let diagnostic = diagnostic_at(&hpa(behavior), code, &at(key)).unwrap_or_else(|report| panic!("{behavior}: {report}"));
+        assert!(diagnostic.is_error() && diagnostic.help.is_some(), "{behavior}");
+    }
+    for behavior in [
+        "{scaleDown: {stabilizationWindowSeconds: 0, selectPolicy: Disabled}}",
+        "{scaleDown: {stabilizationWindowSeconds: 3600, policies: [{type: Pods, value: 1, periodSeconds: 1800}]}}",
+        "{scaleUp: {selectPolicy: Min, policies: [{type: Percent, value: 100, periodSeconds: 1}], tolerance: 50m}}",
+        "{}",
+    ] {
+        let outcome = crate::common::check_text(&format!("{}{}\n", crate::common::MINIMAL, hpa(behavior)), &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "{behavior}: {}", crate::common::human(&outcome));
+    }
+}
+
+/// An HTTPRoute with no Gateway or no rules serves nothing, though the
+/// Gateway API's CRD takes both: refused at the key, as an Ingress host
+/// with no paths is.
+#[test]
+fn an_http_route_that_serves_nothing_is_refused() {
+    for (route, key) in [
+        ("httproute: {enabled: true, parentRefs: []}", "httproute.parentRefs"),
+        ("httproute: {enabled: true, rules: []}", "httproute.rules"),
+        (
+            "httproute: {enabled: true, rules: []}\nnginx: {enabled: false, assetsServedElsewhere: true}",
+            "httproute.rules",
+        ),
+    ] {
+        let diagnostic = diagnostic_at(route, "invalid-value", key).unwrap_or_else(|report| panic!("{route}: {report}"));
+        assert!(diagnostic.is_error() && diagnostic.help.is_some(), "{route}");
+    }
+    // The chart's defaults, and a rule that matches every path.
+    for route in ["httproute: {enabled: true}", "httproute: {enabled: true, rules: [{matches: []}]}"] {
+        let outcome = crate::common::check_text(&format!("{}{route}\n", crate::common::MINIMAL), &[], "erpnext", None);
+        assert!(outcome.manifests.is_some(), "{route}: {}", crate::common::human(&outcome));
+    }
+}
+
 /// A budget warns when it allows no eviction at the fewest pods the
 /// component runs, percentages rounded up as the disruption controller does.
 #[test]

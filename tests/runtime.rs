@@ -487,6 +487,43 @@ fn the_network_policy_lets_frappe_reach_what_it_calls() {
     assert!(narrowed.iter().any(|r| r["to"][0]["ipBlock"]["cidr"] == "203.0.113.0/24"));
 }
 
+/// A NodePort or LoadBalancer Service in front of the entry point brings
+/// clients straight to its pods, from addresses no namespace selector
+/// matches: the web policy admits any address there, on that port only.
+#[test]
+fn the_network_policy_admits_clients_of_an_exposed_entry_service() {
+    let web = |extra: &str, sets: &[&str]| {
+        let mut sets = sets.to_vec();
+        sets.push("networkPolicy.enabled=true");
+        let docs = documents(&render_text(&format!("{MINIMAL}{extra}"), &sets));
+        find(&docs, "NetworkPolicy", "erpnext-web")["spec"]["ingress"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let from_anywhere = |rules: &[Value]| -> Vec<i64> {
+        rules
+            .iter()
+            .filter(|r| r["from"][0]["ipBlock"]["cidr"] == "0.0.0.0/0" && r["from"][1]["ipBlock"]["cidr"] == "::/0")
+            .flat_map(|r| r["ports"].as_array().unwrap().iter().map(|p| p["port"].as_i64().unwrap()))
+            .collect()
+    };
+    assert!(from_anywhere(&web("", &[])).is_empty());
+    for kind in ["NodePort", "LoadBalancer"] {
+        let rules = web("", &[&format!("nginx.service.type={kind}")]);
+        assert_eq!(from_anywhere(&rules), [8080], "{kind}: {rules:?}");
+        // The ingress controller still comes in as before.
+        assert_eq!(
+            rules[0]["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+            "ingress-nginx"
+        );
+    }
+    // Without nginx, the entry points are gunicorn and socketio: only the exposed one opens.
+    let no_nginx = "nginx:\n  enabled: false\n  assetsServedElsewhere: true\n";
+    assert_eq!(from_anywhere(&web(no_nginx, &["worker.gunicorn.service.type=NodePort"])), [8000]);
+    assert!(from_anywhere(&web(no_nginx, &[])).is_empty());
+}
+
 #[test]
 fn without_nginx_the_static_files_must_be_served_elsewhere() {
     let off = format!("{MINIMAL}nginx:\n  enabled: false\n");

@@ -6,9 +6,9 @@
 //! `3` differ (a string field refuses the number, and an int-or-string
 //! field such as a port reads `"8000"` as a port's name). Numbers compare
 //! by value (`1` and `1.0` are both the integer 1 once decoded). The
-//! exception is a resource quantity, which the API server parses and
-//! stores in canonical form: `cpu: 1`, `cpu: "1"` and `cpu: 1000m` are one
-//! value, and so are `1Gi` and `1024Mi`.
+//! exception is a quantity (a resource, an HPA's target or tolerance),
+//! which the API server parses and stores in canonical form: `cpu: 1`,
+//! `cpu: "1"` and `cpu: 1000m` are one value, and so are `1Gi` and `1024Mi`.
 
 use std::cmp::Ordering;
 
@@ -188,6 +188,7 @@ fn is_quantity(key: &str, parent: &str) -> bool {
     matches!(parent, "requests" | "limits" | "hard" | "capacity" | "allocatable")
         || key == "sizeLimit"
         || (matches!(key, "value" | "averageValue") && matches!(parent, "target" | "current"))
+        || (key == "tolerance" && matches!(parent, "scaleUp" | "scaleDown"))
 }
 
 /// A quantity's exact value: `digits × 10^decimal × 2^binary`.
@@ -302,6 +303,9 @@ mod tests {
         ] {
             assert!(equivalent(&a, &b, "cpu", "requests"), "{a} and {b}");
         }
+        // An HPA's tolerance is a quantity too.
+        assert!(equivalent(&json!("0.1"), &json!("100m"), "tolerance", "scaleDown"));
+        assert!(!equivalent(&json!("0.1"), &json!("10m"), "tolerance", "scaleUp"));
         for (a, b) in [(json!("1"), json!("1Ki")), (json!("1G"), json!("1Gi")), (json!("500m"), json!("5"))] {
             assert!(!equivalent(&a, &b, "memory", "limits"), "{a} and {b}");
         }

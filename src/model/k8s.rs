@@ -204,6 +204,89 @@ pub fn is_ip_or_cidr(s: &str) -> bool {
     prefix.is_none_or(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u8>().is_ok_and(|p| p <= max_prefix))
 }
 
+/// A CIDR range as a NetworkPolicy's `ipBlock` takes it: what Kubernetes
+/// 1.33 parses (IsValidCIDRForLegacyField, its StrictIPCIDRValidation gate
+/// off by default, which leaves netutils.ParseCIDRSloppy: Go 1.16's
+/// `net.ParseCIDR`). So an IPv4 number may carry leading zeros
+/// (`010.0.0.0/8` is 10.0.0.0/8), the address may have bits past the
+/// prefix, and an IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) counts as
+/// the IPv4 range it maps, as Go's `IPNet.Contains` sees it; the API server
+/// only warns of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    /// The first address of the range (the address with the bits past the
+    /// prefix cleared); an IPv4 one in the low 32 bits.
+    network: u128,
+    v4: bool,
+    /// The prefix length within `network`'s family.
+    prefix: u8,
+    /// The prefix length as written (`Mask.Size()`), which ValidateIPBlock
+    /// compares: 104 for `::ffff:10.0.0.0/104`, whose `prefix` is 8.
+    written_prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (address, prefix) = s.split_once('/')?;
+        let (address, width): (u128, u8) = match without_leading_zeros(address).parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
+            std::net::IpAddr::V6(a) => (u128::from(a), 128),
+        };
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let written_prefix = prefix.parse::<u8>().ok().filter(|p| *p <= width)?;
+        let network = address & mask(width, written_prefix);
+        // Go's To4: ten zero bytes, then 0xffff.
+        if width == 128 && network >> 32 == 0xffff {
+            return Some(Cidr {
+                network: network & u128::from(u32::MAX),
+                v4: true,
+                prefix: written_prefix.saturating_sub(96),
+                written_prefix,
+            });
+        }
+        Some(Cidr {
+            network,
+            v4: width == 32,
+            prefix: written_prefix,
+            written_prefix,
+        })
+    }
+
+    /// Whether `inner` may be an `except` of this range, as ValidateIPBlock
+    /// decides: this range contains `inner`'s first address, and `inner` has
+    /// the longer prefix as written.
+    pub fn strictly_contains(&self, inner: &Cidr) -> bool {
+        let width = if self.v4 { 32 } else { 128 };
+        self.v4 == inner.v4 && inner.network & mask(width, self.prefix) == self.network && self.written_prefix < inner.written_prefix
+    }
+}
+
+/// The mask of a prefix of `prefix` bits in an address of `width` bits, in
+/// the low `width` bits.
+fn mask(width: u8, prefix: u8) -> u128 {
+    let all = if width == 32 { u128::from(u32::MAX) } else { u128::MAX };
+    all & !(u128::MAX.checked_shr(u32::from(prefix)).unwrap_or(0) >> (128 - u32::from(width)))
+}
+
+/// `address` with the leading zeros of each of its numbers dropped (`010.0.0.1`
+/// as `10.0.0.1`, `0001::` as `1::`), keeping one of a number that is all
+/// zeros. Go's parser, which Kubernetes keeps for the fields it has always
+/// parsed so (k8s.io/utils/net's fork of Go 1.16's `net`), takes such zeros
+/// (as decimal, not octal); the platform's takes none. Anything else the
+/// platform's parser decides.
+fn without_leading_zeros(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    for piece in address.split_inclusive(['.', ':']) {
+        let number = piece.strip_suffix(['.', ':']).unwrap_or(piece);
+        let kept = number.trim_start_matches('0');
+        out.push_str(if kept.is_empty() && !number.is_empty() { "0" } else { kept });
+        out.push_str(&piece[number.len()..]);
+    }
+    out
+}
+
 /// An nginx variable: `$` and a name of letters, digits and `_`.
 pub fn is_nginx_variable(s: &str) -> bool {
     s.strip_prefix('$')
@@ -640,6 +723,71 @@ mod tests {
             "localhost:5000/",
         ] {
             assert!(!is_image_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidr_ranges() {
+        let cidr = |s| Cidr::parse(s).unwrap_or_else(|| panic!("{s}"));
+        // As Go 1.16's net.ParseCIDR, which the API server keeps for ipBlock.
+        for (written, same_as) in [
+            ("0.0.0.0/0", "0.0.0.0/0"),
+            ("::/0", "::/0"),
+            ("10.1.2.3/8", "10.0.0.0/8"),
+            ("fd00::/8", "fd00::/8"),
+            ("2001:db8::1/128", "2001:db8::1/128"),
+            ("2001:DB8::/32", "2001:db8::/32"),
+            ("010.000.0.0/8", "10.0.0.0/8"),
+            ("10.0.0.0/008", "10.0.0.0/8"),
+            ("0:0:0:0:0:0:0:1/128", "::1/128"),
+            ("00000001::/16", "1::/16"),
+            ("::ffff:010.1.2.3/128", "::ffff:10.1.2.3/128"),
+            ("1:2:3:4:5:6:7::/128", "1:2:3:4:5:6:7:0/128"),
+            ("::1.2.3.4/128", "::102:304/128"),
+            ("1::2:3.4.5.6/128", "1::2:304:506/128"),
+        ] {
+            assert_eq!(cidr(written), cidr(same_as), "{written}");
+        }
+        for bad in [
+            "",
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0.0/8 ",
+            "10.0.0/8",
+            "10.0.0.256/8",
+            "example.com/8",
+            "fe80::1%eth0/64",
+            "1:2:3:4:5:6:7:8::/128",
+            "1::2::3/128",
+            "1:2:3:4:5:6:7/128",
+            "1:2:3:4:5:6:1.2.3.4:5/128",
+            "1:2:3:4:1.2.3.4/128",
+            "10000::/16",
+            ":1::/16",
+        ] {
+            assert!(Cidr::parse(bad).is_none(), "{bad}");
+        }
+        assert!(cidr("10.0.0.0/8").strictly_contains(&cidr("10.1.0.0/16")));
+        assert!(cidr("0.0.0.0/0").strictly_contains(&cidr("169.254.169.254/32")));
+        assert!(cidr("::/0").strictly_contains(&cidr("fd00::/8")));
+        assert!(cidr("::/0").strictly_contains(&cidr("2001:db8::1/128")));
+        // An IPv4-mapped range is inside the IPv4 range it maps into, its
+        // prefix compared as written (ValidateIPBlock's Mask.Size()).
+        assert!(cidr("10.0.0.0/8").strictly_contains(&cidr("::ffff:10.1.0.0/112")));
+        assert!(cidr("::ffff:10.0.0.0/104").strictly_contains(&cidr("::ffff:10.1.0.0/112")));
+        for (outer, inner) in [
+            ("10.0.0.0/8", "10.0.0.0/8"),
+            ("10.0.0.0/16", "10.0.0.0/8"),
+            ("10.0.0.0/8", "11.0.0.0/16"),
+            ("0.0.0.0/0", "fd00::/8"),
+            ("::/0", "10.0.0.0/8"),
+            ("::/0", "::ffff:10.0.0.0/104"),
+            ("::ffff:10.0.0.0/104", "10.1.0.0/16"),
+        ] {
+            assert!(!cidr(outer).strictly_contains(&cidr(inner)), "{outer} {inner}");
         }
     }
 

@@ -5,7 +5,10 @@
 //!   the database and Redis ports, other bench pods, the ingress controller,
 //!   and (unless `externalEgress` narrows it) anywhere outside the cluster;
 //! * `<fullname>-web`: the entry point (nginx, or gunicorn and socketio when
-//!   nginx is off) accepts the ingress controller;
+//!   nginx is off) accepts the ingress controller, and any address when its
+//!   Service is a NodePort or LoadBalancer: clients then reach it directly
+//!   (through a node, or the load balancer), from addresses no selector
+//!   matches;
 //! * `<fullname>-backends`: with nginx, gunicorn and socketio accept nginx.
 //!
 //! The database and Redis are external and named by host, so their egress
@@ -30,9 +33,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelecto
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Manifest, common_labels, meta};
-use crate::model::component::ComponentKind;
+use crate::model::component::{self, ComponentKind};
 use crate::model::{Bench, component_name_label, label, part_of_label, selector_labels};
 use crate::values::NetworkPolicy as NetworkPolicySettings;
+use crate::values::ServiceType;
 
 pub fn build(bench: &Bench) -> Vec<Manifest> {
     let Some(settings) = &bench.network_policy else {
@@ -69,7 +73,23 @@ pub fn build(bench: &Bench) -> Vec<Manifest> {
         .collect();
     let (proxies, backends): (Vec<ComponentKind>, Vec<ComponentKind>) = serving.iter().partition(|k| k.is_proxy());
     let entry = if proxies.is_empty() { &backends } else { &proxies };
-    policies.push(policy(bench, "web", accepting(bench, entry, controller)));
+    let mut web = accepting(bench, entry, controller);
+    let exposed: Vec<ComponentKind> = entry
+        .iter()
+        .copied()
+        .filter(|&kind| {
+            component::find(&bench.components, kind)
+                .and_then(|c| c.service.as_ref())
+                .is_some_and(|s| s.service_type != ServiceType::ClusterIP)
+        })
+        .collect();
+    if !exposed.is_empty() {
+        web.ingress.get_or_insert_default().push(NetworkPolicyIngressRule {
+            from: Some(anywhere()),
+            ports: Some(ports(&exposed)),
+        });
+    }
+    policies.push(policy(bench, "web", web));
     if let Some(&proxy) = proxies.first() {
         let nginx = NetworkPolicyPeer {
             pod_selector: Some(LabelSelector {
@@ -136,21 +156,29 @@ fn egress(
         Some(rules) => egress.extend(rules.iter().cloned()),
         None => egress.push(NetworkPolicyEgressRule {
             ports: None,
-            to: Some(
-                ["0.0.0.0/0", "::/0"]
-                    .into_iter()
-                    .map(|cidr| NetworkPolicyPeer {
-                        ip_block: Some(IPBlock {
-                            cidr: cidr.to_owned(),
-                            except: None,
-                        }),
-                        ..Default::default()
-                    })
-                    .collect(),
-            ),
+            to: Some(anywhere()),
         }),
     }
     egress
+}
+
+/// Every IPv4 and IPv6 address.
+fn anywhere() -> Vec<NetworkPolicyPeer> {
+    ["0.0.0.0/0", "::/0"]
+        .into_iter()
+        .map(|cidr| NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.to_owned(),
+                except: None,
+            }),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// The ports the pods of `kinds` serve on.
+fn ports(kinds: &[ComponentKind]) -> Vec<NetworkPolicyPort> {
+    kinds.iter().filter_map(|k| k.spec().port).map(|p| port(p, "TCP")).collect()
 }
 
 /// The pods of `kinds` accept `from` on their ports.
@@ -163,13 +191,12 @@ fn accepting(bench: &Bench, kinds: &[ComponentKind], from: NetworkPolicyPeer) ->
             values: Some(kinds.iter().map(|k| component_name_label(&bench.names, *k)).collect()),
         }]),
     };
-    let ports = kinds.iter().filter_map(|k| k.spec().port).map(|p| port(p, "TCP")).collect();
     NetworkPolicySpec {
         pod_selector: Some(pods),
         policy_types: Some(vec!["Ingress".to_owned()]),
         ingress: Some(vec![NetworkPolicyIngressRule {
             from: Some(vec![from]),
-            ports: Some(ports),
+            ports: Some(ports(kinds)),
         }]),
         egress: None,
     }

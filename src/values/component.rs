@@ -449,7 +449,8 @@ pub struct Autoscaling {
     /// Target average memory utilization, in percent of the memory request. `null` turns it off.
     #[serde(rename = "targetMemory", default = "seventy_five")]
     pub target_memory: Spanned<Option<i32>>,
-    /// How fast to scale up and down (extension), passed to the HPA as is.
+    /// How fast to scale up and down (extension), passed to the HPA once it
+    /// passes the API server's checks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HorizontalPodAutoscalerBehavior>,
     /// Scale a worker on the length of its RQ queue with KEDA instead of an

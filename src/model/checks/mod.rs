@@ -22,11 +22,12 @@ use crate::diagnostic::Code;
 use k8s_openapi::api::core::v1::{Probe, SecurityContext};
 
 use super::component::probes::{GivenProbe, given_probe};
-use crate::values::{ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
+use crate::values::{Anchor, ComponentValues, Jobs, ProbeKey, ProbeValue, Values, Volume};
 use kubernetes::{
-    ProbeKind, check_affinity, check_annotations, check_containers, check_env, check_image_reference, check_label_selector, check_labels,
-    check_mounted_volumes_exist, check_object_name, check_pod_security_context, check_port, check_probe, check_quantity, check_resources,
-    check_secret_key, check_security_context, check_tolerations, check_topology_spread, check_volumes,
+    ProbeKind, check_affinity, check_annotations, check_containers, check_egress_rules, check_env, check_hpa_behavior,
+    check_image_reference, check_label_selector, check_labels, check_mounted_volumes_exist, check_object_name, check_pod_security_context,
+    check_port, check_probe, check_quantity, check_resources, check_secret_key, check_security_context, check_tolerations,
+    check_topology_spread, check_volumes,
 };
 
 pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
@@ -68,6 +69,10 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
         check_label_selector(namespaces, &namespaces.anchor(), report);
         if let Some(pods) = policy.ingress_pod_selector.as_ref() {
             check_label_selector(pods, &policy.ingress_pod_selector.anchor(), report);
+        }
+        if let Some(rules) = &policy.external_egress {
+            let at = Anchor::root().key("networkPolicy").key("externalEgress");
+            check_egress_rules(rules, &at, report);
         }
         if route.enabled {
             routing::check_gateway_is_admitted(policy, report);
@@ -187,6 +192,9 @@ fn check_component(
             .with_help(format!("set `{name}.resources.requests.cpu` and `.memory`: without requests Kubernetes places pods blindly and cannot autoscale them"));
     }
     if let Some(autoscaling) = component.autoscaling.filter(|a| a.enabled) {
+        if let Some(behavior) = &autoscaling.behavior {
+            check_hpa_behavior(behavior, &Anchor::from(autoscaling).key("behavior"), report);
+        }
         for (target, key, resource) in [
             (&autoscaling.target_cpu, "targetCPU", "cpu"),
             (&autoscaling.target_memory, "targetMemory", "memory"),

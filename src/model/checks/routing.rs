@@ -152,6 +152,28 @@ pub(super) fn check_http_route(route: &HttpRoute, socketio_rule: bool, report: &
                 .with_help("host names are lower-case DNS names (letters, digits, `-` and `.`), optionally starting with `*.`, and not IP addresses");
         }
     }
+    // The CRD takes both empty (each is optional), but a route with no
+    // Gateway is attached to nothing, and one with no rules sends nothing
+    // to the bench: `enabled: true` asked for a route that serves, as an
+    // Ingress host with no paths (which the API server refuses) would not.
+    if route.parent_refs.is_empty() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                Anchor::root().key("httproute").key("parentRefs"),
+                "the HTTPRoute has no `parentRefs`: it attaches to no Gateway, and no request reaches the bench",
+            )
+            .with_help("name the Gateway, e.g. `parentRefs: [{gatewayName: public-gateway, gatewayNamespace: networking}]`, or set `httproute.enabled: false`");
+    }
+    if route.rules.is_empty() {
+        report
+            .at_key(
+                Code::InvalidValue,
+                Anchor::root().key("httproute").key("rules"),
+                "the HTTPRoute has no `rules`: it sends no request to the bench",
+            )
+            .with_help("add `rules: [{matches: [{pathType: PathPrefix, path: /}]}]`, or leave `rules` out for that default");
+    }
     for parent in &route.parent_refs {
         check_object_name(&parent.gateway_name, "Gateway", &parent.gateway_name.anchor(), report);
         if let Some(namespace) = parent.gateway_namespace.as_deref()

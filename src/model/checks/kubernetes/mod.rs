@@ -1,7 +1,8 @@
 //! What the API server would reject in the Kubernetes types the values
 //! embed (probes, resources, env, containers, tolerations, labels, selectors,
-//! spread, affinity, security contexts, volumes and their mounts) and in the
-//! names of objects they refer to.
+//! spread, affinity, security contexts, volumes and their mounts, an HPA's
+//! behavior, NetworkPolicy egress rules) and in the names of objects they
+//! refer to.
 //!
 //! These types carry no places of their own: each check gets an [`Anchor`]
 //! at the value that holds one, and points at keys below it. One file per
@@ -16,15 +17,19 @@ use crate::model::k8s;
 use crate::model::report::Reporter;
 use crate::values::{Anchor, StringMap};
 
+mod autoscaling;
 mod containers;
 mod env;
+mod network;
 mod probes;
 mod resources;
 mod scheduling;
 mod security;
 
+pub(super) use autoscaling::check_hpa_behavior;
 pub(super) use containers::{check_containers, check_image_reference, check_mounted_volumes_exist, check_volumes};
 pub(super) use env::check_env;
+pub(super) use network::check_egress_rules;
 pub(super) use probes::{ProbeKind, check_probe};
 pub(super) use resources::check_resources;
 pub(super) use scheduling::{check_affinity, check_label_selector, check_tolerations, check_topology_spread};
@@ -36,6 +41,23 @@ fn check_port_name(name: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
         report
             .at(Code::InvalidPort, at, format!("`{name}` is not a valid port name"))
             .with_help("port names are at most 15 lower-case letters, digits and `-`, with at least one letter, e.g. `http` or `metrics`");
+    }
+}
+
+/// The name an int-or-string `port` gives as text. Digits in quotes are
+/// text too, which the API server reads as a name and refuses: the fix is
+/// the quotes (or `--set-string`), not the name.
+fn check_named_port(name: &str, at: &Anchor<'_>, report: &mut Reporter<'_>) {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        report
+            .at(
+                Code::InvalidPort,
+                at,
+                format!("`\"{name}\"` is text, which names a port, and a port name needs a letter"),
+            )
+            .with_help(format!("write the number {name} without quotes (with `--set`, not `--set-string`)"));
+    } else {
+        check_port_name(name, at, report);
     }
 }
 

@@ -8,7 +8,7 @@ use crate::diagnostic::Code;
 use crate::model::report::Reporter;
 use crate::values::Anchor;
 
-use super::{check_port, check_port_name};
+use super::{check_named_port, check_port};
 
 /// Which probe a probe is: the API server holds each to its own rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub(crate) fn check_probe(probe: &Probe, kind: ProbeKind, at: &Anchor<'_>, repor
         ("tcpSocket", probe.tcp_socket.as_ref().map(|t| &t.port)),
     ] {
         if let Some(IntOrString::String(name)) = port {
-            check_port_name(name, &at.key(handler).key("port"), report);
+            check_named_port(name, &at.key(handler).key("port"), report);
         }
     }
     if let Some(scheme) = probe.http_get.as_ref().and_then(|h| h.scheme.as_deref())
