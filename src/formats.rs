@@ -53,6 +53,22 @@ impl Record {
         }
     }
 
+    /// [`Record::all`] for SARIF: a problem with no place in the input (an
+    /// invalid `--release` or `--namespace` from the command line) is placed
+    /// at the start of the run's first values file. GitHub's code scanning
+    /// refuses a whole SARIF upload when one result has no location
+    /// (`locationFromSarifResult: expected at least one location`,
+    /// github/codeql-action#2459), although SARIF allows it.
+    pub fn all_placed(sources: &Sources, diagnostics: &[Diagnostic]) -> Vec<Record> {
+        let mut records = Record::all(sources, diagnostics);
+        if let Some(first) = sources.first() {
+            for record in records.iter_mut().filter(|r| r.file.is_none()) {
+                record.file = Some(sources.name(first).to_owned());
+            }
+        }
+        records
+    }
+
     /// The records of one run's diagnostics, in their order: at most
     /// [`SHOWN_PER_CODE`](crate::diagnostic::SHOWN_PER_CODE) of a code and input, then one record for each
     /// code and input that had more, at the input's start, saying how many

@@ -101,7 +101,8 @@ impl Checked {
         let shown = match format {
             Format::Human => Shown::Text(render_human(sources, diagnostics, colour)),
             Format::Github => Shown::Text(formats::github(&Record::all(sources, diagnostics))),
-            Format::Json | Format::Sarif => Shown::Records(Record::all(sources, diagnostics)),
+            Format::Json => Shown::Records(Record::all(sources, diagnostics)),
+            Format::Sarif => Shown::Records(Record::all_placed(sources, diagnostics)),
         };
         let count = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
         Checked {

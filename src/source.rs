@@ -224,6 +224,11 @@ impl Sources {
         &self.get(id).name
     }
 
+    /// The first input registered: a run's first values file.
+    pub fn first(&self) -> Option<FileId> {
+        (!self.files.is_empty()).then_some(FileId(0))
+    }
+
     /// The bytes of every text registered, to keep a run within
     /// [`MAX_RUN_INPUT_BYTES`].
     pub fn total_bytes(&self) -> usize {

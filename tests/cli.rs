@@ -172,6 +172,36 @@ fn sarif_locations_are_uri_references() {
     assert_eq!(location["artifactLocation"]["uri"], "bench%2050%25.yaml", "{sarif}");
 }
 
+/// GitHub's code scanning refuses a whole SARIF upload when one result has
+/// no location (github/codeql-action#2459): a problem with no place in the
+/// values, an invalid `--release`, is placed at each bench's first file;
+/// the JSON still says it has none.
+#[test]
+fn every_sarif_result_has_a_location() {
+    let args = |format| {
+        let mut args = vec!["lint", "--format", format, "--release", "Bad_Name"];
+        args.extend(["examples/minimal.yaml", "examples/multisite.yaml"]);
+        args
+    };
+    let output = run(&args("sarif"));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let mut placed: Vec<&str> = Vec::new();
+    for result in results {
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str();
+        let uri = uri.unwrap_or_else(|| panic!("a result with no location: {result}"));
+        if result["ruleId"] == "invalid-name" {
+            placed.push(uri);
+        }
+    }
+    assert_eq!(placed, ["examples/minimal.yaml", "examples/multisite.yaml"]);
+    let output = run(&args("json"));
+    let records: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&Value> = records.as_array().unwrap().iter().filter(|r| r["code"] == "invalid-name").collect();
+    assert!(names.len() == 2 && names.iter().all(|r| r["file"].is_null()), "{records}");
+}
+
 #[test]
 fn explain_prints_type_default_and_description() {
     let output = run(&["explain", "worker.gunicorn.autoscaling"]);
