@@ -110,4 +110,13 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
+
+    /// Help for `word`, which is none of `choices`: the closest of them
+    /// ("did you mean `Min`?") when one is close enough, else `otherwise`.
+    pub fn with_help_closest(&mut self, word: &str, choices: &[&str], otherwise: impl Into<String>) -> &mut Diagnostic {
+        match crate::suggest::closest(word, choices.iter().copied()) {
+            Some(best) => self.with_help(format!("did you mean `{best}`?")),
+            None => self.with_help(otherwise),
+        }
+    }
 }

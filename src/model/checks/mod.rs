@@ -326,15 +326,17 @@ fn check_volume(volume: &Volume, report: &mut Reporter<'_>) {
     for (i, mode) in volume.access_modes.iter().enumerate() {
         const MODES: &[&str] = crate::values::forms::ACCESS_MODES;
         if !MODES.contains(&mode.as_str()) {
-            let diagnostic = report.at(
-                Code::InvalidAccessMode,
-                volume.access_modes.anchor().index(i),
-                format!("`{mode}` is not an access mode"),
-            );
-            match crate::suggest::closest(mode, MODES.iter().copied()) {
-                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                None => diagnostic.with_help("use `ReadWriteMany`, `ReadWriteOnce`, `ReadOnlyMany` or `ReadWriteOncePod`"),
-            };
+            report
+                .at(
+                    Code::InvalidAccessMode,
+                    volume.access_modes.anchor().index(i),
+                    format!("`{mode}` is not an access mode"),
+                )
+                .with_help_closest(
+                    mode,
+                    MODES,
+                    "use `ReadWriteMany`, `ReadWriteOnce`, `ReadOnlyMany` or `ReadWriteOncePod`",
+                );
         }
     }
     if volume.access_modes.is_empty() {

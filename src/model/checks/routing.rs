@@ -40,15 +40,13 @@ pub(super) fn check_ingress(ingress: &Ingress, report: &mut Reporter<'_>) {
             }
             const TYPES: &[&str] = crate::values::forms::INGRESS_PATH_TYPES;
             if !TYPES.contains(&path.path_type.as_str()) {
-                let diagnostic = report.at(
-                    Code::InvalidPath,
-                    &path.path_type,
-                    format!("`{}` is not a pathType", *path.path_type),
-                );
-                match crate::suggest::closest(&path.path_type, TYPES.iter().copied()) {
-                    Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                    None => diagnostic.with_help("use `Prefix`, `Exact` or `ImplementationSpecific`"),
-                };
+                report
+                    .at(
+                        Code::InvalidPath,
+                        &path.path_type,
+                        format!("`{}` is not a pathType", *path.path_type),
+                    )
+                    .with_help_closest(&path.path_type, TYPES, "use `Prefix`, `Exact` or `ImplementationSpecific`");
             }
         }
     }
@@ -209,15 +207,13 @@ pub(super) fn check_http_route(route: &HttpRoute, socketio_rule: bool, report: &
     for matched in route.rules.iter().flat_map(|rule| &rule.matches) {
         const TYPES: &[&str] = crate::values::forms::HTTP_ROUTE_PATH_TYPES;
         if !TYPES.contains(&matched.path_type.as_str()) {
-            let diagnostic = report.at(
-                Code::InvalidPath,
-                &matched.path_type,
-                format!("`{}` is not an HTTPRoute path type", *matched.path_type),
-            );
-            match crate::suggest::closest(&matched.path_type, TYPES.iter().copied()) {
-                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                None => diagnostic.with_help("use `PathPrefix`, `Exact` or `RegularExpression`"),
-            };
+            report
+                .at(
+                    Code::InvalidPath,
+                    &matched.path_type,
+                    format!("`{}` is not an HTTPRoute path type", *matched.path_type),
+                )
+                .with_help_closest(&matched.path_type, TYPES, "use `PathPrefix`, `Exact` or `RegularExpression`");
         } else if *matched.path_type != "RegularExpression" {
             if !matched.path.starts_with('/') {
                 report

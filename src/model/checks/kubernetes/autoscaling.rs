@@ -38,15 +38,13 @@ fn check_scaling_rules(rules: &HPAScalingRules, at: &Anchor<'_>, report: &mut Re
     if let Some(select) = rules.select_policy.as_deref()
         && !SELECT.contains(&select)
     {
-        let diagnostic = report.at(
-            Code::InvalidValue,
-            at.key("selectPolicy"),
-            format!("`{select}` is not a `selectPolicy`"),
-        );
-        match crate::suggest::closest(select, SELECT.iter().copied()) {
-            Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-            None => diagnostic.with_help("use `Max`, `Min` or `Disabled`"),
-        };
+        report
+            .at(
+                Code::InvalidValue,
+                at.key("selectPolicy"),
+                format!("`{select}` is not a `selectPolicy`"),
+            )
+            .with_help_closest(select, SELECT, "use `Max`, `Min` or `Disabled`");
     }
     if let Some(tolerance) = &rules.tolerance {
         check_quantity(tolerance, || at.key("tolerance"), report);
@@ -63,15 +61,17 @@ fn check_scaling_rules(rules: &HPAScalingRules, at: &Anchor<'_>, report: &mut Re
         let at = at.key("policies").index(i);
         const TYPES: &[&str] = &["Pods", "Percent"];
         if !TYPES.contains(&policy.type_.as_str()) {
-            let diagnostic = report.at(
-                Code::InvalidValue,
-                at.key("type"),
-                format!("`{}` is not a scaling policy type", policy.type_),
-            );
-            match crate::suggest::closest(&policy.type_, TYPES.iter().copied()) {
-                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                None => diagnostic.with_help("use `Pods` (a number of pods) or `Percent` (of the current pods)"),
-            };
+            report
+                .at(
+                    Code::InvalidValue,
+                    at.key("type"),
+                    format!("`{}` is not a scaling policy type", policy.type_),
+                )
+                .with_help_closest(
+                    &policy.type_,
+                    TYPES,
+                    "use `Pods` (a number of pods) or `Percent` (of the current pods)",
+                );
         }
         if policy.value <= 0 {
             report

@@ -106,15 +106,13 @@ pub(crate) fn check_containers(
         {
             const POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
             if !POLICIES.contains(&policy) {
-                let diagnostic = report.at(
-                    Code::InvalidValue,
-                    base.key("imagePullPolicy"),
-                    format!("`{policy}` is not an image pull policy"),
-                );
-                match crate::suggest::closest(policy, POLICIES.iter().copied()) {
-                    Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                    None => diagnostic.with_help("use `IfNotPresent`, `Always` or `Never`"),
-                };
+                report
+                    .at(
+                        Code::InvalidValue,
+                        base.key("imagePullPolicy"),
+                        format!("`{policy}` is not an image pull policy"),
+                    )
+                    .with_help_closest(policy, POLICIES, "use `IfNotPresent`, `Always` or `Never`");
             }
         }
         if init {

@@ -129,17 +129,17 @@ fn check_value_from(var: &EnvVar, at: &Anchor<'_>, report: &mut Reporter<'_>) {
         ];
         let name = resource.resource.as_str();
         if !RESOURCES.contains(&name) && !name.starts_with("limits.hugepages-") && !name.starts_with("requests.hugepages-") {
-            let diagnostic = report.at(
-                Code::InvalidValue,
-                at.key("resourceFieldRef").key("resource"),
-                format!("`{name}` is not a resource an env var can read"),
-            );
-            match crate::suggest::closest(name, RESOURCES.iter().copied()) {
-                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                None => {
-                    diagnostic.with_help("use `requests.cpu`, `requests.memory`, `limits.cpu`, `limits.memory` (or `ephemeral-storage`)")
-                }
-            };
+            report
+                .at(
+                    Code::InvalidValue,
+                    at.key("resourceFieldRef").key("resource"),
+                    format!("`{name}` is not a resource an env var can read"),
+                )
+                .with_help_closest(
+                    name,
+                    RESOURCES,
+                    "use `requests.cpu`, `requests.memory`, `limits.cpu`, `limits.memory` (or `ephemeral-storage`)",
+                );
         }
         if let Some(divisor) = &resource.divisor {
             let divisor_at = || at.key("resourceFieldRef").key("divisor");

@@ -22,17 +22,17 @@ pub(crate) fn check_resources(resources: &ResourceRequirements, at: &Anchor<'_>,
         for (resource, quantity) in map.iter().flatten() {
             check_quantity(quantity, || at.key(key).key(resource), report);
             if !resource.contains('/') && !STANDARD.contains(&resource.as_str()) && !resource.starts_with("hugepages-") {
-                let diagnostic = report.at_key(
-                    Code::InvalidValue,
-                    at.key(key).key(resource),
-                    format!("`{resource}` is not a container resource"),
-                );
-                match crate::suggest::closest(resource, STANDARD.iter().copied()) {
-                    Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                    None => diagnostic.with_help(
+                report
+                    .at_key(
+                        Code::InvalidValue,
+                        at.key(key).key(resource),
+                        format!("`{resource}` is not a container resource"),
+                    )
+                    .with_help_closest(
+                        resource,
+                        STANDARD,
                         "use `cpu`, `memory`, `ephemeral-storage`, `hugepages-<size>`, or a prefixed name such as `nvidia.com/gpu`",
-                    ),
-                };
+                    );
             } else if resource.contains('/')
                 && !(k8s::is_qualified_name(resource) && (is_native_resource(resource) || is_extended_resource(resource)))
             {

@@ -61,11 +61,13 @@ pub(crate) fn check_tolerations(tolerations: &[Toleration], at: &Anchor<'_>, rep
             }
         }
         if !effect.is_empty() && !EFFECTS.contains(&effect) {
-            let diagnostic = report.at(Code::InvalidValue, base.key("effect"), format!("`{effect}` is not a taint effect"));
-            match crate::suggest::closest(effect, EFFECTS.iter().copied()) {
-                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                None => diagnostic.with_help("use `NoSchedule`, `PreferNoSchedule` or `NoExecute`, or leave it out to match every effect"),
-            };
+            report
+                .at(Code::InvalidValue, base.key("effect"), format!("`{effect}` is not a taint effect"))
+                .with_help_closest(
+                    effect,
+                    EFFECTS,
+                    "use `NoSchedule`, `PreferNoSchedule` or `NoExecute`, or leave it out to match every effect",
+                );
         }
         if toleration.toleration_seconds.is_some() && effect != "NoExecute" {
             report
