@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{MINIMAL, binary, documents, example, kubectl, project_root, text};
+use crate::common::{MINIMAL, binary, documents, example, kubectl, project_root, render_text, text};
 
 /// A directory holding the binary under `name`, as installers lay it out.
 fn install_as(dir: &Path, name: &str) -> PathBuf {
@@ -124,6 +124,30 @@ fn argocd_generate_renders_with_waves_and_no_hooks() {
         config["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-5",
         "the ConfigMap exists before configure runs"
     );
+}
+
+/// The sites claim holds every site's files and backups: neither a prune (a
+/// claim no longer rendered) nor a cascading delete of the Application may
+/// take it, whichever way the bundle reaches Argo CD.
+#[test]
+fn argo_cd_never_prunes_or_deletes_a_claim() {
+    let values = format!("{MINIMAL}persistence:\n  logs:\n    enabled: true\n");
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("values.yaml"), &values).unwrap();
+    let output = argocd_generate(app.path(), "[]");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for (route, stream) in [("argocd", text(&output.stdout)), ("render", render_text(&values, &[]))] {
+        let docs = documents(&stream);
+        let claims: Vec<&Value> = docs.iter().filter(|d| d["kind"] == "PersistentVolumeClaim").collect();
+        assert_eq!(claims.len(), 2, "{route}: the sites and logs claims");
+        for claim in claims {
+            assert_eq!(
+                claim["metadata"]["annotations"]["argocd.argoproj.io/sync-options"], "Prune=false,Delete=false",
+                "{route}: {}",
+                claim["metadata"]["name"]
+            );
+        }
+    }
 }
 
 #[test]
@@ -572,7 +596,7 @@ fn a_kustomize_rename_keeps_each_jobs_disruption_budget_on_its_pods() {
         crate::jobs::multisite_values(3306)
     );
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bundle.yaml"), crate::common::render_text(&values, &[])).unwrap();
+    std::fs::write(dir.path().join("bundle.yaml"), render_text(&values, &[])).unwrap();
     std::fs::write(
         dir.path().join("kustomization.yaml"),
         "resources: [bundle.yaml]\nnamePrefix: blue-\nnameSuffix: -eu\nlabels:\n  - pairs: {team: erp}\n    includeSelectors: true\n",

@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, PersistentVolumeClaim, PersistentVolumeClaimSpec, Secret, ServiceAccount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Manifest, common_labels, meta};
 use crate::model::{Bench, ClaimSpec, Volume};
@@ -64,9 +65,23 @@ pub fn nginx_config_name(bench: &Bench) -> String {
     bench.names.object("nginx-config")
 }
 
+/// Argo CD's sync options on every claim the bundle makes: never pruned and
+/// never deleted with its Application. The sites volume holds every site's
+/// files and backups, and a dynamically provisioned volume usually goes with
+/// its claim (reclaim policy `Delete`): a claim the bundle stops rendering (a
+/// new `release` name, an `existingClaim` set) would otherwise be pruned, and
+/// a cascading delete of the Application (by hand, or an ApplicationSet that
+/// drops the bench) would take it too. Argo CD's sync-options.md, "No Resource
+/// Deletion": "e.g. for Persistent Volume Claims". Inert for kubectl.
+const KEEP_ON_PRUNE_AND_DELETE: (&str, &str) = ("argocd.argoproj.io/sync-options", "Prune=false,Delete=false");
+
 fn claim(bench: &Bench, name: &str, spec: &ClaimSpec) -> PersistentVolumeClaim {
+    let (key, options) = KEEP_ON_PRUNE_AND_DELETE;
     PersistentVolumeClaim {
-        metadata: meta(&bench.names, name, common_labels(&bench.names)),
+        metadata: ObjectMeta {
+            annotations: Some(BTreeMap::from([(key.to_owned(), options.to_owned())])),
+            ..meta(&bench.names, name, common_labels(&bench.names))
+        },
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(spec.access_modes.clone()),
             resources: Some(VolumeResourceRequirements {
