@@ -111,6 +111,7 @@ codes! {
     DroppedSite = "dropped-site", Error, fixed, "A site the drop-site Job drops that another Job creates, migrates, backs up or restores: drop-site runs again at every Argo CD sync and every apply after it deleted itself, beside site creation, and drops the site whenever it exists.";
     JobConflict = "job-conflict", Warning, allowable, "A single-site and a multiple-site Job of the same kind are both enabled; only the single-site one runs.";
     RootContainer = "root-container", Warning, allowable, "A helper that runs as root (`fixVolume`, `volumePermissions`), breaking the restricted Pod Security Standard.";
+    UnsharedSites = "unshared-sites", Error, fixed, "`persistence.worker.enabled: false`: the sites directory becomes an emptyDir, one per pod, so nothing the Jobs write (settings, sites, files) reaches the other pods, and gunicorn serves no site.";
     MissingNamespace = "missing-namespace", Error, fixed, "A feature needs the namespace, and neither `--namespace` nor `namespace:` gives one.";
     // Kubernetes API rules.
     ProbeHandlers = "probe-handlers", Error, fixed, "A probe must have exactly one handler (exec, httpGet, tcpSocket or grpc).";

@@ -131,6 +131,7 @@ const SCHEMA_REJECTS: &[Code] = &[
     Code::InvalidValue,
     Code::SchedulerReplicas,
     Code::InClusterService,
+    Code::UnsharedSites,
     Code::ProbeHandlers,
     Code::InvalidQuantity,
     Code::InvalidName,

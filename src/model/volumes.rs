@@ -18,7 +18,7 @@ pub struct ClaimSpec {
 }
 
 pub(super) fn volume(values: &values::Volume, default_claim: String) -> Volume {
-    if !values.enabled {
+    if !*values.enabled {
         return Volume::EmptyDir;
     }
     match values.existing_claim.as_deref().filter(|c| !c.is_empty()) {

@@ -12,6 +12,7 @@ use super::Spanned;
 pub struct Persistence {
     /// The sites directory, mounted by every pod. Must be ReadWriteMany:
     /// every component mounts it at once, on different nodes.
+    #[schemars(extend("allOf" = [{"properties": {"enabled": {"const": true, "description": "Must be true: as an emptyDir, one per pod, the sites directory shares nothing between the bench's pods and Jobs (`unshared-sites`)."}}}]))]
     pub worker: Volume,
     /// The logs directory. Off by default (logs then go to an emptyDir).
     pub logs: Volume,
@@ -22,7 +23,7 @@ impl Default for Persistence {
         Persistence {
             worker: Volume::default(),
             logs: Volume {
-                enabled: false,
+                enabled: Spanned::new(false),
                 ..Volume::default()
             },
         }
@@ -34,7 +35,7 @@ impl Default for Persistence {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Volume {
     /// Keep the data on a PersistentVolumeClaim (an emptyDir otherwise).
-    pub enabled: bool,
+    pub enabled: Spanned<bool>,
     /// Use this existing claim instead of rendering one.
     #[serde(skip_serializing_if = "Spanned::is_none")]
     pub existing_claim: Spanned<Option<String>>,
@@ -52,7 +53,7 @@ pub struct Volume {
 impl Default for Volume {
     fn default() -> Self {
         Volume {
-            enabled: true,
+            enabled: Spanned::new(true),
             existing_claim: Spanned::default(),
             size: Spanned::new(Quantity("8Gi".to_owned())),
             storage_class: Spanned::default(),

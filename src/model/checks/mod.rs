@@ -52,6 +52,7 @@ pub(super) fn check_values(values: &Values, report: &mut Reporter<'_>) {
     for volume in [&values.persistence.worker, &values.persistence.logs] {
         check_volume(volume, report);
     }
+    check_sites_are_shared(&values.persistence.worker, report);
     if values.ingress.enabled {
         routing::check_ingress(&values.ingress, report);
     }
@@ -300,8 +301,29 @@ fn check_jobs(jobs: &Jobs, inherited: &SecurityContext, report: &mut Reporter<'_
 
 /// A claim: an existing one's name, or the class, size and access modes of
 /// the one rendered.
+/// The sites directory is how the bench's pods and Jobs share everything
+/// Frappe keeps on disk: `common_site_config.json` (written by the configure
+/// Job), each site's folder and `site_config.json` (made by create-site, read
+/// by gunicorn, the workers and every later Job), uploaded files and backups.
+/// As an emptyDir each pod would start with an empty one of its own: the
+/// configure Job's settings and the sites create-site makes (whose databases
+/// it does create) go with their Jobs' pods, gunicorn finds no site, and
+/// migrate waits for a site that never appears. The chart renders it so all
+/// the same.
+fn check_sites_are_shared(sites: &Volume, report: &mut Reporter<'_>) {
+    if !*sites.enabled {
+        report
+            .at(
+                Code::UnsharedSites,
+                &sites.enabled,
+                "without a claim, every pod and Job gets an empty sites directory of its own: the sites create-site makes, the configure Job's settings and every uploaded file are lost with the pod that wrote them, and gunicorn serves no site",
+            )
+            .with_help("keep `persistence.worker.enabled: true`: a ReadWriteMany claim the bundle makes, or your own named by `existingClaim`");
+    }
+}
+
 fn check_volume(volume: &Volume, report: &mut Reporter<'_>) {
-    if !volume.enabled {
+    if !*volume.enabled {
         // As in the chart: an emptyDir, whatever claim is named. The data
         // on that claim would be missing from every pod.
         if volume.existing_claim.as_deref().is_some_and(|c| !c.is_empty()) {
