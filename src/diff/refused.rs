@@ -49,9 +49,16 @@ const JOB_FIXED: &[&str] = &[
 pub fn fields(key: &Key, before: &Value, after: &Value) -> Vec<String> {
     let (before, after) = (&before["spec"], &after["spec"]);
     let fixed: Vec<&str> = if key.is("batch", "Job") {
-        JOB_FIXED.iter().copied().filter(|f| sets_otherwise(&before[f], &after[f], f, "spec")).collect()
+        JOB_FIXED
+            .iter()
+            .copied()
+            .filter(|f| sets_otherwise(&before[f], &after[f], f, "spec"))
+            .collect()
     } else if key.is("apps", "Deployment") {
-        ["selector"].into_iter().filter(|f| sets_otherwise(&before[f], &after[f], f, "spec")).collect()
+        ["selector"]
+            .into_iter()
+            .filter(|f| sets_otherwise(&before[f], &after[f], f, "spec"))
+            .collect()
     } else if key.is("", "PersistentVolumeClaim") {
         claim_fields(before, after)
     } else {
@@ -156,9 +163,7 @@ mod tests {
     #[test]
     fn a_claims_class_modes_and_a_smaller_request_are_refused_growth_is_not() {
         let claim = key("", "PersistentVolumeClaim");
-        let spec = |class: &str, mode: &str, size: &str| {
-            json!({"spec": {"storageClassName": class, "accessModes": [mode], "resources": {"requests": {"storage": size}}}})
-        };
+        let spec = |class: &str, mode: &str, size: &str| json!({"spec": {"storageClassName": class, "accessModes": [mode], "resources": {"requests": {"storage": size}}}});
         let live = spec("efs", "ReadWriteMany", "50Gi");
         assert!(fields(&claim, &live, &spec("efs", "ReadWriteMany", "100Gi")).is_empty());
         assert_eq!(
