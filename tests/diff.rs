@@ -384,3 +384,35 @@ fn a_new_image_is_refused_only_where_a_job_keeps_its_name() {
     );
     assert_eq!(shown.lines().filter(|line| line.starts_with("refused: ")).count(), 2, "{shown}");
 }
+
+#[test]
+fn pods_that_would_mount_the_sites_from_another_volume_are_named() {
+    // `existingClaim` set: every Deployment's pods would mount another claim,
+    // and start without the sites kept on the bench's own.
+    let output = diff_after(&["--set", "persistence.worker.existingClaim=erp-sites-copy"], "human");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    let moved = "sites: its pods would mount the sites directory from the claim `erp-sites-copy`, not the claim `erpnext`: \
+                 they would start without the sites on `erpnext`, which stays as it is; copy them over first, or put the values back";
+    let gunicorn = format!("changed Deployment.apps erp/erpnext-gunicorn\n{moved}\n");
+    assert!(shown.contains(&gunicorn), "{shown}");
+    assert_eq!(shown.lines().filter(|line| *line == moved).count(), 7, "each Deployment: {shown}");
+    // Off altogether: each pod would keep the sites in a volume of its own.
+    let json: Value = serde_json::from_slice(&diff_after(&["--set", "persistence.worker.enabled=false"], "json").stdout).unwrap();
+    let gunicorn = json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "erpnext-gunicorn")
+        .unwrap();
+    assert!(
+        gunicorn["sitesMoved"]
+            .as_str()
+            .unwrap()
+            .starts_with("its pods would mount the sites directory from the volume `sites-dir`, no claim, not the claim `erpnext`"),
+        "{gunicorn}"
+    );
+    // A new image moves nothing.
+    let image = diff_after(&["--set", "image.tag=v16.33.0"], "human");
+    assert!(!text(&image.stdout).contains("\nsites: "), "{}", text(&image.stdout));
+}

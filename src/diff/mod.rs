@@ -16,6 +16,7 @@ pub mod compare;
 pub mod mask;
 pub mod object;
 pub mod refused;
+pub mod sites;
 pub mod text;
 
 use std::collections::HashMap;
@@ -37,8 +38,15 @@ pub enum Change {
     Removed(Value),
     /// Both have it, and it differs; `after` reads like `before` wherever
     /// the two are equivalent ([`compare::reconcile`]). `refused` names the
-    /// fields of the change the API server refuses ([`refused::fields`]).
-    Changed { before: Value, after: Value, refused: Vec<String> },
+    /// fields of the change the API server refuses ([`refused::fields`]);
+    /// `sites_moved`, what to say when the pods would mount the sites from
+    /// another volume ([`sites::moved`]).
+    Changed {
+        before: Value,
+        after: Value,
+        refused: Vec<String>,
+        sites_moved: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +102,7 @@ pub fn compare(before: &[Object], after: &[Object]) -> Comparison {
                 compare::reconcile(&mut after, &old.value, "", "");
                 Change::Changed {
                     refused: refused::fields(&object.key, &old.value, &after),
+                    sites_moved: sites::moved(&object.key, &old.value, &after),
                     before: old.value.clone(),
                     after,
                 }
@@ -179,6 +188,13 @@ impl Comparison {
                 out.push_str(&colour.paint("1;31", &crate::source::escape_controls(&line)));
                 out.push('\n');
             }
+            if let Change::Changed {
+                sites_moved: Some(moved), ..
+            } = &entry.change
+            {
+                out.push_str(&colour.paint("1;31", &crate::source::escape_controls(&format!("sites: {moved}"))));
+                out.push('\n');
+            }
             out.push_str(&body);
             out.push('\n');
         }
@@ -199,10 +215,15 @@ impl Comparison {
             .entries
             .iter()
             .map(|entry| {
-                let (change, fields, refused) = match &entry.change {
-                    Change::Added(_) => ("added", None, None),
-                    Change::Removed(_) => ("removed", None, None),
-                    Change::Changed { before, after, refused } => {
+                let (change, fields, refused, sites_moved) = match &entry.change {
+                    Change::Added(_) => ("added", None, None, None),
+                    Change::Removed(_) => ("removed", None, None, None),
+                    Change::Changed {
+                        before,
+                        after,
+                        refused,
+                        sites_moved,
+                    } => {
                         let (before, after) = self.secrets.mask_pair(before, after, is_secret(&entry.key));
                         let fields = compare::field_changes(&before, &after)
                             .into_iter()
@@ -212,7 +233,12 @@ impl Comparison {
                                 after: f.after,
                             })
                             .collect();
-                        ("changed", Some(fields), Some(refused).filter(|r| !r.is_empty()))
+                        (
+                            "changed",
+                            Some(fields),
+                            Some(refused).filter(|r| !r.is_empty()),
+                            sites_moved.as_deref(),
+                        )
                     }
                 };
                 JsonObject {
@@ -223,6 +249,7 @@ impl Comparison {
                     name: &entry.key.name,
                     fields,
                     refused,
+                    sites_moved,
                 }
             })
             .collect();
@@ -271,6 +298,9 @@ struct JsonObject<'a> {
     /// The fields of the change the API server refuses, when there are any.
     #[serde(skip_serializing_if = "Option::is_none")]
     refused: Option<&'a Vec<String>>,
+    /// A Deployment whose pods would mount the sites from another volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sites_moved: Option<&'a str>,
 }
 
 #[derive(Serialize)]
