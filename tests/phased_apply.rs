@@ -316,3 +316,27 @@ fn keda_s_own_hpa_and_the_kinds_a_cluster_does_not_serve_are_left_alone() {
     assert!(run.succeeded(), "{}\n{:?}", text(&run.output.stderr), run.calls);
     assert_eq!(run.count(" get scaledobject.keda.sh "), 1, "{:?}", run.calls);
 }
+
+#[test]
+fn a_bench_of_the_same_release_with_another_name_override_is_left_alone() {
+    // Two benches in one namespace with the default release, told apart by
+    // `nameOverride` (their names and selectors differ, their instance label
+    // does not): pruning one must not touch the other.
+    let dir = tempfile::tempdir().unwrap();
+    let (earlier, later_values, shop) = (dir.path().join("earlier.yaml"), dir.path().join("later.yaml"), dir.path().join("shop.yaml"));
+    std::fs::write(&earlier, EARLIER).unwrap();
+    std::fs::write(&later_values, later()).unwrap();
+    std::fs::write(&shop, "nameOverride: shop\n").unwrap();
+    let state = dir.path().join("cluster");
+    std::fs::create_dir(&state).unwrap();
+    let other = phased_apply_in(&state, &["-f", earlier.to_str().unwrap(), "-f", shop.to_str().unwrap()], &[]);
+    assert!(other.succeeded(), "{}\n{:?}", text(&other.output.stderr), other.calls);
+    let first = phased_apply_in(&state, &["-f", earlier.to_str().unwrap()], &[]);
+    assert!(first.succeeded(), "{}\n{:?}", text(&first.output.stderr), first.calls);
+
+    let run = phased_apply_in(&state, &["-f", later_values.to_str().unwrap()], &[]);
+    assert!(run.succeeded(), "{}\n{:?}", text(&run.output.stderr), run.calls);
+    let deleted = run.deleted();
+    assert!(!deleted.is_empty(), "{:?}", run.calls);
+    assert!(deleted.iter().all(|name| !name.contains("/erpnext-shop")), "{deleted:?}");
+}
