@@ -333,6 +333,7 @@ fn a_bench_of_the_same_release_with_another_name_override_is_left_alone() {
     assert!(other.succeeded(), "{}\n{:?}", text(&other.output.stderr), other.calls);
     let first = phased_apply_in(&state, &["-f", earlier.to_str().unwrap()], &[]);
     assert!(first.succeeded(), "{}\n{:?}", text(&first.output.stderr), first.calls);
+    assert_eq!(first.deleted(), Vec::<&str>::new(), "{:?}", first.calls);
 
     let run = phased_apply_in(&state, &["-f", later_values.to_str().unwrap()], &[]);
     assert!(run.succeeded(), "{}\n{:?}", text(&run.output.stderr), run.calls);
