@@ -9,8 +9,8 @@
 //!   (`pkg/apis/batch/validation/validation.go`, `ValidateJobSpecUpdate`;
 //!   the template may change only in a suspended Job's scheduling
 //!   directives, which no Job here is);
-//! - a Deployment's `selector` (`pkg/apis/apps/validation/validation.go`,
-//!   `ValidateDeploymentUpdate`, for `apps/v1`);
+//! - a Deployment's `selector`, the whole of it, for `apps/v1`
+//!   (`pkg/registry/apps/deployment/strategy.go`, `ValidateUpdate`);
 //! - a claim's spec but for a larger storage request (and
 //!   `volumeAttributesClassName`), `pkg/apis/core/validation/validation.go`,
 //!   `ValidatePersistentVolumeClaimUpdate`.
@@ -55,9 +55,11 @@ pub fn fields(key: &Key, before: &Value, after: &Value) -> Vec<String> {
             .filter(|f| sets_otherwise(&before[f], &after[f], f, "spec"))
             .collect()
     } else if key.is("apps", "Deployment") {
+        // The API server fills nothing into a selector: a label the render
+        // drops from it changes it as much as one it adds.
         ["selector"]
             .into_iter()
-            .filter(|f| sets_otherwise(&before[f], &after[f], f, "spec"))
+            .filter(|f| !equivalent(&before[f], &after[f], f, "spec"))
             .collect()
     } else if key.is("", "PersistentVolumeClaim") {
         claim_fields(before, after)
@@ -158,6 +160,9 @@ mod tests {
         assert_eq!(fields(&deployment, &before, &after), ["spec.selector"]);
         let image = json!({"spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {"spec": {"x": 2}}}});
         assert!(fields(&deployment, &before, &image).is_empty());
+        let wider = json!({"spec": {"selector": {"matchLabels": {"app": "a", "tier": "web"}}}});
+        let narrower = json!({"spec": {"selector": {"matchLabels": {"app": "a"}}}});
+        assert_eq!(fields(&deployment, &wider, &narrower), ["spec.selector"], "a label dropped from the selector");
     }
 
     #[test]
