@@ -91,7 +91,7 @@ impl Run {
 
     /// What it deleted, as `kind.group/name`.
     fn deleted(&self) -> Vec<&str> {
-        let mut deleted: Vec<&str> = self.calls.iter().filter_map(|call| call.strip_prefix("-n erp delete ")).collect();
+        let mut deleted: Vec<&str> = self.calls.iter().filter_map(|call| call.strip_prefix("-n erp delete --ignore-not-found ")).collect();
         deleted.sort_unstable();
         deleted
     }
@@ -340,4 +340,17 @@ fn a_bench_of_the_same_release_with_another_name_override_is_left_alone() {
     let deleted = run.deleted();
     assert!(!deleted.is_empty(), "{:?}", run.calls);
     assert!(deleted.iter().all(|name| !name.contains("/erpnext-shop")), "{deleted:?}");
+}
+
+#[test]
+fn a_kind_it_may_not_list_stops_it_before_anything_is_applied() {
+    // Listed only after migrate, a refused list would leave the sites migrated
+    // and the old Deployments running until someone grants the right.
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(&values, EARLIER).unwrap();
+    let run = phased_apply(&values, &[("FAKE_KUBECTL_FORBIDDEN", "poddisruptionbudget.policy")]);
+    assert!(!run.succeeded(), "{:?}", run.calls);
+    assert!(text(&run.output.stderr).contains("Forbidden"), "{}", text(&run.output.stderr));
+    assert_eq!(run.applies(), 0, "{:?}", run.calls);
 }
