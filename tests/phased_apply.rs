@@ -285,10 +285,10 @@ fn what_an_earlier_render_left_is_deleted_and_nothing_else() {
     // The autoscalers go before the Deployments they scaled are applied (KEDA's
     // webhook refuses a ScaledObject beside an HPA), the rest once all is done.
     let applies: Vec<_> = (0..run.calls.len()).filter(|&at| run.calls[at].contains(" apply -f ")).collect();
-    assert!(run.first(" delete horizontalpodautoscaler") < applies[1], "{:?}", run.calls);
-    assert!(run.first(" delete scaledobject") < applies[1], "{:?}", run.calls);
-    assert!(applies[2] < run.first(" delete networkpolicy"), "{:?}", run.calls);
-    assert!(applies[2] < run.first(" delete cronjob"), "{:?}", run.calls);
+    assert!(run.first(" delete --ignore-not-found horizontalpodautoscaler") < applies[1], "{:?}", run.calls);
+    assert!(run.first(" delete --ignore-not-found scaledobject") < applies[1], "{:?}", run.calls);
+    assert!(applies[2] < run.first(" delete --ignore-not-found networkpolicy"), "{:?}", run.calls);
+    assert!(applies[2] < run.first(" delete --ignore-not-found cronjob"), "{:?}", run.calls);
 
     let again = phased_apply_in(&state, &["-f", later_values.to_str().unwrap()], &[]);
     assert!(again.succeeded(), "{}\n{:?}", text(&again.output.stderr), again.calls);
