@@ -91,7 +91,11 @@ impl Run {
 
     /// What it deleted, as `kind.group/name`.
     fn deleted(&self) -> Vec<&str> {
-        let mut deleted: Vec<&str> = self.calls.iter().filter_map(|call| call.strip_prefix("-n erp delete --ignore-not-found ")).collect();
+        let mut deleted: Vec<&str> = self
+            .calls
+            .iter()
+            .filter_map(|call| call.strip_prefix("-n erp delete --ignore-not-found "))
+            .collect();
         deleted.sort_unstable();
         deleted
     }
@@ -285,9 +289,17 @@ fn what_an_earlier_render_left_is_deleted_and_nothing_else() {
     // The autoscalers go before the Deployments they scaled are applied (KEDA's
     // webhook refuses a ScaledObject beside an HPA), the rest once all is done.
     let applies: Vec<_> = (0..run.calls.len()).filter(|&at| run.calls[at].contains(" apply -f ")).collect();
-    assert!(run.first(" delete --ignore-not-found horizontalpodautoscaler") < applies[1], "{:?}", run.calls);
+    assert!(
+        run.first(" delete --ignore-not-found horizontalpodautoscaler") < applies[1],
+        "{:?}",
+        run.calls
+    );
     assert!(run.first(" delete --ignore-not-found scaledobject") < applies[1], "{:?}", run.calls);
-    assert!(applies[2] < run.first(" delete --ignore-not-found networkpolicy"), "{:?}", run.calls);
+    assert!(
+        applies[2] < run.first(" delete --ignore-not-found networkpolicy"),
+        "{:?}",
+        run.calls
+    );
     assert!(applies[2] < run.first(" delete --ignore-not-found cronjob"), "{:?}", run.calls);
 
     let again = phased_apply_in(&state, &["-f", later_values.to_str().unwrap()], &[]);
@@ -323,7 +335,11 @@ fn a_bench_of_the_same_release_with_another_name_override_is_left_alone() {
     // `nameOverride` (their names and selectors differ, their instance label
     // does not): pruning one must not touch the other.
     let dir = tempfile::tempdir().unwrap();
-    let (earlier, later_values, shop) = (dir.path().join("earlier.yaml"), dir.path().join("later.yaml"), dir.path().join("shop.yaml"));
+    let (earlier, later_values, shop) = (
+        dir.path().join("earlier.yaml"),
+        dir.path().join("later.yaml"),
+        dir.path().join("shop.yaml"),
+    );
     std::fs::write(&earlier, EARLIER).unwrap();
     std::fs::write(&later_values, later()).unwrap();
     std::fs::write(&shop, "nameOverride: shop\n").unwrap();

@@ -162,7 +162,11 @@ mod tests {
         assert!(fields(&deployment, &before, &image).is_empty());
         let wider = json!({"spec": {"selector": {"matchLabels": {"app": "a", "tier": "web"}}}});
         let narrower = json!({"spec": {"selector": {"matchLabels": {"app": "a"}}}});
-        assert_eq!(fields(&deployment, &wider, &narrower), ["spec.selector"], "a label dropped from the selector");
+        assert_eq!(
+            fields(&deployment, &wider, &narrower),
+            ["spec.selector"],
+            "a label dropped from the selector"
+        );
     }
 
     #[test]
