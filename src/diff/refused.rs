@@ -23,7 +23,8 @@
 //! Only what the render sets counts: a live object (`kubectl get -o yaml`)
 //! also holds what the API server and the controllers filled in (a Job's
 //! `controller-uid` labels, a container's `terminationMessagePath`), which
-//! `kubectl apply` leaves alone.
+//! `kubectl apply` leaves alone. A Deployment's selector, which nothing fills
+//! in, counts whole.
 
 use std::cmp::Ordering;
 
