@@ -307,3 +307,112 @@ fn a_stream_larger_than_values_files_may_be_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("larger than"), "{}", text(&output.stderr));
 }
+
+/// The multisite example rendered, then diffed with `sets` on top of it.
+fn diff_after(sets: &[&str], format: &str) -> std::process::Output {
+    let values = common::example("multisite");
+    let values = values.to_str().unwrap();
+    let before = run(&["render", "-f", values]);
+    assert!(before.status.success(), "{}", text(&before.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let applied = dir.path().join("applied.yaml");
+    std::fs::write(&applied, &before.stdout).unwrap();
+    let mut args = vec!["diff", "-f", values, "--against", applied.to_str().unwrap(), "--format", format];
+    args.extend_from_slice(sets);
+    run(&args)
+}
+
+#[test]
+fn a_change_the_api_server_refuses_is_named_with_what_to_do() {
+    // The custom Job's name is pinned (`jobName: erp-clear-cache`), so a new
+    // image in it changes a live Job's pod template; a claim's class cannot
+    // change at all. `kubectl apply` and Argo CD would fail on both.
+    let sets = [
+        "--set",
+        "jobs.custom.containers[0].image=registry.example.com/erp:v16.33.0",
+        "--set",
+        "persistence.worker.storageClass=nfs-csi",
+    ];
+    let output = diff_after(&sets, "human");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    let job = "changed Job.batch erp/erp-clear-cache\nrefused: the API server does not change `spec.template` of a live Job: \
+               delete the Job before applying (`kubectl -n erp delete job.batch/erp-clear-cache`; it then runs again)\n";
+    assert!(shown.contains(job), "{shown}");
+    let claim = "changed PersistentVolumeClaim erp/erpnext\nrefused: the API server does not change `spec.storageClassName` of a live PersistentVolumeClaim: put the values back";
+    assert!(shown.contains(claim), "{shown}");
+    assert_eq!(shown.lines().filter(|line| line.starts_with("refused: ")).count(), 2, "{shown}");
+
+    let json: Value = serde_json::from_slice(&diff_after(&sets, "json").stdout).unwrap();
+    let refused: Vec<(&str, &Value)> = json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| Some((o["name"].as_str().unwrap(), o.get("refused")?)))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("erpnext", &serde_json::json!(["spec.storageClassName"])),
+            ("erp-clear-cache", &serde_json::json!(["spec.template"]))
+        ]
+    );
+}
+
+#[test]
+fn a_new_image_is_refused_only_where_a_job_keeps_its_name() {
+    // The Deployments' templates change, which rolls them, the hashed Jobs
+    // get new names, and a larger claim is grown. Site creation and drop
+    // keep their names whatever the image: until they delete themselves,
+    // 10 minutes after they finished, the new image cannot be applied to them.
+    let output = diff_after(&["--set", "image.tag=v16.33.0", "--set", "persistence.worker.size=200Gi"], "human");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    assert!(shown.contains("changed Deployment.apps erp/erpnext-gunicorn\n"), "{shown}");
+    assert!(shown.contains("changed PersistentVolumeClaim erp/erpnext\n"), "{shown}");
+    let refused: Vec<&str> = shown
+        .lines()
+        .filter_map(|line| line.strip_prefix("refused: the API server does not change `spec.template` of a live Job: "))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "delete the Job before applying (`kubectl -n erp delete job.batch/erpnext-create-site-4a171ba1`; it then runs again)",
+            "delete the Job before applying (`kubectl -n erp delete job.batch/erpnext-drop-site-8bbde2f9`; it then runs again)",
+        ],
+        "{shown}"
+    );
+    assert_eq!(shown.lines().filter(|line| line.starts_with("refused: ")).count(), 2, "{shown}");
+}
+
+#[test]
+fn pods_that_would_mount_the_sites_from_another_volume_are_named() {
+    // `existingClaim` set: every Deployment's pods would mount another claim,
+    // and start without the sites kept on the bench's own.
+    let output = diff_after(&["--set", "persistence.worker.existingClaim=erp-sites-copy"], "human");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    let moved = "sites: its pods would mount the sites directory from the claim `erp-sites-copy`, not the claim `erpnext`: \
+                 they would start without the sites on `erpnext`, which stays as it is; copy them over first, or put the values back";
+    let gunicorn = format!("changed Deployment.apps erp/erpnext-gunicorn\n{moved}\n");
+    assert!(shown.contains(&gunicorn), "{shown}");
+    assert_eq!(shown.lines().filter(|line| *line == moved).count(), 7, "each Deployment: {shown}");
+    // Off altogether: each pod would keep the sites in a volume of its own.
+    let json: Value = serde_json::from_slice(&diff_after(&["--set", "persistence.worker.enabled=false"], "json").stdout).unwrap();
+    let gunicorn = json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "erpnext-gunicorn")
+        .unwrap();
+    assert!(
+        gunicorn["sitesMoved"]
+            .as_str()
+            .unwrap()
+            .starts_with("its pods would mount the sites directory from the volume `sites-dir`, no claim, not the claim `erpnext`"),
+        "{gunicorn}"
+    );
+    // A new image moves nothing.
+    let image = diff_after(&["--set", "image.tag=v16.33.0"], "human");
+    assert!(!text(&image.stdout).contains("\nsites: "), "{}", text(&image.stdout));
+}

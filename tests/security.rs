@@ -400,6 +400,12 @@ fn keda_scales_a_worker_on_its_rq_queue() {
         .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "erpnext-worker-l")
         .unwrap();
     assert!(long["spec"].get("replicas").is_none(), "KEDA owns the replica count");
+    assert_eq!(
+        scaled["spec"]["advanced"],
+        serde_json::json!({"restoreToOriginalReplicaCount": true}),
+        "deleted (KEDA turned off, or an HPA in its place), it gives the worker back its replicas: left at 0, \
+         an HPA would never scale it (the HPA controller's ScalingDisabled), nor would the apply (no `replicas`)"
+    );
     assert!(docs.iter().all(|d| d["kind"] != "HorizontalPodAutoscaler"));
     let configure = docs
         .iter()

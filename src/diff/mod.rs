@@ -8,11 +8,15 @@
 //! absent one, `cpu: 1` for `cpu: "1"`) is not a change ([`compare`]).
 //! Changed objects are shown as a unified diff of their YAML, each hunk
 //! naming the field it changes ([`text`]); nothing secret is printed
-//! ([`mask`]). The JSON form lists the same changes field by field.
+//! ([`mask`]). The JSON form lists the same changes field by field. A change
+//! the API server would refuse to make to the live object is named, with
+//! what to do about it ([`refused`]).
 
 pub mod compare;
 pub mod mask;
 pub mod object;
+pub mod refused;
+pub mod sites;
 pub mod text;
 
 use std::collections::HashMap;
@@ -33,8 +37,16 @@ pub enum Change {
     /// Only the stream has it.
     Removed(Value),
     /// Both have it, and it differs; `after` reads like `before` wherever
-    /// the two are equivalent ([`compare::reconcile`]).
-    Changed { before: Value, after: Value },
+    /// the two are equivalent ([`compare::reconcile`]). `refused` names the
+    /// fields of the change the API server refuses ([`refused::fields`]);
+    /// `sites_moved`, what to say when the pods would mount the sites from
+    /// another volume ([`sites::moved`]).
+    Changed {
+        before: Value,
+        after: Value,
+        refused: Vec<String>,
+        sites_moved: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +101,8 @@ pub fn compare(before: &[Object], after: &[Object]) -> Comparison {
                 let mut after = object.value.clone();
                 compare::reconcile(&mut after, &old.value, "", "");
                 Change::Changed {
+                    refused: refused::fields(&object.key, &old.value, &after),
+                    sites_moved: sites::moved(&object.key, &old.value, &after),
                     before: old.value.clone(),
                     after,
                 }
@@ -149,7 +163,7 @@ impl Comparison {
                     "1;31",
                     text::whole(&text::lines(&self.secrets.mask(value, secret)), '-', colour),
                 ),
-                Change::Changed { before, after } => {
+                Change::Changed { before, after, .. } => {
                     let (before, after) = self.secrets.mask_pair(before, after, secret);
                     (
                         "changed",
@@ -162,6 +176,25 @@ impl Comparison {
             let key = entry.key.to_string();
             out.push_str(&colour.paint(style, &format!("{word} {}", crate::source::escape_controls(&key))));
             out.push('\n');
+            if let Change::Changed { refused, .. } = &entry.change
+                && !refused.is_empty()
+            {
+                let line = format!(
+                    "refused: the API server does not change {} of a live {}: {}",
+                    refused.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                    entry.key.kind,
+                    refused::advice(&entry.key)
+                );
+                out.push_str(&colour.paint("1;31", &crate::source::escape_controls(&line)));
+                out.push('\n');
+            }
+            if let Change::Changed {
+                sites_moved: Some(moved), ..
+            } = &entry.change
+            {
+                out.push_str(&colour.paint("1;31", &crate::source::escape_controls(&format!("sites: {moved}"))));
+                out.push('\n');
+            }
             out.push_str(&body);
             out.push('\n');
         }
@@ -182,10 +215,15 @@ impl Comparison {
             .entries
             .iter()
             .map(|entry| {
-                let (change, fields) = match &entry.change {
-                    Change::Added(_) => ("added", None),
-                    Change::Removed(_) => ("removed", None),
-                    Change::Changed { before, after } => {
+                let (change, fields, refused, sites_moved) = match &entry.change {
+                    Change::Added(_) => ("added", None, None, None),
+                    Change::Removed(_) => ("removed", None, None, None),
+                    Change::Changed {
+                        before,
+                        after,
+                        refused,
+                        sites_moved,
+                    } => {
                         let (before, after) = self.secrets.mask_pair(before, after, is_secret(&entry.key));
                         let fields = compare::field_changes(&before, &after)
                             .into_iter()
@@ -195,7 +233,12 @@ impl Comparison {
                                 after: f.after,
                             })
                             .collect();
-                        ("changed", Some(fields))
+                        (
+                            "changed",
+                            Some(fields),
+                            Some(refused).filter(|r| !r.is_empty()),
+                            sites_moved.as_deref(),
+                        )
                     }
                 };
                 JsonObject {
@@ -205,6 +248,8 @@ impl Comparison {
                     namespace: entry.key.namespace.as_deref(),
                     name: &entry.key.name,
                     fields,
+                    refused,
+                    sites_moved,
                 }
             })
             .collect();
@@ -250,6 +295,12 @@ struct JsonObject<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<Vec<JsonField>>,
+    /// The fields of the change the API server refuses, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refused: Option<&'a Vec<String>>,
+    /// A Deployment whose pods would mount the sites from another volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sites_moved: Option<&'a str>,
 }
 
 #[derive(Serialize)]

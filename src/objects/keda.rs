@@ -56,6 +56,9 @@ pub fn build(bench: &Bench, component: &Component, scaler: &KedaScaler) -> Vec<M
             max_replica_count: scaler.max_replicas,
             polling_interval: scaler.polling_interval,
             cooldown_period: scaler.cooldown_period,
+            advanced: Advanced {
+                restore_to_original_replica_count: true,
+            },
             triggers: vec![Trigger {
                 type_: "redis",
                 metadata: trigger_metadata,
@@ -87,7 +90,21 @@ pub struct ScaledObjectSpec {
     pub max_replica_count: i32,
     pub polling_interval: i32,
     pub cooldown_period: i32,
+    pub advanced: Advanced,
     pub triggers: Vec<Trigger>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Advanced {
+    /// When the ScaledObject is deleted (KEDA turned off in the values and
+    /// pruned, or deleted by hand), KEDA scales the worker back to the
+    /// replicas it had before KEDA scaled it (`status.originalReplicaCount`),
+    /// rather than leave it where KEDA left it: with `minReplicas: 0`, at
+    /// none, where an HPA that replaces KEDA never scales it (the HPA
+    /// controller disables itself on a target at zero replicas,
+    /// `ScalingDisabled`), and the queue's jobs would run nowhere.
+    pub restore_to_original_replica_count: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

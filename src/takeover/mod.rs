@@ -44,8 +44,8 @@ use serde_json::Value;
 
 use crate::diff::compare::{equivalent, quantity_order};
 use crate::diff::object::{Key, Object};
+use crate::diff::sites::sites_volume;
 use crate::emit;
-use crate::model::component::SITES_DIR;
 use crate::source::secrets;
 use crate::templates;
 use crate::unicode::is_bidi_control;
@@ -284,47 +284,6 @@ fn sites_volume_change(rendered: &[Object], helm_by_key: &HashMap<&Key, &Object>
             live: live.to_string(),
             rendered: rendered.map_or_else(|| "no volume".to_owned(), |v| v.to_string()),
         })
-    })
-}
-
-/// The volume pods mount the sites directory from.
-#[derive(Debug, PartialEq, Eq)]
-struct SitesVolume {
-    /// Whether `name` is a claim's name, or a volume's that is no claim.
-    claim: bool,
-    name: String,
-}
-
-impl fmt::Display for SitesVolume {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.claim {
-            write!(f, "the claim `{}`", self.name)
-        } else {
-            write!(f, "the volume `{}`, no claim", self.name)
-        }
-    }
-}
-
-/// What a workload's pods mount the sites directory from; `None` when none
-/// of its containers mounts it.
-fn sites_volume(object: &Value) -> Option<SitesVolume> {
-    let spec = &object["spec"]["template"]["spec"];
-    let name = spec["containers"]
-        .as_array()?
-        .iter()
-        .flat_map(|c| c["volumeMounts"].as_array().into_iter().flatten())
-        .find(|m| m["mountPath"].as_str().map(|p| p.trim_end_matches('/')) == Some(SITES_DIR))?["name"]
-        .as_str()?;
-    let volume = spec["volumes"].as_array().into_iter().flatten().find(|v| v["name"] == name);
-    Some(match volume.and_then(|v| v["persistentVolumeClaim"]["claimName"].as_str()) {
-        Some(claim) => SitesVolume {
-            claim: true,
-            name: claim.to_owned(),
-        },
-        None => SitesVolume {
-            claim: false,
-            name: name.to_owned(),
-        },
     })
 }
 
@@ -664,6 +623,7 @@ struct ScriptDelete<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::component::SITES_DIR;
 
     #[test]
     fn redis_addresses_compare_without_user_info() {
