@@ -397,8 +397,9 @@ fn pods_that_would_mount_the_sites_from_another_volume_are_named() {
     let gunicorn = format!("changed Deployment.apps erp/erpnext-gunicorn\n{moved}\n");
     assert!(shown.contains(&gunicorn), "{shown}");
     assert_eq!(shown.lines().filter(|line| *line == moved).count(), 7, "each Deployment: {shown}");
-    // Off altogether: each pod would keep the sites in a volume of its own.
-    let json: Value = serde_json::from_slice(&diff_after(&["--set", "persistence.worker.enabled=false"], "json").stdout).unwrap();
+    // The JSON report says it too.
+    let json: Value =
+        serde_json::from_slice(&diff_after(&["--set", "persistence.worker.existingClaim=erp-sites-copy"], "json").stdout).unwrap();
     let gunicorn = json["objects"]
         .as_array()
         .unwrap()
@@ -409,7 +410,7 @@ fn pods_that_would_mount_the_sites_from_another_volume_are_named() {
         gunicorn["sitesMoved"]
             .as_str()
             .unwrap()
-            .starts_with("its pods would mount the sites directory from the volume `sites-dir`, no claim, not the claim `erpnext`"),
+            .starts_with("its pods would mount the sites directory from the claim `erp-sites-copy`, not the claim `erpnext`"),
         "{gunicorn}"
     );
     // A new image moves nothing.

@@ -54,8 +54,8 @@ pub fn sites_volume(object: &Value) -> Option<SitesVolume> {
 /// What to say when the render (`after`) would have the pods of the
 /// Deployment `key` mount the sites directory from another volume than the
 /// claim they mount it from now (`before`): `persistence.worker.existingClaim`
-/// set or changed, `persistence.worker` disabled, a name that changed the
-/// claim's.
+/// set or changed, a name that changed the claim's, or a live release whose
+/// sites were an emptyDir (the chart's `persistence.worker.enabled: false`).
 pub fn moved(key: &Key, before: &Value, after: &Value) -> Option<String> {
     if !key.is("apps", "Deployment") {
         return None;
