@@ -688,10 +688,125 @@ mod tests {
                 Value::Scalar(s) if s.plain => s.text.clone(),
                 Value::Scalar(s) => format!("{:?}", s.text),
                 Value::Seq(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
-                Value::Map(_) => "map".to_owned(),
+                Value::Map(entries) => format!(
+                    "{{{}}}",
+                    entries
+                        .iter()
+                        .map(|e| format!("{}: {}", e.key, shown(&e.value)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             }
         }
         parsed(argument, flag).unwrap().iter().map(|a| shown(&a.value)).collect()
+    }
+
+    fn paths_of(argument: &str, flag: Flag) -> Vec<Vec<Segment>> {
+        parsed(argument, flag)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.path.into_iter().map(|(s, _)| s).collect())
+            .collect()
+    }
+
+    /// JSON values as Go's `encoding/json` reads them into helm's values
+    /// (`helm template --set-json` printed with `toJson`): an empty value is
+    /// null, blanks around a value are skipped, a trailing comma is fine.
+    #[test]
+    fn set_json_reads_each_json_value() {
+        assert_eq!(
+            values(
+                r#"a=1,b="x,y",c=null,d=,e=[1,"2",true],f={"g":false,"h":{}}, g = [ ] ,"#,
+                Flag::SetJson
+            ),
+            ["1", r#""x,y""#, "null", "null", r#"[1, "2", true]"#, "{g: false, h: {}}", "[]"]
+        );
+        // Numbers are 64-bit floats to helm: `3.0` and `1e2` are the integers
+        // they hold; others stay as written.
+        assert_eq!(
+            values("a=3.0,b=1e2,c=-0,d=1.5,e=12345678901234567890,f=-2.5E-3", Flag::SetJson),
+            ["3", "100", "-0", "1.5", "12345678901234567890", "-2.5E-3"]
+        );
+        // Escapes, a surrogate pair, and a lone surrogate as Go reads it (U+FFFD).
+        assert_eq!(
+            values(r#"a="\u00e9\n\"\\\/\ud83d\ude00\ud800x\u0041""#, Flag::SetJson),
+            [format!("{:?}", "é\n\"\\/😀\u{fffd}xA")]
+        );
+        // Paths as `--set` reads them.
+        let key = |k: &str| Segment::Key(k.to_owned());
+        assert_eq!(
+            paths_of(r#"a\.b[1].c={"d":1},e=2"#, Flag::SetJson),
+            [vec![key("a.b"), Segment::Index(1), key("c")], vec![key("e")]]
+        );
+        // An object given whole has no path.
+        let whole = parsed(r#"  {"a":{"b":[1]},"c":null}  "#, Flag::SetJson).unwrap();
+        assert!(whole[0].path.is_empty());
+        assert_eq!(values(r#"{"a":{"b":[1]},"c":null}"#, Flag::SetJson), ["{a: {b: [1]}, c: null}"]);
+    }
+
+    #[test]
+    fn set_json_refuses_what_is_no_json() {
+        for bad in [
+            "a=tru",
+            "a=True",
+            "a='x'",
+            "a=x",
+            r#"a="x"y"#,
+            "a=1 b=2",
+            "a=[1,",
+            "a=[1,]",
+            r#"a={"x":1,}"#,
+            "a={x:1}",
+            r#"a="x"#,
+            r#"a="\x""#,
+            r#"a="\u12""#,
+            "a=\"tab\there\"",
+            "a=01",
+            "a=1.",
+            "a=.5",
+            "a=1e",
+            "a=-",
+            "a=1e400",
+            "a=}",
+            r#"{"a":1} x"#,
+            r#"{"a":1},b=2"#,
+            r#"{"a":"#,
+            "",
+            "a",
+            "a,b=1",
+            "=1",
+            r#"{"a":1,"a":2}"#,
+        ] {
+            assert!(parsed(bad, Flag::SetJson).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn set_json_nests_no_deeper_than_a_values_file() {
+        let nested = |levels: usize| format!("a={}{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(parsed(&nested(MAX_DEPTH - 1), Flag::SetJson).is_ok());
+        let too_deep = parsed(&nested(MAX_DEPTH), Flag::SetJson).unwrap_err();
+        assert_eq!(too_deep.code, Code::InputLimit);
+        // Linear, and no stack overflow, whatever the depth written.
+        assert!(parsed(&nested(1_000_000), Flag::SetJson).is_err());
+    }
+
+    /// helm's `literal_parser.go`: the path up to the first `=`, read without
+    /// escapes, and everything after it the string value.
+    #[test]
+    fn set_literal_takes_the_value_as_written() {
+        assert_eq!(values(r"a=x,y={z}\n=w", Flag::SetLiteral), [r#""x,y={z}\\n=w""#]);
+        assert_eq!(values("a=null", Flag::SetLiteral), [r#""null""#]);
+        assert_eq!(values("a=", Flag::SetLiteral), [r#""""#]);
+        let key = |k: &str| Segment::Key(k.to_owned());
+        assert_eq!(
+            paths_of(r"a\.b[0].c=1", Flag::SetLiteral),
+            [vec![key(r"a\"), key("b"), Segment::Index(0), key("c")]]
+        );
+        assert_eq!(paths_of("k,j=1", Flag::SetLiteral), [vec![key("k,j")]]);
+        for bad in ["a", "=1", "a..b=1", "a[x]=1", "a[0]b=1"] {
+            assert!(parsed(bad, Flag::SetLiteral).is_err(), "{bad}");
+        }
     }
 
     #[test]
