@@ -214,7 +214,7 @@ fn stages<T>(
                         if flag == set::Flag::SetFile && !read_value_files(&mut assignment, sources, diagnostics) {
                             continue;
                         }
-                        set::apply(&mut root, assignment, diagnostics);
+                        set::apply(&mut root, assignment, flag, diagnostics);
                     }
                 }
                 Err(problem) => diagnostics.push(problem),

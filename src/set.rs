@@ -484,7 +484,7 @@ pub(crate) fn too_many(sources: &Sources, file: FileId) -> Diagnostic {
 /// Applies assignments to the merged tree, creating maps on the way as helm
 /// does. A `--set-json` object given whole (no path) is merged as a values
 /// file is (helm `MergeValues` calls `loader.MergeMaps` on it).
-pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn apply(root: &mut Node, assignment: Assignment, flag: Flag, diagnostics: &mut Vec<Diagnostic>) {
     if assignment.path.is_empty() {
         crate::merge::overlay(root, assignment.value, diagnostics);
         return;
@@ -501,7 +501,7 @@ pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut V
                     node.value = Value::Map(Vec::new());
                 }
                 if !matches!(node.value, Value::Map(_)) {
-                    diagnostics.push(conflict(&path, node, segment_span, "a map"));
+                    diagnostics.push(conflict(flag, &path, node, segment_span, "a map"));
                     return;
                 }
                 let Value::Map(entries) = &mut node.value else {
@@ -527,7 +527,7 @@ pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut V
                     node.value = Value::Seq(Vec::new());
                 }
                 if !matches!(node.value, Value::Seq(_)) {
-                    diagnostics.push(conflict(&path, node, segment_span, "a list"));
+                    diagnostics.push(conflict(flag, &path, node, segment_span, "a list"));
                     return;
                 }
                 let Value::Seq(items) = &mut node.value else {
@@ -559,16 +559,20 @@ pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut V
         } else {
             "a scalar"
         };
-        diagnostics.push(conflict(&path, node, assignment.value.span, wanted));
+        diagnostics.push(conflict(flag, &path, node, assignment.value.span, wanted));
         return;
     }
     *node = assignment.value;
 }
 
-fn conflict(path: &Path, existing: &Node, span: Span, wanted: &str) -> Diagnostic {
+fn conflict(flag: Flag, path: &Path, existing: &Node, span: Span, wanted: &str) -> Diagnostic {
     Diagnostic::new(
         Code::MergeConflict,
-        format!("`--set` treats `{path}` as {wanted}, but the values make it {}", existing.kind()),
+        format!(
+            "`{}` treats `{path}` as {wanted}, but the values make it {}",
+            flag.name(),
+            existing.kind()
+        ),
     )
     .at(span)
     .related(existing.span, "set here")

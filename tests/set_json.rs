@@ -173,6 +173,11 @@ fn bad_set_json_and_set_literal_arguments_are_reported_where_they_are() {
             "--set-json:1:1: error[invalid-set]: this assignment has no `=`",
         ),
         (
+            "--set-json",
+            r#"externalRedis="x""#,
+            "--set-json:1:15: error[merge-conflict]: `--set-json` treats `externalRedis` as a scalar, but the values make it a map",
+        ),
+        (
             "--set-literal",
             "image.tag",
             "--set-literal:1:1: error[invalid-set]: this assignment has no `=`",
