@@ -725,17 +725,19 @@ mod tests {
             ),
             ["1", r#""x,y""#, "null", "null", r#"[1, "2", true]"#, "{g: false, h: {}}", "[]"]
         );
-        // Numbers are 64-bit floats to helm: `3.0` and `1e2` are the integers
-        // they hold; others stay as written.
+        // Numbers are 64-bit floats to helm: `3.0`, `1e2` and `-0` are the
+        // integers they hold; others are the float, written shortest.
         assert_eq!(
-            values("a=3.0,b=1e2,c=-0,d=1.5,e=12345678901234567890,f=-2.5E-3", Flag::SetJson),
-            ["3", "100", "-0", "1.5", "12345678901234567890", "-2.5E-3"]
+            values("a=3.0,b=1e2,c=-0,d=1.50,e=12345678901234567890,f=-2.5E-3,g=1e300", Flag::SetJson),
+            ["3", "100", "0", "1.5", "12345678901234567890", "-0.0025", "1e+300"]
         );
-        // Escapes, a surrogate pair, and a lone surrogate as Go reads it (U+FFFD).
+        // Escapes and a surrogate pair.
         assert_eq!(
-            values(r#"a="\u00e9\n\"\\\/\ud83d\ude00\ud800x\u0041""#, Flag::SetJson),
-            [format!("{:?}", "é\n\"\\/😀\u{fffd}xA")]
+            values(r#"a="\u00e9\n\"\\\/\ud83d\ude00x\u0041""#, Flag::SetJson),
+            [format!("{:?}", "é\n\"\\/😀xA")]
         );
+        // Of a key given twice, the last counts, as in helm.
+        assert_eq!(values(r#"a={"b":1,"b":2}"#, Flag::SetJson), ["{b: 2}"]);
         // Paths as `--set` reads them.
         let key = |k: &str| Segment::Key(k.to_owned());
         assert_eq!(
@@ -779,7 +781,9 @@ mod tests {
             "a",
             "a,b=1",
             "=1",
-            r#"{"a":1,"a":2}"#,
+            // A lone surrogate, which Go reads as U+FFFD.
+            r#"a="\ud800x""#,
+            r#"a="\udc00""#,
         ] {
             assert!(parsed(bad, Flag::SetJson).is_err(), "{bad}");
         }
