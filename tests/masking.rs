@@ -354,7 +354,7 @@ fn set_file_and_set_string_print_no_secret() {
 /// under a secret key (at any depth of a JSON object, or as an env var's
 /// `value`), in a URL's user-info, and in an argument that does not parse,
 /// whatever the error (an unclosed string or object, a value that is no
-/// JSON, a duplicate key, a bad value next to the secret).
+/// JSON, a bad value next to the secret); and with a key given twice.
 #[test]
 fn set_json_and_set_literal_print_no_secret() {
     let cases: &[(&str, &str)] = &[
@@ -381,8 +381,15 @@ fn set_json_and_set_literal_print_no_secret() {
         ),
         ("--set-json", r#"dbRootPassword="Json-Secret-11",dbPort=tru"#),
         ("--set-json", r#"dbRootPassword="Json\u002dSecret-12""#),
-        // Refused for its duplicate key, so never applied: the argument's
-        // parser alone knows the env var's value is secret.
+        // Secrets written with escapes where no key names them: a command's
+        // password, a URL's. The whole JSON value is masked.
+        (
+            "--set-json",
+            r#"{"worker":{"gunicorn":{"args":["mysql","-pJson\u002dSecret-17"]}},"dbPort":"x"}"#,
+        ),
+        ("--set-json", r#"externalRedis.cache="redis://:Json\u002dSecret-18@h:6379""#),
+        // Of a key given twice the last counts, as in helm; the first is
+        // masked with the whole value.
         (
             "--set-json",
             r#"worker.gunicorn.envVars=[{"name":"DB_PASSWORD","value":"Json-Secret-15","value":"x"}]"#,
@@ -409,6 +416,8 @@ fn set_json_and_set_literal_print_no_secret() {
         "Secret{13}",
         "Literal-Secret",
         "Secret-15",
+        "Secret-17",
+        "Secret-18",
     ];
     for (flag, argument) in cases {
         let words: Vec<&str> = match argument.split_once(' ') {
