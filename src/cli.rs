@@ -100,9 +100,17 @@ pub struct ValuesArgs {
     /// Set a value that stays a string as written (`--set-string image.tag=16`); applied after `--set`.
     #[arg(long = "set-string", value_name = "KEY=VALUE")]
     pub set_strings: Vec<String>,
-    /// Set a value to the content of a file (`--set-file dbRootPassword=db-root.txt`); applied last.
+    /// Set a value to the content of a file (`--set-file dbRootPassword=db-root.txt`); applied after `--set-string`.
     #[arg(long = "set-file", value_name = "KEY=PATH")]
     pub set_files: Vec<String>,
+    /// Set a JSON value (`--set-json 'a.b=[{"x":1}]'`; `a=` is null), or merge one JSON object as a values
+    /// file (`--set-json '{"a":{"b":1}}'`); applied first, before `--set`.
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_jsons: Vec<String>,
+    /// Set one value that stays a string exactly as written, commas, braces and backslashes
+    /// included (`--set-literal 'nginx.config=a,b{c}'`); its path has no escapes. Applied last.
+    #[arg(long = "set-literal", value_name = "KEY=VALUE")]
+    pub set_literals: Vec<String>,
     /// The release name; object names start with `<release>-erpnext`.
     #[arg(long, default_value = "erpnext")]
     pub release: String,

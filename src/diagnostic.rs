@@ -91,7 +91,7 @@ codes! {
     Yaml11Scalar = "yaml11-scalar", Warning, allowable, "An unquoted scalar that other YAML tools read as another type: `on` (a boolean to helm), `16.10` (the number 16.1), `010` (8 to YAML 1.1).";
     ControlCharacter = "control-character", Warning, allowable, "A string with DEL or a C1 control character (U+0080-U+009F, NEL among them): kustomize turns NEL into a space and refuses the others.";
     MergeConflict = "merge-conflict", Error, fixed, "A later values file turns a map into a list or a scalar, or the reverse.";
-    InvalidSet = "invalid-set", Error, fixed, "A `--set`, `--set-string` or `--set-file` argument that is not `path=value` with a valid path (or a `{…}` list left open), or a `--set-file` file that is not UTF-8 text.";
+    InvalidSet = "invalid-set", Error, fixed, "A `--set`, `--set-string`, `--set-file` or `--set-literal` argument that is not `path=value` with a valid path (or a `{…}` list left open), a `--set-json` argument that is not `path=<JSON>` or one JSON object, or a `--set-file` file that is not UTF-8 text.";
     // Frappe.
     SchedulerReplicas = "scheduler-replicas", Error, fixed, "The scheduler must run exactly one replica: every periodic job would run once per replica.";
     MissingDatabase = "missing-database", Error, fixed, "No database host: the database is an external service and `dbHost` must name it.";

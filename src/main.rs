@@ -243,9 +243,11 @@ fn hidden_arguments() -> Vec<String> {
 fn with_sets(files: Vec<Input>, args: &ValuesArgs) -> Request {
     Request {
         files,
+        set_jsons: args.set_jsons.clone(),
         sets: args.sets.clone(),
         set_strings: args.set_strings.clone(),
         set_files: args.set_files.clone(),
+        set_literals: args.set_literals.clone(),
         settings: settings(args),
         rules: RuleControl::default(),
         phase: None,

@@ -39,12 +39,16 @@ pub enum Input {
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub files: Vec<Input>,
-    /// `--set` arguments, applied after the files.
+    /// `--set-json` arguments, applied after the files.
+    pub set_jsons: Vec<String>,
+    /// `--set` arguments, applied after every `--set-json`, as helm does.
     pub sets: Vec<String>,
-    /// `--set-string` arguments, applied after every `--set`, as helm does.
+    /// `--set-string` arguments, applied after every `--set`.
     pub set_strings: Vec<String>,
-    /// `--set-file` arguments, applied last.
+    /// `--set-file` arguments, applied after every `--set-string`.
     pub set_files: Vec<String>,
+    /// `--set-literal` arguments, applied last.
+    pub set_literals: Vec<String>,
     pub settings: Settings,
     /// `--allow`, `--deny`; inline allow comments are honoured whatever it holds.
     pub rules: RuleControl,
@@ -189,12 +193,14 @@ fn stages<T>(
     }
     let mut root = merged?;
     let mut assigned = 0;
-    let arguments = [
-        (set::Flag::Set, &request.sets),
-        (set::Flag::SetString, &request.set_strings),
-        (set::Flag::SetFile, &request.set_files),
-    ];
-    for (flag, texts) in arguments {
+    for flag in set::Flag::IN_HELMS_ORDER {
+        let texts = match flag {
+            set::Flag::SetJson => &request.set_jsons,
+            set::Flag::Set => &request.sets,
+            set::Flag::SetString => &request.set_strings,
+            set::Flag::SetFile => &request.set_files,
+            set::Flag::SetLiteral => &request.set_literals,
+        };
         for text in texts {
             let file = sources.add_set_argument(flag, text.clone());
             match set::parse(sources, file, flag) {
@@ -208,7 +214,7 @@ fn stages<T>(
                         if flag == set::Flag::SetFile && !read_value_files(&mut assignment, sources, diagnostics) {
                             continue;
                         }
-                        set::apply(&mut root, assignment, diagnostics);
+                        set::apply(&mut root, assignment, flag, diagnostics);
                     }
                 }
                 Err(problem) => diagnostics.push(problem),

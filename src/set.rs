@@ -1,5 +1,5 @@
 //! `--set key.path=value` overrides, as helm users type them, and their
-//! siblings `--set-string` and `--set-file`.
+//! siblings `--set-string`, `--set-file`, `--set-json` and `--set-literal`.
 //!
 //! Each argument is registered as a source of its own, so a bad value given
 //! with `--set` is reported as `--set:1:27` with the argument underlined, just
@@ -10,7 +10,9 @@
 //! strvals parser: `key={a,b}` sets `[a, b]`, commas inside the braces
 //! separate items, and `{}` is an empty list (helm makes it `[""]`, which is
 //! never what is meant). What a value (or each item) becomes depends on the
-//! flag, see [`Flag`].
+//! flag, see [`Flag`]. `--set-json` values are JSON ([`json`]), and a
+//! `--set-literal` argument is one assignment whose value is all that follows
+//! its first `=`, with no escapes in its path either, as in helm.
 
 use std::cell::Cell;
 
@@ -19,15 +21,18 @@ use crate::node::{Entry, Node, Path, Scalar, Segment, Value};
 use crate::source::secrets::{self, FileSecrets};
 use crate::source::{FileId, MAX_DEPTH, Sources, Span};
 
+mod json;
+
 /// Assignments in one render, over all `--set` arguments. Each looks its
 /// keys up in the maps on its path, so the cost of applying them grows with
 /// their number times the size of those maps; no one types this many.
 pub(crate) const MAX_ASSIGNMENTS: usize = 1_000;
 
 /// The helm flag an argument came with: what its values become. Helm
-/// applies every `--set`, then every `--set-string`, then every
-/// `--set-file`, whatever their order on the command line; so does
-/// [`crate::pipeline`].
+/// applies every `--set-json`, then every `--set`, every `--set-string`,
+/// every `--set-file` and every `--set-literal`, whatever their order on the
+/// command line (helm `pkg/cli/values/options.go` `MergeValues`); so does
+/// [`crate::pipeline`], in the order of [`Flag::IN_HELMS_ORDER`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
     /// Typed as helm's `--set` types them: booleans, `null` (which removes)
@@ -40,24 +45,57 @@ pub enum Flag {
     /// Paths of files whose content (as is, final line break included) is
     /// the string value.
     SetFile,
+    /// JSON values (`key.path=<JSON>`, an empty value is null), or one JSON
+    /// object merged as a values file is.
+    SetJson,
+    /// One assignment, whose value is the string after the first `=`,
+    /// exactly as written; its path has no escapes.
+    SetLiteral,
 }
 
 impl Flag {
+    /// The order in which helm applies the flags' arguments.
+    pub const IN_HELMS_ORDER: [Flag; 5] = [Flag::SetJson, Flag::Set, Flag::SetString, Flag::SetFile, Flag::SetLiteral];
+
     /// The flag as typed, which is also the name of its arguments' sources.
     pub fn name(self) -> &'static str {
         match self {
             Flag::Set => "--set",
             Flag::SetString => "--set-string",
             Flag::SetFile => "--set-file",
+            Flag::SetJson => "--set-json",
+            Flag::SetLiteral => "--set-literal",
         }
+    }
+
+    /// What an argument of the flag looks like, for a help.
+    fn example(self) -> &'static str {
+        match self {
+            Flag::SetJson => {
+                r#"write `--set-json key.path=<JSON>`, with `[N]` for list items, e.g. `--set-json 'worker.gunicorn.envVars=[{"name":"TZ","value":"UTC"}]'`, or one JSON object, `--set-json '{"image":{"tag":"v16"}}'`"#
+            }
+            Flag::SetLiteral => {
+                "write `--set-literal key.path=value`, with `[N]` for list items: everything after the first `=` is the value, e.g. `--set-literal 'nginx.config=a,b{c}'`"
+            }
+            _ => "write `FLAG key.path=value`, with `[N]` for list items, e.g. `FLAG ingress.hosts[0].host=erp.example.com`",
+        }
+    }
+
+    /// The refusal of an argument of the flag: `message` about `span`.
+    fn invalid(self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Code::InvalidSet, message)
+            .at(span)
+            .help(self.example().replace("FLAG", self.name()))
     }
 }
 
 /// One parsed assignment.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Assignment {
+    /// Empty for a `--set-json` object given whole, merged as a values file.
     pub path: Vec<(Segment, Span)>,
-    /// A scalar, null, or a list of scalars (`key={a,b}`).
+    /// A scalar, null, or a list of scalars (`key={a,b}`); with
+    /// `--set-json`, any JSON value.
     pub value: Node,
 }
 
@@ -110,14 +148,14 @@ pub(crate) fn map_entry(key: &str, value: &str) -> String {
 /// reason nothing may follow a secret assignment in one argument: the rest
 /// may be the secret's own tail, read as other assignments.
 pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<Assignment>, Diagnostic> {
+    match flag {
+        Flag::SetJson => return json::parse(sources, file),
+        Flag::SetLiteral => return literal(sources, file),
+        Flag::Set | Flag::SetString | Flag::SetFile => {}
+    }
     let text = &sources.get(file).text;
     let spans = Spans::new(text, file);
-    let invalid = |start: usize, end: usize, message: &str| {
-        Diagnostic::new(Code::InvalidSet, message).at(spans.at(start, end)).help(format!(
-            "write `{} key.path=value`, with `[N]` for list items, e.g. `{0} ingress.hosts[0].host=erp.example.com`",
-            flag.name()
-        ))
-    };
+    let invalid = |start: usize, end: usize, message: &str| flag.invalid(spans.at(start, end), message);
 
     let mut assignments = Vec::new();
     // Where the path of a secret assignment made so far is written. A
@@ -149,14 +187,7 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
         let Some(eq) = find_unescaped(part, '=') else {
             return Err(invalid(start, end, "this assignment has no `=`"));
         };
-        let path = parse_path(text, &spans, start, start + eq).map_err(|problem| match problem {
-            PathError::Invalid(s, e, message) => invalid(s, e, message),
-            PathError::TooDeep(span) => Diagnostic::new(
-                Code::InputLimit,
-                format!("the path has more than {MAX_DEPTH} keys and indexes; no values file is this deep"),
-            )
-            .at(span),
-        })?;
+        let path = parse_path(text, &spans, start, start + eq, Escapes::Backslash).map_err(|problem| problem.diagnostic(flag, &spans))?;
         let value_start = start + eq + 1;
         let segments: Vec<Segment> = path.iter().map(|(segment, _)| segment.clone()).collect();
         let value = if text[value_start..end].starts_with('{') {
@@ -185,6 +216,29 @@ pub(crate) fn parse(sources: &Sources, file: FileId, flag: Flag) -> Result<Vec<A
         }
         assignments.push(Assignment { path, value });
     }
+    sources.record_secrets(file, secrets(text, flag, &assignments));
+    Ok(assignments)
+}
+
+/// Parses a `--set-literal` argument: one assignment, its path up to the
+/// first `=` (helm's `literal_parser.go` reads no escapes in it, so `a\.b`
+/// is the keys `a\` and `b`), its value all the rest, as a string.
+fn literal(sources: &Sources, file: FileId) -> Result<Vec<Assignment>, Diagnostic> {
+    let flag = Flag::SetLiteral;
+    let text = &sources.get(file).text;
+    let spans = Spans::new(text, file);
+    let Some(eq) = text.find('=') else {
+        return Err(flag.invalid(spans.at(0, text.len()), "this assignment has no `=`"));
+    };
+    let path = parse_path(text, &spans, 0, eq, Escapes::None).map_err(|problem| problem.diagnostic(flag, &spans))?;
+    let value = Value::Scalar(Scalar {
+        text: text[eq + 1..].to_owned(),
+        plain: false,
+    });
+    let assignments = vec![Assignment {
+        path,
+        value: Node::new(value, spans.at(eq + 1, text.len())),
+    }];
     sources.record_secrets(file, secrets(text, flag, &assignments));
     Ok(assignments)
 }
@@ -337,12 +391,37 @@ enum PathError {
     TooDeep(Span),
 }
 
-fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result<Vec<(Segment, Span)>, PathError> {
+impl PathError {
+    fn diagnostic(self, flag: Flag, spans: &Spans<'_>) -> Diagnostic {
+        match self {
+            PathError::Invalid(start, end, message) => flag.invalid(spans.at(start, end), message),
+            PathError::TooDeep(span) => Diagnostic::new(
+                Code::InputLimit,
+                format!("the path has more than {MAX_DEPTH} keys and indexes; no values file is this deep"),
+            )
+            .at(span),
+        }
+    }
+}
+
+/// Whether a backslash in a path escapes the next character (`--set`,
+/// `--set-json`) or is a character of its key (`--set-literal`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escapes {
+    Backslash,
+    None,
+}
+
+fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize, escapes: Escapes) -> Result<Vec<(Segment, Span)>, PathError> {
     let mut segments = Vec::new();
     if start == end {
         return Err(PathError::Invalid(start, end, "the path before `=` is empty"));
     }
-    for (relative_start, relative_end) in split_unescaped(&text[start..end], '.') {
+    let parts = match escapes {
+        Escapes::Backslash => split_unescaped(&text[start..end], '.'),
+        Escapes::None => split_plain(&text[start..end], '.'),
+    };
+    for (relative_start, relative_end) in parts {
         let (seg_start, seg_end) = (start + relative_start, start + relative_end);
         let segment = &text[seg_start..seg_end];
         let (name, mut rest, mut offset) = match segment.find('[') {
@@ -357,7 +436,11 @@ fn parse_path(text: &str, spans: &Spans<'_>, start: usize, end: usize) -> Result
             ));
         }
         if !name.is_empty() {
-            segments.push((Segment::Key(unescape(name)), spans.at(seg_start, seg_start + name.len())));
+            let key = match escapes {
+                Escapes::Backslash => unescape(name),
+                Escapes::None => name.to_owned(),
+            };
+            segments.push((Segment::Key(key), spans.at(seg_start, seg_start + name.len())));
         }
         while !rest.is_empty() {
             let close = rest
@@ -398,8 +481,14 @@ pub(crate) fn too_many(sources: &Sources, file: FileId) -> Diagnostic {
     })
 }
 
-/// Applies assignments to the merged tree, creating maps on the way as helm does.
-pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut Vec<Diagnostic>) {
+/// Applies assignments to the merged tree, creating maps on the way as helm
+/// does. A `--set-json` object given whole (no path) is merged as a values
+/// file is (helm `MergeValues` calls `loader.MergeMaps` on it).
+pub(crate) fn apply(root: &mut Node, assignment: Assignment, flag: Flag, diagnostics: &mut Vec<Diagnostic>) {
+    if assignment.path.is_empty() {
+        crate::merge::overlay(root, assignment.value, diagnostics);
+        return;
+    }
     let mut node = root;
     let mut path = Path::root();
     for (segment, segment_span) in assignment.path {
@@ -412,7 +501,7 @@ pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut V
                     node.value = Value::Map(Vec::new());
                 }
                 if !matches!(node.value, Value::Map(_)) {
-                    diagnostics.push(conflict(&path, node, segment_span, "a map"));
+                    diagnostics.push(conflict(flag, &path, node, segment_span, "a map"));
                     return;
                 }
                 let Value::Map(entries) = &mut node.value else {
@@ -438,7 +527,7 @@ pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut V
                     node.value = Value::Seq(Vec::new());
                 }
                 if !matches!(node.value, Value::Seq(_)) {
-                    diagnostics.push(conflict(&path, node, segment_span, "a list"));
+                    diagnostics.push(conflict(flag, &path, node, segment_span, "a list"));
                     return;
                 }
                 let Value::Seq(items) = &mut node.value else {
@@ -463,22 +552,27 @@ pub(crate) fn apply(root: &mut Node, assignment: Assignment, diagnostics: &mut V
         }
     }
     let is_map = |n: &Node| matches!(n.value, Value::Map(_));
-    if is_map(node) && !matches!(assignment.value.value, Value::Null) {
+    // A map replaces a map whole, as helm's `--set-json key={…}` does.
+    if is_map(node) && !matches!(assignment.value.value, Value::Null | Value::Map(_)) {
         let wanted = if matches!(assignment.value.value, Value::Seq(_)) {
             "a list"
         } else {
             "a scalar"
         };
-        diagnostics.push(conflict(&path, node, assignment.value.span, wanted));
+        diagnostics.push(conflict(flag, &path, node, assignment.value.span, wanted));
         return;
     }
     *node = assignment.value;
 }
 
-fn conflict(path: &Path, existing: &Node, span: Span, wanted: &str) -> Diagnostic {
+fn conflict(flag: Flag, path: &Path, existing: &Node, span: Span, wanted: &str) -> Diagnostic {
     Diagnostic::new(
         Code::MergeConflict,
-        format!("`--set` treats `{path}` as {wanted}, but the values make it {}", existing.kind()),
+        format!(
+            "`{}` treats `{path}` as {wanted}, but the values make it {}",
+            flag.name(),
+            existing.kind()
+        ),
     )
     .at(span)
     .related(existing.span, "set here")
@@ -509,6 +603,18 @@ fn split_assignments(text: &str) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
+    }
+    parts.push((start, text.len()));
+    parts
+}
+
+/// Byte ranges of the parts of `text` between `separator`s.
+fn split_plain(text: &str, separator: char) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, _) in text.match_indices(separator) {
+        parts.push((start, i));
+        start = i + separator.len_utf8();
     }
     parts.push((start, text.len()));
     parts
@@ -586,10 +692,129 @@ mod tests {
                 Value::Scalar(s) if s.plain => s.text.clone(),
                 Value::Scalar(s) => format!("{:?}", s.text),
                 Value::Seq(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
-                Value::Map(_) => "map".to_owned(),
+                Value::Map(entries) => format!(
+                    "{{{}}}",
+                    entries
+                        .iter()
+                        .map(|e| format!("{}: {}", e.key, shown(&e.value)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             }
         }
         parsed(argument, flag).unwrap().iter().map(|a| shown(&a.value)).collect()
+    }
+
+    fn paths_of(argument: &str, flag: Flag) -> Vec<Vec<Segment>> {
+        parsed(argument, flag)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.path.into_iter().map(|(s, _)| s).collect())
+            .collect()
+    }
+
+    /// JSON values as Go's `encoding/json` reads them into helm's values
+    /// (`helm template --set-json` printed with `toJson`): an empty value is
+    /// null, blanks around a value are skipped, a trailing comma is fine.
+    #[test]
+    fn set_json_reads_each_json_value() {
+        assert_eq!(
+            values(
+                r#"a=1,b="x,y",c=null,d=,e=[1,"2",true],f={"g":false,"h":{}}, g = [ ] ,"#,
+                Flag::SetJson
+            ),
+            ["1", r#""x,y""#, "null", "null", r#"[1, "2", true]"#, "{g: false, h: {}}", "[]"]
+        );
+        // Numbers are 64-bit floats to helm: `3.0`, `1e2` and `-0` are the
+        // integers they hold; others are the float, written shortest.
+        assert_eq!(
+            values("a=3.0,b=1e2,c=-0,d=1.50,e=12345678901234567890,f=-2.5E-3,g=1e300", Flag::SetJson),
+            ["3", "100", "0", "1.5", "12345678901234567890", "-0.0025", "1e+300"]
+        );
+        // Escapes and a surrogate pair.
+        assert_eq!(
+            values(r#"a="\u00e9\n\"\\\/\ud83d\ude00x\u0041""#, Flag::SetJson),
+            [format!("{:?}", "é\n\"\\/😀xA")]
+        );
+        // Of a key given twice, the last counts, as in helm.
+        assert_eq!(values(r#"a={"b":1,"b":2}"#, Flag::SetJson), ["{b: 2}"]);
+        // Paths as `--set` reads them.
+        let key = |k: &str| Segment::Key(k.to_owned());
+        assert_eq!(
+            paths_of(r#"a\.b[1].c={"d":1},e=2"#, Flag::SetJson),
+            [vec![key("a.b"), Segment::Index(1), key("c")], vec![key("e")]]
+        );
+        // An object given whole has no path.
+        let whole = parsed(r#"  {"a":{"b":[1]},"c":null}  "#, Flag::SetJson).unwrap();
+        assert!(whole[0].path.is_empty());
+        assert_eq!(values(r#"{"a":{"b":[1]},"c":null}"#, Flag::SetJson), ["{a: {b: [1]}, c: null}"]);
+    }
+
+    #[test]
+    fn set_json_refuses_what_is_no_json() {
+        for bad in [
+            "a=tru",
+            "a=True",
+            "a='x'",
+            "a=x",
+            r#"a="x"y"#,
+            "a=1 b=2",
+            "a=[1,",
+            "a=[1,]",
+            r#"a={"x":1,}"#,
+            "a={x:1}",
+            r#"a="x"#,
+            r#"a="\x""#,
+            r#"a="\u12""#,
+            "a=\"tab\there\"",
+            "a=01",
+            "a=1.",
+            "a=.5",
+            "a=1e",
+            "a=-",
+            "a=1e400",
+            "a=}",
+            r#"{"a":1} x"#,
+            r#"{"a":1},b=2"#,
+            r#"{"a":"#,
+            "",
+            "a",
+            "a,b=1",
+            "=1",
+            // A lone surrogate, which Go reads as U+FFFD.
+            r#"a="\ud800x""#,
+            r#"a="\udc00""#,
+        ] {
+            assert!(parsed(bad, Flag::SetJson).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn set_json_nests_no_deeper_than_a_values_file() {
+        let nested = |levels: usize| format!("a={}{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(parsed(&nested(MAX_DEPTH - 1), Flag::SetJson).is_ok());
+        let too_deep = parsed(&nested(MAX_DEPTH), Flag::SetJson).unwrap_err();
+        assert_eq!(too_deep.code, Code::InputLimit);
+        // Linear, and no stack overflow, whatever the depth written.
+        assert!(parsed(&nested(1_000_000), Flag::SetJson).is_err());
+    }
+
+    /// helm's `literal_parser.go`: the path up to the first `=`, read without
+    /// escapes, and everything after it the string value.
+    #[test]
+    fn set_literal_takes_the_value_as_written() {
+        assert_eq!(values(r"a=x,y={z}\n=w", Flag::SetLiteral), [r#""x,y={z}\\n=w""#]);
+        assert_eq!(values("a=null", Flag::SetLiteral), [r#""null""#]);
+        assert_eq!(values("a=", Flag::SetLiteral), [r#""""#]);
+        let key = |k: &str| Segment::Key(k.to_owned());
+        assert_eq!(
+            paths_of(r"a\.b[0].c=1", Flag::SetLiteral),
+            [vec![key(r"a\"), key("b"), Segment::Index(0), key("c")]]
+        );
+        assert_eq!(paths_of("k,j=1", Flag::SetLiteral), [vec![key("k,j")]]);
+        for bad in ["a", "=1", "a..b=1", "a[x]=1", "a[0]b=1"] {
+            assert!(parsed(bad, Flag::SetLiteral).is_err(), "{bad}");
+        }
     }
 
     #[test]

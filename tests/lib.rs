@@ -21,6 +21,7 @@ mod rules;
 mod runtime;
 mod schema;
 mod security;
+mod set_json;
 mod sigterm;
 mod site_records;
 mod takeover;

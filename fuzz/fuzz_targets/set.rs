@@ -9,7 +9,8 @@ const VALUES: &str = "dbHost: db\nexternalRedis:\n  cache: redis://c:6379\n  que
 
 fuzz_target!(|data: &[u8]| {
     let Ok(argument) = std::str::from_utf8(data) else { return };
-    // As `--set` and as `--set-string` (`--set-file` would read files).
+    // As `--set`, `--set-string`, `--set-json` and `--set-literal`
+    // (`--set-file` would read files).
     for request in [
         Request {
             files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
@@ -19,6 +20,16 @@ fuzz_target!(|data: &[u8]| {
         Request {
             files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
             set_strings: vec![argument.to_owned()],
+            ..Default::default()
+        },
+        Request {
+            files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
+            set_jsons: vec![argument.to_owned()],
+            ..Default::default()
+        },
+        Request {
+            files: vec![Input::Stdin(VALUES.as_bytes().to_vec())],
+            set_literals: vec![argument.to_owned()],
             ..Default::default()
         },
     ] {

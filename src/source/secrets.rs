@@ -239,6 +239,20 @@ impl FileSecrets {
         }
     }
 
+    /// The secrets `found` in one value written at `range`, whose parts'
+    /// places are not known (a `--set-json` value): the whole of it is
+    /// masked when any is found.
+    pub(crate) fn add_within(&mut self, found: FileSecrets, range: Range<usize>) {
+        if found == FileSecrets::default() {
+            return;
+        }
+        self.ranges.extend(found.ranges);
+        self.ranges.push(range);
+        self.texts.extend(found.texts);
+        self.user_names.extend(found.user_names);
+        self.flags.extend(found.flags);
+    }
+
     /// The items of a `--set` list (`args={mysql,-ppw}`), each its text and
     /// where it is written in `text`, read as the words of a command.
     pub(crate) fn list_items(&mut self, text: &str, items: &[(Range<usize>, &str)]) {

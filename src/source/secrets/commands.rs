@@ -10,7 +10,8 @@ use super::lines::{is_variable_reference, secret_assignment_lines};
 use super::shell;
 
 /// The words of a command line that are secrets nothing assigns: the word
-/// after a `--set`, `--set-string` or `--set-file` argument that names a
+/// after a `--set`, `--set-string`, `--set-file`, `--set-json` or
+/// `--set-literal` argument that names a
 /// secret key and has no `=` (`--set dbRootPassword hunter2`, written as
 /// helm's `--set` is not), which clap takes for an input file or an
 /// unexpected argument.
@@ -21,7 +22,7 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
     while at < args.len() {
         let (flag, attached) = args[at].split_once('=').map_or((args[at], None), |(flag, rest)| (flag, Some(rest)));
         at += 1;
-        if !matches!(flag, "--set" | "--set-string" | "--set-file") {
+        if !matches!(flag, "--set" | "--set-string" | "--set-file" | "--set-json" | "--set-literal") {
             continue;
         }
         let assignment = match attached {
