@@ -2900,3 +2900,72 @@ fn a_lock_file_that_cannot_be_opened_stops_the_job_saying_so() {
         assert!(crate::jobs::backups_run(&bench).is_empty(), "nothing was backed up");
     }
 }
+
+/// A site on the volume that the migrate Job does not list would be served by
+/// the new image's code on its old schema: the Job stops before it changes
+/// anything, naming it and the fix. The sites that are not left behind by
+/// that are let be: one being dropped, one create-site has queued or is
+/// making, one migrated with this image already; and what frappe does not
+/// take for a site (frappe/utils/__init__.py get_sites): a symlink, a folder
+/// without site_config.json.
+#[test]
+fn migrate_refuses_to_start_while_a_site_it_does_not_list_is_on_the_volume() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let image = bench_image(&docs);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let records = bench.root().join("sites/.frappe-manifests");
+    for site in [
+        "blog.example.com",
+        ".hidden.example.com",
+        "dropping.example.com",
+        "queued.example.com",
+        "half.example.com",
+        "done.example.com",
+    ] {
+        bench.add_site(site);
+    }
+    std::fs::create_dir_all(records.join("dropping")).unwrap();
+    std::fs::write(
+        records.join("dropping/dropping.example.com"),
+        "archived_sites/dropping.example.com\n",
+    )
+    .unwrap();
+    std::fs::write(records.join("queued.example.com.queued"), "").unwrap();
+    std::fs::write(records.join("half.example.com.creating"), "").unwrap();
+    std::fs::create_dir_all(records.join("migrated")).unwrap();
+    std::fs::write(records.join("migrated/done.example.com"), format!("migrated {image}\n")).unwrap();
+    std::os::unix::fs::symlink("shop.example.com", bench.root().join("sites/alias.example.com")).unwrap();
+    std::fs::create_dir_all(bench.root().join("sites/assets")).unwrap();
+
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(!output.status.success(), "{}", text(&output.stdout));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the sites volume holds sites this Job does not migrate: blog.example.com .hidden.example.com."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Add each such site to jobs.migrateMultipleSites.sites"), "{stderr}");
+    assert!(stderr.contains("Nothing was changed on any site"), "{stderr}");
+    assert_eq!(bench.calls(), Vec::<String>::new(), "no maintenance mode, backup or migrate");
+    for site in SITES {
+        assert!(
+            !records.join("migrated").join(site).exists(),
+            "{site} is not stamped: its new pods wait"
+        );
+        assert_eq!(maintenance(&bench, site), Value::Null, "{site}");
+    }
+
+    // Listed in the values, or dropped, the site no longer stops it.
+    std::fs::remove_dir_all(bench.root().join("sites/blog.example.com")).unwrap();
+    std::fs::remove_dir_all(bench.root().join("sites/.hidden.example.com")).unwrap();
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        bench.calls().contains(&"--site shop.example.com migrate".to_owned()),
+        "{:?}",
+        bench.calls()
+    );
+}
