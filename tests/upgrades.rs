@@ -2969,3 +2969,54 @@ fn migrate_refuses_to_start_while_a_site_it_does_not_list_is_on_the_volume() {
         bench.calls()
     );
 }
+
+/// A site the create-site or restore Job makes that the migrate Job does not
+/// list is an error at the site, with the fix for the migrate key in use; a
+/// site the migrate Job lists, or no migrate Job at all, is none.
+#[test]
+fn a_site_made_by_a_job_but_not_migrated_is_an_error_at_its_name() {
+    let base =
+        "dbHost: db.internal\ndbExistingSecret: erp-db\nexternalRedis: {cache: 'redis://cache:6379', queue: 'redis://queue:6379'}\njobs:\n";
+    let create = "  createSite: {enabled: true, siteName: blog.example.com, adminExistingSecret: erp-admin}\n";
+    let restore = "  restore: {enabled: true, siteName: old.example.com, confirm: old.example.com, database: 20260101_030000-old_example_com-database.sql.gz}\n";
+    let found = |jobs: &str| {
+        let outcome = check_text(&format!("{base}{jobs}"), &[], "erpnext", None);
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::UnmigratedSite)
+            .map(|d| (d.span.unwrap().line, d.message.clone(), d.help.clone().unwrap()))
+            .collect::<Vec<_>>()
+    };
+
+    let single = found(&format!("{create}  migrate: {{enabled: true, siteName: shop.example.com}}\n"));
+    assert_eq!(single.len(), 1, "{single:?}");
+    assert_eq!(single[0].0, 5, "at the create Job's siteName");
+    assert!(
+        single[0].1.contains("the create-site Job makes `blog.example.com`"),
+        "{}",
+        single[0].1
+    );
+    assert!(
+        single[0].2.contains("enable `jobs.migrateMultipleSites` instead"),
+        "{}",
+        single[0].2
+    );
+
+    let multi = found(&format!(
+        "{restore}  migrateMultipleSites: {{enabled: true, sites: [{{name: shop.example.com}}]}}\n"
+    ));
+    assert_eq!(multi.len(), 1, "{multi:?}");
+    assert!(multi[0].1.contains("the restore Job makes `old.example.com`"), "{}", multi[0].1);
+    assert_eq!(multi[0].2, "add it to `jobs.migrateMultipleSites.sites`");
+
+    let listed = format!(
+        "{create}{restore}  migrateMultipleSites: {{enabled: true, sites: [{{name: blog.example.com}}, {{name: old.example.com}}]}}\n"
+    );
+    assert_eq!(found(&listed), [], "every site made is migrated");
+    assert_eq!(
+        found(&format!("{create}{restore}")),
+        [],
+        "no migrate Job: nothing is migrated at all"
+    );
+}
