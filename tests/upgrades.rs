@@ -3020,3 +3020,35 @@ fn a_site_made_by_a_job_but_not_migrated_is_an_error_at_its_name() {
         "no migrate Job: nothing is migrated at all"
     );
 }
+
+/// A backup of `all`, one-off or scheduled, backs up the sites frappe's
+/// `bench --site all` takes (frappe/utils/__init__.py get_sites): a hidden
+/// folder with a site_config.json too, a symlink to a site not again, a
+/// folder without one not at all.
+#[test]
+fn a_backup_of_all_takes_the_sites_frappe_takes() {
+    let (listener, one_off) = one_off_backup_of("{name: all}");
+    let scheduled_values = scheduled_backup_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "    sites: [{name: all}]\n",
+    );
+    assert!(scheduled_values.contains("{name: all}"), "{scheduled_values}");
+    let scheduled = documents(&crate::common::render_text(&scheduled_values, &[]));
+    assert_eq!(job(&scheduled, "backup")["kind"], "CronJob");
+    for docs in [one_off, scheduled] {
+        let bench = ScratchBench::configured();
+        bench.add_site("shop.example.com");
+        bench.add_site(".hidden.example.com");
+        std::os::unix::fs::symlink("shop.example.com", bench.root().join("sites/alias.example.com")).unwrap();
+        std::fs::create_dir_all(bench.root().join("sites/assets")).unwrap();
+        let output = bench.run(&script(&docs, "backup"), None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(
+            crate::jobs::backups_run(&bench),
+            [
+                "--site shop.example.com backup --with-files",
+                "--site .hidden.example.com backup --with-files"
+            ]
+        );
+    }
+}
