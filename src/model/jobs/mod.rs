@@ -87,7 +87,9 @@ pub enum Task {
     /// backup when `backup_first`, `bench migrate`, and the stamp that says
     /// which image the site was migrated with, then maintenance mode off
     /// (Frappe answers 503 in maintenance mode, probes too: the new pods
-    /// could not become Ready). A failed migrate leaves it on.
+    /// could not become Ready). A failed migrate leaves it on. First of all
+    /// it refuses to start while a site it does not list is on the sites
+    /// volume: no upgrade would migrate that one.
     Migrate {
         sites: Vec<String>,
         skip_failing: bool,
