@@ -109,6 +109,7 @@ codes! {
     InvalidSchedule = "invalid-schedule", Error, fixed, "A backup schedule that is not a cron expression.";
     UnconfirmedRestore = "unconfirmed-restore", Error, fixed, "A restore, which overwrites a site's database, whose `confirm` does not name the site.";
     DroppedSite = "dropped-site", Error, fixed, "A site the drop-site Job drops that another Job creates, migrates, backs up or restores: drop-site runs again at every Argo CD sync and every apply after it deleted itself, beside site creation, and drops the site whenever it exists.";
+    UnmigratedSite = "unmigrated-site", Error, fixed, "A site a create-site or restore Job makes that the migrate Job does not list: no upgrade would migrate it, and the new image's code would run on its old schema (the migrate Job refuses to start while such a site is on the sites volume).";
     JobConflict = "job-conflict", Warning, allowable, "A single-site and a multiple-site Job of the same kind are both enabled; only the single-site one runs.";
     RootContainer = "root-container", Warning, allowable, "A helper that runs as root (`fixVolume`, `volumePermissions`), breaking the restricted Pod Security Standard.";
     UnsharedSites = "unshared-sites", Error, fixed, "`persistence.worker.enabled: false`: the sites directory becomes an emptyDir, one per pod, so nothing the Jobs write (settings, sites, files) reaches the other pods, and gunicorn serves no site.";

@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("background-jobs.sh", include_str!("../templates/background-jobs.sh.j2")),
     ("creation-markers.sh", include_str!("../templates/creation-markers.sh.j2")),
     ("site-records.sh", include_str!("../templates/site-records.sh.j2")),
+    ("sites-on-volume.sh", include_str!("../templates/sites-on-volume.sh.j2")),
     ("disruption.sh", include_str!("../templates/disruption.sh.j2")),
     ("sigterm.sh", include_str!("../templates/sigterm.sh.j2")),
     ("dump.sh", include_str!("../templates/dump.sh.j2")),

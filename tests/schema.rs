@@ -166,6 +166,7 @@ const BEYOND_SCHEMA: &[Code] = &[
     Code::UnservedAssets,
     Code::UnconfirmedRestore,
     Code::DroppedSite,
+    Code::UnmigratedSite,
     // A grammar beyond what a pattern should hold.
     Code::GunicornArgs,
     Code::InvalidSchedule,

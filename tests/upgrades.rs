@@ -2900,3 +2900,155 @@ fn a_lock_file_that_cannot_be_opened_stops_the_job_saying_so() {
         assert!(crate::jobs::backups_run(&bench).is_empty(), "nothing was backed up");
     }
 }
+
+/// A site on the volume that the migrate Job does not list would be served by
+/// the new image's code on its old schema: the Job stops before it changes
+/// anything, naming it and the fix. The sites that are not left behind by
+/// that are let be: one being dropped, one create-site has queued or is
+/// making, one migrated with this image already; and what frappe does not
+/// take for a site (frappe/utils/__init__.py get_sites): a symlink, a folder
+/// without site_config.json.
+#[test]
+fn migrate_refuses_to_start_while_a_site_it_does_not_list_is_on_the_volume() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let docs = rendered(&listener);
+    let image = bench_image(&docs);
+    let bench = ScratchBench::configured();
+    SITES.iter().for_each(|site| bench.add_site(site));
+    backed_up(&bench, &docs);
+    let records = bench.root().join("sites/.frappe-manifests");
+    for site in [
+        "blog.example.com",
+        ".hidden.example.com",
+        "dropping.example.com",
+        "queued.example.com",
+        "half.example.com",
+        "done.example.com",
+    ] {
+        bench.add_site(site);
+    }
+    std::fs::create_dir_all(records.join("dropping")).unwrap();
+    std::fs::write(
+        records.join("dropping/dropping.example.com"),
+        "archived_sites/dropping.example.com\n",
+    )
+    .unwrap();
+    std::fs::write(records.join("queued.example.com.queued"), "").unwrap();
+    std::fs::write(records.join("half.example.com.creating"), "").unwrap();
+    std::fs::create_dir_all(records.join("migrated")).unwrap();
+    std::fs::write(records.join("migrated/done.example.com"), format!("migrated {image}\n")).unwrap();
+    std::os::unix::fs::symlink("shop.example.com", bench.root().join("sites/alias.example.com")).unwrap();
+    std::fs::create_dir_all(bench.root().join("sites/assets")).unwrap();
+
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(!output.status.success(), "{}", text(&output.stdout));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the sites volume holds sites this Job does not migrate: blog.example.com .hidden.example.com."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Add each such site to jobs.migrateMultipleSites.sites"), "{stderr}");
+    assert!(stderr.contains("Nothing was changed on any site"), "{stderr}");
+    assert_eq!(bench.calls(), Vec::<String>::new(), "no maintenance mode, backup or migrate");
+    for site in SITES {
+        assert!(
+            !records.join("migrated").join(site).exists(),
+            "{site} is not stamped: its new pods wait"
+        );
+        assert_eq!(maintenance(&bench, site), Value::Null, "{site}");
+    }
+
+    // Listed in the values, or dropped, the site no longer stops it.
+    std::fs::remove_dir_all(bench.root().join("sites/blog.example.com")).unwrap();
+    std::fs::remove_dir_all(bench.root().join("sites/.hidden.example.com")).unwrap();
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        bench.calls().contains(&"--site shop.example.com migrate".to_owned()),
+        "{:?}",
+        bench.calls()
+    );
+}
+
+/// A site the create-site or restore Job makes that the migrate Job does not
+/// list is an error at the site, with the fix for the migrate key in use; a
+/// site the migrate Job lists, or no migrate Job at all, is none.
+#[test]
+fn a_site_made_by_a_job_but_not_migrated_is_an_error_at_its_name() {
+    let base =
+        "dbHost: db.internal\ndbExistingSecret: erp-db\nexternalRedis: {cache: 'redis://cache:6379', queue: 'redis://queue:6379'}\njobs:\n";
+    let create = "  createSite: {enabled: true, siteName: blog.example.com, adminExistingSecret: erp-admin}\n";
+    let restore = "  restore: {enabled: true, siteName: old.example.com, confirm: old.example.com, database: 20260101_030000-old_example_com-database.sql.gz}\n";
+    let found = |jobs: &str| {
+        let outcome = check_text(&format!("{base}{jobs}"), &[], "erpnext", None);
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::UnmigratedSite)
+            .map(|d| (d.span.unwrap().line, d.message.clone(), d.help.clone().unwrap()))
+            .collect::<Vec<_>>()
+    };
+
+    let single = found(&format!("{create}  migrate: {{enabled: true, siteName: shop.example.com}}\n"));
+    assert_eq!(single.len(), 1, "{single:?}");
+    assert_eq!(single[0].0, 5, "at the create Job's siteName");
+    assert!(
+        single[0].1.contains("the create-site Job makes `blog.example.com`"),
+        "{}",
+        single[0].1
+    );
+    assert!(
+        single[0].2.contains("enable `jobs.migrateMultipleSites` instead"),
+        "{}",
+        single[0].2
+    );
+
+    let multi = found(&format!(
+        "{restore}  migrateMultipleSites: {{enabled: true, sites: [{{name: shop.example.com}}]}}\n"
+    ));
+    assert_eq!(multi.len(), 1, "{multi:?}");
+    assert!(multi[0].1.contains("the restore Job makes `old.example.com`"), "{}", multi[0].1);
+    assert_eq!(multi[0].2, "add it to `jobs.migrateMultipleSites.sites`");
+
+    let listed = format!(
+        "{create}{restore}  migrateMultipleSites: {{enabled: true, sites: [{{name: blog.example.com}}, {{name: old.example.com}}]}}\n"
+    );
+    assert_eq!(found(&listed), [], "every site made is migrated");
+    assert_eq!(
+        found(&format!("{create}{restore}")),
+        [],
+        "no migrate Job: nothing is migrated at all"
+    );
+}
+
+/// A backup of `all`, one-off or scheduled, backs up the sites frappe's
+/// `bench --site all` takes (frappe/utils/__init__.py get_sites): a hidden
+/// folder with a site_config.json too, a symlink to a site not again, a
+/// folder without one not at all.
+#[test]
+fn a_backup_of_all_takes_the_sites_frappe_takes() {
+    let (listener, one_off) = one_off_backup_of("{name: all}");
+    let scheduled_values = scheduled_backup_values(listener.local_addr().unwrap().port()).replace(
+        "    sites: [{name: shop.example.com}, {name: hr.example.com}]\n",
+        "    sites: [{name: all}]\n",
+    );
+    assert!(scheduled_values.contains("{name: all}"), "{scheduled_values}");
+    let scheduled = documents(&crate::common::render_text(&scheduled_values, &[]));
+    assert_eq!(job(&scheduled, "backup")["kind"], "CronJob");
+    for docs in [one_off, scheduled] {
+        let bench = ScratchBench::configured();
+        bench.add_site("shop.example.com");
+        bench.add_site(".hidden.example.com");
+        std::os::unix::fs::symlink("shop.example.com", bench.root().join("sites/alias.example.com")).unwrap();
+        std::fs::create_dir_all(bench.root().join("sites/assets")).unwrap();
+        let output = bench.run(&script(&docs, "backup"), None);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(
+            crate::jobs::backups_run(&bench),
+            [
+                "--site shop.example.com backup --with-files",
+                "--site .hidden.example.com backup --with-files"
+            ]
+        );
+    }
+}

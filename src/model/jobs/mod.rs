@@ -87,7 +87,9 @@ pub enum Task {
     /// backup when `backup_first`, `bench migrate`, and the stamp that says
     /// which image the site was migrated with, then maintenance mode off
     /// (Frappe answers 503 in maintenance mode, probes too: the new pods
-    /// could not become Ready). A failed migrate leaves it on.
+    /// could not become Ready). A failed migrate leaves it on. First of all
+    /// it refuses to start while a site it does not list is on the sites
+    /// volume: no upgrade would migrate that one.
     Migrate {
         sites: Vec<String>,
         skip_failing: bool,
@@ -305,6 +307,7 @@ pub fn resolve(
     .collect();
     check_job_pods(jobs, report);
     check_dropped_sites(jobs, &resolved, report);
+    check_unmigrated_sites(jobs, &resolved, report);
     (resolved, credentials.into_inline())
 }
 
@@ -351,6 +354,53 @@ fn check_dropped_sites(jobs: &Jobs, resolved: &[BenchJob], report: &mut Reporter
                     format!("the drop-site Job drops `{}`, which the {first} Job acts on", **site),
                 )
                 .with_help("drop-site runs again at every Argo CD sync, and at every apply once it deleted itself (10 minutes after it finished), and drops the site whenever it exists: take the site out of the drop list once it is dropped, or out of the other Jobs");
+        }
+    }
+}
+
+/// A site the create-site or restore Job makes must be one the migrate Job
+/// migrates, when there is one: it migrates only the sites it lists (the
+/// pods wait for each one's stamp), and the next image's gunicorn, workers
+/// and scheduler would run on an unlisted site's old schema. The migrate Job
+/// refuses to start while such a site is on the volume (`migrate.sh`).
+fn check_unmigrated_sites(jobs: &Jobs, resolved: &[BenchJob], report: &mut Reporter<'_>) {
+    let Some(migrated) = resolved.iter().find_map(|job| match &job.task {
+        Task::Migrate { sites, .. } => Some(sites),
+        _ => None,
+    }) else {
+        return;
+    };
+    let runs = |name: &str| resolved.iter().any(|job| job.task.name() == name);
+    // The single-site Jobs win, as in `tasks`.
+    let mut made: Vec<(&Spanned<String>, &str)> = Vec::new();
+    if runs("create-site") {
+        if *jobs.create_site.enabled {
+            made.push((&jobs.create_site.site_name, "create-site"));
+        } else {
+            made.extend(jobs.create_multiple_sites.sites.iter().map(|site| (&site.name, "create-site")));
+        }
+    }
+    if runs("restore") {
+        made.push((&jobs.restore.site_name, "restore"));
+    }
+    let help = if *jobs.migrate.enabled {
+        "`jobs.migrate` migrates one site: enable `jobs.migrateMultipleSites` instead (and turn `jobs.migrate` off), with every site under its `sites`"
+            .to_owned()
+    } else {
+        "add it to `jobs.migrateMultipleSites.sites`".to_owned()
+    };
+    for (site, job) in made {
+        if !migrated.iter().any(|name| name == &**site) {
+            report
+                .at(
+                    Code::UnmigratedSite,
+                    site,
+                    format!(
+                        "the {job} Job makes `{}`, which the migrate Job does not migrate: after an upgrade the new image would run on its old schema",
+                        **site
+                    ),
+                )
+                .with_help(help.clone());
         }
     }
 }
