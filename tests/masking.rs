@@ -1953,7 +1953,16 @@ fn an_unparsed_env_var_value_is_masked_whatever_names_it() {
     // Its `=` forgotten, the value is taken for a values file to lint.
     for flag in ["--set", "--set-json"] {
         for format in FORMATS {
-            let args = ["lint", "--format", format, MINIMAL_FILE, "-", flag, "worker.gunicorn.envVars[0].value", "Hunter-Zq-5"];
+            let args = [
+                "lint",
+                "--format",
+                format,
+                MINIMAL_FILE,
+                "-",
+                flag,
+                "worker.gunicorn.envVars[0].value",
+                "Hunter-Zq-5",
+            ];
             let output = run_with_stdin(&args, Some(name_file.as_bytes()));
             let printed = text(&output.stderr) + &text(&output.stdout);
             assert!(!printed.contains("Hunter-Zq"), "{} prints the value:\n{printed}", args.join(" "));

@@ -947,4 +947,3 @@ note: 'see https://***@example.com/x'
         assert_eq!(sources.shown_columns(span("a\r\n    b", 5, 4)), (5, 6));
     }
 }
-
