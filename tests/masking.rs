@@ -1913,3 +1913,59 @@ fn a_diagnostic_quoting_a_secret_flag_word_masks_it() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("`***` is not a valid label value"), "{stderr}");
 }
+
+/// An env var's `value` is secret when its `name` is, and the name may come
+/// from another argument or a values file. An argument that gives such a
+/// value but does not parse (an unquoted `--set-json` string, an unclosed
+/// `--set` list) is masked after its `=`, as one naming a secret is: what
+/// it assigns is unknown.
+#[test]
+fn an_unparsed_env_var_value_is_masked_whatever_names_it() {
+    let name_file = "worker:\n  gunicorn:\n    envVars: [{name: DB_PASSWORD}]\n";
+    let cases: &[&[&str]] = &[
+        &[
+            "--set-json",
+            r#"worker.gunicorn.envVars[0].name="DB_PASSWORD""#,
+            "--set-json",
+            "worker.gunicorn.envVars[0].value=Hunter-Zq-1",
+        ],
+        &[
+            "--set",
+            "worker.gunicorn.envVars[0].name=DB_PASSWORD",
+            "--set",
+            "worker.gunicorn.envVars[0].value={Hunter-Zq-2",
+        ],
+        &["--set-json", r#"worker.gunicorn.envVars[0].value="Hunter-Zq-3"#],
+        &["--set-json", r#"{"worker":{"gunicorn":{"envVars":[{"value":"Hunter-Zq-4"}]}}"#],
+    ];
+    for flags in cases {
+        let mut runs = vec![[&["render", "-f", MINIMAL_FILE, "-f", "-"][..], flags].concat()];
+        for format in FORMATS {
+            runs.push([&["lint", "--format", format, "-f", MINIMAL_FILE, "-f", "-"][..], flags].concat());
+        }
+        for args in runs {
+            let output = run_with_stdin(&args, Some(name_file.as_bytes()));
+            let printed = text(&output.stderr) + &text(&output.stdout);
+            assert_ne!(output.status.code(), Some(0), "{}: {printed}", args.join(" "));
+            assert!(!printed.contains("Hunter-Zq"), "{} prints the value:\n{printed}", args.join(" "));
+        }
+    }
+    // Its `=` forgotten, the value is taken for a values file to lint.
+    for flag in ["--set", "--set-json"] {
+        for format in FORMATS {
+            let args = [
+                "lint",
+                "--format",
+                format,
+                MINIMAL_FILE,
+                "-",
+                flag,
+                "worker.gunicorn.envVars[0].value",
+                "Hunter-Zq-5",
+            ];
+            let output = run_with_stdin(&args, Some(name_file.as_bytes()));
+            let printed = text(&output.stderr) + &text(&output.stdout);
+            assert!(!printed.contains("Hunter-Zq"), "{} prints the value:\n{printed}", args.join(" "));
+        }
+    }
+}

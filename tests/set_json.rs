@@ -73,6 +73,11 @@ const CASES: &[(&[&str], &str)] = &[
         &["--set-literal", r"worker.gunicorn.envVars[0].value=a,b{c}\d"],
         r#"{"dbHost":"db","externalRedis":{"cache":"redis://cache:6379","queue":"redis://queue:6379"},"image":{"repository":"frappe/erpnext","tag":"v16.1.0"},"worker":{"gunicorn":{"args":["--workers=4","--timeout=120"],"envVars":[{"name":"TZ","value":"a,b{c}\\d"}],"replicaCount":2}}}"#,
     ),
+    // An integer past 2^53 is the float helm holds (2^53 + 1 rounds to 2^53).
+    (
+        &["--set-json", "image.tag=9007199254740993"],
+        r#"{"dbHost":"db","externalRedis":{"cache":"redis://cache:6379","queue":"redis://queue:6379"},"image":{"repository":"frappe/erpnext","tag":9007199254740992},"worker":{"gunicorn":{"args":["--workers=4","--timeout=120"],"envVars":[{"name":"TZ","value":"UTC"}],"replicaCount":2}}}"#,
+    ),
     // An empty value is null; an object at a list index.
     (
         &[

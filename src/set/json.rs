@@ -174,10 +174,13 @@ fn node(json: Json, span: Span, depth: usize) -> Result<Node, Diagnostic> {
 }
 
 /// A number as helm holds it, a 64-bit float: an integral one written as a
-/// float (`3.0`, `1e2`) is the integer it holds, exact below 2^53.
+/// float (`3.0`, `1e2`) is the integer it holds, exact below 2^53; an
+/// integer from 2^53 on is the float it rounds to (`9007199254740993` is
+/// 9007199254740992), written in full as helm's `toJson` writes it.
 fn number(n: &serde_json::Number) -> String {
     match n.as_f64() {
         Some(float) if n.is_f64() && float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0 => (float as i64).to_string(),
+        Some(float) if !n.is_f64() && float.abs() >= 9_007_199_254_740_992.0 => float.to_string(),
         _ => n.to_string(),
     }
 }

@@ -295,16 +295,18 @@ impl FileSecrets {
     }
 
     /// A `--set` argument that did not parse (or was never parsed): when it
-    /// has a secret word anywhere, everything after its first `=`, `:` or
-    /// blank ([`after_first_separator`]), since what it assigns is unknown;
-    /// otherwise the secrets of that rest read as a command
-    /// ([`FileSecrets::in_value_text`]); and the user-info of any URL in it.
+    /// has a secret word anywhere, or assigns a key `value` (an env var's,
+    /// whose `name` another argument or file may make secret), everything
+    /// after its first `=`, `:` or blank ([`after_first_separator`]), since
+    /// what it assigns is unknown; otherwise the secrets of that rest read
+    /// as a command ([`FileSecrets::in_value_text`]); and the user-info of
+    /// any URL in it.
     fn unparsed_set_argument(text: &str) -> FileSecrets {
         let mut found = FileSecrets::default();
         for range in url_credentials(text) {
             found.credential(text, range, text, 0..text.len());
         }
-        if names_a_secret(text)
+        if (names_a_secret(text) || assigns_a_value_key(text))
             && let Some(rest) = after_first_separator(text)
             && !rest.trim().is_empty()
         {
@@ -644,6 +646,16 @@ pub fn masked_column(text: &str, ranges: &[Range<usize>], offset: usize, end: bo
         at = range.end;
     }
     column + text[at..offset].chars().count()
+}
+
+/// Whether `text`, a `--set` argument, gives a key `value` something:
+/// `….value=` (`--set`, `--set-json`) or `"value":` (a JSON object).
+fn assigns_a_value_key(text: &str) -> bool {
+    text.match_indices("value").any(|(at, key)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + key.len()..].trim_start_matches('"').trim_start();
+        matches!(before, None | Some('.' | '"')) && (after.starts_with('=') || after.starts_with(':'))
+    })
 }
 
 #[cfg(test)]

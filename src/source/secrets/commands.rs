@@ -12,7 +12,7 @@ use super::shell;
 /// The words of a command line that are secrets nothing assigns: the word
 /// after a `--set`, `--set-string`, `--set-file`, `--set-json` or
 /// `--set-literal` argument that names a
-/// secret key and has no `=` (`--set dbRootPassword hunter2`, written as
+/// secret key (or an env var's `value`) and has no `=` (`--set dbRootPassword hunter2`, written as
 /// helm's `--set` is not), which clap takes for an input file or an
 /// unexpected argument.
 pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
@@ -35,8 +35,11 @@ pub fn words_meant_as_secrets(args: &[String]) -> Vec<String> {
                 }
             }
         };
+        // An env var's `value` is secret when its `name` is, which another
+        // argument or file may give.
+        let names_env_var_value = assignment.rsplit('.').next() == Some("value");
         if !assignment.contains('=')
-            && names_a_secret(assignment)
+            && (names_a_secret(assignment) || names_env_var_value)
             && let Some(next) = args.get(at).filter(|next| !next.starts_with('-'))
         {
             hidden.push((*next).to_owned());
