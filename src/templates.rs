@@ -239,11 +239,12 @@ pub(crate) fn job_script(task: &Task, scheduled: bool, upgrade: Upgrade<'_>) -> 
             skip_failing,
             backup_first,
             after_backup,
+            dropped,
         } => {
             let (backup, backup_with_files) = (backup_first.is_some(), backup_first.unwrap_or(false));
             render(
                 "migrate.sh",
-                context! { sites, skip_failing, backup, backup_with_files, after_backup, image, exec_deployment },
+                context! { sites, skip_failing, backup, backup_with_files, after_backup, dropped, image, exec_deployment },
             )
         }
         Task::ClearCache {

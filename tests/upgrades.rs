@@ -3052,3 +3052,44 @@ fn a_backup_of_all_takes_the_sites_frappe_takes() {
         );
     }
 }
+
+/// With kubectl, the pre phase starts drop-site and migrate together, and
+/// migrate's look at the volume comes first thing, before drop-site has
+/// begun its drop (no `dropping` record yet): a site the values drop (and,
+/// by `dropped-site`, no longer migrate) is on its way out, not left behind,
+/// and does not stop the upgrade of the others.
+#[test]
+fn a_site_the_release_drops_does_not_stop_its_migrate() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let values = format!(
+        "{}  migrateMultipleSites:
+    enabled: true
+    sites: [{{name: shop.example.com}}]
+  dropSite:
+    enabled: true
+    siteName: hr.example.com
+",
+        crate::jobs::fake_bench_endpoints(port)
+    );
+    let docs = documents(&crate::common::render_text(&values, &[]));
+    let bench = ScratchBench::configured();
+    bench.add_site("shop.example.com");
+    bench.add_site("hr.example.com");
+    let records = bench.root().join("sites/.frappe-manifests/migrated");
+    std::fs::create_dir_all(&records).unwrap();
+    std::fs::write(records.join("hr.example.com"), "migrated frappe/erpnext:v15.0.0\n").unwrap();
+
+    let output = bench.run(&script(&docs, "migrate"), None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        bench.calls().contains(&"--site shop.example.com migrate".to_owned()),
+        "{:?}",
+        bench.calls()
+    );
+    assert!(
+        !bench.calls().iter().any(|call| call.contains("hr.example.com")),
+        "{:?}",
+        bench.calls()
+    );
+}

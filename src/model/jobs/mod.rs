@@ -98,6 +98,10 @@ pub enum Task {
         /// Waits for the one-off backup Job of its image, which runs at the
         /// same time when a phase is applied at once.
         after_backup: bool,
+        /// The sites the drop-site Job drops, which runs at the same time
+        /// when a phase is applied at once: not left behind, on their way
+        /// out.
+        dropped: Vec<String>,
     },
     /// The last step of an upgrade, after the Deployments rolled: each
     /// site's caches cleared, the shared `assets_json` key included.

@@ -383,6 +383,14 @@ pub(super) fn migrate(jobs: &Jobs, after_backup: bool, report: &mut Reporter<'_>
         Some(true) => Some(backup_with_files.unwrap_or(true)),
         None => backup_with_files,
     };
+    // The single-site Job wins, as in `drop_sites`.
+    let dropped = if *jobs.drop_site.enabled {
+        vec![(*jobs.drop_site.site_name).clone()]
+    } else if *jobs.drop_multiple_sites.enabled {
+        jobs.drop_multiple_sites.sites.iter().map(|site| (*site.name).clone()).collect()
+    } else {
+        Vec::new()
+    };
     Some(bench_job(
         pod,
         Task::Migrate {
@@ -390,6 +398,7 @@ pub(super) fn migrate(jobs: &Jobs, after_backup: bool, report: &mut Reporter<'_>
             skip_failing,
             backup_first,
             after_backup,
+            dropped,
         },
         None,
     ))
