@@ -470,7 +470,9 @@ pub(crate) fn too_many(sources: &Sources, file: FileId) -> Diagnostic {
     let text = &sources.get(file).text;
     Diagnostic::new(
         Code::InputLimit,
-        format!("more than {MAX_ASSIGNMENTS} `--set` assignments; put this many values in a values file"),
+        format!(
+            "more than {MAX_ASSIGNMENTS} assignments of `--set`, `--set-string`, `--set-file`, `--set-json` and `--set-literal`; put this many values in a values file"
+        ),
     )
     .at(Span {
         file,

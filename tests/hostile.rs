@@ -809,7 +809,7 @@ fn set_paths_are_parsed_in_linear_time_and_no_deeper_than_a_values_file() {
     let many: Vec<String> = (0..1_001).map(|i| format!("ingress.annotations.k{i}=v")).collect();
     let output = lint_text("values.yaml", MINIMAL, &["--set", &many.join(",")]);
     assert!(
-        text(&output.stdout).contains("more than 1000 `--set` assignments"),
+        text(&output.stdout).contains("more than 1000 assignments of `--set`"),
         "{}",
         text(&output.stdout)
     );

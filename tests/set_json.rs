@@ -210,6 +210,9 @@ fn bad_set_json_and_set_literal_arguments_are_reported_where_they_are() {
         let problems = lint_lines(minimal, flag, argument);
         assert!(problems.contains(expected), "{flag} {argument}: no `{expected}` in\n{problems}");
     }
+    // A lone surrogate, which helm reads as U+FFFD: the help says what to write.
+    let output = run(&["render", "-f", minimal, "--set-json", r#"a="\ud800""#, "--color", "never"]);
+    assert!(text(&output.stderr).contains("only in a pair"), "{}", text(&output.stderr));
 }
 
 /// What `lint --format json` reports, a line `FILE:LINE:COL: severity[code]: message` each.

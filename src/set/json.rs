@@ -130,7 +130,14 @@ fn refusal(spans: &Spans<'_>, text: &str, start: usize, error: &serde_json::Erro
     if reason == "recursion limit exceeded" {
         return too_deep(span);
     }
-    FLAG.invalid(span, format!("invalid JSON: {reason}"))
+    let refused = FLAG.invalid(span, format!("invalid JSON: {reason}"));
+    if reason.contains("hex escape") {
+        // Go reads a lone surrogate as U+FFFD; serde_json refuses it.
+        return refused.help(
+            "a `\\u` escape takes four hex digits, and a surrogate (`\\ud800` to `\\udfff`) only in a pair (`\\ud83d\\ude00`): write the character itself, or the pair",
+        );
+    }
+    refused
 }
 
 fn too_deep(span: Span) -> Diagnostic {
